@@ -1,0 +1,87 @@
+"""Solver back ends: HiGHS (default), OR-Tools (SCIP, CP-SAT) and CBC, behind one interface.
+
+Each back end takes :class:`~siting.milp.MilpArrays` and returns a :class:`Result`
+with our own :class:`Status`; a run stopped by a limit is ``feasible`` with its
+gap, never ``optimal``.
+
+>>> "highs" in backend_names()
+True
+>>> capabilities("highs").warm_start
+True
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+from numpy.typing import NDArray
+
+from siting.backends.base import (
+    Capabilities,
+    Result,
+    SolveOptions,
+    Status,
+    available_backends,
+    backend_names,
+    capabilities,
+    get_backend,
+    relative_gap,
+)
+from siting.milp import MilpArrays
+
+__all__ = [
+    "Capabilities",
+    "Result",
+    "SolveOptions",
+    "Status",
+    "available_backends",
+    "backend_names",
+    "capabilities",
+    "get_backend",
+    "relative_gap",
+]
+
+# Helpers shared by the back ends (private: not part of the public API).
+
+_FEAS_TOL = 1e-9
+
+
+def _warm_start_values(milp: MilpArrays, options: SolveOptions) -> NDArray[np.float64] | None:
+    """The warm start as a float array, or None when absent, the wrong length or not finite."""
+    ws = options.warm_start
+    if ws is None:
+        return None
+    arr = np.asarray(ws, dtype=np.float64).ravel()
+    if arr.shape[0] != milp.num_cols or not np.all(np.isfinite(arr)):
+        return None
+    return arr
+
+
+def _solve_without_columns(milp: MilpArrays, backend: str, t0: float) -> Result | None:
+    """Answer a model with no columns directly (solvers disagree on how to treat it).
+
+    Returns None when the model has columns and must go to the solver.
+    """
+    if milp.num_cols > 0:
+        return None
+    ok = bool(np.all(milp.row_lower <= _FEAS_TOL) and np.all(milp.row_upper >= -_FEAS_TOL))
+    runtime = time.perf_counter() - t0
+    if not ok:
+        return Result(Status.INFEASIBLE, backend, runtime_s=runtime,
+                      message="a row with no columns excludes 0")
+    obj = float(milp.offset)
+    return Result(Status.OPTIMAL, backend, objective=obj, bound=obj, gap=0.0,
+                  runtime_s=runtime, x=np.zeros(0))
+
+
+
+def _clean_x(milp: MilpArrays, x: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Snap integer columns within solver tolerance to whole numbers and drop ``-0.0``."""
+    x = np.asarray(x, dtype=np.float64).copy()
+    ints = milp.integrality
+    if ints.any():
+        xi = x[ints]
+        r = np.round(xi)
+        x[ints] = np.where(np.abs(xi - r) <= 1e-5, r, xi)
+    return x + 0.0

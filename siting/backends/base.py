@@ -1,0 +1,154 @@
+"""Back-end interface: our own status, options and result types, and the registry.
+
+Each back end maps its solver's status codes into :class:`Status`. A run stopped
+by a limit with an incumbent is ``feasible`` with its gap, never ``optimal``.
+
+>>> Status.OPTIMAL.has_solution, Status.INFEASIBLE.has_solution
+(True, False)
+>>> relative_gap(100.0, 99.0, "max")
+0.01
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Protocol
+
+import numpy as np
+from numpy.typing import NDArray
+
+from siting.milp import MilpArrays, Sense
+
+
+class Status(StrEnum):
+    """Outcome of a solve, the same whatever the back end."""
+
+    OPTIMAL = "optimal"
+    FEASIBLE = "feasible"  # stopped (time, gap, interrupt) with a solution; gap reported
+    INFEASIBLE = "infeasible"
+    UNBOUNDED = "unbounded"
+    NO_SOLUTION = "no_solution"  # stopped by a limit before any solution was found
+    ERROR = "error"
+
+    @property
+    def has_solution(self) -> bool:
+        return self in (Status.OPTIMAL, Status.FEASIBLE)
+
+
+@dataclass
+class SolveOptions:
+    """Options every back end understands (those it cannot honour are ignored, documented)."""
+
+    time_limit: float | None = None
+    mip_gap: float = 1e-6  # relative gap at which a MIP counts as solved
+    threads: int | None = None
+    verbose: bool = False
+    warm_start: NDArray[np.float64] | None = None
+    seed: int = 0
+
+
+@dataclass
+class Result:
+    """What a back end returns: status, values and the numbers a user needs to trust them."""
+
+    status: Status
+    backend: str
+    objective: float | None = None
+    bound: float | None = None
+    gap: float | None = None
+    runtime_s: float = 0.0
+    x: NDArray[np.float64] | None = None
+    message: str = ""
+    extra: dict[str, object] = field(default_factory=dict)
+
+
+def relative_gap(objective: float | None, bound: float | None, sense: Sense) -> float | None:
+    """Relative gap ``|bound - objective| / max(|objective|, 1e-9)``; 0 when they meet."""
+    if objective is None or bound is None or not math.isfinite(objective) or not math.isfinite(bound):
+        return None
+    diff = (bound - objective) if sense == "max" else (objective - bound)
+    diff = max(diff, 0.0)
+    if diff <= 1e-9 * max(1.0, abs(objective)):
+        return 0.0
+    return diff / max(abs(objective), 1e-9)
+
+
+class Backend(Protocol):
+    """A solver adapter: takes :class:`MilpArrays`, returns :class:`Result`."""
+
+    name: str
+
+    def available(self) -> bool: ...
+
+    def solve(self, milp: MilpArrays, options: SolveOptions) -> Result: ...
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What a back end can do; tests and the CLI pick back ends from these."""
+
+    mip: bool = True
+    warm_start: bool = False
+    time_limit: bool = True
+    threads: bool = False
+    integer_coefficients_only: bool = False
+    description: str = ""
+
+
+_REGISTRY: dict[str, tuple[Callable[[], Backend], Capabilities]] = {}
+
+
+def register(name: str, factory: Callable[[], Backend], caps: Capabilities) -> None:
+    _REGISTRY[name] = (factory, caps)
+
+
+def backend_names() -> list[str]:
+    """Registered back ends, default first."""
+    _load_builtin()
+    return list(_REGISTRY)
+
+
+def capabilities(name: str) -> Capabilities:
+    _load_builtin()
+    return _REGISTRY[name][1]
+
+
+def get_backend(name: str) -> Backend:
+    """The back end called ``name`` (``highs``, ``ortools``, ``cbc``, ...)."""
+    from siting.errors import ParameterError, SolverError
+
+    _load_builtin()
+    if name not in _REGISTRY:
+        raise ParameterError(
+            f"unknown solver; choose one of {', '.join(_REGISTRY)}", field="solver", value=name
+        )
+    backend = _REGISTRY[name][0]()
+    if not backend.available():
+        raise SolverError(f"solver {name!r} is not available on this machine")
+    return backend
+
+
+def available_backends() -> list[str]:
+    """Names of registered back ends whose solver can run here."""
+    out = []
+    for name in backend_names():
+        try:
+            if _REGISTRY[name][0]().available():
+                out.append(name)
+        except Exception:  # a broken optional install is simply not available
+            continue
+    return out
+
+
+_loaded = False
+
+
+def _load_builtin() -> None:
+    global _loaded
+    if _loaded:
+        return
+    _loaded = True
+    from siting.backends import cbc, highs, ortools  # noqa: F401  (register on import)

@@ -1,0 +1,206 @@
+"""HiGHS back end (highspy): the model is passed in one call from the CSR arrays.
+
+Options honoured: ``time_limit``, ``mip_gap`` (``mip_rel_gap``), ``threads``,
+``seed`` (``random_seed``), ``verbose`` (``output_flag``) and ``warm_start``
+(``setSolution``; ignored when its length is not the number of columns).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from typing import Any
+
+import numpy as np
+
+from siting.backends import _clean_x, _solve_without_columns, _warm_start_values
+from siting.backends.base import (
+    Capabilities,
+    Result,
+    SolveOptions,
+    Status,
+    register,
+    relative_gap,
+)
+from siting.milp import MilpArrays
+
+NAME = "highs"
+
+
+def _core() -> Any:
+    # The plain C++ binding: ``highspy.Highs()`` prints a banner on construction,
+    # before output_flag can be switched off.
+    from highspy import _core
+
+    return _core
+
+
+class HighsBackend:
+    """Solve :class:`MilpArrays` with HiGHS."""
+
+    name = NAME
+
+    def available(self) -> bool:
+        try:
+            _core()
+        except ImportError:
+            return False
+        return True
+
+    def solve(self, milp: MilpArrays, options: SolveOptions) -> Result:
+        t0 = time.perf_counter()
+        trivial = _solve_without_columns(milp, NAME, t0)
+        if trivial is not None:
+            return trivial
+        core = _core()
+        h = core._Highs()
+        # output_flag first, so that nothing (banner included) is printed when silent.
+        h.setOptionValue("output_flag", bool(options.verbose))
+        _set_options(h, options)
+        status = _pass_model(h, core, milp)
+        if status == core.HighsStatus.kError:
+            return Result(Status.ERROR, NAME, runtime_s=time.perf_counter() - t0,
+                          message="HiGHS rejected the model")
+        ws = _warm_start_values(milp, options)
+        warm = False
+        if ws is not None:
+            idx = np.arange(milp.num_cols, dtype=np.int32)
+            warm = h.setSolution(milp.num_cols, idx, ws) != core.HighsStatus.kError
+        h.run()
+        result = _result(h, core, milp)
+        if result.status == Status.UNBOUNDED and result.message == "unbounded or infeasible":
+            result = _disambiguate(core, milp, options, result, t0)
+        result.runtime_s = time.perf_counter() - t0
+        result.extra["warm_start_accepted"] = warm
+        return result
+
+
+def _set_options(h: Any, options: SolveOptions) -> None:
+    if options.time_limit is not None:
+        h.setOptionValue("time_limit", float(max(options.time_limit, 0.0)))
+    h.setOptionValue("mip_rel_gap", float(options.mip_gap))
+    h.setOptionValue("random_seed", int(options.seed))
+    if options.threads is not None:
+        # HiGHS keeps one process-wide thread pool and refuses a run whose
+        # ``threads`` differs from it, so the pool is rebuilt. Not safe while
+        # another HiGHS solve runs in a different thread of this process.
+        _core()._Highs.resetGlobalScheduler(True)
+        h.setOptionValue("threads", int(options.threads))
+
+
+def _pass_model(h: Any, core: Any, milp: MilpArrays) -> Any:
+    """Hand the whole model over in one call (row-wise CSR, no per-row work)."""
+    A = milp.A.tocsr()
+    A.sort_indices()
+    nnz = int(A.nnz)
+    integrality = milp.integrality.astype(np.int32)  # kContinuous = 0, kInteger = 1
+    sense = core.ObjSense.kMaximize if milp.sense == "max" else core.ObjSense.kMinimize
+    return h.passModel(
+        milp.num_cols,
+        milp.num_rows,
+        nnz,
+        int(core.MatrixFormat.kRowwise),
+        int(sense),
+        float(milp.offset),
+        np.ascontiguousarray(milp.c, dtype=np.float64),
+        np.ascontiguousarray(milp.col_lower, dtype=np.float64),
+        np.ascontiguousarray(milp.col_upper, dtype=np.float64),
+        np.ascontiguousarray(milp.row_lower, dtype=np.float64),
+        np.ascontiguousarray(milp.row_upper, dtype=np.float64),
+        # HiGHS takes one start per row (the end of the last is nnz).
+        np.ascontiguousarray(A.indptr[:-1], dtype=np.int32),
+        np.ascontiguousarray(A.indices, dtype=np.int32),
+        np.ascontiguousarray(A.data, dtype=np.float64),
+        integrality,
+    )
+
+
+def _result(h: Any, core: Any, milp: MilpArrays) -> Result:
+    ms = core.HighsModelStatus
+    model_status = h.getModelStatus()
+    info = h.getInfo()
+    is_mip = bool(milp.integrality.any())
+    has_x = int(info.primal_solution_status) == int(core.SolutionStatus.kSolutionStatusFeasible)
+    text = h.modelStatusToString(model_status)
+
+    x = None
+    objective = None
+    if has_x:
+        x = _clean_x(milp, np.asarray(h.getSolution().col_value, dtype=np.float64))
+        objective = float(info.objective_function_value)  # includes the offset passed in
+
+    bound = None
+    if is_mip:
+        db = float(info.mip_dual_bound)
+        bound = db if math.isfinite(db) else None
+    elif model_status == ms.kOptimal:
+        bound = objective
+
+    limits = {
+        ms.kTimeLimit, ms.kIterationLimit, ms.kInterrupt, ms.kHighsInterrupt,
+        ms.kSolutionLimit, ms.kMemoryLimit, ms.kObjectiveBound, ms.kObjectiveTarget,
+    }
+    if model_status == ms.kOptimal and has_x:
+        status = Status.OPTIMAL
+    elif model_status in limits:
+        status = Status.FEASIBLE if has_x else Status.NO_SOLUTION
+    elif model_status == ms.kInfeasible:
+        return Result(Status.INFEASIBLE, NAME, message=text)
+    elif model_status == ms.kUnbounded:
+        return Result(Status.UNBOUNDED, NAME, message=text)
+    elif model_status == ms.kUnboundedOrInfeasible:
+        return Result(Status.UNBOUNDED, NAME, message="unbounded or infeasible")
+    else:
+        return Result(Status.ERROR, NAME, objective=objective, x=x,
+                      message=f"HiGHS model status: {text}")
+
+    gap = relative_gap(objective, bound, milp.sense)
+    if status == Status.OPTIMAL and not is_mip:
+        gap = 0.0
+    return Result(status, NAME, objective=objective, bound=bound, gap=gap, x=x,
+                  message="" if status == Status.OPTIMAL else text,
+                  extra={"highs_mip_gap": float(info.mip_gap) if is_mip else None,
+                         "nodes": int(info.mip_node_count) if is_mip else 0})
+
+
+def _disambiguate(
+    core: Any, milp: MilpArrays, options: SolveOptions, first: Result, t0: float
+) -> Result:
+    """Settle HiGHS's "unbounded or infeasible" with a feasibility solve (zero objective).
+
+    A feasible model whose objective HiGHS found unbounded is unbounded; if the
+    feasibility solve is inconclusive the first answer stands.
+    """
+    h = core._Highs()
+    h.setOptionValue("output_flag", bool(options.verbose))
+    _set_options(h, options)
+    if options.time_limit is not None:
+        left = options.time_limit - (time.perf_counter() - t0)
+        if left <= 0:
+            return first
+        h.setOptionValue("time_limit", float(left))
+    h.setOptionValue("presolve", "off")
+    zero = MilpArrays(
+        c=np.zeros(milp.num_cols), A=milp.A, row_lower=milp.row_lower,
+        row_upper=milp.row_upper, col_lower=milp.col_lower, col_upper=milp.col_upper,
+        integrality=milp.integrality, sense="min",
+    )
+    _pass_model(h, core, zero)
+    h.run()
+    st = h.getModelStatus()
+    if st == core.HighsModelStatus.kInfeasible:
+        return Result(Status.INFEASIBLE, NAME, message="infeasible")
+    if st == core.HighsModelStatus.kOptimal:
+        return Result(Status.UNBOUNDED, NAME, message="unbounded (model is feasible)")
+    return first
+
+
+register(
+    NAME,
+    HighsBackend,
+    Capabilities(
+        warm_start=True,
+        threads=True,
+        description="HiGHS (highspy): default exact MILP/LP solver, model passed in bulk",
+    ),
+)

@@ -1,0 +1,315 @@
+"""The instance: demand points, candidate sites, existing facilities and a metric.
+
+An :class:`Instance` holds the user's ids and the numbers the models need, as
+numpy arrays aligned by position; the :class:`~siting.metric.Metric` answers
+distance questions sparsely. Build one from GeoDataFrames or DataFrames
+(:meth:`Instance.from_frames`), from CSV / GeoPackage files
+(:func:`siting.io.load_instance`) or from the reference readers.
+
+>>> import pandas as pd
+>>> demand = pd.DataFrame({"id": ["a", "b"], "x": [0.0, 10.0], "y": [0.0, 0.0], "weight": [5, 7]})
+>>> sites = pd.DataFrame({"id": ["s1", "s2"], "x": [1.0, 9.0], "y": [0.0, 0.0]})
+>>> inst = Instance.from_frames(demand, sites, demand_id="id", site_id="id")
+>>> inst.n_demand, inst.n_sites, float(inst.weight.sum())
+(2, 2, 12.0)
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from siting.errors import CRSError, InputError
+from siting.metric import EuclideanMetric, Metric
+
+
+class GeographicCRSWarning(UserWarning):
+    """A radius in metres meets coordinates in degrees."""
+
+
+@dataclass
+class Instance:
+    """A facility-location instance (see the module docstring).
+
+    Arrays are aligned by position: ``weight[i]`` belongs to ``demand_ids[i]``,
+    ``site_cost[j]`` to ``site_ids[j]``.
+    """
+
+    name: str
+    demand_ids: NDArray[Any]
+    weight: NDArray[np.float64]
+    site_ids: NDArray[Any]
+    metric: Metric
+    site_cost: NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))
+    fixed_cost: NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))
+    capacity: NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))
+    existing: NDArray[np.bool_] = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    #: True when assignment cost is weight × distance; False when the metric
+    #: already holds the cost of serving a point's whole demand (OR-Library cap).
+    cost_scales_with_weight: bool = True
+    crs: Any = None
+    source: str | None = None
+    demand_frame: pd.DataFrame | None = None
+    site_frame: pd.DataFrame | None = None
+
+    def __post_init__(self) -> None:
+        m = len(self.site_ids)
+        self.weight = np.asarray(self.weight, dtype=np.float64)
+        if self.site_cost.size == 0:
+            self.site_cost = np.ones(m)
+        if self.fixed_cost.size == 0:
+            self.fixed_cost = self.site_cost.copy()
+        if self.capacity.size == 0:
+            self.capacity = np.full(m, np.inf)
+        if self.existing.size == 0:
+            self.existing = np.zeros(m, dtype=bool)
+        _check_values(self.weight, "weight", self.demand_ids, self.source, allow_zero=True)
+        _check_values(self.site_cost, "cost", self.site_ids, self.source, allow_zero=True)
+        _check_values(self.fixed_cost, "fixed_cost", self.site_ids, self.source, allow_zero=True)
+        _check_values(self.capacity, "capacity", self.site_ids, self.source, allow_zero=True,
+                      allow_inf=True)
+        _check_unique(self.demand_ids, "demand id", self.source)
+        _check_unique(self.site_ids, "site id", self.source)
+        if (self.metric.n_demand, self.metric.n_sites) != (len(self.demand_ids), m):
+            raise InputError(
+                f"metric is {self.metric.n_demand} × {self.metric.n_sites} but the instance has "
+                f"{len(self.demand_ids)} demand points and {m} sites",
+                path=self.source,
+            )
+
+    @property
+    def n_demand(self) -> int:
+        return len(self.demand_ids)
+
+    @property
+    def n_sites(self) -> int:
+        return len(self.site_ids)
+
+    def site_positions(self, ids: Any) -> NDArray[np.int64]:
+        """Positions of the given site ids; unknown ids raise :class:`InputError`."""
+        index = pd.Index(self.site_ids)
+        ids_arr = np.asarray(list(ids) if not isinstance(ids, np.ndarray) else ids)
+        if ids_arr.size == 0:
+            return np.zeros(0, dtype=np.int64)
+        pos = index.get_indexer(ids_arr)
+        if (pos < 0).any():
+            bad = ids_arr[pos < 0][0]
+            raise InputError("unknown site id", path=self.source, field="site", value=str(bad))
+        return pos.astype(np.int64)
+
+    def check_radius(self, radius: float) -> None:
+        """Warn when a metric radius meets a geographic CRS (degrees)."""
+        crs = _as_crs(self.crs)
+        if crs is not None and crs.is_geographic:
+            warnings.warn(
+                f"{self.name}: coordinates are in a geographic CRS ({crs.name}) but radius "
+                f"{radius:g} is read in its units (degrees); project to a metric CRS first "
+                "(e.g. GeoDataFrame.to_crs(gdf.estimate_utm_crs()))",
+                GeographicCRSWarning,
+                stacklevel=3,
+            )
+
+    @classmethod
+    def from_frames(
+        cls,
+        demand: pd.DataFrame,
+        sites: pd.DataFrame,
+        *,
+        demand_id: str | None = None,
+        site_id: str | None = None,
+        weight: str | None = "weight",
+        cost: str | None = "cost",
+        fixed_cost: str | None = None,
+        capacity: str | None = None,
+        existing: pd.DataFrame | str | None = None,
+        crs: Any = None,
+        name: str = "instance",
+        source: str | None = None,
+        x: str = "x",
+        y: str = "y",
+    ) -> Instance:
+        """Build from (Geo)DataFrames.
+
+        Points come from the geometry column (polygon centroids) when the frame
+        is a GeoDataFrame, else from columns ``x``/``y``. ``existing`` is either
+        the name of a boolean column of ``sites`` or a frame of existing
+        facilities appended to the sites as already open. Mismatched CRSs are
+        refused. Missing optional columns take defaults (weight 1, cost 1,
+        unlimited capacity).
+        """
+        demand_xy, demand_crs = _points(demand, x, y, "demand", source)
+        site_xy, site_crs = _points(sites, x, y, "sites", source)
+        frames_crs = _common_crs([("demand", demand_crs), ("sites", site_crs)], source)
+        did = _ids(demand, demand_id, "demand", source)
+        sid = _ids(sites, site_id, "sites", source)
+        w = _column(demand, weight, 1.0, "demand", source)
+        cst = _column(sites, cost, 1.0, "sites", source)
+        fc = _column(sites, fixed_cost, np.nan, "sites", source)
+        fc = np.where(np.isnan(fc), cst, fc) if fixed_cost else cst.copy()
+        cap = _column(sites, capacity, np.inf, "sites", source)
+        ex = np.zeros(len(sid), dtype=bool)
+        site_frame = sites
+        if isinstance(existing, str):
+            if existing not in sites.columns:
+                raise InputError("column not found in sites", path=source, field=existing)
+            ex = sites[existing].fillna(False).astype(bool).to_numpy()
+        elif existing is not None and len(existing) > 0:
+            exy, ex_crs = _points(existing, x, y, "existing", source)
+            frames_crs = _common_crs(
+                [("demand", demand_crs), ("sites", site_crs), ("existing", ex_crs)], source
+            )
+            eid = _ids(existing, site_id if site_id in existing.columns else None, "existing", source)
+            site_xy = np.vstack([site_xy, exy])
+            sid = np.concatenate([sid.astype(object), eid.astype(object)])
+            cst = np.concatenate([cst, np.zeros(len(eid))])
+            fc = np.concatenate([fc, np.zeros(len(eid))])
+            cap = np.concatenate([cap, _column(existing, capacity, np.inf, "existing", source)])
+            ex = np.concatenate([ex, np.ones(len(eid), dtype=bool)])
+            site_frame = pd.concat([sites, existing], ignore_index=True)
+        if crs is not None and frames_crs is not None and _as_crs(crs) != _as_crs(frames_crs):
+            raise CRSError("CRS given does not match the frames' CRS", path=source, field="crs",
+                           value=str(crs))
+        return cls(
+            name=name,
+            demand_ids=did,
+            weight=w,
+            site_ids=sid,
+            metric=EuclideanMetric(demand_xy, site_xy),
+            site_cost=cst,
+            fixed_cost=fc,
+            capacity=cap,
+            existing=ex,
+            crs=crs if crs is not None else frames_crs,
+            source=source,
+            demand_frame=demand,
+            site_frame=site_frame,
+        )
+
+
+def _as_crs(crs: Any) -> Any:
+    if crs is None:
+        return None
+    from pyproj import CRS
+
+    return CRS.from_user_input(crs)
+
+
+def _common_crs(items: list[tuple[str, Any]], source: str | None) -> Any:
+    known = [(n, _as_crs(c)) for n, c in items if c is not None]
+    if not known:
+        return None
+    first_name, first = known[0]
+    for other_name, other in known[1:]:
+        if other != first:
+            raise CRSError(
+                f"{first_name} is in {first.to_string()} but {other_name} is in "
+                f"{other.to_string()}; reproject one of them (to_crs) first",
+                path=source,
+                field="crs",
+            )
+    if len(known) < len(items):
+        missing = [n for n, c in items if c is None]
+        raise CRSError(
+            f"{', '.join(missing)} has no CRS while {first_name} is in {first.to_string()}",
+            path=source,
+            field="crs",
+        )
+    return first
+
+
+def _points(frame: pd.DataFrame, x: str, y: str, what: str, source: str | None) -> tuple[NDArray[np.float64], Any]:
+    if not isinstance(frame, pd.DataFrame):
+        raise InputError(f"{what} must be a DataFrame or GeoDataFrame", path=source,
+                         value=type(frame).__name__)
+    if len(frame) == 0:
+        raise InputError(f"{what} is empty", path=source)
+    geom = getattr(frame, "geometry", None) if hasattr(frame, "crs") and "geometry" in getattr(frame, "columns", []) else None
+    if geom is not None:
+        empty = geom.isna().to_numpy() | geom.is_empty.to_numpy()
+        if empty.any():
+            row = int(np.flatnonzero(empty)[0])
+            raise InputError(f"{what}: empty or missing geometry", path=source, row=row,
+                             field="geometry")
+        invalid = ~geom.is_valid.to_numpy()
+        if invalid.any():
+            row = int(np.flatnonzero(invalid)[0])
+            raise InputError(f"{what}: invalid geometry", path=source, row=row, field="geometry",
+                             value=geom.iloc[row].wkt[:60])
+        pts = geom if (geom.geom_type == "Point").all() else geom.centroid
+        xy = np.column_stack([pts.x.to_numpy(), pts.y.to_numpy()]).astype(np.float64)
+        return xy, frame.crs
+    for col in (x, y):
+        if col not in frame.columns:
+            raise InputError(f"{what} has neither a geometry nor a column {col!r}", path=source,
+                             field=col)
+    xy = np.column_stack([
+        _numeric(frame[x], x, what, source), _numeric(frame[y], y, what, source)
+    ])
+    bad = ~np.isfinite(xy).all(axis=1)
+    if bad.any():
+        row = int(np.flatnonzero(bad)[0])
+        raise InputError(f"{what}: coordinate is not a finite number", path=source, row=row,
+                         field=x if not np.isfinite(xy[row, 0]) else y,
+                         value=str(frame.iloc[row][x if not np.isfinite(xy[row, 0]) else y]))
+    return xy, None
+
+
+def _numeric(series: pd.Series, col: str, what: str, source: str | None) -> NDArray[np.float64]:
+    num = pd.to_numeric(series, errors="coerce")
+    bad = num.isna() & series.notna()
+    if bad.any():
+        row = int(np.flatnonzero(bad.to_numpy())[0])
+        raise InputError(f"{what}: not a number", path=source, row=row, field=col,
+                         value=str(series.iloc[row]))
+    return num.to_numpy(dtype=np.float64, na_value=np.nan)
+
+
+def _ids(frame: pd.DataFrame, col: str | None, what: str, source: str | None) -> NDArray[Any]:
+    if col is None:
+        return np.asarray(frame.index.to_numpy())
+    if col not in frame.columns:
+        raise InputError(f"{what} has no id column", path=source, field=col)
+    vals = frame[col]
+    if vals.isna().any():
+        row = int(np.flatnonzero(vals.isna().to_numpy())[0])
+        raise InputError(f"{what}: missing id", path=source, row=row, field=col)
+    return np.asarray(vals.to_numpy())
+
+
+def _column(frame: pd.DataFrame, col: str | None, default: float, what: str,
+            source: str | None) -> NDArray[np.float64]:
+    if col is None or col not in frame.columns:
+        return np.full(len(frame), default, dtype=np.float64)
+    vals = _numeric(frame[col], col, what, source)
+    missing = np.isnan(vals)
+    if missing.any() and not np.isnan(default):
+        row = int(np.flatnonzero(missing)[0])
+        raise InputError(f"{what}: missing value", path=source, row=row, field=col, value="NaN")
+    return vals
+
+
+def _check_values(values: NDArray[np.float64], field_name: str, ids: NDArray[Any],
+                  source: str | None, *, allow_zero: bool, allow_inf: bool = False) -> None:
+    bad = np.isnan(values) | (values < 0) | (~allow_inf & np.isinf(values))
+    if not allow_zero:
+        bad |= values == 0
+    if bad.any():
+        row = int(np.flatnonzero(bad)[0])
+        raise InputError(
+            f"must be a finite number >= 0 (id {ids[row]!r})", path=source, row=row,
+            field=field_name, value=float(values[row]),
+        )
+
+
+def _check_unique(ids: NDArray[Any], what: str, source: str | None) -> None:
+    s = pd.Series(ids)
+    dup = s.duplicated()
+    if dup.any():
+        row = int(np.flatnonzero(dup.to_numpy())[0])
+        raise InputError(f"duplicate {what}", path=source, row=row, field=what.split()[-1],
+                         value=str(ids[row]))

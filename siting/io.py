@@ -1,0 +1,219 @@
+"""Load instances from files: OR-Library, Swain, BDS, CSV folders and GeoPackages.
+
+:func:`load_instance` returns the :class:`~siting.instance.Instance` and the
+parameters a file carries itself (``p`` in an OR-Library p-median file).
+
+File layouts for the user's own data:
+
+- **CSV**: a folder with ``demand.csv`` (``id, x, y, weight``) and ``sites.csv``
+  (``id, x, y`` and optionally ``cost, fixed_cost, capacity, existing``), or a
+  single CSV of points that are both demand and candidate sites.
+- **GeoPackage**: layers ``demand`` and ``sites`` (and optionally ``existing``),
+  same columns, geometry instead of x/y; the layers' CRS must agree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from siting.errors import FormatError, InputError
+from siting.instance import Instance
+from siting.metric import CoverageMetric, EuclideanMetric, MatrixMetric
+
+FORMATS = ("auto", "orlib-pmed", "orlib-scp", "orlib-cap", "swain", "bds", "csv", "gpkg")
+
+
+@dataclass
+class Loaded:
+    """An instance and the model parameters its file carries (e.g. ``{"p": 5}``)."""
+
+    instance: Instance
+    defaults: dict[str, Any] = field(default_factory=dict)
+    format: str = ""
+
+
+def detect(path: Path) -> str:
+    """The format of ``path``: by suffix for CSV / GeoPackage / folders, else by content."""
+    if path.is_dir():
+        return "csv"
+    suffix = path.suffix.lower()
+    if suffix == ".gpkg":
+        return "gpkg"
+    if suffix == ".csv":
+        return "csv"
+    from siting.readers import detect_format
+
+    return str(detect_format(path))
+
+
+def load_instance(path: str | Path, format: str = "auto") -> Loaded:
+    """Read an instance file (or CSV folder) in the given or detected format."""
+    p = Path(path)
+    if not p.exists():
+        raise InputError("file not found", path=p)
+    if format not in FORMATS:
+        raise InputError(f"unknown format; choose one of {', '.join(FORMATS)}", path=p,
+                         field="format", value=format)
+    fmt = detect(p) if format == "auto" else format
+    loader = _LOADERS[fmt]
+    loaded = loader(p)
+    loaded.format = fmt
+    return loaded
+
+
+def _load_pmed(p: Path) -> Loaded:
+    from siting.readers import read_pmed
+
+    data = read_pmed(p)
+    dist = data.distances()
+    ids = np.arange(1, data.n + 1)
+    if not np.isfinite(dist).all():
+        raise FormatError("the graph is not connected: some nodes cannot reach others", path=p)
+    inst = Instance(name=p.stem, demand_ids=ids, weight=np.ones(data.n), site_ids=ids.copy(),
+                    metric=MatrixMetric(dist, dist), source=str(p))
+    return Loaded(inst, {"p": int(data.p)})
+
+
+def _load_scp(p: Path) -> Loaded:
+    from siting.readers import read_scp
+
+    data = read_scp(p)
+    inst = Instance(name=p.stem, demand_ids=np.arange(1, data.n_rows + 1),
+                    weight=np.ones(data.n_rows), site_ids=np.arange(1, data.n_cols + 1),
+                    metric=CoverageMetric(data.cover), site_cost=np.asarray(data.costs, float),
+                    source=str(p))
+    return Loaded(inst, {})
+
+
+def _load_cap(p: Path) -> Loaded:
+    from siting.readers import read_cap
+
+    data = read_cap(p)
+    inst = Instance(
+        name=p.stem,
+        demand_ids=np.arange(1, data.n_customers + 1),
+        weight=np.asarray(data.demand, float),
+        site_ids=np.arange(1, data.n_facilities + 1),
+        metric=MatrixMetric(np.asarray(data.cost, float)),
+        site_cost=np.asarray(data.fixed_cost, float),
+        fixed_cost=np.asarray(data.fixed_cost, float),
+        capacity=np.asarray(data.capacity, float),
+        cost_scales_with_weight=False,
+        source=str(p),
+    )
+    return Loaded(inst, {})
+
+
+def _load_swain(p: Path) -> Loaded:
+    from siting.readers import read_swain
+
+    data = read_swain(p)
+    xy = np.column_stack([data.x, data.y]).astype(float)
+    inst = Instance(name=p.stem, demand_ids=np.asarray(data.ids), weight=np.asarray(data.weight, float),
+                    site_ids=np.asarray(data.ids).copy(), metric=EuclideanMetric(xy, xy),
+                    source=str(p))
+    return Loaded(inst, {})
+
+
+def _load_bds(p: Path) -> Loaded:
+    from siting.readers import read_bds
+
+    d = read_bds(p)
+    inst = Instance(
+        name=p.stem,
+        demand_ids=np.asarray(d.customer_ids),
+        weight=np.asarray(d.demand, float),
+        site_ids=np.asarray(d.site_ids),
+        metric=EuclideanMetric(np.column_stack([d.customer_x, d.customer_y]).astype(float),
+                               np.column_stack([d.site_x, d.site_y]).astype(float)),
+        site_cost=np.asarray(d.site_cost, float),
+        source=str(p),
+    )
+    return Loaded(inst, {})
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    try:
+        return pd.read_csv(path, encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise FormatError(f"not UTF-8 text (byte {exc.start})", path=path) from None
+    except pd.errors.EmptyDataError:
+        raise FormatError("empty file", path=path) from None
+    except pd.errors.ParserError as exc:
+        raise FormatError(f"not a valid CSV: {str(exc).splitlines()[0]}", path=path) from None
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror}", path=path) from None
+
+
+def _id_col(frame: pd.DataFrame) -> str | None:
+    return "id" if "id" in frame.columns else None
+
+
+def _load_csv(p: Path) -> Loaded:
+    if p.is_dir():
+        dpath, spath, epath = p / "demand.csv", p / "sites.csv", p / "existing.csv"
+        for need in (dpath, spath):
+            if not need.exists():
+                raise InputError("file not found (a CSV folder needs demand.csv and sites.csv)",
+                                 path=need)
+        demand, sites = _read_csv(dpath), _read_csv(spath)
+        existing = _read_csv(epath) if epath.exists() else None
+        src = str(p)
+    else:
+        demand = _read_csv(p)
+        sites = demand
+        existing = None
+        src = str(p)
+    ex_arg: Any = existing
+    if existing is None and "existing" in sites.columns:
+        ex_arg = "existing"
+    inst = Instance.from_frames(
+        demand, sites, demand_id=_id_col(demand), site_id=_id_col(sites),
+        weight="weight", cost="cost" if "cost" in sites.columns else None,
+        fixed_cost="fixed_cost" if "fixed_cost" in sites.columns else None,
+        capacity="capacity" if "capacity" in sites.columns else None,
+        existing=ex_arg, name=p.stem, source=src,
+    )
+    return Loaded(inst, {})
+
+
+def _load_gpkg(p: Path) -> Loaded:
+    import geopandas as gpd
+    import pyogrio
+
+    try:
+        layers = {str(name) for name, _ in pyogrio.list_layers(p)}
+    except Exception as exc:  # GDAL's message, on one line
+        raise FormatError(f"not a readable GeoPackage: {str(exc).splitlines()[0]}",
+                          path=p) from None
+    for need in ("demand", "sites"):
+        if need not in layers:
+            raise FormatError(f"layer {need!r} missing (layers: {', '.join(sorted(layers))})",
+                              path=p, field="layer", value=need)
+    demand = gpd.read_file(p, layer="demand")
+    sites = gpd.read_file(p, layer="sites")
+    existing = gpd.read_file(p, layer="existing") if "existing" in layers else None
+    inst = Instance.from_frames(
+        demand, sites, demand_id=_id_col(demand), site_id=_id_col(sites), weight="weight",
+        cost="cost" if "cost" in sites.columns else None,
+        fixed_cost="fixed_cost" if "fixed_cost" in sites.columns else None,
+        capacity="capacity" if "capacity" in sites.columns else None,
+        existing=existing, name=p.stem, source=str(p),
+    )
+    return Loaded(inst, {})
+
+
+_LOADERS = {
+    "orlib-pmed": _load_pmed,
+    "orlib-scp": _load_scp,
+    "orlib-cap": _load_cap,
+    "swain": _load_swain,
+    "bds": _load_bds,
+    "csv": _load_csv,
+    "gpkg": _load_gpkg,
+}

@@ -1,0 +1,274 @@
+"""Solver-neutral MILP arrays.
+
+Every model builds one :class:`MilpArrays`: objective vector, a CSR constraint
+matrix with row bounds, column bounds and integrality. Back ends consume only
+this container, so a model never knows which solver runs it.
+
+Columns are grouped in named *blocks* (``y`` for sites, ``z`` for demand, ...)
+so that a model can find its variables by name and produce readable names for
+export without materialising one Python string per column.
+
+>>> import numpy as np, scipy.sparse as sp
+>>> b = MilpBuilder()
+>>> y = b.add_block("y", 2, lower=0, upper=1, integer=True, cost=[3.0, 2.0])
+>>> _ = b.add_rows(sp.csr_matrix(np.array([[1.0, 1.0]])), lower=1, upper=np.inf, cols=y)
+>>> m = b.build(sense="min")
+>>> m.num_cols, m.num_rows, m.A.nnz
+(2, 1, 2)
+>>> m.column_name(1)
+'y[1]'
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+import scipy.sparse as sp
+from numpy.typing import ArrayLike, NDArray
+
+Sense = Literal["min", "max"]
+
+
+@dataclass(frozen=True)
+class Block:
+    """A contiguous range of columns (or rows) sharing a name prefix."""
+
+    name: str
+    start: int
+    size: int
+
+    @property
+    def stop(self) -> int:
+        return self.start + self.size
+
+    @property
+    def slice(self) -> slice:
+        return slice(self.start, self.stop)
+
+
+@dataclass
+class MilpArrays:
+    """A mixed-integer linear programme in arrays.
+
+    ``sense`` applies to ``c``; the objective value is ``c @ x + offset``.
+    Rows are ``row_lower <= A @ x <= row_upper`` (``±inf`` for a free side).
+    """
+
+    c: NDArray[np.float64]
+    A: sp.csr_matrix
+    row_lower: NDArray[np.float64]
+    row_upper: NDArray[np.float64]
+    col_lower: NDArray[np.float64]
+    col_upper: NDArray[np.float64]
+    integrality: NDArray[np.bool_]
+    sense: Sense = "min"
+    offset: float = 0.0
+    col_blocks: list[Block] = field(default_factory=list)
+    row_blocks: list[Block] = field(default_factory=list)
+
+    @property
+    def num_cols(self) -> int:
+        return int(self.c.shape[0])
+
+    @property
+    def num_rows(self) -> int:
+        return int(self.A.shape[0])
+
+    def block(self, name: str) -> Block:
+        """The column block called ``name``."""
+        for blk in self.col_blocks:
+            if blk.name == name:
+                return blk
+        raise KeyError(name)
+
+    def column_name(self, k: int) -> str:
+        return _name_in(self.col_blocks, k, "x")
+
+    def row_name(self, k: int) -> str:
+        return _name_in(self.row_blocks, k, "r")
+
+    def column_names(self) -> NDArray[np.str_]:
+        """All column names, built per block with vectorised string ops."""
+        return _names(self.col_blocks, self.num_cols, "x")
+
+    def row_names(self) -> NDArray[np.str_]:
+        return _names(self.row_blocks, self.num_rows, "r")
+
+    def objective_of(self, x: NDArray[np.float64]) -> float:
+        return float(self.c @ x + self.offset)
+
+    def max_violation(self, x: NDArray[np.float64]) -> float:
+        """Largest violation of any row, column bound or integrality (0 when feasible)."""
+        ax = self.A @ x
+        worst = 0.0
+        if ax.size:
+            worst = max(
+                worst,
+                float(np.max(np.maximum(self.row_lower - ax, 0.0), initial=0.0)),
+                float(np.max(np.maximum(ax - self.row_upper, 0.0), initial=0.0)),
+            )
+        worst = max(
+            worst,
+            float(np.max(np.maximum(self.col_lower - x, 0.0), initial=0.0)),
+            float(np.max(np.maximum(x - self.col_upper, 0.0), initial=0.0)),
+        )
+        xi = x[self.integrality]
+        if xi.size:
+            worst = max(worst, float(np.max(np.abs(xi - np.round(xi)))))
+        return worst
+
+
+def _name_in(blocks: list[Block], k: int, default: str) -> str:
+    for blk in blocks:
+        if blk.start <= k < blk.stop:
+            return f"{blk.name}[{k - blk.start}]"
+    return f"{default}[{k}]"
+
+
+def _names(blocks: list[Block], n: int, default: str) -> NDArray[np.str_]:
+    out = np.char.add(f"{default}[", np.char.add(np.arange(n).astype(str), "]"))
+    out = out.astype(object)
+    for blk in blocks:
+        idx = np.arange(blk.size).astype(str)
+        out[blk.slice] = np.char.add(np.char.add(f"{blk.name}[", idx), "]")
+    return out.astype(str)
+
+
+def _vec(value: ArrayLike, n: int, name: str) -> NDArray[np.float64]:
+    arr = np.asarray(value, dtype=np.float64)
+    if arr.ndim == 0:
+        return np.full(n, float(arr))
+    if arr.shape != (n,):
+        raise ValueError(f"{name}: expected {n} values, got shape {arr.shape}")
+    return arr.copy()
+
+
+class MilpBuilder:
+    """Assemble :class:`MilpArrays` from column blocks and row blocks.
+
+    Row blocks are sparse matrices over a subset of columns (given as blocks or
+    index arrays); they are stacked once in :meth:`build`.
+    """
+
+    def __init__(self) -> None:
+        self._cost: list[NDArray[np.float64]] = []
+        self._lo: list[NDArray[np.float64]] = []
+        self._hi: list[NDArray[np.float64]] = []
+        self._int: list[NDArray[np.bool_]] = []
+        self._col_blocks: list[Block] = []
+        self._rows: list[sp.coo_matrix] = []
+        self._row_lo: list[NDArray[np.float64]] = []
+        self._row_hi: list[NDArray[np.float64]] = []
+        self._row_blocks: list[Block] = []
+        self.num_cols = 0
+        self.num_rows = 0
+
+    def add_block(
+        self,
+        name: str,
+        size: int,
+        *,
+        lower: ArrayLike = 0.0,
+        upper: ArrayLike = np.inf,
+        integer: bool = False,
+        cost: ArrayLike = 0.0,
+    ) -> Block:
+        """Add ``size`` columns; returns their block."""
+        blk = Block(name, self.num_cols, int(size))
+        self._cost.append(_vec(cost, size, f"{name}.cost"))
+        self._lo.append(_vec(lower, size, f"{name}.lower"))
+        self._hi.append(_vec(upper, size, f"{name}.upper"))
+        self._int.append(np.full(size, integer, dtype=bool))
+        self._col_blocks.append(blk)
+        self.num_cols += int(size)
+        return blk
+
+    def add_rows(
+        self,
+        matrix: sp.spmatrix | sp.sparray,
+        *,
+        lower: ArrayLike,
+        upper: ArrayLike,
+        cols: Block | NDArray[np.int64] | None = None,
+        name: str = "r",
+    ) -> Block:
+        """Add rows ``lower <= matrix @ x[cols] <= upper``.
+
+        ``matrix`` has one column per entry of ``cols`` (a block or an index
+        array); ``cols=None`` means all columns added so far, in order.
+        """
+        coo = sp.coo_matrix(matrix)
+        nrows = coo.shape[0]
+        if cols is None:
+            colmap = np.arange(coo.shape[1])
+        elif isinstance(cols, Block):
+            colmap = np.arange(cols.start, cols.stop)
+        else:
+            colmap = np.asarray(cols, dtype=np.int64)
+        if colmap.shape[0] != coo.shape[1]:
+            raise ValueError(f"row block {name}: {coo.shape[1]} columns but {colmap.shape[0]} ids")
+        rows = sp.coo_matrix(
+            (coo.data.astype(np.float64), (coo.row, colmap[coo.col])),
+            shape=(nrows, max(self.num_cols, 1)),
+        )
+        self._rows.append(rows)
+        self._row_lo.append(_vec(lower, nrows, f"{name}.lower"))
+        self._row_hi.append(_vec(upper, nrows, f"{name}.upper"))
+        blk = Block(name, self.num_rows, nrows)
+        self._row_blocks.append(blk)
+        self.num_rows += nrows
+        return blk
+
+    def concat_rows(
+        self, parts: list[tuple[sp.spmatrix | sp.sparray, Block | NDArray[np.int64]]],
+        *, lower: ArrayLike, upper: ArrayLike, name: str = "r",
+    ) -> Block:
+        """Add rows whose coefficients span several column blocks: ``sum_k M_k @ x[cols_k]``."""
+        mats = []
+        nrows = None
+        for mat, cols in parts:
+            coo = sp.coo_matrix(mat)
+            nrows = coo.shape[0] if nrows is None else nrows
+            if coo.shape[0] != nrows:
+                raise ValueError(f"row block {name}: parts disagree on the number of rows")
+            colmap = (
+                np.arange(cols.start, cols.stop) if isinstance(cols, Block)
+                else np.asarray(cols, dtype=np.int64)
+            )
+            mats.append((coo.row, colmap[coo.col], coo.data))
+        assert nrows is not None
+        r = np.concatenate([m[0] for m in mats])
+        c = np.concatenate([m[1] for m in mats])
+        v = np.concatenate([m[2] for m in mats]).astype(np.float64)
+        coo_all = sp.coo_matrix((v, (r, c)), shape=(nrows, max(self.num_cols, 1)))
+        return self.add_rows(coo_all, lower=lower, upper=upper, cols=None, name=name)
+
+    def build(self, *, sense: Sense = "min", offset: float = 0.0) -> MilpArrays:
+        n = self.num_cols
+        if self._rows:
+            rr = np.concatenate([m.row + blk.start for m, blk in zip(self._rows, self._row_blocks)])
+            cc = np.concatenate([m.col for m in self._rows])
+            vv = np.concatenate([m.data for m in self._rows])
+            A = sp.csr_matrix((vv, (rr, cc)), shape=(self.num_rows, n))
+            A.sum_duplicates()
+            row_lo = np.concatenate(self._row_lo)
+            row_hi = np.concatenate(self._row_hi)
+        else:
+            A = sp.csr_matrix((0, n))
+            row_lo = np.zeros(0)
+            row_hi = np.zeros(0)
+        return MilpArrays(
+            c=np.concatenate(self._cost) if self._cost else np.zeros(0),
+            A=A,
+            row_lower=row_lo,
+            row_upper=row_hi,
+            col_lower=np.concatenate(self._lo) if self._lo else np.zeros(0),
+            col_upper=np.concatenate(self._hi) if self._hi else np.zeros(0),
+            integrality=np.concatenate(self._int) if self._int else np.zeros(0, dtype=bool),
+            sense=sense,
+            offset=float(offset),
+            col_blocks=list(self._col_blocks),
+            row_blocks=list(self._row_blocks),
+        )

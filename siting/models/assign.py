@@ -1,0 +1,63 @@
+"""Sparse (demand, site) assignment pairs for the assignment-based models.
+
+Only pairs that may be used get a variable. Small instances use every pair
+(exact); larger ones the ``k`` nearest candidates of each demand point, which
+makes the model a restriction: a solve over restricted pairs is never reported
+as optimal for the full problem.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from siting.instance import Instance
+
+#: Above this many (demand, site) pairs the full assignment is not built by default.
+FULL_PAIRS_LIMIT = 2_000_000
+
+
+@dataclass
+class Pairs:
+    """Candidate assignment pairs, sorted by demand then distance."""
+
+    demand: NDArray[np.int64]
+    site: NDArray[np.int64]
+    distance: NDArray[np.float64]
+    complete: bool  # True when every (demand, site) pair is present
+
+    @property
+    def size(self) -> int:
+        return int(self.demand.size)
+
+
+def assignment_pairs(inst: Instance, k: int | None = None) -> Pairs:
+    """Pairs for assignment variables: all of them when small, else the ``k`` nearest.
+
+    >>> import pandas as pd
+    >>> from siting.instance import Instance
+    >>> inst = Instance.from_frames(pd.DataFrame({"x": [0.0, 5], "y": [0.0, 0]}),
+    ...                             pd.DataFrame({"x": [1.0, 4, 9], "y": [0.0, 0, 0]}))
+    >>> p = assignment_pairs(inst, k=2)
+    >>> p.site.tolist(), p.complete
+    ([0, 1, 1, 0], False)
+    """
+    n, m = inst.n_demand, inst.n_sites
+    if k is None and n * m <= FULL_PAIRS_LIMIT:
+        rows = np.repeat(np.arange(n, dtype=np.int64), m)
+        cols = np.tile(np.arange(m, dtype=np.int64), n)
+        dist = inst.metric.pair_distance(rows, cols)
+        complete = True
+    else:
+        kk = min(k or 50, m)
+        idx, dist2 = inst.metric.nearest(kk)
+        rows = np.repeat(np.arange(n, dtype=np.int64), kk)
+        cols = idx.ravel()
+        dist = dist2.ravel()
+        complete = kk >= m
+    ok = np.isfinite(dist)
+    rows, cols, dist = rows[ok], cols[ok], dist[ok]
+    order = np.lexsort((cols, dist, rows))
+    return Pairs(rows[order], cols[order], dist[order], complete)

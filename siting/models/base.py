@@ -1,0 +1,174 @@
+"""Common machinery of the location models: build arrays, solve, decode.
+
+A model turns an :class:`~siting.instance.Instance` into
+:class:`~siting.milp.MilpArrays` (:meth:`LocationModel.build`), hands them to a
+back end, and decodes the values into a :class:`~siting.solution.Solution`
+keyed by the user's ids. Staged models (LSCP-B, p-center) override
+:meth:`LocationModel.solve`.
+"""
+
+from __future__ import annotations
+
+import time
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import numpy as np
+from numpy.typing import NDArray
+
+from siting.backends.base import Result, SolveOptions, Status, get_backend
+from siting.errors import ParameterError
+from siting.instance import Instance
+from siting.milp import MilpArrays
+from siting.solution import Solution
+
+
+@dataclass
+class Built:
+    """Arrays of one MILP plus what decoding needs (positions, constants, reductions)."""
+
+    milp: MilpArrays
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+class LocationModel(ABC):
+    """Base class: parameters are stored by the constructor and checked early."""
+
+    name: ClassVar[str] = "model"
+    #: Models whose data need distances (not only a coverage relation).
+    needs_distances: ClassVar[bool] = False
+
+    def params(self) -> dict[str, Any]:
+        return {k: v for k, v in vars(self).items() if not k.startswith("_")}
+
+    def check(self, inst: Instance) -> None:
+        """Raise :class:`ParameterError` for parameters that do not fit the instance."""
+        if self.needs_distances and not inst.metric.has_distances:
+            raise ParameterError(
+                f"{self.name} needs distances but {inst.name} only gives a coverage relation",
+                path=inst.source, field="model", value=self.name,
+            )
+
+    @abstractmethod
+    def build(self, inst: Instance) -> Built:
+        """The MILP arrays of this model on ``inst``."""
+
+    @abstractmethod
+    def decode(self, inst: Instance, built: Built, x: NDArray[np.float64]) -> dict[str, Any]:
+        """Solution fields (``selected``, ``coverage`` / ``assignment``) from column values."""
+
+    def solve(
+        self,
+        inst: Instance,
+        solver: str = "highs",
+        options: SolveOptions | None = None,
+        *,
+        verify: bool = True,
+    ) -> Solution:
+        """Build, solve and decode; verify the solution from the instance unless told not to."""
+        options = options or SolveOptions()
+        self.check(inst)
+        t0 = time.perf_counter()
+        built = self.build(inst)
+        t_build = time.perf_counter() - t0
+        backend = get_backend(solver)
+        result = backend.solve(built.milp, options)
+        sol = self.to_solution(inst, built, result)
+        pairs = built.data.get("pairs")
+        if pairs is not None and not pairs.complete and sol.status == Status.OPTIMAL:
+            # Optimal for the nearest-candidate restriction only: no bound on the full problem.
+            sol.status, sol.bound, sol.gap = Status.FEASIBLE, None, None
+            sol.message = "assignment restricted to nearest candidates: optimal for that restriction only"
+        sol.stats.update(build_s=round(t_build, 6), solve_s=round(result.runtime_s, 6),
+                         columns=built.milp.num_cols, rows=built.milp.num_rows,
+                         nonzeros=int(built.milp.A.nnz))
+        sol.runtime_s = time.perf_counter() - t0
+        return finish(inst, self, sol, verify)
+
+    def to_solution(self, inst: Instance, built: Built, result: Result) -> Solution:
+        fields: dict[str, Any] = {"selected": [], "existing": list(inst.site_ids[inst.existing])}
+        if result.status.has_solution and result.x is not None:
+            fields.update(self.decode(inst, built, result.x))
+        return Solution(
+            model=self.name,
+            instance=inst.name,
+            status=result.status,
+            backend=result.backend,
+            objective=result.objective,
+            bound=result.bound,
+            gap=result.gap,
+            runtime_s=result.runtime_s,
+            params=self.params(),
+            message=result.message,
+            **fields,
+        )
+
+
+def finish(inst: Instance, model: LocationModel, sol: Solution, verify: bool) -> Solution:
+    """Run the independent verifier (when asked) and record its verdict on the solution."""
+    if verify and sol.status.has_solution:
+        from siting.verify import verify_solution
+
+        report = verify_solution(inst, model, sol)
+        sol.verified = report.ok
+        sol.verification = report.messages
+    return sol
+
+
+def selected_from(inst: Instance, y: NDArray[np.float64]) -> tuple[list[Any], NDArray[np.int64]]:
+    """Selected site ids (existing ones included) and their positions, from ``y`` values."""
+    pos = np.flatnonzero((y > 0.5) | inst.existing)
+    return list(inst.site_ids[pos]), pos
+
+
+def check_p(p: int | None, inst: Instance, *, required: bool) -> None:
+    if p is None:
+        if required:
+            raise ParameterError("p (number of facilities) is required", field="p")
+        return
+    n_new = int((~inst.existing).sum())
+    if not isinstance(p, (int, np.integer)) or p < 0:
+        raise ParameterError("p must be an integer >= 0", field="p", value=p)
+    if p > n_new:
+        raise ParameterError(
+            f"p exceeds the {n_new} candidate sites of {inst.name}", field="p", value=p
+        )
+
+
+def check_radius(radius: float | None, inst: Instance) -> float:
+    if not inst.metric.has_distances:
+        return 0.0 if radius is None else float(radius)
+    if radius is None:
+        raise ParameterError("radius is required for this model", field="radius")
+    r = float(radius)
+    if not np.isfinite(r) or r <= 0:
+        raise ParameterError("radius must be a finite number > 0", field="radius", value=radius)
+    inst.check_radius(r)
+    return r
+
+
+def coverage_table(inst: Instance, counts: NDArray[np.float64]) -> Any:
+    import pandas as pd
+
+    return pd.DataFrame({"demand_id": inst.demand_ids, "weight": inst.weight,
+                         "covered": counts.astype(np.int64)})
+
+
+def assignment_table(inst: Instance, rows: NDArray[np.int64], cols: NDArray[np.int64],
+                     frac: NDArray[np.float64]) -> Any:
+    import pandas as pd
+
+    keep = frac > 1e-9
+    return pd.DataFrame({"demand_id": inst.demand_ids[rows[keep]],
+                         "site_id": inst.site_ids[cols[keep]],
+                         "fraction": np.round(frac[keep], 12)})
+
+
+def status_after_stages(statuses: list[Status]) -> Status:
+    """Status of a staged solve: optimal only when every stage was proven optimal."""
+    if all(s == Status.OPTIMAL for s in statuses):
+        return Status.OPTIMAL
+    if statuses and statuses[-1].has_solution:
+        return Status.FEASIBLE
+    return statuses[-1] if statuses else Status.ERROR

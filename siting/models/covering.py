@@ -1,0 +1,211 @@
+"""Covering models: MCLP, LSCP (and weighted set covering), LSCP-B backup coverage.
+
+All three start from the sparse coverage matrix ``A`` (demand × site, a stored
+entry when the site is within the radius). Existing facilities are open from
+the start: demand they already cover is a constant, not a variable.
+
+>>> import pandas as pd
+>>> d = pd.DataFrame({"x": [0, 10, 20.0], "y": [0, 0, 0.0], "weight": [5, 3, 4]})
+>>> s = pd.DataFrame({"x": [1, 19.0], "y": [0, 0.0]})
+>>> from siting.instance import Instance
+>>> inst = Instance.from_frames(d, s)
+>>> MCLP(radius=2, p=1).solve(inst).objective
+5.0
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import numpy as np
+import scipy.sparse as sp
+from numpy.typing import NDArray
+
+from siting.backends.base import SolveOptions, Status, get_backend
+from siting.errors import InfeasibleError, ParameterError
+from siting.instance import Instance
+from siting.milp import MilpBuilder
+from siting.models.base import (
+    Built,
+    LocationModel,
+    check_p,
+    check_radius,
+    coverage_table,
+    finish,
+    selected_from,
+)
+from siting.solution import Solution
+
+
+def coverage_pattern(inst: Instance, radius: float) -> sp.csr_matrix:
+    """0/1 demand × site matrix of pairs within ``radius``."""
+    cov = inst.metric.within(radius).astype(bool).astype(np.float64)
+    cov.sort_indices()
+    return sp.csr_matrix(cov)
+
+
+def covered_by_existing(inst: Instance, cov: sp.csr_matrix) -> NDArray[np.bool_]:
+    if not inst.existing.any():
+        return np.zeros(inst.n_demand, dtype=bool)
+    return np.asarray(cov[:, np.flatnonzero(inst.existing)].sum(axis=1)).ravel() > 0
+
+
+@dataclass
+class MCLP(LocationModel):
+    """Maximal covering: open at most ``p`` new sites and/or spend at most ``budget``.
+
+    Maximises the weight of demand within ``radius`` of an open site. Existing
+    facilities are open and their coverage counts; ``p`` counts new sites only.
+    """
+
+    radius: float | None = None
+    p: int | None = None
+    budget: float | None = None
+    name: ClassVar[str] = "mclp"
+
+    def check(self, inst: Instance) -> None:
+        super().check(inst)
+        check_radius(self.radius, inst)
+        check_p(self.p, inst, required=self.budget is None)
+        if self.budget is not None and (not np.isfinite(self.budget) or self.budget < 0):
+            raise ParameterError("budget must be a finite number >= 0", field="budget",
+                                 value=self.budget)
+
+    def build(self, inst: Instance) -> Built:
+        cov = coverage_pattern(inst, check_radius(self.radius, inst))
+        pre = covered_by_existing(inst, cov)
+        # Rows for demand that is already covered, or that no site can cover, are constants.
+        reachable = np.diff(cov.indptr) > 0
+        rows = np.flatnonzero(reachable & ~pre)
+        b = MilpBuilder()
+        new = ~inst.existing
+        y = b.add_block("y", inst.n_sites, lower=inst.existing.astype(float),
+                        upper=1.0, integer=True)
+        z = b.add_block("z", rows.size, lower=0.0, upper=1.0, cost=inst.weight[rows])
+        sub = cov[rows]
+        # z_i - sum_j a_ij y_j <= 0
+        b.concat_rows([(sp.identity(rows.size, format="csr"), z), (-sub, y)],
+                      lower=-np.inf, upper=0.0, name="cover")
+        if self.p is not None:
+            b.add_rows(sp.csr_matrix(new.astype(float)[None, :]), lower=-np.inf,
+                       upper=float(self.p), cols=y, name="p")
+        if self.budget is not None:
+            b.add_rows(sp.csr_matrix((inst.site_cost * new)[None, :]), lower=-np.inf,
+                       upper=float(self.budget), cols=y, name="budget")
+        milp = b.build(sense="max", offset=float(inst.weight[pre].sum()))
+        return Built(milp, {"rows": rows, "cov": cov})
+
+    def decode(self, inst: Instance, built: Built, x: NDArray[np.float64]) -> dict[str, Any]:
+        y = x[built.milp.block("y").slice]
+        selected, pos = selected_from(inst, y)
+        counts = np.asarray(built.data["cov"][:, pos].sum(axis=1)).ravel()
+        return {"selected": selected, "coverage": coverage_table(inst, counts)}
+
+
+@dataclass
+class LSCP(LocationModel):
+    """Location set covering: cover every demand point at least cost.
+
+    With ``weighted_cost=False`` each site costs 1 (the classic LSCP: fewest
+    sites); with ``True`` the sites' costs are used (OR-Library set covering).
+    """
+
+    radius: float | None = None
+    weighted_cost: bool = False
+    name: ClassVar[str] = "lscp"
+
+    def check(self, inst: Instance) -> None:
+        super().check(inst)
+        check_radius(self.radius, inst)
+
+    def site_costs(self, inst: Instance) -> NDArray[np.float64]:
+        return inst.site_cost if self.weighted_cost else np.ones(inst.n_sites)
+
+    def build(self, inst: Instance) -> Built:
+        cov = coverage_pattern(inst, check_radius(self.radius, inst))
+        pre = covered_by_existing(inst, cov)
+        empty = np.flatnonzero(np.diff(cov.indptr) == 0)
+        if empty.size:
+            raise InfeasibleError(
+                f"{self.name}: demand point {inst.demand_ids[empty[0]]!r} (and {empty.size - 1} "
+                f"more) has no candidate site within radius {self.radius}; nothing can cover it"
+            )
+        rows = np.flatnonzero(~pre)
+        b = MilpBuilder()
+        y = b.add_block("y", inst.n_sites, lower=inst.existing.astype(float), upper=1.0,
+                        integer=True, cost=self.site_costs(inst) * ~inst.existing)
+        b.add_rows(cov[rows], lower=1.0, upper=np.inf, cols=y, name="cover")
+        return Built(b.build(sense="min"), {"cov": cov})
+
+    def decode(self, inst: Instance, built: Built, x: NDArray[np.float64]) -> dict[str, Any]:
+        y = x[built.milp.block("y").slice]
+        selected, pos = selected_from(inst, y)
+        counts = np.asarray(built.data["cov"][:, pos].sum(axis=1)).ravel()
+        return {"selected": selected, "coverage": coverage_table(inst, counts)}
+
+
+@dataclass
+class SetCover(LSCP):
+    """Weighted set covering (OR-Library scp): LSCP with the sites' own costs."""
+
+    weighted_cost: bool = True
+    name: ClassVar[str] = "set-cover"
+
+
+@dataclass
+class LSCPB(LocationModel):
+    """Backup coverage (Hogan & ReVelle 1986): cover all demand with the fewest sites,
+    then, with that many sites, maximise the weight of demand covered at least twice.
+    """
+
+    radius: float | None = None
+    name: ClassVar[str] = "lscp-b"
+
+    def check(self, inst: Instance) -> None:
+        super().check(inst)
+        check_radius(self.radius, inst)
+
+    def build(self, inst: Instance, p: int | None = None) -> Built:
+        cov = coverage_pattern(inst, check_radius(self.radius, inst))
+        counts_existing = np.asarray(cov[:, np.flatnonzero(inst.existing)].sum(axis=1)).ravel()
+        n = inst.n_demand
+        b = MilpBuilder()
+        new = ~inst.existing
+        y = b.add_block("y", inst.n_sites, lower=inst.existing.astype(float), upper=1.0,
+                        integer=True)
+        u = b.add_block("u", n, lower=0.0, upper=1.0, cost=inst.weight)
+        # sum_j a_ij y_j - u_i >= 1  (u_i = 1 only when covered twice)
+        b.concat_rows([(cov, y), (-sp.identity(n, format="csr"), u)], lower=1.0, upper=np.inf,
+                      name="backup")
+        b.add_rows(sp.csr_matrix(new.astype(float)[None, :]), lower=-np.inf,
+                   upper=float(p if p is not None else new.sum()), cols=y, name="p")
+        return Built(b.build(sense="max"), {"cov": cov, "existing_counts": counts_existing})
+
+    def decode(self, inst: Instance, built: Built, x: NDArray[np.float64]) -> dict[str, Any]:
+        y = x[built.milp.block("y").slice]
+        selected, pos = selected_from(inst, y)
+        counts = np.asarray(built.data["cov"][:, pos].sum(axis=1)).ravel()
+        return {"selected": selected, "coverage": coverage_table(inst, counts)}
+
+    def solve(self, inst: Instance, solver: str = "highs", options: SolveOptions | None = None,
+              *, verify: bool = True) -> Solution:
+        options = options or SolveOptions()
+        self.check(inst)
+        t0 = time.perf_counter()
+        first = LSCP(radius=self.radius).solve(inst, solver, options, verify=False)
+        if not first.status.has_solution:
+            first.model = self.name
+            return first
+        p_star = len(first.selected) - len(first.existing)
+        self.p_ = p_star
+        built = self.build(inst, p=p_star)
+        result = get_backend(solver).solve(built.milp, options)
+        sol = self.to_solution(inst, built, result)
+        if first.status != Status.OPTIMAL and sol.status == Status.OPTIMAL:
+            sol.status = Status.FEASIBLE
+            sol.message = "the minimum number of sites was not proven; backup coverage is for that count"
+        sol.params["p"] = p_star
+        sol.runtime_s = time.perf_counter() - t0
+        return finish(inst, self, sol, verify)

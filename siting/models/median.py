@@ -1,0 +1,203 @@
+"""p-median and p-center.
+
+>>> import pandas as pd
+>>> from siting.instance import Instance
+>>> d = pd.DataFrame({"x": [0, 1, 10, 11.0], "y": [0.0] * 4})
+>>> inst = Instance.from_frames(d, d)
+>>> PMedian(p=2).solve(inst).objective
+2.0
+>>> PCenter(p=2).solve(inst).objective
+1.0
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import numpy as np
+import scipy.sparse as sp
+from numpy.typing import NDArray
+
+from siting.backends.base import SolveOptions, Status
+from siting.instance import Instance
+from siting.milp import MilpBuilder
+from siting.models.assign import Pairs, assignment_pairs
+from siting.models.base import (
+    Built,
+    LocationModel,
+    assignment_table,
+    check_p,
+    finish,
+    selected_from,
+)
+from siting.models.covering import LSCP, coverage_pattern
+from siting.solution import Solution
+
+
+def _assignment_block(b: MilpBuilder, inst: Instance, pairs: Pairs, cost: NDArray[np.float64],
+                      y_cols: Any) -> Any:
+    """x_ij on the pairs, with sum_j x_ij = 1 and x_ij <= y_j (no loop over pairs)."""
+    n = inst.n_demand
+    x = b.add_block("x", pairs.size, lower=0.0, upper=1.0, cost=cost)
+    k = np.arange(pairs.size)
+    one = np.ones(pairs.size)
+    b.add_rows(sp.csr_matrix((one, (pairs.demand, k)), shape=(n, pairs.size)), lower=1.0,
+               upper=1.0, cols=x, name="assign")
+    link_x = sp.csr_matrix((one, (k, k)), shape=(pairs.size, pairs.size))
+    link_y = sp.csr_matrix((-one, (k, pairs.site)), shape=(pairs.size, inst.n_sites))
+    b.concat_rows([(link_x, x), (link_y, y_cols)], lower=-np.inf, upper=0.0, name="link")
+    return x
+
+
+@dataclass
+class PMedian(LocationModel):
+    """Weighted p-median: open ``p`` new sites (existing ones stay open), minimise
+    the weighted distance of every demand point to its site.
+
+    ``candidates`` restricts each point to its k nearest sites (faster, but then
+    the result is optimal only for that restriction and is reported as feasible).
+    """
+
+    p: int | None = None
+    candidates: int | None = None
+    name: ClassVar[str] = "p-median"
+    needs_distances: ClassVar[bool] = True
+
+    def check(self, inst: Instance) -> None:
+        super().check(inst)
+        check_p(self.p, inst, required=True)
+
+    def build(self, inst: Instance) -> Built:
+        pairs = assignment_pairs(inst, self.candidates)
+        b = MilpBuilder()
+        new = ~inst.existing
+        y = b.add_block("y", inst.n_sites, lower=inst.existing.astype(float), upper=1.0,
+                        integer=True)
+        _assignment_block(b, inst, pairs, inst.weight[pairs.demand] * pairs.distance, y)
+        b.add_rows(sp.csr_matrix(new.astype(float)[None, :]), lower=float(self.p),
+                   upper=float(self.p), cols=y, name="p")
+        return Built(b.build(sense="min"), {"pairs": pairs})
+
+    def decode(self, inst: Instance, built: Built, x: NDArray[np.float64]) -> dict[str, Any]:
+        y = x[built.milp.block("y").slice]
+        selected, _ = selected_from(inst, y)
+        pairs: Pairs = built.data["pairs"]
+        frac = x[built.milp.block("x").slice]
+        return {"selected": selected,
+                "assignment": assignment_table(inst, pairs.demand, pairs.site, frac)}
+
+
+@dataclass
+class PCenter(LocationModel):
+    """p-center: open ``p`` new sites minimising the largest distance of any demand point
+    to its nearest open site.
+
+    Solved exactly by bisection over the candidate distances, each step a set
+    covering problem ("can p sites cover everyone within r?"). The result is
+    optimal only when every step was proven.
+    """
+
+    p: int | None = None
+    name: ClassVar[str] = "p-center"
+    needs_distances: ClassVar[bool] = True
+
+    def check(self, inst: Instance) -> None:
+        super().check(inst)
+        check_p(self.p, inst, required=True)
+
+    def build(self, inst: Instance) -> Built:  # pragma: no cover - staged model
+        raise NotImplementedError("p-center is solved as a sequence of covering problems")
+
+    def decode(self, inst: Instance, built: Built, x: NDArray[np.float64]) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def _greedy_radius(self, inst: Instance, lower: float) -> float:
+        """A radius at which greedy covering needs at most p new sites (an upper bound)."""
+        assert self.p is not None
+        r = max(lower, 1e-9)
+        for _ in range(200):
+            cov = coverage_pattern(inst, r)
+            uncovered = ~(np.asarray(cov[:, np.flatnonzero(inst.existing)].sum(axis=1)).ravel() > 0)
+            used = 0
+            csc = cov.tocsc()
+            while uncovered.any() and used <= self.p:
+                gain = csc.T @ uncovered.astype(float)
+                gain[inst.existing] = -1
+                j = int(np.argmax(gain))
+                if gain[j] <= 0:
+                    break
+                uncovered &= ~(np.asarray(cov[:, j].todense()).ravel() > 0)
+                used += 1
+            if not uncovered.any() and used <= self.p:
+                return r
+            r *= 1.25
+        return r
+
+    def solve(self, inst: Instance, solver: str = "highs", options: SolveOptions | None = None,
+              *, verify: bool = True) -> Solution:
+        options = options or SolveOptions()
+        self.check(inst)
+        assert self.p is not None
+        t0 = time.perf_counter()
+        deadline = None if options.time_limit is None else t0 + options.time_limit
+        _, nearest_all = inst.metric.nearest_in(np.arange(inst.n_sites))
+        lower = float(nearest_all.max())
+        upper = self._greedy_radius(inst, lower)
+        d = inst.metric.within(upper).data
+        d = np.where(d <= 1e-11, 0.0, d)
+        radii = np.unique(d[d >= lower - 1e-12])
+        if radii.size == 0 or radii[0] > lower:
+            radii = np.unique(np.concatenate([[lower], radii]))
+        lo, hi = 0, radii.size - 1
+        best: Solution | None = None
+        statuses: list[Status] = []
+        proven_lower = lower
+        while lo < hi:
+            mid = (lo + hi) // 2
+            step_opts = SolveOptions(**{**vars(options)})
+            if deadline is not None:
+                step_opts.time_limit = max(deadline - time.perf_counter(), 0.01)
+            step = LSCP(radius=float(radii[mid]) if radii[mid] > 0 else 1e-12).solve(
+                inst, solver, step_opts, verify=False)
+            statuses.append(step.status)
+            n_new = len(step.selected) - len(step.existing)
+            if step.status.has_solution and n_new <= self.p:
+                hi = mid
+                best = step
+            elif step.status == Status.OPTIMAL or step.status == Status.INFEASIBLE:
+                lo = mid + 1
+                proven_lower = float(radii[lo])
+            elif step.status == Status.FEASIBLE and step.bound is not None and step.bound > self.p:
+                lo = mid + 1
+                proven_lower = float(radii[lo])
+            else:  # not proven either way: stop refining, keep what we have
+                break
+        if best is None or hi != lo:
+            final = LSCP(radius=float(radii[hi]) if radii[hi] > 0 else 1e-12).solve(
+                inst, solver, options, verify=False)
+            statuses.append(final.status)
+            if final.status.has_solution and len(final.selected) - len(final.existing) <= self.p:
+                best = final
+        if best is None:
+            return Solution(model=self.name, instance=inst.name, status=Status.NO_SOLUTION,
+                            backend=solver, objective=None, bound=proven_lower, gap=None,
+                            runtime_s=time.perf_counter() - t0, selected=[], params=self.params())
+        sel_pos = inst.site_positions(best.selected)
+        # Top up to exactly p new sites is unnecessary: extra sites cannot increase the radius.
+        near_site, near_d = inst.metric.nearest_in(sel_pos)
+        objective = float(near_d.max())
+        status = Status.OPTIMAL if lo == hi and all(
+            s in (Status.OPTIMAL, Status.INFEASIBLE) for s in statuses) else Status.FEASIBLE
+        bound = objective if status == Status.OPTIMAL else proven_lower
+        gap = 0.0 if status == Status.OPTIMAL else (objective - bound) / max(objective, 1e-9)
+        sol = Solution(
+            model=self.name, instance=inst.name, status=status, backend=best.backend,
+            objective=objective, bound=bound, gap=gap, runtime_s=time.perf_counter() - t0,
+            selected=best.selected, existing=best.existing, params=self.params(),
+            assignment=assignment_table(inst, np.arange(inst.n_demand), near_site,
+                                        np.ones(inst.n_demand)),
+            stats={"bisection_steps": len(statuses), "candidate_radii": int(radii.size)},
+        )
+        return finish(inst, self, sol, verify)
