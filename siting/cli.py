@@ -12,9 +12,8 @@ import sys
 import warnings
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
-import click
 import typer
 
 from siting.errors import InfeasibleError, InputError, SitingError
@@ -62,14 +61,14 @@ def solve(
     path: Annotated[Path, typer.Argument(help="Instance file or CSV folder.", show_default=False)],
     model: Annotated[ModelName, typer.Option("--model", "-m", help="Location model.")] = ModelName.mclp,
     format: Annotated[FormatName, typer.Option("--format", "-f", help="Input format.")] = FormatName.auto,
-    p: Annotated[int | None, typer.Option("--p", "-p", help="Number of new facilities.")] = None,
-    radius: Annotated[float | None, typer.Option("--radius", "-r", help="Service radius, in the data's distance unit.")] = None,
-    budget: Annotated[float | None, typer.Option("--budget", "-b", help="Budget for new sites (MCLP).")] = None,
+    p_text: Annotated[str | None, typer.Option("--p", "-p", help="Number of new facilities.")] = None,
+    radius_text: Annotated[str | None, typer.Option("--radius", "-r", help="Service radius, in the data's distance unit.")] = None,
+    budget_text: Annotated[str | None, typer.Option("--budget", "-b", help="Budget for new sites (MCLP).")] = None,
     solver: Annotated[str, typer.Option("--solver", "-s", help="Back end: highs, ortools, cbc, ...")] = "highs",
-    time_limit: Annotated[float | None, typer.Option("--time-limit", "-t", help="Seconds; the best solution so far is kept.")] = None,
-    gap: Annotated[float, typer.Option("--gap", help="Relative gap at which to stop.")] = 1e-6,
-    threads: Annotated[int | None, typer.Option("--threads", help="Solver threads.")] = None,
-    candidates: Annotated[int | None, typer.Option("--candidates", help="Restrict assignment to the k nearest sites (p-median, UFLP, CFLP).")] = None,
+    time_limit_text: Annotated[str | None, typer.Option("--time-limit", "-t", help="Seconds; the best solution so far is kept.")] = None,
+    gap_text: Annotated[str, typer.Option("--gap", help="Relative gap at which to stop.")] = "1e-6",
+    threads_text: Annotated[str | None, typer.Option("--threads", help="Solver threads.")] = None,
+    candidates_text: Annotated[str | None, typer.Option("--candidates", help="Restrict assignment to the k nearest sites (p-median, UFLP, CFLP).")] = None,
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Write the solution files to this folder.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")] = False,
     no_verify: Annotated[bool, typer.Option("--no-verify", help="Skip the independent verification.")] = False,
@@ -90,6 +89,13 @@ def solve(
     from siting.io import load_instance
     from siting.models import MODELS
 
+    p = _number(p_text, "--p", int)
+    radius = _number(radius_text, "--radius", float)
+    budget = _number(budget_text, "--budget", float)
+    time_limit = _number(time_limit_text, "--time-limit", float)
+    gap = _number(gap_text, "--gap", float)
+    threads = _number(threads_text, "--threads", int)
+    candidates = _number(candidates_text, "--candidates", int)
     loaded = load_instance(path, format.value)
     inst = loaded.instance
     kwargs: dict[str, object] = {}
@@ -105,7 +111,7 @@ def solve(
         kwargs.update(candidates=candidates)
     if time_limit is not None and time_limit <= 0:
         raise ParameterError("must be > 0", field="--time-limit", value=time_limit)
-    if not (0 <= gap < 1):
+    if gap is None or not (0 <= gap < 1):
         raise ParameterError("must be in [0, 1)", field="--gap", value=gap)
     m = MODELS[name](**kwargs)  # type: ignore[arg-type]
     opts = SolveOptions(time_limit=time_limit, mip_gap=gap, threads=threads)
@@ -122,6 +128,19 @@ def solve(
         raise typer.Exit(EXIT_NO_SOLUTION)
     if sol.verified is False:
         raise _fail("solution failed verification: " + "; ".join(sol.verification), EXIT_UNVERIFIED)
+
+
+def _number(text: str | None, option: str, kind: type[int] | type[float]) -> Any:
+    """Parse a numeric option ourselves, so the error names the option and the value."""
+    from siting.errors import ParameterError
+
+    if text is None:
+        return None
+    try:
+        return kind(text)
+    except ValueError:
+        what = "an integer" if kind is int else "a number"
+        raise ParameterError(f"must be {what}", field=option, value=text) from None
 
 
 def _print_summary(sol: object) -> None:
@@ -168,15 +187,9 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_OK
     except typer.Exit as exc:
         return int(exc.exit_code)
-    except click.exceptions.Abort:
+    except typer.Abort:
         typer.echo("siting: interrupted", err=True)
         return 130
-    except click.UsageError as exc:
-        typer.echo(f"siting: error: {exc.format_message()}", err=True)
-        return EXIT_INPUT
-    except click.ClickException as exc:
-        typer.echo(f"siting: error: {exc.format_message()}", err=True)
-        return EXIT_INPUT
     except InputError as exc:
         typer.echo(f"siting: error: {exc}", err=True)
         return EXIT_INPUT
@@ -189,6 +202,13 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         typer.echo("siting: interrupted", err=True)
         return 130
+    except Exception as exc:
+        # Usage errors of the CLI framework (bad option, bad value) carry format_message().
+        if hasattr(exc, "format_message") and hasattr(exc, "exit_code"):
+            typer.echo(f"siting: error: {exc.format_message()}", err=True)
+            return EXIT_INPUT
+        typer.echo(f"siting: unexpected error: {type(exc).__name__}: {exc}", err=True)
+        return EXIT_ERROR
 
 
 if __name__ == "__main__":  # pragma: no cover
