@@ -18,7 +18,14 @@ import typer
 
 from siting.errors import InfeasibleError, InputError, SitingError
 
-EXIT_OK, EXIT_ERROR, EXIT_INPUT, EXIT_INFEASIBLE, EXIT_NO_SOLUTION, EXIT_UNVERIFIED = 0, 1, 2, 3, 4, 5
+EXIT_OK, EXIT_ERROR, EXIT_INPUT, EXIT_INFEASIBLE, EXIT_NO_SOLUTION, EXIT_UNVERIFIED = (
+    0,
+    1,
+    2,
+    3,
+    4,
+    5,
+)
 
 app = typer.Typer(
     name="siting",
@@ -59,20 +66,50 @@ def _fail(message: str, code: int) -> typer.Exit:
 @app.command()
 def solve(
     path: Annotated[Path, typer.Argument(help="Instance file or CSV folder.", show_default=False)],
-    model: Annotated[ModelName, typer.Option("--model", "-m", help="Location model.")] = ModelName.mclp,
-    format: Annotated[FormatName, typer.Option("--format", "-f", help="Input format.")] = FormatName.auto,
-    p_text: Annotated[str | None, typer.Option("--p", "-p", help="Number of new facilities.")] = None,
-    radius_text: Annotated[str | None, typer.Option("--radius", "-r", help="Service radius, in the data's distance unit.")] = None,
-    budget_text: Annotated[str | None, typer.Option("--budget", "-b", help="Budget for new sites (MCLP).")] = None,
-    solver: Annotated[str, typer.Option("--solver", "-s", help="Back end: highs, ortools, cbc, ...")] = "highs",
-    time_limit_text: Annotated[str | None, typer.Option("--time-limit", "-t", help="Seconds; the best solution so far is kept.")] = None,
+    model: Annotated[
+        ModelName, typer.Option("--model", "-m", help="Location model.")
+    ] = ModelName.mclp,
+    format: Annotated[
+        FormatName, typer.Option("--format", "-f", help="Input format.")
+    ] = FormatName.auto,
+    p_text: Annotated[
+        str | None, typer.Option("--p", "-p", help="Number of new facilities.")
+    ] = None,
+    radius_text: Annotated[
+        str | None,
+        typer.Option("--radius", "-r", help="Service radius, in the data's distance unit."),
+    ] = None,
+    budget_text: Annotated[
+        str | None, typer.Option("--budget", "-b", help="Budget for new sites (MCLP).")
+    ] = None,
+    solver: Annotated[
+        str, typer.Option("--solver", "-s", help="Back end: highs, ortools, cbc, ...")
+    ] = "highs",
+    time_limit_text: Annotated[
+        str | None,
+        typer.Option("--time-limit", "-t", help="Seconds; the best solution so far is kept."),
+    ] = None,
     gap_text: Annotated[str, typer.Option("--gap", help="Relative gap at which to stop.")] = "1e-6",
     threads_text: Annotated[str | None, typer.Option("--threads", help="Solver threads.")] = None,
-    candidates_text: Annotated[str | None, typer.Option("--candidates", help="Restrict assignment to the k nearest sites (p-median, UFLP, CFLP).")] = None,
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write the solution files to this folder.")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")] = False,
-    no_verify: Annotated[bool, typer.Option("--no-verify", help="Skip the independent verification.")] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors (and --json).")] = False,
+    candidates_text: Annotated[
+        str | None,
+        typer.Option(
+            "--candidates",
+            help="Restrict assignment to the k nearest sites (p-median, UFLP, CFLP).",
+        ),
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Write the solution files to this folder.")
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print one JSON object on stdout.")
+    ] = False,
+    no_verify: Annotated[
+        bool, typer.Option("--no-verify", help="Skip the independent verification.")
+    ] = False,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="Print nothing but errors (and --json).")
+    ] = False,
 ) -> None:
     """Solve a location model on an instance.
 
@@ -113,7 +150,7 @@ def solve(
         raise ParameterError("must be > 0", field="--time-limit", value=time_limit)
     if gap is None or not (0 <= gap < 1):
         raise ParameterError("must be in [0, 1)", field="--gap", value=gap)
-    m = MODELS[name](**kwargs)  # type: ignore[arg-type]
+    m = MODELS[name](**kwargs)
     opts = SolveOptions(time_limit=time_limit, mip_gap=gap, threads=threads)
     sol = m.solve(inst, solver, opts, verify=not no_verify)
     if out is not None:
@@ -123,7 +160,9 @@ def solve(
     elif not quiet:
         _print_summary(sol)
     if sol.status == Status.INFEASIBLE:
-        raise InfeasibleError(f"{name} on {inst.name} is infeasible: {sol.message or 'no feasible solution'}")
+        raise InfeasibleError(
+            f"{name} on {inst.name} is infeasible: {sol.message or 'no feasible solution'}"
+        )
     if not sol.status.has_solution:
         raise typer.Exit(EXIT_NO_SOLUTION)
     if sol.verified is False:
@@ -149,8 +188,16 @@ def _print_summary(sol: object) -> None:
 
     s = sol.summary()  # type: ignore[attr-defined]
     t = Table(title=f"{s['model']} on {s['instance']}", show_header=False)
-    for key in ("status", "objective", "bound", "gap", "runtime_s", "backend", "n_selected",
-                "verified"):
+    for key in (
+        "status",
+        "objective",
+        "bound",
+        "gap",
+        "runtime_s",
+        "backend",
+        "n_selected",
+        "verified",
+    ):
         t.add_row(key, str(s[key]))
     sel = ", ".join(map(str, s["selected"][:20])) + (" ..." if len(s["selected"]) > 20 else "")
     t.add_row("selected", sel)
@@ -170,18 +217,27 @@ def info(
 
     loaded = load_instance(path, format.value)
     inst = loaded.instance
-    d = {"instance": inst.name, "format": loaded.format, "demand_points": inst.n_demand,
-         "sites": inst.n_sites, "existing": int(inst.existing.sum()),
-         "total_weight": float(inst.weight.sum()), "defaults": loaded.defaults,
-         "crs": None if inst.crs is None else str(inst.crs)}
-    typer.echo(json.dumps(d, ensure_ascii=False) if as_json else
-               "\n".join(f"{k}: {v}" for k, v in d.items()))
+    d = {
+        "instance": inst.name,
+        "format": loaded.format,
+        "demand_points": inst.n_demand,
+        "sites": inst.n_sites,
+        "existing": int(inst.existing.sum()),
+        "total_weight": float(inst.weight.sum()),
+        "defaults": loaded.defaults,
+        "crs": None if inst.crs is None else str(inst.crs),
+    }
+    typer.echo(
+        json.dumps(d, ensure_ascii=False)
+        if as_json
+        else "\n".join(f"{k}: {v}" for k, v in d.items())
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point: one-line errors with documented exit codes, never a traceback."""
     warnings.simplefilter("default")
-    warnings.formatwarning = lambda msg, cat, *a, **k: f"siting: warning: {msg}\n"  # type: ignore[assignment]
+    warnings.formatwarning = lambda msg, cat, *a, **k: f"siting: warning: {msg}\n"
     try:
         app(args=argv, standalone_mode=False)
         return EXIT_OK

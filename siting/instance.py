@@ -71,8 +71,9 @@ class Instance:
         _check_values(self.weight, "weight", self.demand_ids, self.source, allow_zero=True)
         _check_values(self.site_cost, "cost", self.site_ids, self.source, allow_zero=True)
         _check_values(self.fixed_cost, "fixed_cost", self.site_ids, self.source, allow_zero=True)
-        _check_values(self.capacity, "capacity", self.site_ids, self.source, allow_zero=True,
-                      allow_inf=True)
+        _check_values(
+            self.capacity, "capacity", self.site_ids, self.source, allow_zero=True, allow_inf=True
+        )
         _check_unique(self.demand_ids, "demand id", self.source)
         _check_unique(self.site_ids, "site id", self.source)
         if (self.metric.n_demand, self.metric.n_sites) != (len(self.demand_ids), m):
@@ -163,7 +164,9 @@ class Instance:
             frames_crs = _common_crs(
                 [("demand", demand_crs), ("sites", site_crs), ("existing", ex_crs)], source
             )
-            eid = _ids(existing, site_id if site_id in existing.columns else None, "existing", source)
+            eid = _ids(
+                existing, site_id if site_id in existing.columns else None, "existing", source
+            )
             site_xy = np.vstack([site_xy, exy])
             sid = np.concatenate([sid.astype(object), eid.astype(object)])
             cst = np.concatenate([cst, np.zeros(len(eid))])
@@ -172,8 +175,9 @@ class Instance:
             ex = np.concatenate([ex, np.ones(len(eid), dtype=bool)])
             site_frame = pd.concat([sites, existing], ignore_index=True)
         if crs is not None and frames_crs is not None and _as_crs(crs) != _as_crs(frames_crs):
-            raise CRSError("CRS given does not match the frames' CRS", path=source, field="crs",
-                           value=str(crs))
+            raise CRSError(
+                "CRS given does not match the frames' CRS", path=source, field="crs", value=str(crs)
+            )
         return cls(
             name=name,
             demand_ids=did,
@@ -222,40 +226,56 @@ def _common_crs(items: list[tuple[str, Any]], source: str | None) -> Any:
     return first
 
 
-def _points(frame: pd.DataFrame, x: str, y: str, what: str, source: str | None) -> tuple[NDArray[np.float64], Any]:
+def _points(
+    frame: pd.DataFrame, x: str, y: str, what: str, source: str | None
+) -> tuple[NDArray[np.float64], Any]:
     if not isinstance(frame, pd.DataFrame):
-        raise InputError(f"{what} must be a DataFrame or GeoDataFrame", path=source,
-                         value=type(frame).__name__)
+        raise InputError(
+            f"{what} must be a DataFrame or GeoDataFrame", path=source, value=type(frame).__name__
+        )
     if len(frame) == 0:
         raise InputError(f"{what} is empty", path=source)
-    geom = getattr(frame, "geometry", None) if hasattr(frame, "crs") and "geometry" in getattr(frame, "columns", []) else None
+    geom = (
+        getattr(frame, "geometry", None)
+        if hasattr(frame, "crs") and "geometry" in getattr(frame, "columns", [])
+        else None
+    )
     if geom is not None:
         empty = geom.isna().to_numpy() | geom.is_empty.to_numpy()
         if empty.any():
             row = int(np.flatnonzero(empty)[0])
-            raise InputError(f"{what}: empty or missing geometry", path=source, row=row,
-                             field="geometry")
+            raise InputError(
+                f"{what}: empty or missing geometry", path=source, row=row, field="geometry"
+            )
         invalid = ~geom.is_valid.to_numpy()
         if invalid.any():
             row = int(np.flatnonzero(invalid)[0])
-            raise InputError(f"{what}: invalid geometry", path=source, row=row, field="geometry",
-                             value=geom.iloc[row].wkt[:60])
+            raise InputError(
+                f"{what}: invalid geometry",
+                path=source,
+                row=row,
+                field="geometry",
+                value=geom.iloc[row].wkt[:60],
+            )
         pts = geom if (geom.geom_type == "Point").all() else geom.centroid
         xy = np.column_stack([pts.x.to_numpy(), pts.y.to_numpy()]).astype(np.float64)
         return xy, frame.crs
     for col in (x, y):
         if col not in frame.columns:
-            raise InputError(f"{what} has neither a geometry nor a column {col!r}", path=source,
-                             field=col)
-    xy = np.column_stack([
-        _numeric(frame[x], x, what, source), _numeric(frame[y], y, what, source)
-    ])
+            raise InputError(
+                f"{what} has neither a geometry nor a column {col!r}", path=source, field=col
+            )
+    xy = np.column_stack([_numeric(frame[x], x, what, source), _numeric(frame[y], y, what, source)])
     bad = ~np.isfinite(xy).all(axis=1)
     if bad.any():
         row = int(np.flatnonzero(bad)[0])
-        raise InputError(f"{what}: coordinate is not a finite number", path=source, row=row,
-                         field=x if not np.isfinite(xy[row, 0]) else y,
-                         value=str(frame.iloc[row][x if not np.isfinite(xy[row, 0]) else y]))
+        raise InputError(
+            f"{what}: coordinate is not a finite number",
+            path=source,
+            row=row,
+            field=x if not np.isfinite(xy[row, 0]) else y,
+            value=str(frame.iloc[row][x if not np.isfinite(xy[row, 0]) else y]),
+        )
     return xy, None
 
 
@@ -264,8 +284,9 @@ def _numeric(series: pd.Series, col: str, what: str, source: str | None) -> NDAr
     bad = num.isna() & series.notna()
     if bad.any():
         row = int(np.flatnonzero(bad.to_numpy())[0])
-        raise InputError(f"{what}: not a number", path=source, row=row, field=col,
-                         value=str(series.iloc[row]))
+        raise InputError(
+            f"{what}: not a number", path=source, row=row, field=col, value=str(series.iloc[row])
+        )
     return num.to_numpy(dtype=np.float64, na_value=np.nan)
 
 
@@ -281,8 +302,9 @@ def _ids(frame: pd.DataFrame, col: str | None, what: str, source: str | None) ->
     return np.asarray(vals.to_numpy())
 
 
-def _column(frame: pd.DataFrame, col: str | None, default: float, what: str,
-            source: str | None) -> NDArray[np.float64]:
+def _column(
+    frame: pd.DataFrame, col: str | None, default: float, what: str, source: str | None
+) -> NDArray[np.float64]:
     if col is None or col not in frame.columns:
         return np.full(len(frame), default, dtype=np.float64)
     vals = _numeric(frame[col], col, what, source)
@@ -293,16 +315,26 @@ def _column(frame: pd.DataFrame, col: str | None, default: float, what: str,
     return vals
 
 
-def _check_values(values: NDArray[np.float64], field_name: str, ids: NDArray[Any],
-                  source: str | None, *, allow_zero: bool, allow_inf: bool = False) -> None:
+def _check_values(
+    values: NDArray[np.float64],
+    field_name: str,
+    ids: NDArray[Any],
+    source: str | None,
+    *,
+    allow_zero: bool,
+    allow_inf: bool = False,
+) -> None:
     bad = np.isnan(values) | (values < 0) | (~allow_inf & np.isinf(values))
     if not allow_zero:
         bad |= values == 0
     if bad.any():
         row = int(np.flatnonzero(bad)[0])
         raise InputError(
-            f"must be a finite number >= 0 (id {ids[row]!r})", path=source, row=row,
-            field=field_name, value=float(values[row]),
+            f"must be a finite number >= 0 (id {ids[row]!r})",
+            path=source,
+            row=row,
+            field=field_name,
+            value=float(values[row]),
         )
 
 
@@ -311,5 +343,6 @@ def _check_unique(ids: NDArray[Any], what: str, source: str | None) -> None:
     dup = s.duplicated()
     if dup.any():
         row = int(np.flatnonzero(dup.to_numpy())[0])
-        raise InputError(f"duplicate {what}", path=source, row=row, field=what.split()[-1],
-                         value=str(ids[row]))
+        raise InputError(
+            f"duplicate {what}", path=source, row=row, field=what.split()[-1], value=str(ids[row])
+        )

@@ -57,8 +57,12 @@ def load_instance(path: str | Path, format: str = "auto") -> Loaded:
     if not p.exists():
         raise InputError("file not found", path=p)
     if format not in FORMATS:
-        raise InputError(f"unknown format; choose one of {', '.join(FORMATS)}", path=p,
-                         field="format", value=format)
+        raise InputError(
+            f"unknown format; choose one of {', '.join(FORMATS)}",
+            path=p,
+            field="format",
+            value=format,
+        )
     fmt = detect(p) if format == "auto" else format
     loader = _LOADERS[fmt]
     loaded = loader(p)
@@ -74,8 +78,14 @@ def _load_pmed(p: Path) -> Loaded:
     ids = np.arange(1, data.n + 1)
     if not np.isfinite(dist).all():
         raise FormatError("the graph is not connected: some nodes cannot reach others", path=p)
-    inst = Instance(name=p.stem, demand_ids=ids, weight=np.ones(data.n), site_ids=ids.copy(),
-                    metric=MatrixMetric(dist, dist), source=str(p))
+    inst = Instance(
+        name=p.stem,
+        demand_ids=ids,
+        weight=np.ones(data.n),
+        site_ids=ids.copy(),
+        metric=MatrixMetric(dist, dist),
+        source=str(p),
+    )
     return Loaded(inst, {"p": int(data.p)})
 
 
@@ -83,10 +93,15 @@ def _load_scp(p: Path) -> Loaded:
     from siting.readers import read_scp
 
     data = read_scp(p)
-    inst = Instance(name=p.stem, demand_ids=np.arange(1, data.n_rows + 1),
-                    weight=np.ones(data.n_rows), site_ids=np.arange(1, data.n_cols + 1),
-                    metric=CoverageMetric(data.cover), site_cost=np.asarray(data.costs, float),
-                    source=str(p))
+    inst = Instance(
+        name=p.stem,
+        demand_ids=np.arange(1, data.n_rows + 1),
+        weight=np.ones(data.n_rows),
+        site_ids=np.arange(1, data.n_cols + 1),
+        metric=CoverageMetric(data.cover),
+        site_cost=np.asarray(data.costs, float),
+        source=str(p),
+    )
     return Loaded(inst, {})
 
 
@@ -114,9 +129,14 @@ def _load_swain(p: Path) -> Loaded:
 
     data = read_swain(p)
     xy = np.column_stack([data.x, data.y]).astype(float)
-    inst = Instance(name=p.stem, demand_ids=np.asarray(data.ids), weight=np.asarray(data.weight, float),
-                    site_ids=np.asarray(data.ids).copy(), metric=EuclideanMetric(xy, xy),
-                    source=str(p))
+    inst = Instance(
+        name=p.stem,
+        demand_ids=np.asarray(data.ids),
+        weight=np.asarray(data.weight, float),
+        site_ids=np.asarray(data.ids).copy(),
+        metric=EuclideanMetric(xy, xy),
+        source=str(p),
+    )
     return Loaded(inst, {})
 
 
@@ -129,8 +149,10 @@ def _load_bds(p: Path) -> Loaded:
         demand_ids=np.asarray(d.customer_ids),
         weight=np.asarray(d.demand, float),
         site_ids=np.asarray(d.site_ids),
-        metric=EuclideanMetric(np.column_stack([d.customer_x, d.customer_y]).astype(float),
-                               np.column_stack([d.site_x, d.site_y]).astype(float)),
+        metric=EuclideanMetric(
+            np.column_stack([d.customer_x, d.customer_y]).astype(float),
+            np.column_stack([d.site_x, d.site_y]).astype(float),
+        ),
         site_cost=np.asarray(d.site_cost, float),
         source=str(p),
     )
@@ -159,8 +181,9 @@ def _load_csv(p: Path) -> Loaded:
         dpath, spath, epath = p / "demand.csv", p / "sites.csv", p / "existing.csv"
         for need in (dpath, spath):
             if not need.exists():
-                raise InputError("file not found (a CSV folder needs demand.csv and sites.csv)",
-                                 path=need)
+                raise InputError(
+                    "file not found (a CSV folder needs demand.csv and sites.csv)", path=need
+                )
         demand, sites = _read_csv(dpath), _read_csv(spath)
         existing = _read_csv(epath) if epath.exists() else None
         src = str(p)
@@ -173,11 +196,17 @@ def _load_csv(p: Path) -> Loaded:
     if existing is None and "existing" in sites.columns:
         ex_arg = "existing"
     inst = Instance.from_frames(
-        demand, sites, demand_id=_id_col(demand), site_id=_id_col(sites),
-        weight="weight", cost="cost" if "cost" in sites.columns else None,
+        demand,
+        sites,
+        demand_id=_id_col(demand),
+        site_id=_id_col(sites),
+        weight="weight",
+        cost="cost" if "cost" in sites.columns else None,
         fixed_cost="fixed_cost" if "fixed_cost" in sites.columns else None,
         capacity="capacity" if "capacity" in sites.columns else None,
-        existing=ex_arg, name=p.stem, source=src,
+        existing=ex_arg,
+        name=p.stem,
+        source=src,
     )
     return Loaded(inst, {})
 
@@ -189,21 +218,32 @@ def _load_gpkg(p: Path) -> Loaded:
     try:
         layers = {str(name) for name, _ in pyogrio.list_layers(p)}
     except Exception as exc:  # GDAL's message, on one line
-        raise FormatError(f"not a readable GeoPackage: {str(exc).splitlines()[0]}",
-                          path=p) from None
+        raise FormatError(
+            f"not a readable GeoPackage: {str(exc).splitlines()[0]}", path=p
+        ) from None
     for need in ("demand", "sites"):
         if need not in layers:
-            raise FormatError(f"layer {need!r} missing (layers: {', '.join(sorted(layers))})",
-                              path=p, field="layer", value=need)
+            raise FormatError(
+                f"layer {need!r} missing (layers: {', '.join(sorted(layers))})",
+                path=p,
+                field="layer",
+                value=need,
+            )
     demand = gpd.read_file(p, layer="demand")
     sites = gpd.read_file(p, layer="sites")
     existing = gpd.read_file(p, layer="existing") if "existing" in layers else None
     inst = Instance.from_frames(
-        demand, sites, demand_id=_id_col(demand), site_id=_id_col(sites), weight="weight",
+        demand,
+        sites,
+        demand_id=_id_col(demand),
+        site_id=_id_col(sites),
+        weight="weight",
         cost="cost" if "cost" in sites.columns else None,
         fixed_cost="fixed_cost" if "fixed_cost" in sites.columns else None,
         capacity="capacity" if "capacity" in sites.columns else None,
-        existing=existing, name=p.stem, source=str(p),
+        existing=existing,
+        name=p.stem,
+        source=str(p),
     )
     return Loaded(inst, {})
 

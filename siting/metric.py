@@ -35,7 +35,9 @@ IntArray = NDArray[np.int64]
 FloatArray = NDArray[np.float64]
 
 
-def _pairs_to_csr(rows: IntArray, cols: IntArray, dist: FloatArray, shape: tuple[int, int]) -> sp.csr_matrix:
+def _pairs_to_csr(
+    rows: IntArray, cols: IntArray, dist: FloatArray, shape: tuple[int, int]
+) -> sp.csr_matrix:
     data = np.maximum(np.asarray(dist, dtype=np.float64), ZERO)
     mat = sp.csr_matrix((data, (rows, cols)), shape=shape)
     mat.sort_indices()
@@ -109,7 +111,9 @@ class EuclideanMetric(Metric):
         if not rows_l:
             return sp.csr_matrix((self.n_demand, self.n_sites))
         return _pairs_to_csr(
-            np.concatenate(rows_l), np.concatenate(cols_l), np.concatenate(dist_l),
+            np.concatenate(rows_l),
+            np.concatenate(cols_l),
+            np.concatenate(dist_l),
             (self.n_demand, self.n_sites),
         )
 

@@ -222,8 +222,12 @@ class MilpBuilder:
         return blk
 
     def concat_rows(
-        self, parts: list[tuple[sp.spmatrix | sp.sparray, Block | NDArray[np.int64]]],
-        *, lower: ArrayLike, upper: ArrayLike, name: str = "r",
+        self,
+        parts: list[tuple[sp.spmatrix | sp.sparray, Block | NDArray[np.int64]]],
+        *,
+        lower: ArrayLike,
+        upper: ArrayLike,
+        name: str = "r",
     ) -> Block:
         """Add rows whose coefficients span several column blocks: ``sum_k M_k @ x[cols_k]``."""
         mats = []
@@ -234,7 +238,8 @@ class MilpBuilder:
             if coo.shape[0] != nrows:
                 raise ValueError(f"row block {name}: parts disagree on the number of rows")
             colmap = (
-                np.arange(cols.start, cols.stop) if isinstance(cols, Block)
+                np.arange(cols.start, cols.stop)
+                if isinstance(cols, Block)
                 else np.asarray(cols, dtype=np.int64)
             )
             mats.append((coo.row, colmap[coo.col], coo.data))
@@ -248,7 +253,9 @@ class MilpBuilder:
     def build(self, *, sense: Sense = "min", offset: float = 0.0) -> MilpArrays:
         n = self.num_cols
         if self._rows:
-            rr = np.concatenate([m.row + blk.start for m, blk in zip(self._rows, self._row_blocks)])
+            rr = np.concatenate(
+                [m.row + blk.start for m, blk in zip(self._rows, self._row_blocks, strict=False)]
+            )
             cc = np.concatenate([m.col for m in self._rows])
             vv = np.concatenate([m.data for m in self._rows])
             A = sp.csr_matrix((vv, (rr, cc)), shape=(self.num_rows, n))

@@ -81,18 +81,28 @@ class Solution:
         """Write ``solution.json``, ``selected.csv`` and the per-demand table; returns the paths."""
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
-        written = [write_atomic(out / "solution.json",
-                                json.dumps(self.summary(), ensure_ascii=False, sort_keys=True,
-                                           indent=2) + "\n")]
+        written = [
+            write_atomic(
+                out / "solution.json",
+                json.dumps(self.summary(), ensure_ascii=False, sort_keys=True, indent=2) + "\n",
+            )
+        ]
         sel = pd.DataFrame({"site_id": self.selected})
         sel["existing"] = sel["site_id"].isin(set(self.existing))
         written.append(write_atomic(out / "selected.csv", sel.to_csv(index=False)))
         if self.assignment is not None:
-            written.append(write_atomic(out / "assignment.csv",
-                                        self.assignment.to_csv(index=False, float_format="%.10g")))
+            written.append(
+                write_atomic(
+                    out / "assignment.csv",
+                    self.assignment.to_csv(index=False, float_format="%.10g"),
+                )
+            )
         if self.coverage is not None:
-            written.append(write_atomic(out / "coverage.csv",
-                                        self.coverage.to_csv(index=False, float_format="%.10g")))
+            written.append(
+                write_atomic(
+                    out / "coverage.csv", self.coverage.to_csv(index=False, float_format="%.10g")
+                )
+            )
         return written
 
 

@@ -80,8 +80,10 @@ def verify_solution(inst: Instance, model: LocationModel, sol: Solution) -> Veri
     else:
         rep.fail(f"no verifier for model {name!r}")
         return rep
-    if rep.objective is not None and sol.objective is not None and not _close(
-        rep.objective, float(sol.objective)
+    if (
+        rep.objective is not None
+        and sol.objective is not None
+        and not _close(rep.objective, float(sol.objective))
     ):
         rep.fail(f"objective claimed {sol.objective:.10g} but recomputed {rep.objective:.10g}")
     return rep
@@ -103,18 +105,26 @@ def _cover_counts(inst: Instance, pos: NDArray[np.int64], radius: float) -> NDAr
     return counts
 
 
-def _verify_covering(inst: Instance, model: LocationModel, sol: Solution, pos: NDArray[np.int64],
-                     new: NDArray[np.int64], params: dict[str, Any], rep: VerifyReport) -> None:
+def _verify_covering(
+    inst: Instance,
+    model: LocationModel,
+    sol: Solution,
+    pos: NDArray[np.int64],
+    new: NDArray[np.int64],
+    params: dict[str, Any],
+    rep: VerifyReport,
+) -> None:
     radius = float(params.get("radius") or 0.0)
     covered = _within(inst, pos, radius)
     if sol.coverage is not None:
-        claimed = pd.Series(sol.coverage["covered"].to_numpy() > 0,
-                            index=sol.coverage["demand_id"])
+        claimed = pd.Series(sol.coverage["covered"].to_numpy() > 0, index=sol.coverage["demand_id"])
         truth = pd.Series(covered, index=inst.demand_ids)
         wrong = claimed & ~truth.reindex(claimed.index, fill_value=False)
         if wrong.any():
-            rep.fail(f"demand {wrong.index[wrong.to_numpy()][0]!r} claimed covered but no open "
-                     f"site is within radius {radius:g}")
+            rep.fail(
+                f"demand {wrong.index[wrong.to_numpy()][0]!r} claimed covered but no open "
+                f"site is within radius {radius:g}"
+            )
     if model.name == "mclp":
         p, budget = params.get("p"), params.get("budget")
         if p is not None and new.size > p:
@@ -138,9 +148,15 @@ def _verify_covering(inst: Instance, model: LocationModel, sol: Solution, pos: N
     rep.objective = float(inst.site_cost[new].sum()) if weighted else float(new.size)
 
 
-def _verify_assignment(inst: Instance, model: LocationModel, sol: Solution,
-                       pos: NDArray[np.int64], new: NDArray[np.int64], params: dict[str, Any],
-                       rep: VerifyReport) -> None:
+def _verify_assignment(
+    inst: Instance,
+    model: LocationModel,
+    sol: Solution,
+    pos: NDArray[np.int64],
+    new: NDArray[np.int64],
+    params: dict[str, Any],
+    rep: VerifyReport,
+) -> None:
     a = sol.assignment
     if a is None or len(a) == 0:
         rep.fail("no assignment given")
@@ -156,15 +172,19 @@ def _verify_assignment(inst: Instance, model: LocationModel, sol: Solution,
     total = np.bincount(d_pos, weights=frac, minlength=inst.n_demand)
     bad = np.flatnonzero(np.abs(total - 1.0) > 1e-6)
     if bad.size:
-        rep.fail(f"demand {inst.demand_ids[bad[0]]!r} is assigned {total[bad[0]]:.6g} of its "
-                 "demand, not 1")
+        rep.fail(
+            f"demand {inst.demand_ids[bad[0]]!r} is assigned {total[bad[0]]:.6g} of its "
+            "demand, not 1"
+        )
     open_mask = np.zeros(inst.n_sites, dtype=bool)
     open_mask[pos] = True
     closed = ~open_mask[s_pos] & (frac > 1e-9)
     if closed.any():
         k = int(np.flatnonzero(closed)[0])
-        rep.fail(f"demand {inst.demand_ids[d_pos[k]]!r} is assigned to closed site "
-                 f"{inst.site_ids[s_pos[k]]!r}")
+        rep.fail(
+            f"demand {inst.demand_ids[d_pos[k]]!r} is assigned to closed site "
+            f"{inst.site_ids[s_pos[k]]!r}"
+        )
     dist = inst.metric.pair_distance(d_pos.astype(np.int64), s_pos.astype(np.int64))
     unit = inst.weight[d_pos] * dist if inst.cost_scales_with_weight else dist
     if not np.isfinite(unit[frac > 1e-9]).all():
@@ -182,6 +202,8 @@ def _verify_assignment(inst: Instance, model: LocationModel, sol: Solution,
         over = np.flatnonzero(load > inst.capacity * (1 + 1e-6) + 1e-6)
         if over.size:
             j = over[0]
-            rep.fail(f"site {inst.site_ids[j]!r} serves {load[j]:g} above its capacity "
-                     f"{inst.capacity[j]:g}")
+            rep.fail(
+                f"site {inst.site_ids[j]!r} serves {load[j]:g} above its capacity "
+                f"{inst.capacity[j]:g}"
+            )
     rep.objective = float(inst.fixed_cost[new].sum()) + assign_cost

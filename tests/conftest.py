@@ -29,26 +29,39 @@ def mip_backends(integer_data: bool = False) -> list[str]:
     return names
 
 
-def tiny_instance(seed: int, n: int = 9, m: int = 6, existing: int = 0,
-                  capacity: bool = False) -> Instance:
+def tiny_instance(
+    seed: int, n: int = 9, m: int = 6, existing: int = 0, capacity: bool = False
+) -> Instance:
     """A small random instance on integer coordinates (distances exact enough to compare)."""
     rng = np.random.default_rng(seed)
-    demand = pd.DataFrame({
-        "id": [f"d{i}" for i in range(n)],
-        "x": rng.integers(0, 20, n).astype(float),
-        "y": rng.integers(0, 20, n).astype(float),
-        "weight": rng.integers(1, 10, n).astype(float),
-    })
-    sites = pd.DataFrame({
-        "id": [f"s{j}" for j in range(m)],
-        "x": rng.integers(0, 20, m).astype(float),
-        "y": rng.integers(0, 20, m).astype(float),
-        "cost": rng.integers(1, 5, m).astype(float),
-        "capacity": rng.integers(10, 30, m).astype(float) if capacity else np.inf,
-        "existing": np.arange(m) < existing,
-    })
-    return Instance.from_frames(demand, sites, demand_id="id", site_id="id", cost="cost",
-                                capacity="capacity", existing="existing", name=f"tiny{seed}")
+    demand = pd.DataFrame(
+        {
+            "id": [f"d{i}" for i in range(n)],
+            "x": rng.integers(0, 20, n).astype(float),
+            "y": rng.integers(0, 20, n).astype(float),
+            "weight": rng.integers(1, 10, n).astype(float),
+        }
+    )
+    sites = pd.DataFrame(
+        {
+            "id": [f"s{j}" for j in range(m)],
+            "x": rng.integers(0, 20, m).astype(float),
+            "y": rng.integers(0, 20, m).astype(float),
+            "cost": rng.integers(1, 5, m).astype(float),
+            "capacity": rng.integers(10, 30, m).astype(float) if capacity else np.inf,
+            "existing": np.arange(m) < existing,
+        }
+    )
+    return Instance.from_frames(
+        demand,
+        sites,
+        demand_id="id",
+        site_id="id",
+        cost="cost",
+        capacity="capacity",
+        existing="existing",
+        name=f"tiny{seed}",
+    )
 
 
 @pytest.fixture

@@ -22,8 +22,9 @@ def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, 
 
 
 def test_json_has_the_promised_keys(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run(["solve", str(SWAIN), "--model", "mclp", "--radius", "5", "--p", "2",
-                        "--json"], capsys)
+    code, out, _ = run(
+        ["solve", str(SWAIN), "--model", "mclp", "--radius", "5", "--p", "2", "--json"], capsys
+    )
     assert code == 0
     res = json.loads(out)
     for key in ("status", "objective", "bound", "gap", "runtime_s", "selected", "verified"):
@@ -32,8 +33,10 @@ def test_json_has_the_promised_keys(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_summary_table_and_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run(["solve", str(SWAIN), "--model", "p-median", "--p", "3", "--out",
-                        str(tmp_path / "sol")], capsys)
+    code, out, _ = run(
+        ["solve", str(SWAIN), "--model", "p-median", "--p", "3", "--out", str(tmp_path / "sol")],
+        capsys,
+    )
     assert code == 0
     assert "status" in out and "optimal" in out
     names = {p.name for p in (tmp_path / "sol").iterdir()}
@@ -41,20 +44,50 @@ def test_summary_table_and_files(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert not [n for n in names if n.endswith(".tmp")]
 
 
-@pytest.mark.parametrize("args, needle", [
-    (["solve", "nope.txt"], "file not found"),
-    (["solve", str(SWAIN), "--model", "mclp", "--radius", "-3", "--p", "2"], "radius"),
-    (["solve", str(SWAIN), "--model", "mclp", "--radius", "5", "--p", "999"], "p"),
-    (["solve", str(SWAIN), "--model", "nosuch"], "nosuch"),
-    (["solve", str(SWAIN), "--model", "mclp", "--radius", "5", "--p", "2", "--solver", "gurobi"],
-     "gurobi"),
-    (["solve", str(SWAIN), "--model", "mclp", "--radius", "5", "--p", "x"], "x"),
-    (["solve", str(SWAIN), "--model", "mclp", "--radius", "5", "--p", "2", "--time-limit", "0"],
-     "time-limit"),
-    (["solve", str(SWAIN), "--format", "bds"], str(SWAIN)),
-])
-def test_bad_input_is_one_line_and_exit_2(args: list[str], needle: str,
-                                          capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize(
+    "args, needle",
+    [
+        (["solve", "nope.txt"], "file not found"),
+        (["solve", str(SWAIN), "--model", "mclp", "--radius", "-3", "--p", "2"], "radius"),
+        (["solve", str(SWAIN), "--model", "mclp", "--radius", "5", "--p", "999"], "p"),
+        (["solve", str(SWAIN), "--model", "nosuch"], "nosuch"),
+        (
+            [
+                "solve",
+                str(SWAIN),
+                "--model",
+                "mclp",
+                "--radius",
+                "5",
+                "--p",
+                "2",
+                "--solver",
+                "gurobi",
+            ],
+            "gurobi",
+        ),
+        (["solve", str(SWAIN), "--model", "mclp", "--radius", "5", "--p", "x"], "x"),
+        (
+            [
+                "solve",
+                str(SWAIN),
+                "--model",
+                "mclp",
+                "--radius",
+                "5",
+                "--p",
+                "2",
+                "--time-limit",
+                "0",
+            ],
+            "time-limit",
+        ),
+        (["solve", str(SWAIN), "--format", "bds"], str(SWAIN)),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(
+    args: list[str], needle: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     code, _, err = run(args, capsys)
     assert code == EXIT_INPUT
     lines = err.strip().splitlines()
@@ -73,8 +106,21 @@ def test_infeasible_exits_3(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
 
 def test_console_script_runs_as_a_process() -> None:
     proc = subprocess.run(
-        [sys.executable, "-m", "siting.cli", "solve", str(SWAIN), "--model", "lscp", "--radius",
-         "15", "--json"], capture_output=True, text=True, timeout=120,
+        [
+            sys.executable,
+            "-m",
+            "siting.cli",
+            "solve",
+            str(SWAIN),
+            "--model",
+            "lscp",
+            "--radius",
+            "15",
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert proc.returncode == 0, proc.stderr
     res = json.loads(proc.stdout)

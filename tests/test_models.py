@@ -10,7 +10,7 @@ import pytest
 from siting.backends.base import SolveOptions, Status
 from siting.errors import InfeasibleError, ParameterError
 from siting.instance import Instance
-from siting.models import CFLP, LSCP, LSCPB, MCLP, PCenter, PMedian, SetCover, UFLP
+from siting.models import CFLP, LSCP, LSCPB, MCLP, UFLP, PCenter, PMedian, SetCover
 from tests.conftest import mip_backends, tiny_instance
 
 BACKENDS = mip_backends()
@@ -46,7 +46,9 @@ def brute_mclp(inst: Instance, r: float, p: int | None, budget: float | None) ->
 
 def brute_pmedian(inst: Instance, p: int) -> float:
     D = dense(inst)
-    return min(float((inst.weight * D[:, s].min(axis=1)).sum()) for s in subsets(inst, range(p, p + 1)))
+    return min(
+        float((inst.weight * D[:, s].min(axis=1)).sum()) for s in subsets(inst, range(p, p + 1))
+    )
 
 
 def brute_pcenter(inst: Instance, p: int) -> float:
@@ -69,7 +71,9 @@ def brute_uflp(inst: Instance) -> float:
     best = np.inf
     for s in subsets(inst, range(1, inst.n_sites + 1)):
         new = s[~inst.existing[s]]
-        best = min(best, float(inst.fixed_cost[new].sum() + (inst.weight * D[:, s].min(axis=1)).sum()))
+        best = min(
+            best, float(inst.fixed_cost[new].sum() + (inst.weight * D[:, s].min(axis=1)).sum())
+        )
     return best
 
 
@@ -102,9 +106,12 @@ def test_lscp_b_backup(backend: str) -> None:
     D = dense(inst)
     r = float(D.min(axis=1).max()) + 5
     p_star = int(brute_lscp(inst, r, False))
-    cov = D <= r
-    expected = max(float(inst.weight[cov[:, s].sum(axis=1) >= 2].sum())
-                   for s in subsets(inst, range(p_star, p_star + 1)) if cov[:, s].any(axis=1).all())
+    cov = r >= D
+    expected = max(
+        float(inst.weight[cov[:, s].sum(axis=1) >= 2].sum())
+        for s in subsets(inst, range(p_star, p_star + 1))
+        if cov[:, s].any(axis=1).all()
+    )
     sol = LSCPB(radius=r).solve(inst, backend)
     check(sol, expected)
     assert sol.params["p"] == p_star
@@ -126,9 +133,10 @@ def test_uflp_and_cflp(backend: str) -> None:
     assert sol.status == Status.OPTIMAL and sol.verified
     assert sol.objective >= brute_uflp(inst) - 1e-6  # capacities can only cost more
     load = sol.assignment.merge(
-        __import__("pandas").DataFrame({"demand_id": inst.demand_ids, "w": inst.weight}))
+        __import__("pandas").DataFrame({"demand_id": inst.demand_ids, "w": inst.weight})
+    )
     per_site = (load["w"] * load["fraction"]).groupby(load["site_id"]).sum()
-    caps = dict(zip(inst.site_ids, inst.capacity))
+    caps = dict(zip(inst.site_ids, inst.capacity, strict=False))
     assert all(per_site[s] <= caps[s] + 1e-6 for s in per_site.index)
 
 
@@ -142,7 +150,9 @@ def test_existing_facility_counts_as_open() -> None:
 
 def brute_pmedian_with_existing(inst: Instance, p: int) -> float:
     D = dense(inst)
-    return min(float((inst.weight * D[:, s].min(axis=1)).sum()) for s in subsets(inst, range(p, p + 1)))
+    return min(
+        float((inst.weight * D[:, s].min(axis=1)).sum()) for s in subsets(inst, range(p, p + 1))
+    )
 
 
 def test_lscp_uncoverable_point_is_infeasible_with_its_id() -> None:
@@ -151,15 +161,18 @@ def test_lscp_uncoverable_point_is_infeasible_with_its_id() -> None:
         LSCP(radius=0.5).solve(inst)
 
 
-@pytest.mark.parametrize("kwargs, field", [
-    ({"radius": -1, "p": 1}, "radius"),
-    ({"radius": 0, "p": 1}, "radius"),
-    ({"radius": float("nan"), "p": 1}, "radius"),
-    ({"radius": 5, "p": 99}, "p"),
-    ({"radius": 5, "p": -1}, "p"),
-    ({"radius": 5, "budget": -3}, "budget"),
-    ({"radius": 5}, "p"),
-])
+@pytest.mark.parametrize(
+    "kwargs, field",
+    [
+        ({"radius": -1, "p": 1}, "radius"),
+        ({"radius": 0, "p": 1}, "radius"),
+        ({"radius": float("nan"), "p": 1}, "radius"),
+        ({"radius": 5, "p": 99}, "p"),
+        ({"radius": 5, "p": -1}, "p"),
+        ({"radius": 5, "budget": -3}, "budget"),
+        ({"radius": 5}, "p"),
+    ],
+)
 def test_bad_parameters_name_the_field(kwargs: dict, field: str) -> None:
     with pytest.raises(ParameterError) as err:
         MCLP(**kwargs).solve(tiny_instance(0))
@@ -170,8 +183,13 @@ def test_time_limited_run_is_never_optimal() -> None:
     rng = np.random.default_rng(3)
     import pandas as pd
 
-    d = pd.DataFrame({"x": rng.uniform(0, 100, 3000), "y": rng.uniform(0, 100, 3000),
-                      "weight": rng.integers(1, 100, 3000)})
+    d = pd.DataFrame(
+        {
+            "x": rng.uniform(0, 100, 3000),
+            "y": rng.uniform(0, 100, 3000),
+            "weight": rng.integers(1, 100, 3000),
+        }
+    )
     inst = Instance.from_frames(d, d.iloc[:400])
     sol = PMedian(p=20, candidates=30).solve(inst, "highs", SolveOptions(time_limit=0.5))
     assert sol.status != Status.OPTIMAL

@@ -28,8 +28,12 @@ def run_json(args: list[str], capsys: pytest.CaptureFixture[str]) -> dict:
 
 
 def file_of(instance: str, fmt: str) -> Path:
-    folder = {"orlib-pmed": "orlib-pmed", "orlib-scp": "orlib-scp", "orlib-cap": "orlib-cap",
-              "swain": "swain"}[fmt]
+    folder = {
+        "orlib-pmed": "orlib-pmed",
+        "orlib-scp": "orlib-scp",
+        "orlib-cap": "orlib-cap",
+        "swain": "swain",
+    }[fmt]
     name = "swain.dat" if fmt == "swain" else f"{instance}.txt"
     return REFERENCE / folder / name
 
@@ -56,8 +60,9 @@ def test_set_cover_published_optimum(instance: str, capsys: pytest.CaptureFixtur
 
 
 @pytest.mark.parametrize("instance, model", [("cap41", "cflp"), ("cap71", "uflp")])
-def test_cap_published_optimum(instance: str, model: str,
-                               capsys: pytest.CaptureFixture[str]) -> None:
+def test_cap_published_optimum(
+    instance: str, model: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     row = optima().query("instance == @instance").iloc[0]
     res = run_json([str(file_of(instance, "orlib-cap")), "--model", model], capsys)
     assert res["status"] == "optimal" and res["verified"] is True
@@ -69,15 +74,17 @@ def test_swain_mclp_table(capsys: pytest.CaptureFixture[str]) -> None:
     assert len(rows) == 36
     path = str(file_of("swain", "swain"))
     for r in rows.itertuples():
-        res = run_json([path, "--model", "mclp", "--radius", str(r.radius), "--p", str(int(r.p))],
-                       capsys)
+        res = run_json(
+            [path, "--model", "mclp", "--radius", str(r.radius), "--p", str(int(r.p))], capsys
+        )
         assert res["status"] == "optimal" and res["verified"] is True, (r.radius, r.p)
         assert res["objective"] == pytest.approx(r.optimum, abs=1e-6), (r.radius, r.p)
 
 
 @pytest.mark.parametrize("backend", [b for b in mip_backends() if b != "highs"])
-def test_other_backends_agree_on_small_cases(backend: str,
-                                             capsys: pytest.CaptureFixture[str]) -> None:
+def test_other_backends_agree_on_small_cases(
+    backend: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     opt = optima().set_index("instance")
     cases = [
         ([str(file_of("pmed1", "orlib-pmed")), "--model", "p-median"], opt.loc["pmed1", "optimum"]),

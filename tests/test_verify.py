@@ -30,7 +30,7 @@ def test_flipping_an_assignment_is_caught() -> None:
     bad = copy.deepcopy(sol)
     a = bad.assignment
     open_sites = list(a["site_id"].unique())
-    closed = [s for s in inst.site_ids if s not in open_sites][0]
+    closed = next(s for s in inst.site_ids if s not in open_sites)
     a.loc[a.index[0], "site_id"] = closed
     rep = verify_solution(inst, model, bad)
     assert not rep.ok and any("closed site" in m for m in rep.messages)

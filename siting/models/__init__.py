@@ -18,5 +18,15 @@ MODELS: dict[str, type[LocationModel]] = {
     "cflp": CFLP,
 }
 
-__all__ = ["CFLP", "LSCP", "LSCPB", "MCLP", "MODELS", "LocationModel", "PCenter", "PMedian",
-           "SetCover", "UFLP"]
+__all__ = [
+    "CFLP",
+    "LSCP",
+    "LSCPB",
+    "MCLP",
+    "MODELS",
+    "UFLP",
+    "LocationModel",
+    "PCenter",
+    "PMedian",
+    "SetCover",
+]

@@ -47,7 +47,9 @@ class LocationModel(ABC):
         if self.needs_distances and not inst.metric.has_distances:
             raise ParameterError(
                 f"{self.name} needs distances but {inst.name} only gives a coverage relation",
-                path=inst.source, field="model", value=self.name,
+                path=inst.source,
+                field="model",
+                value=self.name,
             )
 
     @abstractmethod
@@ -79,10 +81,16 @@ class LocationModel(ABC):
         if pairs is not None and not pairs.complete and sol.status == Status.OPTIMAL:
             # Optimal for the nearest-candidate restriction only: no bound on the full problem.
             sol.status, sol.bound, sol.gap = Status.FEASIBLE, None, None
-            sol.message = "assignment restricted to nearest candidates: optimal for that restriction only"
-        sol.stats.update(build_s=round(t_build, 6), solve_s=round(result.runtime_s, 6),
-                         columns=built.milp.num_cols, rows=built.milp.num_rows,
-                         nonzeros=int(built.milp.A.nnz))
+            sol.message = (
+                "assignment restricted to nearest candidates: optimal for that restriction only"
+            )
+        sol.stats.update(
+            build_s=round(t_build, 6),
+            solve_s=round(result.runtime_s, 6),
+            columns=built.milp.num_cols,
+            rows=built.milp.num_rows,
+            nonzeros=int(built.milp.A.nnz),
+        )
         sol.runtime_s = time.perf_counter() - t0
         return finish(inst, self, sol, verify)
 
@@ -151,18 +159,24 @@ def check_radius(radius: float | None, inst: Instance) -> float:
 def coverage_table(inst: Instance, counts: NDArray[np.float64]) -> Any:
     import pandas as pd
 
-    return pd.DataFrame({"demand_id": inst.demand_ids, "weight": inst.weight,
-                         "covered": counts.astype(np.int64)})
+    return pd.DataFrame(
+        {"demand_id": inst.demand_ids, "weight": inst.weight, "covered": counts.astype(np.int64)}
+    )
 
 
-def assignment_table(inst: Instance, rows: NDArray[np.int64], cols: NDArray[np.int64],
-                     frac: NDArray[np.float64]) -> Any:
+def assignment_table(
+    inst: Instance, rows: NDArray[np.int64], cols: NDArray[np.int64], frac: NDArray[np.float64]
+) -> Any:
     import pandas as pd
 
     keep = frac > 1e-9
-    return pd.DataFrame({"demand_id": inst.demand_ids[rows[keep]],
-                         "site_id": inst.site_ids[cols[keep]],
-                         "fraction": np.round(frac[keep], 12)})
+    return pd.DataFrame(
+        {
+            "demand_id": inst.demand_ids[rows[keep]],
+            "site_id": inst.site_ids[cols[keep]],
+            "fraction": np.round(frac[keep], 12),
+        }
+    )
 
 
 def status_after_stages(statuses: list[Status]) -> Status:

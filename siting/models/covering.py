@@ -70,8 +70,9 @@ class MCLP(LocationModel):
         check_radius(self.radius, inst)
         check_p(self.p, inst, required=self.budget is None)
         if self.budget is not None and (not np.isfinite(self.budget) or self.budget < 0):
-            raise ParameterError("budget must be a finite number >= 0", field="budget",
-                                 value=self.budget)
+            raise ParameterError(
+                "budget must be a finite number >= 0", field="budget", value=self.budget
+            )
 
     def build(self, inst: Instance) -> Built:
         cov = coverage_pattern(inst, check_radius(self.radius, inst))
@@ -81,19 +82,34 @@ class MCLP(LocationModel):
         rows = np.flatnonzero(reachable & ~pre)
         b = MilpBuilder()
         new = ~inst.existing
-        y = b.add_block("y", inst.n_sites, lower=inst.existing.astype(float),
-                        upper=1.0, integer=True)
+        y = b.add_block(
+            "y", inst.n_sites, lower=inst.existing.astype(float), upper=1.0, integer=True
+        )
         z = b.add_block("z", rows.size, lower=0.0, upper=1.0, cost=inst.weight[rows])
         sub = cov[rows]
         # z_i - sum_j a_ij y_j <= 0
-        b.concat_rows([(sp.identity(rows.size, format="csr"), z), (-sub, y)],
-                      lower=-np.inf, upper=0.0, name="cover")
+        b.concat_rows(
+            [(sp.identity(rows.size, format="csr"), z), (-sub, y)],
+            lower=-np.inf,
+            upper=0.0,
+            name="cover",
+        )
         if self.p is not None:
-            b.add_rows(sp.csr_matrix(new.astype(float)[None, :]), lower=-np.inf,
-                       upper=float(self.p), cols=y, name="p")
+            b.add_rows(
+                sp.csr_matrix(new.astype(float)[None, :]),
+                lower=-np.inf,
+                upper=float(self.p),
+                cols=y,
+                name="p",
+            )
         if self.budget is not None:
-            b.add_rows(sp.csr_matrix((inst.site_cost * new)[None, :]), lower=-np.inf,
-                       upper=float(self.budget), cols=y, name="budget")
+            b.add_rows(
+                sp.csr_matrix((inst.site_cost * new)[None, :]),
+                lower=-np.inf,
+                upper=float(self.budget),
+                cols=y,
+                name="budget",
+            )
         milp = b.build(sense="max", offset=float(inst.weight[pre].sum()))
         return Built(milp, {"rows": rows, "cov": cov})
 
@@ -134,8 +150,14 @@ class LSCP(LocationModel):
             )
         rows = np.flatnonzero(~pre)
         b = MilpBuilder()
-        y = b.add_block("y", inst.n_sites, lower=inst.existing.astype(float), upper=1.0,
-                        integer=True, cost=self.site_costs(inst) * ~inst.existing)
+        y = b.add_block(
+            "y",
+            inst.n_sites,
+            lower=inst.existing.astype(float),
+            upper=1.0,
+            integer=True,
+            cost=self.site_costs(inst) * ~inst.existing,
+        )
         b.add_rows(cov[rows], lower=1.0, upper=np.inf, cols=y, name="cover")
         return Built(b.build(sense="min"), {"cov": cov})
 
@@ -173,14 +195,21 @@ class LSCPB(LocationModel):
         n = inst.n_demand
         b = MilpBuilder()
         new = ~inst.existing
-        y = b.add_block("y", inst.n_sites, lower=inst.existing.astype(float), upper=1.0,
-                        integer=True)
+        y = b.add_block(
+            "y", inst.n_sites, lower=inst.existing.astype(float), upper=1.0, integer=True
+        )
         u = b.add_block("u", n, lower=0.0, upper=1.0, cost=inst.weight)
         # sum_j a_ij y_j - u_i >= 1  (u_i = 1 only when covered twice)
-        b.concat_rows([(cov, y), (-sp.identity(n, format="csr"), u)], lower=1.0, upper=np.inf,
-                      name="backup")
-        b.add_rows(sp.csr_matrix(new.astype(float)[None, :]), lower=-np.inf,
-                   upper=float(p if p is not None else new.sum()), cols=y, name="p")
+        b.concat_rows(
+            [(cov, y), (-sp.identity(n, format="csr"), u)], lower=1.0, upper=np.inf, name="backup"
+        )
+        b.add_rows(
+            sp.csr_matrix(new.astype(float)[None, :]),
+            lower=-np.inf,
+            upper=float(p if p is not None else new.sum()),
+            cols=y,
+            name="p",
+        )
         return Built(b.build(sense="max"), {"cov": cov, "existing_counts": counts_existing})
 
     def decode(self, inst: Instance, built: Built, x: NDArray[np.float64]) -> dict[str, Any]:
@@ -189,8 +218,14 @@ class LSCPB(LocationModel):
         counts = np.asarray(built.data["cov"][:, pos].sum(axis=1)).ravel()
         return {"selected": selected, "coverage": coverage_table(inst, counts)}
 
-    def solve(self, inst: Instance, solver: str = "highs", options: SolveOptions | None = None,
-              *, verify: bool = True) -> Solution:
+    def solve(
+        self,
+        inst: Instance,
+        solver: str = "highs",
+        options: SolveOptions | None = None,
+        *,
+        verify: bool = True,
+    ) -> Solution:
         options = options or SolveOptions()
         self.check(inst)
         t0 = time.perf_counter()
@@ -205,7 +240,9 @@ class LSCPB(LocationModel):
         sol = self.to_solution(inst, built, result)
         if first.status != Status.OPTIMAL and sol.status == Status.OPTIMAL:
             sol.status = Status.FEASIBLE
-            sol.message = "the minimum number of sites was not proven; backup coverage is for that count"
+            sol.message = (
+                "the minimum number of sites was not proven; backup coverage is for that count"
+            )
         sol.params["p"] = p_star
         sol.runtime_s = time.perf_counter() - t0
         return finish(inst, self, sol, verify)

@@ -48,8 +48,14 @@ class UFLP(LocationModel):
     def build(self, inst: Instance) -> Built:
         pairs = assignment_pairs(inst, self.candidates)
         b = MilpBuilder()
-        y = b.add_block("y", inst.n_sites, lower=inst.existing.astype(float), upper=1.0,
-                        integer=True, cost=inst.fixed_cost * ~inst.existing)
+        y = b.add_block(
+            "y",
+            inst.n_sites,
+            lower=inst.existing.astype(float),
+            upper=1.0,
+            integer=True,
+            cost=inst.fixed_cost * ~inst.existing,
+        )
         x = _assignment_block(b, inst, pairs, unit_assignment_cost(inst, pairs), y)
         if self.capacitated:
             cap = inst.capacity
@@ -57,22 +63,37 @@ class UFLP(LocationModel):
                 bad = int(np.flatnonzero(~np.isfinite(cap))[0])
                 from siting.errors import ParameterError
 
-                raise ParameterError("cflp needs a finite capacity for every site",
-                                     path=inst.source, row=bad, field="capacity",
-                                     value=float(cap[bad]))
+                raise ParameterError(
+                    "cflp needs a finite capacity for every site",
+                    path=inst.source,
+                    row=bad,
+                    field="capacity",
+                    value=float(cap[bad]),
+                )
             total = float(inst.weight.sum())
             if cap.sum() < total - 1e-9:
                 raise InfeasibleError(
                     f"cflp: total capacity {cap.sum():g} is less than total demand {total:g}"
                 )
             # sum_i w_i x_ij - Q_j y_j <= 0 for every site
-            load = sp.csr_matrix((inst.weight[pairs.demand], (pairs.site, np.arange(pairs.size))),
-                                 shape=(inst.n_sites, pairs.size))
-            b.concat_rows([(load, x), (sp.diags(-cap, format="csr"), y)], lower=-np.inf,
-                          upper=0.0, name="capacity")
+            load = sp.csr_matrix(
+                (inst.weight[pairs.demand], (pairs.site, np.arange(pairs.size))),
+                shape=(inst.n_sites, pairs.size),
+            )
+            b.concat_rows(
+                [(load, x), (sp.diags(-cap, format="csr"), y)],
+                lower=-np.inf,
+                upper=0.0,
+                name="capacity",
+            )
             # Aggregate capacity cover: valid and tightens the LP bound.
-            b.add_rows(sp.csr_matrix(cap[None, :]), lower=total, upper=np.inf, cols=y,
-                       name="total_capacity")
+            b.add_rows(
+                sp.csr_matrix(cap[None, :]),
+                lower=total,
+                upper=np.inf,
+                cols=y,
+                name="total_capacity",
+            )
         return Built(b.build(sense="min"), {"pairs": pairs})
 
     def decode(self, inst: Instance, built: Built, x: NDArray[np.float64]) -> dict[str, Any]:
@@ -80,8 +101,10 @@ class UFLP(LocationModel):
         selected, _ = selected_from(inst, y)
         pairs: Pairs = built.data["pairs"]
         frac = x[built.milp.block("x").slice]
-        return {"selected": selected,
-                "assignment": assignment_table(inst, pairs.demand, pairs.site, frac)}
+        return {
+            "selected": selected,
+            "assignment": assignment_table(inst, pairs.demand, pairs.site, frac),
+        }
 
 
 @dataclass

@@ -36,15 +36,21 @@ from siting.models.covering import LSCP, coverage_pattern
 from siting.solution import Solution
 
 
-def _assignment_block(b: MilpBuilder, inst: Instance, pairs: Pairs, cost: NDArray[np.float64],
-                      y_cols: Any) -> Any:
+def _assignment_block(
+    b: MilpBuilder, inst: Instance, pairs: Pairs, cost: NDArray[np.float64], y_cols: Any
+) -> Any:
     """x_ij on the pairs, with sum_j x_ij = 1 and x_ij <= y_j (no loop over pairs)."""
     n = inst.n_demand
     x = b.add_block("x", pairs.size, lower=0.0, upper=1.0, cost=cost)
     k = np.arange(pairs.size)
     one = np.ones(pairs.size)
-    b.add_rows(sp.csr_matrix((one, (pairs.demand, k)), shape=(n, pairs.size)), lower=1.0,
-               upper=1.0, cols=x, name="assign")
+    b.add_rows(
+        sp.csr_matrix((one, (pairs.demand, k)), shape=(n, pairs.size)),
+        lower=1.0,
+        upper=1.0,
+        cols=x,
+        name="assign",
+    )
     link_x = sp.csr_matrix((one, (k, k)), shape=(pairs.size, pairs.size))
     link_y = sp.csr_matrix((-one, (k, pairs.site)), shape=(pairs.size, inst.n_sites))
     b.concat_rows([(link_x, x), (link_y, y_cols)], lower=-np.inf, upper=0.0, name="link")
@@ -70,14 +76,21 @@ class PMedian(LocationModel):
         check_p(self.p, inst, required=True)
 
     def build(self, inst: Instance) -> Built:
+        assert self.p is not None, "check() requires p"
         pairs = assignment_pairs(inst, self.candidates)
         b = MilpBuilder()
         new = ~inst.existing
-        y = b.add_block("y", inst.n_sites, lower=inst.existing.astype(float), upper=1.0,
-                        integer=True)
+        y = b.add_block(
+            "y", inst.n_sites, lower=inst.existing.astype(float), upper=1.0, integer=True
+        )
         _assignment_block(b, inst, pairs, inst.weight[pairs.demand] * pairs.distance, y)
-        b.add_rows(sp.csr_matrix(new.astype(float)[None, :]), lower=float(self.p),
-                   upper=float(self.p), cols=y, name="p")
+        b.add_rows(
+            sp.csr_matrix(new.astype(float)[None, :]),
+            lower=float(self.p),
+            upper=float(self.p),
+            cols=y,
+            name="p",
+        )
         return Built(b.build(sense="min"), {"pairs": pairs})
 
     def decode(self, inst: Instance, built: Built, x: NDArray[np.float64]) -> dict[str, Any]:
@@ -85,8 +98,10 @@ class PMedian(LocationModel):
         selected, _ = selected_from(inst, y)
         pairs: Pairs = built.data["pairs"]
         frac = x[built.milp.block("x").slice]
-        return {"selected": selected,
-                "assignment": assignment_table(inst, pairs.demand, pairs.site, frac)}
+        return {
+            "selected": selected,
+            "assignment": assignment_table(inst, pairs.demand, pairs.site, frac),
+        }
 
 
 @dataclass
@@ -135,8 +150,14 @@ class PCenter(LocationModel):
             r *= 1.25
         return r
 
-    def solve(self, inst: Instance, solver: str = "highs", options: SolveOptions | None = None,
-              *, verify: bool = True) -> Solution:
+    def solve(
+        self,
+        inst: Instance,
+        solver: str = "highs",
+        options: SolveOptions | None = None,
+        *,
+        verify: bool = True,
+    ) -> Solution:
         options = options or SolveOptions()
         self.check(inst)
         assert self.p is not None
@@ -160,44 +181,72 @@ class PCenter(LocationModel):
             if deadline is not None:
                 step_opts.time_limit = max(deadline - time.perf_counter(), 0.01)
             step = LSCP(radius=float(radii[mid]) if radii[mid] > 0 else 1e-12).solve(
-                inst, solver, step_opts, verify=False)
+                inst, solver, step_opts, verify=False
+            )
             statuses.append(step.status)
             n_new = len(step.selected) - len(step.existing)
             if step.status.has_solution and n_new <= self.p:
                 hi = mid
                 best = step
-            elif step.status == Status.OPTIMAL or step.status == Status.INFEASIBLE:
-                lo = mid + 1
-                proven_lower = float(radii[lo])
-            elif step.status == Status.FEASIBLE and step.bound is not None and step.bound > self.p:
+            elif (
+                step.status == Status.OPTIMAL
+                or step.status == Status.INFEASIBLE
+                or (
+                    step.status == Status.FEASIBLE
+                    and step.bound is not None
+                    and step.bound > self.p
+                )
+            ):
                 lo = mid + 1
                 proven_lower = float(radii[lo])
             else:  # not proven either way: stop refining, keep what we have
                 break
         if best is None or hi != lo:
             final = LSCP(radius=float(radii[hi]) if radii[hi] > 0 else 1e-12).solve(
-                inst, solver, options, verify=False)
+                inst, solver, options, verify=False
+            )
             statuses.append(final.status)
             if final.status.has_solution and len(final.selected) - len(final.existing) <= self.p:
                 best = final
         if best is None:
-            return Solution(model=self.name, instance=inst.name, status=Status.NO_SOLUTION,
-                            backend=solver, objective=None, bound=proven_lower, gap=None,
-                            runtime_s=time.perf_counter() - t0, selected=[], params=self.params())
+            return Solution(
+                model=self.name,
+                instance=inst.name,
+                status=Status.NO_SOLUTION,
+                backend=solver,
+                objective=None,
+                bound=proven_lower,
+                gap=None,
+                runtime_s=time.perf_counter() - t0,
+                selected=[],
+                params=self.params(),
+            )
         sel_pos = inst.site_positions(best.selected)
         # Top up to exactly p new sites is unnecessary: extra sites cannot increase the radius.
         near_site, near_d = inst.metric.nearest_in(sel_pos)
         objective = float(near_d.max())
-        status = Status.OPTIMAL if lo == hi and all(
-            s in (Status.OPTIMAL, Status.INFEASIBLE) for s in statuses) else Status.FEASIBLE
+        status = (
+            Status.OPTIMAL
+            if lo == hi and all(s in (Status.OPTIMAL, Status.INFEASIBLE) for s in statuses)
+            else Status.FEASIBLE
+        )
         bound = objective if status == Status.OPTIMAL else proven_lower
         gap = 0.0 if status == Status.OPTIMAL else (objective - bound) / max(objective, 1e-9)
         sol = Solution(
-            model=self.name, instance=inst.name, status=status, backend=best.backend,
-            objective=objective, bound=bound, gap=gap, runtime_s=time.perf_counter() - t0,
-            selected=best.selected, existing=best.existing, params=self.params(),
-            assignment=assignment_table(inst, np.arange(inst.n_demand), near_site,
-                                        np.ones(inst.n_demand)),
+            model=self.name,
+            instance=inst.name,
+            status=status,
+            backend=best.backend,
+            objective=objective,
+            bound=bound,
+            gap=gap,
+            runtime_s=time.perf_counter() - t0,
+            selected=best.selected,
+            existing=best.existing,
+            params=self.params(),
+            assignment=assignment_table(
+                inst, np.arange(inst.n_demand), near_site, np.ones(inst.n_demand)
+            ),
             stats={"bisection_steps": len(statuses), "candidate_radii": int(radii.size)},
         )
         return finish(inst, self, sol, verify)

@@ -5,7 +5,7 @@ Each reader returns a plain frozen dataclass of numpy / scipy arrays with
 0-based indices, never an engine object: turning the data into a model is the
 caller's business. Parsing is done in bulk (one ``str.split`` of the file, one
 numpy conversion per block of numbers) so that even the largest files read in
-milliseconds, and every malformed input raises :class:`~siting.errors.FormatError`
+a fraction of a second, and every malformed input raises :class:`~siting.errors.FormatError`
 naming the file, the line, the field and the offending value.
 
 The module also holds the small text-handling layer (:func:`load_source` and
@@ -318,7 +318,7 @@ class PmedData:
         """
         rows = np.concatenate((self.edge_u, self.edge_v))
         cols = np.concatenate((self.edge_v, self.edge_u))
-        data = np.concatenate((self.edge_cost, self.edge_cost))
+        data = np.concatenate((self.edge_cost, self.edge_cost)).astype(np.float64)
         # No duplicates and no self-loops remain after reading, so nothing is summed.
         return sp.csr_matrix((data, (rows, cols)), shape=(self.n, self.n))
 
@@ -471,6 +471,13 @@ def read_scp(path: PathArg) -> ScpData:
     # The position of each row's count depends on the previous count, so this walk
     # is sequential; it is one step per row, and the column lists are then taken
     # out in bulk with a mask.
+    if n_rows > body.size:
+        # Every row needs at least its count; checked before allocating per-row arrays.
+        raise src.error(
+            f"file truncated: header promises {n_rows} rows but only {body.size} numbers follow "
+            "the costs",
+            len(src.tokens) - 1,
+        )
     count_pos = np.empty(n_rows, dtype=np.int64)
     pos = 0
     size = int(body.size)
