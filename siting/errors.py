@@ -69,3 +69,14 @@ class InfeasibleError(SitingError):
 
 class SolverError(SitingError):
     """A back end failed or is not available."""
+
+
+class SpecError(InputError):
+    """A model spec (TOML) with an unknown key, a wrong type or an out-of-range value.
+
+    The message names the key's path in the file, e.g.
+    ``facility.kindergarten.radius_m: -300 must be > 0``.
+    """
+
+    def __init__(self, message: str, *, path: Any = None) -> None:
+        super().__init__(message, path=path)

@@ -1,0 +1,472 @@
+"""The multi-service siting model: several facility types on shared parcels, over years.
+
+Variables (all in sparse MILP arrays, built with numpy/scipy only):
+
+- ``w[f][t, j]`` — integer, facilities of type ``f`` open on candidate parcel ``j``
+  by year ``t`` (monotone in ``t``; 0 before the parcel is available);
+- ``keep[f][k]`` — existing facility ``k`` of type ``f`` kept (fixed to 1 unless
+  the spec lets some close);
+- ``s[f][t, j]`` — parking spaces on parcel ``j`` by year ``t`` (sized types);
+- ``z[f][t, i]`` — share of block ``i``'s group covered by type ``f`` in year ``t``;
+  for capacitated types, the share *served* through assignment variables
+  ``x[f][t, pair]`` on covering pairs only, within capacity;
+- ``c[q][t, i]`` — block ``i`` inside indicator ``q`` (a coverage target at another
+  radius, or a 15-minute service circle: every listed type within reach).
+
+Rows: coverage links, monotone opening, land per parcel (footprints, whole-parcel
+parks, parking surface), total and yearly budget, counts per year, plan targets,
+equity floors, capacity. The objective rewards covered residents in every year
+(earlier coverage counts more years) or only in the final year.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from numpy.typing import NDArray
+
+from siting.errors import InputError
+from siting.milp import Block, MilpArrays, MilpBuilder
+from siting.multi.data import ServiceData, uses_mask
+from siting.multi.spec import Facility, Spec, Target
+
+IntArray = NDArray[np.int64]
+FloatArray = NDArray[np.float64]
+
+
+def monotone(J: int, T: int) -> sp.csr_matrix:
+    """Rows ``v[t-1, j] - v[t, j] <= 0`` for a year-major T × J block (opened stays open).
+
+    >>> monotone(2, 2).toarray()
+    array([[ 1.,  0., -1.,  0.],
+           [ 0.,  1.,  0., -1.]])
+    """
+    r = np.arange(J * (T - 1))
+    return sp.csr_matrix((np.r_[np.ones(r.size), -np.ones(r.size)], (np.r_[r, r], np.r_[r, r + J])),
+                         shape=(r.size, J * T))
+
+
+@dataclass
+class TypeData:
+    """One facility type's candidates, existing sites and coverage pairs."""
+
+    name: str
+    spec: Facility
+    cand: IntArray  # parcel positions eligible for this type
+    avail_t: IntArray  # first year index each candidate may be open (len(cand))
+    existing: IntArray  # positions in data.existing
+    pop: FloatArray  # group population per block
+    # coverage pairs over sites = cand (0..J-1) then existing (J..J+E-1)
+    pair_block: IntArray
+    pair_site: IntArray
+    pair_dist: FloatArray
+    cost: FloatArray  # cost per facility on each candidate (build + land share)
+    max_spaces: FloatArray  # sized types: spaces a candidate can hold
+    existing_capacity: FloatArray
+
+    @property
+    def n_cand(self) -> int:
+        return int(self.cand.size)
+
+    @property
+    def n_sites(self) -> int:
+        return int(self.cand.size + self.existing.size)
+
+
+@dataclass
+class Indicator:
+    """Blocks inside an indicator: covered by every type of ``types`` within ``radius``."""
+
+    key: str
+    types: list[str]
+    radius: float
+    group: str
+    pop: FloatArray
+    pairs: dict[str, tuple[IntArray, IntArray]]  # type -> (block, site) pairs at radius
+
+
+@dataclass
+class Layout:
+    """Where each variable family sits in the column vector."""
+
+    w: dict[str, Block] = field(default_factory=dict)
+    keep: dict[str, Block] = field(default_factory=dict)
+    s: dict[str, Block] = field(default_factory=dict)
+    z: dict[str, Block] = field(default_factory=dict)
+    x: dict[str, Block] = field(default_factory=dict)
+    c: dict[str, Block] = field(default_factory=dict)
+
+
+class MultiServiceProblem:
+    """A spec on its data: type structures, indicators, and MILP arrays on demand.
+
+    ``build(drop=..., objective=...)`` rebuilds the arrays without some targets or
+    with another objective; the infeasibility explainer uses that to find the
+    best achievable value of a target that cannot be met.
+    """
+
+    def __init__(self, spec: Spec, data: ServiceData) -> None:
+        self.spec = spec
+        self.data = data
+        self.years = list(spec.meta.years)
+        self.T = len(self.years)
+        self.mode = spec.meta.distance
+        self.block_xy = data.block_xy()
+        self.parcel_xy = data.parcel_xy()
+        self.existing_xy = data.existing_xy() if len(data.existing) else np.zeros((0, 2))
+        self.n_blocks = len(data.blocks)
+        self.area = data.parcels["area_m2"].to_numpy(dtype=np.float64)
+        self.types: dict[str, TypeData] = {
+            name: self._type_data(name, f) for name, f in spec.facility.items()
+        }
+        self.indicators: dict[str, Indicator] = {}
+        for k, tgt in enumerate(spec.target):
+            ind = self._indicator_for(k, tgt)
+            if ind is not None:
+                self.indicators[ind.key] = ind
+
+    # ----------------------------------------------------------------- data
+    def group(self, name: str) -> FloatArray:
+        if name not in self.data.blocks.columns:
+            raise InputError(f"blocks have no population column {name!r}",
+                             path=self.data.source, field="group", value=name)
+        vals = pd.to_numeric(self.data.blocks[name], errors="coerce").to_numpy(dtype=float)
+        bad = ~np.isfinite(vals) | (vals < 0)
+        if bad.any():
+            row = int(np.flatnonzero(bad)[0])
+            raise InputError("population must be a finite number >= 0", path=self.data.source,
+                             row=row, field=name, value=str(self.data.blocks[name].iloc[row]))
+        return vals
+
+    def _type_data(self, name: str, f: Facility) -> TypeData:
+        parcels = self.data.parcels
+        ok = uses_mask(parcels["allowed_uses"], name).copy()
+        need = f.min_area_m2 if f.whole_parcel else f.footprint_m2
+        ok &= self.area >= max(need, 1e-9)
+        year_av = parcels["year_available"].to_numpy(dtype=np.int64)
+        ok &= year_av <= self.years[-1]
+        cand = np.flatnonzero(ok).astype(np.int64)
+        avail_t = np.searchsorted(np.asarray(self.years), np.maximum(year_av[cand],
+                                                                     self.years[0]))
+        ex_mask = (self.data.existing["type"].astype(str) == name).to_numpy()
+        existing = np.flatnonzero(ex_mask).astype(np.int64)
+        sites = np.vstack([self.parcel_xy[cand], self.existing_xy[existing]])
+        rows, cols, dist = self.data.pairs_within(self.block_xy, sites, f.radius_m, self.mode)
+        land = np.zeros(cand.size)
+        if f.land_cost and "land_cost_est" in parcels.columns:
+            unit = parcels["land_cost_est"].to_numpy(dtype=float)[cand] / np.maximum(
+                self.area[cand], 1.0)
+            land = unit * (self.area[cand] if f.whole_parcel else f.footprint_m2)
+        cost = f.build_cost + land
+        max_spaces = np.zeros(cand.size)
+        if f.sized:
+            assert f.m2_per_space is not None
+            max_spaces = np.floor(self.area[cand] * f.levels / f.m2_per_space)
+        cap_col = self.data.existing["capacity"] if "capacity" in self.data.existing.columns \
+            else pd.Series(np.nan, index=self.data.existing.index)
+        ex_cap = pd.to_numeric(cap_col, errors="coerce").to_numpy(dtype=float)[existing]
+        ex_cap = np.where(np.isfinite(ex_cap), ex_cap, f.capacity or np.inf)
+        return TypeData(name, f, cand, avail_t.astype(np.int64), existing, self.group(f.group),
+                        rows, cols, dist, np.asarray(cost, dtype=float), max_spaces, ex_cap)
+
+    def _indicator_for(self, k: int, tgt: Target) -> Indicator | None:
+        if tgt.kind == "coverage":
+            assert tgt.facility is not None
+            f = self.spec.facility[tgt.facility]
+            same = (tgt.radius_m in (None, f.radius_m)) and tgt.group in (None, f.group)
+            if same:
+                return None  # measured by z of the type itself
+            types = [tgt.facility]
+        elif tgt.kind == "service_circle":
+            types = list(tgt.facilities)
+        else:
+            return None
+        radius = float(tgt.radius_m or self.spec.facility[types[0]].radius_m)
+        group = tgt.group or self.spec.facility[types[0]].group
+        pairs: dict[str, tuple[IntArray, IntArray]] = {}
+        for name in types:
+            td = self.types[name]
+            sites = np.vstack([self.parcel_xy[td.cand], self.existing_xy[td.existing]])
+            r, c, _ = self.data.pairs_within(self.block_xy, sites, radius, self.mode)
+            pairs[name] = (r, c)
+        return Indicator(f"target{k}", types, radius, group, self.group(group), pairs)
+
+    def target_year_index(self, tgt_year: int | None) -> int:
+        return self.years.index(self.spec.year_of(tgt_year))
+
+    # --------------------------------------------------------------- arrays
+    def build(self, *, drop: frozenset[int] = frozenset(), objective: int | None = None,
+              drop_budget: bool = False, drop_equity: bool = False) -> tuple[MilpArrays, Layout]:
+        """MILP arrays of the problem; ``drop`` skips targets by index, ``objective``
+        maximises target ``objective``'s measured value instead of coverage."""
+        T, b, lay = self.T, MilpBuilder(), Layout()
+        for name, td in self.types.items():
+            f = td.spec
+            J, E = td.n_cand, td.existing.size
+            avail = (np.arange(T)[:, None] >= td.avail_t[None, :]).astype(float)  # T × J
+            lay.w[name] = b.add_block(f"w_{name}", T * J, lower=0.0,
+                                      upper=(avail * f.max_per_parcel).ravel(), integer=True)
+            keep_lo = 1.0 if f.existing == "keep" else 0.0
+            lay.keep[name] = b.add_block(f"keep_{name}", E, lower=keep_lo, upper=1.0,
+                                         integer=True)
+            if f.sized:
+                lay.s[name] = b.add_block(f"s_{name}", T * J, lower=0.0,
+                                          upper=np.tile(td.max_spaces, T), integer=True)
+            lay.z[name] = b.add_block(f"z_{name}", T * self.n_blocks, lower=0.0, upper=1.0)
+            if f.capacity is not None:
+                lay.x[name] = b.add_block(f"x_{name}", T * td.pair_block.size, lower=0.0,
+                                          upper=np.tile(td.pop[td.pair_block], T))
+        for key, ind in self.indicators.items():
+            lay.c[key] = b.add_block(f"c_{key}", T * self.n_blocks, lower=0.0, upper=1.0)
+
+        for name, td in self.types.items():
+            self._type_rows(b, lay, td)
+        for key, ind in self.indicators.items():
+            self._indicator_rows(b, lay, ind)
+        self._land_rows(b, lay)
+        if not drop_budget:
+            self._budget_rows(b, lay)
+        self._count_rows(b, lay)
+        for k, tgt in enumerate(self.spec.target):
+            if k in drop or tgt.mode == "report":
+                continue
+            expr, rhs = self.target_expr(k, lay)
+            b.concat_rows(expr, lower=rhs, upper=np.inf, name=f"target{k}")
+        if not drop_equity:
+            self._equity_rows(b, lay)
+
+        milp = b.build(sense="max")
+        if objective is None:
+            c = np.zeros(milp.num_cols)
+            years = range(T) if self.spec.meta.objective == "years" else [T - 1]
+            for name, td in self.types.items():
+                zc = np.zeros((T, self.n_blocks))
+                for t in years:
+                    zc[t] = td.pop * td.spec.weight
+                c[lay.z[name].slice] = zc.ravel()
+            milp.c = c
+        else:
+            expr, _ = self.target_expr(objective, lay)
+            c = np.zeros(milp.num_cols)
+            for mat, cols in expr:
+                coo = sp.coo_matrix(mat)
+                idx = np.arange(cols.start, cols.stop) if isinstance(cols, Block) else cols
+                np.add.at(c, idx[coo.col], coo.data)
+            milp.c = c
+        return milp, lay
+
+    def _type_rows(self, b: MilpBuilder, lay: Layout, td: TypeData) -> None:
+        T, J, E, n = self.T, td.n_cand, td.existing.size, self.n_blocks
+        f = td.spec
+        w, keep = lay.w[td.name], lay.keep[td.name]
+        if T > 1:
+            b.add_rows(monotone(J, T), lower=-np.inf, upper=0.0, cols=w, name=f"mono_{td.name}")
+        if f.existing == "may_close" and E:
+            b.add_rows(sp.csr_matrix(np.ones((1, E))), lower=E - f.max_close, upper=np.inf,
+                       cols=keep, name=f"close_{td.name}")
+        if f.sized:
+            s = lay.s[td.name]
+            # s <= max_spaces * w ; s >= min_spaces * w ; s monotone
+            W = sp.diags(np.tile(td.max_spaces, T))
+            I_s = sp.identity(T * J)
+            b.concat_rows([(I_s, s), (-W, w)], lower=-np.inf, upper=0.0, name=f"size_{td.name}")
+            if f.min_spaces:
+                b.concat_rows([(I_s, s), (-f.min_spaces * sp.identity(T * J), w)], lower=0.0,
+                              upper=np.inf, name=f"minsize_{td.name}")
+            if T > 1:
+                b.add_rows(monotone(J, T), lower=-np.inf, upper=0.0, cols=s,
+                           name=f"smono_{td.name}")
+        z = lay.z[td.name]
+        P = td.pair_block.size
+        is_cand = td.pair_site < J
+        if f.capacity is None:
+            # z[t,i] - sum_{j covering i} w[t,j] - sum_k keep[k] <= 0, for every year
+            for t in range(T):
+                zt = sp.csr_matrix((np.ones(n), (np.arange(n), t * n + np.arange(n))),
+                                   shape=(n, T * n))
+                cw = sp.csr_matrix((-np.ones(is_cand.sum()),
+                                    (td.pair_block[is_cand], t * J + td.pair_site[is_cand])),
+                                   shape=(n, T * J))
+                ck = sp.csr_matrix((-np.ones((~is_cand).sum()),
+                                    (td.pair_block[~is_cand], td.pair_site[~is_cand] - J)),
+                                   shape=(n, E))
+                b.concat_rows([(zt, z), (cw, w), (ck, keep)], lower=-np.inf, upper=0.0,
+                              name=f"cover_{td.name}_{self.years[t]}")
+            return
+        # Capacitated: sum_pairs x[t,p] = pop_i z[t,i]; x on pairs; capacity per site.
+        x = lay.x[td.name]
+        cap = float(f.capacity)
+        for t in range(T):
+            ax = sp.csr_matrix((np.ones(P), (td.pair_block, t * P + np.arange(P))),
+                               shape=(n, T * P))
+            az = sp.csr_matrix((-td.pop, (np.arange(n), t * n + np.arange(n))), shape=(n, T * n))
+            b.concat_rows([(ax, x), (az, z)], lower=0.0, upper=0.0,
+                          name=f"serve_{td.name}_{self.years[t]}")
+            load = sp.csr_matrix((np.ones(P), (td.pair_site, t * P + np.arange(P))),
+                                 shape=(J + E, T * P))
+            capw = sp.csr_matrix((-cap * np.ones(J), (np.arange(J), t * J + np.arange(J))),
+                                 shape=(J + E, T * J))
+            capk = sp.csr_matrix((-td.existing_capacity, (J + np.arange(E), np.arange(E))),
+                                 shape=(J + E, E))
+            b.concat_rows([(load, x), (capw, w), (capk, keep)], lower=-np.inf, upper=0.0,
+                          name=f"capacity_{td.name}_{self.years[t]}")
+            # x only where the site is open: x[t,p] <= pop_i * open(site)
+            pw = sp.csr_matrix((-td.pop[td.pair_block[is_cand]],
+                                (np.flatnonzero(is_cand), t * J + td.pair_site[is_cand])),
+                               shape=(P, T * J))
+            pk = sp.csr_matrix((-td.pop[td.pair_block[~is_cand]],
+                                (np.flatnonzero(~is_cand), td.pair_site[~is_cand] - J)),
+                               shape=(P, E))
+            px = sp.csr_matrix((np.ones(P), (np.arange(P), t * P + np.arange(P))),
+                               shape=(P, T * P))
+            b.concat_rows([(px, x), (pw, w), (pk, keep)], lower=-np.inf, upper=0.0,
+                          name=f"open_{td.name}_{self.years[t]}")
+
+    def _indicator_rows(self, b: MilpBuilder, lay: Layout, ind: Indicator) -> None:
+        T, n = self.T, self.n_blocks
+        c = lay.c[ind.key]
+        for name in ind.types:
+            td = self.types[name]
+            J, E = td.n_cand, td.existing.size
+            rows, sites = ind.pairs[name]
+            is_cand = sites < J
+            for t in range(T):
+                ct = sp.csr_matrix((np.ones(n), (np.arange(n), t * n + np.arange(n))),
+                                   shape=(n, T * n))
+                cw = sp.csr_matrix((-np.ones(is_cand.sum()),
+                                    (rows[is_cand], t * J + sites[is_cand])), shape=(n, T * J))
+                ck = sp.csr_matrix((-np.ones((~is_cand).sum()),
+                                    (rows[~is_cand], sites[~is_cand] - J)), shape=(n, E))
+                b.concat_rows([(ct, c), (cw, lay.w[name]), (ck, lay.keep[name])],
+                              lower=-np.inf, upper=0.0, name=f"{ind.key}_{name}_{self.years[t]}")
+
+    def _land_rows(self, b: MilpBuilder, lay: Layout) -> None:
+        """Footprints of everything on a parcel fit its area (final year: w is monotone)."""
+        parts = []
+        t = self.T - 1
+        n_parcels = len(self.area)
+        for name, td in self.types.items():
+            f, J = td.spec, td.n_cand
+            foot = self.area[td.cand] if f.whole_parcel else np.full(J, f.footprint_m2)
+            if f.sized:
+                assert f.m2_per_space is not None
+                per_space = f.m2_per_space / f.levels * f.surface_share
+                parts.append((sp.csr_matrix((np.full(J, per_space), (td.cand, t * J + np.arange(J))),
+                                            shape=(n_parcels, self.T * J)), lay.s[name]))
+            if foot.any():
+                parts.append((sp.csr_matrix((foot, (td.cand, t * J + np.arange(J))),
+                                            shape=(n_parcels, self.T * J)), lay.w[name]))
+        if parts:
+            used = np.unique(np.concatenate([sp.coo_matrix(m).row for m, _ in parts]))
+            sel = [(m.tocsr()[used], cols) for m, cols in parts]
+            b.concat_rows(sel, lower=-np.inf, upper=self.area[used], name="land")
+
+    def _opened_in(self, td: TypeData, lay_block: Block, t: int, coef: FloatArray) -> Any:
+        """Expression sum_j coef_j (v[t,j] - v[t-1,j]) over a yearly block (w or s)."""
+        J = td.n_cand
+        rows = np.zeros(J, dtype=np.int64)
+        m = sp.csr_matrix((coef, (rows, t * J + np.arange(J))), shape=(1, self.T * J))
+        if t > 0:
+            m = m - sp.csr_matrix((coef, (rows, (t - 1) * J + np.arange(J))), shape=(1, self.T * J))
+        return (m, lay_block)
+
+    def _budget_rows(self, b: MilpBuilder, lay: Layout) -> None:
+        bud = self.spec.budget
+        for t in range(self.T):
+            y = str(self.years[t])
+            limit = bud.per_year.get(y)
+            if limit is None:
+                continue
+            parts = [self._opened_in(td, lay.w[name], t, td.cost) for name, td in self.types.items()
+                     if td.n_cand]
+            parts += [self._opened_in(td, lay.s[name], t, np.full(td.n_cand, td.spec.cost_per_space))
+                      for name, td in self.types.items() if td.spec.sized and td.n_cand]
+            if parts:
+                b.concat_rows(parts, lower=-np.inf, upper=limit, name=f"budget_{y}")
+        if bud.total is not None:
+            parts = [self._cumulative(td, lay.w[name], self.T - 1, td.cost)
+                     for name, td in self.types.items() if td.n_cand]
+            parts += [self._cumulative(td, lay.s[name], self.T - 1,
+                                       np.full(td.n_cand, td.spec.cost_per_space))
+                      for name, td in self.types.items() if td.spec.sized and td.n_cand]
+            if parts:
+                b.concat_rows(parts, lower=-np.inf, upper=bud.total, name="budget_total")
+
+    def _cumulative(self, td: TypeData, blk: Block, t: int, coef: FloatArray) -> Any:
+        J = td.n_cand
+        return (sp.csr_matrix((coef, (np.zeros(J, dtype=np.int64), t * J + np.arange(J))),
+                              shape=(1, self.T * J)), blk)
+
+    def _count_rows(self, b: MilpBuilder, lay: Layout) -> None:
+        for name, td in self.types.items():
+            f = td.spec
+            keys = set(f.count) | set(f.min_count) | set(f.max_count)
+            for key in sorted(keys):
+                lo = f.count.get(key, f.min_count.get(key, 0))
+                hi = f.count.get(key, f.max_count.get(key, np.inf))
+                ones = np.ones(td.n_cand)
+                if key == "total":
+                    part = self._cumulative(td, lay.w[name], self.T - 1, ones)
+                else:
+                    part = self._opened_in(td, lay.w[name], self.years.index(int(key)), ones)
+                b.concat_rows([part], lower=float(lo), upper=float(hi), name=f"count_{name}_{key}")
+
+    def target_expr(self, k: int, lay: Layout) -> tuple[list[Any], float]:
+        """Linear expression (parts) measured by target ``k`` and its required value."""
+        tgt = self.spec.target[k]
+        t = self.target_year_index(tgt.year)
+        n = self.n_blocks
+        if tgt.kind in ("coverage", "service_circle"):
+            key = f"target{k}"
+            if key in self.indicators:
+                ind = self.indicators[key]
+                pop, blk = ind.pop, lay.c[key]
+            else:
+                assert tgt.facility is not None
+                td = self.types[tgt.facility]
+                pop, blk = td.pop, lay.z[tgt.facility]
+            row = sp.csr_matrix((pop, (np.zeros(n, dtype=np.int64), t * n + np.arange(n))),
+                                shape=(1, self.T * n))
+            assert tgt.share is not None
+            return [(row, blk)], float(tgt.share * pop.sum())
+        assert tgt.facility is not None and tgt.at_least is not None
+        td = self.types[tgt.facility]
+        ones = np.ones(td.n_cand)
+        blk = lay.s[tgt.facility] if tgt.kind == "spaces" else lay.w[tgt.facility]
+        if tgt.kind == "spaces" and tgt.facility not in lay.s:
+            raise InputError("a spaces target needs a sized facility", field=f"target[{k}]",
+                             value=tgt.facility)
+        return [self._cumulative(td, blk, t, ones)], float(tgt.at_least)
+
+    def _equity_rows(self, b: MilpBuilder, lay: Layout) -> None:
+        n = self.n_blocks
+        for e in self.spec.equity:
+            td = self.types[e.facility]
+            t = self.years.index(self.spec.year_of(e.year))
+            if e.by not in self.data.blocks.columns:
+                raise InputError(f"blocks have no column {e.by!r} for the equity floor",
+                                 field="equity.by", value=e.by)
+            groups = self.data.blocks[e.by].astype(str).to_numpy()
+            names, gi = np.unique(groups, return_inverse=True)
+            pop = td.pop
+            total = pop.sum()
+            tot_g = np.bincount(gi, weights=pop, minlength=names.size)
+            cols = t * n + np.arange(n)
+            mat = sp.csr_matrix((pop, (gi, cols)), shape=(names.size, self.T * n))
+            if e.min_share is not None:
+                b.concat_rows([(mat, lay.z[e.facility])], lower=e.min_share * tot_g,
+                              upper=np.inf, name=f"equity_{e.facility}")
+            if e.min_ratio_to_area is not None and total > 0:
+                # covered_g - ratio * (tot_g / total) * covered_all >= 0
+                share = e.min_ratio_to_area * tot_g / total
+                whole = sp.csr_matrix((np.tile(pop, names.size),
+                                       (np.repeat(np.arange(names.size), n),
+                                        np.tile(cols, names.size))),
+                                      shape=(names.size, self.T * n))
+                whole = sp.diags(share) @ whole
+                b.concat_rows([(mat - whole, lay.z[e.facility])], lower=0.0, upper=np.inf,
+                              name=f"equity_ratio_{e.facility}")

@@ -1,0 +1,456 @@
+"""Solve a multi-service spec: decode, verify independently, explain infeasibility, write.
+
+>>> from siting.multi.solve import pct
+>>> pct(0.914)
+'91.4%'
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from siting.backends.base import Result, SolveOptions, Status, get_backend
+from siting.multi.data import ServiceData, uses_mask
+from siting.multi.model import Layout, MultiServiceProblem
+from siting.multi.spec import Spec
+from siting.solution import write_atomic
+
+FloatArray = NDArray[np.float64]
+TOL = 1e-6
+
+
+def pct(v: float) -> str:
+    return f"{100 * v:.1f}%"
+
+
+@dataclass
+class MultiSolution:
+    """Result of a multi-service solve, keyed by the user's ids (see :func:`solve_spec`)."""
+
+    spec_name: str
+    status: Status
+    backend: str
+    objective: float | None
+    bound: float | None
+    gap: float | None
+    runtime_s: float
+    facilities: pd.DataFrame  # type, parcel_id, year, count, spaces, footprint_m2, cost_est
+    closed: list[Any]
+    coverage: pd.DataFrame  # block_id, subdistrict, then one column per type (final year)
+    by_subdistrict: pd.DataFrame
+    targets: pd.DataFrame  # target, kind, year, required, reached, met, mode
+    budget: pd.DataFrame  # year, type, cost_est
+    baseline: pd.DataFrame  # type, share covered by existing facilities only
+    verified: bool | None = None
+    verification: list[str] = field(default_factory=list)
+    explanation: list[str] = field(default_factory=list)
+    message: str = ""
+    stats: dict[str, Any] = field(default_factory=dict)
+    #: Residents served per (type, year index) for capacitated types (claimed by the solver).
+    served: dict[tuple[str, int], FloatArray] = field(default_factory=dict)
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "spec": self.spec_name,
+            "status": str(self.status),
+            "objective": self.objective,
+            "bound": self.bound,
+            "gap": self.gap,
+            "runtime_s": round(self.runtime_s, 3),
+            "backend": self.backend,
+            "selected": [f"{r.type}@{r.parcel_id}" for r in self.facilities.itertuples()],
+            "n_facilities": int(len(self.facilities)),
+            "closed": [str(c) for c in self.closed],
+            "verified": self.verified,
+            "verification": self.verification,
+            "explanation": self.explanation,
+            "targets": self.targets.to_dict(orient="records"),
+            "message": self.message,
+            "stats": self.stats,
+            "note": "costs, populations and parcels of the 回天 instance are estimates",
+        }
+
+    def to_json(self) -> str:
+        return json.dumps(self.summary(), ensure_ascii=False, sort_keys=True, default=_plain)
+
+    def write(self, out_dir: str | Path, data: ServiceData | None = None) -> list[Path]:
+        """Write the summary, tables (CSV) and the chosen facilities (GeoPackage)."""
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        paths = [write_atomic(out / "solution.json",
+                              json.dumps(self.summary(), ensure_ascii=False, indent=2,
+                                         sort_keys=True, default=_plain) + "\n")]
+        for name, frame in (("facilities", self.facilities), ("coverage", self.coverage),
+                            ("subdistricts", self.by_subdistrict), ("targets", self.targets),
+                            ("budget", self.budget), ("baseline", self.baseline)):
+            paths.append(write_atomic(out / f"{name}.csv",
+                                      frame.to_csv(index=False, float_format="%.6g")))
+        if data is not None and len(self.facilities):
+            import geopandas as gpd
+
+            geo = data.parcels.set_index(data.parcels["parcel_id"].astype(str)).geometry
+            gdf = gpd.GeoDataFrame(self.facilities.copy(),
+                                   geometry=geo.reindex(self.facilities["parcel_id"].astype(str)
+                                                        ).to_numpy(),
+                                   crs=data.parcels.crs)
+            target = out / "facilities.gpkg"
+            tmp = out / ".facilities.gpkg.tmp"
+            if tmp.exists():
+                tmp.unlink()
+            gdf.to_file(tmp, layer="facilities", driver="GPKG")
+            tmp.replace(target)
+            paths.append(target)
+        return paths
+
+
+def _plain(v: Any) -> Any:
+    if isinstance(v, np.generic):
+        return v.item()
+    return str(v)
+
+
+def solve_spec(spec: Spec, data: ServiceData | None = None, *,
+               options: SolveOptions | None = None, backend: str | None = None,
+               verify: bool = True, explain: bool = True) -> MultiSolution:
+    """Build, solve, decode and verify; on infeasibility, explain in planners' words."""
+    t0 = time.perf_counter()
+    data = data if data is not None else ServiceData.from_huitian(spec.meta.instance)
+    opts = options or SolveOptions(time_limit=spec.solver.time_limit, mip_gap=spec.solver.mip_gap,
+                                   threads=spec.solver.threads)
+    name = backend or spec.solver.backend
+    prob = MultiServiceProblem(spec, data)
+    t_data = time.perf_counter() - t0
+    pre = precheck(prob)
+    milp, lay = prob.build()
+    t_build = time.perf_counter() - t0 - t_data
+    result = get_backend(name).solve(milp, opts)
+    sol = decode(prob, lay, result)
+    sol.stats.update(data_s=round(t_data, 3), build_s=round(t_build, 3),
+                     solve_s=round(result.runtime_s, 3), columns=milp.num_cols,
+                     rows=milp.num_rows, nonzeros=int(milp.A.nnz))
+    if result.status == Status.INFEASIBLE:
+        sol.explanation = pre + (explain_infeasible(prob, name, opts) if explain and not pre
+                                 else [])
+        sol.message = "; ".join(sol.explanation) or "the spec's requirements cannot all be met"
+    if verify and sol.status.has_solution:
+        verify_multi(prob, sol)
+    sol.runtime_s = time.perf_counter() - t0
+    return sol
+
+
+# ------------------------------------------------------------------ decode
+def decode(prob: MultiServiceProblem, lay: Layout, result: Result) -> MultiSolution:
+    rows: list[dict[str, Any]] = []
+    closed: list[Any] = []
+    served: dict[tuple[str, int], FloatArray] = {}
+    parcels = prob.data.parcels
+    if result.status.has_solution and result.x is not None:
+        x = result.x
+        for name, td in prob.types.items():
+            J = td.n_cand
+            if J:
+                w = np.round(x[lay.w[name].slice]).reshape(prob.T, J)
+                s = np.round(x[lay.s[name].slice]).reshape(prob.T, J) if name in lay.s else None
+                for j in np.flatnonzero(w[-1] > 0.5):
+                    first = int(np.argmax(w[:, j] > 0.5))
+                    pos = td.cand[j]
+                    rows.append({
+                        "type": name,
+                        "parcel_id": parcels["parcel_id"].iloc[pos],
+                        "year": prob.years[first],
+                        "count": int(w[-1, j]),
+                        "spaces": int(s[-1, j]) if s is not None else 0,
+                        "subdistrict": parcels["subdistrict"].iloc[pos]
+                        if "subdistrict" in parcels.columns else "",
+                        "parcel_area_m2": float(prob.area[pos]),
+                    })
+            if td.spec.capacity is not None:
+                z = x[lay.z[name].slice].reshape(prob.T, prob.n_blocks)
+                for t in range(prob.T):
+                    served[name, t] = td.pop * np.clip(z[t], 0.0, 1.0)
+            keep = np.round(x[lay.keep[name].slice])
+            closed += list(prob.data.existing["facility_id"].iloc[td.existing[keep < 0.5]])
+    fac = pd.DataFrame(rows, columns=["type", "parcel_id", "year", "count", "spaces",
+                                      "subdistrict", "parcel_area_m2"])
+    if len(fac):
+        fac = fac.sort_values(["type", "year", "parcel_id"], kind="stable").reset_index(drop=True)
+    fac = _with_costs(prob, fac)
+    empty = pd.DataFrame()
+    return MultiSolution(prob.spec.meta.name, result.status, result.backend, result.objective,
+                         result.bound, result.gap, result.runtime_s, fac, closed, empty, empty,
+                         empty, empty, empty, message=result.message, served=served)
+
+
+def _with_costs(prob: MultiServiceProblem, fac: pd.DataFrame) -> pd.DataFrame:
+    """Footprint and estimated cost of each chosen facility, from the spec and parcel data."""
+    fac = fac.copy()
+    if not len(fac):
+        fac["footprint_m2"] = pd.Series(dtype=float)
+        fac["cost_est"] = pd.Series(dtype=float)
+        return fac
+    parcels = prob.data.parcels.set_index(prob.data.parcels["parcel_id"])
+    foot, cost = [], []
+    for r in fac.itertuples():  # one row per chosen facility, not per pair
+        f = prob.spec.facility[r.type]
+        area = float(parcels.at[r.parcel_id, "area_m2"])
+        fp = area if f.whole_parcel else f.footprint_m2 * r.count
+        if f.sized:
+            assert f.m2_per_space is not None
+            fp += r.spaces * f.m2_per_space / f.levels * f.surface_share
+        land = 0.0
+        if f.land_cost and "land_cost_est" in parcels.columns:
+            land = float(parcels.at[r.parcel_id, "land_cost_est"]) / max(area, 1.0) * (
+                area if f.whole_parcel else f.footprint_m2) * r.count
+        foot.append(fp)
+        cost.append(f.build_cost * r.count + land + f.cost_per_space * r.spaces)
+    fac["footprint_m2"] = foot
+    fac["cost_est"] = cost
+    return fac
+
+
+# ------------------------------------------------------------------ verify
+def open_sites(prob: MultiServiceProblem, sol: MultiSolution, name: str,
+               t: int) -> FloatArray:
+    """Coordinates of the facilities of type ``name`` open in year index ``t``."""
+    td = prob.types[name]
+    fac = sol.facilities
+    chosen = fac[(fac["type"] == name) & (fac["year"] <= prob.years[t])]
+    pos = pd.Index(prob.data.parcels["parcel_id"]).get_indexer(chosen["parcel_id"])
+    ex = prob.data.existing.iloc[td.existing]
+    kept = ~ex["facility_id"].isin(sol.closed).to_numpy()
+    return np.vstack([prob.parcel_xy[pos], prob.existing_xy[td.existing[kept]]])
+
+
+def covered(prob: MultiServiceProblem, sol: MultiSolution, name: str, t: int,
+            radius: float) -> NDArray[np.bool_]:
+    """Blocks within ``radius`` of an open facility of type ``name`` (second route)."""
+    d = prob.data.nearest_distance(prob.block_xy, open_sites(prob, sol, name, t), radius,
+                                   prob.mode)
+    return d <= radius * (1 + 1e-9)
+
+
+def verify_multi(prob: MultiServiceProblem, sol: MultiSolution) -> None:
+    """Recompute coverage, targets, budget, land, uses, years and counts from the data."""
+    spec, fac, msgs = prob.spec, sol.facilities, []
+    parcels = prob.data.parcels.set_index(prob.data.parcels["parcel_id"])
+    # uses, availability, land
+    for r in fac.itertuples():
+        if not uses_mask(pd.Series([parcels.at[r.parcel_id, "allowed_uses"]]), r.type)[0]:
+            msgs.append(f"{r.type} on parcel {r.parcel_id}: use not allowed there")
+        if int(parcels.at[r.parcel_id, "year_available"]) > r.year:
+            msgs.append(f"{r.type} on parcel {r.parcel_id} opens {r.year}, before the parcel is "
+                        f"free ({int(parcels.at[r.parcel_id, 'year_available'])})")
+        f = spec.facility[r.type]
+        if r.count > f.max_per_parcel:
+            msgs.append(f"{r.count} {r.type} on parcel {r.parcel_id}, at most {f.max_per_parcel}")
+    if len(fac):
+        used = fac.groupby("parcel_id")["footprint_m2"].sum()
+        area = parcels["area_m2"].reindex(used.index)
+        for pid in used.index[used > area * (1 + TOL) + 1e-6]:
+            msgs.append(f"parcel {pid}: footprints {used[pid]:.0f} m² exceed its "
+                        f"{area[pid]:.0f} m²")
+    # counts per year
+    for name, f in spec.facility.items():
+        opened = fac[fac["type"] == name].groupby("year")["count"].sum()
+        for key in set(f.count) | set(f.min_count) | set(f.max_count):
+            got = int(opened.sum()) if key == "total" else int(opened.get(int(key), 0))
+            lo = f.count.get(key, f.min_count.get(key, 0))
+            hi = f.count.get(key, f.max_count.get(key, np.inf))
+            if not lo <= got <= hi:
+                msgs.append(f"{name}: {got} opened in {key}, required {lo}..{hi}")
+        ex_type = prob.data.existing["type"].astype(str) == name
+        n_closed = int(prob.data.existing.loc[ex_type, "facility_id"].isin(sol.closed).sum())
+        allowed = 0 if f.existing == "keep" else f.max_close
+        if n_closed > allowed:
+            msgs.append(f"{name}: {n_closed} existing facilities closed, at most {allowed}")
+    # budget
+    budget = fac.groupby("year")["cost_est"].sum() if len(fac) else pd.Series(dtype=float)
+    if spec.budget.total is not None and budget.sum() > spec.budget.total * (1 + TOL) + 1:
+        msgs.append(f"estimated cost {budget.sum():,.0f} exceeds the total budget "
+                    f"{spec.budget.total:,.0f}")
+    for y, limit in spec.budget.per_year.items():
+        if budget.get(int(y), 0.0) > limit * (1 + TOL) + 1:
+            msgs.append(f"{y}: estimated cost {budget.get(int(y), 0.0):,.0f} exceeds "
+                        f"{limit:,.0f}")
+    # coverage per type and year, recomputed
+    cov: dict[tuple[str, int], NDArray[np.bool_]] = {}
+    for name, td in prob.types.items():
+        for t in range(prob.T):
+            cov[name, t] = covered(prob, sol, name, t, td.spec.radius_m)
+    objective = 0.0
+    years = range(prob.T) if spec.meta.objective == "years" else [prob.T - 1]
+    served = sol.served
+    for name, td in prob.types.items():
+        for t in years:
+            if td.spec.capacity is None:
+                objective += td.spec.weight * float(td.pop[cov[name, t]].sum())
+            else:
+                s = served.get((name, t))
+                if s is None:
+                    continue
+                if (s > td.pop * (1 + TOL) + 1e-6).any() or (s[~cov[name, t]] > 1e-6).any():
+                    msgs.append(f"{name} {prob.years[t]}: served residents outside reach")
+                objective += td.spec.weight * float(s.sum())
+    targets = target_table(prob, sol, cov)
+    for r in targets.itertuples():
+        if r.mode == "constraint" and not r.met:
+            msgs.append(f"target {r.target!r} not met: {r.reached_text} < {r.required_text}")
+    if sol.objective is not None and abs(objective - sol.objective) > 1e-6 * max(1.0, objective):
+        msgs.append(f"objective claimed {sol.objective:.6g} but recomputed {objective:.6g}")
+    sol.objective = objective if not msgs else sol.objective
+    sol.targets = targets
+    sol.coverage, sol.by_subdistrict = coverage_tables(prob, cov)
+    sol.budget = budget_table(fac)
+    sol.baseline = baseline_table(prob)
+    sol.verified = not msgs
+    sol.verification = msgs
+
+
+def target_table(prob: MultiServiceProblem, sol: MultiSolution,
+                 cov: dict[tuple[str, int], NDArray[np.bool_]]) -> pd.DataFrame:
+    rows = []
+    fac = sol.facilities
+    for k, tgt in enumerate(prob.spec.target):
+        t = prob.target_year_index(tgt.year)
+        year = prob.years[t]
+        if tgt.kind in ("coverage", "service_circle"):
+            types = [tgt.facility] if tgt.kind == "coverage" else list(tgt.facilities)
+            radius = tgt.radius_m
+            inside = np.ones(prob.n_blocks, dtype=bool)
+            for name in types:
+                assert name is not None
+                r = radius or prob.spec.facility[name].radius_m
+                inside &= cov[name, t] if r == prob.spec.facility[name].radius_m else covered(
+                    prob, sol, name, t, r)
+            group = tgt.group or prob.spec.facility[types[0]].group  # type: ignore[index]
+            pop = prob.group(group)
+            reached = float(pop[inside].sum() / pop.sum()) if pop.sum() else 1.0
+            assert tgt.share is not None
+            required, met = tgt.share, reached >= tgt.share - 1e-9
+            rq, rc = pct(required), pct(reached)
+        else:
+            assert tgt.facility is not None and tgt.at_least is not None
+            sub = fac[(fac["type"] == tgt.facility) & (fac["year"] <= year)]
+            reached = float(sub["spaces"].sum() if tgt.kind == "spaces" else sub["count"].sum())
+            required, met = tgt.at_least, reached >= tgt.at_least - 1e-9
+            rq, rc = f"{required:,.0f}", f"{reached:,.0f}"
+        rows.append({"target": tgt.name or f"{tgt.kind} {tgt.facility or '+'.join(tgt.facilities)}",
+                     "kind": tgt.kind, "year": year, "required": required, "reached": reached,
+                     "required_text": rq, "reached_text": rc, "met": bool(met),
+                     "mode": tgt.mode})
+    return pd.DataFrame(rows, columns=["target", "kind", "year", "required", "reached",
+                                       "required_text", "reached_text", "met", "mode"])
+
+
+def coverage_tables(prob: MultiServiceProblem,
+                    cov: dict[tuple[str, int], NDArray[np.bool_]]) -> tuple[pd.DataFrame,
+                                                                           pd.DataFrame]:
+    blocks = prob.data.blocks
+    last = prob.T - 1
+    table = pd.DataFrame({"block_id": blocks["block_id"].to_numpy(),
+                          "subdistrict": blocks["subdistrict"].to_numpy()})
+    per = []
+    for name, td in prob.types.items():
+        table[name] = cov[name, last]
+        df = pd.DataFrame({"subdistrict": table["subdistrict"], "pop": td.pop,
+                           "covered": td.pop * cov[name, last]})
+        g = df.groupby("subdistrict", sort=True)[["pop", "covered"]].sum()
+        g["share"] = np.where(g["pop"] > 0, g["covered"] / g["pop"].where(g["pop"] > 0, 1), 1.0)
+        g["type"] = name
+        per.append(g.reset_index())
+    by = pd.concat(per, ignore_index=True) if per else pd.DataFrame()
+    return table, by[["subdistrict", "type", "pop", "covered", "share"]] if len(by) else by
+
+
+def budget_table(fac: pd.DataFrame) -> pd.DataFrame:
+    if not len(fac):
+        return pd.DataFrame(columns=["year", "type", "cost_est", "facilities"])
+    g = fac.groupby(["year", "type"], sort=True).agg(cost_est=("cost_est", "sum"),
+                                                      facilities=("count", "sum"))
+    return g.reset_index()
+
+
+def baseline_table(prob: MultiServiceProblem) -> pd.DataFrame:
+    """Coverage by existing facilities alone, per type (the comparison planners ask for)."""
+    rows = []
+    for name, td in prob.types.items():
+        d = prob.data.nearest_distance(prob.block_xy, prob.existing_xy[td.existing],
+                                       td.spec.radius_m, prob.mode)
+        cov = d <= td.spec.radius_m
+        rows.append({"type": name, "existing": int(td.existing.size),
+                     "baseline_share": float(td.pop[cov].sum() / td.pop.sum())
+                     if td.pop.sum() else 1.0})
+    return pd.DataFrame(rows)
+
+
+# ----------------------------------------------------------------- explain
+def precheck(prob: MultiServiceProblem) -> list[str]:
+    """Quick impossibilities, in planners' words (no solver needed)."""
+    out = []
+    for name, td in prob.types.items():
+        f = td.spec
+        cum_need = 0
+        for t, y in enumerate(prob.years):
+            need = f.count.get(str(y), f.min_count.get(str(y), 0))
+            cum_need += need
+            avail = int((td.avail_t <= t).sum()) * f.max_per_parcel
+            if cum_need > avail:
+                out.append(f"{name}: {cum_need} must be open by {y} (quota {need} in {y}) but "
+                           f"only {avail} allowed parcels are free by then")
+                break
+    for k, tgt in enumerate(prob.spec.target):
+        if tgt.kind == "spaces" and tgt.mode == "constraint":
+            assert tgt.facility is not None and tgt.at_least is not None
+            td = prob.types[tgt.facility]
+            t = prob.target_year_index(tgt.year)
+            most = float(td.max_spaces[td.avail_t <= t].sum())
+            if most < tgt.at_least:
+                out.append(f"{tgt.name or 'parking spaces'} {tgt.at_least:,.0f} cannot be reached:"
+                           f" at most {most:,.0f} spaces fit on every allowed parcel")
+    return out
+
+
+def explain_infeasible(prob: MultiServiceProblem, backend: str,
+                       opts: SolveOptions) -> list[str]:
+    """Relax one target at a time and report those whose best value falls short."""
+    out: list[str] = []
+    short = SolveOptions(time_limit=max(5.0, (opts.time_limit or 60.0) / 4),
+                         mip_gap=1e-4, threads=opts.threads)
+    for k, tgt in enumerate(prob.spec.target):
+        if tgt.mode != "constraint":
+            continue
+        milp, lay = prob.build(drop=frozenset({k}), objective=k)
+        res = get_backend(backend).solve(milp, short)
+        if not res.status.has_solution:
+            continue
+        _, required = prob.target_expr(k, lay)
+        best = res.bound if res.bound is not None else res.objective
+        assert best is not None
+        if best < required - 1e-6:
+            label = tgt.name or f"{tgt.kind} {tgt.facility or '+'.join(tgt.facilities)}"
+            if tgt.kind in ("coverage", "service_circle"):
+                total = required / tgt.share if tgt.share else 1.0
+                out.append(f"{label} {pct(tgt.share or 0)} cannot be reached: at most "
+                           f"{pct(best / total)} with every allowed parcel and the other "
+                           "requirements")
+            else:
+                out.append(f"{label} {required:,.0f} cannot be reached: at most {best:,.0f}")
+    if out:
+        return out
+    for what, kwargs in (("the budget", {"drop_budget": True}),
+                         ("the equity floors", {"drop_equity": True})):
+        milp, _ = prob.build(**kwargs)  # type: ignore[arg-type]
+        res = get_backend(backend).solve(milp, short)
+        if res.status.has_solution:
+            return [f"{what} cannot be met together with the targets: without {what} the "
+                    "spec is feasible"]
+    return ["the targets, quotas and budget cannot all be met together; relax one at a time "
+            "to find the binding combination"]

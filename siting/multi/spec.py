@@ -1,0 +1,303 @@
+"""Multi-service model specs (TOML), validated on load with every bad field named.
+
+A spec states the planning question: facility types (who they serve, how far
+people walk, land and cost), the years, budgets, counts per year, coverage
+targets, equity floors and solver options. Errors name their path in the file:
+
+>>> from siting.multi.spec import parse_spec
+>>> parse_spec({"meta": {"name": "x", "years": [2026]},
+...             "facility": {"kindergarten": {"group": "age_3_6", "radius_m": -300,
+...                                           "footprint_m2": 1500, "build_cost": 1e7}}})
+Traceback (most recent call last):
+...
+siting.errors.SpecError: <spec>: facility.kindergarten.radius_m: -300 must be > 0
+"""
+
+from __future__ import annotations
+
+import difflib
+import tomllib
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from siting.errors import SpecError
+
+Positive = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+NonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+Share = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
+Year = Annotated[int, Field(ge=1900, le=2200)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=False, frozen=False)
+
+
+class Meta(_Strict):
+    """What the spec is about."""
+
+    name: str
+    description: str = ""
+    instance: str = "instances/huitian"
+    years: list[Year] = Field(min_length=1)
+    distance: Literal["network", "euclidean"] = "network"
+    #: ``years``: reward coverage in every year (earlier is better); ``final``: only the last year.
+    objective: Literal["years", "final"] = "years"
+    estimated_note: str = ""
+
+    @model_validator(mode="after")
+    def _years_sorted(self) -> Meta:
+        if sorted(set(self.years)) != self.years:
+            raise ValueError(f"years {self.years} must be increasing with no repeats")
+        return self
+
+
+class Facility(_Strict):
+    """One facility type."""
+
+    label: str = ""
+    group: str
+    radius_m: Positive
+    footprint_m2: NonNegative = 0.0
+    build_cost: NonNegative = 0.0
+    land_cost: bool = False
+    capacity: Positive | None = None
+    weight: NonNegative = 1.0
+    max_per_parcel: Annotated[int, Field(ge=1)] = 1
+    #: Uses the whole parcel (parks): footprint = parcel area, counts only when area ≥ min_area_m2.
+    whole_parcel: bool = False
+    min_area_m2: NonNegative = 0.0
+    #: Sized facilities (parking): choose a number of spaces per parcel.
+    sized: bool = False
+    m2_per_space: Positive | None = None
+    levels: Annotated[int, Field(ge=1, le=10)] = 1
+    surface_share: Share = 1.0
+    cost_per_space: NonNegative = 0.0
+    min_spaces: Annotated[int, Field(ge=0)] = 0
+    count: dict[str, Annotated[int, Field(ge=0)]] = Field(default_factory=dict)
+    min_count: dict[str, Annotated[int, Field(ge=0)]] = Field(default_factory=dict)
+    max_count: dict[str, Annotated[int, Field(ge=0)]] = Field(default_factory=dict)
+    existing: Literal["keep", "may_close"] = "keep"
+    max_close: Annotated[int, Field(ge=0)] = 0
+
+    @model_validator(mode="after")
+    def _sized_needs_space(self) -> Facility:
+        if self.sized and self.m2_per_space is None:
+            raise ValueError("a sized facility needs m2_per_space")
+        return self
+
+
+class Budget(_Strict):
+    total: NonNegative | None = None
+    per_year: dict[str, NonNegative] = Field(default_factory=dict)
+    estimated: bool = True
+    currency: str = "CNY"
+
+
+class Target(_Strict):
+    """A plan target, enforced as a constraint and reported in the target table."""
+
+    name: str = ""
+    kind: Literal["coverage", "service_circle", "spaces", "count"]
+    facility: str | None = None
+    facilities: list[str] = Field(default_factory=list)
+    radius_m: Positive | None = None
+    group: str | None = None
+    share: Share | None = None
+    at_least: NonNegative | None = None
+    year: Year | None = None
+    #: ``constraint``: must hold; ``report``: only reported in the target table.
+    mode: Literal["constraint", "report"] = "constraint"
+
+    @model_validator(mode="after")
+    def _fields_for_kind(self) -> Target:
+        if self.kind == "coverage" and (self.facility is None or self.share is None):
+            raise ValueError("a coverage target needs facility and share")
+        if self.kind == "service_circle" and (not self.facilities or self.share is None
+                                              or self.radius_m is None):
+            raise ValueError("a service_circle target needs facilities, radius_m and share")
+        if self.kind in ("spaces", "count") and (self.facility is None or self.at_least is None):
+            raise ValueError(f"a {self.kind} target needs facility and at_least")
+        return self
+
+
+class Equity(_Strict):
+    """Each sub-district reaches a share of the area-wide coverage, or an absolute floor."""
+
+    facility: str
+    by: str = "subdistrict"
+    min_ratio_to_area: Share | None = None
+    min_share: Share | None = None
+    year: Year | None = None
+
+    @model_validator(mode="after")
+    def _one_floor(self) -> Equity:
+        if self.min_ratio_to_area is None and self.min_share is None:
+            raise ValueError("give min_ratio_to_area or min_share")
+        return self
+
+
+class Solver(_Strict):
+    backend: str = "highs"
+    time_limit: Positive = 60.0
+    mip_gap: Annotated[float, Field(ge=0, lt=1)] = 1e-3
+    threads: Annotated[int, Field(ge=1)] | None = None
+
+
+class Spec(_Strict):
+    """A whole multi-service spec (see the module docstring)."""
+
+    meta: Meta
+    facility: dict[str, Facility] = Field(min_length=1)
+    budget: Budget = Field(default_factory=Budget)
+    target: list[Target] = Field(default_factory=list)
+    equity: list[Equity] = Field(default_factory=list)
+    solver: Solver = Field(default_factory=Solver)
+
+    @model_validator(mode="after")
+    def _cross_references(self) -> Spec:
+        years = {str(y) for y in self.meta.years}
+        for name, f in self.facility.items():
+            for field in ("count", "min_count", "max_count"):
+                for y in getattr(f, field):
+                    if y not in years and y != "total":
+                        raise ValueError(
+                            f"facility.{name}.{field}: year {y} is not one of meta.years "
+                            f"{self.meta.years} (or 'total')"
+                        )
+        for y in self.budget.per_year:
+            if y not in years:
+                raise ValueError(f"budget.per_year: year {y} is not one of meta.years")
+        for k, t in enumerate(self.target):
+            for fname in [t.facility, *t.facilities]:
+                if fname is not None and fname not in self.facility:
+                    raise ValueError(f"target[{k}]: unknown facility {fname!r}"
+                                     f"{_suggest(fname, self.facility)}")
+            if t.year is not None and str(t.year) not in years:
+                raise ValueError(f"target[{k}].year: {t.year} is not one of meta.years")
+        for k, e in enumerate(self.equity):
+            if e.facility not in self.facility:
+                raise ValueError(f"equity[{k}]: unknown facility {e.facility!r}"
+                                 f"{_suggest(e.facility, self.facility)}")
+        return self
+
+    def year_of(self, year: int | None) -> int:
+        return self.meta.years[-1] if year is None else year
+
+
+def _suggest(word: str, choices: Any) -> str:
+    close = difflib.get_close_matches(word, list(choices), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _known_keys(model: type[BaseModel]) -> list[str]:
+    return list(model.model_fields)
+
+
+def _describe(err: dict[str, Any], data: dict[str, Any]) -> str:
+    loc = [str(p) for p in err["loc"]]
+    path = ".".join(loc)
+    value = _lookup(data, err["loc"])
+    kind = err["type"]
+    ctx = err.get("ctx", {})
+    if kind == "extra_forbidden":
+        parent = _model_at(err["loc"][:-1])
+        hint = _suggest(loc[-1], _known_keys(parent)) if parent else ""
+        return f"{path}: unknown key{hint}"
+    if kind == "missing":
+        return f"{path}: missing (required)"
+    shown = repr(value) if isinstance(value, str) else _fmt(value)
+    if kind == "greater_than":
+        return f"{path}: {shown} must be > {_fmt(ctx.get('gt'))}"
+    if kind == "greater_than_equal":
+        return f"{path}: {shown} must be >= {_fmt(ctx.get('ge'))}"
+    if kind == "less_than_equal":
+        return f"{path}: {shown} must be <= {_fmt(ctx.get('le'))}"
+    if kind == "less_than":
+        return f"{path}: {shown} must be < {_fmt(ctx.get('lt'))}"
+    if kind == "value_error":
+        msg = str(err["msg"]).removeprefix("Value error, ")
+        return f"{path}: {msg}" if path else msg
+    if kind == "literal_error":
+        return f"{path}: {shown} must be one of {ctx.get('expected')}"
+    return f"{path}: {shown} {err['msg'][0].lower()}{err['msg'][1:]}"
+
+
+def _fmt(v: Any) -> Any:
+    if isinstance(v, float) and v.is_integer():
+        return int(v)
+    return v
+
+
+def _lookup(data: Any, loc: tuple[Any, ...]) -> Any:
+    cur = data
+    for part in loc:
+        try:
+            cur = cur[part]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return cur
+
+
+def _model_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
+    model: type[BaseModel] = Spec
+    i = 0
+    while i < len(loc):
+        part = loc[i]
+        if part == "facility":
+            model, i = Facility, i + 2
+        elif part in ("target", "equity"):
+            model, i = (Target if part == "target" else Equity), i + 2
+        elif part in ("meta", "budget", "solver"):
+            model = {"meta": Meta, "budget": Budget, "solver": Solver}[part]
+            i += 1
+        else:
+            return None
+    return model
+
+
+def parse_spec(data: dict[str, Any], source: str = "<spec>") -> Spec:
+    """Validate a spec given as a dict (as read from TOML); raise :class:`SpecError`."""
+    try:
+        return Spec.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        more = len(exc.errors()) - 1
+        msg = _describe(dict(first), data)
+        if more:
+            msg += f" (and {more} more problem{'s' if more > 1 else ''})"
+        raise SpecError(msg, path=source) from None
+
+
+def load_spec(path: str | Path) -> Spec:
+    """Read and validate a TOML spec file."""
+    p = Path(path)
+    try:
+        raw = p.read_bytes()
+    except FileNotFoundError:
+        raise SpecError("file not found", path=p) from None
+    except OSError as exc:
+        raise SpecError(f"cannot read: {exc.strerror}", path=p) from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise SpecError(f"not UTF-8 text (byte {exc.start})", path=p) from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise SpecError(f"not valid TOML: {exc}", path=p) from None
+    spec = parse_spec(data, str(p))
+    spec_dir = p.resolve().parent
+    spec.meta.instance = str(_resolve_instance(spec.meta.instance, spec_dir))
+    return spec
+
+
+def _resolve_instance(name: str, spec_dir: Path) -> Path:
+    cand = Path(name)
+    if cand.is_absolute():
+        return cand
+    for base in (spec_dir, spec_dir.parent, Path.cwd()):
+        if (base / cand).exists():
+            return (base / cand).resolve()
+    return (spec_dir.parent / cand).resolve()
