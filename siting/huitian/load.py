@@ -1,0 +1,86 @@
+"""Load the 回天 instance (GeoPackage) into GeoDataFrames.
+
+>>> from siting.huitian.load import LAYERS
+>>> LAYERS[:3]
+('subdistricts', 'blocks', 'parcels')
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import shapely
+
+from siting.errors import InputError
+from siting.huitian.facts import default_instance_dir
+from siting.network import WalkingNetwork
+
+GPKG_NAME = "huitian.gpkg"
+ENV_VAR = "SITING_HUITIAN_DIR"
+LAYERS: tuple[str, ...] = (
+    "subdistricts",
+    "blocks",
+    "parcels",
+    "existing",
+    "parks",
+    "network_nodes",
+    "network_edges",
+    "barriers",
+    "crossings",
+    "stations",
+)
+
+
+@dataclass
+class HuitianData:
+    """All layers of the instance, in EPSG:32650 (metres)."""
+
+    subdistricts: gpd.GeoDataFrame
+    blocks: gpd.GeoDataFrame
+    parcels: gpd.GeoDataFrame
+    existing: gpd.GeoDataFrame
+    parks: gpd.GeoDataFrame
+    network_nodes: gpd.GeoDataFrame
+    network_edges: gpd.GeoDataFrame
+    barriers: gpd.GeoDataFrame
+    crossings: gpd.GeoDataFrame
+    stations: gpd.GeoDataFrame
+
+    def layers(self) -> dict[str, gpd.GeoDataFrame]:
+        """Layer name → GeoDataFrame, in storage order."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    def outline(self) -> shapely.Geometry:
+        """The study area: union of the sub-district polygons."""
+        return shapely.union_all(np.asarray(self.subdistricts.geometry), grid_size=0.01)
+
+    def network(self) -> WalkingNetwork:
+        """The walking network as a :class:`~siting.network.WalkingNetwork`."""
+        return WalkingNetwork.from_frames(self.network_nodes, self.network_edges)
+
+
+def instance_dir(folder: str | os.PathLike[str] | None = None) -> Path:
+    """Folder given, else ``$SITING_HUITIAN_DIR``, else the repository's ``instances/huitian``."""
+    if folder is not None:
+        return Path(folder)
+    env = os.environ.get(ENV_VAR)
+    return Path(env) if env else default_instance_dir()
+
+
+def load_huitian(folder: str | os.PathLike[str] | None = None) -> HuitianData:
+    """Read every layer of ``huitian.gpkg`` from ``folder`` (see :func:`instance_dir`)."""
+    path = instance_dir(folder) / GPKG_NAME
+    if not path.is_file():
+        raise InputError(
+            "instance file not found; run `python -m siting.huitian.generate`", path=path
+        )
+    frames = {
+        name: gpd.read_file(path, layer=name, engine="pyogrio") for name in LAYERS
+    }
+    # GeoPackage integers come back as float when a column holds nulls.
+    frames["existing"]["capacity"] = frames["existing"]["capacity"].astype("Int64")
+    return HuitianData(**frames)
