@@ -36,6 +36,8 @@ class ServiceData:
     network: Any = None
     subdistricts: Any = None
     source: str = ""
+    #: Optional polygons of existing facilities (``facility_id`` + geometry), e.g. parks.
+    existing_shapes: Any = None
 
     def __post_init__(self) -> None:
         for frame, cols, what in ((self.blocks, BLOCK_COLUMNS, "blocks"),
@@ -60,7 +62,58 @@ class ServiceData:
         data = load_huitian(folder)
         return cls(blocks=data.blocks, parcels=data.parcels, existing=data.existing,
                    network=data.network(), subdistricts=data.subdistricts,
-                   source=str(instance_dir(folder)))
+                   source=str(instance_dir(folder)), existing_shapes=data.parks)
+
+    def site_geometries(self, parcels: IntArray, existing: IntArray) -> NDArray[Any]:
+        """Shapes of candidate parcels then existing facilities (polygons where known)."""
+        geoms = list(self.parcels.geometry.to_numpy()[parcels])
+        ex = self.existing.geometry.to_numpy()[existing].copy()
+        if self.existing_shapes is not None and len(existing):
+            shapes = self.existing_shapes.set_index("facility_id").geometry
+            ids = self.existing["facility_id"].to_numpy()[existing]
+            found = shapes.reindex(ids).to_numpy()
+            has = np.array([g is not None and not getattr(g, "is_empty", True) for g in found],
+                           dtype=bool)
+            ex[has] = found[has]
+        return np.asarray(geoms + list(ex), dtype=object)
+
+    def pairs_to_sites(self, src: FloatArray, geoms: NDArray[Any], radius: float, mode: str,
+                       access: str) -> tuple[IntArray, IntArray, FloatArray]:
+        """(block, site) pairs within ``radius`` of a site's point or, with
+        ``access='boundary'``, of its edge (exact for straight lines; entrances
+        every 100 m along the edge on the network)."""
+        if access == "point" or len(geoms) == 0:
+            return self.pairs_within(src, _points_of(geoms), radius, mode)
+        if mode == "euclidean" or self.network is None:
+            import shapely
+
+            tree = shapely.STRtree(geoms)
+            pts = shapely.points(src)
+            r, c = tree.query(pts, predicate="dwithin", distance=radius)
+            d = shapely.distance(pts[r], geoms[c])
+            order = np.lexsort((c, r))
+            return r[order].astype(np.int64), c[order].astype(np.int64), d[order]
+        xy, owner = entrances(geoms)
+        r, c, d = self.pairs_within(src, xy, radius, mode)
+        return _min_per_pair(r, owner[c], d)
+
+    def nearest_to_sites(self, src: FloatArray, geoms: NDArray[Any], cutoff: float, mode: str,
+                         access: str) -> FloatArray:
+        """Distance from each point to its nearest site (second route, for the verifier)."""
+        if len(geoms) == 0:
+            return np.full(len(src), np.inf)
+        if access == "point":
+            return self.nearest_distance(src, _points_of(geoms), cutoff, mode)
+        if mode == "euclidean" or self.network is None:
+            import shapely
+
+            tree = shapely.STRtree(geoms)
+            _, dist = tree.query_nearest(shapely.points(src), return_distance=True,
+                                         all_matches=False)
+            dist = np.asarray(dist, dtype=np.float64)
+            return np.where(dist <= cutoff, dist, np.inf)
+        xy, _ = entrances(geoms)
+        return self.nearest_distance(src, xy, cutoff, mode)
 
     def block_xy(self) -> FloatArray:
         return _xy(self.blocks)
@@ -127,3 +180,30 @@ def uses_mask(allowed: pd.Series, use: str) -> NDArray[np.bool_]:
     """Parcels whose ';'-separated allowed uses include ``use``."""
     padded = ";" + allowed.fillna("").astype(str).str.replace(" ", "") + ";"
     return padded.str.contains(f";{use};", regex=False).to_numpy()
+
+
+def _points_of(geoms: NDArray[Any]) -> FloatArray:
+    import shapely
+
+    pts = [g if g.geom_type == "Point" else g.representative_point() for g in geoms]
+    return np.column_stack([shapely.get_x(pts), shapely.get_y(pts)]).astype(np.float64)
+
+
+def entrances(geoms: NDArray[Any], spacing: float = 100.0) -> tuple[FloatArray, IntArray]:
+    """Access points: the point itself, or points every ``spacing`` m along a polygon's edge."""
+    import shapely
+
+    rings = np.array([g if g.geom_type == "Point" else g.boundary for g in geoms], dtype=object)
+    dense = shapely.segmentize(rings, spacing)
+    coords, owner = shapely.get_coordinates(dense, return_index=True)
+    return coords.astype(np.float64), owner.astype(np.int64)
+
+
+def _min_per_pair(rows: IntArray, cols: IntArray,
+                  dist: FloatArray) -> tuple[IntArray, IntArray, FloatArray]:
+    """Keep the smallest distance of each repeated (row, col) pair."""
+    order = np.lexsort((dist, cols, rows))
+    r, c, d = rows[order], cols[order], dist[order]
+    first = np.ones(r.size, dtype=bool)
+    first[1:] = (r[1:] != r[:-1]) | (c[1:] != c[:-1])
+    return r[first], c[first], d[first]

@@ -144,7 +144,7 @@ class MultiServiceProblem:
 
     def _type_data(self, name: str, f: Facility) -> TypeData:
         parcels = self.data.parcels
-        ok = uses_mask(parcels["allowed_uses"], name).copy()
+        ok = uses_mask(parcels["allowed_uses"], f.use or name).copy()
         need = f.min_area_m2 if f.whole_parcel else f.footprint_m2
         ok &= self.area >= max(need, 1e-9)
         year_av = parcels["year_available"].to_numpy(dtype=np.int64)
@@ -154,8 +154,9 @@ class MultiServiceProblem:
                                                                      self.years[0]))
         ex_mask = (self.data.existing["type"].astype(str) == name).to_numpy()
         existing = np.flatnonzero(ex_mask).astype(np.int64)
-        sites = np.vstack([self.parcel_xy[cand], self.existing_xy[existing]])
-        rows, cols, dist = self.data.pairs_within(self.block_xy, sites, f.radius_m, self.mode)
+        geoms = self.data.site_geometries(cand, existing)
+        rows, cols, dist = self.data.pairs_to_sites(self.block_xy, geoms, f.radius_m,
+                                                    self.mode_of(f), f.access)
         land = np.zeros(cand.size)
         if f.land_cost and "land_cost_est" in parcels.columns:
             unit = parcels["land_cost_est"].to_numpy(dtype=float)[cand] / np.maximum(
@@ -190,10 +191,14 @@ class MultiServiceProblem:
         pairs: dict[str, tuple[IntArray, IntArray]] = {}
         for name in types:
             td = self.types[name]
-            sites = np.vstack([self.parcel_xy[td.cand], self.existing_xy[td.existing]])
-            r, c, _ = self.data.pairs_within(self.block_xy, sites, radius, self.mode)
+            geoms = self.data.site_geometries(td.cand, td.existing)
+            r, c, _ = self.data.pairs_to_sites(self.block_xy, geoms, radius,
+                                               self.mode_of(td.spec), td.spec.access)
             pairs[name] = (r, c)
         return Indicator(f"target{k}", types, radius, group, self.group(group), pairs)
+
+    def mode_of(self, f: Facility) -> str:
+        return f.distance or self.mode
 
     def target_year_index(self, tgt_year: int | None) -> int:
         return self.years.index(self.spec.year_of(tgt_year))
@@ -460,6 +465,8 @@ class MultiServiceProblem:
             if e.min_share is not None:
                 b.concat_rows([(mat, lay.z[e.facility])], lower=e.min_share * tot_g,
                               upper=np.inf, name=f"equity_{e.facility}")
+            if e.min_facilities is not None:
+                self._presence_rows(b, lay, e.facility, e.by, e.min_facilities, t)
             if e.min_ratio_to_area is not None and total > 0:
                 # covered_g - ratio * (tot_g / total) * covered_all >= 0
                 share = e.min_ratio_to_area * tot_g / total
@@ -470,3 +477,25 @@ class MultiServiceProblem:
                 whole = sp.diags(share) @ whole
                 b.concat_rows([(mat - whole, lay.z[e.facility])], lower=0.0, upper=np.inf,
                               name=f"equity_ratio_{e.facility}")
+
+    def _presence_rows(self, b: MilpBuilder, lay: Layout, name: str, by: str, least: int,
+                       t: int) -> None:
+        """Each area (sub-district) holds at least ``least`` facilities of type ``name``."""
+        td = self.types[name]
+        J, E = td.n_cand, td.existing.size
+        areas = np.unique(self.data.blocks[by].astype(str).to_numpy())
+        for frame, what in ((self.data.parcels, "parcels"), (self.data.existing, "existing")):
+            if by not in frame.columns:
+                raise InputError(f"{what} have no column {by!r} for the equity floor",
+                                 field="equity.by", value=by)
+        index = {a: k for k, a in enumerate(areas)}
+        pa = self.data.parcels[by].astype(str).map(index).to_numpy()[td.cand]
+        ea = self.data.existing[by].astype(str).map(index).to_numpy()[td.existing]
+        okp, oke = ~pd.isna(pa), ~pd.isna(ea)
+        mw = sp.csr_matrix((np.ones(okp.sum()), (pa[okp].astype(np.int64),
+                                                 t * J + np.flatnonzero(okp))),
+                           shape=(areas.size, self.T * J))
+        mk = sp.csr_matrix((np.ones(oke.sum()), (ea[oke].astype(np.int64), np.flatnonzero(oke))),
+                           shape=(areas.size, E))
+        b.concat_rows([(mw, lay.w[name]), (mk, lay.keep[name])], lower=float(least),
+                      upper=np.inf, name=f"presence_{name}")

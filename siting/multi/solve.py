@@ -217,23 +217,23 @@ def _with_costs(prob: MultiServiceProblem, fac: pd.DataFrame) -> pd.DataFrame:
 
 
 # ------------------------------------------------------------------ verify
-def open_sites(prob: MultiServiceProblem, sol: MultiSolution, name: str,
-               t: int) -> FloatArray:
-    """Coordinates of the facilities of type ``name`` open in year index ``t``."""
+def open_sites(prob: MultiServiceProblem, sol: MultiSolution, name: str, t: int) -> Any:
+    """Shapes of the facilities of type ``name`` open in year index ``t``."""
     td = prob.types[name]
     fac = sol.facilities
     chosen = fac[(fac["type"] == name) & (fac["year"] <= prob.years[t])]
     pos = pd.Index(prob.data.parcels["parcel_id"]).get_indexer(chosen["parcel_id"])
     ex = prob.data.existing.iloc[td.existing]
     kept = ~ex["facility_id"].isin(sol.closed).to_numpy()
-    return np.vstack([prob.parcel_xy[pos], prob.existing_xy[td.existing[kept]]])
+    return prob.data.site_geometries(pos.astype(np.int64), td.existing[kept])
 
 
 def covered(prob: MultiServiceProblem, sol: MultiSolution, name: str, t: int,
             radius: float) -> NDArray[np.bool_]:
     """Blocks within ``radius`` of an open facility of type ``name`` (second route)."""
-    d = prob.data.nearest_distance(prob.block_xy, open_sites(prob, sol, name, t), radius,
-                                   prob.mode)
+    f = prob.spec.facility[name]
+    d = prob.data.nearest_to_sites(prob.block_xy, open_sites(prob, sol, name, t), radius,
+                                   prob.mode_of(f), f.access)
     return d <= radius * (1 + 1e-9)
 
 
@@ -243,7 +243,8 @@ def verify_multi(prob: MultiServiceProblem, sol: MultiSolution) -> None:
     parcels = prob.data.parcels.set_index(prob.data.parcels["parcel_id"])
     # uses, availability, land
     for r in fac.itertuples():
-        if not uses_mask(pd.Series([parcels.at[r.parcel_id, "allowed_uses"]]), r.type)[0]:
+        use = spec.facility[r.type].use or r.type
+        if not uses_mask(pd.Series([parcels.at[r.parcel_id, "allowed_uses"]]), use)[0]:
             msgs.append(f"{r.type} on parcel {r.parcel_id}: use not allowed there")
         if int(parcels.at[r.parcel_id, "year_available"]) > r.year:
             msgs.append(f"{r.type} on parcel {r.parcel_id} opens {r.year}, before the parcel is "
@@ -271,6 +272,20 @@ def verify_multi(prob: MultiServiceProblem, sol: MultiSolution) -> None:
         allowed = 0 if f.existing == "keep" else f.max_close
         if n_closed > allowed:
             msgs.append(f"{name}: {n_closed} existing facilities closed, at most {allowed}")
+    # presence floors per area
+    for e in spec.equity:
+        if e.min_facilities is None:
+            continue
+        year = spec.year_of(e.year)
+        new = fac[(fac["type"] == e.facility) & (fac["year"] <= year)]
+        new_area = prob.data.parcels.set_index("parcel_id")[e.by].reindex(new["parcel_id"])
+        ex = prob.data.existing
+        kept = ex[(ex["type"].astype(str) == e.facility) & ~ex["facility_id"].isin(sol.closed)]
+        counts = pd.concat([new_area.astype(str), kept[e.by].astype(str)]).value_counts()
+        for area in np.unique(prob.data.blocks[e.by].astype(str)):
+            if counts.get(area, 0) < e.min_facilities:
+                msgs.append(f"{e.facility}: {area} has {counts.get(area, 0)}, at least "
+                            f"{e.min_facilities} required")
     # budget
     budget = fac.groupby("year")["cost_est"].sum() if len(fac) else pd.Series(dtype=float)
     if spec.budget.total is not None and budget.sum() > spec.budget.total * (1 + TOL) + 1:
@@ -382,8 +397,9 @@ def baseline_table(prob: MultiServiceProblem) -> pd.DataFrame:
     """Coverage by existing facilities alone, per type (the comparison planners ask for)."""
     rows = []
     for name, td in prob.types.items():
-        d = prob.data.nearest_distance(prob.block_xy, prob.existing_xy[td.existing],
-                                       td.spec.radius_m, prob.mode)
+        geoms = prob.data.site_geometries(np.zeros(0, dtype=np.int64), td.existing)
+        d = prob.data.nearest_to_sites(prob.block_xy, geoms, td.spec.radius_m,
+                                       prob.mode_of(td.spec), td.spec.access)
         cov = d <= td.spec.radius_m
         rows.append({"type": name, "existing": int(td.existing.size),
                      "baseline_share": float(td.pop[cov].sum() / td.pop.sum())
@@ -420,31 +436,25 @@ def precheck(prob: MultiServiceProblem) -> list[str]:
 
 def explain_infeasible(prob: MultiServiceProblem, backend: str,
                        opts: SolveOptions) -> list[str]:
-    """Relax one target at a time and report those whose best value falls short."""
-    out: list[str] = []
+    """Planner-worded reasons: targets unreachable even alone, then conflicting ones.
+
+    First each target is maximised with every other target dropped (quotas,
+    budget and equity kept): a target whose best value falls short is reported
+    with that value. If each is reachable alone, each is maximised with the
+    others kept, which names the targets that conflict.
+    """
     short = SolveOptions(time_limit=max(5.0, (opts.time_limit or 60.0) / 4),
                          mip_gap=1e-4, threads=opts.threads)
-    for k, tgt in enumerate(prob.spec.target):
-        if tgt.mode != "constraint":
-            continue
-        milp, lay = prob.build(drop=frozenset({k}), objective=k)
-        res = get_backend(backend).solve(milp, short)
-        if not res.status.has_solution:
-            continue
-        _, required = prob.target_expr(k, lay)
-        best = res.bound if res.bound is not None else res.objective
-        assert best is not None
-        if best < required - 1e-6:
-            label = tgt.name or f"{tgt.kind} {tgt.facility or '+'.join(tgt.facilities)}"
-            if tgt.kind in ("coverage", "service_circle"):
-                total = required / tgt.share if tgt.share else 1.0
-                out.append(f"{label} {pct(tgt.share or 0)} cannot be reached: at most "
-                           f"{pct(best / total)} with every allowed parcel and the other "
-                           "requirements")
-            else:
-                out.append(f"{label} {required:,.0f} cannot be reached: at most {best:,.0f}")
-    if out:
-        return out
+    live = [k for k, t in enumerate(prob.spec.target) if t.mode == "constraint"]
+    everything = frozenset(live)
+    alone = _short_targets(prob, backend, short, live, lambda k: everything,
+                           "under the quotas and budget")
+    if alone:
+        return alone
+    together = _short_targets(prob, backend, short, live, lambda k: frozenset({k}),
+                              "while the other targets are met")
+    if together:
+        return together
     for what, kwargs in (("the budget", {"drop_budget": True}),
                          ("the equity floors", {"drop_equity": True})):
         milp, _ = prob.build(**kwargs)  # type: ignore[arg-type]
@@ -454,3 +464,27 @@ def explain_infeasible(prob: MultiServiceProblem, backend: str,
                     "spec is feasible"]
     return ["the targets, quotas and budget cannot all be met together; relax one at a time "
             "to find the binding combination"]
+
+
+def _short_targets(prob: MultiServiceProblem, backend: str, opts: SolveOptions, live: list[int],
+                   dropped: Any, context: str) -> list[str]:
+    out = []
+    for k in live:
+        tgt = prob.spec.target[k]
+        milp, lay = prob.build(drop=dropped(k), objective=k)
+        res = get_backend(backend).solve(milp, opts)
+        if not res.status.has_solution:
+            continue
+        _, required = prob.target_expr(k, lay)
+        best = res.bound if res.bound is not None else res.objective
+        assert best is not None
+        if best >= required - 1e-6:
+            continue
+        label = tgt.name or f"{tgt.kind} {tgt.facility or '+'.join(tgt.facilities)}"
+        if tgt.kind in ("coverage", "service_circle"):
+            total = required / tgt.share if tgt.share else 1.0
+            out.append(f"{label} cannot be reached: at most {pct(best / total)} with every "
+                       f"allowed parcel {context}")
+        else:
+            out.append(f"{label} cannot be reached: at most {best:,.0f} {context}")
+    return out

@@ -57,8 +57,14 @@ class Facility(_Strict):
     """One facility type."""
 
     label: str = ""
+    #: The parcels' allowed-use key this type needs (default: the type's own name).
+    use: str | None = None
     group: str
     radius_m: Positive
+    #: Distance for this type (default: meta.distance); Beijing's park indicator is a radius.
+    distance: Literal["network", "euclidean"] | None = None
+    #: Reach a site at its point, or anywhere on its edge (parks: to the park boundary).
+    access: Literal["point", "boundary"] = "point"
     footprint_m2: NonNegative = 0.0
     build_cost: NonNegative = 0.0
     land_cost: bool = False
@@ -129,12 +135,15 @@ class Equity(_Strict):
     by: str = "subdistrict"
     min_ratio_to_area: Share | None = None
     min_share: Share | None = None
+    #: Every sub-district has at least this many facilities of the type (existing kept + new).
+    min_facilities: Annotated[int, Field(ge=0)] | None = None
     year: Year | None = None
 
     @model_validator(mode="after")
     def _one_floor(self) -> Equity:
-        if self.min_ratio_to_area is None and self.min_share is None:
-            raise ValueError("give min_ratio_to_area or min_share")
+        if self.min_ratio_to_area is None and self.min_share is None \
+                and self.min_facilities is None:
+            raise ValueError("give min_ratio_to_area, min_share or min_facilities")
         return self
 
 
