@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import time
 from pathlib import Path
 
 import highspy
@@ -249,9 +250,11 @@ def test_mixed_bounds_agree_with_highs(name: str) -> None:
 @pytest.mark.parametrize("name", BACKENDS)
 def test_time_limit_is_reported_as_such(name: str) -> None:
     milp = market_split()
+    t0 = time.perf_counter()
     r = solve(name, milp, time_limit=0.5)
+    wall = time.perf_counter() - t0
     assert r.status in (Status.FEASIBLE, Status.NO_SOLUTION), (r.status, r.message)
-    assert r.runtime_s < 0.5 + 3.0
+    assert 0.4 < r.runtime_s <= wall < 0.5 + 3.0
     if r.status == Status.FEASIBLE:
         assert r.x is not None and r.objective is not None
         assert milp.max_violation(r.x) <= 1e-6
@@ -271,6 +274,7 @@ def test_warm_start(name: str) -> None:
     if not capabilities(name).warm_start:
         pytest.skip(f"{name} takes no warm start")
     r = solve(name, milp, time_limit=0.5, warm_start=x_star)
+    assert r.extra.get("warm_start_accepted") is True
     assert r.status.has_solution, (r.status, r.message)
     assert r.x is not None and r.objective is not None
     assert milp.max_violation(r.x) <= 1e-6
@@ -291,6 +295,43 @@ def test_threads_option(name: str) -> None:
     # HiGHS keeps a process-wide thread pool: changing its size between runs must work.
     for threads in (1, None, 2, 1):
         assert_optimal(solve(name, knapsack(), threads=threads), knapsack(), 25.0)
+
+
+@pytest.mark.xfail(strict=True, reason="CBC 2.10.3 (bundled with PuLP) preprocessing bug")
+def test_cbc_ranged_row_bug() -> None:
+    """CBC's preprocessing mis-solves some binary models with a ranged row.
+
+    Min x0 + 3 x1 - x2 + 7 x3 with -4 <= -5 x0 + 4 x1 + x3 <= -1 has optimum 3
+    (x0 = x1 = x2 = 1); CBC 2.10.3 answers 7 as "optimal". Splitting the row or
+    adding a slack column does not help, and ``-preprocess off`` makes CBC crash
+    on infeasible models, so the bug is left visible here: when this test starts
+    passing, the bundled CBC has been fixed.
+    """
+    if "cbc" not in BACKENDS:
+        pytest.skip("cbc not available")
+    milp = MilpArrays(
+        c=np.array([1.0, 3.0, -1.0, 7.0]), A=sp.csr_matrix(np.array([[-5.0, 4.0, 0.0, 1.0]])),
+        row_lower=np.array([-4.0]), row_upper=np.array([-1.0]),
+        col_lower=np.zeros(4), col_upper=np.ones(4), integrality=np.ones(4, dtype=bool),
+    )
+    assert brute_force(milp) == 3.0
+    assert get_backend("highs").solve(milp, SolveOptions()).objective == pytest.approx(3.0)
+    assert get_backend("cbc").solve(milp, SolveOptions()).objective == pytest.approx(3.0)
+
+
+def test_cbc_text_solution_fallback(tmp_path: Path) -> None:
+    # Values normally come from CBC's binary file; the text file is the fallback.
+    from siting.backends.cbc import _read_values
+
+    (tmp_path / "sol.txt").write_text(
+        "Stopped on time - objective value 3.5\n"
+        "      0 C0                   1.5                       0\n"
+        "** 2 C2                      -2                       1\n"
+        "      1 R1                     7                       0\n"
+    )
+    x = _read_values(tmp_path, 3)
+    assert x is not None
+    np.testing.assert_array_equal(x, [1.5, 0.0, -2.0])
 
 
 def test_cpsat_rejects_fractional_data() -> None:
@@ -326,6 +367,23 @@ def test_mps_round_trip(milp: MilpArrays, tmp_path: Path) -> None:
     ref = get_backend("highs").solve(milp, SolveOptions())
     assert status == "Optimal" and ref.objective is not None
     assert objective == pytest.approx(ref.objective, rel=1e-9, abs=1e-9)
+    # The arrays read back are the arrays written (HiGHS drops free rows).
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.readModel(str(path))
+    lp = h.getLp()
+    kept = np.isfinite(milp.row_lower) | np.isfinite(milp.row_upper)
+    np.testing.assert_array_equal(lp.col_cost_, milp.c)
+    np.testing.assert_array_equal(lp.col_lower_, milp.col_lower)
+    np.testing.assert_array_equal(lp.col_upper_, milp.col_upper)
+    np.testing.assert_array_equal(lp.row_lower_, milp.row_lower[kept])
+    np.testing.assert_array_equal(lp.row_upper_, milp.row_upper[kept])
+    np.testing.assert_array_equal(np.asarray(lp.integrality_, dtype=int), milp.integrality)
+    assert lp.offset_ == milp.offset
+    assert (lp.sense_ == highspy.ObjSense.kMaximize) == (milp.sense == "max")
+    a = lp.a_matrix_
+    A_read = sp.csc_matrix((a.value_, a.index_, a.start_), shape=(int(kept.sum()), milp.num_cols))
+    assert abs(A_read - milp.A.tocsr()[kept]).max() == 0
 
 
 def test_mps_markers_and_bounds() -> None:
@@ -333,9 +391,20 @@ def test_mps_markers_and_bounds() -> None:
     assert "OBJSENSE" in text and "    MAX" in text
     assert text.count("'INTORG'") == 2 and text.count("'INTEND'") == 2
     for line in (" FX BND C3 1.5", " FR BND C2", " MI BND C4", " UP BND C4 -0.5",
-                 " LO BND C5 1.0", " PL BND C5", " RNG R0 4.0", " RNG R5 13.0", " N R3",
-                 " E R1", " RHS OBJ 2.5"):
+                 " LO BND C5 1", " PL BND C5", " RNG R0 4", " RNG R5 13", " N R3",
+                 " E R1", " RHS OBJ 2.5", " C1 R5 0.5"):
         assert line in text.splitlines(), line
+
+
+def test_mps_chunks_join_seamlessly(monkeypatch: pytest.MonkeyPatch) -> None:
+    from siting.backends import mps
+
+    for milp in (mixed_bounds("max"), market_split(m=3, n=9)):
+        whole = mps_string(milp)
+        for chunk in (1, 2, 3, 5):
+            monkeypatch.setattr(mps, "_CHUNK", chunk)
+            assert mps_string(milp) == whole
+        monkeypatch.undo()
 
 
 def test_mps_rejects_crossed_bounds() -> None:
@@ -355,12 +424,12 @@ def binary_programs(draw: st.DrawFn) -> MilpArrays:
     ints = st.integers(-5, 5)
     A = np.array(draw(st.lists(ints, min_size=m * n, max_size=m * n)), dtype=float).reshape(m, n)
     c = np.array(draw(st.lists(st.integers(-9, 9), min_size=n, max_size=n)), dtype=float)
-    lo = np.array(draw(st.lists(st.integers(-6, 4), min_size=m, max_size=m)), dtype=float)
-    width = np.array(draw(st.lists(st.integers(0, 8), min_size=m, max_size=m)), dtype=float)
-    hi = lo + width
+    rhs = np.array(draw(st.lists(st.integers(-6, 6), min_size=m, max_size=m)), dtype=float)
+    # Rows as the siting models make them: >=, <= or =. Ranged rows are left out
+    # because of the CBC bug shown in test_cbc_ranged_row_bug.
     kind = np.array(draw(st.lists(st.integers(0, 2), min_size=m, max_size=m)))
-    lo[kind == 1] = -INF  # some rows one-sided
-    hi[kind == 2] = INF
+    lo = np.where(kind == 1, -INF, rhs)
+    hi = np.where(kind == 2, INF, rhs)
     sense = draw(st.sampled_from(["min", "max"]))
     return MilpArrays(
         c=c, A=sp.csr_matrix(A.reshape(m, n)), row_lower=lo, row_upper=hi,

@@ -15,6 +15,7 @@ from __future__ import annotations
 import time
 
 import numpy as np
+import scipy.sparse as sp
 from numpy.typing import NDArray
 
 from siting.backends.base import (
@@ -85,3 +86,12 @@ def _clean_x(milp: MilpArrays, x: NDArray[np.float64]) -> NDArray[np.float64]:
         r = np.round(xi)
         x[ints] = np.where(np.abs(xi - r) <= 1e-5, r, xi)
     return x + 0.0
+
+
+def _csr(milp: MilpArrays) -> sp.csr_matrix:
+    """The matrix as canonical float64 CSR (sorted, no duplicates); copied only if needed."""
+    A = sp.csr_matrix(milp.A, dtype=np.float64)
+    if not A.has_canonical_format:
+        A = A.copy()
+        A.sum_duplicates()
+    return A

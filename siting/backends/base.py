@@ -5,7 +5,7 @@ by a limit with an incumbent is ``feasible`` with its gap, never ``optimal``.
 
 >>> Status.OPTIMAL.has_solution, Status.INFEASIBLE.has_solution
 (True, False)
->>> relative_gap(100.0, 99.0, "max")
+>>> relative_gap(100.0, 99.0, "min")
 0.01
 """
 
@@ -67,7 +67,9 @@ class Result:
 
 def relative_gap(objective: float | None, bound: float | None, sense: Sense) -> float | None:
     """Relative gap ``|bound - objective| / max(|objective|, 1e-9)``; 0 when they meet."""
-    if objective is None or bound is None or not math.isfinite(objective) or not math.isfinite(bound):
+    if objective is None or bound is None:
+        return None
+    if not math.isfinite(objective) or not math.isfinite(bound):
         return None
     diff = (bound - objective) if sense == "max" else (objective - bound)
     diff = max(diff, 0.0)
@@ -144,6 +146,7 @@ def available_backends() -> list[str]:
 
 
 _loaded = False
+_PREFERENCE = ("highs", "ortools", "cpsat", "cbc")
 
 
 def _load_builtin() -> None:
@@ -151,4 +154,13 @@ def _load_builtin() -> None:
     if _loaded:
         return
     _loaded = True
-    from siting.backends import cbc, highs, ortools  # noqa: F401  (register on import)
+    import importlib
+
+    for module in ("highs", "ortools", "cbc"):
+        importlib.import_module(f"siting.backends.{module}")
+    # Modules may have been imported (and registered) in any order before this
+    # point: put the built-in back ends in preference order, the default first.
+    rank = {name: i for i, name in enumerate(_PREFERENCE)}
+    ordered = sorted(_REGISTRY.items(), key=lambda item: rank.get(item[0], len(rank)))
+    _REGISTRY.clear()
+    _REGISTRY.update(ordered)

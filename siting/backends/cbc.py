@@ -9,11 +9,17 @@ only: CBC's seed 0 means "seed from the clock"), ``verbose`` (echo the log) and
 CBC ignores ``OBJSENSE MAX`` in MPS files, so a maximisation is solved as the
 minimisation of ``-c``; objective and bound are turned back afterwards. Values
 are read from the binary ``-saveSolution`` file, which keeps full precision (the
-text solution file has eight digits); the text file gives the status.
+text solution file has eight digits); the text file gives the status. Ctrl-C
+kills CBC and re-raises KeyboardInterrupt.
+
+Known defect of the bundled CBC 2.10.3: its preprocessing occasionally returns
+a wrong "optimal" answer on binary models with ranged rows (both sides finite
+and different); see ``test_cbc_ranged_row_bug``. Prefer HiGHS for such models.
 """
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import shutil
@@ -26,6 +32,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 from numpy.typing import NDArray
 
 from siting.backends import _clean_x, _solve_without_columns, _warm_start_values
@@ -37,7 +44,7 @@ from siting.backends.base import (
     register,
     relative_gap,
 )
-from siting.backends.mps import write_mps
+from siting.backends.mps import _num, write_mps
 from siting.milp import MilpArrays
 
 NAME = "cbc"
@@ -80,21 +87,13 @@ class CbcBackend:
         exe = cbc_path()
         if exe is None:
             return Result(Status.ERROR, NAME, message="CBC executable not found")
-        flip = milp.sense == "max"
-        as_min = replace(milp, c=-milp.c, offset=-milp.offset, sense="min") if flip else milp
         with tempfile.TemporaryDirectory(prefix="siting-cbc-") as tmp:
-            work = Path(tmp)
-            result = _run(exe, as_min, milp, options, work, t0)
-        if flip and result.bound is not None:
-            result.bound = -result.bound
-        if result.objective is not None:
-            result.gap = relative_gap(result.objective, result.bound, milp.sense)
+            result = _run(exe, milp, options, Path(tmp))
         result.runtime_s = time.perf_counter() - t0
         return result
 
 
-def _args(exe: str, milp: MilpArrays, options: SolveOptions, work: Path,
-          mipstart: Path | None) -> list[str]:
+def _args(exe: str, options: SolveOptions, work: Path, mipstart: Path | None) -> list[str]:
     args = [exe, str(work / "model.mps")]
     if mipstart is not None:
         args += ["-mips", str(mipstart)]  # must follow the model: it is matched by column name
@@ -112,9 +111,8 @@ def _args(exe: str, milp: MilpArrays, options: SolveOptions, work: Path,
 def _write_mipstart(path: Path, x: NDArray[np.float64]) -> None:
     # CBC's reader wants "index name value" lines after a status line; values
     # must be plain numbers (digits, '.', '-', '+', 'e').
-    idx = np.arange(x.shape[0]).astype(str)
-    lines = np.char.add(np.char.add(np.char.add(idx, " C"), idx),
-                        np.char.add(" ", np.char.mod("%.17g", x)))
+    idx = np.arange(x.shape[0]).astype(str).astype(object)
+    lines = idx + " C" + idx + " " + _num(x)
     text = "Stopped on time - objective value 0\n" + "\n".join(lines.tolist()) + "\n"
     path.write_text(text, encoding="ascii")
 
@@ -168,28 +166,30 @@ def _read_values(work: Path, n: int) -> NDArray[np.float64] | None:
     txt = work / "sol.txt"
     if not txt.is_file():
         return None
-    body = txt.read_text(errors="replace").splitlines()[1:]
-    if not body:
-        return np.zeros(n)
-    # "**" marks values CBC thinks infeasible; names are C<j>, rows (if any) R<i>.
-    cells = np.char.split(np.char.replace(np.array(body), "**", " ")).tolist()
-    names = np.array([c[1] if len(c) > 2 else "" for c in cells])
-    vals = np.array([c[2] if len(c) > 2 else "0" for c in cells])
-    keep = np.char.startswith(names, "C")
+    # Text lines "index name value reduced-cost" after the status line; "**"
+    # marks values CBC finds infeasible. Names are C<j> (rows, if listed, R<i>).
+    body = txt.read_text(errors="replace").split("\n", 1)[1].replace("**", "  ")
     x = np.zeros(n)
-    x[np.char.lstrip(names[keep], "C").astype(np.int64)] = vals[keep].astype(np.float64)
+    if not body.strip():
+        return x
+    table = pd.read_csv(io.StringIO(body), sep=r"\s+", header=None, usecols=[1, 2],
+                        names=["name", "value"], dtype={"name": str, "value": np.float64})
+    names = table["name"].to_numpy(dtype=str)
+    keep = np.char.startswith(names, "C")
+    x[np.char.lstrip(names[keep], "C").astype(np.int64)] = table["value"].to_numpy()[keep]
     return x
 
 
-def _run(exe: str, as_min: MilpArrays, milp: MilpArrays, options: SolveOptions,
-         work: Path, t0: float) -> Result:
+def _run(exe: str, milp: MilpArrays, options: SolveOptions, work: Path) -> Result:
+    flip = milp.sense == "max"  # CBC ignores OBJSENSE: solve min -c instead
+    as_min = replace(milp, c=-milp.c, offset=-milp.offset, sense="min") if flip else milp
     write_mps(as_min, work / "model.mps")
     mipstart = None
     ws = _warm_start_values(milp, options)
     if ws is not None and milp.integrality.any():
         mipstart = work / "start.mst"
         _write_mipstart(mipstart, ws)
-    rc, log, killed = _communicate(_args(exe, milp, options, work, mipstart), options, work)
+    rc, log, killed = _communicate(_args(exe, options, work, mipstart), options, work)
     extra: dict[str, object] = {"warm_start_accepted": "MIPStart provided solution" in log}
     m = _RESULT.search(log)
     result_line = m.group(1).strip() if m else ""
@@ -201,7 +201,7 @@ def _run(exe: str, as_min: MilpArrays, milp: MilpArrays, options: SolveOptions,
         tail = " | ".join(log.strip().splitlines()[-3:])
         return Result(Status.ERROR, NAME, extra=extra, message=f"CBC failed (exit {rc}): {tail}")
     status_line = sol_txt.read_text(errors="replace").split("\n", 1)[0].strip()
-    message = result_line or status_line
+    message = result_line or status_line.split(" - objective value")[0]
     head = status_line.split(" - ")[0].lower()
 
     if head.startswith("optimal"):
@@ -228,17 +228,18 @@ def _run(exe: str, as_min: MilpArrays, milp: MilpArrays, options: SolveOptions,
 
     objective = milp.objective_of(x) if x is not None else None
     bound: float | None = None
-    lb = _LOWER_BOUND.search(log)
+    lb = _LOWER_BOUND.search(log)  # printed with 3 decimals, for the minimisation solved
     if milp.integrality.any() and lb:
         try:
             val = float(lb.group(1))
         except ValueError:
             val = float("nan")
         if np.isfinite(val) and abs(val) < 1e40:
-            bound = val  # of the minimisation CBC solved; the caller flips it back
-    if bound is None and status == Status.OPTIMAL and objective is not None:
-        bound = -objective if milp.sense == "max" else objective
-    return Result(status, NAME, objective=objective, bound=bound, x=x, extra=extra,
+            bound = -val if flip else val
+    if bound is None and status == Status.OPTIMAL:
+        bound = objective
+    return Result(status, NAME, objective=objective, bound=bound,
+                  gap=relative_gap(objective, bound, milp.sense), x=x, extra=extra,
                   message="" if status == Status.OPTIMAL else message)
 
 

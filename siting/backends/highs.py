@@ -3,17 +3,19 @@
 Options honoured: ``time_limit``, ``mip_gap`` (``mip_rel_gap``), ``threads``,
 ``seed`` (``random_seed``), ``verbose`` (``output_flag``) and ``warm_start``
 (``setSolution``; ignored when its length is not the number of columns).
+Ctrl-C stops the solve and re-raises KeyboardInterrupt.
 """
 
 from __future__ import annotations
 
 import math
+import threading
 import time
 from typing import Any
 
 import numpy as np
 
-from siting.backends import _clean_x, _solve_without_columns, _warm_start_values
+from siting.backends import _clean_x, _csr, _solve_without_columns, _warm_start_values
 from siting.backends.base import (
     Capabilities,
     Result,
@@ -66,7 +68,7 @@ class HighsBackend:
         if ws is not None:
             idx = np.arange(milp.num_cols, dtype=np.int32)
             warm = h.setSolution(milp.num_cols, idx, ws) != core.HighsStatus.kError
-        h.run()
+        _run_interruptible(h, core)
         result = _result(h, core, milp)
         if result.status == Status.UNBOUNDED and result.message == "unbounded or infeasible":
             result = _disambiguate(core, milp, options, result, t0)
@@ -88,10 +90,61 @@ def _set_options(h: Any, options: SolveOptions) -> None:
         h.setOptionValue("threads", int(options.threads))
 
 
+def _run_interruptible(h: Any, core: Any) -> None:
+    """Run HiGHS in a worker thread so that Ctrl-C stops it (then re-raise).
+
+    ``run()`` releases the GIL but never looks at Python signals, so the main
+    thread waits and, on KeyboardInterrupt, asks HiGHS to stop through its
+    interrupt callbacks (called rarely: a few dozen times per second at most).
+    """
+    from highspy import cb
+
+    stop = threading.Event()
+
+    def on_interrupt(_kind: Any, _msg: str, _out: Any, data_in: Any, _user: Any) -> None:
+        if stop.is_set() and data_in is not None:
+            data_in.user_interrupt = True
+
+    h.setCallback(on_interrupt, None)
+    kinds = cb.HighsCallbackType
+    for kind in (kinds.kCallbackSimplexInterrupt, kinds.kCallbackIpmInterrupt,
+                 kinds.kCallbackMipInterrupt):
+        h.startCallback(kind)
+    failure: list[BaseException] = []
+    done = threading.Event()
+
+    def work() -> None:
+        try:
+            h.run()
+        except BaseException as exc:  # handed over to the caller's thread
+            failure.append(exc)
+        finally:
+            # As highspy does after a threaded solve: release this thread's scheduler handle.
+            core._Highs.resetThreadScheduler(False)
+            done.set()
+
+    threading.Thread(target=work, name="highs-solve", daemon=True).start()
+    # Wait on an Event, not Thread.join(timeout): a join interrupted by Ctrl-C can
+    # report the thread finished while HiGHS still runs (and aborts at exit).
+    try:
+        while not done.wait(0.1):
+            pass
+    except KeyboardInterrupt:
+        stop.set()
+        while True:  # HiGHS stops at its next interrupt check; more Ctrl-C just wait
+            try:
+                done.wait()
+                break
+            except KeyboardInterrupt:
+                continue
+        raise
+    if failure:
+        raise failure[0]
+
+
 def _pass_model(h: Any, core: Any, milp: MilpArrays) -> Any:
     """Hand the whole model over in one call (row-wise CSR, no per-row work)."""
-    A = milp.A.tocsr()
-    A.sort_indices()
+    A = _csr(milp)
     nnz = int(A.nnz)
     integrality = milp.integrality.astype(np.int32)  # kContinuous = 0, kInteger = 1
     sense = core.ObjSense.kMaximize if milp.sense == "max" else core.ObjSense.kMinimize
@@ -127,13 +180,14 @@ def _result(h: Any, core: Any, milp: MilpArrays) -> Result:
     objective = None
     if has_x:
         x = _clean_x(milp, np.asarray(h.getSolution().col_value, dtype=np.float64))
-        objective = float(info.objective_function_value)  # includes the offset passed in
+        # The objective of the values returned (HiGHS's own differs in the last bits).
+        objective = milp.objective_of(x)
 
     bound = None
     if is_mip:
         db = float(info.mip_dual_bound)
         bound = db if math.isfinite(db) else None
-    elif model_status == ms.kOptimal:
+    if bound is None and model_status == ms.kOptimal:
         bound = objective
 
     limits = {
@@ -179,14 +233,13 @@ def _disambiguate(
         if left <= 0:
             return first
         h.setOptionValue("time_limit", float(left))
-    h.setOptionValue("presolve", "off")
     zero = MilpArrays(
         c=np.zeros(milp.num_cols), A=milp.A, row_lower=milp.row_lower,
         row_upper=milp.row_upper, col_lower=milp.col_lower, col_upper=milp.col_upper,
         integrality=milp.integrality, sense="min",
     )
     _pass_model(h, core, zero)
-    h.run()
+    _run_interruptible(h, core)
     st = h.getModelStatus()
     if st == core.HighsModelStatus.kInfeasible:
         return Result(Status.INFEASIBLE, NAME, message="infeasible")
