@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/python -m siting.demo --out out/huitian
+	$(BIN)/siting solve models/huitian-2026-2030.toml --out out/huitian-2026-2030 --report
 
 test: $(STAMP)
 	$(BIN)/ruff check siting tests

@@ -110,10 +110,15 @@ def solve(
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="Print nothing but errors (and --json).")
     ] = False,
+    report: Annotated[
+        bool, typer.Option("--report", help="Also write report.html (model specs).")
+    ] = False,
 ) -> None:
-    """Solve a location model on an instance.
+    """Solve a location model on an instance, or a multi-service model spec (.toml).
 
     Examples:
+
+      siting solve models/huitian-2026-2030.toml --report
 
       siting solve instances/reference/orlib-pmed/pmed1.txt --model p-median --json
 
@@ -126,6 +131,20 @@ def solve(
     from siting.io import load_instance
     from siting.models import MODELS
 
+    if path.suffix.lower() == ".toml":
+        _solve_spec(
+            path,
+            solver_given=solver if solver != "highs" else None,
+            time_limit=_number(time_limit_text, "--time-limit", float),
+            gap=_number(gap_text, "--gap", float) if gap_text != "1e-6" else None,
+            threads=_number(threads_text, "--threads", int),
+            out=out,
+            as_json=as_json,
+            quiet=quiet,
+            verify=not no_verify,
+            report=report,
+        )
+        return
     p = _number(p_text, "--p", int)
     radius = _number(radius_text, "--radius", float)
     budget = _number(budget_text, "--budget", float)
@@ -167,6 +186,75 @@ def solve(
         raise typer.Exit(EXIT_NO_SOLUTION)
     if sol.verified is False:
         raise _fail("solution failed verification: " + "; ".join(sol.verification), EXIT_UNVERIFIED)
+
+
+def _solve_spec(
+    path: Path,
+    *,
+    solver_given: str | None,
+    time_limit: float | None,
+    gap: float | None,
+    threads: int | None,
+    out: Path | None,
+    as_json: bool,
+    quiet: bool,
+    verify: bool,
+    report: bool,
+) -> None:
+    """Solve a multi-service model spec (TOML) and write its tables and report."""
+    from siting.backends.base import SolveOptions, Status
+    from siting.multi.data import ServiceData
+    from siting.multi.solve import solve_spec
+    from siting.multi.spec import load_spec
+
+    spec = load_spec(path)
+    data = ServiceData.from_huitian(spec.meta.instance)
+    opts = SolveOptions(
+        time_limit=time_limit or spec.solver.time_limit,
+        mip_gap=gap if gap is not None else spec.solver.mip_gap,
+        threads=threads or spec.solver.threads,
+    )
+    sol = solve_spec(spec, data, options=opts, backend=solver_given, verify=verify)
+    out_dir = out if out is not None else Path("out") / spec.meta.name
+    sol.write(out_dir, data)
+    if report:
+        from siting.report import write_report
+
+        write_report(out_dir, data, sol)
+    if as_json:
+        typer.echo(sol.to_json())
+    elif not quiet:
+        _print_spec_summary(sol, out_dir)
+    if sol.status == Status.INFEASIBLE:
+        raise InfeasibleError(f"{spec.meta.name}: " + "; ".join(sol.explanation or [sol.message]))
+    if not sol.status.has_solution:
+        raise typer.Exit(EXIT_NO_SOLUTION)
+    if sol.verified is False:
+        raise _fail("solution failed verification: " + "; ".join(sol.verification), EXIT_UNVERIFIED)
+
+
+def _print_spec_summary(sol: Any, out_dir: Path) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    con = Console()
+    gap = "n/a" if sol.gap is None else f"{100 * sol.gap:.3f}%"
+    con.print(
+        f"[bold]{sol.spec_name}[/]: {sol.status}, gap {gap}, verified {sol.verified}, "
+        f"{sol.runtime_s:.1f} s ({sol.backend})"
+    )
+    if len(sol.targets):
+        t = Table(title="plan targets")
+        for c in ("target", "year", "required", "reached", "met"):
+            t.add_column(c)
+        for r in sol.targets.itertuples():
+            met = "yes" if r.met else ("no" if r.reached_text else "-")
+            t.add_row(str(r.target), str(r.year), r.required_text, r.reached_text, met)
+        con.print(t)
+    if len(sol.facilities):
+        counts = sol.facilities.groupby("type")["count"].sum()
+        con.print("new facilities: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+    con.print(f"wrote {out_dir}/")
 
 
 def _number(text: str | None, option: str, kind: type[int] | type[float]) -> Any:

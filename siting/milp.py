@@ -21,8 +21,9 @@ export without materialising one Python string per column.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import scipy.sparse as sp
@@ -67,6 +68,9 @@ class MilpArrays:
     offset: float = 0.0
     col_blocks: list[Block] = field(default_factory=list)
     row_blocks: list[Block] = field(default_factory=list)
+    #: Optional model structure (coverage matrix, weights, p, ...) for the
+    #: heuristic back end and warm starts; solvers ignore it.
+    structure: dict[str, Any] | None = None
 
     @property
     def num_cols(self) -> int:
@@ -223,7 +227,7 @@ class MilpBuilder:
 
     def concat_rows(
         self,
-        parts: list[tuple[sp.spmatrix | sp.sparray, Block | NDArray[np.int64]]],
+        parts: Sequence[tuple[Any, Block | NDArray[np.int64]]],
         *,
         lower: ArrayLike,
         upper: ArrayLike,

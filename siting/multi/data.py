@@ -40,29 +40,41 @@ class ServiceData:
     existing_shapes: Any = None
 
     def __post_init__(self) -> None:
-        for frame, cols, what in ((self.blocks, BLOCK_COLUMNS, "blocks"),
-                                  (self.parcels, PARCEL_COLUMNS, "parcels"),
-                                  (self.existing, EXISTING_COLUMNS, "existing")):
+        for frame, cols, what in (
+            (self.blocks, BLOCK_COLUMNS, "blocks"),
+            (self.parcels, PARCEL_COLUMNS, "parcels"),
+            (self.existing, EXISTING_COLUMNS, "existing"),
+        ):
             for c in cols:
                 if c not in frame.columns:
-                    raise InputError(f"layer {what} has no column {c!r}", path=self.source,
-                                     field=c)
+                    raise InputError(f"layer {what} has no column {c!r}", path=self.source, field=c)
         crs = {str(f.crs) for f in (self.blocks, self.parcels, self.existing) if f.crs is not None}
         if len(crs) > 1:
-            raise InputError(f"layers are in different CRSs: {sorted(crs)}", path=self.source,
-                             field="crs")
+            raise InputError(
+                f"layers are in different CRSs: {sorted(crs)}", path=self.source, field="crs"
+            )
         if self.blocks.crs is not None and self.blocks.crs.is_geographic:
-            raise InputError("layers are in a geographic CRS (degrees); project them to metres",
-                             path=self.source, field="crs", value=str(self.blocks.crs))
+            raise InputError(
+                "layers are in a geographic CRS (degrees); project them to metres",
+                path=self.source,
+                field="crs",
+                value=str(self.blocks.crs),
+            )
 
     @classmethod
     def from_huitian(cls, folder: str | Path | None = None) -> ServiceData:
         from siting.huitian.load import instance_dir, load_huitian
 
         data = load_huitian(folder)
-        return cls(blocks=data.blocks, parcels=data.parcels, existing=data.existing,
-                   network=data.network(), subdistricts=data.subdistricts,
-                   source=str(instance_dir(folder)), existing_shapes=data.parks)
+        return cls(
+            blocks=data.blocks,
+            parcels=data.parcels,
+            existing=data.existing,
+            network=data.network(),
+            subdistricts=data.subdistricts,
+            source=str(instance_dir(folder)),
+            existing_shapes=data.parks,
+        )
 
     def site_geometries(self, parcels: IntArray, existing: IntArray) -> NDArray[Any]:
         """Shapes of candidate parcels then existing facilities (polygons where known)."""
@@ -72,13 +84,15 @@ class ServiceData:
             shapes = self.existing_shapes.set_index("facility_id").geometry
             ids = self.existing["facility_id"].to_numpy()[existing]
             found = shapes.reindex(ids).to_numpy()
-            has = np.array([g is not None and not getattr(g, "is_empty", True) for g in found],
-                           dtype=bool)
+            has = np.array(
+                [g is not None and not getattr(g, "is_empty", True) for g in found], dtype=bool
+            )
             ex[has] = found[has]
         return np.asarray(geoms + list(ex), dtype=object)
 
-    def pairs_to_sites(self, src: FloatArray, geoms: NDArray[Any], radius: float, mode: str,
-                       access: str) -> tuple[IntArray, IntArray, FloatArray]:
+    def pairs_to_sites(
+        self, src: FloatArray, geoms: NDArray[Any], radius: float, mode: str, access: str
+    ) -> tuple[IntArray, IntArray, FloatArray]:
         """(block, site) pairs within ``radius`` of a site's point or, with
         ``access='boundary'``, of its edge (exact for straight lines; entrances
         every 100 m along the edge on the network)."""
@@ -97,8 +111,9 @@ class ServiceData:
         r, c, d = self.pairs_within(src, xy, radius, mode)
         return _min_per_pair(r, owner[c], d)
 
-    def nearest_to_sites(self, src: FloatArray, geoms: NDArray[Any], cutoff: float, mode: str,
-                         access: str) -> FloatArray:
+    def nearest_to_sites(
+        self, src: FloatArray, geoms: NDArray[Any], cutoff: float, mode: str, access: str
+    ) -> FloatArray:
         """Distance from each point to its nearest site (second route, for the verifier)."""
         if len(geoms) == 0:
             return np.full(len(src), np.inf)
@@ -108,8 +123,9 @@ class ServiceData:
             import shapely
 
             tree = shapely.STRtree(geoms)
-            _, dist = tree.query_nearest(shapely.points(src), return_distance=True,
-                                         all_matches=False)
+            _, dist = tree.query_nearest(
+                shapely.points(src), return_distance=True, all_matches=False
+            )
             dist = np.asarray(dist, dtype=np.float64)
             return np.where(dist <= cutoff, dist, np.inf)
         xy, _ = entrances(geoms)
@@ -124,20 +140,23 @@ class ServiceData:
     def existing_xy(self) -> FloatArray:
         return _xy(self.existing)
 
-    def pairs_within(self, src: FloatArray, dst: FloatArray, radius: float,
-                     mode: str) -> tuple[IntArray, IntArray, FloatArray]:
+    def pairs_within(
+        self, src: FloatArray, dst: FloatArray, radius: float, mode: str
+    ) -> tuple[IntArray, IntArray, FloatArray]:
         """(src, dst) pairs within ``radius`` by walking (network) or straight line."""
         if len(src) == 0 or len(dst) == 0:
             e = np.zeros(0, dtype=np.int64)
             return e, e.copy(), np.zeros(0)
         if mode == "network" and self.network is not None:
-            r, c, d = self.network.pairs_within(src[:, 0], src[:, 1], dst[:, 0], dst[:, 1],
-                                                cutoff=radius)
+            r, c, d = self.network.pairs_within(
+                src[:, 0], src[:, 1], dst[:, 0], dst[:, 1], cutoff=radius
+            )
             return r.astype(np.int64), c.astype(np.int64), d.astype(np.float64)
         return euclidean_pairs(src, dst, radius)
 
-    def nearest_distance(self, src: FloatArray, dst: FloatArray, cutoff: float,
-                         mode: str) -> FloatArray:
+    def nearest_distance(
+        self, src: FloatArray, dst: FloatArray, cutoff: float, mode: str
+    ) -> FloatArray:
         """Distance from each ``src`` point to its nearest ``dst`` point (inf beyond cutoff).
 
         A second route, separate from :meth:`pairs_within` (multi-source Dijkstra or
@@ -146,22 +165,25 @@ class ServiceData:
         if len(dst) == 0:
             return np.full(len(src), np.inf)
         if mode == "network" and self.network is not None:
-            dist, _ = self.network.nearest_within(src[:, 0], src[:, 1], dst[:, 0], dst[:, 1],
-                                                  cutoff=cutoff)
+            dist, _ = self.network.nearest_within(
+                src[:, 0], src[:, 1], dst[:, 0], dst[:, 1], cutoff=cutoff
+            )
             return np.asarray(dist, dtype=np.float64)
         d, _ = cKDTree(dst).query(src, k=1)
         d = np.asarray(d, dtype=np.float64)
         return np.where(d <= cutoff, d, np.inf)
 
 
-def euclidean_pairs(src: FloatArray, dst: FloatArray, radius: float,
-                    chunk: int = 50_000) -> tuple[IntArray, IntArray, FloatArray]:
+def euclidean_pairs(
+    src: FloatArray, dst: FloatArray, radius: float, chunk: int = 50_000
+) -> tuple[IntArray, IntArray, FloatArray]:
     """Straight-line pairs within ``radius``, from KD-trees, in chunks of sources."""
     tree = cKDTree(dst)
     rows, cols, dist = [], [], []
     for start in range(0, len(src), chunk):
-        res = cKDTree(src[start:start + chunk]).sparse_distance_matrix(
-            tree, radius * (1 + 1e-12), output_type="ndarray")
+        res = cKDTree(src[start : start + chunk]).sparse_distance_matrix(
+            tree, radius * (1 + 1e-12), output_type="ndarray"
+        )
         rows.append(res["i"].astype(np.int64) + start)
         cols.append(res["j"].astype(np.int64))
         dist.append(res["v"].astype(np.float64))
@@ -199,8 +221,9 @@ def entrances(geoms: NDArray[Any], spacing: float = 100.0) -> tuple[FloatArray, 
     return coords.astype(np.float64), owner.astype(np.int64)
 
 
-def _min_per_pair(rows: IntArray, cols: IntArray,
-                  dist: FloatArray) -> tuple[IntArray, IntArray, FloatArray]:
+def _min_per_pair(
+    rows: IntArray, cols: IntArray, dist: FloatArray
+) -> tuple[IntArray, IntArray, FloatArray]:
     """Keep the smallest distance of each repeated (row, col) pair."""
     order = np.lexsort((dist, cols, rows))
     r, c, d = rows[order], cols[order], dist[order]

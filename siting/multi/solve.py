@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +17,8 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from siting.backends.base import Result, SolveOptions, Status, get_backend
+from siting.backends.base import Result, SolveOptions, Status, capabilities, get_backend
+from siting.milp import MilpArrays
 from siting.multi.data import ServiceData, uses_mask
 from siting.multi.model import Layout, MultiServiceProblem
 from siting.multi.spec import Spec
@@ -67,7 +68,7 @@ class MultiSolution:
             "runtime_s": round(self.runtime_s, 3),
             "backend": self.backend,
             "selected": [f"{r.type}@{r.parcel_id}" for r in self.facilities.itertuples()],
-            "n_facilities": int(len(self.facilities)),
+            "n_facilities": len(self.facilities),
             "closed": [str(c) for c in self.closed],
             "verified": self.verified,
             "verification": self.verification,
@@ -85,24 +86,37 @@ class MultiSolution:
         """Write the summary, tables (CSV) and the chosen facilities (GeoPackage)."""
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
-        paths = [write_atomic(out / "solution.json",
-                              json.dumps(self.summary(), ensure_ascii=False, indent=2,
-                                         sort_keys=True, default=_plain) + "\n")]
-        for name, frame in (("facilities", self.facilities), ("coverage", self.coverage),
-                            ("subdistricts", self.by_subdistrict), ("targets", self.targets),
-                            ("budget", self.budget), ("baseline", self.baseline)):
-            paths.append(write_atomic(out / f"{name}.csv",
-                                      frame.to_csv(index=False, float_format="%.6g")))
+        paths = [
+            write_atomic(
+                out / "solution.json",
+                json.dumps(
+                    self.summary(), ensure_ascii=False, indent=2, sort_keys=True, default=_plain
+                )
+                + "\n",
+            )
+        ]
+        for name, frame in (
+            ("facilities", self.facilities),
+            ("coverage", self.coverage),
+            ("subdistricts", self.by_subdistrict),
+            ("targets", self.targets),
+            ("budget", self.budget),
+            ("baseline", self.baseline),
+        ):
+            paths.append(
+                write_atomic(out / f"{name}.csv", frame.to_csv(index=False, float_format="%.6g"))
+            )
         if data is not None and len(self.facilities):
             import geopandas as gpd
 
             geo = data.parcels.set_index(data.parcels["parcel_id"].astype(str)).geometry
-            gdf = gpd.GeoDataFrame(self.facilities.copy(),
-                                   geometry=geo.reindex(self.facilities["parcel_id"].astype(str)
-                                                        ).to_numpy(),
-                                   crs=data.parcels.crs)
+            gdf = gpd.GeoDataFrame(
+                self.facilities.copy(),
+                geometry=geo.reindex(self.facilities["parcel_id"].astype(str)).to_numpy(),
+                crs=data.parcels.crs,
+            )
             target = out / "facilities.gpkg"
-            tmp = out / ".facilities.gpkg.tmp"
+            tmp = out / ".facilities.tmp.gpkg"
             if tmp.exists():
                 tmp.unlink()
             gdf.to_file(tmp, layer="facilities", driver="GPKG")
@@ -117,33 +131,123 @@ def _plain(v: Any) -> Any:
     return str(v)
 
 
-def solve_spec(spec: Spec, data: ServiceData | None = None, *,
-               options: SolveOptions | None = None, backend: str | None = None,
-               verify: bool = True, explain: bool = True) -> MultiSolution:
+def solve_spec(
+    spec: Spec,
+    data: ServiceData | None = None,
+    *,
+    options: SolveOptions | None = None,
+    backend: str | None = None,
+    verify: bool = True,
+    explain: bool = True,
+) -> MultiSolution:
     """Build, solve, decode and verify; on infeasibility, explain in planners' words."""
     t0 = time.perf_counter()
     data = data if data is not None else ServiceData.from_huitian(spec.meta.instance)
-    opts = options or SolveOptions(time_limit=spec.solver.time_limit, mip_gap=spec.solver.mip_gap,
-                                   threads=spec.solver.threads)
+    opts = options or SolveOptions(
+        time_limit=spec.solver.time_limit, mip_gap=spec.solver.mip_gap, threads=spec.solver.threads
+    )
     name = backend or spec.solver.backend
     prob = MultiServiceProblem(spec, data)
     t_data = time.perf_counter() - t0
     pre = precheck(prob)
     milp, lay = prob.build()
     t_build = time.perf_counter() - t0 - t_data
-    result = get_backend(name).solve(milp, opts)
+    stages: dict[str, Any] = {}
+    run_opts = opts
+    if prob.T > 1 and not pre and capabilities(name).warm_start and opts.warm_start is None:
+        start = staged_start(prob, milp, lay, name, opts, stages)
+        if start is not None:
+            left = (
+                None
+                if opts.time_limit is None
+                else max(opts.time_limit - (time.perf_counter() - t0), 0.2 * opts.time_limit)
+            )
+            run_opts = replace(opts, warm_start=start, time_limit=left)
+    result = get_backend(name).solve(milp, run_opts)
     sol = decode(prob, lay, result)
-    sol.stats.update(data_s=round(t_data, 3), build_s=round(t_build, 3),
-                     solve_s=round(result.runtime_s, 3), columns=milp.num_cols,
-                     rows=milp.num_rows, nonzeros=int(milp.A.nnz))
+    sol.stats.update(
+        data_s=round(t_data, 3),
+        build_s=round(t_build, 3),
+        solve_s=round(result.runtime_s, 3),
+        columns=milp.num_cols,
+        rows=milp.num_rows,
+        nonzeros=int(milp.A.nnz),
+    )
     if result.status == Status.INFEASIBLE:
-        sol.explanation = pre + (explain_infeasible(prob, name, opts) if explain and not pre
-                                 else [])
+        sol.explanation = pre + (
+            explain_infeasible(prob, name, opts) if explain and not pre else []
+        )
         sol.message = "; ".join(sol.explanation) or "the spec's requirements cannot all be met"
     if verify and sol.status.has_solution:
         verify_multi(prob, sol)
+    if not sol.status.has_solution:
+        sol.baseline = baseline_table(prob)
+        sol.targets = requirement_table(prob)
     sol.runtime_s = time.perf_counter() - t0
     return sol
+
+
+# ------------------------------------------------------------- warm start
+def final_year_spec(spec: Spec) -> Spec:
+    """The spec collapsed onto its last year: yearly quotas and budgets become totals."""
+    one = spec.model_copy(deep=True)
+    one.meta.years = [spec.meta.years[-1]]
+    one.budget.per_year = {}
+    for tgt in one.target:
+        tgt.year = None
+    for e in one.equity:
+        e.year = None
+    for f in one.facility.values():
+        for quota in (f.count, f.min_count, f.max_count):
+            yearly = {k: v for k, v in quota.items() if k != "total"}
+            if yearly and "total" not in quota:
+                quota.clear()
+                quota["total"] = sum(yearly.values())
+            else:
+                for k in yearly:
+                    del quota[k]
+    return one
+
+
+def staged_start(
+    prob: MultiServiceProblem,
+    milp: MilpArrays,
+    lay: Layout,
+    backend: str,
+    opts: SolveOptions,
+    stats: dict[str, Any],
+) -> FloatArray | None:
+    """A feasible start for the phased model, found in two smaller solves.
+
+    1. Solve the final-year problem (quotas and budgets as totals): which parcels.
+    2. Solve the phased problem restricted to those parcels: in which year.
+    The phased solve then starts from that plan; its gap stays honest because
+    its bound comes from the full model.
+    """
+    budget = opts.time_limit or 60.0
+    one = MultiServiceProblem(final_year_spec(prob.spec), prob.data)
+    m1, l1 = one.build()
+    r1 = get_backend(backend).solve(m1, replace(opts, time_limit=0.4 * budget))
+    stats["stage1"] = {"status": str(r1.status), "objective": r1.objective, "s": r1.runtime_s}
+    if not r1.status.has_solution or r1.x is None:
+        return None
+    upper = milp.col_upper.copy()
+    for name, td in prob.types.items():
+        J = td.n_cand
+        chosen = np.round(r1.x[l1.w[name].slice])  # one year: J values
+        blk = lay.w[name]
+        upper[blk.slice] = np.minimum(upper[blk.slice], np.tile(chosen, prob.T))
+        if name in lay.s:
+            spaces = np.round(r1.x[l1.s[name].slice])
+            sb = lay.s[name]
+            upper[sb.slice] = np.minimum(upper[sb.slice], np.tile(spaces, prob.T))
+        del J
+    restricted = replace(milp, col_upper=upper)
+    r2 = get_backend(backend).solve(restricted, replace(opts, time_limit=0.2 * budget))
+    stats["stage2"] = {"status": str(r2.status), "objective": r2.objective, "s": r2.runtime_s}
+    if not r2.status.has_solution or r2.x is None:
+        return None
+    return r2.x
 
 
 # ------------------------------------------------------------------ decode
@@ -162,31 +266,51 @@ def decode(prob: MultiServiceProblem, lay: Layout, result: Result) -> MultiSolut
                 for j in np.flatnonzero(w[-1] > 0.5):
                     first = int(np.argmax(w[:, j] > 0.5))
                     pos = td.cand[j]
-                    rows.append({
-                        "type": name,
-                        "parcel_id": parcels["parcel_id"].iloc[pos],
-                        "year": prob.years[first],
-                        "count": int(w[-1, j]),
-                        "spaces": int(s[-1, j]) if s is not None else 0,
-                        "subdistrict": parcels["subdistrict"].iloc[pos]
-                        if "subdistrict" in parcels.columns else "",
-                        "parcel_area_m2": float(prob.area[pos]),
-                    })
+                    rows.append(
+                        {
+                            "type": name,
+                            "parcel_id": parcels["parcel_id"].iloc[pos],
+                            "year": prob.years[first],
+                            "count": int(w[-1, j]),
+                            "spaces": int(s[-1, j]) if s is not None else 0,
+                            "subdistrict": parcels["subdistrict"].iloc[pos]
+                            if "subdistrict" in parcels.columns
+                            else "",
+                            "parcel_area_m2": float(prob.area[pos]),
+                        }
+                    )
             if td.spec.capacity is not None:
                 z = x[lay.z[name].slice].reshape(prob.T, prob.n_blocks)
                 for t in range(prob.T):
                     served[name, t] = td.pop * np.clip(z[t], 0.0, 1.0)
             keep = np.round(x[lay.keep[name].slice])
             closed += list(prob.data.existing["facility_id"].iloc[td.existing[keep < 0.5]])
-    fac = pd.DataFrame(rows, columns=["type", "parcel_id", "year", "count", "spaces",
-                                      "subdistrict", "parcel_area_m2"])
+    fac = pd.DataFrame(
+        rows,
+        columns=["type", "parcel_id", "year", "count", "spaces", "subdistrict", "parcel_area_m2"],
+    )
     if len(fac):
         fac = fac.sort_values(["type", "year", "parcel_id"], kind="stable").reset_index(drop=True)
     fac = _with_costs(prob, fac)
     empty = pd.DataFrame()
-    return MultiSolution(prob.spec.meta.name, result.status, result.backend, result.objective,
-                         result.bound, result.gap, result.runtime_s, fac, closed, empty, empty,
-                         empty, empty, empty, message=result.message, served=served)
+    return MultiSolution(
+        prob.spec.meta.name,
+        result.status,
+        result.backend,
+        result.objective,
+        result.bound,
+        result.gap,
+        result.runtime_s,
+        fac,
+        closed,
+        empty,
+        empty,
+        empty,
+        empty,
+        empty,
+        message=result.message,
+        served=served,
+    )
 
 
 def _with_costs(prob: MultiServiceProblem, fac: pd.DataFrame) -> pd.DataFrame:
@@ -207,8 +331,12 @@ def _with_costs(prob: MultiServiceProblem, fac: pd.DataFrame) -> pd.DataFrame:
             fp += r.spaces * f.m2_per_space / f.levels * f.surface_share
         land = 0.0
         if f.land_cost and "land_cost_est" in parcels.columns:
-            land = float(parcels.at[r.parcel_id, "land_cost_est"]) / max(area, 1.0) * (
-                area if f.whole_parcel else f.footprint_m2) * r.count
+            land = (
+                float(parcels.at[r.parcel_id, "land_cost_est"])
+                / max(area, 1.0)
+                * (area if f.whole_parcel else f.footprint_m2)
+                * r.count
+            )
         foot.append(fp)
         cost.append(f.build_cost * r.count + land + f.cost_per_space * r.spaces)
     fac["footprint_m2"] = foot
@@ -228,12 +356,14 @@ def open_sites(prob: MultiServiceProblem, sol: MultiSolution, name: str, t: int)
     return prob.data.site_geometries(pos.astype(np.int64), td.existing[kept])
 
 
-def covered(prob: MultiServiceProblem, sol: MultiSolution, name: str, t: int,
-            radius: float) -> NDArray[np.bool_]:
+def covered(
+    prob: MultiServiceProblem, sol: MultiSolution, name: str, t: int, radius: float
+) -> NDArray[np.bool_]:
     """Blocks within ``radius`` of an open facility of type ``name`` (second route)."""
     f = prob.spec.facility[name]
-    d = prob.data.nearest_to_sites(prob.block_xy, open_sites(prob, sol, name, t), radius,
-                                   prob.mode_of(f), f.access)
+    d = prob.data.nearest_to_sites(
+        prob.block_xy, open_sites(prob, sol, name, t), radius, prob.mode_of(f), f.access
+    )
     return d <= radius * (1 + 1e-9)
 
 
@@ -247,8 +377,10 @@ def verify_multi(prob: MultiServiceProblem, sol: MultiSolution) -> None:
         if not uses_mask(pd.Series([parcels.at[r.parcel_id, "allowed_uses"]]), use)[0]:
             msgs.append(f"{r.type} on parcel {r.parcel_id}: use not allowed there")
         if int(parcels.at[r.parcel_id, "year_available"]) > r.year:
-            msgs.append(f"{r.type} on parcel {r.parcel_id} opens {r.year}, before the parcel is "
-                        f"free ({int(parcels.at[r.parcel_id, 'year_available'])})")
+            msgs.append(
+                f"{r.type} on parcel {r.parcel_id} opens {r.year}, before the parcel is "
+                f"free ({int(parcels.at[r.parcel_id, 'year_available'])})"
+            )
         f = spec.facility[r.type]
         if r.count > f.max_per_parcel:
             msgs.append(f"{r.count} {r.type} on parcel {r.parcel_id}, at most {f.max_per_parcel}")
@@ -256,8 +388,9 @@ def verify_multi(prob: MultiServiceProblem, sol: MultiSolution) -> None:
         used = fac.groupby("parcel_id")["footprint_m2"].sum()
         area = parcels["area_m2"].reindex(used.index)
         for pid in used.index[used > area * (1 + TOL) + 1e-6]:
-            msgs.append(f"parcel {pid}: footprints {used[pid]:.0f} m² exceed its "
-                        f"{area[pid]:.0f} m²")
+            msgs.append(
+                f"parcel {pid}: footprints {used[pid]:.0f} m² exceed its {area[pid]:.0f} m²"
+            )
     # counts per year
     for name, f in spec.facility.items():
         opened = fac[fac["type"] == name].groupby("year")["count"].sum()
@@ -282,19 +415,21 @@ def verify_multi(prob: MultiServiceProblem, sol: MultiSolution) -> None:
         ex = prob.data.existing
         kept = ex[(ex["type"].astype(str) == e.facility) & ~ex["facility_id"].isin(sol.closed)]
         counts = pd.concat([new_area.astype(str), kept[e.by].astype(str)]).value_counts()
-        for area in np.unique(prob.data.blocks[e.by].astype(str)):
+        for area in e.areas or np.unique(prob.data.blocks[e.by].astype(str)):
             if counts.get(area, 0) < e.min_facilities:
-                msgs.append(f"{e.facility}: {area} has {counts.get(area, 0)}, at least "
-                            f"{e.min_facilities} required")
+                msgs.append(
+                    f"{e.facility}: {area} has {counts.get(area, 0)}, at least "
+                    f"{e.min_facilities} required"
+                )
     # budget
     budget = fac.groupby("year")["cost_est"].sum() if len(fac) else pd.Series(dtype=float)
     if spec.budget.total is not None and budget.sum() > spec.budget.total * (1 + TOL) + 1:
-        msgs.append(f"estimated cost {budget.sum():,.0f} exceeds the total budget "
-                    f"{spec.budget.total:,.0f}")
+        msgs.append(
+            f"estimated cost {budget.sum():,.0f} exceeds the total budget {spec.budget.total:,.0f}"
+        )
     for y, limit in spec.budget.per_year.items():
         if budget.get(int(y), 0.0) > limit * (1 + TOL) + 1:
-            msgs.append(f"{y}: estimated cost {budget.get(int(y), 0.0):,.0f} exceeds "
-                        f"{limit:,.0f}")
+            msgs.append(f"{y}: estimated cost {budget.get(int(y), 0.0):,.0f} exceeds {limit:,.0f}")
     # coverage per type and year, recomputed
     cov: dict[tuple[str, int], NDArray[np.bool_]] = {}
     for name, td in prob.types.items():
@@ -329,11 +464,12 @@ def verify_multi(prob: MultiServiceProblem, sol: MultiSolution) -> None:
     sol.verification = msgs
 
 
-def target_table(prob: MultiServiceProblem, sol: MultiSolution,
-                 cov: dict[tuple[str, int], NDArray[np.bool_]]) -> pd.DataFrame:
+def target_table(
+    prob: MultiServiceProblem, sol: MultiSolution, cov: dict[tuple[str, int], NDArray[np.bool_]]
+) -> pd.DataFrame:
     rows = []
     fac = sol.facilities
-    for k, tgt in enumerate(prob.spec.target):
+    for tgt in prob.spec.target:
         t = prob.target_year_index(tgt.year)
         year = prob.years[t]
         if tgt.kind in ("coverage", "service_circle"):
@@ -343,8 +479,11 @@ def target_table(prob: MultiServiceProblem, sol: MultiSolution,
             for name in types:
                 assert name is not None
                 r = radius or prob.spec.facility[name].radius_m
-                inside &= cov[name, t] if r == prob.spec.facility[name].radius_m else covered(
-                    prob, sol, name, t, r)
+                inside &= (
+                    cov[name, t]
+                    if r == prob.spec.facility[name].radius_m
+                    else covered(prob, sol, name, t, r)
+                )
             group = tgt.group or prob.spec.facility[types[0]].group  # type: ignore[index]
             pop = prob.group(group)
             reached = float(pop[inside].sum() / pop.sum()) if pop.sum() else 1.0
@@ -352,31 +491,93 @@ def target_table(prob: MultiServiceProblem, sol: MultiSolution,
             required, met = tgt.share, reached >= tgt.share - 1e-9
             rq, rc = pct(required), pct(reached)
         else:
-            assert tgt.facility is not None and tgt.at_least is not None
-            sub = fac[(fac["type"] == tgt.facility) & (fac["year"] <= year)]
+            assert tgt.at_least is not None
+            sub = fac[fac["type"].isin(tgt.types()) & (fac["year"] <= year)]
             reached = float(sub["spaces"].sum() if tgt.kind == "spaces" else sub["count"].sum())
             required, met = tgt.at_least, reached >= tgt.at_least - 1e-9
             rq, rc = f"{required:,.0f}", f"{reached:,.0f}"
-        rows.append({"target": tgt.name or f"{tgt.kind} {tgt.facility or '+'.join(tgt.facilities)}",
-                     "kind": tgt.kind, "year": year, "required": required, "reached": reached,
-                     "required_text": rq, "reached_text": rc, "met": bool(met),
-                     "mode": tgt.mode})
-    return pd.DataFrame(rows, columns=["target", "kind", "year", "required", "reached",
-                                       "required_text", "reached_text", "met", "mode"])
+        rows.append(
+            {
+                "target": tgt.name or f"{tgt.kind} {'+'.join(tgt.types())}",
+                "kind": tgt.kind,
+                "year": year,
+                "required": required,
+                "reached": reached,
+                "required_text": rq,
+                "reached_text": rc,
+                "met": bool(met),
+                "mode": tgt.mode,
+            }
+        )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "target",
+            "kind",
+            "year",
+            "required",
+            "reached",
+            "required_text",
+            "reached_text",
+            "met",
+            "mode",
+        ],
+    )
 
 
-def coverage_tables(prob: MultiServiceProblem,
-                    cov: dict[tuple[str, int], NDArray[np.bool_]]) -> tuple[pd.DataFrame,
-                                                                           pd.DataFrame]:
+def requirement_table(prob: MultiServiceProblem) -> pd.DataFrame:
+    """The target table without reached values (when there is no solution)."""
+    rows = []
+    for tgt in prob.spec.target:
+        pctish = tgt.kind in ("coverage", "service_circle")
+        req = tgt.share if pctish else tgt.at_least
+        rows.append(
+            {
+                "target": tgt.name or f"{tgt.kind} {'+'.join(tgt.types())}",
+                "kind": tgt.kind,
+                "year": prob.spec.year_of(tgt.year),
+                "required": req,
+                "reached": np.nan,
+                "required_text": pct(req or 0) if pctish else f"{req:,.0f}",
+                "reached_text": "",
+                "met": False,
+                "mode": tgt.mode,
+            }
+        )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "target",
+            "kind",
+            "year",
+            "required",
+            "reached",
+            "required_text",
+            "reached_text",
+            "met",
+            "mode",
+        ],
+    )
+
+
+def coverage_tables(
+    prob: MultiServiceProblem, cov: dict[tuple[str, int], NDArray[np.bool_]]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     blocks = prob.data.blocks
     last = prob.T - 1
-    table = pd.DataFrame({"block_id": blocks["block_id"].to_numpy(),
-                          "subdistrict": blocks["subdistrict"].to_numpy()})
+    table = pd.DataFrame(
+        {"block_id": blocks["block_id"].to_numpy(), "subdistrict": blocks["subdistrict"].to_numpy()}
+    )
     per = []
     for name, td in prob.types.items():
         table[name] = cov[name, last]
-        df = pd.DataFrame({"subdistrict": table["subdistrict"], "pop": td.pop,
-                           "covered": td.pop * cov[name, last]})
+        df = pd.DataFrame(
+            {
+                "subdistrict": table["subdistrict"],
+                "pop": td.pop,
+                "covered": td.pop * cov[name, last],
+            }
+        )
         g = df.groupby("subdistrict", sort=True)[["pop", "covered"]].sum()
         g["share"] = np.where(g["pop"] > 0, g["covered"] / g["pop"].where(g["pop"] > 0, 1), 1.0)
         g["type"] = name
@@ -388,8 +589,9 @@ def coverage_tables(prob: MultiServiceProblem,
 def budget_table(fac: pd.DataFrame) -> pd.DataFrame:
     if not len(fac):
         return pd.DataFrame(columns=["year", "type", "cost_est", "facilities"])
-    g = fac.groupby(["year", "type"], sort=True).agg(cost_est=("cost_est", "sum"),
-                                                      facilities=("count", "sum"))
+    g = fac.groupby(["year", "type"], sort=True).agg(
+        cost_est=("cost_est", "sum"), facilities=("count", "sum")
+    )
     return g.reset_index()
 
 
@@ -398,12 +600,17 @@ def baseline_table(prob: MultiServiceProblem) -> pd.DataFrame:
     rows = []
     for name, td in prob.types.items():
         geoms = prob.data.site_geometries(np.zeros(0, dtype=np.int64), td.existing)
-        d = prob.data.nearest_to_sites(prob.block_xy, geoms, td.spec.radius_m,
-                                       prob.mode_of(td.spec), td.spec.access)
+        d = prob.data.nearest_to_sites(
+            prob.block_xy, geoms, td.spec.radius_m, prob.mode_of(td.spec), td.spec.access
+        )
         cov = d <= td.spec.radius_m
-        rows.append({"type": name, "existing": int(td.existing.size),
-                     "baseline_share": float(td.pop[cov].sum() / td.pop.sum())
-                     if td.pop.sum() else 1.0})
+        rows.append(
+            {
+                "type": name,
+                "existing": int(td.existing.size),
+                "baseline_share": float(td.pop[cov].sum() / td.pop.sum()) if td.pop.sum() else 1.0,
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -419,23 +626,27 @@ def precheck(prob: MultiServiceProblem) -> list[str]:
             cum_need += need
             avail = int((td.avail_t <= t).sum()) * f.max_per_parcel
             if cum_need > avail:
-                out.append(f"{name}: {cum_need} must be open by {y} (quota {need} in {y}) but "
-                           f"only {avail} allowed parcels are free by then")
+                out.append(
+                    f"{name}: {cum_need} must be open by {y} (quota {need} in {y}) but "
+                    f"only {avail} allowed parcels are free by then"
+                )
                 break
-    for k, tgt in enumerate(prob.spec.target):
+    for tgt in prob.spec.target:
         if tgt.kind == "spaces" and tgt.mode == "constraint":
-            assert tgt.facility is not None and tgt.at_least is not None
-            td = prob.types[tgt.facility]
+            assert tgt.at_least is not None
             t = prob.target_year_index(tgt.year)
-            most = float(td.max_spaces[td.avail_t <= t].sum())
+            most = float(
+                sum(prob.types[n].max_spaces[prob.types[n].avail_t <= t].sum() for n in tgt.types())
+            )
             if most < tgt.at_least:
-                out.append(f"{tgt.name or 'parking spaces'} {tgt.at_least:,.0f} cannot be reached:"
-                           f" at most {most:,.0f} spaces fit on every allowed parcel")
+                out.append(
+                    f"{tgt.name or 'parking spaces'} {tgt.at_least:,.0f} cannot be reached:"
+                    f" at most {most:,.0f} spaces fit on every allowed parcel"
+                )
     return out
 
 
-def explain_infeasible(prob: MultiServiceProblem, backend: str,
-                       opts: SolveOptions) -> list[str]:
+def explain_infeasible(prob: MultiServiceProblem, backend: str, opts: SolveOptions) -> list[str]:
     """Planner-worded reasons: targets unreachable even alone, then conflicting ones.
 
     First each target is maximised with every other target dropped (quotas,
@@ -443,48 +654,65 @@ def explain_infeasible(prob: MultiServiceProblem, backend: str,
     with that value. If each is reachable alone, each is maximised with the
     others kept, which names the targets that conflict.
     """
-    short = SolveOptions(time_limit=max(5.0, (opts.time_limit or 60.0) / 4),
-                         mip_gap=1e-4, threads=opts.threads)
+    short = SolveOptions(
+        time_limit=max(5.0, (opts.time_limit or 60.0) / 4), mip_gap=1e-4, threads=opts.threads
+    )
     live = [k for k, t in enumerate(prob.spec.target) if t.mode == "constraint"]
     everything = frozenset(live)
-    alone = _short_targets(prob, backend, short, live, lambda k: everything,
-                           "under the quotas and budget")
+    alone = _short_targets(
+        prob, backend, short, live, lambda k: everything, "under the quotas and budget"
+    )
     if alone:
         return alone
-    together = _short_targets(prob, backend, short, live, lambda k: frozenset({k}),
-                              "while the other targets are met")
+    together = _short_targets(
+        prob, backend, short, live, lambda k: frozenset({k}), "while the other targets are met"
+    )
     if together:
         return together
-    for what, kwargs in (("the budget", {"drop_budget": True}),
-                         ("the equity floors", {"drop_equity": True})):
+    for what, kwargs in (
+        ("the budget", {"drop_budget": True}),
+        ("the equity floors", {"drop_equity": True}),
+    ):
         milp, _ = prob.build(**kwargs)  # type: ignore[arg-type]
         res = get_backend(backend).solve(milp, short)
         if res.status.has_solution:
-            return [f"{what} cannot be met together with the targets: without {what} the "
-                    "spec is feasible"]
-    return ["the targets, quotas and budget cannot all be met together; relax one at a time "
-            "to find the binding combination"]
+            return [
+                f"{what} cannot be met together with the targets: without {what} the "
+                "spec is feasible"
+            ]
+    return [
+        "the targets, quotas and budget cannot all be met together; relax one at a time "
+        "to find the binding combination"
+    ]
 
 
-def _short_targets(prob: MultiServiceProblem, backend: str, opts: SolveOptions, live: list[int],
-                   dropped: Any, context: str) -> list[str]:
+def _short_targets(
+    prob: MultiServiceProblem,
+    backend: str,
+    opts: SolveOptions,
+    live: list[int],
+    dropped: Any,
+    context: str,
+) -> list[str]:
     out = []
     for k in live:
         tgt = prob.spec.target[k]
-        milp, lay = prob.build(drop=dropped(k), objective=k)
+        milp, _ = prob.build(drop=dropped(k), objective=k)
         res = get_backend(backend).solve(milp, opts)
         if not res.status.has_solution:
             continue
-        _, required = prob.target_expr(k, lay)
+        required = prob.target_required(k)
         best = res.bound if res.bound is not None else res.objective
         assert best is not None
         if best >= required - 1e-6:
             continue
-        label = tgt.name or f"{tgt.kind} {tgt.facility or '+'.join(tgt.facilities)}"
+        label = tgt.name or f"{tgt.kind} {'+'.join(tgt.types())}"
         if tgt.kind in ("coverage", "service_circle"):
             total = required / tgt.share if tgt.share else 1.0
-            out.append(f"{label} cannot be reached: at most {pct(best / total)} with every "
-                       f"allowed parcel {context}")
+            out.append(
+                f"{label} cannot be reached: at most {pct(best / total)} with every "
+                f"allowed parcel {context}"
+            )
         else:
             out.append(f"{label} cannot be reached: at most {best:,.0f} {context}")
     return out

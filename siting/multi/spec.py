@@ -120,12 +120,19 @@ class Target(_Strict):
     def _fields_for_kind(self) -> Target:
         if self.kind == "coverage" and (self.facility is None or self.share is None):
             raise ValueError("a coverage target needs facility and share")
-        if self.kind == "service_circle" and (not self.facilities or self.share is None
-                                              or self.radius_m is None):
+        if self.kind == "service_circle" and (
+            not self.facilities or self.share is None or self.radius_m is None
+        ):
             raise ValueError("a service_circle target needs facilities, radius_m and share")
-        if self.kind in ("spaces", "count") and (self.facility is None or self.at_least is None):
-            raise ValueError(f"a {self.kind} target needs facility and at_least")
+        if self.kind in ("spaces", "count") and (
+            (self.facility is None and not self.facilities) or self.at_least is None
+        ):
+            raise ValueError(f"a {self.kind} target needs facility (or facilities) and at_least")
         return self
+
+    def types(self) -> list[str]:
+        """The facility types this target measures."""
+        return [self.facility] if self.facility is not None else list(self.facilities)
 
 
 class Equity(_Strict):
@@ -137,12 +144,17 @@ class Equity(_Strict):
     min_share: Share | None = None
     #: Every sub-district has at least this many facilities of the type (existing kept + new).
     min_facilities: Annotated[int, Field(ge=0)] | None = None
+    #: Only these areas (default: every area of the ``by`` column).
+    areas: list[str] = Field(default_factory=list)
     year: Year | None = None
 
     @model_validator(mode="after")
     def _one_floor(self) -> Equity:
-        if self.min_ratio_to_area is None and self.min_share is None \
-                and self.min_facilities is None:
+        if (
+            self.min_ratio_to_area is None
+            and self.min_share is None
+            and self.min_facilities is None
+        ):
             raise ValueError("give min_ratio_to_area, min_share or min_facilities")
         return self
 
@@ -181,14 +193,17 @@ class Spec(_Strict):
         for k, t in enumerate(self.target):
             for fname in [t.facility, *t.facilities]:
                 if fname is not None and fname not in self.facility:
-                    raise ValueError(f"target[{k}]: unknown facility {fname!r}"
-                                     f"{_suggest(fname, self.facility)}")
+                    raise ValueError(
+                        f"target[{k}]: unknown facility {fname!r}{_suggest(fname, self.facility)}"
+                    )
             if t.year is not None and str(t.year) not in years:
                 raise ValueError(f"target[{k}].year: {t.year} is not one of meta.years")
         for k, e in enumerate(self.equity):
             if e.facility not in self.facility:
-                raise ValueError(f"equity[{k}]: unknown facility {e.facility!r}"
-                                 f"{_suggest(e.facility, self.facility)}")
+                raise ValueError(
+                    f"equity[{k}]: unknown facility {e.facility!r}"
+                    f"{_suggest(e.facility, self.facility)}"
+                )
         return self
 
     def year_of(self, year: int | None) -> int:
@@ -259,7 +274,12 @@ def _model_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
         elif part in ("target", "equity"):
             model, i = (Target if part == "target" else Equity), i + 2
         elif part in ("meta", "budget", "solver"):
-            model = {"meta": Meta, "budget": Budget, "solver": Solver}[part]
+            sections: dict[str, type[BaseModel]] = {
+                "meta": Meta,
+                "budget": Budget,
+                "solver": Solver,
+            }
+            model = sections[part]
             i += 1
         else:
             return None
