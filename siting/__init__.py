@@ -17,15 +17,34 @@ from siting.errors import (
 )
 from siting.instance import Instance
 from siting.io import load_instance
-from siting.models import CFLP, LSCP, LSCPB, MCLP, MODELS, PCenter, PMedian, SetCover, UFLP
+from siting.models import CFLP, LSCP, LSCPB, MCLP, MODELS, UFLP, PCenter, PMedian, SetCover
 from siting.solution import Solution
 from siting.verify import verify_solution
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "CFLP", "CRSError", "FormatError", "InfeasibleError", "InputError", "Instance", "LSCP",
-    "LSCPB", "MCLP", "MODELS", "PCenter", "PMedian", "ParameterError", "Result", "SetCover",
-    "SitingError", "Solution", "SolveOptions", "SolverError", "Status", "UFLP",
-    "load_instance", "verify_solution",
+    "CFLP",
+    "LSCP",
+    "LSCPB",
+    "MCLP",
+    "MODELS",
+    "UFLP",
+    "CRSError",
+    "FormatError",
+    "InfeasibleError",
+    "InputError",
+    "Instance",
+    "PCenter",
+    "PMedian",
+    "ParameterError",
+    "Result",
+    "SetCover",
+    "SitingError",
+    "Solution",
+    "SolveOptions",
+    "SolverError",
+    "Status",
+    "load_instance",
+    "verify_solution",
 ]
