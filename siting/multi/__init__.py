@@ -12,5 +12,12 @@ from siting.multi.model import MultiServiceProblem
 from siting.multi.solve import MultiSolution, solve_spec
 from siting.multi.spec import Spec, load_spec, parse_spec
 
-__all__ = ["MultiServiceProblem", "MultiSolution", "ServiceData", "Spec", "load_spec",
-           "parse_spec", "solve_spec"]
+__all__ = [
+    "MultiServiceProblem",
+    "MultiSolution",
+    "ServiceData",
+    "Spec",
+    "load_spec",
+    "parse_spec",
+    "solve_spec",
+]

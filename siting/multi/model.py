@@ -491,7 +491,10 @@ class MultiServiceProblem:
         is_cand = td.pair_site < J
         if f.capacity is None:
             assert td.family is not None
-            self._family_rows(b, lay, td.family, z)
+            tight = any(
+                e.facility == td.name and e.min_ratio_to_area is not None for e in self.spec.equity
+            )
+            self._family_rows(b, lay, td.family, z, tight=tight)
             return
         # Capacitated: sum_pairs x[t,p] = pop_i z[t,i]; x on pairs; capacity per site.
         x = lay.x[td.name]
@@ -545,8 +548,15 @@ class MultiServiceProblem:
     def _indicator_rows(self, b: MilpBuilder, lay: Layout, ind: Indicator) -> None:
         self._family_rows(b, lay, ind.family, lay.c[ind.key])
 
-    def _family_rows(self, b: MilpBuilder, lay: Layout, fam: Family, var: Block) -> None:
-        """v[t,g] - sum_j pat[g,j] w[t,j] - sum_k pat[g,J+k] keep[k] <= 0, per type and year."""
+    def _family_rows(
+        self, b: MilpBuilder, lay: Layout, fam: Family, var: Block, *, tight: bool = False
+    ) -> None:
+        """v[t,g] - sum_j pat[g,j] w[t,j] - sum_k pat[g,J+k] keep[k] <= 0, per type and year.
+
+        With ``tight``, also v[t,g] >= w[t,j] and >= keep[k] for every covering site, so v
+        equals coverage exactly: needed where a floor relative to the area-wide share
+        would otherwise let the solver under-report coverage elsewhere.
+        """
         T, G = self.T, fam.size
         for name, rows, pat in fam.links:
             td = self.types[name]
@@ -570,6 +580,26 @@ class MultiServiceProblem:
                     upper=0.0,
                     name=f"{fam.key}_{name}_{self.years[t]}",
                 )
+                if tight:
+                    P = coo.nnz
+                    k = np.arange(P)
+                    tv = sp.csr_matrix((np.ones(P), (k, t * G + rows[coo.row])), shape=(P, T * G))
+                    # w counts facilities (up to max_per_parcel): scale so v <= 1 stays feasible
+                    scale = 1.0 / td.spec.max_per_parcel
+                    tw = sp.csr_matrix(
+                        (-scale * np.ones(is_cand.sum()), (k[is_cand], t * J + coo.col[is_cand])),
+                        shape=(P, T * J),
+                    )
+                    tk = sp.csr_matrix(
+                        (-np.ones((~is_cand).sum()), (k[~is_cand], coo.col[~is_cand] - J)),
+                        shape=(P, E),
+                    )
+                    b.concat_rows(
+                        [(tv, var), (tw, lay.w[name]), (tk, lay.keep[name])],
+                        lower=0.0,
+                        upper=np.inf,
+                        name=f"{fam.key}_{name}_{self.years[t]}_exact",
+                    )
 
     def _land_rows(self, b: MilpBuilder, lay: Layout) -> None:
         """Footprints of everything on a parcel fit its area (final year: w is monotone)."""
@@ -671,6 +701,18 @@ class MultiServiceProblem:
                 else:
                     part = self._opened_in(td, lay.w[name], self.years.index(int(key)), ones)
                 b.concat_rows([part], lower=float(lo), upper=float(hi), name=f"count_{name}_{key}")
+            if f.max_total is not None:
+                E = td.existing.size
+                ones = np.ones(td.n_cand)
+                b.concat_rows(
+                    [
+                        self._cumulative(td, lay.w[name], self.T - 1, ones),
+                        (sp.csr_matrix(np.ones((1, E))), lay.keep[name]),
+                    ],
+                    lower=-np.inf,
+                    upper=float(f.max_total),
+                    name=f"max_total_{name}",
+                )
 
     def target_required(self, k: int) -> float:
         """The value target ``k`` asks for (residents for coverage, spaces or facilities)."""
@@ -749,10 +791,12 @@ class MultiServiceProblem:
             G = pop.size
             cols = t * G + np.arange(G)
             mat = sp.csr_matrix((pop, (var_area, cols)), shape=(A, self.T * G))
+            # Rows of areas outside e.areas get an inactive lower bound.
+            active = np.ones(A, dtype=bool) if not e.areas else np.isin(names, e.areas)
             if e.min_share is not None:
                 b.concat_rows(
                     [(mat, lay.z[e.facility])],
-                    lower=e.min_share * tot_a - const_a,
+                    lower=np.where(active, e.min_share * tot_a - const_a, -np.inf),
                     upper=np.inf,
                     name=f"equity_{e.facility}",
                 )
@@ -767,7 +811,7 @@ class MultiServiceProblem:
                 rhs = share * const_a.sum() - const_a
                 b.concat_rows(
                     [(mat - whole, lay.z[e.facility])],
-                    lower=rhs,
+                    lower=np.where(active, rhs, -np.inf),
                     upper=np.inf,
                     name=f"equity_ratio_{e.facility}",
                 )

@@ -57,6 +57,11 @@ class MultiSolution:
     stats: dict[str, Any] = field(default_factory=dict)
     #: Residents served per (type, year index) for capacitated types (claimed by the solver).
     served: dict[tuple[str, int], FloatArray] = field(default_factory=dict)
+    #: Where the spec and the instance came from, and the validated spec itself, so that
+    #: ``siting report`` and ``siting verify`` can rebuild this solution from its files.
+    spec_path: str = ""
+    instance: str = ""
+    spec_data: dict[str, Any] = field(default_factory=dict)
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -77,24 +82,49 @@ class MultiSolution:
             "message": self.message,
             "stats": self.stats,
             "note": "costs, populations and parcels of the 回天 instance are estimates",
+            "spec_path": self.spec_path,
+            "instance": self.instance,
         }
 
     def to_json(self) -> str:
         return json.dumps(self.summary(), ensure_ascii=False, sort_keys=True, default=_plain)
 
     def write(self, out_dir: str | Path, data: ServiceData | None = None) -> list[Path]:
-        """Write the summary, tables (CSV) and the chosen facilities (GeoPackage)."""
+        """Write the summary, tables (CSV) and the chosen facilities (GeoPackage).
+
+        ``solution.json`` also holds the validated spec (``spec_data``) and
+        ``served.csv`` the residents served of capacitated types, which is what
+        ``siting verify`` needs to re-check the solution from the files alone.
+        """
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
+        summary = {**self.summary(), "spec_data": self.spec_data}
         paths = [
             write_atomic(
                 out / "solution.json",
-                json.dumps(
-                    self.summary(), ensure_ascii=False, indent=2, sort_keys=True, default=_plain
-                )
+                json.dumps(summary, ensure_ascii=False, indent=2, sort_keys=True, default=_plain)
                 + "\n",
             )
         ]
+        if self.served:
+            ids = None if data is None else data.blocks["block_id"].to_numpy()
+            served = [
+                pd.DataFrame(
+                    {
+                        "block_id": np.flatnonzero(v > 0) if ids is None else ids[v > 0],
+                        "type": name,
+                        "year_index": t,
+                        "served": v[v > 0],
+                    }
+                )
+                for (name, t), v in sorted(self.served.items())
+            ]
+            paths.append(
+                write_atomic(
+                    out / "served.csv",
+                    pd.concat(served, ignore_index=True).to_csv(index=False, float_format="%.17g"),
+                )
+            )
         for name, frame in (
             ("facilities", self.facilities),
             ("coverage", self.coverage),
@@ -184,6 +214,8 @@ def solve_spec(
         sol.baseline = baseline_table(prob)
         sol.targets = requirement_table(prob)
     sol.runtime_s = time.perf_counter() - t0
+    sol.instance = data.source or spec.meta.instance
+    sol.spec_data = spec.model_dump(mode="json")
     return sol
 
 
@@ -405,6 +437,9 @@ def verify_multi(prob: MultiServiceProblem, sol: MultiSolution) -> None:
         allowed = 0 if f.existing == "keep" else f.max_close
         if n_closed > allowed:
             msgs.append(f"{name}: {n_closed} existing facilities closed, at most {allowed}")
+        in_all = int(ex_type.sum()) - n_closed + int(fac.loc[fac["type"] == name, "count"].sum())
+        if f.max_total is not None and in_all > f.max_total:
+            msgs.append(f"{name}: {in_all} in all, at most {f.max_total}")
     # presence floors per area
     for e in spec.equity:
         if e.min_facilities is None:
@@ -449,6 +484,7 @@ def verify_multi(prob: MultiServiceProblem, sol: MultiSolution) -> None:
                 if (s > td.pop * (1 + TOL) + 1e-6).any() or (s[~cov[name, t]] > 1e-6).any():
                     msgs.append(f"{name} {prob.years[t]}: served residents outside reach")
                 objective += td.spec.weight * float(s.sum())
+    msgs += _equity_failures(prob, sol, cov)
     targets = target_table(prob, sol, cov)
     for r in targets.itertuples():
         if r.mode == "constraint" and not r.met:
@@ -462,6 +498,42 @@ def verify_multi(prob: MultiServiceProblem, sol: MultiSolution) -> None:
     sol.baseline = baseline_table(prob)
     sol.verified = not msgs
     sol.verification = msgs
+
+
+def _equity_failures(
+    prob: MultiServiceProblem, sol: MultiSolution, cov: dict[tuple[str, int], NDArray[np.bool_]]
+) -> list[str]:
+    """Coverage floors per area, recomputed (presence floors are checked separately)."""
+    out = []
+    for e in prob.spec.equity:
+        if e.min_share is None and e.min_ratio_to_area is None:
+            continue
+        td = prob.types[e.facility]
+        t = prob.years.index(prob.spec.year_of(e.year))
+        got = (
+            sol.served.get((e.facility, t))
+            if td.spec.capacity is not None
+            else td.pop * cov[e.facility, t]
+        )
+        if got is None:
+            continue
+        area = prob.data.blocks[e.by].astype(str).to_numpy()
+        frame = pd.DataFrame({"area": area, "pop": td.pop, "got": got})
+        g = frame.groupby("area")[["pop", "got"]].sum()
+        overall = float(g["got"].sum() / g["pop"].sum()) if g["pop"].sum() else 1.0
+        share = g["got"] / g["pop"].where(g["pop"] > 0, 1.0)
+        floor = 0.0
+        if e.min_share is not None:
+            floor = max(floor, e.min_share)
+        if e.min_ratio_to_area is not None:
+            floor = max(floor, e.min_ratio_to_area * overall)
+        checked = share.index if not e.areas else share.index.intersection(e.areas)
+        # Tolerance in people (solver feasibility is absolute on rows summing residents).
+        slack = 1e-6 * max(1.0, float(g["pop"].sum()))
+        bad = (g["got"] < floor * g["pop"] - slack) & (g["pop"] > 0)
+        for a in checked[bad.reindex(checked).to_numpy()]:
+            out.append(f"{e.facility}: {a} reaches {pct(share[a])}, floor {pct(floor)}")
+    return out
 
 
 def target_table(
@@ -631,6 +703,12 @@ def precheck(prob: MultiServiceProblem) -> list[str]:
                     f"only {avail} allowed parcels are free by then"
                 )
                 break
+        total = f.count.get("total", f.min_count.get("total", 0))
+        if total > td.n_cand * f.max_per_parcel:
+            out.append(
+                f"{name}: {total} required in all but only "
+                f"{td.n_cand * f.max_per_parcel} allowed parcels exist for it"
+            )
     for tgt in prob.spec.target:
         if tgt.kind == "spaces" and tgt.mode == "constraint":
             assert tgt.at_least is not None

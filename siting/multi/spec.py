@@ -86,6 +86,9 @@ class Facility(_Strict):
     max_count: dict[str, Annotated[int, Field(ge=0)]] = Field(default_factory=dict)
     existing: Literal["keep", "may_close"] = "keep"
     max_close: Annotated[int, Field(ge=0)] = 0
+    #: At most this many of the type in all (kept existing + new): with ``may_close``
+    #: this is relocation, closing an existing facility to open a better-placed one.
+    max_total: Annotated[int, Field(ge=0)] | None = None
 
     @model_validator(mode="after")
     def _sized_needs_space(self) -> Facility:
