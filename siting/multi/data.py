@@ -60,6 +60,102 @@ class ServiceData:
                 field="crs",
                 value=str(self.blocks.crs),
             )
+        self._check_values()
+        if self.network is not None:
+            self._check_reachable()
+
+    def _check_values(self) -> None:
+        """Empty layers, repeated ids, bad areas and years, empty or invalid shapes."""
+        for frame, what in ((self.blocks, "blocks"), (self.parcels, "parcels")):
+            if len(frame) == 0:
+                raise InputError(f"layer {what} is empty (no rows)", path=self.source, field=what)
+        for frame, col, what in (
+            (self.blocks, "block_id", "blocks"),
+            (self.parcels, "parcel_id", "parcels"),
+            (self.existing, "facility_id", "existing"),
+        ):
+            dup = frame[col].duplicated().to_numpy()
+            if dup.any():
+                k = int(np.flatnonzero(dup)[0])
+                raise InputError(
+                    f"layer {what}: duplicate id",
+                    path=self.source,
+                    row=k + 1,
+                    field=col,
+                    value=str(frame[col].iloc[k]),
+                )
+        for col, integer in (("area_m2", False), ("year_available", True)):
+            raw = self.parcels[col]
+            vals = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float)
+            bad = ~np.isfinite(vals) | (vals < 0)
+            if integer:
+                bad |= np.isfinite(vals) & (vals != np.round(vals))
+            if bad.any():
+                k = int(np.flatnonzero(bad)[0])
+                need = "a whole year" if integer else "a finite number >= 0"
+                raise InputError(
+                    f"layer parcels: must be {need}",
+                    path=self.source,
+                    row=k + 1,
+                    field=col,
+                    value=str(raw.iloc[k]),
+                )
+        for frame, what in (
+            (self.blocks, "blocks"),
+            (self.parcels, "parcels"),
+            (self.existing, "existing"),
+        ):
+            if not len(frame):
+                continue
+            geom = frame.geometry
+            bad = geom.isna().to_numpy() | geom.is_empty.to_numpy() | ~geom.is_valid.to_numpy()
+            if bad.any():
+                import shapely
+
+                k = int(np.flatnonzero(bad)[0])
+                g = geom.iloc[k]
+                why = (
+                    "missing"
+                    if g is None
+                    else "empty"
+                    if g.is_empty
+                    else (f"invalid ({shapely.is_valid_reason(g)})")
+                )
+                raise InputError(
+                    f"layer {what}: {why} geometry",
+                    path=self.source,
+                    row=k + 1,
+                    field="geometry",
+                    value=None if g is None else g.wkt[:60],
+                )
+
+    def _check_reachable(self) -> None:
+        """Refuse blocks, parcels or facilities that snap to a part of the street network
+        cut off from its main component: walking distances from them would be wrong."""
+        net = self.network
+        labels = net.connected_components().labels
+        for frame, col, what in (
+            (self.blocks, "block_id", "blocks"),
+            (self.parcels, "parcel_id", "parcels"),
+            (self.existing, "facility_id", "existing"),
+        ):
+            if not len(frame):
+                continue
+            xy = _xy(frame)
+            node, _ = net.snap(xy[:, 0], xy[:, 1])
+            off = labels[node] != 0
+            if off.any():
+                k = int(np.flatnonzero(off)[0])
+                size = int(net.connected_components().sizes[labels[node[k]]])
+                raise InputError(
+                    f"layer {what}: snaps to street node {net.node_ids[node[k]]}, in a part of "
+                    f"the network ({size} nodes) not connected to the rest; "
+                    f"{int(off.sum())} such {what} in all",
+                    path=self.source,
+                    row=k + 1,
+                    field=col,
+                    value=str(frame[col].iloc[k]),
+                )
 
     @classmethod
     def from_huitian(cls, folder: str | Path | None = None) -> ServiceData:

@@ -238,9 +238,17 @@ class MultiServiceProblem:
         return codes
 
     def family_for(
-        self, key: str, pop: FloatArray, per_type: list[tuple[str, IntArray, IntArray]]
+        self,
+        key: str,
+        pop: FloatArray,
+        per_type: list[tuple[str, IntArray, IntArray]],
+        *,
+        existing_as_sites: bool = False,
     ) -> Family:
-        """A :class:`Family` from (type, block rows, site cols) pairs per type."""
+        """A :class:`Family` from (type, block rows, site cols) pairs per type.
+
+        Kept existing facilities make their blocks a constant, unless
+        ``existing_as_sites`` (capacitated types: existing places are limited too)."""
         spec_pat = []
         for name, rows, cols in per_type:
             td_cand, td_ex = self._cand_ex[name]
@@ -248,7 +256,7 @@ class MultiServiceProblem:
             pat = sp.csr_matrix((np.ones(rows.size), (rows, cols)), shape=(self.n_blocks, J + E))
             pat.sum_duplicates()
             pat.data[:] = 1.0
-            if self.spec.facility[name].existing == "keep":
+            if self.spec.facility[name].existing == "keep" and not existing_as_sites:
                 pre = np.asarray(pat[:, J:].sum(axis=1)).ravel() > 0
                 pat = sp.csr_matrix(pat[:, :J])
                 pat = sp.hstack([pat, sp.csr_matrix((self.n_blocks, E))], format="csr")
@@ -315,10 +323,8 @@ class MultiServiceProblem:
         ex_cap = pd.to_numeric(cap_col, errors="coerce").to_numpy(dtype=float)[existing]
         ex_cap = np.where(np.isfinite(ex_cap), ex_cap, f.capacity or np.inf)
         pop = self.group(f.group)
-        family = (
-            None
-            if f.capacity is not None
-            else self.family_for(f"z_{name}", pop, [(name, rows, cols)])
+        family = self.family_for(
+            f"z_{name}", pop, [(name, rows, cols)], existing_as_sites=f.capacity is not None
         )
         return TypeData(
             name,
@@ -397,14 +403,15 @@ class MultiServiceProblem:
                 lay.s[name] = b.add_block(
                     f"s_{name}", T * J, lower=0.0, upper=np.tile(td.max_spaces, T), integer=True
                 )
-            nz = td.family.size if td.family is not None else self.n_blocks
-            lay.z[name] = b.add_block(f"z_{name}", T * nz, lower=0.0, upper=1.0)
+            nz_pop, _ = self.z_pop(td)
+            lay.z[name] = b.add_block(f"z_{name}", T * nz_pop.size, lower=0.0, upper=1.0)
             if f.capacity is not None:
+                g_of_pair, _ = self.capacity_pairs(td)
                 lay.x[name] = b.add_block(
                     f"x_{name}",
-                    T * td.pair_block.size,
+                    T * g_of_pair.size,
                     lower=0.0,
-                    upper=np.tile(td.pop[td.pair_block], T),
+                    upper=np.tile(nz_pop[g_of_pair], T),
                 )
         for key, ind in self.indicators.items():
             lay.c[key] = b.add_block(f"c_{key}", T * ind.family.size, lower=0.0, upper=1.0)
@@ -449,6 +456,14 @@ class MultiServiceProblem:
         milp.offset = offset
         return milp, lay
 
+    def capacity_pairs(self, td: TypeData) -> tuple[IntArray, IntArray]:
+        """(group, site) pairs of a capacitated type: assignment variables exist only there."""
+        assert td.family is not None
+        _, rows, pat = td.family.links[0]
+        coo = sp.coo_matrix(pat)
+        order = np.lexsort((coo.col, coo.row))
+        return rows[coo.row[order]].astype(np.int64), coo.col[order].astype(np.int64)
+
     def z_pop(self, td: TypeData) -> tuple[FloatArray, float]:
         """Population per z variable of a type, and the population covered regardless."""
         if td.family is None:
@@ -456,7 +471,7 @@ class MultiServiceProblem:
         return td.family.pop, td.family.const
 
     def _type_rows(self, b: MilpBuilder, lay: Layout, td: TypeData) -> None:
-        T, J, E, n = self.T, td.n_cand, td.existing.size, self.n_blocks
+        T, J, E = self.T, td.n_cand, td.existing.size
         f = td.spec
         w, keep = lay.w[td.name], lay.keep[td.name]
         if T > 1:
@@ -487,8 +502,6 @@ class MultiServiceProblem:
                     monotone(J, T), lower=-np.inf, upper=0.0, cols=s, name=f"smono_{td.name}"
                 )
         z = lay.z[td.name]
-        P = td.pair_block.size
-        is_cand = td.pair_site < J
         if f.capacity is None:
             assert td.family is not None
             tight = any(
@@ -496,20 +509,22 @@ class MultiServiceProblem:
             )
             self._family_rows(b, lay, td.family, z, tight=tight)
             return
-        # Capacitated: sum_pairs x[t,p] = pop_i z[t,i]; x on pairs; capacity per site.
+        # Capacitated: sum_pairs x[t,p] = pop_g z[t,g]; x on covering pairs; capacity per site.
         x = lay.x[td.name]
         cap = float(f.capacity)
+        pg, ps = self.capacity_pairs(td)
+        P = pg.size
+        gpop, _ = self.z_pop(td)
+        G = gpop.size
+        is_cand = ps < J
+        k = np.arange(P)
         for t in range(T):
-            ax = sp.csr_matrix(
-                (np.ones(P), (td.pair_block, t * P + np.arange(P))), shape=(n, T * P)
-            )
-            az = sp.csr_matrix((-td.pop, (np.arange(n), t * n + np.arange(n))), shape=(n, T * n))
+            ax = sp.csr_matrix((np.ones(P), (pg, t * P + k)), shape=(G, T * P))
+            az = sp.csr_matrix((-gpop, (np.arange(G), t * G + np.arange(G))), shape=(G, T * G))
             b.concat_rows(
                 [(ax, x), (az, z)], lower=0.0, upper=0.0, name=f"serve_{td.name}_{self.years[t]}"
             )
-            load = sp.csr_matrix(
-                (np.ones(P), (td.pair_site, t * P + np.arange(P))), shape=(J + E, T * P)
-            )
+            load = sp.csr_matrix((np.ones(P), (ps, t * P + k)), shape=(J + E, T * P))
             capw = sp.csr_matrix(
                 (-cap * np.ones(J), (np.arange(J), t * J + np.arange(J))), shape=(J + E, T * J)
             )
@@ -522,22 +537,12 @@ class MultiServiceProblem:
                 upper=0.0,
                 name=f"capacity_{td.name}_{self.years[t]}",
             )
-            # x only where the site is open: x[t,p] <= pop_i * open(site)
+            # x only where the site is open: x[t,p] <= pop_g * open(site)
             pw = sp.csr_matrix(
-                (
-                    -td.pop[td.pair_block[is_cand]],
-                    (np.flatnonzero(is_cand), t * J + td.pair_site[is_cand]),
-                ),
-                shape=(P, T * J),
+                (-gpop[pg[is_cand]], (k[is_cand], t * J + ps[is_cand])), shape=(P, T * J)
             )
-            pk = sp.csr_matrix(
-                (
-                    -td.pop[td.pair_block[~is_cand]],
-                    (np.flatnonzero(~is_cand), td.pair_site[~is_cand] - J),
-                ),
-                shape=(P, E),
-            )
-            px = sp.csr_matrix((np.ones(P), (np.arange(P), t * P + np.arange(P))), shape=(P, T * P))
+            pk = sp.csr_matrix((-gpop[pg[~is_cand]], (k[~is_cand], ps[~is_cand] - J)), shape=(P, E))
+            px = sp.csr_matrix((np.ones(P), (k, t * P + k)), shape=(P, T * P))
             b.concat_rows(
                 [(px, x), (pw, w), (pk, keep)],
                 lower=-np.inf,
@@ -644,40 +649,38 @@ class MultiServiceProblem:
             m = m - sp.csr_matrix((coef, (rows, (t - 1) * J + np.arange(J))), shape=(1, self.T * J))
         return (m, lay_block)
 
+    #: Budget rows are written in units of this many currency units (万元): yuan-sized
+    #: coefficients (1e7..1e9) next to 0/1 coverage rows make the model badly scaled.
+    MONEY_UNIT = 1e4
+
     def _budget_rows(self, b: MilpBuilder, lay: Layout) -> None:
         bud = self.spec.budget
+        unit = self.MONEY_UNIT
+
+        def parts_for(t: int, cumulative: bool) -> list[Any]:
+            pick = self._cumulative if cumulative else self._opened_in
+            out = [
+                pick(td, lay.w[name], t, td.cost / unit)
+                for name, td in self.types.items()
+                if td.n_cand
+            ]
+            out += [
+                pick(td, lay.s[name], t, np.full(td.n_cand, td.spec.cost_per_space / unit))
+                for name, td in self.types.items()
+                if td.spec.sized and td.n_cand
+            ]
+            return out
+
         for t in range(self.T):
             y = str(self.years[t])
             limit = bud.per_year.get(y)
-            if limit is None:
-                continue
-            parts = [
-                self._opened_in(td, lay.w[name], t, td.cost)
-                for name, td in self.types.items()
-                if td.n_cand
-            ]
-            parts += [
-                self._opened_in(td, lay.s[name], t, np.full(td.n_cand, td.spec.cost_per_space))
-                for name, td in self.types.items()
-                if td.spec.sized and td.n_cand
-            ]
-            if parts:
-                b.concat_rows(parts, lower=-np.inf, upper=limit, name=f"budget_{y}")
+            parts = parts_for(t, cumulative=False)
+            if limit is not None and parts:
+                b.concat_rows(parts, lower=-np.inf, upper=limit / unit, name=f"budget_{y}")
         if bud.total is not None:
-            parts = [
-                self._cumulative(td, lay.w[name], self.T - 1, td.cost)
-                for name, td in self.types.items()
-                if td.n_cand
-            ]
-            parts += [
-                self._cumulative(
-                    td, lay.s[name], self.T - 1, np.full(td.n_cand, td.spec.cost_per_space)
-                )
-                for name, td in self.types.items()
-                if td.spec.sized and td.n_cand
-            ]
+            parts = parts_for(self.T - 1, cumulative=True)
             if parts:
-                b.concat_rows(parts, lower=-np.inf, upper=bud.total, name="budget_total")
+                b.concat_rows(parts, lower=-np.inf, upper=bud.total / unit, name="budget_total")
 
     def _cumulative(self, td: TypeData, blk: Block, t: int, coef: FloatArray) -> Any:
         J = td.n_cand

@@ -195,6 +195,7 @@ def solve_spec(
             run_opts = replace(opts, warm_start=start, time_limit=left)
     result = get_backend(name).solve(milp, run_opts)
     sol = decode(prob, lay, result)
+    sol.stats.update(stages)
     sol.stats.update(
         data_s=round(t_data, 3),
         build_s=round(t_build, 3),
@@ -261,6 +262,8 @@ def staged_start(
     m1, l1 = one.build()
     r1 = get_backend(backend).solve(m1, replace(opts, time_limit=0.4 * budget))
     stats["stage1"] = {"status": str(r1.status), "objective": r1.objective, "s": r1.runtime_s}
+    if r1.extra.get("interrupted"):
+        raise KeyboardInterrupt  # Ctrl-C during the warm start stops the whole solve
     if not r1.status.has_solution or r1.x is None:
         return None
     upper = milp.col_upper.copy()
@@ -277,6 +280,8 @@ def staged_start(
     restricted = replace(milp, col_upper=upper)
     r2 = get_backend(backend).solve(restricted, replace(opts, time_limit=0.2 * budget))
     stats["stage2"] = {"status": str(r2.status), "objective": r2.objective, "s": r2.runtime_s}
+    if r2.extra.get("interrupted"):
+        raise KeyboardInterrupt  # Ctrl-C during the warm start stops the whole solve
     if not r2.status.has_solution or r2.x is None:
         return None
     return r2.x
@@ -311,10 +316,14 @@ def decode(prob: MultiServiceProblem, lay: Layout, result: Result) -> MultiSolut
                             "parcel_area_m2": float(prob.area[pos]),
                         }
                     )
-            if td.spec.capacity is not None:
-                z = x[lay.z[name].slice].reshape(prob.T, prob.n_blocks)
+            if td.spec.capacity is not None and td.family is not None:
+                fam = td.family
+                z = x[lay.z[name].slice].reshape(prob.T, fam.size)
+                member = fam.block_group >= 0
                 for t in range(prob.T):
-                    served[name, t] = td.pop * np.clip(z[t], 0.0, 1.0)
+                    share = np.zeros(prob.n_blocks)
+                    share[member] = np.clip(z[t, fam.block_group[member]], 0.0, 1.0)
+                    served[name, t] = td.pop * share
             keep = np.round(x[lay.keep[name].slice])
             closed += list(prob.data.existing["facility_id"].iloc[td.existing[keep < 0.5]])
     fac = pd.DataFrame(

@@ -31,7 +31,8 @@ Year = Annotated[int, Field(ge=1900, le=2200)]
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=False, frozen=False)
+    # Strict: TOML has typed values, so true/false or "300" are not numbers.
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=False)
 
 
 class Meta(_Strict):
@@ -224,7 +225,7 @@ def _known_keys(model: type[BaseModel]) -> list[str]:
 
 def _describe(err: dict[str, Any], data: dict[str, Any]) -> str:
     loc = [str(p) for p in err["loc"]]
-    path = ".".join(loc)
+    path = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in err["loc"]).lstrip(".")
     value = _lookup(data, err["loc"])
     kind = err["type"]
     ctx = err.get("ctx", {})
@@ -234,7 +235,13 @@ def _describe(err: dict[str, Any], data: dict[str, Any]) -> str:
         return f"{path}: unknown key{hint}"
     if kind == "missing":
         return f"{path}: missing (required)"
-    shown = repr(value) if isinstance(value, str) else _fmt(value)
+    shown = (
+        repr(value)
+        if isinstance(value, str)
+        else str(value).lower()
+        if isinstance(value, bool)
+        else _fmt(value)
+    )
     if kind == "greater_than":
         return f"{path}: {shown} must be > {_fmt(ctx.get('gt'))}"
     if kind == "greater_than_equal":
@@ -294,8 +301,10 @@ def parse_spec(data: dict[str, Any], source: str = "<spec>") -> Spec:
     try:
         return Spec.model_validate(data)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        more = len(exc.errors()) - 1
+        errors = exc.errors()
+        # An unknown key first: a misspelt key also makes the real one "missing".
+        first = min(errors, key=lambda e: e["type"] != "extra_forbidden")
+        more = len(errors) - 1
         msg = _describe(dict(first), data)
         if more:
             msg += f" (and {more} more problem{'s' if more > 1 else ''})"
@@ -314,7 +323,12 @@ def load_spec(path: str | Path) -> Spec:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise SpecError(f"not UTF-8 text (byte {exc.start})", path=p) from None
+        raise SpecError(
+            f"not UTF-8 text: invalid byte at byte offset {exc.start}",
+            path=p,
+            row=raw.count(b"\n", 0, exc.start) + 1,
+            value=f"0x{raw[exc.start]:02x}",
+        ) from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
