@@ -78,5 +78,7 @@ class SpecError(InputError):
     ``facility.kindergarten.radius_m: -300 must be > 0``.
     """
 
-    def __init__(self, message: str, *, path: Any = None) -> None:
-        super().__init__(message, path=path)
+    def __init__(
+        self, message: str, *, path: Any = None, row: int | None = None, value: Any = None
+    ) -> None:
+        super().__init__(message, path=path, row=row, value=value)

@@ -17,8 +17,9 @@ distance questions sparsely. Build one from GeoDataFrames or DataFrames
 from __future__ import annotations
 
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -104,9 +105,10 @@ class Instance:
         return pos.astype(np.int64)
 
     def check_radius(self, radius: float) -> None:
-        """Warn when a metric radius meets a geographic CRS (degrees)."""
+        """Warn (once per instance) when a metric radius meets a geographic CRS (degrees)."""
         crs = _as_crs(self.crs)
-        if crs is not None and crs.is_geographic:
+        if crs is not None and crs.is_geographic and not getattr(self, "_warned_crs", False):
+            self._warned_crs = True
             warnings.warn(
                 f"{self.name}: coordinates are in a geographic CRS ({crs.name}) but radius "
                 f"{radius:g} is read in its units (degrees); project to a metric CRS first "
@@ -133,6 +135,8 @@ class Instance:
         source: str | None = None,
         x: str = "x",
         y: str = "y",
+        paths: Mapping[str, Any] | None = None,
+        row_base: int = 0,
     ) -> Instance:
         """Build from (Geo)DataFrames.
 
@@ -142,36 +146,54 @@ class Instance:
         facilities appended to the sites as already open. Mismatched CRSs are
         refused. Missing optional columns take defaults (weight 1, cost 1,
         unlimited capacity).
+
+        Errors name the frame's file (``paths["demand"]``, ``paths["sites"]``,
+        ``paths["existing"]``; default ``source``) and its row: the 0-based
+        position plus ``row_base`` (2 for a CSV file with a header line, so the
+        row is the file's line number; 1 for GeoPackage features).
         """
-        demand_xy, demand_crs = _points(demand, x, y, "demand", source)
-        site_xy, site_crs = _points(sites, x, y, "sites", source)
+        paths = paths or {}
+        dw = _Where("demand", paths.get("demand", source), row_base)
+        sw = _Where("sites", paths.get("sites", source), row_base)
+        demand_xy, demand_crs = _points(demand, x, y, dw)
+        site_xy, site_crs = _points(sites, x, y, sw)
         frames_crs = _common_crs([("demand", demand_crs), ("sites", site_crs)], source)
-        did = _ids(demand, demand_id, "demand", source)
-        sid = _ids(sites, site_id, "sites", source)
-        w = _column(demand, weight, 1.0, "demand", source)
-        cst = _column(sites, cost, 1.0, "sites", source)
-        fc = _column(sites, fixed_cost, np.nan, "sites", source)
+        did = _ids(demand, demand_id, dw)
+        sid = _ids(sites, site_id, sw)
+        w = _column(demand, weight, 1.0, dw, did)
+        cst = _column(sites, cost, 1.0, sw, sid)
+        fc = _column(sites, fixed_cost, np.nan, sw, sid)
         fc = np.where(np.isnan(fc), cst, fc) if fixed_cost else cst.copy()
-        cap = _column(sites, capacity, np.inf, "sites", source)
+        cap = _column(sites, capacity, np.inf, sw, sid, allow_inf=True)
         ex = np.zeros(len(sid), dtype=bool)
         site_frame = sites
         if isinstance(existing, str):
             if existing not in sites.columns:
-                raise InputError("column not found in sites", path=source, field=existing)
+                raise InputError("column not found in sites", path=sw.path, field=existing)
             ex = sites[existing].fillna(False).astype(bool).to_numpy()
         elif existing is not None and len(existing) > 0:
-            exy, ex_crs = _points(existing, x, y, "existing", source)
+            ew = _Where("existing", paths.get("existing", source), row_base)
+            exy, ex_crs = _points(existing, x, y, ew)
             frames_crs = _common_crs(
                 [("demand", demand_crs), ("sites", site_crs), ("existing", ex_crs)], source
             )
-            eid = _ids(
-                existing, site_id if site_id in existing.columns else None, "existing", source
-            )
+            eid = _ids(existing, site_id if site_id in existing.columns else None, ew)
+            clash = pd.Index(eid).isin(pd.Index(sid))
+            if clash.any():
+                k = int(np.flatnonzero(clash)[0])
+                raise InputError(
+                    "existing facility id is also a candidate site id",
+                    path=ew.path,
+                    row=ew.row(k),
+                    field=site_id or "id",
+                    value=str(eid[k]),
+                )
             site_xy = np.vstack([site_xy, exy])
             sid = np.concatenate([sid.astype(object), eid.astype(object)])
             cst = np.concatenate([cst, np.zeros(len(eid))])
             fc = np.concatenate([fc, np.zeros(len(eid))])
-            cap = np.concatenate([cap, _column(existing, capacity, np.inf, "existing", source)])
+            ecap = _column(existing, capacity, np.inf, ew, eid, allow_inf=True)
+            cap = np.concatenate([cap, ecap])
             ex = np.concatenate([ex, np.ones(len(eid), dtype=bool)])
             site_frame = pd.concat([sites, existing], ignore_index=True)
         if crs is not None and frames_crs is not None and _as_crs(crs) != _as_crs(frames_crs):
@@ -226,15 +248,25 @@ def _common_crs(items: list[tuple[str, Any]], source: str | None) -> Any:
     return first
 
 
-def _points(
-    frame: pd.DataFrame, x: str, y: str, what: str, source: str | None
-) -> tuple[NDArray[np.float64], Any]:
+class _Where(NamedTuple):
+    """Which frame an error is in: its name, file and how its rows are numbered."""
+
+    what: str
+    path: Any
+    base: int
+
+    def row(self, position: int) -> int:
+        return int(position) + self.base
+
+
+def _points(frame: pd.DataFrame, x: str, y: str, where: _Where) -> tuple[NDArray[np.float64], Any]:
+    what, source = where.what, where.path
     if not isinstance(frame, pd.DataFrame):
         raise InputError(
             f"{what} must be a DataFrame or GeoDataFrame", path=source, value=type(frame).__name__
         )
     if len(frame) == 0:
-        raise InputError(f"{what} is empty", path=source)
+        raise InputError(f"{what} is empty (no rows)", path=source, field=what)
     geom = (
         getattr(frame, "geometry", None)
         if hasattr(frame, "crs") and "geometry" in getattr(frame, "columns", [])
@@ -244,74 +276,137 @@ def _points(
         empty = geom.isna().to_numpy() | geom.is_empty.to_numpy()
         if empty.any():
             row = int(np.flatnonzero(empty)[0])
+            shown = "empty" if geom.iloc[row] is not None else "missing"
             raise InputError(
-                f"{what}: empty or missing geometry", path=source, row=row, field="geometry"
+                f"{what}: empty or missing geometry",
+                path=source,
+                row=where.row(row),
+                field="geometry",
+                value=shown,
             )
         invalid = ~geom.is_valid.to_numpy()
         if invalid.any():
+            import shapely
+
             row = int(np.flatnonzero(invalid)[0])
+            reason = shapely.is_valid_reason(geom.iloc[row])
             raise InputError(
-                f"{what}: invalid geometry",
+                f"{what}: invalid geometry ({reason})",
                 path=source,
-                row=row,
+                row=where.row(row),
                 field="geometry",
                 value=geom.iloc[row].wkt[:60],
             )
         pts = geom if (geom.geom_type == "Point").all() else geom.centroid
         xy = np.column_stack([pts.x.to_numpy(), pts.y.to_numpy()]).astype(np.float64)
+        bad = ~np.isfinite(xy).all(axis=1)
+        if bad.any():
+            row = int(np.flatnonzero(bad)[0])
+            raise InputError(
+                f"{what}: coordinate is not a finite number",
+                path=source,
+                row=where.row(row),
+                field="geometry",
+                value=geom.iloc[row].wkt[:60],
+            )
         return xy, frame.crs
     for col in (x, y):
         if col not in frame.columns:
             raise InputError(
                 f"{what} has neither a geometry nor a column {col!r}", path=source, field=col
             )
-    xy = np.column_stack([_numeric(frame[x], x, what, source), _numeric(frame[y], y, what, source)])
+    xy = np.column_stack([_numeric(frame[x], x, where), _numeric(frame[y], y, where)])
     bad = ~np.isfinite(xy).all(axis=1)
     if bad.any():
         row = int(np.flatnonzero(bad)[0])
+        col = x if not np.isfinite(xy[row, 0]) else y
         raise InputError(
             f"{what}: coordinate is not a finite number",
             path=source,
-            row=row,
-            field=x if not np.isfinite(xy[row, 0]) else y,
-            value=str(frame.iloc[row][x if not np.isfinite(xy[row, 0]) else y]),
+            row=where.row(row),
+            field=col,
+            value=str(frame.iloc[row][col]),
         )
     return xy, None
 
 
-def _numeric(series: pd.Series, col: str, what: str, source: str | None) -> NDArray[np.float64]:
+def _numeric(series: pd.Series, col: str, where: _Where) -> NDArray[np.float64]:
+    if series.dtype == bool:
+        raise InputError(
+            f"{where.what}: not a number (true/false)", path=where.path, field=col, value="bool"
+        )
     num = pd.to_numeric(series, errors="coerce")
     bad = num.isna() & series.notna()
     if bad.any():
         row = int(np.flatnonzero(bad.to_numpy())[0])
         raise InputError(
-            f"{what}: not a number", path=source, row=row, field=col, value=str(series.iloc[row])
+            f"{where.what}: not a number",
+            path=where.path,
+            row=where.row(row),
+            field=col,
+            value=str(series.iloc[row]),
         )
     return num.to_numpy(dtype=np.float64, na_value=np.nan)
 
 
-def _ids(frame: pd.DataFrame, col: str | None, what: str, source: str | None) -> NDArray[Any]:
+def _ids(frame: pd.DataFrame, col: str | None, where: _Where) -> NDArray[Any]:
     if col is None:
         return np.asarray(frame.index.to_numpy())
     if col not in frame.columns:
-        raise InputError(f"{what} has no id column", path=source, field=col)
+        raise InputError(f"{where.what} has no id column", path=where.path, field=col)
     vals = frame[col]
     if vals.isna().any():
         row = int(np.flatnonzero(vals.isna().to_numpy())[0])
-        raise InputError(f"{what}: missing id", path=source, row=row, field=col)
-    return np.asarray(vals.to_numpy())
+        raise InputError(
+            f"{where.what}: missing id", path=where.path, row=where.row(row), field=col, value=""
+        )
+    ids = np.asarray(vals.to_numpy())
+    dup = pd.Series(ids).duplicated().to_numpy()
+    if dup.any():
+        row = int(np.flatnonzero(dup)[0])
+        first = int(np.flatnonzero(ids == ids[row])[0])
+        raise InputError(
+            f"{where.what}: duplicate id (first in row {where.row(first)})",
+            path=where.path,
+            row=where.row(row),
+            field=col,
+            value=str(ids[row]),
+        )
+    return ids
 
 
 def _column(
-    frame: pd.DataFrame, col: str | None, default: float, what: str, source: str | None
+    frame: pd.DataFrame,
+    col: str | None,
+    default: float,
+    where: _Where,
+    ids: NDArray[Any],
+    *,
+    allow_inf: bool = False,
 ) -> NDArray[np.float64]:
     if col is None or col not in frame.columns:
         return np.full(len(frame), default, dtype=np.float64)
-    vals = _numeric(frame[col], col, what, source)
+    vals = _numeric(frame[col], col, where)
     missing = np.isnan(vals)
     if missing.any() and not np.isnan(default):
         row = int(np.flatnonzero(missing)[0])
-        raise InputError(f"{what}: missing value", path=source, row=row, field=col, value="NaN")
+        raise InputError(
+            f"{where.what}: missing value",
+            path=where.path,
+            row=where.row(row),
+            field=col,
+            value=str(frame[col].iloc[row]),
+        )
+    bad = (vals < 0) | (np.isinf(vals) & (not allow_inf))
+    if bad.any():
+        row = int(np.flatnonzero(bad)[0])
+        raise InputError(
+            f"{where.what}: must be a finite number >= 0 (id {ids[row]!r})",
+            path=where.path,
+            row=where.row(row),
+            field=col,
+            value=float(vals[row]),
+        )
     return vals
 
 

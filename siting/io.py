@@ -76,8 +76,15 @@ def _load_pmed(p: Path) -> Loaded:
     data = read_pmed(p)
     dist = data.distances()
     ids = np.arange(1, data.n + 1)
-    if not np.isfinite(dist).all():
-        raise FormatError("the graph is not connected: some nodes cannot reach others", path=p)
+    unreachable = ~np.isfinite(dist[0])
+    if unreachable.any():
+        node = int(np.flatnonzero(unreachable)[0]) + 1
+        raise FormatError(
+            f"the graph is not connected: node {node} cannot be reached from node 1",
+            path=p,
+            field="node",
+            value=node,
+        )
     inst = Instance(
         name=p.stem,
         demand_ids=ids,
@@ -159,17 +166,61 @@ def _load_bds(p: Path) -> Loaded:
     return Loaded(inst, {})
 
 
+#: Columns the CSV / GeoPackage layers may carry; a near miss (``wieght``) is refused.
+_KNOWN_COLUMNS = ("id", "x", "y", "weight", "cost", "fixed_cost", "capacity", "existing")
+
+
 def _read_csv(path: Path) -> pd.DataFrame:
+    import io
+
     try:
-        return pd.read_csv(path, encoding="utf-8")
+        raw = path.read_bytes()
+    except IsADirectoryError:
+        raise InputError("cannot read: is a directory, not a file", path=path) from None
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror or exc}", path=path) from None
+    try:
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise FormatError(f"not UTF-8 text (byte {exc.start})", path=path) from None
+        raise FormatError(
+            f"not UTF-8 text: invalid byte at byte offset {exc.start}",
+            path=path,
+            row=raw.count(b"\n", 0, exc.start) + 1,
+            value=f"0x{raw[exc.start]:02x}",
+        ) from None
+    if "\x00" in text:
+        raise FormatError(
+            "unexpected NUL byte (not a text file)", path=path, row=text.count("\n", 0,
+            text.index("\x00")) + 1, value="0x00",
+        )
+    try:
+        frame = pd.read_csv(io.StringIO(text))
     except pd.errors.EmptyDataError:
         raise FormatError("empty file", path=path) from None
-    except pd.errors.ParserError as exc:
+    except (pd.errors.ParserError, ValueError) as exc:
         raise FormatError(f"not a valid CSV: {str(exc).splitlines()[0]}", path=path) from None
-    except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror}", path=path) from None
+    _check_columns(frame, path)
+    return frame
+
+
+def _check_columns(frame: pd.DataFrame, path: Path, layer: str | None = None) -> None:
+    """Refuse a column whose name is a near miss of a known one (``wieght`` for ``weight``)."""
+    import difflib
+
+    names = [str(c) for c in frame.columns]
+    for name in names:
+        if name in _KNOWN_COLUMNS or name == "geometry":
+            continue
+        close = difflib.get_close_matches(name.strip().lower(), _KNOWN_COLUMNS, n=1, cutoff=0.75)
+        if close and close[0] not in names:
+            where = f"layer {layer!r}: " if layer else ""
+            raise InputError(
+                f"{where}unknown column (did you mean {close[0]!r}?)",
+                path=path,
+                row=1 if layer is None else None,
+                field=name,
+                value=name,
+            )
 
 
 def _id_col(frame: pd.DataFrame) -> str | None:
@@ -188,6 +239,7 @@ def _load_csv(p: Path) -> Loaded:
         existing = _read_csv(epath) if epath.exists() else None
         src = str(p)
     else:
+        dpath = spath = epath = p
         demand = _read_csv(p)
         sites = demand
         existing = None
@@ -207,6 +259,8 @@ def _load_csv(p: Path) -> Loaded:
         existing=ex_arg,
         name=p.stem,
         source=src,
+        paths={"demand": dpath, "sites": spath, "existing": epath},
+        row_base=2,  # the header is line 1: rows are the file's line numbers
     )
     return Loaded(inst, {})
 
@@ -229,9 +283,21 @@ def _load_gpkg(p: Path) -> Loaded:
                 field="layer",
                 value=need,
             )
-    demand = gpd.read_file(p, layer="demand")
-    sites = gpd.read_file(p, layer="sites")
-    existing = gpd.read_file(p, layer="existing") if "existing" in layers else None
+    frames = {}
+    for name in ("demand", "sites", "existing"):
+        if name not in layers:
+            continue
+        try:
+            frames[name] = gpd.read_file(p, layer=name)
+        except Exception as exc:  # GDAL's message, on one line
+            raise FormatError(
+                f"layer {name!r} cannot be read: {str(exc).splitlines()[0]}",
+                path=p,
+                field="layer",
+                value=name,
+            ) from None
+        _check_columns(frames[name], p, layer=name)
+    demand, sites, existing = frames["demand"], frames["sites"], frames.get("existing")
     inst = Instance.from_frames(
         demand,
         sites,
@@ -244,6 +310,7 @@ def _load_gpkg(p: Path) -> Loaded:
         existing=existing,
         name=p.stem,
         source=str(p),
+        row_base=1,  # features are numbered from 1
     )
     return Loaded(inst, {})
 

@@ -4,6 +4,11 @@ A :class:`Solution` carries what a user needs to trust a result: status,
 objective, bound, gap, runtime, back end, the selected sites (by id), and per
 demand point either its coverage or its assignment. Files are written
 atomically, so an interrupted run never leaves a half-written solution.
+
+The solution files are reproducible: the same inputs, seed and back end give
+the same bytes. Timings, which differ from run to run, go to ``timing.json``
+alone (``runtime_s`` and every ``*_s`` entry of ``stats``); the summary
+(:meth:`Solution.summary`, ``--json``) keeps them.
 """
 
 from __future__ import annotations
@@ -77,14 +82,27 @@ class Solution:
     def to_json(self) -> str:
         return json.dumps(self.summary(), ensure_ascii=False, sort_keys=True)
 
+    def split_timing(self) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The summary without timings (reproducible), and the timings on their own."""
+        summary = self.summary()
+        stats = summary["stats"]
+        timing = {"runtime_s": summary.pop("runtime_s")}
+        timing.update({k: stats.pop(k) for k in sorted(stats) if is_timing(k)})
+        return summary, timing
+
     def write(self, out_dir: str | os.PathLike[str]) -> list[Path]:
-        """Write ``solution.json``, ``selected.csv`` and the per-demand table; returns the paths."""
+        """Write ``solution.json``, ``selected.csv``, the per-demand table and ``timing.json``.
+
+        Every file but ``timing.json`` is byte-identical between runs that reach
+        the same solution. Returns the paths.
+        """
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
+        summary, timing = self.split_timing()
         written = [
             write_atomic(
                 out / "solution.json",
-                json.dumps(self.summary(), ensure_ascii=False, sort_keys=True, indent=2) + "\n",
+                json.dumps(summary, ensure_ascii=False, sort_keys=True, indent=2) + "\n",
             )
         ]
         sel = pd.DataFrame({"site_id": self.selected})
@@ -103,7 +121,15 @@ class Solution:
                     out / "coverage.csv", self.coverage.to_csv(index=False, float_format="%.10g")
                 )
             )
+        written.append(
+            write_atomic(out / "timing.json", json.dumps(timing, sort_keys=True, indent=2) + "\n")
+        )
         return written
+
+
+def is_timing(key: str) -> bool:
+    """Whether a stats entry is a wall-clock time (``build_s``, ``solve_s``, ...)."""
+    return key.endswith("_s") or key in ("runtime", "seconds")
 
 
 def write_atomic(path: str | os.PathLike[str], text: str | bytes) -> Path:
@@ -122,12 +148,20 @@ def write_atomic(path: str | os.PathLike[str], text: str | bytes) -> Path:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
+        # mkstemp makes the file private (0600): give it the mode a plain open() would.
+        os.chmod(tmp, _default_mode())
         os.replace(tmp, target)
     except BaseException:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
     return target
+
+
+def _default_mode() -> int:
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
 
 
 def _num(v: float | None) -> float | None:

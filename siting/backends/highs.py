@@ -3,7 +3,9 @@
 Options honoured: ``time_limit``, ``mip_gap`` (``mip_rel_gap``), ``threads``,
 ``seed`` (``random_seed``), ``verbose`` (``output_flag``) and ``warm_start``
 (``setSolution``; ignored when its length is not the number of columns).
-Ctrl-C stops the solve and re-raises KeyboardInterrupt.
+Ctrl-C stops the solve and returns what HiGHS had: ``feasible`` with the
+incumbent and its gap, or ``no_solution``, with the message ``interrupted``
+(``Result.extra["interrupted"]`` is True) so that the caller can save it.
 """
 
 from __future__ import annotations
@@ -68,13 +70,31 @@ class HighsBackend:
         if ws is not None:
             idx = np.arange(milp.num_cols, dtype=np.int32)
             warm = h.setSolution(milp.num_cols, idx, ws) != core.HighsStatus.kError
-        _run_interruptible(h, core)
+        interrupted = _run_interruptible(h, core)
         result = _result(h, core, milp)
-        if result.status == Status.UNBOUNDED and result.message == "unbounded or infeasible":
+        if interrupted:
+            result = _as_interrupted(result)
+        elif result.status == Status.UNBOUNDED and result.message == "unbounded or infeasible":
             result = _disambiguate(core, milp, options, result, t0)
         result.runtime_s = time.perf_counter() - t0
         result.extra["warm_start_accepted"] = warm
         return result
+
+
+def _as_interrupted(result: Result) -> Result:
+    """The answer of a run stopped by Ctrl-C: the incumbent with its gap, or none.
+
+    A run that reached a final answer (optimal, infeasible) before HiGHS saw the
+    interrupt keeps it.
+    """
+    if result.status in (Status.OPTIMAL, Status.INFEASIBLE, Status.UNBOUNDED):
+        result.extra["interrupted"] = True
+        return result
+    if result.status != Status.FEASIBLE:
+        result = Result(Status.NO_SOLUTION, NAME)
+    result.message = "interrupted"
+    result.extra["interrupted"] = True
+    return result
 
 
 def _set_options(h: Any, options: SolveOptions) -> None:
@@ -90,8 +110,8 @@ def _set_options(h: Any, options: SolveOptions) -> None:
         h.setOptionValue("threads", int(options.threads))
 
 
-def _run_interruptible(h: Any, core: Any) -> None:
-    """Run HiGHS in a worker thread so that Ctrl-C stops it (then re-raise).
+def _run_interruptible(h: Any, core: Any) -> bool:
+    """Run HiGHS in a worker thread so that Ctrl-C stops it; True when it was interrupted.
 
     ``run()`` releases the GIL but never looks at Python signals, so the main
     thread waits and, on KeyboardInterrupt, asks HiGHS to stop through its
@@ -137,9 +157,12 @@ def _run_interruptible(h: Any, core: Any) -> None:
                 break
             except KeyboardInterrupt:
                 continue
-        raise
+        if failure:
+            raise failure[0] from None
+        return True
     if failure:
         raise failure[0]
+    return False
 
 
 def _pass_model(h: Any, core: Any, milp: MilpArrays) -> Any:
@@ -239,7 +262,8 @@ def _disambiguate(
         integrality=milp.integrality, sense="min",
     )
     _pass_model(h, core, zero)
-    _run_interruptible(h, core)
+    if _run_interruptible(h, core):
+        return _as_interrupted(first)
     st = h.getModelStatus()
     if st == core.HighsModelStatus.kInfeasible:
         return Result(Status.INFEASIBLE, NAME, message="infeasible")

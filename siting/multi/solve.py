@@ -730,6 +730,41 @@ def precheck(prob: MultiServiceProblem) -> list[str]:
                     f"{tgt.name or 'parking spaces'} {tgt.at_least:,.0f} cannot be reached:"
                     f" at most {most:,.0f} spaces fit on every allowed parcel"
                 )
+    # budget against the cheapest way to open the required counts
+    spec = prob.spec
+    need_cost, parts = 0.0, []
+    for name, td in prob.types.items():
+        f = td.spec
+        lo = sum(f.count.get(k, f.min_count.get(k, 0)) for k in set(f.count) | set(f.min_count))
+        if lo and td.n_cand:
+            unit = np.sort(np.repeat(td.cost, f.max_per_parcel))[:lo]
+            need_cost += float(unit.sum())
+            parts.append(f"{lo} {name} from {float(unit[0]):,.0f} each")
+    if spec.budget.total is not None and need_cost > spec.budget.total * (1 + TOL):
+        out.append(
+            f"budget.total {spec.budget.total:,.0f} is below the {need_cost:,.0f} that the "
+            f"required counts cost at least ({'; '.join(parts)})"
+        )
+    # presence floors against the facilities an area can hold
+    for e in spec.equity:
+        if e.min_facilities is None or e.by not in prob.data.parcels.columns:
+            continue
+        td = prob.types[e.facility]
+        t = prob.years.index(spec.year_of(e.year))
+        free = td.cand[td.avail_t <= t]
+        room = (
+            prob.data.parcels[e.by].astype(str).iloc[free].value_counts() * td.spec.max_per_parcel
+        )
+        ex = prob.data.existing
+        kept = ex.iloc[td.existing][e.by].astype(str).value_counts() if e.by in ex else {}
+        for area in e.areas or np.unique(prob.data.blocks[e.by].astype(str)):
+            most = int(room.get(area, 0)) + int(kept.get(area, 0))
+            if most < e.min_facilities:
+                out.append(
+                    f"{e.facility}: {e.by} {area} needs at least {e.min_facilities} but can hold "
+                    f"at most {most} by {prob.years[t]} ({int(kept.get(area, 0))} existing, "
+                    f"{int(room.get(area, 0))} on allowed parcels free by then)"
+                )
     return out
 
 

@@ -152,7 +152,9 @@ def detect_format(path: PathArg) -> str:
 
     Content decides; the file name (``pmed*``, ``scp*``, ``cap*``, ``BDS*``,
     ``swain*``) only breaks ties between formats the content allows (a small
-    cap file with integer costs can also read as a set-covering stream).
+    cap file with integer costs can also read as a set-covering stream), or
+    names the format of a file no format fits, so that its reader reports
+    the line at fault.
     Raises :class:`FormatError` when no format fits.
 
     >>> import pathlib, tempfile
@@ -219,6 +221,10 @@ def detect_format(path: PathArg) -> str:
         return hint
     if found:
         return found[0]
+    if hint is not None:
+        # Named like one format but not fitting any: that format's strict reader
+        # names the line and field at fault (a garbled or truncated file).
+        return hint
     row, first = numbered[0]
     raise FormatError(
         "unknown format: not orlib-pmed, orlib-scp, orlib-cap, swain or bds",

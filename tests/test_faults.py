@@ -1,0 +1,172 @@
+"""Faults: Ctrl-C and time limits keep the best solution; files are never half-written."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from siting.backends.base import SolveOptions, Status
+from siting.io import load_instance
+from siting.models import MODELS
+from tests.conftest import REFERENCE
+
+ROOT = Path(__file__).resolve().parent.parent
+#: Set covering, 400 rows × 4,000 columns: HiGHS needs over ten seconds to prove
+#: optimality and holds an incumbent within the first second of its run.
+HARD = REFERENCE / "orlib-scp" / "scpd1.txt"
+OLD = '{"status": "optimal", "note": "an earlier, complete solution"}\n'
+
+
+def _start(out: Path, *extra: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "siting.cli", "solve", str(HARD), "--model", "set-cover",
+         "--out", str(out), "--json", *extra],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+    )
+
+
+def _wait_for_imports(proc: subprocess.Popen[str], limit: float = 15.0) -> None:
+    """Wait until the child has imported siting (its KD-tree library is mapped)."""
+    maps = Path(f"/proc/{proc.pid}/maps")
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < limit:
+        try:
+            if "ckdtree" in maps.read_text():
+                return
+        except OSError:  # no /proc here: fall back on a generous wait
+            time.sleep(1.6)
+            return
+        time.sleep(0.02)
+
+
+def _no_tmp(folder: Path) -> None:
+    assert not [p.name for p in folder.iterdir() if p.name.endswith(".tmp")]
+
+
+@pytest.mark.skipif(not HARD.exists(), reason="instances/reference not present")
+def test_sigint_mid_solve_saves_the_incumbent(tmp_path: Path) -> None:
+    out = tmp_path / "sol"
+    out.mkdir()
+    (out / "solution.json").write_text(OLD)
+    proc = _start(out)
+    _wait_for_imports(proc)
+    time.sleep(3.0)  # read and built (about 1.5 s), and solving
+    proc.send_signal(signal.SIGINT)
+    stdout, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130, stderr
+    assert "Traceback" not in stderr
+    assert stderr.strip().splitlines() == [
+        "siting: interrupted: the best solution found so far was kept"
+    ]
+    sol = json.loads((out / "solution.json").read_text())  # complete, parseable
+    assert sol["status"] == "feasible"  # never "optimal" when stopped early
+    assert sol["gap"] is not None and sol["gap"] > 0
+    assert sol["message"] == "interrupted"
+    assert sol["verified"] is True and sol["n_selected"] > 0
+    assert json.loads(stdout)["status"] == "feasible"
+    assert {"solution.json", "selected.csv", "coverage.csv", "timing.json"} <= {
+        p.name for p in out.iterdir()
+    }
+    _no_tmp(out)
+
+
+@pytest.mark.skipif(not HARD.exists(), reason="instances/reference not present")
+def test_sigint_while_loading_keeps_the_old_files(tmp_path: Path) -> None:
+    """Ctrl-C before the solver holds a solution: the earlier files stay as they were.
+
+    Python needs about a second to import the libraries (a Ctrl-C then is
+    Python's own, with its traceback); the signal is sent after that, while the
+    instance is read and the model built, or as the solve starts.
+    """
+    out = tmp_path / "sol"
+    out.mkdir()
+    (out / "solution.json").write_text(OLD)
+    proc = _start(out)
+    _wait_for_imports(proc)
+    time.sleep(0.6)  # the last lazy imports, then reading the file and building the model
+    proc.send_signal(signal.SIGINT)
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130, stderr
+    assert "Traceback" not in stderr
+    text = (out / "solution.json").read_text()
+    if text != OLD:  # the solver already had an incumbent: a complete new solution
+        assert json.loads(text)["status"] in ("feasible", "optimal")
+    _no_tmp(out)
+
+
+@pytest.mark.skipif(not HARD.exists(), reason="instances/reference not present")
+def test_time_limit_returns_feasible_with_gap() -> None:
+    inst = load_instance(HARD).instance
+    sol = MODELS["set-cover"]().solve(inst, "highs", SolveOptions(time_limit=1.5))
+    assert sol.status == Status.FEASIBLE
+    assert sol.gap is not None and sol.gap > 0 and sol.bound is not None
+    assert sol.verified is True
+
+
+@pytest.mark.skipif(not HARD.exists(), reason="instances/reference not present")
+def test_api_ctrl_c_returns_the_incumbent() -> None:
+    """In a notebook, Ctrl-C during a HiGHS solve gives back the best solution so far."""
+    inst = load_instance(HARD).instance
+    timer = threading.Timer(3.0, lambda: os.kill(os.getpid(), signal.SIGINT))
+    timer.start()
+    try:
+        sol = MODELS["set-cover"]().solve(inst, "highs")
+    finally:
+        timer.cancel()
+    assert sol.status == Status.FEASIBLE, sol.message
+    assert sol.message == "interrupted" and sol.gap is not None and sol.gap > 0
+    assert sol.verified is True
+
+
+WRITER = textwrap.dedent(
+    """
+    import sys
+    from siting.solution import write_atomic
+    target, a, b = sys.argv[1], sys.argv[2], sys.argv[3]
+    texts = [open(a, "rb").read(), open(b, "rb").read()]
+    print("ready", flush=True)
+    k = 0
+    while True:
+        write_atomic(target, texts[k % 2])
+        k += 1
+    """
+)
+
+
+def test_sigkill_mid_write_leaves_old_or_new_file(tmp_path: Path) -> None:
+    a = ("".join(f"{i},old,{i * 3}\n" for i in range(400_000))).encode()
+    b = ("".join(f"{i},new,{i * 7}\n" for i in range(400_000))).encode()
+    (tmp_path / "a").write_bytes(a)
+    (tmp_path / "b").write_bytes(b)
+    target = tmp_path / "out" / "big.csv"
+    target.parent.mkdir()
+    target.write_bytes(a)
+    for delay in (0.35, 0.8, 1.3):
+        proc = subprocess.Popen(
+            [sys.executable, "-c", WRITER, str(target), str(tmp_path / "a"), str(tmp_path / "b")],
+            stdout=subprocess.PIPE,
+            text=True,
+            cwd=ROOT,
+        )
+        assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
+        time.sleep(delay)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+        assert proc.returncode == -signal.SIGKILL
+        content = target.read_bytes()
+        assert content in (a, b), f"half-written target: {len(content)} bytes"
+        # A killed writer may leave its temporary file (never the target) behind.
+        for left in target.parent.glob(".big.csv.*.tmp"):
+            left.unlink()
