@@ -130,7 +130,7 @@ CASES = {
     "equity floor impossible": (
         {"facility": {K: kindergarten(count={"total": 1})},
          "equity": [{"facility": K, "min_share": 0.9}]},
-        [r"the equity floors cannot be met together with the targets"],
+        [r"kindergarten in A: floor 90.0% cannot be reached: at most 83.3%"],
     ),
     "presence floor impossible": (
         {"facility": {K: kindergarten(count={}, max_count={"total": 3})},

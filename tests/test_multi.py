@@ -352,3 +352,35 @@ def test_spec_errors_name_the_path() -> None:
         spec({"a": room()}, target=[{"kind": "count", "facility": "b", "at_least": 1}])
     with pytest.raises(SpecError, match=r"facility\.a\.count: year 2031"):
         spec({"a": room(count={"2031": 1})})
+
+
+def test_area_floor_names_the_area_and_best_share() -> None:
+    b = blocks(
+        (0, {"pop": 30}, "S1"),
+        (500, {"pop": 25}, "S1"),
+        (3000, {"pop": 10}, "S2"),
+        (6000, {"pop": 10}, "S2"),
+    )
+    p = parcels(
+        {"id": "A", "x": 0, "area": 500, "sd": "S1"},
+        {"id": "C", "x": 3000, "area": 500, "sd": "S2"},
+    )
+    floor = [{"facility": "a", "min_share": 0.8}]
+    sol = solve_spec(spec({"a": room(count={"total": 2})}, equity=floor), ServiceData(b, p, NONE))
+    assert sol.status == Status.INFEASIBLE
+    assert "a in S1: floor 80.0% cannot be reached: at most 54.5%" in sol.explanation[0]
+    assert "a in S2: floor 80.0% cannot be reached: at most 50.0%" in sol.explanation[1]
+
+
+def test_yearly_budget_below_the_quotas_is_explained() -> None:
+    p = parcels(
+        {"id": "P1", "x": 0, "area": 100, "land": 100},
+        {"id": "P2", "x": 1000, "area": 100, "land": 1000},
+    )
+    a = room(build_cost=0, land_cost=True, count={"2026": 2})
+    sol = solve_spec(
+        spec({"a": a}, years=[2026, 2027], budget={"per_year": {"2026": 500}}),
+        ServiceData(TWO, p, NONE),
+    )
+    assert sol.status == Status.INFEASIBLE
+    assert sol.explanation[0].startswith("budget.per_year 2026 500 is below the 1,100")

@@ -36,6 +36,7 @@ from siting.models.base import (
     finish,
     selected_from,
 )
+from siting.reduce import RowReduction, dominated_columns, merge_equal_rows
 from siting.solution import Solution
 
 
@@ -44,6 +45,33 @@ def coverage_pattern(inst: Instance, radius: float) -> sp.csr_matrix:
     cov = inst.metric.within(radius).astype(bool).astype(np.float64)
     cov.sort_indices()
     return sp.csr_matrix(cov)
+
+
+def reduce_covering(
+    sub: sp.csr_matrix,
+    weight: NDArray[np.float64],
+    cost: NDArray[np.float64],
+    existing: NDArray[np.bool_],
+    *,
+    use_cost: bool,
+) -> tuple[RowReduction, NDArray[np.bool_], dict[str, int]]:
+    """Merge equal rows, fix dominated sites closed, merge again (see :mod:`siting.reduce`).
+
+    Returns the merged rows (only kept sites have entries), the closed-site
+    mask and the counts reported in ``Solution.stats``.
+    """
+    first = merge_equal_rows(sub, weight)
+    closed = dominated_columns(first.cov, cost, protect=existing, use_cost=use_cost)
+    kept = first.cov @ sp.diags((~closed).astype(np.float64))
+    kept = sp.csr_matrix(kept)
+    kept.eliminate_zeros()
+    second = merge_equal_rows(kept, first.weight)
+    stats = {
+        "demand_rows": int(sub.shape[0]),
+        "rows_merged": int(sub.shape[0] - second.cov.shape[0]),
+        "sites_dropped": int(closed.sum()),
+    }
+    return second, closed, stats
 
 
 def covered_by_existing(inst: Instance, cov: sp.csr_matrix) -> NDArray[np.bool_]:
@@ -82,14 +110,19 @@ class MCLP(LocationModel):
         rows = np.flatnonzero(reachable & ~pre)
         b = MilpBuilder()
         new = ~inst.existing
-        y = b.add_block(
-            "y", inst.n_sites, lower=inst.existing.astype(float), upper=1.0, integer=True
+        # Exact reductions (siting.reduce): equal rows merge, dominated sites are fixed closed.
+        red, closed, stats = reduce_covering(
+            cov[rows], inst.weight[rows], inst.site_cost * new, inst.existing,
+            use_cost=self.budget is not None,
         )
-        z = b.add_block("z", rows.size, lower=0.0, upper=1.0, cost=inst.weight[rows])
-        sub = cov[rows]
-        # z_i - sum_j a_ij y_j <= 0
+        y = b.add_block(
+            "y", inst.n_sites, lower=inst.existing.astype(float),
+            upper=(~closed).astype(float), integer=True,
+        )
+        z = b.add_block("z", red.cov.shape[0], lower=0.0, upper=1.0, cost=red.weight)
+        # z_g - sum_j a_gj y_j <= 0, one row per group of demand points with equal coverage
         b.concat_rows(
-            [(sp.identity(rows.size, format="csr"), z), (-sub, y)],
+            [(sp.identity(red.cov.shape[0], format="csr"), z), (-red.cov, y)],
             lower=-np.inf,
             upper=0.0,
             name="cover",
@@ -111,7 +144,12 @@ class MCLP(LocationModel):
                 name="budget",
             )
         milp = b.build(sense="max", offset=float(inst.weight[pre].sum()))
-        return Built(milp, {"rows": rows, "cov": cov})
+        milp.structure = {
+            "kind": "mclp", "cov": red.cov, "weight": red.weight, "p": self.p,
+            "cost": inst.site_cost * new, "budget": self.budget,
+            "fixed_open": inst.existing.copy(), "closed": closed, "y": y, "z": z,
+        }
+        return Built(milp, {"rows": rows, "cov": cov, "reduction": stats})
 
     def decode(self, inst: Instance, built: Built, x: NDArray[np.float64]) -> dict[str, Any]:
         y = x[built.milp.block("y").slice]
@@ -144,22 +182,28 @@ class LSCP(LocationModel):
         pre = covered_by_existing(inst, cov)
         empty = np.flatnonzero(np.diff(cov.indptr) == 0)
         if empty.size:
+            more = f" (and {empty.size - 1} more)" if empty.size > 1 else ""
             raise InfeasibleError(
-                f"{self.name}: demand point {inst.demand_ids[empty[0]]!r} (and {empty.size - 1} "
-                f"more) has no candidate site within radius {self.radius}; nothing can cover it"
+                f"{self.name}: demand point {inst.demand_ids[empty[0]]!r}{more} has no "
+                f"candidate site within radius {self.radius}; nothing can cover it"
             )
         rows = np.flatnonzero(~pre)
+        costs = self.site_costs(inst) * ~inst.existing
+        # Exact reductions: duplicate rows go, dominated sites (no cheaper) are fixed closed.
+        red, closed, stats = reduce_covering(
+            cov[rows], np.ones(rows.size), costs, inst.existing, use_cost=True
+        )
         b = MilpBuilder()
         y = b.add_block(
             "y",
             inst.n_sites,
             lower=inst.existing.astype(float),
-            upper=1.0,
+            upper=(~closed).astype(float),
             integer=True,
-            cost=self.site_costs(inst) * ~inst.existing,
+            cost=costs,
         )
-        b.add_rows(cov[rows], lower=1.0, upper=np.inf, cols=y, name="cover")
-        return Built(b.build(sense="min"), {"cov": cov})
+        b.add_rows(red.cov, lower=1.0, upper=np.inf, cols=y, name="cover")
+        return Built(b.build(sense="min"), {"cov": cov, "reduction": stats})
 
     def decode(self, inst: Instance, built: Built, x: NDArray[np.float64]) -> dict[str, Any]:
         y = x[built.milp.block("y").slice]

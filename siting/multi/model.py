@@ -765,6 +765,28 @@ class MultiServiceProblem:
             parts.append(self._cumulative(td, blk, t, np.ones(td.n_cand)))
         return parts, 0.0
 
+    def area_coverage_objective(
+        self, milp: MilpArrays, lay: Layout, facility: str, by: str, area: str, year: int | None
+    ) -> tuple[FloatArray, float, float]:
+        """Objective vector measuring residents of ``area`` covered by ``facility``.
+
+        Returns (c, constant, residents of the area): the explainer maximises it to
+        find the best share an area can reach.
+        """
+        td = self.types[facility]
+        t = self.years.index(self.spec.year_of(year))
+        in_area = self.data.blocks[by].astype(str).to_numpy() == area
+        pop, _ = self.z_pop(td)
+        c = np.zeros(milp.num_cols)
+        const = 0.0
+        assert td.family is not None
+        fam = td.family
+        group_in = in_area[fam.rep]
+        zb = lay.z[facility]
+        c[zb.start + t * pop.size + np.arange(pop.size)] = np.where(group_in, pop, 0.0)
+        const = float(td.pop[in_area & fam.const_block].sum())
+        return c, const, float(td.pop[in_area].sum())
+
     def _equity_rows(self, b: MilpBuilder, lay: Layout) -> None:
         for e in self.spec.equity:
             td = self.types[e.facility]

@@ -745,6 +745,25 @@ def precheck(prob: MultiServiceProblem) -> list[str]:
             f"budget.total {spec.budget.total:,.0f} is below the {need_cost:,.0f} that the "
             f"required counts cost at least ({'; '.join(parts)})"
         )
+    # each year's budget against that year's quotas, at the cheapest parcels free by then
+    for t, y in enumerate(prob.years):
+        limit = spec.budget.per_year.get(str(y))
+        if limit is None:
+            continue
+        year_cost, year_parts = 0.0, []
+        for name, td in prob.types.items():
+            f = td.spec
+            q = f.count.get(str(y), f.min_count.get(str(y), 0))
+            free = td.cost[td.avail_t <= t]
+            if q and free.size:
+                unit = np.sort(np.repeat(free, f.max_per_parcel))[:q]
+                year_cost += float(unit.sum())
+                year_parts.append(f"{q} {name} from {float(unit[0]):,.0f} each")
+        if year_cost > limit * (1 + TOL):
+            out.append(
+                f"budget.per_year {y} {limit:,.0f} is below the {year_cost:,.0f} that the "
+                f"quotas of {y} cost at least ({'; '.join(year_parts)})"
+            )
     # presence floors against the facilities an area can hold
     for e in spec.equity:
         if e.min_facilities is None or e.by not in prob.data.parcels.columns:
@@ -791,6 +810,9 @@ def explain_infeasible(prob: MultiServiceProblem, backend: str, opts: SolveOptio
     )
     if together:
         return together
+    floors = _short_floors(prob, backend, short)
+    if floors:
+        return floors
     for what, kwargs in (
         ("the budget", {"drop_budget": True}),
         ("the equity floors", {"drop_equity": True}),
@@ -806,6 +828,34 @@ def explain_infeasible(prob: MultiServiceProblem, backend: str, opts: SolveOptio
         "the targets, quotas and budget cannot all be met together; relax one at a time "
         "to find the binding combination"
     ]
+
+
+def _short_floors(prob: MultiServiceProblem, backend: str, opts: SolveOptions) -> list[str]:
+    """Areas whose coverage floor cannot be reached, with the best share each can reach
+    (every floor dropped, targets and quotas kept)."""
+    out = []
+    for e in prob.spec.equity:
+        if e.min_share is None and e.min_ratio_to_area is None:
+            continue
+        areas = e.areas or sorted(set(prob.data.blocks[e.by].astype(str)))
+        milp, lay = prob.build(drop_equity=True)
+        for area in areas:
+            c, const, residents = prob.area_coverage_objective(
+                milp, lay, e.facility, e.by, area, e.year
+            )
+            if residents <= 0:
+                continue
+            res = get_backend(backend).solve(replace(milp, c=c, offset=const), opts)
+            if not res.status.has_solution:
+                continue
+            best = (res.bound if res.bound is not None else res.objective) or 0.0
+            share = best / residents
+            if e.min_share is not None and share < e.min_share - 1e-9:
+                out.append(
+                    f"{e.facility} in {area}: floor {pct(e.min_share)} cannot be "
+                    f"reached: at most {pct(share)} under the targets, quotas and budget"
+                )
+    return out
 
 
 def _short_targets(
