@@ -54,7 +54,7 @@ class Metric(ABC):
 
     @abstractmethod
     def within(self, radius: float) -> sp.csr_matrix:
-        """Sparse ``n_demand × n_sites`` matrix of distances ≤ ``radius`` (zeros stored as :data:`ZERO`)."""
+        """Sparse ``n_demand × n_sites`` distances ≤ ``radius`` (zeros stored as :data:`ZERO`)."""
 
     @abstractmethod
     def pair_distance(self, demand: IntArray, sites: IntArray) -> FloatArray:

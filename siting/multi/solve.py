@@ -754,9 +754,9 @@ def precheck(prob: MultiServiceProblem) -> list[str]:
         for name, td in prob.types.items():
             f = td.spec
             q = f.count.get(str(y), f.min_count.get(str(y), 0))
-            free = td.cost[td.avail_t <= t]
-            if q and free.size:
-                unit = np.sort(np.repeat(free, f.max_per_parcel))[:q]
+            costs_free = td.cost[td.avail_t <= t]
+            if q and costs_free.size:
+                unit = np.sort(np.repeat(costs_free, f.max_per_parcel))[:q]
                 year_cost += float(unit.sum())
                 year_parts.append(f"{q} {name} from {float(unit[0]):,.0f} each")
         if year_cost > limit * (1 + TOL):
