@@ -133,10 +133,16 @@ def get_backend(name: str) -> Backend:
     return backend
 
 
-def available_backends() -> list[str]:
-    """Names of registered back ends whose solver can run here."""
+def available_backends(structured: bool = False) -> list[str]:
+    """Names of registered back ends whose solver can run here.
+
+    Back ends that are not general MILP solvers (``Capabilities.mip`` False: the
+    ``heuristic``, which needs model structure) are listed only with ``structured=True``.
+    """
     out = []
     for name in backend_names():
+        if not structured and not _REGISTRY[name][1].mip:
+            continue
         try:
             if _REGISTRY[name][0]().available():
                 out.append(name)
@@ -156,7 +162,7 @@ def _load_builtin() -> None:
     _loaded = True
     import importlib
 
-    for module in ("highs", "ortools", "cbc"):
+    for module in ("highs", "ortools", "cbc", "heuristic"):
         importlib.import_module(f"siting.backends.{module}")
     # Modules may have been imported (and registered) in any order before this
     # point: put the built-in back ends in preference order, the default first.

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from abc import ABC, abstractmethod
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar
 
 import numpy as np
@@ -75,7 +75,9 @@ class LocationModel(ABC):
         built = self.build(inst)
         t_build = time.perf_counter() - t0
         backend = get_backend(solver)
+        options, t_warm, h_bound = warm_started(built.milp, solver, options)
         result = backend.solve(built.milp, options)
+        tighten_bound(built.milp, result, h_bound, options.mip_gap)
         sol = self.to_solution(inst, built, result)
         pairs = built.data.get("pairs")
         if pairs is not None and not pairs.complete and sol.status == Status.OPTIMAL:
@@ -91,6 +93,9 @@ class LocationModel(ABC):
             rows=built.milp.num_rows,
             nonzeros=int(built.milp.A.nnz),
         )
+        sol.stats.update(built.data.get("reduction", {}))
+        if t_warm is not None:
+            sol.stats["warm_start_s"] = round(t_warm, 6)
         sol.runtime_s = time.perf_counter() - t0
         return finish(inst, self, sol, verify)
 
@@ -113,6 +118,55 @@ class LocationModel(ABC):
         )
 
 
+def warm_started(
+    milp: MilpArrays, solver: str, options: SolveOptions
+) -> tuple[SolveOptions, float | None, float | None]:
+    """Options with the heuristic's solution as warm start, for exact back ends that take one.
+
+    Only when the arrays carry model structure (MCLP, p-median) and the caller
+    gave no start of their own. Returns the options, the heuristic's time and
+    its (Lagrangian) bound, which may be tighter than a time-limited solver's.
+    """
+    from siting.backends.base import capabilities
+
+    if options.warm_start is not None or milp.structure is None:
+        return options, None, None
+    if solver == "heuristic" or not capabilities(solver).warm_start:
+        return options, None, None
+    from siting.heuristics import solve_structure, supports
+
+    if not supports(milp):
+        return options, None, None
+    t0 = time.perf_counter()
+    # A small share of the time limit: the start matters less than the exact solve.
+    limit = None if options.time_limit is None else 0.2 * options.time_limit
+    out = solve_structure(milp, time_limit=limit, bound=True)
+    t = time.perf_counter() - t0
+    if milp.max_violation(out.x) > 1e-6:
+        return options, t, out.bound
+    left = None if options.time_limit is None else max(options.time_limit - t, 0.01)
+    return replace(options, warm_start=out.x, time_limit=left), t, out.bound
+
+
+def tighten_bound(
+    milp: MilpArrays, result: Result, bound: float | None, mip_gap: float
+) -> None:
+    """Keep the better of the solver's and the heuristic's bound (both are valid)."""
+    from siting.backends.base import relative_gap
+
+    if bound is None or not result.status.has_solution or result.objective is None:
+        return
+    better = result.bound is None or (
+        bound < result.bound if milp.sense == "max" else bound > result.bound
+    )
+    if not better:
+        return
+    result.bound = bound
+    result.gap = relative_gap(result.objective, bound, milp.sense)
+    if result.gap is not None and result.gap <= mip_gap and result.status == Status.FEASIBLE:
+        result.status, result.message = Status.OPTIMAL, ""
+
+
 def finish(inst: Instance, model: LocationModel, sol: Solution, verify: bool) -> Solution:
     """Run the independent verifier (when asked) and record its verdict on the solution."""
     if verify and sol.status.has_solution:
@@ -121,6 +175,10 @@ def finish(inst: Instance, model: LocationModel, sol: Solution, verify: bool) ->
         report = verify_solution(inst, model, sol)
         sol.verified = report.ok
         sol.verification = report.messages
+        if report.ok and report.objective is not None:
+            # Report the value recomputed from the instance, free of solver round-off.
+            sol.stats["solver_objective"] = sol.objective
+            sol.objective = report.objective
     return sol
 
 

@@ -1,7 +1,6 @@
 """p-median and p-center.
 
 >>> import pandas as pd
->>> from siting.instance import Instance
 >>> d = pd.DataFrame({"x": [0, 1, 10, 11.0], "y": [0.0] * 4})
 >>> inst = Instance.from_frames(d, d)
 >>> PMedian(p=2).solve(inst).objective
@@ -21,6 +20,7 @@ import scipy.sparse as sp
 from numpy.typing import NDArray
 
 from siting.backends.base import SolveOptions, Status
+from siting.errors import ParameterError
 from siting.instance import Instance
 from siting.milp import MilpBuilder
 from siting.models.assign import Pairs, assignment_pairs
@@ -34,6 +34,9 @@ from siting.models.base import (
 )
 from siting.models.covering import LSCP, coverage_pattern
 from siting.solution import Solution
+
+#: p-median formulations: distance levels (default) or the textbook assignment one.
+FORMULATIONS = ("radius", "assignment")
 
 
 def _assignment_block(
@@ -68,12 +71,73 @@ class PMedian(LocationModel):
 
     p: int | None = None
     candidates: int | None = None
+    formulation: str = "radius"
     name: ClassVar[str] = "p-median"
     needs_distances: ClassVar[bool] = True
 
     def check(self, inst: Instance) -> None:
         super().check(inst)
         check_p(self.p, inst, required=True)
+        if self.formulation not in FORMULATIONS:
+            raise ParameterError(
+                f"formulation must be one of {', '.join(FORMULATIONS)}",
+                field="formulation",
+                value=self.formulation,
+            )
+
+    def solve(
+        self,
+        inst: Instance,
+        solver: str = "highs",
+        options: SolveOptions | None = None,
+        *,
+        verify: bool = True,
+    ) -> Solution:
+        """Solve with the radius formulation (default) or the assignment one.
+
+        The radius formulation (:mod:`siting.models.pmedian_radius`) needs every
+        (customer, site) pair and an exact back end; otherwise — restricted
+        pairs, the ``heuristic`` back end, ``p = 0`` without existing sites —
+        the assignment formulation is used.
+        """
+        options = options or SolveOptions()
+        self.check(inst)
+        assert self.p is not None
+        if self.formulation != "radius" or solver == "heuristic" or (
+            self.p == 0 and not inst.existing.any()
+        ):
+            return super().solve(inst, solver, options, verify=verify)
+        t0 = time.perf_counter()
+        pairs = assignment_pairs(inst, self.candidates)
+        if not pairs.complete:
+            return super().solve(inst, solver, options, verify=verify)
+        from siting.heuristics.pmedian import PairsData, assignment_of
+        from siting.models.pmedian_radius import solve_radius
+
+        t_build = time.perf_counter() - t0
+        result, mask, stats = solve_radius(inst, pairs, int(self.p), solver, options)
+        pm = PairsData(pairs.demand, pairs.site, pairs.distance, inst.n_demand, inst.n_sites)
+        pos, _ = assignment_of(pm, mask)
+        fields: dict[str, Any] = {"selected": [], "existing": list(inst.site_ids[inst.existing])}
+        if result.status.has_solution:
+            selected, _ = selected_from(inst, mask.astype(np.float64))
+            served = pos >= 0
+            fields.update(
+                selected=selected,
+                assignment=assignment_table(
+                    inst, pairs.demand[pos[served]], pairs.site[pos[served]],
+                    np.ones(int(served.sum())),
+                ),
+            )
+        sol = Solution(
+            model=self.name, instance=inst.name, status=result.status, backend=result.backend,
+            objective=result.objective, bound=result.bound, gap=result.gap,
+            runtime_s=result.runtime_s, params=self.params(), message=result.message,
+            **fields,
+        )
+        sol.stats.update(stats, pairs_s=round(t_build, 6))
+        sol.runtime_s = time.perf_counter() - t0
+        return finish(inst, self, sol, verify)
 
     def build(self, inst: Instance) -> Built:
         assert self.p is not None, "check() requires p"
@@ -91,7 +155,18 @@ class PMedian(LocationModel):
             cols=y,
             name="p",
         )
-        return Built(b.build(sense="min"), {"pairs": pairs})
+        milp = b.build(sense="min")
+        # Structure for the heuristic back end and warm starts (the x block is in pairs order).
+        from siting.heuristics.pmedian import PairsData
+
+        milp.structure = {
+            "kind": "pmedian",
+            "pairs": PairsData(pairs.demand, pairs.site, inst.weight[pairs.demand] * pairs.distance,
+                               inst.n_demand, inst.n_sites),
+            "p": int(self.p), "fixed_open": inst.existing.copy(),
+            "y": y, "x": milp.block("x"),
+        }
+        return Built(milp, {"pairs": pairs})
 
     def decode(self, inst: Instance, built: Built, x: NDArray[np.float64]) -> dict[str, Any]:
         y = x[built.milp.block("y").slice]

@@ -1,0 +1,300 @@
+"""``python -m benchmarks``: siting and its peers on the same instances, in one run.
+
+Each case runs in a fresh subprocess (``benchmarks.run_case``) so that its
+peak resident memory is its own and a peer that does not finish within its
+cap is recorded as such ("did not finish") instead of stopping the run.
+Whole-command timings (``siting solve`` against a spopt script, interpreter
+start-up included) are measured as subprocess wall time.
+
+Options: ``--quick`` (smallest cases only: the smoke test), ``--only`` (a
+comma list of groups: mclp, cli, pmed, bds, city, huitian), ``--out DIR``
+(default ``benchmarks/results``), ``--peer-cap S`` (seconds, default 300).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from benchmarks import instances as bi
+
+HERE = Path(__file__).resolve().parent
+PY = sys.executable
+COLUMNS = ["group", "case", "impl", "status", "objective", "bound", "gap", "build_s", "solve_s",
+           "total_s", "peak_rss_mb", "ratio_vs_siting", "note"]
+
+
+def run_case(spec: dict[str, Any], cap: float) -> dict[str, Any]:
+    """Run one case in a subprocess with a wall-clock cap."""
+    t0 = time.perf_counter()
+    try:
+        proc = subprocess.run(
+            [PY, "-m", "benchmarks.run_case", json.dumps(spec)], capture_output=True, text=True,
+            timeout=cap, cwd=bi.ROOT,
+        )
+    except subprocess.TimeoutExpired:
+        return {"status": "did not finish", "total_s": None,
+                "note": f"killed at the {cap:g} s cap"}
+    wall = time.perf_counter() - t0
+    for line in proc.stdout.splitlines():
+        if line.startswith("RESULT "):
+            out = json.loads(line[7:])
+            out["wall_s"] = wall
+            return dict(out)
+    err = (proc.stderr.strip().splitlines() or ["no output"])[-1]
+    return {"status": "error", "note": err[:200]}
+
+
+def run_command(cmd: list[str], cap: float) -> dict[str, Any]:
+    """Wall time of a whole command (interpreter start-up included) and its peak RSS."""
+    t0 = time.perf_counter()
+    try:
+        proc = subprocess.run(
+            ["/usr/bin/time", "-f", "PEAKKB %M", *cmd], capture_output=True, text=True,
+            timeout=cap, cwd=bi.ROOT,
+        )
+    except subprocess.TimeoutExpired:
+        return {"status": "did not finish", "note": f"killed at the {cap:g} s cap"}
+    wall = time.perf_counter() - t0
+    peak = None
+    for line in proc.stderr.splitlines():
+        if line.startswith("PEAKKB"):
+            peak = round(int(line.split()[1]) / 1024, 1)
+    out: dict[str, Any] = {"total_s": wall, "peak_rss_mb": peak}
+    text = proc.stdout
+    if "{" in text:
+        try:
+            data = json.loads(text[text.index("{"): text.rindex("}") + 1])
+            out.update(status=data.get("status"), objective=data.get("objective"),
+                       bound=data.get("bound"), gap=data.get("gap"))
+        except json.JSONDecodeError:
+            out["status"] = "ok" if proc.returncode == 0 else f"exit {proc.returncode}"
+    else:
+        out["status"] = "ok" if proc.returncode == 0 else f"exit {proc.returncode}"
+        if proc.returncode == 0 and text.strip():
+            out["objective"] = float(text.strip().splitlines()[-1])
+    return out
+
+
+SPOPT_SCRIPT = """
+import sys, pandas as pd, pulp
+from scipy.spatial.distance import cdist
+from spopt.locate import MCLP
+folder, radius, p = sys.argv[1], float(sys.argv[2]), int(sys.argv[3])
+d = pd.read_csv(folder + "/demand.csv"); s = pd.read_csv(folder + "/sites.csv")
+cost = cdist(d[["x", "y"]].to_numpy(), s[["x", "y"]].to_numpy())
+m = MCLP.from_cost_matrix(cost, d["weight"].to_numpy(), service_radius=radius, p_facilities=p)
+m = m.solve(pulp.PULP_CBC_CMD(msg=False))
+print(pulp.value(m.problem.objective))
+"""
+
+
+def have_spopt() -> bool:
+    try:
+        import spopt.locate  # noqa: F401
+    except Exception:
+        return False
+    return True
+
+
+def machine() -> dict[str, str]:
+    import highspy
+    import numpy
+    import scipy
+
+    cpu = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = "unknown"
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal"):
+                mem = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
+    except OSError:
+        pass
+    versions = {"python": platform.python_version(), "numpy": numpy.__version__,
+                "scipy": scipy.__version__}
+    try:
+        from importlib.metadata import version
+
+        versions["highspy"] = version("highspy")
+        versions["pulp"] = version("pulp")
+        versions["spopt"] = version("spopt") if have_spopt() else "not installed"
+    except Exception:
+        pass
+    del highspy
+    return {"nproc": str(os.cpu_count()), "memory": mem, "cpu": cpu,
+            "platform": platform.platform(), **versions}
+
+
+def _ratio(rows: list[dict[str, Any]]) -> None:
+    """Fill ``ratio_vs_siting``: peer total / siting total within each case."""
+    by_case: dict[tuple[str, str], float] = {}
+    for r in rows:
+        if r["impl"] in ("siting", "siting solve") and r.get("total_s"):
+            by_case[(r["group"], r["case"])] = float(r["total_s"])
+    for r in rows:
+        base = by_case.get((r["group"], r["case"]))
+        if base and r.get("total_s") and r["impl"] not in ("siting", "siting solve"):
+            r["ratio_vs_siting"] = round(float(r["total_s"]) / base, 1)
+
+
+def add(rows: list[dict[str, Any]], group: str, case: str, impl: str, out: dict[str, Any]) -> None:
+    row = {"group": group, "case": case, "impl": impl, **{k: out.get(k) for k in COLUMNS[3:]}}
+    if out.get("verified") is False:
+        row["note"] = "NOT VERIFIED"
+    rows.append(row)
+    shown = {k: row[k] for k in ("status", "objective", "gap", "total_s", "peak_rss_mb")}
+    print(f"{group:8s} {case:22s} {impl:18s} {shown}", flush=True)
+
+
+def group_mclp(rows: list[dict[str, Any]], quick: bool, cap: float, spopt: bool) -> None:
+    cases = bi.UNIFORM_CASES[:1] if quick else bi.UNIFORM_CASES
+    for n, m, p in cases:
+        case = f"{n}x{m} p{p}"
+        base = {"kind": "mclp", "n": n, "m": m, "p": p, "time_limit": 60}
+        for impl in ("siting", "siting-heuristic", "highs-textbook"):
+            add(rows, "mclp", case, impl, run_case({**base, "impl": impl}, cap))
+        if spopt:
+            add(rows, "mclp", case, "spopt-cbc",
+                run_case({**base, "impl": "spopt-cbc", "time_limit": None}, cap))
+
+
+def group_cli(rows: list[dict[str, Any]], quick: bool, cap: float, spopt: bool) -> None:
+    n, m, p = bi.UNIFORM_CASES[0] if quick else bi.UNIFORM_CASES[1]
+    case = f"{n}x{m} p{p} (command)"
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = bi.write_csv_folder(Path(tmp) / "inst", *bi.uniform_mclp(n, m))
+        siting = str(Path(PY).parent / "siting")
+        out = run_command([siting, "solve", str(folder), "--model", "mclp", "--radius",
+                           repr(bi.RADIUS_2PCT), "--p", str(p), "--json"], cap)
+        add(rows, "cli", case, "siting solve", out)
+        if spopt:
+            out = run_command([PY, "-c", SPOPT_SCRIPT, str(folder), repr(bi.RADIUS_2PCT), str(p)],
+                              cap)
+            out.setdefault("status", "ok")
+            add(rows, "cli", case, "spopt script", out)
+
+
+def group_pmed(rows: list[dict[str, Any]], quick: bool, cap: float) -> None:
+    ks = [1, 2] if quick else list(range(1, 41))
+    for k in ks:
+        add(rows, "pmed", f"pmed{k}", "siting",
+            run_case({"kind": "pmed", "k": k, "impl": "siting", "time_limit": 300}, cap))
+    # The textbook model on a sample (each capped): the peer's time to proof.
+    sample = [1] if quick else [1, 6, 11, 16, 21, 26, 31, 36]
+    for k in sample:
+        add(rows, "pmed", f"pmed{k}", "highs-textbook",
+            run_case({"kind": "pmed", "k": k, "impl": "highs-textbook", "time_limit": 120},
+                     min(cap, 180)))
+
+
+BDS_SETTINGS = [(2.0, 10), (4.0, 5), (6.0, 3)]
+
+
+def group_bds(rows: list[dict[str, Any]], quick: bool, cap: float) -> None:
+    names = ["BDS1000"] if quick else ["BDS1000", "BDS5000", "BDS10000", "BDS50000", "BDS100000"]
+    siting = str(Path(PY).parent / "siting")
+    for name in names:
+        for radius, p in BDS_SETTINGS[:1] if quick else BDS_SETTINGS:
+            out = run_command([siting, "solve", str(bi.bds_path(name)), "--model", "mclp",
+                               "--radius", str(radius), "--p", str(p), "--json"], cap)
+            add(rows, "bds", f"{name} r{radius:g} p{p}", "siting solve", out)
+
+
+def group_city(rows: list[dict[str, Any]], cap: float) -> None:
+    spec = {"kind": "city", "n": 1_000_000, "m": 10_000, "radius": 300.0, "budget": 1000.0,
+            "time_limit": 110, "gap": 0.01}
+    add(rows, "city", "1Mx10k budget", "siting", run_case({**spec}, max(cap, 400)))
+
+
+def group_huitian(rows: list[dict[str, Any]], cap: float) -> None:
+    spec_path = bi.ROOT / "models" / "huitian-2026-2030.toml"
+    if not spec_path.exists():
+        rows.append({"group": "huitian", "case": "2026-2030", "impl": "siting",
+                     "status": "skipped", "note": "models/huitian-2026-2030.toml not present"})
+        return
+    add(rows, "huitian", "2026-2030", "siting",
+        run_case({"kind": "huitian", "spec": "models/huitian-2026-2030.toml"}, max(cap, 900)))
+
+
+def _fmt(v: Any) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, float):
+        if abs(v) >= 1000:
+            return f"{v:,.0f}"
+        return f"{v:.3g}" if abs(v) < 1 else f"{v:.2f}"
+    return str(v)
+
+
+def write_tables(rows: list[dict[str, Any]], out: Path, info: dict[str, str]) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    with open(out / "results.csv", "w", newline="") as fh:
+        wr = csv.DictWriter(fh, fieldnames=COLUMNS)
+        wr.writeheader()
+        for r in rows:
+            wr.writerow({k: r.get(k) for k in COLUMNS})
+    lines = ["| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
+    for r in rows:
+        lines.append("| " + " | ".join(_fmt(r.get(k)) for k in COLUMNS) + " |")
+    pm = [r for r in rows if r["group"] == "pmed" and r["impl"] == "siting"]
+    if pm:
+        total = sum(float(r.get("total_s") or 0) for r in pm)
+        proven = sum(1 for r in pm if r.get("status") == "optimal")
+        lines.append("")
+        lines.append(f"pmed: {proven} of {len(pm)} proven optimal, total {total:.1f} s")
+    head = ["Machine: " + ", ".join(f"{k} {v}" for k, v in info.items()), ""]
+    (out / "results.md").write_text("\n".join(head + lines) + "\n")
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m benchmarks")
+    ap.add_argument("--quick", action="store_true", help="smallest cases only (smoke test)")
+    ap.add_argument("--only", default="mclp,cli,pmed,bds,city,huitian")
+    ap.add_argument("--out", default=str(HERE / "results"))
+    ap.add_argument("--peer-cap", type=float, default=300.0)
+    ap.add_argument("--no-spopt", action="store_true")
+    args = ap.parse_args(argv)
+    groups = set(args.only.split(","))
+    spopt = have_spopt() and not args.no_spopt
+    if not spopt:
+        print("spopt not installed (pip install -e '.[bench]'): its cases are skipped")
+    info = machine()
+    print(json.dumps(info))
+    rows: list[dict[str, Any]] = []
+    cap = args.peer_cap
+    if "mclp" in groups:
+        group_mclp(rows, args.quick, cap, spopt)
+    if "cli" in groups:
+        group_cli(rows, args.quick, cap, spopt)
+    if "pmed" in groups:
+        group_pmed(rows, args.quick, cap)
+    if "bds" in groups:
+        group_bds(rows, args.quick, cap)
+    if "city" in groups and not args.quick:
+        group_city(rows, cap)
+    if "huitian" in groups and not args.quick:
+        group_huitian(rows, cap)
+    _ratio(rows)
+    write_tables(rows, Path(args.out), info)
+    print(f"wrote {args.out}/results.md and results.csv")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,409 @@
+"""Greedy + swap local search and a Lagrangian bound for maximal covering.
+
+All routines work on a sparse 0/1 coverage matrix ``cov`` (rows: demand, or
+merged demand groups; columns: sites) and keep, per row, how many open sites
+cover it. Opening or closing a site touches only the rows of that site and the
+columns of those rows, so a whole greedy run costs ``O(nnz)`` plus ``O(m)`` per
+step, and one swap evaluation costs the size of the rows the leaving site
+alone covers plus ``O(m)``.
+
+Problem: maximise ``Σ_i w_i [row i covered]`` opening at most ``p`` sites
+(besides ``fixed_open``) and/or spending at most ``budget``.
+
+>>> import numpy as np, scipy.sparse as sp
+>>> cov = sp.csr_matrix(np.array([[1, 0, 0], [1, 1, 0], [0, 1, 0], [0, 1, 1], [0, 0, 1]], float))
+>>> w = np.array([5.0, 1, 1, 1, 4])
+>>> mask, value = greedy_mclp(cov, w, p=2)
+>>> np.flatnonzero(mask).tolist(), value
+([0, 2], 11.0)
+>>> lagrangian_bound_mclp(cov, w, p=2, lower=value) >= value
+True
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import scipy.sparse as sp
+from numpy.typing import NDArray
+
+BoolArray = NDArray[np.bool_]
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+
+_EPS = 1e-9
+
+
+def expand_rows(csr: sp.csr_matrix, rows: IntArray) -> tuple[IntArray, IntArray]:
+    """Column indices of all entries of ``rows`` and, aligned, the position in ``rows``.
+
+    >>> import scipy.sparse as sp, numpy as np
+    >>> m = sp.csr_matrix(np.array([[1, 0, 1], [0, 1, 0]], float))
+    >>> [a.tolist() for a in expand_rows(m, np.array([1, 0]))]
+    [[1, 0, 2], [0, 1, 1]]
+    """
+    rows = np.asarray(rows, dtype=np.int64)
+    starts = csr.indptr[rows].astype(np.int64)
+    lens = csr.indptr[rows + 1].astype(np.int64) - starts
+    total = int(lens.sum())
+    if total == 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    seg = np.repeat(np.arange(rows.size, dtype=np.int64), lens)
+    offs = np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(lens) - lens, lens)
+    return csr.indices[starts[seg] + offs].astype(np.int64), seg
+
+
+class CoverState:
+    """Open sites, per-row cover counts and per-site gains (weight of uncovered rows covered)."""
+
+    def __init__(
+        self, cov: sp.csr_matrix, weight: FloatArray, open_mask: BoolArray
+    ) -> None:
+        self.csr = sp.csr_matrix(cov)
+        self.csc = self.csr.tocsc()
+        self.w = np.asarray(weight, dtype=np.float64)
+        self.m = self.csr.shape[1]
+        self.open = np.asarray(open_mask, dtype=bool).copy()
+        self.count = np.zeros(self.csr.shape[0], dtype=np.int64)
+        if self.open.any():
+            self.count = np.asarray(
+                self.csr @ self.open.astype(np.float64)
+            ).ravel().round().astype(np.int64)
+        self.gain = self._bincount(np.flatnonzero(self.count == 0))
+
+    def _bincount(self, rows: IntArray) -> FloatArray:
+        cols, seg = expand_rows(self.csr, rows)
+        return np.bincount(cols, weights=self.w[rows][seg], minlength=self.m).astype(np.float64)
+
+    def rows_of(self, j: int) -> IntArray:
+        return self.csc.indices[self.csc.indptr[j] : self.csc.indptr[j + 1]].astype(np.int64)
+
+    @property
+    def value(self) -> float:
+        return float(self.w[self.count > 0].sum())
+
+    def add(self, j: int) -> None:
+        rows = self.rows_of(j)
+        newly = rows[self.count[rows] == 0]
+        self.count[rows] += 1
+        self.gain -= self._bincount(newly)
+        self.open[j] = True
+
+    def remove(self, j: int) -> None:
+        rows = self.rows_of(j)
+        self.count[rows] -= 1
+        lost = rows[self.count[rows] == 0]
+        self.gain += self._bincount(lost)
+        self.open[j] = False
+
+    def swap_gains(self, j: int) -> tuple[float, FloatArray]:
+        """Loss of closing ``j`` and, per site, its gain once ``j`` is closed."""
+        rows = self.rows_of(j)
+        alone = rows[self.count[rows] == 1]
+        return float(self.w[alone].sum()), self.gain + self._bincount(alone)
+
+
+def _allowed(m: int, fixed_open: BoolArray | None, closed: BoolArray | None) -> BoolArray:
+    ok = np.ones(m, dtype=bool)
+    if fixed_open is not None:
+        ok &= ~np.asarray(fixed_open, dtype=bool)
+    if closed is not None:
+        ok &= ~np.asarray(closed, dtype=bool)
+    return ok
+
+
+def greedy_mclp(
+    cov: sp.csr_matrix,
+    weight: FloatArray,
+    p: int | None = None,
+    cost: FloatArray | None = None,
+    budget: float | None = None,
+    fixed_open: BoolArray | None = None,
+    closed: BoolArray | None = None,
+) -> tuple[BoolArray, float]:
+    """Greedy: open the site of largest gain (per unit cost under a budget) until full.
+
+    Returns the open mask (``fixed_open`` included) and the covered weight.
+    """
+    state = _greedy_state(cov, weight, p, cost, budget, fixed_open, closed)
+    return state.open.copy(), state.value
+
+
+def _greedy_state(
+    cov: sp.csr_matrix,
+    weight: FloatArray,
+    p: int | None,
+    cost: FloatArray | None,
+    budget: float | None,
+    fixed_open: BoolArray | None,
+    closed: BoolArray | None,
+) -> CoverState:
+    m = cov.shape[1]
+    start = np.zeros(m, bool) if fixed_open is None else np.asarray(fixed_open, bool)
+    state = CoverState(cov, weight, start)
+    allowed = _allowed(m, fixed_open, closed)
+    c = np.zeros(m) if cost is None else np.asarray(cost, dtype=np.float64)
+    spent = 0.0
+    used = 0
+    while p is None or used < p:
+        cand = allowed & ~state.open
+        if budget is not None:
+            cand &= c <= budget - spent + 1e-9 * max(1.0, abs(budget))
+        if not cand.any():
+            break
+        g = np.where(cand, state.gain, -np.inf)
+        if budget is not None:
+            # Gain per unit cost; free sites first (any positive gain).
+            score = np.where(c > 0, g / np.where(c > 0, c, 1.0), np.where(g > _EPS, np.inf, g))
+            score = np.where(cand, score, -np.inf)
+        else:
+            score = g
+        j = int(np.argmax(score))
+        if state.gain[j] <= _EPS:
+            break
+        state.add(j)
+        spent += c[j]
+        used += 1
+    if budget is not None:
+        # The best single affordable site can beat a ratio-greedy run (the classic fix).
+        cand = allowed & (c <= budget + 1e-9 * max(1.0, abs(budget)))
+        if (p is None or p >= 1) and cand.any():
+            base = CoverState(cov, weight, start)
+            g = np.where(cand, base.gain, -np.inf)
+            j = int(np.argmax(g))
+            if base.value + g[j] > state.value + _EPS:
+                base.add(j)
+                state = base
+    return state
+
+
+def swap_mclp(
+    cov: sp.csr_matrix,
+    weight: FloatArray,
+    open_mask: BoolArray,
+    p: int | None = None,
+    cost: FloatArray | None = None,
+    budget: float | None = None,
+    fixed_open: BoolArray | None = None,
+    closed: BoolArray | None = None,
+    time_limit: float | None = None,
+) -> tuple[BoolArray, float]:
+    """1-opt exchange from ``open_mask``: close one site, open another, while it pays.
+
+    Also opens sites while ``p`` / the budget leave room. Each pass tries every
+    open site once (first improvement, best partner). Stops at a local optimum
+    or at ``time_limit`` seconds.
+    """
+    m = cov.shape[1]
+    state = CoverState(cov, weight, open_mask)
+    allowed = _allowed(m, fixed_open, closed)
+    c = np.zeros(m) if cost is None else np.asarray(cost, dtype=np.float64)
+    tol_b = 1e-9 * max(1.0, abs(budget)) if budget is not None else 0.0
+    deadline = None if time_limit is None else time.perf_counter() + time_limit
+    tol = 1e-9 * max(1.0, float(np.abs(state.w).sum()))
+
+    def fill() -> None:
+        while True:
+            used = int((state.open & allowed).sum())
+            if p is not None and used >= p:
+                return
+            cand = allowed & ~state.open
+            if budget is not None:
+                spent = float(c[state.open & allowed].sum())
+                cand &= c <= budget - spent + tol_b
+            g = np.where(cand, state.gain, -np.inf)
+            if not cand.any():
+                return
+            j = int(np.argmax(g))
+            if g[j] <= tol:
+                return
+            state.add(j)
+
+    fill()
+    improved = True
+    while improved:
+        improved = False
+        for j in np.flatnonzero(state.open & allowed):
+            if deadline is not None and time.perf_counter() > deadline:
+                return state.open.copy(), state.value
+            if not state.open[j]:
+                continue
+            loss, g = state.swap_gains(int(j))
+            cand = allowed & ~state.open
+            if budget is not None:
+                spent = float(c[state.open & allowed].sum())
+                cand &= c <= budget - spent + c[j] + tol_b
+            if not cand.any():
+                continue
+            delta = np.where(cand, g, -np.inf) - loss
+            k = int(np.argmax(delta))
+            if delta[k] > tol:
+                state.remove(int(j))
+                state.add(k)
+                improved = True
+        if improved:
+            fill()
+    return state.open.copy(), state.value
+
+
+def _knapsack_lp(values: FloatArray, cost: FloatArray, budget: float) -> float:
+    """LP optimum of ``max v·y, cost·y <= budget, 0 <= y <= 1`` (fractional greedy)."""
+    pos = values > 0
+    v, c = values[pos], cost[pos]
+    free = c <= 0
+    total = float(v[free].sum())
+    v, c = v[~free], c[~free]
+    order = np.argsort(-v / c, kind="stable")
+    v, c = v[order], c[order]
+    cum = np.cumsum(c)
+    full = cum <= budget
+    total += float(v[full].sum())
+    k = int(full.sum())
+    if k < v.size:
+        left = budget - (cum[k - 1] if k else 0.0)
+        total += float(v[k] * max(left, 0.0) / c[k])
+    return total
+
+
+def lagrangian_bound_mclp(
+    cov: sp.csr_matrix,
+    weight: FloatArray,
+    p: int | None = None,
+    cost: FloatArray | None = None,
+    budget: float | None = None,
+    fixed_open: BoolArray | None = None,
+    closed: BoolArray | None = None,
+    lower: float | None = None,
+    iterations: int = 300,
+    time_limit: float | None = None,
+) -> float:
+    """Upper bound on the covered weight: Lagrangian relaxation of ``z_i <= Σ_j a_ij y_j``.
+
+    With multipliers ``0 <= u_i <= w_i`` the relaxation splits into
+    ``Σ_i (w_i - u_i)`` plus the best choice of sites for the values
+    ``c_j = Σ_i a_ij u_i``: the ``p`` largest (with ``p``), a fractional knapsack
+    (with a budget; its LP value is still an upper bound), the smaller of the two
+    when both apply. Multipliers follow subgradient steps (Polyak's rule towards
+    ``lower``, the best known value). Every iterate is a valid bound; the best
+    is returned.
+    """
+    csr = sp.csr_matrix(cov)
+    csc_t = csr.T.tocsr()
+    w = np.asarray(weight, dtype=np.float64)
+    m = csr.shape[1]
+    allowed = _allowed(m, fixed_open, closed)
+    fixed = np.zeros(m, bool) if fixed_open is None else np.asarray(fixed_open, bool)
+    c = np.zeros(m) if cost is None else np.asarray(cost, dtype=np.float64)
+    if w.size == 0:
+        return 0.0
+    # Start from u = w on rows with few covering sites, less where many sites compete.
+    deg = np.maximum(np.diff(csr.indptr), 1)
+    u = w / np.sqrt(deg)
+    best = np.inf
+    theta = 1.0
+    stall = 0
+    target = lower if lower is not None else None
+    deadline = None if time_limit is None else time.perf_counter() + time_limit
+    for _ in range(iterations):
+        vals = csc_t @ u
+        fixed_val = float(vals[fixed].sum())
+        v = np.where(allowed, vals, 0.0)
+        bounds = []
+        pick_p = None
+        if p is not None:
+            k = min(int(p), int(allowed.sum()))
+            if k > 0:
+                top = np.argpartition(-v, k - 1)[:k]
+                pick_p = top
+                bounds.append(float(v[top].sum()))
+            else:
+                pick_p = np.zeros(0, np.int64)
+                bounds.append(0.0)
+        if budget is not None:
+            bounds.append(_knapsack_lp(v, c, float(budget)))
+        if not bounds:  # no limit: open everything allowed
+            bounds.append(float(v[v > 0].sum()))
+        value = float((w - u).sum()) + fixed_val + min(bounds)
+        if value < best - 1e-12 * max(1.0, abs(best) if np.isfinite(best) else 1.0):
+            best = value
+            stall = 0
+        else:
+            stall += 1
+            if stall >= 20:
+                theta /= 2
+                stall = 0
+                if theta < 1e-4:
+                    break
+        if deadline is not None and time.perf_counter() > deadline:
+            break
+        # A subgradient: coverage by the chosen sites minus z (z_i = 1 where u_i < w_i).
+        y = fixed.astype(np.float64)
+        if pick_p is not None and (budget is None or bounds[0] <= bounds[-1]):
+            y[pick_p[v[pick_p] > 0]] = 1.0
+        else:
+            y = y + _knapsack_pick(v, c, float(budget) if budget is not None else np.inf, allowed)
+        z = (u < w - 1e-12).astype(np.float64)
+        s = csr @ y - z
+        # Projected step: coordinates at a bound whose step leaves [0, w] are zero.
+        s = np.where(((u <= 0) & (s > 0)) | ((u >= w) & (s < 0)), 0.0, s)
+        norm = float(s @ s)
+        if norm <= 1e-12:
+            break
+        gap_target = target if target is not None else 0.95 * best
+        step = theta * max(best - gap_target, 1e-9 * max(1.0, abs(best))) / norm
+        u = np.clip(u - step * s, 0.0, w)
+    return best
+
+
+def _knapsack_pick(
+    values: FloatArray, cost: FloatArray, budget: float, allowed: BoolArray
+) -> FloatArray:
+    """The fractional knapsack solution vector matching :func:`_knapsack_lp`."""
+    y = np.zeros(values.size)
+    pos = np.flatnonzero(allowed & (values > 0))
+    if pos.size == 0:
+        return y
+    c = cost[pos]
+    free = c <= 0
+    y[pos[free]] = 1.0
+    rest = pos[~free]
+    order = rest[np.argsort(-values[rest] / cost[rest], kind="stable")]
+    cum = np.cumsum(cost[order])
+    full = cum <= budget
+    y[order[full]] = 1.0
+    k = int(full.sum())
+    if k < order.size:
+        left = budget - (cum[k - 1] if k else 0.0)
+        y[order[k]] = max(left, 0.0) / cost[order[k]]
+    return y
+
+
+def solve_mclp(
+    cov: sp.csr_matrix,
+    weight: FloatArray,
+    p: int | None = None,
+    cost: FloatArray | None = None,
+    budget: float | None = None,
+    fixed_open: BoolArray | None = None,
+    closed: BoolArray | None = None,
+    time_limit: float | None = None,
+    bound: bool = True,
+) -> tuple[BoolArray, float, float | None]:
+    """Greedy, then swap, then (optionally) the Lagrangian bound: ``(open, value, bound)``."""
+    t0 = time.perf_counter()
+    mask, value = greedy_mclp(cov, weight, p, cost, budget, fixed_open, closed)
+    left = None if time_limit is None else max(time_limit - (time.perf_counter() - t0), 0.0)
+    mask, value = swap_mclp(
+        cov, weight, mask, p, cost, budget, fixed_open, closed,
+        time_limit=None if left is None else 0.6 * left,
+    )
+    ub = None
+    if bound:
+        left = None if time_limit is None else max(time_limit - (time.perf_counter() - t0), 0.1)
+        ub = lagrangian_bound_mclp(
+            cov, weight, p, cost, budget, fixed_open, closed, lower=value, time_limit=left
+        )
+        total = float(np.asarray(weight).sum())
+        ub = min(ub, total)
+    return mask, value, ub

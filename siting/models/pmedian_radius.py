@@ -1,0 +1,385 @@
+"""The radius (distance-level) formulation of the p-median, solved by level refinement.
+
+Formulation (Elloumi 2010, *A tighter formulation of the p-median problem*;
+García, Labbé & Marín 2011, *Solving large p-median problems with a radius
+formulation*). For customer ``i`` let ``D_i^0 < D_i^1 < … < D_i^{G_i-1}`` be
+its distinct distances to the candidate sites. Variable ``z_i^r`` (for
+``r = 0 … G_i-2``) is 1 when no open site lies within ``D_i^r``:
+
+    min  Σ_i w_i [ D_i^0 + Σ_r (D_i^{r+1} - D_i^r) z_i^r ]
+    s.t. z_i^0 + Σ_{j: d_ij = D_i^0} y_j ≥ 1
+         z_i^r - z_i^{r-1} + Σ_{j: d_ij = D_i^r} y_j ≥ 0      (r ≥ 1, the chain form)
+         Σ_j y_j = p,  y binary,  0 ≤ z ≤ 1
+
+Telescoping the chain gives ``z_i^r ≥ 1 - Σ_{j: d_ij ≤ D_i^r} y_j``, the
+covering form with the same LP bound, but with one ``y`` coefficient per
+(customer, site) pair instead of one per pair and level, and one row per
+*distinct* distance: sites at equal distance share a level (OR-Library
+distances are integers with many ties).
+
+Level truncation, and why it is exact. Keep for customer ``i`` only its first
+``K_i`` levels (``z_i^r`` for ``r ≤ K_i - 2``). For binary ``y`` the model then
+charges ``w_i · min(d_i(y), D_i^{K_i-1})`` where ``d_i(y)`` is the distance to
+the nearest open site: never more than the true cost. So the truncated model
+is a *relaxation* — its optimum (and any dual bound of it) is a lower bound
+on the p-median optimum — and it is exact for every ``y`` that serves each
+customer within its kept levels. The solve loop:
+
+1. start with ``K_i`` covering the distance at which the greedy + swap
+   heuristic serves ``i`` (so the heuristic solution is priced exactly and
+   is the warm start);
+2. solve the truncated model; its bound is a valid lower bound, the true cost
+   of its ``y`` an upper bound;
+3. if they meet, the solution is optimal; otherwise, for every customer
+   served beyond its last kept level, extend ``K_i`` to that distance and go
+   to 2 (finitely many levels, so this ends).
+
+Two truncations hold for *every* solution, so they are applied up front:
+a customer is never farther than its nearest existing (always open) site,
+and never farther than the level at which ``m_new - p + 1`` of the new
+candidate sites lie within reach (``p`` of ``m_new`` are open, so one of any
+``m_new - p + 1`` is).
+
+Needs every (customer, site) pair; with restricted pairs (``candidates``)
+:class:`~siting.models.median.PMedian` uses the assignment formulation.
+
+>>> import pandas as pd
+>>> from siting.instance import Instance
+>>> from siting.models.median import PMedian
+>>> d = pd.DataFrame({"x": [0, 1, 10, 11, 20.0], "y": [0.0] * 5})
+>>> sol = PMedian(p=2, formulation="radius").solve(Instance.from_frames(d, d))
+>>> sol.objective, sol.status.value, sol.verified
+(11.0, 'optimal', True)
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+from numpy.typing import NDArray
+
+from siting.backends.base import (
+    Result,
+    SolveOptions,
+    Status,
+    capabilities,
+    get_backend,
+    relative_gap,
+)
+from siting.heuristics.pmedian import (
+    PairsData,
+    assignment_of,
+    lagrangian_pmedian,
+    pmedian_greedy_swap,
+)
+from siting.instance import Instance
+from siting.milp import MilpArrays, MilpBuilder
+from siting.models.assign import Pairs
+
+IntArray = NDArray[np.int64]
+FloatArray = NDArray[np.float64]
+
+
+@dataclass
+class Levels:
+    """Distinct distance levels of every customer, from sorted pairs."""
+
+    pair_level: IntArray  # global level id of each pair
+    level_demand: IntArray  # customer of each level
+    level_dist: FloatArray  # its distance
+    level_rank: IntArray  # its rank within the customer (0 = nearest)
+    first_level: IntArray  # global id of each customer's level 0 (n + 1 entries)
+
+    @property
+    def count(self) -> IntArray:
+        return np.diff(self.first_level)
+
+
+def distance_levels(pairs: Pairs, n: int) -> Levels:
+    """Group each customer's pairs by equal distance (pairs sorted by demand, distance)."""
+    new = np.ones(pairs.size, dtype=bool)
+    new[1:] = (pairs.demand[1:] != pairs.demand[:-1]) | (pairs.distance[1:] != pairs.distance[:-1])
+    pair_level = np.cumsum(new) - 1
+    starts = np.flatnonzero(new)
+    level_demand = pairs.demand[starts]
+    level_dist = pairs.distance[starts]
+    per = np.bincount(level_demand, minlength=n)
+    first = np.concatenate([[0], np.cumsum(per)]).astype(np.int64)
+    rank = np.arange(starts.size) - first[level_demand]
+    return Levels(pair_level.astype(np.int64), level_demand.astype(np.int64), level_dist,
+                  rank.astype(np.int64), first)
+
+
+def valid_level_caps(
+    pairs: Pairs, levels: Levels, existing: NDArray[np.bool_], p: int, n: int,
+    closed: NDArray[np.bool_] | None = None,
+) -> IntArray:
+    """Per customer, the number of levels any solution can need (see the module docstring).
+
+    ``existing`` are the sites always open, ``p`` the sites still to choose among
+    the others that are not ``closed``.
+    """
+    cap = levels.count.copy()
+    lvl_rank_of_pair = levels.level_rank[levels.pair_level]
+    if existing.any():
+        ex = existing[pairs.site]
+        r = np.full(n, np.iinfo(np.int64).max)
+        np.minimum.at(r, pairs.demand[ex], lvl_rank_of_pair[ex])
+        cap = np.minimum(cap, r + 1)
+    free = ~existing if closed is None else ~existing & ~closed
+    new_pair = free[pairs.site]
+    m_new = int(free.sum())
+    need = m_new - p + 1
+    if p > 0 and need >= 1:
+        # Cumulative count of new sites within each level, per customer.
+        per_level = np.bincount(levels.pair_level[new_pair], minlength=levels.level_dist.size)
+        csum = np.cumsum(per_level)
+        before = np.concatenate([[0], csum])[levels.first_level[:-1]]
+        within = csum - before[levels.level_demand]
+        hit = within >= need
+        r = np.full(n, np.iinfo(np.int64).max)
+        idx = np.flatnonzero(hit)
+        np.minimum.at(r, levels.level_demand[idx], levels.level_rank[idx])
+        cap = np.minimum(cap, r + 1)
+    return np.maximum(cap, 1)
+
+
+def build_truncated(
+    inst: Instance, pairs: Pairs, levels: Levels, keep: IntArray, p: int,
+    closed: NDArray[np.bool_], force_open: NDArray[np.bool_],
+) -> tuple[MilpArrays, IntArray]:
+    """The radius model keeping ``keep[i]`` levels of customer ``i``; also the level id of each z.
+
+    ``closed`` sites are fixed at 0 (they have no pairs), ``force_open`` ones at 1.
+    """
+    w = inst.weight
+    nz_level = np.flatnonzero(levels.level_rank <= keep[levels.level_demand] - 2)
+    nz = nz_level.size
+    b = MilpBuilder()
+    new = ~inst.existing
+    y = b.add_block(
+        "y", inst.n_sites, lower=(inst.existing | force_open).astype(float),
+        upper=(~closed | inst.existing).astype(float), integer=True,
+    )
+    nxt = levels.level_dist[np.minimum(nz_level + 1, levels.level_dist.size - 1)]
+    step = w[levels.level_demand[nz_level]] * (nxt - levels.level_dist[nz_level])
+    z = b.add_block("z", nz, lower=0.0, upper=1.0, cost=step)
+    # Row t (one per z): z_t - z_{t-1} (same customer, r >= 1) + Σ_{pairs at level} y_j >= [r == 0]
+    zid_of_level = np.full(levels.level_dist.size, -1, dtype=np.int64)
+    zid_of_level[nz_level] = np.arange(nz)
+    t = np.arange(nz)
+    has_prev = levels.level_rank[nz_level] >= 1
+    pair_rows = zid_of_level[levels.pair_level]
+    use = pair_rows >= 0
+    mz = sp.csr_matrix(
+        (np.concatenate([np.ones(nz), -np.ones(int(has_prev.sum()))]),
+         (np.concatenate([t, t[has_prev]]), np.concatenate([t, t[has_prev] - 1]))),
+        shape=(nz, nz),
+    )
+    my = sp.csr_matrix(
+        (np.ones(int(use.sum())), (pair_rows[use], pairs.site[use])), shape=(nz, inst.n_sites)
+    )
+    lower = np.where(has_prev, 0.0, 1.0)
+    b.concat_rows([(mz, z), (my, y)], lower=lower, upper=np.inf, name="level")
+    b.add_rows(sp.csr_matrix(new.astype(float)[None, :]), lower=float(p), upper=float(p),
+               cols=y, name="p")
+    d0 = levels.level_dist[levels.first_level[:-1]]
+    milp = b.build(sense="min", offset=float((w * d0).sum()))
+    return milp, nz_level
+
+
+def _start_vector(
+    milp: MilpArrays, levels: Levels, nz_level: IntArray, dist_served: FloatArray,
+    open_mask: NDArray[np.bool_],
+) -> FloatArray:
+    x = np.zeros(milp.num_cols)
+    x[milp.block("y").slice] = open_mask
+    # z = 1 on the levels strictly nearer than where the customer is served.
+    zb = milp.block("z")
+    x[zb.slice] = levels.level_dist[nz_level] < dist_served[levels.level_demand[nz_level]] - 1e-9
+    return x
+
+
+def lagrangian_fixing(
+    rho: FloatArray, bound: float, upper: float, delta: float, p: int,
+    existing: NDArray[np.bool_],
+) -> tuple[NDArray[np.bool_], NDArray[np.bool_]]:
+    """Sites that every solution cheaper than ``upper - delta`` must close / open.
+
+    In the Lagrangian problem the ``p`` new sites of least ``ρ`` are chosen.
+    Forcing a non-chosen site ``j`` open raises the bound to at least
+    ``bound + ρ_j - ρ_[p]`` (it replaces the dearest chosen one); forcing a
+    chosen one closed, to ``bound + ρ_[p+1] - ρ_j``. When that exceeds
+    ``upper - delta`` no solution better than ``upper - delta`` can do it.
+    """
+    m = rho.size
+    closed = np.zeros(m, dtype=bool)
+    force = np.zeros(m, dtype=bool)
+    cand = np.flatnonzero(~existing)
+    if p <= 0 or cand.size <= p:
+        return closed, force
+    r = rho[cand]
+    order = np.argsort(r, kind="stable")
+    rp, rp1 = r[order[p - 1]], r[order[p]]
+    chosen = np.zeros(cand.size, dtype=bool)
+    chosen[order[:p]] = True
+    limit = upper - delta
+    closed[cand[~chosen & (bound + r - rp > limit)]] = True
+    force[cand[chosen & (bound + rp1 - r > limit)]] = True
+    return closed, force
+
+
+def solve_radius(
+    inst: Instance,
+    pairs: Pairs,
+    p: int,
+    solver: str,
+    options: SolveOptions,
+) -> tuple[Result, NDArray[np.bool_], dict[str, Any]]:
+    """Solve the p-median exactly; returns the result, the open mask and stats.
+
+    Steps: greedy + swap (upper bound), Lagrangian bound with site fixing
+    (every solution better than the incumbent must respect the fixings), then
+    the radius model on the remaining sites, refined level by level.
+    """
+    t0 = time.perf_counter()
+    deadline = None if options.time_limit is None else t0 + options.time_limit
+    n = inst.n_demand
+    cost = inst.weight[pairs.demand] * pairs.distance
+    pm = PairsData(pairs.demand, pairs.site, cost, n, inst.n_sites)
+    fixed = inst.existing
+    h_limit = None if options.time_limit is None else 0.1 * options.time_limit
+    best_mask, _ = pmedian_greedy_swap(pm, p, fixed, time_limit=h_limit)
+    _, best_value = assignment_of(pm, best_mask)
+    h_value = best_value
+    t_heur = time.perf_counter() - t0
+    integral = bool(np.all(cost == np.round(cost)))
+    # Solutions must beat the incumbent by delta to matter: 1 for integer costs
+    # (the next better value), else the accepted gap.
+    delta = 1.0 if integral else max(options.mip_gap * abs(best_value), 1e-9)
+    lag, lam, rho = lagrangian_pmedian(pm, p, fixed, upper=best_value,
+                                     time_limit=None if h_limit is None else h_limit)
+    if integral:
+        lag = float(math.ceil(lag - 1e-6))
+    closed, force = lagrangian_fixing(rho, lag, best_value, delta, p, fixed)
+    stats: dict[str, Any] = {
+        "formulation": "radius", "heuristic_objective": h_value,
+        "heuristic_s": round(t_heur, 6), "lagrangian_bound": lag,
+        "sites_fixed_closed": int(closed.sum()), "sites_fixed_open": int(force.sum()),
+        "refinements": 0,
+    }
+    lower = lag
+    status = Status.FEASIBLE
+    message = ""
+    backend_name = solver
+    if relative_gap(best_value, lower, "min") is not None and (
+        relative_gap(best_value, lower, "min") or 0.0
+    ) <= options.mip_gap:
+        status = Status.OPTIMAL
+    else:
+        status, lower, message, backend_name, best_mask, best_value = _refine(
+            inst, pairs, p, solver, options, deadline, pm, closed, force, best_mask,
+            best_value, lag, delta, integral, stats, lam,
+        )
+    gap = relative_gap(best_value, lower, "min")
+    result = Result(
+        status, backend_name, objective=best_value, bound=lower,
+        gap=0.0 if status == Status.OPTIMAL else gap,
+        runtime_s=time.perf_counter() - t0, message=message,
+    )
+    return result, best_mask, stats
+
+
+def _refine(
+    inst: Instance, pairs: Pairs, p: int, solver: str, options: SolveOptions,
+    deadline: float | None, pm: PairsData, closed: NDArray[np.bool_],
+    force: NDArray[np.bool_], best_mask: NDArray[np.bool_], best_value: float,
+    lag: float, delta: float, integral: bool, stats: dict[str, Any], lam: FloatArray,
+) -> tuple[Status, float, str, str, NDArray[np.bool_], float]:
+    """The level-refinement loop on the sites left after fixing (see the module docstring)."""
+    n = inst.n_demand
+    fix_upper = best_value  # the incumbent the fixings were computed against
+    keep_pair = ~closed[pairs.site]
+    sub = Pairs(pairs.demand[keep_pair], pairs.site[keep_pair], pairs.distance[keep_pair], True)
+    levels = distance_levels(sub, n)
+    caps = valid_level_caps(sub, levels, inst.existing | force, p - int(force.sum()), n,
+                            closed=closed)
+    # Initial levels: up to where the incumbent serves each customer, or farther
+    # where the Lagrangian multiplier says the customer would pay more (any
+    # choice is exact in the end; a good one saves refinements).
+    ipos, _ = assignment_of(pm, best_mask)
+    w = np.where(inst.weight > 0, inst.weight, 1.0)
+    thr = np.maximum(pairs.distance[ipos], lam / w)
+    backend = get_backend(solver)
+    warm = capabilities(solver).warm_start
+    restricted_lower = -math.inf
+    status = Status.FEASIBLE
+    message = ""
+    backend_name = solver
+    incumbent_ok = bool(not (best_mask & closed).any() and best_mask[force].all())
+    iterations = 0
+    while True:
+        iterations += 1
+        keep = _levels_within(levels, thr, n)
+        keep = np.minimum(np.maximum(keep, 1), caps)
+        milp, nz_level = build_truncated(inst, sub, levels, keep, p, closed, force)
+        ws = None
+        if warm and incumbent_ok:
+            ipos, _ = assignment_of(pm, best_mask)
+            ws = _start_vector(milp, levels, nz_level, pairs.distance[ipos], best_mask)
+        left = None if deadline is None else max(deadline - time.perf_counter(), 0.01)
+        opts = SolveOptions(**{**vars(options), "time_limit": left, "warm_start": ws})
+        res = backend.solve(milp, opts)
+        backend_name = res.backend
+        rb = res.bound if res.bound is not None and math.isfinite(res.bound) else None
+        if rb is None and res.status == Status.OPTIMAL and res.objective is not None:
+            rb = res.objective
+        if res.status == Status.INFEASIBLE:
+            rb = math.inf  # no solution better than the incumbent
+        if rb is not None:
+            if integral:
+                rb = float(math.ceil(rb - 1e-6))
+            restricted_lower = max(restricted_lower, rb)
+        # Solutions outside the restriction cost at least fix_upper - delta (fixing;
+        # with integer costs, at least fix_upper itself).
+        lower = max(lag, min(fix_upper - (delta if not integral else 0.0), restricted_lower))
+        if not res.status.has_solution or res.x is None:
+            if res.status != Status.INFEASIBLE:
+                message = res.message or f"restricted model: {res.status.value}"
+            break
+        y_mask = res.x[milp.block("y").slice] > 0.5
+        y_pos, y_value = assignment_of(pm, y_mask)
+        if y_value < best_value - 1e-9 and (y_pos >= 0).all():
+            best_mask, best_value, incumbent_ok = y_mask, y_value, True
+            lower = max(lag, min(fix_upper - (delta if not integral else 0.0),
+                                 restricted_lower))
+        gap = relative_gap(best_value, lower, "min")
+        if gap is not None and gap <= options.mip_gap:
+            break
+        # Extend the levels of customers this y serves beyond them.
+        served = pairs.distance[y_pos]
+        grow = served > thr + 1e-12
+        if not grow.any() or res.status != Status.OPTIMAL:
+            message = res.message or "stopped with a gap"
+            break
+        if deadline is not None and time.perf_counter() >= deadline:
+            message = "time limit"
+            break
+        thr = np.maximum(thr, served)
+    gap = relative_gap(best_value, lower, "min")
+    if gap is not None and gap <= options.mip_gap:
+        status, message = Status.OPTIMAL, ""
+    stats.update(refinements=iterations, levels_kept=int(nz_level.size),
+                 levels_total=int(levels.level_dist.size))
+    return status, lower, message, backend_name, best_mask, best_value
+
+
+def _levels_within(levels: Levels, thr: FloatArray, n: int) -> IntArray:
+    """Per customer, how many of its levels lie within ``thr[i]`` (levels sorted per customer)."""
+    inside = levels.level_dist <= thr[levels.level_demand] + 1e-12
+    return np.bincount(levels.level_demand[inside], minlength=n).astype(np.int64)

@@ -1,0 +1,51 @@
+"""The benchmark suite's smallest cases (``python -m benchmarks --quick``): it cannot rot."""
+
+from __future__ import annotations
+
+import csv
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _have_spopt() -> bool:
+    try:
+        import spopt.locate  # noqa: F401
+    except Exception:
+        return False
+    return True
+
+
+def test_benchmark_quick(tmp_path: Path) -> None:
+    if not (ROOT / "benchmarks" / "__main__.py").exists():
+        pytest.skip("benchmarks/ not present")
+    args = [sys.executable, "-m", "benchmarks", "--quick", "--out", str(tmp_path)]
+    if not _have_spopt():
+        args.append("--no-spopt")
+    proc = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    with open(tmp_path / "results.csv") as fh:
+        rows = list(csv.DictReader(fh))
+    ours = [r for r in rows if r["impl"] in ("siting", "siting solve")]
+    assert ours and all(r["status"] == "optimal" for r in ours), ours
+    mclp = {r["impl"]: r for r in rows if r["group"] == "mclp"}
+    # Same instance, same optimum for every implementation that finished.
+    objs = {float(r["objective"]) for r in mclp.values() if r["status"] == "optimal"}
+    assert len(objs) == 1
+    assert (tmp_path / "results.md").read_text().startswith("Machine:")
+
+
+def test_spopt_part_runs_when_installed(tmp_path: Path) -> None:
+    if not _have_spopt():
+        pytest.skip("spopt is not installed (benchmark-only extra: pip install -e '.[bench]')")
+    from benchmarks.instances import RADIUS_2PCT, uniform_mclp
+    from benchmarks.peers import spopt_mclp
+
+    d, s = uniform_mclp(200, 20)
+    out = spopt_mclp(d[["x", "y"]].to_numpy(), s[["x", "y"]].to_numpy(),
+                     d["weight"].to_numpy(), RADIUS_2PCT, 3)
+    assert out["status"] == "optimal" and out["objective"] > 0

@@ -1,0 +1,64 @@
+"""The radius p-median: published optima of OR-Library pmed, agreement with the textbook model."""
+
+from __future__ import annotations
+
+import pytest
+
+from siting.backends import SolveOptions, Status
+from siting.errors import ParameterError
+from siting.io import load_instance
+from siting.models import PMedian
+from siting.readers import read_optima
+from tests.conftest import REFERENCE, tiny_instance
+
+
+def optimum(k: int) -> float:
+    table = read_optima()
+    row = table[table["instance"] == f"pmed{k}"]
+    return float(row["optimum"].iloc[0])
+
+
+def solve_pmed(k: int) -> None:
+    path = REFERENCE / "orlib-pmed" / f"pmed{k}.txt"
+    if not path.exists():
+        pytest.skip("reference instances not present")
+    loaded = load_instance(path)
+    sol = PMedian(p=loaded.defaults["p"]).solve(loaded.instance, "highs",
+                                                 SolveOptions(time_limit=600))
+    assert sol.status == Status.OPTIMAL, (sol.status, sol.message)
+    assert sol.verified, sol.verification
+    assert sol.objective == pytest.approx(optimum(k))
+    assert sol.gap == 0.0
+
+
+@pytest.mark.parametrize("k", range(1, 6))
+def test_pmed_fast(k: int) -> None:
+    solve_pmed(k)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("k", range(6, 41))
+def test_pmed_all(k: int) -> None:
+    solve_pmed(k)
+
+
+@pytest.mark.parametrize("seed", range(8))
+@pytest.mark.parametrize("p", [1, 2, 3])
+def test_radius_agrees_with_assignment(seed: int, p: int) -> None:
+    inst = tiny_instance(seed, n=12, m=7, existing=seed % 3 == 0)
+    a = PMedian(p=p, formulation="assignment").solve(inst)
+    r = PMedian(p=p, formulation="radius").solve(inst)
+    assert a.status == r.status == Status.OPTIMAL
+    assert r.verified and a.verified
+    assert r.objective == pytest.approx(a.objective)
+
+
+def test_unknown_formulation_is_refused() -> None:
+    with pytest.raises(ParameterError, match="formulation"):
+        PMedian(p=1, formulation="nope").solve(tiny_instance(0))
+
+
+def test_restricted_pairs_fall_back_to_assignment() -> None:
+    inst = tiny_instance(5, n=12, m=7)
+    sol = PMedian(p=2, candidates=3).solve(inst)
+    assert sol.status == Status.FEASIBLE and sol.verified
