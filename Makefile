@@ -29,5 +29,8 @@ lint: $(STAMP)
 	$(BIN)/ruff check siting tests
 	$(BIN)/mypy
 
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks
+
 clean:
 	rm -rf $(VENV) out .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,453 @@
+"""Parameter sweeps of a multi-service spec, solved in parallel on Dask.
+
+A sweep varies the total budget, a target's share (or count) and/or a service
+radius over a grid, solves every scenario as its own Dask task and collects
+one row per scenario: the swept values, status, estimated cost, coverage per
+type in the final year and the number of plan targets met. Rows come back in
+scenario order and every solve is single-threaded with a fixed seed, so the
+table does not depend on how many workers ran it (as long as the solves finish
+within their limits: a solve stopped by its time limit depends on the
+machine's speed). A scenario that fails is a row with status ``error`` or
+``infeasible`` and its message, never dropped.
+
+>>> parse_range("1e9:2e9:3", "--budget")
+(1000000000.0, 1500000000.0, 2000000000.0)
+>>> parse_axis("target", "park=0.8:0.9:2")
+Axis(kind='target', key='park', values=(0.8, 0.9))
+>>> len(scenario_grid([parse_axis("budget", "1:2:2"), parse_axis("radius", "park=400,500")]))
+4
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import json
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from siting.errors import ParameterError
+from siting.multi.data import ServiceData
+from siting.multi.spec import Spec, parse_spec
+from siting.solution import write_atomic
+
+AxisKind = Literal["budget", "target", "radius"]
+SOLVED = ("optimal", "feasible")
+#: HiGHS keeps one thread pool per process: solves in threads of one process take turns.
+_SOLVE_LOCK = threading.Lock()
+
+
+@dataclass(frozen=True)
+class Axis:
+    """One swept parameter: the total budget, a target (name, index or facility) or a radius."""
+
+    kind: AxisKind
+    key: str
+    values: tuple[float, ...]
+
+    @property
+    def column(self) -> str:
+        """The column of the sweep table holding this parameter."""
+        return "budget" if self.kind == "budget" else f"{self.kind}:{self.key}"
+
+    def describe(self) -> str:
+        v = self.values
+        span = f"{v[0]:g}..{v[-1]:g} ({len(v)} values)" if len(v) > 1 else f"{v[0]:g}"
+        return f"{self.column} {span}"
+
+
+def parse_range(text: str, option: str) -> tuple[float, ...]:
+    """``START:STOP:N`` (N evenly spaced values, both ends included), ``A,B,C`` or ``V``."""
+    text = text.strip()
+    try:
+        if ":" in text:
+            parts = text.split(":")
+            if len(parts) != 3:
+                raise ValueError
+            start, stop, n = float(parts[0]), float(parts[1]), int(parts[2])
+            if n < 1:
+                raise ParameterError("N must be >= 1 in START:STOP:N", field=option, value=text)
+            values = np.linspace(start, stop, n) if n > 1 else np.array([start])
+        else:
+            values = np.array([float(p) for p in text.split(",")])
+    except ValueError:
+        raise ParameterError(
+            "expected START:STOP:N (e.g. 1e9:2.5e9:6) or a list A,B,C", field=option, value=text
+        ) from None
+    if not np.isfinite(values).all():
+        raise ParameterError("values must be finite", field=option, value=text)
+    return tuple(float(round(v, 12)) for v in values)
+
+
+def parse_axis(kind: AxisKind, text: str) -> Axis:
+    """Parse ``--budget RANGE``, ``--target NAME_OR_INDEX=RANGE`` or ``--radius TYPE=RANGE``."""
+    option = f"--{kind}"
+    if kind == "budget":
+        return Axis(kind, "", parse_range(text, option))
+    key, eq, rng = text.rpartition("=")
+    if not eq or not key.strip():
+        raise ParameterError(
+            f"expected {'NAME_OR_INDEX' if kind == 'target' else 'TYPE'}=START:STOP:N",
+            field=option,
+            value=text,
+        )
+    return Axis(kind, key.strip(), parse_range(rng, option))
+
+
+def scenario_grid(axes: Sequence[Axis]) -> list[dict[str, float]]:
+    """Every combination of the axes' values (the first axis varies slowest)."""
+    if not axes:
+        return [{}]
+    combos = itertools.product(*(a.values for a in axes))
+    return [{a.column: v for a, v in zip(axes, combo, strict=True)} for combo in combos]
+
+
+def find_target(spec: Spec, key: str) -> int:
+    """A target by index, exact name, facility type (when unique) or unique part of its name."""
+    targets = spec.target
+    if key.isdigit():
+        k = int(key)
+        if k < len(targets):
+            return k
+        raise ParameterError(f"the spec has {len(targets)} targets", field="--target", value=key)
+    for match in (
+        lambda t: t.name == key,
+        lambda t: t.types() == [key],
+        lambda t: key.lower() in t.name.lower(),
+    ):
+        found = [k for k, t in enumerate(targets) if match(t)]
+        if len(found) == 1:
+            return found[0]
+        if len(found) > 1:
+            break
+    names = "; ".join(f"{k}: {t.name or t.kind}" for k, t in enumerate(targets))
+    raise ParameterError(
+        f"no single target matches (targets: {names})", field="--target", value=key
+    )
+
+
+def apply_scenario(spec: Spec, scenario: dict[str, float]) -> Spec:
+    """The spec with the scenario's values set, validated again.
+
+    The budget sets the total; yearly budgets are scaled by the same factor. A
+    coverage target's value is its share, a count or spaces target's its
+    ``at_least``.
+    """
+    data = spec.model_dump(mode="json")
+    for column, value in scenario.items():
+        kind, _, key = column.partition(":")
+        if kind == "budget":
+            old = spec.budget.total
+            if old is None and spec.budget.per_year:
+                old = sum(spec.budget.per_year.values())
+            factor = value / old if old else 1.0
+            data["budget"]["total"] = value
+            data["budget"]["per_year"] = {
+                y: v * factor for y, v in spec.budget.per_year.items()
+            }
+        elif kind == "target":
+            k = find_target(spec, key)
+            tgt = spec.target[k]
+            data["target"][k]["share" if tgt.share is not None else "at_least"] = value
+        elif kind == "radius":
+            if key not in spec.facility:
+                raise ParameterError(
+                    f"unknown facility type (types: {', '.join(spec.facility)})",
+                    field="--radius",
+                    value=key,
+                )
+            data["facility"][key]["radius_m"] = value
+        else:  # pragma: no cover - columns come from Axis
+            raise ParameterError("unknown swept parameter", field="sweep", value=column)
+    return parse_spec(data, f"<sweep {scenario}>")
+
+
+@functools.lru_cache(maxsize=4)
+def _load_instance(folder: str) -> ServiceData:
+    return ServiceData.from_huitian(folder)
+
+
+def solve_scenario(
+    spec_data: dict[str, Any],
+    scenario: dict[str, float],
+    index: int,
+    data: ServiceData | str,
+    options: dict[str, Any],
+) -> dict[str, Any]:
+    """Solve one scenario and return its row (the Dask task; never raises)."""
+    from siting.backends.base import SolveOptions
+    from siting.multi.solve import solve_spec
+
+    t0 = time.perf_counter()
+    row: dict[str, Any] = {"scenario": index, **scenario}
+    types = list(spec_data["facility"])
+    try:
+        spec = apply_scenario(parse_spec(spec_data), scenario)
+        if "budget" not in scenario:
+            row["budget"] = spec.budget.total if spec.budget.total is not None else np.nan
+        sd = _load_instance(data) if isinstance(data, str) else data
+        opts = SolveOptions(
+            time_limit=options.get("time_limit") or spec.solver.time_limit,
+            mip_gap=options.get("mip_gap") or spec.solver.mip_gap,
+            threads=1,
+            seed=int(options.get("seed", 0)),
+        )
+        with _SOLVE_LOCK:
+            sol = solve_spec(
+                spec, sd, options=opts, backend=options.get("backend"),
+                explain=bool(options.get("explain", False)),
+            )
+        status = str(sol.status)
+        row.update(
+            status=status,
+            message=sol.message if status not in SOLVED else "; ".join(sol.verification),
+            objective=sol.objective,
+            gap=sol.gap,
+            verified=sol.verified,
+            cost=float(sol.facilities["cost_est"].sum()) if len(sol.facilities) else 0.0,
+            facilities=int(sol.facilities["count"].sum()) if len(sol.facilities) else 0,
+        )
+        by = sol.by_subdistrict
+        cov = by.groupby("type")[["pop", "covered"]].sum() if len(by) else None
+        for t in types:
+            share = np.nan
+            if cov is not None and t in cov.index:
+                p = float(cov.at[t, "pop"])
+                share = float(cov.at[t, "covered"]) / p if p > 0 else 1.0
+            row[f"coverage:{t}"] = share
+        tg = sol.targets
+        solved = status in SOLVED and len(tg) > 0
+        row["targets_met"] = int(tg["met"].astype(bool).sum()) if solved else 0
+        row["targets"] = len(tg)
+    except Exception as exc:  # a failed scenario is a row, not a lost task
+        row.update(status="error", message=f"{type(exc).__name__}: {exc}")
+    row["runtime_s"] = round(time.perf_counter() - t0, 3)
+    return row
+
+
+def pareto_mask(table: pd.DataFrame, x: str = "budget", y: str = "objective") -> pd.Series:
+    """Solved rows not dominated by another (no more ``x`` for at least as much ``y``)."""
+    ok = table["status"].isin(SOLVED) & table[y].notna()
+    xs, ys = table[x].to_numpy(dtype=float), table[y].to_numpy(dtype=float)
+    mask = []
+    for i in range(len(table)):
+        if not ok.iat[i]:
+            mask.append(False)
+            continue
+        better = ok.to_numpy() & (xs <= xs[i]) & (ys >= ys[i] - 1e-9) & (
+            (xs < xs[i]) | (ys > ys[i] + 1e-9)
+        )
+        mask.append(not better.any())
+    return pd.Series(mask, index=table.index, name="pareto")
+
+
+@dataclass
+class SweepResult:
+    """The sweep table (one row per scenario, in scenario order) and what was swept."""
+
+    table: pd.DataFrame
+    axes: list[Axis]
+    spec_name: str
+    types: list[str]
+    currency: str = "CNY"
+    workers: int = 1
+    runtimes: list[float] = field(default_factory=list)
+
+    @property
+    def failed(self) -> pd.DataFrame:
+        """Scenarios without a solution (infeasible, no solution within limits, error)."""
+        return self.table[~self.table["status"].isin(SOLVED)]
+
+    def info(self) -> dict[str, Any]:
+        return {
+            "spec": self.spec_name,
+            "axes": [a.describe() for a in self.axes],
+            "types": self.types,
+            "currency": self.currency,
+            "workers": self.workers,
+            "scenarios": len(self.table),
+            "failed": len(self.failed),
+            "runtime_s": self.runtimes,
+        }
+
+    def to_json(self) -> str:
+        rows = json.loads(self.table.to_json(orient="records", force_ascii=False))
+        return json.dumps({**self.info(), "table": rows}, ensure_ascii=False, sort_keys=True)
+
+    def write(self, out_dir: str | Path) -> list[Path]:
+        """``pareto.csv`` (identical for any number of workers), ``sweep.json``,
+        ``pareto.png`` and ``report.html`` (the budget–coverage curve)."""
+        from siting.report import sweep_report_html
+
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        paths = [
+            write_atomic(out / "pareto.csv", self.table.to_csv(index=False, float_format="%.10g")),
+            write_atomic(out / "sweep.json", self.to_json() + "\n"),
+        ]
+        paths.append(plot_sweep(self, out / "pareto.png"))
+        paths.append(write_atomic(out / "report.html", sweep_report_html(self.table, self.info())))
+        return paths
+
+
+def plot_sweep(result: SweepResult, path: str | Path) -> Path:
+    """The coverage-per-type curve over the first swept parameter, as a PNG."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from siting.report import type_colours
+
+    t = result.table
+    x = result.axes[0].column if result.axes else "budget"
+    ok = t[t["status"].isin(SOLVED)].sort_values(x)
+    fig, ax = plt.subplots(figsize=(9, 5), dpi=110)
+    colours = type_colours(result.types)
+    for ty in result.types:
+        c = f"coverage:{ty}"
+        if c in ok and ok[c].notna().any():
+            ax.plot(ok[x], 100 * ok[c], marker="o", color=colours[ty], label=ty, lw=1.8)
+    bad = t[~t["status"].isin(SOLVED)]
+    if len(bad):
+        ax.scatter(bad[x], np.zeros(len(bad)), marker="x", color="#c92a2a", s=60, zorder=5,
+                   label="no solution", clip_on=False)
+    ax.set_ylabel("residents within reach, final year (%)")
+    ax.set_ylim(0, 101)
+    if x == "budget":
+        ticks = ax.get_xticks()
+        ax.set_xticks(ticks)
+        unit, div = ("100M CNY", 1e8) if result.currency == "CNY" else (result.currency, 1.0)
+        ax.set_xticklabels([f"{v / div:,.4g}" for v in ticks])
+        ax.set_xlabel(f"total budget ({unit}, estimate)")
+        ax.set_xlim(t[x].min() - 0.03 * np.ptp(t[x]), t[x].max() + 0.03 * np.ptp(t[x]) + 1e-9)
+    else:
+        ax.set_xlabel(x)
+    ax.grid(alpha=0.3)
+    ax.set_title(f"{result.spec_name}: {len(t)} scenarios")
+    ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), fontsize=8, frameon=False)
+    fig.tight_layout()
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.tmp.png")
+    fig.savefig(tmp)
+    plt.close(fig)
+    tmp.replace(path)
+    return path
+
+
+def run_sweep(
+    spec: Spec,
+    axes: Sequence[Axis],
+    *,
+    data: ServiceData | None = None,
+    instance: str | Path | None = None,
+    scheduler: str | None = None,
+    client: Any = None,
+    workers: int | None = None,
+    processes: bool = True,
+    time_limit: float | None = None,
+    mip_gap: float | None = None,
+    backend: str | None = None,
+    explain: bool = False,
+    progress: Callable[[int, int, dict[str, Any]], None] | None = None,
+) -> SweepResult:
+    """Solve every scenario of the grid on Dask and return the sweep table.
+
+    Runs on ``client`` if given, else on the cluster at ``scheduler``
+    (``tcp://host:port``), else on a new ``LocalCluster`` of ``workers``
+    single-threaded worker processes (default: one per CPU, at most one per
+    scenario). Data given as a :class:`ServiceData` is sent to every worker
+    once; otherwise each worker reads the instance folder once.
+    """
+    from dask.distributed import Client, LocalCluster, as_completed
+
+    grid = scenario_grid(axes)
+    for sc in grid:  # bad values fail here, before any worker starts
+        apply_scenario(spec, sc)
+    spec_data = spec.model_dump(mode="json")
+    options = {
+        "time_limit": time_limit,
+        "mip_gap": mip_gap,
+        "backend": backend,
+        "explain": explain,
+        "seed": 0,
+    }
+    cluster = None
+    own_client = client is None
+    try:
+        if client is None:
+            if scheduler:
+                client = Client(scheduler, timeout="20s")
+            else:
+                import os
+
+                n = workers or min(os.cpu_count() or 1, len(grid))
+                cluster = LocalCluster(
+                    n_workers=max(1, n),
+                    threads_per_worker=1,
+                    processes=processes,
+                    dashboard_address=None,
+                    silence_logs=40,
+                )
+                client = Client(cluster)
+        n_workers = len(client.scheduler_info().get("workers", {})) or 1
+        source: Any = (
+            client.scatter(data, broadcast=True)
+            if data is not None
+            else str(instance if instance is not None else spec.meta.instance)
+        )
+        futures = [
+            client.submit(
+                solve_scenario, spec_data, sc, k, source, options, pure=False, key=f"scenario-{k}"
+            )
+            for k, sc in enumerate(grid)
+        ]
+        rows = []
+        for done, fut in enumerate(as_completed(futures), start=1):
+            row = fut.result()
+            rows.append(row)
+            if progress is not None:
+                progress(done, len(futures), row)
+    finally:
+        if own_client and client is not None:
+            client.close()
+        if cluster is not None:
+            cluster.close()
+    table = pd.DataFrame(rows).sort_values("scenario", kind="stable").reset_index(drop=True)
+    types = list(spec.facility)
+    columns = [
+        "scenario",
+        *dict.fromkeys(["budget", *(a.column for a in axes)]),
+        "status",
+        "objective",
+        "gap",
+        "cost",
+        "facilities",
+        *(f"coverage:{t}" for t in types),
+        "targets_met",
+        "targets",
+        "verified",
+        "message",
+    ]
+    for c in columns:
+        if c not in table.columns:
+            table[c] = np.nan
+    runtimes = [float(v) for v in table["runtime_s"]]
+    table = table[columns]
+    table.insert(columns.index("message"), "pareto", pareto_mask(table))
+    return SweepResult(
+        table=table,
+        axes=list(axes),
+        spec_name=spec.meta.name,
+        types=types,
+        currency=spec.budget.currency,
+        workers=n_workers,
+        runtimes=runtimes,
+    )

@@ -1,0 +1,158 @@
+"""The command line on multi-service specs: solve, report, verify, info, sweep.
+
+Runs on the small hand-made instance of ``tests/test_sweep.py``, written as a
+huitian.gpkg-like GeoPackage, with a spec whose ``meta.instance`` points to it.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from siting.cli import EXIT_INFEASIBLE, EXIT_INPUT, EXIT_OK, EXIT_UNVERIFIED, main
+from tests.test_sweep import small_spec, write_small_instance
+
+
+def toml_of(spec: dict[str, object]) -> str:
+    """A tiny TOML writer for the test spec (tables, arrays of tables, scalars)."""
+
+    def value(v: object) -> str:
+        if isinstance(v, bool):
+            return "true" if v else "false"
+        if isinstance(v, str):
+            return json.dumps(v, ensure_ascii=False)
+        if isinstance(v, list):
+            return "[" + ", ".join(value(x) for x in v) + "]"
+        if isinstance(v, dict):
+            return "{ " + ", ".join(f"{json.dumps(k)} = {value(x)}" for k, x in v.items()) + " }"
+        return repr(v)
+
+    lines: list[str] = []
+    for section, body in spec.items():
+        if isinstance(body, list):
+            for item in body:
+                lines.append(f"[[{section}]]")
+                lines += [f"{k} = {value(v)}" for k, v in item.items()]
+        elif section == "facility":
+            assert isinstance(body, dict)
+            for name, f in body.items():
+                lines.append(f"[facility.{name}]")
+                lines += [f"{k} = {value(v)}" for k, v in f.items()]
+        else:
+            assert isinstance(body, dict)
+            lines.append(f"[{section}]")
+            lines += [f"{k} = {value(v)}" for k, v in body.items()]
+    return "\n".join(lines) + "\n"
+
+
+@pytest.fixture(scope="module")
+def case(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("cli")
+    write_small_instance(root / "instance")
+    (root / "small.toml").write_text(toml_of(small_spec(str(root / "instance"))), "utf-8")
+    return root
+
+
+def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    code = main(args)
+    cap = capsys.readouterr()
+    return code, cap.out, cap.err
+
+
+def test_solve_report_verify(case: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = case / "out"
+    code, stdout, _ = run(["solve", str(case / "small.toml"), "--out", str(out), "--report",
+                           "--json"], capsys)
+    assert code == EXIT_OK
+    res = json.loads(stdout)
+    assert res["status"] == "optimal" and res["verified"] is True
+    assert res["spec_path"] == str((case / "small.toml").resolve())
+    assert Path(res["instance"]) == case / "instance"
+    names = {p.name for p in out.iterdir()}
+    assert {"solution.json", "facilities.csv", "coverage.csv", "targets.csv", "budget.csv",
+            "baseline.csv", "subdistricts.csv", "served.csv", "report.html"} <= names
+    assert json.loads((out / "solution.json").read_text("utf-8"))["spec_data"]["meta"]["name"]
+    # the report rebuilt from the files alone
+    code, stdout, _ = run(["report", str(out), "--out", str(case / "again.html")], capsys)
+    assert code == EXIT_OK and "again.html" in stdout
+    page = (case / "again.html").read_text("utf-8")
+    assert '<svg id="map"' in page and '<table id="targets">' in page
+    # verified from the files; a tampered plan fails with the reason
+    code, stdout, _ = run(["verify", str(out)], capsys)
+    assert code == EXIT_OK and "verified" in stdout
+    code, stdout, _ = run(["verify", str(out), "--json"], capsys)
+    assert code == EXIT_OK and json.loads(stdout)["verified"] is True
+    fac = pd.read_csv(out / "facilities.csv")
+    fac.loc[0, "parcel_id"] = "P3"  # free only from 2027
+    fac.loc[0, "year"] = 2026
+    fac.to_csv(out / "facilities.csv", index=False)
+    code, stdout, _ = run(["verify", str(out)], capsys)
+    assert code == EXIT_UNVERIFIED
+    assert "P3" in stdout and "FAILED" in stdout
+
+
+def test_infeasible_spec_exit_3_and_report(case: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    spec = small_spec(str(case / "instance"))
+    spec["target"][0]["share"] = 0.999  # type: ignore[index]
+    (case / "hard.toml").write_text(toml_of(spec), "utf-8")
+    out = case / "hard"
+    code, _, err = run(["solve", str(case / "hard.toml"), "--out", str(out), "--report",
+                        "--quiet"], capsys)
+    assert code == EXIT_INFEASIBLE and "elderly" in err
+    assert (out / "report.html").is_file()
+    code, _, _ = run(["report", str(out)], capsys)
+    assert code == EXIT_OK
+    assert "Why there is no solution" in (out / "report.html").read_text("utf-8")
+
+
+def test_info_on_spec_and_folder(case: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, stdout, _ = run(["info", str(case / "small.toml"), "--json"], capsys)
+    assert code == EXIT_OK
+    d = json.loads(stdout)
+    assert d["spec"] == "small" and d["blocks"] == 50 and d["parcels"] == 8
+    assert d["existing"] == {"elderly_station": 1}
+    code, stdout, _ = run(["info", str(case / "instance")], capsys)
+    assert code == EXIT_OK and "blocks: 50" in stdout
+
+
+def test_sweep_command(case: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = case / "sweep"
+    code, stdout, _ = run(["sweep", str(case / "small.toml"), "--budget", "1e6:7e6:3",
+                           "--workers", "2", "--out", str(out), "--json"], capsys)
+    assert code == EXIT_OK
+    res = json.loads(stdout)
+    assert res["scenarios"] == 3 and res["failed"] == 1 and res["workers"] == 2
+    assert [r["status"] for r in res["table"]] == ["infeasible", "optimal", "optimal"]
+    table = pd.read_csv(out / "pareto.csv")
+    assert list(table["budget"]) == [1e6, 4e6, 7e6]
+    assert {"coverage:service_room", "coverage:elderly_station", "targets_met", "pareto"} <= set(
+        table.columns
+    )
+    assert (out / "pareto.png").stat().st_size > 10_000
+    assert '<svg id="curve"' in (out / "report.html").read_text("utf-8")
+    code, _, _ = run(["report", str(out)], capsys)  # the sweep page, rebuilt from its files
+    assert code == EXIT_OK
+
+
+@pytest.mark.parametrize(
+    "args, needle",
+    [
+        (["sweep", "{spec}"], "nothing to sweep"),
+        (["sweep", "{spec}", "--budget", "1:2"], "START:STOP:N"),
+        (["sweep", "{spec}", "--target", "nosuch=0.5:0.6:2"], "no single target"),
+        (["sweep", "{spec}", "--radius", "school=300:400:2"], "unknown facility"),
+        (["sweep", "{spec}", "--target", "0=0.5:1.5:2"], "share"),
+        (["verify", "{root}"], "solution.json"),
+        (["report", "{root}"], "solution.json"),
+    ],
+)
+def test_bad_arguments_exit_2(
+    case: Path, capsys: pytest.CaptureFixture[str], args: list[str], needle: str
+) -> None:
+    args = [a.format(spec=case / "small.toml", root=case / "instance") for a in args]
+    code, _, err = run(args, capsys)
+    assert code == EXIT_INPUT, err
+    assert needle in err and err.count("\n") == 1

@@ -1,0 +1,298 @@
+"""The HTML report: self-contained, rebuilt from the written files, rendered in Chromium.
+
+The browser test drives headless Chromium over the DevTools protocol
+(websocket-client): it loads the page from a file URL with the network
+blocked, collects console errors and uncaught exceptions, checks the map and
+the tables in the DOM, exercises the map script (service view, zoom, year
+filter) and saves a 1280 × 1600 screenshot. Chromium is Debian's; when it is
+missing the test tries ``apt-get install chromium`` and skips, saying why,
+when that fails.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from siting.backends.base import SolveOptions
+from siting.multi.solve import MultiSolution, solve_spec
+from siting.multi.spec import parse_spec
+from siting.report import read_solution, report_html, write_report
+from tests.test_sweep import small_data, small_spec
+
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--hide-scrollbars",
+]
+
+
+@pytest.fixture(scope="module")
+def solved(tmp_path_factory: pytest.TempPathFactory) -> tuple[MultiSolution, Path]:
+    spec, data = parse_spec(small_spec()), small_data()
+    sol = solve_spec(spec, data, options=SolveOptions(threads=1))
+    assert sol.verified
+    out = tmp_path_factory.mktemp("solution")
+    sol.write(out, data)
+    return sol, out
+
+
+def test_report_is_self_contained(solved: tuple[MultiSolution, Path]) -> None:
+    sol, _ = solved
+    page = report_html(small_data(), sol)
+    assert '<svg id="map"' in page and '<table id="targets">' in page
+    for table in ("subdistricts", "budget", "baseline", "facilities"):
+        assert f'<table id="{table}">' in page
+    # nothing fetched from elsewhere: no external script, style, image or font
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", page)
+    assert "@import" not in page and "url(" not in page
+    # uncovered blocks are drawn and named in their hover text
+    assert "missing: elderly_station" in page or "missing: service_room" in page
+
+
+def test_report_rebuilt_from_files(solved: tuple[MultiSolution, Path]) -> None:
+    sol, out = solved
+    again, spec, _ = read_solution(out, data=small_data())
+    assert spec.meta.name == "small" and again.status == sol.status
+    assert list(again.facilities["parcel_id"]) == list(sol.facilities["parcel_id"])
+    assert again.targets["met"].tolist() == sol.targets["met"].tolist()
+    assert set(again.served) == set(sol.served)
+    path = write_report(out, small_data(), again)
+    page = path.read_text(encoding="utf-8")
+    for r in sol.targets.itertuples():
+        assert html.escape(r.target) in page
+    assert page.count('class="chosen"') == len(sol.facilities)
+
+
+# ------------------------------------------------------------------ browser
+def chromium() -> str:
+    """Path of Debian's Chromium, installed with apt-get when missing (else skip)."""
+    found = shutil.which("chromium") or shutil.which("chromium-browser")
+    if found:
+        return found
+    if shutil.which("apt-get") and hasattr(os, "geteuid") and os.geteuid() == 0:
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        try:
+            subprocess.run(
+                ["apt-get", "install", "-y", "-q", "chromium"],
+                env=env, capture_output=True, timeout=900, check=True,
+            )
+        except (subprocess.SubprocessError, OSError) as exc:
+            pytest.skip(f"chromium is not installed and `apt-get install chromium` failed: {exc}")
+        found = shutil.which("chromium")
+        if found:
+            return found
+    pytest.skip("chromium is not installed (Debian package `chromium`) and cannot be installed")
+
+
+class Page:
+    """A minimal DevTools-protocol client for one headless Chromium page."""
+
+    def __init__(self, browser: str, width: int = 1280, height: int = 1600) -> None:
+        import websocket  # websocket-client
+
+        self.profile = tempfile.mkdtemp(prefix="siting-chromium-")
+        self.proc = subprocess.Popen(
+            [browser, *CHROMIUM_FLAGS, f"--user-data-dir={self.profile}",
+             "--remote-debugging-port=0", f"--window-size={width},{height}", "about:blank"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        )
+        port = self._port()
+        self.ws = websocket.create_connection(self._page_ws(port), timeout=30)
+        self.next_id = 0
+        self.events: list[dict[str, Any]] = []
+        for domain in ("Page", "Runtime", "Log", "Network"):
+            self.call(f"{domain}.enable")
+        # the report must not need the network: block everything that is not a file
+        self.call("Network.setBlockedURLs", urls=["http://*", "https://*", "ws://*", "wss://*"])
+        self.call(
+            "Emulation.setDeviceMetricsOverride",
+            width=width, height=height, deviceScaleFactor=1, mobile=False,
+        )
+
+    def _port(self) -> int:
+        assert self.proc.stderr is not None
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            line = self.proc.stderr.readline()
+            m = re.search(r"DevTools listening on ws://[^:]+:(\d+)/", line)
+            if m:
+                return int(m.group(1))
+            if not line and self.proc.poll() is not None:
+                break
+        raise RuntimeError("chromium did not start its DevTools endpoint")
+
+    @staticmethod
+    def _page_ws(port: int) -> str:
+        import urllib.request
+
+        for _ in range(50):
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list") as r:
+                pages = [t for t in json.load(r) if t.get("type") == "page"]
+            if pages:
+                return str(pages[0]["webSocketDebuggerUrl"])
+            time.sleep(0.1)
+        raise RuntimeError("no page target")
+
+    def call(self, method: str, **params: Any) -> dict[str, Any]:
+        self.next_id += 1
+        self.ws.send(json.dumps({"id": self.next_id, "method": method, "params": params}))
+        while True:
+            msg = json.loads(self.ws.recv())
+            if msg.get("id") == self.next_id:
+                if "error" in msg:
+                    raise RuntimeError(f"{method}: {msg['error']}")
+                return dict(msg.get("result", {}))
+            self.events.append(msg)
+
+    def load(self, url: str) -> None:
+        self.call("Page.navigate", url=url)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if any(e.get("method") == "Page.loadEventFired" for e in self.events):
+                return
+            self.events.append(json.loads(self.ws.recv()))
+        raise RuntimeError("the page did not load")
+
+    def js(self, expression: str) -> Any:
+        res = self.call("Runtime.evaluate", expression=expression, returnByValue=True)
+        if "exceptionDetails" in res:
+            raise AssertionError(f"{expression}: {res['exceptionDetails']}")
+        return res["result"].get("value")
+
+    def errors(self) -> list[str]:
+        out = []
+        for e in self.events:
+            m, p = e.get("method"), e.get("params", {})
+            if m == "Runtime.exceptionThrown":
+                out.append(str(p["exceptionDetails"].get("exception", {}).get("description")
+                               or p["exceptionDetails"].get("text")))
+            elif m == "Runtime.consoleAPICalled" and p.get("type") in ("error", "assert"):
+                out.append(" ".join(str(a.get("value", a.get("description"))) for a in p["args"]))
+            elif m == "Log.entryAdded" and p["entry"].get("level") == "error":
+                out.append(str(p["entry"].get("text")) + " " + str(p["entry"].get("url", "")))
+        return out
+
+    def screenshot(self, path: Path) -> None:
+        data = self.call("Page.captureScreenshot", format="png")["data"]
+        path.write_bytes(base64.b64decode(data))
+
+    def close(self) -> None:
+        try:
+            self.ws.close()
+        finally:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+            shutil.rmtree(self.profile, ignore_errors=True)
+
+
+def check_report_in_browser(html_file: Path, screenshot: Path) -> dict[str, Any]:
+    """Open a report in headless Chromium; return what it found (raises on errors)."""
+    page = Page(chromium())
+    try:
+        page.load(html_file.resolve().as_uri())
+        found = page.js(
+            """({
+            map: !!document.querySelector('svg#map'),
+            mapWidth: document.querySelector('svg#map').getBoundingClientRect().width,
+            blocks: document.querySelectorAll('svg#map circle.block').length,
+            chosen: document.querySelectorAll('svg#map .chosen').length,
+            targets: document.querySelectorAll('table#targets tbody tr').length,
+            subdistricts: document.querySelectorAll('table#subdistricts tbody tr').length,
+            budget: document.querySelectorAll('table#budget tbody tr').length,
+            baseline: document.querySelectorAll('table#baseline tbody tr').length,
+            fill0: document.querySelector('svg#map circle.block').getAttribute('fill')})"""
+        )
+        page.screenshot(screenshot)
+        # the map script: a per-service view, zoom and the year filter
+        view0 = page.js("document.getElementById('map').getAttribute('viewBox')")
+        page.js("document.getElementById('zin').click()")
+        found["zoomed"] = page.js("document.getElementById('map').getAttribute('viewBox')") != view0
+        found["recoloured"] = page.js(
+            """(function(){var v=document.getElementById('view');
+            v.value=v.options[v.options.length-1].value; v.dispatchEvent(new Event('change'));
+            var d=document.querySelectorAll('svg#map circle.block'), c={};
+            d.forEach(function(e){c[e.getAttribute('fill')]=1;});
+            return Object.keys(c).length;})()"""
+        )
+        found["hidden_by_year"] = page.js(
+            """(function(){var y=document.getElementById('year'); y.value=y.min;
+            y.dispatchEvent(new Event('input'));
+            return Array.from(document.querySelectorAll('#chosen .chosen'))
+              .filter(function(e){return e.style.display==='none';}).length;})()"""
+        )
+        found["errors"] = page.errors()
+        return dict(found)
+    finally:
+        page.close()
+
+
+def test_report_renders_in_chromium(solved: tuple[MultiSolution, Path], tmp_path: Path) -> None:
+    sol, _ = solved
+    html_file = write_report(tmp_path, small_data(), sol)
+    shot = tmp_path / "report.png"
+    found = check_report_in_browser(html_file, shot)
+    assert found["errors"] == []
+    assert found["map"] and found["mapWidth"] > 800
+    assert found["blocks"] == 50 and found["chosen"] == len(sol.facilities)
+    assert found["targets"] == len(sol.targets) == 2
+    assert found["subdistricts"] == 2 and found["budget"] >= 2 and found["baseline"] == 2
+    assert found["zoomed"] and found["recoloured"] in (1, 2)
+    later = int((sol.facilities["year"] > 2026).sum())
+    assert found["hidden_by_year"] == later
+    assert shot.stat().st_size > 20_000 and shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_sweep_report_renders_in_chromium(tmp_path: Path) -> None:
+    import pandas as pd
+
+    from siting.report import sweep_report_html
+
+    table = pd.DataFrame(
+        {
+            "scenario": [0, 1, 2],
+            "budget": [1e6, 4e6, 7e6],
+            "status": ["infeasible", "optimal", "optimal"],
+            "coverage:service_room": [float("nan"), 0.1, 0.4],
+            "coverage:elderly_station": [float("nan"), 0.8, 0.86],
+            "message": ["the spec's requirements cannot all be met", "", ""],
+        }
+    )
+    info = {"spec": "small", "types": ["service_room", "elderly_station"], "workers": 2}
+    html_file = tmp_path / "sweep.html"
+    html_file.write_text(sweep_report_html(table, info), encoding="utf-8")
+    page = Page(chromium())
+    try:
+        page.load(html_file.resolve().as_uri())
+        assert page.js("document.querySelectorAll('svg#curve path').length") >= 2
+        assert page.js("document.querySelectorAll('svg#curve path.failed').length") == 1
+        assert page.js("document.querySelectorAll('table#pareto tbody tr').length") == 3
+        assert page.errors() == []
+    finally:
+        page.close()
+
+
+if __name__ == "__main__":  # screenshot of a written report: python -m tests.test_report IN OUT
+    import sys
+
+    print(json.dumps(check_report_in_browser(Path(sys.argv[1]), Path(sys.argv[2])), indent=1))
