@@ -276,10 +276,16 @@ def map_svg(data: ServiceData, sol: MultiSolution, spec: Spec | None = None) -> 
             spaces = int(r.get("spaces", 0) or 0)
             extra = f", {spaces:,} spaces" if spaces else ""
             cost = float(r.get("cost_est", np.nan))
-            title = (
-                f"new {_label(spec, str(r['type']))} on parcel {r['parcel_id']}, open from "
-                f"{int(r['year'])}{extra}; estimated cost {money(cost)}"
-            )
+            if int(r.get("count", 1) or 0):
+                title = (
+                    f"new {_label(spec, str(r['type']))} on parcel {r['parcel_id']}, open from "
+                    f"{int(r['year'])}{extra}; estimated cost {money(cost)}"
+                )
+            else:  # spaces added to a lot built in an earlier year
+                title = (
+                    f"{_label(spec, str(r['type']))} on parcel {r['parcel_id']} extended in "
+                    f"{int(r['year'])}{extra}; estimated cost {money(cost)}"
+                )
             parts.append(
                 f'<g class="chosen" data-type="{_esc(r["type"])}" data-year="{int(r["year"])}">'
                 f"<title>{_esc(title)}</title>"

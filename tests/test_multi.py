@@ -201,6 +201,34 @@ def test_sized_parking_spaces_bounded_by_area_and_target(backend: str) -> None:
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
+def test_parking_lot_grows_in_a_later_year_and_each_year_pays_its_share(backend: str) -> None:
+    # 20 spaces is all 2026's budget buys; 30 are required by 2027: the lot opens in
+    # 2026 (covering its 50 cars twice) and gains spaces in 2027. The solution lists
+    # the 2027 extension as its own row, so each year's cost stays within its budget.
+    b = blocks((0, {"cars": 50}, "S1"))
+    data = ServiceData(b, parcels({"id": "P", "x": 0, "area": 1000}), NONE)
+    park = {"group": "cars", "radius_m": 100, "sized": True, "m2_per_space": 25,
+            "cost_per_space": 10, "min_spaces": 5}
+    sol = solve(
+        spec(
+            {"parking": park},
+            years=[2026, 2027],
+            target=[{"kind": "spaces", "facility": "parking", "at_least": 30, "year": 2027}],
+            budget={"per_year": {"2026": 200, "2027": 200}},
+        ),
+        data,
+        backend,
+    )
+    ok(sol, 100)
+    rows = sol.facilities.sort_values("year")
+    assert rows["year"].tolist() == [2026, 2027]
+    assert rows["count"].tolist() == [1, 0]  # opened once, extended once
+    assert rows["spaces"].iloc[0] <= 20 and rows["spaces"].sum() >= 30
+    assert sol.summary()["n_facilities"] == 1
+    assert (sol.budget.groupby("year")["cost_est"].sum() <= 200).all()
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
 def test_whole_parcel_park_counts_only_above_minimum_size(backend: str) -> None:
     b = blocks((0, {"pop": 100}, "S1"), (2000, {"pop": 10}, "S1"))
     p = parcels({"id": "small", "x": 0, "area": 5000}, {"id": "big", "x": 2000, "area": 12000})

@@ -72,8 +72,10 @@ class MultiSolution:
             "gap": self.gap,
             "runtime_s": round(self.runtime_s, 3),
             "backend": self.backend,
-            "selected": [f"{r.type}@{r.parcel_id}" for r in self.facilities.itertuples()],
-            "n_facilities": len(self.facilities),
+            "selected": list(
+                dict.fromkeys(f"{r.type}@{r.parcel_id}" for r in self.facilities.itertuples())
+            ),
+            "n_facilities": int(self.facilities["count"].sum()) if len(self.facilities) else 0,
             "closed": [str(c) for c in self.closed],
             "verified": self.verified,
             "verification": self.verification,
@@ -300,16 +302,20 @@ def decode(prob: MultiServiceProblem, lay: Layout, result: Result) -> MultiSolut
             if J:
                 w = np.round(x[lay.w[name].slice]).reshape(prob.T, J)
                 s = np.round(x[lay.s[name].slice]).reshape(prob.T, J) if name in lay.s else None
-                for j in np.flatnonzero(w[-1] > 0.5):
-                    first = int(np.argmax(w[:, j] > 0.5))
+                # One row per year in which something is built on the parcel: the model
+                # charges each year for what is added that year (a lot may gain spaces
+                # later), so rows are increments and their costs fall in their own year.
+                built = np.diff(w, axis=0, prepend=0.0)
+                grown = np.diff(s, axis=0, prepend=0.0) if s is not None else np.zeros_like(w)
+                for t, j in zip(*np.nonzero((built > 0.5) | (grown > 0.5)), strict=True):
                     pos = td.cand[j]
                     rows.append(
                         {
                             "type": name,
                             "parcel_id": parcels["parcel_id"].iloc[pos],
-                            "year": prob.years[first],
-                            "count": int(w[-1, j]),
-                            "spaces": int(s[-1, j]) if s is not None else 0,
+                            "year": prob.years[t],
+                            "count": int(max(built[t, j], 0)),
+                            "spaces": int(max(grown[t, j], 0)),
                             "subdistrict": parcels["subdistrict"].iloc[pos]
                             if "subdistrict" in parcels.columns
                             else "",
@@ -366,7 +372,8 @@ def _with_costs(prob: MultiServiceProblem, fac: pd.DataFrame) -> pd.DataFrame:
     for r in fac.itertuples():  # one row per chosen facility, not per pair
         f = prob.spec.facility[r.type]
         area = float(parcels.at[r.parcel_id, "area_m2"])
-        fp = area if f.whole_parcel else f.footprint_m2 * r.count
+        # r.count is 0 on a row that only adds parking spaces to an existing lot
+        fp = (area if r.count else 0.0) if f.whole_parcel else f.footprint_m2 * r.count
         if f.sized:
             assert f.m2_per_space is not None
             fp += r.spaces * f.m2_per_space / f.levels * f.surface_share
@@ -423,8 +430,15 @@ def verify_multi(prob: MultiServiceProblem, sol: MultiSolution) -> None:
                 f"free ({int(parcels.at[r.parcel_id, 'year_available'])})"
             )
         f = spec.facility[r.type]
-        if r.count > f.max_per_parcel:
-            msgs.append(f"{r.count} {r.type} on parcel {r.parcel_id}, at most {f.max_per_parcel}")
+    if len(fac):
+        per_parcel = fac.groupby(["type", "parcel_id"])["count"].sum()
+        for (name, pid), n in per_parcel.items():
+            if n > spec.facility[name].max_per_parcel:
+                most = spec.facility[name].max_per_parcel
+                msgs.append(f"{n} {name} on parcel {pid}, at most {most}")
+        first = fac.sort_values("year", kind="stable").groupby(["type", "parcel_id"]).first()
+        for (name, pid), r in first[first["count"] < 1].iterrows():
+            msgs.append(f"{name} on parcel {pid}: spaces added in {r['year']} to no facility")
     if len(fac):
         used = fac.groupby("parcel_id")["footprint_m2"].sum()
         area = parcels["area_m2"].reindex(used.index)
