@@ -248,22 +248,13 @@ def swap_mclp(
 
 
 def _knapsack_lp(values: FloatArray, cost: FloatArray, budget: float) -> float:
-    """LP optimum of ``max v·y, cost·y <= budget, 0 <= y <= 1`` (fractional greedy)."""
-    pos = values > 0
-    v, c = values[pos], cost[pos]
-    free = c <= 0
-    total = float(v[free].sum())
-    v, c = v[~free], c[~free]
-    order = np.argsort(-v / c, kind="stable")
-    v, c = v[order], c[order]
-    cum = np.cumsum(c)
-    full = cum <= budget
-    total += float(v[full].sum())
-    k = int(full.sum())
-    if k < v.size:
-        left = budget - (cum[k - 1] if k else 0.0)
-        total += float(v[k] * max(left, 0.0) / c[k])
-    return total
+    """LP optimum of ``max v·y, cost·y <= budget, 0 <= y <= 1`` (fractional greedy).
+
+    >>> _knapsack_lp(np.array([4.0, 3.0, 1.0]), np.array([2.0, 2.0, 1.0]), 3.0)
+    5.5
+    """
+    y = _knapsack_pick(values, cost, budget, np.ones(values.size, dtype=bool))
+    return float(values @ y)
 
 
 def lagrangian_bound_mclp(
