@@ -254,7 +254,7 @@ def _solve_spec(
     if as_json:
         typer.echo(sol.to_json())
     elif not quiet:
-        _print_spec_summary(sol, out_dir)
+        _print_spec_summary(sol, out_dir, opts.mip_gap)
     if sol.status == Status.INFEASIBLE:
         raise InfeasibleError(f"{spec.meta.name}: " + "; ".join(sol.explanation or [sol.message]))
     if not sol.status.has_solution:
@@ -339,23 +339,30 @@ class _Phases:
         return None if self.progress is None else self.progress.add_task(what, total=total, note="")
 
 
-def _print_spec_summary(sol: Any, out_dir: Path) -> None:
+def _print_spec_summary(sol: Any, out_dir: Path, mip_gap: float) -> None:
     from rich.console import Console
     from rich.table import Table
 
+    from siting.backends.base import Status
+
     con = Console()
     gap = "n/a" if sol.gap is None else f"{100 * sol.gap:.3f}%"
+    status = str(sol.status)
+    if sol.status == Status.OPTIMAL and sol.gap:
+        # proven within the tolerance, not to the last resident: say so
+        status += f" within the {100 * mip_gap:g}% gap tolerance"
     con.print(
-        f"[bold]{sol.spec_name}[/]: {sol.status}, gap {gap}, verified {sol.verified}, "
+        f"[bold]{sol.spec_name}[/]: {status}, gap {gap}, verified {sol.verified}, "
         f"{sol.runtime_s:.1f} s ({sol.backend})"
     )
     if len(sol.targets):
         t = Table(title="plan targets")
-        for c in ("target", "year", "required", "reached", "met"):
+        for c in ("target", "year", "required", "reached", "met", "as"):
             t.add_column(c)
         for r in sol.targets.itertuples():
             met = "yes" if r.met else ("no" if r.reached_text else "-")
-            t.add_row(str(r.target), str(r.year), r.required_text, r.reached_text, met)
+            mode = "enforced" if r.mode == "constraint" else "reported"
+            t.add_row(str(r.target), str(r.year), r.required_text, r.reached_text, met, mode)
         con.print(t)
     if len(sol.facilities):
         counts = sol.facilities.groupby("type")["count"].sum()

@@ -94,6 +94,20 @@ def test_solve_report_verify(case: Path, capsys: pytest.CaptureFixture[str]) -> 
     assert "P3" in stdout and "FAILED" in stdout
 
 
+def test_readable_summary_marks_enforced_and_reported_targets(
+    case: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, stdout, _ = run(
+        ["solve", str(case / "small.toml"), "--out", str(case / "plain"), "--gap", "0.2"], capsys
+    )
+    assert code == EXIT_OK
+    flat = " ".join(stdout.split())
+    assert "plan targets" in flat and "enforced" in flat and "reported" in flat
+    first = stdout.splitlines()[0]
+    # a plan proven only within a tolerance says so
+    assert ("gap 0.000%" in first) or ("within the 20% gap tolerance" in first), first
+
+
 def test_infeasible_spec_exit_3_and_report(case: Path, capsys: pytest.CaptureFixture[str]) -> None:
     spec = small_spec(str(case / "instance"))
     spec["target"][0]["share"] = 0.999  # type: ignore[index]
