@@ -471,7 +471,7 @@ def targets_frame(sol: MultiSolution) -> pd.DataFrame:
         return pd.DataFrame(columns=["target", "year", "required", "reached", "met", "mode"])
     reached = t["reached_text"].fillna("").astype(str)
     met = np.where(reached == "", "–", np.where(t["met"].astype(bool), "yes", "no"))
-    mode = t["mode"].map({"constraint": "must hold", "report": "reported"}).fillna(t["mode"])
+    mode = t["mode"].map({"constraint": "enforced", "report": "reported"}).fillna(t["mode"])
     return pd.DataFrame(
         {
             "target": t["target"],
