@@ -226,6 +226,11 @@ def _beyond_radius(m: MultiSolution) -> None:
     m.facilities.loc[m.facilities["parcel_id"] == "p1", "parcel_id"] = "p0"
 
 
+def _extension_without_facility(m: MultiSolution) -> None:
+    # A row that only adds to a facility, on a parcel where none was ever built.
+    m.facilities.loc[0, "count"] = 0
+
+
 def _wrong_objective(m: MultiSolution) -> None:
     assert m.objective is not None
     m.objective += 10.0
@@ -237,6 +242,7 @@ MUTATIONS = {
     "footprint over parcel area": (_footprint_over_area, "exceed its 3000 m²"),
     "coverage beyond the radius": (_beyond_radius, "objective claimed"),
     "wrong objective": (_wrong_objective, "objective claimed"),
+    "extension of no facility": (_extension_without_facility, "but never built"),
 }
 
 

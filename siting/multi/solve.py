@@ -438,7 +438,7 @@ def verify_multi(prob: MultiServiceProblem, sol: MultiSolution) -> None:
                 msgs.append(f"{n} {name} on parcel {pid}, at most {most}")
         first = fac.sort_values("year", kind="stable").groupby(["type", "parcel_id"]).first()
         for (name, pid), r in first[first["count"] < 1].iterrows():
-            msgs.append(f"{name} on parcel {pid}: spaces added in {r['year']} to no facility")
+            msgs.append(f"{name} on parcel {pid}: extended in {r['year']} but never built")
     if len(fac):
         used = fac.groupby("parcel_id")["footprint_m2"].sum()
         area = parcels["area_m2"].reindex(used.index)
