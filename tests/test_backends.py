@@ -297,6 +297,26 @@ def test_threads_option(name: str) -> None:
         assert_optimal(solve(name, knapsack(), threads=threads), knapsack(), 25.0)
 
 
+@pytest.mark.parametrize("name", BACKENDS)
+@pytest.mark.parametrize("restart", [False, True])
+def test_mip_restart_option(name: str, restart: bool) -> None:
+    # Honoured by HiGHS, ignored (without error) by the others.
+    ws = np.array([1.0, 0.0, 1.0, 1.0, 0.0])
+    r = solve(name, knapsack(), mip_restart=restart, warm_start=ws)
+    assert_optimal(r, knapsack(), 25.0)
+
+
+@pytest.mark.parametrize("restart", [None, False, True])
+def test_mip_restart_reaches_highs(restart: bool | None) -> None:
+    from siting.backends import highs as hb
+
+    h = hb._core()._Highs()
+    h.setOptionValue("output_flag", False)
+    default = h.getOptionValue("mip_allow_restart")[1]
+    hb._set_options(h, SolveOptions(mip_restart=restart))
+    assert h.getOptionValue("mip_allow_restart")[1] is (default if restart is None else restart)
+
+
 @pytest.mark.xfail(strict=True, reason="CBC 2.10.3 (bundled with PuLP) preprocessing bug")
 def test_cbc_ranged_row_bug() -> None:
     """CBC's preprocessing mis-solves some binary models with a ranged row.

@@ -48,6 +48,13 @@ class SolveOptions:
     verbose: bool = False
     warm_start: NDArray[np.float64] | None = None
     seed: int = 0
+    #: Whether a MIP solver may restart its search after root reductions; None
+    #: leaves the solver's default. Callers whose warm start is near optimal
+    #: switch it off (see ``siting.models.pmedian_radius``): reduced-cost fixing
+    #: against such a start then triggers restarts that only repeat presolve and
+    #: root separation on a tree of one to three nodes. HiGHS only
+    #: (``mip_allow_restart``); other back ends ignore it.
+    mip_restart: bool | None = None
 
 
 @dataclass

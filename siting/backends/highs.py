@@ -1,8 +1,9 @@
 """HiGHS back end (highspy): the model is passed in one call from the CSR arrays.
 
 Options honoured: ``time_limit``, ``mip_gap`` (``mip_rel_gap``), ``threads``,
-``seed`` (``random_seed``), ``verbose`` (``output_flag``) and ``warm_start``
-(``setSolution``; ignored when its length is not the number of columns).
+``seed`` (``random_seed``), ``verbose`` (``output_flag``), ``mip_restart``
+(``mip_allow_restart``, when not None) and ``warm_start`` (``setSolution``;
+ignored when its length is not the number of columns).
 Ctrl-C stops the solve and returns what HiGHS had: ``feasible`` with the
 incumbent and its gap, or ``no_solution``, with the message ``interrupted``
 (``Result.extra["interrupted"]`` is True) so that the caller can save it.
@@ -102,6 +103,8 @@ def _set_options(h: Any, options: SolveOptions) -> None:
         h.setOptionValue("time_limit", float(max(options.time_limit, 0.0)))
     h.setOptionValue("mip_rel_gap", float(options.mip_gap))
     h.setOptionValue("random_seed", int(options.seed))
+    if options.mip_restart is not None:
+        h.setOptionValue("mip_allow_restart", bool(options.mip_restart))
     if options.threads is not None:
         # HiGHS keeps one process-wide thread pool and refuses a run whose
         # ``threads`` differs from it, so the pool is rebuilt. Not safe while
