@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import sys
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
@@ -189,8 +189,12 @@ def solve(
     if gap is None or not (0 <= gap < 1):
         raise ParameterError("must be in [0, 1)", field="--gap", value=gap)
     m = MODELS[name](**kwargs)
-    opts = SolveOptions(time_limit=time_limit, mip_gap=gap, threads=threads)
-    sol = m.solve(inst, solver, opts, verify=not no_verify)
+    with _Phases(enabled=not (quiet or as_json)) as phases:
+        opts = SolveOptions(
+            time_limit=time_limit, mip_gap=gap, threads=threads, progress=phases.solver_progress()
+        )
+        with phases.timed(f"{name}: model, solve and verification", time_limit):
+            sol = m.solve(inst, solver, opts, verify=not no_verify)
     if out is not None:
         sol.write(out)
     if as_json:
@@ -240,6 +244,7 @@ def _solve_spec(
             time_limit=time_limit or spec.solver.time_limit,
             mip_gap=gap if gap is not None else spec.solver.mip_gap,
             threads=threads or spec.solver.threads,
+            progress=phases.solver_progress(),
         )
         with phases.timed("coverage, model, solve and verification", opts.time_limit):
             sol = solve_spec(spec, data, options=opts, backend=solver_given, verify=verify)
@@ -272,6 +277,22 @@ class _Phases:
         self.console = Console(stderr=True)
         self.enabled = enabled and self.console.is_terminal
         self.progress: Any = None
+        self.live = ""  # the solver's latest incumbent and gap, shown beside the bar
+
+    def solver_progress(self) -> Callable[[float | None, float | None, float | None], None] | None:
+        """A ``SolveOptions.progress`` hook feeding the bar of :meth:`timed` (None when off)."""
+        if not self.enabled:
+            return None
+
+        def update(incumbent: float | None, bound: float | None, gap: float | None) -> None:
+            if incumbent is None:
+                self.live = "no solution yet" if bound is None else f"bound {bound:,.6g}"
+            else:
+                self.live = f"incumbent {incumbent:,.6g}" + (
+                    f", gap {100 * gap:.2f}%" if gap is not None else ""
+                )
+
+        return update
 
     def __enter__(self) -> _Phases:
         if self.enabled:
@@ -317,14 +338,16 @@ class _Phases:
         import threading
         import time
 
-        task = self.progress.add_task(what, total=limit, note=f"limit {limit or 0:.0f} s")
+        head = f"limit {limit:.0f} s" if limit else "no time limit"
+        task = self.progress.add_task(what, total=limit, note=head)
         stop = threading.Event()
         t0 = time.perf_counter()
 
         def tick() -> None:
             while not stop.wait(0.25):
-                if limit:
-                    self.progress.update(task, completed=min(time.perf_counter() - t0, limit))
+                note = head + (f" | {self.live}" if self.live else "")
+                done = min(time.perf_counter() - t0, limit) if limit else 0.0
+                self.progress.update(task, completed=done, note=note)
 
         th = threading.Thread(target=tick, daemon=True)
         th.start()

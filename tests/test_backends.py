@@ -473,3 +473,32 @@ def test_back_ends_agree_on_random_binary_programs(milp: MilpArrays) -> None:
         assert r.x is not None and r.objective is not None
         assert milp.max_violation(r.x) <= 1e-6, name
         assert r.objective == pytest.approx(expected, rel=1e-6, abs=1e-6), name
+
+
+def test_highs_reports_progress_while_it_searches() -> None:
+    calls: list[tuple[float | None, float | None, float | None]] = []
+    milp = market_split(planted=True, seed=3)
+    r = get_backend("highs").solve(
+        milp, SolveOptions(time_limit=2.0, progress=lambda *v: calls.append(v))
+    )
+    assert calls, "no progress reported during a 2 s branch-and-bound"
+    seen = [c for c in calls if c[0] is not None and c[1] is not None]
+    for incumbent, bound, gap in seen:
+        assert bound <= incumbent + 1e-6  # minimisation
+        assert gap is not None and gap >= 0
+    if r.objective is not None and seen:
+        assert r.objective <= min(c[0] for c in seen if c[0] is not None) + 1e-6
+
+
+def test_a_failing_progress_display_does_not_stop_the_solve() -> None:
+    calls = []
+
+    def broken(*_: object) -> None:
+        calls.append(1)
+        raise RuntimeError("display gone")
+
+    milp = market_split(planted=True, seed=3)
+    r = get_backend("highs").solve(milp, SolveOptions(time_limit=1.0, progress=broken))
+    # the search went on to its time limit: called again after the first failure
+    assert len(calls) >= 2 and r.status != Status.ERROR, (len(calls), r.status)
+    assert r.runtime_s >= 0.9

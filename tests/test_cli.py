@@ -131,3 +131,19 @@ def test_info(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(["info", str(SWAIN), "--json"], capsys)
     assert code == 0
     assert json.loads(out)["demand_points"] == 55
+
+
+def test_progress_hook_formats_incumbent_and_gap() -> None:
+    from siting.cli import _Phases
+
+    phases = _Phases(enabled=False)
+    assert phases.solver_progress() is None  # nothing to show: no hook, no overhead
+    phases.enabled = True  # as on a terminal
+    hook = phases.solver_progress()
+    assert hook is not None
+    hook(None, None, None)
+    assert phases.live == "no solution yet"
+    hook(None, 120.0, None)
+    assert phases.live == "bound 120"
+    hook(100.0, 120.0, 0.2)
+    assert phases.live == "incumbent 100, gap 20.00%"

@@ -55,6 +55,11 @@ class SolveOptions:
     #: root separation on a tree of one to three nodes. HiGHS only
     #: (``mip_allow_restart``); other back ends ignore it.
     mip_restart: bool | None = None
+    #: Called from the solver's thread, at most twice a second, with the
+    #: incumbent's objective, the bound and the relative gap (None while
+    #: unknown), in the model's own units. For progress displays only: it must
+    #: not raise, and it never changes the solve. HiGHS only; others ignore it.
+    progress: Callable[[float | None, float | None, float | None], None] | None = None
 
 
 @dataclass

@@ -2,8 +2,9 @@
 
 Options honoured: ``time_limit``, ``mip_gap`` (``mip_rel_gap``), ``threads``,
 ``seed`` (``random_seed``), ``verbose`` (``output_flag``), ``mip_restart``
-(``mip_allow_restart``, when not None) and ``warm_start`` (``setSolution``;
-ignored when its length is not the number of columns).
+(``mip_allow_restart``, when not None), ``progress`` (from the MIP interrupt
+callback) and ``warm_start`` (``setSolution``; ignored when its length is not
+the number of columns).
 Ctrl-C stops the solve and returns what HiGHS had: ``feasible`` with the
 incumbent and its gap, or ``no_solution``, with the message ``interrupted``
 (``Result.extra["interrupted"]`` is True) so that the caller can save it.
@@ -11,9 +12,11 @@ incumbent and its gap, or ``no_solution``, with the message ``interrupted``
 
 from __future__ import annotations
 
+import contextlib
 import math
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -30,6 +33,7 @@ from siting.backends.base import (
 from siting.milp import MilpArrays
 
 NAME = "highs"
+Progress = Callable[[float | None, float | None, float | None], None]
 
 
 def _core() -> Any:
@@ -71,7 +75,7 @@ class HighsBackend:
         if ws is not None:
             idx = np.arange(milp.num_cols, dtype=np.int32)
             warm = h.setSolution(milp.num_cols, idx, ws) != core.HighsStatus.kError
-        interrupted = _run_interruptible(h, core)
+        interrupted = _run_interruptible(h, core, options.progress)
         result = _result(h, core, milp)
         if interrupted:
             result = _as_interrupted(result)
@@ -113,20 +117,29 @@ def _set_options(h: Any, options: SolveOptions) -> None:
         h.setOptionValue("threads", int(options.threads))
 
 
-def _run_interruptible(h: Any, core: Any) -> bool:
+def _run_interruptible(h: Any, core: Any, progress: Progress | None = None) -> bool:
     """Run HiGHS in a worker thread so that Ctrl-C stops it; True when it was interrupted.
 
     ``run()`` releases the GIL but never looks at Python signals, so the main
     thread waits and, on KeyboardInterrupt, asks HiGHS to stop through its
     interrupt callbacks (called rarely: a few dozen times per second at most).
+    The MIP interrupt callback also carries the incumbent and bound, which go
+    to ``progress`` (throttled to two calls a second).
     """
     from highspy import cb
 
     stop = threading.Event()
+    mip = cb.HighsCallbackType.kCallbackMipInterrupt
+    last = [-1.0]
 
-    def on_interrupt(_kind: Any, _msg: str, _out: Any, data_in: Any, _user: Any) -> None:
+    def on_interrupt(kind: Any, _msg: str, out: Any, data_in: Any, _user: Any) -> None:
         if stop.is_set() and data_in is not None:
             data_in.user_interrupt = True
+        if progress is not None and out is not None and kind == mip:
+            now = time.perf_counter()
+            if now - last[0] >= 0.5:
+                last[0] = now
+                _report_progress(progress, out)
 
     h.setCallback(on_interrupt, None)
     kinds = cb.HighsCallbackType
@@ -166,6 +179,19 @@ def _run_interruptible(h: Any, core: Any) -> bool:
     if failure:
         raise failure[0]
     return False
+
+
+def _report_progress(progress: Progress, out: Any) -> None:
+    """Hand HiGHS's incumbent, bound and gap to ``progress``; a failing display is dropped."""
+
+    def finite(v: Any) -> float | None:
+        v = float(v)
+        return v if math.isfinite(v) and abs(v) < 1e30 else None
+
+    incumbent, bound = finite(out.mip_primal_bound), finite(out.mip_dual_bound)
+    gap = finite(out.mip_gap) if incumbent is not None and bound is not None else None
+    with contextlib.suppress(Exception):  # a display must never stop the solve
+        progress(incumbent, bound, gap)
 
 
 def _pass_model(h: Any, core: Any, milp: MilpArrays) -> Any:

@@ -262,7 +262,9 @@ def staged_start(
     budget = opts.time_limit or 60.0
     one = MultiServiceProblem(final_year_spec(prob.spec), prob.data)
     m1, l1 = one.build()
-    r1 = get_backend(backend).solve(m1, replace(opts, time_limit=0.4 * budget))
+    # The stages solve other objectives (final year only, fixed parcels): their
+    # incumbents would read as jumps of the real one, so they report no progress.
+    r1 = get_backend(backend).solve(m1, replace(opts, time_limit=0.4 * budget, progress=None))
     stats["stage1"] = {"status": str(r1.status), "objective": r1.objective, "s": r1.runtime_s}
     if r1.extra.get("interrupted"):
         raise KeyboardInterrupt  # Ctrl-C during the warm start stops the whole solve
@@ -280,7 +282,9 @@ def staged_start(
             upper[sb.slice] = np.minimum(upper[sb.slice], np.tile(spaces, prob.T))
         del J
     restricted = replace(milp, col_upper=upper)
-    r2 = get_backend(backend).solve(restricted, replace(opts, time_limit=0.2 * budget))
+    r2 = get_backend(backend).solve(
+        restricted, replace(opts, time_limit=0.2 * budget, progress=None)
+    )
     stats["stage2"] = {"status": str(r2.status), "objective": r2.objective, "s": r2.runtime_s}
     if r2.extra.get("interrupted"):
         raise KeyboardInterrupt  # Ctrl-C during the warm start stops the whole solve
