@@ -56,7 +56,7 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -256,30 +256,24 @@ def solve_radius(
     h_limit = None if options.time_limit is None else 0.1 * options.time_limit
     best_mask, _ = pmedian_greedy_swap(pm, p, fixed, time_limit=h_limit)
     _, best_value = assignment_of(pm, best_mask)
-    h_value = best_value
     t_heur = time.perf_counter() - t0
     integral = bool(np.all(cost == np.round(cost)))
     # Solutions must beat the incumbent by delta to matter: 1 for integer costs
     # (the next better value), else the accepted gap.
     delta = 1.0 if integral else max(options.mip_gap * abs(best_value), 1e-9)
-    lag, lam, rho = lagrangian_pmedian(pm, p, fixed, upper=best_value,
-                                     time_limit=None if h_limit is None else h_limit)
+    lag, lam, rho = lagrangian_pmedian(pm, p, fixed, upper=best_value, time_limit=h_limit)
     if integral:
         lag = float(math.ceil(lag - 1e-6))
     closed, force = lagrangian_fixing(rho, lag, best_value, delta, p, fixed)
     stats: dict[str, Any] = {
-        "formulation": "radius", "heuristic_objective": h_value,
+        "formulation": "radius", "heuristic_objective": best_value,
         "heuristic_s": round(t_heur, 6), "lagrangian_bound": lag,
         "sites_fixed_closed": int(closed.sum()), "sites_fixed_open": int(force.sum()),
         "refinements": 0,
     }
-    lower = lag
-    status = Status.FEASIBLE
-    message = ""
-    backend_name = solver
-    if relative_gap(best_value, lower, "min") is not None and (
-        relative_gap(best_value, lower, "min") or 0.0
-    ) <= options.mip_gap:
+    lower, message, backend_name = lag, "", solver
+    first_gap = relative_gap(best_value, lag, "min")
+    if first_gap is not None and first_gap <= options.mip_gap:
         status = Status.OPTIMAL
     else:
         status, lower, message, backend_name, best_mask, best_value = _refine(
@@ -303,7 +297,9 @@ def _refine(
 ) -> tuple[Status, float, str, str, NDArray[np.bool_], float]:
     """The level-refinement loop on the sites left after fixing (see the module docstring)."""
     n = inst.n_demand
-    fix_upper = best_value  # the incumbent the fixings were computed against
+    # Solutions outside the restriction cost at least the incumbent the fixings were
+    # computed against, less delta (with integer costs, that incumbent itself).
+    outside = best_value - (0.0 if integral else delta)
     keep_pair = ~closed[pairs.site]
     sub = Pairs(pairs.demand[keep_pair], pairs.site[keep_pair], pairs.distance[keep_pair], True)
     levels = distance_levels(sub, n)
@@ -340,9 +336,7 @@ def _refine(
         restart = options.mip_restart
         if restart is None and ws is not None:
             restart = False
-        opts = SolveOptions(
-            **{**vars(options), "time_limit": left, "warm_start": ws, "mip_restart": restart}
-        )
+        opts = replace(options, time_limit=left, warm_start=ws, mip_restart=restart)
         res = backend.solve(milp, opts)
         backend_name = res.backend
         rb = res.bound if res.bound is not None and math.isfinite(res.bound) else None
@@ -354,9 +348,7 @@ def _refine(
             if integral:
                 rb = float(math.ceil(rb - 1e-6))
             restricted_lower = max(restricted_lower, rb)
-        # Solutions outside the restriction cost at least fix_upper - delta (fixing;
-        # with integer costs, at least fix_upper itself).
-        lower = max(lag, min(fix_upper - (delta if not integral else 0.0), restricted_lower))
+        lower = max(lag, min(outside, restricted_lower))
         if not res.status.has_solution or res.x is None:
             if res.status != Status.INFEASIBLE:
                 message = res.message or f"restricted model: {res.status.value}"
@@ -365,8 +357,6 @@ def _refine(
         y_pos, y_value = assignment_of(pm, y_mask)
         if y_value < best_value - 1e-9 and (y_pos >= 0).all():
             best_mask, best_value, incumbent_ok = y_mask, y_value, True
-            lower = max(lag, min(fix_upper - (delta if not integral else 0.0),
-                                 restricted_lower))
         gap = relative_gap(best_value, lower, "min")
         if gap is not None and gap <= options.mip_gap:
             break
