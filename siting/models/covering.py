@@ -26,7 +26,7 @@ from numpy.typing import NDArray
 from siting.backends.base import SolveOptions, Status, get_backend
 from siting.errors import InfeasibleError, ParameterError
 from siting.instance import Instance
-from siting.milp import MilpBuilder
+from siting.milp import MilpBuilder, Sense
 from siting.models.base import (
     Built,
     LocationModel,
@@ -92,6 +92,7 @@ class MCLP(LocationModel):
     p: int | None = None
     budget: float | None = None
     name: ClassVar[str] = "mclp"
+    sense: ClassVar[Sense] = "max"
 
     def check(self, inst: Instance) -> None:
         super().check(inst)
@@ -228,6 +229,7 @@ class LSCPB(LocationModel):
 
     radius: float | None = None
     name: ClassVar[str] = "lscp-b"
+    sense: ClassVar[Sense] = "max"
 
     def check(self, inst: Instance) -> None:
         super().check(inst)
