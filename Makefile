@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test test-slow lint bench clean
+.PHONY: demo test test-slow lint bench clean browser
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,12 +17,25 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/siting solve models/huitian-2026-2030.toml --out out/huitian-2026-2030 --report
 
-test: $(STAMP)
+# The report tests open pages in Debian's headless Chromium: installed here, in
+# plain sight, when missing (as root with apt-get), never from inside a test.
+browser:
+	@if command -v chromium >/dev/null 2>&1; then :; \
+	elif command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+		echo "installing Debian's chromium for the report tests (apt-get)"; \
+		DEBIAN_FRONTEND=noninteractive apt-get update -q && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium; \
+	else \
+		echo "note: chromium is missing and cannot be installed here (needs root and apt-get);"; \
+		echo "      the browser tests will be skipped (they fail under CI=true)"; \
+	fi
+
+test: $(STAMP) browser
 	$(BIN)/ruff check siting tests
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -q -m "not slow"
 
-test-slow: $(STAMP)
+test-slow: $(STAMP) browser
 	$(BIN)/python -m pytest -q -m slow
 
 lint: $(STAMP)
