@@ -14,7 +14,6 @@ recomputed value is reported, with the gap recomputed against the bound
 
 >>> import pandas as pd
 >>> from siting.instance import Instance
-from siting.milp import Sense
 >>> from siting.models import MCLP
 >>> d = pd.DataFrame({"x": [0, 10.0], "y": [0, 0.0], "weight": [5, 3]})
 >>> inst = Instance.from_frames(d, d)
