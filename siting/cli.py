@@ -232,8 +232,8 @@ def _solve_spec(
     incumbent to Python, so the gap is shown once the solve ends).
     """
     from siting.backends.base import SolveOptions, Status
+    from siting.multi import MultiService
     from siting.multi.data import ServiceData
-    from siting.multi.solve import solve_spec
     from siting.multi.spec import load_spec
 
     spec = load_spec(path)
@@ -247,7 +247,7 @@ def _solve_spec(
             progress=phases.solver_progress(),
         )
         with phases.timed("coverage, model, solve and verification", opts.time_limit):
-            sol = solve_spec(spec, data, options=opts, backend=solver_given, verify=verify)
+            sol = MultiService(spec).solve(data, options=opts, solver=solver_given, verify=verify)
         sol.spec_path = str(path.resolve())
         out_dir = out if out is not None else Path("out") / spec.meta.name
         sol.write(out_dir, data)

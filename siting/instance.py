@@ -1,7 +1,7 @@
 """The instance: demand points, candidate sites, existing facilities and a metric.
 
 An :class:`Instance` holds the user's ids and the numbers the models need, as
-numpy arrays aligned by position; the :class:`~siting.metric.Metric` answers
+numpy arrays aligned by position; the :class:`~siting.coverage.Metric` answers
 distance questions sparsely. Build one from GeoDataFrames or DataFrames
 (:meth:`Instance.from_frames`), from CSV / GeoPackage files
 (:func:`siting.io.load_instance`) or from the reference readers.
@@ -25,8 +25,9 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from siting.coverage import EuclideanMetric, Metric, NetworkMetric, points_of
 from siting.errors import CRSError, InputError
-from siting.metric import EuclideanMetric, Metric
+from siting.network import WalkingNetwork
 
 
 class GeographicCRSWarning(UserWarning):
@@ -57,6 +58,9 @@ class Instance:
     source: str | None = None
     demand_frame: pd.DataFrame | None = None
     site_frame: pd.DataFrame | None = None
+    #: Point coordinates (in ``crs``) where the data have them, for maps and GeoDataFrames.
+    demand_xy: NDArray[np.float64] | None = None
+    site_xy: NDArray[np.float64] | None = None
 
     def __post_init__(self) -> None:
         m = len(self.site_ids)
@@ -137,11 +141,15 @@ class Instance:
         y: str = "y",
         paths: Mapping[str, Any] | None = None,
         row_base: int = 0,
+        network: WalkingNetwork | None = None,
     ) -> Instance:
         """Build from (Geo)DataFrames.
 
-        Points come from the geometry column (polygon centroids) when the frame
-        is a GeoDataFrame, else from columns ``x``/``y``. ``existing`` is either
+        Points come from the geometry column (a point inside each polygon) when
+        the frame is a GeoDataFrame, else from columns ``x``/``y``. Distances
+        are straight lines, or walking distances over ``network`` (a
+        :class:`~siting.network.WalkingNetwork` in the same CRS, e.g. from
+        :func:`siting.data.network_from_lines`). ``existing`` is either
         the name of a boolean column of ``sites`` or a frame of existing
         facilities appended to the sites as already open. Mismatched CRSs are
         refused. Missing optional columns take defaults (weight 1, cost 1,
@@ -200,12 +208,16 @@ class Instance:
             raise CRSError(
                 "CRS given does not match the frames' CRS", path=source, field="crs", value=str(crs)
             )
+        metric: Metric = (
+            EuclideanMetric(demand_xy, site_xy) if network is None
+            else NetworkMetric(network, demand_xy, site_xy)
+        )
         return cls(
             name=name,
             demand_ids=did,
             weight=w,
             site_ids=sid,
-            metric=EuclideanMetric(demand_xy, site_xy),
+            metric=metric,
             site_cost=cst,
             fixed_cost=fc,
             capacity=cap,
@@ -214,6 +226,8 @@ class Instance:
             source=source,
             demand_frame=demand,
             site_frame=site_frame,
+            demand_xy=demand_xy,
+            site_xy=site_xy,
         )
 
 
@@ -297,8 +311,7 @@ def _points(frame: pd.DataFrame, x: str, y: str, where: _Where) -> tuple[NDArray
                 field="geometry",
                 value=geom.iloc[row].wkt[:60],
             )
-        pts = geom if (geom.geom_type == "Point").all() else geom.centroid
-        xy = np.column_stack([pts.x.to_numpy(), pts.y.to_numpy()]).astype(np.float64)
+        xy = points_of(geom.to_numpy())
         bad = ~np.isfinite(xy).all(axis=1)
         if bad.any():
             row = int(np.flatnonzero(bad)[0])

@@ -21,9 +21,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from siting.coverage import CoverageMetric, EuclideanMetric, MatrixMetric
 from siting.errors import FormatError, InputError
 from siting.instance import Instance
-from siting.metric import CoverageMetric, EuclideanMetric, MatrixMetric
 
 FORMATS = ("auto", "orlib-pmed", "orlib-scp", "orlib-cap", "swain", "bds", "csv", "gpkg")
 
@@ -143,6 +143,8 @@ def _load_swain(p: Path) -> Loaded:
         site_ids=np.asarray(data.ids).copy(),
         metric=EuclideanMetric(xy, xy),
         source=str(p),
+        demand_xy=xy,
+        site_xy=xy,
     )
     return Loaded(inst, {})
 
@@ -151,17 +153,18 @@ def _load_bds(p: Path) -> Loaded:
     from siting.readers import read_bds
 
     d = read_bds(p)
+    demand_xy = np.column_stack([d.customer_x, d.customer_y]).astype(float)
+    site_xy = np.column_stack([d.site_x, d.site_y]).astype(float)
     inst = Instance(
         name=p.stem,
         demand_ids=np.asarray(d.customer_ids),
         weight=np.asarray(d.demand, float),
         site_ids=np.asarray(d.site_ids),
-        metric=EuclideanMetric(
-            np.column_stack([d.customer_x, d.customer_y]).astype(float),
-            np.column_stack([d.site_x, d.site_y]).astype(float),
-        ),
+        metric=EuclideanMetric(demand_xy, site_xy),
         site_cost=np.asarray(d.site_cost, float),
         source=str(p),
+        demand_xy=demand_xy,
+        site_xy=site_xy,
     )
     return Loaded(inst, {})
 

@@ -17,6 +17,18 @@ export without materialising one Python string per column.
 (2, 1, 2)
 >>> m.column_name(1)
 'y[1]'
+
+Variables indexed by (year, item), such as "facilities of one type open on
+each parcel in each year", live in a :class:`Grid`: positions come from the
+grid, never from hand-written offsets.
+
+>>> b = MilpBuilder()
+>>> w = b.add_grid("w", years=2, items=3, upper=1, integer=True)
+>>> w.cols(1, np.array([0, 2])).tolist()       # year 1, items 0 and 2
+[3, 5]
+>>> mat, cols = w.terms(np.array([0, 0]), 1, np.array([0, 2]), np.ones(2), n_rows=1)
+>>> mat.toarray().tolist(), cols.name
+([[0.0, 0.0, 0.0, 1.0, 0.0, 1.0]], 'w')
 """
 
 from __future__ import annotations
@@ -124,6 +136,73 @@ class MilpArrays:
         return worst
 
 
+@dataclass(frozen=True)
+class Grid:
+    """A block of columns indexed by (year, item), year-major: ``start + year * items + item``.
+
+    The row-building helpers return ``(matrix, block)`` parts for
+    :meth:`MilpBuilder.concat_rows`, over the grid's own columns.
+    """
+
+    block: Block
+    years: int
+    items: int
+
+    @property
+    def name(self) -> str:
+        return self.block.name
+
+    @property
+    def slice(self) -> slice:
+        return self.block.slice
+
+    def local(self, year: ArrayLike, item: ArrayLike) -> NDArray[np.int64]:
+        """Positions within the grid (0 … years × items − 1)."""
+        return (np.asarray(year, dtype=np.int64) * self.items
+                + np.asarray(item, dtype=np.int64))
+
+    def cols(self, year: ArrayLike, item: ArrayLike | None = None) -> NDArray[np.int64]:
+        """Global column indices of ``(year, item)``; every item of the year when None."""
+        items = np.arange(self.items) if item is None else item
+        return self.block.start + self.local(year, items)
+
+    def terms(
+        self, rows: ArrayLike, year: ArrayLike, item: ArrayLike, values: ArrayLike, n_rows: int
+    ) -> tuple[sp.csr_matrix, Block]:
+        """Coefficient ``values[k]`` of column ``(year[k], item[k])`` in row ``rows[k]``."""
+        rows = np.asarray(rows, dtype=np.int64)
+        local = np.broadcast_to(self.local(year, item), rows.shape)
+        vals = np.broadcast_to(np.asarray(values, dtype=np.float64), rows.shape)
+        mat = sp.csr_matrix((vals, (rows, local)), shape=(n_rows, self.years * self.items))
+        return mat, self.block
+
+    def year_sum(self, year: int, coef: ArrayLike) -> tuple[sp.csr_matrix, Block]:
+        """One row: ``sum_j coef_j v[year, j]``."""
+        items = np.arange(self.items)
+        return self.terms(np.zeros(self.items, np.int64), year, items, coef, 1)
+
+    def added_in(self, year: int, coef: ArrayLike) -> tuple[sp.csr_matrix, Block]:
+        """One row: ``sum_j coef_j (v[year, j] - v[year - 1, j])``, what a year adds."""
+        mat, block = self.year_sum(year, coef)
+        if year > 0:
+            mat = mat - self.year_sum(year - 1, coef)[0]
+        return sp.csr_matrix(mat), block
+
+    def monotone(self) -> sp.csr_matrix:
+        """Rows ``v[t-1, j] - v[t, j] <= 0`` over the grid (what is open stays open).
+
+        >>> Grid(Block("w", 0, 4), years=2, items=2).monotone().toarray()
+        array([[ 1.,  0., -1.,  0.],
+               [ 0.,  1.,  0., -1.]])
+        """
+        n = self.items * (self.years - 1)
+        r = np.arange(n)
+        return sp.csr_matrix(
+            (np.r_[np.ones(n), -np.ones(n)], (np.r_[r, r], np.r_[r, r + self.items])),
+            shape=(n, self.items * self.years),
+        )
+
+
 def _name_in(blocks: list[Block], k: int, default: str) -> str:
     for blk in blocks:
         if blk.start <= k < blk.stop:
@@ -189,13 +268,30 @@ class MilpBuilder:
         self.num_cols += int(size)
         return blk
 
+    def add_grid(
+        self,
+        name: str,
+        *,
+        years: int,
+        items: int,
+        lower: ArrayLike = 0.0,
+        upper: ArrayLike = np.inf,
+        integer: bool = False,
+        cost: ArrayLike = 0.0,
+    ) -> Grid:
+        """Add ``years × items`` columns indexed by (year, item); bounds may be year-major."""
+        block = self.add_block(
+            name, years * items, lower=lower, upper=upper, integer=integer, cost=cost
+        )
+        return Grid(block, int(years), int(items))
+
     def add_rows(
         self,
         matrix: sp.spmatrix | sp.sparray,
         *,
         lower: ArrayLike,
         upper: ArrayLike,
-        cols: Block | NDArray[np.int64] | None = None,
+        cols: Block | Grid | NDArray[np.int64] | None = None,
         name: str = "r",
     ) -> Block:
         """Add rows ``lower <= matrix @ x[cols] <= upper``.
@@ -205,6 +301,8 @@ class MilpBuilder:
         """
         coo = sp.coo_matrix(matrix)
         nrows = coo.shape[0]
+        if isinstance(cols, Grid):
+            cols = cols.block
         if cols is None:
             colmap = np.arange(coo.shape[1])
         elif isinstance(cols, Block):

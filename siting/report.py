@@ -32,7 +32,7 @@ import pandas as pd
 from siting.backends.base import Status
 from siting.errors import InputError
 from siting.multi.data import ServiceData
-from siting.multi.solve import MultiSolution, pct
+from siting.multi.solution import MultiSolution, pct
 from siting.multi.spec import Spec, load_spec, parse_spec
 from siting.solution import write_atomic
 

@@ -1,14 +1,29 @@
-"""Solutions keyed by the user's ids, and their files.
+"""Solutions keyed by the user's ids: one base for every model, and the classic models' own.
 
-A :class:`Solution` carries what a user needs to trust a result: status,
-objective, bound, gap, runtime, back end, the selected sites (by id), and per
-demand point either its coverage or its assignment. Files are written
-atomically, so an interrupted run never leaves a half-written solution.
+:class:`SolutionBase` carries what a user needs to trust any result: status,
+objective, bound, gap, runtime, back end, the verifier's verdict and the
+solve's statistics. :meth:`SolutionBase.accept` applies a verifier's report
+the same way for every model: a verified plan reports the objective
+recomputed from the instance, with its gap against the solver's bound.
+
+:class:`Solution` is a classic model's result: the selected sites (by id) and,
+per demand point, its coverage or its assignment; with the instance at hand,
+both come as GeoDataFrames (:meth:`Solution.sites_frame`,
+:meth:`Solution.demand_frame`).
 
 The solution files are reproducible: the same inputs, seed and back end give
 the same bytes. Timings, which differ from run to run, go to ``timing.json``
 alone (``runtime_s`` and every ``*_s`` entry of ``stats``); the summary
 (:meth:`Solution.summary`, ``--json``) keeps them.
+
+>>> import pandas as pd
+>>> from siting import Instance, MCLP
+>>> d = pd.DataFrame({"id": ["a", "b"], "x": [0.0, 10.0], "y": [0.0, 0.0], "weight": [5, 3]})
+>>> sol = MCLP(radius=1, p=1).solve(Instance.from_frames(d, d, demand_id="id", site_id="id"))
+>>> sol.selected, sol.objective, sol.verified
+(['a'], 5.0, True)
+>>> sol.demand_frame()[["demand_id", "covered"]].to_dict("list")
+{'demand_id': ['a', 'b'], 'covered': [1, 0]}
 """
 
 from __future__ import annotations
@@ -16,39 +31,34 @@ from __future__ import annotations
 import json
 import math
 import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-from siting.backends.base import Status
+from siting.backends.base import Status, relative_gap
+from siting.milp import Sense
+from siting.outputs import Content, write_atomic, write_folder
+
+if TYPE_CHECKING:
+    from siting.instance import Instance
+    from siting.verify.report import VerifyReport
+
+__all__ = ["Solution", "SolutionBase", "is_timing", "plain", "write_atomic"]
 
 
-@dataclass
-class Solution:
-    """The result of solving a model on an instance (see the module docstring).
+@dataclass(kw_only=True)
+class SolutionBase:
+    """What every solution holds, whatever the model (see the module docstring)."""
 
-    ``assignment`` has columns ``demand_id, site_id, fraction`` (p-median,
-    p-center, UFLP, CFLP); ``coverage`` has ``demand_id, weight, covered``
-    (covering models; ``covered`` counts covering open sites).
-    """
-
-    model: str
-    instance: str
     status: Status
-    backend: str
-    objective: float | None
-    bound: float | None
-    gap: float | None
-    runtime_s: float
-    selected: list[Any]
-    existing: list[Any] = field(default_factory=list)
-    params: dict[str, Any] = field(default_factory=dict)
-    assignment: pd.DataFrame | None = None
-    coverage: pd.DataFrame | None = None
+    backend: str = ""
+    objective: float | None = None
+    bound: float | None = None
+    gap: float | None = None
+    runtime_s: float = 0.0
     message: str = ""
     verified: bool | None = None
     verification: list[str] = field(default_factory=list)
@@ -58,25 +68,70 @@ class Solution:
     def is_optimal(self) -> bool:
         return self.status == Status.OPTIMAL
 
+    def accept(self, report: VerifyReport, sense: Sense) -> None:
+        """Record a verifier's verdict; a verified plan takes the recomputed objective.
+
+        The recomputed value is free of solver round-off and may be better than
+        the claim (continuous variables below what the plan achieves); the gap
+        is recomputed against the solver's bound.
+        """
+        self.verified = report.ok
+        self.verification = list(report.messages)
+        if report.ok and report.objective is not None:
+            self.stats["solver_objective"] = self.objective
+            self.objective = report.objective
+            if self.bound is not None:
+                self.gap = relative_gap(self.objective, self.bound, sense)
+
+    def base_summary(self) -> dict[str, Any]:
+        """The fields of the base as JSON-ready values."""
+        return {
+            "status": str(self.status),
+            "objective": finite_or_none(self.objective),
+            "bound": finite_or_none(self.bound),
+            "gap": finite_or_none(self.gap),
+            "runtime_s": round(float(self.runtime_s), 6),
+            "backend": self.backend,
+            "verified": self.verified,
+            "verification": list(self.verification),
+            "message": self.message,
+            "stats": {k: plain(v) for k, v in self.stats.items()},
+        }
+
+
+@dataclass(kw_only=True)
+class Solution(SolutionBase):
+    """The result of a classic model on an instance (see the module docstring).
+
+    ``assignment`` has columns ``demand_id, site_id, fraction`` (p-median,
+    p-center, UFLP, CFLP); ``coverage`` has ``demand_id, weight, covered``
+    (covering models; ``covered`` counts covering open sites).
+    """
+
+    model: str
+    instance: str
+    selected: list[Any]
+    existing: list[Any] = field(default_factory=list)
+    params: dict[str, Any] = field(default_factory=dict)
+    assignment: pd.DataFrame | None = None
+    coverage: pd.DataFrame | None = None
+    #: Where the instance came from (path, format, network), so that ``siting verify``
+    #: and ``siting report`` can reload it from the solution folder.
+    inputs: dict[str, Any] = field(default_factory=dict)
+    #: The instance solved, when at hand: gives the GeoDataFrames their geometry.
+    source: Instance | None = field(default=None, repr=False, compare=False)
+
     def summary(self) -> dict[str, Any]:
         """A JSON-ready summary (ids converted to plain Python values)."""
         return {
             "instance": self.instance,
             "model": self.model,
-            "status": str(self.status),
-            "objective": _num(self.objective),
-            "bound": _num(self.bound),
-            "gap": _num(self.gap),
-            "runtime_s": round(float(self.runtime_s), 6),
-            "backend": self.backend,
-            "selected": [_plain(s) for s in self.selected],
+            **self.base_summary(),
+            "selected": [plain(s) for s in self.selected],
             "n_selected": len(self.selected),
-            "existing": [_plain(s) for s in self.existing],
-            "verified": self.verified,
-            "verification": list(self.verification),
-            "message": self.message,
-            "params": {k: _plain(v) for k, v in self.params.items()},
-            "stats": {k: _plain(v) for k, v in self.stats.items()},
+            "existing": [plain(s) for s in self.existing],
+            "params": {k: plain(v) for k, v in self.params.items()},
+            "inputs": {k: plain(v) for k, v in self.inputs.items()},
         }
 
     def to_json(self) -> str:
@@ -90,41 +145,78 @@ class Solution:
         timing.update({k: stats.pop(k) for k in sorted(stats) if is_timing(k)})
         return summary, timing
 
-    def write(self, out_dir: str | os.PathLike[str]) -> list[Path]:
+    # ------------------------------------------------------------ frames
+    def sites_frame(self) -> pd.DataFrame:
+        """The selected sites: id, existing, and geometry when the instance has coordinates."""
+        frame = pd.DataFrame({"site_id": list(self.selected)})
+        frame["existing"] = frame["site_id"].isin(set(self.existing))
+        inst = self.source
+        if inst is None or inst.site_xy is None or not len(frame):
+            return frame
+        pos = inst.site_positions(frame["site_id"].to_numpy())
+        return _with_points(frame, inst.site_xy[pos], inst.crs)
+
+    def demand_frame(self) -> pd.DataFrame:
+        """One row per demand point: coverage (covering models) or its site (assignment).
+
+        Assignment models give the main site (largest fraction) and its distance;
+        with coordinates it is a GeoDataFrame of points.
+        """
+        if self.coverage is not None:
+            frame = self.coverage.copy()
+        elif self.assignment is not None:
+            main = self.assignment.sort_values(
+                ["demand_id", "fraction"], ascending=[True, False], kind="stable"
+            ).drop_duplicates("demand_id")
+            frame = main.rename(columns={"fraction": "share"})
+        else:
+            return pd.DataFrame(columns=["demand_id"])
+        inst = self.source
+        if inst is None:
+            return frame.reset_index(drop=True)
+        index = pd.Index(inst.demand_ids)
+        d_pos = index.get_indexer(frame["demand_id"].to_numpy())
+        if "site_id" in frame.columns:
+            s_pos = inst.site_positions(frame["site_id"].to_numpy())
+            frame["distance"] = inst.metric.pair_distance(d_pos.astype(np.int64), s_pos)
+        frame = frame.set_index(d_pos).sort_index().reset_index(drop=True)
+        if inst.demand_xy is None:
+            return frame
+        return _with_points(frame, inst.demand_xy[np.sort(d_pos)], inst.crs)
+
+    # ------------------------------------------------------------- files
+    def files(self) -> dict[str, Content]:
+        """Every file of the solution folder, by name (see :meth:`write`)."""
+        summary, timing = self.split_timing()
+        files: dict[str, Content] = {
+            "solution.json": json.dumps(summary, ensure_ascii=False, sort_keys=True, indent=2)
+            + "\n",
+            "selected.csv": self.sites_frame()[["site_id", "existing"]].to_csv(index=False),
+        }
+        if self.assignment is not None:
+            files["assignment.csv"] = self.assignment.to_csv(index=False, float_format="%.10g")
+        if self.coverage is not None:
+            files["coverage.csv"] = self.coverage.to_csv(index=False, float_format="%.10g")
+        files["timing.json"] = json.dumps(timing, sort_keys=True, indent=2) + "\n"
+        return files
+
+    def write(self, out_dir: str | os.PathLike[str]) -> Path:
         """Write ``solution.json``, ``selected.csv``, the per-demand table and ``timing.json``.
 
-        Every file but ``timing.json`` is byte-identical between runs that reach
-        the same solution. Returns the paths.
+        The folder is written as a unit (:func:`siting.outputs.write_folder`):
+        files of an earlier run never stay beside these. Every file but
+        ``timing.json`` is byte-identical between runs that reach the same
+        solution.
         """
-        out = Path(out_dir)
-        out.mkdir(parents=True, exist_ok=True)
-        summary, timing = self.split_timing()
-        written = [
-            write_atomic(
-                out / "solution.json",
-                json.dumps(summary, ensure_ascii=False, sort_keys=True, indent=2) + "\n",
-            )
-        ]
-        sel = pd.DataFrame({"site_id": self.selected})
-        sel["existing"] = sel["site_id"].isin(set(self.existing))
-        written.append(write_atomic(out / "selected.csv", sel.to_csv(index=False)))
-        if self.assignment is not None:
-            written.append(
-                write_atomic(
-                    out / "assignment.csv",
-                    self.assignment.to_csv(index=False, float_format="%.10g"),
-                )
-            )
-        if self.coverage is not None:
-            written.append(
-                write_atomic(
-                    out / "coverage.csv", self.coverage.to_csv(index=False, float_format="%.10g")
-                )
-            )
-        written.append(
-            write_atomic(out / "timing.json", json.dumps(timing, sort_keys=True, indent=2) + "\n")
-        )
-        return written
+        return write_folder(out_dir, self.files())
+
+
+def _with_points(frame: pd.DataFrame, xy: np.ndarray, crs: Any) -> pd.DataFrame:
+    import geopandas as gpd
+
+    return gpd.GeoDataFrame(
+        frame.reset_index(drop=True), geometry=gpd.points_from_xy(xy[:, 0], xy[:, 1]), crs=crs
+    )
 
 
 def is_timing(key: str) -> bool:
@@ -132,50 +224,22 @@ def is_timing(key: str) -> bool:
     return key.endswith("_s") or key in ("runtime", "seconds")
 
 
-def write_atomic(path: str | os.PathLike[str], text: str | bytes) -> Path:
-    """Write to a temporary file beside ``path`` then rename it over ``path``.
-
-    >>> import tempfile, pathlib
-    >>> d = pathlib.Path(tempfile.mkdtemp())
-    >>> write_atomic(d / "a.txt", "hello").read_text()
-    'hello'
-    """
-    target = Path(path)
-    data = text.encode("utf-8") if isinstance(text, str) else text
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        # mkstemp makes the file private (0600): give it the mode a plain open() would.
-        os.chmod(tmp, _default_mode())
-        os.replace(tmp, target)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return target
-
-
-def _default_mode() -> int:
-    umask = os.umask(0)
-    os.umask(umask)
-    return 0o666 & ~umask
-
-
-def _num(v: float | None) -> float | None:
+def finite_or_none(v: float | None) -> float | None:
+    """A float, or None for a missing or non-finite value (JSON has no inf)."""
     if v is None:
         return None
     v = float(v)
     return v if math.isfinite(v) else None
 
 
-def _plain(v: Any) -> Any:
+def plain(v: Any) -> Any:
+    """A value JSON can hold: numpy scalars unwrapped, non-finite floats as None."""
     if isinstance(v, np.generic):
-        return v.item()
+        return plain(v.item())
     if isinstance(v, float) and not math.isfinite(v):
         return None
     if isinstance(v, (list, tuple)):
-        return [_plain(x) for x in v]
+        return [plain(x) for x in v]
+    if isinstance(v, dict):
+        return {str(k): plain(x) for k, x in v.items()}
     return v

@@ -183,7 +183,7 @@ def solve_scenario(
 ) -> dict[str, Any]:
     """Solve one scenario and return its row (the Dask task; never raises)."""
     from siting.backends.base import SolveOptions
-    from siting.multi.solve import solve_spec
+    from siting.multi import MultiService
 
     t0 = time.perf_counter()
     row: dict[str, Any] = {"scenario": index, **scenario}
@@ -200,8 +200,7 @@ def solve_scenario(
             seed=int(options.get("seed", 0)),
         )
         with _SOLVE_LOCK:
-            sol = solve_spec(
-                spec, sd, options=opts, backend=options.get("backend"),
+            sol = MultiService(spec).solve(sd, options=opts, solver=options.get("backend"),
                 explain=bool(options.get("explain", False)),
             )
         status = str(sol.status)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from siting.backends.base import SolveOptions, Status
-from siting.multi import ServiceData, load_spec, solve_spec
+from siting.multi import MultiService, ServiceData, load_spec
 
 ROOT = Path(__file__).resolve().parent.parent
 SPECS = sorted((ROOT / "models").glob("huitian-*.toml"))
@@ -40,7 +40,7 @@ def check(sol, name: str) -> None:
 
 def test_2018_2020_plan(data: ServiceData) -> None:
     spec = load_spec(ROOT / "models" / "huitian-2018-2020.toml")
-    sol = solve_spec(spec, data, options=SolveOptions(time_limit=60, mip_gap=1e-3))
+    sol = MultiService(spec).solve(data, options=SolveOptions(time_limit=60, mip_gap=1e-3))
     check(sol, "huitian-2018-2020")
     # the plan's quotas hold exactly
     counts = sol.facilities.groupby(["type", "year"])["count"].sum()
@@ -51,7 +51,7 @@ def test_2018_2020_plan(data: ServiceData) -> None:
 @pytest.mark.slow
 def test_2026_2030_plan(data: ServiceData) -> None:
     spec = load_spec(ROOT / "models" / "huitian-2026-2030.toml")
-    sol = solve_spec(spec, data)
+    sol = MultiService(spec).solve(data)
     check(sol, "huitian-2026-2030")
     spaces = sol.facilities.loc[sol.facilities["type"].str.startswith("parking"), "spaces"]
     assert spaces.sum() >= 10_000

@@ -22,10 +22,10 @@ from siting.backends.base import SolveOptions, Status
 from siting.errors import InfeasibleError
 from siting.instance import Instance
 from siting.models import MODELS
+from siting.multi import MultiService, MultiServiceProblem, MultiSolution
 from siting.multi.data import ServiceData
-from siting.multi.model import MultiServiceProblem
-from siting.multi.solve import MultiSolution, solve_spec, verify_multi
 from siting.multi.spec import parse_spec
+from siting.verify import verify_solution
 
 K = "kindergarten"
 OPTS = SolveOptions(time_limit=20)
@@ -150,7 +150,7 @@ def data() -> ServiceData:
 @pytest.mark.parametrize("name", list(CASES))
 def test_multi_infeasibility_is_explained(name: str, data: ServiceData) -> None:
     extra, patterns = CASES[name]
-    sol = solve_spec(spec(**extra), data, options=OPTS)
+    sol = MultiService(spec(**extra)).solve(data, options=OPTS)
     assert sol.status == Status.INFEASIBLE
     text = " | ".join(sol.explanation)
     assert sol.message == "; ".join(sol.explanation)
@@ -159,7 +159,7 @@ def test_multi_infeasibility_is_explained(name: str, data: ServiceData) -> None:
 
 
 def test_feasible_spec_verifies(data: ServiceData) -> None:
-    sol = solve_spec(spec(), data, options=OPTS)
+    sol = MultiService(spec()).solve(data, options=OPTS)
     assert sol.status == Status.OPTIMAL and sol.verified is True, sol.verification
     assert sorted(sol.facilities["parcel_id"]) == ["p1", "p2"]
 
@@ -198,9 +198,14 @@ def test_cflp_capacity_below_demand_is_explained() -> None:
 
 def _solved(data: ServiceData) -> tuple[MultiServiceProblem, MultiSolution]:
     s = spec(budget={"total": 2.5e7})
-    sol = solve_spec(s, data, options=OPTS)
+    sol = MultiService(s).solve(data, options=OPTS)
     assert sol.verified is True, sol.verification
     return MultiServiceProblem(s, data), sol
+
+
+def verify_multi(prob: MultiServiceProblem, sol: MultiSolution) -> None:
+    """Re-check ``sol`` with the registered verifier and record its verdict on it."""
+    sol.accept(verify_solution(prob, MultiService(prob.spec), sol), "max")
 
 
 def _mutant(sol: MultiSolution) -> MultiSolution:
@@ -215,6 +220,11 @@ def _missing_site(m: MultiSolution) -> None:
 
 def _over_budget(m: MultiSolution) -> None:
     m.facilities.loc[0, "cost_est"] = 2e7
+
+
+def _beyond_budget(m: MultiSolution) -> None:
+    # A second facility on the first parcel: twice its cost, beyond the 2.5e7 budget.
+    m.facilities = pd.concat([m.facilities, m.facilities.iloc[[0]]], ignore_index=True)
 
 
 def _footprint_over_area(m: MultiSolution) -> None:
@@ -238,8 +248,10 @@ def _wrong_objective(m: MultiSolution) -> None:
 
 MUTATIONS = {
     "missing site": (_missing_site, "opened in total, required 2..2"),
-    "site over budget": (_over_budget, "exceeds the total budget"),
-    "footprint over parcel area": (_footprint_over_area, "exceed its 3000 m²"),
+    "claimed cost changed": (_over_budget, "cost_est"),
+    "facility beyond the budget": (_beyond_budget, "exceeds the total budget"),
+    "claimed footprint changed": (_footprint_over_area, "footprint 3,500"),
+    "second facility on a full parcel": (_beyond_budget, "exceed its 3000 m²"),
     "coverage beyond the radius": (_beyond_radius, "objective claimed"),
     "wrong objective": (_wrong_objective, "objective claimed"),
     "extension of no facility": (_extension_without_facility, "but never built"),
@@ -263,7 +275,7 @@ def test_verifier_rejects_corrupted_solution(name: str, data: ServiceData) -> No
 def test_corrupted_served_residents_are_rejected(data: ServiceData) -> None:
     """Capacitated types: residents claimed as served beyond the radius are caught."""
     s = spec(facility={K: kindergarten(capacity=1000)})
-    sol = solve_spec(s, data, options=OPTS)
+    sol = MultiService(s).solve(data, options=OPTS)
     assert sol.verified is True, sol.verification
     prob = MultiServiceProblem(s, data)
     bad = _mutant(sol)

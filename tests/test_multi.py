@@ -15,8 +15,7 @@ from shapely.geometry import Point, box
 
 from siting.backends.base import Status, available_backends
 from siting.errors import SpecError
-from siting.multi import ServiceData, parse_spec, solve_spec
-from siting.multi.model import MultiServiceProblem
+from siting.multi import MultiService, MultiServiceProblem, ServiceData, parse_spec
 
 CRS = "EPSG:32650"
 BACKENDS = [b for b in available_backends() if b in ("highs", "ortools", "cbc")]
@@ -79,7 +78,7 @@ def spec(facility: dict[str, Any], years: list[int] | None = None, **sections: A
 
 
 def solve(sp: Any, data: ServiceData, backend: str) -> Any:
-    sol = solve_spec(sp, data, backend=backend)
+    sol = MultiService(sp).solve(data, solver=backend)
     return sol
 
 
@@ -339,9 +338,8 @@ def test_quota_beyond_available_parcels_is_explained() -> None:
         {"id": "P1", "x": 0, "area": 500, "year": 2026},
         {"id": "P2", "x": 1000, "area": 500, "year": 2027},
     )
-    sol = solve_spec(
-        spec({"a": room(count={"2026": 2})}, years=[2026, 2027]), ServiceData(TWO, p, NONE)
-    )
+    model = MultiService(spec({"a": room(count={"2026": 2})}, years=[2026, 2027]))
+    sol = model.solve(ServiceData(TWO, p, NONE))
     assert sol.status == Status.INFEASIBLE
     assert sol.explanation == [
         "a: 2 must be open by 2026 (quota 2 in 2026) but only 1 allowed parcels are free by then"
@@ -350,7 +348,7 @@ def test_quota_beyond_available_parcels_is_explained() -> None:
 
 def test_total_quota_beyond_allowed_parcels_is_explained() -> None:
     data = ServiceData(TWO, parcels({"id": "P1", "x": 0, "area": 500, "uses": "b"}), NONE)
-    sol = solve_spec(spec({"a": room(count={"total": 1})}), data)
+    sol = MultiService(spec({"a": room(count={"total": 1})})).solve(data)
     assert sol.status == Status.INFEASIBLE
     assert sol.explanation == ["a: 1 required in all but only 0 allowed parcels exist for it"]
 
@@ -365,7 +363,7 @@ def test_aggregation_is_exact() -> None:
     prob = MultiServiceProblem(sp_, ServiceData(b, p, NONE))
     fam = prob.types["a"].family
     assert fam is not None and fam.size <= 10 < len(b)
-    sol = solve_spec(sp_, ServiceData(b, p, NONE))
+    sol = MultiService(sp_).solve(ServiceData(b, p, NONE))
     assert sol.verified
 
 
@@ -394,7 +392,8 @@ def test_area_floor_names_the_area_and_best_share() -> None:
         {"id": "C", "x": 3000, "area": 500, "sd": "S2"},
     )
     floor = [{"facility": "a", "min_share": 0.8}]
-    sol = solve_spec(spec({"a": room(count={"total": 2})}, equity=floor), ServiceData(b, p, NONE))
+    model = MultiService(spec({"a": room(count={"total": 2})}, equity=floor))
+    sol = model.solve(ServiceData(b, p, NONE))
     assert sol.status == Status.INFEASIBLE
     assert "a in S1: floor 80.0% cannot be reached: at most 54.5%" in sol.explanation[0]
     assert "a in S2: floor 80.0% cannot be reached: at most 50.0%" in sol.explanation[1]
@@ -406,9 +405,7 @@ def test_yearly_budget_below_the_quotas_is_explained() -> None:
         {"id": "P2", "x": 1000, "area": 100, "land": 1000},
     )
     a = room(build_cost=0, land_cost=True, count={"2026": 2})
-    sol = solve_spec(
-        spec({"a": a}, years=[2026, 2027], budget={"per_year": {"2026": 500}}),
-        ServiceData(TWO, p, NONE),
-    )
+    model = MultiService(spec({"a": a}, years=[2026, 2027], budget={"per_year": {"2026": 500}}))
+    sol = model.solve(ServiceData(TWO, p, NONE))
     assert sol.status == Status.INFEASIBLE
     assert sol.explanation[0].startswith("budget.per_year 2026 500 is below the 1,100")

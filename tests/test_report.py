@@ -26,7 +26,7 @@ from typing import Any
 import pytest
 
 from siting.backends.base import SolveOptions
-from siting.multi.solve import MultiSolution, solve_spec
+from siting.multi import MultiService, MultiSolution
 from siting.multi.spec import parse_spec
 from siting.report import read_solution, report_html, write_report
 from tests.test_sweep import small_data, small_spec
@@ -49,7 +49,7 @@ CHROMIUM_FLAGS = [
 @pytest.fixture(scope="module")
 def solved(tmp_path_factory: pytest.TempPathFactory) -> tuple[MultiSolution, Path]:
     spec, data = parse_spec(small_spec()), small_data()
-    sol = solve_spec(spec, data, options=SolveOptions(threads=1))
+    sol = MultiService(spec).solve(data, options=SolveOptions(threads=1))
     assert sol.verified
     out = tmp_path_factory.mktemp("solution")
     sol.write(out, data)

@@ -171,22 +171,11 @@ def tighten_bound(
 
 def finish(inst: Instance, model: LocationModel, sol: Solution, verify: bool) -> Solution:
     """Run the independent verifier (when asked) and record its verdict on the solution."""
+    sol.source = inst
     if verify and sol.status.has_solution:
         from siting.verify import verify_solution
 
-        report = verify_solution(inst, model, sol)
-        sol.verified = report.ok
-        sol.verification = report.messages
-        if report.ok and report.objective is not None:
-            # Report the value recomputed from the instance (free of solver round-off, and
-            # better than claimed when continuous variables sat below the plan's value),
-            # with its gap against the solver's bound.
-            from siting.backends.base import relative_gap
-
-            sol.stats["solver_objective"] = sol.objective
-            sol.objective = report.objective
-            if sol.bound is not None:
-                sol.gap = relative_gap(sol.objective, sol.bound, model.sense)
+        sol.accept(verify_solution(inst, model, sol), model.sense)
     return sol
 
 

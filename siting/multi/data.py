@@ -1,21 +1,21 @@
 """Data of a multi-service instance: blocks, parcels, existing facilities, network.
 
-Distances between point sets come from the walking network (snap + Dijkstra
-with a cutoff) or, without a network, straight lines from a KD-tree; both
-return sparse ``(rows, cols, dist)`` triples, never a dense matrix.
+Distances come from the one coverage layer (:mod:`siting.coverage`): walking
+on the street network (snap + cutoff Dijkstra) or straight lines, to a site's
+point or its edge, as sparse matrices, never a dense one.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
-from scipy.spatial import cKDTree
 
+from siting.coverage import Metric, make_metric, points_of
 from siting.errors import InputError
 
 IntArray = NDArray[np.int64]
@@ -38,6 +38,8 @@ class ServiceData:
     source: str = ""
     #: Optional polygons of existing facilities (``facility_id`` + geometry), e.g. parks.
     existing_shapes: Any = None
+    #: Defaults taken and reprojections made while loading, one plain sentence each.
+    notes: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         for frame, cols, what in (
@@ -186,46 +188,26 @@ class ServiceData:
             ex[has] = found[has]
         return np.asarray(geoms + list(ex), dtype=object)
 
-    def pairs_to_sites(
-        self, src: FloatArray, geoms: NDArray[Any], radius: float, mode: str, access: str
-    ) -> tuple[IntArray, IntArray, FloatArray]:
-        """(block, site) pairs within ``radius`` of a site's point or, with
-        ``access='boundary'``, of its edge (exact for straight lines; entrances
-        every 100 m along the edge on the network)."""
-        if access == "point" or len(geoms) == 0:
-            return self.pairs_within(src, _points_of(geoms), radius, mode)
-        if mode == "euclidean" or self.network is None:
-            import shapely
+    def metric(
+        self, parcels: IntArray, existing: IntArray, distance: str, access: str
+    ) -> Metric:
+        """The coverage layer's metric from blocks to these parcels then existing facilities.
 
-            tree = shapely.STRtree(geoms)
-            pts = shapely.points(src)
-            r, c = tree.query(pts, predicate="dwithin", distance=radius)
-            d = shapely.distance(pts[r], geoms[c])
-            order = np.lexsort((c, r))
-            return r[order].astype(np.int64), c[order].astype(np.int64), d[order]
-        xy, owner = entrances(geoms)
-        r, c, d = self.pairs_within(src, xy, radius, mode)
-        return _min_per_pair(r, owner[c], d)
-
-    def nearest_to_sites(
-        self, src: FloatArray, geoms: NDArray[Any], cutoff: float, mode: str, access: str
-    ) -> FloatArray:
-        """Distance from each point to its nearest site (second route, for the verifier)."""
-        if len(geoms) == 0:
-            return np.full(len(src), np.inf)
-        if access == "point":
-            return self.nearest_distance(src, _points_of(geoms), cutoff, mode)
-        if mode == "euclidean" or self.network is None:
-            import shapely
-
-            tree = shapely.STRtree(geoms)
-            _, dist = tree.query_nearest(
-                shapely.points(src), return_distance=True, all_matches=False
-            )
-            dist = np.asarray(dist, dtype=np.float64)
-            return np.where(dist <= cutoff, dist, np.inf)
-        xy, _ = entrances(geoms)
-        return self.nearest_distance(src, xy, cutoff, mode)
+        ``distance="network"`` walks the street network when there is one, else
+        measures straight lines (said in :attr:`notes`).
+        """
+        walk = distance == "network" and self.network is not None
+        if distance == "network" and self.network is None:
+            note = "no street network given: walking distances are measured as straight lines"
+            if note not in self.notes:
+                self.notes.append(note)
+        return make_metric(
+            self.block_xy(),
+            self.site_geometries(parcels, existing),
+            distance="network" if walk else "euclidean",
+            access="boundary" if access == "boundary" else "point",
+            network=self.network,
+        )
 
     def block_xy(self) -> FloatArray:
         return _xy(self.blocks)
@@ -236,93 +218,12 @@ class ServiceData:
     def existing_xy(self) -> FloatArray:
         return _xy(self.existing)
 
-    def pairs_within(
-        self, src: FloatArray, dst: FloatArray, radius: float, mode: str
-    ) -> tuple[IntArray, IntArray, FloatArray]:
-        """(src, dst) pairs within ``radius`` by walking (network) or straight line."""
-        if len(src) == 0 or len(dst) == 0:
-            e = np.zeros(0, dtype=np.int64)
-            return e, e.copy(), np.zeros(0)
-        if mode == "network" and self.network is not None:
-            r, c, d = self.network.pairs_within(
-                src[:, 0], src[:, 1], dst[:, 0], dst[:, 1], cutoff=radius
-            )
-            return r.astype(np.int64), c.astype(np.int64), d.astype(np.float64)
-        return euclidean_pairs(src, dst, radius)
-
-    def nearest_distance(
-        self, src: FloatArray, dst: FloatArray, cutoff: float, mode: str
-    ) -> FloatArray:
-        """Distance from each ``src`` point to its nearest ``dst`` point (inf beyond cutoff).
-
-        A second route, separate from :meth:`pairs_within` (multi-source Dijkstra or
-        a nearest-neighbour query), used by the verifier.
-        """
-        if len(dst) == 0:
-            return np.full(len(src), np.inf)
-        if mode == "network" and self.network is not None:
-            dist, _ = self.network.nearest_within(
-                src[:, 0], src[:, 1], dst[:, 0], dst[:, 1], cutoff=cutoff
-            )
-            return np.asarray(dist, dtype=np.float64)
-        d, _ = cKDTree(dst).query(src, k=1)
-        d = np.asarray(d, dtype=np.float64)
-        return np.where(d <= cutoff, d, np.inf)
-
-
-def euclidean_pairs(
-    src: FloatArray, dst: FloatArray, radius: float, chunk: int = 50_000
-) -> tuple[IntArray, IntArray, FloatArray]:
-    """Straight-line pairs within ``radius``, from KD-trees, in chunks of sources."""
-    tree = cKDTree(dst)
-    rows, cols, dist = [], [], []
-    for start in range(0, len(src), chunk):
-        res = cKDTree(src[start : start + chunk]).sparse_distance_matrix(
-            tree, radius * (1 + 1e-12), output_type="ndarray"
-        )
-        rows.append(res["i"].astype(np.int64) + start)
-        cols.append(res["j"].astype(np.int64))
-        dist.append(res["v"].astype(np.float64))
-    r, c, d = np.concatenate(rows), np.concatenate(cols), np.concatenate(dist)
-    order = np.lexsort((c, r))
-    return r[order], c[order], d[order]
-
 
 def _xy(frame: Any) -> FloatArray:
-    geom = frame.geometry
-    pts = geom if (geom.geom_type == "Point").all() else geom.representative_point()
-    return np.column_stack([pts.x.to_numpy(), pts.y.to_numpy()]).astype(np.float64)
+    return points_of(frame.geometry.to_numpy())
 
 
 def uses_mask(allowed: pd.Series, use: str) -> NDArray[np.bool_]:
     """Parcels whose ';'-separated allowed uses include ``use``."""
     padded = ";" + allowed.fillna("").astype(str).str.replace(" ", "") + ";"
     return padded.str.contains(f";{use};", regex=False).to_numpy()
-
-
-def _points_of(geoms: NDArray[Any]) -> FloatArray:
-    import shapely
-
-    pts = [g if g.geom_type == "Point" else g.representative_point() for g in geoms]
-    return np.column_stack([shapely.get_x(pts), shapely.get_y(pts)]).astype(np.float64)
-
-
-def entrances(geoms: NDArray[Any], spacing: float = 100.0) -> tuple[FloatArray, IntArray]:
-    """Access points: the point itself, or points every ``spacing`` m along a polygon's edge."""
-    import shapely
-
-    rings = np.array([g if g.geom_type == "Point" else g.boundary for g in geoms], dtype=object)
-    dense = shapely.segmentize(rings, spacing)
-    coords, owner = shapely.get_coordinates(dense, return_index=True)
-    return coords.astype(np.float64), owner.astype(np.int64)
-
-
-def _min_per_pair(
-    rows: IntArray, cols: IntArray, dist: FloatArray
-) -> tuple[IntArray, IntArray, FloatArray]:
-    """Keep the smallest distance of each repeated (row, col) pair."""
-    order = np.lexsort((dist, cols, rows))
-    r, c, d = rows[order], cols[order], dist[order]
-    first = np.ones(r.size, dtype=bool)
-    first[1:] = (r[1:] != r[:-1]) | (c[1:] != c[:-1])
-    return r[first], c[first], d[first]

@@ -1,0 +1,179 @@
+"""Straight-line metrics: to sites' points (KD-trees) or to the nearest point of their shapes.
+
+>>> import numpy as np, shapely
+>>> m = EuclideanMetric(np.array([[0.0, 0.0], [10.0, 0.0]]), np.array([[0.0, 3.0], [9.0, 0.0]]))
+>>> m.within(5.0).toarray().round(1)
+array([[3., 0.],
+       [0., 1.]])
+>>> m.pair_distance(np.array([0, 1]), np.array([1, 0])).round(3)
+array([ 9.  , 10.44])
+>>> park = shapely.box(4.0, -1.0, 6.0, 1.0)     # reached at its edge, 4 m from either point
+>>> ShapeMetric(np.array([[0.0, 0.0], [10.0, 0.0]]), np.array([park])).within(4.0).toarray()
+array([[4.],
+       [4.]])
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+from numpy.typing import NDArray
+from scipy.spatial import cKDTree
+
+from siting.coverage.base import FloatArray, IntArray, Metric, no_sites, pairs_to_csr
+
+#: Relative slack on a radius, so that a pair at exactly the radius is never lost to round-off.
+RADIUS_SLACK = 1e-12
+
+
+def points_of(shapes: NDArray[Any]) -> FloatArray:
+    """A point for each shape: the point itself, else a point surely inside it.
+
+    A representative point, not the centroid: an L-shaped parcel's centroid may
+    lie outside the parcel.
+    """
+    import shapely
+
+    shapes = np.asarray(shapes, dtype=object)
+    if shapes.size == 0:
+        return np.zeros((0, 2))
+    is_point = shapely.get_type_id(shapes) == 0
+    pts = np.where(is_point, shapes, shapely.point_on_surface(shapes))
+    return np.column_stack([shapely.get_x(pts), shapely.get_y(pts)]).astype(np.float64)
+
+
+def entrances(shapes: NDArray[Any], spacing: float = 100.0) -> tuple[FloatArray, IntArray]:
+    """Access points along each shape's edge (every ``spacing`` m; a point is its own).
+
+    Returns the points and, for each, the position of the shape it belongs to.
+
+    >>> import shapely
+    >>> xy, owner = entrances(np.array([shapely.box(0, 0, 100, 100), shapely.Point(5, 5)]))
+    >>> len(xy), owner.tolist()[-2:]
+    (6, [0, 1])
+    """
+    import shapely
+
+    shapes = np.asarray(shapes, dtype=object)
+    edges = np.where(shapely.get_type_id(shapes) == 0, shapes, shapely.boundary(shapes))
+    coords, owner = shapely.get_coordinates(shapely.segmentize(edges, spacing), return_index=True)
+    return coords.astype(np.float64), owner.astype(np.int64)
+
+
+class EuclideanMetric(Metric):
+    """Straight-line distances between points, via KD-trees queried in chunks."""
+
+    kind = "straight line"
+
+    def __init__(self, demand_xy: FloatArray, site_xy: FloatArray, chunk: int = 50_000) -> None:
+        self.demand_xy = np.ascontiguousarray(demand_xy, dtype=np.float64).reshape(-1, 2)
+        self.site_xy = np.ascontiguousarray(site_xy, dtype=np.float64).reshape(-1, 2)
+        self.n_demand = self.demand_xy.shape[0]
+        self.n_sites = self.site_xy.shape[0]
+        self.chunk = chunk
+        self._site_tree: cKDTree | None = None
+
+    @property
+    def site_tree(self) -> cKDTree:
+        if self._site_tree is None:
+            self._site_tree = cKDTree(self.site_xy)
+        return self._site_tree
+
+    def within(self, radius: float) -> sp.csr_matrix:
+        if self.n_demand == 0 or self.n_sites == 0:
+            return sp.csr_matrix((self.n_demand, self.n_sites))
+        rows_l: list[IntArray] = []
+        cols_l: list[IntArray] = []
+        dist_l: list[FloatArray] = []
+        tree = self.site_tree
+        r = radius * (1 + RADIUS_SLACK)
+        # Chunks of demand keep the temporaries proportional to the pairs found;
+        # the tree-tree query runs in C and keeps exact zero distances.
+        for start in range(0, self.n_demand, self.chunk):
+            chunk_tree = cKDTree(self.demand_xy[start : start + self.chunk])
+            pairs = chunk_tree.sparse_distance_matrix(tree, r, output_type="ndarray")
+            rows_l.append(pairs["i"].astype(np.int64) + start)
+            cols_l.append(pairs["j"].astype(np.int64))
+            dist_l.append(pairs["v"].astype(np.float64))
+        return pairs_to_csr(
+            np.concatenate(rows_l), np.concatenate(cols_l), np.concatenate(dist_l),
+            (self.n_demand, self.n_sites),
+        )
+
+    def pair_distance(self, demand: IntArray, sites: IntArray) -> FloatArray:
+        d = self.demand_xy[demand] - self.site_xy[sites]
+        return np.sqrt(np.einsum("ij,ij->i", d, d))
+
+    def nearest(self, k: int) -> tuple[IntArray, FloatArray]:
+        k = min(k, self.n_sites)
+        dist, idx = self.site_tree.query(self.demand_xy, k=k)
+        if k == 1:
+            dist, idx = dist[:, None], idx[:, None]
+        return idx.astype(np.int64), dist.astype(np.float64)
+
+    def nearest_in(self, sites: IntArray) -> tuple[IntArray, FloatArray]:
+        sites = np.asarray(sites, dtype=np.int64)
+        if sites.size == 0:
+            return no_sites(self.n_demand)
+        dist, pos = cKDTree(self.site_xy[sites]).query(self.demand_xy, k=1)
+        return sites[pos], np.asarray(dist, dtype=np.float64)
+
+    def site_to_site(self) -> Metric:
+        return EuclideanMetric(self.site_xy, self.site_xy, self.chunk)
+
+
+class ShapeMetric(Metric):
+    """Straight-line distance from each point to the nearest point of a site's shape.
+
+    For sites reached anywhere on their edge (a park's 500 m service radius is
+    measured to the park's boundary); a point inside a shape is at distance 0.
+    Pairs come from an STRtree ``dwithin`` query, the verifier's route from
+    ``query_nearest``.
+    """
+
+    kind = "straight line to the site's edge"
+
+    def __init__(self, demand_xy: FloatArray, shapes: NDArray[Any]) -> None:
+        import shapely
+
+        self.demand_xy = np.ascontiguousarray(demand_xy, dtype=np.float64).reshape(-1, 2)
+        self.shapes = np.asarray(shapes, dtype=object)
+        self.n_demand = self.demand_xy.shape[0]
+        self.n_sites = int(self.shapes.size)
+        self._points = shapely.points(self.demand_xy)
+
+    def within(self, radius: float) -> sp.csr_matrix:
+        import shapely
+
+        if self.n_demand == 0 or self.n_sites == 0:
+            return sp.csr_matrix((self.n_demand, self.n_sites))
+        tree = shapely.STRtree(self.shapes)
+        rows, cols = tree.query(
+            self._points, predicate="dwithin", distance=radius * (1 + RADIUS_SLACK)
+        )
+        dist = shapely.distance(self._points[rows], self.shapes[cols])
+        return pairs_to_csr(rows, cols, dist, (self.n_demand, self.n_sites))
+
+    def pair_distance(self, demand: IntArray, sites: IntArray) -> FloatArray:
+        import shapely
+
+        return np.asarray(
+            shapely.distance(self._points[demand], self.shapes[sites]), dtype=np.float64
+        )
+
+    def nearest_in(self, sites: IntArray) -> tuple[IntArray, FloatArray]:
+        import shapely
+
+        sites = np.asarray(sites, dtype=np.int64)
+        if sites.size == 0 or self.n_demand == 0:
+            return no_sites(self.n_demand)
+        tree = shapely.STRtree(self.shapes[sites])
+        (point, pos), dist = tree.query_nearest(
+            self._points, return_distance=True, all_matches=False
+        )
+        arg, best = no_sites(self.n_demand)
+        arg[point] = sites[pos]
+        best[point] = dist
+        return arg, best

@@ -1,0 +1,380 @@
+"""A multi-service spec on its data: each type's candidates, coverage and row groups.
+
+For every facility type the problem holds a classic :class:`~siting.instance.Instance`
+(blocks weighted by the type's population group; its candidate parcels, then
+its existing facilities) whose metric is the one coverage layer of every model:
+coverage at the type's radius, or at a target's other radius, is that metric's
+:meth:`~siting.coverage.Metric.within`. Blocks are then merged exactly into
+groups with the same area and covering pattern (:func:`make_family`, through
+:func:`siting.reduce.merge_equal_rows`).
+
+The MILP arrays themselves are written by :mod:`siting.multi.rows`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from numpy.typing import NDArray
+
+from siting.errors import InputError
+from siting.instance import Instance
+from siting.multi.data import ServiceData, uses_mask
+from siting.multi.spec import Facility, Spec, Target
+from siting.reduce import merge_equal_rows
+
+IntArray = NDArray[np.int64]
+FloatArray = NDArray[np.float64]
+BoolArray = NDArray[np.bool_]
+
+
+@dataclass
+class Family:
+    """Aggregated coverage rows: blocks with the same covering sites (per type) and the
+    same area merge into one group with summed population (an exact reduction).
+
+    Blocks covered whatever is built (by kept existing facilities) are a constant;
+    blocks no candidate can reach, or without residents, are constant zero.
+    ``links`` lists, per type, the groups that type must cover and the covering
+    sites (candidates, then existing).
+    """
+
+    key: str
+    pop: FloatArray  # per group
+    rep: IntArray  # a representative block of each group
+    const_block: BoolArray  # blocks covered whatever is built
+    block_group: IntArray  # group of each block, -1 when constant
+    block_pop: FloatArray
+    links: list[tuple[str, IntArray, sp.csr_matrix]]  # (type, group rows, G_rows × sites)
+
+    @property
+    def size(self) -> int:
+        return int(self.pop.size)
+
+    @property
+    def const(self) -> float:
+        return float(self.block_pop[self.const_block].sum())
+
+    @property
+    def total(self) -> float:
+        return float(self.block_pop.sum())
+
+
+def make_family(
+    key: str,
+    block_pop: FloatArray,
+    area_codes: IntArray,
+    per_type: list[tuple[str, sp.csr_matrix, BoolArray]],
+) -> Family:
+    """Group blocks by (area, covering pattern of every type); see :class:`Family`.
+
+    ``per_type`` holds, per type, the 0/1 block × site pattern and the blocks
+    it covers whatever is built. Rows are compared exactly
+    (:func:`~siting.reduce.merge_equal_rows`) on one key matrix: the area as a
+    one-hot column, then each type's pattern (or one marker column where the
+    type covers the block anyway).
+
+    >>> import scipy.sparse as sp, numpy as np
+    >>> P = sp.csr_matrix(np.array([[1, 0], [1, 0], [0, 1], [0, 0]]))
+    >>> fam = make_family("z", np.array([1.0, 2, 3, 4]), np.zeros(4, dtype=np.int64),
+    ...                   [("t", P, np.zeros(4, dtype=bool))])
+    >>> fam.pop.tolist(), fam.block_group.tolist()
+    ([3.0, 3.0], [0, 0, 1, -1])
+    """
+    n = block_pop.size
+    satisfied = np.ones(n, dtype=bool)
+    impossible = np.zeros(n, dtype=bool)
+    n_areas = int(area_codes.max(initial=-1)) + 1
+    keys = [sp.csr_matrix((np.ones(n), (np.arange(n), area_codes)), shape=(n, n_areas))]
+    for _, pattern, pre in per_type:
+        pattern = sp.csr_matrix(pattern)
+        satisfied &= pre
+        impossible |= ~pre & (np.diff(pattern.indptr) == 0)
+        keys += [sp.diags((~pre).astype(np.float64)) @ pattern,
+                 sp.csr_matrix(pre.astype(np.float64)[:, None])]
+    active = np.flatnonzero(~satisfied & ~impossible & (block_pop > 0))
+    merged = merge_equal_rows(sp.hstack(keys, format="csr")[active], block_pop[active])
+    group_of_block = np.full(n, -1, dtype=np.int64)
+    group_of_block[active] = merged.group
+    rep = active[merged.first]
+    links = []
+    for name, pattern, pre in per_type:
+        need = np.flatnonzero(~pre[rep])
+        links.append((name, need, sp.csr_matrix(pattern)[rep[need]]))
+    return Family(key, merged.weight, rep, satisfied, group_of_block, block_pop, links)
+
+
+@dataclass
+class TypeData:
+    """One facility type: its candidates, existing sites, coverage and costs.
+
+    Sites are numbered candidates first (``0 … J-1``, positions ``cand`` in the
+    parcels), then existing facilities (``J … J+E-1``, positions ``existing``).
+    """
+
+    name: str
+    spec: Facility
+    cand: IntArray  # parcel positions eligible for this type
+    avail_t: IntArray  # first year index each candidate may be open (len(cand))
+    existing: IntArray  # positions in data.existing
+    pop: FloatArray  # group population per block
+    instance: Instance  # blocks × (candidates, existing): the coverage layer's view
+    coverage: sp.csr_matrix  # distances within the type's radius
+    cost: FloatArray  # cost per facility on each candidate (build + land share)
+    max_spaces: FloatArray  # sized types: spaces a candidate can hold
+    existing_capacity: FloatArray
+    family: Family
+
+    @property
+    def n_cand(self) -> int:
+        return int(self.cand.size)
+
+    @property
+    def n_sites(self) -> int:
+        return int(self.cand.size + self.existing.size)
+
+
+@dataclass
+class Indicator:
+    """Blocks inside an indicator: covered by every type of ``types`` within ``radius``."""
+
+    key: str
+    types: list[str]
+    radius: float
+    group: str
+    pop: FloatArray
+    family: Family
+
+
+class MultiServiceProblem:
+    """A spec on its data: type structures, indicators, and MILP arrays on demand.
+
+    ``build(drop=..., objective=...)`` rebuilds the arrays without some targets or
+    with another objective; the infeasibility explainer uses that to find the
+    best achievable value of a target that cannot be met.
+    """
+
+    def __init__(self, spec: Spec, data: ServiceData) -> None:
+        self.spec = spec
+        self.data = data
+        self.years = list(spec.meta.years)
+        self.T = len(self.years)
+        self.mode = spec.meta.distance
+        self.block_xy = data.block_xy()
+        self.n_blocks = len(data.blocks)
+        self.area = data.parcels["area_m2"].to_numpy(dtype=np.float64)
+        self.area_codes = self._area_codes()
+        self.types: dict[str, TypeData] = {
+            name: self._type_data(name, f) for name, f in spec.facility.items()
+        }
+        self.indicators: dict[str, Indicator] = {}
+        for k, tgt in enumerate(spec.target):
+            ind = self._indicator_for(k, tgt)
+            if ind is not None:
+                self.indicators[ind.key] = ind
+
+    def build(self, **kwargs: Any) -> Any:
+        """The MILP arrays and their layout (see :func:`siting.multi.rows.build`)."""
+        from siting.multi.rows import build
+
+        return build(self, **kwargs)
+
+    def instance(self, name: str) -> Instance:
+        """Facility type ``name`` as a classic instance (e.g. to solve it alone as an MCLP)."""
+        return self.types[name].instance
+
+    # ----------------------------------------------------------------- data
+    def _area_codes(self) -> IntArray:
+        """One code per combination of the columns equity floors group by (groups
+        of blocks never straddle an area, so the floors stay exact)."""
+        cols = sorted(
+            {e.by for e in self.spec.equity}
+            | ({"subdistrict"} if "subdistrict" in self.data.blocks.columns else set())
+        )
+        codes = np.zeros(self.n_blocks, dtype=np.int64)
+        for col in cols:
+            if col not in self.data.blocks.columns:
+                raise InputError(
+                    f"blocks have no column {col!r} for the equity floor",
+                    path=self.data.source,
+                    field="equity.by",
+                    value=col,
+                )
+            _, inv = np.unique(self.data.blocks[col].astype(str).to_numpy(), return_inverse=True)
+            codes = codes * (int(inv.max()) + 1) + inv.ravel()
+        return codes
+
+    def family_for(
+        self,
+        key: str,
+        pop: FloatArray,
+        per_type: list[tuple[str, sp.csr_matrix, int]],
+        *,
+        existing_as_sites: bool = False,
+    ) -> Family:
+        """A :class:`Family` from each type's block × site coverage (any stored entry)
+        and its number of candidates (the sites after them are existing facilities).
+
+        Kept existing facilities make their blocks a constant, unless
+        ``existing_as_sites`` (capacitated types: existing places are limited too)."""
+        patterns = []
+        for name, cover, n_cand in per_type:
+            pattern = sp.csr_matrix(cover, dtype=np.float64, copy=True)
+            pattern.data[:] = 1.0
+            if self.spec.facility[name].existing == "keep" and not existing_as_sites:
+                pre = np.diff(sp.csr_matrix(pattern[:, n_cand:]).indptr) > 0
+                keep_cand = np.r_[np.ones(n_cand), np.zeros(pattern.shape[1] - n_cand)]
+                pattern = sp.csr_matrix(pattern @ sp.diags(keep_cand))
+                pattern.eliminate_zeros()
+            else:
+                pre = np.zeros(self.n_blocks, dtype=bool)
+            patterns.append((name, pattern, pre))
+        return make_family(key, pop, self.area_codes, patterns)
+
+    def group(self, name: str) -> FloatArray:
+        """The population column ``name`` of the blocks, checked."""
+        if name not in self.data.blocks.columns:
+            raise InputError(
+                f"blocks have no population column {name!r}",
+                path=self.data.source,
+                field="group",
+                value=name,
+            )
+        vals = pd.to_numeric(self.data.blocks[name], errors="coerce").to_numpy(dtype=float)
+        bad = ~np.isfinite(vals) | (vals < 0)
+        if bad.any():
+            row = int(np.flatnonzero(bad)[0])
+            raise InputError(
+                "population must be a finite number >= 0",
+                path=self.data.source,
+                row=row,
+                field=name,
+                value=str(self.data.blocks[name].iloc[row]),
+            )
+        return vals
+
+    def _candidates(self, name: str, f: Facility) -> tuple[IntArray, IntArray]:
+        """Parcels allowed for the type (use, area, year) and their first year index."""
+        parcels = self.data.parcels
+        ok = uses_mask(parcels["allowed_uses"], f.use or name).copy()
+        need = f.min_area_m2 if f.whole_parcel else f.footprint_m2
+        ok &= self.area >= max(need, 1e-9)
+        year_av = parcels["year_available"].to_numpy(dtype=np.int64)
+        ok &= year_av <= self.years[-1]
+        cand = np.flatnonzero(ok).astype(np.int64)
+        avail_t = np.searchsorted(np.asarray(self.years), np.maximum(year_av[cand], self.years[0]))
+        return cand, avail_t.astype(np.int64)
+
+    def _costs(self, f: Facility, cand: IntArray) -> tuple[FloatArray, FloatArray]:
+        """Cost of one facility on each candidate (build + land share), and spaces it holds."""
+        parcels = self.data.parcels
+        land = np.zeros(cand.size)
+        if f.land_cost and "land_cost_est" in parcels.columns:
+            unit = parcels["land_cost_est"].to_numpy(dtype=float)[cand] / np.maximum(
+                self.area[cand], 1.0
+            )
+            land = unit * (self.area[cand] if f.whole_parcel else f.footprint_m2)
+        max_spaces = np.zeros(cand.size)
+        if f.sized:
+            assert f.m2_per_space is not None
+            max_spaces = np.floor(self.area[cand] * f.levels / f.m2_per_space)
+        return np.asarray(f.build_cost + land, dtype=float), max_spaces
+
+    def _type_data(self, name: str, f: Facility) -> TypeData:
+        cand, avail_t = self._candidates(name, f)
+        existing = np.flatnonzero(
+            (self.data.existing["type"].astype(str) == name).to_numpy()
+        ).astype(np.int64)
+        cost, max_spaces = self._costs(f, cand)
+        pop = self.group(f.group)
+        ex = self.data.existing
+        cap_col = ex["capacity"] if "capacity" in ex.columns else pd.Series(np.nan, index=ex.index)
+        ex_cap = pd.to_numeric(cap_col, errors="coerce").to_numpy(dtype=float)[existing]
+        ex_cap = np.where(np.isfinite(ex_cap), ex_cap, f.capacity or np.inf)
+        metric = self.data.metric(cand, existing, self.mode_of(f), f.access)
+        instance = Instance(
+            name=f"{self.spec.meta.name}:{name}",
+            demand_ids=self.data.blocks["block_id"].to_numpy(),
+            weight=pop,
+            site_ids=np.concatenate([
+                self.data.parcels["parcel_id"].to_numpy()[cand].astype(object),
+                ex["facility_id"].to_numpy()[existing].astype(object),
+            ]),
+            metric=metric,
+            site_cost=np.r_[cost, np.zeros(existing.size)],
+            capacity=np.r_[np.full(cand.size, f.capacity or np.inf), ex_cap],
+            existing=np.r_[np.zeros(cand.size, dtype=bool), np.ones(existing.size, dtype=bool)],
+            crs=self.data.blocks.crs,
+            source=self.data.source,
+            demand_xy=self.block_xy,
+        )
+        coverage = metric.within(f.radius_m)
+        family = self.family_for(
+            f"z_{name}", pop, [(name, coverage, int(cand.size))],
+            existing_as_sites=f.capacity is not None,
+        )
+        return TypeData(
+            name, f, cand, avail_t, existing, pop, instance, coverage, cost, max_spaces,
+            ex_cap, family,
+        )
+
+    def _indicator_for(self, k: int, tgt: Target) -> Indicator | None:
+        if tgt.kind == "coverage":
+            assert tgt.facility is not None
+            f = self.spec.facility[tgt.facility]
+            same = (tgt.radius_m in (None, f.radius_m)) and tgt.group in (None, f.group)
+            if same:
+                return None  # measured by z of the type itself
+            types = [tgt.facility]
+        elif tgt.kind == "service_circle":
+            types = list(tgt.facilities)
+        else:
+            return None
+        radius = float(tgt.radius_m or self.spec.facility[types[0]].radius_m)
+        group = tgt.group or self.spec.facility[types[0]].group
+        per_type = [
+            (name, self.types[name].instance.metric.within(radius), self.types[name].n_cand)
+            for name in types
+        ]
+        pop = self.group(group)
+        fam = self.family_for(f"target{k}", pop, per_type)
+        return Indicator(f"target{k}", types, radius, group, pop, fam)
+
+    def mode_of(self, f: Facility) -> str:
+        return f.distance or self.mode
+
+    def target_year_index(self, tgt_year: int | None) -> int:
+        return self.years.index(self.spec.year_of(tgt_year))
+
+    # ------------------------------------------------------------ measures
+    def capacity_pairs(self, td: TypeData) -> tuple[IntArray, IntArray]:
+        """(group, site) pairs of a capacitated type: assignment variables exist only there."""
+        _, rows, pat = td.family.links[0]
+        coo = sp.coo_matrix(pat)
+        order = np.lexsort((coo.col, coo.row))
+        return rows[coo.row[order]].astype(np.int64), coo.col[order].astype(np.int64)
+
+    def z_pop(self, td: TypeData) -> tuple[FloatArray, float]:
+        """Population per z variable of a type, and the population covered regardless."""
+        return td.family.pop, td.family.const
+
+    def target_required(self, k: int) -> float:
+        """The value target ``k`` asks for (residents for coverage, spaces or facilities)."""
+        tgt = self.spec.target[k]
+        if tgt.kind in ("coverage", "service_circle"):
+            assert tgt.share is not None
+            return float(tgt.share * self.target_population(k).sum())
+        assert tgt.at_least is not None
+        return float(tgt.at_least)
+
+    def target_population(self, k: int) -> FloatArray:
+        tgt = self.spec.target[k]
+        key = f"target{k}"
+        if key in self.indicators:
+            return self.indicators[key].pop
+        assert tgt.facility is not None
+        return self.types[tgt.facility].pop

@@ -1,0 +1,170 @@
+"""The result of a multi-service solve, keyed by the user's ids, and its files.
+
+A :class:`MultiSolution` shares the base of every solution
+(:class:`~siting.solution.SolutionBase`: status, objective, bound, gap,
+verdict, statistics) and adds the plan: the facilities chosen (type, parcel,
+year, size, estimated cost), existing facilities closed, coverage per block
+and per sub-district, the plan-target table, the budget by year and type, the
+baseline of existing facilities alone. With the data at hand the chosen
+facilities come as a GeoDataFrame (:meth:`MultiSolution.facilities_frame`).
+
+>>> pct(0.914)
+'91.4%'
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from siting.outputs import Content, write_folder, write_gpkg
+from siting.solution import SolutionBase, plain
+
+if TYPE_CHECKING:
+    from siting.multi.data import ServiceData
+
+FloatArray = NDArray[np.float64]
+
+#: Columns of the facility table, in order.
+FACILITY_COLUMNS = [
+    "type", "parcel_id", "year", "count", "spaces", "subdistrict", "parcel_area_m2",
+    "footprint_m2", "cost_est",
+]
+
+
+def pct(v: float) -> str:
+    """A share as a percentage with one decimal."""
+    return f"{100 * v:.1f}%"
+
+
+def empty_frame() -> pd.DataFrame:
+    return pd.DataFrame()
+
+
+@dataclass(kw_only=True)
+class MultiSolution(SolutionBase):
+    """Result of a multi-service solve (see the module docstring)."""
+
+    spec_name: str
+    facilities: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
+        columns=FACILITY_COLUMNS))
+    closed: list[Any] = field(default_factory=list)
+    coverage: pd.DataFrame = field(default_factory=empty_frame)  # block_id, subdistrict, types
+    by_subdistrict: pd.DataFrame = field(default_factory=empty_frame)
+    targets: pd.DataFrame = field(default_factory=empty_frame)
+    budget: pd.DataFrame = field(default_factory=empty_frame)  # year, type, cost_est
+    baseline: pd.DataFrame = field(default_factory=empty_frame)  # type, existing-only share
+    explanation: list[str] = field(default_factory=list)
+    #: Residents served per (type, year index) for capacitated types (claimed by the solver).
+    served: dict[tuple[str, int], FloatArray] = field(default_factory=dict)
+    #: Where the spec and the instance came from, and the validated spec itself, so that
+    #: ``siting report`` and ``siting verify`` can rebuild this solution from its files.
+    spec_path: str = ""
+    instance: str = ""
+    spec_data: dict[str, Any] = field(default_factory=dict)
+    #: What is estimated in the data (costs, populations), said with every result.
+    note: str = ""
+    #: Defaults taken and reprojections made while loading the data.
+    data_notes: list[str] = field(default_factory=list)
+    #: The data solved, when at hand: gives the facilities their geometry.
+    data: ServiceData | None = field(default=None, repr=False, compare=False)
+
+    def summary(self) -> dict[str, Any]:
+        fac = self.facilities
+        return {
+            "spec": self.spec_name,
+            **self.base_summary(),
+            "runtime_s": round(float(self.runtime_s), 3),
+            "selected": list(dict.fromkeys(f"{r.type}@{r.parcel_id}" for r in fac.itertuples())),
+            "n_facilities": int(fac["count"].sum()) if len(fac) else 0,
+            "closed": [str(c) for c in self.closed],
+            "explanation": list(self.explanation),
+            "targets": [
+                {k: plain(v) for k, v in row.items()}
+                for row in self.targets.to_dict(orient="records")
+            ],
+            "note": self.note,
+            "data_notes": list(self.data_notes),
+            "spec_path": self.spec_path,
+            "instance": self.instance,
+        }
+
+    def to_json(self) -> str:
+        return json.dumps(self.summary(), ensure_ascii=False, sort_keys=True, default=_text)
+
+    def facilities_frame(self) -> pd.DataFrame:
+        """The chosen facilities, as a GeoDataFrame of their parcels when the data are at hand."""
+        if self.data is None:
+            return self.facilities.copy()
+        import geopandas as gpd
+
+        parcels = self.data.parcels
+        geo = parcels.set_index(parcels["parcel_id"].astype(str)).geometry
+        return gpd.GeoDataFrame(
+            self.facilities.copy(),
+            geometry=geo.reindex(self.facilities["parcel_id"].astype(str)).to_numpy(),
+            crs=parcels.crs,
+        )
+
+    def served_table(self) -> pd.DataFrame:
+        """Residents served per block, type and year index (capacitated types)."""
+        ids = None if self.data is None else self.data.blocks["block_id"].to_numpy()
+        frames = [
+            pd.DataFrame({
+                "block_id": np.flatnonzero(v > 0) if ids is None else ids[v > 0],
+                "type": name,
+                "year_index": t,
+                "served": v[v > 0],
+            })
+            for (name, t), v in sorted(self.served.items())
+        ]
+        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
+            columns=["block_id", "type", "year_index", "served"])
+
+    def files(self) -> dict[str, Content]:
+        """Every file of the solution folder, by name (see :meth:`write`)."""
+        summary = {**self.summary(), "spec_data": self.spec_data}
+        files: dict[str, Content] = {
+            "solution.json": json.dumps(
+                summary, ensure_ascii=False, indent=2, sort_keys=True, default=_text
+            ) + "\n",
+        }
+        if self.served:
+            files["served.csv"] = self.served_table().to_csv(index=False, float_format="%.17g")
+        for name, frame in (
+            ("facilities", self.facilities),
+            ("coverage", self.coverage),
+            ("subdistricts", self.by_subdistrict),
+            ("targets", self.targets),
+            ("budget", self.budget),
+            ("baseline", self.baseline),
+        ):
+            files[f"{name}.csv"] = frame.to_csv(index=False, float_format="%.6g")
+        if self.data is not None and len(self.facilities):
+            gdf = self.facilities_frame()
+            files["facilities.gpkg"] = lambda path: write_gpkg(gdf, path, "facilities")
+        return files
+
+    def write(self, out_dir: str | os.PathLike[str], data: ServiceData | None = None) -> Path:
+        """Write the summary, tables (CSV) and the chosen facilities (GeoPackage) as a unit.
+
+        ``solution.json`` also holds the validated spec (``spec_data``) and
+        ``served.csv`` the residents served of capacitated types, which is what
+        ``siting verify`` needs to re-check the solution from the files alone.
+        """
+        if data is not None:
+            self.data = data
+        return write_folder(out_dir, self.files())
+
+
+def _text(v: Any) -> Any:
+    if isinstance(v, np.generic):
+        return v.item()
+    return str(v)

@@ -1,0 +1,226 @@
+"""The tables of a multi-service solution, recomputed from the data.
+
+Coverage per block and type, per sub-district, the plan-target table
+(required, reached, met), the budget by year and type and the baseline of
+existing facilities alone. Coverage comes from the coverage layer by the
+verifier's route (each point's nearest open facility), never from the
+solver's variables.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from siting.multi.problem import MultiServiceProblem
+from siting.multi.solution import pct
+
+
+class Plan(Protocol):
+    """What the tables read of a plan: its facility rows and the existing ones closed."""
+
+    @property
+    def facilities(self) -> pd.DataFrame: ...
+
+    @property
+    def closed(self) -> list[Any]: ...
+
+
+@dataclass
+class PlanRows:
+    """A plan given as its rows (e.g. the rows a verifier accepted)."""
+
+    facilities: pd.DataFrame
+    closed: list[Any]
+
+BoolArray = NDArray[np.bool_]
+Coverage = dict[tuple[str, int], BoolArray]
+#: Relative slack on a radius when deciding coverage from a recomputed distance.
+RADIUS_TOL = 1e-9
+
+
+def open_sites(
+    prob: MultiServiceProblem, plan: Plan, name: str, t: int
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """Parcels and existing facilities (positions) of type ``name`` open in year index ``t``.
+
+    Parcel ids the data do not hold are left out (the verifier names them).
+    """
+    td = prob.types[name]
+    fac = plan.facilities
+    chosen = fac[(fac["type"] == name) & (fac["year"] <= prob.years[t])]
+    pos = pd.Index(prob.data.parcels["parcel_id"]).get_indexer(chosen["parcel_id"])
+    ex = prob.data.existing.iloc[td.existing]
+    kept = ~ex["facility_id"].isin(plan.closed).to_numpy()
+    return np.unique(pos[pos >= 0]).astype(np.int64), td.existing[kept]
+
+
+def covered(
+    prob: MultiServiceProblem, plan: Plan, name: str, t: int, radius: float
+) -> BoolArray:
+    """Blocks within ``radius`` of an open facility of type ``name`` (the verifier's route)."""
+    f = prob.spec.facility[name]
+    parcels, existing = open_sites(prob, plan, name, t)
+    metric = prob.data.metric(parcels, existing, prob.mode_of(f), f.access)
+    _, d = metric.nearest_in(np.arange(parcels.size + existing.size))
+    return d <= radius * (1 + RADIUS_TOL)
+
+
+def coverage_by_year(prob: MultiServiceProblem, plan: Plan) -> Coverage:
+    """Coverage of every type in every year, at the type's radius."""
+    return {
+        (name, t): covered(prob, plan, name, t, td.spec.radius_m)
+        for name, td in prob.types.items()
+        for t in range(prob.T)
+    }
+
+
+def target_table(prob: MultiServiceProblem, plan: Plan, cov: Coverage) -> pd.DataFrame:
+    """Each target's required and reached value (reached recomputed from the plan)."""
+    rows = []
+    fac = plan.facilities
+    for tgt in prob.spec.target:
+        t = prob.target_year_index(tgt.year)
+        year = prob.years[t]
+        if tgt.kind in ("coverage", "service_circle"):
+            types = [tgt.facility] if tgt.kind == "coverage" else list(tgt.facilities)
+            radius = tgt.radius_m
+            inside = np.ones(prob.n_blocks, dtype=bool)
+            for name in types:
+                assert name is not None
+                r = radius or prob.spec.facility[name].radius_m
+                inside &= (
+                    cov[name, t]
+                    if r == prob.spec.facility[name].radius_m
+                    else covered(prob, plan, name, t, r)
+                )
+            group = tgt.group or prob.spec.facility[types[0]].group  # type: ignore[index]
+            pop = prob.group(group)
+            reached = float(pop[inside].sum() / pop.sum()) if pop.sum() else 1.0
+            assert tgt.share is not None
+            required, met = tgt.share, reached >= tgt.share - 1e-9
+            rq, rc = pct(required), pct(reached)
+        else:
+            assert tgt.at_least is not None
+            sub = fac[fac["type"].isin(tgt.types()) & (fac["year"] <= year)]
+            reached = float(sub["spaces"].sum() if tgt.kind == "spaces" else sub["count"].sum())
+            required, met = tgt.at_least, reached >= tgt.at_least - 1e-9
+            rq, rc = f"{required:,.0f}", f"{reached:,.0f}"
+        rows.append(
+            {
+                "target": tgt.name or f"{tgt.kind} {'+'.join(tgt.types())}",
+                "kind": tgt.kind,
+                "year": year,
+                "required": required,
+                "reached": reached,
+                "required_text": rq,
+                "reached_text": rc,
+                "met": bool(met),
+                "mode": tgt.mode,
+            }
+        )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "target",
+            "kind",
+            "year",
+            "required",
+            "reached",
+            "required_text",
+            "reached_text",
+            "met",
+            "mode",
+        ],
+    )
+
+
+def requirement_table(prob: MultiServiceProblem) -> pd.DataFrame:
+    """The target table without reached values (when there is no solution)."""
+    rows = []
+    for tgt in prob.spec.target:
+        pctish = tgt.kind in ("coverage", "service_circle")
+        req = tgt.share if pctish else tgt.at_least
+        rows.append(
+            {
+                "target": tgt.name or f"{tgt.kind} {'+'.join(tgt.types())}",
+                "kind": tgt.kind,
+                "year": prob.spec.year_of(tgt.year),
+                "required": req,
+                "reached": np.nan,
+                "required_text": pct(req or 0) if pctish else f"{req:,.0f}",
+                "reached_text": "",
+                "met": False,
+                "mode": tgt.mode,
+            }
+        )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "target",
+            "kind",
+            "year",
+            "required",
+            "reached",
+            "required_text",
+            "reached_text",
+            "met",
+            "mode",
+        ],
+    )
+
+
+def coverage_tables(
+    prob: MultiServiceProblem, cov: Coverage
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    blocks = prob.data.blocks
+    last = prob.T - 1
+    table = pd.DataFrame(
+        {"block_id": blocks["block_id"].to_numpy(), "subdistrict": blocks["subdistrict"].to_numpy()}
+    )
+    per = []
+    for name, td in prob.types.items():
+        table[name] = cov[name, last]
+        df = pd.DataFrame(
+            {
+                "subdistrict": table["subdistrict"],
+                "pop": td.pop,
+                "covered": td.pop * cov[name, last],
+            }
+        )
+        g = df.groupby("subdistrict", sort=True)[["pop", "covered"]].sum()
+        g["share"] = np.where(g["pop"] > 0, g["covered"] / g["pop"].where(g["pop"] > 0, 1), 1.0)
+        g["type"] = name
+        per.append(g.reset_index())
+    by = pd.concat(per, ignore_index=True) if per else pd.DataFrame()
+    return table, by[["subdistrict", "type", "pop", "covered", "share"]] if len(by) else by
+
+
+def budget_table(fac: pd.DataFrame) -> pd.DataFrame:
+    if not len(fac):
+        return pd.DataFrame(columns=["year", "type", "cost_est", "facilities"])
+    g = fac.groupby(["year", "type"], sort=True).agg(
+        cost_est=("cost_est", "sum"), facilities=("count", "sum")
+    )
+    return g.reset_index()
+
+
+def baseline_table(prob: MultiServiceProblem) -> pd.DataFrame:
+    """Coverage by existing facilities alone, per type (the comparison planners ask for)."""
+    rows = []
+    for name, td in prob.types.items():
+        existing = td.n_cand + np.arange(td.existing.size)
+        _, d = td.instance.metric.nearest_in(existing)
+        cov = d <= td.spec.radius_m * (1 + RADIUS_TOL)
+        rows.append(
+            {
+                "type": name,
+                "existing": int(td.existing.size),
+                "baseline_share": float(td.pop[cov].sum() / td.pop.sum()) if td.pop.sum() else 1.0,
+            }
+        )
+    return pd.DataFrame(rows)

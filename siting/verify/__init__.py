@@ -1,0 +1,71 @@
+"""Independent verification of every solution, through one registry of verifiers.
+
+Each model family registers the function that re-checks its solutions
+(:func:`verifies`); :func:`verify_solution` finds it from the model's class
+(its nearest registered base), never from a name string. A verifier recomputes
+the objective and every constraint from the instance by a route of its own
+(the metric's :meth:`~siting.coverage.Metric.nearest_in`, pair distances),
+never from the solver's arrays, and judges the claimed objective with
+:func:`~siting.verify.report.accept_objective`.
+
+>>> import pandas as pd
+>>> from siting.instance import Instance
+>>> from siting.models import MCLP
+>>> d = pd.DataFrame({"x": [0, 10.0], "y": [0, 0.0], "weight": [5, 3]})
+>>> inst = Instance.from_frames(d, d)
+>>> sol = MCLP(radius=1, p=1).solve(inst)
+>>> sol.verified
+True
+>>> sol.objective = 8.0   # a wrong claim
+>>> verify_solution(inst, MCLP(radius=1, p=1), sol).ok
+False
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from typing import Any
+
+from siting.errors import SitingError
+from siting.verify.report import REL_TOL, VerifyReport, accept_objective
+
+__all__ = [
+    "REL_TOL",
+    "VerifyReport",
+    "accept_objective",
+    "verifier_for",
+    "verifies",
+    "verify_solution",
+]
+
+Verifier = Callable[[Any, Any, Any], VerifyReport]
+_REGISTRY: dict[type, Verifier] = {}
+#: Modules whose import registers the built-in verifiers.
+_BUILTIN = ("siting.verify.classic", "siting.verify.plan")
+
+
+def verifies(*model_types: type) -> Callable[[Verifier], Verifier]:
+    """Register a function ``(instance, model, solution) -> VerifyReport`` for these models."""
+
+    def register(func: Verifier) -> Verifier:
+        for kind in model_types:
+            _REGISTRY[kind] = func
+        return func
+
+    return register
+
+
+def verifier_for(model: Any) -> Verifier:
+    """The verifier of ``model``'s class or of its nearest registered base class."""
+    for module in _BUILTIN:
+        importlib.import_module(module)
+    for kind in type(model).__mro__:
+        if kind in _REGISTRY:
+            return _REGISTRY[kind]
+    raise SitingError(f"no verifier is registered for {type(model).__name__}")
+
+
+def verify_solution(instance: Any, model: Any, solution: Any) -> VerifyReport:
+    """Recompute ``solution``'s objective and constraints from ``instance`` for ``model``."""
+    return verifier_for(model)(instance, model, solution)

@@ -1,0 +1,226 @@
+"""Verifiers of the classic models: covering, assignment and p-center.
+
+Each recomputes from the instance's metric, by the route of
+:meth:`~siting.coverage.Metric.nearest_in` and
+:meth:`~siting.coverage.Metric.pair_distance`, what the solution claims, and
+is registered for its model classes (:func:`siting.verify.verifies`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from siting.instance import Instance
+from siting.models import CFLP, LSCP, LSCPB, MCLP, UFLP, PCenter, PMedian
+from siting.models.base import LocationModel
+from siting.solution import Solution
+from siting.verify import verifies
+from siting.verify.report import REL_TOL, VerifyReport, accept_objective
+
+IntArray = NDArray[np.int64]
+
+
+def _open_sites(inst: Instance, sol: Solution, rep: VerifyReport) -> IntArray | None:
+    """Positions of the selected sites; None (with the failure noted) when unusable."""
+    try:
+        pos = inst.site_positions(sol.selected)
+    except Exception as exc:  # an unknown id is a failed check, not a crash
+        rep.fail(f"selected sites: {exc}")
+        return None
+    if len(set(pos.tolist())) != len(pos):
+        rep.fail("a site is selected twice")
+    missing_existing = np.setdiff1d(np.flatnonzero(inst.existing), pos)
+    if missing_existing.size:
+        rep.fail(f"existing facility {inst.site_ids[missing_existing[0]]!r} is not open")
+    return pos
+
+
+def _check_p(new: IntArray, p: int | None, rep: VerifyReport, *, exact: bool = False) -> None:
+    if p is not None and (new.size != p if exact else new.size > p):
+        rep.fail(f"{new.size} new sites open but p = {p}")
+
+
+def _finish(rep: VerifyReport, model: LocationModel, sol: Solution) -> VerifyReport:
+    if rep.objective is not None:
+        accept_objective(rep, sol.objective, sol.bound, model.sense)
+    return rep
+
+
+def _within(inst: Instance, pos: IntArray, radius: float) -> NDArray[np.bool_]:
+    """Demand points within ``radius`` of any of the sites at ``pos``."""
+    _, d = inst.metric.nearest_in(pos)
+    if not inst.metric.has_distances:
+        return np.isfinite(d)
+    return d <= radius * (1 + 1e-12)
+
+
+def _cover_counts(inst: Instance, pos: IntArray, radius: float) -> NDArray[np.int64]:
+    """How many of the sites at ``pos`` cover each demand point, one site at a time."""
+    counts = np.zeros(inst.n_demand, dtype=np.int64)
+    for j in pos:  # a loop over open sites, not over pairs
+        counts += _within(inst, np.array([j]), radius)
+    return counts
+
+
+def _covered(inst: Instance, sol: Solution, pos: IntArray, rep: VerifyReport) -> NDArray[np.bool_]:
+    """Demand within the radius of an open site; a false claim of coverage fails."""
+    radius = float(sol.params.get("radius") or 0.0)
+    covered = _within(inst, pos, radius)
+    if sol.coverage is not None:
+        claimed = pd.Series(sol.coverage["covered"].to_numpy() > 0, index=sol.coverage["demand_id"])
+        truth = pd.Series(covered, index=inst.demand_ids)
+        wrong = claimed & ~truth.reindex(claimed.index, fill_value=False)
+        if wrong.any():
+            rep.fail(
+                f"demand {wrong.index[wrong.to_numpy()][0]!r} claimed covered but no open "
+                f"site is within radius {radius:g}"
+            )
+    return covered
+
+
+def _all_covered(inst: Instance, covered: NDArray[np.bool_], rep: VerifyReport) -> None:
+    if not covered.all():
+        first = inst.demand_ids[np.flatnonzero(~covered)[0]]
+        rep.fail(f"demand {first!r} is not covered (and {int((~covered).sum()) - 1} more)")
+
+
+@verifies(MCLP)
+def verify_mclp(inst: Instance, model: MCLP, sol: Solution) -> VerifyReport:
+    """Covered weight, at most ``p`` new sites, spending within the budget."""
+    rep = VerifyReport()
+    pos = _open_sites(inst, sol, rep)
+    if pos is None:
+        return rep
+    new = pos[~inst.existing[pos]]
+    covered = _covered(inst, sol, pos, rep)
+    _check_p(new, sol.params.get("p"), rep)
+    budget = sol.params.get("budget")
+    spent = float(inst.site_cost[new].sum())
+    if budget is not None and spent > budget * (1 + REL_TOL) + 1e-9:
+        rep.fail(f"cost {spent:g} exceeds budget {budget:g}")
+    rep.objective = float(inst.weight[covered].sum())
+    return _finish(rep, model, sol)
+
+
+@verifies(LSCP)
+def verify_lscp(inst: Instance, model: LSCP, sol: Solution) -> VerifyReport:
+    """Every demand point covered; the objective is the count (or cost) of new sites."""
+    rep = VerifyReport()
+    pos = _open_sites(inst, sol, rep)
+    if pos is None:
+        return rep
+    new = pos[~inst.existing[pos]]
+    _all_covered(inst, _covered(inst, sol, pos, rep), rep)
+    weighted = bool(sol.params.get("weighted_cost"))
+    rep.objective = float(inst.site_cost[new].sum()) if weighted else float(new.size)
+    return _finish(rep, model, sol)
+
+
+@verifies(LSCPB)
+def verify_lscpb(inst: Instance, model: LSCPB, sol: Solution) -> VerifyReport:
+    """Everyone covered with ``p`` new sites; the objective is the weight covered twice."""
+    rep = VerifyReport()
+    pos = _open_sites(inst, sol, rep)
+    if pos is None:
+        return rep
+    new = pos[~inst.existing[pos]]
+    _all_covered(inst, _covered(inst, sol, pos, rep), rep)
+    _check_p(new, sol.params.get("p"), rep)
+    twice = _cover_counts(inst, pos, float(sol.params.get("radius") or 0.0)) >= 2
+    rep.objective = float(inst.weight[twice].sum())
+    return _finish(rep, model, sol)
+
+
+@verifies(PCenter)
+def verify_pcenter(inst: Instance, model: PCenter, sol: Solution) -> VerifyReport:
+    """The largest distance of any demand point to its nearest open site, with ``p`` sites."""
+    rep = VerifyReport()
+    pos = _open_sites(inst, sol, rep)
+    if pos is None:
+        return rep
+    _, d = inst.metric.nearest_in(pos)
+    rep.objective = float(d.max()) if d.size else 0.0
+    _check_p(pos[~inst.existing[pos]], sol.params.get("p"), rep)
+    return _finish(rep, model, sol)
+
+
+def _assignment_cost(inst: Instance, sol: Solution, pos: IntArray, rep: VerifyReport) -> Any:
+    """Cost of the claimed assignment; None when it is missing, unknown or unusable."""
+    a = sol.assignment
+    if a is None or len(a) == 0:
+        rep.fail("no assignment given")
+        return None
+    d_pos = pd.Index(inst.demand_ids).get_indexer(a["demand_id"].to_numpy())
+    s_pos = pd.Index(inst.site_ids).get_indexer(a["site_id"].to_numpy())
+    if (d_pos < 0).any() or (s_pos < 0).any():
+        rep.fail("assignment names an unknown demand point or site")
+        return None
+    frac = a["fraction"].to_numpy(dtype=np.float64)
+    if (frac < -1e-9).any() or (frac > 1 + 1e-9).any():
+        rep.fail("an assignment fraction is outside [0, 1]")
+    total = np.bincount(d_pos, weights=frac, minlength=inst.n_demand)
+    bad = np.flatnonzero(np.abs(total - 1.0) > 1e-6)
+    if bad.size:
+        rep.fail(
+            f"demand {inst.demand_ids[bad[0]]!r} is assigned {total[bad[0]]:.6g} of its "
+            "demand, not 1"
+        )
+    open_mask = np.zeros(inst.n_sites, dtype=bool)
+    open_mask[pos] = True
+    closed = ~open_mask[s_pos] & (frac > 1e-9)
+    if closed.any():
+        k = int(np.flatnonzero(closed)[0])
+        rep.fail(
+            f"demand {inst.demand_ids[d_pos[k]]!r} is assigned to closed site "
+            f"{inst.site_ids[s_pos[k]]!r}"
+        )
+    dist = inst.metric.pair_distance(d_pos.astype(np.int64), s_pos.astype(np.int64))
+    unit = inst.weight[d_pos] * dist if inst.cost_scales_with_weight else dist
+    if not np.isfinite(unit[frac > 1e-9]).all():
+        rep.fail("a demand point is assigned to a site it cannot reach")
+        return None
+    return float((unit * frac).sum()), d_pos, s_pos, frac
+
+
+@verifies(PMedian)
+def verify_pmedian(inst: Instance, model: PMedian, sol: Solution) -> VerifyReport:
+    """The claimed assignment's weighted distance, exactly ``p`` new sites."""
+    rep = VerifyReport()
+    pos = _open_sites(inst, sol, rep)
+    if pos is None:
+        return rep
+    found = _assignment_cost(inst, sol, pos, rep)
+    if found is None:
+        return rep
+    _check_p(pos[~inst.existing[pos]], sol.params.get("p"), rep, exact=True)
+    rep.objective = found[0]
+    return _finish(rep, model, sol)
+
+
+@verifies(UFLP, CFLP)
+def verify_facility_location(inst: Instance, model: UFLP, sol: Solution) -> VerifyReport:
+    """Fixed costs plus assignment costs; with capacities, no site serves more than it may."""
+    rep = VerifyReport()
+    pos = _open_sites(inst, sol, rep)
+    if pos is None:
+        return rep
+    found = _assignment_cost(inst, sol, pos, rep)
+    if found is None:
+        return rep
+    cost, d_pos, s_pos, frac = found
+    if model.capacitated:
+        load = np.bincount(s_pos, weights=inst.weight[d_pos] * frac, minlength=inst.n_sites)
+        over = np.flatnonzero(load > inst.capacity * (1 + 1e-6) + 1e-6)
+        if over.size:
+            j = over[0]
+            rep.fail(
+                f"site {inst.site_ids[j]!r} serves {load[j]:g} above its capacity "
+                f"{inst.capacity[j]:g}"
+            )
+    new = pos[~inst.existing[pos]]
+    rep.objective = float(inst.fixed_cost[new].sum()) + cost
+    return _finish(rep, model, sol)

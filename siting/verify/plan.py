@@ -1,0 +1,238 @@
+"""Verifier of multi-service plans: every constraint and the objective, from the data.
+
+The plan's facilities (type, parcel, year, count, spaces), closures and, for
+capacitated types, the residents served are taken as claims; everything else
+is recomputed: uses, availability, land, counts, closures, presence floors,
+estimated costs and budgets, coverage per type and year (each block's nearest
+open facility, by the coverage layer), served residents within reach and
+capacity, equity floors, targets and the objective. Claims that do not match
+(a cost, a coverage flag, an unknown parcel, type or year) are failures, never
+crashes.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from siting.multi.data import uses_mask
+from siting.multi.pipeline import MultiService, with_costs
+from siting.multi.problem import MultiServiceProblem
+from siting.multi.solution import MultiSolution, pct
+from siting.multi.tables import Coverage, PlanRows, coverage_by_year, target_table
+from siting.verify import verifies
+from siting.verify.report import VerifyReport, accept_objective
+
+TOL = 1e-6
+
+
+@verifies(MultiService)
+def verify_plan(prob: MultiServiceProblem, model: MultiService, sol: MultiSolution) -> VerifyReport:
+    """Recompute the plan's constraints and objective; ``details["coverage"]`` holds coverage."""
+    rep = VerifyReport()
+    fac = _known_rows(prob, sol.facilities, rep)
+    _check_parcels(prob, fac, rep)
+    _check_counts(prob, sol, fac, rep)
+    _check_costs(prob, sol, fac, rep)
+    cov = coverage_by_year(prob, PlanRows(fac, sol.closed))
+    rep.details["coverage"] = cov
+    rep.objective = _objective(prob, sol, cov, rep)
+    for msg in _equity_failures(prob, sol, cov):
+        rep.fail(msg)
+    targets = target_table(prob, PlanRows(fac, sol.closed), cov)
+    rep.details["targets"] = targets
+    for r in targets.itertuples():
+        if r.mode == "constraint" and not r.met:
+            rep.fail(f"target {r.target!r} not met: {r.reached_text} < {r.required_text}")
+    _check_claimed_coverage(prob, sol, cov, rep)
+    accept_objective(rep, sol.objective, sol.bound, model.sense)
+    return rep
+
+
+def _known_rows(prob: MultiServiceProblem, fac: pd.DataFrame, rep: VerifyReport) -> pd.DataFrame:
+    """Rows naming a known type, parcel and year; the others are failures."""
+    if not len(fac):
+        return fac
+    known_type = fac["type"].isin(list(prob.spec.facility))
+    parcel_ids = pd.Index(prob.data.parcels["parcel_id"])
+    known_parcel = parcel_ids.get_indexer(fac["parcel_id"]) >= 0
+    year = pd.to_numeric(fac["year"], errors="coerce")
+    known_year = year.isin(prob.years).to_numpy()
+    for r in fac[~known_type].itertuples():
+        rep.fail(f"facility type {r.type!r} is not in the spec")
+    for r in fac[known_type & ~known_parcel].itertuples():
+        rep.fail(f"{r.type} on parcel {r.parcel_id!r}: no such parcel in the data")
+    for r in fac[known_type & known_parcel & ~known_year].itertuples():
+        rep.fail(f"{r.type} on parcel {r.parcel_id}: year {r.year!r} is not one of {prob.years}")
+    return fac[known_type & known_parcel & known_year].copy()
+
+
+def _check_parcels(prob: MultiServiceProblem, fac: pd.DataFrame, rep: VerifyReport) -> None:
+    """Uses allowed, parcel free by the opening year, footprints within the parcel."""
+    spec = prob.spec
+    parcels = prob.data.parcels.set_index(prob.data.parcels["parcel_id"])
+    for r in fac.itertuples():  # one row per chosen facility, not per pair
+        use = spec.facility[r.type].use or r.type
+        if not uses_mask(pd.Series([parcels.at[r.parcel_id, "allowed_uses"]]), use)[0]:
+            rep.fail(f"{r.type} on parcel {r.parcel_id}: use not allowed there")
+        free = int(parcels.at[r.parcel_id, "year_available"])
+        if free > r.year:
+            rep.fail(f"{r.type} on parcel {r.parcel_id} opens {r.year}, before the parcel is "
+                     f"free ({free})")
+    if not len(fac):
+        return
+    per_parcel = fac.groupby(["type", "parcel_id"])["count"].sum()
+    for (name, pid), n in per_parcel.items():
+        most = spec.facility[name].max_per_parcel
+        if n > most:
+            rep.fail(f"{n} {name} on parcel {pid}, at most {most}")
+    first = fac.sort_values("year", kind="stable").groupby(["type", "parcel_id"]).first()
+    for (name, pid), r in first[first["count"] < 1].iterrows():
+        rep.fail(f"{name} on parcel {pid}: extended in {r['year']} but never built")
+    used = with_costs(prob, fac).groupby("parcel_id")["footprint_m2"].sum()
+    area = parcels["area_m2"].reindex(used.index)
+    for pid in used.index[used > area * (1 + TOL) + 1e-6]:
+        rep.fail(f"parcel {pid}: footprints {used[pid]:.0f} m² exceed its {area[pid]:.0f} m²")
+
+
+def _check_counts(
+    prob: MultiServiceProblem, sol: MultiSolution, fac: pd.DataFrame, rep: VerifyReport
+) -> None:
+    """Quotas per year, closures, totals, presence floors per area."""
+    spec, ex = prob.spec, prob.data.existing
+    for name, f in spec.facility.items():
+        opened = fac[fac["type"] == name].groupby("year")["count"].sum()
+        for key in set(f.count) | set(f.min_count) | set(f.max_count):
+            got = int(opened.sum()) if key == "total" else int(opened.get(int(key), 0))
+            lo = f.count.get(key, f.min_count.get(key, 0))
+            hi = f.count.get(key, f.max_count.get(key, np.inf))
+            if not lo <= got <= hi:
+                rep.fail(f"{name}: {got} opened in {key}, required {lo}..{hi}")
+        ex_type = ex["type"].astype(str) == name
+        n_closed = int(ex.loc[ex_type, "facility_id"].isin(sol.closed).sum())
+        allowed = 0 if f.existing == "keep" else f.max_close
+        if n_closed > allowed:
+            rep.fail(f"{name}: {n_closed} existing facilities closed, at most {allowed}")
+        in_all = int(ex_type.sum()) - n_closed + int(fac.loc[fac["type"] == name, "count"].sum())
+        if f.max_total is not None and in_all > f.max_total:
+            rep.fail(f"{name}: {in_all} in all, at most {f.max_total}")
+    unknown = set(map(str, sol.closed)) - set(ex["facility_id"].astype(str))
+    for fid in sorted(unknown):
+        rep.fail(f"closed facility {fid!r} is not an existing facility of the data")
+    for e in spec.equity:
+        if e.min_facilities is None:
+            continue
+        year = spec.year_of(e.year)
+        new = fac[(fac["type"] == e.facility) & (fac["year"] <= year)]
+        new_area = prob.data.parcels.set_index("parcel_id")[e.by].reindex(new["parcel_id"])
+        kept = ex[(ex["type"].astype(str) == e.facility) & ~ex["facility_id"].isin(sol.closed)]
+        counts = pd.concat([new_area.astype(str), kept[e.by].astype(str)]).value_counts()
+        for area in e.areas or np.unique(prob.data.blocks[e.by].astype(str)):
+            if counts.get(area, 0) < e.min_facilities:
+                rep.fail(f"{e.facility}: {area} has {counts.get(area, 0)}, at least "
+                         f"{e.min_facilities} required")
+
+
+def _check_costs(
+    prob: MultiServiceProblem, sol: MultiSolution, fac: pd.DataFrame, rep: VerifyReport
+) -> None:
+    """Estimated costs recomputed from the spec and the parcels; budgets per year and in all."""
+    spec = prob.spec
+    costed = with_costs(prob, fac)
+    for column, what in (("cost_est", "cost_est"), ("footprint_m2", "footprint")):
+        if column not in fac.columns or not len(fac):
+            continue
+        claimed = pd.to_numeric(fac[column], errors="coerce").to_numpy(dtype=float)
+        truth = costed[column].to_numpy(dtype=float)
+        for k in np.flatnonzero(~np.isclose(claimed, truth, rtol=1e-6, atol=1.0))[:3]:
+            r = fac.iloc[k]
+            rep.fail(f"{r['type']} on parcel {r['parcel_id']} in {r['year']}: {what} "
+                     f"{claimed[k]:,.0f} but the spec and parcel give {truth[k]:,.0f}")
+    budget = costed.groupby("year")["cost_est"].sum() if len(costed) else pd.Series(dtype=float)
+    if spec.budget.total is not None and budget.sum() > spec.budget.total * (1 + TOL) + 1:
+        rep.fail(f"estimated cost {budget.sum():,.0f} exceeds the total budget "
+                 f"{spec.budget.total:,.0f}")
+    for y, limit in spec.budget.per_year.items():
+        spent = float(budget.get(int(y), 0.0))
+        if spent > limit * (1 + TOL) + 1:
+            rep.fail(f"{y}: estimated cost {spent:,.0f} exceeds {limit:,.0f}")
+
+
+def _objective(
+    prob: MultiServiceProblem, sol: MultiSolution, cov: Coverage, rep: VerifyReport
+) -> float:
+    """Covered residents (served, for capacitated types) over the objective's years."""
+    objective = 0.0
+    years = range(prob.T) if prob.spec.meta.objective == "years" else [prob.T - 1]
+    for name, td in prob.types.items():
+        for t in years:
+            if td.spec.capacity is None:
+                objective += td.spec.weight * float(td.pop[cov[name, t]].sum())
+                continue
+            served = sol.served.get((name, t))
+            if served is None:
+                continue
+            if (served > td.pop * (1 + TOL) + 1e-6).any() or (served[~cov[name, t]] > 1e-6).any():
+                rep.fail(f"{name} {prob.years[t]}: served residents outside reach")
+            objective += td.spec.weight * float(served.sum())
+    return objective
+
+
+def _equity_failures(prob: MultiServiceProblem, sol: MultiSolution, cov: Coverage) -> list[str]:
+    """Coverage floors per area, recomputed (presence floors are checked separately)."""
+    out = []
+    for e in prob.spec.equity:
+        if e.min_share is None and e.min_ratio_to_area is None:
+            continue
+        td = prob.types[e.facility]
+        t = prob.years.index(prob.spec.year_of(e.year))
+        got = (
+            sol.served.get((e.facility, t))
+            if td.spec.capacity is not None
+            else td.pop * cov[e.facility, t]
+        )
+        if got is None:
+            continue
+        area = prob.data.blocks[e.by].astype(str).to_numpy()
+        frame = pd.DataFrame({"area": area, "pop": td.pop, "got": got})
+        g = frame.groupby("area")[["pop", "got"]].sum()
+        overall = float(g["got"].sum() / g["pop"].sum()) if g["pop"].sum() else 1.0
+        share = g["got"] / g["pop"].where(g["pop"] > 0, 1.0)
+        floor = 0.0
+        if e.min_share is not None:
+            floor = max(floor, e.min_share)
+        if e.min_ratio_to_area is not None:
+            floor = max(floor, e.min_ratio_to_area * overall)
+        checked = share.index if not e.areas else share.index.intersection(e.areas)
+        # Tolerance in people (solver feasibility is absolute on rows summing residents).
+        slack = 1e-6 * max(1.0, float(g["pop"].sum()))
+        bad = (g["got"] < floor * g["pop"] - slack) & (g["pop"] > 0)
+        for a in checked[bad.reindex(checked).to_numpy()]:
+            out.append(f"{e.facility}: {a} reaches {pct(share[a])}, floor {pct(floor)}")
+    return out
+
+
+def _check_claimed_coverage(
+    prob: MultiServiceProblem, sol: MultiSolution, cov: Coverage, rep: VerifyReport
+) -> None:
+    """A written coverage table (final year) must match the recomputed coverage."""
+    claimed = sol.coverage
+    if not len(claimed) or "block_id" not in claimed.columns:
+        return
+    ids = pd.Index(prob.data.blocks["block_id"].astype(str))
+    pos = ids.get_indexer(claimed["block_id"].astype(str))
+    if (pos < 0).any():
+        bad = claimed["block_id"].iloc[int(np.flatnonzero(pos < 0)[0])]
+        rep.fail(f"coverage: block {bad!r} is not in the data")
+        return
+    last = prob.T - 1
+    for name in prob.types:
+        if name not in claimed.columns:
+            continue
+        said = claimed[name].astype(str).str.lower().isin(["true", "1", "1.0"]).to_numpy()
+        truth = cov[name, last][pos]
+        wrong = np.flatnonzero(said != truth)
+        if wrong.size:
+            rep.fail(f"coverage: block {claimed['block_id'].iloc[wrong[0]]!r} {name} claimed "
+                     f"{'covered' if said[wrong[0]] else 'not covered'}, recomputed the other "
+                     f"way ({wrong.size} blocks in all)")
