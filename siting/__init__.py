@@ -1,27 +1,75 @@
 """siting: facility-siting optimisation with sparse coverage and solver-neutral MILP arrays.
 
+The public names below are imported on first use, so ``import siting`` (and
+the ``siting`` command's start-up) does not pay for numpy, scipy or pandas
+until something needs them.
+
 >>> import siting
 >>> sorted(siting.MODELS)[:3]
 ['cflp', 'lscp', 'lscp-b']
+>>> from siting import MCLP
+>>> MCLP.__name__
+'MCLP'
 """
 
-from siting.backends.base import Result, SolveOptions, Status
-from siting.errors import (
-    CRSError,
-    FormatError,
-    InfeasibleError,
-    InputError,
-    ParameterError,
-    SitingError,
-    SolverError,
-)
-from siting.instance import Instance
-from siting.io import load_instance
-from siting.models import CFLP, LSCP, LSCPB, MCLP, MODELS, UFLP, PCenter, PMedian, SetCover
-from siting.solution import Solution
-from siting.verify import verify_solution
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from siting.backends.base import Result, SolveOptions, Status
+    from siting.errors import (
+        CRSError,
+        FormatError,
+        InfeasibleError,
+        InputError,
+        ParameterError,
+        SitingError,
+        SolverError,
+    )
+    from siting.instance import Instance
+    from siting.io import load_instance
+    from siting.models import (
+        CFLP,
+        LSCP,
+        LSCPB,
+        MCLP,
+        MODELS,
+        UFLP,
+        PCenter,
+        PMedian,
+        SetCover,
+    )
+    from siting.solution import Solution
+    from siting.verify import verify_solution
 
 __version__ = "0.1.0"
+
+# public name -> the module that defines it
+_SOURCES: dict[str, str] = {
+    **dict.fromkeys(("Result", "SolveOptions", "Status"), "siting.backends.base"),
+    **dict.fromkeys(
+        (
+            "CRSError",
+            "FormatError",
+            "InfeasibleError",
+            "InputError",
+            "ParameterError",
+            "SitingError",
+            "SolverError",
+        ),
+        "siting.errors",
+    ),
+    "Instance": "siting.instance",
+    "load_instance": "siting.io",
+    **dict.fromkeys(
+        ("CFLP", "LSCP", "LSCPB", "MCLP", "MODELS", "UFLP", "PCenter", "PMedian", "SetCover"),
+        "siting.models",
+    ),
+    "Solution": "siting.solution",
+    "verify_solution": "siting.verify",
+}
 
 __all__ = [
     "CFLP",
@@ -48,3 +96,17 @@ __all__ = [
     "load_instance",
     "verify_solution",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """Import a public name from its module on first use, then keep it here."""
+    source = _SOURCES.get(name)
+    if source is None:
+        raise AttributeError(f"module 'siting' has no attribute {name!r}")
+    value = getattr(importlib.import_module(source), name)
+    globals()[name] = value  # later look-ups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

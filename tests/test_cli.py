@@ -134,9 +134,9 @@ def test_info(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_progress_hook_formats_incumbent_and_gap() -> None:
-    from siting.cli import _Phases
+    from siting.cli.progress import Phases
 
-    phases = _Phases(enabled=False)
+    phases = Phases(enabled=False)
     assert phases.solver_progress() is None  # nothing to show: no hook, no overhead
     phases.enabled = True  # as on a terminal
     hook = phases.solver_progress()

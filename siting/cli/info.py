@@ -1,0 +1,99 @@
+"""``siting info``: the counts, residents, parcels and facilities of an instance or a spec's."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from siting.cli.options import FormatName
+
+
+def info(
+    path: Annotated[
+        Path,
+        typer.Argument(
+            help="Instance file, CSV folder, multi-service instance folder or spec (.toml).",
+            show_default=False,
+        ),
+    ],
+    format: Annotated[FormatName, typer.Option("--format", "-f")] = FormatName.auto,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Summarise an instance: counts, residents, parcels, existing facilities.
+
+    Examples:
+
+      siting info instances/huitian
+
+      siting info models/huitian-2026-2030.toml --json
+
+      siting info instances/reference/bds/BDS1000.txt
+    """
+    if path.suffix.lower() == ".toml" or (path.is_dir() and (path / "huitian.gpkg").is_file()):
+        facts = multi_info(path)
+    else:
+        facts = classic_info(path, format.value)
+    typer.echo(
+        json.dumps(facts, ensure_ascii=False)
+        if as_json
+        else "\n".join(f"{key}: {value}" for key, value in facts.items())
+    )
+
+
+def classic_info(path: Path, format: str) -> dict[str, Any]:
+    """Summary of a classic instance (a reference file or a CSV folder)."""
+    from siting.io import load_instance
+
+    loaded = load_instance(path, format)
+    inst = loaded.instance
+    return {
+        "instance": inst.name,
+        "format": loaded.format,
+        "demand_points": inst.n_demand,
+        "sites": inst.n_sites,
+        "existing": int(inst.existing.sum()),
+        "total_weight": float(inst.weight.sum()),
+        "defaults": loaded.defaults,
+        "crs": None if inst.crs is None else str(inst.crs),
+    }
+
+
+def multi_info(path: Path) -> dict[str, Any]:
+    """Summary of a multi-service instance folder (or of a spec and its instance)."""
+    from siting.multi.data import ServiceData
+
+    spec = None
+    folder: Any = path
+    if path.suffix.lower() == ".toml":
+        from siting.multi.spec import load_spec
+
+        spec = load_spec(path)
+        folder = spec.meta.instance
+    data = ServiceData.from_huitian(folder)
+    blocks = data.blocks
+    groups = [c for c in blocks.columns if c.startswith(("pop_", "age_", "households"))]
+    facts: dict[str, Any] = {
+        "instance": str(data.source),
+        "crs": str(blocks.crs),
+        "blocks": len(blocks),
+        **{c: int(blocks[c].sum()) for c in groups},
+        "subdistricts": int(blocks["subdistrict"].nunique()),
+        "parcels": len(data.parcels),
+        "parcel_area_m2": round(float(data.parcels["area_m2"].sum())),
+        "existing": {str(k): int(v) for k, v in data.existing["type"].value_counts().items()},
+        "network": None
+        if data.network is None
+        else f"{len(getattr(data.network, 'x', []))} nodes",
+    }
+    if spec is not None:
+        facts = {
+            "spec": spec.meta.name,
+            "years": spec.meta.years,
+            "facility_types": list(spec.facility),
+            "targets": [t.name or t.kind for t in spec.target],
+            **facts,
+        }
+    return facts

@@ -1,0 +1,52 @@
+"""Choices and value parsing shared by the commands' options.
+
+>>> parse_number("12", "--p", int)
+12
+>>> parse_number("ten", "--p", int)
+Traceback (most recent call last):
+siting.errors.ParameterError: field '--p': value 'ten': must be an integer
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+from siting.errors import ParameterError
+
+
+class ModelName(StrEnum):
+    """The classic models ``siting solve --model`` offers."""
+
+    mclp = "mclp"
+    lscp = "lscp"
+    lscp_b = "lscp-b"
+    p_median = "p-median"
+    p_center = "p-center"
+    uflp = "uflp"
+    cflp = "cflp"
+    set_cover = "set-cover"
+
+
+class FormatName(StrEnum):
+    """The instance formats ``--format`` names (``auto``: guessed from the file)."""
+
+    auto = "auto"
+    orlib_pmed = "orlib-pmed"
+    orlib_scp = "orlib-scp"
+    orlib_cap = "orlib-cap"
+    swain = "swain"
+    bds = "bds"
+    csv = "csv"
+    gpkg = "gpkg"
+
+
+def parse_number(text: str | None, option: str, kind: type[int] | type[float]) -> Any:
+    """Parse a numeric option ourselves, so the error names the option and the value."""
+    if text is None:
+        return None
+    try:
+        return kind(text)
+    except ValueError:
+        what = "an integer" if kind is int else "a number"
+        raise ParameterError(f"must be {what}", field=option, value=text) from None

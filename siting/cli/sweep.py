@@ -1,0 +1,149 @@
+"""``siting sweep``: a grid of a spec's scenarios solved on Dask, and its Pareto table."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from siting.cli.exits import EXIT_ERROR, EXIT_UNVERIFIED, exit_code, finish
+from siting.cli.options import parse_number
+from siting.cli.progress import Phases
+
+
+def sweep(
+    spec_file: Annotated[Path, typer.Argument(help="Multi-service spec (.toml).")],
+    budget: Annotated[
+        str | None,
+        typer.Option(
+            "--budget", "-b", help="Total budgets START:STOP:N (or A,B,C); yearly ones scale along."
+        ),
+    ] = None,
+    target: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--target",
+            help="NAME_OR_INDEX=START:STOP:N: a target's share (coverage) or count; repeatable.",
+        ),
+    ] = None,
+    radius: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--radius", "-r", help="TYPE=START:STOP:N: a service radius in m; repeatable."
+        ),
+    ] = None,
+    scheduler: Annotated[
+        str | None,
+        typer.Option("--scheduler", help="Dask scheduler tcp://HOST:PORT (default: a local one)."),
+    ] = None,
+    workers_text: Annotated[
+        str | None, typer.Option("--workers", "-w", help="Local worker processes (default: CPUs).")
+    ] = None,
+    instance: Annotated[
+        Path | None, typer.Option("--instance", help="Instance folder (default: the spec's).")
+    ] = None,
+    time_limit_text: Annotated[
+        str | None, typer.Option("--time-limit", "-t", help="Seconds per scenario.")
+    ] = None,
+    gap_text: Annotated[
+        str | None, typer.Option("--gap", help="Relative gap per scenario.")
+    ] = None,
+    solver: Annotated[str | None, typer.Option("--solver", "-s", help="Back end.")] = None,
+    explain: Annotated[
+        bool, typer.Option("--explain", help="Explain infeasible scenarios (more solves).")
+    ] = False,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Folder (default: out/<spec>-sweep).")
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print one JSON object on stdout.")
+    ] = False,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="Print nothing but errors (and --json).")
+    ] = False,
+) -> None:
+    """Solve a grid of scenarios of a spec in parallel on Dask; write the Pareto table.
+
+    Swept parameters combine into a grid (every combination). Each scenario is
+    solved single-threaded with a fixed seed, so the table is the same whatever
+    the number of workers. Writes pareto.csv (budget, status, cost, coverage
+    per type, targets met, pareto), sweep.json, pareto.png and report.html
+    (the budget–coverage curve). A scenario without a solution stays in the
+    table with its status (infeasible, no_solution, error) and message.
+
+    Exit codes: 0 the sweep ran (infeasible scenarios are results); 1 a
+    scenario failed with an error; 2 bad arguments; 5 a solution failed
+    verification.
+
+    Examples:
+
+      siting sweep models/huitian-2026-2030.toml --budget 1.5e9:3e9:4 --time-limit 60
+
+      siting sweep models/huitian-2026-2030.toml --target park=0.80:0.88:5
+
+      siting sweep my.toml --radius kindergarten=300:500:3 --scheduler tcp://10.0.0.5:8786
+    """
+    from siting.errors import ParameterError
+    from siting.multi.spec import load_spec
+    from siting.sweep import parse_axis, run_sweep, scenario_grid
+
+    spec = load_spec(spec_file)
+    axes = []
+    if budget is not None:
+        axes.append(parse_axis("budget", budget))
+    axes += [parse_axis("target", t) for t in target or []]
+    axes += [parse_axis("radius", r) for r in radius or []]
+    if not axes:
+        raise ParameterError(
+            "nothing to sweep: give --budget, --target or --radius", field="sweep", value=None
+        )
+    workers = parse_number(workers_text, "--workers", int)
+    if workers is not None and workers < 1:
+        raise ParameterError("must be >= 1", field="--workers", value=workers)
+    time_limit = parse_number(time_limit_text, "--time-limit", float)
+    if time_limit is not None and time_limit <= 0:
+        raise ParameterError("must be > 0", field="--time-limit", value=time_limit)
+    gap = parse_number(gap_text, "--gap", float)
+    out_dir = out if out is not None else Path("out") / f"{spec.meta.name}-sweep"
+    with Phases(enabled=not (quiet or as_json)) as phases:
+        count = len(scenario_grid(axes))
+        advance = phases.counter(f"{count} scenarios on Dask", count)
+
+        def progress(done: int, total: int, row: dict[str, Any]) -> None:
+            advance(done, f"#{row['scenario']} {row.get('status', '')}")
+
+        result = run_sweep(
+            spec,
+            axes,
+            instance=instance,
+            scheduler=scheduler,
+            workers=workers,
+            time_limit=time_limit,
+            mip_gap=gap,
+            backend=solver,
+            explain=explain,
+            progress=progress,
+        )
+        result.write(out_dir)
+    if as_json:
+        typer.echo(result.to_json())
+    elif not quiet:
+        from siting.cli.summary import print_sweep
+
+        print_sweep(result, out_dir)
+    _conclude(result.table)
+
+
+def _conclude(table: Any) -> None:
+    """End the sweep: infeasible scenarios are results; errors and failed checks are not."""
+    errors = table[table["status"] == "error"]
+    unverified = bool((table["verified"] == False).any())  # noqa: E712 - True/False/None
+    code = exit_code(failed=len(errors) > 0, verified=False if unverified else None)
+    messages = {
+        EXIT_UNVERIFIED: "a scenario's solution failed verification (see pareto.csv)",
+    }
+    if len(errors):
+        first = errors.iloc[0]
+        messages[EXIT_ERROR] = f"scenario {first['scenario']}: {first['message']}"
+    finish(code, messages.get(code))
