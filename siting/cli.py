@@ -548,7 +548,8 @@ def report(
 
       siting report out/huitian-2026-2030-sweep
     """
-    from siting.report import read_solution, report_html, sweep_report_html
+    from siting.multi.files import read_solution
+    from siting.report import report_html, sweep_report_html
     from siting.solution import write_atomic
 
     target = out if out is not None else folder / "report.html"
@@ -600,9 +601,9 @@ def verify(
 
       siting verify out/huitian-2026-2030 --spec models/huitian-2026-2030.toml --json
     """
+    from siting.multi.files import read_solution
     from siting.multi.model import MultiServiceProblem
     from siting.multi.solve import _with_costs, verify_multi
-    from siting.report import read_solution
 
     sol, spec, data = read_solution(folder, instance=instance, spec=spec_file)
     if not sol.status.has_solution:

@@ -26,9 +26,10 @@ from typing import Any
 import pytest
 
 from siting.backends.base import SolveOptions
+from siting.multi.files import read_solution
 from siting.multi.solve import MultiSolution, solve_spec
 from siting.multi.spec import parse_spec
-from siting.report import read_solution, report_html, write_report
+from siting.report import report_html, write_report
 from tests.test_sweep import small_data, small_spec
 
 CHROMIUM_FLAGS = [
