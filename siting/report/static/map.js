@@ -1,5 +1,10 @@
+/* The report map's script (inlined into the page by siting/report/page.py).
+   Pan (drag), zoom (wheel, + − reset), colour the block dots by one service
+   or all (#view; each dot's data-c has one 0/1 per type of #blocks' data-types),
+   and show new facilities open by a year (#year) of the types ticked in the legend. */
 (function(){
   var svg=document.getElementById('map'); if(!svg) return;
+  // pan and zoom: move the viewBox (vb) over the drawing of size W × H
   var W=+svg.dataset.w, H=+svg.dataset.h, vb=[0,0,W,H];
   function set(){svg.setAttribute('viewBox',vb.join(' '));}
   function pt(e){var r=svg.getBoundingClientRect();
@@ -20,6 +25,7 @@
   btn('zin',function(){zoom(0.7,[vb[0]+vb[2]/2,vb[1]+vb[3]/2]);});
   btn('zout',function(){zoom(1/0.7,[vb[0]+vb[2]/2,vb[1]+vb[3]/2]);});
   btn('zreset',function(){vb=[0,0,W,H]; set();});
+  // colour by service: the same red → amber → green stops as share_colour in formats.py
   var g=document.getElementById('blocks');
   var types=g?JSON.parse(g.dataset.types):[];
   var dots=g?g.querySelectorAll('circle'):[];
@@ -35,6 +41,7 @@
       else s=(c[k]==='1')?1:0;
       dots[i].setAttribute('fill',colour(s));}
   });}
+  // new facilities by opening year and type
   var year=document.getElementById('year');
   var boxes=document.querySelectorAll('#legend input');
   function filter(){var y=year?+year.value:1e9, on={};
