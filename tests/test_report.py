@@ -12,6 +12,7 @@ when that fails.
 from __future__ import annotations
 
 import base64
+import copy
 import html
 import json
 import os
@@ -20,15 +21,18 @@ import shutil
 import subprocess
 import tempfile
 import time
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pytest
 
 from siting.backends.base import SolveOptions
 from siting.multi import MultiService, MultiSolution
+from siting.multi.files import read_solution
 from siting.multi.spec import parse_spec
-from siting.report import read_solution, report_html, write_report
+from siting.report import Table, report_html, write_report
 from tests.test_sweep import small_data, small_spec
 
 CHROMIUM_FLAGS = [
@@ -81,6 +85,125 @@ def test_report_rebuilt_from_files(solved: tuple[MultiSolution, Path]) -> None:
     for r in sol.targets.itertuples():
         assert html.escape(r.target) in page
     assert page.count('class="chosen"') == len(sol.facilities)
+
+
+
+def test_page_is_deterministic(solved: tuple[MultiSolution, Path], tmp_path: Path) -> None:
+    """Identical inputs give byte-identical pages, also with the environment built anew."""
+    from siting.report import environment, static, sweep_report_html
+
+    sol, _ = solved
+    first = report_html(small_data(), sol)
+    environment.cache_clear()
+    static.cache_clear()
+    assert report_html(small_data(), sol) == first
+    a = write_report(tmp_path / "a", small_data(), sol).read_bytes()
+    b = write_report(tmp_path / "b", small_data(), sol).read_bytes()
+    assert a == b == first.encode("utf-8")
+    table, info = sweep_table(), {"spec": "small", "types": ["service_room", "elderly_station"]}
+    assert sweep_report_html(table, info) == sweep_report_html(table.copy(), dict(info))
+
+
+def test_values_are_escaped_once(solved: tuple[MultiSolution, Path]) -> None:
+    sol, _ = solved
+    spec = parse_spec(small_spec())
+    spec.facility["service_room"].label = "R&D <room>"
+    odd = copy.deepcopy(sol)
+    odd.explanation = ["budget < cost & 'more'"]
+    page = report_html(small_data(), odd, spec, title='plan "A" & <evil>')
+    assert "<room>" not in page and "<evil>" not in page and "&amp;amp;" not in page
+    assert page.count("R&amp;D &lt;room&gt;") >= 3  # view option, legend, facility hover text
+    assert "<title>plan &#34;A&#34; &amp; &lt;evil&gt;</title>" in page
+    assert '<ul id="explanation"><li>budget &lt; cost &amp; &#39;more&#39;</li></ul>' in page
+
+
+def test_tables_keep_ids_classes_and_shading(solved: tuple[MultiSolution, Path]) -> None:
+    sol, _ = solved
+    page = report_html(small_data(), sol)
+    targets = re.search(r'<table id="targets">.*?</table>', page, re.S)
+    assert targets is not None
+    met = re.findall(r'<td class="(ok|bad)">(yes|no)</td>', targets.group(0))
+    assert met and all((c, v) in (("ok", "yes"), ("bad", "no")) for c, v in met)
+    assert len(met) == len(sol.targets)
+    sub = re.search(r'<table id="subdistricts">.*?</table>', page, re.S)
+    assert sub is not None
+    shaded = re.findall(r'<td class="num" style="background:#[0-9a-f]{6}33">[\d.]+%</td>',
+                        sub.group(0))
+    assert len(shaded) == 2 * 2  # two sub-districts × two types
+    assert '<td class="num">' in page  # numbers right-aligned
+
+
+def test_style_and_script_come_from_package_files(solved: tuple[MultiSolution, Path]) -> None:
+    """The page inlines static/report.css and static/map.js, found by importlib.resources,
+    and the templates read that way render the same page as through the loader."""
+    from siting.report import environment, render_page, sweep_report_html
+
+    root = files("siting.report")
+    css = root.joinpath("static", "report.css").read_text(encoding="utf-8")
+    js = root.joinpath("static", "map.js").read_text(encoding="utf-8")
+    assert "</style" not in css and "</script" not in js
+    sol, _ = solved
+    page = report_html(small_data(), sol)
+    assert f"<style>\n{css}</style>" in page and f"<script>\n{js}</script>" in page
+    sweep = sweep_report_html(sweep_table(), {"spec": "s", "types": ["service_room"]})
+    assert css in sweep and js not in sweep
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", sweep)
+    source = root.joinpath("templates", "sweep.html.j2").read_text(encoding="utf-8")
+    context = {"title": "t", "scenarios": 0, "axes": "", "workers": 1, "curve": None,
+               "failed": ["x < y"], "pareto": Table("pareto", ["a"], [])}
+    assert environment().from_string(source).render(**context) == render_page(
+        "sweep.html.j2", **context
+    )
+
+
+def test_curve_hover_text_names_its_own_scenario() -> None:
+    """A solved scenario without a share for one type leaves a gap in that type's line; the
+    other points keep their own budget in their hover text, and a type without a column
+    does not shift the others' colours."""
+    from siting.report import curve_svg, type_colours
+
+    table = sweep_table()
+    table.loc[1, "coverage:service_room"] = float("nan")
+    svg = str(curve_svg(table, ["park", "service_room", "elderly_station"]))
+    titles = re.findall(r'<circle [^>]*fill="(#[0-9a-f]+)"><title>([^<]*)</title>', svg)
+    colours = type_colours(["park", "service_room", "elderly_station"])
+    assert titles == [
+        (colours["service_room"], "service_room: 40.0% at 700万元"),
+        (colours["elderly_station"], "elderly_station: 80.0% at 400万元"),
+        (colours["elderly_station"], "elderly_station: 86.0% at 700万元"),
+    ]
+
+
+def test_package_data_declares_every_template() -> None:
+    """pyproject.toml's package data names every template and static file (else an
+    installed package would miss them)."""
+    import fnmatch
+    import tomllib
+
+    root = Path(__file__).resolve().parent.parent
+    pyproject = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))
+    patterns = pyproject["tool"]["setuptools"]["package-data"]["siting.report"]
+    package = root / "siting" / "report"
+    shipped = [p.relative_to(package).as_posix()
+               for folder in ("templates", "static") for p in (package / folder).iterdir()]
+    assert {"templates/plan.html.j2", "templates/sweep.html.j2", "static/map.js"} <= set(shipped)
+    missing = [f for f in shipped if not any(fnmatch.fnmatch(f, pat) for pat in patterns)]
+    assert missing == []
+    assert any(d.startswith("jinja2") for d in pyproject["project"]["dependencies"])
+
+
+def sweep_table() -> pd.DataFrame:
+    """Three scenarios of a budget sweep, the first without a solution."""
+    return pd.DataFrame(
+        {
+            "scenario": [0, 1, 2],
+            "budget": [1e6, 4e6, 7e6],
+            "status": ["infeasible", "optimal", "optimal"],
+            "coverage:service_room": [float("nan"), 0.1, 0.4],
+            "coverage:elderly_station": [float("nan"), 0.8, 0.86],
+            "message": ["the spec's requirements cannot all be met", "", ""],
+        }
+    )
 
 
 # ------------------------------------------------------------------ browser
@@ -263,20 +386,9 @@ def test_report_renders_in_chromium(solved: tuple[MultiSolution, Path], tmp_path
 
 
 def test_sweep_report_renders_in_chromium(tmp_path: Path) -> None:
-    import pandas as pd
-
     from siting.report import sweep_report_html
 
-    table = pd.DataFrame(
-        {
-            "scenario": [0, 1, 2],
-            "budget": [1e6, 4e6, 7e6],
-            "status": ["infeasible", "optimal", "optimal"],
-            "coverage:service_room": [float("nan"), 0.1, 0.4],
-            "coverage:elderly_station": [float("nan"), 0.8, 0.86],
-            "message": ["the spec's requirements cannot all be met", "", ""],
-        }
-    )
+    table = sweep_table()
     info = {"spec": "small", "types": ["service_room", "elderly_station"], "workers": 2}
     html_file = tmp_path / "sweep.html"
     html_file.write_text(sweep_report_html(table, info), encoding="utf-8")

@@ -48,7 +48,8 @@ def report(
     if (folder / "pareto.csv").is_file() and (folder / "sweep.json").is_file():
         page = _sweep_page(folder)
     else:
-        from siting.report import read_solution, report_html
+        from siting.multi.files import read_solution
+        from siting.report import report_html
 
         sol, spec, data = read_solution(folder, instance=instance, spec=spec_file)
         page = report_html(data, sol, spec)

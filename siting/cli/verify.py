@@ -46,7 +46,7 @@ def verify(
     """
     from siting.backends.base import Status
     from siting.multi import MultiService, MultiServiceProblem
-    from siting.report import read_solution
+    from siting.multi.files import read_solution
     from siting.verify import verify_solution
 
     sol, spec, data = read_solution(folder, instance=instance, spec=spec_file)

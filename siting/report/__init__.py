@@ -1,0 +1,88 @@
+"""Self-contained HTML reports of multi-service solutions and sweeps (they open offline).
+
+Everything is inline: the map is an SVG drawn from the instance's layers (no
+tiles, no CDN) with a small script for pan, zoom, a coverage view per service
+and a year filter; hover any block or facility for its details. The page then
+has the plan targets (required, reached, met), coverage per sub-district,
+the budget by year and type, and the comparison with the existing facilities
+alone. A sweep's page has the budget–coverage curve and the scenario table.
+
+Where things are:
+
+- :mod:`~siting.report.plan`: the page of one solution (:func:`report_html`,
+  :func:`write_report`); :mod:`~siting.report.sweep`: the page of a sweep
+  and its curve;
+- :mod:`~siting.report.svgmap`: the area map; :mod:`~siting.report.tables`:
+  the tables shown (frames and cells); :mod:`~siting.report.formats`: money,
+  shares and colours;
+- :mod:`~siting.report.page`: the jinja2 environment; ``templates/`` the
+  pages, macros and SVG drawings, ``static/`` the style sheet and map script
+  (inlined into each page).
+
+A report can be rebuilt from the files ``siting solve`` writes with
+:func:`siting.multi.files.read_solution`, which is what ``siting report DIR`` does.
+
+>>> money(2.5e9, "CNY")
+'25.0亿元'
+>>> share_colour(1.0), share_colour(0.0)
+('#2f9e44', '#e03131')
+"""
+
+from siting.report.formats import (
+    PALETTE,
+    label_of,
+    money,
+    money_unit,
+    pct_or_dash,
+    plain_money,
+    share_background,
+    share_colour,
+    type_colours,
+)
+from siting.report.page import environment, render_fragment, render_macro, render_page, static
+from siting.report.plan import baseline_chart, report_html, write_report
+from siting.report.svgmap import Canvas, map_svg, types_of
+from siting.report.sweep import curve_svg, sweep_report_html
+from siting.report.tables import (
+    Cell,
+    Table,
+    budget_frame,
+    coverage_by_type,
+    subdistrict_frame,
+    table_html,
+    table_view,
+    targets_frame,
+)
+
+__all__ = [
+    "PALETTE",
+    "Canvas",
+    "Cell",
+    "Table",
+    "baseline_chart",
+    "budget_frame",
+    "coverage_by_type",
+    "curve_svg",
+    "environment",
+    "label_of",
+    "map_svg",
+    "money",
+    "money_unit",
+    "pct_or_dash",
+    "plain_money",
+    "render_fragment",
+    "render_macro",
+    "render_page",
+    "report_html",
+    "share_background",
+    "share_colour",
+    "static",
+    "subdistrict_frame",
+    "sweep_report_html",
+    "table_html",
+    "table_view",
+    "targets_frame",
+    "type_colours",
+    "types_of",
+    "write_report",
+]

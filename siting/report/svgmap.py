@@ -1,0 +1,293 @@
+"""The area map of a report: an inline SVG drawn from the instance's own layers.
+
+Python places things (metric coordinates to SVG units, shares, colours);
+``templates/map.svg.j2`` writes the elements, escaping every value once.
+Layers, bottom to top: sub-districts, existing parks, residential blocks as
+dots coloured by the share of services within reach, existing facilities
+(hollow squares), new facilities (their parcel shaded and a filled circle),
+sub-district names and a 1 km scale bar. ``static/map.js`` reads the
+``data-*`` attributes for its per-service view and year filter.
+
+>>> canvas = Canvas((0.0, 0.0, 2000.0, 1000.0), width=1000)
+>>> canvas.height, [float(v) for v in canvas.xy(500.0, 1000.0)]
+(501, [250.0, 0.0])
+>>> from shapely.geometry import box
+>>> canvas.path(box(0, 0, 2, 2))
+'M1.0,500.0 L1.0,499.0 L0.0,499.0 L0.0,500.0 L1.0,500.0Z'
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any, NamedTuple
+
+import numpy as np
+import pandas as pd
+from markupsafe import Markup
+
+from siting.multi.data import ServiceData
+from siting.multi.solution import MultiSolution
+from siting.multi.spec import Spec
+from siting.report.formats import label_of, share_colour, type_colours
+from siting.report.page import render_fragment
+
+#: Margin around the instance's layers (metres).
+PAD_M = 150.0
+
+
+class Canvas:
+    """Maps metric coordinates to SVG user units (north up)."""
+
+    def __init__(self, bounds: Sequence[float], width: int = 1000) -> None:
+        x0, y0, x1, y1 = bounds
+        self.x0, self.y1 = x0, y1
+        self.scale = width / max(x1 - x0, 1.0)
+        self.width = width
+        self.height = int((y1 - y0) * self.scale) + 1
+
+    def xy(self, x: Any, y: Any) -> tuple[Any, Any]:
+        return (np.asarray(x) - self.x0) * self.scale, (self.y1 - np.asarray(y)) * self.scale
+
+    def path(self, geom: Any) -> str:
+        """SVG path data of a (multi)polygon, holes included; other geometries draw nothing."""
+        out = []
+        for poly in getattr(geom, "geoms", [geom]):
+            if poly.geom_type != "Polygon":
+                continue
+            for ring in [poly.exterior, *poly.interiors]:
+                xs, ys = np.asarray(ring.coords.xy[0]), np.asarray(ring.coords.xy[1])
+                px, py = self.xy(xs, ys)
+                pts = " L".join(f"{a:.1f},{b:.1f}" for a, b in zip(px, py, strict=True))
+                out.append(f"M{pts}Z")
+        return "".join(out)
+
+
+class Area(NamedTuple):
+    """A sub-district: outline, alternating fill and where its name goes."""
+
+    name: str
+    d: str
+    fill: str
+    label_x: float
+    label_y: float
+
+
+class Park(NamedTuple):
+    facility_id: str
+    d: str
+
+
+class Block(NamedTuple):
+    """A residential block's dot; ``bits`` is one 0/1 per mapped type (within reach)."""
+
+    block_id: str
+    subdistrict: str
+    x: float
+    y: float
+    r: float
+    fill: str
+    bits: str
+    residents: int
+    share: float
+    missing: str
+
+
+class Existing(NamedTuple):
+    type: str
+    x: float
+    y: float
+    colour: str
+    state: str  # "existing" or "closed"
+    facility_id: str
+    name: str
+
+
+class Chosen(NamedTuple):
+    """A new facility (``opened`` 0: spaces added to a lot built in an earlier year)."""
+
+    type: str
+    label: str
+    parcel_id: str
+    year: int
+    opened: int
+    spaces: int
+    cost: float
+    colour: str
+    d: str
+    x: float
+    y: float
+
+
+def types_of(sol: MultiSolution, spec: Spec | None) -> list[str]:
+    """The facility types of a solution, in the spec's order when there is a spec."""
+    if spec is not None:
+        return list(spec.facility)
+    return [c for c in sol.coverage.columns if c not in ("block_id", "subdistrict")]
+
+
+def _canvas(data: ServiceData) -> Canvas:
+    frames = [data.blocks, data.parcels]
+    if data.subdistricts is not None:
+        frames.append(data.subdistricts)
+    b = np.array([f.total_bounds for f in frames])
+    return Canvas(
+        (b[:, 0].min() - PAD_M, b[:, 1].min() - PAD_M, b[:, 2].max() + PAD_M, b[:, 3].max() + PAD_M)
+    )
+
+
+def _areas(data: ServiceData, cv: Canvas) -> list[Area] | None:
+    if data.subdistricts is None:
+        return None
+    areas = []
+    for k, r in enumerate(data.subdistricts.itertuples()):
+        p = r.geometry.representative_point()
+        lx, ly = cv.xy(p.x, p.y)
+        fill = "#ffffff" if k % 2 == 0 else "#f8f6f0"
+        name = str(getattr(r, "subdistrict", ""))
+        areas.append(Area(name, cv.path(r.geometry), fill, float(lx), float(ly)))
+    return areas
+
+
+def _parks(data: ServiceData, cv: Canvas) -> list[Park] | None:
+    """Existing park polygons, for context."""
+    shapes = data.existing_shapes
+    if shapes is None or not len(shapes):
+        return None
+    return [
+        Park(str(r.facility_id), cv.path(r.geometry))
+        for r in shapes.itertuples()
+        if r.geometry is not None and not r.geometry.is_empty
+    ]
+
+
+def _blocks(
+    data: ServiceData, sol: MultiSolution, types: list[str], cv: Canvas
+) -> list[Block] | None:
+    """Blocks shaded by coverage in the final year (one dot per block, not per pair)."""
+    cov = sol.coverage
+    if not len(cov) or not types:
+        return None
+    cols = [t for t in types if t in cov.columns]
+    ids = data.blocks["block_id"].astype(str)
+    within = (
+        cov.set_index(cov["block_id"].astype(str)).reindex(ids)[cols].fillna(False).astype(bool)
+    ).to_numpy()
+    share = within.mean(axis=1) if cols else np.zeros(len(ids))
+    bxy = data.block_xy()
+    bx, by = cv.xy(bxy[:, 0], bxy[:, 1])
+    blocks = data.blocks
+    pop = blocks["pop_total"].to_numpy(dtype=float) if "pop_total" in blocks else np.ones(len(bx))
+    radius = np.clip(np.sqrt(pop) / 9, 1.2, 4.5)
+    sub = blocks["subdistrict"].astype(str).to_numpy() if "subdistrict" in blocks else None
+    names = np.asarray(cols, dtype=object)
+    return [
+        Block(
+            block_id,
+            "" if sub is None else sub[k],
+            bx[k],
+            by[k],
+            radius[k],
+            share_colour(share[k]),
+            "".join("1" if v else "0" for v in within[k]),
+            int(pop[k]),
+            float(share[k]),
+            ", ".join(names[~within[k]]) or "none",
+        )
+        for k, block_id in enumerate(ids)
+    ]
+
+
+def _existing(
+    data: ServiceData, sol: MultiSolution, types: list[str], colours: dict[str, str], cv: Canvas
+) -> list[Existing] | None:
+    """Existing facilities of the mapped types (those closed by the plan say so)."""
+    ex = data.existing
+    if not len(ex):
+        return None
+    exy = data.existing_xy()
+    ex_x, ex_y = cv.xy(exy[:, 0], exy[:, 1])
+    etype = ex["type"].astype(str).to_numpy()
+    names = ex["name"].astype(str).to_numpy() if "name" in ex else [""] * len(ex)
+    ids = ex["facility_id"].astype(str).to_numpy()
+    closed = {str(c) for c in sol.closed}
+    return [
+        Existing(
+            etype[e],
+            ex_x[e],
+            ex_y[e],
+            colours[etype[e]],
+            "closed" if ids[e] in closed else "existing",
+            ids[e],
+            names[e],
+        )
+        for e in np.flatnonzero(np.isin(etype, types))
+    ]
+
+
+def _chosen(
+    data: ServiceData,
+    sol: MultiSolution,
+    spec: Spec | None,
+    types: list[str],
+    colours: dict[str, str],
+    cv: Canvas,
+) -> list[Chosen] | None:
+    """New facilities in the spec's type order: parcel outline and marker."""
+    fac = sol.facilities
+    if not len(fac):
+        return None
+    pos = pd.Index(data.parcels["parcel_id"].astype(str)).get_indexer(fac["parcel_id"].astype(str))
+    pxy = data.parcel_xy()
+    order = np.argsort([types.index(t) if t in types else 99 for t in fac["type"]], kind="stable")
+    out = []
+    for k in order:
+        if pos[k] < 0:
+            continue
+        r = fac.iloc[k]
+        kind = str(r["type"])
+        fx, fy = cv.xy(pxy[pos[k], 0], pxy[pos[k], 1])
+        out.append(
+            Chosen(
+                kind,
+                label_of(spec, kind),
+                str(r["parcel_id"]),
+                int(r["year"]),
+                int(r.get("count", 1) or 0),
+                int(r.get("spaces", 0) or 0),
+                float(r.get("cost_est", np.nan)),
+                colours.get(kind, "#000"),
+                cv.path(data.parcels.geometry.iat[pos[k]]),
+                float(fx),
+                float(fy),
+            )
+        )
+    return out
+
+
+def map_svg(data: ServiceData, sol: MultiSolution, spec: Spec | None = None) -> Markup:
+    """The area map as inline SVG: sub-districts, blocks by coverage, facilities.
+
+    Each residential block is a dot coloured by the share of the spec's
+    services within reach in the final year (``data-c`` holds one 0/1 per
+    type, read by the page script for the per-service view); existing
+    facilities are hollow squares, new ones filled circles in their type's
+    colour, with the opening year in ``data-year``.
+    """
+    cv = _canvas(data)
+    types = types_of(sol, spec)
+    colours = type_colours(types)
+    mapped = [t for t in types if t in sol.coverage.columns]
+    return render_fragment(
+        "map.svg.j2",
+        width=cv.width,
+        height=cv.height,
+        km=1000 * cv.scale,
+        areas=_areas(data, cv),
+        parks=_parks(data, cv),
+        mapped_types=json.dumps(mapped, ensure_ascii=False),
+        blocks=_blocks(data, sol, types, cv),
+        existing=_existing(data, sol, types, colours, cv),
+        chosen=_chosen(data, sol, spec, types, colours, cv),
+        currency=spec.budget.currency if spec is not None else "CNY",
+    )
