@@ -3,8 +3,12 @@
 Options honoured: ``time_limit``, ``mip_gap`` (``mip_rel_gap``), ``threads``,
 ``seed`` (``random_seed``), ``verbose`` (``output_flag``), ``mip_restart``
 (``mip_allow_restart``, when not None), ``progress`` (from the MIP interrupt
-callback) and ``warm_start`` (``setSolution``; ignored when its length is not
-the number of columns).
+callback), ``warm_start`` (``setSolution``; ignored when its length is not
+the number of columns), ``incumbents`` (asked through the MIP user-solution
+callback, after setup, during root separation and before each dive),
+``cancel`` (checked by the interrupt callbacks) and ``solver_options["highs"]``
+(set by name after the others). An LP solved to optimality also returns its
+reduced costs (``Result.extra["col_dual"]``).
 Ctrl-C stops the solve and returns what HiGHS had: ``feasible`` with the
 incumbent and its gap, or ``no_solution``, with the message ``interrupted``
 (``Result.extra["interrupted"]`` is True) so that the caller can save it.
@@ -66,6 +70,8 @@ class HighsBackend:
         # output_flag first, so that nothing (banner included) is printed when silent.
         h.setOptionValue("output_flag", bool(options.verbose))
         _set_options(h, options)
+        for key, value in options.solver_options.get(NAME, {}).items():
+            h.setOptionValue(key, value)
         status = _pass_model(h, core, milp)
         if status == core.HighsStatus.kError:
             return Result(Status.ERROR, NAME, runtime_s=time.perf_counter() - t0,
@@ -75,7 +81,9 @@ class HighsBackend:
         if ws is not None:
             idx = np.arange(milp.num_cols, dtype=np.int32)
             warm = h.setSolution(milp.num_cols, idx, ws) != core.HighsStatus.kError
-        interrupted = _run_interruptible(h, core, options.progress)
+        interrupted = _run_interruptible(
+            h, core, options.progress, _solution_feed(milp, options), options.cancel
+        )
         result = _result(h, core, milp)
         if interrupted:
             result = _as_interrupted(result)
@@ -117,23 +125,61 @@ def _set_options(h: Any, options: SolveOptions) -> None:
         h.setOptionValue("threads", int(options.threads))
 
 
-def _run_interruptible(h: Any, core: Any, progress: Progress | None = None) -> bool:
+def _solution_feed(
+    milp: MilpArrays, options: SolveOptions
+) -> Callable[[], np.ndarray | None] | None:
+    """``options.incumbents`` with what it returns checked: the right length, finite."""
+    source = options.incumbents
+    if source is None or not milp.integrality.any():
+        return None
+
+    def feed() -> np.ndarray | None:
+        try:
+            x = source()
+        except Exception:  # a failing heuristic must never stop the solve
+            return None
+        if x is None:
+            return None
+        arr = np.ascontiguousarray(x, dtype=np.float64).ravel()
+        ok = arr.shape[0] == milp.num_cols and bool(np.all(np.isfinite(arr)))
+        return arr if ok else None
+
+    return feed
+
+
+def _run_interruptible(
+    h: Any,
+    core: Any,
+    progress: Progress | None = None,
+    incumbents: Callable[[], np.ndarray | None] | None = None,
+    cancel: threading.Event | None = None,
+) -> bool:
     """Run HiGHS in a worker thread so that Ctrl-C stops it; True when it was interrupted.
 
     ``run()`` releases the GIL but never looks at Python signals, so the main
     thread waits and, on KeyboardInterrupt, asks HiGHS to stop through its
-    interrupt callbacks (called rarely: a few dozen times per second at most).
-    The MIP interrupt callback also carries the incumbent and bound, which go
-    to ``progress`` (throttled to two calls a second).
+    interrupt callbacks (called rarely: a few dozen times per second at most);
+    ``cancel`` stops it the same way from any thread. The MIP interrupt callback
+    also carries the incumbent and bound, which go to ``progress`` (throttled to
+    two calls a second). When HiGHS asks for a user solution, ``incumbents``
+    may hand one over.
     """
     from highspy import cb
 
     stop = threading.Event()
     mip = cb.HighsCallbackType.kCallbackMipInterrupt
+    user_solution = cb.HighsCallbackType.kCallbackMipUserSolution
     last = [-1.0]
 
     def on_interrupt(kind: Any, _msg: str, out: Any, data_in: Any, _user: Any) -> None:
-        if stop.is_set() and data_in is not None:
+        if kind == user_solution:
+            x = incumbents() if incumbents is not None else None
+            if x is not None and data_in is not None:
+                with contextlib.suppress(Exception):
+                    data_in.setSolution(x)
+            return
+        halt = stop.is_set() or (cancel is not None and cancel.is_set())
+        if halt and data_in is not None:
             data_in.user_interrupt = True
         if progress is not None and out is not None and kind == mip:
             now = time.perf_counter()
@@ -146,6 +192,8 @@ def _run_interruptible(h: Any, core: Any, progress: Progress | None = None) -> b
     for kind in (kinds.kCallbackSimplexInterrupt, kinds.kCallbackIpmInterrupt,
                  kinds.kCallbackMipInterrupt):
         h.startCallback(kind)
+    if incumbents is not None:
+        h.startCallback(user_solution)
     failure: list[BaseException] = []
     done = threading.Event()
 
@@ -263,10 +311,13 @@ def _result(h: Any, core: Any, milp: MilpArrays) -> Result:
     gap = relative_gap(objective, bound, milp.sense)
     if status == Status.OPTIMAL and not is_mip:
         gap = 0.0
+    extra: dict[str, object] = {"highs_mip_gap": float(info.mip_gap) if is_mip else None,
+                                "nodes": int(info.mip_node_count) if is_mip else 0}
+    if not is_mip and status == Status.OPTIMAL:
+        # reduced costs of an LP, in the model's sense (a primal heuristic ranks columns by them)
+        extra["col_dual"] = np.asarray(h.getSolution().col_dual, dtype=np.float64)
     return Result(status, NAME, objective=objective, bound=bound, gap=gap, x=x,
-                  message="" if status == Status.OPTIMAL else text,
-                  extra={"highs_mip_gap": float(info.mip_gap) if is_mip else None,
-                         "nodes": int(info.mip_node_count) if is_mip else 0})
+                  message="" if status == Status.OPTIMAL else text, extra=extra)
 
 
 def _disambiguate(
@@ -307,6 +358,7 @@ register(
     Capabilities(
         warm_start=True,
         threads=True,
+        incumbents=True,
         description="HiGHS (highspy): default exact MILP/LP solver, model passed in bulk",
     ),
 )

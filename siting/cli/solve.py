@@ -220,9 +220,10 @@ def solve_spec(
 ) -> None:
     """Solve a multi-service model spec (TOML) and write its tables and report.
 
-    Progress (on stderr): a spinner while the instance loads, then a bar over
-    the time limit while coverage, model and solve run (HiGHS reports no
-    incumbent to Python, so the gap is shown once the solve ends).
+    Progress (on stderr): a row a stage, loading, coverage, model, start (the
+    heuristic plan, found beside the search) and search (a bar over the time
+    limit with the incumbent and gap as they improve), then verify and the
+    files; without a terminal, one line a stage as it ends.
     """
     from siting.backends.base import SolveOptions
     from siting.multi import MultiService
@@ -231,7 +232,7 @@ def solve_spec(
 
     spec = load_spec(path)
     with Phases(enabled=not (quiet or as_json)) as phases:
-        with phases.spinner(f"reading the instance ({instance or spec.meta.instance})"):
+        with phases.spinner(f"loading ({instance or spec.meta.instance})"):
             data = ServiceData.from_huitian(instance or spec.meta.instance)
         options = SolveOptions(
             time_limit=time_limit or spec.solver.time_limit,
@@ -239,11 +240,15 @@ def solve_spec(
             threads=threads or spec.solver.threads,
             progress=phases.solver_progress(),
         )
-        with phases.timed("coverage, model, solve and verification", options.time_limit):
-            sol = MultiService(spec).solve(data, solver_given, options, verify=verify)
+        with phases.staged(options.time_limit):
+            sol = MultiService(spec).solve(
+                data, solver_given, options, verify=verify,
+                on_stage=phases.stage_hook(options.time_limit),
+            )
         sol.spec_path = str(path.resolve())
         out_dir = out if out is not None else Path("out") / spec.meta.name
-        sol.write(out_dir, data)
+        with phases.spinner(f"writing {out_dir}"):
+            sol.write(out_dir, data)
         if report:
             from siting.report import write_report
 

@@ -15,7 +15,9 @@ registered verifier (:mod:`siting.verify.plan`).
 
 from __future__ import annotations
 
+import contextlib
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any, ClassVar
 
@@ -23,9 +25,17 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from siting.backends.base import Result, SolveOptions, Status, capabilities, get_backend
+from siting.backends.base import (
+    Result,
+    SolveOptions,
+    Status,
+    capabilities,
+    get_backend,
+    relative_gap,
+)
 from siting.milp import MilpArrays, Sense
 from siting.multi.data import ServiceData
+from siting.multi.heuristic import Incumbent, PoolHeuristic
 from siting.multi.problem import MultiServiceProblem
 from siting.multi.rows import Layout
 from siting.multi.solution import FACILITY_COLUMNS, MultiSolution
@@ -55,32 +65,67 @@ class MultiService:
         *,
         verify: bool = True,
         explain: bool = True,
+        on_stage: StageHook | None = None,
     ) -> MultiSolution:
-        """Build, solve, decode and verify; on infeasibility, explain in planners' words."""
+        """Build, solve, decode and verify; on infeasibility, explain in planners' words.
+
+        ``on_stage(stage, done, note)`` hears each stage begin and end: ``coverage``
+        (types, coverage, block groups), ``model`` (the arrays), ``start`` (the
+        primal heuristic, :mod:`siting.multi.heuristic`, which runs beside the
+        search and hands its plans to the solver), ``search`` (the full model:
+        its bound) and ``verify``. ``start`` may end from another thread.
+        """
         from siting.multi.explain import explain_infeasible, precheck
         from siting.multi.tables import requirement_table
 
+        stage = on_stage or _no_stage
         t0 = time.perf_counter()
         spec = self.spec
         opts = options or self.options()
         backend = solver or spec.solver.backend
+        stage("coverage", False, "")
         prob = MultiServiceProblem(spec, data)
         t_data = time.perf_counter() - t0
+        groups = sum(td.family.size for td in prob.types.values())
+        stage("coverage", True, f"{len(prob.types)} types, {groups:,} block groups")
         pre = precheck(prob)
+        stage("model", False, "")
         milp, lay = prob.build()
         t_build = time.perf_counter() - t0 - t_data
-        stages: dict[str, Any] = {}
-        run_opts = opts
-        if prob.T > 1 and not pre and capabilities(backend).warm_start and opts.warm_start is None:
-            start = staged_start(prob, milp, lay, backend, opts, stages)
-            if start is not None:
-                left = None if opts.time_limit is None else max(
-                    opts.time_limit - (time.perf_counter() - t0), 0.2 * opts.time_limit
-                )
-                run_opts = replace(opts, warm_start=start, time_limit=left)
-        result = get_backend(backend).solve(milp, run_opts)
+        stage("model", True, f"{milp.num_rows:,} rows, {milp.num_cols:,} columns")
+        caps = capabilities(backend)
+        beside = not pre and opts.warm_start is None and (caps.incumbents or caps.warm_start)
+        run_opts = replace(opts, solver_options=tuned(
+            opts.solver_options, one_thread=beside and caps.incumbents and opts.threads is None
+        ))
+        if opts.time_limit is not None:
+            left = max(opts.time_limit - (time.perf_counter() - t0), 0.2 * opts.time_limit)
+            run_opts = replace(run_opts, time_limit=left)
+        heuristic = None
+        if beside:
+            heuristic = self._heuristic(prob, milp, lay, backend, run_opts, stage)
+        stage("search", False, "")
+        try:
+            if heuristic is not None and caps.incumbents:
+                heuristic.start()
+                run_opts = replace(run_opts, incumbents=heuristic.take)
+            elif heuristic is not None:
+                heuristic.deadline = _share(run_opts.time_limit, 0.5)
+                heuristic.run()
+                heuristic.finished()
+                if heuristic.best is not None:
+                    run_opts = replace(run_opts, warm_start=heuristic.best.x,
+                                       time_limit=_left(t0, opts.time_limit))
+            result = get_backend(backend).solve(milp, run_opts)
+        finally:
+            if heuristic is not None:
+                heuristic.stop()
+        if heuristic is not None:
+            result = with_incumbent(result, heuristic.best, opts.mip_gap)
+        stage("search", True, _search_note(result))
         sol = decode(prob, lay, result)
-        sol.stats.update(stages)
+        if heuristic is not None:
+            sol.stats["start"] = heuristic.stats
         sol.stats.update(
             data_s=round(t_data, 3), build_s=round(t_build, 3),
             solve_s=round(result.runtime_s, 3), columns=milp.num_cols, rows=milp.num_rows,
@@ -92,7 +137,9 @@ class MultiService:
             )
             sol.message = "; ".join(sol.explanation) or "the spec's requirements cannot all be met"
         if sol.status.has_solution:
+            stage("verify", False, "")
             self.tabulate(prob, sol, verify=verify)
+            stage("verify", True, "verified" if sol.verified else "; ".join(sol.verification))
         else:
             from siting.multi.tables import baseline_table
 
@@ -103,6 +150,31 @@ class MultiService:
         sol.spec_data = spec.model_dump(mode="json")
         sol.data_notes = list(data.notes)
         return sol
+
+    def _heuristic(
+        self, prob: MultiServiceProblem, milp: MilpArrays, lay: Layout, backend: str,
+        opts: SolveOptions, stage: StageHook,
+    ) -> PoolHeuristic:
+        """The primal heuristic, wired to the progress hook and the stage hook."""
+        started = time.perf_counter()
+
+        def found(inc: Incumbent) -> None:
+            if opts.progress is not None:
+                with contextlib.suppress(Exception):  # a display never stops the solve
+                    opts.progress(inc.objective, None, None)
+
+        def finished(heuristic: PoolHeuristic) -> None:
+            best = heuristic.best
+            note = "no plan" if best is None else (
+                f"incumbent {best.objective:,.0f} ({best.source}) "
+                f"after {best.found_s:.1f} s"
+            )
+            stage("start", True, note)
+
+        deadline = None if opts.time_limit is None else started + opts.time_limit
+        stage("start", False, "")
+        return PoolHeuristic(prob, milp, lay, backend, opts, deadline=deadline,
+                             on_incumbent=found, on_finish=finished)
 
     def tabulate(self, prob: MultiServiceProblem, sol: MultiSolution, *, verify: bool) -> None:
         """Verify the plan (when asked) and fill its tables from the recomputed coverage."""
@@ -138,72 +210,80 @@ def reduction_stats(prob: MultiServiceProblem) -> dict[str, int]:
     return {"demand_rows": blocks, "rows_merged": blocks - groups, "sites_dropped": 0}
 
 
-# ------------------------------------------------------------- warm start
-def final_year_spec(spec: Spec) -> Spec:
-    """The spec collapsed onto its last year: yearly quotas and budgets become totals."""
-    one = spec.model_copy(deep=True)
-    one.meta.years = [spec.meta.years[-1]]
-    one.budget.per_year = {}
-    for tgt in one.target:
-        tgt.year = None
-    for e in one.equity:
-        e.year = None
-    for f in one.facility.values():
-        for quota in (f.count, f.min_count, f.max_count):
-            yearly = {k: v for k, v in quota.items() if k != "total"}
-            if yearly and "total" not in quota:
-                quota.clear()
-                quota["total"] = sum(yearly.values())
-            else:
-                for k in yearly:
-                    del quota[k]
-    return one
+# ------------------------------------------------------------- the search
+StageHook = Callable[[str, bool, str], None]
 
 
-def staged_start(
-    prob: MultiServiceProblem,
-    milp: MilpArrays,
-    lay: Layout,
-    backend: str,
-    opts: SolveOptions,
-    stats: dict[str, Any],
-) -> FloatArray | None:
-    """A feasible start for the phased model, found in two smaller solves.
+def _no_stage(stage: str, done: bool, note: str) -> None:
+    return None
 
-    1. Solve the final-year problem (quotas and budgets as totals): which parcels.
-    2. Solve the phased problem restricted to those parcels: in which year.
-    The phased solve then starts from that plan; its gap stays honest because
-    its bound comes from the full model.
+
+def tuned(
+    solver_options: dict[str, dict[str, Any]], *, one_thread: bool = False
+) -> dict[str, dict[str, Any]]:
+    """The caller's back-end options over this model's defaults.
+
+    HiGHS's probing finds the land conflicts that :mod:`siting.multi.rows` now
+    writes as rows, and on the 2026-2030 plan it cost 10-30 s of presolve and as
+    much again in setting up its implications: it is switched off (bit 15 of
+    ``presolve_rule_off``) unless the caller says otherwise. With ``one_thread``
+    (the primal heuristic runs beside the search) HiGHS runs one thread: its
+    second one would spend the root LP computing an analytic centre for its own
+    heuristics, on the core the primal heuristic needs.
+
+    >>> tuned({}, one_thread=True)
+    {'highs': {'presolve_rule_off': 32768, 'threads': 1}}
     """
-    budget = opts.time_limit or 60.0
-    one = MultiServiceProblem(final_year_spec(prob.spec), prob.data)
-    m1, l1 = one.build()
-    # The stages solve other objectives (final year only, fixed parcels): their
-    # incumbents would read as jumps of the real one, so they report no progress.
-    r1 = get_backend(backend).solve(m1, replace(opts, time_limit=0.4 * budget, progress=None))
-    stats["stage1"] = {"status": str(r1.status), "objective": r1.objective, "s": r1.runtime_s}
-    if r1.extra.get("interrupted"):
-        raise KeyboardInterrupt  # Ctrl-C during the warm start stops the whole solve
-    if not r1.status.has_solution or r1.x is None:
+    out = {name: dict(values) for name, values in solver_options.items()}
+    highs = out.setdefault("highs", {})
+    highs.setdefault("presolve_rule_off", 1 << 15)
+    if one_thread:
+        highs.setdefault("threads", 1)
+    return out
+
+
+def with_incumbent(result: Result, inc: Incumbent | None, mip_gap: float) -> Result:
+    """The solver's result, or the heuristic's plan where that is better (or the only
+    one): its objective, with the gap to the full model's bound.
+
+    >>> r = Result(Status.NO_SOLUTION, "highs", bound=105.0)
+    >>> out = with_incumbent(r, Incumbent(np.zeros(1), 100.0, "pool", 1.0), 1e-3)
+    >>> out.status, out.objective, round(out.gap, 3)
+    (<Status.FEASIBLE: 'feasible'>, 100.0, 0.05)
+    """
+    if inc is None or result.status in (Status.INFEASIBLE, Status.UNBOUNDED):
+        return result
+    if result.x is not None and result.objective is not None and (
+        result.objective >= inc.objective - 1e-9 * max(1.0, abs(inc.objective))
+    ):
+        return result
+    gap = relative_gap(inc.objective, result.bound, "max")
+    status = Status.OPTIMAL if gap is not None and gap <= mip_gap else Status.FEASIBLE
+    note = f"plan of the {inc.source} heuristic (the search had "
+    note += "none)" if result.x is None else "a worse one)"
+    return replace(result, status=status, objective=inc.objective, x=inc.x, gap=gap,
+                   message="; ".join(m for m in (result.message, note) if m))
+
+
+def _share(limit: float | None, part: float) -> float | None:
+    return None if limit is None else time.perf_counter() + part * limit
+
+
+def _left(t0: float, limit: float | None) -> float | None:
+    if limit is None:
         return None
-    upper = milp.col_upper.copy()
-    for name in prob.types:
-        chosen = np.round(r1.x[l1.w[name].slice])  # one year: one value per candidate
-        upper[lay.w[name].slice] = np.minimum(upper[lay.w[name].slice], np.tile(chosen, prob.T))
-        if name in lay.s:
-            spaces = np.round(r1.x[l1.s[name].slice])
-            sb = lay.s[name].slice
-            upper[sb] = np.minimum(upper[sb], np.tile(spaces, prob.T))
-    restricted = replace(milp, col_upper=upper)
-    r2 = get_backend(backend).solve(
-        restricted, replace(opts, time_limit=0.2 * budget, progress=None)
-    )
-    stats["stage2"] = {"status": str(r2.status), "objective": r2.objective, "s": r2.runtime_s}
-    if r2.extra.get("interrupted"):
-        raise KeyboardInterrupt  # Ctrl-C during the warm start stops the whole solve
-    if not r2.status.has_solution or r2.x is None:
-        return None
-    return r2.x
+    return max(limit - (time.perf_counter() - t0), 0.2 * limit)
+
+
+def _search_note(result: Result) -> str:
+    parts = [str(result.status)]
+    if result.objective is not None:
+        parts.append(f"objective {result.objective:,.0f}")
+    if result.bound is not None:
+        parts.append(f"bound {result.bound:,.0f}")
+    if result.gap is not None:
+        parts.append(f"gap {100 * result.gap:.3f}%")
+    return ", ".join(parts)
 
 
 # ------------------------------------------------------------------ decode
