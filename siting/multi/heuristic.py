@@ -40,7 +40,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from siting.backends.base import SolveOptions, get_backend
+from siting.backends.base import Result, SolveOptions, get_backend, relative_gap
 from siting.milp import MilpArrays
 from siting.multi.problem import MultiServiceProblem
 from siting.multi.rows import Layout
@@ -161,7 +161,8 @@ def lift(
 
 
 def complete(
-    milp: MilpArrays, x: FloatArray, backend: str, opts: SolveOptions
+    milp: MilpArrays, x: FloatArray, solve: Callable[[MilpArrays, SolveOptions], Result],
+    opts: SolveOptions,
 ) -> FloatArray | None:
     """``x``'s integer columns fixed, the continuous ones from an LP (None if infeasible)."""
     ints = milp.integrality
@@ -171,12 +172,52 @@ def complete(
         return None
     fixed = replace(milp, col_lower=lower, col_upper=upper,
                     integrality=np.zeros(milp.num_cols, dtype=bool))
-    res = get_backend(backend).solve(fixed, opts)
+    res = solve(fixed, opts)
     if not res.status.has_solution or res.x is None:
         return None
     out = res.x.copy()
     out[ints] = lower[ints]
     return out
+
+
+def dual_bound(milp: MilpArrays, row_dual: FloatArray) -> float:
+    """An upper bound on ``max c x + offset`` over ``milp``'s LP relaxation (so on the
+    MILP) from any row multipliers, by weak duality over the column bounds.
+
+    Multipliers of the wrong sign for a side that is infinite are set to 0, so the
+    bound holds whatever the multipliers are; it equals the LP optimum at an
+    optimal dual solution.
+
+    >>> import scipy.sparse as sp
+    >>> m = MilpArrays(c=np.array([1.0, 1.0]), A=sp.csr_matrix(np.array([[1.0, 1.0]])),
+    ...     row_lower=np.array([-np.inf]), row_upper=np.array([1.5]),
+    ...     col_lower=np.zeros(2), col_upper=np.ones(2),
+    ...     integrality=np.ones(2, dtype=bool), sense="max")
+    >>> dual_bound(m, np.array([1.0])), dual_bound(m, np.array([0.0]))
+    (1.5, 2.0)
+    """
+    upper, lower = milp.row_upper, milp.row_lower
+    y = np.where(np.isinf(upper) & (row_dual > 0), 0.0, row_dual)
+    y = np.where(np.isinf(lower) & (y < 0), 0.0, y)
+    reduced = milp.c - milp.A.T @ y
+    rows = np.where(y > 0, y * np.where(np.isinf(upper), 0.0, upper),
+                    y * np.where(np.isinf(lower), 0.0, lower))
+    cols = np.maximum(reduced * milp.col_upper, reduced * milp.col_lower)
+    return float(milp.offset + rows.sum() + cols.sum())
+
+
+@dataclass
+class Restricted:
+    """The phased problem on a pool: its arrays, its LP solution, the best plan in it."""
+
+    label: str
+    pool: dict[str, IntArray]
+    sub: MultiServiceProblem
+    milp: MilpArrays
+    lay: Layout
+    lp_x: FloatArray
+    spaces: NDArray[np.bool_]
+    start: FloatArray | None = None
 
 
 @dataclass
@@ -200,15 +241,23 @@ class PoolHeuristic:
     on_finish: Callable[[PoolHeuristic], None] | None = None
     stats: dict[str, Any] = field(default_factory=dict)
     best: Incumbent | None = None
+    #: The least certified upper bound found (the full model's LP, by weak duality).
+    bound: float | None = None
+    #: Set when the best plan is within ``opts.mip_gap`` of ``bound``.
+    proven: threading.Event = field(default_factory=threading.Event)
     _fresh: bool = False
     _done: bool = False
+    _began: bool = False
+    _restricted_last: Restricted | None = None
+    #: Set when Ctrl-C stopped one of its solves (the heuristic then stops).
+    interrupted: bool = False
     _cancel: threading.Event = field(default_factory=threading.Event)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _thread: threading.Thread | None = None
     _t0: float = field(default_factory=time.perf_counter)
 
     def start(self) -> None:
-        self._t0 = time.perf_counter()
+        """Run :meth:`rest` (or everything, if :meth:`first` has not run) in a thread."""
         self._thread = threading.Thread(target=self._guarded, name="siting-heuristic",
                                         daemon=True)
         self._thread.start()
@@ -217,6 +266,13 @@ class PoolHeuristic:
         self._cancel.set()
         if self._thread is not None:
             self._thread.join()
+
+    def wait_for_plan(self) -> None:
+        """Wait until the heuristic has a plan, has finished, or reaches its deadline."""
+        while self._thread is not None and self._thread.is_alive() and self.best is None:
+            if self.deadline is not None and time.perf_counter() >= self.deadline:
+                return
+            self._thread.join(0.05)
 
     def finished(self) -> None:
         """Tell ``on_finish`` (once) that the heuristic has nothing more to offer."""
@@ -235,26 +291,56 @@ class PoolHeuristic:
             return self.best.x
 
     def run(self) -> None:
-        """The heuristic's steps, in the calling thread (``start`` runs it in another)."""
+        """Every step, in the calling thread: :meth:`first`, then :meth:`rest`."""
+        self.first()
+        self.rest()
+
+    def first(self) -> None:
+        """A plan and the bound that may prove it (see the module doc), in the calling
+        thread. Ctrl-C in a sub-solve stops the heuristic (``interrupted``)."""
+        self._began = True
         prob = self.prob
         lasts = [prob.T - 1] + ([0] if prob.T > 1 else [])
         pool = merge_pools(*[self._relaxation(k) for k in lasts])
-        if not self._restricted(pool, "pool") and prob.T > 2:
+        restricted = self._restricted(pool, "pool")
+        if restricted is not None and not self._round(restricted, "rens") and prob.T > 2:
             pool = merge_pools(pool, *[self._relaxation(k) for k in range(1, prob.T - 1)])
-            self._restricted(pool, "wider pool")
+            restricted = self._restricted(pool, "wider pool")
+            if restricted is not None:
+                self._round(restricted, "rens")
+        self._restricted_last = restricted
+        if self.best is not None and restricted is not None:
+            self._bound(restricted)
+
+    def rest(self) -> None:
+        """Improve the plan while the search runs (the LP support of the pool)."""
+        restricted = self._restricted_last
+        if restricted is not None and not self.proven.is_set():
+            self._round(restricted, "support")
 
     # ------------------------------------------------------------- steps
     def _guarded(self) -> None:
         try:
-            self.run()
+            if self._began:
+                self.rest()
+            else:
+                self.run()
         except Exception as exc:  # a failed heuristic leaves the solve to the solver
             self.stats["error"] = f"{type(exc).__name__}: {exc}"
         self.finished()
 
     def _late(self) -> bool:
-        return self._cancel.is_set() or (
+        return self._cancel.is_set() or self.interrupted or (
             self.deadline is not None and time.perf_counter() >= self.deadline
         )
+
+    def _solve(self, milp: MilpArrays, opts: SolveOptions) -> Result:
+        return self._checked(get_backend(self.backend).solve(milp, opts))
+
+    def _checked(self, res: Result) -> Result:
+        if res.extra.get("interrupted"):  # Ctrl-C in a solve run in the main thread
+            self.interrupted = True
+        return res
 
     def _options(self, **kwargs: Any) -> SolveOptions:
         left = None if self.deadline is None else max(self.deadline - time.perf_counter(), 0.05)
@@ -272,7 +358,7 @@ class PoolHeuristic:
         for kwargs in ({}, {"drop": everything, "drop_equity": True}):
             milp, lay = one.build(**kwargs)
             lp = replace(milp, integrality=np.zeros(milp.num_cols, dtype=bool))
-            result = get_backend(self.backend).solve(lp, self._options())
+            result = self._solve(lp, self._options())
             if result.status.has_solution and result.x is not None:
                 break
         found = {}
@@ -286,19 +372,10 @@ class PoolHeuristic:
         }
         return found
 
-    def _restricted(self, pool: dict[str, IntArray], label: str) -> bool:
-        """The phased spec on the pool: its LP, then two sub-MILPs around it (each
-        plan is lifted and offered as soon as it exists). True if a plan was found.
-
-        RENS rounds the LP: every integer column it sets to a whole number is
-        fixed, the others lie between floor and ceiling; then the LP's support
-        (columns it leaves at 0 stay 0) is searched, starting from that plan.
-        Spaces are relaxed to continuous in both (integer spaces next to the
-        budget rows make the solver's cut rounds slow) and made whole afterwards
-        with every facility fixed (:meth:`_whole_spaces`).
-        """
+    def _restricted(self, pool: dict[str, IntArray], label: str) -> Restricted | None:
+        """The phased spec on the pool, and its LP (None when it has none)."""
         if self._late() or not pool:
-            return False
+            return None
         t = time.perf_counter()
         sub = MultiServiceProblem(self.prob.spec, self.prob.data, only=pool, reuse=self.prob)
         milp, lay = sub.build()
@@ -307,39 +384,84 @@ class PoolHeuristic:
             "columns": milp.num_cols,
         }
         self.stats[label] = info
-        lp = get_backend(self.backend).solve(
+        lp = self._solve(
             replace(milp, integrality=np.zeros(milp.num_cols, dtype=bool)), self._options()
         )
         info["lp"] = lp.objective
+        info["s"] = round(time.perf_counter() - t, 3)
         if not lp.status.has_solution or lp.x is None:
-            info["s"] = round(time.perf_counter() - t, 3)
-            return False
+            return None
         spaces = np.zeros(milp.num_cols, dtype=bool)
         for grid in lay.s.values():
             spaces[grid.slice] = True
-        relaxed = replace(milp, integrality=milp.integrality & ~spaces)
+        return Restricted(label, pool, sub, milp, lay, lp.x, spaces)
+
+    def _round(self, r: Restricted, step: str) -> bool:
+        """One sub-MILP around the restricted LP; its plan is lifted and offered.
+
+        ``rens`` rounds the LP: every integer column it sets to a whole number is
+        fixed, the others lie between floor and ceiling. ``support`` searches the
+        LP's support (columns it leaves at 0 stay 0), starting from the best plan
+        so far. Spaces are relaxed to continuous in both (integer spaces next to
+        the budget rows make the solver's cut rounds slow) and made whole
+        afterwards with every facility fixed (:meth:`_whole_spaces`).
+        """
+        if self._late():
+            return False
+        t = time.perf_counter()
+        relaxed = replace(r.milp, integrality=r.milp.integrality & ~r.spaces)
         ints = relaxed.integrality
-        gap = self.opts.mip_gap / 4
-        start = None
-        for step in ("rens", "support"):
-            if self._late():
-                break
-            lower, upper = milp.col_lower.copy(), milp.col_upper.copy()
-            if step == "rens":
-                lower[ints] = np.floor(lp.x[ints] + 1e-6)
-                upper[ints] = np.ceil(lp.x[ints] - 1e-6)
-            else:
-                upper[ints & (lp.x < SUPPORT_TOL)] = 0.0
-            res = get_backend(self.backend).solve(
-                replace(relaxed, col_lower=lower, col_upper=np.maximum(upper, lower)),
-                self._options(mip_gap=gap, warm_start=start),
-            )
-            info[step] = res.objective
-            if res.status.has_solution and res.x is not None:
-                start = res.x
-                self._keep(sub, lay, milp, res.x, spaces, f"{label} {step}")
-        info["s"] = round(time.perf_counter() - t, 3)
-        return start is not None
+        lower, upper = r.milp.col_lower.copy(), r.milp.col_upper.copy()
+        if step == "rens":
+            lower[ints] = np.floor(r.lp_x[ints] + 1e-6)
+            upper[ints] = np.ceil(r.lp_x[ints] - 1e-6)
+        else:
+            upper[ints & (r.lp_x < SUPPORT_TOL)] = 0.0
+        res = self._solve(
+            replace(relaxed, col_lower=lower, col_upper=np.maximum(upper, lower)),
+            self._options(mip_gap=self.opts.mip_gap / 4, warm_start=r.start),
+        )
+        self.stats[r.label][step] = res.objective
+        self.stats[r.label][f"{step}_s"] = round(time.perf_counter() - t, 3)
+        if not res.status.has_solution or res.x is None:
+            return False
+        r.start = res.x
+        self._keep(r.sub, r.lay, r.milp, res.x, r.spaces, f"{r.label} {step}")
+        return True
+
+    def _bound(self, r: Restricted) -> None:
+        """The full model's LP bound, solved from the restricted LP's basis (HiGHS), and
+        certified by weak duality with its duals (:func:`dual_bound`)."""
+        if self._late() or self.backend != "highs":
+            return
+        from siting.backends.highs import warm_lp
+
+        t = time.perf_counter()
+        held = np.zeros(self.milp.num_cols, dtype=bool)
+        for name, td in self.prob.types.items():
+            out = np.tile(~np.isin(td.cand, r.pool[name]), self.prob.T)
+            for grids in (self.lay.w, self.lay.s):
+                if name in grids:
+                    held[grids[name].slice] = out
+        res = self._checked(warm_lp(self.milp, held, self._options()))
+        duals = res.extra.get("row_dual")
+        info: dict[str, Any] = {"status": str(res.status), "lp": res.objective,
+                                "s": round(time.perf_counter() - t, 3)}
+        self.stats["bound"] = info
+        if isinstance(duals, np.ndarray):
+            self._prove(dual_bound(self.milp, duals))
+            info["certified"] = self.bound
+
+    def _prove(self, bound: float) -> None:
+        """Keep the best bound; when the best plan is within the gap of it, say so."""
+        with self._lock:
+            if self.bound is None or bound < self.bound:
+                self.bound = bound
+            best = self.best
+        if best is not None and self.bound is not None:
+            gap = relative_gap(best.objective, self.bound, "max")
+            if gap is not None and gap <= self.opts.mip_gap:
+                self.proven.set()
 
     def _keep(
         self, sub: MultiServiceProblem, lay: Layout, milp: MilpArrays, x: FloatArray,
@@ -350,7 +472,7 @@ class PoolHeuristic:
         if whole is None or self._cancel.is_set():
             return
         lifted = lift(self.prob, self.lay, sub, lay, whole, self.milp.num_cols)
-        full = complete(self.milp, lifted, self.backend, self._options())
+        full = complete(self.milp, lifted, self._solve, self._options())
         if full is None or self.milp.max_violation(full) > 1e-6:
             self.stats.setdefault("rejected", []).append(source)
             return
@@ -367,7 +489,7 @@ class PoolHeuristic:
         fixed = milp.integrality & ~spaces
         lower, upper = milp.col_lower.copy(), milp.col_upper.copy()
         lower[fixed] = upper[fixed] = np.round(x[fixed])
-        res = get_backend(self.backend).solve(
+        res = self._solve(
             replace(milp, col_lower=lower, col_upper=upper), self._options(mip_gap=1e-6)
         )
         return res.x if res.status.has_solution else None
@@ -378,6 +500,8 @@ class PoolHeuristic:
                 return
             self.best = inc
             self._fresh = True
+        if self.bound is not None:
+            self._prove(self.bound)
         self.stats["objective"] = inc.objective
         self.stats["found_s"] = inc.found_s
         self.stats["source"] = inc.source

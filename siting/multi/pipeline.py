@@ -93,35 +93,7 @@ class MultiService:
         milp, lay = prob.build()
         t_build = time.perf_counter() - t0 - t_data
         stage("model", True, f"{milp.num_rows:,} rows, {milp.num_cols:,} columns")
-        caps = capabilities(backend)
-        beside = not pre and opts.warm_start is None and (caps.incumbents or caps.warm_start)
-        run_opts = replace(opts, solver_options=tuned(
-            opts.solver_options, one_thread=beside and caps.incumbents and opts.threads is None
-        ))
-        if opts.time_limit is not None:
-            left = max(opts.time_limit - (time.perf_counter() - t0), 0.2 * opts.time_limit)
-            run_opts = replace(run_opts, time_limit=left)
-        heuristic = None
-        if beside:
-            heuristic = self._heuristic(prob, milp, lay, backend, run_opts, stage)
-        stage("search", False, "")
-        try:
-            if heuristic is not None and caps.incumbents:
-                heuristic.start()
-                run_opts = replace(run_opts, incumbents=heuristic.take)
-            elif heuristic is not None:
-                heuristic.deadline = _share(run_opts.time_limit, 0.5)
-                heuristic.run()
-                heuristic.finished()
-                if heuristic.best is not None:
-                    run_opts = replace(run_opts, warm_start=heuristic.best.x,
-                                       time_limit=_left(t0, opts.time_limit))
-            result = get_backend(backend).solve(milp, run_opts)
-        finally:
-            if heuristic is not None:
-                heuristic.stop()
-        if heuristic is not None:
-            result = with_incumbent(result, heuristic.best, opts.mip_gap)
+        result, heuristic = self._search(prob, milp, lay, backend, opts, bool(pre), t0, stage)
         stage("search", True, _search_note(result))
         sol = decode(prob, lay, result)
         if heuristic is not None:
@@ -151,12 +123,70 @@ class MultiService:
         sol.data_notes = list(data.notes)
         return sol
 
+    def _search(
+        self, prob: MultiServiceProblem, milp: MilpArrays, lay: Layout, backend: str,
+        opts: SolveOptions, pre: bool, t0: float, stage: StageHook,
+    ) -> tuple[Result, PoolHeuristic | None]:
+        """The primal heuristic's plan and bound, then the solver on the full model
+        unless that bound already proves the plan within the gap.
+
+        The heuristic runs first, not beside the solver: HiGHS cannot be stopped
+        inside its root LP, so a search started beside it would run on for many
+        seconds after a proof. When the search does run, it starts from the plan and
+        the heuristic goes on improving it in another thread (``incumbents``).
+        """
+        caps = capabilities(backend)
+        run_opts = replace(opts, solver_options=tuned(opts.solver_options))
+        limit = opts.time_limit
+        if pre or opts.warm_start is not None or not (caps.incumbents or caps.warm_start):
+            stage("search", False, "")
+            result = get_backend(backend).solve(
+                milp, replace(run_opts, time_limit=_left(t0, limit))
+            )
+            return result, None
+        heuristic = self._heuristic(prob, milp, lay, backend, run_opts, stage)
+        heuristic.deadline = None if limit is None else t0 + 0.8 * limit
+        heuristic.first()
+        heuristic.finished()
+        best = heuristic.best
+        if heuristic.interrupted:  # Ctrl-C: keep the plan found so far, if any
+            if best is None:
+                raise KeyboardInterrupt
+            stopped = Result(Status.FEASIBLE, backend, message="interrupted",
+                             extra={"interrupted": True})
+            result = with_incumbent(stopped, best, heuristic.bound, 0.0)
+            result.message = "interrupted"
+            return result, heuristic
+        stage("search", False, "")
+        if heuristic.proven.is_set():
+            proof = Result(Status.NO_SOLUTION, backend)
+            result = with_incumbent(proof, best, heuristic.bound, opts.mip_gap)
+            result.runtime_s = float(heuristic.stats.get("s", 0.0))
+            return result, heuristic
+        run_opts = replace(run_opts, time_limit=_left(t0, limit),
+                           warm_start=None if best is None else best.x)
+        if caps.incumbents:
+            # The search stops at its limit; the heuristic may go on a little longer
+            # when the search has no plan by then (a loaded machine, a short limit).
+            grace = None if run_opts.time_limit is None else max(5.0, 0.25 * run_opts.time_limit)
+            heuristic.deadline = None if run_opts.time_limit is None or grace is None else (
+                time.perf_counter() + run_opts.time_limit + grace
+            )
+            heuristic.start()
+            run_opts = replace(run_opts, incumbents=heuristic.take, cancel=heuristic.proven)
+        try:
+            result = get_backend(backend).solve(milp, run_opts)
+            if result.status in (Status.NO_SOLUTION, Status.ERROR):
+                heuristic.wait_for_plan()
+        finally:
+            heuristic.stop()
+        return with_incumbent(result, heuristic.best, heuristic.bound, opts.mip_gap), heuristic
+
     def _heuristic(
         self, prob: MultiServiceProblem, milp: MilpArrays, lay: Layout, backend: str,
         opts: SolveOptions, stage: StageHook,
     ) -> PoolHeuristic:
         """The primal heuristic, wired to the progress hook and the stage hook."""
-        started = time.perf_counter()
 
         def found(inc: Incumbent) -> None:
             if opts.progress is not None:
@@ -166,15 +196,17 @@ class MultiService:
         def finished(heuristic: PoolHeuristic) -> None:
             best = heuristic.best
             note = "no plan" if best is None else (
-                f"incumbent {best.objective:,.0f} ({best.source}) "
-                f"after {best.found_s:.1f} s"
+                f"incumbent {best.objective:,.0f} ({best.source}) after {best.found_s:.1f} s"
             )
+            if heuristic.bound is not None:
+                note += f"; LP bound of the full model {heuristic.bound:,.0f}"
+                if heuristic.proven.is_set():
+                    note += ": within the gap"
             stage("start", True, note)
 
-        deadline = None if opts.time_limit is None else started + opts.time_limit
         stage("start", False, "")
-        return PoolHeuristic(prob, milp, lay, backend, opts, deadline=deadline,
-                             on_incumbent=found, on_finish=finished)
+        return PoolHeuristic(prob, milp, lay, backend, opts, on_incumbent=found,
+                             on_finish=finished)
 
     def tabulate(self, prob: MultiServiceProblem, sol: MultiSolution, *, verify: bool) -> None:
         """Verify the plan (when asked) and fill its tables from the recomputed coverage."""
@@ -218,55 +250,59 @@ def _no_stage(stage: str, done: bool, note: str) -> None:
     return None
 
 
-def tuned(
-    solver_options: dict[str, dict[str, Any]], *, one_thread: bool = False
-) -> dict[str, dict[str, Any]]:
+def tuned(solver_options: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
     """The caller's back-end options over this model's defaults.
 
-    HiGHS's probing finds the land conflicts that :mod:`siting.multi.rows` now
-    writes as rows, and on the 2026-2030 plan it cost 10-30 s of presolve and as
-    much again in setting up its implications: it is switched off (bit 15 of
-    ``presolve_rule_off``) unless the caller says otherwise. With ``one_thread``
-    (the primal heuristic runs beside the search) HiGHS runs one thread: its
-    second one would spend the root LP computing an analytic centre for its own
-    heuristics, on the core the primal heuristic needs.
+    HiGHS's probing finds the land conflicts that :mod:`siting.multi.rows` writes
+    as rows, and on the 2026-2030 plan it cost 10-30 s of presolve and as much again
+    in setting up its implications: it is switched off (bit 15 of
+    ``presolve_rule_off``) unless the caller says otherwise.
 
-    >>> tuned({}, one_thread=True)
-    {'highs': {'presolve_rule_off': 32768, 'threads': 1}}
+    >>> tuned({})
+    {'highs': {'presolve_rule_off': 32768}}
     """
     out = {name: dict(values) for name, values in solver_options.items()}
-    highs = out.setdefault("highs", {})
-    highs.setdefault("presolve_rule_off", 1 << 15)
-    if one_thread:
-        highs.setdefault("threads", 1)
+    out.setdefault("highs", {}).setdefault("presolve_rule_off", 1 << 15)
     return out
 
 
-def with_incumbent(result: Result, inc: Incumbent | None, mip_gap: float) -> Result:
-    """The solver's result, or the heuristic's plan where that is better (or the only
-    one): its objective, with the gap to the full model's bound.
+def with_incumbent(
+    result: Result, inc: Incumbent | None, bound: float | None, mip_gap: float
+) -> Result:
+    """The solver's result with what the heuristic adds: its plan where that is better
+    (or the only one), its certified bound where that is lower; the status and gap
+    follow from the best of both.
 
     >>> r = Result(Status.NO_SOLUTION, "highs", bound=105.0)
-    >>> out = with_incumbent(r, Incumbent(np.zeros(1), 100.0, "pool", 1.0), 1e-3)
+    >>> out = with_incumbent(r, Incumbent(np.zeros(1), 100.0, "pool", 1.0), None, 1e-3)
     >>> out.status, out.objective, round(out.gap, 3)
     (<Status.FEASIBLE: 'feasible'>, 100.0, 0.05)
+    >>> with_incumbent(r, Incumbent(np.zeros(1), 100.0, "pool", 1.0), 100.05, 1e-3).status
+    <Status.OPTIMAL: 'optimal'>
     """
-    if inc is None or result.status in (Status.INFEASIBLE, Status.UNBOUNDED):
+    if result.status in (Status.INFEASIBLE, Status.UNBOUNDED):
         return result
-    if result.x is not None and result.objective is not None and (
-        result.objective >= inc.objective - 1e-9 * max(1.0, abs(inc.objective))
-    ):
+    better = inc is not None and (
+        result.x is None or result.objective is None
+        or inc.objective > result.objective + 1e-9 * max(1.0, abs(inc.objective))
+    )
+    tighter = bound is not None and (result.bound is None or bound < result.bound)
+    if not better and not tighter:
         return result
-    gap = relative_gap(inc.objective, result.bound, "max")
-    status = Status.OPTIMAL if gap is not None and gap <= mip_gap else Status.FEASIBLE
-    note = f"plan of the {inc.source} heuristic (the search had "
-    note += "none)" if result.x is None else "a worse one)"
-    return replace(result, status=status, objective=inc.objective, x=inc.x, gap=gap,
-                   message="; ".join(m for m in (result.message, note) if m))
-
-
-def _share(limit: float | None, part: float) -> float | None:
-    return None if limit is None else time.perf_counter() + part * limit
+    out = replace(result, extra=dict(result.extra))
+    if better and inc is not None:
+        out.x, out.objective = inc.x, inc.objective
+        out.extra["plan_from"] = f"{inc.source} heuristic"
+    if tighter:
+        out.bound = bound
+        out.extra["bound_from"] = "LP relaxation of the full model, certified by its duals"
+    out.gap = relative_gap(out.objective, out.bound, "max")
+    if out.x is not None:
+        proven = out.gap is not None and out.gap <= mip_gap
+        out.status = Status.OPTIMAL if proven else Status.FEASIBLE
+        if proven:
+            out.message = ""
+    return out
 
 
 def _left(t0: float, limit: float | None) -> float | None:
