@@ -348,8 +348,10 @@ def warm_lp(milp: MilpArrays, held: np.ndarray, options: SolveOptions) -> Result
                       message="the held LP did not solve")
     basis = first.getBasis()
     status = list(basis.col_status)
+    basic = core.HighsBasisStatus.kBasic
     for k in np.flatnonzero(held):
-        status[k] = core.HighsBasisStatus.kLower
+        if status[k] != basic:  # nonbasic at its (lower = upper) bound: at the lower one
+            status[k] = core.HighsBasisStatus.kLower
     basis.col_status = status
     whole = core._Highs()
     whole.setOptionValue("output_flag", bool(options.verbose))

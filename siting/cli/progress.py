@@ -30,7 +30,7 @@ STAGE_LABELS = {
     "coverage": "coverage",
     "model": "model",
     "start": "start (heuristic plan)",
-    "search": "search (full model: bound)",
+    "search": "search (full model)",
     "verify": "verify",
 }
 

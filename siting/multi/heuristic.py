@@ -1,25 +1,35 @@
-"""A primal heuristic for the multi-service model: a near-optimal plan within seconds.
+"""A primal heuristic for the multi-service model: a near-optimal plan within seconds,
+and the full model's LP bound that often proves it.
 
-The full model's bound comes from the full model only; this module finds plans
-(a start, never a claimed optimum) while the solver works on that bound, and
-hands them over as soon as they exist (``SolveOptions.incumbents``).
-
-It restricts the phased problem to a pool of promising parcels per type:
+The bound always comes from the full model: either the solver's, or the LP
+relaxation of the full model solved here (step 4), certified by weak duality
+with its own duals (:func:`dual_bound`). A plan from a restricted problem is a
+start, never a claimed optimum.
 
 1. *One-year relaxations.* The spec collapsed onto its final year (every target
    and floor, quotas and budgets as totals) and onto its first year (that year's
    parcels and budget) are solved as LPs. With the land-conflict rows of
-   :mod:`siting.multi.rows` these LPs are nearly integral: the parcels they use,
-   per type, are the pool.
+   :mod:`siting.multi.rows` these LPs are nearly integral: the parcels they use
+   per type, and as many again whose reduced costs come nearest to paying, are
+   the pool.
 2. *The restricted phased problem.* The spec itself on the pool only: blocks
-   merge into far fewer groups (covering patterns over fewer parcels), so this
-   exact MILP is small, and the solver settles the phasing, the budgets and the
-   land in a few seconds. If it has no plan (the pool cannot meet a yearly quota)
-   the pool grows by the relaxations of the years in between.
-3. *Lifting.* Its plan, written in the full model's columns (facilities, spaces,
-   kept existing sites), is completed by the LP over the remaining (continuous)
+   merge into far fewer groups (covering patterns over fewer parcels), so its LP
+   takes a fraction of a second. RENS rounds it (integer columns the LP sets to a
+   whole number are fixed, the others lie between floor and ceiling), else its LP
+   support is searched; if neither has a plan (the pool cannot meet a yearly
+   quota) the pool grows by the relaxations of the years in between.
+3. *Lifting.* The plan, written in the full model's columns (facilities, spaces,
+   kept existing sites), is completed by the LP over the remaining continuous
    columns with every integer column fixed: a feasible solution of the full model
    with its own objective.
+4. *The bound.* The full model's LP relaxation, solved from the restricted LP's
+   optimal basis (the left-out columns at 0: a primal feasible start), by primal
+   simplex (:func:`siting.backends.highs.warm_lp`): on the 2026-2030 plan about a
+   third of a cold solve. When the plan is within the gap of it, the search has
+   nothing left to do (``proven``).
+
+While a search runs, the heuristic goes on (the LP support of the pool,
+starting from its plan) and hands better plans over (``take``).
 
 >>> spec = one_year_spec(parse_spec({"meta": {"name": "x", "years": [2026, 2027]},
 ...     "facility": {"park": {"group": "pop_total", "radius_m": 500,
@@ -218,6 +228,7 @@ class Restricted:
     lp_x: FloatArray
     spaces: NDArray[np.bool_]
     start: FloatArray | None = None
+    done: set[str] = field(default_factory=set)
 
 
 @dataclass
@@ -303,11 +314,10 @@ class PoolHeuristic:
         lasts = [prob.T - 1] + ([0] if prob.T > 1 else [])
         pool = merge_pools(*[self._relaxation(k) for k in lasts])
         restricted = self._restricted(pool, "pool")
-        if restricted is not None and not self._round(restricted, "rens") and prob.T > 2:
+        if not self._plan(restricted) and prob.T > 2:
             pool = merge_pools(pool, *[self._relaxation(k) for k in range(1, prob.T - 1)])
             restricted = self._restricted(pool, "wider pool")
-            if restricted is not None:
-                self._round(restricted, "rens")
+            self._plan(restricted)
         self._restricted_last = restricted
         if self.best is not None and restricted is not None:
             self._bound(restricted)
@@ -315,8 +325,16 @@ class PoolHeuristic:
     def rest(self) -> None:
         """Improve the plan while the search runs (the LP support of the pool)."""
         restricted = self._restricted_last
-        if restricted is not None and not self.proven.is_set():
+        if restricted is not None and "support" not in restricted.done and (
+            not self.proven.is_set()
+        ):
             self._round(restricted, "support")
+
+    def _plan(self, restricted: Restricted | None) -> bool:
+        """A first plan from the restricted problem: RENS, else its LP support."""
+        if restricted is None:
+            return False
+        return self._round(restricted, "rens") or self._round(restricted, "support")
 
     # ------------------------------------------------------------- steps
     def _guarded(self) -> None:
@@ -408,6 +426,7 @@ class PoolHeuristic:
         """
         if self._late():
             return False
+        r.done.add(step)
         t = time.perf_counter()
         relaxed = replace(r.milp, integrality=r.milp.integrality & ~r.spaces)
         ints = relaxed.integrality
