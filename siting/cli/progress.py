@@ -10,7 +10,7 @@ is never silent. Nothing at all when disabled (``--quiet``, ``--json``).
 >>> phases.solver_progress() is None
 True
 >>> phases.live_note(16_161_619.0, 16_166_620.0)
-'incumbent 1.61616e+07, gap 0.03%'
+'incumbent 16,161,619, gap 0.03%'
 """
 
 from __future__ import annotations
@@ -35,6 +35,11 @@ STAGE_LABELS = {
 }
 
 
+def _num(value: float) -> str:
+    """An objective in full when large (residents x years), else in six digits."""
+    return f"{value:,.0f}" if abs(value) >= 1e6 else f"{value:,.6g}"
+
+
 class Phases:
     """A spinner or a bar a phase on a terminal; one line a stage otherwise."""
 
@@ -56,8 +61,8 @@ class Phases:
     def live_note(self, incumbent: float | None, bound: float | None) -> str:
         """Incumbent and gap (or what is known of them) in a few words."""
         if incumbent is None:
-            return "no solution yet" if bound is None else f"bound {bound:,.6g}"
-        note = f"incumbent {incumbent:,.6g}"
+            return "no solution yet" if bound is None else f"bound {_num(bound)}"
+        note = f"incumbent {_num(incumbent)}"
         if bound is not None:
             gap = max(bound - incumbent, 0.0) / max(abs(incumbent), 1e-9)
             note += f", gap {100 * gap:.2f}%"
@@ -80,7 +85,7 @@ class Phases:
                 if bound is not None:
                     self.bound = bound
                 if gap is not None and incumbent is not None and incumbent >= (self.best or 0):
-                    self.live = f"incumbent {incumbent:,.6g}, gap {100 * gap:.2f}%"
+                    self.live = f"incumbent {_num(incumbent)}, gap {100 * gap:.2f}%"
                 else:
                     self.live = self.live_note(self.best, self.bound)
 
@@ -176,8 +181,8 @@ class Phases:
 
     @contextmanager
     def staged(self, limit: float | None) -> Iterator[None]:
-        """While the block runs, the row of the search stage (see :meth:`stage_hook`)
-        fills up over the time limit, with the live incumbent and gap beside it."""
+        """While the block runs, the row of the running stage (see :meth:`stage_hook`)
+        shows the live incumbent and gap; the search row fills up over the time limit."""
         if self.progress is None:
             yield
             return
@@ -185,14 +190,14 @@ class Phases:
 
         def tick() -> None:
             with self._lock:
-                search = self._tasks.get("search")
-                if search is None:
-                    return
-                spent = time.perf_counter() - self._began["search"]
-                self.progress.update(
-                    search, completed=min(spent, limit) if limit else 0.0,
-                    note=head + (f" | {self.live}" if self.live else ""),
-                )
+                if "search" in self._tasks:
+                    spent = time.perf_counter() - self._began["search"]
+                    self.progress.update(
+                        self._tasks["search"], completed=min(spent, limit) if limit else 0.0,
+                        note=head + (f" | {self.live}" if self.live else ""),
+                    )
+                elif "start" in self._tasks and self.live:
+                    self.progress.update(self._tasks["start"], note=self.live)
 
         with self._ticking(tick):
             yield

@@ -250,6 +250,8 @@ class PoolHeuristic:
     extra: int = 1
     on_incumbent: Callable[[Incumbent], None] | None = None
     on_finish: Callable[[PoolHeuristic], None] | None = None
+    #: Called with each new certified bound (the best plan may then be proven).
+    on_bound: Callable[[float], None] | None = None
     stats: dict[str, Any] = field(default_factory=dict)
     best: Incumbent | None = None
     #: The least certified upper bound found (the full model's LP, by weak duality).
@@ -474,9 +476,12 @@ class PoolHeuristic:
     def _prove(self, bound: float) -> None:
         """Keep the best bound; when the best plan is within the gap of it, say so."""
         with self._lock:
-            if self.bound is None or bound < self.bound:
+            tighter = self.bound is None or bound < self.bound
+            if tighter:
                 self.bound = bound
             best = self.best
+        if tighter and self.on_bound is not None:
+            self.on_bound(bound)
         if best is not None and self.bound is not None:
             gap = relative_gap(best.objective, self.bound, "max")
             if gap is not None and gap <= self.opts.mip_gap:

@@ -193,6 +193,13 @@ class MultiService:
                 with contextlib.suppress(Exception):  # a display never stops the solve
                     opts.progress(inc.objective, None, None)
 
+        def bounded(bound: float) -> None:
+            best = heuristic.best
+            if opts.progress is not None and best is not None:
+                gap = relative_gap(best.objective, bound, "max")
+                with contextlib.suppress(Exception):
+                    opts.progress(best.objective, bound, gap)
+
         def finished(heuristic: PoolHeuristic) -> None:
             best = heuristic.best
             note = "no plan" if best is None else (
@@ -205,8 +212,9 @@ class MultiService:
             stage("start", True, note)
 
         stage("start", False, "")
-        return PoolHeuristic(prob, milp, lay, backend, opts, on_incumbent=found,
-                             on_finish=finished)
+        heuristic = PoolHeuristic(prob, milp, lay, backend, opts, on_incumbent=found,
+                                  on_finish=finished, on_bound=bounded)
+        return heuristic
 
     def tabulate(self, prob: MultiServiceProblem, sol: MultiSolution, *, verify: bool) -> None:
         """Verify the plan (when asked) and fill its tables from the recomputed coverage."""
