@@ -98,6 +98,9 @@ class MultiService:
         sol = decode(prob, lay, result)
         if heuristic is not None:
             sol.stats["start"] = heuristic.stats
+        for key in ("plan_from", "bound_from"):  # where the plan and the bound came from
+            if key in result.extra:
+                sol.stats[key] = result.extra[key]
         sol.stats.update(
             data_s=round(t_data, 3), build_s=round(t_build, 3),
             solve_s=round(result.runtime_s, 3), columns=milp.num_cols, rows=milp.num_rows,
