@@ -192,6 +192,7 @@ def solve_classic(
         )
         with phases.timed(f"{model}: model, solve and verification", time_limit):
             sol = location_model.solve(loaded.instance, solver, options, verify=verify)
+    sol.inputs = {"path": str(path.resolve()), "format": loaded.format}
     if out is not None:
         sol.write(out)
     if as_json:
@@ -228,6 +229,7 @@ def solve_spec(
     from siting.multi import MultiService
     from siting.multi.data import ServiceData
     from siting.multi.spec import load_spec
+    from siting.readback import sha256_of
 
     spec = load_spec(path)
     with Phases(enabled=not (quiet or as_json)) as phases:
@@ -242,6 +244,7 @@ def solve_spec(
         with phases.timed("coverage, model, solve and verification", options.time_limit):
             sol = MultiService(spec).solve(data, solver_given, options, verify=verify)
         sol.spec_path = str(path.resolve())
+        sol.spec_sha256 = sha256_of(path)
         out_dir = out if out is not None else Path("out") / spec.meta.name
         sol.write(out_dir, data)
         if report:

@@ -12,7 +12,6 @@ siting.errors.InputError: /nonexistent/folder: not a solution folder: no solutio
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +23,7 @@ from siting.errors import InputError
 from siting.multi.data import ServiceData
 from siting.multi.solution import MultiSolution
 from siting.multi.spec import Spec, load_spec, parse_spec
+from siting.readback import read_summary, sha256_of
 
 #: The files of a solution folder (``served.csv`` too when a type is capacitated).
 SOLUTION_FILES = (
@@ -77,25 +77,28 @@ def read_solution(
 ) -> tuple[MultiSolution, Spec, ServiceData]:
     """Rebuild a :class:`MultiSolution`, its spec and its data from a solution folder.
 
-    The spec is the one recorded in ``solution.json`` (``spec_data``), else the
-    file at ``spec_path``, unless ``spec`` is given; the instance is ``data``,
-    else ``instance``, else the folder recorded at solve time.
+    The spec is ``spec`` when given, else the spec file recorded at solve time
+    (``spec_path``) when it still exists, else the validated spec stored in
+    ``solution.json`` (``spec_data``); the instance is ``data``, else
+    ``instance``, else the one recorded at solve time.
     """
     folder = Path(folder)
+    meta = read_summary(folder)
     js = folder / "solution.json"
-    if not js.is_file():
-        raise InputError("not a solution folder: no solution.json", path=folder)
-    try:
-        meta = json.loads(js.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise InputError(f"cannot read: {exc}", path=js) from None
+    notes: list[str] = []
     if isinstance(spec, (str, Path)):
         spec = load_spec(spec)
     elif spec is None:
-        if meta.get("spec_data"):
+        recorded = meta.get("spec_path")
+        digest = meta.get("spec_sha256")
+        if recorded and Path(str(recorded)).is_file():
+            if digest and sha256_of(Path(str(recorded))) != digest:
+                notes.append(f"the spec file {recorded} changed since the solve")
+            spec = load_spec(str(recorded))
+        elif meta.get("spec_data"):
+            notes.append("the spec file is gone: checked against the spec stored in "
+                         "solution.json")
             spec = parse_spec(meta["spec_data"], str(js))
-        elif meta.get("spec_path"):
-            spec = load_spec(meta["spec_path"])
         else:
             raise InputError(
                 "solution.json records no spec; pass the spec file (--spec)", path=js
@@ -162,5 +165,7 @@ def read_solution(
         note=str(meta.get("note", "")),
         data_notes=list(meta.get("data_notes", [])),
         data=data,
+        spec_sha256=str(meta.get("spec_sha256", "")),
+        read_notes=notes,
     )
     return sol, spec, data

@@ -67,12 +67,16 @@ class MultiSolution(SolutionBase):
     #: Where the spec and the instance came from, and the validated spec itself, so that
     #: ``siting report`` and ``siting verify`` can rebuild this solution from its files.
     spec_path: str = ""
+    #: SHA-256 of the spec file's bytes at solve time (``siting verify`` checks it).
+    spec_sha256: str = ""
     instance: str = ""
     spec_data: dict[str, Any] = field(default_factory=dict)
     #: What is estimated in the data (costs, populations), said with every result.
     note: str = ""
     #: Defaults taken and reprojections made while loading the data.
     data_notes: list[str] = field(default_factory=list)
+    #: What reading the solution back from its folder found (not written).
+    read_notes: list[str] = field(default_factory=list)
     #: The data solved, when at hand: gives the facilities their geometry.
     data: ServiceData | None = field(default=None, repr=False, compare=False)
 
@@ -93,6 +97,7 @@ class MultiSolution(SolutionBase):
             "note": self.note,
             "data_notes": list(self.data_notes),
             "spec_path": self.spec_path,
+            "spec_sha256": self.spec_sha256,
             "instance": self.instance,
         }
 

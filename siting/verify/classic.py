@@ -70,15 +70,16 @@ def _covered(inst: Instance, sol: Solution, pos: IntArray, rep: VerifyReport) ->
     """Demand within the radius of an open site; a false claim of coverage fails."""
     radius = float(sol.params.get("radius") or 0.0)
     covered = _within(inst, pos, radius)
-    if sol.coverage is not None:
+    if sol.coverage is not None and len(sol.coverage):
         claimed = pd.Series(sol.coverage["covered"].to_numpy() > 0, index=sol.coverage["demand_id"])
-        truth = pd.Series(covered, index=inst.demand_ids)
-        wrong = claimed & ~truth.reindex(claimed.index, fill_value=False)
-        if wrong.any():
-            rep.fail(
-                f"demand {wrong.index[wrong.to_numpy()][0]!r} claimed covered but no open "
-                f"site is within radius {radius:g}"
-            )
+        truth = pd.Series(covered, index=inst.demand_ids).reindex(claimed.index, fill_value=False)
+        for wrong, text in (
+            (claimed & ~truth, f"claimed covered but no open site is within radius {radius:g}"),
+            (~claimed & truth, f"claimed not covered but an open site is within radius {radius:g}"),
+        ):
+            if wrong.any():
+                rep.fail(f"demand {wrong.index[wrong.to_numpy()][0]!r} {text} "
+                         f"({int(wrong.sum())} such in all)")
     return covered
 
 
