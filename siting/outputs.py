@@ -76,6 +76,26 @@ def write_gpkg(frame: object, path: Path, layer: str) -> None:
     pyogrio.write_dataframe(frame, path, layer=layer, driver="GPKG")
 
 
+def output_name(name: str, source: object = None) -> str:
+    """``name`` as one folder name under ``out/``: no separators, nothing hidden or upward.
+
+    >>> output_name("huitian-2026-2030")
+    'huitian-2026-2030'
+    >>> output_name("../../x")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    siting.errors.InputError: field 'meta.name': value '../../x': must be a plain name ...
+    """
+    text = str(name)
+    if (not text or "/" in text or "\\" in text or text.startswith(".")
+            or text in (".", "..") or "\x00" in text):
+        raise InputError(
+            "must be a plain name (no '/', '\\', '..' or leading '.'): it names the folder "
+            "under out/", path=None if source is None else source, field="meta.name", value=text,
+        )
+    return text
+
+
 def check_output_folder(path: str | os.PathLike[str]) -> Path:
     """The output folder ``path``, refused (:class:`InputError`) when it cannot be one."""
     out = Path(path)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -174,22 +176,26 @@ def solve_classic(
     verify: bool,
 ) -> None:
     """Solve a classic model on an instance file or CSV folder, print and write it."""
-    from siting.backends.base import SolveOptions
-    from siting.errors import ParameterError
+    from dataclasses import replace
+
+    from siting.backends.base import get_backend
     from siting.io import load_instance
     from siting.models import MODELS
+    from siting.outputs import check_output_folder
 
+    # Every option is checked before any data is read.
+    options = checked_options(time_limit=time_limit, mip_gap=gap, threads=threads)
+    with as_option_errors():
+        get_backend(solver)
+        location_model = MODELS[model](**model_arguments(model, parameters, None))
+    if out is not None:
+        check_output_folder(out)
     loaded = load_instance(path, format)
-    arguments = model_arguments(model, parameters, loaded.defaults.get("p"))
-    if time_limit is not None and time_limit <= 0:
-        raise ParameterError("must be > 0", field="--time-limit", value=time_limit)
-    if gap is None or not (0 <= gap < 1):
-        raise ParameterError("must be in [0, 1)", field="--gap", value=gap)
-    location_model = MODELS[model](**arguments)
+    defaults = model_arguments(model, parameters, loaded.defaults.get("p"))
+    if defaults != model_arguments(model, parameters, None):
+        location_model = replace(location_model, **defaults)  # type: ignore[type-var]
     with Phases(enabled=not (quiet or as_json)) as phases:
-        options = SolveOptions(
-            time_limit=time_limit, mip_gap=gap, threads=threads, progress=phases.solver_progress()
-        )
+        options = replace(options, progress=phases.solver_progress())
         with phases.timed(f"{model}: model, solve and verification", time_limit):
             sol = location_model.solve(loaded.instance, solver, options, verify=verify)
     sol.inputs = {"path": str(path.resolve()), "format": loaded.format}
@@ -225,27 +231,34 @@ def solve_spec(
     the time limit while coverage, model and solve run (HiGHS reports no
     incumbent to Python, so the gap is shown once the solve ends).
     """
-    from siting.backends.base import SolveOptions
+    from dataclasses import replace
+
+    from siting.backends.base import get_backend
     from siting.multi import MultiService
     from siting.multi.data import ServiceData
     from siting.multi.spec import load_spec
+    from siting.outputs import check_output_folder, output_name
     from siting.readback import sha256_of
 
     spec = load_spec(path)
+    # Every option, the back end and the output folder are checked before any data is read.
+    options = checked_options(
+        time_limit=time_limit if time_limit is not None else spec.solver.time_limit,
+        mip_gap=gap if gap is not None else spec.solver.mip_gap,
+        threads=threads if threads is not None else spec.solver.threads,
+    )
+    with as_option_errors():
+        get_backend(solver_given or spec.solver.backend)
+    out_dir = out if out is not None else Path("out") / output_name(spec.meta.name, path)
+    check_output_folder(out_dir)
     with Phases(enabled=not (quiet or as_json)) as phases:
         with phases.spinner(f"reading the instance ({instance or spec.meta.instance})"):
             data = ServiceData.from_huitian(instance or spec.meta.instance)
-        options = SolveOptions(
-            time_limit=time_limit or spec.solver.time_limit,
-            mip_gap=gap if gap is not None else spec.solver.mip_gap,
-            threads=threads or spec.solver.threads,
-            progress=phases.solver_progress(),
-        )
+        options = replace(options, progress=phases.solver_progress())
         with phases.timed("coverage, model, solve and verification", options.time_limit):
             sol = MultiService(spec).solve(data, solver_given, options, verify=verify)
         sol.spec_path = str(path.resolve())
         sol.spec_sha256 = sha256_of(path)
-        out_dir = out if out is not None else Path("out") / spec.meta.name
         sol.write(out_dir, data)
         if report:
             from siting.report import write_report
@@ -259,6 +272,33 @@ def solve_spec(
 
         print_spec_summary(sol, out_dir, options.mip_gap)
     _conclude(sol, infeasible=f"{spec.meta.name}: " + "; ".join(sol.explanation or [sol.message]))
+
+
+#: Option names of SolveOptions' fields, for errors that name what the user typed.
+OPTION_NAMES = {"time_limit": "--time-limit", "mip_gap": "--gap", "threads": "--threads",
+                "p": "--p", "radius": "--radius", "budget": "--budget",
+                "candidates": "--candidates", "solver": "--solver"}
+
+
+@contextmanager
+def as_option_errors() -> Iterator[None]:
+    """Parameter errors raised inside name the command-line option, not the field."""
+    from siting.errors import ParameterError
+
+    try:
+        yield
+    except ParameterError as exc:
+        field = OPTION_NAMES.get(exc.field or "", exc.field)
+        raise ParameterError(exc.reason, path=exc.path, row=exc.row, field=field,
+                             value=exc.value) from None
+
+
+def checked_options(**values: Any) -> Any:
+    """SolveOptions from the command's values, refused (naming the option) when out of range."""
+    from siting.backends.base import SolveOptions
+
+    with as_option_errors():
+        return SolveOptions(**values)
 
 
 def _conclude(sol: Any, *, infeasible: str) -> None:

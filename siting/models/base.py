@@ -21,6 +21,7 @@ from siting.backends.base import Result, SolveOptions, Status, get_backend
 from siting.errors import ParameterError
 from siting.instance import Instance
 from siting.milp import MilpArrays, Sense
+from siting.params import validate_fields
 from siting.solution import Solution
 
 
@@ -41,11 +42,21 @@ class LocationModel(ABC):
     #: Whether the objective is minimised or maximised (the verifier's direction).
     sense: ClassVar[Sense] = "min"
 
+    def __post_init__(self) -> None:
+        # The constraints are in the fields' types (siting.params): checked once, here,
+        # before any data is read; checks that need the data are in check().
+        validate_fields(self)
+
     def params(self) -> dict[str, Any]:
         return {k: v for k, v in vars(self).items() if not k.startswith("_")}
 
     def check(self, inst: Instance) -> None:
-        """Raise :class:`ParameterError` for parameters that do not fit the instance."""
+        """Raise :class:`ParameterError` for parameters that do not fit the instance.
+
+        The fields are checked against their types again first (a field may have
+        been changed since the model was made).
+        """
+        validate_fields(self)
         if self.needs_distances and not inst.metric.has_distances:
             raise ParameterError(
                 f"{self.name} needs distances but {inst.name} only gives a coverage relation",
@@ -72,11 +83,11 @@ class LocationModel(ABC):
     ) -> Solution:
         """Build, solve and decode; verify the solution from the instance unless told not to."""
         options = options or SolveOptions()
+        backend = get_backend(solver)  # an unknown name is refused before any work
         self.check(inst)
         t0 = time.perf_counter()
         built = self.build(inst)
         t_build = time.perf_counter() - t0
-        backend = get_backend(solver)
         options, t_warm, h_bound = warm_started(built.milp, solver, options)
         result = backend.solve(built.milp, options)
         tighten_bound(built.milp, result, h_bound, options.mip_gap)
@@ -191,8 +202,6 @@ def check_p(p: int | None, inst: Instance, *, required: bool) -> None:
             raise ParameterError("p (number of facilities) is required", field="p")
         return
     n_new = int((~inst.existing).sum())
-    if not isinstance(p, (int, np.integer)) or p < 0:
-        raise ParameterError("p must be an integer >= 0", field="p", value=p)
     if p > n_new:
         raise ParameterError(
             f"p exceeds the {n_new} candidate sites of {inst.name}", field="p", value=p
@@ -205,8 +214,6 @@ def check_radius(radius: float | None, inst: Instance) -> float:
     if radius is None:
         raise ParameterError("radius is required for this model", field="radius")
     r = float(radius)
-    if not np.isfinite(r) or r <= 0:
-        raise ParameterError("radius must be a finite number > 0", field="radius", value=radius)
     inst.check_radius(r)
     return r
 

@@ -24,7 +24,7 @@ import scipy.sparse as sp
 from numpy.typing import NDArray
 
 from siting.backends.base import SolveOptions, Status, get_backend
-from siting.errors import InfeasibleError, ParameterError
+from siting.errors import InfeasibleError
 from siting.instance import Instance
 from siting.milp import MilpBuilder, Sense
 from siting.models.base import (
@@ -36,6 +36,7 @@ from siting.models.base import (
     finish,
     selected_from,
 )
+from siting.params import Count, NonNegative, Positive
 from siting.reduce import RowReduction, dominated_columns, merge_equal_rows
 from siting.solution import Solution
 
@@ -88,9 +89,9 @@ class MCLP(LocationModel):
     facilities are open and their coverage counts; ``p`` counts new sites only.
     """
 
-    radius: float | None = None
-    p: int | None = None
-    budget: float | None = None
+    radius: Positive | None = None
+    p: Count | None = None
+    budget: NonNegative | None = None
     name: ClassVar[str] = "mclp"
     sense: ClassVar[Sense] = "max"
 
@@ -98,10 +99,6 @@ class MCLP(LocationModel):
         super().check(inst)
         check_radius(self.radius, inst)
         check_p(self.p, inst, required=self.budget is None)
-        if self.budget is not None and (not np.isfinite(self.budget) or self.budget < 0):
-            raise ParameterError(
-                "budget must be a finite number >= 0", field="budget", value=self.budget
-            )
 
     def build(self, inst: Instance) -> Built:
         cov = coverage_pattern(inst, check_radius(self.radius, inst))
@@ -167,7 +164,7 @@ class LSCP(LocationModel):
     sites); with ``True`` the sites' costs are used (OR-Library set covering).
     """
 
-    radius: float | None = None
+    radius: Positive | None = None
     weighted_cost: bool = False
     name: ClassVar[str] = "lscp"
 
@@ -227,7 +224,7 @@ class LSCPB(LocationModel):
     then, with that many sites, maximise the weight of demand covered at least twice.
     """
 
-    radius: float | None = None
+    radius: Positive | None = None
     name: ClassVar[str] = "lscp-b"
     sense: ClassVar[Sense] = "max"
 

@@ -13,14 +13,13 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
-from siting.backends.base import SolveOptions, Status
-from siting.errors import ParameterError
+from siting.backends.base import SolveOptions, Status, get_backend
 from siting.instance import Instance
 from siting.milp import MilpBuilder
 from siting.models.assign import Pairs, assignment_pairs
@@ -33,6 +32,7 @@ from siting.models.base import (
     selected_from,
 )
 from siting.models.covering import LSCP, coverage_pattern
+from siting.params import AtLeastOne, Count
 from siting.solution import Solution
 
 #: p-median formulations: distance levels (default) or the textbook assignment one.
@@ -69,21 +69,15 @@ class PMedian(LocationModel):
     the result is optimal only for that restriction and is reported as feasible).
     """
 
-    p: int | None = None
-    candidates: int | None = None
-    formulation: str = "radius"
+    p: Count | None = None
+    candidates: AtLeastOne | None = None
+    formulation: Literal["radius", "assignment"] = "radius"
     name: ClassVar[str] = "p-median"
     needs_distances: ClassVar[bool] = True
 
     def check(self, inst: Instance) -> None:
         super().check(inst)
         check_p(self.p, inst, required=True)
-        if self.formulation not in FORMULATIONS:
-            raise ParameterError(
-                f"formulation must be one of {', '.join(FORMULATIONS)}",
-                field="formulation",
-                value=self.formulation,
-            )
 
     def solve(
         self,
@@ -101,6 +95,7 @@ class PMedian(LocationModel):
         the assignment formulation is used.
         """
         options = options or SolveOptions()
+        get_backend(solver)  # an unknown name is refused before any work
         self.check(inst)
         assert self.p is not None
         if self.formulation != "radius" or solver == "heuristic" or (
@@ -189,7 +184,7 @@ class PCenter(LocationModel):
     optimal only when every step was proven.
     """
 
-    p: int | None = None
+    p: Count | None = None
     name: ClassVar[str] = "p-center"
     needs_distances: ClassVar[bool] = True
 

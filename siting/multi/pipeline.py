@@ -64,6 +64,7 @@ class MultiService:
         spec = self.spec
         opts = options or self.options()
         backend = solver or spec.solver.backend
+        get_backend(backend)  # an unknown name is refused before any work
         prob = MultiServiceProblem(spec, data)
         t_data = time.perf_counter() - t0
         pre = precheck(prob)
