@@ -32,18 +32,9 @@ import numpy as np
 import pandas as pd
 
 from siting.errors import FormatError, InputError
-from siting.readers.orlib import (
-    CapData,
-    PathArg,
-    PmedData,
-    ScpData,
-    convert_floats,
-    convert_ints,
-    read_cap,
-    read_pmed,
-    read_scp,
-)
+from siting.readers.orlib import CapData, PmedData, ScpData, read_cap, read_pmed, read_scp
 from siting.readers.points import BdsData, PointsData, read_bds, read_swain
+from siting.readers.text import PathArg, convert_floats, convert_ints
 
 __all__ = [
     "FORMATS",
