@@ -1,6 +1,6 @@
 """CBC back end: the CBC binary shipped with PuLP (or ``cbc`` on the PATH), run on an MPS file.
 
-The model is written with :mod:`siting.backends.mps`, solved as a subprocess and
+The model is written by HiGHS's MPS writer (:mod:`siting.backends.mps`), solved as a subprocess and
 read back from CBC's solution files. Options honoured: ``time_limit`` (``-sec``,
 wall clock), ``mip_gap`` (``-ratioGap``), ``threads``, ``seed`` (non-zero seeds
 only: CBC's seed 0 means "seed from the clock"), ``verbose`` (echo the log) and
@@ -44,7 +44,7 @@ from siting.backends.base import (
     register,
     relative_gap,
 )
-from siting.backends.mps import _num, write_mps
+from siting.backends.mps import write_mps
 from siting.milp import MilpArrays
 
 NAME = "cbc"
@@ -112,7 +112,8 @@ def _write_mipstart(path: Path, x: NDArray[np.float64]) -> None:
     # CBC's reader wants "index name value" lines after a status line; values
     # must be plain numbers (digits, '.', '-', '+', 'e').
     idx = np.arange(x.shape[0]).astype(str).astype(object)
-    lines = idx + " C" + idx + " " + _num(x)
+    # Names as HiGHS's MPS writer gives them (c0 …); values in full precision.
+    lines = idx + " c" + idx + " " + np.char.mod("%.17g", x).astype(object)
     text = "Stopped on time - objective value 0\n" + "\n".join(lines.tolist()) + "\n"
     path.write_text(text, encoding="ascii")
 
@@ -167,7 +168,7 @@ def _read_values(work: Path, n: int) -> NDArray[np.float64] | None:
     if not txt.is_file():
         return None
     # Text lines "index name value reduced-cost" after the status line; "**"
-    # marks values CBC finds infeasible. Names are C<j> (rows, if listed, R<i>).
+    # marks values CBC finds infeasible. Names are c<j> (rows, if listed, r<i>).
     body = txt.read_text(errors="replace").split("\n", 1)[1].replace("**", "  ")
     x = np.zeros(n)
     if not body.strip():
@@ -175,8 +176,8 @@ def _read_values(work: Path, n: int) -> NDArray[np.float64] | None:
     table = pd.read_csv(io.StringIO(body), sep=r"\s+", header=None, usecols=[1, 2],
                         names=["name", "value"], dtype={"name": str, "value": np.float64})
     names = table["name"].to_numpy(dtype=str)
-    keep = np.char.startswith(names, "C")
-    x[np.char.lstrip(names[keep], "C").astype(np.int64)] = table["value"].to_numpy()[keep]
+    keep = np.char.startswith(names, "c")
+    x[np.char.lstrip(names[keep], "c").astype(np.int64)] = table["value"].to_numpy()[keep]
     return x
 
 
