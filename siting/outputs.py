@@ -46,20 +46,32 @@ MARKERS = ("solution.json", "sweep.json")
 
 def write_atomic(path: str | os.PathLike[str], text: str | bytes) -> Path:
     """Write to a temporary file beside ``path`` then rename it over ``path``."""
-    target = Path(path)
     data = text.encode("utf-8") if isinstance(text, str) else text
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    return write_with(path, lambda tmp: tmp.write_bytes(data))
+
+
+def write_with(path: str | os.PathLike[str], writer: Callable[[Path], object]) -> Path:
+    """``writer(tmp)`` writes a temporary file beside ``path``; it then replaces ``path``.
+
+    The temporary file keeps the target's suffix (writers that choose a format
+    by it, GDAL or HiGHS, see the right one). The file reaches the disk (fsync)
+    before the rename, and gets the mode a plain ``open()`` would give it; on
+    any failure the temporary file goes.
+    """
+    target = Path(path)
+    fd, name = tempfile.mkstemp(prefix=f".{target.stem}.tmp-", suffix=target.suffix,
+                                dir=target.parent)
+    os.close(fd)
+    tmp = Path(name)
     try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
+        writer(tmp)
+        with open(tmp, "rb") as fh:
             os.fsync(fh.fileno())
-        # mkstemp makes the file private (0600): give it the mode a plain open() would.
         os.chmod(tmp, _default_mode())
         os.replace(tmp, target)
     except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+        if tmp.exists():
+            tmp.unlink()
         raise
     return target
 

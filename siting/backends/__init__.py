@@ -77,6 +77,23 @@ def _solve_without_columns(milp: MilpArrays, backend: str, t0: float) -> Result 
 
 
 
+class ArrayBackend:
+    """The start every solver back end shares: a model without columns is answered here
+    (solvers disagree on it); the rest goes to :meth:`solve_arrays` with the start time."""
+
+    name: str = ""
+
+    def solve(self, milp: MilpArrays, options: SolveOptions) -> Result:
+        t0 = time.perf_counter()
+        trivial = _solve_without_columns(milp, self.name, t0)
+        if trivial is not None:
+            return trivial
+        return self.solve_arrays(milp, options, t0)
+
+    def solve_arrays(self, milp: MilpArrays, options: SolveOptions, t0: float) -> Result:
+        raise NotImplementedError
+
+
 def _clean_x(milp: MilpArrays, x: NDArray[np.float64]) -> NDArray[np.float64]:
     """Snap integer columns within solver tolerance to whole numbers and drop ``-0.0``."""
     x = np.asarray(x, dtype=np.float64).copy()

@@ -35,15 +35,8 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from siting.backends import _clean_x, _solve_without_columns, _warm_start_values
-from siting.backends.base import (
-    Capabilities,
-    Result,
-    SolveOptions,
-    Status,
-    register,
-    relative_gap,
-)
+from siting.backends import ArrayBackend, _clean_x, _warm_start_values
+from siting.backends.base import Capabilities, Result, SolveOptions, Status, register, relative_gap
 from siting.backends.mps import write_mps
 from siting.milp import MilpArrays
 
@@ -68,7 +61,7 @@ def cbc_path() -> str | None:
     return shutil.which("cbc")
 
 
-class CbcBackend:
+class CbcBackend(ArrayBackend):
     """Solve :class:`MilpArrays` with the CBC command-line solver."""
 
     name = NAME
@@ -76,11 +69,7 @@ class CbcBackend:
     def available(self) -> bool:
         return cbc_path() is not None
 
-    def solve(self, milp: MilpArrays, options: SolveOptions) -> Result:
-        t0 = time.perf_counter()
-        trivial = _solve_without_columns(milp, NAME, t0)
-        if trivial is not None:
-            return trivial
+    def solve_arrays(self, milp: MilpArrays, options: SolveOptions, t0: float) -> Result:
         if np.any(milp.row_lower > milp.row_upper) or np.any(milp.col_lower > milp.col_upper):
             return Result(Status.INFEASIBLE, NAME, runtime_s=time.perf_counter() - t0,
                           message="a lower bound exceeds its upper bound")

@@ -21,15 +21,8 @@ from typing import Any
 
 import numpy as np
 
-from siting.backends import _clean_x, _csr, _solve_without_columns, _warm_start_values
-from siting.backends.base import (
-    Capabilities,
-    Result,
-    SolveOptions,
-    Status,
-    register,
-    relative_gap,
-)
+from siting.backends import ArrayBackend, _clean_x, _csr, _warm_start_values
+from siting.backends.base import Capabilities, Result, SolveOptions, Status, register, relative_gap
 from siting.milp import MilpArrays
 
 NAME = "highs"
@@ -44,7 +37,7 @@ def _core() -> Any:
     return _core
 
 
-class HighsBackend:
+class HighsBackend(ArrayBackend):
     """Solve :class:`MilpArrays` with HiGHS."""
 
     name = NAME
@@ -56,11 +49,7 @@ class HighsBackend:
             return False
         return True
 
-    def solve(self, milp: MilpArrays, options: SolveOptions) -> Result:
-        t0 = time.perf_counter()
-        trivial = _solve_without_columns(milp, NAME, t0)
-        if trivial is not None:
-            return trivial
+    def solve_arrays(self, milp: MilpArrays, options: SolveOptions, t0: float) -> Result:
         core = _core()
         h = core._Highs()
         # output_flag first, so that nothing (banner included) is printed when silent.

@@ -26,6 +26,7 @@ import tempfile
 from pathlib import Path
 
 from siting.milp import MilpArrays
+from siting.outputs import write_with
 
 
 def write_mps(milp: MilpArrays, path: str | os.PathLike[str]) -> Path:
@@ -45,16 +46,11 @@ def write_mps(milp: MilpArrays, path: str | os.PathLike[str]) -> Path:
     if _pass_model(h, core, milp) == core.HighsStatus.kError:
         raise ValueError("the model cannot be written: HiGHS rejects it (a lower bound "
                          "exceeds its upper bound?)")
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=".mps", dir=target.parent)
-    os.close(fd)
-    try:
-        if h.writeModel(tmp) == core.HighsStatus.kError:
+    def write(tmp: Path) -> None:
+        if h.writeModel(str(tmp)) == core.HighsStatus.kError:
             raise ValueError("HiGHS could not write the model")
-        os.replace(tmp, target)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+
+    write_with(target, write)
     return target
 
 
