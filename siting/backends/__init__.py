@@ -12,7 +12,9 @@ True
 
 from __future__ import annotations
 
+import threading
 import time
+from collections.abc import Callable
 
 import numpy as np
 import scipy.sparse as sp
@@ -92,6 +94,52 @@ class ArrayBackend:
 
     def solve_arrays(self, milp: MilpArrays, options: SolveOptions, t0: float) -> Result:
         raise NotImplementedError
+
+
+def run_interruptible(
+    work: Callable[[], object], stop: Callable[[], None], name: str, *,
+    after: Callable[[], None] | None = None,
+) -> bool:
+    """Run a solver's blocking ``work`` in a thread so that Ctrl-C stops it; True if it did.
+
+    Solvers release the GIL but never look at Python signals, so the calling
+    thread waits and, on KeyboardInterrupt, calls ``stop`` (the solver's own
+    way to end its search) and waits for ``work`` to return what it has.
+    ``after`` runs in the worker thread when ``work`` ends. An exception of
+    ``work`` is raised in the caller's thread.
+    """
+    failure: list[BaseException] = []
+    done = threading.Event()
+
+    def run() -> None:
+        try:
+            work()
+        except BaseException as exc:  # handed over to the caller's thread
+            failure.append(exc)
+        finally:
+            if after is not None:
+                after()
+            done.set()
+
+    threading.Thread(target=run, name=name, daemon=True).start()
+    # Wait on an Event, not Thread.join(timeout): a join interrupted by Ctrl-C can
+    # report the thread finished while the solver still runs (and aborts at exit).
+    interrupted = False
+    try:
+        while not done.wait(0.1):
+            pass
+    except KeyboardInterrupt:
+        interrupted = True
+        stop()
+        while True:  # the solver stops at its next check; more Ctrl-C just wait
+            try:
+                done.wait()
+                break
+            except KeyboardInterrupt:
+                continue
+    if failure:
+        raise failure[0] from None
+    return interrupted
 
 
 def _clean_x(milp: MilpArrays, x: NDArray[np.float64]) -> NDArray[np.float64]:

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from siting.backends import ArrayBackend, _clean_x, _csr, _warm_start_values
+from siting.backends import ArrayBackend, _clean_x, _csr, _warm_start_values, run_interruptible
 from siting.backends.base import Capabilities, Result, SolveOptions, Status, register, relative_gap
 from siting.milp import MilpArrays
 
@@ -135,39 +135,9 @@ def _run_interruptible(h: Any, core: Any, progress: Progress | None = None) -> b
     for kind in (kinds.kCallbackSimplexInterrupt, kinds.kCallbackIpmInterrupt,
                  kinds.kCallbackMipInterrupt):
         h.startCallback(kind)
-    failure: list[BaseException] = []
-    done = threading.Event()
-
-    def work() -> None:
-        try:
-            h.run()
-        except BaseException as exc:  # handed over to the caller's thread
-            failure.append(exc)
-        finally:
-            # As highspy does after a threaded solve: release this thread's scheduler handle.
-            core._Highs.resetThreadScheduler(False)
-            done.set()
-
-    threading.Thread(target=work, name="highs-solve", daemon=True).start()
-    # Wait on an Event, not Thread.join(timeout): a join interrupted by Ctrl-C can
-    # report the thread finished while HiGHS still runs (and aborts at exit).
-    try:
-        while not done.wait(0.1):
-            pass
-    except KeyboardInterrupt:
-        stop.set()
-        while True:  # HiGHS stops at its next interrupt check; more Ctrl-C just wait
-            try:
-                done.wait()
-                break
-            except KeyboardInterrupt:
-                continue
-        if failure:
-            raise failure[0] from None
-        return True
-    if failure:
-        raise failure[0]
-    return False
+    # As highspy does after a threaded solve: release the worker's scheduler handle.
+    return run_interruptible(h.run, stop.set, "highs-solve",
+                             after=lambda: core._Highs.resetThreadScheduler(False))
 
 
 def _report_progress(progress: Progress, out: Any) -> None:

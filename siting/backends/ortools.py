@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from siting.backends import ArrayBackend, _clean_x, _csr, _warm_start_values
+from siting.backends import ArrayBackend, _clean_x, _csr, _warm_start_values, run_interruptible
 from siting.backends.base import Capabilities, Result, SolveOptions, Status, register, relative_gap
 from siting.milp import MilpArrays
 
@@ -241,8 +241,17 @@ class CpsatBackend(ArrayBackend):
             p.num_workers = int(options.threads)
         p.random_seed = int(options.seed)
         p.log_search_progress = bool(options.verbose)
-        code = solver.solve(model)
-        result = _cpsat_result(cp_model, solver, code, milp, model)
+        # CP-SAT's own SIGINT handler would stay behind as the default action (Ctrl-C
+        # would then kill the process later): solve in a worker, stop on Ctrl-C instead.
+        p.catch_sigint_signal = False
+        codes: list[Any] = []
+        interrupted = run_interruptible(lambda: codes.append(solver.solve(model)),
+                                        solver.stop_search, "cpsat-solve")
+        result = _cpsat_result(cp_model, solver, codes[0], milp, model)
+        if interrupted:
+            result.extra["interrupted"] = True
+            if result.status == Status.FEASIBLE:
+                result.message = "interrupted"
         result.runtime_s = time.perf_counter() - t0
         result.extra["warm_start_accepted"] = warm
         return result

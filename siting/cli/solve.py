@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from siting.cli.exits import EXIT_INFEASIBLE, EXIT_UNVERIFIED, exit_code, finish
+from siting.cli.exits import EXIT_INFEASIBLE, EXIT_UNVERIFIED, exit_code, finish, keep
 from siting.cli.options import FormatName, ModelName, parse_number
 from siting.cli.progress import Phases
 
@@ -200,7 +200,7 @@ def solve_classic(
             sol = location_model.solve(loaded.instance, solver, options, verify=verify)
     sol.inputs = {"path": str(path.resolve()), "format": loaded.format}
     if out is not None:
-        sol.write(out)
+        write_outcome(sol, out)
     if as_json:
         typer.echo(sol.to_json())
     elif not quiet:
@@ -259,8 +259,8 @@ def solve_spec(
             sol = MultiService(spec).solve(data, solver_given, options, verify=verify)
         sol.spec_path = str(path.resolve())
         sol.spec_sha256 = sha256_of(path)
-        sol.write(out_dir, data)
-        if report:
+        wrote = write_outcome(sol, out_dir, data)
+        if report and wrote:
             from siting.report import write_report
 
             with phases.spinner("writing report.html"):
@@ -272,6 +272,26 @@ def solve_spec(
 
         print_spec_summary(sol, out_dir, options.mip_gap)
     _conclude(sol, infeasible=f"{spec.meta.name}: " + "; ".join(sol.explanation or [sol.message]))
+
+
+def write_outcome(sol: Any, out: Path, *args: Any) -> bool:
+    """Write the solution folder when the run has an answer (a plan, or infeasible).
+
+    A run stopped before any plan leaves an earlier folder as it was; either
+    way, what happened is recorded for the line printed after a Ctrl-C.
+    """
+    from siting.backends.base import Status
+
+    if not (sol.status.has_solution or sol.status == Status.INFEASIBLE):
+        keep(f"no plan was found, so {out} was left as it was")
+        return False
+    sol.write(out, *args)
+    if sol.status.has_solution:
+        gap = "unknown" if sol.gap is None else f"{100 * sol.gap:.2f}%"
+        keep(f"the best plan found so far ({sol.status}, gap {gap}) was written to {out}")
+    else:
+        keep(f"the {sol.status} result was written to {out}")
+    return True
 
 
 #: Option names of SolveOptions' fields, for errors that name what the user typed.
