@@ -232,14 +232,14 @@ def _solve_spec(
     incumbent to Python, so the gap is shown once the solve ends).
     """
     from siting.backends.base import SolveOptions, Status
-    from siting.multi.data import ServiceData
+    from siting.data import load_service_data
     from siting.multi.solve import solve_spec
     from siting.multi.spec import load_spec
 
     spec = load_spec(path)
     with _Phases(enabled=not (quiet or as_json)) as phases:
         with phases.spinner(f"reading the instance ({instance or spec.meta.instance})"):
-            data = ServiceData.from_huitian(instance or spec.meta.instance)
+            data = load_service_data(spec, instance)
         opts = SolveOptions(
             time_limit=time_limit or spec.solver.time_limit,
             mip_gap=gap if gap is not None else spec.solver.mip_gap,
@@ -478,7 +478,7 @@ def info(
 
 def _multi_info(path: Path) -> dict[str, Any]:
     """Summary of a multi-service instance folder (or of a spec and its instance)."""
-    from siting.multi.data import ServiceData
+    from siting.data import load_service_data
 
     spec = None
     folder: Any = path
@@ -486,8 +486,8 @@ def _multi_info(path: Path) -> dict[str, Any]:
         from siting.multi.spec import load_spec
 
         spec = load_spec(path)
-        folder = spec.meta.instance
-    data = ServiceData.from_huitian(folder)
+        folder = None
+    data = load_service_data(spec, folder)
     b = data.blocks
     groups = [c for c in b.columns if c.startswith(("pop_", "age_", "households"))]
     d: dict[str, Any] = {

@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from siting.backends.base import Status
+from siting.data import load_service_data
 from siting.errors import InputError
 from siting.multi.data import ServiceData
 from siting.multi.solve import MultiSolution, pct
@@ -778,8 +779,8 @@ def read_solution(
             )
     spec = _spec_in_type_order(spec, folder)
     if data is None:
-        where = instance or meta.get("instance") or spec.meta.instance
-        data = ServiceData.from_huitian(where)
+        where = instance or (None if spec.data is not None else meta.get("instance"))
+        data = load_service_data(spec, where)
     text_ids = {"parcel_id": str, "block_id": str, "subdistrict": str}
     fac = _read_csv(folder / "facilities.csv", dtype=text_ids)
     if len(fac):

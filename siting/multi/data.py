@@ -7,7 +7,7 @@ return sparse ``(rows, cols, dist)`` triples, never a dense matrix.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +38,8 @@ class ServiceData:
     source: str = ""
     #: Optional polygons of existing facilities (``facility_id`` + geometry), e.g. parks.
     existing_shapes: Any = None
+    #: One sentence per reprojection or default taken while loading (siting.data).
+    notes: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         for frame, cols, what in (

@@ -182,7 +182,10 @@ def solve_spec(
 ) -> MultiSolution:
     """Build, solve, decode and verify; on infeasibility, explain in planners' words."""
     t0 = time.perf_counter()
-    data = data if data is not None else ServiceData.from_huitian(spec.meta.instance)
+    if data is None:
+        from siting.data import load_service_data
+
+        data = load_service_data(spec)
     opts = options or SolveOptions(
         time_limit=spec.solver.time_limit, mip_gap=spec.solver.mip_gap, threads=spec.solver.threads
     )
