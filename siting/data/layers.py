@@ -168,7 +168,7 @@ def harmonise_crs(
 ) -> tuple[Any, list[str]]:
     """Bring every layer into one metric CRS, in place; return it and one note per change.
 
-    The blocks' CRS is the reference; a geographic one (degrees; GeoJSON is always
+    The blocks' CRS is the reference; a geographic one (degrees; standard GeoJSON is
     WGS 84) becomes its local UTM zone. A layer without a CRS (CSV) takes ``crs``
     when given, else the blocks' CRS as read; layers in another CRS are reprojected.
     """

@@ -115,7 +115,7 @@ def street_network(
 
 def _check_lines(geoms: NDArray[Any], where: Where) -> None:
     """Every feature a non-empty line; a clear error naming the first that is not."""
-    missing = np.array([g is None for g in geoms], dtype=bool)
+    missing = shapely.is_missing(geoms)
     if missing.any():
         raise where.error("missing geometry", int(np.flatnonzero(missing)[0]), "geometry", None)
     kind = shapely.get_type_id(geoms)
@@ -123,7 +123,7 @@ def _check_lines(geoms: NDArray[Any], where: Where) -> None:
     if bad.any():
         k = int(np.flatnonzero(bad)[0])
         raise where.error(
-            f"a street must be a line, not a {shapely.get_type_id_name(geoms[k])}",
+            f"a street must be a line, not a {geoms[k].geom_type}",
             k,
             "geometry",
             geoms[k].wkt[:60],
