@@ -238,7 +238,8 @@ def _solve_spec(
 
     spec = load_spec(path)
     with _Phases(enabled=not (quiet or as_json)) as phases:
-        with phases.spinner(f"reading the instance ({instance or spec.meta.instance})"):
+        where = instance or (spec.data.blocks if spec.data else spec.meta.instance)
+        with phases.spinner(f"reading the instance ({where})"):
             data = load_service_data(spec, instance)
         opts = SolveOptions(
             time_limit=time_limit or spec.solver.time_limit,

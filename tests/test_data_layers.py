@@ -200,3 +200,35 @@ def test_parcel_points_need_an_area_and_duplicates_are_named(tmp_path: Path) -> 
     table.parcels = str(tmp_path / "pts2.gpkg")
     with pytest.raises(InputError, match="a parcel given as a point needs an area column"):
         load_data_table(table, spec())  # type: ignore[arg-type]
+
+
+def test_sub_districts_from_columns_or_polygons(tmp_path: Path) -> None:
+    f = frames()
+    halves = gpd.GeoDataFrame(
+        {"ward": ["W", "E"]},
+        geometry=[shapely.box(X0 - 50, Y0 - 50, X0 + 90, Y0 + 90),
+                  shapely.box(X0 + 90, Y0 - 50, X0 + 250, Y0 + 90)],
+        crs=CRS,
+    )
+    f["blocks"].drop(columns="ward").to_file(tmp_path / "homes.gpkg", driver="GPKG")
+    f["lots"].assign(ward=["own", "own"]).to_file(tmp_path / "lots.gpkg", driver="GPKG")
+    halves.to_file(tmp_path / "wards.gpkg", driver="GPKG")
+    table = DataTable(blocks=str(tmp_path / "homes.gpkg"), block_id="hid", area="ward",
+                      parcels=str(tmp_path / "lots.gpkg"), parcel_id="lot",
+                      subdistricts=str(tmp_path / "wards.gpkg"))
+    with pytest.raises(InputError, match="no column 'ward'"):  # named, so it must exist
+        load_data_table(table, spec())  # type: ignore[arg-type]
+    table.area = None
+    halves.rename(columns={"ward": "subdistrict"}).to_file(tmp_path / "subs.gpkg", driver="GPKG")
+    table.subdistricts = str(tmp_path / "subs.gpkg")
+    data = load_data_table(table, spec())  # type: ignore[arg-type]
+    assert data.blocks["subdistrict"].tolist() == ["W", "E", "E"]  # the polygons they lie in
+    assert data.parcels["subdistrict"].tolist() == ["W", "E"]
+    assert data.existing.columns.tolist()[:3] == ["facility_id", "type", "subdistrict"]
+    table.area = "ward"
+    table.subdistricts = None
+    f["blocks"].to_file(tmp_path / "homes2.gpkg", driver="GPKG")
+    table.blocks = str(tmp_path / "homes2.gpkg")
+    data = load_data_table(table, spec())  # type: ignore[arg-type]
+    assert data.parcels["subdistrict"].tolist() == ["own", "own"]  # their own column
+    assert data.blocks["ward"].tolist() == data.blocks["subdistrict"].tolist() == ["N", "N", "S"]

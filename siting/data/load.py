@@ -157,31 +157,24 @@ def load_data_table(
             layers[key] = open_layer(value, f"data.{key}")
     crs, said = harmonise_crs(blocks, list(layers.values()), table.crs)
     notes += said
-    _block_columns(blocks, table, spec, notes)
     subdistricts = None
     if "subdistricts" in layers:
         subdistricts = _subdistricts(layers["subdistricts"], table)
+    _block_columns(blocks, table, spec, notes, subdistricts)
     parcels = _parcel_columns(layers["parcels"], table, spec, notes)
-    existing = (
-        _existing_columns(layers["existing"], table, spec, notes)
-        if "existing" in layers
-        else gpd.GeoDataFrame(
-            {"facility_id": pd.Series([], dtype="str"), "type": pd.Series([], dtype="str")},
+    if "existing" in layers:
+        existing = _existing_columns(layers["existing"], table, spec, notes)
+    else:
+        existing = gpd.GeoDataFrame(
+            {c: pd.Series([], dtype="str") for c in ("facility_id", "type", "subdistrict")},
             geometry=gpd.GeoSeries([], crs=crs),
             crs=crs,
         )
-    )
-    area = table.area or "subdistrict"
-    labels = (layers["parcels"].label, layers["existing"].label if "existing" in layers else "")
-    for frame, label in zip((parcels, existing), labels, strict=True):
-        if len(frame) and "subdistrict" not in frame.columns:
-            frame["subdistrict"] = _area_of(frame, blocks.frame, subdistricts)
-            where = "the sub-district polygon it lies in (else the nearest block's)" if (
-                subdistricts is not None
-            ) else "the nearest block's"
-            notes.append(f"{label} has no {area!r} column: each takes {where}.")
-        if area != "subdistrict" and area not in frame.columns and "subdistrict" in frame:
-            frame[area] = frame["subdistrict"]
+    for key in ("parcels", "existing"):
+        if key in layers:
+            _area_column(layers[key], blocks.frame, subdistricts, table.area, notes)
+    if table.area and table.area not in existing.columns:
+        existing[table.area] = existing["subdistrict"]
     shapes = None
     if "existing_shapes" in layers:
         lay = layers["existing_shapes"]
@@ -287,19 +280,31 @@ def _numbers(layer: Layer, col: str, **rules: Any) -> Any:
     return series if pd.api.types.is_numeric_dtype(series.dtype) else vals
 
 
-def _block_columns(blocks: Layer, table: DataTable, spec: Spec | None, notes: list[str]) -> None:
+def _block_columns(
+    blocks: Layer,
+    table: DataTable,
+    spec: Spec | None,
+    notes: list[str],
+    subdistricts: gpd.GeoDataFrame | None,
+) -> None:
     _geometry(blocks, _POINTS + _POLYGONS, "blocks")
     _put(blocks, "block_id", table.block_id, _ids(blocks, table.block_id, "data.block_id"))
     area = _column(blocks, table.area, "subdistrict", "data.area")
-    if area is None:
+    if area is None and subdistricts is not None:
+        blocks.frame["subdistrict"] = _polygon_of(blocks.frame, subdistricts)
+        notes.append(
+            f"{blocks.label} has no sub-district column (data.area): each block takes the "
+            "sub-district polygon it lies in (else the nearest)."
+        )
+    elif area is None:
         blocks.frame["subdistrict"] = pd.Series("all", index=blocks.frame.index, dtype="str")
         notes.append(
             f"{blocks.label} has no sub-district column (data.area): every block is in one "
             "area, 'all'."
         )
     else:
-        _put(blocks, "subdistrict", area, to_ids(blocks.frame[area], blocks.where, area,
-                                                 unique=False))
+        areas = to_ids(blocks.frame[area], blocks.where, area, unique=False, noun="sub-district")
+        _put(blocks, "subdistrict", area, areas)
     if spec is None:
         return
     for name, facility in spec.facility.items():
@@ -378,7 +383,7 @@ def _existing_columns(
                                                        "data.existing_id"))
     col = _column(layer, table.existing_type, table.existing_type, "data.existing_type")
     assert col is not None
-    kinds = to_ids(layer.frame[col], layer.where, col, unique=False)
+    kinds = to_ids(layer.frame[col], layer.where, col, unique=False, noun="type")
     _put(layer, "type", col, kinds)
     col = _column(layer, table.existing_capacity, "capacity", "data.existing_capacity")
     if col is not None:
@@ -405,25 +410,61 @@ def _subdistricts(layer: Layer, table: DataTable) -> gpd.GeoDataFrame:
     area = table.area or "subdistrict"
     col = _column(layer, area, area, "data.area")
     assert col is not None
-    _put(layer, "subdistrict", col, to_ids(layer.frame[col], layer.where, col, unique=False))
+    names = to_ids(layer.frame[col], layer.where, col, unique=False, noun="sub-district")
+    _put(layer, "subdistrict", col, names)
     return layer.frame
 
 
-def _area_of(
-    frame: gpd.GeoDataFrame, blocks: gpd.GeoDataFrame, subdistricts: gpd.GeoDataFrame | None
-) -> pd.Series:
-    """Sub-district of each feature: the polygon holding its point, else the nearest block's."""
-    pts = frame.geometry.representative_point()
-    xy = np.column_stack([pts.x.to_numpy(), pts.y.to_numpy()])
-    bpts = blocks.geometry.representative_point()
-    bxy = np.column_stack([bpts.x.to_numpy(), bpts.y.to_numpy()])
-    _, nearest = cKDTree(bxy).query(xy)
-    area = blocks["subdistrict"].to_numpy(dtype=object)[nearest]
-    if subdistricts is not None:
-        import shapely
+def _area_column(
+    layer: Layer,
+    blocks: gpd.GeoDataFrame,
+    subdistricts: gpd.GeoDataFrame | None,
+    area: str | None,
+    notes: list[str],
+) -> None:
+    """The sub-district of parcels or facilities: their own column (``area``, else
+    ``subdistrict``), else the polygon they lie in, else the nearest block's."""
+    frame = layer.frame
+    name = area or "subdistrict"
+    col = name if name in frame.columns else (
+        "subdistrict" if "subdistrict" in frame.columns else None
+    )
+    if col is not None:
+        values = to_ids(frame[col], layer.where, col, unique=False, noun="sub-district")
+        _put(layer, "subdistrict", col, values)
+    elif len(frame):
+        if subdistricts is not None:
+            values = _polygon_of(frame, subdistricts)
+            how = "the sub-district polygon it lies in (else the nearest)"
+        else:
+            pts = _points(frame)
+            _, nearest = cKDTree(_points(blocks)).query(pts)
+            values = pd.Series(blocks["subdistrict"].to_numpy(dtype=object)[nearest],
+                               index=frame.index, dtype="str")
+            how = "the nearest block's"
+        frame["subdistrict"] = values
+        notes.append(f"{layer.label} has no {name!r} column: each takes {how}.")
+    if name != "subdistrict" and name not in layer.frame.columns:
+        layer.frame[name] = layer.frame["subdistrict"]
 
-        tree = shapely.STRtree(subdistricts.geometry.to_numpy())
-        inside, poly = tree.query(pts.to_numpy(), predicate="within")
-        names = subdistricts["subdistrict"].to_numpy(dtype=object)
-        area[inside] = names[poly]
-    return pd.Series(area, index=frame.index, dtype="str")
+
+def _points(frame: gpd.GeoDataFrame) -> Any:
+    pts = frame.geometry.representative_point()
+    return np.column_stack([pts.x.to_numpy(), pts.y.to_numpy()])
+
+
+def _polygon_of(frame: gpd.GeoDataFrame, subdistricts: gpd.GeoDataFrame) -> pd.Series:
+    """Name of the sub-district polygon each feature's point lies in (else the nearest)."""
+    import shapely
+
+    pts = frame.geometry.representative_point().to_numpy()
+    tree = shapely.STRtree(subdistricts.geometry.to_numpy())
+    poly = np.full(len(pts), -1, dtype=np.int64)
+    inside, which = tree.query(pts, predicate="within")
+    poly[inside] = which
+    rest = np.flatnonzero(poly < 0)
+    if rest.size:
+        got, nearest = tree.query_nearest(pts[rest], all_matches=False)
+        poly[rest[got]] = nearest
+    names = subdistricts["subdistrict"].to_numpy(dtype=object)
+    return pd.Series(names[poly], index=frame.index, dtype="str")

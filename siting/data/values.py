@@ -81,10 +81,11 @@ def _first(mask: NDArray[np.bool_]) -> int:
     return int(np.flatnonzero(mask)[0])
 
 
-def to_ids(series: pd.Series, where: Where, field: str, *, unique: bool = True) -> pd.Series:
-    """Ids as text (``007`` stays ``"007"``; whole-number floats lose their ``.0``).
-
-    Missing ids and, with ``unique``, repeated ids are refused.
+def to_ids(
+    series: pd.Series, where: Where, field: str, *, unique: bool = True, noun: str = "id"
+) -> pd.Series:
+    """Ids (or other labels: ``noun``) as text (``007`` stays ``"007"``; whole-number
+    floats lose their ``.0``). Missing values and, with ``unique``, repeats are refused.
     """
     if pd.api.types.is_float_dtype(series.dtype):
         vals = series.to_numpy(dtype=np.float64, na_value=np.nan)
@@ -94,10 +95,10 @@ def to_ids(series: pd.Series, where: Where, field: str, *, unique: bool = True) 
         shown[np.isnan(vals)] = None
         series = pd.Series(shown, index=series.index, dtype=object)
     elif pd.api.types.is_bool_dtype(series.dtype):
-        raise where.error("an id must be text or a number, not true/false", 0, field, "bool")
+        raise where.error(f"{noun} must be text or a number, not true/false", 0, field, "bool")
     text, blank = _text(series)
     if blank.any():
-        raise where.error("missing id", _first(blank), field, "")
+        raise where.error(f"missing {noun}", _first(blank), field, "")
     ids = pd.Series(text, index=series.index, dtype="str")
     if unique:
         dup = ids.duplicated().to_numpy()
