@@ -13,9 +13,9 @@ sentence in ``ServiceData.notes``:
 - allowed uses: every facility type of the spec;
 - year available: the spec's first year;
 - land cost: 0;
-- sub-district (``area``): one area, ``"all"``; parcels and existing facilities
-  without the column take the sub-district polygon they lie in, else the
-  nearest block's.
+- sub-district (``area``): blocks take the ``subdistricts`` polygon they lie in
+  (else the nearest), or without polygons one area, ``"all"``; parcels and
+  existing facilities take the polygon they lie in, else the nearest block's.
 """
 
 from __future__ import annotations
