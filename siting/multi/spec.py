@@ -20,7 +20,14 @@ import tomllib
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from siting.errors import SpecError
 
@@ -216,17 +223,21 @@ class DataTable(_Strict):
         "network",
     )
 
+    @field_validator("blocks", "parcels", "existing", "existing_shapes", "subdistricts",
+                     "network")
+    @classmethod
+    def _layer_named(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        file, _, layer = value.partition(":")
+        if any(ord(c) < 32 for c in value):
+            raise ValueError(f"{value!r} holds a control character")
+        if not file.strip() or value.count(":") > 1 or (":" in value and not layer):
+            raise ValueError(f"{value!r} must be FILE or FILE:LAYER (a path holds no other ':')")
+        return value
+
     @model_validator(mode="after")
-    def _layers_named(self) -> DataTable:
-        for key in self.LAYER_KEYS:
-            value = getattr(self, key)
-            if value is None:
-                continue
-            file, _, layer = value.partition(":")
-            if not file.strip() or value.count(":") > 1 or (":" in value and not layer):
-                raise ValueError(
-                    f"{key}: {value!r} must be FILE or FILE:LAYER (a path holds no other ':')"
-                )
+    def _network_for_length(self) -> DataTable:
         if self.network_length is not None and self.network is None:
             raise ValueError("network_length needs network (a line layer)")
         return self
@@ -418,7 +429,10 @@ def _resolve_layer(value: str, spec_dir: Path) -> str:
     file, sep, layer = value.partition(":")
     path = Path(file)
     if not path.is_absolute():
-        path = (spec_dir / path).resolve()
+        try:
+            path = (spec_dir / path).resolve()
+        except (OSError, RuntimeError):  # a name too long, a symlink loop
+            path = spec_dir / path
     return f"{path}{sep}{layer}"
 
 
