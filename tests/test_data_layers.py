@@ -58,9 +58,21 @@ def test_gpkg_geojson_shapefile_parquet_and_csv_layers(tmp_path: Path) -> None:
     (tmp_path / "pts.csv").write_text("id,x,y,n\n007,1,2,3\n", encoding="utf-8")
     pts = read_layer(tmp_path / "pts.csv")
     assert pts.crs is None and pts["id"].tolist() == ["007"] and pts.geometry.x.tolist() == [1.0]
-    pytest.importorskip("pyarrow")
-    f["lots"].to_parquet(tmp_path / "lots.parquet")
-    assert read_layer(tmp_path / "lots.parquet")["lot"].tolist() == [1, 2]
+
+
+def test_geoparquet(tmp_path: Path) -> None:
+    (tmp_path / "junk.parquet").write_bytes(b"not parquet")
+    try:
+        import pyarrow  # noqa: F401
+    except ImportError:
+        with pytest.raises(InputError, match=r"junk.parquet: reading GeoParquet needs pyarrow"):
+            read_layer(tmp_path / "junk.parquet")
+        pytest.skip("pyarrow is not installed (pip install pyarrow)")
+    with pytest.raises(InputError, match=r"junk\.parquet: cannot be read"):
+        read_layer(tmp_path / "junk.parquet")
+    frames()["lots"].to_parquet(tmp_path / "lots.parquet")
+    lots = read_layer(tmp_path / "lots.parquet")
+    assert lots["lot"].tolist() == [1, 2] and lots.crs == CRS
 
 
 def test_unknown_layer_lists_the_layers_with_a_suggestion(tmp_path: Path) -> None:

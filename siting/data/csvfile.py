@@ -122,11 +122,11 @@ def _records(text: str, path: Path) -> tuple[list[list[str]], list[int]]:
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     rows: list[list[str]] = []
     lines: list[int] = []
-    previous = 0
     try:
+        previous = 0
         for record in reader:
             start, previous = previous + 1, reader.line_num
-            if any(cell.strip() for cell in record):
+            if "".join(record).strip():
                 rows.append(record)
                 lines.append(start)
     except csv.Error as exc:
@@ -216,7 +216,9 @@ def read_csv(
     frame = pd.DataFrame(body, columns=names, dtype="str") if body else pd.DataFrame(
         {name: pd.Series([], dtype="str") for name in names}
     )
-    frame = frame.apply(lambda col: col.str.strip()) if len(frame) else frame
+    for name in frame.columns:
+        if name not in columns:  # converted columns are stripped as they are converted
+            frame[name] = frame[name].str.strip()
     table = CsvTable(p, frame, body_lines, lines[0])
     where = Where(str(p), lines=body_lines, what=what)
     for name, rule in columns.items():

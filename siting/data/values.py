@@ -72,7 +72,9 @@ class Where:
 def _text(series: pd.Series) -> tuple[NDArray[Any], NDArray[np.bool_]]:
     """Cells as stripped text, and which are missing (null or blank)."""
     missing = series.isna().to_numpy()
-    text = series.astype(object).where(~series.isna(), "").astype(str).str.strip()
+    if not pd.api.types.is_string_dtype(series.dtype) or missing.any():
+        series = series.astype(object).where(~missing, "").astype(str)
+    text = series.str.strip()
     blank = missing | (text == "").to_numpy()
     return text.to_numpy(dtype=object), blank
 
@@ -135,8 +137,10 @@ def to_numbers(
     else:
         raw, blank = _text(series)
         vals = pd.to_numeric(pd.Series(raw), errors="coerce").to_numpy(dtype=np.float64)
-        said_nan = np.char.lower(raw.astype(str)) == "nan"
-        bad = np.isnan(vals) & ~blank & ~said_nan
+        unread = np.isnan(vals) & ~blank
+        said_nan = np.zeros(vals.size, dtype=bool)
+        said_nan[unread] = np.char.lower(raw[unread].astype(str)) == "nan"
+        bad = unread & ~said_nan
         if bad.any():
             k = _first(bad)
             raise where.error("not a number", k, field, str(raw[k]))
