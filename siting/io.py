@@ -7,7 +7,10 @@ File layouts for the user's own data:
 
 - **CSV**: a folder with ``demand.csv`` (``id, x, y, weight``) and ``sites.csv``
   (``id, x, y`` and optionally ``cost, fixed_cost, capacity, existing``), or a
-  single CSV of points that are both demand and candidate sites.
+  single CSV of points that are both demand and candidate sites. Read by the
+  strict reader :func:`siting.data.csvfile.read_csv`: ids stay text, ``existing``
+  takes true/false, yes/no, 1/0, t/f, y/n only, a demand file needs ``weight``
+  unless ``unit_weights=True``, coordinates are finite with ``|v| <= 1e9``.
 - **GeoPackage**: layers ``demand`` and ``sites`` (and optionally ``existing``),
   same columns, geometry instead of x/y; the layers' CRS must agree.
 """
@@ -51,8 +54,12 @@ def detect(path: Path) -> str:
     return str(detect_format(path))
 
 
-def load_instance(path: str | Path, format: str = "auto") -> Loaded:
-    """Read an instance file (or CSV folder) in the given or detected format."""
+def load_instance(path: str | Path, format: str = "auto", *, unit_weights: bool = False) -> Loaded:
+    """Read an instance file (or CSV folder) in the given or detected format.
+
+    ``unit_weights``: a CSV demand file without a ``weight`` column gives every
+    point weight 1 (without it, the missing column is an error).
+    """
     p = Path(path)
     if not p.exists():
         raise InputError("file not found", path=p)
@@ -64,8 +71,7 @@ def load_instance(path: str | Path, format: str = "auto") -> Loaded:
             value=format,
         )
     fmt = detect(p) if format == "auto" else format
-    loader = _LOADERS[fmt]
-    loaded = loader(p)
+    loaded = _load_csv(p, unit_weights) if fmt == "csv" else _LOADERS[fmt](p)
     loaded.format = fmt
     return loaded
 
@@ -173,37 +179,39 @@ def _load_bds(p: Path) -> Loaded:
 _KNOWN_COLUMNS = ("id", "x", "y", "weight", "cost", "fixed_cost", "capacity", "existing")
 
 
-def _read_csv(path: Path) -> pd.DataFrame:
-    import io
+def _csv_columns(role: str, unit_weights: bool) -> dict[str, Any]:
+    """Conversion rules of a classic CSV file: ``demand``, ``sites``, ``existing`` or ``both``."""
+    from siting.data.csvfile import Column
 
-    try:
-        raw = path.read_bytes()
-    except IsADirectoryError:
-        raise InputError("cannot read: is a directory, not a file", path=path) from None
-    except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror or exc}", path=path) from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise FormatError(
-            f"not UTF-8 text: invalid byte at byte offset {exc.start}",
-            path=path,
-            row=raw.count(b"\n", 0, exc.start) + 1,
-            value=f"0x{raw[exc.start]:02x}",
-        ) from None
-    if "\x00" in text:
-        raise FormatError(
-            "unexpected NUL byte (not a text file)", path=path, row=text.count("\n", 0,
-            text.index("\x00")) + 1, value="0x00",
+    coord = {
+        c: Column("coordinate", required=True, missing=f"{role} has neither a geometry nor a "
+                  f"column {c!r}")
+        for c in ("x", "y")
+    }
+    rules: dict[str, Column] = {"id": Column("id"), **coord}
+    if role in ("demand", "both"):
+        rules["weight"] = Column(
+            "number",
+            required=not unit_weights,
+            missing="missing column 'weight': every demand point needs a weight "
+            "(or ask for unit weights)",
         )
-    try:
-        frame = pd.read_csv(io.StringIO(text))
-    except pd.errors.EmptyDataError:
-        raise FormatError("empty file", path=path) from None
-    except (pd.errors.ParserError, ValueError) as exc:
-        raise FormatError(f"not a valid CSV: {str(exc).splitlines()[0]}", path=path) from None
-    _check_columns(frame, path)
-    return frame
+    if role in ("sites", "both"):
+        rules["cost"] = Column("number")
+        rules["fixed_cost"] = Column("number", allow_missing=True)
+        rules["existing"] = Column("boolean")
+    if role != "demand":
+        rules["capacity"] = Column("number", allow_inf=True)
+    return rules
+
+
+def _read_csv(path: Path, role: str = "both", unit_weights: bool = False) -> pd.DataFrame:
+    """A classic CSV file through the strict reader (siting.data.csvfile)."""
+    from siting.data.csvfile import read_csv
+
+    what = "demand" if role == "both" else role
+    rules = _csv_columns(role, unit_weights)
+    return read_csv(path, rules, known=_KNOWN_COLUMNS, what=what).frame
 
 
 def _check_columns(frame: pd.DataFrame, path: Path, layer: str | None = None) -> None:
@@ -230,7 +238,7 @@ def _id_col(frame: pd.DataFrame) -> str | None:
     return "id" if "id" in frame.columns else None
 
 
-def _load_csv(p: Path) -> Loaded:
+def _load_csv(p: Path, unit_weights: bool = False) -> Loaded:
     if p.is_dir():
         dpath, spath, epath = p / "demand.csv", p / "sites.csv", p / "existing.csv"
         for need in (dpath, spath):
@@ -238,12 +246,13 @@ def _load_csv(p: Path) -> Loaded:
                 raise InputError(
                     "file not found (a CSV folder needs demand.csv and sites.csv)", path=need
                 )
-        demand, sites = _read_csv(dpath), _read_csv(spath)
-        existing = _read_csv(epath) if epath.exists() else None
+        demand = _read_csv(dpath, "demand", unit_weights)
+        sites = _read_csv(spath, "sites")
+        existing = _read_csv(epath, "existing") if epath.exists() else None
         src = str(p)
     else:
         dpath = spath = epath = p
-        demand = _read_csv(p)
+        demand = _read_csv(p, "both", unit_weights)
         sites = demand
         existing = None
         src = str(p)

@@ -20,7 +20,6 @@ Axis(kind='target', key='park', values=(0.8, 0.9))
 
 from __future__ import annotations
 
-import functools
 import itertools
 import json
 import threading
@@ -33,6 +32,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from siting.data import load_service_data
 from siting.errors import ParameterError
 from siting.multi.data import ServiceData
 from siting.multi.spec import Spec, parse_spec
@@ -169,11 +169,6 @@ def apply_scenario(spec: Spec, scenario: dict[str, float]) -> Spec:
     return parse_spec(data, f"<sweep {scenario}>")
 
 
-@functools.lru_cache(maxsize=4)
-def _load_instance(folder: str) -> ServiceData:
-    return ServiceData.from_huitian(folder)
-
-
 def solve_scenario(
     spec_data: dict[str, Any],
     scenario: dict[str, float],
@@ -192,7 +187,7 @@ def solve_scenario(
         spec = apply_scenario(parse_spec(spec_data), scenario)
         if "budget" not in scenario:
             row["budget"] = spec.budget.total if spec.budget.total is not None else np.nan
-        sd = _load_instance(data) if isinstance(data, str) else data
+        sd = load_service_data(spec, data or None, cache=True) if isinstance(data, str) else data
         opts = SolveOptions(
             time_limit=options.get("time_limit") or spec.solver.time_limit,
             mip_gap=options.get("mip_gap") or spec.solver.mip_gap,
@@ -400,7 +395,7 @@ def run_sweep(
         source: Any = (
             client.scatter(data, broadcast=True)
             if data is not None
-            else str(instance if instance is not None else spec.meta.instance)
+            else str(instance or "")
         )
         futures = [
             client.submit(

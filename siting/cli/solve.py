@@ -234,8 +234,8 @@ def solve_spec(
     from dataclasses import replace
 
     from siting.backends.base import get_backend
+    from siting.data import load_service_data
     from siting.multi import MultiService
-    from siting.multi.data import ServiceData
     from siting.multi.spec import load_spec
     from siting.outputs import check_output_folder, output_name
     from siting.readback import sha256_of
@@ -252,8 +252,9 @@ def solve_spec(
     out_dir = out if out is not None else Path("out") / output_name(spec.meta.name, path)
     check_output_folder(out_dir)
     with Phases(enabled=not (quiet or as_json)) as phases:
-        with phases.spinner(f"reading the instance ({instance or spec.meta.instance})"):
-            data = ServiceData.from_huitian(instance or spec.meta.instance)
+        where = instance or (spec.data.blocks if spec.data else spec.meta.instance)
+        with phases.spinner(f"reading the instance ({where})"):
+            data = load_service_data(spec, instance)
         options = replace(options, progress=phases.solver_progress())
         with phases.timed("coverage, model, solve and verification", options.time_limit):
             sol = MultiService(spec).solve(data, solver_given, options, verify=verify)

@@ -105,8 +105,10 @@ def read_solution(
             )
     spec = _spec_in_type_order(spec, folder)
     if data is None:
-        where = instance or meta.get("instance") or spec.meta.instance
-        data = ServiceData.from_huitian(where)
+        from siting.data import load_service_data
+
+        recorded = None if spec.data is not None else meta.get("instance")
+        data = load_service_data(spec, instance or recorded)
     text_ids = {"parcel_id": str, "block_id": str, "subdistrict": str}
     fac = _read_csv(folder / "facilities.csv", dtype=text_ids)
     if len(fac):

@@ -18,9 +18,16 @@ from __future__ import annotations
 import difflib
 import tomllib
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from siting.errors import SpecError
 
@@ -170,10 +177,78 @@ class Solver(_Strict):
     threads: Annotated[int, Field(ge=1)] | None = None
 
 
+class DataTable(_Strict):
+    """Where the data are: layers ``"FILE"`` or ``"FILE:LAYER"`` and their column names.
+
+    Paths are relative to the spec file (see :func:`load_spec`). A column key left
+    unset takes the canonical name when the layer has it, else a default that
+    :func:`siting.data.load_service_data` states in its notes.
+    """
+
+    #: Residents: points or polygons with the population columns facility types name.
+    blocks: str
+    block_id: str = "block_id"
+    #: Sub-district column of the blocks (equity, tables); default "subdistrict".
+    area: str | None = None
+    #: Candidate parcels: polygons, or points with an area column.
+    parcels: str
+    parcel_id: str = "parcel_id"
+    parcel_area: str | None = None
+    parcel_uses: str | None = None
+    parcel_year: str | None = None
+    parcel_land_cost: str | None = None
+    #: Existing facilities: points (or polygons) with an id and a type.
+    existing: str | None = None
+    existing_id: str = "facility_id"
+    existing_type: str = "type"
+    existing_capacity: str | None = None
+    #: Polygons of existing facilities (e.g. parks), matched on ``existing_id``.
+    existing_shapes: str | None = None
+    #: Sub-district polygons (map), with the ``area`` column.
+    subdistricts: str | None = None
+    #: A line layer of walkable streets.
+    network: str | None = None
+    network_length: str | None = None
+    network_tolerance: Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)] = 0.5
+    #: CRS of layers that carry none (CSV), e.g. "EPSG:25832".
+    crs: str | None = None
+
+    #: Keys holding a layer (a path), resolved against the spec's folder.
+    LAYER_KEYS: ClassVar[tuple[str, ...]] = (
+        "blocks",
+        "parcels",
+        "existing",
+        "existing_shapes",
+        "subdistricts",
+        "network",
+    )
+
+    @field_validator("blocks", "parcels", "existing", "existing_shapes", "subdistricts",
+                     "network")
+    @classmethod
+    def _layer_named(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        file, _, layer = value.partition(":")
+        if any(ord(c) < 32 for c in value):
+            raise ValueError(f"{value!r} holds a control character")
+        if not file.strip() or value.count(":") > 1 or (":" in value and not layer):
+            raise ValueError(f"{value!r} must be FILE or FILE:LAYER (a path holds no other ':')")
+        return value
+
+    @model_validator(mode="after")
+    def _network_for_length(self) -> DataTable:
+        if self.network_length is not None and self.network is None:
+            raise ValueError("network_length needs network (a line layer)")
+        return self
+
+
 class Spec(_Strict):
     """A whole multi-service spec (see the module docstring)."""
 
     meta: Meta
+    #: Where the data are (default: the folder ``meta.instance``).
+    data: DataTable | None = None
     facility: dict[str, Facility] = Field(min_length=1)
     budget: Budget = Field(default_factory=Budget)
     target: list[Target] = Field(default_factory=list)
@@ -283,11 +358,12 @@ def _model_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
             model, i = Facility, i + 2
         elif part in ("target", "equity"):
             model, i = (Target if part == "target" else Equity), i + 2
-        elif part in ("meta", "budget", "solver"):
+        elif part in ("meta", "budget", "solver", "data"):
             sections: dict[str, type[BaseModel]] = {
                 "meta": Meta,
                 "budget": Budget,
                 "solver": Solver,
+                "data": DataTable,
             }
             model = sections[part]
             i += 1
@@ -335,8 +411,29 @@ def load_spec(path: str | Path) -> Spec:
         raise SpecError(f"not valid TOML: {exc}", path=p) from None
     spec = parse_spec(data, str(p))
     spec_dir = p.resolve().parent
+    if spec.data is not None:
+        if "instance" in data.get("meta", {}):
+            raise SpecError(
+                "meta.instance and [data] both say where the data are: keep one", path=p
+            )
+        for key in DataTable.LAYER_KEYS:
+            value = getattr(spec.data, key)
+            if value is not None:
+                setattr(spec.data, key, _resolve_layer(value, spec_dir))
     spec.meta.instance = str(_resolve_instance(spec.meta.instance, spec_dir))
     return spec
+
+
+def _resolve_layer(value: str, spec_dir: Path) -> str:
+    """``FILE[:LAYER]`` with FILE made absolute against the spec's folder."""
+    file, sep, layer = value.partition(":")
+    path = Path(file)
+    if not path.is_absolute():
+        try:
+            path = (spec_dir / path).resolve()
+        except (OSError, RuntimeError):  # a name too long, a symlink loop
+            path = spec_dir / path
+    return f"{path}{sep}{layer}"
 
 
 def _resolve_instance(name: str, spec_dir: Path) -> Path:
