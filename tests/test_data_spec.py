@@ -121,10 +121,12 @@ def test_huitian_specs_read_through_data_give_the_same_data(path: Path) -> None:
     assert Path(new.source) == HUITIAN.resolve()
     assert not any("reprojected" in n or "has no" in n for n in new.notes), new.notes
     # walking distances (blocks to parcels and to existing facilities) are the same
-    blocks, parcels, existing = new.block_xy(), new.parcel_xy(), new.existing_xy()
-    for dst in (parcels, existing):
-        a = new.pairs_within(blocks, dst, 1000.0, "network")
-        b = old.pairs_within(blocks, dst, 1000.0, "network")
-        assert a[0].size > 10_000
-        assert all(np.array_equal(x, y) for x, y in zip(a[:2], b[:2], strict=True))
-        assert np.allclose(a[2], b[2], rtol=0, atol=1e-6)
+    every_parcel = np.arange(len(new.parcels))
+    every_existing = np.arange(len(new.existing))
+    for parcels, existing in ((every_parcel, every_existing[:0]),
+                              (every_parcel[:0], every_existing)):
+        a = new.metric(parcels, existing, "network", "point").within(1000.0)
+        b = old.metric(parcels, existing, "network", "point").within(1000.0)
+        assert a.nnz > 10_000
+        assert np.array_equal(a.indptr, b.indptr) and np.array_equal(a.indices, b.indices)
+        assert np.allclose(a.data, b.data, rtol=0, atol=1e-6)
