@@ -183,7 +183,7 @@ class LSCP(LocationModel):
             more = f" (and {empty.size - 1} more)" if empty.size > 1 else ""
             raise InfeasibleError(
                 f"{self.name}: demand point {inst.demand_ids[empty[0]]!r}{more} has no "
-                f"candidate site within radius {self.radius}; nothing can cover it"
+                f"candidate site within radius {self.radius:g}; nothing can cover it"
             )
         rows = np.flatnonzero(~pre)
         costs = self.site_costs(inst) * ~inst.existing
