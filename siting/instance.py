@@ -61,6 +61,8 @@ class Instance:
     #: Point coordinates (in ``crs``) where the data have them, for maps and GeoDataFrames.
     demand_xy: NDArray[np.float64] | None = None
     site_xy: NDArray[np.float64] | None = None
+    #: Reprojections and defaults taken while loading, one plain sentence each.
+    notes: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         m = len(self.site_ids)

@@ -85,9 +85,9 @@ def read_classic(
     if not source:
         raise InputError("solution.json records no instance; pass it with --instance",
                          path=folder / "solution.json", field="inputs")
-    network = inputs.get("network")
     loaded = load_instance(Path(source), str(inputs.get("format") or "auto"),
-                           **({"network": network} if network else {}))
+                           unit_weights=bool(inputs.get("unit_weights")),
+                           network=inputs.get("network") or None)
     inst = loaded.instance
     params = dict(meta.get("params") or {})
     kind = MODELS[name]

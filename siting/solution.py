@@ -63,6 +63,8 @@ class SolutionBase:
     verified: bool | None = None
     verification: list[str] = field(default_factory=list)
     stats: dict[str, Any] = field(default_factory=dict)
+    #: What loading the data assumed or changed (defaults, reprojections), one sentence each.
+    notes: list[str] = field(default_factory=list)
 
     @property
     def is_optimal(self) -> bool:
@@ -96,6 +98,7 @@ class SolutionBase:
             "verification": list(self.verification),
             "message": self.message,
             "stats": {k: plain(v) for k, v in self.stats.items()},
+            "notes": list(self.notes),
         }
 
 

@@ -8,6 +8,7 @@ A few run through a real ``python -m siting.cli`` process.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -24,7 +25,6 @@ from shapely.geometry import Point, Polygon
 
 from siting.cli import EXIT_INPUT, main
 from siting.errors import CRSError, FormatError, InputError, ParameterError, SpecError
-from siting.instance import GeographicCRSWarning
 from siting.io import load_instance
 from siting.models import MODELS
 from siting.multi.data import ServiceData
@@ -290,14 +290,12 @@ BOWTIE = Polygon([(0, 0), (10, 10), (10, 0), (0, 10)])
 
 def _gpkg_cases() -> dict[str, tuple[Any, Any, type[Exception], tuple[str, ...]]]:
     d, s = _frames()
-    d_other, _ = _frames("EPSG:3857")
     d_none = d.set_crs(None, allow_override=True)
     _, s_bow = _frames(site_geoms=[BOWTIE, Point(90, 0)])
     _, s_empty = _frames(site_geoms=[Polygon(), Point(90, 0)])
     d_nan, _ = _frames(weight=(np.nan, 3.0))
     d_neg, _ = _frames(weight=(5.0, -3.0))
     return {
-        "crs_mismatch": (d_other, s, CRSError, ("'crs'", "EPSG:3857", "EPSG:32650")),
         "crs_missing": (d_none, s, CRSError, ("'crs'", "no CRS")),
         "empty_layer": (d.iloc[:0], s, InputError, ("demand is empty",)),
         "invalid_polygon": (d, s_bow, InputError, ("row 1", "'geometry'", "Self-intersection")),
@@ -333,7 +331,8 @@ def test_gpkg_cases(name: str, gpkg_dir: Path, capsys: pytest.CaptureFixture[str
     assert type(info.value) is exc
 
 
-def test_geographic_crs_warns_once_and_still_solves(tmp_path: Path) -> None:
+def test_geographic_crs_is_reprojected_and_said(tmp_path: Path) -> None:
+    """Degrees with a radius in metres: the layers go to their UTM zone, said in the notes."""
     d, s = _frames(
         "EPSG:4326",
         [Point(116.30, 40.0), Point(116.31, 40.0)],
@@ -342,16 +341,27 @@ def test_geographic_crs_warns_once_and_still_solves(tmp_path: Path) -> None:
     path = _gpkg(tmp_path / "degrees.gpkg", d, s)
     proc = subprocess.run(
         [sys.executable, "-m", "siting.cli", "solve", str(path), "--model", "mclp",
-         "--radius", "500", "--p", "1", "--quiet"],
+         "--radius", "500", "--p", "1", "--json", "--quiet"],
         capture_output=True, text=True, cwd=ROOT, timeout=120,
     )
     assert proc.returncode == 0, proc.stderr
-    lines = proc.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("siting: warning: ")
-    assert "geographic CRS" in lines[0] and "500" in lines[0]
-    with pytest.warns(GeographicCRSWarning):
-        sol = MODELS["mclp"](radius=500, p=1).solve(load_instance(path).instance)
-    assert sol.status.has_solution
+    summary = json.loads(proc.stdout)
+    assert any("UTM" in n and "metres" in n for n in summary["notes"]), summary["notes"]
+    # In metres only the site on point a covers it (b's site is 1.1 km north of b); read
+    # in degrees, a radius of 500 would cover both (weight 12).
+    assert summary["objective"] == pytest.approx(5.0)
+    inst = load_instance(path).instance
+    assert inst.crs is not None and not inst.crs.is_geographic
+
+
+def test_layers_in_other_crss_are_reprojected_to_the_demand(tmp_path: Path) -> None:
+    d, s = _frames("EPSG:32650", [Point(440_000, 4_430_000), Point(441_000, 4_430_000)],
+                   [Point(440_010, 4_430_000), Point(442_000, 4_430_000)])
+    path = _gpkg(tmp_path / "mixed.gpkg", d, s.to_crs("EPSG:3857"))
+    inst = load_instance(path).instance
+    assert str(inst.crs) == "EPSG:32650"
+    assert any("EPSG:3857" in n or "Pseudo-Mercator" in n for n in inst.notes), inst.notes
+    assert inst.metric.pair_distance(np.array([0]), np.array([0]))[0] == pytest.approx(10, abs=0.01)
 
 
 # ------------------------------------------------------- multi-service data (API)

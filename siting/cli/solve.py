@@ -72,6 +72,18 @@ def solve(
         Path | None,
         typer.Option("--instance", help="Instance folder for a spec (default: the spec's)."),
     ] = None,
+    network: Annotated[
+        str | None,
+        typer.Option(
+            "--network",
+            help="FILE[:LAYER]: a line layer of walkable streets; distances become walking "
+            "distances (CSV folders and GeoPackages).",
+        ),
+    ] = None,
+    unit_weights: Annotated[
+        bool,
+        typer.Option("--unit-weights", help="Demand without a weight column counts 1 a point."),
+    ] = False,
 ) -> None:
     """Solve a location model on an instance, or a multi-service model spec (.toml).
 
@@ -96,6 +108,8 @@ def solve(
       siting solve instances/reference/swain/swain.dat --model mclp --radius 10 --p 3
 
       siting solve instances/reference/orlib-cap/cap41.txt --model cflp --out out/cap41
+
+      siting solve my-data/ --model mclp --radius 500 --p 3 --network streets.gpkg:roads
     """
     if path.suffix.lower() == ".toml":
         # a spec keeps its own solver settings unless an option overrides them
@@ -127,6 +141,8 @@ def solve(
         path,
         model=model.value,
         format=format.value,
+        network=network,
+        unit_weights=unit_weights,
         parameters=parameters,
         solver=solver,
         time_limit=time_limit,
@@ -165,6 +181,8 @@ def solve_classic(
     *,
     model: str,
     format: str,
+    network: str | None = None,
+    unit_weights: bool = False,
     parameters: dict[str, Any],
     solver: str,
     time_limit: float | None,
@@ -190,7 +208,7 @@ def solve_classic(
         location_model = MODELS[model](**model_arguments(model, parameters, None))
     if out is not None:
         check_output_folder(out)
-    loaded = load_instance(path, format)
+    loaded = load_instance(path, format, unit_weights=unit_weights, network=network)
     defaults = model_arguments(model, parameters, loaded.defaults.get("p"))
     if defaults != model_arguments(model, parameters, None):
         location_model = replace(location_model, **defaults)  # type: ignore[type-var]
@@ -198,7 +216,13 @@ def solve_classic(
         options = replace(options, progress=phases.solver_progress())
         with phases.timed(f"{model}: model, solve and verification", time_limit):
             sol = location_model.solve(loaded.instance, solver, options, verify=verify)
-    sol.inputs = {"path": str(path.resolve()), "format": loaded.format}
+    sol.inputs = {"path": str(path.resolve()), "format": loaded.format,
+                  "unit_weights": unit_weights}
+    if network is not None:
+        from siting.data.layers import split_source
+
+        file, layer = split_source(network)
+        sol.inputs["network"] = str(Path(file).resolve()) + (f":{layer}" if layer else "")
     if out is not None:
         write_outcome(sol, out)
     if as_json:

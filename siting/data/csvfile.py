@@ -162,7 +162,9 @@ def _header(record: list[str], line: int, path: Path) -> list[str]:
     return names
 
 
-def _near_misses(names: Sequence[str], known: Sequence[str], path: Path, line: int) -> None:
+def near_misses(
+    names: Sequence[str], known: Sequence[str], path: Path | str, line: int | None
+) -> None:
     """Refuse a column whose name is a near miss of a known one (``wieght``)."""
     for name in names:
         if name in known:
@@ -197,7 +199,7 @@ def read_csv(
     if not rows:
         raise FormatError("empty file", path=p)
     names = _header(rows[0], lines[0], p)
-    _near_misses(names, list(known) or list(columns), p, lines[0])
+    near_misses(names, list(known) or list(columns), p, lines[0])
     listed = ", ".join(names)
     for name, rule in columns.items():
         if rule.required and name not in names:

@@ -183,6 +183,7 @@ def tighten_bound(
 def finish(inst: Instance, model: LocationModel, sol: Solution, verify: bool) -> Solution:
     """Run the independent verifier (when asked) and record its verdict on the solution."""
     sol.source = inst
+    sol.notes = list(inst.notes)
     if verify and sol.status.has_solution:
         from siting.verify import verify_solution
 

@@ -165,7 +165,7 @@ def read_solution(
         instance=str(meta.get("instance", "")),
         spec_data=spec.model_dump(mode="json"),
         note=str(meta.get("note", "")),
-        data_notes=list(meta.get("data_notes", [])),
+        notes=list(meta.get("notes", [])),
         data=data,
         spec_sha256=str(meta.get("spec_sha256", "")),
         read_notes=notes,

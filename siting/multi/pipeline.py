@@ -102,7 +102,7 @@ class MultiService:
         sol.runtime_s = time.perf_counter() - t0
         sol.instance = data.source or (spec.meta.instance or "")
         sol.spec_data = spec.model_dump(mode="json")
-        sol.data_notes = list(data.notes)
+        sol.notes = list(data.notes)
         return sol
 
     def tabulate(self, prob: MultiServiceProblem, sol: MultiSolution, *, verify: bool) -> None:

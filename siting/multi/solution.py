@@ -73,8 +73,6 @@ class MultiSolution(SolutionBase):
     spec_data: dict[str, Any] = field(default_factory=dict)
     #: What is estimated in the data (costs, populations), said with every result.
     note: str = ""
-    #: Defaults taken and reprojections made while loading the data.
-    data_notes: list[str] = field(default_factory=list)
     #: What reading the solution back from its folder found (not written).
     read_notes: list[str] = field(default_factory=list)
     #: The data solved, when at hand: gives the facilities their geometry.
@@ -95,7 +93,6 @@ class MultiSolution(SolutionBase):
                 for row in self.targets.to_dict(orient="records")
             ],
             "note": self.note,
-            "data_notes": list(self.data_notes),
             "spec_path": self.spec_path,
             "spec_sha256": self.spec_sha256,
             "instance": self.instance,
