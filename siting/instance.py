@@ -29,6 +29,9 @@ from siting.coverage import EuclideanMetric, Metric, NetworkMetric, points_of
 from siting.errors import CRSError, InputError
 from siting.network import WalkingNetwork
 
+#: ``Instance.from_frames(cost=AUTO)``: the ``cost`` column when the sites have one.
+AUTO = "<auto>"
+
 
 class GeographicCRSWarning(UserWarning):
     """A radius in metres meets coordinates in degrees."""
@@ -132,7 +135,7 @@ class Instance:
         demand_id: str | None = None,
         site_id: str | None = None,
         weight: str | None = "weight",
-        cost: str | None = "cost",
+        cost: str | None = AUTO,
         fixed_cost: str | None = None,
         capacity: str | None = None,
         existing: pd.DataFrame | str | None = None,
@@ -151,11 +154,15 @@ class Instance:
         the frame is a GeoDataFrame, else from columns ``x``/``y``. Distances
         are straight lines, or walking distances over ``network`` (a
         :class:`~siting.network.WalkingNetwork` in the same CRS, e.g. from
-        :func:`siting.data.network_from_lines`). ``existing`` is either
+        :func:`siting.data.street_network`). ``existing`` is either
         the name of a boolean column of ``sites`` or a frame of existing
         facilities appended to the sites as already open. Mismatched CRSs are
-        refused. Missing optional columns take defaults (weight 1, cost 1,
-        unlimited capacity).
+        refused.
+
+        Columns named here must exist: ``weight`` (default ``"weight"``;
+        ``weight=None`` gives every point weight 1), ``cost``, ``fixed_cost``,
+        ``capacity`` (``None``: cost 1, fixed cost = cost, unlimited capacity).
+        ``cost`` left at its default takes a ``cost`` column when there is one.
 
         Errors name the frame's file (``paths["demand"]``, ``paths["sites"]``,
         ``paths["existing"]``; default ``source``) and its row: the 0-based
@@ -170,6 +177,15 @@ class Instance:
         frames_crs = _common_crs([("demand", demand_crs), ("sites", site_crs)], source)
         did = _ids(demand, demand_id, dw)
         sid = _ids(sites, site_id, sw)
+        if cost == AUTO:
+            cost = "cost" if "cost" in sites.columns else None
+        for frame, wh, col, what in ((demand, dw, weight, "weight"), (sites, sw, cost, "cost"),
+                                     (sites, sw, fixed_cost, "fixed_cost"),
+                                     (sites, sw, capacity, "capacity")):
+            if col is not None and col not in frame.columns:
+                hint = " (weight=None gives every point weight 1)" if what == "weight" else ""
+                raise InputError(f"{wh.what} has no column {col!r}{hint}", path=wh.path,
+                                 field=what, value=col)
         w = _column(demand, weight, 1.0, dw, did)
         cst = _column(sites, cost, 1.0, sw, sid)
         fc = _column(sites, fixed_cost, np.nan, sw, sid)

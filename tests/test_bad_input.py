@@ -25,11 +25,13 @@ from shapely.geometry import Point, Polygon
 
 from siting.cli import EXIT_INPUT, main
 from siting.errors import CRSError, FormatError, InputError, ParameterError, SpecError
+from siting.instance import Instance
 from siting.io import load_instance
 from siting.models import MODELS
 from siting.multi.data import ServiceData
 from siting.multi.spec import load_spec
 from siting.network import WalkingNetwork
+from tests.conftest import REFERENCE
 
 CORPUS = Path(__file__).resolve().parent / "badinput"
 ROOT = Path(__file__).resolve().parent.parent
@@ -473,3 +475,26 @@ def test_corpus_size() -> None:
     """The corpus covers at least 40 malformed inputs."""
     n = len(FILE_CASES) + len(SPEC_CASES) + len(GPKG_NAMES) + len(_multi_cases()) + 3
     assert n >= 40
+
+
+# ------------------------------------------------------- names that do not exist
+
+
+def test_a_named_column_that_does_not_exist_is_refused() -> None:
+    demand = pd.DataFrame({"x": [0.0, 1.0], "y": [0.0, 0.0], "weight": [1.0, 2.0]})
+    sites = pd.DataFrame({"x": [0.0], "y": [0.0]})
+    with pytest.raises(InputError, match=r"field 'cost'.*sites has no column 'cost'"):
+        Instance.from_frames(demand, sites, cost="cost")
+    with pytest.raises(InputError, match=r"demand has no column 'pop'"):
+        Instance.from_frames(demand, sites, weight="pop")
+    with pytest.raises(InputError, match=r"weight=None gives every point weight 1"):
+        Instance.from_frames(demand.drop(columns="weight"), sites)
+    unit = Instance.from_frames(demand.drop(columns="weight"), sites, weight=None)
+    assert unit.weight.tolist() == [1.0, 1.0]
+
+
+def test_an_unknown_solver_is_refused_before_any_work(capsys: pytest.CaptureFixture[str]) -> None:
+    code, err = _run_cli(["solve", str(REFERENCE / "orlib-pmed" / "pmed1.txt"), "--model",
+                          "p-median", "--solver", "no-such-solver"], capsys)
+    assert code == EXIT_INPUT
+    _check_line(err, ("--solver", "'no-such-solver'", "unknown solver"), "")

@@ -87,3 +87,57 @@ def test_a_changed_assignment_cost_is_caught(folders: dict[str, Path], tmp_path:
     done = run("verify", str(bad))
     assert done.returncode == 5
     assert "worse" in done.stdout
+
+
+# ------------------------------------------------------------ a plan's folder
+
+
+@pytest.fixture(scope="module")
+def plan(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("plan") / "riverbend"
+    done = run("solve", str(ROOT / "models" / "riverbend.toml"), "--out", str(out), "--quiet")
+    assert done.returncode == 0, done.stderr
+    return out
+
+
+def test_an_honest_plan_folder_verifies(plan: Path) -> None:
+    done = run("verify", str(plan))
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+@pytest.mark.parametrize(
+    ("file", "edit", "code", "needle"),
+    [
+        ("solution.json", lambda t: t.replace('"status": "optimal"', '"status": "bogus"'), 2,
+         "unknown status"),
+        ("facilities.csv", lambda t: t.replace(",L", ",NOPE", 1), 5, "no such parcel"),
+        ("facilities.csv", lambda t: t.replace("park,", "parc,", 1), 5, "not in the spec"),
+        ("coverage.csv", lambda t: t.replace("True", "False", 1), 5, "coverage: block"),
+    ],
+    ids=["status", "parcel", "type", "coverage"],
+)
+def test_a_corrupted_plan_folder_is_refused_with_a_line(
+    plan: Path, tmp_path: Path, file: str, edit: object, code: int, needle: str
+) -> None:
+    bad = _copy(plan, tmp_path / "bad")
+    text = (bad / file).read_text()
+    changed = edit(text)  # type: ignore[operator]
+    assert changed != text, f"the edit did not apply to {file}"
+    (bad / file).write_text(changed)
+    done = run("verify", str(bad))
+    assert done.returncode == code, done.stdout + done.stderr
+    assert needle in done.stdout + done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_an_edited_spec_file_fails_verification(plan: Path, tmp_path: Path) -> None:
+    import json
+
+    bad = _copy(plan, tmp_path / "bad")
+    meta = json.loads((bad / "solution.json").read_text())
+    meta["spec_path"] = str(ROOT / "models" / "riverbend.toml")
+    meta["spec_sha256"] = "0" * 64  # as if the file had changed since the solve
+    (bad / "solution.json").write_text(json.dumps(meta))
+    done = run("verify", str(bad))
+    assert done.returncode == 5, done.stdout + done.stderr
+    assert "changed since the solve" in done.stdout

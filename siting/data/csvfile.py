@@ -46,8 +46,9 @@ from numpy.typing import NDArray
 
 from siting.data.values import COORDINATE_LIMIT, Where, to_booleans, to_ids, to_numbers
 from siting.errors import FormatError, InputError
+from siting.textio import read_text
 
-__all__ = ["Column", "CsvTable", "decode_text", "read_csv"]
+__all__ = ["Column", "CsvTable", "read_csv"]
 
 Kind = Literal["id", "text", "number", "coordinate", "boolean"]
 
@@ -86,35 +87,6 @@ class CsvTable:
     @property
     def where(self) -> Where:
         return Where(str(self.path), lines=self.lines)
-
-
-def decode_text(path: Path) -> str:
-    """The file's text: UTF-8 (BOM accepted), no NUL bytes; errors name file and line."""
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError("file not found", path=path) from None
-    except IsADirectoryError:
-        raise InputError("cannot read: is a directory, not a file", path=path) from None
-    except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror or exc}", path=path) from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise FormatError(
-            f"not UTF-8 text: invalid byte at byte offset {exc.start}",
-            path=path,
-            row=raw.count(b"\n", 0, exc.start) + 1,
-            value=f"0x{raw[exc.start]:02x}",
-        ) from None
-    if "\x00" in text:
-        raise FormatError(
-            "unexpected NUL byte (not a text file)",
-            path=path,
-            row=text.count("\n", 0, text.index("\x00")) + 1,
-            value="0x00",
-        )
-    return text
 
 
 def _records(text: str, path: Path) -> tuple[list[list[str]], list[int]]:
@@ -195,7 +167,7 @@ def read_csv(
     """
     p = Path(path)
     columns = dict(columns or {})
-    rows, lines = _records(decode_text(p), p)
+    rows, lines = _records(read_text(p), p)
     if not rows:
         raise FormatError("empty file", path=p)
     names = _header(rows[0], lines[0], p)

@@ -2,7 +2,7 @@
 
 >>> import pandas as pd
 >>> d = pd.DataFrame({"x": [0, 1, 10, 11.0], "y": [0.0] * 4})
->>> inst = Instance.from_frames(d, d)
+>>> inst = Instance.from_frames(d, d, weight=None)   # every point counts 1
 >>> PMedian(p=2).solve(inst).objective
 2.0
 >>> PCenter(p=2).solve(inst).objective

@@ -68,6 +68,47 @@ def _spec_in_type_order(spec: Spec, folder: Path) -> Spec:
     return spec
 
 
+def _status(meta: dict[str, Any], js: Path) -> Status:
+    try:
+        return Status(str(meta.get("status", "error")))
+    except ValueError:
+        raise InputError("unknown status", path=js, field="status",
+                         value=meta.get("status")) from None
+
+
+def _served(path: Path, data: ServiceData, spec: Spec) -> dict[tuple[str, int], Any]:
+    """Residents served per (type, year index), every row checked (file's line numbers)."""
+    from siting.data.csvfile import Column, read_csv
+
+    table = read_csv(path, {
+        "block_id": Column("id", required=True, unique=False),
+        "type": Column("text", required=True),
+        "year_index": Column("number", required=True, integer=True),
+        "served": Column("number", required=True),
+    }, what="served")
+    frame, lines = table.frame, table.lines
+    index = pd.Index(data.blocks["block_id"].astype(str))
+    pos = index.get_indexer(frame["block_id"].astype(str))
+    checks = (
+        (pos < 0, "block_id", "no such block in the data"),
+        (~frame["type"].isin(list(spec.facility)), "type", "not a facility type of the spec"),
+        (~frame["year_index"].between(0, len(spec.meta.years) - 1), "year_index",
+         f"not a year index (0 … {len(spec.meta.years) - 1})"),
+    )
+    for bad, column, why in checks:
+        bad = np.asarray(bad)
+        if bad.any():
+            k = int(np.flatnonzero(bad)[0])
+            raise InputError(why, path=path, row=int(lines[k]), field=column,
+                             value=str(frame[column].iloc[k]))
+    served: dict[tuple[str, int], Any] = {}
+    for (name, t), group in frame.groupby(["type", "year_index"]):
+        v = np.zeros(len(index))
+        v[pos[group.index.to_numpy()]] = group["served"].to_numpy(dtype=float)
+        served[str(name), int(t)] = v
+    return served
+
+
 def read_solution(
     folder: str | Path,
     *,
@@ -129,20 +170,15 @@ def read_solution(
         targets["met"] = targets["met"].str.lower().eq("true")
     served: dict[tuple[str, int], Any] = {}
     if (folder / "served.csv").is_file():
-        sv = _read_csv(folder / "served.csv", dtype={"block_id": str})
-        index = pd.Index(data.blocks["block_id"].astype(str))
-        for (name, t), g in sv.groupby(["type", "year_index"]):
-            pos = index.get_indexer(g["block_id"].astype(str))
-            if (pos < 0).any():
-                raise InputError("block ids not in the instance", path=folder / "served.csv")
-            v = np.zeros(len(index))
-            v[pos] = g["served"].to_numpy(dtype=float)
-            served[str(name), int(t)] = v
+        served = _served(folder / "served.csv", data, spec)
     closed_ref = data.existing["facility_id"]
+    if not isinstance(meta.get("closed", []), list):
+        raise InputError("must be a list of facility ids", path=js, field="closed",
+                         value=meta.get("closed"))
     closed = list(_ids_like(pd.Series(meta.get("closed", []), dtype=object), closed_ref))
     sol = MultiSolution(
         spec_name=str(meta.get("spec", spec.meta.name)),
-        status=Status(meta.get("status", "error")),
+        status=_status(meta, js),
         backend=str(meta.get("backend", "")),
         objective=meta.get("objective"),
         bound=meta.get("bound"),

@@ -266,6 +266,17 @@ class Spec(_Strict):
                             f"facility.{name}.{field}: year {y} is not one of meta.years "
                             f"{self.meta.years} (or 'total')"
                         )
+            for key in sorted(set(f.min_count) & set(f.max_count)):
+                if f.min_count[key] > f.max_count[key]:
+                    raise ValueError(
+                        f"facility.{name}: min_count {f.min_count[key]} is above max_count "
+                        f"{f.max_count[key]} for {key!r}"
+                    )
+            for key in sorted(set(f.count) & (set(f.min_count) | set(f.max_count))):
+                raise ValueError(
+                    f"facility.{name}: count and min_count/max_count both set for {key!r}: "
+                    "keep one"
+                )
         for y in self.budget.per_year:
             if y not in years:
                 raise ValueError(f"budget.per_year: year {y} is not one of meta.years")
@@ -389,22 +400,14 @@ def parse_spec(data: dict[str, Any], source: str = "<spec>") -> Spec:
 
 def load_spec(path: str | Path) -> Spec:
     """Read and validate a TOML spec file."""
+    from siting.errors import InputError
+    from siting.textio import read_text
+
     p = Path(path)
     try:
-        raw = p.read_bytes()
-    except FileNotFoundError:
-        raise SpecError("file not found", path=p) from None
-    except OSError as exc:
-        raise SpecError(f"cannot read: {exc.strerror}", path=p) from None
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise SpecError(
-            f"not UTF-8 text: invalid byte at byte offset {exc.start}",
-            path=p,
-            row=raw.count(b"\n", 0, exc.start) + 1,
-            value=f"0x{raw[exc.start]:02x}",
-        ) from None
+        text = read_text(p)  # UTF-8, a byte order mark accepted
+    except InputError as exc:
+        raise SpecError(exc.reason, path=exc.path, row=exc.row, value=exc.value) from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

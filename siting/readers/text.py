@@ -19,7 +19,8 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import NDArray
 
-from siting.errors import FormatError, InputError
+from siting.errors import FormatError
+from siting.textio import read_text
 
 __all__ = [
     "Kind", "PathArg", "Source", "Where", "convert_floats", "convert_ints", "first_negative",
@@ -35,7 +36,6 @@ _BAD_CHAR = re.compile(r"[^\t\n\r\x20-\x7e]")
 # Characters a token may contain, per kind; tokens are joined with '\n' for the check.
 _NOT_INT = re.compile(r"[^0-9+\-\n]")
 _NOT_FLOAT = re.compile(r"[^0-9.eE+\-\n]")
-_UTF8_BOM = b"\xef\xbb\xbf"
 
 Kind = Literal["int", "float"]
 # (row, field) of the k-th value of a block, for error messages.
@@ -212,25 +212,7 @@ def load_source(path: PathArg) -> Source:
     siting.errors.InputError: /no/such/file.txt: file not found
     """
     p = Path(path)
-    try:
-        data = p.read_bytes()
-    except FileNotFoundError:
-        raise InputError("file not found", path=p) from None
-    except IsADirectoryError:
-        raise InputError("cannot read: is a directory, not a file", path=p) from None
-    except OSError as exc:
-        raise InputError(f"cannot read file ({exc.strerror or exc})", path=p) from None
-    data = data.removeprefix(_UTF8_BOM)
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        row = data.count(b"\n", 0, exc.start) + 1
-        raise FormatError(
-            f"not UTF-8 text: invalid byte at byte offset {exc.start}",
-            path=p,
-            row=row,
-            value=f"0x{data[exc.start]:02x}",
-        ) from None
+    text = read_text(p)
     bad = _BAD_CHAR.search(text)
     if bad is not None:
         row = text.count("\n", 0, bad.start()) + 1
