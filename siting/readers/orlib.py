@@ -117,15 +117,7 @@ def read_pmed(path: PathArg) -> PmedData:
     src = load_source(path)
     counts = src.line_counts()
     nonblank = np.flatnonzero(counts)
-    head = int(nonblank[0])
-    if counts[head] != 3:
-        raise FormatError(
-            f"header must be the 3 numbers 'n m p', found {counts[head]}",
-            path=src.path,
-            row=head + 1,
-            value=src.line_text(head + 1),
-        )
-    n, m, p = read_header(src, ("n", "m", "p"), (1, 0, 1))
+    n, m, p = read_header(src, ("n", "m", "p"), (1, 0, 1), alone=True)
     if p > n:
         raise src.error(f"p exceeds the number of nodes n = {n}", 2, "p", p)
     edge_lines = nonblank[1:]

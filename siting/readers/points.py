@@ -167,15 +167,7 @@ def read_bds(path: PathArg) -> BdsData:
     src = load_source(path)
     counts = src.line_counts()
     nonblank = np.flatnonzero(counts)
-    head = int(nonblank[0])
-    if counts[head] != 2:
-        raise FormatError(
-            f"header must be the 2 numbers 'facilities customers', found {counts[head]}",
-            path=src.path,
-            row=head + 1,
-            value=src.line_text(head + 1),
-        )
-    n_f, n_c = read_header(src, ("facilities", "customers"), (1, 1))
+    n_f, n_c = read_header(src, ("facilities", "customers"), (1, 1), alone=True)
     body = nonblank[1:]
     wrong = body[counts[body] != 5]
     if wrong.size:
@@ -212,7 +204,7 @@ def read_bds(path: PathArg) -> BdsData:
         raise FormatError(
             ("file truncated: " if short else "") + "header announces " + "; ".join(parts),
             path=src.path,
-            row=int(rows[-1]) if rows.size else head + 1,
+            row=int(rows[-1]) if rows.size else int(nonblank[0]) + 1,
         )
     if not is_f[:n_f].all():
         k = int(np.argmin(is_f[:n_f]))

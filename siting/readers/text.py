@@ -232,8 +232,24 @@ def first_negative(arr: NDArray[np.int64] | NDArray[np.float64]) -> int | None:
     return int(neg[0]) if neg.size else None
 
 
-def read_header(src: Source, names: tuple[str, ...], minimum: tuple[int, ...]) -> list[int]:
-    """Integers at the start of the token stream, each with a lower bound."""
+def read_header(
+    src: Source, names: tuple[str, ...], minimum: tuple[int, ...], *, alone: bool = False
+) -> list[int]:
+    """Integers at the start of the token stream, each with a lower bound.
+
+    With ``alone``, they must be the only numbers on the first non-blank line.
+    """
+    if alone:
+        counts = src.line_counts()
+        head = int(np.flatnonzero(counts)[0]) if counts.any() else 0
+        if counts.size and counts[head] != len(names):
+            raise FormatError(
+                f"header must be the {len(names)} numbers '{' '.join(names)}', "
+                f"found {counts[head]}",
+                path=src.path,
+                row=head + 1,
+                value=src.line_text(head + 1),
+            )
     src.require(len(names), "the header '" + " ".join(names) + "'")
     vals = [int(v) for v in src.ints(0, len(names), names)]
     for k, (name, lo, v) in enumerate(zip(names, minimum, vals, strict=True)):
