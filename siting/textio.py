@@ -18,6 +18,7 @@ siting.errors.FormatError: ...a.csv: row 2: value '0xf6': not UTF-8 text: invali
 
 from __future__ import annotations
 
+import codecs
 from pathlib import Path
 
 from siting.errors import FormatError, InputError
@@ -25,17 +26,26 @@ from siting.errors import FormatError, InputError
 
 def read_text(path: str | Path) -> str:
     """The file's text: UTF-8 (BOM accepted), no NUL bytes; errors name file and line."""
+    return read_head(path)[0]
+
+
+def read_head(path: str | Path, limit: int | None = None) -> tuple[str, bool]:
+    """The text of the file's first ``limit`` bytes (all of it when None), and whether
+    that is the whole file; a character cut at the limit is no error."""
     path = Path(path)
     try:
-        raw = path.read_bytes()
+        with open(path, "rb") as fh:
+            raw = fh.read() if limit is None else fh.read(limit + 1)
     except FileNotFoundError:
         raise InputError("file not found", path=path) from None
     except IsADirectoryError:
         raise InputError("cannot read: is a directory, not a file", path=path) from None
     except OSError as exc:
         raise InputError(f"cannot read: {exc.strerror or exc}", path=path) from None
+    complete = limit is None or len(raw) <= limit
+    raw = raw if limit is None else raw[:limit]
     try:
-        text = raw.decode("utf-8-sig")
+        text = codecs.getincrementaldecoder("utf-8-sig")().decode(raw, final=complete)
     except UnicodeDecodeError as exc:
         raise FormatError(
             f"not UTF-8 text: invalid byte at byte offset {exc.start}",
@@ -50,4 +60,4 @@ def read_text(path: str | Path) -> str:
             row=text.count("\n", 0, text.index("\x00")) + 1,
             value="0x00",
         )
-    return text
+    return text, complete
