@@ -21,31 +21,10 @@ from typing import Any
 
 import typer
 
-from siting.cli import info, report, solve, sweep, verify
-from siting.cli.exits import (
-    EXIT_ERROR,
-    EXIT_INFEASIBLE,
-    EXIT_INPUT,
-    EXIT_INTERRUPTED,
-    EXIT_NO_SOLUTION,
-    EXIT_OK,
-    EXIT_UNVERIFIED,
-    error_message,
-    exit_code,
-    interrupted_message,
-)
+from siting.cli import EXIT_INTERRUPTED, EXIT_OK, info, report, solve, sweep, verify
+from siting.cli.exits import error_message, exit_code, interrupted_message
 
-__all__ = [
-    "EXIT_ERROR",
-    "EXIT_INFEASIBLE",
-    "EXIT_INPUT",
-    "EXIT_INTERRUPTED",
-    "EXIT_NO_SOLUTION",
-    "EXIT_OK",
-    "EXIT_UNVERIFIED",
-    "app",
-    "run",
-]
+__all__ = ["app", "run"]
 
 app = typer.Typer(
     name="siting",
