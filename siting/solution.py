@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from siting.backends.base import Status, relative_gap
+from siting.backends.base import Result, Status, relative_gap
 from siting.milp import Sense
 from siting.outputs import Content, write_atomic, write_folder
 
@@ -46,7 +46,7 @@ if TYPE_CHECKING:
     from siting.instance import Instance
     from siting.verify.report import VerifyReport
 
-__all__ = ["Solution", "SolutionBase", "is_timing", "plain", "write_atomic"]
+__all__ = ["Solution", "SolutionBase", "is_timing", "plain", "result_fields", "write_atomic"]
 
 
 @dataclass(kw_only=True)
@@ -212,6 +212,15 @@ class Solution(SolutionBase):
         solution.
         """
         return write_folder(out_dir, self.files())
+
+
+def result_fields(result: Result) -> dict[str, Any]:
+    """The fields every solution takes from a back end's result (status, values, bound)."""
+    return {
+        "status": result.status, "backend": result.backend, "objective": result.objective,
+        "bound": result.bound, "gap": result.gap, "runtime_s": result.runtime_s,
+        "message": result.message,
+    }
 
 
 def _with_points(frame: pd.DataFrame, xy: np.ndarray, crs: Any) -> pd.DataFrame:

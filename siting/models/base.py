@@ -22,7 +22,7 @@ from siting.errors import ParameterError
 from siting.instance import Instance
 from siting.milp import MilpArrays, Sense
 from siting.params import validate_fields
-from siting.solution import Solution
+from siting.solution import Solution, result_fields
 
 
 @dataclass
@@ -119,14 +119,8 @@ class LocationModel(ABC):
         return Solution(
             model=self.name,
             instance=inst.name,
-            status=result.status,
-            backend=result.backend,
-            objective=result.objective,
-            bound=result.bound,
-            gap=result.gap,
-            runtime_s=result.runtime_s,
             params=self.params(),
-            message=result.message,
+            **result_fields(result),
             **fields,
         )
 

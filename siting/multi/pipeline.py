@@ -30,6 +30,7 @@ from siting.multi.problem import MultiServiceProblem
 from siting.multi.rows import Layout
 from siting.multi.solution import FACILITY_COLUMNS, MultiSolution
 from siting.multi.spec import Spec
+from siting.solution import result_fields
 
 FloatArray = NDArray[np.float64]
 
@@ -254,15 +255,9 @@ def decode(prob: MultiServiceProblem, lay: Layout, result: Result) -> MultiSolut
         fac = fac.sort_values(["type", "year", "parcel_id"], kind="stable").reset_index(drop=True)
     return MultiSolution(
         spec_name=prob.spec.meta.name,
-        status=result.status,
-        backend=result.backend,
-        objective=result.objective,
-        bound=result.bound,
-        gap=result.gap,
-        runtime_s=result.runtime_s,
+        **result_fields(result),
         facilities=with_costs(prob, fac[columns]),
         closed=closed,
-        message=result.message,
         served=served,
         note=estimate_note(prob.spec),
         data=prob.data,
