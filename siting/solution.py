@@ -85,6 +85,22 @@ class SolutionBase:
             if self.bound is not None:
                 self.gap = relative_gap(self.objective, self.bound, sense)
 
+    def summary(self) -> dict[str, Any]:
+        """A JSON-ready summary (each kind of solution adds its own fields)."""
+        return self.base_summary()
+
+    def split_timing(self) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The summary without timings (reproducible), and the timings on their own."""
+        summary = self.summary()
+        stats = summary["stats"]
+        timing = {"runtime_s": summary.pop("runtime_s")}
+        timing.update({k: stats.pop(k) for k in sorted(stats) if is_timing(k)})
+        for name, value in list(stats.items()):  # staged starts keep theirs in a dict
+            if isinstance(value, dict):
+                timing.update({f"{name}.{k}": value.pop(k) for k in sorted(value)
+                               if is_timing(k) or k == "s"})
+        return summary, timing
+
     def base_summary(self) -> dict[str, Any]:
         """The fields of the base as JSON-ready values."""
         return {
@@ -139,14 +155,6 @@ class Solution(SolutionBase):
 
     def to_json(self) -> str:
         return json.dumps(self.summary(), ensure_ascii=False, sort_keys=True)
-
-    def split_timing(self) -> tuple[dict[str, Any], dict[str, Any]]:
-        """The summary without timings (reproducible), and the timings on their own."""
-        summary = self.summary()
-        stats = summary["stats"]
-        timing = {"runtime_s": summary.pop("runtime_s")}
-        timing.update({k: stats.pop(k) for k in sorted(stats) if is_timing(k)})
-        return summary, timing
 
     # ------------------------------------------------------------ frames
     def sites_frame(self) -> pd.DataFrame:

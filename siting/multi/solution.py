@@ -132,11 +132,13 @@ class MultiSolution(SolutionBase):
 
     def files(self) -> dict[str, Content]:
         """Every file of the solution folder, by name (see :meth:`write`)."""
-        summary = {**self.summary(), "spec_data": self.spec_data}
+        summary, timing = self.split_timing()
+        summary["spec_data"] = self.spec_data
         files: dict[str, Content] = {
             "solution.json": json.dumps(
                 summary, ensure_ascii=False, indent=2, sort_keys=True, default=_text
             ) + "\n",
+            "timing.json": json.dumps(timing, sort_keys=True, indent=2, default=_text) + "\n",
         }
         if self.served:
             files["served.csv"] = self.served_table().to_csv(index=False, float_format="%.17g")

@@ -35,6 +35,8 @@ Positive = Annotated[float, Field(gt=0, allow_inf_nan=False)]
 NonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 Share = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
 Year = Annotated[int, Field(ge=1900, le=2200)]
+#: A number of facilities: whole, at least 0, and no more than any district could hold.
+Quota = Annotated[int, Field(ge=0, le=1_000_000)]
 
 
 class _Strict(BaseModel):
@@ -89,14 +91,14 @@ class Facility(_Strict):
     surface_share: Share = 1.0
     cost_per_space: NonNegative = 0.0
     min_spaces: Annotated[int, Field(ge=0)] = 0
-    count: dict[str, Annotated[int, Field(ge=0)]] = Field(default_factory=dict)
-    min_count: dict[str, Annotated[int, Field(ge=0)]] = Field(default_factory=dict)
-    max_count: dict[str, Annotated[int, Field(ge=0)]] = Field(default_factory=dict)
+    count: dict[str, Quota] = Field(default_factory=dict)
+    min_count: dict[str, Quota] = Field(default_factory=dict)
+    max_count: dict[str, Quota] = Field(default_factory=dict)
     existing: Literal["keep", "may_close"] = "keep"
-    max_close: Annotated[int, Field(ge=0)] = 0
+    max_close: Quota = 0
     #: At most this many of the type in all (kept existing + new): with ``may_close``
     #: this is relocation, closing an existing facility to open a better-placed one.
-    max_total: Annotated[int, Field(ge=0)] | None = None
+    max_total: Quota | None = None
 
     @model_validator(mode="after")
     def _sized_needs_space(self) -> Facility:
@@ -154,7 +156,7 @@ class Equity(_Strict):
     min_ratio_to_area: Share | None = None
     min_share: Share | None = None
     #: Every sub-district has at least this many facilities of the type (existing kept + new).
-    min_facilities: Annotated[int, Field(ge=0)] | None = None
+    min_facilities: Quota | None = None
     #: Only these areas (default: every area of the ``by`` column).
     areas: list[str] = Field(default_factory=list)
     year: Year | None = None
@@ -174,7 +176,18 @@ class Solver(_Strict):
     backend: str = "highs"
     time_limit: Positive = 60.0
     mip_gap: Annotated[float, Field(ge=0, lt=1)] = 1e-3
-    threads: Annotated[int, Field(ge=1)] | None = None
+    threads: Annotated[int, Field(ge=1, le=1024)] | None = None
+
+    @field_validator("backend")
+    @classmethod
+    def _known_backend(cls, backend: str) -> str:
+        from siting.backends.base import backend_names
+
+        names = backend_names()
+        if backend not in names:
+            raise ValueError(f"unknown solver {backend!r}{_suggest(backend, names)}; "
+                             f"choose one of {', '.join(names)}")
+        return backend
 
 
 class DataTable(_Strict):
