@@ -141,3 +141,15 @@ def test_an_edited_spec_file_fails_verification(plan: Path, tmp_path: Path) -> N
     done = run("verify", str(bad))
     assert done.returncode == 5, done.stdout + done.stderr
     assert "changed since the solve" in done.stdout
+
+
+def test_plan_results_come_as_geodataframes(plan: Path) -> None:
+    import geopandas as gpd
+
+    from siting.multi.files import read_solution
+
+    sol, _, _ = read_solution(plan)
+    facilities, coverage = sol.facilities_frame(), sol.coverage_frame()
+    assert isinstance(facilities, gpd.GeoDataFrame) and facilities.geometry.notna().all()
+    assert isinstance(coverage, gpd.GeoDataFrame) and len(coverage) == len(sol.coverage)
+    assert coverage.crs is not None and not coverage.crs.is_geographic

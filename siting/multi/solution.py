@@ -6,7 +6,8 @@ verdict, statistics) and adds the plan: the facilities chosen (type, parcel,
 year, size, estimated cost), existing facilities closed, coverage per block
 and per sub-district, the plan-target table, the budget by year and type, the
 baseline of existing facilities alone. With the data at hand the chosen
-facilities come as a GeoDataFrame (:meth:`MultiSolution.facilities_frame`).
+facilities and the coverage per block come as GeoDataFrames
+(:meth:`MultiSolution.facilities_frame`, :meth:`MultiSolution.coverage_frame`).
 
 >>> pct(0.914)
 '91.4%'
@@ -113,6 +114,20 @@ class MultiSolution(SolutionBase):
             self.facilities.copy(),
             geometry=geo.reindex(self.facilities["parcel_id"].astype(str)).to_numpy(),
             crs=parcels.crs,
+        )
+
+    def coverage_frame(self) -> pd.DataFrame:
+        """Coverage per block and type (final year), as a GeoDataFrame of the blocks."""
+        if self.data is None or not len(self.coverage):
+            return self.coverage.copy()
+        import geopandas as gpd
+
+        blocks = self.data.blocks
+        geo = blocks.set_index(blocks["block_id"].astype(str)).geometry
+        return gpd.GeoDataFrame(
+            self.coverage.copy(),
+            geometry=geo.reindex(self.coverage["block_id"].astype(str)).to_numpy(),
+            crs=blocks.crs,
         )
 
     def served_table(self) -> pd.DataFrame:
