@@ -304,7 +304,9 @@ def plot_sweep(result: SweepResult, path: str | Path) -> Path:
     import matplotlib.pyplot as plt
 
     from siting.report import type_colours
+    from siting.report.fonts import use_in_matplotlib
 
+    use_in_matplotlib()  # labels and legend in the report's CJK font, whatever is installed
     t = result.table
     x = result.axes[0].column if result.axes else "budget"
     ok = t[t["status"].isin(SOLVED)].sort_values(x)

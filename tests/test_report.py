@@ -68,7 +68,8 @@ def test_report_is_self_contained(solved: tuple[MultiSolution, Path]) -> None:
         assert f'<table id="{table}">' in page
     # nothing fetched from elsewhere: no external script, style, image or font
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", page)
-    assert "@import" not in page and "url(" not in page
+    assert "@import" not in page
+    assert re.findall(r"url\((?!data:)", page) == []  # only the embedded font, as data:
     # uncovered blocks are drawn and named in their hover text
     assert "missing: elderly_station" in page or "missing: service_room" in page
 
@@ -149,11 +150,12 @@ def test_style_and_script_come_from_package_files(solved: tuple[MultiSolution, P
     assert css in sweep and js not in sweep
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", sweep)
     source = root.joinpath("templates", "sweep.html.j2").read_text(encoding="utf-8")
-    context = {"title": "t", "scenarios": 0, "axes": "", "workers": 1, "curve": None,
+    context = {"title": "t", "font_slot": "", "scenarios": 0, "axes": "", "workers": 1, "curve": None,
                "failed": ["x < y"], "pareto": Table("pareto", ["a"], [])}
-    assert environment().from_string(source).render(**context) == render_page(
-        "sweep.html.j2", **context
-    )
+    assert environment().from_string(source).render(**context) == environment().get_template(
+        "sweep.html.j2"
+    ).render(**context)
+    assert "@font-face" in render_page("sweep.html.j2", **context)
 
 
 def test_curve_hover_text_names_its_own_scenario() -> None:
@@ -185,8 +187,10 @@ def test_package_data_declares_every_template() -> None:
     patterns = pyproject["tool"]["setuptools"]["package-data"]["siting.report"]
     package = root / "siting" / "report"
     shipped = [p.relative_to(package).as_posix()
-               for folder in ("templates", "static") for p in (package / folder).iterdir()]
-    assert {"templates/plan.html.j2", "templates/sweep.html.j2", "static/map.js"} <= set(shipped)
+               for folder in ("templates", "static", "fonts")
+               for p in (package / folder).iterdir()]
+    assert {"templates/plan.html.j2", "templates/sweep.html.j2", "static/map.js",
+            "fonts/OFL.txt"} <= set(shipped)
     missing = [f for f in shipped if not any(fnmatch.fnmatch(f, pat) for pat in patterns)]
     assert missing == []
     assert any(d.startswith("jinja2") for d in pyproject["project"]["dependencies"])
@@ -293,8 +297,11 @@ class Page:
             self.events.append(json.loads(self.ws.recv()))
         raise RuntimeError("the page did not load")
 
-    def js(self, expression: str) -> Any:
-        res = self.call("Runtime.evaluate", expression=expression, returnByValue=True)
+    def js(self, expression: str, *, wait: bool = False) -> Any:
+        """The value of ``expression``; with ``wait``, of the promise it returns."""
+        res = self.call(
+            "Runtime.evaluate", expression=expression, returnByValue=True, awaitPromise=wait
+        )
         if "exceptionDetails" in res:
             raise AssertionError(f"{expression}: {res['exceptionDetails']}")
         return res["result"].get("value")
@@ -328,6 +335,39 @@ class Page:
             shutil.rmtree(self.profile, ignore_errors=True)
 
 
+FONT_FAMILY = "Siting Noto Sans SC"
+
+
+def embedded_font_status(page: Page, sample: str = "回天") -> dict[str, Any]:
+    """Whether the page's embedded CJK face loaded and draws ``sample`` (after fonts.ready)."""
+    return dict(page.js(
+        """document.fonts.ready.then(function(){
+          var faces = Array.from(document.fonts).filter(function(f){
+            return f.family.replace(/["']/g, '') === %s;});
+          return {faces: faces.map(function(f){return f.status;}),
+                  check: document.fonts.check('16px "' + %s + '"', %s),
+                  body: getComputedStyle(document.body).fontFamily};})"""
+        % (json.dumps(FONT_FAMILY), json.dumps(FONT_FAMILY), json.dumps(sample)),
+        wait=True,
+    ))
+
+
+def system_cjk_fonts() -> list[str]:
+    """CJK fonts installed on this machine (fontconfig), to say what the test ran without."""
+    if shutil.which("fc-list") is None:
+        return []
+    out = subprocess.run(["fc-list", ":lang=zh", "family"], capture_output=True, text=True)
+    return [line for line in out.stdout.splitlines() if line.strip()]
+
+
+def assert_chinese_drawn_with_embedded_font(found: dict[str, Any]) -> None:
+    fonts = found["fonts"]
+    assert fonts["faces"] == ["loaded"], fonts
+    assert fonts["check"] is True, fonts
+    assert fonts["body"].startswith(f'"{FONT_FAMILY}"'), fonts
+    print(f"system CJK fonts: {system_cjk_fonts() or 'none'}; embedded face: {fonts}")
+
+
 def check_report_in_browser(html_file: Path, screenshot: Path) -> dict[str, Any]:
     """Open a report in headless Chromium; return what it found (raises on errors)."""
     page = Page(chromium())
@@ -345,7 +385,9 @@ def check_report_in_browser(html_file: Path, screenshot: Path) -> dict[str, Any]
             baseline: document.querySelectorAll('table#baseline tbody tr').length,
             fill0: document.querySelector('svg#map circle.block').getAttribute('fill')})"""
         )
+        found["fonts"] = embedded_font_status(page)
         page.screenshot(screenshot)
+        print(f"screenshot: {screenshot}")
         # the map script: a per-service view, zoom and the year filter
         view0 = page.js("document.getElementById('map').getAttribute('viewBox')")
         page.js("document.getElementById('zin').click()")
@@ -375,6 +417,7 @@ def test_report_renders_in_chromium(solved: tuple[MultiSolution, Path], tmp_path
     shot = tmp_path / "report.png"
     found = check_report_in_browser(html_file, shot)
     assert found["errors"] == []
+    assert_chinese_drawn_with_embedded_font(found)
     assert found["map"] and found["mapWidth"] > 800
     assert found["blocks"] == 50 and found["chosen"] == len(sol.facilities)
     assert found["targets"] == len(sol.targets) == 2
