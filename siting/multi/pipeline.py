@@ -55,6 +55,7 @@ class MultiService:
         *,
         verify: bool = True,
         explain: bool = True,
+        reasons: bool = True,
     ) -> MultiSolution:
         """Build, solve, decode and verify; on infeasibility, explain in planners' words."""
         from siting.multi.explain import explain_infeasible, precheck
@@ -93,6 +94,10 @@ class MultiService:
             sol.message = "; ".join(sol.explanation) or "the spec's requirements cannot all be met"
         if sol.status.has_solution:
             self.tabulate(prob, sol, verify=verify)
+            if reasons:
+                from siting.multi.reasons import plan_reasons
+
+                sol.reasons = plan_reasons(prob, sol, backend, opts)
         else:
             from siting.multi.tables import baseline_table
 

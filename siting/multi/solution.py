@@ -62,6 +62,8 @@ class MultiSolution(SolutionBase):
     budget: pd.DataFrame = field(default_factory=empty_frame)  # year, type, cost_est
     baseline: pd.DataFrame = field(default_factory=empty_frame)  # type, existing-only share
     explanation: list[str] = field(default_factory=list)
+    #: What binds the plan, per facility type analysed (:mod:`siting.multi.reasons`).
+    reasons: list[dict[str, Any]] = field(default_factory=list)
     #: Residents served per (type, year index) for capacitated types (claimed by the solver).
     served: dict[tuple[str, int], FloatArray] = field(default_factory=dict)
     #: Where the spec and the instance came from, and the validated spec itself, so that
@@ -86,6 +88,7 @@ class MultiSolution(SolutionBase):
             "n_facilities": int(fac["count"].sum()) if len(fac) else 0,
             "closed": [str(c) for c in self.closed],
             "explanation": list(self.explanation),
+            "reasons": [plain(r) for r in self.reasons],
             "targets": [
                 {k: plain(v) for k, v in row.items()}
                 for row in self.targets.to_dict(orient="records")
