@@ -83,10 +83,39 @@ def test_report_rebuilt_from_files(solved: tuple[MultiSolution, Path]) -> None:
     assert set(again.served) == set(sol.served)
     path = write_report(out, small_data(), again)
     page = path.read_text(encoding="utf-8")
+    from siting.report.formats import target_title
+
     for r in sol.targets.itertuples():
-        assert html.escape(r.target) in page
+        assert html.escape(target_title(r.target)) in page
     assert page.count('class="chosen"') == len(sol.facilities)
 
+
+
+def test_target_table_takes_the_required_value_from_the_spec(
+    solved: tuple[MultiSolution, Path],
+) -> None:
+    """A share changed after the name was written: the name loses its "≥ 60%", the
+    required column says the spec's value, and equity requirements are rows too."""
+    from siting.report.tables import targets_frame
+
+    sol, _ = solved
+    spec = parse_spec(small_spec())
+    odd = copy.deepcopy(sol)
+    odd.targets.loc[0, "required"] = 0.65  # as solved with share 0.65 under the old name
+    spec.equity = parse_spec({**small_spec(), "equity": [
+        {"facility": "elderly_station", "by": "subdistrict", "areas": ["东区"],
+         "min_facilities": 1},
+        {"facility": "elderly_station", "min_ratio_to_area": 0.5},
+    ]}).equity
+    frame = targets_frame(odd, spec, small_data())
+    first = frame.iloc[0]
+    assert first["target"] == "elderly within 450 m" and first["required"] == "65.0%"
+    assert frame.iloc[1]["required"] == "1 facility"
+    presence = frame[frame["target"].str.endswith("in 东区")]
+    assert len(presence) == 1 and presence.iloc[0]["as"] == "enforced (equity)"
+    assert presence.iloc[0]["met"] == "yes"  # the existing station is in 东区
+    ratio = frame[frame["target"].str.contains("area-wide")]
+    assert len(ratio) == 1 and ratio.iloc[0]["met"] in ("yes", "no")
 
 
 def test_page_is_deterministic(solved: tuple[MultiSolution, Path], tmp_path: Path) -> None:

@@ -19,15 +19,64 @@ _CLASSIC_KEYS = (
 _MAX_LISTED = 20  # sites named in the classic summary; the rest are in the files
 
 
+def classic_figures(sol: Any) -> list[tuple[str, str]]:
+    """What a planner reads of a classic solution: the share of the weight covered
+    (covering models), or the mean and largest distance to the assigned site."""
+    inst = sol.source
+    rows: list[tuple[str, str]] = []
+    if sol.coverage is not None and len(sol.coverage):
+        cov = sol.coverage
+        weight = cov["weight"].to_numpy(dtype=float)
+        covered = cov["covered"].to_numpy() > 0
+        total = float(weight.sum())
+        share = float(weight[covered].sum()) / total if total > 0 else 1.0
+        rows.append(("weight covered", f"{100 * share:.1f}% ({weight[covered].sum():,.6g} "
+                                       f"of {total:,.6g})"))
+    elif sol.assignment is not None and len(sol.assignment) and inst is not None:
+        import numpy as np
+        import pandas as pd
+
+        a = sol.assignment
+        d_pos = pd.Index(inst.demand_ids).get_indexer(a["demand_id"].to_numpy())
+        s_pos = inst.site_positions(a["site_id"].to_numpy())
+        dist = inst.metric.pair_distance(d_pos.astype(np.int64), s_pos)
+        weight = inst.weight[d_pos] * a["fraction"].to_numpy(dtype=float)
+        total = float(weight.sum())
+        if total > 0 and np.isfinite(dist).all():
+            rows.append(("mean distance", f"{float(weight @ dist) / total:,.4g} (weighted)"))
+            rows.append(("largest distance", f"{float(dist.max()):,.4g}"))
+    return rows
+
+
+def number(value: Any) -> str:
+    """A number rounded for reading (six significant digits), '-' for none."""
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:,.6g}"
+    return str(value)
+
+
 def print_summary(sol: Any) -> None:
-    """The status, objective, gap and chosen sites of a classic model's solution."""
+    """The status, objective, gap, what it means and the chosen sites of a classic model."""
     from rich.console import Console
     from rich.table import Table
 
     summary = sol.summary()
     table = Table(title=f"{summary['model']} on {summary['instance']}", show_header=False)
     for key in _CLASSIC_KEYS:
-        table.add_row(key, str(summary[key]))
+        value = summary[key]
+        if key == "gap":
+            text = "-" if value is None else f"{100 * value:.4g}%"
+        elif key == "runtime_s":
+            text = f"{value:.2f} s"
+        elif key == "verified":
+            text = "yes" if value else ("not checked" if value is None else "no")
+        else:
+            text = number(value)
+        table.add_row(key.replace("_s", "").replace("n_", ""), text)
+    for key, text in classic_figures(sol):
+        table.add_row(key, text)
     selected = summary["selected"]
     listed = ", ".join(map(str, selected[:_MAX_LISTED]))
     table.add_row("selected", listed + (" ..." if len(selected) > _MAX_LISTED else ""))
@@ -37,34 +86,42 @@ def print_summary(sol: Any) -> None:
 
 
 def print_spec_summary(sol: Any, out_dir: Path, mip_gap: float) -> None:
-    """One line of status, the plan-target table and the new facilities of a spec's plan."""
+    """One line of status, the plan-target table, the new facilities and what binds."""
     from rich.console import Console
     from rich.table import Table
 
+    from siting.multi.spec import parse_spec
+    from siting.report.formats import label_of, yes_no
+    from siting.report.tables import targets_frame
+
     con = Console()
-    gap = "n/a" if sol.gap is None else f"{100 * sol.gap:.3f}%"
+    spec = parse_spec(sol.spec_data) if sol.spec_data else None
+    gap = "n/a" if sol.gap is None else f"{100 * sol.gap:.2f}%"
     status = str(sol.status)
     if status == "optimal" and sol.gap:
         # proven within the tolerance, not to the last resident: say so
         status += f" within the {100 * mip_gap:g}% gap tolerance"
     con.print(
-        f"[bold]{sol.spec_name}[/]: {status}, gap {gap}, verified {sol.verified}, "
-        f"{sol.runtime_s:.1f} s ({sol.backend})"
+        f"[bold]{sol.spec_name}[/]: {status}, gap {gap}, verified {yes_no(sol.verified)}, "
+        f"{sol.runtime_s:.0f} s ({sol.backend})"
     )
-    if len(sol.targets):
-        table = Table(title="plan targets")
-        for column in ("target", "year", "required", "reached", "met", "as"):
+    frame = targets_frame(sol, spec, sol.data)
+    if len(frame):
+        table = Table(title="plan targets and equity requirements")
+        for column in frame.columns:
             table.add_column(column)
-        for row in sol.targets.itertuples():
-            met = "yes" if row.met else ("no" if row.reached_text else "-")
-            mode = "enforced" if row.mode == "constraint" else "reported"
-            table.add_row(
-                str(row.target), str(row.year), row.required_text, row.reached_text, met, mode
-            )
+        for row in frame.itertuples(index=False):
+            table.add_row(*(str(v) for v in row))
         con.print(table)
     if len(sol.facilities):
-        counts = sol.facilities.groupby("type")["count"].sum()
-        con.print("new facilities: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+        counts = sol.facilities.groupby("type", sort=False)["count"].sum()
+        con.print(
+            "new facilities: " + ", ".join(f"{label_of(spec, k)} {v}" for k, v in counts.items())
+        )
+    if sol.reasons:
+        con.print("[bold]what holds back the types below existing coverage + 10 points:[/]")
+        for reason in sol.reasons:
+            con.print(f"- {reason['text']}", highlight=False)
     con.print(f"wrote {out_dir}/")
 
 

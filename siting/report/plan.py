@@ -19,7 +19,14 @@ from markupsafe import Markup
 from siting.multi.data import ServiceData
 from siting.multi.solution import MultiSolution
 from siting.multi.spec import Spec, parse_spec
-from siting.report.formats import label_of, money, money_unit, share_colour, type_colours
+from siting.report.formats import (
+    label_of,
+    money,
+    money_unit,
+    share_colour,
+    type_colours,
+    yes_no,
+)
 from siting.report.page import render_fragment, render_page
 from siting.report.svgmap import map_svg, types_of
 from siting.report.tables import (
@@ -80,8 +87,8 @@ def _headline(sol: MultiSolution, spec: Spec | None, n_met: int, n_targets: int)
     budget_total = spec.budget.total if spec is not None else None
     return [
         ("status", str(sol.status), f"gap {gap}, {sol.runtime_s:.0f} s, {sol.backend}"),
-        ("verified", "yes" if sol.verified else str(sol.verified), "recomputed from the data"),
-        ("targets met", f"{n_met} / {n_targets}", "plan targets"),
+        ("verified", yes_no(sol.verified), "recomputed from the data"),
+        ("targets met", f"{n_met} / {n_targets}", "plan targets and equity requirements"),
         (
             "new facilities",
             f"{int(fac['count'].sum()) if len(fac) else 0}",
@@ -109,7 +116,7 @@ def report_html(
         spec = parse_spec(sol.spec_data)
     types = types_of(sol, spec)
     currency = spec.budget.currency if spec is not None else "CNY"
-    tf = targets_frame(sol)
+    tf = targets_frame(sol, spec, data)
     years = (
         list(spec.meta.years)
         if spec is not None
@@ -134,13 +141,14 @@ def report_html(
         types=_type_keys(types, spec, sol.facilities),
         years=years,
         share_scale=[share_colour(s) for s in np.linspace(0, 1, 6)],
-        targets=targets_table(sol),
+        targets=targets_table(sol, spec, data),
+        reasons=[r.get("text", "") for r in sol.reasons],
         baseline_chart=baseline_chart(cmp, spec),
-        baseline=baseline_table(cmp),
-        subdistricts=None if sub is None else subdistrict_table(sub, types),
-        budget=budget_table(budget_frame(sol, spec), currency),
+        baseline=baseline_table(cmp, spec),
+        subdistricts=None if sub is None else subdistrict_table(sub, types, spec),
+        budget=budget_table(budget_frame(sol, spec), currency, spec),
         money_unit=money_unit(currency),
-        facilities=facilities_table(sol, currency),
+        facilities=facilities_table(sol, currency, spec),
     )
 
 
