@@ -109,7 +109,7 @@ def table_html(table: Table) -> Markup:
 
 # ------------------------------------------------------------------ frames
 TARGET_COLUMNS = ["target", "year", "required", "reached", "met", "as"]
-_UNITS = {"spaces": "spaces", "count": "facilities"}
+_UNITS = {"spaces": ("space", "spaces"), "count": ("facility", "facilities")}
 
 
 def _amount(kind: str, value: Any) -> str:
@@ -118,8 +118,8 @@ def _amount(kind: str, value: Any) -> str:
         return "–"
     if kind in ("coverage", "service_circle"):
         return pct_or_dash(float(value))
-    unit = _UNITS.get(kind, "")
-    return f"{float(value):,.0f} {unit[:-1] if unit and float(value) == 1 else unit}".strip()
+    one, many = _UNITS.get(kind, ("", ""))
+    return f"{float(value):,.0f} {one if float(value) == 1 else many}".strip()
 
 
 def facilities_word(n: int) -> str:
