@@ -179,8 +179,8 @@ def test_style_and_script_come_from_package_files(solved: tuple[MultiSolution, P
     assert css in sweep and js not in sweep
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", sweep)
     source = root.joinpath("templates", "sweep.html.j2").read_text(encoding="utf-8")
-    context = {"title": "t", "font_slot": "", "scenarios": 0, "axes": "", "workers": 1, "curve": None,
-               "failed": ["x < y"], "pareto": Table("pareto", ["a"], [])}
+    context = {"title": "t", "font_slot": "", "scenarios": 0, "axes": "", "workers": 1,
+               "curve": None, "failed": ["x < y"], "pareto": Table("pareto", ["a"], [])}
     assert environment().from_string(source).render(**context) == environment().get_template(
         "sweep.html.j2"
     ).render(**context)
@@ -369,14 +369,14 @@ FONT_FAMILY = "Siting Noto Sans SC"
 
 def embedded_font_status(page: Page, sample: str = "回天") -> dict[str, Any]:
     """Whether the page's embedded CJK face loaded and draws ``sample`` (after fonts.ready)."""
+    family, text = json.dumps(FONT_FAMILY), json.dumps(sample)
     return dict(page.js(
-        """document.fonts.ready.then(function(){
-          var faces = Array.from(document.fonts).filter(function(f){
-            return f.family.replace(/["']/g, '') === %s;});
-          return {faces: faces.map(function(f){return f.status;}),
-                  check: document.fonts.check('16px "' + %s + '"', %s),
-                  body: getComputedStyle(document.body).fontFamily};})"""
-        % (json.dumps(FONT_FAMILY), json.dumps(FONT_FAMILY), json.dumps(sample)),
+        "document.fonts.ready.then(function(){"
+        "  var faces = Array.from(document.fonts).filter(function(f){"
+        f"    return f.family.replace(/[\"']/g, '') === {family};}});"
+        "  return {faces: faces.map(function(f){return f.status;}),"
+        f"    check: document.fonts.check('16px \"' + {family} + '\"', {text}),"
+        "    body: getComputedStyle(document.body).fontFamily};})",
         wait=True,
     ))
 
@@ -479,3 +479,74 @@ if __name__ == "__main__":  # screenshot of a written report: python -m tests.te
     import sys
 
     print(json.dumps(check_report_in_browser(Path(sys.argv[1]), Path(sys.argv[2])), indent=1))
+
+
+# ------------------------------------------------------------ classic models
+def write_csv_folder(folder: Path) -> Path:
+    """A CSV folder as a planner would bring it: demand with Chinese names, candidate sites."""
+    import numpy as np
+
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(3)
+    n, m = 120, 25
+    pd.DataFrame({
+        "id": [f"社区{i:03d}" for i in range(n)],
+        "x": rng.uniform(0, 5000, n).round(1),
+        "y": rng.uniform(0, 4000, n).round(1),
+        "weight": rng.integers(10, 500, n),
+    }).to_csv(folder / "demand.csv", index=False)
+    pd.DataFrame({
+        "id": [f"地块{j:02d}" for j in range(m)],
+        "x": rng.uniform(0, 5000, m).round(1),
+        "y": rng.uniform(0, 4000, m).round(1),
+    }).to_csv(folder / "sites.csv", index=False)
+    return folder
+
+
+def check_classic_in_browser(html_file: Path, screenshot: Path) -> dict[str, Any]:
+    """Open a classic model's report in headless Chromium; return what it found."""
+    page = Page(chromium(), height=1700)
+    try:
+        page.load(html_file.resolve().as_uri())
+        found = dict(page.js(
+            """({
+            map: !!document.querySelector('svg#map'),
+            demand: document.querySelectorAll('svg#map circle.demand').length,
+            chosen: document.querySelectorAll('svg#map g.chosen').length,
+            candidates: document.querySelectorAll('svg#map g.candidate').length,
+            lines: document.querySelectorAll('svg#map #lines line').length,
+            north: !!document.querySelector('svg#map #north'),
+            sites: document.querySelectorAll('table#sites tbody tr').length})"""
+        ))
+        found["fonts"] = embedded_font_status(page, "社区")
+        page.screenshot(screenshot)
+        print(f"screenshot: {screenshot}")
+        found["errors"] = page.errors()
+        return found
+    finally:
+        page.close()
+
+
+@pytest.mark.parametrize("model", ["p-median", "mclp"])
+def test_classic_report_renders_in_chromium(tmp_path: Path, model: str) -> None:
+    """A classic model on a CSV folder: map of demand by assignment (lines) or coverage,
+    chosen sites, north arrow, the sites table, Chinese ids drawn with the embedded font."""
+    from siting.io import load_instance
+    from siting.models import MODELS
+    from siting.report.classic import write_classic_report
+
+    inst = load_instance(write_csv_folder(tmp_path / "data"), "auto").instance
+    params = {"p": 4} if model == "p-median" else {"p": 4, "radius": 800.0}
+    sol = MODELS[model](**params).solve(inst, "highs", SolveOptions(threads=1))
+    assert sol.verified
+    html_file = write_classic_report(tmp_path / "out", inst, sol)
+    page = html_file.read_text(encoding="utf-8")
+    assert re.findall(r"url\((?!data:)", page) == [] and "社区000" in page
+    shot = tmp_path / f"classic-{model}.png"
+    found = check_classic_in_browser(html_file, shot)
+    assert found["errors"] == []
+    assert_chinese_drawn_with_embedded_font(found)
+    assert found["map"] and found["north"] and found["demand"] == 120
+    assert found["chosen"] == 4 and found["candidates"] == 21 and found["sites"] == 4
+    assert found["lines"] == (len(sol.assignment) if model == "p-median" else 0)
+    assert shot.stat().st_size > 20_000

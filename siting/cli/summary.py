@@ -16,44 +16,30 @@ _CLASSIC_KEYS = (
     "n_selected",
     "verified",
 )
+_HEADINGS = {"runtime_s": "runtime", "n_selected": "sites selected"}
 _MAX_LISTED = 20  # sites named in the classic summary; the rest are in the files
 
 
 def classic_figures(sol: Any) -> list[tuple[str, str]]:
     """What a planner reads of a classic solution: the share of the weight covered
     (covering models), or the mean and largest distance to the assigned site."""
-    inst = sol.source
-    rows: list[tuple[str, str]] = []
-    if sol.coverage is not None and len(sol.coverage):
-        cov = sol.coverage
-        weight = cov["weight"].to_numpy(dtype=float)
-        covered = cov["covered"].to_numpy() > 0
-        total = float(weight.sum())
-        share = float(weight[covered].sum()) / total if total > 0 else 1.0
-        rows.append(("weight covered", f"{100 * share:.1f}% ({weight[covered].sum():,.6g} "
-                                       f"of {total:,.6g})"))
-    elif sol.assignment is not None and len(sol.assignment) and inst is not None:
-        import numpy as np
-        import pandas as pd
+    if sol.source is None:
+        return []
+    from siting.report.classic import figures
 
-        a = sol.assignment
-        d_pos = pd.Index(inst.demand_ids).get_indexer(a["demand_id"].to_numpy())
-        s_pos = inst.site_positions(a["site_id"].to_numpy())
-        dist = inst.metric.pair_distance(d_pos.astype(np.int64), s_pos)
-        weight = inst.weight[d_pos] * a["fraction"].to_numpy(dtype=float)
-        total = float(weight.sum())
-        if total > 0 and np.isfinite(dist).all():
-            rows.append(("mean distance", f"{float(weight @ dist) / total:,.4g} (weighted)"))
-            rows.append(("largest distance", f"{float(dist.max()):,.4g}"))
-    return rows
+    return [(what, f"{value} ({detail})") for what, value, detail in figures(sol.source, sol)]
 
 
 def number(value: Any) -> str:
-    """A number rounded for reading (six significant digits), '-' for none."""
+    """A number rounded for reading ('-' for none).
+
+    >>> number(48887107.56864519), number(0.123456), number(None)
+    ('48,887,108', '0.1235', '-')
+    """
     if value is None:
         return "-"
     if isinstance(value, float):
-        return f"{value:,.6g}"
+        return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:,.4g}"
     return str(value)
 
 
@@ -74,7 +60,7 @@ def print_summary(sol: Any) -> None:
             text = "yes" if value else ("not checked" if value is None else "no")
         else:
             text = number(value)
-        table.add_row(key.replace("_s", "").replace("n_", ""), text)
+        table.add_row(_HEADINGS.get(key, key), text)
     for key, text in classic_figures(sol):
         table.add_row(key, text)
     selected = summary["selected"]
@@ -95,6 +81,8 @@ def print_spec_summary(sol: Any, out_dir: Path, mip_gap: float) -> None:
     from siting.report.tables import targets_frame
 
     con = Console()
+    if not con.is_terminal:
+        con.width = max(con.width, 120)  # files and pipes: room for the plan's long names
     spec = parse_spec(sol.spec_data) if sol.spec_data else None
     gap = "n/a" if sol.gap is None else f"{100 * sol.gap:.2f}%"
     status = str(sol.status)
@@ -109,7 +97,7 @@ def print_spec_summary(sol: Any, out_dir: Path, mip_gap: float) -> None:
     if len(frame):
         table = Table(title="plan targets and equity requirements")
         for column in frame.columns:
-            table.add_column(column)
+            table.add_column(column, overflow="fold")
         for row in frame.itertuples(index=False):
             table.add_row(*(str(v) for v in row))
         con.print(table)

@@ -25,7 +25,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from siting.outputs import Content, write_folder, write_gpkg
-from siting.solution import SolutionBase, plain
+from siting.solution import SolutionBase, geojson_text, plain
 
 if TYPE_CHECKING:
     from siting.multi.data import ServiceData
@@ -153,7 +153,26 @@ class MultiSolution(SolutionBase):
         if self.data is not None and len(self.facilities):
             gdf = self.facilities_frame()
             files["facilities.gpkg"] = lambda path: write_gpkg(gdf, path, "facilities")
+            files["facilities.geojson"] = geojson_text(gdf)
+        if self.data is not None and len(self.coverage):
+            blocks = self.coverage_frame()
+            files["coverage.gpkg"] = lambda path: write_gpkg(blocks, path, "coverage")
+            files["coverage.geojson"] = geojson_text(blocks)
         return files
+
+    def coverage_frame(self) -> pd.DataFrame:
+        """Coverage per block and type (final year) as a GeoDataFrame of the blocks."""
+        if self.data is None:
+            return self.coverage.copy()
+        import geopandas as gpd
+
+        blocks = self.data.blocks
+        geo = blocks.set_index(blocks["block_id"].astype(str)).geometry
+        return gpd.GeoDataFrame(
+            self.coverage.copy(),
+            geometry=geo.reindex(self.coverage["block_id"].astype(str)).to_numpy(),
+            crs=blocks.crs,
+        )
 
     def write(self, out_dir: str | os.PathLike[str], data: ServiceData | None = None) -> Path:
         """Write the summary, tables (CSV) and the chosen facilities (GeoPackage) as a unit.

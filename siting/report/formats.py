@@ -127,6 +127,34 @@ def type_colours(types: Sequence[str]) -> dict[str, str]:
     return {t: PALETTE[i % len(PALETTE)] for i, t in enumerate(types)}
 
 
+_SHAPE_POINTS = {
+    # unit outlines (radius 1, y down), drawn as SVG paths by shape_path
+    "diamond": [(0, -1.25), (1.1, 0), (0, 1.25), (-1.1, 0)],
+    "triangle": [(0, -1.25), (1.15, 0.85), (-1.15, 0.85)],
+    "down": [(0, 1.25), (1.15, -0.85), (-1.15, -0.85)],
+    "hexagon": [(np.cos(a), np.sin(a)) for a in np.linspace(0, 2 * np.pi, 7)[:-1]],
+    "star": [
+        (r * np.sin(a), -r * np.cos(a))
+        for k, a in enumerate(np.linspace(0, 2 * np.pi, 11)[:-1])
+        for r in [1.35 if k % 2 == 0 else 0.6]
+    ],
+    "cross": [
+        (-0.4, -1.1), (0.4, -1.1), (0.4, -0.4), (1.1, -0.4), (1.1, 0.4), (0.4, 0.4),
+        (0.4, 1.1), (-0.4, 1.1), (-0.4, 0.4), (-1.1, 0.4), (-1.1, -0.4), (-0.4, -0.4),
+    ],
+}
+
+
+def shape_path(shape: str, x: float, y: float, r: float) -> str:
+    """SVG path data of a marker shape (:data:`SHAPES`, not circle or square) at (x, y).
+
+    >>> shape_path("diamond", 10, 10, 2)
+    'M10.0,7.5L12.2,10.0L10.0,12.5L7.8,10.0Z'
+    """
+    pts = _SHAPE_POINTS[shape]
+    return "M" + "L".join(f"{x + r * u:.1f},{y + r * v:.1f}" for u, v in pts) + "Z"
+
+
 def type_shape(types: Sequence[str]) -> dict[str, str]:
     """One marker shape per facility type, in the spec's order."""
     return {t: SHAPES[i % len(SHAPES)] for i, t in enumerate(types)}

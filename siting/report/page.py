@@ -30,6 +30,7 @@ from siting.report.formats import (
     pct,
     pct_or_dash,
     plain_money,
+    shape_path,
     share_background,
     share_colour,
 )
@@ -75,6 +76,7 @@ def environment() -> Environment:
         thousands=thousands,
     )
     env.globals["static"] = static
+    env.globals["shape_path"] = shape_path
     return env
 
 

@@ -229,9 +229,9 @@ def equity_frame(
             rows.append({
                 "target": f"{label}: every {e.by} at least this share of the area-wide one",
                 "year": year,
-                "required": f"{e.min_ratio_to_area:.2f} × {pct_or_dash(overall)}",
+                "required": f"{e.min_ratio_to_area:.2f} × area-wide ({pct_or_dash(overall)})",
                 "reached": "–" if low_k is None
-                else f"{ratio[low_k]:.2f} × ({part.at[low_k, e.by]})",
+                else f"{ratio[low_k]:.2f} × area-wide (lowest: {part.at[low_k, e.by]})",
                 "met": "–" if low_k is None
                 else yes_no(ratio[low_k] >= e.min_ratio_to_area - 1e-9),
                 "as": "enforced (equity)",
