@@ -550,3 +550,24 @@ def test_classic_report_renders_in_chromium(tmp_path: Path, model: str) -> None:
     assert found["chosen"] == 4 and found["candidates"] == 21 and found["sites"] == 4
     assert found["lines"] == (len(sol.assignment) if model == "p-median" else 0)
     assert shot.stat().st_size > 20_000
+
+
+def test_map_context_north_arrow_and_type_shapes(
+    solved: tuple[MultiSolution, Path], tmp_path: Path
+) -> None:
+    """Streets and metro stations come from the instance folder where it has them (absent
+    otherwise); the map has a north arrow; ten types get ten colours and eight shapes."""
+    from siting.report.formats import PALETTE, SHAPES, type_colours, type_shape
+    from siting.report.svgmap import load_context, map_svg
+    from tests.test_sweep import write_small_instance
+
+    sol, _ = solved
+    bare = str(map_svg(small_data(), sol))
+    assert 'id="north"' in bare and 'id="streets"' not in bare and 'id="stations"' not in bare
+    layers = load_context(str(write_small_instance(tmp_path / "inst")))
+    assert layers.streets is not None and layers.stations is not None
+    drawn = str(map_svg(small_data(), sol, layers=layers))
+    assert drawn.count('class="street"') == 1 and drawn.count('class="station"') == 1
+    types = [f"t{k}" for k in range(10)]
+    assert len(set(type_colours(types).values())) == 10 == len(set(PALETTE[:10]))
+    assert len(set(type_shape(types).values())) == len(SHAPES) == 8

@@ -10,10 +10,8 @@ figures and a table of the chosen sites. It reads only
 Solution.sites_frame` / :meth:`~siting.solution.Solution.lines_frame` and
 the instance.
 
->>> nice_length(2300.0)
-500.0
->>> nice_length(40000.0)
-10000.0
+>>> nice_length(2300.0), nice_length(40000.0)
+(200.0, 5000.0)
 """
 
 from __future__ import annotations

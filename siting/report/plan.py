@@ -25,10 +25,11 @@ from siting.report.formats import (
     money_unit,
     share_colour,
     type_colours,
+    type_shape,
     yes_no,
 )
 from siting.report.page import render_fragment, render_page
-from siting.report.svgmap import map_svg, types_of
+from siting.report.svgmap import MapLayers, load_context, map_svg, types_of
 from siting.report.tables import (
     baseline_table,
     budget_frame,
@@ -49,6 +50,7 @@ class TypeKey(NamedTuple):
     key: str
     label: str
     colour: str
+    shape: str
     new: int
 
 
@@ -103,15 +105,27 @@ def _headline(sol: MultiSolution, spec: Spec | None, n_met: int, n_targets: int)
 
 
 def _type_keys(types: list[str], spec: Spec | None, fac: pd.DataFrame) -> list[TypeKey]:
-    colours = type_colours(types)
+    colours, shapes = type_colours(types), type_shape(types)
     counts = fac.groupby("type")["count"].sum() if len(fac) else pd.Series(dtype=int)
-    return [TypeKey(t, label_of(spec, t), colours[t], int(counts.get(t, 0))) for t in types]
+    return [
+        TypeKey(t, label_of(spec, t), colours[t], shapes[t], int(counts.get(t, 0)))
+        for t in types
+    ]
 
 
 def report_html(
-    data: ServiceData, sol: MultiSolution, spec: Spec | None = None, title: str = ""
+    data: ServiceData,
+    sol: MultiSolution,
+    spec: Spec | None = None,
+    title: str = "",
+    layers: MapLayers | None = None,
 ) -> str:
-    """The whole report page of one solution, self-contained (no external resource)."""
+    """The whole report page of one solution, self-contained (no external resource).
+
+    ``layers`` are the map's streets and stations (default: the instance folder's own,
+    :func:`~siting.report.svgmap.load_context`)."""
+    if layers is None:
+        layers = load_context(str(data.source or ""))
     if spec is None and sol.spec_data:
         spec = parse_spec(sol.spec_data)
     types = types_of(sol, spec)
@@ -137,7 +151,11 @@ def report_html(
         ),
         explanation=sol.explanation,
         verification=sol.verification,
-        map=map_svg(data, sol, spec) if has_map else None,
+        map=map_svg(data, sol, spec, layers) if has_map else None,
+        context={
+            "streets": layers.streets is not None and len(layers.streets) > 0,
+            "stations": layers.stations is not None and len(layers.stations) > 0,
+        },
         types=_type_keys(types, spec, sol.facilities),
         years=years,
         share_scale=[share_colour(s) for s in np.linspace(0, 1, 6)],
