@@ -32,10 +32,10 @@ import numpy as np
 import pandas as pd
 from markupsafe import Markup
 
+from siting.coverage import points_of
 from siting.multi.data import ServiceData
 from siting.multi.solution import MultiSolution
 from siting.multi.spec import Spec
-from siting.coverage import points_of
 from siting.report.formats import label_of, share_colour, type_colours, type_shape
 from siting.report.page import render_fragment
 
