@@ -147,4 +147,6 @@ def print_sweep(result: Any, out_dir: Path) -> None:
     con.print(table)
     for failed in result.failed.itertuples():
         con.print(f"scenario {failed.scenario}: {failed.status}: {failed.message}")
+    for line in result.advice:
+        con.print(f"[bold]advice:[/] {line}", highlight=False)
     con.print(f"wrote {out_dir}/ (pareto.csv, pareto.png, report.html)")
