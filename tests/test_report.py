@@ -180,7 +180,8 @@ def test_style_and_script_come_from_package_files(solved: tuple[MultiSolution, P
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", sweep)
     source = root.joinpath("templates", "sweep.html.j2").read_text(encoding="utf-8")
     context = {"title": "t", "font_slot": "", "scenarios": 0, "axes": "", "workers": 1,
-               "curve": None, "no_curve": "none", "advice": [], "failed": ["x < y"], "pareto": Table("pareto", ["a"], [])}
+               "curve": None, "no_curve": "none", "advice": [], "failed": ["x < y"],
+               "pareto": Table("pareto", ["a"], [])}
     assert environment().from_string(source).render(**context) == environment().get_template(
         "sweep.html.j2"
     ).render(**context)
