@@ -261,7 +261,7 @@ def sweep_advice(
     """
     status = table["status"].astype(str).to_numpy()
     out = []
-    stopped = np.flatnonzero(status == "no_solution")
+    stopped = [int(k) for k in np.flatnonzero(status == "no_solution")]
     if len(stopped):
         used = [v for v in (limits[k] for k in stopped) if v is not None]
         limit = max(used) if used else float(spec.solver.time_limit or 0)
