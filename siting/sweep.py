@@ -396,7 +396,7 @@ def plot_sweep(result: SweepResult, path: str | Path) -> Path:
     if x == "budget":
         ticks = ax.get_xticks()
         ax.set_xticks(ticks)
-        unit, div = ("100M CNY", 1e8) if result.currency == "CNY" else (result.currency, 1.0)
+        unit, div = ("亿元", 1e8) if result.currency == "CNY" else (result.currency, 1.0)
         ax.set_xticklabels([f"{v / div:,.4g}" for v in ticks])
         ax.set_xlabel(f"total budget ({unit}, estimate)")
         ax.set_xlim(t[x].min() - 0.03 * np.ptp(t[x]), t[x].max() + 0.03 * np.ptp(t[x]) + 1e-9)
