@@ -68,10 +68,16 @@ def test_solve_gives_the_reasons_of_low_types_in_its_summary() -> None:
     raw["facility"]["service_room"].update(radius_m=150, max_count={"total": 1})
     spec, _, sol = solve(raw)
     low = low_types(sol)
-    assert [r["type"] for r in sol.reasons] == low and "service_room" in low
+    types = [r for r in sol.reasons if r["kind"] == "type"]
+    assert [r["type"] for r in types] == low and "service_room" in low
     summary = json.loads(sol.to_json())
     assert summary["reasons"][0]["text"] == sol.reasons[0]["text"]
     assert summary["reasons"][0]["binds"]
+    # then one line per plan target: enforced and tight, met with room, or not met
+    targets = [r for r in sol.reasons if r["kind"] == "target"]
+    assert [r["target"] for r in targets] == ["elderly within 450 m", "service rooms"]
+    assert {r["state"] for r in targets} <= {"binding", "met", "not met"}
+    assert targets[1]["state"] == "met" and "reported, not enforced" in targets[1]["text"]
     # the limits are put back after each re-solve: the spec is left as it was
     assert spec.facility["service_room"].max_count == {"total": 1}
 

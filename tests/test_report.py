@@ -70,8 +70,8 @@ def test_report_is_self_contained(solved: tuple[MultiSolution, Path]) -> None:
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", page)
     assert "@import" not in page
     assert re.findall(r"url\((?!data:)", page) == []  # only the embedded font, as data:
-    # uncovered blocks are drawn and named in their hover text
-    assert "missing: elderly_station" in page or "missing: service_room" in page
+    # uncovered blocks are drawn and what they miss named (by label) in their hover text
+    assert "missing: 养老服务驿站" in page or "missing: 便民服务用房" in page
 
 
 def test_report_rebuilt_from_files(solved: tuple[MultiSolution, Path]) -> None:

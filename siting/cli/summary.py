@@ -106,9 +106,15 @@ def print_spec_summary(sol: Any, out_dir: Path, mip_gap: float) -> None:
         con.print(
             "new facilities: " + ", ".join(f"{label_of(spec, k)} {v}" for k, v in counts.items())
         )
-    if sol.reasons:
+    low = [r for r in sol.reasons if r.get("kind", "type") == "type"]
+    if low:
         con.print("[bold]what holds back the types below existing coverage + 10 points:[/]")
-        for reason in sol.reasons:
+        for reason in low:
+            con.print(f"- {reason['text']}", highlight=False)
+    held = [r for r in sol.reasons if r.get("kind") == "target" and r["state"] != "met"]
+    if held:
+        con.print("[bold]targets that bind the plan or are not met:[/]")
+        for reason in held:
             con.print(f"- {reason['text']}", highlight=False)
     con.print(f"wrote {out_dir}/")
 

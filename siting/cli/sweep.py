@@ -141,7 +141,7 @@ def sweep(
     _conclude(result.table, result.advice)
 
 
-def _conclude(table: Any, advice: list[str]) -> None:
+def _conclude(table: Any, advice: list[str] | None = None) -> None:
     """End the sweep: infeasible scenarios are results; errors, failed checks and a sweep
     in which every scenario stopped at its limit without a plan are not."""
     errors = table[table["status"] == "error"]
@@ -154,7 +154,8 @@ def _conclude(table: Any, advice: list[str]) -> None:
     )
     messages = {
         EXIT_UNVERIFIED: "a scenario's solution failed verification (see pareto.csv)",
-        EXIT_NO_SOLUTION: "no scenario has a solution: " + (advice[0] if advice else ""),
+        EXIT_NO_SOLUTION: "no scenario has a solution within its time limit"
+        + (f": {advice[0]}" if advice else ""),
     }
     if len(errors):
         first = errors.iloc[0]

@@ -18,6 +18,10 @@ allowed parcel (nor an existing facility) within reach, from the coverage
 matrix (``reach``). Coverage here is residents within reach, the share the
 tables report; a capacitated type is re-planned without its capacity.
 
+Each plan target gets a line too (:func:`target_reasons`): an enforced target
+met with no room to spare binds the plan; one met with room does not; a
+reported target not met is said with how far it falls short.
+
 Why re-solves and not duals: the multi-service model is a MILP whose LP
 relaxation opens fractions of facilities, so its duals describe fractional
 plans, not the plan found, and HiGHS returns none for a MIP. A one-type model
@@ -201,6 +205,7 @@ def type_reason(
         binds.append("reach")
     left = one.spec.budget
     row = {
+        "kind": "type",
         "type": name,
         "label": f.label or name,
         "group": f.group,
@@ -312,7 +317,8 @@ def plan_reasons(
     opts: SolveOptions,
     types: list[str] | None = None,
 ) -> list[dict[str, Any]]:
-    """The reasons of every type in ``types`` (default: :func:`low_types`)."""
+    """The reasons of every type in ``types``; by default those of :func:`low_types`,
+    then a line per plan target (:func:`target_reasons`)."""
     if not sol.status.has_solution or not len(sol.by_subdistrict):
         return []
     short = SolveOptions(
@@ -320,4 +326,50 @@ def plan_reasons(
         seed=opts.seed,
     )
     wanted = low_types(sol) if types is None else types
-    return [type_reason(prob, sol, name, backend, short) for name in wanted if name in prob.types]
+    rows = [type_reason(prob, sol, name, backend, short) for name in wanted if name in prob.types]
+    return [*rows, *target_reasons(sol)] if types is None else rows
+
+
+#: A met target within this of its required share (or 1% of a count) leaves no room.
+TIGHT_SHARE = 0.005
+
+
+def target_reasons(sol: MultiSolution) -> list[dict[str, Any]]:
+    """For each plan target: binding (met with no room to spare, so it shapes the plan),
+    met with a margin, or not met (reported only), from the recomputed target table."""
+    from siting.report.formats import target_title
+
+    out = []
+    for r in sol.targets.to_dict(orient="records") if len(sol.targets) else []:
+        if not str(r.get("reached_text") or ""):
+            continue
+        share = r["kind"] in ("coverage", "service_circle")
+        required, reached = float(r["required"]), float(r["reached"])
+        room = reached - required
+        tight = room <= (TIGHT_SHARE if share else max(0.01 * required, 0.5))
+
+        def show(v: float, share: bool = share) -> str:
+            return _pct(v) if share else f"{v:,.0f}"
+
+        name = target_title(str(r["target"]))
+        if r["mode"] == "constraint":
+            state = "binding" if tight else "met"
+            text = (
+                f"{name}: binding, met with no room to spare ({show(reached)} of the "
+                f"{show(required)} required): it shapes the plan"
+                if tight
+                else f"{name}: met with room to spare ({show(reached)}, {show(required)} "
+                "required): not what holds the plan"
+            )
+        elif bool(r["met"]):
+            state, text = "met", f"{name}: met ({show(reached)}; reported, not enforced)"
+        else:
+            state = "not met"
+            text = (
+                f"{name}: not met, {show(reached)} of {show(required)} (reported, not "
+                "enforced: the plan is not asked to reach it; make it a constraint to see "
+                "whether it can be)"
+            )
+        out.append({"kind": "target", "target": name, "year": int(r["year"]), "state": state,
+                    "text": text})
+    return out

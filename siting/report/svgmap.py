@@ -191,6 +191,7 @@ def _context(layers: MapLayers, cv: Canvas) -> Context:
 
 class Existing(NamedTuple):
     type: str
+    label: str
     x: float
     y: float
     colour: str
@@ -260,7 +261,8 @@ def _parks(data: ServiceData, cv: Canvas) -> list[Park] | None:
 
 
 def _blocks(
-    data: ServiceData, sol: MultiSolution, types: list[str], cv: Canvas
+    data: ServiceData, sol: MultiSolution, types: list[str], cv: Canvas,
+    labels: dict[str, str] | None = None,
 ) -> list[Block] | None:
     """Blocks shaded by coverage in the final year (one dot per block, not per pair)."""
     cov = sol.coverage
@@ -278,7 +280,7 @@ def _blocks(
     pop = blocks["pop_total"].to_numpy(dtype=float) if "pop_total" in blocks else np.ones(len(bx))
     radius = np.clip(np.sqrt(pop) / 9, 1.2, 4.5)
     sub = blocks["subdistrict"].astype(str).to_numpy() if "subdistrict" in blocks else None
-    names = np.asarray(cols, dtype=object)
+    names = np.asarray([(labels or {}).get(c, c) for c in cols], dtype=object)
     return [
         Block(
             block_id,
@@ -298,7 +300,7 @@ def _blocks(
 
 def _existing(
     data: ServiceData, sol: MultiSolution, types: list[str], colours: dict[str, str],
-    shapes: dict[str, str], cv: Canvas,
+    shapes: dict[str, str], cv: Canvas, labels: dict[str, str],
 ) -> list[Existing] | None:
     """Existing facilities of the mapped types (those closed by the plan say so)."""
     ex = data.existing
@@ -313,6 +315,7 @@ def _existing(
     return [
         Existing(
             etype[e],
+            labels.get(etype[e], etype[e]),
             ex_x[e],
             ex_y[e],
             colours[etype[e]],
@@ -386,6 +389,7 @@ def map_svg(
     types = types_of(sol, spec)
     colours = type_colours(types)
     shapes = type_shape(types)
+    labels = {t: label_of(spec, t) for t in types}
     if layers is None:
         layers = load_context(str(data.source or ""))
     mapped = [t for t in types if t in sol.coverage.columns]
@@ -397,9 +401,9 @@ def map_svg(
         areas=_areas(data, cv),
         parks=_parks(data, cv),
         mapped_types=json.dumps(mapped, ensure_ascii=False),
-        blocks=_blocks(data, sol, types, cv),
+        blocks=_blocks(data, sol, types, cv, labels),
         context=_context(layers, cv),
-        existing=_existing(data, sol, types, colours, shapes, cv),
+        existing=_existing(data, sol, types, colours, shapes, cv, labels),
         chosen=_chosen(data, sol, spec, types, colours, shapes, cv),
         currency=spec.budget.currency if spec is not None else "CNY",
     )
