@@ -572,3 +572,26 @@ def test_map_context_north_arrow_and_type_shapes(
     types = [f"t{k}" for k in range(10)]
     assert len(set(type_colours(types).values())) == 10 == len(set(PALETTE[:10]))
     assert len(set(type_shape(types).values())) == len(SHAPES) == 8
+
+
+def test_matplotlib_draws_chinese_with_the_package_font(tmp_path: Path) -> None:
+    """Even after other code set another family (as the instance's map plots do), a figure
+    drawn after use_in_matplotlib() has every glyph of its Chinese text."""
+    import warnings
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from siting.report.fonts import use_in_matplotlib
+
+    use_in_matplotlib()
+    plt.rcParams.update({"font.family": "DejaVu Sans"})
+    assert use_in_matplotlib() in plt.rcParams["font.family"]
+    fig, ax = plt.subplots()
+    ax.set_title("回天 25.0亿元 公园 ≥ 85%")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # "Glyph ... missing from font(s)" would raise
+        fig.savefig(tmp_path / "t.png")
+    plt.close(fig)

@@ -124,17 +124,24 @@ def font_file() -> Path:
 
 
 @functools.cache
-def use_in_matplotlib() -> str:
-    """Register the font with matplotlib and make it the default family; returns its name.
-
-    Latin and digits come from the same face, so a figure reads the same on any machine.
-    """
-    import matplotlib
+def matplotlib_font() -> str:
+    """Register the font with matplotlib (once per process); returns its family name."""
     from matplotlib import font_manager
 
     path = font_file()
     font_manager.fontManager.addfont(str(path))
-    name = str(font_manager.FontProperties(fname=str(path)).get_name())
+    return str(font_manager.FontProperties(fname=str(path)).get_name())
+
+
+def use_in_matplotlib() -> str:
+    """Make the font matplotlib's default family (set again on every call: other code may
+    have changed ``rcParams`` since); returns its name.
+
+    Latin and digits come from the same face, so a figure reads the same on any machine.
+    """
+    import matplotlib
+
+    name = matplotlib_font()
     matplotlib.rcParams["font.family"] = [name, "DejaVu Sans"]
     matplotlib.rcParams["axes.unicode_minus"] = False
     return name
