@@ -97,7 +97,9 @@ class MultiService:
             if reasons:
                 from siting.multi.reasons import plan_reasons
 
+                t_reasons = time.perf_counter()
                 sol.reasons = plan_reasons(prob, sol, backend, opts)
+                sol.stats["reasons_s"] = round(time.perf_counter() - t_reasons, 3)
         else:
             from siting.multi.tables import baseline_table
 
