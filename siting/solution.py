@@ -195,6 +195,40 @@ class Solution(SolutionBase):
             return frame
         return _with_points(frame, inst.demand_xy[np.sort(d_pos)], inst.crs)
 
+    def lines_frame(self) -> pd.DataFrame:
+        """Assignment models: one line per (demand point, site) pair with its fraction and
+        distance (ArcGIS Location-Allocation's "Lines"); empty without coordinates."""
+        inst = self.source
+        if self.assignment is None or inst is None or inst.site_xy is None:
+            return pd.DataFrame(columns=["demand_id", "site_id", "fraction", "distance"])
+        import geopandas as gpd
+        import shapely
+
+        a = self.assignment.reset_index(drop=True)
+        d_pos = pd.Index(inst.demand_ids).get_indexer(a["demand_id"].to_numpy()).astype(np.int64)
+        s_pos = inst.site_positions(a["site_id"].to_numpy())
+        frame = a.assign(distance=inst.metric.pair_distance(d_pos, s_pos))
+        if inst.demand_xy is None:
+            return frame
+        start, end = inst.demand_xy[d_pos], inst.site_xy[s_pos]
+        coords = np.stack([start, end], axis=1)  # n × 2 points × (x, y)
+        return gpd.GeoDataFrame(frame, geometry=shapely.linestrings(coords), crs=inst.crs)
+
+    def geometry_files(self) -> dict[str, Content]:
+        """Chosen sites, demand points (coverage or assignment) and, for assignment
+        models, allocation lines as GeoPackage (deterministic bytes) and GeoJSON
+        (EPSG:4326 when the instance has a CRS, its own coordinates otherwise)."""
+        frames = {"sites": self.sites_frame(), "demand": self.demand_frame()}
+        if self.assignment is not None:
+            frames["lines"] = self.lines_frame()
+        files: dict[str, Content] = {}
+        for name, frame in frames.items():
+            if "geometry" not in frame.columns or not len(frame):
+                continue
+            files[f"{name}.gpkg"] = _gpkg_writer(frame, name)
+            files[f"{name}.geojson"] = geojson_text(frame)
+        return files
+
     # ------------------------------------------------------------- files
     def files(self) -> dict[str, Content]:
         """Every file of the solution folder, by name (see :meth:`write`)."""
@@ -208,11 +242,13 @@ class Solution(SolutionBase):
             files["assignment.csv"] = self.assignment.to_csv(index=False, float_format="%.10g")
         if self.coverage is not None:
             files["coverage.csv"] = self.coverage.to_csv(index=False, float_format="%.10g")
+        files.update(self.geometry_files())
         files["timing.json"] = json.dumps(timing, sort_keys=True, indent=2) + "\n"
         return files
 
     def write(self, out_dir: str | os.PathLike[str]) -> Path:
-        """Write ``solution.json``, ``selected.csv``, the per-demand table and ``timing.json``.
+        """Write ``solution.json``, ``selected.csv``, the per-demand table, ``timing.json``
+        and, when the instance has coordinates, the geometry (:meth:`geometry_files`).
 
         The folder is written as a unit (:func:`siting.outputs.write_folder`):
         files of an earlier run never stay beside these. Every file but
@@ -229,6 +265,26 @@ def result_fields(result: Result) -> dict[str, Any]:
         "bound": result.bound, "gap": result.gap, "runtime_s": result.runtime_s,
         "message": result.message,
     }
+
+
+def _gpkg_writer(frame: Any, layer: str) -> Any:
+    import warnings
+
+    from siting.outputs import write_gpkg
+
+    def write(path: Path) -> None:
+        with warnings.catch_warnings():  # a CSV folder's coordinates have no CRS: said in docs
+            warnings.filterwarnings("ignore", message=".*'crs' was not provided")
+            write_gpkg(frame, path, layer)
+
+    return write
+
+
+def geojson_text(frame: Any) -> str:
+    """A GeoDataFrame as GeoJSON text: longitude/latitude when its CRS is known."""
+    if frame.crs is not None:
+        frame = frame.to_crs(4326)
+    return str(frame.to_json(drop_id=True, ensure_ascii=False)) + "\n"
 
 
 def _with_points(frame: pd.DataFrame, xy: np.ndarray, crs: Any) -> pd.DataFrame:

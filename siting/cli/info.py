@@ -84,9 +84,8 @@ def multi_info(path: Path) -> dict[str, Any]:
         "parcels": len(data.parcels),
         "parcel_area_m2": round(float(data.parcels["area_m2"].sum())),
         "existing": {str(k): int(v) for k, v in data.existing["type"].value_counts().items()},
-        "network": None
-        if data.network is None
-        else f"{len(getattr(data.network, 'x', []))} nodes",
+        "network_nodes": 0 if data.network is None else data.network.n_nodes,
+        "network_edges": 0 if data.network is None else data.network.n_edges,
     }
     if spec is not None:
         facts = {

@@ -66,7 +66,7 @@ def solve(
         bool, typer.Option("--quiet", "-q", help="Print nothing but errors (and --json).")
     ] = False,
     report: Annotated[
-        bool, typer.Option("--report", help="Also write report.html (model specs).")
+        bool, typer.Option("--report", help="Also write report.html into the output folder.")
     ] = False,
     instance: Annotated[
         Path | None,
@@ -143,6 +143,7 @@ def solve(
         format=format.value,
         network=network,
         unit_weights=unit_weights,
+        report=report,
         parameters=parameters,
         solver=solver,
         time_limit=time_limit,
@@ -183,6 +184,7 @@ def solve_classic(
     format: str,
     network: str | None = None,
     unit_weights: bool = False,
+    report: bool = False,
     parameters: dict[str, Any],
     solver: str,
     time_limit: float | None,
@@ -206,6 +208,11 @@ def solve_classic(
     with as_option_errors():
         get_backend(solver)
         location_model = MODELS[model](**model_arguments(model, parameters, None))
+    if report and out is None:
+        from siting.errors import ParameterError
+
+        raise ParameterError("a classic model's report is written into its --out folder: "
+                             "give --out", field="--report")
     if out is not None:
         check_output_folder(out)
     loaded = load_instance(path, format, unit_weights=unit_weights, network=network)
@@ -223,8 +230,10 @@ def solve_classic(
 
         file, layer = split_source(network)
         sol.inputs["network"] = str(Path(file).resolve()) + (f":{layer}" if layer else "")
-    if out is not None:
-        write_outcome(sol, out)
+    if out is not None and write_outcome(sol, out) and report:
+        from siting.report import write_classic_report
+
+        write_classic_report(out, loaded.instance, sol)
     if as_json:
         typer.echo(sol.to_json())
     elif not quiet:

@@ -194,6 +194,7 @@ def read_solution(
         verified=meta.get("verified"),
         verification=list(meta.get("verification", [])),
         explanation=list(meta.get("explanation", [])),
+        reasons=list(meta.get("reasons", [])),
         message=str(meta.get("message", "")),
         stats=dict(meta.get("stats", {})),
         served=served,

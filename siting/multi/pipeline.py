@@ -56,6 +56,7 @@ class MultiService:
         *,
         verify: bool = True,
         explain: bool = True,
+        reasons: bool = True,
     ) -> MultiSolution:
         """Build, solve, decode and verify; on infeasibility, explain in planners' words."""
         from siting.multi.explain import explain_infeasible, precheck
@@ -95,6 +96,12 @@ class MultiService:
             sol.message = "; ".join(sol.explanation) or "the spec's requirements cannot all be met"
         if sol.status.has_solution:
             self.tabulate(prob, sol, verify=verify)
+            if reasons:
+                from siting.multi.reasons import plan_reasons
+
+                t_reasons = time.perf_counter()
+                sol.reasons = plan_reasons(prob, sol, backend, opts)
+                sol.stats["reasons_s"] = round(time.perf_counter() - t_reasons, 3)
         else:
             from siting.multi.tables import baseline_table
 

@@ -26,7 +26,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from siting.outputs import Content, write_folder, write_gpkg
-from siting.solution import SolutionBase, plain
+from siting.solution import SolutionBase, geojson_text, plain
 
 if TYPE_CHECKING:
     from siting.multi.data import ServiceData
@@ -63,6 +63,8 @@ class MultiSolution(SolutionBase):
     budget: pd.DataFrame = field(default_factory=empty_frame)  # year, type, cost_est
     baseline: pd.DataFrame = field(default_factory=empty_frame)  # type, existing-only share
     explanation: list[str] = field(default_factory=list)
+    #: What binds the plan, per facility type analysed (:mod:`siting.multi.reasons`).
+    reasons: list[dict[str, Any]] = field(default_factory=list)
     #: Residents served per (type, year index) for capacitated types (claimed by the solver).
     served: dict[tuple[str, int], FloatArray] = field(default_factory=dict)
     #: Where the spec and the instance came from, and the validated spec itself, so that
@@ -89,6 +91,7 @@ class MultiSolution(SolutionBase):
             "n_facilities": int(fac["count"].sum()) if len(fac) else 0,
             "closed": [str(c) for c in self.closed],
             "explanation": list(self.explanation),
+            "reasons": [plain(r) for r in self.reasons],
             "targets": [
                 {k: plain(v) for k, v in row.items()}
                 for row in self.targets.to_dict(orient="records")
@@ -169,6 +172,11 @@ class MultiSolution(SolutionBase):
         if self.data is not None and len(self.facilities):
             gdf = self.facilities_frame()
             files["facilities.gpkg"] = lambda path: write_gpkg(gdf, path, "facilities")
+            files["facilities.geojson"] = geojson_text(gdf)
+        if self.data is not None and len(self.coverage):
+            blocks = self.coverage_frame()
+            files["coverage.gpkg"] = lambda path: write_gpkg(blocks, path, "coverage")
+            files["coverage.geojson"] = geojson_text(blocks)
         return files
 
     def write(self, out_dir: str | os.PathLike[str], data: ServiceData | None = None) -> Path:
