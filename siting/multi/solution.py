@@ -109,29 +109,13 @@ class MultiSolution(SolutionBase):
         """The chosen facilities, as a GeoDataFrame of their parcels when the data are at hand."""
         if self.data is None:
             return self.facilities.copy()
-        import geopandas as gpd
-
-        parcels = self.data.parcels
-        geo = parcels.set_index(parcels["parcel_id"].astype(str)).geometry
-        return gpd.GeoDataFrame(
-            self.facilities.copy(),
-            geometry=geo.reindex(self.facilities["parcel_id"].astype(str)).to_numpy(),
-            crs=parcels.crs,
-        )
+        return on_layer(self.facilities, self.data.parcels, "parcel_id")
 
     def coverage_frame(self) -> pd.DataFrame:
         """Coverage per block and type (final year), as a GeoDataFrame of the blocks."""
         if self.data is None or not len(self.coverage):
             return self.coverage.copy()
-        import geopandas as gpd
-
-        blocks = self.data.blocks
-        geo = blocks.set_index(blocks["block_id"].astype(str)).geometry
-        return gpd.GeoDataFrame(
-            self.coverage.copy(),
-            geometry=geo.reindex(self.coverage["block_id"].astype(str)).to_numpy(),
-            crs=blocks.crs,
-        )
+        return on_layer(self.coverage, self.data.blocks, "block_id")
 
     def served_table(self) -> pd.DataFrame:
         """Residents served per block, type and year index (capacitated types)."""
@@ -189,6 +173,16 @@ class MultiSolution(SolutionBase):
         if data is not None:
             self.data = data
         return write_folder(out_dir, self.files())
+
+
+def on_layer(table: pd.DataFrame, layer: Any, column: str) -> pd.DataFrame:
+    """``table`` with the geometry of ``layer``'s rows of the same ``column`` id."""
+    import geopandas as gpd
+
+    geo = layer.set_index(layer[column].astype(str)).geometry
+    return gpd.GeoDataFrame(
+        table.copy(), geometry=geo.reindex(table[column].astype(str)).to_numpy(), crs=layer.crs
+    )
 
 
 def _text(v: Any) -> Any:
