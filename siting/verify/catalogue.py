@@ -15,6 +15,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from siting.instance import Instance
+from siting.models.capacitated import CLSCP, CMCLP, CapacitatedModel, CPMedian
 from siting.models.dispersion import PDispersion, site_metric
 from siting.solution import Solution
 from siting.verify import verifies
@@ -71,3 +72,73 @@ def _open_mask(inst: Instance, pos: IntArray) -> NDArray[np.bool_]:
 
 def _first(inst: Instance, rows: NDArray[np.bool_]) -> str:
     return repr(inst.demand_ids[np.flatnonzero(rows)[0]])
+
+
+@verifies(CPMedian, CLSCP, CMCLP)
+def verify_capacitated(inst: Instance, model: CapacitatedModel, sol: Solution) -> VerifyReport:
+    """Shares served, reach, open sites, capacities, fulfilment, single source, objective."""
+    rep = VerifyReport()
+    pos = _open_sites(inst, sol, rep)
+    if pos is None:
+        return rep
+    new = _new(inst, pos)
+    if isinstance(model, CPMedian):
+        _check_p(new, sol.params.get("p"), rep, exact=True)
+    elif isinstance(model, CMCLP):
+        _check_p(new, sol.params.get("p"), rep)
+    found = _positions(inst, sol.assignment, rep)
+    if found is None:
+        return rep
+    d_pos, s_pos, frac = found
+    used = frac > 1e-9
+    total = np.bincount(d_pos, weights=frac, minlength=inst.n_demand)
+    serve_all = not isinstance(model, CMCLP)
+    short = np.abs(total - 1.0) > 1e-6 if serve_all else total > 1 + 1e-6
+    if short.any():
+        rep.fail(f"demand {_first(inst, short)} is served {total[short][0]:.6g} of its "
+                 f"weight, {'not 1' if serve_all else 'more than 1'}")
+    closed = used & ~_open_mask(inst, pos)[s_pos]
+    if closed.any():
+        k = int(np.flatnonzero(closed)[0])
+        rep.fail(f"demand {inst.demand_ids[d_pos[k]]!r} is served by closed site "
+                 f"{inst.site_ids[s_pos[k]]!r}")
+    dist = inst.metric.pair_distance(d_pos, s_pos)
+    radius = sol.params.get("radius")
+    if radius is not None and inst.metric.has_distances:
+        far = used & ~(dist <= float(radius) * (1 + 1e-12))
+        if far.any():
+            k = int(np.flatnonzero(far)[0])
+            rep.fail(f"demand {inst.demand_ids[d_pos[k]]!r} is served by site "
+                     f"{inst.site_ids[s_pos[k]]!r} beyond radius {float(radius):g}")
+    elif radius is not None and not np.isfinite(dist[used]).all():
+        rep.fail("a demand point is served by a site that does not cover it")
+    load = np.bincount(s_pos, weights=inst.weight[d_pos] * frac, minlength=inst.n_sites)
+    over = load > inst.capacity * (1 + REL_TOL) + SLACK
+    if over.any():
+        j = int(np.flatnonzero(over)[0])
+        rep.fail(f"site {inst.site_ids[j]!r} serves {load[j]:g} above its capacity "
+                 f"{inst.capacity[j]:g}")
+    if sol.params.get("fulfil_existing"):
+        unfilled = inst.existing & (np.abs(load - inst.capacity) > REL_TOL * inst.capacity
+                                    + SLACK)
+        if unfilled.any():
+            j = int(np.flatnonzero(unfilled)[0])
+            rep.fail(f"existing site {inst.site_ids[j]!r} serves {load[j]:g}, not its "
+                     f"capacity {inst.capacity[j]:g}")
+    if sol.params.get("single_source"):
+        split = np.bincount(d_pos[used], minlength=inst.n_demand) > 1
+        partial = used & (np.abs(frac - 1.0) > 1e-6)
+        if split.any() or partial.any():
+            rep.fail("single source: a demand point is split between sites")
+    if isinstance(model, CPMedian):
+        unit = inst.weight[d_pos] * dist if inst.cost_scales_with_weight else dist
+        if not np.isfinite(unit[used]).all():
+            rep.fail("a demand point is assigned to a site it cannot reach")
+            return rep
+        rep.objective = float((unit[used] * frac[used]).sum())
+    elif isinstance(model, CLSCP):
+        rep.objective = (float(inst.site_cost[new].sum()) if sol.params.get("weighted_cost")
+                         else float(new.size))
+    else:
+        rep.objective = float((inst.weight[d_pos] * frac).sum())
+    return _finish(rep, model, sol)
