@@ -16,6 +16,7 @@ from numpy.typing import NDArray
 
 from siting.instance import Instance
 from siting.models.capacitated import CLSCP, CMCLP, CapacitatedModel, CPMedian
+from siting.models.center import WeightedPCenter
 from siting.models.dispersion import PDispersion, site_metric
 from siting.solution import Solution
 from siting.verify import verifies
@@ -141,4 +142,19 @@ def verify_capacitated(inst: Instance, model: CapacitatedModel, sol: Solution) -
                          else float(new.size))
     else:
         rep.objective = float((inst.weight[d_pos] * frac).sum())
+    return _finish(rep, model, sol)
+
+
+@verifies(WeightedPCenter)
+def verify_weighted_center(inst: Instance, model: WeightedPCenter, sol: Solution
+                           ) -> VerifyReport:
+    """At most ``p`` new sites; the largest weight × distance to the nearest open site."""
+    rep = VerifyReport()
+    pos = _open_sites(inst, sol, rep)
+    if pos is None:
+        return rep
+    _check_p(_new(inst, pos), sol.params.get("p"), rep)
+    _, dist = inst.metric.nearest_in(pos)
+    value = np.where(inst.weight > 0, inst.weight * dist, 0.0)
+    rep.objective = float(value.max()) if value.size else 0.0
     return _finish(rep, model, sol)
