@@ -15,6 +15,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from siting.instance import Instance
+from siting.models.attendance import Attendance
 from siting.models.capacitated import CLSCP, CMCLP, CapacitatedModel, CPMedian
 from siting.models.center import WeightedPCenter
 from siting.models.dispersion import PDispersion, site_metric
@@ -157,4 +158,34 @@ def verify_weighted_center(inst: Instance, model: WeightedPCenter, sol: Solution
     _, dist = inst.metric.nearest_in(pos)
     value = np.where(inst.weight > 0, inst.weight * dist, 0.0)
     rep.objective = float(value.max()) if value.size else 0.0
+    return _finish(rep, model, sol)
+
+
+@verifies(Attendance)
+def verify_attendance(inst: Instance, model: Attendance, sol: Solution) -> VerifyReport:
+    """At most ``p`` new sites; the weight drawn by each point's nearest open site."""
+    rep = VerifyReport()
+    pos = _open_sites(inst, sol, rep)
+    if pos is None:
+        return rep
+    _check_p(_new(inst, pos), sol.params.get("p"), rep)
+    _, dist = inst.metric.nearest_in(pos)
+    drawn = inst.weight * model.decay_function().value(dist)
+    if sol.assignment is not None and len(sol.assignment):
+        found = _positions(inst, sol.assignment, rep)
+        if found is not None:
+            d_pos, s_pos, _ = found
+            closed = ~_open_mask(inst, pos)[s_pos]
+            if closed.any():
+                k = int(np.flatnonzero(closed)[0])
+                rep.fail(f"demand {inst.demand_ids[d_pos[k]]!r} attends closed site "
+                         f"{inst.site_ids[s_pos[k]]!r}")
+            if "attendance" in sol.assignment.columns:
+                claimed = sol.assignment["attendance"].to_numpy(dtype=np.float64)
+                over = claimed > drawn[d_pos] * (1 + REL_TOL) + SLACK
+                if over.any():
+                    k = int(np.flatnonzero(over)[0])
+                    rep.fail(f"demand {inst.demand_ids[d_pos[k]]!r}: attendance "
+                             f"{claimed[k]:.6g} claimed, {drawn[d_pos[k]]:.6g} recomputed")
+    rep.objective = float(drawn.sum())
     return _finish(rep, model, sol)
