@@ -19,6 +19,13 @@ from siting.models.attendance import Attendance
 from siting.models.capacitated import CLSCP, CMCLP, CapacitatedModel, CPMedian
 from siting.models.center import WeightedPCenter
 from siting.models.dispersion import PDispersion, site_metric
+from siting.models.market import (
+    HuffModel,
+    MarketShare,
+    TargetShare,
+    competitor_metric,
+    site_attractiveness,
+)
 from siting.solution import Solution
 from siting.verify import verifies
 from siting.verify.classic import _check_p, _finish, _open_sites
@@ -188,4 +195,80 @@ def verify_attendance(inst: Instance, model: Attendance, sol: Solution) -> Verif
                     rep.fail(f"demand {inst.demand_ids[d_pos[k]]!r}: attendance "
                              f"{claimed[k]:.6g} claimed, {drawn[d_pos[k]]:.6g} recomputed")
     rep.objective = float(drawn.sum())
+    return _finish(rep, model, sol)
+
+
+def huff_shares(inst: Instance, model: HuffModel, pos: IntArray) -> tuple[FloatArray, FloatArray]:
+    """Per point: the share the open sites capture, and each open site's pull (open × points).
+
+    Recomputed one open site and one competitor at a time from pair distances.
+    """
+    decay = model.decay_function()
+    attr = site_attractiveness(inst, model.attractiveness)
+    demand = np.arange(inst.n_demand, dtype=np.int64)
+    pulls = np.zeros((pos.size, inst.n_demand))
+    for r, j in enumerate(pos):  # a loop over open sites
+        dist = inst.metric.pair_distance(demand, np.full(inst.n_demand, j, dtype=np.int64))
+        pulls[r] = attr[j] * decay.value(dist)
+    xy, rival_attr = model.rivals()
+    rivals = competitor_metric(inst, xy)
+    rival = np.zeros(inst.n_demand)
+    for k in range(xy.shape[0]):  # a loop over competitors
+        dist = rivals.pair_distance(demand, np.full(inst.n_demand, k, dtype=np.int64))
+        rival += rival_attr[k] * decay.value(dist)
+    own = pulls.sum(axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.where(rival > 0, own / (own + rival), (own > 0).astype(np.float64))
+    return np.nan_to_num(share), pulls
+
+
+def _check_claimed_shares(inst: Instance, sol: Solution, pos: IntArray, share: FloatArray,
+                          pulls: FloatArray, rep: VerifyReport) -> None:
+    """A claimed share per (point, site) may not exceed the site's recomputed Huff share."""
+    if sol.assignment is None or not len(sol.assignment):
+        return
+    found = _positions(inst, sol.assignment, rep)
+    if found is None:
+        return
+    d_pos, s_pos, frac = found
+    row_of = np.full(inst.n_sites, -1, dtype=np.int64)
+    row_of[pos] = np.arange(pos.size)
+    r = row_of[s_pos]
+    if (r < 0).any():
+        k = int(np.flatnonzero(r < 0)[0])
+        rep.fail(f"demand {inst.demand_ids[d_pos[k]]!r} is served by closed site "
+                 f"{inst.site_ids[s_pos[k]]!r}")
+        return
+    own = pulls.sum(axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        site_share = np.nan_to_num(share[d_pos] * pulls[r, d_pos] / own[d_pos])
+    over = frac > site_share * (1 + REL_TOL) + 1e-6
+    if over.any():
+        k = int(np.flatnonzero(over)[0])
+        rep.fail(f"demand {inst.demand_ids[d_pos[k]]!r}: share {frac[k]:.6g} claimed for site "
+                 f"{inst.site_ids[s_pos[k]]!r}, its gravity share is {site_share[k]:.6g}")
+
+
+@verifies(MarketShare, TargetShare)
+def verify_market(inst: Instance, model: HuffModel, sol: Solution) -> VerifyReport:
+    """Huff shares against the competitors recomputed; ``p`` or the target share."""
+    rep = VerifyReport()
+    pos = _open_sites(inst, sol, rep)
+    if pos is None:
+        return rep
+    new = _new(inst, pos)
+    share, pulls = huff_shares(inst, model, pos)
+    _check_claimed_shares(inst, sol, pos, share, pulls, rep)
+    captured = float(inst.weight @ share)
+    if isinstance(model, MarketShare):
+        _check_p(new, sol.params.get("p"), rep)
+        rep.objective = captured
+    else:
+        total = float(inst.weight.sum())
+        goal = float(sol.params.get("share") or 0.0) * total
+        if captured < goal * (1 - REL_TOL) - SLACK:
+            rep.fail(f"captures {captured / total:.4%} of the weight, below the target "
+                     f"{goal / total:.4%}")
+        rep.objective = float(new.size)
+    rep.details["captured"] = captured
     return _finish(rep, model, sol)
