@@ -49,7 +49,8 @@ def share_of(own: FloatArray, rival: FloatArray) -> FloatArray:
 
 def own_pull(hp: HuffPairs, open_mask: BoolArray) -> FloatArray:
     keep = open_mask[hp.site]
-    return np.bincount(hp.row[keep], weights=hp.pull[keep], minlength=hp.weight.size)
+    return np.bincount(hp.row[keep], weights=hp.pull[keep],
+                       minlength=hp.weight.size).astype(np.float64)
 
 
 def captured(hp: HuffPairs, open_mask: BoolArray) -> float:
@@ -61,7 +62,8 @@ def gains(hp: HuffPairs, own: FloatArray) -> FloatArray:
     """What opening each site would add to the captured weight, from own pulls ``own``."""
     before = share_of(own[hp.row], hp.rival[hp.row])
     after = share_of(own[hp.row] + hp.pull, hp.rival[hp.row])
-    return np.bincount(hp.site, weights=hp.weight[hp.row] * (after - before), minlength=hp.m)
+    change = hp.weight[hp.row] * (after - before)
+    return np.bincount(hp.site, weights=change, minlength=hp.m).astype(np.float64)
 
 
 def share_greedy(

@@ -113,9 +113,8 @@ class PDispersion(ModelWithStart):
         while True:
             rounds += 1
             self._upper = upper if rounds <= DOUBLINGS else np.inf
-            left = options.time_limit
-            if left is not None:
-                left = max(options.time_limit - (time.perf_counter() - t0), 0.01)
+            limit = options.time_limit
+            left = None if limit is None else max(limit - (time.perf_counter() - t0), 0.01)
             sol = super().solve(inst, solver, replace(options, time_limit=left), verify=False)
             reached_top = (
                 sol.objective is not None
@@ -123,7 +122,7 @@ class PDispersion(ModelWithStart):
             )
             if sol.status != Status.OPTIMAL or self._complete or not reached_top:
                 break
-            if left is not None and time.perf_counter() - t0 >= options.time_limit:
+            if limit is not None and time.perf_counter() - t0 >= limit:
                 break
             upper *= 2.0
         if not self._complete and reached_top and sol.status.has_solution:

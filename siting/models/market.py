@@ -46,6 +46,7 @@ competitors' pull merge into one row. Existing sites are open and own.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
@@ -55,144 +56,60 @@ import pandas as pd
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
-from siting.coverage import EuclideanMetric, Metric, NetworkMetric, ShapeMetric
-from siting.errors import InfeasibleError, InputError, ParameterError
+from siting.backends.base import SolveOptions, Status, relative_gap
+from siting.errors import InfeasibleError, ParameterError
 from siting.instance import Instance
 from siting.milp import MilpBuilder, Sense
 from siting.models.attendance import decayed_pairs
-from siting.models.base import Built, check_p, selected_from
+from siting.models.base import Built, check_p, finish, selected_from
+from siting.models.competitors import competitor_pull, read_competitors, site_attractiveness
 from siting.models.decay import Decay
 from siting.models.valued_pairs import ValuedPairs, merge_valued_rows
 from siting.models.with_start import ModelWithStart, Start
+from siting.solution import Solution
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
-#: Competitors' pull is summed this many competitors at a time without a cutoff.
-CHUNK = 256
+#: Tangents of each point's concave share added as valid rows.
+TANGENTS = 8
 
 
-# ----------------------------------------------------------------- competitors
-def read_competitors(source: Any) -> tuple[FloatArray, FloatArray]:
-    """Competitors' points and attractiveness from a file, a (Geo)DataFrame or an array.
+def tangent_rows(b: MilpBuilder, inst: Instance, pairs: ValuedPairs, x: Any, y: Any,
+                 count: int = TANGENTS) -> None:
+    """Tangents of the concave share ``U / (U + C)`` as valid rows (an outer approximation).
 
-    A CSV needs columns ``x`` and ``y`` (and may have ``attractiveness``, default
-    1); a GeoPackage or GeoJSON gives points as geometry.
-
-    >>> xy, a = read_competitors(pd.DataFrame({"x": [1.0], "y": [2.0]}))
-    >>> xy.tolist(), a.tolist()
-    ([[1.0, 2.0]], [1.0])
+    For binary ``y`` the captured share is ``f(Σ_j u_j y_j)`` with ``f`` concave, so
+    ``Σ_j x_j ≤ f(U*) + f'(U*) (Σ_j u_j y_j − U*)`` holds for every ``U*``
+    (Mai & Lodi 2020, *A multicut outer-approximation approach for competitive
+    facility location under random utilities*, EJOR 284(3)). A few tangents per
+    row, on a geometric grid from the smallest pull to all of them, cut the
+    relaxation close to the concave envelope; the model stays exact.
     """
-    path = None
-    if isinstance(source, (str, Path)):
-        path = Path(source)
-        if not path.exists():
-            raise InputError("file not found", path=path, field="competitors")
-        if path.suffix.lower() == ".csv":
-            try:
-                frame = pd.read_csv(path)
-            except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError,
-                    ValueError) as exc:
-                raise InputError(f"not a readable CSV: {str(exc).splitlines()[0]}",
-                                 path=path) from None
-        else:
-            import geopandas as gpd
-
-            try:
-                frame = gpd.read_file(path)
-            except Exception as exc:  # GDAL's message, on one line
-                raise InputError(f"not a readable file: {str(exc).splitlines()[0]}",
-                                 path=path) from None
-    elif isinstance(source, pd.DataFrame):
-        frame = source
-    else:
-        xy = np.asarray(source, dtype=np.float64).reshape(-1, 2)
-        frame = pd.DataFrame({"x": xy[:, 0], "y": xy[:, 1]})
-    return _frame_points(frame, path)
-
-
-def _frame_points(frame: pd.DataFrame, path: Path | None) -> tuple[FloatArray, FloatArray]:
-    base = 2 if path is not None and path.suffix.lower() == ".csv" else 1
-    if len(frame) == 0:
-        raise InputError("no competitors (empty)", path=path, field="competitors")
-    if "geometry" in frame.columns and hasattr(frame, "crs"):
-        from siting.coverage import points_of
-
-        xy = points_of(frame.geometry.to_numpy())
-    else:
-        for col in ("x", "y"):
-            if col not in frame.columns:
-                raise InputError(f"competitors have no column {col!r}", path=path, field=col)
-        xy = np.column_stack([_numbers(frame, c, path, base) for c in ("x", "y")])
-    attr = (
-        _numbers(frame, "attractiveness", path, base) if "attractiveness" in frame.columns
-        else np.ones(len(frame))
-    )
-    bad = ~np.isfinite(xy).all(axis=1)
-    if bad.any():
-        k = int(np.flatnonzero(bad)[0])
-        raise InputError("competitor coordinate is not a finite number", path=path,
-                         row=k + base, field="x", value=str(xy[k].tolist()))
-    bad_attr = ~np.isfinite(attr) | (attr <= 0)
-    if bad_attr.any():
-        k = int(np.flatnonzero(bad_attr)[0])
-        raise InputError("must be a finite number > 0", path=path, row=k + base,
-                         field="attractiveness", value=float(attr[k]))
-    return xy, attr
-
-
-def _numbers(frame: pd.DataFrame, col: str, path: Path | None, base: int) -> FloatArray:
-    vals = pd.to_numeric(frame[col], errors="coerce")
-    bad = vals.isna().to_numpy()
-    if bad.any():
-        k = int(np.flatnonzero(bad)[0])
-        raise InputError("not a number", path=path, row=k + base, field=col,
-                         value=str(frame[col].iloc[k]))
-    return vals.to_numpy(dtype=np.float64)
-
-
-def competitor_metric(inst: Instance, xy: FloatArray) -> Metric:
-    """Distances from the instance's demand points to competitors, measured as the instance's."""
-    metric = inst.metric
-    if isinstance(metric, NetworkMetric):
-        return NetworkMetric(metric.network, metric.demand_xy, xy)
-    if isinstance(metric, (EuclideanMetric, ShapeMetric)):
-        return EuclideanMetric(metric.demand_xy, xy)
-    raise ParameterError(
-        f"{inst.name} has no demand coordinates: competitors' distances cannot be measured",
-        path=inst.source, field="competitors",
-    )
-
-
-def competitor_pull(inst: Instance, decay: Decay, xy: FloatArray, attr: FloatArray
-                    ) -> FloatArray:
-    """``C_i = Σ_k A_k f(d_ik)`` per demand point (within the cutoff, or over every competitor)."""
-    metric = competitor_metric(inst, xy)
-    if decay.cutoff is not None:
-        coo = sp.coo_matrix(metric.within(decay.cutoff))
-        dist = np.where(coo.data <= 1e-11, 0.0, coo.data)
-        return np.bincount(coo.row, weights=attr[coo.col] * decay.value(dist),
-                           minlength=inst.n_demand)
-    pull = np.zeros(inst.n_demand)
-    demand = np.arange(inst.n_demand, dtype=np.int64)
-    for start in range(0, xy.shape[0], CHUNK):  # chunks of competitors, never all pairs kept
-        ks = np.arange(start, min(start + CHUNK, xy.shape[0]), dtype=np.int64)
-        d = metric.pair_distance(np.repeat(demand, ks.size), np.tile(ks, inst.n_demand))
-        pull += (decay.value(d) * np.tile(attr[ks], inst.n_demand)).reshape(-1, ks.size).sum(1)
-    return pull
-
-
-def site_attractiveness(inst: Instance, column: str | None) -> FloatArray:
-    """Own sites' attractiveness: the sites' column ``column`` where present, else 1."""
-    frame = inst.site_frame
-    if column is None or frame is None or column not in frame.columns:
-        return np.ones(inst.n_sites)
-    vals = pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=np.float64)
-    bad = ~np.isfinite(vals) | (vals <= 0)
-    if bad.any():
-        k = int(np.flatnonzero(bad)[0])
-        raise InputError(f"must be a finite number > 0 (site {inst.site_ids[k]!r})",
-                         path=inst.source, field=column, value=str(frame[column].iloc[k]))
-    return vals
+    rival = pairs.extra
+    ratio = rival > 0
+    if not ratio.any() or count < 1:
+        return
+    pull = np.bincount(pairs.row, weights=pairs.value, minlength=pairs.n_rows)
+    least = np.full(pairs.n_rows, np.inf)
+    np.minimum.at(least, pairs.row, pairs.value)
+    rows = np.flatnonzero(ratio)
+    grid = np.geomspace(least[rows], np.maximum(pull[rows], least[rows]), count, axis=1)
+    slope = rival[rows, None] / (grid + rival[rows, None]) ** 2
+    const = grid / (grid + rival[rows, None]) - slope * grid
+    index = np.full(pairs.n_rows, -1, dtype=np.int64)
+    index[rows] = np.arange(rows.size)
+    sel = np.flatnonzero(ratio[pairs.row])  # pairs of rows with competitors
+    local = index[pairs.row[sel]]
+    tangent = np.arange(count)
+    row_id = (local[:, None] * count + tangent[None, :]).ravel()
+    n_rows = rows.size * count
+    xmat = sp.csr_matrix((np.ones(row_id.size), (row_id, np.repeat(sel, count))),
+                         shape=(n_rows, pairs.size))
+    coef = -(slope[local] * pairs.value[sel, None]).ravel()
+    ymat = sp.csr_matrix((coef, (row_id, np.repeat(pairs.site[sel], count))),
+                         shape=(n_rows, inst.n_sites))
+    b.concat_rows([(xmat, x), (ymat, y)], lower=-np.inf, upper=const.ravel(),
+                  name="tangent")
 
 
 # ----------------------------------------------------------------------- models
@@ -278,6 +195,7 @@ class HuffModel(ModelWithStart):
              (sp.csr_matrix((-most, (k, pairs.site)), shape=(pairs.size, inst.n_sites)), y)],
             lower=-np.inf, upper=0.0, name="open",
         )
+        tangent_rows(b, inst, pairs, x, y)
         return y, x, x0
 
     def site_cost(self, inst: Instance) -> Any:
@@ -285,6 +203,29 @@ class HuffModel(ModelWithStart):
 
     def pair_cost(self, pairs: ValuedPairs) -> Any:
         return 0.0
+
+    def row_cost(self, pairs: ValuedPairs) -> Any:
+        return 0.0
+
+    # What each market model says about itself (see MarketShare, TargetShare).
+    def outer_rows(self, b: MilpBuilder, inst: Instance, pairs: ValuedPairs, y: Any,
+                   theta: Any) -> None:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def start_mask(self, inst: Instance, pairs: ValuedPairs, time_limit: float | None
+                   ) -> NDArray[np.bool_]:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def value_of(self, inst: Instance, pairs: ValuedPairs, mask: NDArray[np.bool_]
+                 ) -> float | None:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def better(self, value: float, than: float) -> bool:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def proven(self, value: float, bound: float, gap: float
+               ) -> bool:  # pragma: no cover - overridden
+        raise NotImplementedError
 
     def huff(self, inst: Instance, pairs: ValuedPairs) -> Any:
         from siting.heuristics.huff import HuffPairs
@@ -298,7 +239,7 @@ class HuffModel(ModelWithStart):
         from siting.heuristics.huff import share_of
 
         own = np.bincount(pairs.row, weights=pairs.value * mask[pairs.site],
-                          minlength=pairs.n_rows)
+                          minlength=pairs.n_rows).astype(np.float64)
         rival = pairs.extra
         total = own + rival
         x = np.zeros(built.milp.num_cols)
@@ -309,33 +250,88 @@ class HuffModel(ModelWithStart):
         x[built.milp.block("x0").slice] = 1.0 - share_of(own, rival)
         return x
 
+    def start(self, inst: Instance, built: Built, time_limit: float | None) -> Start | None:
+        pairs: ValuedPairs = built.data["pairs"]
+        return Start(self.vector(built, pairs, self.start_mask(inst, pairs, time_limit)))
+
+    def solve(
+        self,
+        inst: Instance,
+        solver: str = "highs",
+        options: SolveOptions | None = None,
+        *,
+        verify: bool = True,
+    ) -> Solution:
+        """The outer-approximation loop (:mod:`siting.models.market_outer`), or Haase's MILP."""
+        formulation = getattr(self, "formulation", "outer")
+        if formulation not in FORMULATIONS:
+            raise ParameterError(f"formulation must be one of {', '.join(FORMULATIONS)}",
+                                 field="formulation", value=formulation)
+        if formulation == "haase" or solver == "heuristic":
+            return super().solve(inst, solver, options, verify=verify)
+        from siting.models.market_outer import solve_outer
+
+        options = options or SolveOptions()
+        self.check(inst)
+        return finish(inst, self, solve_outer(self, inst, solver, options), verify)
+
+    def outer_solution(
+        self, inst: Instance, pairs: ValuedPairs, mask: NDArray[np.bool_] | None,
+        status: Status, value: float | None, bound: float | None, complete: bool,
+        message: str, t0: float, stats: dict[str, Any],
+    ) -> Solution:
+        """The loop's best sites as a :class:`Solution` (restricted pairs: no proof)."""
+        fields: dict[str, Any] = {"selected": [], "existing": list(inst.site_ids[inst.existing])}
+        if mask is None:
+            status = Status.NO_SOLUTION if status != Status.INFEASIBLE else status
+        else:
+            selected, _ = selected_from(inst, mask.astype(np.float64))
+            fields.update(selected=selected, assignment=huff_assignment(inst, pairs, mask))
+        if not complete and status == Status.OPTIMAL:
+            status, bound = Status.FEASIBLE, None
+            message = "pairs restricted to the nearest candidates: optimal for that restriction"
+        gap = relative_gap(value, bound, self.sense)
+        runtime = time.perf_counter() - t0
+        return Solution(
+            model=self.name, instance=inst.name, status=status, backend="outer", objective=value,
+            bound=bound, gap=gap, runtime_s=runtime, params=self.params(),
+            message="" if status == Status.OPTIMAL else message,
+            stats={**stats, "solve_s": round(runtime, 6)}, **fields,
+        )
+
     def decode(self, inst: Instance, built: Built, x: NDArray[np.float64]) -> dict[str, Any]:
         """The open sites and, per (point, open site), the Huff share it captures."""
         y = x[built.milp.block("y").slice]
         selected, _ = selected_from(inst, y)
-        pairs: ValuedPairs = built.data["pairs"]
         mask = (y > 0.5) | inst.existing
-        own = np.bincount(pairs.row, weights=pairs.value * mask[pairs.site],
-                          minlength=pairs.n_rows)
-        total = np.where(pairs.extra > 0, own + pairs.extra, own)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            shares = np.nan_to_num(np.where(mask[pairs.site], pairs.value / total[pairs.row],
-                                            0.0))
-        # Members take their group's shares (the first member's pairs are the group's).
-        member = np.flatnonzero(pairs.group >= 0)
-        group = pairs.group[member]
-        start = np.searchsorted(pairs.row, group)
-        lens = np.searchsorted(pairs.row, group, side="right") - start
-        demand = np.repeat(member, lens)
-        offset = np.arange(int(lens.sum())) - np.repeat(np.cumsum(lens) - lens, lens)
-        k = np.repeat(start, lens) + offset
-        keep = shares[k] > 1e-12
-        frame = pd.DataFrame({
-            "demand_id": inst.demand_ids[demand[keep]],
-            "site_id": inst.site_ids[pairs.site[k[keep]]],
-            "fraction": np.clip(shares[k[keep]], 0.0, 1.0),
-        })
-        return {"selected": selected, "assignment": frame}
+        return {"selected": selected,
+                "assignment": huff_assignment(inst, built.data["pairs"], mask)}
+
+
+def huff_assignment(inst: Instance, pairs: ValuedPairs, mask: NDArray[np.bool_]) -> pd.DataFrame:
+    """Per (point, open site) pair, the share of the point's weight the site captures."""
+    own = np.bincount(pairs.row, weights=pairs.value * mask[pairs.site], minlength=pairs.n_rows)
+    total = np.where(pairs.extra > 0, own + pairs.extra, own)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        shares = np.nan_to_num(np.where(mask[pairs.site], pairs.value / total[pairs.row], 0.0))
+    # Members take their group's shares (the first member's pairs are the group's).
+    member = np.flatnonzero(pairs.group >= 0)
+    group = pairs.group[member]
+    start = np.searchsorted(pairs.row, group)
+    lens = np.searchsorted(pairs.row, group, side="right") - start
+    demand = np.repeat(member, lens)
+    offset = np.arange(int(lens.sum())) - np.repeat(np.cumsum(lens) - lens, lens)
+    k = np.repeat(start, lens) + offset
+    keep = shares[k] > 1e-12
+    return pd.DataFrame({
+        "demand_id": inst.demand_ids[demand[keep]],
+        "site_id": inst.site_ids[pairs.site[k[keep]]],
+        "fraction": np.clip(shares[k[keep]], 0.0, 1.0),
+    })
+
+
+#: Formulations of the market models: outer approximation (default) or Haase's MILP.
+FORMULATIONS = ("outer", "haase")
 
 
 @dataclass
@@ -350,6 +346,7 @@ class MarketShare(HuffModel):
     scale: float = 1.0
     attractiveness: str | None = "attractiveness"
     candidates: int | None = None
+    formulation: str = "outer"
     name: ClassVar[str] = "market-share"
     sense: ClassVar[Sense] = "max"
 
@@ -360,28 +357,47 @@ class MarketShare(HuffModel):
     def pair_cost(self, pairs: ValuedPairs) -> Any:
         return pairs.weight[pairs.row]
 
+    def row_cost(self, pairs: ValuedPairs) -> Any:
+        return pairs.weight
+
     def build(self, inst: Instance) -> Built:
         assert self.p is not None
         pairs, complete = self.share_pairs(inst)
         b = MilpBuilder()
         y, _, _ = self.share_rows(b, inst, pairs)
-        new = (~inst.existing).astype(float)
-        b.add_rows(sp.csr_matrix(new[None, :]), lower=-np.inf, upper=float(self.p), cols=y,
-                   name="p")
+        self.outer_rows(b, inst, pairs, y, None)
         stats = {"demand_rows": inst.n_demand, "rows_merged": int((pairs.group >= 0).sum()
                                                                   - pairs.n_rows)}
         return Built(b.build(sense="max"), {"pairs": pairs, "complete": complete,
                                             "reduction": stats})
 
-    def start(self, inst: Instance, built: Built, time_limit: float | None) -> Start | None:
+    def outer_rows(self, b: MilpBuilder, inst: Instance, pairs: ValuedPairs, y: Any,
+                   theta: Any) -> None:
+        assert self.p is not None
+        new = (~inst.existing).astype(float)
+        b.add_rows(sp.csr_matrix(new[None, :]), lower=-np.inf, upper=float(self.p), cols=y,
+                   name="p")
+
+    def start_mask(self, inst: Instance, pairs: ValuedPairs, time_limit: float | None
+                   ) -> NDArray[np.bool_]:
         from siting.heuristics.huff import share_greedy, share_swap
 
-        assert self.p is not None
-        pairs: ValuedPairs = built.data["pairs"]
         hp = self.huff(inst, pairs)
         mask = share_greedy(hp, self.p, inst.existing)
-        mask = share_swap(hp, mask, inst.existing, time_limit=time_limit)
-        return Start(self.vector(built, pairs, mask))
+        return share_swap(hp, mask, inst.existing, time_limit=time_limit)
+
+    def value_of(self, inst: Instance, pairs: ValuedPairs, mask: NDArray[np.bool_]
+                 ) -> float | None:
+        from siting.heuristics.huff import captured
+
+        return captured(self.huff(inst, pairs), mask)
+
+    def better(self, value: float, than: float) -> bool:
+        return value > than
+
+    def proven(self, value: float, bound: float, gap: float) -> bool:
+        found = relative_gap(value, bound, "max")
+        return found is not None and found <= gap
 
 
 @dataclass
@@ -396,6 +412,7 @@ class TargetShare(HuffModel):
     scale: float = 1.0
     attractiveness: str | None = "attractiveness"
     candidates: int | None = None
+    formulation: str = "outer"
     name: ClassVar[str] = "target-share"
 
     def check(self, inst: Instance) -> None:
@@ -411,10 +428,11 @@ class TargetShare(HuffModel):
         assert self.share is not None
         return float(self.share) * float(inst.weight.sum())
 
-    def build(self, inst: Instance) -> Built:
+    def share_pairs(self, inst: Instance) -> tuple[ValuedPairs, bool]:
+        """The pairs, once it is known the target can be reached with every site open."""
         from siting.heuristics.huff import captured
 
-        pairs, complete = self.share_pairs(inst)
+        pairs, complete = super().share_pairs(inst)
         reach = captured(self.huff(inst, pairs), np.ones(inst.n_sites, dtype=bool))
         total = float(inst.weight.sum())
         if reach < self.target(inst) * (1 - 1e-9):
@@ -422,24 +440,47 @@ class TargetShare(HuffModel):
                 f"{self.name}: at most {reach / total:.2%} of the weight can be captured with "
                 f"every site open; {float(self.share or 0):.2%} asked"
             )
+        return pairs, complete
+
+    def build(self, inst: Instance) -> Built:
+        pairs, complete = self.share_pairs(inst)
         b = MilpBuilder()
         _, x, _ = self.share_rows(b, inst, pairs)
-        b.add_rows(sp.csr_matrix(pairs.weight[pairs.row][None, :]),
-                   lower=self.target(inst) * (1 - 1e-9), upper=np.inf, cols=x, name="target")
+        self.outer_rows(b, inst, pairs, None, x, weights=pairs.weight[pairs.row])
         stats = {"demand_rows": inst.n_demand, "rows_merged": int((pairs.group >= 0).sum()
-                                                                  - pairs.n_rows),
-                 "reachable_share": reach / total if total else 1.0}
+                                                                  - pairs.n_rows)}
         return Built(b.build(sense="min"), {"pairs": pairs, "complete": complete,
                                             "reduction": stats})
 
-    def start(self, inst: Instance, built: Built, time_limit: float | None) -> Start | None:
+    def outer_rows(self, b: MilpBuilder, inst: Instance, pairs: ValuedPairs, y: Any,
+                   theta: Any, weights: Any = None) -> None:
+        weights = pairs.weight if weights is None else weights
+        b.add_rows(sp.csr_matrix(np.asarray(weights, dtype=float)[None, :]),
+                   lower=self.target(inst) * (1 - 1e-9), upper=np.inf, cols=theta,
+                   name="target")
+
+    def start_mask(self, inst: Instance, pairs: ValuedPairs, time_limit: float | None
+                   ) -> NDArray[np.bool_]:
         from siting.heuristics.huff import share_drop, share_greedy
 
-        pairs: ValuedPairs = built.data["pairs"]
         hp = self.huff(inst, pairs)
         goal = self.target(inst)
         mask = share_greedy(hp, None, inst.existing, target=goal)
-        mask = share_drop(hp, mask, inst.existing, goal)
-        return Start(self.vector(built, pairs, mask))
+        return share_drop(hp, mask, inst.existing, goal)
 
+    def value_of(self, inst: Instance, pairs: ValuedPairs, mask: NDArray[np.bool_]
+                 ) -> float | None:
+        """Number of new sites, or None when the sites fall short of the target."""
+        from siting.heuristics.huff import captured
 
+        if captured(self.huff(inst, pairs), mask) < self.target(inst) * (1 - 1e-9):
+            return None
+        return float((mask & ~inst.existing).sum())
+
+    def better(self, value: float, than: float) -> bool:
+        return value < than
+
+    def proven(self, value: float, bound: float, gap: float) -> bool:
+        from siting.models.market_outer import ceil_bound
+
+        return value <= ceil_bound(bound) + 1e-9

@@ -18,14 +18,9 @@ from siting.instance import Instance
 from siting.models.attendance import Attendance
 from siting.models.capacitated import CLSCP, CMCLP, CapacitatedModel, CPMedian
 from siting.models.center import WeightedPCenter
+from siting.models.competitors import competitor_metric, site_attractiveness
 from siting.models.dispersion import PDispersion, site_metric
-from siting.models.market import (
-    HuffModel,
-    MarketShare,
-    TargetShare,
-    competitor_metric,
-    site_attractiveness,
-)
+from siting.models.market import HuffModel, MarketShare, TargetShare
 from siting.solution import Solution
 from siting.verify import verifies
 from siting.verify.classic import _check_p, _finish, _open_sites
