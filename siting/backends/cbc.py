@@ -257,7 +257,11 @@ def _run(exe: str, milp: MilpArrays, options: SolveOptions, work: Path) -> Resul
             val = float("nan")
         if np.isfinite(val) and abs(val) < 1e40:
             bound = -val if flip else val
-    if bound is None and status == Status.OPTIMAL:
+    if status == Status.OPTIMAL and objective is not None and (
+        bound is None or abs(bound - objective) <= 1e-3 * max(1.0, abs(objective))
+    ):
+        # Proven optimal, and the bound printed with 3 decimals agrees: its rounding
+        # must not cut off the objective the values give.
         bound = objective
     return Result(status, NAME, objective=objective, bound=bound,
                   gap=relative_gap(objective, bound, milp.sense), x=x, extra=extra,
