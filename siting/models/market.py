@@ -287,9 +287,11 @@ class HuffModel(ModelWithStart):
         else:
             selected, _ = selected_from(inst, mask.astype(np.float64))
             fields.update(selected=selected, assignment=huff_assignment(inst, pairs, mask))
-        if not complete and status == Status.OPTIMAL:
+        if not complete and mask is not None:
+            # The restriction's bound is no bound on the full problem.
+            if status == Status.OPTIMAL:
+                message = "pairs restricted to the nearest candidates: optimal for that restriction"
             status, bound = Status.FEASIBLE, None
-            message = "pairs restricted to the nearest candidates: optimal for that restriction"
         gap = relative_gap(value, bound, self.sense)
         runtime = time.perf_counter() - t0
         return Solution(

@@ -89,13 +89,14 @@ class ModelWithStart(LocationModel):
         return finish(inst, self, sol, verify)
 
     def qualify(self, built: Built, sol: Solution) -> None:
-        """Downgrade a proof that holds only for a restriction (nearest candidates only)."""
+        """Drop a proof and bound that hold only for a restriction (nearest candidates)."""
         complete = built.data.get("complete", True)
-        if not complete and sol.status == Status.OPTIMAL:
+        if not complete and sol.status.has_solution:
+            # The restriction's bound is no bound on the full problem.
+            if sol.status == Status.OPTIMAL:
+                sol.message = ("pairs restricted to the nearest candidates: optimal for that "
+                               "restriction only")
             sol.status, sol.bound, sol.gap = Status.FEASIBLE, None, None
-            sol.message = (
-                "pairs restricted to the nearest candidates: optimal for that restriction only"
-            )
 
     def heuristic_result(self, inst: Instance, built: Built, options: SolveOptions) -> Result:
         """The heuristic alone, as a back end's result."""
