@@ -24,6 +24,8 @@ from siting.models.decay import Decay
 FloatArray = NDArray[np.float64]
 #: Competitors' pull is summed this many competitors at a time without a cutoff.
 CHUNK = 256
+#: Most (point, competitor) distances held at once without a cutoff.
+PAIRS_AT_ONCE = 2_000_000
 
 
 def read_competitors(source: Any) -> tuple[FloatArray, FloatArray]:
@@ -128,8 +130,9 @@ def competitor_pull(inst: Instance, decay: Decay, xy: FloatArray, attr: FloatArr
                            minlength=inst.n_demand).astype(np.float64)
     pull = np.zeros(inst.n_demand)
     demand = np.arange(inst.n_demand, dtype=np.int64)
-    for start in range(0, xy.shape[0], CHUNK):  # chunks of competitors, never all pairs kept
-        ks = np.arange(start, min(start + CHUNK, xy.shape[0]), dtype=np.int64)
+    step = max(1, min(CHUNK, PAIRS_AT_ONCE // max(inst.n_demand, 1)))
+    for start in range(0, xy.shape[0], step):  # chunks of competitors, never all pairs kept
+        ks = np.arange(start, min(start + step, xy.shape[0]), dtype=np.int64)
         d = metric.pair_distance(np.repeat(demand, ks.size), np.tile(ks, inst.n_demand))
         pull += (decay.value(d) * np.tile(attr[ks], inst.n_demand)).reshape(-1, ks.size).sum(1)
     return pull

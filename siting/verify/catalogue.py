@@ -194,31 +194,30 @@ def verify_attendance(inst: Instance, model: Attendance, sol: Solution) -> Verif
 
 
 def huff_shares(inst: Instance, model: HuffModel, pos: IntArray) -> tuple[FloatArray, FloatArray]:
-    """Per point: the share the open sites capture, and each open site's pull (open × points).
+    """Per point: the share the open sites capture, the open sites' pull and the rivals'.
 
     Recomputed one open site and one competitor at a time from pair distances.
     """
     decay = model.decay_function()
     attr = site_attractiveness(inst, model.attractiveness)
     demand = np.arange(inst.n_demand, dtype=np.int64)
-    pulls = np.zeros((pos.size, inst.n_demand))
-    for r, j in enumerate(pos):  # a loop over open sites
+    own = np.zeros(inst.n_demand)
+    for j in pos:  # a loop over open sites
         dist = inst.metric.pair_distance(demand, np.full(inst.n_demand, j, dtype=np.int64))
-        pulls[r] = attr[j] * decay.value(dist)
+        own += attr[j] * decay.value(dist)
     xy, rival_attr = model.rivals()
     rivals = competitor_metric(inst, xy)
     rival = np.zeros(inst.n_demand)
     for k in range(xy.shape[0]):  # a loop over competitors
         dist = rivals.pair_distance(demand, np.full(inst.n_demand, k, dtype=np.int64))
         rival += rival_attr[k] * decay.value(dist)
-    own = pulls.sum(axis=0)
     with np.errstate(divide="ignore", invalid="ignore"):
         share = np.where(rival > 0, own / (own + rival), (own > 0).astype(np.float64))
-    return np.nan_to_num(share), pulls
+    return np.nan_to_num(share), own
 
 
-def _check_claimed_shares(inst: Instance, sol: Solution, pos: IntArray, share: FloatArray,
-                          pulls: FloatArray, rep: VerifyReport) -> None:
+def _check_claimed_shares(inst: Instance, model: HuffModel, sol: Solution, pos: IntArray,
+                          share: FloatArray, own: FloatArray, rep: VerifyReport) -> None:
     """A claimed share per (point, site) may not exceed the site's recomputed Huff share."""
     if sol.assignment is None or not len(sol.assignment):
         return
@@ -226,17 +225,16 @@ def _check_claimed_shares(inst: Instance, sol: Solution, pos: IntArray, share: F
     if found is None:
         return
     d_pos, s_pos, frac = found
-    row_of = np.full(inst.n_sites, -1, dtype=np.int64)
-    row_of[pos] = np.arange(pos.size)
-    r = row_of[s_pos]
-    if (r < 0).any():
-        k = int(np.flatnonzero(r < 0)[0])
+    closed = ~_open_mask(inst, pos)[s_pos]
+    if closed.any():
+        k = int(np.flatnonzero(closed)[0])
         rep.fail(f"demand {inst.demand_ids[d_pos[k]]!r} is served by closed site "
                  f"{inst.site_ids[s_pos[k]]!r}")
         return
-    own = pulls.sum(axis=0)
+    attr = site_attractiveness(inst, model.attractiveness)
+    pull = attr[s_pos] * model.decay_function().value(inst.metric.pair_distance(d_pos, s_pos))
     with np.errstate(divide="ignore", invalid="ignore"):
-        site_share = np.nan_to_num(share[d_pos] * pulls[r, d_pos] / own[d_pos])
+        site_share = np.nan_to_num(share[d_pos] * pull / own[d_pos])
     over = frac > site_share * (1 + REL_TOL) + 1e-6
     if over.any():
         k = int(np.flatnonzero(over)[0])
@@ -252,8 +250,8 @@ def verify_market(inst: Instance, model: HuffModel, sol: Solution) -> VerifyRepo
     if pos is None:
         return rep
     new = _new(inst, pos)
-    share, pulls = huff_shares(inst, model, pos)
-    _check_claimed_shares(inst, sol, pos, share, pulls, rep)
+    share, own = huff_shares(inst, model, pos)
+    _check_claimed_shares(inst, model, sol, pos, share, own, rep)
     captured = float(inst.weight @ share)
     if isinstance(model, MarketShare):
         _check_p(new, sol.params.get("p"), rep)
