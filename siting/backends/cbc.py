@@ -78,8 +78,29 @@ class CbcBackend(ArrayBackend):
             return Result(Status.ERROR, NAME, message="CBC executable not found")
         with tempfile.TemporaryDirectory(prefix="siting-cbc-") as tmp:
             result = _run(exe, milp, options, Path(tmp))
+        if _start_lost(milp, options, result):
+            # CBC's clean-up after a search begun from a MIP start can report an
+            # infeasible point, or one worse than the start, as optimal: solve again
+            # without the start.
+            with tempfile.TemporaryDirectory(prefix="siting-cbc-") as tmp:
+                result = _run(exe, milp, replace(options, warm_start=None), Path(tmp))
+            result.extra["warm_start_dropped"] = True
         result.runtime_s = time.perf_counter() - t0
         return result
+
+
+def _start_lost(milp: MilpArrays, options: SolveOptions, result: Result) -> bool:
+    """Whether CBC ended on an infeasible point or below its feasible MIP start."""
+    start = _warm_start_values(milp, options)
+    if start is None or result.x is None or result.objective is None:
+        return False
+    if milp.max_violation(result.x) > _FEAS_TOL:
+        return True
+    if milp.max_violation(start) > _FEAS_TOL:
+        return False
+    better = 1.0 if milp.sense == "max" else -1.0
+    given = milp.objective_of(start)
+    return better * (given - result.objective) > 1e-9 * max(1.0, abs(given))
 
 
 def _args(exe: str, options: SolveOptions, work: Path, mipstart: Path | None) -> list[str]:
@@ -226,7 +247,11 @@ def _run(exe: str, milp: MilpArrays, options: SolveOptions, work: Path) -> Resul
             val = float("nan")
         if np.isfinite(val) and abs(val) < 1e40:
             bound = -val if flip else val
-    if bound is None and status == Status.OPTIMAL:
+    if status == Status.OPTIMAL and objective is not None and (
+        bound is None or abs(bound - objective) <= 1e-3 * max(1.0, abs(objective))
+    ):
+        # Proven optimal, and the bound printed with 3 decimals agrees: its rounding
+        # must not cut off the objective the values give.
         bound = objective
     return Result(status, NAME, objective=objective, bound=bound,
                   gap=relative_gap(objective, bound, milp.sense), x=x, extra=extra,

@@ -17,6 +17,7 @@ import math
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -66,6 +67,12 @@ class HighsBackend(ArrayBackend):
             warm = h.setSolution(milp.num_cols, idx, ws) != core.HighsStatus.kError
         interrupted = _run_interruptible(h, core, options.progress)
         result = _result(h, core, milp)
+        if warm and not interrupted and _lost_incumbent(h, milp, result):
+            # HiGHS can hand back the start's values while reporting the better
+            # incumbent it found (seen with presolve on, 1.16): solve again without it.
+            again = self.solve(milp, replace(options, warm_start=None))
+            again.extra["warm_start_dropped"] = True
+            return again
         if interrupted:
             result = _as_interrupted(result)
         elif result.status == Status.UNBOUNDED and result.message == "unbounded or infeasible":
@@ -73,6 +80,17 @@ class HighsBackend(ArrayBackend):
         result.runtime_s = time.perf_counter() - t0
         result.extra["warm_start_accepted"] = warm
         return result
+
+
+def _lost_incumbent(h: Any, milp: MilpArrays, result: Result) -> bool:
+    """Whether the values returned are worse than the objective HiGHS reports for them."""
+    if result.x is None or result.objective is None:
+        return False
+    reported = float(h.getInfo().objective_function_value)
+    if not math.isfinite(reported):
+        return False
+    better = 1.0 if milp.sense == "max" else -1.0
+    return better * (reported - result.objective) > 1e-7 * max(1.0, abs(reported))
 
 
 def _as_interrupted(result: Result) -> Result:

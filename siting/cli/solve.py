@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import typer
 
 from siting.cli.exits import EXIT_INFEASIBLE, EXIT_UNVERIFIED, exit_code, finish, keep
-from siting.cli.options import FormatName, ModelName, parse_number
+from siting.cli.options import DecayName, FormatName, ModelName, parse_number
 from siting.cli.progress import Phases
 
 DEFAULT_SOLVER = "highs"
@@ -50,7 +50,8 @@ def solve(
         str | None,
         typer.Option(
             "--candidates",
-            help="Restrict assignment to the k nearest sites (p-median, UFLP, CFLP).",
+            help="Restrict assignment to the k nearest sites (p-median, UFLP, CFLP, "
+            "cp-median, and attendance / market models without a cutoff).",
         ),
     ] = None,
     out: Annotated[
@@ -84,6 +85,41 @@ def solve(
         bool,
         typer.Option("--unit-weights", help="Demand without a weight column counts 1 a point."),
     ] = False,
+    weighted: Annotated[
+        bool, typer.Option("--weighted", help="p-center: minimise the largest weight × distance.")
+    ] = False,
+    fulfil_existing: Annotated[
+        bool,
+        typer.Option("--fulfil-existing",
+                     help="cp-median: fill every existing site to its capacity first."),
+    ] = False,
+    single_source: Annotated[
+        bool,
+        typer.Option("--single-source",
+                     help="cp-median, clscp, cmclp: each demand point served by one site."),
+    ] = False,
+    decay: Annotated[
+        DecayName | None,
+        typer.Option("--decay", help="attendance, market models: how pull falls with distance."),
+    ] = None,
+    beta_text: Annotated[
+        str | None, typer.Option("--beta", help="Decay parameter (power, exponential; 1).")
+    ] = None,
+    cutoff_text: Annotated[
+        str | None, typer.Option("--cutoff", help="Distance beyond which nothing is drawn.")
+    ] = None,
+    decay_scale_text: Annotated[
+        str | None,
+        typer.Option("--decay-scale", help="Distance unit of the decay (default 1 data unit)."),
+    ] = None,
+    competitors: Annotated[
+        Path | None,
+        typer.Option("--competitors",
+                     help="market-share, target-share: competitors' points (CSV x,y or GPKG)."),
+    ] = None,
+    share_text: Annotated[
+        str | None, typer.Option("--share", help="target-share: share of all weight, in (0, 1].")
+    ] = None,
 ) -> None:
     """Solve a location model on an instance, or a multi-service model spec (.toml).
 
@@ -110,6 +146,10 @@ def solve(
       siting solve instances/reference/orlib-cap/cap41.txt --model cflp --out out/cap41
 
       siting solve my-data/ --model mclp --radius 500 --p 3 --network streets.gpkg:roads
+
+      siting solve my-data/ --model attendance --p 3 --decay linear --cutoff 800
+
+      siting solve my-data/ --model market-share --p 2 --competitors rivals.csv --beta 2
     """
     if path.suffix.lower() == ".toml":
         # a spec keeps its own solver settings unless an option overrides them
@@ -137,9 +177,20 @@ def solve(
     gap = parse_number(gap_text, "--gap", float)
     threads = parse_number(threads_text, "--threads", int)
     parameters["candidates"] = parse_number(candidates_text, "--candidates", int)
+    parameters.update(
+        beta=parse_number(beta_text, "--beta", float),
+        cutoff=parse_number(cutoff_text, "--cutoff", float),
+        scale=parse_number(decay_scale_text, "--decay-scale", float),
+        share=parse_number(share_text, "--share", float),
+        decay=decay.value if decay is not None else None,
+        competitors=competitors,
+        fulfil_existing=fulfil_existing,
+        single_source=single_source,
+    )
+    name = "weighted-p-center" if weighted and model == ModelName.p_center else model.value
     solve_classic(
         path,
-        model=model.value,
+        model=name,
         format=format.value,
         network=network,
         unit_weights=unit_weights,
@@ -163,6 +214,9 @@ def model_arguments(name: str, parameters: dict[str, Any], default_p: Any) -> di
     {'p': 3, 'candidates': 8}
     >>> model_arguments("lscp", {"p": 2, "radius": 5.0, "candidates": 8}, None)
     {'radius': 5.0}
+    >>> model_arguments("target-share", {"share": 0.4, "decay": "power", "beta": 2.0,
+    ...                                  "competitors": "rivals.csv"}, None)
+    {'decay': 'power', 'beta': 2.0, 'share': 0.4, 'competitors': 'rivals.csv'}
     """
     p = parameters.get("p") if parameters.get("p") is not None else default_p
     arguments: dict[str, Any] = {}
@@ -170,11 +224,43 @@ def model_arguments(name: str, parameters: dict[str, Any], default_p: Any) -> di
         arguments.update(radius=parameters.get("radius"), p=p, budget=parameters.get("budget"))
     elif name in ("lscp", "set-cover", "lscp-b"):
         arguments.update(radius=parameters.get("radius"))
-    elif name in ("p-median", "p-center"):
+    elif name in ("p-median", "p-center") or name in ("p-dispersion", "weighted-p-center"):
         arguments.update(p=p)
-    if name in ("p-median", "uflp", "cflp") and parameters.get("candidates") is not None:
+    elif name == "cp-median":
+        arguments.update(p=p, fulfil_existing=bool(parameters.get("fulfil_existing")),
+                         single_source=bool(parameters.get("single_source")))
+    elif name == "clscp":
+        arguments.update(radius=parameters.get("radius"),
+                         single_source=bool(parameters.get("single_source")))
+    elif name == "cmclp":
+        arguments.update(radius=parameters.get("radius"), p=p,
+                         single_source=bool(parameters.get("single_source")))
+    elif name in ("attendance", "market-share", "target-share"):
+        arguments.update(_decay_arguments(parameters))
+        if name == "target-share":
+            arguments.update(share=parameters.get("share"))
+        else:
+            arguments.update(p=p)
+        if name != "attendance":
+            arguments.update(competitors=parameters.get("competitors"))
+    if name in _PAIRED and parameters.get("candidates") is not None:
         arguments.update(candidates=parameters["candidates"])
     return arguments
+
+
+#: Models whose assignment pairs ``--candidates`` may restrict to the k nearest sites.
+_PAIRED = ("p-median", "uflp", "cflp", "cp-median", "attendance", "market-share",
+           "target-share")
+
+
+def _decay_arguments(parameters: dict[str, Any]) -> dict[str, Any]:
+    """``decay``, ``beta``, ``cutoff`` and ``scale`` where given (the model has defaults).
+
+    >>> _decay_arguments({"decay": "linear", "cutoff": 800.0, "beta": None})
+    {'decay': 'linear', 'cutoff': 800.0}
+    """
+    keys = ("decay", "beta", "cutoff", "scale")
+    return {k: parameters[k] for k in keys if parameters.get(k) is not None}
 
 
 def solve_classic(

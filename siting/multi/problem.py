@@ -128,6 +128,8 @@ class TypeData:
     max_spaces: FloatArray  # sized types: spaces a candidate can hold
     existing_capacity: FloatArray
     family: Family
+    #: Decay types only: valued (block group, site) pairs (:mod:`siting.multi.decay`).
+    attendance: Any = None
 
     @property
     def n_cand(self) -> int:
@@ -312,10 +314,15 @@ class MultiServiceProblem:
             f"z_{name}", pop, [(name, coverage, int(cand.size))],
             existing_as_sites=f.capacity is not None,
         )
-        return TypeData(
+        td = TypeData(
             name, f, cand, avail_t, existing, pop, instance, coverage, cost, max_spaces,
             ex_cap, family,
         )
+        if f.decay is not None:
+            from siting.multi.decay import type_attendance
+
+            td.attendance = type_attendance(td)
+        return td
 
     def _indicator_for(self, k: int, tgt: Target) -> Indicator | None:
         if tgt.kind == "coverage":

@@ -51,6 +51,7 @@ class Layout:
     z: dict[str, Grid] = field(default_factory=dict)
     x: dict[str, Grid] = field(default_factory=dict)
     c: dict[str, Grid] = field(default_factory=dict)
+    a: dict[str, Grid] = field(default_factory=dict)  # attendance of decay types
 
 
 def keep_terms(
@@ -71,12 +72,14 @@ def build(
 ) -> tuple[MilpArrays, Layout]:
     """MILP arrays of the problem; ``drop`` skips targets by index, ``objective``
     maximises target ``objective``'s measured value instead of coverage."""
-    from siting.multi import targets
+    from siting.multi import decay, targets
 
     b, lay = MilpBuilder(), Layout()
     _variables(prob, b, lay)
+    decay.add_variables(prob, b, lay)
     for td in prob.types.values():
         _type_rows(prob, b, lay, td)
+        decay.attendance_rows(prob, b, lay, td)
     for ind in prob.indicators.values():
         family_rows(prob, b, lay, ind.family, lay.c[ind.key])
     _land_rows(prob, b, lay)

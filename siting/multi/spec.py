@@ -63,6 +63,22 @@ class Meta(_Strict):
         return self
 
 
+class Decay(_Strict):
+    """Attendance-weighted coverage: a block counts ``f(d)`` of its residents, not all.
+
+    ``d`` is the distance to the nearest open facility of the type, read in units
+    of ``scale_m``: ``linear`` falls from 1 at the facility to 0 at the cutoff;
+    ``power`` is ``min(1, (d / scale_m)^-beta)``; ``exponential`` is
+    ``exp(-beta d / scale_m)`` (:class:`siting.models.decay.Decay`). Beyond
+    ``cutoff_m`` (default: the type's ``radius_m``) nothing counts.
+    """
+
+    kind: Literal["linear", "power", "exponential"]
+    beta: Positive = 1.0
+    cutoff_m: Positive | None = None
+    scale_m: Positive = 100.0
+
+
 class Facility(_Strict):
     """One facility type."""
 
@@ -99,12 +115,25 @@ class Facility(_Strict):
     #: At most this many of the type in all (kept existing + new): with ``may_close``
     #: this is relocation, closing an existing facility to open a better-placed one.
     max_total: Quota | None = None
+    #: Closer is better: the objective counts residents weighted by distance decay.
+    decay: Decay | None = None
 
     @model_validator(mode="after")
     def _sized_needs_space(self) -> Facility:
         if self.sized and self.m2_per_space is None:
             raise ValueError("a sized facility needs m2_per_space")
+        if self.decay is not None and self.capacity is not None:
+            raise ValueError("decay and capacity cannot be combined on one facility type")
         return self
+
+    def decay_function(self) -> Any:
+        """The :class:`siting.models.decay.Decay` of this type (None without decay)."""
+        if self.decay is None:
+            return None
+        from siting.models.decay import Decay as DecayFunction
+
+        d = self.decay
+        return DecayFunction(d.kind, d.beta, d.cutoff_m or self.radius_m, d.scale_m)
 
 
 class Budget(_Strict):
@@ -380,6 +409,8 @@ def _model_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
         part = loc[i]
         if part == "facility":
             model, i = Facility, i + 2
+        elif part == "decay" and model is Facility:
+            model, i = Decay, i + 1
         elif part in ("target", "equity"):
             model, i = (Target if part == "target" else Equity), i + 2
         elif part in ("meta", "budget", "solver", "data"):

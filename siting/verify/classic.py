@@ -25,7 +25,7 @@ from siting.verify.report import REL_TOL, VerifyReport, accept_objective
 IntArray = NDArray[np.int64]
 
 
-def _open_sites(inst: Instance, sol: Solution, rep: VerifyReport) -> IntArray | None:
+def open_sites(inst: Instance, sol: Solution, rep: VerifyReport) -> IntArray | None:
     """Positions of the selected sites; None (with the failure noted) when unusable."""
     try:
         pos = inst.site_positions(sol.selected)
@@ -40,9 +40,16 @@ def _open_sites(inst: Instance, sol: Solution, rep: VerifyReport) -> IntArray | 
     return pos
 
 
-def _check_p(new: IntArray, p: int | None, rep: VerifyReport, *, exact: bool = False) -> None:
+def check_p(new: IntArray, p: int | None, rep: VerifyReport, *, exact: bool = False) -> None:
     if p is not None and (new.size != p if exact else new.size > p):
         rep.fail(f"{new.size} new sites open but p = {p}")
+
+
+def judge(rep: VerifyReport, model: Any, sol: Solution) -> VerifyReport:
+    """Judge the claimed objective against the recomputed one (when there is one)."""
+    if rep.objective is not None:
+        accept_objective(rep, sol.objective, sol.bound, model.sense)
+    return rep
 
 
 Check = Callable[[Instance, Any, Solution, IntArray, VerifyReport], None]
@@ -55,13 +62,11 @@ def _classic(check: Check) -> Callable[[Instance, Any, Solution], VerifyReport]:
 
     def verify(inst: Instance, model: LocationModel, sol: Solution) -> VerifyReport:
         rep = VerifyReport()
-        pos = _open_sites(inst, sol, rep)
+        pos = open_sites(inst, sol, rep)
         if pos is None:
             return rep
         check(inst, model, sol, pos, rep)
-        if rep.objective is not None:
-            accept_objective(rep, sol.objective, sol.bound, model.sense)
-        return rep
+        return judge(rep, model, sol)
 
     verify.__doc__ = check.__doc__
     verify.__name__ = check.__name__
@@ -114,7 +119,7 @@ def verify_mclp(inst: Instance, model: MCLP, sol: Solution, pos: IntArray,
     """Covered weight, at most ``p`` new sites, spending within the budget."""
     new = pos[~inst.existing[pos]]
     covered = _covered(inst, sol, pos, rep)
-    _check_p(new, sol.params.get("p"), rep)
+    check_p(new, sol.params.get("p"), rep)
     budget = sol.params.get("budget")
     spent = float(inst.site_cost[new].sum())
     if budget is not None and spent > budget * (1 + REL_TOL) + 1e-9:
@@ -140,7 +145,7 @@ def verify_lscpb(inst: Instance, model: LSCPB, sol: Solution, pos: IntArray,
     """Everyone covered with ``p`` new sites; the objective is the weight covered twice."""
     new = pos[~inst.existing[pos]]
     _all_covered(inst, _covered(inst, sol, pos, rep), rep)
-    _check_p(new, sol.params.get("p"), rep)
+    check_p(new, sol.params.get("p"), rep)
     twice = _cover_counts(inst, pos, float(sol.params.get("radius") or 0.0)) >= 2
     rep.objective = float(inst.weight[twice].sum())
 
@@ -152,7 +157,7 @@ def verify_pcenter(inst: Instance, model: PCenter, sol: Solution, pos: IntArray,
     """The largest distance of any demand point to its nearest open site, with ``p`` sites."""
     _, d = inst.metric.nearest_in(pos)
     rep.objective = float(d.max()) if d.size else 0.0
-    _check_p(pos[~inst.existing[pos]], sol.params.get("p"), rep)
+    check_p(pos[~inst.existing[pos]], sol.params.get("p"), rep)
 
 
 def _assignment_cost(inst: Instance, sol: Solution, pos: IntArray, rep: VerifyReport) -> Any:
@@ -201,7 +206,7 @@ def verify_pmedian(inst: Instance, model: PMedian, sol: Solution, pos: IntArray,
     found = _assignment_cost(inst, sol, pos, rep)
     if found is None:
         return
-    _check_p(pos[~inst.existing[pos]], sol.params.get("p"), rep, exact=True)
+    check_p(pos[~inst.existing[pos]], sol.params.get("p"), rep, exact=True)
     rep.objective = found[0]
 
 
