@@ -62,12 +62,18 @@ def main(argv: list[str] | None = None) -> int:
         pressed.append(True)
     finally:
         sys.unraisablehook = hook
-        if previous is not None:
-            signal.signal(signal.SIGINT, previous)
-    if pressed:
+    try:
+        if pressed:
+            sys.stderr.write("siting: interrupted while starting: nothing was read or written\n")
+            return EXIT_INTERRUPTED
+        # ``early`` stays in place until run() puts its own handler in: no gap between them.
+        return run(argv)
+    except KeyboardInterrupt:
         sys.stderr.write("siting: interrupted while starting: nothing was read or written\n")
         return EXIT_INTERRUPTED
-    return run(argv)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
 
 
 def entry() -> None:
