@@ -27,7 +27,7 @@ with ``U`` doubled (rare; at last with every pair).
 >>> import pandas as pd
 >>> from siting.instance import Instance
 >>> pts = pd.DataFrame({"x": [0.0, 1, 5, 9, 10], "y": [0.0] * 5})
->>> PDispersion(p=3).solve(Instance.from_frames(pts, pts)).objective
+>>> PDispersion(p=3).solve(Instance.from_frames(pts, pts, weight=None)).objective
 5.0
 """
 
