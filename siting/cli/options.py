@@ -28,6 +28,14 @@ class ModelName(StrEnum):
     set_cover = "set-cover"
 
 
+class FormulationName(StrEnum):
+    """MCLP formulations ``--formulation`` names (``auto``: chosen from the reduced instance)."""
+
+    auto = "auto"
+    compact = "compact"
+    benders = "benders"
+
+
 class FormatName(StrEnum):
     """The instance formats ``--format`` names (``auto``: guessed from the file)."""
 

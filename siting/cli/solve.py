@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from siting.cli.exits import EXIT_INFEASIBLE, EXIT_UNVERIFIED, exit_code, finish
-from siting.cli.options import FormatName, ModelName, parse_number
+from siting.cli.options import FormatName, FormulationName, ModelName, parse_number
 from siting.cli.progress import Phases
 
 DEFAULT_SOLVER = "highs"
@@ -44,6 +44,10 @@ def solve(
         str, typer.Option("--gap", help="Relative gap at which to stop.")
     ] = DEFAULT_GAP,
     threads_text: Annotated[str | None, typer.Option("--threads", help="Solver threads.")] = None,
+    formulation: Annotated[
+        FormulationName,
+        typer.Option("--formulation", help="MCLP: compact, benders, or auto (from the instance)."),
+    ] = FormulationName.auto,
     candidates_text: Annotated[
         str | None,
         typer.Option(
@@ -121,6 +125,7 @@ def solve(
     gap = parse_number(gap_text, "--gap", float)
     threads = parse_number(threads_text, "--threads", int)
     parameters["candidates"] = parse_number(candidates_text, "--candidates", int)
+    parameters["formulation"] = formulation.value
     solve_classic(
         path,
         model=model.value,
@@ -144,11 +149,15 @@ def model_arguments(name: str, parameters: dict[str, Any], default_p: Any) -> di
     {'p': 3, 'candidates': 8}
     >>> model_arguments("lscp", {"p": 2, "radius": 5.0, "candidates": 8}, None)
     {'radius': 5.0}
+    >>> model_arguments("mclp", {"p": 2, "radius": 5.0, "formulation": "benders"}, None)
+    {'radius': 5.0, 'p': 2, 'budget': None, 'formulation': 'benders'}
     """
     p = parameters.get("p") if parameters.get("p") is not None else default_p
     arguments: dict[str, Any] = {}
     if name == "mclp":
         arguments.update(radius=parameters.get("radius"), p=p, budget=parameters.get("budget"))
+        if parameters.get("formulation") not in (None, "auto"):
+            arguments.update(formulation=parameters["formulation"])
     elif name in ("lscp", "set-cover", "lscp-b"):
         arguments.update(radius=parameters.get("radius"))
     elif name in ("p-median", "p-center"):

@@ -75,6 +75,14 @@ class LocationModel(ABC):
         self.check(inst)
         t0 = time.perf_counter()
         built = self.build(inst)
+        return self.solve_built(inst, built, solver, options, t0=t0, verify=verify)
+
+    def solve_built(
+        self, inst: Instance, built: Built, solver: str, options: SolveOptions, *,
+        t0: float, verify: bool,
+    ) -> Solution:
+        """Solve arrays already built (at ``t0``), decode and verify: the second half of
+        :meth:`solve`, for models that choose a formulation from the built arrays."""
         t_build = time.perf_counter() - t0
         backend = get_backend(solver)
         options, t_warm, h_bound = warm_started(built.milp, solver, options)
