@@ -56,6 +56,8 @@ ROOT_ROUNDS = 300
 #: over ``ROOT_STALL`` rounds.
 ROOT_STALL_TOL = 1e-5
 ROOT_STALL = 6
+#: Share of the time limit the root cut loop may take.
+ROOT_SHARE = 0.3
 #: In-out stabilisation: the separation point is LAMBDA × LP point + (1 − LAMBDA) × core point.
 LAMBDA = 0.5
 
@@ -112,10 +114,15 @@ class CoverData:
         """Covered weight at ``y``: the linear part plus every group."""
         return float(self.linear @ y + self.values(y).sum())
 
-    def cut(self, y: FloatArray) -> tuple[FloatArray, sp.csr_matrix]:
-        """The cut at ``y``: constants (one a group) and coefficients (groups × sites)."""
+    def cut(self, y: FloatArray, once: bool = False) -> tuple[FloatArray, sp.csr_matrix]:
+        """The cut at ``y``: constants (one a group) and coefficients (groups × sites).
+
+        Rows covered exactly once have two optimal duals; ``once=True`` takes
+        ``π_j = d_j`` for them too (the cut then sees what closing a site loses,
+        the default sees what opening one gains). Both are exact at ``y``.
+        """
         count = self.cov @ np.asarray(y, dtype=np.float64)
-        under = count < 1.0 - 1e-9
+        under = count < (1.0 + 1e-9 if once else 1.0 - 1e-9)
         const = np.bincount(self.group, weights=self.weight * ~under,
                             minlength=self.n_groups).astype(np.float64)
         rows = np.flatnonzero(under)
@@ -161,10 +168,12 @@ class Master:
         self.cut_upper.append(const[groups])
         return int(groups.size)
 
-    def separate(self, x: FloatArray, at: FloatArray | None = None, tol: float = 1e-6) -> int:
+    def separate(
+        self, x: FloatArray, at: FloatArray | None = None, tol: float = 1e-6, once: bool = False
+    ) -> int:
         """Add the cuts at ``at`` (default: ``x``'s own ``y``) that ``x`` violates."""
         y, theta = x[: self.m], x[self.m:]
-        const, coef = self.data.cut(y if at is None else at)
+        const, coef = self.data.cut(y if at is None else at, once)
         bound = const + coef @ y
         scale = tol * np.maximum(1.0, self.data.group_weight)
         return self.add_cuts(const, coef, np.flatnonzero(theta > bound + scale))
@@ -299,7 +308,8 @@ def solve_benders(
     start: FloatArray | None = None,
     start_bound: float | None = None,
     integral: bool = False,
-    mode: str = "resolve",
+    mode: str = "interrupt",
+    improve: Callable[[FloatArray], FloatArray] | None = None,
 ) -> BendersOutcome:
     """Root LP cut loop, then master MIP re-solves until no cut is violated.
 
@@ -321,10 +331,17 @@ def solve_benders(
 
     core = np.clip(best_y.copy(), master.y_lower, master.y_upper)
     t_root = time.perf_counter()
-    root_bound, x_lp, root_rounds = root_cut_loop(master, core, deadline)
+    # The root loop gets a share of the time: the search needs the rest.
+    root_deadline = t_root + ROOT_SHARE * (deadline - t_root)
+    root_bound, x_lp, root_rounds = root_cut_loop(master, core, root_deadline)
     bound = min(bound, floor(root_bound))
     root_cuts = master.n_cuts
     master.prune(x_lp)
+    if improve is not None and time.perf_counter() < deadline:
+        y = np.asarray(improve(x_lp[:m]), dtype=np.float64)
+        value = master.data.total(y) + master.offset
+        if value > best:
+            best, best_y = value, y
     stats: dict[str, float | int | str] = {
         "root_rounds": root_rounds, "root_cuts": root_cuts, "root_bound": root_bound,
         "root_s": round(time.perf_counter() - t_root, 6), "theta_groups": master.data.n_groups,
@@ -360,6 +377,8 @@ def solve_benders(
             if value > best:
                 best, best_y = value, y
             added += master.separate(x)
+            if added:
+                master.separate(x, once=True)  # the other exact cut at an integer point
         if added == 0:
             # No incumbent violates a cut: the master's answer holds for the true problem.
             if result.status == Status.OPTIMAL:

@@ -208,6 +208,7 @@ class MCLP(LocationModel):
         verify: bool,
     ) -> Solution:
         from siting.heuristics import solve_structure
+        from siting.heuristics.mclp import rounding_mclp
         from siting.models.benders import master_from_structure, solve_benders
 
         milp = built.milp
@@ -216,15 +217,24 @@ class MCLP(LocationModel):
         t_build = time.perf_counter() - t0
         limit = options.time_limit
         t_h = time.perf_counter()
-        start = solve_structure(milp, time_limit=None if limit is None else 0.2 * limit)
+        # No Lagrangian bound: the root cut loop's LP bound is at least as tight.
+        start = solve_structure(milp, time_limit=None if limit is None else 0.2 * limit,
+                                bound=False)
         t_warm = time.perf_counter() - t_h
+
+        def improve(y_lp: NDArray[np.float64]) -> NDArray[np.float64]:
+            mask, _ = rounding_mclp(s["cov"], s["weight"], y_lp, s["p"], s["cost"],
+                                    s["budget"], s["fixed_open"], s["closed"],
+                                    time_limit=None if limit is None else 0.1 * limit)
+            return mask.astype(np.float64)
+
         master = master_from_structure(s, milp, self.theta_groups or inst.n_sites)
         integral = bool(np.all(s["weight"] == np.round(s["weight"]))
                         and milp.offset == round(milp.offset))
         left = None if limit is None else max(limit - (time.perf_counter() - t0), 0.01)
         out = solve_benders(master, solver, replace(options, time_limit=left),
                             start=start.open_mask.astype(np.float64), start_bound=start.bound,
-                            integral=integral)
+                            integral=integral, improve=improve)
         x = np.zeros(milp.num_cols)
         x[s["y"].slice] = out.y
         x[s["z"].slice] = np.minimum(s["cov"] @ out.y, 1.0)
