@@ -40,6 +40,7 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from typing import Protocol
 
 import numpy as np
 import scipy.sparse as sp
@@ -80,6 +81,19 @@ class CoverData:
     def __post_init__(self) -> None:
         self.group_weight = np.bincount(self.group, weights=self.weight,
                                         minlength=self.n_groups).astype(np.float64)
+
+    @property
+    def theta_lower(self) -> FloatArray:
+        return np.zeros(self.n_groups)
+
+    @property
+    def theta_upper(self) -> FloatArray:
+        return self.group_weight
+
+    @property
+    def theta_scale(self) -> FloatArray:
+        """Magnitude of each ``θ`` (tolerances are relative to it)."""
+        return self.group_weight
 
     @classmethod
     def build(cls, cov: sp.csr_matrix, weight: FloatArray, groups: int = 1) -> CoverData:
@@ -132,11 +146,38 @@ class CoverData:
         return const, coef
 
 
+class CutOracle(Protocol):
+    """What the master needs of a subproblem: ``θ`` columns, true values and exact cuts.
+
+    The master maximises ``linear·y + Σ θ_g`` with ``θ_g ≤ const_g + coef_g·y``
+    (a minimisation is handed over negated, as :mod:`siting.models.pmedian_benders`
+    does).
+    """
+
+    n_groups: int
+    linear: FloatArray
+
+    @property
+    def theta_lower(self) -> FloatArray: ...
+
+    @property
+    def theta_upper(self) -> FloatArray: ...
+
+    @property
+    def theta_scale(self) -> FloatArray: ...
+
+    def values(self, y: FloatArray) -> FloatArray: ...
+
+    def total(self, y: FloatArray) -> float: ...
+
+    def cut(self, y: FloatArray, once: bool = False) -> tuple[FloatArray, sp.csr_matrix]: ...
+
+
 @dataclass
 class Master:
-    """The master problem: columns ``y`` then ``θ``, the p / budget rows and the cuts so far."""
+    """The master problem: columns ``y`` then ``θ``, the side rows (p, budget) and the cuts."""
 
-    data: CoverData
+    data: CutOracle
     y_lower: FloatArray
     y_upper: FloatArray
     side: sp.csr_matrix  # p and budget rows over y
@@ -144,6 +185,7 @@ class Master:
     offset: float
     cut_rows: list[sp.csr_matrix] = field(default_factory=list)
     cut_upper: list[FloatArray] = field(default_factory=list)
+    side_lower: FloatArray | None = None
 
     @property
     def m(self) -> int:
@@ -175,7 +217,7 @@ class Master:
         y, theta = x[: self.m], x[self.m:]
         const, coef = self.data.cut(y if at is None else at, once)
         bound = const + coef @ y
-        scale = tol * np.maximum(1.0, self.data.group_weight)
+        scale = tol * np.maximum(1.0, self.data.theta_scale)
         return self.add_cuts(const, coef, np.flatnonzero(theta > bound + scale))
 
     def prune(self, x: FloatArray, tol: float = 1e-6) -> None:
@@ -193,11 +235,14 @@ class Master:
         side = sp.csr_matrix(sp.hstack([self.side, sp.csr_matrix((self.side.shape[0], k))]))
         A = sp.vstack([side, *self.cut_rows], format="csr")
         upper = np.concatenate([self.side_upper, *self.cut_upper])
+        lower = np.full(A.shape[0], -np.inf)
+        if self.side_lower is not None:
+            lower[: self.side_lower.size] = self.side_lower
         n = self.m + k
         return MilpArrays(
-            c=self.objective(), A=A, row_lower=np.full(A.shape[0], -np.inf), row_upper=upper,
-            col_lower=np.concatenate([self.y_lower, np.zeros(k)]),
-            col_upper=np.concatenate([self.y_upper, self.data.group_weight]),
+            c=self.objective(), A=A, row_lower=lower, row_upper=upper,
+            col_lower=np.concatenate([self.y_lower, self.data.theta_lower]),
+            col_upper=np.concatenate([self.y_upper, self.data.theta_upper]),
             integrality=np.r_[np.full(self.m, integer), np.zeros(k, dtype=bool)],
             sense="max", offset=self.offset,
             col_blocks=[Block("y", 0, self.m), Block("theta", self.m, k)],
@@ -260,7 +305,7 @@ def root_cut_loop(
     history: list[float] = []
     x = master.point(core)
     rounds = 0
-    weight_total = float(master.data.group_weight.sum() + master.data.linear.sum())
+    weight_total = float(master.data.theta_scale.sum() + np.abs(master.data.linear).sum())
     tol = 1e-9 * max(1.0, weight_total)
     for rounds in range(1, ROOT_ROUNDS + 1):  # noqa: B007 (the count is returned)
         h.run()
@@ -416,7 +461,7 @@ def _solve_master(
         y = np.round(x[: master.m])
         const, coef = master.data.cut(y)
         theta = x[master.m:]
-        slack = 1e-6 * np.maximum(1.0, master.data.group_weight)
+        slack = 1e-6 * np.maximum(1.0, master.data.theta_scale)
         return bool(np.any(theta > const + coef @ y + slack))
 
     callback: Callable[[FloatArray], bool] = on_solution
