@@ -59,9 +59,11 @@ from siting.solution import Solution
 
 def coverage_pattern(inst: Instance, radius: float) -> sp.csr_matrix:
     """0/1 demand × site matrix of pairs within ``radius``."""
-    cov = inst.metric.within(radius).astype(bool).astype(np.float64)
+    cov = sp.csr_matrix(inst.metric.within(radius))
+    cov.eliminate_zeros()  # metrics store a covered zero distance as a tiny positive number
+    cov.data = np.ones(cov.data.size)
     cov.sort_indices()
-    return sp.csr_matrix(cov)
+    return cov
 
 
 def reduce_covering(
@@ -262,9 +264,10 @@ class MCLP(LocationModel):
         b = MilpBuilder()
         new = ~inst.existing
         # Exact reductions (siting.reduce): equal rows merge, dominated sites are fixed closed.
+        every = rows.size == inst.n_demand  # no copy of the largest matrix when all rows stay
         red, closed, stats = reduce_covering(
-            cov[rows], inst.weight[rows], inst.site_cost * new, inst.existing,
-            use_cost=self.budget is not None,
+            cov if every else cov[rows], inst.weight if every else inst.weight[rows],
+            inst.site_cost * new, inst.existing, use_cost=self.budget is not None,
         )
         y = b.add_block(
             "y", inst.n_sites, lower=inst.existing.astype(float),
