@@ -102,7 +102,8 @@ class MedianData:
         sel = below & (self.dist < level[self.demand])
         rows = self.demand[sel]
         vals = self.weight[rows] * (level[rows] - self.dist[sel])
-        coef = sp.csr_matrix((vals, (rows, self.site[sel])), shape=(self.n_groups, self.linear.size))
+        shape = (self.n_groups, self.linear.size)
+        coef = sp.csr_matrix((vals, (rows, self.site[sel])), shape=shape)
         return const, coef
 
     def values(self, y: FloatArray) -> FloatArray:
