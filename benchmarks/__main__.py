@@ -292,6 +292,26 @@ def _fmt(v: Any) -> str:
     return str(v)
 
 
+def _command_vs_process(rows: list[dict[str, Any]]) -> list[str]:
+    """Lines comparing the whole ``siting solve`` command with spopt + CBC in process."""
+    out = []
+    for r in rows:
+        if r["group"] != "clustered" or r["impl"] != "siting solve" or not r.get("total_s"):
+            continue
+        case = r["case"].removesuffix(" (command)")
+        peer = next((q for q in rows if q["group"] == "clustered" and q["case"] == case
+                     and q["impl"] == "spopt-cbc" and q.get("total_s")), None)
+        inproc = next((q for q in rows if q["group"] == "clustered" and q["case"] == case
+                       and q["impl"] == "siting" and q.get("total_s")), None)
+        if peer is None or inproc is None:
+            continue
+        whole, own, theirs = float(r["total_s"]), float(inproc["total_s"]), float(peer["total_s"])
+        out.append(f"clustered {case}: spopt + CBC in process {theirs:.2f} s; whole `siting solve` "
+                   f"{whole:.2f} s ({theirs / whole:.1f}×); siting in process {own:.2f} s "
+                   f"({theirs / own:.1f}×)")
+    return ["", *out] if out else []
+
+
 def write_tables(rows: list[dict[str, Any]], out: Path, info: dict[str, str]) -> None:
     out.mkdir(parents=True, exist_ok=True)
     with open(out / "results.csv", "w", newline="") as fh:
@@ -308,6 +328,7 @@ def write_tables(rows: list[dict[str, Any]], out: Path, info: dict[str, str]) ->
         proven = sum(1 for r in pm if r.get("status") == "optimal")
         lines.append("")
         lines.append(f"pmed: {proven} of {len(pm)} proven optimal, total {total:.1f} s")
+    lines.extend(_command_vs_process(rows))
     head = ["Machine: " + ", ".join(f"{k} {v}" for k, v in info.items()), ""]
     (out / "results.md").write_text("\n".join(head + lines) + "\n")
 

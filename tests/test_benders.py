@@ -96,7 +96,7 @@ def test_auto_choice_is_recorded() -> None:
     sol = MCLP(radius=9.0, p=2).solve(inst)
     assert sol.stats["formulation"] in ("compact", "benders")
     assert choose_formulation("auto", 10_000, 10, "highs") == "benders"
-    assert choose_formulation("auto", 50, 10, "highs") == "compact"
+    assert choose_formulation("auto", 25, 10, "highs") == "compact"
 
 
 def test_benders_needs_a_master_backend() -> None:

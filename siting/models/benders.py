@@ -100,7 +100,9 @@ class CoverData:
         """Split rows by their number of covering sites; group the rest by first site.
 
         With ``groups`` = k the rows whose first covering site falls in the
-        same k-th of the site range share a ``θ`` (k = 1: one ``θ``).
+        same k-th of the site range share a ``θ`` (k = 1: one ``θ``); with more
+        groups than sites, rows ordered by first site are cut into k runs (one
+        ``θ`` per row is the compact formulation again).
         """
         cov = sp.csr_matrix(cov, dtype=np.float64)
         cov.data[:] = 1.0
@@ -113,9 +115,15 @@ class CoverData:
                              minlength=m).astype(np.float64)
         multi = np.flatnonzero(keep & (length > 1))
         sub = sp.csr_matrix(cov[multi])
-        k = max(1, min(int(groups), m))
-        first = sub.indices[sub.indptr[:-1]] if sub.shape[0] else np.zeros(0, np.int64)
-        group = (first.astype(np.int64) * k) // max(m, 1)
+        rows = sub.shape[0]
+        k = max(1, min(int(groups), max(rows, 1)))
+        first = sub.indices[sub.indptr[:-1]] if rows else np.zeros(0, np.int64)
+        if k <= m:
+            group = (first.astype(np.int64) * k) // max(m, 1)
+        else:  # more groups than sites: rows in order of first site, cut in k runs
+            rank = np.empty(rows, dtype=np.int64)
+            rank[np.argsort(first, kind="stable")] = np.arange(rows)
+            group = (rank * k) // rows
         return cls(sub, weight[multi], group, k, linear)
 
     def values(self, y: FloatArray) -> FloatArray:

@@ -96,7 +96,7 @@ def reduce_covering(
 Formulation = Literal["auto", "compact", "benders"]
 FORMULATIONS = ("auto", "compact", "benders")
 #: ``auto`` picks Benders when the merged demand rows outnumber the free sites this much.
-BENDERS_ROWS_PER_SITE = 10.0
+BENDERS_ROWS_PER_SITE = 3.0
 
 
 def master_capable(solver: str) -> bool:
@@ -114,7 +114,7 @@ def choose_formulation(
 
     >>> choose_formulation("auto", 20_000, 100, "highs")
     'benders'
-    >>> choose_formulation("auto", 500, 100, "highs")
+    >>> choose_formulation("auto", 250, 100, "highs")
     'compact'
     >>> choose_formulation("auto", 20_000, 100, "heuristic")
     'compact'
