@@ -57,6 +57,8 @@ ROOT_ROUNDS = 300
 #: over ``ROOT_STALL`` rounds.
 ROOT_STALL_TOL = 1e-5
 ROOT_STALL = 6
+#: Largest ``θ`` magnitude the master sees (see ``Master.scale``).
+THETA_MAGNITUDE = 1e5
 #: Share of the time limit the root cut loop may take.
 ROOT_SHARE = 0.3
 #: In-out stabilisation: the separation point is LAMBDA × LP point + (1 − LAMBDA) × core point.
@@ -194,6 +196,16 @@ class Master:
     cut_rows: list[sp.csr_matrix] = field(default_factory=list)
     cut_upper: list[FloatArray] = field(default_factory=list)
     side_lower: FloatArray | None = None
+    #: The master's objective is divided by this, so that ``θ`` bounds and cut
+    #: coefficients stay near 1e5 at most: with the raw weights of millions of
+    #: points (a ``θ`` of 1e6 and more) HiGHS's tolerances made a 100-site
+    #: master crawl (60 nodes in 55 s); every value leaving the master is
+    #: multiplied back.
+    scale: float = 1.0
+
+    def __post_init__(self) -> None:
+        big = float(np.max(np.abs(self.data.theta_scale), initial=0.0))
+        self.scale = max(1.0, big / THETA_MAGNITUDE)
 
     @property
     def m(self) -> int:
@@ -204,25 +216,25 @@ class Master:
         return sum(r.shape[0] for r in self.cut_rows)
 
     def objective(self) -> FloatArray:
-        return np.concatenate([self.data.linear, np.ones(self.data.n_groups)])
+        return np.concatenate([self.data.linear / self.scale, np.ones(self.data.n_groups)])
 
     def add_cuts(self, const: FloatArray, coef: sp.csr_matrix, groups: NDArray[np.int64]) -> int:
         """Rows ``θ_g − coef_g·y ≤ const_g`` for the given groups; returns how many."""
         if groups.size == 0:
             return 0
         k = self.data.n_groups
-        part = -sp.csr_matrix(coef[groups])
+        part = -sp.csr_matrix(coef[groups]) / self.scale
         theta = sp.csr_matrix((np.ones(groups.size), (np.arange(groups.size), groups)),
                               shape=(groups.size, k))
         self.cut_rows.append(sp.csr_matrix(sp.hstack([part, theta], format="csr")))
-        self.cut_upper.append(const[groups])
+        self.cut_upper.append(const[groups] / self.scale)
         return int(groups.size)
 
     def separate(
         self, x: FloatArray, at: FloatArray | None = None, tol: float = 1e-6, once: bool = False
     ) -> int:
         """Add the cuts at ``at`` (default: ``x``'s own ``y``) that ``x`` violates."""
-        y, theta = x[: self.m], x[self.m:]
+        y, theta = x[: self.m], x[self.m:] * self.scale
         const, coef = self.data.cut(y if at is None else at, once)
         bound = const + coef @ y
         scale = tol * np.maximum(1.0, self.data.theta_scale)
@@ -249,10 +261,10 @@ class Master:
         n = self.m + k
         return MilpArrays(
             c=self.objective(), A=A, row_lower=lower, row_upper=upper,
-            col_lower=np.concatenate([self.y_lower, self.data.theta_lower]),
-            col_upper=np.concatenate([self.y_upper, self.data.theta_upper]),
+            col_lower=np.concatenate([self.y_lower, self.data.theta_lower / self.scale]),
+            col_upper=np.concatenate([self.y_upper, self.data.theta_upper / self.scale]),
             integrality=np.r_[np.full(self.m, integer), np.zeros(k, dtype=bool)],
-            sense="max", offset=self.offset,
+            sense="max", offset=self.offset / self.scale,
             col_blocks=[Block("y", 0, self.m), Block("theta", self.m, k)],
         ) if n else MilpArrays(
             c=np.zeros(0), A=sp.csr_matrix((0, 0)), row_lower=np.zeros(0), row_upper=np.zeros(0),
@@ -261,7 +273,7 @@ class Master:
 
     def point(self, y: FloatArray) -> FloatArray:
         """A master point at ``y`` with every ``θ`` at its true value (feasible for every cut)."""
-        return np.concatenate([y, self.data.values(y)])
+        return np.concatenate([y, self.data.values(y) / self.scale])
 
 
 @dataclass
@@ -320,7 +332,7 @@ def root_cut_loop(
         if h.getModelStatus() != core_mod.HighsModelStatus.kOptimal:
             break
         x = np.asarray(h.getSolution().col_value, dtype=np.float64)
-        bound = float(h.getInfo().objective_function_value)
+        bound = float(h.getInfo().objective_function_value) * master.scale
         y = x[: master.m]
         best_value = max(best_value, master.data.total(y) + master.offset)
         history.append(bound)
@@ -419,7 +431,7 @@ def solve_benders(
                       warm_start=master.point(best_y), progress=None)
         result = _solve_master(backend, solver, milp, run, master, seen, mode)
         if result.bound is not None and result.status.has_solution:
-            bound = min(bound, floor(float(result.bound)))
+            bound = min(bound, floor(float(result.bound) * master.scale))
         if result.x is None:
             message = result.message or "master without solution"
             break
@@ -437,7 +449,7 @@ def solve_benders(
             if result.status == Status.OPTIMAL:
                 own = result.bound if result.bound is not None else result.objective
                 if own is not None:
-                    bound = min(bound, floor(float(own)))
+                    bound = min(bound, floor(float(own) * master.scale))
                 status = Status.OPTIMAL if relative_gap(best, bound, "max") is not None and \
                     (relative_gap(best, bound, "max") or 0.0) <= sense_gap else Status.FEASIBLE
             message = result.message
@@ -468,7 +480,7 @@ def _solve_master(
             return False
         y = np.round(x[: master.m])
         const, coef = master.data.cut(y)
-        theta = x[master.m:]
+        theta = x[master.m:] * master.scale
         slack = 1e-6 * np.maximum(1.0, master.data.theta_scale)
         return bool(np.any(theta > const + coef @ y + slack))
 
