@@ -233,6 +233,10 @@ def group_cordeau(rows: list[dict[str, Any]], quick: bool, cap: float) -> None:
                 run_case({**spec, "formulation": "compact"}, max(cap, 600)))
 
 
+#: pmed cases also solved by p-median Benders (``PMedian(formulation="benders")``).
+PMED_BENDERS = [16, 36, 38, 39]
+
+
 def group_pmed(
     rows: list[dict[str, Any]], quick: bool, cap: float, limit: float = 600.0,
     textbook: bool = True,
@@ -242,6 +246,11 @@ def group_pmed(
         # the wall cap leaves the solver its whole limit plus loading and verification
         add(rows, "pmed", f"pmed{k}", "siting",
             run_case({"kind": "pmed", "k": k, "impl": "siting", "time_limit": limit},
+                     limit + 60))
+    # Benders on the radius projection, on the small-p cases that take longest.
+    for k in [] if quick else PMED_BENDERS:
+        add(rows, "pmed", f"pmed{k}", "siting-benders",
+            run_case({"kind": "pmed", "k": k, "impl": "siting-benders", "time_limit": limit},
                      limit + 60))
     if not textbook:
         return

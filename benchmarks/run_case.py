@@ -99,7 +99,7 @@ def pmed_case(spec: dict[str, Any]) -> dict[str, Any]:
         from siting.backends import SolveOptions
         from siting.models import PMedian
 
-        form = "assignment" if impl == "siting-assignment" else "radius"
+        form = {"siting-assignment": "assignment", "siting-benders": "benders"}.get(impl, "radius")
         sol = PMedian(p=p, formulation=form).solve(inst, "highs", SolveOptions(time_limit=tl))
         row = _siting_row(sol, time.perf_counter() - t0)
         if row["build_s"] is None:

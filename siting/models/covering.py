@@ -61,7 +61,7 @@ def coverage_pattern(inst: Instance, radius: float) -> sp.csr_matrix:
     """0/1 demand × site matrix of pairs within ``radius``."""
     cov = sp.csr_matrix(inst.metric.within(radius))
     cov.eliminate_zeros()  # metrics store a covered zero distance as a tiny positive number
-    cov.data = np.ones(cov.data.size)
+    cov.data = np.ones(cov.data.size, dtype=np.float32)  # a 0/1 pattern: exact in float32
     cov.sort_indices()
     return cov
 
