@@ -167,8 +167,9 @@ def group_mclp(rows: list[dict[str, Any]], quick: bool, cap: float, spopt: bool)
     for n, m, p in cases:
         case = f"{n}x{m} p{p}"
         base = {"kind": "mclp", "n": n, "m": m, "p": p, "time_limit": 60}
-        for impl in ("siting", "siting-compact", "siting-benders", "siting-heuristic",
-                     "highs-textbook"):
+        impls = ["siting", "siting-compact", "siting-benders", "siting-heuristic",
+                 "highs-textbook"]
+        for impl in impls if not quick else ["siting", "siting-heuristic", "highs-textbook"]:
             add(rows, "mclp", case, impl, run_case({**base, "impl": impl}, cap))
         if spopt:
             add(rows, "mclp", case, "spopt-cbc",
@@ -204,7 +205,7 @@ def group_clustered(rows: list[dict[str, Any]], quick: bool, cap: float, spopt: 
         case = f"{n}x{m} p{p} r{radius:g}"
         base = {"kind": "mclp", "instance": "clustered", "n": n, "m": m, "p": p,
                 "radius": radius, "time_limit": 60}
-        for impl in ("siting", "siting-compact", "siting-benders"):
+        for impl in ["siting"] if quick else ["siting", "siting-compact", "siting-benders"]:
             add(rows, "clustered", case, impl, run_case({**base, "impl": impl}, cap))
         if spopt:
             add(rows, "clustered", case, "spopt-cbc",
@@ -214,7 +215,7 @@ def group_clustered(rows: list[dict[str, Any]], quick: bool, cap: float, spopt: 
             out = run_command([siting, "solve", str(folder), "--model", "mclp", "--radius",
                                repr(radius), "--p", str(p), "--json"], cap)
             add(rows, "clustered", case + " (command)", "siting solve", out)
-            if spopt:
+            if spopt and not quick:
                 out = run_command([PY, "-c", SPOPT_SCRIPT, str(folder), repr(radius), str(p)],
                                   cap)
                 out.setdefault("status", "ok")

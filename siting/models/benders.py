@@ -427,8 +427,14 @@ def solve_benders(
         rounds += 1
         milp = master.milp(integer=True)
         seen: list[FloatArray] = []
+        # Started from a near-optimal plan, HiGHS fixes many sites by reduced cost and
+        # restarts, repeating presolve and root work: without restarts the masters of
+        # the clustered and uniform 5,000 × 500 cases took half the time or less
+        # (summed over three cases and two runs: 14 s against 32 s). The caller's
+        # choice wins.
+        restart = False if options.mip_restart is None else options.mip_restart
         run = replace(options, time_limit=None if math.isinf(left) else left,
-                      warm_start=master.point(best_y), progress=None)
+                      warm_start=master.point(best_y), progress=None, mip_restart=restart)
         result = _solve_master(backend, solver, milp, run, master, seen, mode)
         if result.bound is not None and result.status.has_solution:
             bound = min(bound, floor(float(result.bound) * master.scale))
