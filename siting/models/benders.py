@@ -18,9 +18,12 @@ points.
 HiGHS calls no lazy-constraint callback, so integrality is handled by
 re-solving: the master MIP with the cuts found so far, warm-started with the
 best plan (its ``θ`` at their true values), then cuts at every incumbent it
-found; a plan is accepted when the master's own incumbent violates no cut.
-The bound is always the master's (plus the root LP and the heuristic's
-Lagrangian bound, all valid), so ``optimal`` means proven within the gap.
+found; with HiGHS a master stops at its first incumbent that violates a cut
+(reported by the improving-solution callback), other back ends solve each
+master to its end. A plan is accepted when the master's own incumbent
+violates no cut. The bound is always the master's (or the root LP's, or a
+caller's valid bound), so ``optimal`` means proven within the gap. The root
+LP loop runs in HiGHS whatever back end takes the master MIP.
 
 >>> import numpy as np, scipy.sparse as sp
 >>> cov = sp.csr_matrix(np.array([[1, 0, 0], [1, 1, 0], [0, 1, 1], [0, 0, 1]], float))
