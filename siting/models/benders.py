@@ -453,6 +453,9 @@ def solve_benders(
             added += master.separate(x)
             if added:
                 master.separate(x, once=True)  # the other exact cut at an integer point
+        if result.extra.get("interrupted"):
+            message = "interrupted"  # Ctrl-C: keep the best plan, start no other master
+            break
         if added == 0:
             # No incumbent violates a cut: the master's answer holds for the true problem.
             if result.status == Status.OPTIMAL:
