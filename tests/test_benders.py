@@ -122,3 +122,23 @@ def test_benders_time_limit_is_honest() -> None:
     assert sol.bound is not None and sol.bound >= sol.objective - 1e-6
     if sol.status == Status.OPTIMAL:
         assert sol.gap is not None and sol.gap <= 1e-6
+
+
+def test_highs_reports_improving_incumbents_and_stops_on_request() -> None:
+    from siting.backends.highs import HighsBackend
+    from siting.milp import MilpBuilder
+
+    rng = np.random.default_rng(0)
+    n = 40
+    b = MilpBuilder()
+    y = b.add_block("y", n, lower=0, upper=1, integer=True, cost=rng.uniform(1, 10, n))
+    b.add_rows(sp.csr_matrix(rng.uniform(1, 10, n)[None, :]), lower=-np.inf, upper=30.0, cols=y)
+    milp = b.build(sense="max")
+    seen: list[np.ndarray] = []
+    full = HighsBackend().solve(milp, SolveOptions(),
+                                on_solution=lambda x: bool(seen.append(np.asarray(x))))
+    assert full.status == Status.OPTIMAL and seen
+    assert all(milp.max_violation(x) <= 1e-6 for x in seen)
+    stopped = HighsBackend().solve(milp, SolveOptions(), on_solution=lambda x: True)
+    assert stopped.status == Status.FEASIBLE  # stopped at its first incumbent, unproven
+    assert stopped.objective is not None and stopped.objective <= full.objective + 1e-9
