@@ -145,7 +145,9 @@ def _run_interruptible(
 
     def on_interrupt(kind: Any, _msg: str, out: Any, data_in: Any, _user: Any) -> None:
         if kind == improving:
-            if on_solution is not None and out is not None and on_solution(out.mip_solution):
+            # a copy: HiGHS reuses the buffer behind the array it hands over
+            if on_solution is not None and out is not None and on_solution(
+                    np.array(out.mip_solution, dtype=np.float64)):
                 halt.set()
             return
         if (stop.is_set() or halt.is_set()) and data_in is not None:
