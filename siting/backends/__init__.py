@@ -15,6 +15,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -85,14 +86,16 @@ class ArrayBackend:
 
     name: str = ""
 
-    def solve(self, milp: MilpArrays, options: SolveOptions) -> Result:
+    def solve(self, milp: MilpArrays, options: SolveOptions, **extra: Any) -> Result:
         t0 = time.perf_counter()
         trivial = _solve_without_columns(milp, self.name, t0)
         if trivial is not None:
             return trivial
-        return self.solve_arrays(milp, options, t0)
+        return self.solve_arrays(milp, options, t0, **extra)
 
-    def solve_arrays(self, milp: MilpArrays, options: SolveOptions, t0: float) -> Result:
+    def solve_arrays(
+        self, milp: MilpArrays, options: SolveOptions, t0: float, **extra: Any
+    ) -> Result:
         raise NotImplementedError
 
 

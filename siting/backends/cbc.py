@@ -30,6 +30,7 @@ import threading
 import time
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -69,7 +70,9 @@ class CbcBackend(ArrayBackend):
     def available(self) -> bool:
         return cbc_path() is not None
 
-    def solve_arrays(self, milp: MilpArrays, options: SolveOptions, t0: float) -> Result:
+    def solve_arrays(
+        self, milp: MilpArrays, options: SolveOptions, t0: float, **_: Any
+    ) -> Result:
         if np.any(milp.row_lower > milp.row_upper) or np.any(milp.col_lower > milp.col_upper):
             return Result(Status.INFEASIBLE, NAME, runtime_s=time.perf_counter() - t0,
                           message="a lower bound exceeds its upper bound")

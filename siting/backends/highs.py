@@ -4,7 +4,10 @@ Options honoured: ``time_limit``, ``mip_gap`` (``mip_rel_gap``), ``threads``,
 ``seed`` (``random_seed``), ``verbose`` (``output_flag``), ``mip_restart``
 (``mip_allow_restart``, when not None), ``progress`` (from the MIP interrupt
 callback) and ``warm_start`` (``setSolution``; ignored when its length is not
-the number of columns).
+the number of columns). ``HighsBackend.solve(..., on_solution=f)`` calls
+``f(x)`` with each improving incumbent's column values; when ``f`` returns
+True the solve stops at HiGHS's next interrupt check (``feasible``, with that
+incumbent), which a decomposition uses to reject a plan.
 Ctrl-C stops the solve and returns what HiGHS had: ``feasible`` with the
 incumbent and its gap, or ``no_solution``, with the message ``interrupted``
 (``Result.extra["interrupted"]`` is True) so that the caller can save it.
@@ -28,6 +31,7 @@ from siting.milp import MilpArrays
 
 NAME = "highs"
 Progress = Callable[[float | None, float | None, float | None], None]
+OnSolution = Callable[[Any], bool]
 
 
 def _core() -> Any:
@@ -50,7 +54,10 @@ class HighsBackend(ArrayBackend):
             return False
         return True
 
-    def solve_arrays(self, milp: MilpArrays, options: SolveOptions, t0: float) -> Result:
+    def solve_arrays(
+        self, milp: MilpArrays, options: SolveOptions, t0: float, *,
+        on_solution: OnSolution | None = None, **_: Any,
+    ) -> Result:
         core = _core()
         h = core._Highs()
         # output_flag first, so that nothing (banner included) is printed when silent.
@@ -65,7 +72,7 @@ class HighsBackend(ArrayBackend):
         if ws is not None:
             idx = np.arange(milp.num_cols, dtype=np.int32)
             warm = h.setSolution(milp.num_cols, idx, ws) != core.HighsStatus.kError
-        interrupted = _run_interruptible(h, core, options.progress)
+        interrupted = _run_interruptible(h, core, options.progress, on_solution)
         result = _result(h, core, milp)
         if warm and not interrupted and _lost_incumbent(h, milp, result):
             # HiGHS can hand back the start's values while reporting the better
@@ -124,23 +131,34 @@ def _set_options(h: Any, options: SolveOptions) -> None:
         h.setOptionValue("threads", int(options.threads))
 
 
-def _run_interruptible(h: Any, core: Any, progress: Progress | None = None) -> bool:
+def _run_interruptible(
+    h: Any, core: Any, progress: Progress | None = None, on_solution: OnSolution | None = None
+) -> bool:
     """Run HiGHS in a worker thread so that Ctrl-C stops it; True when it was interrupted.
 
     ``run()`` releases the GIL but never looks at Python signals, so the main
     thread waits and, on KeyboardInterrupt, asks HiGHS to stop through its
     interrupt callbacks (called rarely: a few dozen times per second at most).
     The MIP interrupt callback also carries the incumbent and bound, which go
-    to ``progress`` (throttled to two calls a second).
+    to ``progress`` (throttled to two calls a second). ``on_solution`` sees each
+    improving incumbent; its True stops the run at the next interrupt check.
     """
     from highspy import cb
 
     stop = threading.Event()
+    halt = threading.Event()
     mip = cb.HighsCallbackType.kCallbackMipInterrupt
+    improving = cb.HighsCallbackType.kCallbackMipImprovingSolution
     last = [-1.0]
 
     def on_interrupt(kind: Any, _msg: str, out: Any, data_in: Any, _user: Any) -> None:
-        if stop.is_set() and data_in is not None:
+        if kind == improving:
+            # a copy: HiGHS reuses the buffer behind the array it hands over
+            if on_solution is not None and out is not None and on_solution(
+                    np.array(out.mip_solution, dtype=np.float64)):
+                halt.set()
+            return
+        if (stop.is_set() or halt.is_set()) and data_in is not None:
             data_in.user_interrupt = True
         if progress is not None and out is not None and kind == mip:
             now = time.perf_counter()
@@ -153,6 +171,8 @@ def _run_interruptible(h: Any, core: Any, progress: Progress | None = None) -> b
     for kind in (kinds.kCallbackSimplexInterrupt, kinds.kCallbackIpmInterrupt,
                  kinds.kCallbackMipInterrupt):
         h.startCallback(kind)
+    if on_solution is not None:
+        h.startCallback(improving)
     # As highspy does after a threaded solve: release the worker's scheduler handle.
     return run_interruptible(h.run, stop.set, "highs-solve",
                              after=lambda: core._Highs.resetThreadScheduler(False))

@@ -65,7 +65,9 @@ class OrtoolsBackend(ArrayBackend):
     def available(self) -> bool:
         return _sub_solver() is not None
 
-    def solve_arrays(self, milp: MilpArrays, options: SolveOptions, t0: float) -> Result:
+    def solve_arrays(
+        self, milp: MilpArrays, options: SolveOptions, t0: float, **_: Any
+    ) -> Result:
         sub = _sub_solver()
         if sub is None:
             return Result(Status.ERROR, NAME, message="no OR-Tools MIP sub-solver available")
@@ -193,7 +195,9 @@ class CpsatBackend(ArrayBackend):
             return False
         return True
 
-    def solve_arrays(self, milp: MilpArrays, options: SolveOptions, t0: float) -> Result:
+    def solve_arrays(
+        self, milp: MilpArrays, options: SolveOptions, t0: float, **_: Any
+    ) -> Result:
         from ortools.sat.python import cp_model
         reason, d = _cpsat_data(milp)
         if reason:

@@ -43,6 +43,14 @@ class DecayName(StrEnum):
     exponential = "exponential"
 
 
+class FormulationName(StrEnum):
+    """MCLP formulations ``--formulation`` names (``auto``: chosen from the reduced instance)."""
+
+    auto = "auto"
+    compact = "compact"
+    benders = "benders"
+
+
 class FormatName(StrEnum):
     """The instance formats ``--format`` names (``auto``: guessed from the file)."""
 

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import typer
 
 from siting.cli.exits import EXIT_INFEASIBLE, EXIT_UNVERIFIED, exit_code, finish, keep
-from siting.cli.options import DecayName, FormatName, ModelName, parse_number
+from siting.cli.options import DecayName, FormatName, FormulationName, ModelName, parse_number
 from siting.cli.progress import Phases
 
 DEFAULT_SOLVER = "highs"
@@ -46,6 +46,10 @@ def solve(
         str, typer.Option("--gap", help="Relative gap at which to stop.")
     ] = DEFAULT_GAP,
     threads_text: Annotated[str | None, typer.Option("--threads", help="Solver threads.")] = None,
+    formulation: Annotated[
+        FormulationName,
+        typer.Option("--formulation", help="MCLP: compact, benders, or auto (from the instance)."),
+    ] = FormulationName.auto,
     candidates_text: Annotated[
         str | None,
         typer.Option(
@@ -188,6 +192,7 @@ def solve(
         single_source=single_source,
     )
     name = "weighted-p-center" if weighted and model == ModelName.p_center else model.value
+    parameters["formulation"] = formulation.value
     solve_classic(
         path,
         model=name,
@@ -217,11 +222,15 @@ def model_arguments(name: str, parameters: dict[str, Any], default_p: Any) -> di
     >>> model_arguments("target-share", {"share": 0.4, "decay": "power", "beta": 2.0,
     ...                                  "competitors": "rivals.csv"}, None)
     {'decay': 'power', 'beta': 2.0, 'share': 0.4, 'competitors': 'rivals.csv'}
+    >>> model_arguments("mclp", {"p": 2, "radius": 5.0, "formulation": "benders"}, None)
+    {'radius': 5.0, 'p': 2, 'budget': None, 'formulation': 'benders'}
     """
     p = parameters.get("p") if parameters.get("p") is not None else default_p
     arguments: dict[str, Any] = {}
     if name == "mclp":
         arguments.update(radius=parameters.get("radius"), p=p, budget=parameters.get("budget"))
+        if parameters.get("formulation") not in (None, "auto"):
+            arguments.update(formulation=parameters["formulation"])
     elif name in ("lscp", "set-cover", "lscp-b"):
         arguments.update(radius=parameters.get("radius"))
     elif name in ("p-median", "p-center") or name in ("p-dispersion", "weighted-p-center"):

@@ -83,13 +83,21 @@ class LocationModel(ABC):
     ) -> Solution:
         """Build, solve and decode; verify the solution from the instance unless told not to."""
         options = options or SolveOptions()
-        backend = get_backend(solver)  # an unknown name is refused before any work
+        get_backend(solver)  # an unknown name is refused before any work
         self.check(inst)
         t0 = time.perf_counter()
         built = self.build(inst)
+        return self.solve_built(inst, built, solver, options, t0=t0, verify=verify)
+
+    def solve_built(
+        self, inst: Instance, built: Built, solver: str, options: SolveOptions, *,
+        t0: float, verify: bool,
+    ) -> Solution:
+        """Solve arrays already built (at ``t0``), decode and verify: the second half of
+        :meth:`solve`, for models that choose a formulation from the built arrays."""
         t_build = time.perf_counter() - t0
         options, t_warm, h_bound = warm_started(built.milp, solver, options)
-        result = backend.solve(built.milp, options)
+        result = get_backend(solver).solve(built.milp, options)
         tighten_bound(built.milp, result, h_bound, options.mip_gap)
         sol = self.to_solution(inst, built, result)
         pairs = built.data.get("pairs")

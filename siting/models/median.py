@@ -35,8 +35,9 @@ from siting.models.covering import LSCP, coverage_pattern
 from siting.params import AtLeastOne, Count
 from siting.solution import Solution
 
-#: p-median formulations: distance levels (default) or the textbook assignment one.
-FORMULATIONS = ("radius", "assignment")
+#: p-median formulations: distance levels (default), Benders on their projection,
+#: or the textbook assignment one.
+FORMULATIONS = ("radius", "benders", "assignment")
 
 
 def _assignment_block(
@@ -71,7 +72,7 @@ class PMedian(LocationModel):
 
     p: Count | None = None
     candidates: AtLeastOne | None = None
-    formulation: Literal["radius", "assignment"] = "radius"
+    formulation: Literal["radius", "benders", "assignment"] = "radius"
     name: ClassVar[str] = "p-median"
     needs_distances: ClassVar[bool] = True
 
@@ -98,7 +99,7 @@ class PMedian(LocationModel):
         get_backend(solver)  # an unknown name is refused before any work
         self.check(inst)
         assert self.p is not None
-        if self.formulation != "radius" or solver == "heuristic" or (
+        if self.formulation == "assignment" or solver == "heuristic" or (
             self.p == 0 and not inst.existing.any()
         ):
             return super().solve(inst, solver, options, verify=verify)
@@ -110,7 +111,12 @@ class PMedian(LocationModel):
         from siting.models.pmedian_radius import solve_radius
 
         t_build = time.perf_counter() - t0
-        result, mask, stats = solve_radius(inst, pairs, int(self.p), solver, options)
+        if self.formulation == "benders":
+            from siting.models.pmedian_benders import solve_pmedian_benders
+
+            result, mask, stats = solve_pmedian_benders(inst, pairs, int(self.p), solver, options)
+        else:
+            result, mask, stats = solve_radius(inst, pairs, int(self.p), solver, options)
         pm = PairsData(pairs.demand, pairs.site, pairs.distance, inst.n_demand, inst.n_sites)
         pos, _ = assignment_of(pm, mask)
         fields: dict[str, Any] = {"selected": [], "existing": list(inst.site_ids[inst.existing])}
