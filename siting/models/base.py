@@ -81,10 +81,21 @@ class LocationModel(ABC):
         *,
         verify: bool = True,
     ) -> Solution:
-        """Build, solve and decode; verify the solution from the instance unless told not to."""
+        """Solve on ``inst``; verify the solution from the instance unless told not to.
+
+        The back end's name and the parameters (against the instance) are checked
+        first, then :meth:`run` does the work.
+        """
         options = options or SolveOptions()
         get_backend(solver)  # an unknown name is refused before any work
         self.check(inst)
+        return self.run(inst, solver, options, verify=verify)
+
+    def run(
+        self, inst: Instance, solver: str, options: SolveOptions, *, verify: bool
+    ) -> Solution:
+        """Build, solve and decode (staged models, and those with their own loop, override
+        this; the checks of :meth:`solve` have run)."""
         t0 = time.perf_counter()
         built = self.build(inst)
         return self.solve_built(inst, built, solver, options, t0=t0, verify=verify)

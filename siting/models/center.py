@@ -104,15 +104,9 @@ class WeightedPCenter(LocationModel):
             existing=inst.existing, source=inst.source,
         )
 
-    def solve(
-        self,
-        inst: Instance,
-        solver: str = "highs",
-        options: SolveOptions | None = None,
-        *,
-        verify: bool = True,
+    def run(
+        self, inst: Instance, solver: str, options: SolveOptions, *, verify: bool
     ) -> Solution:
-        self.check(inst)
         inner = PCenter(p=self.p).solve(self.weighted_instance(inst), solver, options,
                                         verify=False)
         fields: dict[str, Any] = {}

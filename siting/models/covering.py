@@ -167,18 +167,10 @@ class MCLP(LocationModel):
         check_radius(self.radius, inst)
         check_p(self.p, inst, required=self.budget is None)
 
-    def solve(
-        self,
-        inst: Instance,
-        solver: str = "highs",
-        options: SolveOptions | None = None,
-        *,
-        verify: bool = True,
+    def run(
+        self, inst: Instance, solver: str, options: SolveOptions, *, verify: bool
     ) -> Solution:
         """Build, choose the formulation from the reduced rows, solve, decode and verify."""
-        options = options or SolveOptions()
-        self.check(inst)
-        get_backend(solver)  # an unknown or missing back end is reported first
         t0 = time.perf_counter()
         built = self.build(inst)
         s = built.milp.structure
@@ -410,16 +402,9 @@ class LSCPB(LocationModel):
         counts = np.asarray(built.data["cov"][:, pos].sum(axis=1)).ravel()
         return {"selected": selected, "coverage": coverage_table(inst, counts)}
 
-    def solve(
-        self,
-        inst: Instance,
-        solver: str = "highs",
-        options: SolveOptions | None = None,
-        *,
-        verify: bool = True,
+    def run(
+        self, inst: Instance, solver: str, options: SolveOptions, *, verify: bool
     ) -> Solution:
-        options = options or SolveOptions()
-        self.check(inst)
         t0 = time.perf_counter()
         first = LSCP(radius=self.radius).solve(inst, solver, options, verify=False)
         if not first.status.has_solution:

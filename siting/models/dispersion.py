@@ -91,17 +91,10 @@ class PDispersion(ModelWithStart):
                 field="p", value=self.p,
             )
 
-    def solve(
-        self,
-        inst: Instance,
-        solver: str = "highs",
-        options: SolveOptions | None = None,
-        *,
-        verify: bool = True,
+    def run(
+        self, inst: Instance, solver: str, options: SolveOptions, *, verify: bool
     ) -> Solution:
         """Greedy + swap for ``L``, then the level model over pairs within ``U`` (module doc)."""
-        options = options or SolveOptions()
-        self.check(inst)
         assert self.p is not None
         t0 = time.perf_counter()
         metric = site_metric(inst)
@@ -115,7 +108,7 @@ class PDispersion(ModelWithStart):
             self._upper = upper if rounds <= DOUBLINGS else np.inf
             limit = options.time_limit
             left = None if limit is None else max(limit - (time.perf_counter() - t0), 0.01)
-            sol = super().solve(inst, solver, replace(options, time_limit=left), verify=False)
+            sol = super().run(inst, solver, replace(options, time_limit=left), verify=False)
             reached_top = (
                 sol.objective is not None
                 and sol.objective >= self._top * (1 - LEVEL_TOL) - 1e-12

@@ -260,13 +260,8 @@ class HuffModel(ModelWithStart):
         pairs: ValuedPairs = built.data["pairs"]
         return Start(self.vector(built, pairs, self.start_mask(inst, pairs, time_limit)))
 
-    def solve(
-        self,
-        inst: Instance,
-        solver: str = "highs",
-        options: SolveOptions | None = None,
-        *,
-        verify: bool = True,
+    def run(
+        self, inst: Instance, solver: str, options: SolveOptions, *, verify: bool
     ) -> Solution:
         """The outer-approximation loop (:mod:`siting.models.market_outer`), or Haase's MILP."""
         formulation = getattr(self, "formulation", "outer")
@@ -274,7 +269,7 @@ class HuffModel(ModelWithStart):
             raise ParameterError(f"formulation must be one of {', '.join(FORMULATIONS)}",
                                  field="formulation", value=formulation)
         if formulation == "haase" or solver == "heuristic":
-            return super().solve(inst, solver, options, verify=verify)
+            return super().run(inst, solver, options, verify=verify)
         from siting.models.market_outer import solve_outer
 
         options = options or SolveOptions()

@@ -19,7 +19,7 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
-from siting.backends.base import SolveOptions, Status, get_backend
+from siting.backends.base import SolveOptions, Status
 from siting.instance import Instance
 from siting.milp import MilpBuilder
 from siting.models.assign import Pairs, assignment_pairs
@@ -80,13 +80,8 @@ class PMedian(LocationModel):
         super().check(inst)
         check_p(self.p, inst, required=True)
 
-    def solve(
-        self,
-        inst: Instance,
-        solver: str = "highs",
-        options: SolveOptions | None = None,
-        *,
-        verify: bool = True,
+    def run(
+        self, inst: Instance, solver: str, options: SolveOptions, *, verify: bool
     ) -> Solution:
         """Solve with the radius formulation (default) or the assignment one.
 
@@ -95,18 +90,15 @@ class PMedian(LocationModel):
         pairs, the ``heuristic`` back end, ``p = 0`` without existing sites —
         the assignment formulation is used.
         """
-        options = options or SolveOptions()
-        get_backend(solver)  # an unknown name is refused before any work
-        self.check(inst)
         assert self.p is not None
         if self.formulation == "assignment" or solver == "heuristic" or (
             self.p == 0 and not inst.existing.any()
         ):
-            return super().solve(inst, solver, options, verify=verify)
+            return super().run(inst, solver, options, verify=verify)
         t0 = time.perf_counter()
         pairs = assignment_pairs(inst, self.candidates)
         if not pairs.complete:
-            return super().solve(inst, solver, options, verify=verify)
+            return super().run(inst, solver, options, verify=verify)
         from siting.heuristics.pmedian import PairsData, assignment_of
         from siting.models.pmedian_radius import solve_radius
 
@@ -226,16 +218,9 @@ class PCenter(LocationModel):
             r *= 1.25
         return r
 
-    def solve(
-        self,
-        inst: Instance,
-        solver: str = "highs",
-        options: SolveOptions | None = None,
-        *,
-        verify: bool = True,
+    def run(
+        self, inst: Instance, solver: str, options: SolveOptions, *, verify: bool
     ) -> Solution:
-        options = options or SolveOptions()
-        self.check(inst)
         assert self.p is not None
         t0 = time.perf_counter()
         deadline = None if options.time_limit is None else t0 + options.time_limit

@@ -50,17 +50,10 @@ class ModelWithStart(LocationModel):
         """A feasible solution of ``built``'s arrays, or None when the model has no heuristic."""
         return None
 
-    def solve(
-        self,
-        inst: Instance,
-        solver: str = "highs",
-        options: SolveOptions | None = None,
-        *,
-        verify: bool = True,
+    def run(
+        self, inst: Instance, solver: str, options: SolveOptions, *, verify: bool
     ) -> Solution:
         """Build, start, solve and decode; verify from the instance unless told not to."""
-        options = options or SolveOptions()
-        self.check(inst)
         t0 = time.perf_counter()
         built = self.build(inst)
         t_build = time.perf_counter() - t0
