@@ -98,6 +98,15 @@ print(pulp.value(m.problem.objective))
 """
 
 
+def have_sklearn() -> bool:
+    """Whether scikit-learn (the clustered instances' generator) can be imported."""
+    try:
+        import sklearn.datasets  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
 def have_spopt() -> bool:
     try:
         import spopt.locate  # noqa: F401
@@ -198,6 +207,9 @@ CLUSTERED_SETTINGS = [(bi.CLUSTERED_RADIUS, 25), (2.0, 25)]
 
 def group_clustered(rows: list[dict[str, Any]], quick: bool, cap: float, spopt: bool) -> None:
     """Clustered MCLP: in process (siting's formulations, spopt) and as whole commands."""
+    if not have_sklearn():
+        print("scikit-learn not installed (pip install -e '.[bench]'): clustered cases skipped")
+        return
     n, m = (500, 50) if quick else (5_000, 500)
     siting = str(Path(PY).parent / "siting")
     for radius, p in CLUSTERED_SETTINGS[:1] if quick else CLUSTERED_SETTINGS:
