@@ -7,7 +7,7 @@ Whole-command timings (``siting solve`` against a spopt script, interpreter
 start-up included) are measured as subprocess wall time.
 
 Options: ``--quick`` (smallest cases only: the smoke test), ``--only`` (a
-comma list of groups: mclp, cli, pmed, bds, city, huitian), ``--out DIR``
+comma list of groups: mclp, clustered, cli, cordeau, pmed, bds, city, huitian), ``--out DIR``
 (default ``benchmarks/results``), ``--peer-cap S`` (seconds, default 300).
 """
 
@@ -98,6 +98,15 @@ print(pulp.value(m.problem.objective))
 """
 
 
+def have_sklearn() -> bool:
+    """Whether scikit-learn (the clustered instances' generator) can be imported."""
+    try:
+        import sklearn.datasets  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
 def have_spopt() -> bool:
     try:
         import spopt.locate  # noqa: F401
@@ -167,7 +176,9 @@ def group_mclp(rows: list[dict[str, Any]], quick: bool, cap: float, spopt: bool)
     for n, m, p in cases:
         case = f"{n}x{m} p{p}"
         base = {"kind": "mclp", "n": n, "m": m, "p": p, "time_limit": 60}
-        for impl in ("siting", "siting-heuristic", "highs-textbook"):
+        impls = ["siting", "siting-compact", "siting-benders", "siting-heuristic",
+                 "highs-textbook"]
+        for impl in impls if not quick else ["siting", "siting-heuristic", "highs-textbook"]:
             add(rows, "mclp", case, impl, run_case({**base, "impl": impl}, cap))
         if spopt:
             add(rows, "mclp", case, "spopt-cbc",
@@ -190,6 +201,55 @@ def group_cli(rows: list[dict[str, Any]], quick: bool, cap: float, spopt: bool) 
             add(rows, "cli", case, "spopt script", out)
 
 
+#: (radius, p) of the clustered 5,000 × 500 case (``benchmarks.instances.clustered_mclp``).
+CLUSTERED_SETTINGS = [(bi.CLUSTERED_RADIUS, 25), (2.0, 25)]
+
+
+def group_clustered(rows: list[dict[str, Any]], quick: bool, cap: float, spopt: bool) -> None:
+    """Clustered MCLP: in process (siting's formulations, spopt) and as whole commands."""
+    if not have_sklearn():
+        print("scikit-learn not installed (pip install -e '.[bench]'): clustered cases skipped")
+        return
+    n, m = (500, 50) if quick else (5_000, 500)
+    siting = str(Path(PY).parent / "siting")
+    for radius, p in CLUSTERED_SETTINGS[:1] if quick else CLUSTERED_SETTINGS:
+        p = 5 if quick else p
+        case = f"{n}x{m} p{p} r{radius:g}"
+        base = {"kind": "mclp", "instance": "clustered", "n": n, "m": m, "p": p,
+                "radius": radius, "time_limit": 60}
+        for impl in ["siting"] if quick else ["siting", "siting-compact", "siting-benders"]:
+            add(rows, "clustered", case, impl, run_case({**base, "impl": impl}, cap))
+        if spopt:
+            add(rows, "clustered", case, "spopt-cbc",
+                run_case({**base, "impl": "spopt-cbc", "time_limit": None}, cap))
+        with tempfile.TemporaryDirectory() as tmp:
+            folder = bi.write_csv_folder(Path(tmp) / "inst", *bi.clustered_mclp(n, m))
+            out = run_command([siting, "solve", str(folder), "--model", "mclp", "--radius",
+                               repr(radius), "--p", str(p), "--json"], cap)
+            add(rows, "clustered", case + " (command)", "siting solve", out)
+            if spopt and not quick:
+                out = run_command([PY, "-c", SPOPT_SCRIPT, str(folder), repr(radius), str(p)],
+                                  cap)
+                out.setdefault("status", "ok")
+                add(rows, "clustered", case + " (command)", "spopt script", out)
+
+
+def group_cordeau(rows: list[dict[str, Any]], quick: bool, cap: float) -> None:
+    """Budgeted MCLP on Cordeau-style uniform points: 1,000,000 and 10,000,000 demand points."""
+    cases = [(20_000, 100)] if quick else bi.CORDEAU_CASES
+    for n, m in cases:
+        case = f"{n:,}x{m} budget"
+        spec = {"kind": "cordeau", "n": n, "m": m, "time_limit": 120}
+        add(rows, "cordeau", case, "siting", run_case(spec, max(cap, 600)))
+        if n <= 1_000_000 and not quick:
+            add(rows, "cordeau", case, "siting-compact",
+                run_case({**spec, "formulation": "compact"}, max(cap, 600)))
+
+
+#: pmed cases also solved by p-median Benders (``PMedian(formulation="benders")``).
+PMED_BENDERS = [16, 36, 38, 39]
+
+
 def group_pmed(
     rows: list[dict[str, Any]], quick: bool, cap: float, limit: float = 600.0,
     textbook: bool = True,
@@ -199,6 +259,11 @@ def group_pmed(
         # the wall cap leaves the solver its whole limit plus loading and verification
         add(rows, "pmed", f"pmed{k}", "siting",
             run_case({"kind": "pmed", "k": k, "impl": "siting", "time_limit": limit},
+                     limit + 60))
+    # Benders on the radius projection, on the small-p cases that take longest.
+    for k in [] if quick else PMED_BENDERS:
+        add(rows, "pmed", f"pmed{k}", "siting-benders",
+            run_case({"kind": "pmed", "k": k, "impl": "siting-benders", "time_limit": limit},
                      limit + 60))
     if not textbook:
         return
@@ -276,6 +341,26 @@ def _fmt(v: Any) -> str:
     return str(v)
 
 
+def _command_vs_process(rows: list[dict[str, Any]]) -> list[str]:
+    """Lines comparing the whole ``siting solve`` command with spopt + CBC in process."""
+    out = []
+    for r in rows:
+        if r["group"] != "clustered" or r["impl"] != "siting solve" or not r.get("total_s"):
+            continue
+        case = r["case"].removesuffix(" (command)")
+        peer = next((q for q in rows if q["group"] == "clustered" and q["case"] == case
+                     and q["impl"] == "spopt-cbc" and q.get("total_s")), None)
+        inproc = next((q for q in rows if q["group"] == "clustered" and q["case"] == case
+                       and q["impl"] == "siting" and q.get("total_s")), None)
+        if peer is None or inproc is None:
+            continue
+        whole, own, theirs = float(r["total_s"]), float(inproc["total_s"]), float(peer["total_s"])
+        out.append(f"clustered {case}: spopt + CBC in process {theirs:.2f} s; whole `siting solve` "
+                   f"{whole:.2f} s ({theirs / whole:.1f}×); siting in process {own:.2f} s "
+                   f"({theirs / own:.1f}×)")
+    return ["", *out] if out else []
+
+
 def write_tables(rows: list[dict[str, Any]], out: Path, info: dict[str, str]) -> None:
     out.mkdir(parents=True, exist_ok=True)
     with open(out / "results.csv", "w", newline="") as fh:
@@ -292,6 +377,7 @@ def write_tables(rows: list[dict[str, Any]], out: Path, info: dict[str, str]) ->
         proven = sum(1 for r in pm if r.get("status") == "optimal")
         lines.append("")
         lines.append(f"pmed: {proven} of {len(pm)} proven optimal, total {total:.1f} s")
+    lines.extend(_command_vs_process(rows))
     head = ["Machine: " + ", ".join(f"{k} {v}" for k, v in info.items()), ""]
     (out / "results.md").write_text("\n".join(head + lines) + "\n")
 
@@ -299,7 +385,7 @@ def write_tables(rows: list[dict[str, Any]], out: Path, info: dict[str, str]) ->
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m benchmarks")
     ap.add_argument("--quick", action="store_true", help="smallest cases only (smoke test)")
-    ap.add_argument("--only", default="mclp,cli,pmed,bds,city,huitian")
+    ap.add_argument("--only", default="mclp,clustered,cli,cordeau,pmed,bds,city,huitian")
     ap.add_argument("--out", default=str(HERE / "results"))
     ap.add_argument("--peer-cap", type=float, default=300.0)
     ap.add_argument("--no-spopt", action="store_true")
@@ -320,8 +406,12 @@ def main(argv: list[str] | None = None) -> int:
     cap = args.peer_cap
     if "mclp" in groups:
         group_mclp(rows, args.quick, cap, spopt)
+    if "clustered" in groups:
+        group_clustered(rows, args.quick, cap, spopt)
     if "cli" in groups:
         group_cli(rows, args.quick, cap, spopt)
+    if "cordeau" in groups:
+        group_cordeau(rows, args.quick, cap)
     if "pmed" in groups:
         group_pmed(rows, args.quick, cap, args.pmed_limit, not args.no_textbook)
     if "bds" in groups:

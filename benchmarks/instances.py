@@ -74,6 +74,73 @@ def clustered_city(
     return demand, sites
 
 
+#: (n demand, m sites) of the Cordeau-style cases (Cordeau, Furini & Ljubić 2019).
+CORDEAU_CASES = [(1_000_000, 100), (1_000_000, 200), (10_000_000, 100)]
+#: Side of the Cordeau-style square, coverage radius, site costs and budget.
+CORDEAU_SIDE, CORDEAU_RADIUS, CORDEAU_BUDGET = 30.0, 3.5, 1000.0
+
+
+def cordeau_mclp(
+    n: int, m: int, seed: int = 11
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Budgeted MCLP as in Cordeau, Furini & Ljubić (2019): uniform points in a 30 × 30 square.
+
+    ``n`` demand points with integer weights 1–100 (int32 / float32 columns:
+    exact, and half the memory at ten million rows), ``m`` sites with integer
+    costs 40–80; radius :data:`CORDEAU_RADIUS` (a site covers ≈ 4.3 % of the
+    square), budget :data:`CORDEAU_BUDGET` (≈ 16 sites).
+
+    >>> d, s = cordeau_mclp(1000, 10)
+    >>> len(d), len(s), d["weight"].dtype.name, int(s["cost"].min()) >= 40
+    (1000, 10, 'float32', True)
+    """
+    rng = np.random.default_rng(seed + n + m)
+    demand = pd.DataFrame(
+        {
+            "id": np.arange(n, dtype=np.int32),
+            "x": rng.uniform(0, CORDEAU_SIDE, n),
+            "y": rng.uniform(0, CORDEAU_SIDE, n),
+            "weight": rng.integers(1, 101, n).astype(np.float32),
+        }
+    )
+    sites = pd.DataFrame(
+        {
+            "id": np.arange(m, dtype=np.int32),
+            "x": rng.uniform(0, CORDEAU_SIDE, m),
+            "y": rng.uniform(0, CORDEAU_SIDE, m),
+            "cost": rng.integers(40, 81, m).astype(float),
+        }
+    )
+    return demand, sites
+
+
+#: Radius of the clustered 5,000 × 500 case (units of the blobs' plane).
+CLUSTERED_RADIUS = 1.5
+
+
+def clustered_mclp(
+    n: int = 5_000, m: int = 500, seed: int = 3
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Clustered MCLP from scikit-learn's ``make_blobs`` (a generator that is not ours).
+
+    Demand: ``n`` points in 20 Gaussian blobs (centres in a 40 × 40 box, σ 2.5),
+    integer weights 1–100; sites: ``m`` points from the same blobs' law.
+
+    >>> d, s = clustered_mclp(200, 20)
+    >>> len(d), len(s)
+    (200, 20)
+    """
+    from sklearn.datasets import make_blobs
+
+    centres = np.random.default_rng(seed).uniform(-20, 20, size=(20, 2))
+    dxy, _ = make_blobs(n_samples=n, centers=centres, cluster_std=2.5, random_state=seed)
+    sxy, _ = make_blobs(n_samples=m, centers=centres, cluster_std=2.5, random_state=seed + 1)
+    weight = np.random.default_rng(seed + 2).integers(1, 101, n).astype(float)
+    demand = pd.DataFrame({"id": np.arange(n), "x": dxy[:, 0], "y": dxy[:, 1], "weight": weight})
+    sites = pd.DataFrame({"id": np.arange(m), "x": sxy[:, 0], "y": sxy[:, 1]})
+    return demand, sites
+
+
 def write_csv_folder(folder: Path, demand: pd.DataFrame, sites: pd.DataFrame) -> Path:
     """Write ``demand.csv`` and ``sites.csv`` (the layout ``siting solve`` reads)."""
     folder.mkdir(parents=True, exist_ok=True)

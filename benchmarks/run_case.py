@@ -37,14 +37,25 @@ def _siting_row(sol: Any, t_total: float) -> dict[str, Any]:
         "gap": sol.gap, "status": sol.status.value, "verified": sol.verified,
         "stats": {k: v for k, v in sol.stats.items()
                   if k in ("rows_merged", "sites_dropped", "demand_rows", "refinements",
-                           "sites_fixed_closed", "columns", "rows", "warm_start_s")},
+                           "sites_fixed_closed", "columns", "rows", "warm_start_s",
+                           "formulation", "root_bound", "root_s", "benders_rounds")},
     }
+
+
+#: siting implementations of the MCLP rows and the formulation each forces.
+FORMULATION = {"siting": "auto", "siting-heuristic": "auto", "siting-compact": "compact",
+               "siting-benders": "benders"}
 
 
 def mclp_case(spec: dict[str, Any]) -> dict[str, Any]:
     n, m, p = spec["n"], spec["m"], spec["p"]
     tl = spec.get("time_limit")
-    demand, sites = bi.uniform_mclp(n, m)
+    if spec.get("instance") == "clustered":
+        demand, sites = bi.clustered_mclp(n, m)
+        radius = spec["radius"]
+    else:
+        demand, sites = bi.uniform_mclp(n, m)
+        radius = bi.RADIUS_2PCT
     dxy = demand[["x", "y"]].to_numpy()
     sxy = sites[["x", "y"]].to_numpy()
     w = demand["weight"].to_numpy()
@@ -61,14 +72,15 @@ def mclp_case(spec: dict[str, Any]) -> dict[str, Any]:
 
         t0 = time.perf_counter()
         inst = Instance.from_frames(demand, sites, demand_id="id", site_id="id")
-        sol = MCLP(radius=bi.RADIUS_2PCT, p=p).solve(inst, solver, SolveOptions(time_limit=tl))
+        sol = MCLP(radius=radius, p=p, formulation=FORMULATION[impl]).solve(  # type: ignore[arg-type]
+            inst, solver, SolveOptions(time_limit=tl))
         return _siting_row(sol, time.perf_counter() - t0)
     from benchmarks import peers
 
     _preimport(impl)
     fn = peers.spopt_mclp if impl == "spopt-cbc" else peers.highs_textbook_mclp
     t0 = time.perf_counter()
-    out = fn(dxy, sxy, w, bi.RADIUS_2PCT, p, time_limit=tl)
+    out = fn(dxy, sxy, w, radius, p, time_limit=tl)
     out["total_s"] = time.perf_counter() - t0
     return out
 
@@ -87,7 +99,7 @@ def pmed_case(spec: dict[str, Any]) -> dict[str, Any]:
         from siting.backends import SolveOptions
         from siting.models import PMedian
 
-        form = "assignment" if impl == "siting-assignment" else "radius"
+        form = {"siting-assignment": "assignment", "siting-benders": "benders"}.get(impl, "radius")
         sol = PMedian(p=p, formulation=form).solve(inst, "highs", SolveOptions(time_limit=tl))
         row = _siting_row(sol, time.perf_counter() - t0)
         if row["build_s"] is None:
@@ -118,12 +130,30 @@ def city_case(spec: dict[str, Any]) -> dict[str, Any]:
     return _siting_row(sol, time.perf_counter() - t0)
 
 
+def cordeau_case(spec: dict[str, Any]) -> dict[str, Any]:
+    """Budgeted MCLP on Cordeau-style uniform points (``benchmarks.instances.cordeau_mclp``)."""
+    from siting.backends import SolveOptions
+    from siting.instance import Instance
+    from siting.models import MCLP
+
+    demand, sites = bi.cordeau_mclp(spec["n"], spec["m"])
+    t0 = time.perf_counter()
+    inst = Instance.from_frames(demand, sites, demand_id="id", site_id="id", cost="cost")
+    del demand  # the instance holds what it needs
+    sol = MCLP(radius=bi.CORDEAU_RADIUS, budget=bi.CORDEAU_BUDGET,
+               formulation=spec.get("formulation", "auto")).solve(
+        inst, "highs", SolveOptions(time_limit=spec.get("time_limit")))
+    return _siting_row(sol, time.perf_counter() - t0)
+
+
 def huitian_case(spec: dict[str, Any]) -> dict[str, Any]:
-    from siting.multi import MultiService, ServiceData
+    from siting.data import load_service_data
+    from siting.multi import MultiService
     from siting.multi.spec import load_spec
 
     t0 = time.perf_counter()
-    sol = MultiService(load_spec(bi.ROOT / spec["spec"])).solve(ServiceData.from_huitian())
+    spec_ = load_spec(bi.ROOT / spec["spec"])
+    sol = MultiService(spec_).solve(load_service_data(spec_))
     return {
         "total_s": time.perf_counter() - t0, "objective": getattr(sol, "objective", None),
         "bound": getattr(sol, "bound", None), "gap": getattr(sol, "gap", None),
@@ -132,7 +162,8 @@ def huitian_case(spec: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-KINDS = {"mclp": mclp_case, "pmed": pmed_case, "city": city_case, "huitian": huitian_case}
+KINDS = {"mclp": mclp_case, "pmed": pmed_case, "city": city_case, "huitian": huitian_case,
+         "cordeau": cordeau_case}
 
 
 def main() -> None:

@@ -17,7 +17,7 @@ distance questions sparsely. Build one from GeoDataFrames or DataFrames
 from __future__ import annotations
 
 import warnings
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -28,6 +28,9 @@ from numpy.typing import NDArray
 from siting.coverage import EuclideanMetric, Metric, NetworkMetric, points_of
 from siting.errors import CRSError, InputError
 from siting.network import WalkingNetwork
+
+#: ``Instance.from_frames(cost=AUTO)``: the ``cost`` column when the sites have one.
+AUTO = "<auto>"
 
 
 class GeographicCRSWarning(UserWarning):
@@ -61,6 +64,8 @@ class Instance:
     #: Point coordinates (in ``crs``) where the data have them, for maps and GeoDataFrames.
     demand_xy: NDArray[np.float64] | None = None
     site_xy: NDArray[np.float64] | None = None
+    #: Reprojections and defaults taken while loading, one plain sentence each.
+    notes: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         m = len(self.site_ids)
@@ -130,7 +135,7 @@ class Instance:
         demand_id: str | None = None,
         site_id: str | None = None,
         weight: str | None = "weight",
-        cost: str | None = "cost",
+        cost: str | None = AUTO,
         fixed_cost: str | None = None,
         capacity: str | None = None,
         existing: pd.DataFrame | str | None = None,
@@ -149,11 +154,15 @@ class Instance:
         the frame is a GeoDataFrame, else from columns ``x``/``y``. Distances
         are straight lines, or walking distances over ``network`` (a
         :class:`~siting.network.WalkingNetwork` in the same CRS, e.g. from
-        :func:`siting.data.network_from_lines`). ``existing`` is either
+        :func:`siting.data.street_network`). ``existing`` is either
         the name of a boolean column of ``sites`` or a frame of existing
         facilities appended to the sites as already open. Mismatched CRSs are
-        refused. Missing optional columns take defaults (weight 1, cost 1,
-        unlimited capacity).
+        refused.
+
+        Columns named here must exist: ``weight`` (default ``"weight"``;
+        ``weight=None`` gives every point weight 1), ``cost``, ``fixed_cost``,
+        ``capacity`` (``None``: cost 1, fixed cost = cost, unlimited capacity).
+        ``cost`` left at its default takes a ``cost`` column when there is one.
 
         Errors name the frame's file (``paths["demand"]``, ``paths["sites"]``,
         ``paths["existing"]``; default ``source``) and its row: the 0-based
@@ -168,6 +177,15 @@ class Instance:
         frames_crs = _common_crs([("demand", demand_crs), ("sites", site_crs)], source)
         did = _ids(demand, demand_id, dw)
         sid = _ids(sites, site_id, sw)
+        if cost == AUTO:
+            cost = "cost" if "cost" in sites.columns else None
+        for frame, wh, col, what in ((demand, dw, weight, "weight"), (sites, sw, cost, "cost"),
+                                     (sites, sw, fixed_cost, "fixed_cost"),
+                                     (sites, sw, capacity, "capacity")):
+            if col is not None and col not in frame.columns:
+                hint = " (weight=None gives every point weight 1)" if what == "weight" else ""
+                raise InputError(f"{wh.what} has no column {col!r}{hint}", path=wh.path,
+                                 field=what, value=col)
         w = _column(demand, weight, 1.0, dw, did)
         cst = _column(sites, cost, 1.0, sw, sid)
         fc = _column(sites, fixed_cost, np.nan, sw, sid)
@@ -272,6 +290,14 @@ class _Where(NamedTuple):
     def row(self, position: int) -> int:
         return int(position) + self.base
 
+    def refuse(self, bad: Any, message: str, field: str, value: Callable[[int], Any]) -> None:
+        """Raise naming the first row where ``bad`` holds (``value(k)`` shown)."""
+        bad = np.asarray(bad, dtype=bool)
+        if bad.any():
+            k = int(np.flatnonzero(bad)[0])
+            raise InputError(message, path=self.path, row=self.row(k), field=field,
+                             value=value(k))
+
 
 def _points(frame: pd.DataFrame, x: str, y: str, where: _Where) -> tuple[NDArray[np.float64], Any]:
     what, source = where.what, where.path
@@ -287,41 +313,19 @@ def _points(frame: pd.DataFrame, x: str, y: str, where: _Where) -> tuple[NDArray
         else None
     )
     if geom is not None:
-        empty = geom.isna().to_numpy() | geom.is_empty.to_numpy()
-        if empty.any():
-            row = int(np.flatnonzero(empty)[0])
-            shown = "empty" if geom.iloc[row] is not None else "missing"
-            raise InputError(
-                f"{what}: empty or missing geometry",
-                path=source,
-                row=where.row(row),
-                field="geometry",
-                value=shown,
-            )
+        import shapely
+
+        where.refuse(geom.isna().to_numpy() | geom.is_empty.to_numpy(),
+                     f"{what}: empty or missing geometry", "geometry",
+                     lambda k: "empty" if geom.iloc[k] is not None else "missing")
         invalid = ~geom.is_valid.to_numpy()
         if invalid.any():
-            import shapely
-
-            row = int(np.flatnonzero(invalid)[0])
-            reason = shapely.is_valid_reason(geom.iloc[row])
-            raise InputError(
-                f"{what}: invalid geometry ({reason})",
-                path=source,
-                row=where.row(row),
-                field="geometry",
-                value=geom.iloc[row].wkt[:60],
-            )
+            reason = shapely.is_valid_reason(geom.iloc[int(np.flatnonzero(invalid)[0])])
+            where.refuse(invalid, f"{what}: invalid geometry ({reason})", "geometry",
+                         lambda k: geom.iloc[k].wkt[:60])
         xy = points_of(geom.to_numpy())
-        bad = ~np.isfinite(xy).all(axis=1)
-        if bad.any():
-            row = int(np.flatnonzero(bad)[0])
-            raise InputError(
-                f"{what}: coordinate is not a finite number",
-                path=source,
-                row=where.row(row),
-                field="geometry",
-                value=geom.iloc[row].wkt[:60],
-            )
+        where.refuse(~np.isfinite(xy).all(axis=1), f"{what}: coordinate is not a finite number",
+                     "geometry", lambda k: geom.iloc[k].wkt[:60])
         return xy, frame.crs
     for col in (x, y):
         if col not in frame.columns:
@@ -331,15 +335,9 @@ def _points(frame: pd.DataFrame, x: str, y: str, where: _Where) -> tuple[NDArray
     xy = np.column_stack([_numeric(frame[x], x, where), _numeric(frame[y], y, where)])
     bad = ~np.isfinite(xy).all(axis=1)
     if bad.any():
-        row = int(np.flatnonzero(bad)[0])
-        col = x if not np.isfinite(xy[row, 0]) else y
-        raise InputError(
-            f"{what}: coordinate is not a finite number",
-            path=source,
-            row=where.row(row),
-            field=col,
-            value=str(frame.iloc[row][col]),
-        )
+        col = x if not np.isfinite(xy[int(np.flatnonzero(bad)[0]), 0]) else y
+        where.refuse(bad, f"{what}: coordinate is not a finite number", col,
+                     lambda k: str(frame.iloc[k][col]))
     return xy, None
 
 
@@ -349,16 +347,8 @@ def _numeric(series: pd.Series, col: str, where: _Where) -> NDArray[np.float64]:
             f"{where.what}: not a number (true/false)", path=where.path, field=col, value="bool"
         )
     num = pd.to_numeric(series, errors="coerce")
-    bad = num.isna() & series.notna()
-    if bad.any():
-        row = int(np.flatnonzero(bad.to_numpy())[0])
-        raise InputError(
-            f"{where.what}: not a number",
-            path=where.path,
-            row=where.row(row),
-            field=col,
-            value=str(series.iloc[row]),
-        )
+    where.refuse((num.isna() & series.notna()).to_numpy(), f"{where.what}: not a number", col,
+                 lambda k: str(series.iloc[k]))
     return num.to_numpy(dtype=np.float64, na_value=np.nan)
 
 
@@ -368,23 +358,13 @@ def _ids(frame: pd.DataFrame, col: str | None, where: _Where) -> NDArray[Any]:
     if col not in frame.columns:
         raise InputError(f"{where.what} has no id column", path=where.path, field=col)
     vals = frame[col]
-    if vals.isna().any():
-        row = int(np.flatnonzero(vals.isna().to_numpy())[0])
-        raise InputError(
-            f"{where.what}: missing id", path=where.path, row=where.row(row), field=col, value=""
-        )
+    where.refuse(vals.isna().to_numpy(), f"{where.what}: missing id", col, lambda k: "")
     ids = np.asarray(vals.to_numpy())
     dup = pd.Series(ids).duplicated().to_numpy()
     if dup.any():
-        row = int(np.flatnonzero(dup)[0])
-        first = int(np.flatnonzero(ids == ids[row])[0])
-        raise InputError(
-            f"{where.what}: duplicate id (first in row {where.row(first)})",
-            path=where.path,
-            row=where.row(row),
-            field=col,
-            value=str(ids[row]),
-        )
+        first = int(np.flatnonzero(ids == ids[int(np.flatnonzero(dup)[0])])[0])
+        where.refuse(dup, f"{where.what}: duplicate id (first in row {where.row(first)})", col,
+                     lambda k: str(ids[k]))
     return ids
 
 
@@ -400,26 +380,14 @@ def _column(
     if col is None or col not in frame.columns:
         return np.full(len(frame), default, dtype=np.float64)
     vals = _numeric(frame[col], col, where)
-    missing = np.isnan(vals)
-    if missing.any() and not np.isnan(default):
-        row = int(np.flatnonzero(missing)[0])
-        raise InputError(
-            f"{where.what}: missing value",
-            path=where.path,
-            row=where.row(row),
-            field=col,
-            value=str(frame[col].iloc[row]),
-        )
+    if not np.isnan(default):
+        where.refuse(np.isnan(vals), f"{where.what}: missing value", col,
+                     lambda k: str(frame[col].iloc[k]))
     bad = (vals < 0) | (np.isinf(vals) & (not allow_inf))
     if bad.any():
-        row = int(np.flatnonzero(bad)[0])
-        raise InputError(
-            f"{where.what}: must be a finite number >= 0 (id {ids[row]!r})",
-            path=where.path,
-            row=where.row(row),
-            field=col,
-            value=float(vals[row]),
-        )
+        first = ids[int(np.flatnonzero(bad)[0])]
+        where.refuse(bad, f"{where.what}: must be a finite number >= 0 (id {first!r})", col,
+                     lambda k: float(vals[k]))
     return vals
 
 

@@ -5,11 +5,10 @@ parameters a file carries itself (``p`` in an OR-Library p-median file).
 
 File layouts for the user's own data:
 
-- **CSV**: a folder with ``demand.csv`` (``id, x, y, weight``) and ``sites.csv``
-  (``id, x, y`` and optionally ``cost, fixed_cost, capacity, existing``), or a
-  single CSV of points that are both demand and candidate sites.
-- **GeoPackage**: layers ``demand`` and ``sites`` (and optionally ``existing``),
-  same columns, geometry instead of x/y; the layers' CRS must agree.
+- **CSV** folders and **GeoPackages** (:mod:`siting.data.classic`, strict:
+  ids stay text, booleans from a fixed vocabulary, a weight column required
+  unless unit weights are asked for; degrees reprojected to metres; an
+  optional street network for walking distances).
 """
 
 from __future__ import annotations
@@ -19,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from siting.coverage import CoverageMetric, EuclideanMetric, MatrixMetric
 from siting.errors import FormatError, InputError
@@ -51,8 +49,18 @@ def detect(path: Path) -> str:
     return str(detect_format(path))
 
 
-def load_instance(path: str | Path, format: str = "auto") -> Loaded:
-    """Read an instance file (or CSV folder) in the given or detected format."""
+def load_instance(
+    path: str | Path, format: str = "auto", *, unit_weights: bool = False,
+    network: str | None = None,
+) -> Loaded:
+    """Read an instance file (or CSV folder) in the given or detected format.
+
+    ``unit_weights``: a CSV or GeoPackage demand layer without a ``weight``
+    column gives every point weight 1 (without it, the missing column is an
+    error). ``network``: ``"FILE[:LAYER]"``, a line layer of streets; distances
+    are then walking distances (CSV and GeoPackage instances,
+    :mod:`siting.data.classic`).
+    """
     p = Path(path)
     if not p.exists():
         raise InputError("file not found", path=p)
@@ -64,8 +72,16 @@ def load_instance(path: str | Path, format: str = "auto") -> Loaded:
             value=format,
         )
     fmt = detect(p) if format == "auto" else format
-    loader = _LOADERS[fmt]
-    loaded = loader(p)
+    if fmt in ("csv", "gpkg"):
+        from siting.data.classic import load_csv, load_gpkg
+
+        loader = load_csv if fmt == "csv" else load_gpkg
+        loaded = Loaded(loader(p, unit_weights=unit_weights, network=network))
+    elif network is not None:
+        raise InputError(f"a street network applies to CSV and GeoPackage instances, not "
+                         f"{fmt} files", path=p, field="--network", value=network)
+    else:
+        loaded = _LOADERS[fmt](p)
     loaded.format = fmt
     return loaded
 
@@ -169,161 +185,10 @@ def _load_bds(p: Path) -> Loaded:
     return Loaded(inst, {})
 
 
-#: Columns the CSV / GeoPackage layers may carry; a near miss (``wieght``) is refused.
-_KNOWN_COLUMNS = ("id", "x", "y", "weight", "cost", "fixed_cost", "capacity", "existing")
-
-
-def _read_csv(path: Path) -> pd.DataFrame:
-    import io
-
-    try:
-        raw = path.read_bytes()
-    except IsADirectoryError:
-        raise InputError("cannot read: is a directory, not a file", path=path) from None
-    except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror or exc}", path=path) from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise FormatError(
-            f"not UTF-8 text: invalid byte at byte offset {exc.start}",
-            path=path,
-            row=raw.count(b"\n", 0, exc.start) + 1,
-            value=f"0x{raw[exc.start]:02x}",
-        ) from None
-    if "\x00" in text:
-        raise FormatError(
-            "unexpected NUL byte (not a text file)", path=path, row=text.count("\n", 0,
-            text.index("\x00")) + 1, value="0x00",
-        )
-    try:
-        frame = pd.read_csv(io.StringIO(text))
-    except pd.errors.EmptyDataError:
-        raise FormatError("empty file", path=path) from None
-    except (pd.errors.ParserError, ValueError) as exc:
-        raise FormatError(f"not a valid CSV: {str(exc).splitlines()[0]}", path=path) from None
-    _check_columns(frame, path)
-    return frame
-
-
-def _check_columns(frame: pd.DataFrame, path: Path, layer: str | None = None) -> None:
-    """Refuse a column whose name is a near miss of a known one (``wieght`` for ``weight``)."""
-    import difflib
-
-    names = [str(c) for c in frame.columns]
-    for name in names:
-        if name in _KNOWN_COLUMNS or name == "geometry":
-            continue
-        close = difflib.get_close_matches(name.strip().lower(), _KNOWN_COLUMNS, n=1, cutoff=0.75)
-        if close and close[0] not in names:
-            where = f"layer {layer!r}: " if layer else ""
-            raise InputError(
-                f"{where}unknown column (did you mean {close[0]!r}?)",
-                path=path,
-                row=1 if layer is None else None,
-                field=name,
-                value=name,
-            )
-
-
-def _id_col(frame: pd.DataFrame) -> str | None:
-    return "id" if "id" in frame.columns else None
-
-
-def _load_csv(p: Path) -> Loaded:
-    if p.is_dir():
-        dpath, spath, epath = p / "demand.csv", p / "sites.csv", p / "existing.csv"
-        for need in (dpath, spath):
-            if not need.exists():
-                raise InputError(
-                    "file not found (a CSV folder needs demand.csv and sites.csv)", path=need
-                )
-        demand, sites = _read_csv(dpath), _read_csv(spath)
-        existing = _read_csv(epath) if epath.exists() else None
-        src = str(p)
-    else:
-        dpath = spath = epath = p
-        demand = _read_csv(p)
-        sites = demand
-        existing = None
-        src = str(p)
-    ex_arg: Any = existing
-    if existing is None and "existing" in sites.columns:
-        ex_arg = "existing"
-    inst = Instance.from_frames(
-        demand,
-        sites,
-        demand_id=_id_col(demand),
-        site_id=_id_col(sites),
-        weight="weight",
-        cost="cost" if "cost" in sites.columns else None,
-        fixed_cost="fixed_cost" if "fixed_cost" in sites.columns else None,
-        capacity="capacity" if "capacity" in sites.columns else None,
-        existing=ex_arg,
-        name=p.stem,
-        source=src,
-        paths={"demand": dpath, "sites": spath, "existing": epath},
-        row_base=2,  # the header is line 1: rows are the file's line numbers
-    )
-    return Loaded(inst, {})
-
-
-def _load_gpkg(p: Path) -> Loaded:
-    import geopandas as gpd
-    import pyogrio
-
-    try:
-        layers = {str(name) for name, _ in pyogrio.list_layers(p)}
-    except Exception as exc:  # GDAL's message, on one line
-        raise FormatError(
-            f"not a readable GeoPackage: {str(exc).splitlines()[0]}", path=p
-        ) from None
-    for need in ("demand", "sites"):
-        if need not in layers:
-            raise FormatError(
-                f"layer {need!r} missing (layers: {', '.join(sorted(layers))})",
-                path=p,
-                field="layer",
-                value=need,
-            )
-    frames = {}
-    for name in ("demand", "sites", "existing"):
-        if name not in layers:
-            continue
-        try:
-            frames[name] = gpd.read_file(p, layer=name)
-        except Exception as exc:  # GDAL's message, on one line
-            raise FormatError(
-                f"layer {name!r} cannot be read: {str(exc).splitlines()[0]}",
-                path=p,
-                field="layer",
-                value=name,
-            ) from None
-        _check_columns(frames[name], p, layer=name)
-    demand, sites, existing = frames["demand"], frames["sites"], frames.get("existing")
-    inst = Instance.from_frames(
-        demand,
-        sites,
-        demand_id=_id_col(demand),
-        site_id=_id_col(sites),
-        weight="weight",
-        cost="cost" if "cost" in sites.columns else None,
-        fixed_cost="fixed_cost" if "fixed_cost" in sites.columns else None,
-        capacity="capacity" if "capacity" in sites.columns else None,
-        existing=existing,
-        name=p.stem,
-        source=str(p),
-        row_base=1,  # features are numbered from 1
-    )
-    return Loaded(inst, {})
-
-
 _LOADERS = {
     "orlib-pmed": _load_pmed,
     "orlib-scp": _load_scp,
     "orlib-cap": _load_cap,
     "swain": _load_swain,
     "bds": _load_bds,
-    "csv": _load_csv,
-    "gpkg": _load_gpkg,
 }

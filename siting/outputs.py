@@ -46,20 +46,32 @@ MARKERS = ("solution.json", "sweep.json")
 
 def write_atomic(path: str | os.PathLike[str], text: str | bytes) -> Path:
     """Write to a temporary file beside ``path`` then rename it over ``path``."""
-    target = Path(path)
     data = text.encode("utf-8") if isinstance(text, str) else text
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    return write_with(path, lambda tmp: tmp.write_bytes(data))
+
+
+def write_with(path: str | os.PathLike[str], writer: Callable[[Path], object]) -> Path:
+    """``writer(tmp)`` writes a temporary file beside ``path``; it then replaces ``path``.
+
+    The temporary file keeps the target's suffix (writers that choose a format
+    by it, GDAL or HiGHS, see the right one). The file reaches the disk (fsync)
+    before the rename, and gets the mode a plain ``open()`` would give it; on
+    any failure the temporary file goes.
+    """
+    target = Path(path)
+    fd, name = tempfile.mkstemp(prefix=f".{target.stem}.tmp-", suffix=target.suffix,
+                                dir=target.parent)
+    os.close(fd)
+    tmp = Path(name)
     try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
+        writer(tmp)
+        with open(tmp, "rb") as fh:
             os.fsync(fh.fileno())
-        # mkstemp makes the file private (0600): give it the mode a plain open() would.
         os.chmod(tmp, _default_mode())
         os.replace(tmp, target)
     except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+        if tmp.exists():
+            tmp.unlink()
         raise
     return target
 
@@ -74,6 +86,26 @@ def write_gpkg(frame: object, path: Path, layer: str) -> None:
 
     pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": "2000-01-01T00:00:00.000Z"})
     pyogrio.write_dataframe(frame, path, layer=layer, driver="GPKG")
+
+
+def output_name(name: str, source: object = None) -> str:
+    """``name`` as one folder name under ``out/``: no separators, nothing hidden or upward.
+
+    >>> output_name("huitian-2026-2030")
+    'huitian-2026-2030'
+    >>> output_name("../../x")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    siting.errors.InputError: field 'meta.name': value '../../x': must be a plain name ...
+    """
+    text = str(name)
+    if (not text or "/" in text or "\\" in text or text.startswith(".")
+            or text in (".", "..") or "\x00" in text):
+        raise InputError(
+            "must be a plain name (no '/', '\\', '..' or leading '.'): it names the folder "
+            "under out/", path=None if source is None else source, field="meta.name", value=text,
+        )
+    return text
 
 
 def check_output_folder(path: str | os.PathLike[str]) -> Path:

@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from siting.backends.base import Status, relative_gap
+from siting.backends.base import Result, Status, relative_gap
 from siting.milp import Sense
 from siting.outputs import Content, write_atomic, write_folder
 
@@ -46,7 +46,7 @@ if TYPE_CHECKING:
     from siting.instance import Instance
     from siting.verify.report import VerifyReport
 
-__all__ = ["Solution", "SolutionBase", "is_timing", "plain", "write_atomic"]
+__all__ = ["Solution", "SolutionBase", "is_timing", "plain", "result_fields", "write_atomic"]
 
 
 @dataclass(kw_only=True)
@@ -63,6 +63,8 @@ class SolutionBase:
     verified: bool | None = None
     verification: list[str] = field(default_factory=list)
     stats: dict[str, Any] = field(default_factory=dict)
+    #: What loading the data assumed or changed (defaults, reprojections), one sentence each.
+    notes: list[str] = field(default_factory=list)
 
     @property
     def is_optimal(self) -> bool:
@@ -83,6 +85,22 @@ class SolutionBase:
             if self.bound is not None:
                 self.gap = relative_gap(self.objective, self.bound, sense)
 
+    def summary(self) -> dict[str, Any]:
+        """A JSON-ready summary (each kind of solution adds its own fields)."""
+        return self.base_summary()
+
+    def split_timing(self) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The summary without timings (reproducible), and the timings on their own."""
+        summary = self.summary()
+        stats = summary["stats"]
+        timing = {"runtime_s": summary.pop("runtime_s")}
+        timing.update({k: stats.pop(k) for k in sorted(stats) if is_timing(k)})
+        for name, value in list(stats.items()):  # staged starts keep theirs in a dict
+            if isinstance(value, dict):
+                timing.update({f"{name}.{k}": value.pop(k) for k in sorted(value)
+                               if is_timing(k) or k == "s"})
+        return summary, timing
+
     def base_summary(self) -> dict[str, Any]:
         """The fields of the base as JSON-ready values."""
         return {
@@ -96,6 +114,7 @@ class SolutionBase:
             "verification": list(self.verification),
             "message": self.message,
             "stats": {k: plain(v) for k, v in self.stats.items()},
+            "notes": list(self.notes),
         }
 
 
@@ -137,14 +156,6 @@ class Solution(SolutionBase):
     def to_json(self) -> str:
         return json.dumps(self.summary(), ensure_ascii=False, sort_keys=True)
 
-    def split_timing(self) -> tuple[dict[str, Any], dict[str, Any]]:
-        """The summary without timings (reproducible), and the timings on their own."""
-        summary = self.summary()
-        stats = summary["stats"]
-        timing = {"runtime_s": summary.pop("runtime_s")}
-        timing.update({k: stats.pop(k) for k in sorted(stats) if is_timing(k)})
-        return summary, timing
-
     # ------------------------------------------------------------ frames
     def sites_frame(self) -> pd.DataFrame:
         """The selected sites: id, existing, and geometry when the instance has coordinates."""
@@ -184,6 +195,40 @@ class Solution(SolutionBase):
             return frame
         return _with_points(frame, inst.demand_xy[np.sort(d_pos)], inst.crs)
 
+    def lines_frame(self) -> pd.DataFrame:
+        """Assignment models: one line per (demand point, site) pair with its fraction and
+        distance (ArcGIS Location-Allocation's "Lines"); empty without coordinates."""
+        inst = self.source
+        if self.assignment is None or inst is None or inst.site_xy is None:
+            return pd.DataFrame(columns=["demand_id", "site_id", "fraction", "distance"])
+        import geopandas as gpd
+        import shapely
+
+        a = self.assignment.reset_index(drop=True)
+        d_pos = pd.Index(inst.demand_ids).get_indexer(a["demand_id"].to_numpy()).astype(np.int64)
+        s_pos = inst.site_positions(a["site_id"].to_numpy())
+        frame = a.assign(distance=inst.metric.pair_distance(d_pos, s_pos))
+        if inst.demand_xy is None:
+            return frame
+        start, end = inst.demand_xy[d_pos], inst.site_xy[s_pos]
+        coords = np.stack([start, end], axis=1)  # n × 2 points × (x, y)
+        return gpd.GeoDataFrame(frame, geometry=shapely.linestrings(coords), crs=inst.crs)
+
+    def geometry_files(self) -> dict[str, Content]:
+        """Chosen sites, demand points (coverage or assignment) and, for assignment
+        models, allocation lines as GeoPackage (deterministic bytes) and GeoJSON
+        (EPSG:4326 when the instance has a CRS, its own coordinates otherwise)."""
+        frames = {"sites": self.sites_frame(), "demand": self.demand_frame()}
+        if self.assignment is not None:
+            frames["lines"] = self.lines_frame()
+        files: dict[str, Content] = {}
+        for name, frame in frames.items():
+            if "geometry" not in frame.columns or not len(frame):
+                continue
+            files[f"{name}.gpkg"] = _gpkg_writer(frame, name)
+            files[f"{name}.geojson"] = geojson_text(frame)
+        return files
+
     # ------------------------------------------------------------- files
     def files(self) -> dict[str, Content]:
         """Every file of the solution folder, by name (see :meth:`write`)."""
@@ -197,11 +242,13 @@ class Solution(SolutionBase):
             files["assignment.csv"] = self.assignment.to_csv(index=False, float_format="%.10g")
         if self.coverage is not None:
             files["coverage.csv"] = self.coverage.to_csv(index=False, float_format="%.10g")
+        files.update(self.geometry_files())
         files["timing.json"] = json.dumps(timing, sort_keys=True, indent=2) + "\n"
         return files
 
     def write(self, out_dir: str | os.PathLike[str]) -> Path:
-        """Write ``solution.json``, ``selected.csv``, the per-demand table and ``timing.json``.
+        """Write ``solution.json``, ``selected.csv``, the per-demand table, ``timing.json``
+        and, when the instance has coordinates, the geometry (:meth:`geometry_files`).
 
         The folder is written as a unit (:func:`siting.outputs.write_folder`):
         files of an earlier run never stay beside these. Every file but
@@ -209,6 +256,35 @@ class Solution(SolutionBase):
         solution.
         """
         return write_folder(out_dir, self.files())
+
+
+def result_fields(result: Result) -> dict[str, Any]:
+    """The fields every solution takes from a back end's result (status, values, bound)."""
+    return {
+        "status": result.status, "backend": result.backend, "objective": result.objective,
+        "bound": result.bound, "gap": result.gap, "runtime_s": result.runtime_s,
+        "message": result.message,
+    }
+
+
+def _gpkg_writer(frame: Any, layer: str) -> Any:
+    import warnings
+
+    from siting.outputs import write_gpkg
+
+    def write(path: Path) -> None:
+        with warnings.catch_warnings():  # a CSV folder's coordinates have no CRS: said in docs
+            warnings.filterwarnings("ignore", message=".*'crs' was not provided")
+            write_gpkg(frame, path, layer)
+
+    return write
+
+
+def geojson_text(frame: Any) -> str:
+    """A GeoDataFrame as GeoJSON text: longitude/latitude when its CRS is known."""
+    if frame.crs is not None:
+        frame = frame.to_crs(4326)
+    return str(frame.to_json(drop_id=True, ensure_ascii=False)) + "\n"
 
 
 def _with_points(frame: pd.DataFrame, xy: np.ndarray, crs: Any) -> pd.DataFrame:

@@ -20,9 +20,10 @@ Axis(kind='target', key='park', values=(0.8, 0.9))
 
 from __future__ import annotations
 
-import functools
 import itertools
 import json
+import os
+import textwrap
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -33,6 +34,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from siting.data import load_service_data
 from siting.errors import ParameterError
 from siting.multi.data import ServiceData
 from siting.multi.spec import Spec, parse_spec
@@ -40,6 +42,8 @@ from siting.solution import write_atomic
 
 AxisKind = Literal["budget", "target", "radius"]
 SOLVED = ("optimal", "feasible")
+#: Times a scenario's task is run again after raising on a worker.
+RETRIES = 2
 #: HiGHS keeps one thread pool per process: solves in threads of one process take turns.
 _SOLVE_LOCK = threading.Lock()
 
@@ -169,11 +173,6 @@ def apply_scenario(spec: Spec, scenario: dict[str, float]) -> Spec:
     return parse_spec(data, f"<sweep {scenario}>")
 
 
-@functools.lru_cache(maxsize=4)
-def _load_instance(folder: str) -> ServiceData:
-    return ServiceData.from_huitian(folder)
-
-
 def solve_scenario(
     spec_data: dict[str, Any],
     scenario: dict[str, float],
@@ -192,7 +191,7 @@ def solve_scenario(
         spec = apply_scenario(parse_spec(spec_data), scenario)
         if "budget" not in scenario:
             row["budget"] = spec.budget.total if spec.budget.total is not None else np.nan
-        sd = _load_instance(data) if isinstance(data, str) else data
+        sd = load_service_data(spec, data or None, cache=True) if isinstance(data, str) else data
         opts = SolveOptions(
             time_limit=options.get("time_limit") or spec.solver.time_limit,
             mip_gap=options.get("mip_gap") or spec.solver.mip_gap,
@@ -200,10 +199,13 @@ def solve_scenario(
             seed=int(options.get("seed", 0)),
         )
         with _SOLVE_LOCK:
-            sol = MultiService(spec).solve(sd, options=opts, solver=options.get("backend"),
-                explain=bool(options.get("explain", False)),
+            sol = MultiService(spec).solve(
+                sd, options=opts, solver=options.get("backend"),
+                explain=bool(options.get("explain", False)), reasons=False,
             )
         status = str(sol.status)
+        row["setup_s"] = float(sol.stats.get("data_s", 0.0)) + float(sol.stats.get("build_s", 0.0))
+        row["time_limit"] = opts.time_limit
         row.update(
             status=status,
             message=sol.message if status not in SOLVED else "; ".join(sol.verification),
@@ -229,6 +231,57 @@ def solve_scenario(
         row.update(status="error", message=f"{type(exc).__name__}: {exc}")
     row["runtime_s"] = round(time.perf_counter() - t0, 3)
     return row
+
+
+def sweep_advice(
+    table: pd.DataFrame, spec: Spec, runtimes: Sequence[float], setups: Sequence[float],
+    limits: Sequence[float | None],
+) -> list[str]:
+    """What to do about scenarios without a solution, in a planner's words.
+
+    Scenarios stopped by their time limit before any plan get the time the
+    full model needs: the spec's own ``solver.time_limit`` (set for a full
+    solve), or twice the limit used, whichever is more, with the time that
+    building the model took out of the limit.
+
+    >>> spec = parse_spec({"meta": {"name": "x", "years": [2026]}, "solver": {"time_limit": 120},
+    ...     "facility": {"park": {"group": "pop_total", "radius_m": 500}}})
+    >>> t = pd.DataFrame({"scenario": [0, 1], "status": ["no_solution", "optimal"]})
+    >>> advice = sweep_advice(t, spec, [10.2, 8.0], [6.0, 6.0], [10.0, 10.0])[0]
+    >>> advice[:63]
+    '1 of 2 scenarios stopped at the 10 s time limit without a plan '
+    >>> advice[advice.index("Give"):advice.index(" (the")]
+    'Give each scenario the time the full model needs: --time-limit 120 or more'
+
+    """
+    status = table["status"].astype(str).to_numpy()
+    out = []
+    stopped = [int(k) for k in np.flatnonzero(status == "no_solution")]
+    if len(stopped):
+        used = [v for v in (limits[k] for k in stopped) if v is not None]
+        limit = max(used) if used else float(spec.solver.time_limit or 0)
+        setup = max(setups[k] for k in stopped) if len(setups) else 0.0
+        solved = [runtimes[k] for k in range(len(status)) if status[k] in SOLVED]
+        suggest = max(float(spec.solver.time_limit or 0), 2 * limit)
+        evidence = f"building the model took {setup:.0f} s of it"
+        if solved:
+            evidence += f"; the scenarios that solved took up to {max(solved):.0f} s"
+        out.append(
+            f"{len(stopped)} of {len(status)} scenarios stopped at the {limit:g} s time limit "
+            f"without a plan ({evidence}). Give each scenario the time the full model needs: "
+            f"--time-limit {suggest:g} or more (the spec's solver.time_limit is set for a "
+            "full solve)."
+        )
+    infeasible = int((status == "infeasible").sum())
+    if infeasible:
+        out.append(
+            f"{infeasible} of {len(status)} scenarios are infeasible: their requirements "
+            "cannot all be met (each says why; --explain names the binding requirement)."
+        )
+    errors = int((status == "error").sum())
+    if errors:
+        out.append(f"{errors} of {len(status)} scenarios failed with an error (see message).")
+    return out
 
 
 def pareto_mask(table: pd.DataFrame, x: str = "budget", y: str = "objective") -> pd.Series:
@@ -258,6 +311,10 @@ class SweepResult:
     currency: str = "CNY"
     workers: int = 1
     runtimes: list[float] = field(default_factory=list)
+    #: What to do about scenarios without a solution (:func:`sweep_advice`).
+    advice: list[str] = field(default_factory=list)
+    #: Each type's label in the spec, for the chart and the page.
+    labels: dict[str, str] = field(default_factory=dict)
 
     @property
     def failed(self) -> pd.DataFrame:
@@ -274,6 +331,8 @@ class SweepResult:
             "scenarios": len(self.table),
             "failed": len(self.failed),
             "runtime_s": self.runtimes,
+            "advice": self.advice,
+            "labels": self.labels,
         }
 
     def to_json(self) -> str:
@@ -304,7 +363,9 @@ def plot_sweep(result: SweepResult, path: str | Path) -> Path:
     import matplotlib.pyplot as plt
 
     from siting.report import type_colours
+    from siting.report.fonts import use_in_matplotlib
 
+    use_in_matplotlib()  # labels and legend in the report's CJK font, whatever is installed
     t = result.table
     x = result.axes[0].column if result.axes else "budget"
     ok = t[t["status"].isin(SOLVED)].sort_values(x)
@@ -313,7 +374,14 @@ def plot_sweep(result: SweepResult, path: str | Path) -> Path:
     for ty in result.types:
         c = f"coverage:{ty}"
         if c in ok and ok[c].notna().any():
-            ax.plot(ok[x], 100 * ok[c], marker="o", color=colours[ty], label=ty, lw=1.8)
+            label = result.labels.get(ty, ty)
+            ax.plot(ok[x], 100 * ok[c], marker="o", color=colours[ty], label=label, lw=1.8)
+    if not len(ok):
+        ax.text(0.5, 0.55, "no scenario has a solution: no curve", transform=ax.transAxes,
+                ha="center", va="center", fontsize=13, color="#c92a2a")
+        for k, line in enumerate(result.advice[:2]):
+            ax.text(0.5, 0.42 - 0.08 * k, textwrap.fill(line, 90), transform=ax.transAxes,
+                    ha="center", va="top", fontsize=8, color="#495057")
     bad = t[~t["status"].isin(SOLVED)]
     if len(bad):
         ax.scatter(bad[x], np.zeros(len(bad)), marker="x", color="#c92a2a", s=60, zorder=5,
@@ -323,7 +391,7 @@ def plot_sweep(result: SweepResult, path: str | Path) -> Path:
     if x == "budget":
         ticks = ax.get_xticks()
         ax.set_xticks(ticks)
-        unit, div = ("100M CNY", 1e8) if result.currency == "CNY" else (result.currency, 1.0)
+        unit, div = ("亿元", 1e8) if result.currency == "CNY" else (result.currency, 1.0)
         ax.set_xticklabels([f"{v / div:,.4g}" for v in ticks])
         ax.set_xlabel(f"total budget ({unit}, estimate)")
         ax.set_xlim(t[x].min() - 0.03 * np.ptp(t[x]), t[x].max() + 0.03 * np.ptp(t[x]) + 1e-9)
@@ -331,7 +399,8 @@ def plot_sweep(result: SweepResult, path: str | Path) -> Path:
         ax.set_xlabel(x)
     ax.grid(alpha=0.3)
     ax.set_title(f"{result.spec_name}: {len(t)} scenarios")
-    ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), fontsize=8, frameon=False)
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), fontsize=8, frameon=False)
     fig.tight_layout()
     path = Path(path)
     tmp = path.with_name(f".{path.name}.tmp.png")
@@ -380,13 +449,12 @@ def run_sweep(
     }
     cluster = None
     own_client = client is None
+    scheduler = scheduler or os.environ.get("DASK_SCHEDULER_ADDRESS") or None
     try:
         if client is None:
             if scheduler:
                 client = Client(scheduler, timeout="20s")
             else:
-                import os
-
                 n = workers or min(os.cpu_count() or 1, len(grid))
                 cluster = LocalCluster(
                     n_workers=max(1, n),
@@ -400,11 +468,14 @@ def run_sweep(
         source: Any = (
             client.scatter(data, broadcast=True)
             if data is not None
-            else str(instance if instance is not None else spec.meta.instance)
+            else str(instance or "")
         )
+        # A scenario whose worker dies is run again elsewhere by the scheduler; retries
+        # covers a task that raised on a worker in trouble (solve_scenario itself never does).
         futures = [
             client.submit(
-                solve_scenario, spec_data, sc, k, source, options, pure=False, key=f"scenario-{k}"
+                solve_scenario, spec_data, sc, k, source, options, pure=False,
+                key=f"scenario-{k}", retries=RETRIES,
             )
             for k, sc in enumerate(grid)
         ]
@@ -439,6 +510,11 @@ def run_sweep(
         if c not in table.columns:
             table[c] = np.nan
     runtimes = [float(v) for v in table["runtime_s"]]
+    setups = [float(v) for v in table.get("setup_s", pd.Series(0.0, index=table.index)).fillna(0)]
+    limits = [
+        None if not np.isfinite(v) else float(v)
+        for v in table.get("time_limit", pd.Series(np.nan, index=table.index)).astype(float)
+    ]
     table = table[columns]
     table.insert(columns.index("message"), "pareto", pareto_mask(table))
     return SweepResult(
@@ -449,4 +525,6 @@ def run_sweep(
         currency=spec.budget.currency,
         workers=n_workers,
         runtimes=runtimes,
+        advice=sweep_advice(table, spec, runtimes, setups, limits),
+        labels={t: f.label or t for t, f in spec.facility.items()},
     )

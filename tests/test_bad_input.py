@@ -8,6 +8,7 @@ A few run through a real ``python -m siting.cli`` process.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -24,12 +25,13 @@ from shapely.geometry import Point, Polygon
 
 from siting.cli import EXIT_INPUT, main
 from siting.errors import CRSError, FormatError, InputError, ParameterError, SpecError
-from siting.instance import GeographicCRSWarning
+from siting.instance import Instance
 from siting.io import load_instance
 from siting.models import MODELS
 from siting.multi.data import ServiceData
 from siting.multi.spec import load_spec
 from siting.network import WalkingNetwork
+from tests.conftest import REFERENCE
 
 CORPUS = Path(__file__).resolve().parent / "badinput"
 ROOT = Path(__file__).resolve().parent.parent
@@ -92,17 +94,17 @@ FILE_CASES = [
     _c("csv_unclosed_quote.csv", "not a valid CSV", exc=FormatError),
     _c("csv_latin1.csv", "row 2", "'0xe9'", "not UTF-8", exc=FormatError),
     # parameters on a good instance
-    _c("csv_ok", "'radius'", "0.0", args=("--model", "mclp", "--radius", "0", "--p", "1"),
+    _c("csv_ok", "radius'", "0.0", args=("--model", "mclp", "--radius", "0", "--p", "1"),
        exc=ParameterError, api="solve", names=""),
-    _c("csv_ok", "'radius'", "-5.0", args=("--model", "lscp", "--radius", "-5"),
+    _c("csv_ok", "radius'", "-5.0", args=("--model", "lscp", "--radius", "-5"),
        exc=ParameterError, api="solve", names=""),
-    _c("csv_ok", "'radius'", "nan", args=("--model", "mclp", "--radius", "nan", "--p", "1"),
+    _c("csv_ok", "radius'", "nan", args=("--model", "mclp", "--radius", "nan", "--p", "1"),
        exc=ParameterError, api="solve", names=""),
-    _c("csv_ok", "'p'", "3", "exceeds", args=("--model", "mclp", "--radius", "5", "--p", "3"),
+    _c("csv_ok", "p'", "3", "exceeds", args=("--model", "mclp", "--radius", "5", "--p", "3"),
        exc=ParameterError, api="solve", names=""),
-    _c("csv_ok", "'p'", "3", "exceeds", args=("--model", "p-median", "--p", "3"),
+    _c("csv_ok", "p'", "3", "exceeds", args=("--model", "p-median", "--p", "3"),
        exc=ParameterError, api="solve", names=""),
-    _c("csv_ok", "'budget'", "-10.0", args=("--model", "mclp", "--radius", "5", "--budget", "-10"),
+    _c("csv_ok", "budget'", "-10.0", args=("--model", "mclp", "--radius", "5", "--budget", "-10"),
        exc=ParameterError, api="solve", names=""),
     _c("csv_ok", "'--p'", "'two'", args=("--model", "mclp", "--radius", "5", "--p", "two"),
        exc=ParameterError, api="cli", names=""),
@@ -290,14 +292,12 @@ BOWTIE = Polygon([(0, 0), (10, 10), (10, 0), (0, 10)])
 
 def _gpkg_cases() -> dict[str, tuple[Any, Any, type[Exception], tuple[str, ...]]]:
     d, s = _frames()
-    d_other, _ = _frames("EPSG:3857")
     d_none = d.set_crs(None, allow_override=True)
     _, s_bow = _frames(site_geoms=[BOWTIE, Point(90, 0)])
     _, s_empty = _frames(site_geoms=[Polygon(), Point(90, 0)])
     d_nan, _ = _frames(weight=(np.nan, 3.0))
     d_neg, _ = _frames(weight=(5.0, -3.0))
     return {
-        "crs_mismatch": (d_other, s, CRSError, ("'crs'", "EPSG:3857", "EPSG:32650")),
         "crs_missing": (d_none, s, CRSError, ("'crs'", "no CRS")),
         "empty_layer": (d.iloc[:0], s, InputError, ("demand is empty",)),
         "invalid_polygon": (d, s_bow, InputError, ("row 1", "'geometry'", "Self-intersection")),
@@ -333,7 +333,8 @@ def test_gpkg_cases(name: str, gpkg_dir: Path, capsys: pytest.CaptureFixture[str
     assert type(info.value) is exc
 
 
-def test_geographic_crs_warns_once_and_still_solves(tmp_path: Path) -> None:
+def test_geographic_crs_is_reprojected_and_said(tmp_path: Path) -> None:
+    """Degrees with a radius in metres: the layers go to their UTM zone, said in the notes."""
     d, s = _frames(
         "EPSG:4326",
         [Point(116.30, 40.0), Point(116.31, 40.0)],
@@ -342,16 +343,27 @@ def test_geographic_crs_warns_once_and_still_solves(tmp_path: Path) -> None:
     path = _gpkg(tmp_path / "degrees.gpkg", d, s)
     proc = subprocess.run(
         [sys.executable, "-m", "siting.cli", "solve", str(path), "--model", "mclp",
-         "--radius", "500", "--p", "1", "--quiet"],
+         "--radius", "500", "--p", "1", "--json", "--quiet"],
         capture_output=True, text=True, cwd=ROOT, timeout=120,
     )
     assert proc.returncode == 0, proc.stderr
-    lines = proc.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("siting: warning: ")
-    assert "geographic CRS" in lines[0] and "500" in lines[0]
-    with pytest.warns(GeographicCRSWarning):
-        sol = MODELS["mclp"](radius=500, p=1).solve(load_instance(path).instance)
-    assert sol.status.has_solution
+    summary = json.loads(proc.stdout)
+    assert any("UTM" in n and "metres" in n for n in summary["notes"]), summary["notes"]
+    # In metres only the site on point a covers it (b's site is 1.1 km north of b); read
+    # in degrees, a radius of 500 would cover both (weight 12).
+    assert summary["objective"] == pytest.approx(5.0)
+    inst = load_instance(path).instance
+    assert inst.crs is not None and not inst.crs.is_geographic
+
+
+def test_layers_in_other_crss_are_reprojected_to_the_demand(tmp_path: Path) -> None:
+    d, s = _frames("EPSG:32650", [Point(440_000, 4_430_000), Point(441_000, 4_430_000)],
+                   [Point(440_010, 4_430_000), Point(442_000, 4_430_000)])
+    path = _gpkg(tmp_path / "mixed.gpkg", d, s.to_crs("EPSG:3857"))
+    inst = load_instance(path).instance
+    assert str(inst.crs) == "EPSG:32650"
+    assert any("EPSG:3857" in n or "Pseudo-Mercator" in n for n in inst.notes), inst.notes
+    assert inst.metric.pair_distance(np.array([0]), np.array([0]))[0] == pytest.approx(10, abs=0.01)
 
 
 # ------------------------------------------------------- multi-service data (API)
@@ -463,3 +475,26 @@ def test_corpus_size() -> None:
     """The corpus covers at least 40 malformed inputs."""
     n = len(FILE_CASES) + len(SPEC_CASES) + len(GPKG_NAMES) + len(_multi_cases()) + 3
     assert n >= 40
+
+
+# ------------------------------------------------------- names that do not exist
+
+
+def test_a_named_column_that_does_not_exist_is_refused() -> None:
+    demand = pd.DataFrame({"x": [0.0, 1.0], "y": [0.0, 0.0], "weight": [1.0, 2.0]})
+    sites = pd.DataFrame({"x": [0.0], "y": [0.0]})
+    with pytest.raises(InputError, match=r"field 'cost'.*sites has no column 'cost'"):
+        Instance.from_frames(demand, sites, cost="cost")
+    with pytest.raises(InputError, match=r"demand has no column 'pop'"):
+        Instance.from_frames(demand, sites, weight="pop")
+    with pytest.raises(InputError, match=r"weight=None gives every point weight 1"):
+        Instance.from_frames(demand.drop(columns="weight"), sites)
+    unit = Instance.from_frames(demand.drop(columns="weight"), sites, weight=None)
+    assert unit.weight.tolist() == [1.0, 1.0]
+
+
+def test_an_unknown_solver_is_refused_before_any_work(capsys: pytest.CaptureFixture[str]) -> None:
+    code, err = _run_cli(["solve", str(REFERENCE / "orlib-pmed" / "pmed1.txt"), "--model",
+                          "p-median", "--solver", "no-such-solver"], capsys)
+    assert code == EXIT_INPUT
+    _check_line(err, ("--solver", "'no-such-solver'", "unknown solver"), "")

@@ -68,7 +68,7 @@ def test_command_help_as_a_process() -> None:
         timeout=120,
     )
     assert proc.returncode == 0, proc.stderr
-    assert "Re-check a written multi-service solution" in proc.stdout
+    assert "Re-check a written solution" in proc.stdout
 
 
 def test_every_public_name_resolves() -> None:

@@ -170,7 +170,7 @@ def test_feasible_spec_verifies(data: ServiceData) -> None:
 def test_lscp_uncoverable_point_is_named() -> None:
     demand = pd.DataFrame({"id": ["near", "far"], "x": [0.0, 100.0], "y": [0.0, 0.0]})
     sites = pd.DataFrame({"id": ["s1"], "x": [1.0], "y": [0.0]})
-    inst = Instance.from_frames(demand, sites, demand_id="id", site_id="id")
+    inst = Instance.from_frames(demand, sites, demand_id="id", site_id="id", weight=None)
     with pytest.raises(InfeasibleError, match=r"demand point 'far'.* has no candidate site "
                        r"within radius 5; nothing can cover it"):
         MODELS["lscp"](radius=5).solve(inst)

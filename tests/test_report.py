@@ -68,9 +68,10 @@ def test_report_is_self_contained(solved: tuple[MultiSolution, Path]) -> None:
         assert f'<table id="{table}">' in page
     # nothing fetched from elsewhere: no external script, style, image or font
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", page)
-    assert "@import" not in page and "url(" not in page
-    # uncovered blocks are drawn and named in their hover text
-    assert "missing: elderly_station" in page or "missing: service_room" in page
+    assert "@import" not in page
+    assert re.findall(r"url\((?!data:)", page) == []  # only the embedded font, as data:
+    # uncovered blocks are drawn and what they miss named (by label) in their hover text
+    assert "missing: 养老服务驿站" in page or "missing: 便民服务用房" in page
 
 
 def test_report_rebuilt_from_files(solved: tuple[MultiSolution, Path]) -> None:
@@ -82,10 +83,39 @@ def test_report_rebuilt_from_files(solved: tuple[MultiSolution, Path]) -> None:
     assert set(again.served) == set(sol.served)
     path = write_report(out, small_data(), again)
     page = path.read_text(encoding="utf-8")
+    from siting.report.formats import target_title
+
     for r in sol.targets.itertuples():
-        assert html.escape(r.target) in page
+        assert html.escape(target_title(r.target)) in page
     assert page.count('class="chosen"') == len(sol.facilities)
 
+
+
+def test_target_table_takes_the_required_value_from_the_spec(
+    solved: tuple[MultiSolution, Path],
+) -> None:
+    """A share changed after the name was written: the name loses its "≥ 60%", the
+    required column says the spec's value, and equity requirements are rows too."""
+    from siting.report.tables import targets_frame
+
+    sol, _ = solved
+    spec = parse_spec(small_spec())
+    odd = copy.deepcopy(sol)
+    odd.targets.loc[0, "required"] = 0.65  # as solved with share 0.65 under the old name
+    spec.equity = parse_spec({**small_spec(), "equity": [
+        {"facility": "elderly_station", "by": "subdistrict", "areas": ["东区"],
+         "min_facilities": 1},
+        {"facility": "elderly_station", "min_ratio_to_area": 0.5},
+    ]}).equity
+    frame = targets_frame(odd, spec, small_data())
+    first = frame.iloc[0]
+    assert first["target"] == "elderly within 450 m" and first["required"] == "65.0%"
+    assert frame.iloc[1]["required"] == "1 facility"
+    presence = frame[frame["target"].str.endswith("in 东区")]
+    assert len(presence) == 1 and presence.iloc[0]["as"] == "enforced (equity)"
+    assert presence.iloc[0]["met"] == "yes"  # the existing station is in 东区
+    ratio = frame[frame["target"].str.contains("area-wide")]
+    assert len(ratio) == 1 and ratio.iloc[0]["met"] in ("yes", "no")
 
 
 def test_page_is_deterministic(solved: tuple[MultiSolution, Path], tmp_path: Path) -> None:
@@ -149,11 +179,13 @@ def test_style_and_script_come_from_package_files(solved: tuple[MultiSolution, P
     assert css in sweep and js not in sweep
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", sweep)
     source = root.joinpath("templates", "sweep.html.j2").read_text(encoding="utf-8")
-    context = {"title": "t", "scenarios": 0, "axes": "", "workers": 1, "curve": None,
-               "failed": ["x < y"], "pareto": Table("pareto", ["a"], [])}
-    assert environment().from_string(source).render(**context) == render_page(
-        "sweep.html.j2", **context
-    )
+    context = {"title": "t", "font_slot": "", "scenarios": 0, "axes": "", "workers": 1,
+               "curve": None, "no_curve": "none", "advice": [], "failed": ["x < y"],
+               "pareto": Table("pareto", ["a"], [])}
+    assert environment().from_string(source).render(**context) == environment().get_template(
+        "sweep.html.j2"
+    ).render(**context)
+    assert "@font-face" in render_page("sweep.html.j2", **context)
 
 
 def test_curve_hover_text_names_its_own_scenario() -> None:
@@ -185,8 +217,10 @@ def test_package_data_declares_every_template() -> None:
     patterns = pyproject["tool"]["setuptools"]["package-data"]["siting.report"]
     package = root / "siting" / "report"
     shipped = [p.relative_to(package).as_posix()
-               for folder in ("templates", "static") for p in (package / folder).iterdir()]
-    assert {"templates/plan.html.j2", "templates/sweep.html.j2", "static/map.js"} <= set(shipped)
+               for folder in ("templates", "static", "fonts")
+               for p in (package / folder).iterdir()]
+    assert {"templates/plan.html.j2", "templates/sweep.html.j2", "static/map.js",
+            "fonts/OFL.txt"} <= set(shipped)
     missing = [f for f in shipped if not any(fnmatch.fnmatch(f, pat) for pat in patterns)]
     assert missing == []
     assert any(d.startswith("jinja2") for d in pyproject["project"]["dependencies"])
@@ -293,8 +327,11 @@ class Page:
             self.events.append(json.loads(self.ws.recv()))
         raise RuntimeError("the page did not load")
 
-    def js(self, expression: str) -> Any:
-        res = self.call("Runtime.evaluate", expression=expression, returnByValue=True)
+    def js(self, expression: str, *, wait: bool = False) -> Any:
+        """The value of ``expression``; with ``wait``, of the promise it returns."""
+        res = self.call(
+            "Runtime.evaluate", expression=expression, returnByValue=True, awaitPromise=wait
+        )
         if "exceptionDetails" in res:
             raise AssertionError(f"{expression}: {res['exceptionDetails']}")
         return res["result"].get("value")
@@ -328,6 +365,39 @@ class Page:
             shutil.rmtree(self.profile, ignore_errors=True)
 
 
+FONT_FAMILY = "Siting Noto Sans SC"
+
+
+def embedded_font_status(page: Page, sample: str = "回天") -> dict[str, Any]:
+    """Whether the page's embedded CJK face loaded and draws ``sample`` (after fonts.ready)."""
+    family, text = json.dumps(FONT_FAMILY), json.dumps(sample)
+    return dict(page.js(
+        "document.fonts.ready.then(function(){"
+        "  var faces = Array.from(document.fonts).filter(function(f){"
+        f"    return f.family.replace(/[\"']/g, '') === {family};}});"
+        "  return {faces: faces.map(function(f){return f.status;}),"
+        f"    check: document.fonts.check('16px \"' + {family} + '\"', {text}),"
+        "    body: getComputedStyle(document.body).fontFamily};})",
+        wait=True,
+    ))
+
+
+def system_cjk_fonts() -> list[str]:
+    """CJK fonts installed on this machine (fontconfig), to say what the test ran without."""
+    if shutil.which("fc-list") is None:
+        return []
+    out = subprocess.run(["fc-list", ":lang=zh", "family"], capture_output=True, text=True)
+    return [line for line in out.stdout.splitlines() if line.strip()]
+
+
+def assert_chinese_drawn_with_embedded_font(found: dict[str, Any]) -> None:
+    fonts = found["fonts"]
+    assert fonts["faces"] == ["loaded"], fonts
+    assert fonts["check"] is True, fonts
+    assert fonts["body"].startswith(f'"{FONT_FAMILY}"'), fonts
+    print(f"system CJK fonts: {system_cjk_fonts() or 'none'}; embedded face: {fonts}")
+
+
 def check_report_in_browser(html_file: Path, screenshot: Path) -> dict[str, Any]:
     """Open a report in headless Chromium; return what it found (raises on errors)."""
     page = Page(chromium())
@@ -345,7 +415,9 @@ def check_report_in_browser(html_file: Path, screenshot: Path) -> dict[str, Any]
             baseline: document.querySelectorAll('table#baseline tbody tr').length,
             fill0: document.querySelector('svg#map circle.block').getAttribute('fill')})"""
         )
+        found["fonts"] = embedded_font_status(page)
         page.screenshot(screenshot)
+        print(f"screenshot: {screenshot}")
         # the map script: a per-service view, zoom and the year filter
         view0 = page.js("document.getElementById('map').getAttribute('viewBox')")
         page.js("document.getElementById('zin').click()")
@@ -375,6 +447,7 @@ def test_report_renders_in_chromium(solved: tuple[MultiSolution, Path], tmp_path
     shot = tmp_path / "report.png"
     found = check_report_in_browser(html_file, shot)
     assert found["errors"] == []
+    assert_chinese_drawn_with_embedded_font(found)
     assert found["map"] and found["mapWidth"] > 800
     assert found["blocks"] == 50 and found["chosen"] == len(sol.facilities)
     assert found["targets"] == len(sol.targets) == 2
@@ -407,3 +480,145 @@ if __name__ == "__main__":  # screenshot of a written report: python -m tests.te
     import sys
 
     print(json.dumps(check_report_in_browser(Path(sys.argv[1]), Path(sys.argv[2])), indent=1))
+
+
+# ------------------------------------------------------------ classic models
+def write_csv_folder(folder: Path) -> Path:
+    """A CSV folder as a planner would bring it: demand with Chinese names, candidate sites."""
+    import numpy as np
+
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(3)
+    n, m = 120, 25
+    pd.DataFrame({
+        "id": [f"社区{i:03d}" for i in range(n)],
+        "x": rng.uniform(0, 5000, n).round(1),
+        "y": rng.uniform(0, 4000, n).round(1),
+        "weight": rng.integers(10, 500, n),
+    }).to_csv(folder / "demand.csv", index=False)
+    pd.DataFrame({
+        "id": [f"地块{j:02d}" for j in range(m)],
+        "x": rng.uniform(0, 5000, m).round(1),
+        "y": rng.uniform(0, 4000, m).round(1),
+    }).to_csv(folder / "sites.csv", index=False)
+    return folder
+
+
+def check_classic_in_browser(html_file: Path, screenshot: Path) -> dict[str, Any]:
+    """Open a classic model's report in headless Chromium; return what it found."""
+    page = Page(chromium(), height=1700)
+    try:
+        page.load(html_file.resolve().as_uri())
+        found = dict(page.js(
+            """({
+            map: !!document.querySelector('svg#map'),
+            demand: document.querySelectorAll('svg#map circle.demand').length,
+            chosen: document.querySelectorAll('svg#map g.chosen').length,
+            candidates: document.querySelectorAll('svg#map g.candidate').length,
+            lines: document.querySelectorAll('svg#map #lines line').length,
+            north: !!document.querySelector('svg#map #north'),
+            sites: document.querySelectorAll('table#sites tbody tr').length})"""
+        ))
+        found["fonts"] = embedded_font_status(page, "社区")
+        page.screenshot(screenshot)
+        print(f"screenshot: {screenshot}")
+        found["errors"] = page.errors()
+        return found
+    finally:
+        page.close()
+
+
+@pytest.mark.parametrize("model", ["p-median", "mclp"])
+def test_classic_report_renders_in_chromium(tmp_path: Path, model: str) -> None:
+    """A classic model on a CSV folder: map of demand by assignment (lines) or coverage,
+    chosen sites, north arrow, the sites table, Chinese ids drawn with the embedded font."""
+    from siting.io import load_instance
+    from siting.models import MODELS
+    from siting.report.classic import write_classic_report
+
+    inst = load_instance(write_csv_folder(tmp_path / "data"), "auto").instance
+    params = {"p": 4} if model == "p-median" else {"p": 4, "radius": 800.0}
+    sol = MODELS[model](**params).solve(inst, "highs", SolveOptions(threads=1))
+    assert sol.verified
+    html_file = write_classic_report(tmp_path / "out", inst, sol)
+    page = html_file.read_text(encoding="utf-8")
+    assert re.findall(r"url\((?!data:)", page) == [] and "社区000" in page
+    shot = tmp_path / f"classic-{model}.png"
+    found = check_classic_in_browser(html_file, shot)
+    assert found["errors"] == []
+    assert_chinese_drawn_with_embedded_font(found)
+    assert found["map"] and found["north"] and found["demand"] == 120
+    assert found["chosen"] == 4 and found["candidates"] == 21 and found["sites"] == 4
+    assert found["lines"] == (len(sol.assignment) if model == "p-median" else 0)
+    assert shot.stat().st_size > 20_000
+
+
+def test_map_context_north_arrow_and_type_shapes(
+    solved: tuple[MultiSolution, Path], tmp_path: Path
+) -> None:
+    """Streets and metro stations come from the instance folder where it has them (absent
+    otherwise); the map has a north arrow; ten types get ten colours and eight shapes."""
+    from siting.report.formats import PALETTE, SHAPES, type_colours, type_shape
+    from siting.report.svgmap import load_context, map_svg
+    from tests.test_sweep import write_small_instance
+
+    sol, _ = solved
+    bare = str(map_svg(small_data(), sol))
+    assert 'id="north"' in bare and 'id="streets"' not in bare and 'id="stations"' not in bare
+    layers = load_context(str(write_small_instance(tmp_path / "inst")))
+    assert layers.streets is not None and layers.stations is not None
+    drawn = str(map_svg(small_data(), sol, layers=layers))
+    assert drawn.count('class="street"') == 1 and drawn.count('class="station"') == 1
+    types = [f"t{k}" for k in range(10)]
+    assert len(set(type_colours(types).values())) == 10 == len(set(PALETTE[:10]))
+    assert len(set(type_shape(types).values())) == len(SHAPES) == 8
+
+
+def test_matplotlib_draws_chinese_with_the_package_font(tmp_path: Path) -> None:
+    """Even after other code set another family (as the instance's map plots do), a figure
+    drawn after use_in_matplotlib() has every glyph of its Chinese text."""
+    import warnings
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from siting.report.fonts import use_in_matplotlib
+
+    use_in_matplotlib()
+    plt.rcParams.update({"font.family": "DejaVu Sans"})
+    assert use_in_matplotlib() in plt.rcParams["font.family"]
+    fig, ax = plt.subplots()
+    ax.set_title("回天 25.0亿元 公园 ≥ 85%")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # "Glyph ... missing from font(s)" would raise
+        fig.savefig(tmp_path / "t.png")
+    plt.close(fig)
+
+
+def test_report_and_verify_commands_on_a_classic_folder(tmp_path: Path) -> None:
+    """`siting solve DIR --out` then `siting report` and `siting verify` on that folder:
+    the instance is reloaded from the recorded path, the page renders in Chromium."""
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parent.parent
+    data = write_csv_folder(tmp_path / "data")
+    out = tmp_path / "out"
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "siting.cli", *args], capture_output=True,
+                              text=True, cwd=root, timeout=300)
+
+    solved = cli("solve", str(data), "--model", "p-median", "--p", "4", "--out", str(out),
+                 "--quiet")
+    assert solved.returncode == 0, solved.stderr
+    report = cli("report", str(out))
+    assert report.returncode == 0, report.stderr
+    assert (out / "report.html").is_file()
+    verify = cli("verify", str(out))
+    assert verify.returncode == 0 and "verified against p-median" in verify.stdout
+    found = check_classic_in_browser(out / "report.html", tmp_path / "cli-classic.png")
+    assert found["errors"] == [] and found["chosen"] == 4 and found["demand"] == 120
+    assert_chinese_drawn_with_embedded_font(found)

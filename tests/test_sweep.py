@@ -7,6 +7,7 @@ straight-line distances, solved in well under a second.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -248,3 +249,39 @@ def test_failed_scenario_is_a_row(tmp_path: Path) -> None:
     assert res.table["message"].str.len().min() > 0
     paths = res.write(tmp_path / "sw")
     assert {p.name for p in paths} == {"pareto.csv", "sweep.json", "pareto.png", "report.html"}
+
+
+def test_sweep_without_any_solution_says_why_and_what_to_do(tmp_path: Path) -> None:
+    """Every scenario stopped at its limit: advice names the time the full model needs, the
+    page says why there is no curve, no cell reads None, pareto.png is still drawn, and the
+    command's exit code is 4."""
+    import typer
+
+    from siting.cli.sweep import _conclude
+    from siting.report import sweep_report_html
+    from siting.sweep import SweepResult, sweep_advice
+
+    spec = parse_spec(small_spec())
+    table = pd.DataFrame({
+        "scenario": [0, 1], "budget": [4e6, 6e6], "status": ["no_solution"] * 2,
+        "objective": [None, None], "gap": [np.nan, np.nan], "cost": [np.nan, np.nan],
+        "facilities": [np.nan, np.nan], "coverage:service_room": [np.nan, np.nan],
+        "coverage:elderly_station": [np.nan, np.nan], "targets_met": [0, 0],
+        "targets": [2, 2], "verified": [None, None], "pareto": [False, False],
+        "message": ["time limit reached", "time limit reached"],
+    })
+    advice = sweep_advice(table, spec, [5.1, 5.2], [3.0, 3.0], [5.0, 5.0])
+    assert advice and "2 of 2 scenarios stopped at the 5 s time limit" in advice[0]
+    assert "--time-limit 20 or more" in advice[0]  # the spec's own limit (20 s) > 2 × 5 s
+    result = SweepResult(table=table, axes=[parse_axis("budget", "4e6,6e6")], spec_name="small",
+                         types=list(spec.facility), advice=advice)
+    page = sweep_report_html(table, result.info())
+    assert '<p id="nocurve">No scenario has a solution, so there is no curve.' in page
+    assert '<svg id="curve"' not in page and '<ul id="advice">' in page
+    cells = re.findall(r"<td[^>]*>([^<]*)</td>", page)
+    assert cells and "None" not in cells and "nan" not in cells
+    paths = result.write(tmp_path / "sw")
+    assert (tmp_path / "sw" / "pareto.png").stat().st_size > 10_000 and len(paths) == 4
+    with pytest.raises(typer.Exit) as stop:
+        _conclude(table, advice)
+    assert stop.value.exit_code == 4

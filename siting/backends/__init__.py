@@ -12,7 +12,10 @@ True
 
 from __future__ import annotations
 
+import threading
 import time
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -75,6 +78,71 @@ def _solve_without_columns(milp: MilpArrays, backend: str, t0: float) -> Result 
     return Result(Status.OPTIMAL, backend, objective=obj, bound=obj, gap=0.0,
                   runtime_s=runtime, x=np.zeros(0))
 
+
+
+class ArrayBackend:
+    """The start every solver back end shares: a model without columns is answered here
+    (solvers disagree on it); the rest goes to :meth:`solve_arrays` with the start time."""
+
+    name: str = ""
+
+    def solve(self, milp: MilpArrays, options: SolveOptions, **extra: Any) -> Result:
+        t0 = time.perf_counter()
+        trivial = _solve_without_columns(milp, self.name, t0)
+        if trivial is not None:
+            return trivial
+        return self.solve_arrays(milp, options, t0, **extra)
+
+    def solve_arrays(
+        self, milp: MilpArrays, options: SolveOptions, t0: float, **extra: Any
+    ) -> Result:
+        raise NotImplementedError
+
+
+def run_interruptible(
+    work: Callable[[], object], stop: Callable[[], None], name: str, *,
+    after: Callable[[], None] | None = None,
+) -> bool:
+    """Run a solver's blocking ``work`` in a thread so that Ctrl-C stops it; True if it did.
+
+    Solvers release the GIL but never look at Python signals, so the calling
+    thread waits and, on KeyboardInterrupt, calls ``stop`` (the solver's own
+    way to end its search) and waits for ``work`` to return what it has.
+    ``after`` runs in the worker thread when ``work`` ends. An exception of
+    ``work`` is raised in the caller's thread.
+    """
+    failure: list[BaseException] = []
+    done = threading.Event()
+
+    def run() -> None:
+        try:
+            work()
+        except BaseException as exc:  # handed over to the caller's thread
+            failure.append(exc)
+        finally:
+            if after is not None:
+                after()
+            done.set()
+
+    threading.Thread(target=run, name=name, daemon=True).start()
+    # Wait on an Event, not Thread.join(timeout): a join interrupted by Ctrl-C can
+    # report the thread finished while the solver still runs (and aborts at exit).
+    interrupted = False
+    try:
+        while not done.wait(0.1):
+            pass
+    except KeyboardInterrupt:
+        interrupted = True
+        stop()
+        while True:  # the solver stops at its next check; more Ctrl-C just wait
+            try:
+                done.wait()
+                break
+            except KeyboardInterrupt:
+                continue
+    if failure:
+        raise failure[0] from None
+    return interrupted
 
 
 def _clean_x(milp: MilpArrays, x: NDArray[np.float64]) -> NDArray[np.float64]:

@@ -22,6 +22,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from siting.milp import MilpArrays, Sense
+from siting.params import Count, Gap, Positive, Threads
 
 
 class Status(StrEnum):
@@ -43,12 +44,12 @@ class Status(StrEnum):
 class SolveOptions:
     """Options every back end understands (those it cannot honour are ignored, documented)."""
 
-    time_limit: float | None = None
-    mip_gap: float = 1e-6  # relative gap at which a MIP counts as solved
-    threads: int | None = None
+    time_limit: Positive | None = None
+    mip_gap: Gap = 1e-6  # relative gap at which a MIP counts as solved
+    threads: Threads | None = None
     verbose: bool = False
     warm_start: NDArray[np.float64] | None = None
-    seed: int = 0
+    seed: Count = 0
     #: Whether a MIP solver may restart its search after root reductions; None
     #: leaves the solver's default. Callers whose warm start is near optimal
     #: switch it off (see ``siting.models.pmedian_radius``): reduced-cost fixing
@@ -73,6 +74,11 @@ class SolveOptions:
     #: Options of one back end by name, passed through as they are, e.g.
     #: ``{"highs": {"presolve_rule_off": 32768}}``; a back end reads only its own entry.
     solver_options: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        from siting.params import validate_fields
+
+        validate_fields(self)
 
 
 @dataclass
@@ -151,8 +157,13 @@ def get_backend(name: str) -> Backend:
 
     _load_builtin()
     if name not in _REGISTRY:
+        import difflib
+
+        close = difflib.get_close_matches(str(name), list(_REGISTRY), n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
         raise ParameterError(
-            f"unknown solver; choose one of {', '.join(_REGISTRY)}", field="solver", value=name
+            f"unknown solver{hint}; choose one of {', '.join(_REGISTRY)}", field="solver",
+            value=name,
         )
     backend = _REGISTRY[name][0]()
     if not backend.available():

@@ -1,6 +1,6 @@
 """CBC back end: the CBC binary shipped with PuLP (or ``cbc`` on the PATH), run on an MPS file.
 
-The model is written with :mod:`siting.backends.mps`, solved as a subprocess and
+The model is written by HiGHS's MPS writer (:mod:`siting.backends.mps`), solved as a subprocess and
 read back from CBC's solution files. Options honoured: ``time_limit`` (``-sec``,
 wall clock), ``mip_gap`` (``-ratioGap``), ``threads``, ``seed`` (non-zero seeds
 only: CBC's seed 0 means "seed from the clock"), ``verbose`` (echo the log) and
@@ -30,21 +30,15 @@ import threading
 import time
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from siting.backends import _clean_x, _solve_without_columns, _warm_start_values
-from siting.backends.base import (
-    Capabilities,
-    Result,
-    SolveOptions,
-    Status,
-    register,
-    relative_gap,
-)
-from siting.backends.mps import _num, write_mps
+from siting.backends import ArrayBackend, _clean_x, _warm_start_values
+from siting.backends.base import Capabilities, Result, SolveOptions, Status, register, relative_gap
+from siting.backends.mps import write_mps
 from siting.milp import MilpArrays
 
 NAME = "cbc"
@@ -68,7 +62,7 @@ def cbc_path() -> str | None:
     return shutil.which("cbc")
 
 
-class CbcBackend:
+class CbcBackend(ArrayBackend):
     """Solve :class:`MilpArrays` with the CBC command-line solver."""
 
     name = NAME
@@ -76,11 +70,9 @@ class CbcBackend:
     def available(self) -> bool:
         return cbc_path() is not None
 
-    def solve(self, milp: MilpArrays, options: SolveOptions) -> Result:
-        t0 = time.perf_counter()
-        trivial = _solve_without_columns(milp, NAME, t0)
-        if trivial is not None:
-            return trivial
+    def solve_arrays(
+        self, milp: MilpArrays, options: SolveOptions, t0: float, **_: Any
+    ) -> Result:
         if np.any(milp.row_lower > milp.row_upper) or np.any(milp.col_lower > milp.col_upper):
             return Result(Status.INFEASIBLE, NAME, runtime_s=time.perf_counter() - t0,
                           message="a lower bound exceeds its upper bound")
@@ -89,8 +81,29 @@ class CbcBackend:
             return Result(Status.ERROR, NAME, message="CBC executable not found")
         with tempfile.TemporaryDirectory(prefix="siting-cbc-") as tmp:
             result = _run(exe, milp, options, Path(tmp))
+        if _start_lost(milp, options, result):
+            # CBC's clean-up after a search begun from a MIP start can report an
+            # infeasible point, or one worse than the start, as optimal: solve again
+            # without the start.
+            with tempfile.TemporaryDirectory(prefix="siting-cbc-") as tmp:
+                result = _run(exe, milp, replace(options, warm_start=None), Path(tmp))
+            result.extra["warm_start_dropped"] = True
         result.runtime_s = time.perf_counter() - t0
         return result
+
+
+def _start_lost(milp: MilpArrays, options: SolveOptions, result: Result) -> bool:
+    """Whether CBC ended on an infeasible point or below its feasible MIP start."""
+    start = _warm_start_values(milp, options)
+    if start is None or result.x is None or result.objective is None:
+        return False
+    if milp.max_violation(result.x) > _FEAS_TOL:
+        return True
+    if milp.max_violation(start) > _FEAS_TOL:
+        return False
+    better = 1.0 if milp.sense == "max" else -1.0
+    given = milp.objective_of(start)
+    return better * (given - result.objective) > 1e-9 * max(1.0, abs(given))
 
 
 def _args(exe: str, options: SolveOptions, work: Path, mipstart: Path | None) -> list[str]:
@@ -112,7 +125,8 @@ def _write_mipstart(path: Path, x: NDArray[np.float64]) -> None:
     # CBC's reader wants "index name value" lines after a status line; values
     # must be plain numbers (digits, '.', '-', '+', 'e').
     idx = np.arange(x.shape[0]).astype(str).astype(object)
-    lines = idx + " C" + idx + " " + _num(x)
+    # Names as HiGHS's MPS writer gives them (c0 …); values in full precision.
+    lines = idx + " c" + idx + " " + np.char.mod("%.17g", x).astype(object)
     text = "Stopped on time - objective value 0\n" + "\n".join(lines.tolist()) + "\n"
     path.write_text(text, encoding="ascii")
 
@@ -167,7 +181,7 @@ def _read_values(work: Path, n: int) -> NDArray[np.float64] | None:
     if not txt.is_file():
         return None
     # Text lines "index name value reduced-cost" after the status line; "**"
-    # marks values CBC finds infeasible. Names are C<j> (rows, if listed, R<i>).
+    # marks values CBC finds infeasible. Names are c<j> (rows, if listed, r<i>).
     body = txt.read_text(errors="replace").split("\n", 1)[1].replace("**", "  ")
     x = np.zeros(n)
     if not body.strip():
@@ -175,8 +189,8 @@ def _read_values(work: Path, n: int) -> NDArray[np.float64] | None:
     table = pd.read_csv(io.StringIO(body), sep=r"\s+", header=None, usecols=[1, 2],
                         names=["name", "value"], dtype={"name": str, "value": np.float64})
     names = table["name"].to_numpy(dtype=str)
-    keep = np.char.startswith(names, "C")
-    x[np.char.lstrip(names[keep], "C").astype(np.int64)] = table["value"].to_numpy()[keep]
+    keep = np.char.startswith(names, "c")
+    x[np.char.lstrip(names[keep], "c").astype(np.int64)] = table["value"].to_numpy()[keep]
     return x
 
 
@@ -236,7 +250,11 @@ def _run(exe: str, milp: MilpArrays, options: SolveOptions, work: Path) -> Resul
             val = float("nan")
         if np.isfinite(val) and abs(val) < 1e40:
             bound = -val if flip else val
-    if bound is None and status == Status.OPTIMAL:
+    if status == Status.OPTIMAL and objective is not None and (
+        bound is None or abs(bound - objective) <= 1e-3 * max(1.0, abs(objective))
+    ):
+        # Proven optimal, and the bound printed with 3 decimals agrees: its rounding
+        # must not cut off the objective the values give.
         bound = objective
     return Result(status, NAME, objective=objective, bound=bound,
                   gap=relative_gap(objective, bound, milp.sense), x=x, extra=extra,

@@ -21,14 +21,7 @@ from __future__ import annotations
 
 import time
 
-from siting.backends.base import (
-    Capabilities,
-    Result,
-    SolveOptions,
-    Status,
-    register,
-    relative_gap,
-)
+from siting.backends.base import Capabilities, Result, SolveOptions, Status, register, relative_gap
 from siting.milp import MilpArrays
 
 NAME = "heuristic"

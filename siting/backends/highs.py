@@ -8,7 +8,10 @@ the number of columns), ``incumbents`` (asked through the MIP user-solution
 callback, after setup, during root separation and before each dive),
 ``cancel`` (checked by the interrupt callbacks) and ``solver_options["highs"]``
 (set by name after the others). An LP solved to optimality also returns its
-reduced costs (``Result.extra["col_dual"]``).
+reduced costs (``Result.extra["col_dual"]``). ``HighsBackend.solve(..., on_solution=f)`` calls
+``f(x)`` with each improving incumbent's column values; when ``f`` returns
+True the solve stops at HiGHS's next interrupt check (``feasible``, with that
+incumbent), which a decomposition uses to reject a plan.
 Ctrl-C stops the solve and returns what HiGHS had: ``feasible`` with the
 incumbent and its gap, or ``no_solution``, with the message ``interrupted``
 (``Result.extra["interrupted"]`` is True) so that the caller can save it.
@@ -26,19 +29,13 @@ from typing import Any
 
 import numpy as np
 
-from siting.backends import _clean_x, _csr, _solve_without_columns, _warm_start_values
-from siting.backends.base import (
-    Capabilities,
-    Result,
-    SolveOptions,
-    Status,
-    register,
-    relative_gap,
-)
+from siting.backends import ArrayBackend, _clean_x, _csr, _warm_start_values, run_interruptible
+from siting.backends.base import Capabilities, Result, SolveOptions, Status, register, relative_gap
 from siting.milp import MilpArrays
 
 NAME = "highs"
 Progress = Callable[[float | None, float | None, float | None], None]
+OnSolution = Callable[[Any], bool]
 
 
 def _core() -> Any:
@@ -49,7 +46,7 @@ def _core() -> Any:
     return _core
 
 
-class HighsBackend:
+class HighsBackend(ArrayBackend):
     """Solve :class:`MilpArrays` with HiGHS."""
 
     name = NAME
@@ -61,11 +58,10 @@ class HighsBackend:
             return False
         return True
 
-    def solve(self, milp: MilpArrays, options: SolveOptions) -> Result:
-        t0 = time.perf_counter()
-        trivial = _solve_without_columns(milp, NAME, t0)
-        if trivial is not None:
-            return trivial
+    def solve_arrays(
+        self, milp: MilpArrays, options: SolveOptions, t0: float, *,
+        on_solution: OnSolution | None = None, **_: Any,
+    ) -> Result:
         core = _core()
         h = core._Highs()
         # output_flag first, so that nothing (banner included) is printed when silent.
@@ -83,9 +79,15 @@ class HighsBackend:
             idx = np.arange(milp.num_cols, dtype=np.int32)
             warm = h.setSolution(milp.num_cols, idx, ws) != core.HighsStatus.kError
         interrupted = _run_interruptible(
-            h, core, options.progress, _solution_feed(milp, options), options.cancel
+            h, core, options.progress, on_solution, _solution_feed(milp, options), options.cancel
         )
         result = _result(h, core, milp)
+        if warm and not interrupted and _lost_incumbent(h, milp, result):
+            # HiGHS can hand back the start's values while reporting the better
+            # incumbent it found (seen with presolve on, 1.16): solve again without it.
+            again = self.solve(milp, replace(options, warm_start=None))
+            again.extra["warm_start_dropped"] = True
+            return again
         if interrupted:
             result = _as_interrupted(result)
         elif result.status == Status.UNBOUNDED and result.message == "unbounded or infeasible":
@@ -93,6 +95,17 @@ class HighsBackend:
         result.runtime_s = time.perf_counter() - t0
         result.extra["warm_start_accepted"] = warm
         return result
+
+
+def _lost_incumbent(h: Any, milp: MilpArrays, result: Result) -> bool:
+    """Whether the values returned are worse than the objective HiGHS reports for them."""
+    if result.x is None or result.objective is None:
+        return False
+    reported = float(h.getInfo().objective_function_value)
+    if not math.isfinite(reported):
+        return False
+    better = 1.0 if milp.sense == "max" else -1.0
+    return better * (reported - result.objective) > 1e-7 * max(1.0, abs(reported))
 
 
 def _as_interrupted(result: Result) -> Result:
@@ -152,6 +165,7 @@ def _run_interruptible(
     h: Any,
     core: Any,
     progress: Progress | None = None,
+    on_solution: OnSolution | None = None,
     incumbents: Callable[[], np.ndarray | None] | None = None,
     cancel: threading.Event | None = None,
 ) -> bool:
@@ -162,25 +176,34 @@ def _run_interruptible(
     interrupt callbacks (called rarely: a few dozen times per second at most);
     ``cancel`` stops it the same way from any thread. The MIP interrupt callback
     also carries the incumbent and bound, which go to ``progress`` (throttled to
-    two calls a second). When HiGHS asks for a user solution, ``incumbents``
-    may hand one over.
+    two calls a second). ``on_solution`` sees each improving incumbent; its True
+    stops the run at the next interrupt check. When HiGHS asks for a user
+    solution, ``incumbents`` may hand one over.
     """
     from highspy import cb
 
     stop = threading.Event()
+    halt = threading.Event()
     mip = cb.HighsCallbackType.kCallbackMipInterrupt
+    improving = cb.HighsCallbackType.kCallbackMipImprovingSolution
     user_solution = cb.HighsCallbackType.kCallbackMipUserSolution
     last = [-1.0]
 
     def on_interrupt(kind: Any, _msg: str, out: Any, data_in: Any, _user: Any) -> None:
+        if kind == improving:
+            # a copy: HiGHS reuses the buffer behind the array it hands over
+            if on_solution is not None and out is not None and on_solution(
+                    np.array(out.mip_solution, dtype=np.float64)):
+                halt.set()
+            return
         if kind == user_solution:
             x = incumbents() if incumbents is not None else None
             if x is not None and data_in is not None:
                 with contextlib.suppress(Exception):
                     data_in.setSolution(x)
             return
-        halt = stop.is_set() or (cancel is not None and cancel.is_set())
-        if halt and data_in is not None:
+        cancelled = cancel is not None and cancel.is_set()
+        if (stop.is_set() or halt.is_set() or cancelled) and data_in is not None:
             data_in.user_interrupt = True
         if progress is not None and out is not None and kind == mip:
             now = time.perf_counter()
@@ -193,41 +216,13 @@ def _run_interruptible(
     for kind in (kinds.kCallbackSimplexInterrupt, kinds.kCallbackIpmInterrupt,
                  kinds.kCallbackMipInterrupt):
         h.startCallback(kind)
+    if on_solution is not None:
+        h.startCallback(improving)
     if incumbents is not None:
         h.startCallback(user_solution)
-    failure: list[BaseException] = []
-    done = threading.Event()
-
-    def work() -> None:
-        try:
-            h.run()
-        except BaseException as exc:  # handed over to the caller's thread
-            failure.append(exc)
-        finally:
-            # As highspy does after a threaded solve: release this thread's scheduler handle.
-            core._Highs.resetThreadScheduler(False)
-            done.set()
-
-    threading.Thread(target=work, name="highs-solve", daemon=True).start()
-    # Wait on an Event, not Thread.join(timeout): a join interrupted by Ctrl-C can
-    # report the thread finished while HiGHS still runs (and aborts at exit).
-    try:
-        while not done.wait(0.1):
-            pass
-    except KeyboardInterrupt:
-        stop.set()
-        while True:  # HiGHS stops at its next interrupt check; more Ctrl-C just wait
-            try:
-                done.wait()
-                break
-            except KeyboardInterrupt:
-                continue
-        if failure:
-            raise failure[0] from None
-        return True
-    if failure:
-        raise failure[0]
-    return False
+    # As highspy does after a threaded solve: release the worker's scheduler handle.
+    return run_interruptible(h.run, stop.set, "highs-solve",
+                             after=lambda: core._Highs.resetThreadScheduler(False))
 
 
 def _report_progress(progress: Progress, out: Any) -> None:
@@ -342,7 +337,8 @@ def warm_lp(milp: MilpArrays, held: np.ndarray, options: SolveOptions) -> Result
     first.setOptionValue("output_flag", bool(options.verbose))
     _set_options(first, options)
     _pass_model(first, core, lp)
-    _run_interruptible(first, core, cancel=options.cancel)
+    if _run_interruptible(first, core, cancel=options.cancel):
+        return _as_interrupted(Result(Status.NO_SOLUTION, NAME))
     if first.getModelStatus() != core.HighsModelStatus.kOptimal:
         return Result(Status.NO_SOLUTION, NAME, runtime_s=time.perf_counter() - t0,
                       message="the held LP did not solve")
@@ -360,12 +356,16 @@ def warm_lp(milp: MilpArrays, held: np.ndarray, options: SolveOptions) -> Result
     whole.setOptionValue("simplex_strategy", 4)  # primal simplex: the start is primal feasible
     _pass_model(whole, core, replace(lp, col_upper=milp.col_upper))
     whole.setBasis(basis)
-    _run_interruptible(whole, core, cancel=options.cancel)
+    interrupted = _run_interruptible(whole, core, cancel=options.cancel)
     result = _result(whole, core, replace(lp, col_upper=milp.col_upper))
+    if interrupted:
+        result = _as_interrupted(result)
     if result.status == Status.OPTIMAL:
         result.extra["row_dual"] = np.asarray(whole.getSolution().row_dual, dtype=np.float64)
     result.runtime_s = time.perf_counter() - t0
     return result
+
+
 
 
 def _disambiguate(

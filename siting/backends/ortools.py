@@ -28,15 +28,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from siting.backends import _clean_x, _csr, _solve_without_columns, _warm_start_values
-from siting.backends.base import (
-    Capabilities,
-    Result,
-    SolveOptions,
-    Status,
-    register,
-    relative_gap,
-)
+from siting.backends import ArrayBackend, _clean_x, _csr, _warm_start_values, run_interruptible
+from siting.backends.base import Capabilities, Result, SolveOptions, Status, register, relative_gap
 from siting.milp import MilpArrays
 
 NAME = "ortools"
@@ -64,7 +57,7 @@ def _sub_solver() -> str | None:
     return None
 
 
-class OrtoolsBackend:
+class OrtoolsBackend(ArrayBackend):
     """Solve :class:`MilpArrays` with OR-Tools' model_builder (SCIP by default)."""
 
     name = NAME
@@ -72,11 +65,9 @@ class OrtoolsBackend:
     def available(self) -> bool:
         return _sub_solver() is not None
 
-    def solve(self, milp: MilpArrays, options: SolveOptions) -> Result:
-        t0 = time.perf_counter()
-        trivial = _solve_without_columns(milp, NAME, t0)
-        if trivial is not None:
-            return trivial
+    def solve_arrays(
+        self, milp: MilpArrays, options: SolveOptions, t0: float, **_: Any
+    ) -> Result:
         sub = _sub_solver()
         if sub is None:
             return Result(Status.ERROR, NAME, message="no OR-Tools MIP sub-solver available")
@@ -192,7 +183,7 @@ def _cpsat_data(milp: MilpArrays) -> tuple[str, dict[str, NDArray[np.int64]]]:
     }
 
 
-class CpsatBackend:
+class CpsatBackend(ArrayBackend):
     """Solve pure integer :class:`MilpArrays` with integer data by CP-SAT."""
 
     name = CPSAT
@@ -204,13 +195,10 @@ class CpsatBackend:
             return False
         return True
 
-    def solve(self, milp: MilpArrays, options: SolveOptions) -> Result:
+    def solve_arrays(
+        self, milp: MilpArrays, options: SolveOptions, t0: float, **_: Any
+    ) -> Result:
         from ortools.sat.python import cp_model
-
-        t0 = time.perf_counter()
-        trivial = _solve_without_columns(milp, CPSAT, t0)
-        if trivial is not None:
-            return trivial
         reason, d = _cpsat_data(milp)
         if reason:
             return Result(Status.ERROR, CPSAT, message=reason,
@@ -257,8 +245,17 @@ class CpsatBackend:
             p.num_workers = int(options.threads)
         p.random_seed = int(options.seed)
         p.log_search_progress = bool(options.verbose)
-        code = solver.solve(model)
-        result = _cpsat_result(cp_model, solver, code, milp, model)
+        # CP-SAT's own SIGINT handler would stay behind as the default action (Ctrl-C
+        # would then kill the process later): solve in a worker, stop on Ctrl-C instead.
+        p.catch_sigint_signal = False
+        codes: list[Any] = []
+        interrupted = run_interruptible(lambda: codes.append(solver.solve(model)),
+                                        solver.stop_search, "cpsat-solve")
+        result = _cpsat_result(cp_model, solver, codes[0], milp, model)
+        if interrupted:
+            result.extra["interrupted"] = True
+            if result.status == Status.FEASIBLE:
+                result.message = "interrupted"
         result.runtime_s = time.perf_counter() - t0
         result.extra["warm_start_accepted"] = warm
         return result

@@ -1,37 +1,25 @@
-"""The ``siting`` command line: the typer app, its commands and the entry point.
+"""The ``siting`` command line (entry point :func:`main`).
 
-Exit codes: 0 solved (optimal, or feasible within a limit) and verified;
-2 bad arguments or input files; 3 the model is infeasible; 4 no solution found
-within the limits; 5 the solution failed verification; 1 an unexpected error;
-130 interrupted (see :mod:`siting.cli.exits`).
+This module imports only the standard library, so that a Ctrl-C while the
+program loads (``siting`` or ``python -m siting.cli``) ends with one line and
+exit code 130, never a traceback. The app and its commands are in
+:mod:`siting.cli.program`, one module a command; exit codes in
+:mod:`siting.cli.exits`: 0 solved (optimal, or feasible within a limit) and
+verified; 2 bad arguments or input files; 3 the model is infeasible; 4 no
+solution found within the limits; 5 the solution failed verification; 1 an
+unexpected error; 130 interrupted.
 
-Each command lives in its own module and imports the heavy libraries (numpy,
-pandas, scipy, the solvers, geopandas) only when it runs, so ``siting --help``
-starts at once.
-
->>> [command.callback.__name__ for command in app.registered_commands]
-['solve', 'info', 'report', 'verify', 'sweep']
+>>> EXIT_UNVERIFIED
+5
 """
 
 from __future__ import annotations
 
-import warnings
+import sys
 from typing import Any
 
-import typer
-
-from siting.cli import info, report, solve, sweep, verify
-from siting.cli.exits import (
-    EXIT_ERROR,
-    EXIT_INFEASIBLE,
-    EXIT_INPUT,
-    EXIT_INTERRUPTED,
-    EXIT_NO_SOLUTION,
-    EXIT_OK,
-    EXIT_UNVERIFIED,
-    error_message,
-    exit_code,
-)
+EXIT_OK, EXIT_ERROR, EXIT_INPUT, EXIT_INFEASIBLE, EXIT_NO_SOLUTION, EXIT_UNVERIFIED = range(6)
+EXIT_INTERRUPTED = 130
 
 __all__ = [
     "EXIT_ERROR",
@@ -42,54 +30,75 @@ __all__ = [
     "EXIT_OK",
     "EXIT_UNVERIFIED",
     "app",
+    "entry",
     "main",
 ]
 
-app = typer.Typer(
-    name="siting",
-    help="Facility-siting optimisation: choose sites that cover the most people.",
-    add_completion=False,
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-)
-# in this order in `siting --help`
-for _command in (solve.solve, info.info, report.report, verify.verify, sweep.sweep):
-    app.command()(_command)
-
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point: one-line errors with documented exit codes, never a traceback."""
+    """Entry point: load the command line (Ctrl-C meanwhile is one line), then run it."""
     import signal
+    import threading
 
-    warnings.simplefilter("default")
-    warnings.formatwarning = lambda msg, cat, *a, **k: f"siting: warning: {msg}\n"
-    # Ctrl-C still raises KeyboardInterrupt; a back end that catches it returns its
-    # best solution (saved as usual), and the flag makes the exit code 130 anyway.
-    interrupted = False
+    pressed: list[bool] = []
 
-    def on_sigint(_signum: int, _frame: Any) -> None:
-        nonlocal interrupted
-        interrupted = True
+    def early(_signum: int, _frame: Any) -> None:
+        pressed.append(True)
         raise KeyboardInterrupt
 
+    def quiet(unraisable: Any) -> None:
+        # A Ctrl-C inside a callback Python cannot raise from (importlib's module locks)
+        # is noted in ``pressed``: no "Exception ignored" traceback.
+        if not isinstance(unraisable.exc_value, KeyboardInterrupt):
+            hook(unraisable)
+
+    hook = sys.unraisablehook
+    main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGINT, early) if main_thread else None
+    sys.unraisablehook = quiet
     try:
-        previous: Any = signal.signal(signal.SIGINT, on_sigint)
-    except ValueError:  # not the main thread: leave signals alone
-        previous = None
+        from siting.cli.program import run
+    except KeyboardInterrupt:
+        pressed.append(True)
+    finally:
+        sys.unraisablehook = hook
     try:
-        # Without standalone mode, click returns a typer.Exit's code instead of raising it.
-        returned = app(args=argv, standalone_mode=False)
-        if interrupted:
-            typer.echo("siting: interrupted: the best solution found so far was kept", err=True)
+        if pressed:
+            sys.stderr.write("siting: interrupted while starting: nothing was read or written\n")
             return EXIT_INTERRUPTED
-        return int(returned) if isinstance(returned, int) else EXIT_OK
-    except BaseException as exc:
-        if isinstance(exc, SystemExit | GeneratorExit):
-            raise
-        message = error_message(exc)
-        if message is not None:
-            typer.echo(message, err=True)
-        return exit_code(interrupted=interrupted, error=exc)
+        # ``early`` stays in place until run() puts its own handler in: no gap between them.
+        return run(argv)
+    except KeyboardInterrupt:
+        sys.stderr.write("siting: interrupted while starting: nothing was read or written\n")
+        return EXIT_INTERRUPTED
     finally:
         if previous is not None:
             signal.signal(signal.SIGINT, previous)
+
+
+def entry() -> None:
+    """The ``siting`` program: :func:`main`, then exit with its code.
+
+    After a Ctrl-C, CPython may have noted a KeyboardInterrupt that passed
+    through code run by ``exec`` (dataclasses, typing) while modules loaded,
+    and would then end the process by SIGINT at exit, not with code 130: the
+    exit handlers run here, and the process ends with 130 itself.
+    """
+    code = main()
+    if code == EXIT_INTERRUPTED:
+        import atexit
+        import os
+
+        sys.stdout.flush()
+        sys.stderr.flush()
+        atexit._run_exitfuncs()
+        os._exit(EXIT_INTERRUPTED)
+    sys.exit(code)
+
+
+def __getattr__(name: str) -> Any:
+    if name == "app":
+        from siting.cli.program import app
+
+        return app
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

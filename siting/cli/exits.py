@@ -14,19 +14,42 @@ from __future__ import annotations
 
 import typer
 
+# The codes themselves live in the package, which the entry point loads first.
+from siting.cli import (
+    EXIT_ERROR,
+    EXIT_INFEASIBLE,
+    EXIT_INPUT,
+    EXIT_INTERRUPTED,
+    EXIT_NO_SOLUTION,
+    EXIT_OK,
+    EXIT_UNVERIFIED,
+)
 from siting.errors import InfeasibleError, InputError, SitingError
-
-EXIT_OK = 0
-EXIT_ERROR = 1  # an unexpected error, or a sweep scenario that failed with one
-EXIT_INPUT = 2  # bad arguments or input files
-EXIT_INFEASIBLE = 3
-EXIT_NO_SOLUTION = 4  # stopped by a limit before any solution was found
-EXIT_UNVERIFIED = 5
-EXIT_INTERRUPTED = 130  # Ctrl-C; the best solution so far is kept
 
 # statuses that carry a solution; siting.backends.base.Status.has_solution, without
 # importing the back ends (numpy, scipy) to start the command
 _SOLVED = ("optimal", "feasible")
+
+
+#: What the running command has left on disk, said after a Ctrl-C (see :func:`keep`).
+_KEPT: list[str] = []
+
+
+def keep(text: str) -> None:
+    """Record what the command has written, or left as it was, for the Ctrl-C message."""
+    _KEPT[:] = [text]
+
+
+def interrupted_message() -> str:
+    """The line after Ctrl-C: what was written, or that nothing was.
+
+    >>> keep("the best plan so far (feasible, gap 1.20%) was written to out/x")
+    >>> interrupted_message()
+    'siting: interrupted: the best plan so far (feasible, gap 1.20%) was written to out/x'
+    """
+    said = _KEPT[0] if _KEPT else "nothing was written"
+    _KEPT.clear()
+    return f"siting: interrupted: {said}"
 
 
 def exit_code(
@@ -88,7 +111,7 @@ def error_message(error: BaseException) -> str | None:
     if isinstance(error, typer.Exit):
         return None  # the command has said what it had to
     if isinstance(error, KeyboardInterrupt | typer.Abort):
-        return "siting: interrupted"
+        return interrupted_message()
     if isinstance(error, InfeasibleError):
         return f"siting: infeasible: {one_line(error)}"
     if isinstance(error, SitingError):

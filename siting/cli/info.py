@@ -63,7 +63,7 @@ def classic_info(path: Path, format: str) -> dict[str, Any]:
 
 def multi_info(path: Path) -> dict[str, Any]:
     """Summary of a multi-service instance folder (or of a spec and its instance)."""
-    from siting.multi.data import ServiceData
+    from siting.data import load_service_data
 
     spec = None
     folder: Any = path
@@ -71,8 +71,8 @@ def multi_info(path: Path) -> dict[str, Any]:
         from siting.multi.spec import load_spec
 
         spec = load_spec(path)
-        folder = spec.meta.instance
-    data = ServiceData.from_huitian(folder)
+        folder = None
+    data = load_service_data(spec, folder)
     blocks = data.blocks
     groups = [c for c in blocks.columns if c.startswith(("pop_", "age_", "households"))]
     facts: dict[str, Any] = {
@@ -84,9 +84,8 @@ def multi_info(path: Path) -> dict[str, Any]:
         "parcels": len(data.parcels),
         "parcel_area_m2": round(float(data.parcels["area_m2"].sum())),
         "existing": {str(k): int(v) for k, v in data.existing["type"].value_counts().items()},
-        "network": None
-        if data.network is None
-        else f"{len(getattr(data.network, 'x', []))} nodes",
+        "network_nodes": 0 if data.network is None else data.network.n_nodes,
+        "network_edges": 0 if data.network is None else data.network.n_edges,
     }
     if spec is not None:
         facts = {

@@ -26,6 +26,29 @@ class ModelName(StrEnum):
     uflp = "uflp"
     cflp = "cflp"
     set_cover = "set-cover"
+    p_dispersion = "p-dispersion"
+    cp_median = "cp-median"
+    clscp = "clscp"
+    cmclp = "cmclp"
+    attendance = "attendance"
+    market_share = "market-share"
+    target_share = "target-share"
+
+
+class DecayName(StrEnum):
+    """How attendance and gravity pull fall with distance (``--decay``)."""
+
+    linear = "linear"
+    power = "power"
+    exponential = "exponential"
+
+
+class FormulationName(StrEnum):
+    """MCLP formulations ``--formulation`` names (``auto``: chosen from the reduced instance)."""
+
+    auto = "auto"
+    compact = "compact"
+    benders = "benders"
 
 
 class FormatName(StrEnum):

@@ -28,6 +28,11 @@ def report(
 ) -> None:
     """Write one self-contained HTML report (opens offline) from a solution folder.
 
+    Any folder `siting solve` or `siting sweep` wrote: a spec's plan, a classic
+    model's solution (its instance reloaded from the file recorded at solve
+    time: demand points by coverage or assigned site, the chosen sites, the
+    allocation lines) or a sweep.
+
     For a solution: a map of the area (sub-districts, blocks shaded by coverage,
     existing and new facilities by type and year; zoom, pan and hover), the
     plan-target table, coverage per sub-district, the budget by year and type
@@ -42,11 +47,19 @@ def report(
 
       siting report out/huitian-2026-2030-sweep
     """
-    from siting.solution import write_atomic
+    from siting.outputs import write_atomic
+    from siting.readback import folder_kind
 
     target = out if out is not None else folder / "report.html"
-    if (folder / "pareto.csv").is_file() and (folder / "sweep.json").is_file():
+    kind = folder_kind(folder)
+    if kind == "sweep":
         page = _sweep_page(folder)
+    elif kind == "classic":
+        from siting.readback import read_classic
+        from siting.report import classic_report_html
+
+        classic, _, inst = read_classic(folder, instance_path=instance)
+        page = classic_report_html(inst, classic)
     else:
         from siting.multi.files import read_solution
         from siting.report import report_html

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from siting.cli.exits import EXIT_INFEASIBLE, EXIT_UNVERIFIED, exit_code, finish
-from siting.cli.options import FormatName, ModelName, parse_number
+from siting.cli.exits import EXIT_INFEASIBLE, EXIT_UNVERIFIED, exit_code, finish, keep
+from siting.cli.options import DecayName, FormatName, FormulationName, ModelName, parse_number
 from siting.cli.progress import Phases
 
 DEFAULT_SOLVER = "highs"
@@ -44,11 +46,16 @@ def solve(
         str, typer.Option("--gap", help="Relative gap at which to stop.")
     ] = DEFAULT_GAP,
     threads_text: Annotated[str | None, typer.Option("--threads", help="Solver threads.")] = None,
+    formulation: Annotated[
+        FormulationName,
+        typer.Option("--formulation", help="MCLP: compact, benders, or auto (from the instance)."),
+    ] = FormulationName.auto,
     candidates_text: Annotated[
         str | None,
         typer.Option(
             "--candidates",
-            help="Restrict assignment to the k nearest sites (p-median, UFLP, CFLP).",
+            help="Restrict assignment to the k nearest sites (p-median, UFLP, CFLP, "
+            "cp-median, and attendance / market models without a cutoff).",
         ),
     ] = None,
     out: Annotated[
@@ -64,11 +71,58 @@ def solve(
         bool, typer.Option("--quiet", "-q", help="Print nothing but errors (and --json).")
     ] = False,
     report: Annotated[
-        bool, typer.Option("--report", help="Also write report.html (model specs).")
+        bool, typer.Option("--report", help="Also write report.html into the output folder.")
     ] = False,
     instance: Annotated[
         Path | None,
         typer.Option("--instance", help="Instance folder for a spec (default: the spec's)."),
+    ] = None,
+    network: Annotated[
+        str | None,
+        typer.Option(
+            "--network",
+            help="FILE[:LAYER]: a line layer of walkable streets; distances become walking "
+            "distances (CSV folders and GeoPackages).",
+        ),
+    ] = None,
+    unit_weights: Annotated[
+        bool,
+        typer.Option("--unit-weights", help="Demand without a weight column counts 1 a point."),
+    ] = False,
+    weighted: Annotated[
+        bool, typer.Option("--weighted", help="p-center: minimise the largest weight × distance.")
+    ] = False,
+    fulfil_existing: Annotated[
+        bool,
+        typer.Option("--fulfil-existing",
+                     help="cp-median: fill every existing site to its capacity first."),
+    ] = False,
+    single_source: Annotated[
+        bool,
+        typer.Option("--single-source",
+                     help="cp-median, clscp, cmclp: each demand point served by one site."),
+    ] = False,
+    decay: Annotated[
+        DecayName | None,
+        typer.Option("--decay", help="attendance, market models: how pull falls with distance."),
+    ] = None,
+    beta_text: Annotated[
+        str | None, typer.Option("--beta", help="Decay parameter (power, exponential; 1).")
+    ] = None,
+    cutoff_text: Annotated[
+        str | None, typer.Option("--cutoff", help="Distance beyond which nothing is drawn.")
+    ] = None,
+    decay_scale_text: Annotated[
+        str | None,
+        typer.Option("--decay-scale", help="Distance unit of the decay (default 1 data unit)."),
+    ] = None,
+    competitors: Annotated[
+        Path | None,
+        typer.Option("--competitors",
+                     help="market-share, target-share: competitors' points (CSV x,y or GPKG)."),
+    ] = None,
+    share_text: Annotated[
+        str | None, typer.Option("--share", help="target-share: share of all weight, in (0, 1].")
     ] = None,
 ) -> None:
     """Solve a location model on an instance, or a multi-service model spec (.toml).
@@ -94,6 +148,12 @@ def solve(
       siting solve instances/reference/swain/swain.dat --model mclp --radius 10 --p 3
 
       siting solve instances/reference/orlib-cap/cap41.txt --model cflp --out out/cap41
+
+      siting solve my-data/ --model mclp --radius 500 --p 3 --network streets.gpkg:roads
+
+      siting solve my-data/ --model attendance --p 3 --decay linear --cutoff 800
+
+      siting solve my-data/ --model market-share --p 2 --competitors rivals.csv --beta 2
     """
     if path.suffix.lower() == ".toml":
         # a spec keeps its own solver settings unless an option overrides them
@@ -121,10 +181,25 @@ def solve(
     gap = parse_number(gap_text, "--gap", float)
     threads = parse_number(threads_text, "--threads", int)
     parameters["candidates"] = parse_number(candidates_text, "--candidates", int)
+    parameters.update(
+        beta=parse_number(beta_text, "--beta", float),
+        cutoff=parse_number(cutoff_text, "--cutoff", float),
+        scale=parse_number(decay_scale_text, "--decay-scale", float),
+        share=parse_number(share_text, "--share", float),
+        decay=decay.value if decay is not None else None,
+        competitors=competitors,
+        fulfil_existing=fulfil_existing,
+        single_source=single_source,
+    )
+    name = "weighted-p-center" if weighted and model == ModelName.p_center else model.value
+    parameters["formulation"] = formulation.value
     solve_classic(
         path,
-        model=model.value,
+        model=name,
         format=format.value,
+        network=network,
+        unit_weights=unit_weights,
+        report=report,
         parameters=parameters,
         solver=solver,
         time_limit=time_limit,
@@ -144,18 +219,57 @@ def model_arguments(name: str, parameters: dict[str, Any], default_p: Any) -> di
     {'p': 3, 'candidates': 8}
     >>> model_arguments("lscp", {"p": 2, "radius": 5.0, "candidates": 8}, None)
     {'radius': 5.0}
+    >>> model_arguments("target-share", {"share": 0.4, "decay": "power", "beta": 2.0,
+    ...                                  "competitors": "rivals.csv"}, None)
+    {'decay': 'power', 'beta': 2.0, 'share': 0.4, 'competitors': 'rivals.csv'}
+    >>> model_arguments("mclp", {"p": 2, "radius": 5.0, "formulation": "benders"}, None)
+    {'radius': 5.0, 'p': 2, 'budget': None, 'formulation': 'benders'}
     """
     p = parameters.get("p") if parameters.get("p") is not None else default_p
     arguments: dict[str, Any] = {}
     if name == "mclp":
         arguments.update(radius=parameters.get("radius"), p=p, budget=parameters.get("budget"))
+        if parameters.get("formulation") not in (None, "auto"):
+            arguments.update(formulation=parameters["formulation"])
     elif name in ("lscp", "set-cover", "lscp-b"):
         arguments.update(radius=parameters.get("radius"))
-    elif name in ("p-median", "p-center"):
+    elif name in ("p-median", "p-center") or name in ("p-dispersion", "weighted-p-center"):
         arguments.update(p=p)
-    if name in ("p-median", "uflp", "cflp") and parameters.get("candidates") is not None:
+    elif name == "cp-median":
+        arguments.update(p=p, fulfil_existing=bool(parameters.get("fulfil_existing")),
+                         single_source=bool(parameters.get("single_source")))
+    elif name == "clscp":
+        arguments.update(radius=parameters.get("radius"),
+                         single_source=bool(parameters.get("single_source")))
+    elif name == "cmclp":
+        arguments.update(radius=parameters.get("radius"), p=p,
+                         single_source=bool(parameters.get("single_source")))
+    elif name in ("attendance", "market-share", "target-share"):
+        arguments.update(_decay_arguments(parameters))
+        if name == "target-share":
+            arguments.update(share=parameters.get("share"))
+        else:
+            arguments.update(p=p)
+        if name != "attendance":
+            arguments.update(competitors=parameters.get("competitors"))
+    if name in _PAIRED and parameters.get("candidates") is not None:
         arguments.update(candidates=parameters["candidates"])
     return arguments
+
+
+#: Models whose assignment pairs ``--candidates`` may restrict to the k nearest sites.
+_PAIRED = ("p-median", "uflp", "cflp", "cp-median", "attendance", "market-share",
+           "target-share")
+
+
+def _decay_arguments(parameters: dict[str, Any]) -> dict[str, Any]:
+    """``decay``, ``beta``, ``cutoff`` and ``scale`` where given (the model has defaults).
+
+    >>> _decay_arguments({"decay": "linear", "cutoff": 800.0, "beta": None})
+    {'decay': 'linear', 'cutoff': 800.0}
+    """
+    keys = ("decay", "beta", "cutoff", "scale")
+    return {k: parameters[k] for k in keys if parameters.get(k) is not None}
 
 
 def solve_classic(
@@ -163,6 +277,9 @@ def solve_classic(
     *,
     model: str,
     format: str,
+    network: str | None = None,
+    unit_weights: bool = False,
+    report: bool = False,
     parameters: dict[str, Any],
     solver: str,
     time_limit: float | None,
@@ -174,26 +291,44 @@ def solve_classic(
     verify: bool,
 ) -> None:
     """Solve a classic model on an instance file or CSV folder, print and write it."""
-    from siting.backends.base import SolveOptions
-    from siting.errors import ParameterError
+    from dataclasses import replace
+
+    from siting.backends.base import get_backend
     from siting.io import load_instance
     from siting.models import MODELS
+    from siting.outputs import check_output_folder
 
-    loaded = load_instance(path, format)
-    arguments = model_arguments(model, parameters, loaded.defaults.get("p"))
-    if time_limit is not None and time_limit <= 0:
-        raise ParameterError("must be > 0", field="--time-limit", value=time_limit)
-    if gap is None or not (0 <= gap < 1):
-        raise ParameterError("must be in [0, 1)", field="--gap", value=gap)
-    location_model = MODELS[model](**arguments)
+    # Every option is checked before any data is read.
+    options = checked_options(time_limit=time_limit, mip_gap=gap, threads=threads)
+    with as_option_errors():
+        get_backend(solver)
+        location_model = MODELS[model](**model_arguments(model, parameters, None))
+    if report and out is None:
+        from siting.errors import ParameterError
+
+        raise ParameterError("a classic model's report is written into its --out folder: "
+                             "give --out", field="--report")
+    if out is not None:
+        check_output_folder(out)
+    loaded = load_instance(path, format, unit_weights=unit_weights, network=network)
+    defaults = model_arguments(model, parameters, loaded.defaults.get("p"))
+    if defaults != model_arguments(model, parameters, None):
+        location_model = replace(location_model, **defaults)  # type: ignore[type-var]
     with Phases(enabled=not (quiet or as_json)) as phases:
-        options = SolveOptions(
-            time_limit=time_limit, mip_gap=gap, threads=threads, progress=phases.solver_progress()
-        )
+        options = replace(options, progress=phases.solver_progress())
         with phases.timed(f"{model}: model, solve and verification", time_limit):
             sol = location_model.solve(loaded.instance, solver, options, verify=verify)
-    if out is not None:
-        sol.write(out)
+    sol.inputs = {"path": str(path.resolve()), "format": loaded.format,
+                  "unit_weights": unit_weights}
+    if network is not None:
+        from siting.data.layers import split_source
+
+        file, layer = split_source(network)
+        sol.inputs["network"] = str(Path(file).resolve()) + (f":{layer}" if layer else "")
+    if out is not None and write_outcome(sol, out) and report:
+        from siting.report import write_classic_report
+
+        write_classic_report(out, loaded.instance, sol)
     if as_json:
         typer.echo(sol.to_json())
     elif not quiet:
@@ -225,31 +360,40 @@ def solve_spec(
     limit with the incumbent and gap as they improve), then verify and the
     files; without a terminal, one line a stage as it ends.
     """
-    from siting.backends.base import SolveOptions
+    from dataclasses import replace
+
+    from siting.backends.base import get_backend
+    from siting.data import load_service_data
     from siting.multi import MultiService
-    from siting.multi.data import ServiceData
     from siting.multi.spec import load_spec
+    from siting.outputs import check_output_folder, output_name
+    from siting.readback import sha256_of
 
     spec = load_spec(path)
+    # Every option, the back end and the output folder are checked before any data is read.
+    options = checked_options(
+        time_limit=time_limit if time_limit is not None else spec.solver.time_limit,
+        mip_gap=gap if gap is not None else spec.solver.mip_gap,
+        threads=threads if threads is not None else spec.solver.threads,
+    )
+    with as_option_errors():
+        get_backend(solver_given or spec.solver.backend)
+    out_dir = out if out is not None else Path("out") / output_name(spec.meta.name, path)
+    check_output_folder(out_dir)
     with Phases(enabled=not (quiet or as_json)) as phases:
-        with phases.spinner(f"loading ({instance or spec.meta.instance})"):
-            data = ServiceData.from_huitian(instance or spec.meta.instance)
-        options = SolveOptions(
-            time_limit=time_limit or spec.solver.time_limit,
-            mip_gap=gap if gap is not None else spec.solver.mip_gap,
-            threads=threads or spec.solver.threads,
-            progress=phases.solver_progress(),
-        )
+        where = instance or (spec.data.blocks if spec.data else spec.meta.instance)
+        with phases.spinner(f"loading ({where})"):
+            data = load_service_data(spec, instance)
+        options = replace(options, progress=phases.solver_progress())
         with phases.staged(options.time_limit):
             sol = MultiService(spec).solve(
                 data, solver_given, options, verify=verify,
                 on_stage=phases.stage_hook(options.time_limit),
             )
         sol.spec_path = str(path.resolve())
-        out_dir = out if out is not None else Path("out") / spec.meta.name
-        with phases.spinner(f"writing {out_dir}"):
-            sol.write(out_dir, data)
-        if report:
+        sol.spec_sha256 = sha256_of(path)
+        wrote = write_outcome(sol, out_dir, data)
+        if report and wrote:
             from siting.report import write_report
 
             with phases.spinner("writing report.html"):
@@ -261,6 +405,53 @@ def solve_spec(
 
         print_spec_summary(sol, out_dir, options.mip_gap)
     _conclude(sol, infeasible=f"{spec.meta.name}: " + "; ".join(sol.explanation or [sol.message]))
+
+
+def write_outcome(sol: Any, out: Path, *args: Any) -> bool:
+    """Write the solution folder when the run has an answer (a plan, or infeasible).
+
+    A run stopped before any plan leaves an earlier folder as it was; either
+    way, what happened is recorded for the line printed after a Ctrl-C.
+    """
+    from siting.backends.base import Status
+
+    if not (sol.status.has_solution or sol.status == Status.INFEASIBLE):
+        keep(f"no plan was found, so {out} was left as it was")
+        return False
+    sol.write(out, *args)
+    if sol.status.has_solution:
+        gap = "unknown" if sol.gap is None else f"{100 * sol.gap:.2f}%"
+        keep(f"the best plan found so far ({sol.status}, gap {gap}) was written to {out}")
+    else:
+        keep(f"the {sol.status} result was written to {out}")
+    return True
+
+
+#: Option names of SolveOptions' fields, for errors that name what the user typed.
+OPTION_NAMES = {"time_limit": "--time-limit", "mip_gap": "--gap", "threads": "--threads",
+                "p": "--p", "radius": "--radius", "budget": "--budget",
+                "candidates": "--candidates", "solver": "--solver"}
+
+
+@contextmanager
+def as_option_errors() -> Iterator[None]:
+    """Parameter errors raised inside name the command-line option, not the field."""
+    from siting.errors import ParameterError
+
+    try:
+        yield
+    except ParameterError as exc:
+        field = OPTION_NAMES.get(exc.field or "", exc.field)
+        raise ParameterError(exc.reason, path=exc.path, row=exc.row, field=field,
+                             value=exc.value) from None
+
+
+def checked_options(**values: Any) -> Any:
+    """SolveOptions from the command's values, refused (naming the option) when out of range."""
+    from siting.backends.base import SolveOptions
+
+    with as_option_errors():
+        return SolveOptions(**values)
 
 
 def _conclude(sol: Any, *, infeasible: str) -> None:

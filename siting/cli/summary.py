@@ -16,18 +16,53 @@ _CLASSIC_KEYS = (
     "n_selected",
     "verified",
 )
+_HEADINGS = {"runtime_s": "runtime", "n_selected": "sites selected"}
 _MAX_LISTED = 20  # sites named in the classic summary; the rest are in the files
 
 
+def classic_figures(sol: Any) -> list[tuple[str, str]]:
+    """What a planner reads of a classic solution: the share of the weight covered
+    (covering models), or the mean and largest distance to the assigned site."""
+    if sol.source is None:
+        return []
+    from siting.report.classic import figures
+
+    return [(what, f"{value} ({detail})") for what, value, detail in figures(sol.source, sol)]
+
+
+def number(value: Any) -> str:
+    """A number rounded for reading ('-' for none).
+
+    >>> number(48887107.56864519), number(0.123456), number(None)
+    ('48,887,108', '0.1235', '-')
+    """
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:,.4g}"
+    return str(value)
+
+
 def print_summary(sol: Any) -> None:
-    """The status, objective, gap and chosen sites of a classic model's solution."""
+    """The status, objective, gap, what it means and the chosen sites of a classic model."""
     from rich.console import Console
     from rich.table import Table
 
     summary = sol.summary()
     table = Table(title=f"{summary['model']} on {summary['instance']}", show_header=False)
     for key in _CLASSIC_KEYS:
-        table.add_row(key, str(summary[key]))
+        value = summary[key]
+        if key == "gap":
+            text = "-" if value is None else f"{100 * value:.4g}%"
+        elif key == "runtime_s":
+            text = f"{value:.2f} s"
+        elif key == "verified":
+            text = "yes" if value else ("not checked" if value is None else "no")
+        else:
+            text = number(value)
+        table.add_row(_HEADINGS.get(key, key), text)
+    for key, text in classic_figures(sol):
+        table.add_row(key, text)
     selected = summary["selected"]
     listed = ", ".join(map(str, selected[:_MAX_LISTED]))
     table.add_row("selected", listed + (" ..." if len(selected) > _MAX_LISTED else ""))
@@ -37,34 +72,50 @@ def print_summary(sol: Any) -> None:
 
 
 def print_spec_summary(sol: Any, out_dir: Path, mip_gap: float) -> None:
-    """One line of status, the plan-target table and the new facilities of a spec's plan."""
+    """One line of status, the plan-target table, the new facilities and what binds."""
     from rich.console import Console
     from rich.table import Table
 
+    from siting.multi.spec import parse_spec
+    from siting.report.formats import label_of, yes_no
+    from siting.report.tables import targets_frame
+
     con = Console()
-    gap = "n/a" if sol.gap is None else f"{100 * sol.gap:.3f}%"
+    if not con.is_terminal:
+        con.width = max(con.width, 120)  # files and pipes: room for the plan's long names
+    spec = parse_spec(sol.spec_data) if sol.spec_data else None
+    gap = "n/a" if sol.gap is None else f"{100 * sol.gap:.2f}%"
     status = str(sol.status)
     if status == "optimal" and sol.gap:
         # proven within the tolerance, not to the last resident: say so
         status += f" within the {100 * mip_gap:g}% gap tolerance"
     con.print(
-        f"[bold]{sol.spec_name}[/]: {status}, gap {gap}, verified {sol.verified}, "
-        f"{sol.runtime_s:.1f} s ({sol.backend})"
+        f"[bold]{sol.spec_name}[/]: {status}, gap {gap}, verified {yes_no(sol.verified)}, "
+        f"{sol.runtime_s:.0f} s ({sol.backend})"
     )
-    if len(sol.targets):
-        table = Table(title="plan targets")
-        for column in ("target", "year", "required", "reached", "met", "as"):
-            table.add_column(column)
-        for row in sol.targets.itertuples():
-            met = "yes" if row.met else ("no" if row.reached_text else "-")
-            mode = "enforced" if row.mode == "constraint" else "reported"
-            table.add_row(
-                str(row.target), str(row.year), row.required_text, row.reached_text, met, mode
-            )
+    frame = targets_frame(sol, spec, sol.data)
+    if len(frame):
+        table = Table(title="plan targets and equity requirements")
+        for column in frame.columns:
+            table.add_column(column, overflow="fold")
+        for row in frame.itertuples(index=False):
+            table.add_row(*(str(v) for v in row))
         con.print(table)
     if len(sol.facilities):
-        counts = sol.facilities.groupby("type")["count"].sum()
-        con.print("new facilities: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+        counts = sol.facilities.groupby("type", sort=False)["count"].sum()
+        con.print(
+            "new facilities: " + ", ".join(f"{label_of(spec, k)} {v}" for k, v in counts.items())
+        )
+    low = [r for r in sol.reasons if r.get("kind", "type") == "type"]
+    if low:
+        con.print("[bold]what holds back the types below existing coverage + 10 points:[/]")
+        for reason in low:
+            con.print(f"- {reason['text']}", highlight=False)
+    held = [r for r in sol.reasons if r.get("kind") == "target" and r["state"] != "met"]
+    if held:
+        con.print("[bold]targets that bind the plan or are not met:[/]")
+        for reason in held:
+            con.print(f"- {reason['text']}", highlight=False)
     con.print(f"wrote {out_dir}/")
 
 
@@ -102,4 +153,6 @@ def print_sweep(result: Any, out_dir: Path) -> None:
     con.print(table)
     for failed in result.failed.itertuples():
         con.print(f"scenario {failed.scenario}: {failed.status}: {failed.message}")
+    for line in result.advice:
+        con.print(f"[bold]advice:[/] {line}", highlight=False)
     con.print(f"wrote {out_dir}/ (pareto.csv, pareto.png, report.html)")

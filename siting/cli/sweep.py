@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from siting.cli.exits import EXIT_ERROR, EXIT_UNVERIFIED, exit_code, finish
+from siting.cli.exits import EXIT_ERROR, EXIT_NO_SOLUTION, EXIT_UNVERIFIED, exit_code, finish
 from siting.cli.options import parse_number
 from siting.cli.progress import Phases
 
@@ -35,7 +35,12 @@ def sweep(
     ] = None,
     scheduler: Annotated[
         str | None,
-        typer.Option("--scheduler", help="Dask scheduler tcp://HOST:PORT (default: a local one)."),
+        typer.Option(
+            "--scheduler",
+            envvar="DASK_SCHEDULER_ADDRESS",
+            help="Dask scheduler tcp://HOST:PORT (default: $DASK_SCHEDULER_ADDRESS, else a "
+            "local cluster).",
+        ),
     ] = None,
     workers_text: Annotated[
         str | None, typer.Option("--workers", "-w", help="Local worker processes (default: CPUs).")
@@ -73,8 +78,9 @@ def sweep(
     table with its status (infeasible, no_solution, error) and message.
 
     Exit codes: 0 the sweep ran (infeasible scenarios are results); 1 a
-    scenario failed with an error; 2 bad arguments; 5 a solution failed
-    verification.
+    scenario failed with an error; 2 bad arguments; 4 every scenario stopped
+    at its time limit without a plan (with the time the full model needs);
+    5 a solution failed verification.
 
     Examples:
 
@@ -132,16 +138,24 @@ def sweep(
         from siting.cli.summary import print_sweep
 
         print_sweep(result, out_dir)
-    _conclude(result.table)
+    _conclude(result.table, result.advice)
 
 
-def _conclude(table: Any) -> None:
-    """End the sweep: infeasible scenarios are results; errors and failed checks are not."""
+def _conclude(table: Any, advice: list[str] | None = None) -> None:
+    """End the sweep: infeasible scenarios are results; errors, failed checks and a sweep
+    in which every scenario stopped at its limit without a plan are not."""
     errors = table[table["status"] == "error"]
     unverified = bool((table["verified"] == False).any())  # noqa: E712 - True/False/None
-    code = exit_code(failed=len(errors) > 0, verified=False if unverified else None)
+    all_stopped = len(table) > 0 and bool((table["status"] == "no_solution").all())
+    code = exit_code(
+        "no_solution" if all_stopped else None,
+        failed=len(errors) > 0,
+        verified=False if unverified else None,
+    )
     messages = {
         EXIT_UNVERIFIED: "a scenario's solution failed verification (see pareto.csv)",
+        EXIT_NO_SOLUTION: "no scenario has a solution within its time limit"
+        + (f": {advice[0]}" if advice else ""),
     }
     if len(errors):
         first = errors.iloc[0]

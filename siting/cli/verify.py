@@ -1,4 +1,4 @@
-"""``siting verify``: re-check a written multi-service solution against its spec and instance."""
+"""``siting verify``: re-check any written solution (a spec's plan or a classic model's)."""
 
 from __future__ import annotations
 
@@ -14,10 +14,10 @@ from siting.cli.exits import exit_code, finish
 
 
 def verify(
-    folder: Annotated[Path, typer.Argument(help="A folder written by `siting solve SPEC`.")],
+    folder: Annotated[Path, typer.Argument(help="A folder written by `siting solve`.")],
     instance: Annotated[
         Path | None,
-        typer.Option("--instance", help="Instance folder (default: the one recorded at solve)."),
+        typer.Option("--instance", help="Instance (default: the one recorded at solve)."),
     ] = None,
     spec_file: Annotated[
         Path | None,
@@ -30,59 +30,112 @@ def verify(
         bool, typer.Option("--quiet", "-q", help="Print nothing but errors (and --json).")
     ] = False,
 ) -> None:
-    """Re-check a written multi-service solution against its spec and instance.
+    """Re-check a written solution (a spec's plan or a classic model's) from its inputs.
 
-    The chosen facilities, closures and residents served are read from the
-    folder's files; costs, coverage, targets, budgets, land, uses, years,
-    counts and the objective are recomputed from the instance by the
-    independent verifier. Exit code 0 when every check holds, 5 when one
-    fails (each failure is listed), 4 when the folder holds no solution.
+    A plan's chosen facilities, closures and residents served are read from the
+    folder's files; costs, footprints, coverage, targets, budgets, land, uses,
+    years, counts and the objective are recomputed from the instance and the
+    spec file (whose SHA-256 was recorded at solve time and is checked) by the
+    independent verifier, and every claim in the files that does not match is
+    a failure. A classic model's instance is loaded again from the file
+    recorded at solve time; the selected sites, coverage or assignment and the
+    objective are re-checked. Exit code 0 when every check holds, 5 when one
+    fails (each failure is listed), 4 when the folder holds no solution, 2 for
+    a folder or file that cannot be read.
 
     Examples:
 
       siting verify out/huitian-2026-2030
 
       siting verify out/huitian-2026-2030 --spec models/huitian-2026-2030.toml --json
+
+      siting verify out/cap41
     """
-    from siting.backends.base import Status
+    from siting.readback import folder_kind
+
+    kind = folder_kind(folder)
+    if kind == "sweep":
+        from siting.errors import InputError
+
+        raise InputError("a sweep folder: verify each scenario's solution instead", path=folder)
+    if kind == "classic":
+        result = _verify_classic(folder, instance)
+    else:
+        result = _verify_plan(folder, instance, spec_file)
+    if result is None:
+        if not quiet:
+            typer.echo(f"{folder}: no solution to verify", err=True)
+        from siting.backends.base import Status
+
+        finish(exit_code(Status.NO_SOLUTION))
+        return
+    verdict, count_text = result
+    if as_json:
+        typer.echo(json.dumps(verdict, ensure_ascii=False, sort_keys=True, default=str))
+    elif not quiet:
+        word = "verified" if verdict["verified"] else "FAILED verification"
+        typer.echo(f"{folder}: {word} against {verdict['against']} ({count_text})")
+        for line in [*verdict["verification"], *verdict["notes"]]:
+            typer.echo(f"  - {line}")
+    # the failures are listed above: exit without another message
+    finish(exit_code(verified=bool(verdict["verified"])))
+
+
+def _verify_plan(
+    folder: Path, instance: Path | None, spec_file: Path | None
+) -> tuple[dict[str, Any], str] | None:
+    """A spec's plan: the verdict and the count of new facilities (None: no solution)."""
     from siting.multi import MultiService, MultiServiceProblem
     from siting.multi.files import read_solution
     from siting.verify import verify_solution
 
     sol, spec, data = read_solution(folder, instance=instance, spec=spec_file)
     if not sol.status.has_solution:
-        # an infeasible run, too, left nothing to verify
-        if not quiet:
-            typer.echo(f"{folder}: status {sol.status}: no solution to verify", err=True)
-        finish(exit_code(Status.NO_SOLUTION))
+        return None
     model = MultiService(spec)
-    problem = MultiServiceProblem(spec, data)
-    notes = []
+    notes: list[str] = []
     capacitated = [name for name, f in spec.facility.items() if f.capacity is not None]
     if capacitated and not sol.served:
         notes.append("served.csv missing: the objective of capacitated services is not re-checked")
         sol.objective = None
-    report = verify_solution(problem, model, sol)
+    report = verify_solution(MultiServiceProblem(spec, data), model, sol)
+    for note in sol.read_notes:
+        if "changed since the solve" in note:
+            report.fail(note + " (sha256 differs): re-solve, or pass --spec to check against it")
+        else:
+            notes.append(note)
     sol.accept(report, model.sense)
     if "targets" in report.details:
         sol.targets = report.details["targets"]
-    if as_json:
-        verdict = _verdict(folder, spec, sol, notes)
-        typer.echo(json.dumps(verdict, ensure_ascii=False, sort_keys=True, default=str))
-    elif not quiet:
-        word = "verified" if sol.verified else "FAILED verification"
-        count = int(sol.facilities["count"].sum()) if len(sol.facilities) else 0
-        typer.echo(f"{folder}: {word} against {spec.meta.name} ({count} new facilities)")
-        for line in [*sol.verification, *notes]:
-            typer.echo(f"  - {line}")
-    # the failures are listed above: exit without another message
-    finish(exit_code(verified=bool(sol.verified)))
+    count = int(sol.facilities["count"].sum()) if len(sol.facilities) else 0
+    return _verdict(folder, spec, sol, notes), f"{count} new facilities"
+
+
+def _verify_classic(folder: Path, instance: Path | None) -> tuple[dict[str, Any], str] | None:
+    """A classic model's solution: the verdict and the count of sites (None: no solution)."""
+    from siting.readback import read_classic
+    from siting.verify import verify_solution
+
+    sol, model, inst = read_classic(folder, instance_path=instance)
+    if not sol.status.has_solution:
+        return None
+    sol.accept(verify_solution(inst, model, sol), model.sense)
+    verdict = {
+        "folder": str(folder),
+        "against": f"{model.name} on {inst.name}",
+        "verified": bool(sol.verified),
+        "verification": sol.verification,
+        "objective": sol.objective,
+        "notes": [],
+    }
+    return verdict, f"{len(sol.selected)} sites"
 
 
 def _verdict(folder: Path, spec: Any, sol: Any, notes: list[str]) -> dict[str, Any]:
     """The ``--json`` object: the verdict, each failure and the targets met."""
     return {
         "folder": str(folder),
+        "against": spec.meta.name,
         "spec": spec.meta.name,
         "verified": bool(sol.verified),
         "verification": sol.verification,

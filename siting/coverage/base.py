@@ -35,6 +35,13 @@ def pairs_to_csr(
     rows = np.asarray(rows, dtype=np.int64)
     cols = np.asarray(cols, dtype=np.int64)
     data = np.maximum(np.asarray(dist, dtype=np.float64), ZERO)
+    # Usually every pair comes once (a KD-tree query): scipy's conversion (a counting
+    # sort by row) is then the answer, without a sort of all pairs by three keys. It
+    # sums repeated pairs, which shows as fewer entries: then take the least instead.
+    mat = sp.csr_matrix((data, (rows, cols)), shape=shape)
+    if mat.nnz == rows.size:
+        mat.sort_indices()
+        return mat
     if rows.size:
         # The least distance of a repeated pair (a site reached by several entrances).
         order = np.lexsort((data, cols, rows))

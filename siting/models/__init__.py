@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from siting.models.attendance import Attendance
 from siting.models.base import LocationModel
+from siting.models.capacitated import CLSCP, CMCLP, CPMedian
+from siting.models.center import WeightedPCenter
 from siting.models.covering import LSCP, LSCPB, MCLP, SetCover
+from siting.models.dispersion import PDispersion
 from siting.models.facility import CFLP, UFLP
+from siting.models.market import MarketShare, TargetShare
 from siting.models.median import PCenter, PMedian
 
 MODELS: dict[str, type[LocationModel]] = {
@@ -16,17 +21,33 @@ MODELS: dict[str, type[LocationModel]] = {
     "p-center": PCenter,
     "uflp": UFLP,
     "cflp": CFLP,
+    "p-dispersion": PDispersion,
+    "cp-median": CPMedian,
+    "clscp": CLSCP,
+    "cmclp": CMCLP,
+    "weighted-p-center": WeightedPCenter,
+    "attendance": Attendance,
+    "market-share": MarketShare,
+    "target-share": TargetShare,
 }
 
 __all__ = [
     "CFLP",
+    "CLSCP",
+    "CMCLP",
     "LSCP",
     "LSCPB",
     "MCLP",
     "MODELS",
     "UFLP",
+    "Attendance",
+    "CPMedian",
     "LocationModel",
+    "MarketShare",
     "PCenter",
+    "PDispersion",
     "PMedian",
     "SetCover",
+    "TargetShare",
+    "WeightedPCenter",
 ]

@@ -39,7 +39,8 @@ def assignment_pairs(inst: Instance, k: int | None = None) -> Pairs:
     >>> import pandas as pd
     >>> from siting.instance import Instance
     >>> inst = Instance.from_frames(pd.DataFrame({"x": [0.0, 5], "y": [0.0, 0]}),
-    ...                             pd.DataFrame({"x": [1.0, 4, 9], "y": [0.0, 0, 0]}))
+    ...                             pd.DataFrame({"x": [1.0, 4, 9], "y": [0.0, 0, 0]}),
+    ...                             weight=None)
     >>> p = assignment_pairs(inst, k=2)
     >>> p.site.tolist(), p.complete
     ([0, 1, 1, 0], False)

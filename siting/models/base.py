@@ -21,7 +21,8 @@ from siting.backends.base import Result, SolveOptions, Status, get_backend
 from siting.errors import ParameterError
 from siting.instance import Instance
 from siting.milp import MilpArrays, Sense
-from siting.solution import Solution
+from siting.params import validate_fields
+from siting.solution import Solution, result_fields
 
 
 @dataclass
@@ -41,11 +42,21 @@ class LocationModel(ABC):
     #: Whether the objective is minimised or maximised (the verifier's direction).
     sense: ClassVar[Sense] = "min"
 
+    def __post_init__(self) -> None:
+        # The constraints are in the fields' types (siting.params): checked once, here,
+        # before any data is read; checks that need the data are in check().
+        validate_fields(self)
+
     def params(self) -> dict[str, Any]:
         return {k: v for k, v in vars(self).items() if not k.startswith("_")}
 
     def check(self, inst: Instance) -> None:
-        """Raise :class:`ParameterError` for parameters that do not fit the instance."""
+        """Raise :class:`ParameterError` for parameters that do not fit the instance.
+
+        The fields are checked against their types again first (a field may have
+        been changed since the model was made).
+        """
+        validate_fields(self)
         if self.needs_distances and not inst.metric.has_distances:
             raise ParameterError(
                 f"{self.name} needs distances but {inst.name} only gives a coverage relation",
@@ -70,15 +81,34 @@ class LocationModel(ABC):
         *,
         verify: bool = True,
     ) -> Solution:
-        """Build, solve and decode; verify the solution from the instance unless told not to."""
+        """Solve on ``inst``; verify the solution from the instance unless told not to.
+
+        The back end's name and the parameters (against the instance) are checked
+        first, then :meth:`run` does the work.
+        """
         options = options or SolveOptions()
+        get_backend(solver)  # an unknown name is refused before any work
         self.check(inst)
+        return self.run(inst, solver, options, verify=verify)
+
+    def run(
+        self, inst: Instance, solver: str, options: SolveOptions, *, verify: bool
+    ) -> Solution:
+        """Build, solve and decode (staged models, and those with their own loop, override
+        this; the checks of :meth:`solve` have run)."""
         t0 = time.perf_counter()
         built = self.build(inst)
+        return self.solve_built(inst, built, solver, options, t0=t0, verify=verify)
+
+    def solve_built(
+        self, inst: Instance, built: Built, solver: str, options: SolveOptions, *,
+        t0: float, verify: bool,
+    ) -> Solution:
+        """Solve arrays already built (at ``t0``), decode and verify: the second half of
+        :meth:`solve`, for models that choose a formulation from the built arrays."""
         t_build = time.perf_counter() - t0
-        backend = get_backend(solver)
         options, t_warm, h_bound = warm_started(built.milp, solver, options)
-        result = backend.solve(built.milp, options)
+        result = get_backend(solver).solve(built.milp, options)
         tighten_bound(built.milp, result, h_bound, options.mip_gap)
         sol = self.to_solution(inst, built, result)
         pairs = built.data.get("pairs")
@@ -108,14 +138,8 @@ class LocationModel(ABC):
         return Solution(
             model=self.name,
             instance=inst.name,
-            status=result.status,
-            backend=result.backend,
-            objective=result.objective,
-            bound=result.bound,
-            gap=result.gap,
-            runtime_s=result.runtime_s,
             params=self.params(),
-            message=result.message,
+            **result_fields(result),
             **fields,
         )
 
@@ -172,6 +196,7 @@ def tighten_bound(
 def finish(inst: Instance, model: LocationModel, sol: Solution, verify: bool) -> Solution:
     """Run the independent verifier (when asked) and record its verdict on the solution."""
     sol.source = inst
+    sol.notes = list(inst.notes)
     if verify and sol.status.has_solution:
         from siting.verify import verify_solution
 
@@ -191,8 +216,6 @@ def check_p(p: int | None, inst: Instance, *, required: bool) -> None:
             raise ParameterError("p (number of facilities) is required", field="p")
         return
     n_new = int((~inst.existing).sum())
-    if not isinstance(p, (int, np.integer)) or p < 0:
-        raise ParameterError("p must be an integer >= 0", field="p", value=p)
     if p > n_new:
         raise ParameterError(
             f"p exceeds the {n_new} candidate sites of {inst.name}", field="p", value=p
@@ -205,8 +228,6 @@ def check_radius(radius: float | None, inst: Instance) -> float:
     if radius is None:
         raise ParameterError("radius is required for this model", field="radius")
     r = float(radius)
-    if not np.isfinite(r) or r <= 0:
-        raise ParameterError("radius must be a finite number > 0", field="radius", value=radius)
     inst.check_radius(r)
     return r
 

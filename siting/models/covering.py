@@ -11,19 +11,36 @@ the start: demand they already cover is a constant, not a variable.
 >>> inst = Instance.from_frames(d, s)
 >>> MCLP(radius=2, p=1).solve(inst).objective
 5.0
+
+MCLP chooses between the compact formulation (one row per merged demand row)
+and branch-and-Benders-cut (:mod:`siting.models.benders`) from the reduced
+instance; ``formulation`` forces one and ``Solution.stats["formulation"]``
+records the choice.
+
+>>> sol = MCLP(radius=2, p=1, formulation="benders").solve(inst)
+>>> sol.objective, sol.status.value, sol.stats["formulation"]
+(5.0, 'optimal', 'benders')
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
-from typing import Any, ClassVar
+from dataclasses import dataclass, replace
+from typing import Any, ClassVar, Literal
 
 import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
-from siting.backends.base import SolveOptions, Status, get_backend
+from siting.backends.base import (
+    Result,
+    SolveOptions,
+    Status,
+    backend_names,
+    capabilities,
+    get_backend,
+    relative_gap,
+)
 from siting.errors import InfeasibleError, ParameterError
 from siting.instance import Instance
 from siting.milp import MilpBuilder, Sense
@@ -36,15 +53,18 @@ from siting.models.base import (
     finish,
     selected_from,
 )
+from siting.params import AtLeastOne, Count, NonNegative, Positive
 from siting.reduce import RowReduction, dominated_columns, merge_equal_rows
 from siting.solution import Solution
 
 
 def coverage_pattern(inst: Instance, radius: float) -> sp.csr_matrix:
     """0/1 demand × site matrix of pairs within ``radius``."""
-    cov = inst.metric.within(radius).astype(bool).astype(np.float64)
+    cov = sp.csr_matrix(inst.metric.within(radius))
+    cov.eliminate_zeros()  # metrics store a covered zero distance as a tiny positive number
+    cov.data = np.ones(cov.data.size, dtype=np.float32)  # a 0/1 pattern: exact in float32
     cov.sort_indices()
-    return sp.csr_matrix(cov)
+    return cov
 
 
 def reduce_covering(
@@ -74,6 +94,49 @@ def reduce_covering(
     return second, closed, stats
 
 
+Formulation = Literal["auto", "compact", "benders"]
+FORMULATIONS = ("auto", "compact", "benders")
+#: ``auto`` picks Benders when the merged demand rows outnumber the free sites this much.
+BENDERS_ROWS_PER_SITE = 3.0
+
+
+def master_capable(solver: str) -> bool:
+    """Whether back end ``solver`` can take the Benders master (a MILP with continuous ``θ``)."""
+    if solver == "heuristic" or solver not in backend_names():
+        return False  # an unknown name is reported by get_backend, with the choices
+    caps = capabilities(solver)
+    return caps.mip and not caps.integer_coefficients_only
+
+
+def choose_formulation(
+    requested: str, merged_rows: int, free_sites: int, solver: str
+) -> Literal["compact", "benders"]:
+    """The formulation to use: forced, or Benders when rows per free site are many.
+
+    >>> choose_formulation("auto", 20_000, 100, "highs")
+    'benders'
+    >>> choose_formulation("auto", 250, 100, "highs")
+    'compact'
+    >>> choose_formulation("auto", 20_000, 100, "heuristic")
+    'compact'
+    """
+    if requested not in FORMULATIONS:
+        raise ParameterError(
+            f"formulation must be one of {', '.join(FORMULATIONS)}",
+            field="formulation", value=requested,
+        )
+    if requested == "benders" and not master_capable(solver):
+        raise ParameterError(
+            "the Benders formulation needs a MILP back end that takes continuous columns",
+            field="solver", value=solver,
+        )
+    if requested != "auto":
+        return requested  # type: ignore[return-value]
+    if free_sites == 0 or not master_capable(solver):
+        return "compact"
+    return "benders" if merged_rows >= BENDERS_ROWS_PER_SITE * free_sites else "compact"
+
+
 def covered_by_existing(inst: Instance, cov: sp.csr_matrix) -> NDArray[np.bool_]:
     if not inst.existing.any():
         return np.zeros(inst.n_demand, dtype=bool)
@@ -86,11 +149,16 @@ class MCLP(LocationModel):
 
     Maximises the weight of demand within ``radius`` of an open site. Existing
     facilities are open and their coverage counts; ``p`` counts new sites only.
+    ``formulation`` is ``compact``, ``benders`` or ``auto`` (the default: see
+    :func:`choose_formulation`); ``theta_groups`` is the number of Benders
+    ``θ`` columns (rows grouped by their first covering site; None: one a site).
     """
 
-    radius: float | None = None
-    p: int | None = None
-    budget: float | None = None
+    radius: Positive | None = None
+    p: Count | None = None
+    budget: NonNegative | None = None
+    formulation: Formulation = "auto"
+    theta_groups: AtLeastOne | None = None
     name: ClassVar[str] = "mclp"
     sense: ClassVar[Sense] = "max"
 
@@ -98,10 +166,73 @@ class MCLP(LocationModel):
         super().check(inst)
         check_radius(self.radius, inst)
         check_p(self.p, inst, required=self.budget is None)
-        if self.budget is not None and (not np.isfinite(self.budget) or self.budget < 0):
-            raise ParameterError(
-                "budget must be a finite number >= 0", field="budget", value=self.budget
-            )
+
+    def run(
+        self, inst: Instance, solver: str, options: SolveOptions, *, verify: bool
+    ) -> Solution:
+        """Build, choose the formulation from the reduced rows, solve, decode and verify."""
+        t0 = time.perf_counter()
+        built = self.build(inst)
+        s = built.milp.structure
+        assert s is not None
+        free = int((~s["closed"] & ~s["fixed_open"]).sum())
+        choice = choose_formulation(self.formulation, int(s["cov"].shape[0]), free, solver)
+        if choice == "compact":
+            sol = self.solve_built(inst, built, solver, options, t0=t0, verify=verify)
+        else:
+            sol = self._solve_benders(inst, built, solver, options, t0, verify)
+        sol.stats["formulation"] = choice
+        return sol
+
+    def _solve_benders(
+        self, inst: Instance, built: Built, solver: str, options: SolveOptions, t0: float,
+        verify: bool,
+    ) -> Solution:
+        from siting.heuristics import solve_structure
+        from siting.heuristics.mclp import rounding_mclp
+        from siting.models.benders import master_from_structure, solve_benders
+
+        milp = built.milp
+        s = milp.structure
+        assert s is not None
+        t_build = time.perf_counter() - t0
+        limit = options.time_limit
+        t_h = time.perf_counter()
+        # No Lagrangian bound: the root cut loop's LP bound is at least as tight.
+        start = solve_structure(milp, time_limit=None if limit is None else 0.2 * limit,
+                                bound=False)
+        t_warm = time.perf_counter() - t_h
+
+        def improve(y_lp: NDArray[np.float64]) -> NDArray[np.float64]:
+            mask, _ = rounding_mclp(s["cov"], s["weight"], y_lp, s["p"], s["cost"],
+                                    s["budget"], s["fixed_open"], s["closed"],
+                                    time_limit=None if limit is None else 0.1 * limit)
+            return mask.astype(np.float64)
+
+        master = master_from_structure(s, milp, self.theta_groups or inst.n_sites)
+        integral = bool(np.all(s["weight"] == np.round(s["weight"]))
+                        and milp.offset == round(milp.offset))
+        left = None if limit is None else max(limit - (time.perf_counter() - t0), 0.01)
+        out = solve_benders(master, solver, replace(options, time_limit=left),
+                            start=start.open_mask.astype(np.float64), start_bound=start.bound,
+                            integral=integral, improve=improve)
+        x = np.zeros(milp.num_cols)
+        x[s["y"].slice] = out.y
+        x[s["z"].slice] = np.minimum(s["cov"] @ out.y, 1.0)
+        objective = milp.objective_of(x)
+        bound = out.bound if out.bound is None else max(out.bound, objective)
+        result = Result(out.status, solver, objective=objective, bound=bound,
+                        gap=relative_gap(objective, bound, "max"),
+                        runtime_s=time.perf_counter() - t0, x=x, message=out.message)
+        sol = self.to_solution(inst, built, result)
+        sol.stats.update(build_s=round(t_build, 6), warm_start_s=round(t_warm, 6),
+                         solve_s=round(float(out.stats["benders_s"]), 6),
+                         columns=master.m + master.data.n_groups, rows=master.n_cuts,
+                         nonzeros=int(s["cov"].nnz))
+        sol.stats.update(out.stats)
+        sol.stats.update(built.data.get("reduction", {}))
+        sol.runtime_s = time.perf_counter() - t0
+        return finish(inst, self, sol, verify)
 
     def build(self, inst: Instance) -> Built:
         cov = coverage_pattern(inst, check_radius(self.radius, inst))
@@ -112,9 +243,10 @@ class MCLP(LocationModel):
         b = MilpBuilder()
         new = ~inst.existing
         # Exact reductions (siting.reduce): equal rows merge, dominated sites are fixed closed.
+        every = rows.size == inst.n_demand  # no copy of the largest matrix when all rows stay
         red, closed, stats = reduce_covering(
-            cov[rows], inst.weight[rows], inst.site_cost * new, inst.existing,
-            use_cost=self.budget is not None,
+            cov if every else cov[rows], inst.weight if every else inst.weight[rows],
+            inst.site_cost * new, inst.existing, use_cost=self.budget is not None,
         )
         y = b.add_block(
             "y", inst.n_sites, lower=inst.existing.astype(float),
@@ -167,7 +299,7 @@ class LSCP(LocationModel):
     sites); with ``True`` the sites' costs are used (OR-Library set covering).
     """
 
-    radius: float | None = None
+    radius: Positive | None = None
     weighted_cost: bool = False
     name: ClassVar[str] = "lscp"
 
@@ -186,7 +318,7 @@ class LSCP(LocationModel):
             more = f" (and {empty.size - 1} more)" if empty.size > 1 else ""
             raise InfeasibleError(
                 f"{self.name}: demand point {inst.demand_ids[empty[0]]!r}{more} has no "
-                f"candidate site within radius {self.radius}; nothing can cover it"
+                f"candidate site within radius {self.radius:g}; nothing can cover it"
             )
         rows = np.flatnonzero(~pre)
         costs = self.site_costs(inst) * ~inst.existing
@@ -227,7 +359,7 @@ class LSCPB(LocationModel):
     then, with that many sites, maximise the weight of demand covered at least twice.
     """
 
-    radius: float | None = None
+    radius: Positive | None = None
     name: ClassVar[str] = "lscp-b"
     sense: ClassVar[Sense] = "max"
 
@@ -238,16 +370,19 @@ class LSCPB(LocationModel):
     def build(self, inst: Instance, p: int | None = None) -> Built:
         cov = coverage_pattern(inst, check_radius(self.radius, inst))
         counts_existing = np.asarray(cov[:, np.flatnonzero(inst.existing)].sum(axis=1)).ravel()
-        n = inst.n_demand
+        # Exact: demand points with the same covering sites are covered twice together.
+        red = merge_equal_rows(cov, inst.weight)
+        n = red.cov.shape[0]
         b = MilpBuilder()
         new = ~inst.existing
         y = b.add_block(
             "y", inst.n_sites, lower=inst.existing.astype(float), upper=1.0, integer=True
         )
-        u = b.add_block("u", n, lower=0.0, upper=1.0, cost=inst.weight)
-        # sum_j a_ij y_j - u_i >= 1  (u_i = 1 only when covered twice)
+        u = b.add_block("u", n, lower=0.0, upper=1.0, cost=red.weight)
+        # sum_j a_gj y_j - u_g >= 1  (u_g = 1 only when the group is covered twice)
         b.concat_rows(
-            [(cov, y), (-sp.identity(n, format="csr"), u)], lower=1.0, upper=np.inf, name="backup"
+            [(red.cov, y), (-sp.identity(n, format="csr"), u)], lower=1.0, upper=np.inf,
+            name="backup",
         )
         b.add_rows(
             sp.csr_matrix(new.astype(float)[None, :]),
@@ -256,7 +391,10 @@ class LSCPB(LocationModel):
             cols=y,
             name="p",
         )
-        return Built(b.build(sense="max"), {"cov": cov, "existing_counts": counts_existing})
+        stats = {"demand_rows": int(inst.n_demand), "rows_merged": red.merged,
+                 "sites_dropped": 0}
+        return Built(b.build(sense="max"),
+                     {"cov": cov, "existing_counts": counts_existing, "reduction": stats})
 
     def decode(self, inst: Instance, built: Built, x: NDArray[np.float64]) -> dict[str, Any]:
         y = x[built.milp.block("y").slice]
@@ -264,16 +402,9 @@ class LSCPB(LocationModel):
         counts = np.asarray(built.data["cov"][:, pos].sum(axis=1)).ravel()
         return {"selected": selected, "coverage": coverage_table(inst, counts)}
 
-    def solve(
-        self,
-        inst: Instance,
-        solver: str = "highs",
-        options: SolveOptions | None = None,
-        *,
-        verify: bool = True,
+    def run(
+        self, inst: Instance, solver: str, options: SolveOptions, *, verify: bool
     ) -> Solution:
-        options = options or SolveOptions()
-        self.check(inst)
         t0 = time.perf_counter()
         first = LSCP(radius=self.radius).solve(inst, solver, options, verify=False)
         if not first.status.has_solution:
@@ -290,5 +421,6 @@ class LSCPB(LocationModel):
                 "the minimum number of sites was not proven; backup coverage is for that count"
             )
         sol.params["p"] = p_star
+        sol.stats.update(built.data["reduction"])
         sol.runtime_s = time.perf_counter() - t0
         return finish(inst, self, sol, verify)

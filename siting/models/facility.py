@@ -27,6 +27,7 @@ from siting.milp import MilpBuilder
 from siting.models.assign import Pairs, assignment_pairs
 from siting.models.base import Built, LocationModel, assignment_table, selected_from
 from siting.models.median import _assignment_block
+from siting.params import AtLeastOne
 
 
 def unit_assignment_cost(inst: Instance, pairs: Pairs) -> NDArray[np.float64]:
@@ -40,7 +41,7 @@ def unit_assignment_cost(inst: Instance, pairs: Pairs) -> NDArray[np.float64]:
 class UFLP(LocationModel):
     """Uncapacitated facility location: fixed cost of opening plus assignment cost."""
 
-    candidates: int | None = None
+    candidates: AtLeastOne | None = None
     name: ClassVar[str] = "uflp"
     needs_distances: ClassVar[bool] = True
     capacitated: ClassVar[bool] = False

@@ -2,7 +2,7 @@
 
 >>> import pandas as pd
 >>> d = pd.DataFrame({"x": [0, 1, 10, 11.0], "y": [0.0] * 4})
->>> inst = Instance.from_frames(d, d)
+>>> inst = Instance.from_frames(d, d, weight=None)   # every point counts 1
 >>> PMedian(p=2).solve(inst).objective
 2.0
 >>> PCenter(p=2).solve(inst).objective
@@ -13,14 +13,13 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
 from siting.backends.base import SolveOptions, Status
-from siting.errors import ParameterError
 from siting.instance import Instance
 from siting.milp import MilpBuilder
 from siting.models.assign import Pairs, assignment_pairs
@@ -33,10 +32,12 @@ from siting.models.base import (
     selected_from,
 )
 from siting.models.covering import LSCP, coverage_pattern
+from siting.params import AtLeastOne, Count
 from siting.solution import Solution
 
-#: p-median formulations: distance levels (default) or the textbook assignment one.
-FORMULATIONS = ("radius", "assignment")
+#: p-median formulations: distance levels (default), Benders on their projection,
+#: or the textbook assignment one.
+FORMULATIONS = ("radius", "benders", "assignment")
 
 
 def _assignment_block(
@@ -69,29 +70,18 @@ class PMedian(LocationModel):
     the result is optimal only for that restriction and is reported as feasible).
     """
 
-    p: int | None = None
-    candidates: int | None = None
-    formulation: str = "radius"
+    p: Count | None = None
+    candidates: AtLeastOne | None = None
+    formulation: Literal["radius", "benders", "assignment"] = "radius"
     name: ClassVar[str] = "p-median"
     needs_distances: ClassVar[bool] = True
 
     def check(self, inst: Instance) -> None:
         super().check(inst)
         check_p(self.p, inst, required=True)
-        if self.formulation not in FORMULATIONS:
-            raise ParameterError(
-                f"formulation must be one of {', '.join(FORMULATIONS)}",
-                field="formulation",
-                value=self.formulation,
-            )
 
-    def solve(
-        self,
-        inst: Instance,
-        solver: str = "highs",
-        options: SolveOptions | None = None,
-        *,
-        verify: bool = True,
+    def run(
+        self, inst: Instance, solver: str, options: SolveOptions, *, verify: bool
     ) -> Solution:
         """Solve with the radius formulation (default) or the assignment one.
 
@@ -100,22 +90,25 @@ class PMedian(LocationModel):
         pairs, the ``heuristic`` back end, ``p = 0`` without existing sites —
         the assignment formulation is used.
         """
-        options = options or SolveOptions()
-        self.check(inst)
         assert self.p is not None
-        if self.formulation != "radius" or solver == "heuristic" or (
+        if self.formulation == "assignment" or solver == "heuristic" or (
             self.p == 0 and not inst.existing.any()
         ):
-            return super().solve(inst, solver, options, verify=verify)
+            return super().run(inst, solver, options, verify=verify)
         t0 = time.perf_counter()
         pairs = assignment_pairs(inst, self.candidates)
         if not pairs.complete:
-            return super().solve(inst, solver, options, verify=verify)
+            return super().run(inst, solver, options, verify=verify)
         from siting.heuristics.pmedian import PairsData, assignment_of
         from siting.models.pmedian_radius import solve_radius
 
         t_build = time.perf_counter() - t0
-        result, mask, stats = solve_radius(inst, pairs, int(self.p), solver, options)
+        if self.formulation == "benders":
+            from siting.models.pmedian_benders import solve_pmedian_benders
+
+            result, mask, stats = solve_pmedian_benders(inst, pairs, int(self.p), solver, options)
+        else:
+            result, mask, stats = solve_radius(inst, pairs, int(self.p), solver, options)
         pm = PairsData(pairs.demand, pairs.site, pairs.distance, inst.n_demand, inst.n_sites)
         pos, _ = assignment_of(pm, mask)
         fields: dict[str, Any] = {"selected": [], "existing": list(inst.site_ids[inst.existing])}
@@ -189,7 +182,7 @@ class PCenter(LocationModel):
     optimal only when every step was proven.
     """
 
-    p: int | None = None
+    p: Count | None = None
     name: ClassVar[str] = "p-center"
     needs_distances: ClassVar[bool] = True
 
@@ -225,16 +218,9 @@ class PCenter(LocationModel):
             r *= 1.25
         return r
 
-    def solve(
-        self,
-        inst: Instance,
-        solver: str = "highs",
-        options: SolveOptions | None = None,
-        *,
-        verify: bool = True,
+    def run(
+        self, inst: Instance, solver: str, options: SolveOptions, *, verify: bool
     ) -> Solution:
-        options = options or SolveOptions()
-        self.check(inst)
         assert self.p is not None
         t0 = time.perf_counter()
         deadline = None if options.time_limit is None else t0 + options.time_limit

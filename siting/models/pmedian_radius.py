@@ -47,7 +47,7 @@ Needs every (customer, site) pair; with restricted pairs (``candidates``)
 >>> from siting.instance import Instance
 >>> from siting.models.median import PMedian
 >>> d = pd.DataFrame({"x": [0, 1, 10, 11, 20.0], "y": [0.0] * 5})
->>> sol = PMedian(p=2, formulation="radius").solve(Instance.from_frames(d, d))
+>>> sol = PMedian(p=2, formulation="radius").solve(Instance.from_frames(d, d, weight=None))
 >>> sol.objective, sol.status.value, sol.verified
 (11.0, 'optimal', True)
 """

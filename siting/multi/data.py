@@ -38,7 +38,7 @@ class ServiceData:
     source: str = ""
     #: Optional polygons of existing facilities (``facility_id`` + geometry), e.g. parks.
     existing_shapes: Any = None
-    #: Defaults taken and reprojections made while loading, one plain sentence each.
+    #: One sentence per reprojection or default taken while loading (siting.data).
     notes: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:

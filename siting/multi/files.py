@@ -12,7 +12,6 @@ siting.errors.InputError: /nonexistent/folder: not a solution folder: no solutio
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +23,7 @@ from siting.errors import InputError
 from siting.multi.data import ServiceData
 from siting.multi.solution import MultiSolution
 from siting.multi.spec import Spec, load_spec, parse_spec
+from siting.readback import read_summary, sha256_of
 
 #: The files of a solution folder (``served.csv`` too when a type is capacitated).
 SOLUTION_FILES = (
@@ -68,6 +68,47 @@ def _spec_in_type_order(spec: Spec, folder: Path) -> Spec:
     return spec
 
 
+def _status(meta: dict[str, Any], js: Path) -> Status:
+    try:
+        return Status(str(meta.get("status", "error")))
+    except ValueError:
+        raise InputError("unknown status", path=js, field="status",
+                         value=meta.get("status")) from None
+
+
+def _served(path: Path, data: ServiceData, spec: Spec) -> dict[tuple[str, int], Any]:
+    """Residents served per (type, year index), every row checked (file's line numbers)."""
+    from siting.data.csvfile import Column, read_csv
+
+    table = read_csv(path, {
+        "block_id": Column("id", required=True, unique=False),
+        "type": Column("text", required=True),
+        "year_index": Column("number", required=True, integer=True),
+        "served": Column("number", required=True),
+    }, what="served")
+    frame, lines = table.frame, table.lines
+    index = pd.Index(data.blocks["block_id"].astype(str))
+    pos = index.get_indexer(frame["block_id"].astype(str))
+    checks = (
+        (pos < 0, "block_id", "no such block in the data"),
+        (~frame["type"].isin(list(spec.facility)), "type", "not a facility type of the spec"),
+        (~frame["year_index"].between(0, len(spec.meta.years) - 1), "year_index",
+         f"not a year index (0 … {len(spec.meta.years) - 1})"),
+    )
+    for bad, column, why in checks:
+        bad = np.asarray(bad)
+        if bad.any():
+            k = int(np.flatnonzero(bad)[0])
+            raise InputError(why, path=path, row=int(lines[k]), field=column,
+                             value=str(frame[column].iloc[k]))
+    served: dict[tuple[str, int], Any] = {}
+    for (name, t), group in frame.groupby(["type", "year_index"]):
+        v = np.zeros(len(index))
+        v[pos[group.index.to_numpy()]] = group["served"].to_numpy(dtype=float)
+        served[str(name), int(t)] = v
+    return served
+
+
 def read_solution(
     folder: str | Path,
     *,
@@ -77,33 +118,38 @@ def read_solution(
 ) -> tuple[MultiSolution, Spec, ServiceData]:
     """Rebuild a :class:`MultiSolution`, its spec and its data from a solution folder.
 
-    The spec is the one recorded in ``solution.json`` (``spec_data``), else the
-    file at ``spec_path``, unless ``spec`` is given; the instance is ``data``,
-    else ``instance``, else the folder recorded at solve time.
+    The spec is ``spec`` when given, else the spec file recorded at solve time
+    (``spec_path``) when it still exists, else the validated spec stored in
+    ``solution.json`` (``spec_data``); the instance is ``data``, else
+    ``instance``, else the one recorded at solve time.
     """
     folder = Path(folder)
+    meta = read_summary(folder)
     js = folder / "solution.json"
-    if not js.is_file():
-        raise InputError("not a solution folder: no solution.json", path=folder)
-    try:
-        meta = json.loads(js.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise InputError(f"cannot read: {exc}", path=js) from None
+    notes: list[str] = []
     if isinstance(spec, (str, Path)):
         spec = load_spec(spec)
     elif spec is None:
-        if meta.get("spec_data"):
+        recorded = meta.get("spec_path")
+        digest = meta.get("spec_sha256")
+        if recorded and Path(str(recorded)).is_file():
+            if digest and sha256_of(Path(str(recorded))) != digest:
+                notes.append(f"the spec file {recorded} changed since the solve")
+            spec = load_spec(str(recorded))
+        elif meta.get("spec_data"):
+            notes.append("the spec file is gone: checked against the spec stored in "
+                         "solution.json")
             spec = parse_spec(meta["spec_data"], str(js))
-        elif meta.get("spec_path"):
-            spec = load_spec(meta["spec_path"])
         else:
             raise InputError(
                 "solution.json records no spec; pass the spec file (--spec)", path=js
             )
     spec = _spec_in_type_order(spec, folder)
     if data is None:
-        where = instance or meta.get("instance") or spec.meta.instance
-        data = ServiceData.from_huitian(where)
+        from siting.data import load_service_data
+
+        recorded = None if spec.data is not None else meta.get("instance")
+        data = load_service_data(spec, instance or recorded)
     text_ids = {"parcel_id": str, "block_id": str, "subdistrict": str}
     fac = _read_csv(folder / "facilities.csv", dtype=text_ids)
     if len(fac):
@@ -124,20 +170,15 @@ def read_solution(
         targets["met"] = targets["met"].str.lower().eq("true")
     served: dict[tuple[str, int], Any] = {}
     if (folder / "served.csv").is_file():
-        sv = _read_csv(folder / "served.csv", dtype={"block_id": str})
-        index = pd.Index(data.blocks["block_id"].astype(str))
-        for (name, t), g in sv.groupby(["type", "year_index"]):
-            pos = index.get_indexer(g["block_id"].astype(str))
-            if (pos < 0).any():
-                raise InputError("block ids not in the instance", path=folder / "served.csv")
-            v = np.zeros(len(index))
-            v[pos] = g["served"].to_numpy(dtype=float)
-            served[str(name), int(t)] = v
+        served = _served(folder / "served.csv", data, spec)
     closed_ref = data.existing["facility_id"]
+    if not isinstance(meta.get("closed", []), list):
+        raise InputError("must be a list of facility ids", path=js, field="closed",
+                         value=meta.get("closed"))
     closed = list(_ids_like(pd.Series(meta.get("closed", []), dtype=object), closed_ref))
     sol = MultiSolution(
         spec_name=str(meta.get("spec", spec.meta.name)),
-        status=Status(meta.get("status", "error")),
+        status=_status(meta, js),
         backend=str(meta.get("backend", "")),
         objective=meta.get("objective"),
         bound=meta.get("bound"),
@@ -153,6 +194,7 @@ def read_solution(
         verified=meta.get("verified"),
         verification=list(meta.get("verification", [])),
         explanation=list(meta.get("explanation", [])),
+        reasons=list(meta.get("reasons", [])),
         message=str(meta.get("message", "")),
         stats=dict(meta.get("stats", {})),
         served=served,
@@ -160,7 +202,9 @@ def read_solution(
         instance=str(meta.get("instance", "")),
         spec_data=spec.model_dump(mode="json"),
         note=str(meta.get("note", "")),
-        data_notes=list(meta.get("data_notes", [])),
+        notes=list(meta.get("notes", [])),
         data=data,
+        spec_sha256=str(meta.get("spec_sha256", "")),
+        read_notes=notes,
     )
     return sol, spec, data

@@ -40,6 +40,7 @@ from siting.multi.problem import MultiServiceProblem
 from siting.multi.rows import Layout
 from siting.multi.solution import FACILITY_COLUMNS, MultiSolution
 from siting.multi.spec import Spec
+from siting.solution import result_fields
 
 FloatArray = NDArray[np.float64]
 
@@ -66,6 +67,7 @@ class MultiService:
         verify: bool = True,
         explain: bool = True,
         on_stage: StageHook | None = None,
+        reasons: bool = True,
     ) -> MultiSolution:
         """Build, solve, decode and verify; on infeasibility, explain in planners' words.
 
@@ -83,6 +85,7 @@ class MultiService:
         spec = self.spec
         opts = options or self.options()
         backend = solver or spec.solver.backend
+        get_backend(backend)  # an unknown name is refused before any work
         stage("coverage", False, "")
         prob = MultiServiceProblem(spec, data)
         t_data = time.perf_counter() - t0
@@ -115,6 +118,14 @@ class MultiService:
             stage("verify", False, "")
             self.tabulate(prob, sol, verify=verify)
             stage("verify", True, "verified" if sol.verified else "; ".join(sol.verification))
+            if reasons:
+                from siting.multi.reasons import plan_reasons
+
+                stage("reasons", False, "")
+                t_reasons = time.perf_counter()
+                sol.reasons = plan_reasons(prob, sol, backend, opts)
+                sol.stats["reasons_s"] = round(time.perf_counter() - t_reasons, 3)
+                stage("reasons", True, f"{len(sol.reasons)} found")
         else:
             from siting.multi.tables import baseline_table
 
@@ -123,7 +134,7 @@ class MultiService:
         sol.runtime_s = time.perf_counter() - t0
         sol.instance = data.source or (spec.meta.instance or "")
         sol.spec_data = spec.model_dump(mode="json")
-        sol.data_notes = list(data.notes)
+        sol.notes = list(data.notes)
         return sol
 
     def _search(
@@ -380,15 +391,9 @@ def decode(prob: MultiServiceProblem, lay: Layout, result: Result) -> MultiSolut
         fac = fac.sort_values(["type", "year", "parcel_id"], kind="stable").reset_index(drop=True)
     return MultiSolution(
         spec_name=prob.spec.meta.name,
-        status=result.status,
-        backend=result.backend,
-        objective=result.objective,
-        bound=result.bound,
-        gap=result.gap,
-        runtime_s=result.runtime_s,
+        **result_fields(result),
         facilities=with_costs(prob, fac[columns]),
         closed=closed,
-        message=result.message,
         served=served,
         note=estimate_note(prob.spec),
         data=prob.data,

@@ -129,6 +129,8 @@ class TypeData:
     max_spaces: FloatArray  # sized types: spaces a candidate can hold
     existing_capacity: FloatArray
     family: Family
+    #: Decay types only: valued (block group, site) pairs (:mod:`siting.multi.decay`).
+    attendance: Any = None
 
     @property
     def n_cand(self) -> int:
@@ -234,14 +236,8 @@ class MultiServiceProblem:
         )
         codes = np.zeros(self.n_blocks, dtype=np.int64)
         for col in cols:
-            if col not in self.data.blocks.columns:
-                raise InputError(
-                    f"blocks have no column {col!r} for the equity floor",
-                    path=self.data.source,
-                    field="equity.by",
-                    value=col,
-                )
-            _, inv = np.unique(self.data.blocks[col].astype(str).to_numpy(), return_inverse=True)
+            column = self._block_column(col, "equity.by", "column {name!r} for the equity floor")
+            _, inv = np.unique(column.astype(str).to_numpy(), return_inverse=True)
             codes = codes * (int(inv.max()) + 1) + inv.ravel()
         return codes
 
@@ -274,14 +270,8 @@ class MultiServiceProblem:
 
     def group(self, name: str) -> FloatArray:
         """The population column ``name`` of the blocks, checked."""
-        if name not in self.data.blocks.columns:
-            raise InputError(
-                f"blocks have no population column {name!r}",
-                path=self.data.source,
-                field="group",
-                value=name,
-            )
-        vals = pd.to_numeric(self.data.blocks[name], errors="coerce").to_numpy(dtype=float)
+        column = self._block_column(name, "group", "population column {name!r}")
+        vals = pd.to_numeric(column, errors="coerce").to_numpy(dtype=float)
         bad = ~np.isfinite(vals) | (vals < 0)
         if bad.any():
             row = int(np.flatnonzero(bad)[0])
@@ -293,6 +283,13 @@ class MultiServiceProblem:
                 value=str(self.data.blocks[name].iloc[row]),
             )
         return vals
+
+    def _block_column(self, name: str, field: str, what: str) -> pd.Series:
+        """A column of the blocks; its absence named (``what`` reads ``… {name!r} …``)."""
+        if name not in self.data.blocks.columns:
+            raise InputError(f"blocks have no {what.format(name=name)}",
+                             path=self.data.source, field=field, value=name)
+        return self.data.blocks[name]
 
     def _candidates(self, name: str, f: Facility) -> tuple[IntArray, IntArray]:
         """Parcels allowed for the type (use, area, year) and their first year index."""
@@ -356,10 +353,15 @@ class MultiServiceProblem:
             f"z_{name}", pop, [(name, coverage, int(cand.size))],
             existing_as_sites=f.capacity is not None,
         )
-        return TypeData(
+        td = TypeData(
             name, f, cand, avail_t, existing, pop, instance, coverage, cost, max_spaces,
             ex_cap, family,
         )
+        if f.decay is not None:
+            from siting.multi.decay import type_attendance
+
+            td.attendance = type_attendance(td)
+        return td
 
     def _indicator_for(self, k: int, tgt: Target) -> Indicator | None:
         if tgt.kind == "coverage":

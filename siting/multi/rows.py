@@ -51,6 +51,7 @@ class Layout:
     z: dict[str, Grid] = field(default_factory=dict)
     x: dict[str, Grid] = field(default_factory=dict)
     c: dict[str, Grid] = field(default_factory=dict)
+    a: dict[str, Grid] = field(default_factory=dict)  # attendance of decay types
 
 
 def keep_terms(
@@ -71,13 +72,16 @@ def build(
 ) -> tuple[MilpArrays, Layout]:
     """MILP arrays of the problem; ``drop`` skips targets by index, ``objective``
     maximises target ``objective``'s measured value instead of coverage."""
-    from siting.multi import targets
+    from siting.multi import decay, targets
 
     b, lay = MilpBuilder(), Layout()
-    _variables(prob, b, lay, measured_indicators(prob, drop, objective))
+    measured = measured_indicators(prob, drop, objective)
+    _variables(prob, b, lay, measured)
+    decay.add_variables(prob, b, lay)
     for td in prob.types.values():
         _type_rows(prob, b, lay, td)
-    for key in measured_indicators(prob, drop, objective):
+        decay.attendance_rows(prob, b, lay, td)
+    for key in measured:
         family_rows(prob, b, lay, prob.indicators[key].family, lay.c[key])
     _land_rows(prob, b, lay)
     if not drop_budget:

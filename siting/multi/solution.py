@@ -6,7 +6,8 @@ verdict, statistics) and adds the plan: the facilities chosen (type, parcel,
 year, size, estimated cost), existing facilities closed, coverage per block
 and per sub-district, the plan-target table, the budget by year and type, the
 baseline of existing facilities alone. With the data at hand the chosen
-facilities come as a GeoDataFrame (:meth:`MultiSolution.facilities_frame`).
+facilities and the coverage per block come as GeoDataFrames
+(:meth:`MultiSolution.facilities_frame`, :meth:`MultiSolution.coverage_frame`).
 
 >>> pct(0.914)
 '91.4%'
@@ -25,7 +26,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from siting.outputs import Content, write_folder, write_gpkg
-from siting.solution import SolutionBase, plain
+from siting.solution import SolutionBase, geojson_text, plain
 
 if TYPE_CHECKING:
     from siting.multi.data import ServiceData
@@ -62,17 +63,21 @@ class MultiSolution(SolutionBase):
     budget: pd.DataFrame = field(default_factory=empty_frame)  # year, type, cost_est
     baseline: pd.DataFrame = field(default_factory=empty_frame)  # type, existing-only share
     explanation: list[str] = field(default_factory=list)
+    #: What binds the plan, per facility type analysed (:mod:`siting.multi.reasons`).
+    reasons: list[dict[str, Any]] = field(default_factory=list)
     #: Residents served per (type, year index) for capacitated types (claimed by the solver).
     served: dict[tuple[str, int], FloatArray] = field(default_factory=dict)
     #: Where the spec and the instance came from, and the validated spec itself, so that
     #: ``siting report`` and ``siting verify`` can rebuild this solution from its files.
     spec_path: str = ""
+    #: SHA-256 of the spec file's bytes at solve time (``siting verify`` checks it).
+    spec_sha256: str = ""
     instance: str = ""
     spec_data: dict[str, Any] = field(default_factory=dict)
     #: What is estimated in the data (costs, populations), said with every result.
     note: str = ""
-    #: Defaults taken and reprojections made while loading the data.
-    data_notes: list[str] = field(default_factory=list)
+    #: What reading the solution back from its folder found (not written).
+    read_notes: list[str] = field(default_factory=list)
     #: The data solved, when at hand: gives the facilities their geometry.
     data: ServiceData | None = field(default=None, repr=False, compare=False)
 
@@ -86,13 +91,14 @@ class MultiSolution(SolutionBase):
             "n_facilities": int(fac["count"].sum()) if len(fac) else 0,
             "closed": [str(c) for c in self.closed],
             "explanation": list(self.explanation),
+            "reasons": [plain(r) for r in self.reasons],
             "targets": [
                 {k: plain(v) for k, v in row.items()}
                 for row in self.targets.to_dict(orient="records")
             ],
             "note": self.note,
-            "data_notes": list(self.data_notes),
             "spec_path": self.spec_path,
+            "spec_sha256": self.spec_sha256,
             "instance": self.instance,
         }
 
@@ -103,15 +109,13 @@ class MultiSolution(SolutionBase):
         """The chosen facilities, as a GeoDataFrame of their parcels when the data are at hand."""
         if self.data is None:
             return self.facilities.copy()
-        import geopandas as gpd
+        return on_layer(self.facilities, self.data.parcels, "parcel_id")
 
-        parcels = self.data.parcels
-        geo = parcels.set_index(parcels["parcel_id"].astype(str)).geometry
-        return gpd.GeoDataFrame(
-            self.facilities.copy(),
-            geometry=geo.reindex(self.facilities["parcel_id"].astype(str)).to_numpy(),
-            crs=parcels.crs,
-        )
+    def coverage_frame(self) -> pd.DataFrame:
+        """Coverage per block and type (final year), as a GeoDataFrame of the blocks."""
+        if self.data is None or not len(self.coverage):
+            return self.coverage.copy()
+        return on_layer(self.coverage, self.data.blocks, "block_id")
 
     def served_table(self) -> pd.DataFrame:
         """Residents served per block, type and year index (capacitated types)."""
@@ -130,11 +134,13 @@ class MultiSolution(SolutionBase):
 
     def files(self) -> dict[str, Content]:
         """Every file of the solution folder, by name (see :meth:`write`)."""
-        summary = {**self.summary(), "spec_data": self.spec_data}
+        summary, timing = self.split_timing()
+        summary["spec_data"] = self.spec_data
         files: dict[str, Content] = {
             "solution.json": json.dumps(
                 summary, ensure_ascii=False, indent=2, sort_keys=True, default=_text
             ) + "\n",
+            "timing.json": json.dumps(timing, sort_keys=True, indent=2, default=_text) + "\n",
         }
         if self.served:
             files["served.csv"] = self.served_table().to_csv(index=False, float_format="%.17g")
@@ -150,6 +156,11 @@ class MultiSolution(SolutionBase):
         if self.data is not None and len(self.facilities):
             gdf = self.facilities_frame()
             files["facilities.gpkg"] = lambda path: write_gpkg(gdf, path, "facilities")
+            files["facilities.geojson"] = geojson_text(gdf)
+        if self.data is not None and len(self.coverage):
+            blocks = self.coverage_frame()
+            files["coverage.gpkg"] = lambda path: write_gpkg(blocks, path, "coverage")
+            files["coverage.geojson"] = geojson_text(blocks)
         return files
 
     def write(self, out_dir: str | os.PathLike[str], data: ServiceData | None = None) -> Path:
@@ -162,6 +173,16 @@ class MultiSolution(SolutionBase):
         if data is not None:
             self.data = data
         return write_folder(out_dir, self.files())
+
+
+def on_layer(table: pd.DataFrame, layer: Any, column: str) -> pd.DataFrame:
+    """``table`` with the geometry of ``layer``'s rows of the same ``column`` id."""
+    import geopandas as gpd
+
+    geo = layer.set_index(layer[column].astype(str)).geometry
+    return gpd.GeoDataFrame(
+        table.copy(), geometry=geo.reindex(table[column].astype(str)).to_numpy(), crs=layer.crs
+    )
 
 
 def _text(v: Any) -> Any:

@@ -18,9 +18,16 @@ from __future__ import annotations
 import difflib
 import tomllib
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from siting.errors import SpecError
 
@@ -28,6 +35,8 @@ Positive = Annotated[float, Field(gt=0, allow_inf_nan=False)]
 NonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 Share = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
 Year = Annotated[int, Field(ge=1900, le=2200)]
+#: A number of facilities: whole, at least 0, and no more than any district could hold.
+Quota = Annotated[int, Field(ge=0, le=1_000_000)]
 
 
 class _Strict(BaseModel):
@@ -52,6 +61,22 @@ class Meta(_Strict):
         if sorted(set(self.years)) != self.years:
             raise ValueError(f"years {self.years} must be increasing with no repeats")
         return self
+
+
+class Decay(_Strict):
+    """Attendance-weighted coverage: a block counts ``f(d)`` of its residents, not all.
+
+    ``d`` is the distance to the nearest open facility of the type, read in units
+    of ``scale_m``: ``linear`` falls from 1 at the facility to 0 at the cutoff;
+    ``power`` is ``min(1, (d / scale_m)^-beta)``; ``exponential`` is
+    ``exp(-beta d / scale_m)`` (:class:`siting.models.decay.Decay`). Beyond
+    ``cutoff_m`` (default: the type's ``radius_m``) nothing counts.
+    """
+
+    kind: Literal["linear", "power", "exponential"]
+    beta: Positive = 1.0
+    cutoff_m: Positive | None = None
+    scale_m: Positive = 100.0
 
 
 class Facility(_Strict):
@@ -82,20 +107,33 @@ class Facility(_Strict):
     surface_share: Share = 1.0
     cost_per_space: NonNegative = 0.0
     min_spaces: Annotated[int, Field(ge=0)] = 0
-    count: dict[str, Annotated[int, Field(ge=0)]] = Field(default_factory=dict)
-    min_count: dict[str, Annotated[int, Field(ge=0)]] = Field(default_factory=dict)
-    max_count: dict[str, Annotated[int, Field(ge=0)]] = Field(default_factory=dict)
+    count: dict[str, Quota] = Field(default_factory=dict)
+    min_count: dict[str, Quota] = Field(default_factory=dict)
+    max_count: dict[str, Quota] = Field(default_factory=dict)
     existing: Literal["keep", "may_close"] = "keep"
-    max_close: Annotated[int, Field(ge=0)] = 0
+    max_close: Quota = 0
     #: At most this many of the type in all (kept existing + new): with ``may_close``
     #: this is relocation, closing an existing facility to open a better-placed one.
-    max_total: Annotated[int, Field(ge=0)] | None = None
+    max_total: Quota | None = None
+    #: Closer is better: the objective counts residents weighted by distance decay.
+    decay: Decay | None = None
 
     @model_validator(mode="after")
     def _sized_needs_space(self) -> Facility:
         if self.sized and self.m2_per_space is None:
             raise ValueError("a sized facility needs m2_per_space")
+        if self.decay is not None and self.capacity is not None:
+            raise ValueError("decay and capacity cannot be combined on one facility type")
         return self
+
+    def decay_function(self) -> Any:
+        """The :class:`siting.models.decay.Decay` of this type (None without decay)."""
+        if self.decay is None:
+            return None
+        from siting.models.decay import Decay as DecayFunction
+
+        d = self.decay
+        return DecayFunction(d.kind, d.beta, d.cutoff_m or self.radius_m, d.scale_m)
 
 
 class Budget(_Strict):
@@ -147,7 +185,7 @@ class Equity(_Strict):
     min_ratio_to_area: Share | None = None
     min_share: Share | None = None
     #: Every sub-district has at least this many facilities of the type (existing kept + new).
-    min_facilities: Annotated[int, Field(ge=0)] | None = None
+    min_facilities: Quota | None = None
     #: Only these areas (default: every area of the ``by`` column).
     areas: list[str] = Field(default_factory=list)
     year: Year | None = None
@@ -167,13 +205,92 @@ class Solver(_Strict):
     backend: str = "highs"
     time_limit: Positive = 60.0
     mip_gap: Annotated[float, Field(ge=0, lt=1)] = 1e-3
-    threads: Annotated[int, Field(ge=1)] | None = None
+    threads: Annotated[int, Field(ge=1, le=1024)] | None = None
+
+    @field_validator("backend")
+    @classmethod
+    def _known_backend(cls, backend: str) -> str:
+        from siting.backends.base import backend_names
+
+        names = backend_names()
+        if backend not in names:
+            raise ValueError(f"unknown solver {backend!r}{_suggest(backend, names)}; "
+                             f"choose one of {', '.join(names)}")
+        return backend
+
+
+class DataTable(_Strict):
+    """Where the data are: layers ``"FILE"`` or ``"FILE:LAYER"`` and their column names.
+
+    Paths are relative to the spec file (see :func:`load_spec`). A column key left
+    unset takes the canonical name when the layer has it, else a default that
+    :func:`siting.data.load_service_data` states in its notes.
+    """
+
+    #: Residents: points or polygons with the population columns facility types name.
+    blocks: str
+    block_id: str = "block_id"
+    #: Sub-district column of the blocks (equity, tables); default "subdistrict".
+    area: str | None = None
+    #: Candidate parcels: polygons, or points with an area column.
+    parcels: str
+    parcel_id: str = "parcel_id"
+    parcel_area: str | None = None
+    parcel_uses: str | None = None
+    parcel_year: str | None = None
+    parcel_land_cost: str | None = None
+    #: Existing facilities: points (or polygons) with an id and a type.
+    existing: str | None = None
+    existing_id: str = "facility_id"
+    existing_type: str = "type"
+    existing_capacity: str | None = None
+    #: Polygons of existing facilities (e.g. parks), matched on ``existing_id``.
+    existing_shapes: str | None = None
+    #: Sub-district polygons (map), with the ``area`` column.
+    subdistricts: str | None = None
+    #: A line layer of walkable streets.
+    network: str | None = None
+    network_length: str | None = None
+    network_tolerance: Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)] = 0.5
+    #: CRS of layers that carry none (CSV), e.g. "EPSG:25832".
+    crs: str | None = None
+
+    #: Keys holding a layer (a path), resolved against the spec's folder.
+    LAYER_KEYS: ClassVar[tuple[str, ...]] = (
+        "blocks",
+        "parcels",
+        "existing",
+        "existing_shapes",
+        "subdistricts",
+        "network",
+    )
+
+    @field_validator("blocks", "parcels", "existing", "existing_shapes", "subdistricts",
+                     "network")
+    @classmethod
+    def _layer_named(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        file, _, layer = value.partition(":")
+        if any(ord(c) < 32 for c in value):
+            raise ValueError(f"{value!r} holds a control character")
+        if not file.strip() or value.count(":") > 1 or (":" in value and not layer):
+            raise ValueError(f"{value!r} must be FILE or FILE:LAYER (a path holds no other ':')")
+        return value
+
+    @model_validator(mode="after")
+    def _network_for_length(self) -> DataTable:
+        if self.network_length is not None and self.network is None:
+            raise ValueError("network_length needs network (a line layer)")
+        return self
 
 
 class Spec(_Strict):
     """A whole multi-service spec (see the module docstring)."""
 
     meta: Meta
+    #: Where the data are (default: the folder ``meta.instance``).
+    data: DataTable | None = None
     facility: dict[str, Facility] = Field(min_length=1)
     budget: Budget = Field(default_factory=Budget)
     target: list[Target] = Field(default_factory=list)
@@ -191,6 +308,17 @@ class Spec(_Strict):
                             f"facility.{name}.{field}: year {y} is not one of meta.years "
                             f"{self.meta.years} (or 'total')"
                         )
+            for key in sorted(set(f.min_count) & set(f.max_count)):
+                if f.min_count[key] > f.max_count[key]:
+                    raise ValueError(
+                        f"facility.{name}: min_count {f.min_count[key]} is above max_count "
+                        f"{f.max_count[key]} for {key!r}"
+                    )
+            for key in sorted(set(f.count) & (set(f.min_count) | set(f.max_count))):
+                raise ValueError(
+                    f"facility.{name}: count and min_count/max_count both set for {key!r}: "
+                    "keep one"
+                )
         for y in self.budget.per_year:
             if y not in years:
                 raise ValueError(f"budget.per_year: year {y} is not one of meta.years")
@@ -281,13 +409,16 @@ def _model_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
         part = loc[i]
         if part == "facility":
             model, i = Facility, i + 2
+        elif part == "decay" and model is Facility:
+            model, i = Decay, i + 1
         elif part in ("target", "equity"):
             model, i = (Target if part == "target" else Equity), i + 2
-        elif part in ("meta", "budget", "solver"):
+        elif part in ("meta", "budget", "solver", "data"):
             sections: dict[str, type[BaseModel]] = {
                 "meta": Meta,
                 "budget": Budget,
                 "solver": Solver,
+                "data": DataTable,
             }
             model = sections[part]
             i += 1
@@ -313,30 +444,43 @@ def parse_spec(data: dict[str, Any], source: str = "<spec>") -> Spec:
 
 def load_spec(path: str | Path) -> Spec:
     """Read and validate a TOML spec file."""
+    from siting.errors import InputError
+    from siting.textio import read_text
+
     p = Path(path)
     try:
-        raw = p.read_bytes()
-    except FileNotFoundError:
-        raise SpecError("file not found", path=p) from None
-    except OSError as exc:
-        raise SpecError(f"cannot read: {exc.strerror}", path=p) from None
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise SpecError(
-            f"not UTF-8 text: invalid byte at byte offset {exc.start}",
-            path=p,
-            row=raw.count(b"\n", 0, exc.start) + 1,
-            value=f"0x{raw[exc.start]:02x}",
-        ) from None
+        text = read_text(p)  # UTF-8, a byte order mark accepted
+    except InputError as exc:
+        raise SpecError(exc.reason, path=exc.path, row=exc.row, value=exc.value) from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise SpecError(f"not valid TOML: {exc}", path=p) from None
     spec = parse_spec(data, str(p))
     spec_dir = p.resolve().parent
+    if spec.data is not None:
+        if "instance" in data.get("meta", {}):
+            raise SpecError(
+                "meta.instance and [data] both say where the data are: keep one", path=p
+            )
+        for key in DataTable.LAYER_KEYS:
+            value = getattr(spec.data, key)
+            if value is not None:
+                setattr(spec.data, key, _resolve_layer(value, spec_dir))
     spec.meta.instance = str(_resolve_instance(spec.meta.instance, spec_dir))
     return spec
+
+
+def _resolve_layer(value: str, spec_dir: Path) -> str:
+    """``FILE[:LAYER]`` with FILE made absolute against the spec's folder."""
+    file, sep, layer = value.partition(":")
+    path = Path(file)
+    if not path.is_absolute():
+        try:
+            path = (spec_dir / path).resolve()
+        except (OSError, RuntimeError):  # a name too long, a symlink loop
+            path = spec_dir / path
+    return f"{path}{sep}{layer}"
 
 
 def _resolve_instance(name: str, spec_dir: Path) -> Path:

@@ -110,33 +110,26 @@ def target_table(prob: MultiServiceProblem, plan: Plan, cov: Coverage) -> pd.Dat
             reached = float(sub["spaces"].sum() if tgt.kind == "spaces" else sub["count"].sum())
             required, met = tgt.at_least, reached >= tgt.at_least - 1e-9
             rq, rc = f"{required:,.0f}", f"{reached:,.0f}"
-        rows.append(
-            {
-                "target": tgt.name or f"{tgt.kind} {'+'.join(tgt.types())}",
-                "kind": tgt.kind,
-                "year": year,
-                "required": required,
-                "reached": reached,
-                "required_text": rq,
-                "reached_text": rc,
-                "met": bool(met),
-                "mode": tgt.mode,
-            }
-        )
+        rows.append(_target_row(tgt, year, required, reached, rq, rc, bool(met)))
     return pd.DataFrame(
         rows,
-        columns=[
-            "target",
-            "kind",
-            "year",
-            "required",
-            "reached",
-            "required_text",
-            "reached_text",
-            "met",
-            "mode",
-        ],
+        columns=TARGET_COLUMNS,
     )
+
+
+TARGET_COLUMNS = ["target", "kind", "year", "required", "reached", "required_text",
+                  "reached_text", "met", "mode"]
+
+
+def _target_row(tgt: Any, year: int, required: Any, reached: Any, required_text: str,
+                reached_text: str, met: bool) -> dict[str, Any]:
+    """One row of the target table (see :data:`TARGET_COLUMNS`)."""
+    return {
+        "target": tgt.name or f"{tgt.kind} {'+'.join(tgt.types())}", "kind": tgt.kind,
+        "year": year, "required": required, "reached": reached,
+        "required_text": required_text, "reached_text": reached_text, "met": met,
+        "mode": tgt.mode,
+    }
 
 
 def requirement_table(prob: MultiServiceProblem) -> pd.DataFrame:
@@ -145,32 +138,11 @@ def requirement_table(prob: MultiServiceProblem) -> pd.DataFrame:
     for tgt in prob.spec.target:
         pctish = tgt.kind in ("coverage", "service_circle")
         req = tgt.share if pctish else tgt.at_least
-        rows.append(
-            {
-                "target": tgt.name or f"{tgt.kind} {'+'.join(tgt.types())}",
-                "kind": tgt.kind,
-                "year": prob.spec.year_of(tgt.year),
-                "required": req,
-                "reached": np.nan,
-                "required_text": pct(req or 0) if pctish else f"{req:,.0f}",
-                "reached_text": "",
-                "met": False,
-                "mode": tgt.mode,
-            }
-        )
+        text = pct(req or 0) if pctish else f"{req:,.0f}"
+        rows.append(_target_row(tgt, prob.spec.year_of(tgt.year), req, np.nan, text, "", False))
     return pd.DataFrame(
         rows,
-        columns=[
-            "target",
-            "kind",
-            "year",
-            "required",
-            "reached",
-            "required_text",
-            "reached_text",
-            "met",
-            "mode",
-        ],
+        columns=TARGET_COLUMNS,
     )
 
 

@@ -75,6 +75,11 @@ def objective(
     if target is None:
         years = range(prob.T) if prob.spec.meta.objective == "years" else [prob.T - 1]
         for name, td in prob.types.items():
+            if td.attendance is not None:  # closer is better: residents × decayed share
+                from siting.multi.decay import objective_terms
+
+                offset += objective_terms(prob, milp, lay, td, years, c)
+                continue
             fam = td.family
             for t in years:
                 c[lay.z[name].cols(t)] = fam.pop * td.spec.weight

@@ -22,7 +22,6 @@ input raises :class:`~siting.errors.FormatError` (a missing or unreadable file:
 
 from __future__ import annotations
 
-import codecs
 import csv
 import os
 import re
@@ -31,19 +30,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from siting.errors import FormatError, InputError
-from siting.readers.orlib import (
-    CapData,
-    PathArg,
-    PmedData,
-    ScpData,
-    convert_floats,
-    convert_ints,
-    read_cap,
-    read_pmed,
-    read_scp,
-)
+from siting.errors import FormatError
+from siting.readers.orlib import CapData, PmedData, ScpData, read_cap, read_pmed, read_scp
 from siting.readers.points import BdsData, PointsData, read_bds, read_swain
+from siting.readers.text import PathArg, convert_floats, convert_ints
+from siting.textio import read_head, read_text
 
 __all__ = [
     "FORMATS",
@@ -165,27 +156,7 @@ def detect_format(path: PathArg) -> str:
     'bds'
     """
     p = Path(path)
-    try:
-        with p.open("rb") as fh:
-            raw = fh.read(_SNIFF_BYTES + 1)
-    except FileNotFoundError:
-        raise InputError("file not found", path=p) from None
-    except IsADirectoryError:
-        raise InputError("cannot read: is a directory, not a file", path=p) from None
-    except OSError as exc:
-        raise InputError(f"cannot read file ({exc.strerror or exc})", path=p) from None
-    complete = len(raw) <= _SNIFF_BYTES
-    raw = raw[:_SNIFF_BYTES].removeprefix(codecs.BOM_UTF8)
-    try:
-        # Incremental decoding: a character cut at the end of the sniffed bytes is no error.
-        text = codecs.getincrementaldecoder("utf-8")().decode(raw, final=complete)
-    except UnicodeDecodeError as exc:
-        raise FormatError(
-            f"not UTF-8 text: invalid byte at byte offset {exc.start}",
-            path=p,
-            row=raw.count(b"\n", 0, exc.start) + 1,
-            value=f"0x{raw[exc.start]:02x}",
-        ) from None
+    text, complete = read_head(p, _SNIFF_BYTES)
     bad = _BAD_CHAR.search(text)
     if bad is not None:
         raise FormatError(
@@ -259,21 +230,7 @@ def read_optima(path: PathArg | None = None) -> pd.DataFrame:
     [303.0]
     """
     p = Path(path) if path is not None else reference_dir() / "optima.csv"
-    try:
-        raw = p.read_bytes()
-    except FileNotFoundError:
-        raise InputError("file not found", path=p) from None
-    except OSError as exc:
-        raise InputError(f"cannot read file ({exc.strerror or exc})", path=p) from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise FormatError(
-            f"not UTF-8 text: invalid byte at byte offset {exc.start}",
-            path=p,
-            row=raw.count(b"\n", 0, exc.start) + 1,
-            value=f"0x{raw[exc.start]:02x}",
-        ) from None
+    text = read_text(p)
     lines = [line for line in text.splitlines() if line.strip()]
     if not lines:
         raise FormatError("empty file", path=p)

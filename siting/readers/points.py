@@ -21,14 +21,14 @@ import numpy as np
 from numpy.typing import NDArray
 
 from siting.errors import FormatError
-from siting.readers.orlib import (
+from siting.readers.text import (
     PathArg,
     Source,
-    _first_negative,
-    _header,
     convert_floats,
     convert_ints,
+    first_negative,
     load_source,
+    read_header,
 )
 
 __all__ = ["BdsData", "PointsData", "read_bds", "read_swain"]
@@ -103,7 +103,7 @@ def read_swain(path: PathArg) -> PointsData:
     x = convert_floats(list(cols[1]), src.path, lambda k: (int(rows[k]), "x"))
     y = convert_floats(list(cols[2]), src.path, lambda k: (int(rows[k]), "y"))
     w = convert_floats(list(cols[3]), src.path, lambda k: (int(rows[k]), "population"))
-    neg = _first_negative(w)
+    neg = first_negative(w)
     if neg is not None:
         raise FormatError(
             "negative population",
@@ -167,15 +167,7 @@ def read_bds(path: PathArg) -> BdsData:
     src = load_source(path)
     counts = src.line_counts()
     nonblank = np.flatnonzero(counts)
-    head = int(nonblank[0])
-    if counts[head] != 2:
-        raise FormatError(
-            f"header must be the 2 numbers 'facilities customers', found {counts[head]}",
-            path=src.path,
-            row=head + 1,
-            value=src.line_text(head + 1),
-        )
-    n_f, n_c = _header(src, ("facilities", "customers"), (1, 1))
+    n_f, n_c = read_header(src, ("facilities", "customers"), (1, 1), alone=True)
     body = nonblank[1:]
     wrong = body[counts[body] != 5]
     if wrong.size:
@@ -212,7 +204,7 @@ def read_bds(path: PathArg) -> BdsData:
         raise FormatError(
             ("file truncated: " if short else "") + "header announces " + "; ".join(parts),
             path=src.path,
-            row=int(rows[-1]) if rows.size else head + 1,
+            row=int(rows[-1]) if rows.size else int(nonblank[0]) + 1,
         )
     if not is_f[:n_f].all():
         k = int(np.argmin(is_f[:n_f]))
@@ -237,7 +229,7 @@ def read_bds(path: PathArg) -> BdsData:
     sx, sy, cost = floats(2, "x", f_sl), floats(3, "y", f_sl), floats(4, "cost", f_sl)
     cx, cy, demand = floats(2, "x", c_sl), floats(3, "y", c_sl), floats(4, "demand", c_sl)
     for name, arr, r in (("cost", cost, rows[f_sl]), ("demand", demand, rows[c_sl])):
-        neg = _first_negative(arr)
+        neg = first_negative(arr)
         if neg is not None:
             raise FormatError(
                 f"negative {name}",

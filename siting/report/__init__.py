@@ -10,8 +10,10 @@ alone. A sweep's page has the budget–coverage curve and the scenario table.
 Where things are:
 
 - :mod:`~siting.report.plan`: the page of one solution (:func:`report_html`,
-  :func:`write_report`); :mod:`~siting.report.sweep`: the page of a sweep
-  and its curve;
+  :func:`write_report`); :mod:`~siting.report.classic`: the page of a classic
+  model's solution (:func:`classic_report_html`); :mod:`~siting.report.sweep`:
+  the page of a sweep and its curve;
+- :mod:`~siting.report.fonts`: the embedded CJK font (Noto Sans CJK SC, OFL);
 - :mod:`~siting.report.svgmap`: the area map; :mod:`~siting.report.tables`:
   the tables shown (frames and cells); :mod:`~siting.report.formats`: money,
   shares and colours;
@@ -26,8 +28,11 @@ A report can be rebuilt from the files ``siting solve`` writes with
 '25.0亿元'
 >>> share_colour(1.0), share_colour(0.0)
 ('#2f9e44', '#e03131')
+>>> type_colours(["park"])
+{'park': '#0072b2'}
 """
 
+from siting.report.classic import classic_report_html, write_classic_report
 from siting.report.formats import (
     PALETTE,
     label_of,
@@ -61,6 +66,7 @@ __all__ = [
     "Table",
     "baseline_chart",
     "budget_frame",
+    "classic_report_html",
     "coverage_by_type",
     "curve_svg",
     "environment",
@@ -84,5 +90,6 @@ __all__ = [
     "targets_frame",
     "type_colours",
     "types_of",
+    "write_classic_report",
     "write_report",
 ]

@@ -7,7 +7,8 @@ on everywhere: a template writes values, never markup built by hand, and a
 fragment rendered here (an SVG) is :class:`~markupsafe.Markup` so that it is
 not escaped a second time where a page includes it. The style sheet and the
 script are inlined (``static(name)``), so a page needs no other file and no
-network.
+network. Each page also embeds the glyphs of its own text from the package's
+CJK font (:mod:`siting.report.fonts`), so Chinese reads on a machine without one.
 
 >>> str(render_macro("macros.html.j2", "cards", [("a", "b<", "c")]))
 '<div class="card"><small>a</small><b>b&lt;</b><small>c</small></div>'
@@ -29,6 +30,7 @@ from siting.report.formats import (
     pct,
     pct_or_dash,
     plain_money,
+    shape_path,
     share_background,
     share_colour,
 )
@@ -74,12 +76,25 @@ def environment() -> Environment:
         thousands=thousands,
     )
     env.globals["static"] = static
+    env.globals["shape_path"] = shape_path
     return env
 
 
+#: Where a page's ``@font-face`` rule goes (``templates/base.html.j2``); filled in last,
+#: from the characters of the page itself.
+FONT_SLOT = "/* font-face of this page */"
+
+
 def render_page(template: str, **context: Any) -> str:
-    """A whole page (ends with a newline)."""
-    return environment().get_template(template).render(**context)
+    """A whole page (ends with a newline), with the glyphs of its own text embedded
+    (:func:`siting.report.fonts.font_face_css`)."""
+    context = {**context, "font_slot": Markup(FONT_SLOT)}
+    page = environment().get_template(template).render(**context)
+    if FONT_SLOT not in page:
+        return page
+    from siting.report.fonts import font_face_css
+
+    return page.replace(FONT_SLOT, font_face_css(page), 1)
 
 
 def render_fragment(template: str, **context: Any) -> Markup:

@@ -19,9 +19,17 @@ from markupsafe import Markup
 from siting.multi.data import ServiceData
 from siting.multi.solution import MultiSolution
 from siting.multi.spec import Spec, parse_spec
-from siting.report.formats import label_of, money, money_unit, share_colour, type_colours
+from siting.report.formats import (
+    label_of,
+    money,
+    money_unit,
+    share_colour,
+    type_colours,
+    type_shape,
+    yes_no,
+)
 from siting.report.page import render_fragment, render_page
-from siting.report.svgmap import map_svg, types_of
+from siting.report.svgmap import MapLayers, load_context, map_svg, types_of
 from siting.report.tables import (
     baseline_table,
     budget_frame,
@@ -42,6 +50,7 @@ class TypeKey(NamedTuple):
     key: str
     label: str
     colour: str
+    shape: str
     new: int
 
 
@@ -80,8 +89,8 @@ def _headline(sol: MultiSolution, spec: Spec | None, n_met: int, n_targets: int)
     budget_total = spec.budget.total if spec is not None else None
     return [
         ("status", str(sol.status), f"gap {gap}, {sol.runtime_s:.0f} s, {sol.backend}"),
-        ("verified", "yes" if sol.verified else str(sol.verified), "recomputed from the data"),
-        ("targets met", f"{n_met} / {n_targets}", "plan targets"),
+        ("verified", yes_no(sol.verified), "recomputed from the data"),
+        ("targets met", f"{n_met} / {n_targets}", "plan targets and equity requirements"),
         (
             "new facilities",
             f"{int(fac['count'].sum()) if len(fac) else 0}",
@@ -96,20 +105,32 @@ def _headline(sol: MultiSolution, spec: Spec | None, n_met: int, n_targets: int)
 
 
 def _type_keys(types: list[str], spec: Spec | None, fac: pd.DataFrame) -> list[TypeKey]:
-    colours = type_colours(types)
+    colours, shapes = type_colours(types), type_shape(types)
     counts = fac.groupby("type")["count"].sum() if len(fac) else pd.Series(dtype=int)
-    return [TypeKey(t, label_of(spec, t), colours[t], int(counts.get(t, 0))) for t in types]
+    return [
+        TypeKey(t, label_of(spec, t), colours[t], shapes[t], int(counts.get(t, 0)))
+        for t in types
+    ]
 
 
 def report_html(
-    data: ServiceData, sol: MultiSolution, spec: Spec | None = None, title: str = ""
+    data: ServiceData,
+    sol: MultiSolution,
+    spec: Spec | None = None,
+    title: str = "",
+    layers: MapLayers | None = None,
 ) -> str:
-    """The whole report page of one solution, self-contained (no external resource)."""
+    """The whole report page of one solution, self-contained (no external resource).
+
+    ``layers`` are the map's streets and stations (default: the instance folder's own,
+    :func:`~siting.report.svgmap.load_context`)."""
+    if layers is None:
+        layers = load_context(str(data.source or ""))
     if spec is None and sol.spec_data:
         spec = parse_spec(sol.spec_data)
     types = types_of(sol, spec)
     currency = spec.budget.currency if spec is not None else "CNY"
-    tf = targets_frame(sol)
+    tf = targets_frame(sol, spec, data)
     years = (
         list(spec.meta.years)
         if spec is not None
@@ -130,17 +151,23 @@ def report_html(
         ),
         explanation=sol.explanation,
         verification=sol.verification,
-        map=map_svg(data, sol, spec) if has_map else None,
+        map=map_svg(data, sol, spec, layers) if has_map else None,
+        context={
+            "streets": layers.streets is not None and len(layers.streets) > 0,
+            "stations": layers.stations is not None and len(layers.stations) > 0,
+        },
         types=_type_keys(types, spec, sol.facilities),
         years=years,
         share_scale=[share_colour(s) for s in np.linspace(0, 1, 6)],
-        targets=targets_table(sol),
+        targets=targets_table(sol, spec, data),
+        reasons=[r["text"] for r in sol.reasons if r.get("kind", "type") == "type"],
+        target_reasons=[r["text"] for r in sol.reasons if r.get("kind") == "target"],
         baseline_chart=baseline_chart(cmp, spec),
-        baseline=baseline_table(cmp),
-        subdistricts=None if sub is None else subdistrict_table(sub, types),
-        budget=budget_table(budget_frame(sol, spec), currency),
+        baseline=baseline_table(cmp, spec),
+        subdistricts=None if sub is None else subdistrict_table(sub, types, spec),
+        budget=budget_table(budget_frame(sol, spec), currency, spec),
         money_unit=money_unit(currency),
-        facilities=facilities_table(sol, currency),
+        facilities=facilities_table(sol, currency, spec),
     )
 
 

@@ -2,10 +2,13 @@
 
 Python places things (metric coordinates to SVG units, shares, colours);
 ``templates/map.svg.j2`` writes the elements, escaping every value once.
-Layers, bottom to top: sub-districts, existing parks, residential blocks as
-dots coloured by the share of services within reach, existing facilities
-(hollow squares), new facilities (their parcel shaded and a filled circle),
-sub-district names and a 1 km scale bar. ``static/map.js`` reads the
+Layers, bottom to top: sub-districts, existing parks, streets and metro
+stations for orientation (optional layers of the instance: absent for other
+data, :func:`load_context`), residential blocks as dots coloured by the share
+of services within reach, existing facilities (hollow markers), new
+facilities (their parcel shaded and a filled marker; each type its own
+colour-blind-safe colour and shape), sub-district names, a north arrow and a
+1 km scale bar. ``static/map.js`` reads the
 ``data-*`` attributes for its per-service view and year filter.
 
 >>> canvas = Canvas((0.0, 0.0, 2000.0, 1000.0), width=1000)
@@ -18,18 +21,22 @@ sub-district names and a 1 km scale bar. ``static/map.js`` reads the
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
 from markupsafe import Markup
 
+from siting.coverage import points_of
 from siting.multi.data import ServiceData
 from siting.multi.solution import MultiSolution
 from siting.multi.spec import Spec
-from siting.report.formats import label_of, share_colour, type_colours
+from siting.report.formats import label_of, share_colour, type_colours, type_shape
 from siting.report.page import render_fragment
 
 #: Margin around the instance's layers (metres).
@@ -48,6 +55,17 @@ class Canvas:
 
     def xy(self, x: Any, y: Any) -> tuple[Any, Any]:
         return (np.asarray(x) - self.x0) * self.scale, (self.y1 - np.asarray(y)) * self.scale
+
+    def line_path(self, geom: Any) -> str:
+        """SVG path data of (multi)line strings; other geometries draw nothing."""
+        out = []
+        for line in getattr(geom, "geoms", [geom]):
+            if line.geom_type != "LineString" or line.is_empty:
+                continue
+            xs, ys = np.asarray(line.coords.xy[0]), np.asarray(line.coords.xy[1])
+            px, py = self.xy(xs, ys)
+            out.append("M" + " L".join(f"{a:.1f},{b:.1f}" for a, b in zip(px, py, strict=True)))
+        return "".join(out)
 
     def path(self, geom: Any) -> str:
         """SVG path data of a (multi)polygon, holes included; other geometries draw nothing."""
@@ -93,11 +111,91 @@ class Block(NamedTuple):
     missing: str
 
 
+class Station(NamedTuple):
+    name: str
+    x: float
+    y: float
+
+
+class Context(NamedTuple):
+    """Streets and metro stations drawn for orientation (any may be empty)."""
+
+    arterials: str
+    streets: str
+    stations: list[Station]
+
+
+@dataclass(frozen=True)
+class MapLayers:
+    """Optional context layers of an instance: street lines (with a ``kind`` column:
+    ``arterial``, ``street``, ...) and metro stations (points with a ``name``)."""
+
+    streets: Any = None
+    stations: Any = None
+
+
+#: Simplification of street lines on the map (metres): invisible at the map's scale.
+STREET_TOLERANCE_M = 4.0
+
+
+@functools.lru_cache(maxsize=4)
+def load_context(source: str) -> MapLayers:
+    """The ``network_edges`` and ``stations`` layers of the instance GeoPackage in folder
+    ``source``, where they exist (other data have none: the map then goes without)."""
+    folder = Path(source) if source else None
+    if folder is None or not folder.is_dir():
+        return MapLayers()
+    files = sorted(folder.glob("*.gpkg"))
+    if not files:
+        return MapLayers()
+    import geopandas as gpd
+    import pyogrio
+
+    path = files[0]
+    names = {str(n) for n, _ in pyogrio.list_layers(path)}
+    read = {
+        name: gpd.read_file(path, layer=name, engine="pyogrio") if name in names else None
+        for name in ("network_edges", "stations")
+    }
+    return MapLayers(read["network_edges"], read["stations"])
+
+
+def _context(layers: MapLayers, cv: Canvas) -> Context:
+    import shapely
+
+    arterials = streets = ""
+    edges = layers.streets
+    if edges is not None and len(edges):
+        kind = edges["kind"].astype(str) if "kind" in edges else None
+        for which in ("arterial", "street"):
+            rows = edges if kind is None else edges[(kind == which).to_numpy()]
+            if kind is None and which == "arterial":
+                continue  # no kinds: every line is a street
+            if not len(rows):
+                continue
+            merged = shapely.line_merge(shapely.union_all(rows.geometry.to_numpy()))
+            d = cv.line_path(shapely.simplify(merged, STREET_TOLERANCE_M))
+            if which == "arterial":
+                arterials = d
+            else:
+                streets = d
+    stations = []
+    st = layers.stations
+    if st is not None and len(st):
+        xy = points_of(st.geometry.to_numpy())
+        sx, sy = cv.xy(xy[:, 0], xy[:, 1])
+        names = st["name"].astype(str).to_numpy() if "name" in st else [""] * len(st)
+        stations = [Station(names[k], float(sx[k]), float(sy[k])) for k in range(len(st))]
+    return Context(arterials, streets, stations)
+
+
 class Existing(NamedTuple):
     type: str
+    label: str
     x: float
     y: float
     colour: str
+    shape: str
     state: str  # "existing" or "closed"
     facility_id: str
     name: str
@@ -114,6 +212,7 @@ class Chosen(NamedTuple):
     spaces: int
     cost: float
     colour: str
+    shape: str
     d: str
     x: float
     y: float
@@ -162,7 +261,8 @@ def _parks(data: ServiceData, cv: Canvas) -> list[Park] | None:
 
 
 def _blocks(
-    data: ServiceData, sol: MultiSolution, types: list[str], cv: Canvas
+    data: ServiceData, sol: MultiSolution, types: list[str], cv: Canvas,
+    labels: dict[str, str] | None = None,
 ) -> list[Block] | None:
     """Blocks shaded by coverage in the final year (one dot per block, not per pair)."""
     cov = sol.coverage
@@ -180,7 +280,7 @@ def _blocks(
     pop = blocks["pop_total"].to_numpy(dtype=float) if "pop_total" in blocks else np.ones(len(bx))
     radius = np.clip(np.sqrt(pop) / 9, 1.2, 4.5)
     sub = blocks["subdistrict"].astype(str).to_numpy() if "subdistrict" in blocks else None
-    names = np.asarray(cols, dtype=object)
+    names = np.asarray([(labels or {}).get(c, c) for c in cols], dtype=object)
     return [
         Block(
             block_id,
@@ -199,7 +299,8 @@ def _blocks(
 
 
 def _existing(
-    data: ServiceData, sol: MultiSolution, types: list[str], colours: dict[str, str], cv: Canvas
+    data: ServiceData, sol: MultiSolution, types: list[str], colours: dict[str, str],
+    shapes: dict[str, str], cv: Canvas, labels: dict[str, str],
 ) -> list[Existing] | None:
     """Existing facilities of the mapped types (those closed by the plan say so)."""
     ex = data.existing
@@ -214,9 +315,11 @@ def _existing(
     return [
         Existing(
             etype[e],
+            labels.get(etype[e], etype[e]),
             ex_x[e],
             ex_y[e],
             colours[etype[e]],
+            shapes[etype[e]],
             "closed" if ids[e] in closed else "existing",
             ids[e],
             names[e],
@@ -231,6 +334,7 @@ def _chosen(
     spec: Spec | None,
     types: list[str],
     colours: dict[str, str],
+    shapes: dict[str, str],
     cv: Canvas,
 ) -> list[Chosen] | None:
     """New facilities in the spec's type order: parcel outline and marker."""
@@ -257,6 +361,7 @@ def _chosen(
                 int(r.get("spaces", 0) or 0),
                 float(r.get("cost_est", np.nan)),
                 colours.get(kind, "#000"),
+                shapes.get(kind, "circle"),
                 cv.path(data.parcels.geometry.iat[pos[k]]),
                 float(fx),
                 float(fy),
@@ -265,18 +370,28 @@ def _chosen(
     return out
 
 
-def map_svg(data: ServiceData, sol: MultiSolution, spec: Spec | None = None) -> Markup:
+def map_svg(
+    data: ServiceData,
+    sol: MultiSolution,
+    spec: Spec | None = None,
+    layers: MapLayers | None = None,
+) -> Markup:
     """The area map as inline SVG: sub-districts, blocks by coverage, facilities.
 
     Each residential block is a dot coloured by the share of the spec's
     services within reach in the final year (``data-c`` holds one 0/1 per
     type, read by the page script for the per-service view); existing
     facilities are hollow squares, new ones filled circles in their type's
-    colour, with the opening year in ``data-year``.
+    colour, with the opening year in ``data-year``. ``layers`` (default: read from
+    the instance folder, :func:`load_context`) adds streets and metro stations.
     """
     cv = _canvas(data)
     types = types_of(sol, spec)
     colours = type_colours(types)
+    shapes = type_shape(types)
+    labels = {t: label_of(spec, t) for t in types}
+    if layers is None:
+        layers = load_context(str(data.source or ""))
     mapped = [t for t in types if t in sol.coverage.columns]
     return render_fragment(
         "map.svg.j2",
@@ -286,8 +401,9 @@ def map_svg(data: ServiceData, sol: MultiSolution, spec: Spec | None = None) -> 
         areas=_areas(data, cv),
         parks=_parks(data, cv),
         mapped_types=json.dumps(mapped, ensure_ascii=False),
-        blocks=_blocks(data, sol, types, cv),
-        existing=_existing(data, sol, types, colours, cv),
-        chosen=_chosen(data, sol, spec, types, colours, cv),
+        blocks=_blocks(data, sol, types, cv, labels),
+        context=_context(layers, cv),
+        existing=_existing(data, sol, types, colours, shapes, cv, labels),
+        chosen=_chosen(data, sol, spec, types, colours, shapes, cv),
         currency=spec.budget.currency if spec is not None else "CNY",
     )

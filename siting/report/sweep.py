@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 from markupsafe import Markup
 
-from siting.report.formats import money, pct_or_dash, share_background, type_colours
+from siting.report.formats import money, pct_or_dash, share_background, type_colours, yes_no
 from siting.report.page import render_fragment, render_page
 from siting.report.tables import table_view
 
@@ -50,7 +50,12 @@ class Failed(NamedTuple):
     message: str
 
 
-def curve_svg(table: pd.DataFrame, types: Sequence[str], currency: str = "CNY") -> Markup:
+def curve_svg(
+    table: pd.DataFrame,
+    types: Sequence[str],
+    currency: str = "CNY",
+    labels: dict[str, str] | None = None,
+) -> Markup:
     """The budget–coverage curve of a sweep as inline SVG (one line per type).
 
     ``table`` needs ``budget``, ``status`` and ``coverage:<type>`` columns;
@@ -84,7 +89,7 @@ def curve_svg(table: pd.DataFrame, types: Sequence[str], currency: str = "CNY") 
             for b, s in zip(budgets, shares, strict=True)
             if np.isfinite(s)
         ]
-        series.append(Series(t, colours[t], points))
+        series.append(Series((labels or {}).get(t, t), colours[t], points))
     failed = [
         Failed(px(float(r.budget)), str(r.status), str(r.message))
         for r in table[~table["status"].isin(SOLVED)].itertuples()
@@ -102,24 +107,71 @@ def curve_svg(table: pd.DataFrame, types: Sequence[str], currency: str = "CNY") 
     )
 
 
+def _missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and not np.isfinite(value))
+
+
+def _or_dash(formatter: Any) -> Any:
+    """A cell formatter that writes a dash for a missing value (None, NaN)."""
+    return lambda v: "–" if _missing(v) else formatter(v)
+
+
+def _number(v: Any) -> str:
+    v = float(v)
+    return f"{v:,.0f}" if abs(v) >= 1000 else f"{v:,.4g}"
+
+
+def no_curve_reason(table: pd.DataFrame, swept: bool, advice: Sequence[str]) -> str:
+    """Why a sweep's page has no curve, in one sentence or two."""
+    if not swept:
+        return "The budget is not swept: no budget–coverage curve."
+    reason = "No scenario has a solution, so there is no curve."
+    return " ".join([reason, *advice[:1]])
+
+
 def sweep_report_html(table: pd.DataFrame, info: dict[str, Any]) -> str:
     """The page of a sweep: the budget–coverage curve and the scenario table."""
     types = list(info.get("types", []))
+    labels = dict(info.get("labels", {}))
     currency = str(info.get("currency", "CNY"))
     swept = "budget" in table.columns and table["budget"].nunique() > 1
+    solved = bool(table["status"].isin(SOLVED).any())
     shares = [c for c in table.columns if c.startswith("coverage:")]
-    fmt: dict[str, Any] = {c: pct_or_dash for c in shares}
-    fmt["budget"] = fmt["cost"] = lambda v: money(float(v), currency)
+    fmt: dict[str, Any] = {c: _or_dash(pct_or_dash) for c in table.columns}
+    fmt.update({c: _or_dash(str) for c in ("scenario", "status", "message", "facilities")})
+    fmt.update({c: pct_or_dash for c in shares})
+    fmt["budget"] = fmt["cost"] = _or_dash(lambda v: money(float(v), currency))
+    fmt["objective"] = _or_dash(_number)
+    fmt["gap"] = _or_dash(lambda v: f"{100 * float(v):.2f}%")
+    fmt["verified"] = _or_dash(yes_no)
+    fmt["pareto"] = _or_dash(yes_no)
+    for c in ("targets_met", "targets"):
+        fmt[c] = _or_dash(lambda v: f"{int(v)}")
+    for c in table.columns:
+        if c.startswith(("radius:", "target:")):
+            fmt[c] = _or_dash(lambda v: f"{float(v):g}")
+    shown = table.rename(columns={c: labels.get(c.removeprefix("coverage:"), c) for c in shares})
+    fmt = {
+        (labels.get(c.removeprefix("coverage:"), c) if c in shares else c): f
+        for c, f in fmt.items()
+    }
     failed = table[~table["status"].isin(SOLVED)]
+    advice = list(info.get("advice", []))
     return render_page(
         "sweep.html.j2",
         title=f"siting sweep: {info.get('spec', '')}",
         scenarios=len(table),
         axes="; ".join(str(a) for a in info.get("axes", [])),
         workers=info.get("workers", "?"),
-        curve=curve_svg(table, types, currency) if swept else None,
+        curve=curve_svg(table, types, currency, labels) if swept and solved else None,
+        no_curve=no_curve_reason(table, swept, advice),
+        advice=advice,
         failed=[
-            f"scenario {int(r.scenario)}: {r.status}: {r.message}" for r in failed.itertuples()
+            f"scenario {int(r.scenario)}: {r.status}: {r.message or 'no message'}"
+            for r in failed.itertuples()
         ],
-        pareto=table_view(table, "pareto", fmt, {c: share_background for c in shares}),
+        pareto=table_view(
+            shown, "pareto", fmt,
+            {labels.get(c.removeprefix("coverage:"), c): share_background for c in shares},
+        ),
     )

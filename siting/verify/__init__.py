@@ -42,7 +42,7 @@ __all__ = [
 Verifier = Callable[[Any, Any, Any], VerifyReport]
 _REGISTRY: dict[type, Verifier] = {}
 #: Modules whose import registers the built-in verifiers.
-_BUILTIN = ("siting.verify.classic", "siting.verify.plan")
+_BUILTIN = ("siting.verify.classic", "siting.verify.plan", "siting.verify.catalogue")
 
 
 def verifies(*model_types: type) -> Callable[[Verifier], Verifier]:

@@ -8,6 +8,7 @@ is registered for its model classes (:func:`siting.verify.verifies`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -24,7 +25,7 @@ from siting.verify.report import REL_TOL, VerifyReport, accept_objective
 IntArray = NDArray[np.int64]
 
 
-def _open_sites(inst: Instance, sol: Solution, rep: VerifyReport) -> IntArray | None:
+def open_sites(inst: Instance, sol: Solution, rep: VerifyReport) -> IntArray | None:
     """Positions of the selected sites; None (with the failure noted) when unusable."""
     try:
         pos = inst.site_positions(sol.selected)
@@ -39,15 +40,37 @@ def _open_sites(inst: Instance, sol: Solution, rep: VerifyReport) -> IntArray | 
     return pos
 
 
-def _check_p(new: IntArray, p: int | None, rep: VerifyReport, *, exact: bool = False) -> None:
+def check_p(new: IntArray, p: int | None, rep: VerifyReport, *, exact: bool = False) -> None:
     if p is not None and (new.size != p if exact else new.size > p):
         rep.fail(f"{new.size} new sites open but p = {p}")
 
 
-def _finish(rep: VerifyReport, model: LocationModel, sol: Solution) -> VerifyReport:
+def judge(rep: VerifyReport, model: Any, sol: Solution) -> VerifyReport:
+    """Judge the claimed objective against the recomputed one (when there is one)."""
     if rep.objective is not None:
         accept_objective(rep, sol.objective, sol.bound, model.sense)
     return rep
+
+
+Check = Callable[[Instance, Any, Solution, IntArray, VerifyReport], None]
+
+
+def _classic(check: Check) -> Callable[[Instance, Any, Solution], VerifyReport]:
+    """A verifier from a model's own checks: the open sites are checked first (unknown,
+    repeated, existing ones closed), then ``check`` recomputes the objective and the
+    model's constraints, then the claimed objective is judged."""
+
+    def verify(inst: Instance, model: LocationModel, sol: Solution) -> VerifyReport:
+        rep = VerifyReport()
+        pos = open_sites(inst, sol, rep)
+        if pos is None:
+            return rep
+        check(inst, model, sol, pos, rep)
+        return judge(rep, model, sol)
+
+    verify.__doc__ = check.__doc__
+    verify.__name__ = check.__name__
+    return verify
 
 
 def _within(inst: Instance, pos: IntArray, radius: float) -> NDArray[np.bool_]:
@@ -70,15 +93,16 @@ def _covered(inst: Instance, sol: Solution, pos: IntArray, rep: VerifyReport) ->
     """Demand within the radius of an open site; a false claim of coverage fails."""
     radius = float(sol.params.get("radius") or 0.0)
     covered = _within(inst, pos, radius)
-    if sol.coverage is not None:
+    if sol.coverage is not None and len(sol.coverage):
         claimed = pd.Series(sol.coverage["covered"].to_numpy() > 0, index=sol.coverage["demand_id"])
-        truth = pd.Series(covered, index=inst.demand_ids)
-        wrong = claimed & ~truth.reindex(claimed.index, fill_value=False)
-        if wrong.any():
-            rep.fail(
-                f"demand {wrong.index[wrong.to_numpy()][0]!r} claimed covered but no open "
-                f"site is within radius {radius:g}"
-            )
+        truth = pd.Series(covered, index=inst.demand_ids).reindex(claimed.index, fill_value=False)
+        for wrong, text in (
+            (claimed & ~truth, f"claimed covered but no open site is within radius {radius:g}"),
+            (~claimed & truth, f"claimed not covered but an open site is within radius {radius:g}"),
+        ):
+            if wrong.any():
+                rep.fail(f"demand {wrong.index[wrong.to_numpy()][0]!r} {text} "
+                         f"({int(wrong.sum())} such in all)")
     return covered
 
 
@@ -89,63 +113,51 @@ def _all_covered(inst: Instance, covered: NDArray[np.bool_], rep: VerifyReport) 
 
 
 @verifies(MCLP)
-def verify_mclp(inst: Instance, model: MCLP, sol: Solution) -> VerifyReport:
+@_classic
+def verify_mclp(inst: Instance, model: MCLP, sol: Solution, pos: IntArray,
+                rep: VerifyReport) -> None:
     """Covered weight, at most ``p`` new sites, spending within the budget."""
-    rep = VerifyReport()
-    pos = _open_sites(inst, sol, rep)
-    if pos is None:
-        return rep
     new = pos[~inst.existing[pos]]
     covered = _covered(inst, sol, pos, rep)
-    _check_p(new, sol.params.get("p"), rep)
+    check_p(new, sol.params.get("p"), rep)
     budget = sol.params.get("budget")
     spent = float(inst.site_cost[new].sum())
     if budget is not None and spent > budget * (1 + REL_TOL) + 1e-9:
         rep.fail(f"cost {spent:g} exceeds budget {budget:g}")
     rep.objective = float(inst.weight[covered].sum())
-    return _finish(rep, model, sol)
 
 
 @verifies(LSCP)
-def verify_lscp(inst: Instance, model: LSCP, sol: Solution) -> VerifyReport:
+@_classic
+def verify_lscp(inst: Instance, model: LSCP, sol: Solution, pos: IntArray,
+                rep: VerifyReport) -> None:
     """Every demand point covered; the objective is the count (or cost) of new sites."""
-    rep = VerifyReport()
-    pos = _open_sites(inst, sol, rep)
-    if pos is None:
-        return rep
     new = pos[~inst.existing[pos]]
     _all_covered(inst, _covered(inst, sol, pos, rep), rep)
     weighted = bool(sol.params.get("weighted_cost"))
     rep.objective = float(inst.site_cost[new].sum()) if weighted else float(new.size)
-    return _finish(rep, model, sol)
 
 
 @verifies(LSCPB)
-def verify_lscpb(inst: Instance, model: LSCPB, sol: Solution) -> VerifyReport:
+@_classic
+def verify_lscpb(inst: Instance, model: LSCPB, sol: Solution, pos: IntArray,
+                 rep: VerifyReport) -> None:
     """Everyone covered with ``p`` new sites; the objective is the weight covered twice."""
-    rep = VerifyReport()
-    pos = _open_sites(inst, sol, rep)
-    if pos is None:
-        return rep
     new = pos[~inst.existing[pos]]
     _all_covered(inst, _covered(inst, sol, pos, rep), rep)
-    _check_p(new, sol.params.get("p"), rep)
+    check_p(new, sol.params.get("p"), rep)
     twice = _cover_counts(inst, pos, float(sol.params.get("radius") or 0.0)) >= 2
     rep.objective = float(inst.weight[twice].sum())
-    return _finish(rep, model, sol)
 
 
 @verifies(PCenter)
-def verify_pcenter(inst: Instance, model: PCenter, sol: Solution) -> VerifyReport:
+@_classic
+def verify_pcenter(inst: Instance, model: PCenter, sol: Solution, pos: IntArray,
+                   rep: VerifyReport) -> None:
     """The largest distance of any demand point to its nearest open site, with ``p`` sites."""
-    rep = VerifyReport()
-    pos = _open_sites(inst, sol, rep)
-    if pos is None:
-        return rep
     _, d = inst.metric.nearest_in(pos)
     rep.objective = float(d.max()) if d.size else 0.0
-    _check_p(pos[~inst.existing[pos]], sol.params.get("p"), rep)
-    return _finish(rep, model, sol)
+    check_p(pos[~inst.existing[pos]], sol.params.get("p"), rep)
 
 
 def _assignment_cost(inst: Instance, sol: Solution, pos: IntArray, rep: VerifyReport) -> Any:
@@ -187,30 +199,25 @@ def _assignment_cost(inst: Instance, sol: Solution, pos: IntArray, rep: VerifyRe
 
 
 @verifies(PMedian)
-def verify_pmedian(inst: Instance, model: PMedian, sol: Solution) -> VerifyReport:
+@_classic
+def verify_pmedian(inst: Instance, model: PMedian, sol: Solution, pos: IntArray,
+                   rep: VerifyReport) -> None:
     """The claimed assignment's weighted distance, exactly ``p`` new sites."""
-    rep = VerifyReport()
-    pos = _open_sites(inst, sol, rep)
-    if pos is None:
-        return rep
     found = _assignment_cost(inst, sol, pos, rep)
     if found is None:
-        return rep
-    _check_p(pos[~inst.existing[pos]], sol.params.get("p"), rep, exact=True)
+        return
+    check_p(pos[~inst.existing[pos]], sol.params.get("p"), rep, exact=True)
     rep.objective = found[0]
-    return _finish(rep, model, sol)
 
 
 @verifies(UFLP, CFLP)
-def verify_facility_location(inst: Instance, model: UFLP, sol: Solution) -> VerifyReport:
+@_classic
+def verify_facility_location(inst: Instance, model: UFLP, sol: Solution, pos: IntArray,
+                             rep: VerifyReport) -> None:
     """Fixed costs plus assignment costs; with capacities, no site serves more than it may."""
-    rep = VerifyReport()
-    pos = _open_sites(inst, sol, rep)
-    if pos is None:
-        return rep
     found = _assignment_cost(inst, sol, pos, rep)
     if found is None:
-        return rep
+        return
     cost, d_pos, s_pos, frac = found
     if model.capacitated:
         load = np.bincount(s_pos, weights=inst.weight[d_pos] * frac, minlength=inst.n_sites)
@@ -223,4 +230,3 @@ def verify_facility_location(inst: Instance, model: UFLP, sol: Solution) -> Veri
             )
     new = pos[~inst.existing[pos]]
     rep.objective = float(inst.fixed_cost[new].sum()) + cost
-    return _finish(rep, model, sol)

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from siting.multi.data import uses_mask
+from siting.multi.decay import attendance_of
 from siting.multi.pipeline import MultiService, with_costs
 from siting.multi.problem import MultiServiceProblem
 from siting.multi.solution import MultiSolution, pct
@@ -166,6 +167,9 @@ def _objective(
     years = range(prob.T) if prob.spec.meta.objective == "years" else [prob.T - 1]
     for name, td in prob.types.items():
         for t in years:
+            if td.spec.decay is not None:
+                objective += td.spec.weight * float(attendance_of(prob, sol, name, t).sum())
+                continue
             if td.spec.capacity is None:
                 objective += td.spec.weight * float(td.pop[cov[name, t]].sum())
                 continue

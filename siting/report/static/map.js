@@ -48,7 +48,7 @@
     boxes.forEach(function(b){on[b.dataset.type]=b.checked;});
     document.querySelectorAll('#chosen .chosen').forEach(function(e){
       e.style.display=(+e.dataset.year<=y && on[e.dataset.type]!==false)?'':'none';});
-    document.querySelectorAll('#existing rect').forEach(function(e){
+    document.querySelectorAll('#existing .existing').forEach(function(e){
       e.style.display=(on[e.dataset.type]!==false)?'':'none';});
     var out=document.getElementById('yearout'); if(out&&year) out.textContent=year.value;}
   if(year) year.addEventListener('input',filter);

@@ -1,0 +1,85 @@
+"""The ``siting`` command line's typer app, its commands, and :func:`run`.
+
+Exit codes: 0 solved (optimal, or feasible within a limit) and verified;
+2 bad arguments or input files; 3 the model is infeasible; 4 no solution found
+within the limits; 5 the solution failed verification; 1 an unexpected error;
+130 interrupted (see :mod:`siting.cli.exits`).
+
+Each command lives in its own module and imports the heavy libraries (numpy,
+pandas, scipy, the solvers, geopandas) only when it runs, so ``siting --help``
+starts at once.
+
+>>> [command.callback.__name__ for command in app.registered_commands]
+['solve', 'info', 'report', 'verify', 'sweep']
+"""
+
+from __future__ import annotations
+
+import sys
+import warnings
+from typing import Any
+
+import typer
+
+from siting.cli import EXIT_INTERRUPTED, EXIT_OK, info, report, solve, sweep, verify
+from siting.cli.exits import error_message, exit_code, interrupted_message
+
+__all__ = ["app", "run"]
+
+app = typer.Typer(
+    name="siting",
+    help="Facility-siting optimisation: choose sites that cover the most people.",
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+# in this order in `siting --help`
+for _command in (solve.solve, info.info, report.report, verify.verify, sweep.sweep):
+    app.command()(_command)
+
+
+def run(argv: list[str] | None = None) -> int:
+    """Run the command line: one-line errors with documented exit codes, never a traceback."""
+    import signal
+
+    warnings.simplefilter("default")
+    warnings.formatwarning = lambda msg, cat, *a, **k: f"siting: warning: {msg}\n"
+    # Ctrl-C still raises KeyboardInterrupt; a back end that catches it returns its
+    # best solution (saved as usual), and the flag makes the exit code 130 anyway.
+    interrupted = False
+
+    def on_sigint(_signum: int, _frame: Any) -> None:
+        nonlocal interrupted
+        interrupted = True
+        raise KeyboardInterrupt
+
+    def quiet_interrupts(unraisable: Any) -> None:
+        # A Ctrl-C that lands in a callback Python cannot raise from (a weakref callback
+        # while modules load) is noted by the flag above: no "Exception ignored" traceback.
+        if not isinstance(unraisable.exc_value, KeyboardInterrupt):
+            previous_hook(unraisable)
+
+    previous_hook = sys.unraisablehook
+    sys.unraisablehook = quiet_interrupts
+    try:
+        previous: Any = signal.signal(signal.SIGINT, on_sigint)
+    except ValueError:  # not the main thread: leave signals alone
+        previous = None
+    try:
+        # Without standalone mode, click returns a typer.Exit's code instead of raising it.
+        returned = app(args=argv, standalone_mode=False)
+        if interrupted:
+            typer.echo(interrupted_message(), err=True)
+            return EXIT_INTERRUPTED
+        return int(returned) if isinstance(returned, int) else EXIT_OK
+    except BaseException as exc:
+        if isinstance(exc, SystemExit | GeneratorExit):
+            raise
+        message = interrupted_message() if interrupted else error_message(exc)
+        if message is not None:
+            typer.echo(message, err=True)
+        return exit_code(interrupted=interrupted, error=exc)
+    finally:
+        sys.unraisablehook = previous_hook
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)

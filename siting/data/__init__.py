@@ -1,0 +1,59 @@
+"""Reading a planner's own data: strict CSV, any vector layer, streets, the ``[data]`` table.
+
+- :func:`read_csv` — the one strict CSV reader (ids as text, yes/no booleans,
+  numbers in range, every row's field count checked);
+- :func:`read_layer` — ``"FILE"`` or ``"FILE:LAYER"`` of any GDAL format,
+  GeoParquet or a CSV of points;
+- :func:`street_network` — a walking network from a line layer;
+- :func:`load_service_data` — the :class:`~siting.multi.data.ServiceData` of a
+  spec, from its ``[data]`` table or an instance folder.
+
+>>> from siting.data import split_source
+>>> split_source("streets.gpkg:roads")
+('streets.gpkg', 'roads')
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from siting.data.csvfile import Column, CsvTable, read_csv
+    from siting.data.layers import list_layers, read_layer, split_source
+    from siting.data.load import folder_table, load_data_table, load_service_data
+    from siting.data.streets import street_network
+
+#: Public name → module (imported on first use: the CSV reader stays light).
+_WHERE = {
+    "Column": "csvfile",
+    "CsvTable": "csvfile",
+    "read_csv": "csvfile",
+    "list_layers": "layers",
+    "read_layer": "layers",
+    "split_source": "layers",
+    "folder_table": "load",
+    "load_data_table": "load",
+    "load_service_data": "load",
+    "street_network": "streets",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _WHERE:
+        return getattr(import_module(f"siting.data.{_WHERE[name]}"), name)
+    raise AttributeError(f"module 'siting.data' has no attribute {name!r}")
+
+
+__all__ = [
+    "Column",
+    "CsvTable",
+    "folder_table",
+    "list_layers",
+    "load_data_table",
+    "load_service_data",
+    "read_csv",
+    "read_layer",
+    "split_source",
+    "street_network",
+]

@@ -1,0 +1,223 @@
+"""One strict CSV reader for every CSV the package reads (classic instances and layers).
+
+Rules (each broken rule is an :class:`~siting.errors.InputError` or
+:class:`~siting.errors.FormatError` naming the file, row, field and value):
+
+- UTF-8 text (a byte-order mark is accepted), no NUL bytes;
+- a header line of distinct, non-empty column names (surrounding spaces are
+  dropped); required columns present; a name that is a near miss of a known one
+  (``wieght`` for ``weight``) refused;
+- every row has as many fields as the header (the message gives the file's
+  line number); rows with only empty fields are skipped;
+- cells are text with surrounding spaces dropped; each column named in
+  ``columns`` is converted by its :class:`Column` rule: ids stay text (``007``
+  stays ``"007"``), numbers are finite and within range, booleans come from a
+  fixed vocabulary (see :data:`siting.data.values.BOOLEAN_WORDS`).
+
+Fields are split by the standard library's :mod:`csv` module.
+
+>>> import tempfile, pathlib
+>>> folder = pathlib.Path(tempfile.mkdtemp())
+>>> _ = (folder / "d.csv").write_text("id,x,y,weight\\n007,0,0,5\\n008,1,0,2\\n")
+>>> table = read_csv(folder / "d.csv", {"id": Column("id"), "x": Column("coordinate"),
+...                                     "weight": Column("number")})
+>>> table.frame["id"].tolist(), table.frame["weight"].tolist(), table.lines.tolist()
+(['007', '008'], [5.0, 2.0], [2, 3])
+>>> _ = (folder / "e.csv").write_text("id,x\\na,1\\nb,2,3\\n")
+>>> read_csv(folder / "e.csv")
+Traceback (most recent call last):
+...
+siting.errors.FormatError: ...e.csv: row 3: 3 fields, but the header (line 1) has 2
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import io
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from siting.data.values import COORDINATE_LIMIT, Where, to_booleans, to_ids, to_numbers
+from siting.errors import FormatError, InputError
+from siting.textio import read_text
+
+__all__ = ["Column", "CsvTable", "read_csv"]
+
+Kind = Literal["id", "text", "number", "coordinate", "boolean"]
+
+
+@dataclass(frozen=True)
+class Column:
+    """How one column is converted.
+
+    ``id``: text, none missing, unique (unless ``unique=False``); ``text``: kept as
+    is; ``number``: a finite number ≥ ``minimum`` (``+inf`` with ``allow_inf``);
+    ``coordinate``: a number with ``|v| <=`` :data:`COORDINATE_LIMIT`; ``boolean``:
+    yes/no words. ``required``: the column must be in the header. ``allow_missing``:
+    empty cells become NaN (numbers) or False (booleans) instead of an error.
+    """
+
+    kind: Kind = "text"
+    required: bool = False
+    minimum: float | None = 0.0
+    allow_inf: bool = False
+    allow_missing: bool = False
+    unique: bool = True
+    integer: bool = False
+    #: Message when a required column is missing (default: "missing column ...").
+    missing: str | None = None
+
+
+@dataclass
+class CsvTable:
+    """A CSV file read and converted: the frame and each row's line number."""
+
+    path: Path
+    frame: pd.DataFrame
+    lines: NDArray[np.int64]
+    header_line: int
+
+    @property
+    def where(self) -> Where:
+        return Where(str(self.path), lines=self.lines)
+
+
+def _records(text: str, path: Path) -> tuple[list[list[str]], list[int]]:
+    """Non-blank records and the line each starts on (quoted fields may span lines)."""
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    rows: list[list[str]] = []
+    lines: list[int] = []
+    try:
+        previous = 0
+        for record in reader:
+            start, previous = previous + 1, reader.line_num
+            if "".join(record).strip():
+                rows.append(record)
+                lines.append(start)
+    except csv.Error as exc:
+        raise FormatError(
+            f"not a valid CSV: {exc}", path=path, row=reader.line_num or 1
+        ) from None
+    return rows, lines
+
+
+def _header(record: list[str], line: int, path: Path) -> list[str]:
+    names = [name.strip() for name in record]
+    for k, name in enumerate(names):
+        if not name:
+            raise FormatError(f"column {k + 1} of the header has no name", path=path, row=line)
+    seen: dict[str, int] = {}
+    for k, name in enumerate(names):
+        if name in seen:
+            raise FormatError(
+                f"duplicate column name (columns {seen[name] + 1} and {k + 1})",
+                path=path,
+                row=line,
+                field=name,
+                value=name,
+            )
+        seen[name] = k
+    if len(names) == 1 and ";" in names[0]:
+        raise FormatError(
+            "one column only: fields must be separated by commas, not semicolons",
+            path=path,
+            row=line,
+            value=names[0],
+        )
+    return names
+
+
+def near_misses(
+    names: Sequence[str], known: Sequence[str], path: Path | str, line: int | None
+) -> None:
+    """Refuse a column whose name is a near miss of a known one (``wieght``)."""
+    for name in names:
+        if name in known:
+            continue
+        close = difflib.get_close_matches(name.lower(), list(known), n=1, cutoff=0.75)
+        if close and close[0] not in names:
+            raise InputError(
+                f"unknown column (did you mean {close[0]!r}?)",
+                path=path,
+                row=line,
+                field=name,
+                value=name,
+            )
+
+
+def read_csv(
+    path: str | Path,
+    columns: Mapping[str, Column] | None = None,
+    *,
+    known: Sequence[str] = (),
+    what: str = "",
+) -> CsvTable:
+    """Read ``path`` by the rules of the module docstring; convert ``columns``.
+
+    Columns not named in ``columns`` stay text. ``known``: names a near miss is
+    checked against (default: the names in ``columns``). ``what`` prefixes value
+    errors (``"demand: missing id"``).
+    """
+    p = Path(path)
+    columns = dict(columns or {})
+    rows, lines = _records(read_text(p), p)
+    if not rows:
+        raise FormatError("empty file", path=p)
+    names = _header(rows[0], lines[0], p)
+    near_misses(names, list(known) or list(columns), p, lines[0])
+    listed = ", ".join(names)
+    for name, rule in columns.items():
+        if rule.required and name not in names:
+            reason = rule.missing or f"missing column {name!r}"
+            raise InputError(f"{reason} (columns: {listed})", path=p, row=lines[0], field=name)
+    body, body_lines = rows[1:], np.asarray(lines[1:], dtype=np.int64)
+    counts = np.fromiter((len(r) for r in body), dtype=np.int64, count=len(body))
+    wrong = counts != len(names)
+    if wrong.any():
+        k = int(np.flatnonzero(wrong)[0])
+        raise FormatError(
+            f"{counts[k]} fields, but the header (line {lines[0]}) has {len(names)}",
+            path=p,
+            row=int(body_lines[k]),
+        )
+    frame = pd.DataFrame(body, columns=names, dtype="str") if body else pd.DataFrame(
+        {name: pd.Series([], dtype="str") for name in names}
+    )
+    for name in frame.columns:
+        if name not in columns:  # converted columns are stripped as they are converted
+            frame[name] = frame[name].str.strip()
+    table = CsvTable(p, frame, body_lines, lines[0])
+    where = Where(str(p), lines=body_lines, what=what)
+    for name, rule in columns.items():
+        if name in frame.columns:
+            frame[name] = _convert(frame[name], rule, where, name)
+    return table
+
+
+def _convert(cells: pd.Series, rule: Column, where: Where, name: str) -> object:
+    if rule.kind == "id":
+        return to_ids(cells, where, name, unique=rule.unique)
+    if rule.kind == "number":
+        return to_numbers(
+            cells,
+            where,
+            name,
+            minimum=rule.minimum,
+            allow_inf=rule.allow_inf,
+            allow_missing=rule.allow_missing,
+            integer=rule.integer,
+        )
+    if rule.kind == "coordinate":
+        return to_numbers(
+            cells, where, name, minimum=-COORDINATE_LIMIT, maximum=COORDINATE_LIMIT
+        )
+    if rule.kind == "boolean":
+        return to_booleans(cells, where, name, allow_missing=rule.allow_missing)
+    return cells

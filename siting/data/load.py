@@ -1,0 +1,470 @@
+"""The data of a multi-service spec, from its ``[data]`` table or an instance folder.
+
+:func:`load_service_data` reads the layers a spec's ``[data]`` table names (or
+the folder shorthand, :func:`folder_table`), brings them into one metric CRS,
+maps the user's column names onto the canonical ones the model reads
+(``block_id``, ``subdistrict``, ``parcel_id``, ``area_m2``, ``allowed_uses``,
+``year_available``, ``land_cost_est``, ``facility_id``, ``type``, ``capacity``)
+and returns a :class:`~siting.multi.data.ServiceData`. The user's columns are
+kept; ids are text. Every reprojection and every default taken is one
+sentence in ``ServiceData.notes``:
+
+- parcel area: the polygon's area (points need an area column);
+- allowed uses: every facility type of the spec;
+- year available: the spec's first year;
+- land cost: 0;
+- sub-district (``area``): blocks take the ``subdistricts`` polygon they lie in
+  (else the nearest), or without polygons one area, ``"all"``; parcels and
+  existing facilities take the polygon they lie in, else the nearest block's.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import OrderedDict
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from pydantic import ValidationError
+from scipy.spatial import cKDTree
+
+from siting.data.layers import Layer, harmonise_crs, list_layers, open_layer, text_column
+from siting.data.streets import street_network
+from siting.data.values import to_ids, to_numbers
+from siting.errors import InputError
+from siting.multi.data import ServiceData
+from siting.multi.spec import DataTable, Spec
+
+__all__ = ["folder_table", "load_data_table", "load_service_data"]
+
+#: Layers of the folder shorthand: (GeoPackage layer, [data] key); the first three required.
+FOLDER_LAYERS = (
+    ("blocks", "blocks"),
+    ("parcels", "parcels"),
+    ("existing", "existing"),
+    ("subdistricts", "subdistricts"),
+    ("parks", "existing_shapes"),
+    ("network_edges", "network"),
+)
+
+_POINTS = ("Point", "MultiPoint")
+_POLYGONS = ("Polygon", "MultiPolygon")
+_CACHE: OrderedDict[str, ServiceData] = OrderedDict()
+_CACHE_SIZE = 4
+
+
+def load_service_data(
+    spec: Spec | None = None, instance: str | os.PathLike[str] | None = None, *,
+    cache: bool = False,
+) -> ServiceData:
+    """The data a spec plans on.
+
+    ``instance`` (an instance folder, :func:`folder_table`) replaces the spec's
+    own data; else the spec's ``[data]`` table, else its ``meta.instance``
+    folder; with neither spec nor instance, the 回天 folder. ``cache`` keeps the
+    last few loads in memory (repeated solves of one spec, e.g. a sweep).
+    """
+    source: str | None = None
+    if instance is not None and str(instance) != "":
+        source = str(instance)
+    elif spec is None or spec.data is None:
+        from siting.huitian.load import instance_dir
+
+        source = str(instance_dir(None if spec is None else spec.meta.instance))
+    if source is not None:
+        table = folder_table(source)
+    else:
+        assert spec is not None and spec.data is not None
+        table = spec.data
+    if not cache:
+        return load_data_table(table, spec, source=source)
+    key = json.dumps([table.model_dump(mode="json"), source, *_needs(spec)], default=str)
+    if key not in _CACHE:
+        _CACHE[key] = load_data_table(table, spec, source=source)
+        while len(_CACHE) > _CACHE_SIZE:
+            _CACHE.popitem(last=False)
+    _CACHE.move_to_end(key)
+    return _CACHE[key]
+
+
+def folder_table(folder: str | os.PathLike[str]) -> DataTable:
+    """The ``[data]`` table of an instance folder: one GeoPackage with layers ``blocks``,
+    ``parcels``, ``existing`` and optionally ``subdistricts``, ``parks`` (existing
+    shapes) and ``network_edges`` (a line layer; its ``length_m`` column is used)."""
+    path = Path(folder)
+    if path.is_file() and path.suffix.lower() == ".gpkg":
+        gpkg = path
+    elif path.is_dir():
+        found = sorted(path.glob("*.gpkg"))
+        if len(found) != 1:
+            why = "no GeoPackage (.gpkg)" if not found else (
+                f"{len(found)} GeoPackages ({', '.join(f.name for f in found)}); keep one"
+            )
+            raise InputError(f"the instance folder holds {why}", path=path)
+        gpkg = found[0]
+    else:
+        raise InputError("instance folder not found", path=path)
+    names = list_layers(gpkg)
+    for layer, _ in FOLDER_LAYERS[:3]:
+        if layer not in names:
+            raise InputError(
+                f"no layer {layer!r} (layers: {', '.join(names)})", path=gpkg, field="layer",
+                value=layer,
+            )
+    keys: dict[str, Any] = {
+        key: f"{gpkg}:{layer}" for layer, key in FOLDER_LAYERS if layer in names
+    }
+    if "network_edges" in names:
+        import pyogrio
+
+        fields = list(pyogrio.read_info(gpkg, layer="network_edges")["fields"])
+        if "length_m" in fields:
+            keys["network_length"] = "length_m"
+    try:
+        return DataTable.model_validate(keys)
+    except ValidationError as exc:
+        raise InputError(str(exc.errors()[0]["msg"]), path=gpkg) from None
+
+
+def _needs(spec: Spec | None) -> tuple[list[str], list[str], int | None]:
+    """Population columns, use keys and first year the spec needs of the data."""
+    if spec is None:
+        return [], [], None
+    groups = {f.group for f in spec.facility.values()}
+    groups |= {t.group for t in spec.target if t.group is not None}
+    uses = {f.use or name for name, f in spec.facility.items()}
+    return sorted(groups), sorted(uses), spec.meta.years[0]
+
+
+def load_data_table(
+    table: DataTable, spec: Spec | None = None, *, source: str | None = None
+) -> ServiceData:
+    """Read, check and map the layers of a ``[data]`` table (see the module docstring).
+
+    ``source`` names the data in messages and solutions (default: the folder
+    holding the layers' files).
+    """
+    notes: list[str] = []
+    blocks = open_layer(table.blocks, "data.blocks")
+    layers: dict[str, Layer] = {}
+    for key in ("parcels", "existing", "existing_shapes", "subdistricts", "network"):
+        value = getattr(table, key)
+        if value is not None:
+            layers[key] = open_layer(value, f"data.{key}")
+    crs, said = harmonise_crs(blocks, list(layers.values()), table.crs)
+    notes += said
+    subdistricts = None
+    if "subdistricts" in layers:
+        subdistricts = _subdistricts(layers["subdistricts"], table)
+    _block_columns(blocks, table, spec, notes, subdistricts)
+    parcels = _parcel_columns(layers["parcels"], table, spec, notes)
+    if "existing" in layers:
+        existing = _existing_columns(layers["existing"], table, spec, notes)
+    else:
+        existing = gpd.GeoDataFrame(
+            {c: pd.Series([], dtype="str") for c in ("facility_id", "type", "subdistrict")},
+            geometry=gpd.GeoSeries([], crs=crs),
+            crs=crs,
+        )
+    for key in ("parcels", "existing"):
+        if key in layers:
+            _area_column(layers[key], blocks.frame, subdistricts, table.area, notes)
+    if table.area and table.area not in existing.columns:
+        existing[table.area] = existing["subdistrict"]
+    shapes = None
+    if "existing_shapes" in layers:
+        lay = layers["existing_shapes"]
+        _geometry(lay, _POLYGONS, "existing shapes")
+        lay.frame["facility_id"] = _ids(lay, table.existing_id, "data.existing_id")
+        shapes = lay.frame
+    network = None
+    if "network" in layers:
+        lay = layers["network"]
+        network = street_network(
+            lay.frame,
+            length=table.network_length,
+            tolerance=table.network_tolerance,
+            where=lay.where,
+        )
+    folders = [str(lay.path.resolve().parent) for lay in (blocks, *layers.values())]
+    return ServiceData(
+        blocks=blocks.frame,
+        parcels=parcels,
+        existing=existing,
+        network=network,
+        subdistricts=subdistricts,
+        source=source or os.path.commonpath(folders),
+        existing_shapes=shapes,
+        notes=notes,
+    )
+
+
+# ------------------------------------------------------------------ layers
+
+
+def _geometry(layer: Layer, allowed: tuple[str, ...], what: str) -> None:
+    """Every feature has a non-empty, valid geometry of an allowed type."""
+    geom = layer.frame.geometry
+    missing = geom.isna().to_numpy()
+    if missing.any():
+        raise layer.where.error(f"{what}: missing geometry", _first(missing), "geometry", None)
+    empty = geom.is_empty.to_numpy()
+    if empty.any():
+        raise layer.where.error(f"{what}: empty geometry", _first(empty), "geometry", None)
+    kinds = geom.geom_type.to_numpy()
+    wrong = ~np.isin(kinds, allowed)
+    if wrong.any():
+        k = _first(wrong)
+        raise layer.where.error(
+            f"{what} must be {' or '.join(allowed)}, not {kinds[k]}", k, "geometry",
+            geom.iloc[k].wkt[:60],
+        )
+    invalid = ~geom.is_valid.to_numpy()
+    if invalid.any():
+        import shapely
+
+        k = _first(invalid)
+        raise layer.where.error(
+            f"{what}: invalid geometry ({shapely.is_valid_reason(geom.iloc[k])})", k, "geometry",
+            geom.iloc[k].wkt[:60],
+        )
+
+
+def _first(mask: Any) -> int:
+    return int(np.flatnonzero(mask)[0])
+
+
+def _column(layer: Layer, name: str | None, default: str, key: str) -> str | None:
+    """The column to read: the one named (must exist), else ``default`` if present."""
+    if name is not None:
+        if name not in layer.frame.columns:
+            raise InputError(
+                f"no column {name!r} ({key}; columns: {_listed(layer)})",
+                path=layer.label,
+                field=name,
+            )
+        return name
+    return default if default in layer.frame.columns else None
+
+
+def _listed(layer: Layer) -> str:
+    return ", ".join(str(c) for c in layer.frame.columns if c != layer.frame.geometry.name)
+
+
+def _ids(layer: Layer, column: str, key: str) -> pd.Series:
+    col = _column(layer, column, column, key)
+    assert col is not None
+    return to_ids(layer.frame[col], layer.where, col)
+
+
+def _put(layer: Layer, canonical: str, source: str | None, values: Any) -> None:
+    """Set the canonical column; a user column of that name holding something else clashes."""
+    if source != canonical and canonical in layer.frame.columns:
+        raise InputError(
+            f"has a column {canonical!r}, but {source!r} is read as the {canonical}: "
+            "rename one of them",
+            path=layer.label,
+            field=canonical,
+        )
+    layer.frame[canonical] = values
+
+
+def _numbers(layer: Layer, col: str, **rules: Any) -> Any:
+    """Checked numbers; a numeric column keeps its dtype, text becomes float."""
+    vals = to_numbers(layer.frame[col], layer.where, col, **rules)
+    series = layer.frame[col]
+    return series if pd.api.types.is_numeric_dtype(series.dtype) else vals
+
+
+def _block_columns(
+    blocks: Layer,
+    table: DataTable,
+    spec: Spec | None,
+    notes: list[str],
+    subdistricts: gpd.GeoDataFrame | None,
+) -> None:
+    _geometry(blocks, _POINTS + _POLYGONS, "blocks")
+    _put(blocks, "block_id", table.block_id, _ids(blocks, table.block_id, "data.block_id"))
+    area = _column(blocks, table.area, "subdistrict", "data.area")
+    if area is None and subdistricts is not None:
+        blocks.frame["subdistrict"] = _polygon_of(blocks.frame, subdistricts)
+        notes.append(
+            f"{blocks.label} has no sub-district column (data.area): each block takes the "
+            "sub-district polygon it lies in (else the nearest)."
+        )
+    elif area is None:
+        blocks.frame["subdistrict"] = pd.Series("all", index=blocks.frame.index, dtype="str")
+        notes.append(
+            f"{blocks.label} has no sub-district column (data.area): every block is in one "
+            "area, 'all'."
+        )
+    else:
+        areas = to_ids(blocks.frame[area], blocks.where, area, unique=False, noun="sub-district")
+        _put(blocks, "subdistrict", area, areas)
+    if spec is None:
+        return
+    for name, facility in spec.facility.items():
+        group = facility.group
+        if group not in blocks.frame.columns:
+            raise InputError(
+                f"no population column {group!r} for facility.{name}.group "
+                f"(columns: {_listed(blocks)})",
+                path=blocks.label,
+                field=group,
+            )
+    for group in _needs(spec)[0]:
+        if group in blocks.frame.columns:
+            blocks.frame[group] = _numbers(blocks, group)
+        else:
+            raise InputError(
+                f"no population column {group!r} for a target's group", path=blocks.label,
+                field=group,
+            )
+
+
+def _parcel_columns(
+    layer: Layer, table: DataTable, spec: Spec | None, notes: list[str]
+) -> gpd.GeoDataFrame:
+    _geometry(layer, _POINTS + _POLYGONS, "parcels")
+    label = layer.label
+    _put(layer, "parcel_id", table.parcel_id, _ids(layer, table.parcel_id, "data.parcel_id"))
+    points = layer.frame.geometry.geom_type.isin(_POINTS).to_numpy()
+    col = _column(layer, table.parcel_area, "area_m2", "data.parcel_area")
+    if col is not None:
+        _put(layer, "area_m2", col, _numbers(layer, col))
+    elif points.any():
+        raise layer.where.error(
+            "a parcel given as a point needs an area column (data.parcel_area)",
+            _first(points), "geometry", layer.frame.geometry.iloc[_first(points)].wkt[:60],
+        )
+    else:
+        layer.frame["area_m2"] = layer.frame.geometry.area.to_numpy(dtype=np.float64)
+        notes.append(f"{label} has no area column (data.parcel_area): areas are the polygons'.")
+    _, uses, first_year = _needs(spec)
+    col = _column(layer, table.parcel_uses, "allowed_uses", "data.parcel_uses")
+    if col is not None:
+        _put(layer, "allowed_uses", col, text_column(layer.frame, col))
+    else:
+        layer.frame["allowed_uses"] = pd.Series(";".join(uses), index=layer.frame.index,
+                                                dtype="str")
+        notes.append(
+            f"{label} has no uses column (data.parcel_uses): every parcel allows every "
+            "facility type."
+        )
+    col = _column(layer, table.parcel_year, "year_available", "data.parcel_year")
+    if col is not None:
+        years = to_numbers(layer.frame[col], layer.where, col, integer=True, maximum=9999)
+        _put(layer, "year_available", col, years.astype(np.int64))
+    else:
+        year = first_year if first_year is not None else 0
+        layer.frame["year_available"] = np.full(len(layer.frame), year, dtype=np.int64)
+        notes.append(
+            f"{label} has no year column (data.parcel_year): every parcel is available from "
+            f"{'the first year' if first_year is None else first_year}."
+        )
+    col = _column(layer, table.parcel_land_cost, "land_cost_est", "data.parcel_land_cost")
+    if col is not None:
+        _put(layer, "land_cost_est", col, _numbers(layer, col))
+    else:
+        layer.frame["land_cost_est"] = np.zeros(len(layer.frame))
+        notes.append(f"{label} has no land cost column (data.parcel_land_cost): land costs 0.")
+    return layer.frame
+
+
+def _existing_columns(
+    layer: Layer, table: DataTable, spec: Spec | None, notes: list[str]
+) -> gpd.GeoDataFrame:
+    _geometry(layer, _POINTS + _POLYGONS, "existing facilities")
+    _put(layer, "facility_id", table.existing_id, _ids(layer, table.existing_id,
+                                                       "data.existing_id"))
+    col = _column(layer, table.existing_type, table.existing_type, "data.existing_type")
+    assert col is not None
+    kinds = to_ids(layer.frame[col], layer.where, col, unique=False, noun="type")
+    _put(layer, "type", col, kinds)
+    col = _column(layer, table.existing_capacity, "capacity", "data.existing_capacity")
+    if col is not None:
+        cap = to_numbers(layer.frame[col], layer.where, col, allow_missing=True, allow_inf=True)
+        known = cap[~np.isnan(cap)]
+        series = pd.Series(cap, index=layer.frame.index)
+        # Whole numbers with gaps become nullable integers (places, not fractions).
+        whole = bool(np.all(np.isfinite(known) & (known == np.round(known))))
+        _put(layer, "capacity", col, series.astype("Int64") if whole else series)
+    if spec is not None and len(kinds):
+        other = sorted(set(kinds) - set(spec.facility))
+        if other:
+            n = int(kinds.isin(other).sum())
+            noun = "facility" if n == 1 else "facilities"
+            notes.append(
+                f"{layer.label}: {n} {noun} of types the spec does not plan "
+                f"({', '.join(other)}) stay on the map only."
+            )
+    return layer.frame
+
+
+def _subdistricts(layer: Layer, table: DataTable) -> gpd.GeoDataFrame:
+    _geometry(layer, _POLYGONS, "sub-districts")
+    area = table.area or "subdistrict"
+    col = _column(layer, area, area, "data.area")
+    assert col is not None
+    names = to_ids(layer.frame[col], layer.where, col, unique=False, noun="sub-district")
+    _put(layer, "subdistrict", col, names)
+    return layer.frame
+
+
+def _area_column(
+    layer: Layer,
+    blocks: gpd.GeoDataFrame,
+    subdistricts: gpd.GeoDataFrame | None,
+    area: str | None,
+    notes: list[str],
+) -> None:
+    """The sub-district of parcels or facilities: their own column (``area``, else
+    ``subdistrict``), else the polygon they lie in, else the nearest block's."""
+    frame = layer.frame
+    name = area or "subdistrict"
+    col = name if name in frame.columns else (
+        "subdistrict" if "subdistrict" in frame.columns else None
+    )
+    if col is not None:
+        values = to_ids(frame[col], layer.where, col, unique=False, noun="sub-district")
+        _put(layer, "subdistrict", col, values)
+    elif len(frame):
+        if subdistricts is not None:
+            values = _polygon_of(frame, subdistricts)
+            how = "the sub-district polygon it lies in (else the nearest)"
+        else:
+            pts = _points(frame)
+            _, nearest = cKDTree(_points(blocks)).query(pts)
+            values = pd.Series(blocks["subdistrict"].to_numpy(dtype=object)[nearest],
+                               index=frame.index, dtype="str")
+            how = "the nearest block's"
+        frame["subdistrict"] = values
+        notes.append(f"{layer.label} has no {name!r} column: each takes {how}.")
+    if name != "subdistrict" and name not in layer.frame.columns:
+        layer.frame[name] = layer.frame["subdistrict"]
+
+
+def _points(frame: gpd.GeoDataFrame) -> Any:
+    pts = frame.geometry.representative_point()
+    return np.column_stack([pts.x.to_numpy(), pts.y.to_numpy()])
+
+
+def _polygon_of(frame: gpd.GeoDataFrame, subdistricts: gpd.GeoDataFrame) -> pd.Series:
+    """Name of the sub-district polygon each feature's point lies in (else the nearest)."""
+    import shapely
+
+    pts = frame.geometry.representative_point().to_numpy()
+    tree = shapely.STRtree(subdistricts.geometry.to_numpy())
+    poly = np.full(len(pts), -1, dtype=np.int64)
+    inside, which = tree.query(pts, predicate="within")
+    poly[inside] = which
+    rest = np.flatnonzero(poly < 0)
+    if rest.size:
+        got, nearest = tree.query_nearest(pts[rest], all_matches=False)
+        poly[rest[got]] = nearest
+    names = subdistricts["subdistrict"].to_numpy(dtype=object)
+    return pd.Series(names[poly], index=frame.index, dtype="str")

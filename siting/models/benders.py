@@ -1,0 +1,500 @@
+"""Branch-and-Benders-cut for maximal covering (Cordeau, Furini & Ljubić 2019).
+
+The compact MCLP has one column ``z_j`` and one row per (merged) demand row.
+Here the rows are projected out: the master keeps the site columns ``y`` and
+one ``θ_g`` per group of rows, and learns the covered weight through cuts
+
+    θ_g ≤ Σ_{j∈g} σ_j + Σ_i y_i Σ_{j∈g, j∈J(i)} π_j,
+
+closed-form optimal duals of the (trivial) subproblem at a point ``y*``:
+``π_j = d_j, σ_j = 0`` where row ``j`` is covered less than once by ``y*``,
+else ``σ_j = d_j, π_j = 0``. Rows that a single site covers never need a cut:
+their weight is a linear term of that site's column in the master objective
+(``π_j = d_j`` always, the dominating choice). Separation is one sparse
+product over the nonzeros, at fractional points (the root cut loop, with
+in-out stabilisation as in Fischetti, Ljubić & Sinnl 2017) and at integer
+points.
+
+HiGHS calls no lazy-constraint callback, so integrality is handled by
+re-solving: the master MIP with the cuts found so far, warm-started with the
+best plan (its ``θ`` at their true values), then cuts at every incumbent it
+found; with HiGHS a master stops at its first incumbent that violates a cut
+(reported by the improving-solution callback), other back ends solve each
+master to its end. A plan is accepted when the master's own incumbent
+violates no cut. The bound is always the master's (or the root LP's, or a
+caller's valid bound), so ``optimal`` means proven within the gap. The root
+LP loop runs in HiGHS whatever back end takes the master MIP.
+
+>>> import numpy as np, scipy.sparse as sp
+>>> cov = sp.csr_matrix(np.array([[1, 0, 0], [1, 1, 0], [0, 1, 1], [0, 0, 1]], float))
+>>> data = CoverData.build(cov, np.array([5.0, 1, 2, 4]), groups=1)
+>>> data.linear.tolist()          # rows 0 and 3 have one covering site
+[5.0, 0.0, 4.0]
+>>> const, coef = data.cut(np.array([1.0, 0.0, 0.0]))
+>>> const.tolist(), coef.toarray().tolist()   # row 1 covered: σ; row 2 not: π
+([1.0], [[0.0, 2.0, 2.0]])
+>>> float(data.total(np.array([1.0, 0.0, 0.0])))
+6.0
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import Protocol
+
+import numpy as np
+import scipy.sparse as sp
+from numpy.typing import NDArray
+
+from siting.backends.base import Result, SolveOptions, Status, get_backend, relative_gap
+from siting.milp import Block, MilpArrays
+
+FloatArray = NDArray[np.float64]
+
+#: Rounds of the root LP cut loop at most.
+ROOT_ROUNDS = 300
+#: The root loop stops when its bound improved by less than this (relative)
+#: over ``ROOT_STALL`` rounds.
+ROOT_STALL_TOL = 1e-5
+ROOT_STALL = 6
+#: Largest ``θ`` magnitude the master sees (see ``Master.scale``).
+THETA_MAGNITUDE = 1e5
+#: Share of the time limit the root cut loop may take.
+ROOT_SHARE = 0.3
+#: In-out stabilisation: the separation point is LAMBDA × LP point + (1 − LAMBDA) × core point.
+LAMBDA = 0.5
+
+
+@dataclass
+class CoverData:
+    """Merged covering rows with more than one covering site, grouped for the ``θ`` columns.
+
+    ``linear[i]`` is the weight of the rows site ``i`` alone covers (a term of
+    the master objective); ``cov``, ``weight`` and ``group`` are the other rows.
+    """
+
+    cov: sp.csr_matrix
+    weight: FloatArray
+    group: NDArray[np.int64]
+    n_groups: int
+    linear: FloatArray
+    group_weight: FloatArray = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.group_weight = np.bincount(self.group, weights=self.weight,
+                                        minlength=self.n_groups).astype(np.float64)
+
+    @property
+    def theta_lower(self) -> FloatArray:
+        return np.zeros(self.n_groups)
+
+    @property
+    def theta_upper(self) -> FloatArray:
+        return self.group_weight
+
+    @property
+    def theta_scale(self) -> FloatArray:
+        """Magnitude of each ``θ`` (tolerances are relative to it)."""
+        return self.group_weight
+
+    @classmethod
+    def build(cls, cov: sp.csr_matrix, weight: FloatArray, groups: int = 1) -> CoverData:
+        """Split rows by their number of covering sites; group the rest by first site.
+
+        With ``groups`` = k the rows whose first covering site falls in the
+        same k-th of the site range share a ``θ`` (k = 1: one ``θ``); with more
+        groups than sites, rows ordered by first site are cut into k runs (one
+        ``θ`` per row is the compact formulation again).
+        """
+        cov = sp.csr_matrix(cov, dtype=np.float64)
+        cov.data[:] = 1.0
+        weight = np.asarray(weight, dtype=np.float64)
+        length = np.diff(cov.indptr)
+        keep = weight > 0
+        single = keep & (length == 1)
+        m = cov.shape[1]
+        linear = np.bincount(cov.indices[cov.indptr[:-1][single]], weights=weight[single],
+                             minlength=m).astype(np.float64)
+        multi = np.flatnonzero(keep & (length > 1))
+        sub = sp.csr_matrix(cov[multi])
+        rows = sub.shape[0]
+        k = max(1, min(int(groups), max(rows, 1)))
+        first = sub.indices[sub.indptr[:-1]] if rows else np.zeros(0, np.int64)
+        if k <= m:
+            group = (first.astype(np.int64) * k) // max(m, 1)
+        else:  # more groups than sites: rows in order of first site, cut in k runs
+            rank = np.empty(rows, dtype=np.int64)
+            rank[np.argsort(first, kind="stable")] = np.arange(rows)
+            group = (rank * k) // rows
+        return cls(sub, weight[multi], group, k, linear)
+
+    def values(self, y: FloatArray) -> FloatArray:
+        """Covered weight of each group at ``y`` (``Σ d_j min(1, a_j·y)``)."""
+        count = self.cov @ np.asarray(y, dtype=np.float64)
+        return np.bincount(self.group, weights=self.weight * np.minimum(count, 1.0),
+                           minlength=self.n_groups).astype(np.float64)
+
+    def total(self, y: FloatArray) -> float:
+        """Covered weight at ``y``: the linear part plus every group."""
+        return float(self.linear @ y + self.values(y).sum())
+
+    def cut(self, y: FloatArray, once: bool = False) -> tuple[FloatArray, sp.csr_matrix]:
+        """The cut at ``y``: constants (one a group) and coefficients (groups × sites).
+
+        Rows covered exactly once have two optimal duals; ``once=True`` takes
+        ``π_j = d_j`` for them too (the cut then sees what closing a site loses,
+        the default sees what opening one gains). Both are exact at ``y``.
+        """
+        count = self.cov @ np.asarray(y, dtype=np.float64)
+        under = count < (1.0 + 1e-9 if once else 1.0 - 1e-9)
+        const = np.bincount(self.group, weights=self.weight * ~under,
+                            minlength=self.n_groups).astype(np.float64)
+        rows = np.flatnonzero(under)
+        pick = sp.csr_matrix((self.weight[rows], (self.group[rows], rows)),
+                             shape=(self.n_groups, self.cov.shape[0]))
+        coef = sp.csr_matrix(pick @ self.cov)
+        return const, coef
+
+
+class CutOracle(Protocol):
+    """What the master needs of a subproblem: ``θ`` columns, true values and exact cuts.
+
+    The master maximises ``linear·y + Σ θ_g`` with ``θ_g ≤ const_g + coef_g·y``
+    (a minimisation is handed over negated, as :mod:`siting.models.pmedian_benders`
+    does).
+    """
+
+    n_groups: int
+    linear: FloatArray
+
+    @property
+    def theta_lower(self) -> FloatArray: ...
+
+    @property
+    def theta_upper(self) -> FloatArray: ...
+
+    @property
+    def theta_scale(self) -> FloatArray: ...
+
+    def values(self, y: FloatArray) -> FloatArray: ...
+
+    def total(self, y: FloatArray) -> float: ...
+
+    def cut(self, y: FloatArray, once: bool = False) -> tuple[FloatArray, sp.csr_matrix]: ...
+
+
+@dataclass
+class Master:
+    """The master problem: columns ``y`` then ``θ``, the side rows (p, budget) and the cuts."""
+
+    data: CutOracle
+    y_lower: FloatArray
+    y_upper: FloatArray
+    side: sp.csr_matrix  # p and budget rows over y
+    side_upper: FloatArray
+    offset: float
+    cut_rows: list[sp.csr_matrix] = field(default_factory=list)
+    cut_upper: list[FloatArray] = field(default_factory=list)
+    side_lower: FloatArray | None = None
+    #: The master's objective is divided by this, so that ``θ`` bounds and cut
+    #: coefficients stay near 1e5 at most: with the raw weights of millions of
+    #: points (a ``θ`` of 1e6 and more) HiGHS's tolerances made a 100-site
+    #: master crawl (60 nodes in 55 s); every value leaving the master is
+    #: multiplied back.
+    scale: float = 1.0
+
+    def __post_init__(self) -> None:
+        big = float(np.max(np.abs(self.data.theta_scale), initial=0.0))
+        self.scale = max(1.0, big / THETA_MAGNITUDE)
+
+    @property
+    def m(self) -> int:
+        return int(self.y_lower.size)
+
+    @property
+    def n_cuts(self) -> int:
+        return sum(r.shape[0] for r in self.cut_rows)
+
+    def objective(self) -> FloatArray:
+        return np.concatenate([self.data.linear / self.scale, np.ones(self.data.n_groups)])
+
+    def add_cuts(self, const: FloatArray, coef: sp.csr_matrix, groups: NDArray[np.int64]) -> int:
+        """Rows ``θ_g − coef_g·y ≤ const_g`` for the given groups; returns how many."""
+        if groups.size == 0:
+            return 0
+        k = self.data.n_groups
+        part = -sp.csr_matrix(coef[groups]) / self.scale
+        theta = sp.csr_matrix((np.ones(groups.size), (np.arange(groups.size), groups)),
+                              shape=(groups.size, k))
+        self.cut_rows.append(sp.csr_matrix(sp.hstack([part, theta], format="csr")))
+        self.cut_upper.append(const[groups] / self.scale)
+        return int(groups.size)
+
+    def separate(
+        self, x: FloatArray, at: FloatArray | None = None, tol: float = 1e-6, once: bool = False
+    ) -> int:
+        """Add the cuts at ``at`` (default: ``x``'s own ``y``) that ``x`` violates."""
+        y, theta = x[: self.m], x[self.m:] * self.scale
+        const, coef = self.data.cut(y if at is None else at, once)
+        bound = const + coef @ y
+        scale = tol * np.maximum(1.0, self.data.theta_scale)
+        return self.add_cuts(const, coef, np.flatnonzero(theta > bound + scale))
+
+    def prune(self, x: FloatArray, tol: float = 1e-6) -> None:
+        """Drop the cuts slack at ``x`` (kept: those within ``tol`` of binding)."""
+        if not self.cut_rows:
+            return
+        rows = sp.vstack(self.cut_rows, format="csr")
+        upper = np.concatenate(self.cut_upper)
+        slack = upper - rows @ x
+        keep = slack <= tol * np.maximum(1.0, np.abs(upper))
+        self.cut_rows, self.cut_upper = [sp.csr_matrix(rows[keep])], [upper[keep]]
+
+    def milp(self, integer: bool) -> MilpArrays:
+        k = self.data.n_groups
+        side = sp.csr_matrix(sp.hstack([self.side, sp.csr_matrix((self.side.shape[0], k))]))
+        A = sp.vstack([side, *self.cut_rows], format="csr")
+        upper = np.concatenate([self.side_upper, *self.cut_upper])
+        lower = np.full(A.shape[0], -np.inf)
+        if self.side_lower is not None:
+            lower[: self.side_lower.size] = self.side_lower
+        n = self.m + k
+        return MilpArrays(
+            c=self.objective(), A=A, row_lower=lower, row_upper=upper,
+            col_lower=np.concatenate([self.y_lower, self.data.theta_lower / self.scale]),
+            col_upper=np.concatenate([self.y_upper, self.data.theta_upper / self.scale]),
+            integrality=np.r_[np.full(self.m, integer), np.zeros(k, dtype=bool)],
+            sense="max", offset=self.offset / self.scale,
+            col_blocks=[Block("y", 0, self.m), Block("theta", self.m, k)],
+        ) if n else MilpArrays(
+            c=np.zeros(0), A=sp.csr_matrix((0, 0)), row_lower=np.zeros(0), row_upper=np.zeros(0),
+            col_lower=np.zeros(0), col_upper=np.zeros(0), integrality=np.zeros(0, dtype=bool),
+            sense="max", offset=self.offset)
+
+    def point(self, y: FloatArray) -> FloatArray:
+        """A master point at ``y`` with every ``θ`` at its true value (feasible for every cut)."""
+        return np.concatenate([y, self.data.values(y) / self.scale])
+
+
+@dataclass
+class BendersOutcome:
+    """The best plan (site mask), its value, the bound and what the loop did."""
+
+    y: FloatArray
+    objective: float
+    bound: float | None
+    status: Status
+    stats: dict[str, float | int | str]
+    message: str = ""
+
+
+def master_from_structure(structure: dict, milp: MilpArrays, groups: int) -> Master:
+    """The master of an MCLP's arrays (``MilpArrays.structure`` of :class:`MCLP`)."""
+    yb = structure["y"]
+    m = yb.size
+    data = CoverData.build(structure["cov"], structure["weight"], groups)
+    new = ~np.asarray(structure["fixed_open"], dtype=bool)
+    side, upper = [], []
+    if structure.get("p") is not None:
+        side.append(new.astype(np.float64))
+        upper.append(float(structure["p"]))
+    if structure.get("budget") is not None:
+        side.append(np.asarray(structure["cost"], dtype=np.float64) * new)
+        upper.append(float(structure["budget"]))
+    side_mat = sp.csr_matrix(np.array(side).reshape(len(side), m))
+    return Master(data, milp.col_lower[yb.slice].copy(), milp.col_upper[yb.slice].copy(),
+                  side_mat, np.array(upper, dtype=np.float64), float(milp.offset))
+
+
+def root_cut_loop(
+    master: Master, core: FloatArray, deadline: float
+) -> tuple[float, FloatArray, int]:
+    """Cutting planes on the master LP (HiGHS, warm simplex), stabilised by in-out.
+
+    Separates at a point between the LP optimum and a core point (moved towards
+    each optimum), falling back to the LP point itself when that cut does not
+    cut it. Returns the LP bound, the last LP point and the number of rounds.
+    """
+    from highspy import _core as core_mod
+
+    h = core_mod._Highs()
+    h.setOptionValue("output_flag", False)
+    lp = master.milp(integer=False)
+    _pass(h, core_mod, lp)
+    bound, best_value = math.inf, -math.inf
+    history: list[float] = []
+    x = master.point(core)
+    rounds = 0
+    weight_total = float(master.data.theta_scale.sum() + np.abs(master.data.linear).sum())
+    tol = 1e-9 * max(1.0, weight_total)
+    for rounds in range(1, ROOT_ROUNDS + 1):  # noqa: B007 (the count is returned)
+        h.run()
+        if h.getModelStatus() != core_mod.HighsModelStatus.kOptimal:
+            break
+        x = np.asarray(h.getSolution().col_value, dtype=np.float64)
+        bound = float(h.getInfo().objective_function_value) * master.scale
+        y = x[: master.m]
+        best_value = max(best_value, master.data.total(y) + master.offset)
+        history.append(bound)
+        if bound - best_value <= tol or time.perf_counter() > deadline:
+            break
+        stalled = len(history) > ROOT_STALL and (
+            history[-ROOT_STALL - 1] - bound <= ROOT_STALL_TOL * abs(bound))
+        if stalled:
+            break
+        added = master.separate(x, at=LAMBDA * y + (1 - LAMBDA) * core) or master.separate(x)
+        core = 0.5 * (core + y)
+        if added == 0:
+            break
+        _add_rows(h, master.cut_rows[-1], master.cut_upper[-1])
+    return bound, x, rounds
+
+
+def _pass(h: object, core: object, lp: MilpArrays) -> None:
+    from siting.backends.highs import _pass_model
+
+    _pass_model(h, core, lp)
+
+
+def _add_rows(h: object, rows: sp.csr_matrix, upper: FloatArray) -> None:
+    rows = sp.csr_matrix(rows)
+    h.addRows(  # type: ignore[attr-defined]
+        rows.shape[0], np.full(rows.shape[0], -np.inf), np.ascontiguousarray(upper, np.float64),
+        int(rows.nnz), np.ascontiguousarray(rows.indptr[:-1], np.int32),
+        np.ascontiguousarray(rows.indices, np.int32), np.ascontiguousarray(rows.data, np.float64),
+    )
+
+
+def solve_benders(
+    master: Master,
+    solver: str,
+    options: SolveOptions,
+    *,
+    start: FloatArray | None = None,
+    start_bound: float | None = None,
+    integral: bool = False,
+    mode: str = "interrupt",
+    improve: Callable[[FloatArray], FloatArray] | None = None,
+) -> BendersOutcome:
+    """Root LP cut loop, then master MIP re-solves until no cut is violated.
+
+    ``start`` is a feasible site mask (the heuristic's), ``start_bound`` a valid
+    bound (its Lagrangian bound), ``integral`` whether every weight is an
+    integer (then bounds round down). ``mode`` ``"resolve"`` re-solves each
+    master to its end and cuts at every incumbent it found; ``"interrupt"``
+    (HiGHS only) stops a master at its first incumbent that violates a cut.
+    """
+    t0 = time.perf_counter()
+    deadline = math.inf if options.time_limit is None else t0 + options.time_limit
+    m = master.m
+    best_y = master.y_lower.copy() if start is None else np.asarray(start, np.float64).copy()
+    best = master.data.total(best_y) + master.offset
+    bound = math.inf if start_bound is None else float(start_bound)
+
+    def floor(b: float) -> float:
+        return float(math.floor(b + 1e-6)) if integral and math.isfinite(b) else b
+
+    core = np.clip(best_y.copy(), master.y_lower, master.y_upper)
+    t_root = time.perf_counter()
+    # The root loop gets a share of the time: the search needs the rest.
+    root_deadline = t_root + ROOT_SHARE * (deadline - t_root)
+    root_bound, x_lp, root_rounds = root_cut_loop(master, core, root_deadline)
+    bound = min(bound, floor(root_bound))
+    root_cuts = master.n_cuts
+    master.prune(x_lp)
+    if improve is not None and time.perf_counter() < deadline:
+        y = np.asarray(improve(x_lp[:m]), dtype=np.float64)
+        value = master.data.total(y) + master.offset
+        if value > best:
+            best, best_y = value, y
+    stats: dict[str, float | int | str] = {
+        "root_rounds": root_rounds, "root_cuts": root_cuts, "root_bound": root_bound,
+        "root_s": round(time.perf_counter() - t_root, 6), "theta_groups": master.data.n_groups,
+        "benders_mode": mode,
+    }
+    backend = get_backend(solver)
+    rounds, status, message = 0, Status.FEASIBLE, ""
+    sense_gap = options.mip_gap
+    while True:
+        gap = relative_gap(best, bound, "max")
+        if gap is not None and gap <= sense_gap:
+            status = Status.OPTIMAL
+            break
+        left = deadline - time.perf_counter()
+        if left <= 0:
+            message = "time limit reached"
+            break
+        rounds += 1
+        milp = master.milp(integer=True)
+        seen: list[FloatArray] = []
+        # Started from a near-optimal plan, HiGHS fixes many sites by reduced cost and
+        # restarts, repeating presolve and root work: without restarts the masters of
+        # the clustered and uniform 5,000 × 500 cases took half the time or less
+        # (summed over three cases and two runs: 14 s against 32 s). The caller's
+        # choice wins.
+        restart = False if options.mip_restart is None else options.mip_restart
+        run = replace(options, time_limit=None if math.isinf(left) else left,
+                      warm_start=master.point(best_y), progress=None, mip_restart=restart)
+        result = _solve_master(backend, solver, milp, run, master, seen, mode)
+        if result.bound is not None and result.status.has_solution:
+            bound = min(bound, floor(float(result.bound) * master.scale))
+        if result.x is None:
+            message = result.message or "master without solution"
+            break
+        added = 0
+        for x in [*seen, result.x]:
+            y = np.round(x[:m])
+            value = master.data.total(y) + master.offset
+            if value > best:
+                best, best_y = value, y
+            added += master.separate(x)
+            if added:
+                master.separate(x, once=True)  # the other exact cut at an integer point
+        if result.extra.get("interrupted"):
+            message = "interrupted"  # Ctrl-C: keep the best plan, start no other master
+            break
+        if added == 0:
+            # No incumbent violates a cut: the master's answer holds for the true problem.
+            if result.status == Status.OPTIMAL:
+                own = result.bound if result.bound is not None else result.objective
+                if own is not None:
+                    bound = min(bound, floor(float(own) * master.scale))
+                status = Status.OPTIMAL if relative_gap(best, bound, "max") is not None and \
+                    (relative_gap(best, bound, "max") or 0.0) <= sense_gap else Status.FEASIBLE
+            message = result.message
+            break
+    stats.update(benders_rounds=rounds, benders_cuts=master.n_cuts,
+                 benders_s=round(time.perf_counter() - t0, 6))
+    final_bound = None if math.isinf(bound) else max(bound, best)
+    if status != Status.OPTIMAL and final_bound is not None:
+        gap = relative_gap(best, final_bound, "max")
+        if gap is not None and gap <= sense_gap:
+            status = Status.OPTIMAL
+    return BendersOutcome(best_y, best, final_bound, status, stats,
+                          "" if status == Status.OPTIMAL else message)
+
+
+def _solve_master(
+    backend: object, solver: str, milp: MilpArrays, options: SolveOptions, master: Master,
+    seen: list[FloatArray], mode: str,
+) -> Result:
+    """One master solve; with HiGHS, every incumbent goes to ``seen`` (and may stop the run)."""
+    if solver != "highs":
+        return backend.solve(milp, options)  # type: ignore[attr-defined]
+
+    def on_solution(x: FloatArray) -> bool:
+        x = np.asarray(x, dtype=np.float64).copy()
+        seen.append(x)
+        if mode != "interrupt":
+            return False
+        y = np.round(x[: master.m])
+        const, coef = master.data.cut(y)
+        theta = x[master.m:] * master.scale
+        slack = 1e-6 * np.maximum(1.0, master.data.theta_scale)
+        return bool(np.any(theta > const + coef @ y + slack))
+
+    callback: Callable[[FloatArray], bool] = on_solution
+    return backend.solve(milp, options, on_solution=callback)  # type: ignore[attr-defined]

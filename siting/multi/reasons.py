@@ -1,0 +1,375 @@
+"""What binds a plan: for a facility type whose coverage stays low, which limit holds it.
+
+For each type analysed, the other types are held as the plan builds them and
+this type alone is re-planned: a one-type model (its own candidates, what the
+plan leaves of the budget in each year and of the land on each parcel, its
+quotas and the years its parcels become free) maximising the residents of its
+group within reach in the final year. That model is solved once as it stands
+and once with each limit lifted in turn:
+
+- ``budget``: no yearly or total budget;
+- ``quota``: no ``count`` / ``max_count`` / ``max_total`` ceiling;
+- ``land``: the parcels' whole area, as if the other types took none;
+- ``phasing``: every parcel free from the first year (``year_available``).
+
+A limit *binds* when lifting it alone raises the type's coverage by at least
+:data:`MIN_GAIN`. What no limit can change is said too: the residents with no
+allowed parcel (nor an existing facility) within reach, from the coverage
+matrix (``reach``). Coverage here is residents within reach, the share the
+tables report; a capacitated type is re-planned without its capacity.
+
+Each plan target gets a line too (:func:`target_reasons`): an enforced target
+met with no room to spare binds the plan; one met with room does not; a
+reported target not met is said with how far it falls short.
+
+Why re-solves and not duals: the multi-service model is a MILP whose LP
+relaxation opens fractions of facilities, so its duals describe fractional
+plans, not the plan found, and HiGHS returns none for a MIP. A one-type model
+with the others fixed solves in well under a second (the full model takes
+minutes), so each limit can be lifted and measured directly, in residents.
+
+>>> MIN_GAIN
+0.005
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from siting.backends.base import SolveOptions, get_backend
+from siting.multi.problem import MultiServiceProblem, TypeData
+from siting.multi.solution import MultiSolution
+from siting.multi.spec import Spec
+
+#: Coverage gained by lifting a limit for it to count as binding (0.5 percentage points).
+MIN_GAIN = 0.005
+#: Types whose coverage with the plan stays below their baseline plus this are analysed.
+LOW_GAIN = 0.10
+#: Each one-type re-solve stops after this many seconds (it needs far less).
+SOLVE_S = 10.0
+LIMITS = ("budget", "quota", "land", "phasing")
+WORDS = {
+    "budget": "the budget",
+    "quota": "the quota",
+    "land": "land on the parcels within reach",
+    "phasing": "phasing (parcels free only in later years)",
+    "reach": "no allowed parcel within reach",
+}
+
+
+def low_types(sol: MultiSolution, margin: float = LOW_GAIN) -> list[str]:
+    """Types whose coverage with the plan stays below their baseline plus ``margin``."""
+    shares = plan_shares(sol)
+    base = dict(zip(sol.baseline["type"], sol.baseline["baseline_share"], strict=False))
+    return [t for t, s in shares.items() if t in base and s < float(base[t]) + margin - 1e-12]
+
+
+def plan_shares(sol: MultiSolution) -> dict[str, float]:
+    """Each type's share of its group within reach in the final year (recomputed tables)."""
+    by = sol.by_subdistrict
+    if not len(by):
+        return {}
+    g = by.groupby("type", sort=False)[["pop", "covered"]].sum()
+    pop, covered = g["pop"].to_numpy(dtype=float), g["covered"].to_numpy(dtype=float)
+    share = np.divide(covered, pop, out=np.ones_like(pop), where=pop > 0)
+    return {str(t): float(v) for t, v in zip(g.index, share, strict=True)}
+
+
+def spent_by_year(prob: MultiServiceProblem, fac: pd.DataFrame, skip: str) -> dict[int, float]:
+    """What the plan spends per year on every type but ``skip``."""
+    other = fac[fac["type"] != skip]
+    spent = other.groupby("year")["cost_est"].sum() if len(other) else pd.Series(dtype=float)
+    return {y: float(spent.get(y, 0.0)) for y in prob.years}
+
+
+def one_type_spec(prob: MultiServiceProblem, sol: MultiSolution, name: str) -> Spec:
+    """The spec of ``name`` alone, with the budget the plan leaves after the other types."""
+    spec = prob.spec
+    spent = spent_by_year(prob, sol.facilities, name)
+    one = spec.model_copy(deep=True)
+    one.facility = {name: one.facility[name]}
+    one.facility[name].capacity = None  # coverage = residents within reach, as reported
+    one.target = []
+    one.equity = []
+    one.meta.objective = "final"
+    one.budget.per_year = {
+        y: max(v - spent.get(int(y), 0.0), 0.0) for y, v in spec.budget.per_year.items()
+    }
+    if spec.budget.total is not None:
+        one.budget.total = max(spec.budget.total - sum(spent.values()), 0.0)
+    return one
+
+
+def land_used(prob: MultiServiceProblem, fac: pd.DataFrame, skip: str) -> np.ndarray:
+    """Land (m²) the plan's other types take on each parcel (positions of the parcels)."""
+    used = np.zeros(len(prob.area))
+    other = fac[fac["type"] != skip]
+    if len(other):
+        pos = pd.Index(prob.data.parcels["parcel_id"]).get_indexer(other["parcel_id"])
+        ok = pos >= 0
+        np.add.at(used, pos[ok], other["footprint_m2"].to_numpy(dtype=float)[ok])
+    return used
+
+
+def _solve_share(
+    one: MultiServiceProblem, td: TypeData, backend: str, opts: SolveOptions,
+    *, used: np.ndarray | None, drop_budget: bool = False,
+) -> float | None:
+    """Best final-year share of the one-type model (``used``: land already taken)."""
+    milp, _ = one.build(drop_budget=drop_budget)
+    if used is not None:
+        for blk in milp.row_blocks:
+            if blk.name == "land" and blk.size == td.n_cand:
+                upper = milp.row_upper.copy()
+                upper[blk.slice] = np.maximum(one.area[td.cand] - used[td.cand], 0.0)
+                milp = replace(milp, row_upper=upper)
+    res = get_backend(backend).solve(milp, opts)
+    if not res.status.has_solution or res.objective is None:
+        return None
+    total = float(td.pop.sum())
+    return float(res.objective) / total if total > 0 else 1.0
+
+
+def _solve_lifted(
+    one: MultiServiceProblem, td: TypeData, backend: str, opts: SolveOptions,
+    used: np.ndarray, keys: frozenset[str],
+) -> float | None:
+    """The one-type model's best share with the limits ``keys`` lifted (then put back)."""
+    f = td.spec
+    saved = (f.count, f.min_count, f.max_count, f.max_total, td.avail_t.copy())
+    try:
+        if "quota" in keys:
+            f.min_count = {**f.min_count, **f.count}  # floors stay, ceilings go
+            f.count, f.max_count, f.max_total = {}, {}, None
+        if "phasing" in keys:
+            td.avail_t[:] = 0
+        return _solve_share(
+            one, td, backend, opts, used=None if "land" in keys else used,
+            drop_budget="budget" in keys,
+        )
+    finally:
+        f.count, f.min_count, f.max_count, f.max_total = saved[:4]
+        td.avail_t[:] = saved[4]
+
+
+def ceiling_share(td: TypeData) -> float:
+    """The share within reach if every allowed parcel (and existing facility) were open."""
+    reach = np.diff(td.coverage.indptr) > 0
+    total = float(td.pop.sum())
+    return float(td.pop[reach].sum() / total) if total > 0 else 1.0
+
+
+def type_reason(
+    prob: MultiServiceProblem, sol: MultiSolution, name: str, backend: str, opts: SolveOptions,
+) -> dict[str, Any]:
+    """What holds type ``name``'s coverage (see the module docstring), as a JSON-ready row."""
+    spec = prob.spec
+    f = spec.facility[name]
+    one = MultiServiceProblem(one_type_spec(prob, sol, name), prob.data)
+    td = one.types[name]
+    used = land_used(prob, sol.facilities, name)
+    share = plan_shares(sol).get(name, float("nan"))
+    base = dict(zip(sol.baseline["type"], sol.baseline["baseline_share"], strict=False))
+    ceiling = ceiling_share(td)
+    lifts = [k for k in LIMITS if k != "phasing" or (td.avail_t > 0).any()]
+
+    def lifted(keys: frozenset[str]) -> float | None:
+        return _solve_lifted(one, td, backend, opts, used, keys)
+
+    as_is = lifted(frozenset())
+    relaxed: dict[str, float | None] = {k: lifted(frozenset({k})) for k in lifts}
+    start = as_is if as_is is not None else share
+
+    def gains(v: float | None) -> bool:
+        return v is not None and v - start >= MIN_GAIN
+
+    binds = [k for k in lifts if gains(relaxed[k])]
+    together: list[list[str]] = []
+    if not binds:
+        relaxed["all"] = lifted(frozenset(lifts))
+        if gains(relaxed["all"]):
+            # no limit alone holds the type back, so two hold it together
+            for pair in itertools.combinations(lifts, 2):
+                key = "+".join(pair)
+                relaxed[key] = lifted(frozenset(pair))
+                if gains(relaxed[key]):
+                    together.append(list(pair))
+            if not together:
+                together.append(list(lifts))
+    if ceiling < 1.0 - MIN_GAIN:
+        binds.append("reach")
+    left = one.spec.budget
+    row = {
+        "kind": "type",
+        "type": name,
+        "label": f.label or name,
+        "group": f.group,
+        "radius_m": f.radius_m,
+        "year": prob.years[-1],
+        "share": share,
+        "baseline": float(base.get(name, float("nan"))),
+        "reachable_now": as_is,
+        "ceiling": ceiling,
+        "relaxed": relaxed,
+        "binds": binds,
+        "together": together,
+        "built": int(sol.facilities.loc[sol.facilities["type"] == name, "count"].sum())
+        if len(sol.facilities) else 0,
+        "plan_gap": sol.gap if sol.gap is not None and sol.gap > spec.solver.mip_gap else None,
+        "budget_left": left.total,
+        "budget_left_by_year": dict(left.per_year),
+    }
+    row["text"] = reason_text(row, spec)
+    return row
+
+
+def _pct(v: float | None) -> str:
+    return "–" if v is None or not np.isfinite(v) else f"{100 * v:.1f}%"
+
+
+def _money(v: float | None, currency: str) -> str:
+    from siting.report.formats import money
+
+    return "–" if v is None else money(v, currency)
+
+
+def quota_words(spec: Spec, name: str) -> str:
+    f = spec.facility[name]
+    parts = [f"{k} {v}" for k, v in sorted(f.count.items())]
+    parts += [f"at most {v} ({k})" for k, v in sorted(f.max_count.items())]
+    if f.max_total is not None:
+        parts.append(f"at most {f.max_total} in all, existing included")
+    return ", ".join(parts) or "none"
+
+
+def reason_text(row: dict[str, Any], spec: Spec) -> str:
+    """One paragraph a planner reads: where the type stands and what binds it."""
+    currency = spec.budget.currency
+    name = row["type"]
+    head = (
+        f"{row['label']}: {_pct(row['share'])} of {row['group']} within "
+        f"{row['radius_m']:,.0f} m in {row['year']} (existing only {_pct(row['baseline'])}; "
+        f"{row['built']} new)."
+    )
+    relaxed = row["relaxed"]
+    said = []
+    for key in row["binds"]:
+        if key == "budget":
+            by_year = row["budget_left_by_year"]
+            empty = [y for y, v in sorted(by_year.items()) if v < 1.0]
+            years = f"; nothing left in {', '.join(empty)}" if empty else ""
+            said.append(
+                f"the budget: {_money(row['budget_left'], currency)} left after the other "
+                f"types{years}; without a budget limit {_pct(relaxed['budget'])}"
+            )
+        elif key == "quota":
+            said.append(
+                f"the quota ({quota_words(spec, name)}): without it {_pct(relaxed['quota'])}"
+            )
+        elif key == "land":
+            said.append(
+                "land: parcels within reach are taken by the plan's other facilities; with "
+                f"their land free {_pct(relaxed['land'])}"
+            )
+        elif key == "phasing":
+            said.append(
+                "phasing: parcels within reach are free only in later years; with every "
+                f"parcel free from the start {_pct(relaxed['phasing'])}"
+            )
+        elif key == "reach":
+            said.append(
+                f"reach: {_pct(1 - row['ceiling'])} of {row['group']} have no allowed parcel "
+                f"or existing facility within {row['radius_m']:,.0f} m (every allowed parcel "
+                f"open: {_pct(row['ceiling'])})"
+            )
+    for group in row["together"]:
+        key = "+".join(group) if len(group) == 2 else "all"
+        said.append(
+            " and ".join(WORDS[k] for k in group) + " together: lifting one alone gains "
+            f"nothing, lifting {'both' if len(group) == 2 else 'all'} gives "
+            f"{_pct(relaxed.get(key))}"
+        )
+    held = set(row["binds"]) | {k for g in row["together"] for k in g}
+    free = [WORDS[k] for k in LIMITS if k in relaxed and k not in held]
+    text = head + (" Binding: " + "; ".join(said) + "." if said else "")
+    now = row["reachable_now"]
+    if now is not None and np.isfinite(row["share"]) and now - row["share"] >= MIN_GAIN:
+        text += (
+            f" Placed alone with what the plan leaves, this type could reach {_pct(now)}: the "
+            "plan weighs it against the residents of every other type in every year"
+        )
+        gap = row.get("plan_gap")
+        text += f", and its solve stopped at a gap of {_pct(gap)}." if gap else "."
+    if free:
+        text += " Not binding: " + ", ".join(free) + "."
+    return text
+
+
+def plan_reasons(
+    prob: MultiServiceProblem,
+    sol: MultiSolution,
+    backend: str,
+    opts: SolveOptions,
+    types: list[str] | None = None,
+) -> list[dict[str, Any]]:
+    """The reasons of every type in ``types``; by default those of :func:`low_types`,
+    then a line per plan target (:func:`target_reasons`)."""
+    if not sol.status.has_solution or not len(sol.by_subdistrict):
+        return []
+    short = SolveOptions(
+        time_limit=min(SOLVE_S, opts.time_limit or SOLVE_S), mip_gap=1e-4, threads=opts.threads,
+        seed=opts.seed,
+    )
+    wanted = low_types(sol) if types is None else types
+    rows = [type_reason(prob, sol, name, backend, short) for name in wanted if name in prob.types]
+    return [*rows, *target_reasons(sol)] if types is None else rows
+
+
+#: A met target within this of its required share (or 1% of a count) leaves no room.
+TIGHT_SHARE = 0.005
+
+
+def target_reasons(sol: MultiSolution) -> list[dict[str, Any]]:
+    """For each plan target: binding (met with no room to spare, so it shapes the plan),
+    met with a margin, or not met (reported only), from the recomputed target table."""
+    from siting.report.formats import target_title
+
+    out = []
+    for r in sol.targets.to_dict(orient="records") if len(sol.targets) else []:
+        if not str(r.get("reached_text") or ""):
+            continue
+        share = r["kind"] in ("coverage", "service_circle")
+        required, reached = float(r["required"]), float(r["reached"])
+        room = reached - required
+        tight = room <= (TIGHT_SHARE if share else max(0.01 * required, 0.5))
+
+        def show(v: float, share: bool = share) -> str:
+            return _pct(v) if share else f"{v:,.0f}"
+
+        name = target_title(str(r["target"]))
+        if r["mode"] == "constraint":
+            state = "binding" if tight else "met"
+            text = (
+                f"{name}: binding, met with no room to spare ({show(reached)} of the "
+                f"{show(required)} required): it shapes the plan"
+                if tight
+                else f"{name}: met with room to spare ({show(reached)}, {show(required)} "
+                "required): not what holds the plan"
+            )
+        elif bool(r["met"]):
+            state, text = "met", f"{name}: met ({show(reached)}; reported, not enforced)"
+        else:
+            state = "not met"
+            text = (
+                f"{name}: not met, {show(reached)} of {show(required)} (reported, not "
+                "enforced: the plan is not asked to reach it; make it a constraint to see "
+                "whether it can be)"
+            )
+        out.append({"kind": "target", "target": name, "year": int(r["year"]), "state": state,
+                    "text": text})
+    return out

@@ -1,0 +1,267 @@
+"""Verifiers of the catalogue models: dispersion, capacitated, weighted center, attendance, market.
+
+Each recomputes what the solution claims from the instance by a route of its
+own (:meth:`~siting.coverage.Metric.nearest_in`, pair distances one open site
+or one competitor at a time), never from the solver's arrays, and is
+registered for its model class (:func:`siting.verify.verifies`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from siting.instance import Instance
+from siting.models.attendance import Attendance
+from siting.models.capacitated import CLSCP, CMCLP, CapacitatedModel, CPMedian
+from siting.models.center import WeightedPCenter
+from siting.models.competitors import competitor_metric, site_attractiveness
+from siting.models.dispersion import PDispersion, site_metric
+from siting.models.market import HuffModel, MarketShare, TargetShare
+from siting.solution import Solution
+from siting.verify import verifies
+from siting.verify.classic import check_p, judge, open_sites
+from siting.verify.report import REL_TOL, VerifyReport
+
+IntArray = NDArray[np.int64]
+FloatArray = NDArray[np.float64]
+#: Absolute slack (in weight units) on capacities and shares.
+SLACK = 1e-6
+
+
+@verifies(PDispersion)
+def verify_dispersion(inst: Instance, model: PDispersion, sol: Solution) -> VerifyReport:
+    """Exactly ``p`` new sites; the objective is the least distance between open sites."""
+    rep = VerifyReport()
+    pos = open_sites(inst, sol, rep)
+    if pos is None:
+        return rep
+    check_p(pos[~inst.existing[pos]], sol.params.get("p"), rep, exact=True)
+    if pos.size < 2:
+        rep.fail("fewer than two open sites: no distance between them")
+        return rep
+    a, b = np.triu_indices(pos.size, k=1)
+    rep.objective = float(site_metric(inst).pair_distance(pos[a], pos[b]).min())
+    return judge(rep, model, sol)
+
+
+def _positions(inst: Instance, frame: pd.DataFrame | None, rep: VerifyReport) -> Any:
+    """(demand, site, fraction) positions of an assignment table; None when unusable."""
+    if frame is None:
+        rep.fail("no assignment given")
+        return None
+    d_pos = pd.Index(inst.demand_ids).get_indexer(frame["demand_id"].to_numpy())
+    s_pos = pd.Index(inst.site_ids).get_indexer(frame["site_id"].to_numpy())
+    if (d_pos < 0).any() or (s_pos < 0).any():
+        rep.fail("assignment names an unknown demand point or site")
+        return None
+    frac = frame["fraction"].to_numpy(dtype=np.float64)
+    if (frac < -1e-9).any() or (frac > 1 + 1e-9).any():
+        rep.fail("an assignment fraction is outside [0, 1]")
+    return d_pos.astype(np.int64), s_pos.astype(np.int64), frac
+
+
+def _new(inst: Instance, pos: IntArray) -> IntArray:
+    return pos[~inst.existing[pos]]
+
+
+def _open_mask(inst: Instance, pos: IntArray) -> NDArray[np.bool_]:
+    mask = np.zeros(inst.n_sites, dtype=bool)
+    mask[pos] = True
+    return mask
+
+
+def _first(inst: Instance, rows: NDArray[np.bool_]) -> str:
+    return repr(inst.demand_ids[np.flatnonzero(rows)[0]])
+
+
+@verifies(CPMedian, CLSCP, CMCLP)
+def verify_capacitated(inst: Instance, model: CapacitatedModel, sol: Solution) -> VerifyReport:
+    """Shares served, reach, open sites, capacities, fulfilment, single source, objective."""
+    rep = VerifyReport()
+    pos = open_sites(inst, sol, rep)
+    if pos is None:
+        return rep
+    new = _new(inst, pos)
+    if isinstance(model, CPMedian):
+        check_p(new, sol.params.get("p"), rep, exact=True)
+    elif isinstance(model, CMCLP):
+        check_p(new, sol.params.get("p"), rep)
+    found = _positions(inst, sol.assignment, rep)
+    if found is None:
+        return rep
+    d_pos, s_pos, frac = found
+    used = frac > 1e-9
+    total = np.bincount(d_pos, weights=frac, minlength=inst.n_demand)
+    serve_all = not isinstance(model, CMCLP)
+    short = np.abs(total - 1.0) > 1e-6 if serve_all else total > 1 + 1e-6
+    if short.any():
+        rep.fail(f"demand {_first(inst, short)} is served {total[short][0]:.6g} of its "
+                 f"weight, {'not 1' if serve_all else 'more than 1'}")
+    closed = used & ~_open_mask(inst, pos)[s_pos]
+    if closed.any():
+        k = int(np.flatnonzero(closed)[0])
+        rep.fail(f"demand {inst.demand_ids[d_pos[k]]!r} is served by closed site "
+                 f"{inst.site_ids[s_pos[k]]!r}")
+    dist = inst.metric.pair_distance(d_pos, s_pos)
+    radius = sol.params.get("radius")
+    if radius is not None and inst.metric.has_distances:
+        far = used & ~(dist <= float(radius) * (1 + 1e-12))
+        if far.any():
+            k = int(np.flatnonzero(far)[0])
+            rep.fail(f"demand {inst.demand_ids[d_pos[k]]!r} is served by site "
+                     f"{inst.site_ids[s_pos[k]]!r} beyond radius {float(radius):g}")
+    elif radius is not None and not np.isfinite(dist[used]).all():
+        rep.fail("a demand point is served by a site that does not cover it")
+    load = np.bincount(s_pos, weights=inst.weight[d_pos] * frac, minlength=inst.n_sites)
+    over = load > inst.capacity * (1 + REL_TOL) + SLACK
+    if over.any():
+        j = int(np.flatnonzero(over)[0])
+        rep.fail(f"site {inst.site_ids[j]!r} serves {load[j]:g} above its capacity "
+                 f"{inst.capacity[j]:g}")
+    if sol.params.get("fulfil_existing"):
+        unfilled = inst.existing & (np.abs(load - inst.capacity) > REL_TOL * inst.capacity
+                                    + SLACK)
+        if unfilled.any():
+            j = int(np.flatnonzero(unfilled)[0])
+            rep.fail(f"existing site {inst.site_ids[j]!r} serves {load[j]:g}, not its "
+                     f"capacity {inst.capacity[j]:g}")
+    if sol.params.get("single_source"):
+        split = np.bincount(d_pos[used], minlength=inst.n_demand) > 1
+        partial = used & (np.abs(frac - 1.0) > 1e-6)
+        if split.any() or partial.any():
+            rep.fail("single source: a demand point is split between sites")
+    if isinstance(model, CPMedian):
+        unit = inst.weight[d_pos] * dist if inst.cost_scales_with_weight else dist
+        if not np.isfinite(unit[used]).all():
+            rep.fail("a demand point is assigned to a site it cannot reach")
+            return rep
+        rep.objective = float((unit[used] * frac[used]).sum())
+    elif isinstance(model, CLSCP):
+        rep.objective = (float(inst.site_cost[new].sum()) if sol.params.get("weighted_cost")
+                         else float(new.size))
+    else:
+        rep.objective = float((inst.weight[d_pos] * frac).sum())
+    return judge(rep, model, sol)
+
+
+@verifies(WeightedPCenter)
+def verify_weighted_center(inst: Instance, model: WeightedPCenter, sol: Solution
+                           ) -> VerifyReport:
+    """At most ``p`` new sites; the largest weight × distance to the nearest open site."""
+    rep = VerifyReport()
+    pos = open_sites(inst, sol, rep)
+    if pos is None:
+        return rep
+    check_p(_new(inst, pos), sol.params.get("p"), rep)
+    _, dist = inst.metric.nearest_in(pos)
+    value = np.where(inst.weight > 0, inst.weight * dist, 0.0)
+    rep.objective = float(value.max()) if value.size else 0.0
+    return judge(rep, model, sol)
+
+
+@verifies(Attendance)
+def verify_attendance(inst: Instance, model: Attendance, sol: Solution) -> VerifyReport:
+    """At most ``p`` new sites; the weight drawn by each point's nearest open site."""
+    rep = VerifyReport()
+    pos = open_sites(inst, sol, rep)
+    if pos is None:
+        return rep
+    check_p(_new(inst, pos), sol.params.get("p"), rep)
+    _, dist = inst.metric.nearest_in(pos)
+    drawn = inst.weight * model.decay_function().value(dist)
+    if sol.assignment is not None and len(sol.assignment):
+        found = _positions(inst, sol.assignment, rep)
+        if found is not None:
+            d_pos, s_pos, _ = found
+            closed = ~_open_mask(inst, pos)[s_pos]
+            if closed.any():
+                k = int(np.flatnonzero(closed)[0])
+                rep.fail(f"demand {inst.demand_ids[d_pos[k]]!r} attends closed site "
+                         f"{inst.site_ids[s_pos[k]]!r}")
+            if "attendance" in sol.assignment.columns:
+                claimed = sol.assignment["attendance"].to_numpy(dtype=np.float64)
+                over = claimed > drawn[d_pos] * (1 + REL_TOL) + SLACK
+                if over.any():
+                    k = int(np.flatnonzero(over)[0])
+                    rep.fail(f"demand {inst.demand_ids[d_pos[k]]!r}: attendance "
+                             f"{claimed[k]:.6g} claimed, {drawn[d_pos[k]]:.6g} recomputed")
+    rep.objective = float(drawn.sum())
+    return judge(rep, model, sol)
+
+
+def huff_shares(inst: Instance, model: HuffModel, pos: IntArray) -> tuple[FloatArray, FloatArray]:
+    """Per point: the share the open sites capture, the open sites' pull and the rivals'.
+
+    Recomputed one open site and one competitor at a time from pair distances.
+    """
+    decay = model.decay_function()
+    attr = site_attractiveness(inst, model.attractiveness)
+    demand = np.arange(inst.n_demand, dtype=np.int64)
+    own = np.zeros(inst.n_demand)
+    for j in pos:  # a loop over open sites
+        dist = inst.metric.pair_distance(demand, np.full(inst.n_demand, j, dtype=np.int64))
+        own += attr[j] * decay.value(dist)
+    xy, rival_attr = model.rivals()
+    rivals = competitor_metric(inst, xy)
+    rival = np.zeros(inst.n_demand)
+    for k in range(xy.shape[0]):  # a loop over competitors
+        dist = rivals.pair_distance(demand, np.full(inst.n_demand, k, dtype=np.int64))
+        rival += rival_attr[k] * decay.value(dist)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.where(rival > 0, own / (own + rival), (own > 0).astype(np.float64))
+    return np.nan_to_num(share), own
+
+
+def _check_claimed_shares(inst: Instance, model: HuffModel, sol: Solution, pos: IntArray,
+                          share: FloatArray, own: FloatArray, rep: VerifyReport) -> None:
+    """A claimed share per (point, site) may not exceed the site's recomputed Huff share."""
+    if sol.assignment is None or not len(sol.assignment):
+        return
+    found = _positions(inst, sol.assignment, rep)
+    if found is None:
+        return
+    d_pos, s_pos, frac = found
+    closed = ~_open_mask(inst, pos)[s_pos]
+    if closed.any():
+        k = int(np.flatnonzero(closed)[0])
+        rep.fail(f"demand {inst.demand_ids[d_pos[k]]!r} is served by closed site "
+                 f"{inst.site_ids[s_pos[k]]!r}")
+        return
+    attr = site_attractiveness(inst, model.attractiveness)
+    pull = attr[s_pos] * model.decay_function().value(inst.metric.pair_distance(d_pos, s_pos))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        site_share = np.nan_to_num(share[d_pos] * pull / own[d_pos])
+    over = frac > site_share * (1 + REL_TOL) + 1e-6
+    if over.any():
+        k = int(np.flatnonzero(over)[0])
+        rep.fail(f"demand {inst.demand_ids[d_pos[k]]!r}: share {frac[k]:.6g} claimed for site "
+                 f"{inst.site_ids[s_pos[k]]!r}, its gravity share is {site_share[k]:.6g}")
+
+
+@verifies(MarketShare, TargetShare)
+def verify_market(inst: Instance, model: HuffModel, sol: Solution) -> VerifyReport:
+    """Huff shares against the competitors recomputed; ``p`` or the target share."""
+    rep = VerifyReport()
+    pos = open_sites(inst, sol, rep)
+    if pos is None:
+        return rep
+    new = _new(inst, pos)
+    share, own = huff_shares(inst, model, pos)
+    _check_claimed_shares(inst, model, sol, pos, share, own, rep)
+    captured = float(inst.weight @ share)
+    if isinstance(model, MarketShare):
+        check_p(new, sol.params.get("p"), rep)
+        rep.objective = captured
+    else:
+        total = float(inst.weight.sum())
+        goal = float(sol.params.get("share") or 0.0) * total
+        if captured < goal * (1 - REL_TOL) - SLACK:
+            rep.fail(f"captures {captured / total:.4%} of the weight, below the target "
+                     f"{goal / total:.4%}")
+        rep.objective = float(new.size)
+    rep.details["captured"] = captured
+    return judge(rep, model, sol)

@@ -1,0 +1,89 @@
+"""What binds a plan (siting.multi.reasons) on the small hand-made case."""
+
+from __future__ import annotations
+
+import copy
+import json
+from typing import Any
+
+import pytest
+
+from siting.backends.base import SolveOptions
+from siting.multi import MultiService
+from siting.multi.problem import MultiServiceProblem
+from siting.multi.reasons import MIN_GAIN, low_types, plan_reasons
+from siting.multi.spec import parse_spec
+from tests.test_sweep import small_data, small_spec
+
+
+def solve(raw: dict[str, Any], **kwargs: Any) -> Any:
+    spec = parse_spec(raw)
+    data = small_data()
+    sol = MultiService(spec).solve(data, options=SolveOptions(threads=1), **kwargs)
+    assert sol.status.has_solution and sol.verified
+    return spec, data, sol
+
+
+def reasons_of(raw: dict[str, Any], name: str) -> dict[str, Any]:
+    spec, data, sol = solve(raw, reasons=False)
+    prob = MultiServiceProblem(spec, data)
+    (row,) = plan_reasons(prob, sol, "highs", SolveOptions(threads=1), [name])
+    return row
+
+
+def test_a_quota_that_binds_is_named_with_what_lifting_it_gives() -> None:
+    raw = small_spec()
+    raw["budget"] = {"total": 1e9}
+    raw["facility"]["service_room"]["max_count"] = {"total": 1}
+    row = reasons_of(raw, "service_room")
+    assert row["binds"][0] == "quota" and "budget" not in row["binds"]
+    assert row["relaxed"]["quota"] >= row["share"] + MIN_GAIN
+    assert "the quota (at most 1 (total))" in row["text"]
+    assert "Not binding: the budget" in row["text"]
+
+
+def test_a_budget_that_binds_is_named() -> None:
+    raw = small_spec()
+    raw["budget"] = {"total": 5_000_000}  # stations for the target, little left for rooms
+    raw["facility"]["service_room"]["max_count"] = {"total": 10}
+    row = reasons_of(raw, "service_room")
+    assert "budget" in row["binds"] and "quota" not in row["binds"]
+    assert row["budget_left"] <= 1_000_000 + 1
+    assert "the budget:" in row["text"] and "without a budget limit" in row["text"]
+
+
+def test_residents_out_of_reach_of_every_allowed_parcel() -> None:
+    """A 100 m radius: most blocks have no allowed parcel so close, whatever is built."""
+    raw = small_spec()
+    raw["budget"] = {"total": 1e9}
+    raw["facility"]["service_room"].update(radius_m=100, max_count={"total": 8})
+    row = reasons_of(raw, "service_room")
+    assert row["binds"] == ["reach"]
+    assert row["ceiling"] < 0.5 and abs(row["share"] - row["ceiling"]) < 1e-9
+    assert "have no allowed parcel or existing facility within 100 m" in row["text"]
+
+
+def test_solve_gives_the_reasons_of_low_types_in_its_summary() -> None:
+    raw = small_spec()
+    raw["facility"]["service_room"].update(radius_m=150, max_count={"total": 1})
+    spec, _, sol = solve(raw)
+    low = low_types(sol)
+    types = [r for r in sol.reasons if r["kind"] == "type"]
+    assert [r["type"] for r in types] == low and "service_room" in low
+    summary = json.loads(sol.to_json())
+    assert summary["reasons"][0]["text"] == sol.reasons[0]["text"]
+    assert summary["reasons"][0]["binds"]
+    # then one line per plan target: enforced and tight, met with room, or not met
+    targets = [r for r in sol.reasons if r["kind"] == "target"]
+    assert [r["target"] for r in targets] == ["elderly within 450 m", "service rooms"]
+    assert {r["state"] for r in targets} <= {"binding", "met", "not met"}
+    assert targets[1]["state"] == "met" and "reported, not enforced" in targets[1]["text"]
+    # the limits are put back after each re-solve: the spec is left as it was
+    assert spec.facility["service_room"].max_count == {"total": 1}
+
+
+@pytest.mark.parametrize("margin", [0.0, 1.0])
+def test_low_types_margin(margin: float) -> None:
+    _, _, sol = solve(small_spec(), reasons=False)
+    low = low_types(copy.deepcopy(sol), margin)
+    assert low == ([] if margin == 0.0 else ["service_room", "elderly_station"])
