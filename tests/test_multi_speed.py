@@ -223,7 +223,8 @@ def test_pipeline_plans_verify_with_and_without_a_search(gap: float) -> None:
     best = optimum(prob.build()[0]).objective
     assert best is not None and sol.objective >= best * (1 - gap) - 1e-6
     assert sol.bound is not None and sol.bound >= best - 1e-6
-    assert [s for s, done in stages if done] == ["coverage", "model", "start", "search", "verify"]
+    ended = [s for s, done in stages if done]
+    assert ended == ["coverage", "model", "start", "search", "verify", "reasons"]
     assert "start" in sol.stats
 
 
@@ -288,6 +289,6 @@ def test_progress_without_a_terminal_prints_one_line_a_stage(
     lines = capsys.readouterr().err.splitlines()
     names = [line.split(":")[1].strip() for line in lines]
     assert names == ["coverage", "model", "start (heuristic plan)",
-                     "search (full model)", "verify"]
+                     "search (full model)", "verify", "reasons (what binds the plan)"]
     assert "incumbent" in lines[2] and "objective" in lines[3]
     assert Phases(enabled=False).stage_hook(60.0) is None

@@ -32,6 +32,7 @@ STAGE_LABELS = {
     "start": "start (heuristic plan)",
     "search": "search (full model)",
     "verify": "verify",
+    "reasons": "reasons (what binds the plan)",
 }
 
 
