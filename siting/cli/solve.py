@@ -356,9 +356,9 @@ def solve_spec(
     """Solve a multi-service model spec (TOML) and write its tables and report.
 
     Progress (on stderr): a row a stage, loading, coverage, model, start (the
-    heuristic plan, found beside the search) and search (a bar over the time
-    limit with the incumbent and gap as they improve), then verify and the
-    files; without a terminal, one line a stage as it ends.
+    heuristic plan and the full model's LP bound) and search (a bar over the time
+    limit with the incumbent and gap as they improve), then verify, reasons and
+    the files; without a terminal, one line a stage as it ends.
     """
     from dataclasses import replace
 

@@ -28,8 +28,10 @@ start, never a claimed optimum.
    third of a cold solve. When the plan is within the gap of it, the search has
    nothing left to do (``proven``).
 
-While a search runs, the heuristic goes on (the LP support of the pool,
-starting from its plan) and hands better plans over (``take``).
+5. *The support.* When the bound does not prove the plan, the LP support of the
+   pool is searched from it before the full model's search starts from the best
+   plan. Every step runs in the caller's thread, in order: identical inputs give
+   identical plans.
 
 >>> spec = one_year_spec(parse_spec({"meta": {"name": "x", "years": [2026, 2027]},
 ...     "facility": {"park": {"group": "pop_total", "radius_m": 500,
@@ -233,11 +235,10 @@ class Restricted:
 
 @dataclass
 class PoolHeuristic:
-    """The pool heuristic (see the module doc) in a background thread.
+    """The pool heuristic (see the module doc): :meth:`first` (a plan and the bound),
+    then :meth:`rest` (the support search) when the bound does not prove it.
 
-    ``start()`` launches it; ``take()`` (the solver's ``incumbents`` source) returns
-    the newest plan not yet handed over; ``best`` is the best plan found; ``stop()``
-    cancels what still runs and waits for the thread. ``deadline`` is a
+    ``best`` is the best plan found, ``bound`` the certified bound; ``deadline`` is a
     ``time.perf_counter()`` instant after which nothing new is started.
     """
 
@@ -258,34 +259,11 @@ class PoolHeuristic:
     bound: float | None = None
     #: Set when the best plan is within ``opts.mip_gap`` of ``bound``.
     proven: threading.Event = field(default_factory=threading.Event)
-    _fresh: bool = False
     _done: bool = False
-    _began: bool = False
     _restricted_last: Restricted | None = None
     #: Set when Ctrl-C stopped one of its solves (the heuristic then stops).
     interrupted: bool = False
-    _cancel: threading.Event = field(default_factory=threading.Event)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
-    _thread: threading.Thread | None = None
     _t0: float = field(default_factory=time.perf_counter)
-
-    def start(self) -> None:
-        """Run :meth:`rest` (or everything, if :meth:`first` has not run) in a thread."""
-        self._thread = threading.Thread(target=self._guarded, name="siting-heuristic",
-                                        daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._cancel.set()
-        if self._thread is not None:
-            self._thread.join()
-
-    def wait_for_plan(self) -> None:
-        """Wait until the heuristic has a plan, has finished, or reaches its deadline."""
-        while self._thread is not None and self._thread.is_alive() and self.best is None:
-            if self.deadline is not None and time.perf_counter() >= self.deadline:
-                return
-            self._thread.join(0.05)
 
     def finished(self) -> None:
         """Tell ``on_finish`` (once) that the heuristic has nothing more to offer."""
@@ -296,13 +274,6 @@ class PoolHeuristic:
         if self.on_finish is not None:
             self.on_finish(self)
 
-    def take(self) -> FloatArray | None:
-        with self._lock:
-            if not self._fresh or self.best is None:
-                return None
-            self._fresh = False
-            return self.best.x
-
     def run(self) -> None:
         """Every step, in the calling thread: :meth:`first`, then :meth:`rest`."""
         self.first()
@@ -311,7 +282,6 @@ class PoolHeuristic:
     def first(self) -> None:
         """A plan and the bound that may prove it (see the module doc), in the calling
         thread. Ctrl-C in a sub-solve stops the heuristic (``interrupted``)."""
-        self._began = True
         prob = self.prob
         lasts = [prob.T - 1] + ([0] if prob.T > 1 else [])
         pool = merge_pools(*[self._relaxation(k) for k in lasts])
@@ -325,7 +295,7 @@ class PoolHeuristic:
             self._bound(restricted)
 
     def rest(self) -> None:
-        """Improve the plan while the search runs (the LP support of the pool)."""
+        """Improve the plan: search the LP support of the pool from it."""
         restricted = self._restricted_last
         if restricted is not None and "support" not in restricted.done and (
             not self.proven.is_set()
@@ -339,18 +309,8 @@ class PoolHeuristic:
         return self._round(restricted, "rens") or self._round(restricted, "support")
 
     # ------------------------------------------------------------- steps
-    def _guarded(self) -> None:
-        try:
-            if self._began:
-                self.rest()
-            else:
-                self.run()
-        except Exception as exc:  # a failed heuristic leaves the solve to the solver
-            self.stats["error"] = f"{type(exc).__name__}: {exc}"
-        self.finished()
-
     def _late(self) -> bool:
-        return self._cancel.is_set() or self.interrupted or (
+        return self.interrupted or (
             self.deadline is not None and time.perf_counter() >= self.deadline
         )
 
@@ -364,7 +324,7 @@ class PoolHeuristic:
 
     def _options(self, **kwargs: Any) -> SolveOptions:
         left = None if self.deadline is None else max(self.deadline - time.perf_counter(), 0.05)
-        return SolveOptions(time_limit=left, cancel=self._cancel, verbose=self.opts.verbose,
+        return SolveOptions(time_limit=left, verbose=self.opts.verbose,
                             solver_options=self.opts.solver_options, **kwargs)
 
     def _relaxation(self, index: int) -> dict[str, IntArray]:
@@ -475,11 +435,10 @@ class PoolHeuristic:
 
     def _prove(self, bound: float) -> None:
         """Keep the best bound; when the best plan is within the gap of it, say so."""
-        with self._lock:
-            tighter = self.bound is None or bound < self.bound
-            if tighter:
-                self.bound = bound
-            best = self.best
+        tighter = self.bound is None or bound < self.bound
+        if tighter:
+            self.bound = bound
+        best = self.best
         if tighter and self.on_bound is not None:
             self.on_bound(bound)
         if best is not None and self.bound is not None:
@@ -493,7 +452,7 @@ class PoolHeuristic:
     ) -> None:
         """Make a restricted plan's spaces whole, lift it to the full model and offer it."""
         whole = self._whole_spaces(milp, x, spaces)
-        if whole is None or self._cancel.is_set():
+        if whole is None:
             return
         lifted = lift(self.prob, self.lay, sub, lay, whole, self.milp.num_cols)
         full = complete(self.milp, lifted, self._solve, self._options())
@@ -519,11 +478,9 @@ class PoolHeuristic:
         return res.x if res.status.has_solution else None
 
     def _offer(self, inc: Incumbent) -> None:
-        with self._lock:
-            if self.best is not None and inc.objective <= self.best.objective:
-                return
-            self.best = inc
-            self._fresh = True
+        if self.best is not None and inc.objective <= self.best.objective:
+            return
+        self.best = inc
         if self.bound is not None:
             self._prove(self.bound)
         self.stats["objective"] = inc.objective

@@ -73,9 +73,9 @@ class MultiService:
 
         ``on_stage(stage, done, note)`` hears each stage begin and end: ``coverage``
         (types, coverage, block groups), ``model`` (the arrays), ``start`` (the
-        primal heuristic, :mod:`siting.multi.heuristic`, which runs beside the
-        search and hands its plans to the solver), ``search`` (the full model:
-        its bound) and ``verify``. ``start`` may end from another thread.
+        primal heuristic, :mod:`siting.multi.heuristic`: a plan and the full model's
+        LP bound), ``search`` (the full model, from that plan, unless the bound
+        already proves it), ``verify`` and ``reasons``.
         """
         from siting.multi.explain import explain_infeasible, precheck
         from siting.multi.tables import requirement_table
@@ -144,15 +144,15 @@ class MultiService:
         """The primal heuristic's plan and bound, then the solver on the full model
         unless that bound already proves the plan within the gap.
 
-        The heuristic runs first, not beside the solver: HiGHS cannot be stopped
-        inside its root LP, so a search started beside it would run on for many
-        seconds after a proof. When the search does run, it starts from the plan and
-        the heuristic goes on improving it in another thread (``incumbents``).
+        Everything runs in order in the calling thread, so that identical inputs give
+        identical plans (a heuristic racing the solver would hand over different plans
+        from run to run), and so that a proof ends the run at once (HiGHS cannot be
+        stopped inside its root LP). The search starts from the heuristic's plan.
         """
         caps = capabilities(backend)
         run_opts = replace(opts, solver_options=tuned(opts.solver_options))
         limit = opts.time_limit
-        if pre or opts.warm_start is not None or not (caps.incumbents or caps.warm_start):
+        if pre or opts.warm_start is not None or not caps.warm_start:
             stage("search", False, "")
             result = get_backend(backend).solve(
                 milp, replace(run_opts, time_limit=_left(t0, limit))
@@ -161,6 +161,8 @@ class MultiService:
         heuristic = self._heuristic(prob, milp, lay, backend, run_opts, stage)
         heuristic.deadline = None if limit is None else t0 + 0.8 * limit
         heuristic.first()
+        if not heuristic.proven.is_set() and not heuristic.interrupted:
+            heuristic.rest()
         heuristic.finished()
         best = heuristic.best
         if heuristic.interrupted:  # Ctrl-C: keep the plan found so far, if any
@@ -179,21 +181,7 @@ class MultiService:
             return result, heuristic
         run_opts = replace(run_opts, time_limit=_left(t0, limit),
                            warm_start=None if best is None else best.x)
-        if caps.incumbents:
-            # The search stops at its limit; the heuristic may go on a little longer
-            # when the search has no plan by then (a loaded machine, a short limit).
-            grace = None if run_opts.time_limit is None else max(5.0, 0.25 * run_opts.time_limit)
-            heuristic.deadline = None if run_opts.time_limit is None or grace is None else (
-                time.perf_counter() + run_opts.time_limit + grace
-            )
-            heuristic.start()
-            run_opts = replace(run_opts, incumbents=heuristic.take, cancel=heuristic.proven)
-        try:
-            result = get_backend(backend).solve(milp, run_opts)
-            if result.status in (Status.NO_SOLUTION, Status.ERROR):
-                heuristic.wait_for_plan()
-        finally:
-            heuristic.stop()
+        result = get_backend(backend).solve(milp, run_opts)
         return with_incumbent(result, heuristic.best, heuristic.bound, opts.mip_gap), heuristic
 
     def _heuristic(
