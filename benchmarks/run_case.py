@@ -158,7 +158,7 @@ def huitian_case(spec: dict[str, Any]) -> dict[str, Any]:
         "total_s": time.perf_counter() - t0, "objective": getattr(sol, "objective", None),
         "bound": getattr(sol, "bound", None), "gap": getattr(sol, "gap", None),
         "status": sol.status.value, "build_s": sol.stats.get("build_s"),
-        "solve_s": sol.stats.get("solve_s"),
+        "solve_s": sol.stats.get("solve_s"), "verified": sol.verified,
     }
 
 

@@ -14,8 +14,36 @@ True
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+import sys as _sys
+
+#: Ctrl-C presses noted while the ``siting`` command loads, before its own handler.
+_early_interrupts: list[bool] = []
+
+
+def _note_early_interrupt(_signum: int, _frame: object) -> None:
+    _early_interrupts.append(True)
+
+
+def _is_the_command() -> bool:
+    """Whether this process is the ``siting`` command (``siting …``, ``python -m siting.cli``)."""
+    argv = _sys.argv[:1]
+    if argv == ["-m"]:
+        return "siting.cli" in getattr(_sys, "orig_argv", ())
+    return bool(argv) and argv[0].rsplit("/", 1)[-1] == "siting"
+
+
+# First thing, and with the built-in ``_signal`` (no import time): a Ctrl-C in the
+# command's first milliseconds is noted, and siting.cli.main answers it with one
+# line instead of a traceback. A library import (a notebook, a script) never
+# touches signals.
+if _is_the_command():
+    import _signal
+
+    if _signal.getsignal(_signal.SIGINT) is _signal.default_int_handler:  # the main thread
+        _signal.signal(_signal.SIGINT, _note_early_interrupt)
+
+import importlib  # noqa: E402
+from typing import TYPE_CHECKING, Any  # noqa: E402
 
 if TYPE_CHECKING:
     from siting.backends.base import Result, SolveOptions, Status

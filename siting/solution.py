@@ -94,11 +94,7 @@ class SolutionBase:
         summary = self.summary()
         stats = summary["stats"]
         timing = {"runtime_s": summary.pop("runtime_s")}
-        timing.update({k: stats.pop(k) for k in sorted(stats) if is_timing(k)})
-        for name, value in list(stats.items()):  # staged starts keep theirs in a dict
-            if isinstance(value, dict):
-                timing.update({f"{name}.{k}": value.pop(k) for k in sorted(value)
-                               if is_timing(k) or k == "s"})
+        timing.update(pop_timings(stats))
         return summary, timing
 
     def base_summary(self) -> dict[str, Any]:
@@ -116,6 +112,26 @@ class SolutionBase:
             "stats": {k: plain(v) for k, v in self.stats.items()},
             "notes": list(self.notes),
         }
+
+
+def pop_timings(stats: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Remove every timing from ``stats``, at any depth (a heuristic's steps keep theirs
+    in nested dicts, under ``s`` or ``…_s``), and return them under dotted names.
+
+    >>> stats = {"rows": 3, "build_s": 0.1, "start": {"s": 0.5, "pool": {"lp_s": 0.2, "lp": 7}}}
+    >>> pop_timings(stats)
+    {'build_s': 0.1, 'start.pool.lp_s': 0.2, 'start.s': 0.5}
+    >>> stats
+    {'rows': 3, 'start': {'pool': {'lp': 7}}}
+    """
+    out: dict[str, Any] = {}
+    for key in sorted(stats):
+        value = stats[key]
+        if is_timing(key) or (prefix and key == "s"):
+            out[prefix + key] = stats.pop(key)
+        elif isinstance(value, dict):
+            out.update(pop_timings(value, f"{prefix}{key}."))
+    return dict(sorted(out.items()))
 
 
 @dataclass(kw_only=True)

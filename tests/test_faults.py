@@ -226,3 +226,25 @@ def test_sigkill_mid_write_leaves_old_or_new_file(tmp_path: Path) -> None:
         # A killed writer may leave its temporary file (never the target) behind.
         for left in target.parent.glob(".big.tmp-*.csv"):
             left.unlink()
+
+
+def test_a_ctrl_c_noted_while_the_package_loads_ends_with_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A press noted by the package's first handler (before the command's own) is answered
+    by main() with one line and code 130, before anything is read."""
+    import siting
+    from siting.cli import EXIT_INTERRUPTED, main
+
+    monkeypatch.setattr(siting, "_early_interrupts", [True])
+    assert main(["solve", "no-such-folder"]) == EXIT_INTERRUPTED
+    assert capsys.readouterr().err == (
+        "siting: interrupted while starting: nothing was read or written\n"
+    )
+
+
+def test_a_library_import_leaves_the_interrupt_handler_alone() -> None:
+    code = ("import signal, siting; "
+            "print(signal.getsignal(signal.SIGINT) is signal.default_int_handler)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert out.stdout.strip() == "True", out.stderr

@@ -12,10 +12,11 @@ by a limit with an incumbent is ``feasible`` with its gap, never ``optimal``.
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 from numpy.typing import NDArray
@@ -61,6 +62,18 @@ class SolveOptions:
     #: unknown), in the model's own units. For progress displays only: it must
     #: not raise, and it never changes the solve. HiGHS only; others ignore it.
     progress: Callable[[float | None, float | None, float | None], None] | None = None
+    #: A source of solutions found while the solver runs (a primal heuristic in
+    #: another thread): called from the solver's thread whenever it asks for one,
+    #: it returns a full column vector, or None when it has nothing new. The solver
+    #: checks the vector and keeps it if it is feasible and better. Back ends with
+    #: ``Capabilities.incumbents`` only (HiGHS: its MIP user-solution callback).
+    incumbents: Callable[[], NDArray[np.float64] | None] | None = None
+    #: Set from any thread to stop the solve as at a time limit (the incumbent is
+    #: kept). HiGHS only; others ignore it.
+    cancel: threading.Event | None = None
+    #: Options of one back end by name, passed through as they are, e.g.
+    #: ``{"highs": {"presolve_rule_off": 32768}}``; a back end reads only its own entry.
+    solver_options: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         from siting.params import validate_fields
@@ -115,6 +128,8 @@ class Capabilities:
     time_limit: bool = True
     threads: bool = False
     integer_coefficients_only: bool = False
+    #: Takes solutions from ``SolveOptions.incumbents`` while it runs.
+    incumbents: bool = False
     description: str = ""
 
 

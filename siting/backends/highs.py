@@ -3,8 +3,12 @@
 Options honoured: ``time_limit``, ``mip_gap`` (``mip_rel_gap``), ``threads``,
 ``seed`` (``random_seed``), ``verbose`` (``output_flag``), ``mip_restart``
 (``mip_allow_restart``, when not None), ``progress`` (from the MIP interrupt
-callback) and ``warm_start`` (``setSolution``; ignored when its length is not
-the number of columns). ``HighsBackend.solve(..., on_solution=f)`` calls
+callback), ``warm_start`` (``setSolution``; ignored when its length is not
+the number of columns), ``incumbents`` (asked through the MIP user-solution
+callback, after setup, during root separation and before each dive),
+``cancel`` (checked by the interrupt callbacks) and ``solver_options["highs"]``
+(set by name after the others). An LP solved to optimality also returns its
+reduced costs (``Result.extra["col_dual"]``). ``HighsBackend.solve(..., on_solution=f)`` calls
 ``f(x)`` with each improving incumbent's column values; when ``f`` returns
 True the solve stops at HiGHS's next interrupt check (``feasible``, with that
 incumbent), which a decomposition uses to reject a plan.
@@ -63,6 +67,8 @@ class HighsBackend(ArrayBackend):
         # output_flag first, so that nothing (banner included) is printed when silent.
         h.setOptionValue("output_flag", bool(options.verbose))
         _set_options(h, options)
+        for key, value in options.solver_options.get(NAME, {}).items():
+            h.setOptionValue(key, value)
         status = _pass_model(h, core, milp)
         if status == core.HighsStatus.kError:
             return Result(Status.ERROR, NAME, runtime_s=time.perf_counter() - t0,
@@ -72,7 +78,9 @@ class HighsBackend(ArrayBackend):
         if ws is not None:
             idx = np.arange(milp.num_cols, dtype=np.int32)
             warm = h.setSolution(milp.num_cols, idx, ws) != core.HighsStatus.kError
-        interrupted = _run_interruptible(h, core, options.progress, on_solution)
+        interrupted = _run_interruptible(
+            h, core, options.progress, on_solution, _solution_feed(milp, options), options.cancel
+        )
         result = _result(h, core, milp)
         if warm and not interrupted and _lost_incumbent(h, milp, result):
             # HiGHS can hand back the start's values while reporting the better
@@ -131,17 +139,46 @@ def _set_options(h: Any, options: SolveOptions) -> None:
         h.setOptionValue("threads", int(options.threads))
 
 
+def _solution_feed(
+    milp: MilpArrays, options: SolveOptions
+) -> Callable[[], np.ndarray | None] | None:
+    """``options.incumbents`` with what it returns checked: the right length, finite."""
+    source = options.incumbents
+    if source is None or not milp.integrality.any():
+        return None
+
+    def feed() -> np.ndarray | None:
+        try:
+            x = source()
+        except Exception:  # a failing heuristic must never stop the solve
+            return None
+        if x is None:
+            return None
+        arr = np.ascontiguousarray(x, dtype=np.float64).ravel()
+        ok = arr.shape[0] == milp.num_cols and bool(np.all(np.isfinite(arr)))
+        return arr if ok else None
+
+    return feed
+
+
 def _run_interruptible(
-    h: Any, core: Any, progress: Progress | None = None, on_solution: OnSolution | None = None
+    h: Any,
+    core: Any,
+    progress: Progress | None = None,
+    on_solution: OnSolution | None = None,
+    incumbents: Callable[[], np.ndarray | None] | None = None,
+    cancel: threading.Event | None = None,
 ) -> bool:
     """Run HiGHS in a worker thread so that Ctrl-C stops it; True when it was interrupted.
 
     ``run()`` releases the GIL but never looks at Python signals, so the main
     thread waits and, on KeyboardInterrupt, asks HiGHS to stop through its
-    interrupt callbacks (called rarely: a few dozen times per second at most).
-    The MIP interrupt callback also carries the incumbent and bound, which go
-    to ``progress`` (throttled to two calls a second). ``on_solution`` sees each
-    improving incumbent; its True stops the run at the next interrupt check.
+    interrupt callbacks (called rarely: a few dozen times per second at most);
+    ``cancel`` stops it the same way from any thread. The MIP interrupt callback
+    also carries the incumbent and bound, which go to ``progress`` (throttled to
+    two calls a second). ``on_solution`` sees each improving incumbent; its True
+    stops the run at the next interrupt check. When HiGHS asks for a user
+    solution, ``incumbents`` may hand one over.
     """
     from highspy import cb
 
@@ -149,6 +186,7 @@ def _run_interruptible(
     halt = threading.Event()
     mip = cb.HighsCallbackType.kCallbackMipInterrupt
     improving = cb.HighsCallbackType.kCallbackMipImprovingSolution
+    user_solution = cb.HighsCallbackType.kCallbackMipUserSolution
     last = [-1.0]
 
     def on_interrupt(kind: Any, _msg: str, out: Any, data_in: Any, _user: Any) -> None:
@@ -158,7 +196,14 @@ def _run_interruptible(
                     np.array(out.mip_solution, dtype=np.float64)):
                 halt.set()
             return
-        if (stop.is_set() or halt.is_set()) and data_in is not None:
+        if kind == user_solution:
+            x = incumbents() if incumbents is not None else None
+            if x is not None and data_in is not None:
+                with contextlib.suppress(Exception):
+                    data_in.setSolution(x)
+            return
+        cancelled = cancel is not None and cancel.is_set()
+        if (stop.is_set() or halt.is_set() or cancelled) and data_in is not None:
             data_in.user_interrupt = True
         if progress is not None and out is not None and kind == mip:
             now = time.perf_counter()
@@ -173,6 +218,8 @@ def _run_interruptible(
         h.startCallback(kind)
     if on_solution is not None:
         h.startCallback(improving)
+    if incumbents is not None:
+        h.startCallback(user_solution)
     # As highspy does after a threaded solve: release the worker's scheduler handle.
     return run_interruptible(h.run, stop.set, "highs-solve",
                              after=lambda: core._Highs.resetThreadScheduler(False))
@@ -260,10 +307,65 @@ def _result(h: Any, core: Any, milp: MilpArrays) -> Result:
     gap = relative_gap(objective, bound, milp.sense)
     if status == Status.OPTIMAL and not is_mip:
         gap = 0.0
+    extra: dict[str, object] = {"highs_mip_gap": float(info.mip_gap) if is_mip else None,
+                                "nodes": int(info.mip_node_count) if is_mip else 0}
+    if not is_mip and status == Status.OPTIMAL:
+        # reduced costs of an LP, in the model's sense (a primal heuristic ranks columns by them)
+        extra["col_dual"] = np.asarray(h.getSolution().col_dual, dtype=np.float64)
     return Result(status, NAME, objective=objective, bound=bound, gap=gap, x=x,
-                  message="" if status == Status.OPTIMAL else text,
-                  extra={"highs_mip_gap": float(info.mip_gap) if is_mip else None,
-                         "nodes": int(info.mip_node_count) if is_mip else 0})
+                  message="" if status == Status.OPTIMAL else text, extra=extra)
+
+
+def warm_lp(milp: MilpArrays, held: np.ndarray, options: SolveOptions) -> Result:
+    """The LP relaxation of ``milp``, solved from the optimal basis of the same LP with
+    the columns of ``held`` (a mask) held at their lower bound.
+
+    That basis is primal feasible for the whole LP, so primal simplex goes on from it
+    (on the 2026-2030 plan a third of a cold solve's iterations when the held
+    columns are those a primal heuristic left out). ``Result.extra`` carries
+    ``row_dual`` and ``col_dual``; ``time_limit`` and ``cancel`` apply to each of
+    the two solves.
+    """
+    t0 = time.perf_counter()
+    core = _core()
+    lp = MilpArrays(
+        c=milp.c, A=milp.A, row_lower=milp.row_lower, row_upper=milp.row_upper,
+        col_lower=milp.col_lower, col_upper=np.where(held, milp.col_lower, milp.col_upper),
+        integrality=np.zeros(milp.num_cols, dtype=bool), sense=milp.sense, offset=milp.offset,
+    )
+    first = core._Highs()
+    first.setOptionValue("output_flag", bool(options.verbose))
+    _set_options(first, options)
+    _pass_model(first, core, lp)
+    if _run_interruptible(first, core, cancel=options.cancel):
+        return _as_interrupted(Result(Status.NO_SOLUTION, NAME))
+    if first.getModelStatus() != core.HighsModelStatus.kOptimal:
+        return Result(Status.NO_SOLUTION, NAME, runtime_s=time.perf_counter() - t0,
+                      message="the held LP did not solve")
+    basis = first.getBasis()
+    status = list(basis.col_status)
+    basic = core.HighsBasisStatus.kBasic
+    for k in np.flatnonzero(held):
+        if status[k] != basic:  # nonbasic at its (lower = upper) bound: at the lower one
+            status[k] = core.HighsBasisStatus.kLower
+    basis.col_status = status
+    whole = core._Highs()
+    whole.setOptionValue("output_flag", bool(options.verbose))
+    _set_options(whole, options)
+    whole.setOptionValue("presolve", "off")  # a basis is used as it is, without presolve
+    whole.setOptionValue("simplex_strategy", 4)  # primal simplex: the start is primal feasible
+    _pass_model(whole, core, replace(lp, col_upper=milp.col_upper))
+    whole.setBasis(basis)
+    interrupted = _run_interruptible(whole, core, cancel=options.cancel)
+    result = _result(whole, core, replace(lp, col_upper=milp.col_upper))
+    if interrupted:
+        result = _as_interrupted(result)
+    if result.status == Status.OPTIMAL:
+        result.extra["row_dual"] = np.asarray(whole.getSolution().row_dual, dtype=np.float64)
+    result.runtime_s = time.perf_counter() - t0
+    return result
+
+
 
 
 def _disambiguate(
@@ -304,6 +406,7 @@ register(
     Capabilities(
         warm_start=True,
         threads=True,
+        incumbents=True,
         description="HiGHS (highspy): default exact MILP/LP solver, model passed in bulk",
     ),
 )

@@ -56,6 +56,9 @@ def main(argv: list[str] | None = None) -> int:
     main_thread = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGINT, early) if main_thread else None
     sys.unraisablehook = quiet
+    import siting
+
+    pressed.extend(siting._early_interrupts)  # pressed before this handler was in place
     try:
         from siting.cli.program import run
     except KeyboardInterrupt:

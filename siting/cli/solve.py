@@ -355,9 +355,10 @@ def solve_spec(
 ) -> None:
     """Solve a multi-service model spec (TOML) and write its tables and report.
 
-    Progress (on stderr): a spinner while the instance loads, then a bar over
-    the time limit while coverage, model and solve run (HiGHS reports no
-    incumbent to Python, so the gap is shown once the solve ends).
+    Progress (on stderr): a row a stage, loading, coverage, model, start (the
+    heuristic plan and the full model's LP bound) and search (a bar over the time
+    limit with the incumbent and gap as they improve), then verify, reasons and
+    the files; without a terminal, one line a stage as it ends.
     """
     from dataclasses import replace
 
@@ -381,11 +382,14 @@ def solve_spec(
     check_output_folder(out_dir)
     with Phases(enabled=not (quiet or as_json)) as phases:
         where = instance or (spec.data.blocks if spec.data else spec.meta.instance)
-        with phases.spinner(f"reading the instance ({where})"):
+        with phases.spinner(f"loading ({where})"):
             data = load_service_data(spec, instance)
         options = replace(options, progress=phases.solver_progress())
-        with phases.timed("coverage, model, solve and verification", options.time_limit):
-            sol = MultiService(spec).solve(data, solver_given, options, verify=verify)
+        with phases.staged(options.time_limit):
+            sol = MultiService(spec).solve(
+                data, solver_given, options, verify=verify,
+                on_stage=phases.stage_hook(options.time_limit),
+            )
         sol.spec_path = str(path.resolve())
         sol.spec_sha256 = sha256_of(path)
         wrote = write_outcome(sol, out_dir, data)

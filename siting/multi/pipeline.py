@@ -15,7 +15,9 @@ registered verifier (:mod:`siting.verify.plan`).
 
 from __future__ import annotations
 
+import contextlib
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any, ClassVar
 
@@ -23,9 +25,17 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from siting.backends.base import Result, SolveOptions, Status, capabilities, get_backend
+from siting.backends.base import (
+    Result,
+    SolveOptions,
+    Status,
+    capabilities,
+    get_backend,
+    relative_gap,
+)
 from siting.milp import MilpArrays, Sense
 from siting.multi.data import ServiceData
+from siting.multi.heuristic import Incumbent, PoolHeuristic
 from siting.multi.problem import MultiServiceProblem
 from siting.multi.rows import Layout
 from siting.multi.solution import FACILITY_COLUMNS, MultiSolution
@@ -56,34 +66,44 @@ class MultiService:
         *,
         verify: bool = True,
         explain: bool = True,
+        on_stage: StageHook | None = None,
         reasons: bool = True,
     ) -> MultiSolution:
-        """Build, solve, decode and verify; on infeasibility, explain in planners' words."""
+        """Build, solve, decode and verify; on infeasibility, explain in planners' words.
+
+        ``on_stage(stage, done, note)`` hears each stage begin and end: ``coverage``
+        (types, coverage, block groups), ``model`` (the arrays), ``start`` (the
+        primal heuristic, :mod:`siting.multi.heuristic`: a plan and the full model's
+        LP bound), ``search`` (the full model, from that plan, unless the bound
+        already proves it), ``verify`` and ``reasons``.
+        """
         from siting.multi.explain import explain_infeasible, precheck
         from siting.multi.tables import requirement_table
 
+        stage = on_stage or _no_stage
         t0 = time.perf_counter()
         spec = self.spec
         opts = options or self.options()
         backend = solver or spec.solver.backend
         get_backend(backend)  # an unknown name is refused before any work
+        stage("coverage", False, "")
         prob = MultiServiceProblem(spec, data)
         t_data = time.perf_counter() - t0
+        groups = sum(td.family.size for td in prob.types.values())
+        stage("coverage", True, f"{len(prob.types)} types, {groups:,} block groups")
         pre = precheck(prob)
+        stage("model", False, "")
         milp, lay = prob.build()
         t_build = time.perf_counter() - t0 - t_data
-        stages: dict[str, Any] = {}
-        run_opts = opts
-        if prob.T > 1 and not pre and capabilities(backend).warm_start and opts.warm_start is None:
-            start = staged_start(prob, milp, lay, backend, opts, stages)
-            if start is not None:
-                left = None if opts.time_limit is None else max(
-                    opts.time_limit - (time.perf_counter() - t0), 0.2 * opts.time_limit
-                )
-                run_opts = replace(opts, warm_start=start, time_limit=left)
-        result = get_backend(backend).solve(milp, run_opts)
+        stage("model", True, f"{milp.num_rows:,} rows, {milp.num_cols:,} columns")
+        result, heuristic = self._search(prob, milp, lay, backend, opts, bool(pre), t0, stage)
+        stage("search", True, _search_note(result))
         sol = decode(prob, lay, result)
-        sol.stats.update(stages)
+        if heuristic is not None:
+            sol.stats["start"] = heuristic.stats
+        for key in ("plan_from", "bound_from"):  # where the plan and the bound came from
+            if key in result.extra:
+                sol.stats[key] = result.extra[key]
         sol.stats.update(
             data_s=round(t_data, 3), build_s=round(t_build, 3),
             solve_s=round(result.runtime_s, 3), columns=milp.num_cols, rows=milp.num_rows,
@@ -95,13 +115,17 @@ class MultiService:
             )
             sol.message = "; ".join(sol.explanation) or "the spec's requirements cannot all be met"
         if sol.status.has_solution:
+            stage("verify", False, "")
             self.tabulate(prob, sol, verify=verify)
+            stage("verify", True, "verified" if sol.verified else "; ".join(sol.verification))
             if reasons:
                 from siting.multi.reasons import plan_reasons
 
+                stage("reasons", False, "")
                 t_reasons = time.perf_counter()
                 sol.reasons = plan_reasons(prob, sol, backend, opts)
                 sol.stats["reasons_s"] = round(time.perf_counter() - t_reasons, 3)
+                stage("reasons", True, f"{len(sol.reasons)} found")
         else:
             from siting.multi.tables import baseline_table
 
@@ -112,6 +136,87 @@ class MultiService:
         sol.spec_data = spec.model_dump(mode="json")
         sol.notes = list(data.notes)
         return sol
+
+    def _search(
+        self, prob: MultiServiceProblem, milp: MilpArrays, lay: Layout, backend: str,
+        opts: SolveOptions, pre: bool, t0: float, stage: StageHook,
+    ) -> tuple[Result, PoolHeuristic | None]:
+        """The primal heuristic's plan and bound, then the solver on the full model
+        unless that bound already proves the plan within the gap.
+
+        Everything runs in order in the calling thread, so that identical inputs give
+        identical plans (a heuristic racing the solver would hand over different plans
+        from run to run), and so that a proof ends the run at once (HiGHS cannot be
+        stopped inside its root LP). The search starts from the heuristic's plan.
+        """
+        caps = capabilities(backend)
+        run_opts = replace(opts, solver_options=tuned(opts.solver_options))
+        limit = opts.time_limit
+        if pre or opts.warm_start is not None or not caps.warm_start:
+            stage("search", False, "")
+            result = get_backend(backend).solve(
+                milp, replace(run_opts, time_limit=_left(t0, limit))
+            )
+            return result, None
+        heuristic = self._heuristic(prob, milp, lay, backend, run_opts, stage)
+        heuristic.deadline = None if limit is None else t0 + 0.8 * limit
+        heuristic.first()
+        if not heuristic.proven.is_set() and not heuristic.interrupted:
+            heuristic.rest()
+        heuristic.finished()
+        best = heuristic.best
+        if heuristic.interrupted:  # Ctrl-C: keep the plan found so far, if any
+            if best is None:
+                raise KeyboardInterrupt
+            stopped = Result(Status.FEASIBLE, backend, message="interrupted",
+                             extra={"interrupted": True})
+            result = with_incumbent(stopped, best, heuristic.bound, 0.0)
+            result.message = "interrupted"
+            return result, heuristic
+        stage("search", False, "")
+        if heuristic.proven.is_set():
+            proof = Result(Status.NO_SOLUTION, backend)
+            result = with_incumbent(proof, best, heuristic.bound, opts.mip_gap)
+            result.runtime_s = float(heuristic.stats.get("s", 0.0))
+            return result, heuristic
+        run_opts = replace(run_opts, time_limit=_left(t0, limit),
+                           warm_start=None if best is None else best.x)
+        result = get_backend(backend).solve(milp, run_opts)
+        return with_incumbent(result, heuristic.best, heuristic.bound, opts.mip_gap), heuristic
+
+    def _heuristic(
+        self, prob: MultiServiceProblem, milp: MilpArrays, lay: Layout, backend: str,
+        opts: SolveOptions, stage: StageHook,
+    ) -> PoolHeuristic:
+        """The primal heuristic, wired to the progress hook and the stage hook."""
+
+        def found(inc: Incumbent) -> None:
+            if opts.progress is not None:
+                with contextlib.suppress(Exception):  # a display never stops the solve
+                    opts.progress(inc.objective, None, None)
+
+        def bounded(bound: float) -> None:
+            best = heuristic.best
+            if opts.progress is not None and best is not None:
+                gap = relative_gap(best.objective, bound, "max")
+                with contextlib.suppress(Exception):
+                    opts.progress(best.objective, bound, gap)
+
+        def finished(heuristic: PoolHeuristic) -> None:
+            best = heuristic.best
+            note = "no plan" if best is None else (
+                f"incumbent {best.objective:,.0f} ({best.source}) after {best.found_s:.1f} s"
+            )
+            if heuristic.bound is not None:
+                note += f"; LP bound of the full model {heuristic.bound:,.0f}"
+                if heuristic.proven.is_set():
+                    note += ": within the gap"
+            stage("start", True, note)
+
+        stage("start", False, "")
+        heuristic = PoolHeuristic(prob, milp, lay, backend, opts, on_incumbent=found,
+                                  on_finish=finished, on_bound=bounded)
+        return heuristic
 
     def tabulate(self, prob: MultiServiceProblem, sol: MultiSolution, *, verify: bool) -> None:
         """Verify the plan (when asked) and fill its tables from the recomputed coverage."""
@@ -147,72 +252,84 @@ def reduction_stats(prob: MultiServiceProblem) -> dict[str, int]:
     return {"demand_rows": blocks, "rows_merged": blocks - groups, "sites_dropped": 0}
 
 
-# ------------------------------------------------------------- warm start
-def final_year_spec(spec: Spec) -> Spec:
-    """The spec collapsed onto its last year: yearly quotas and budgets become totals."""
-    one = spec.model_copy(deep=True)
-    one.meta.years = [spec.meta.years[-1]]
-    one.budget.per_year = {}
-    for tgt in one.target:
-        tgt.year = None
-    for e in one.equity:
-        e.year = None
-    for f in one.facility.values():
-        for quota in (f.count, f.min_count, f.max_count):
-            yearly = {k: v for k, v in quota.items() if k != "total"}
-            if yearly and "total" not in quota:
-                quota.clear()
-                quota["total"] = sum(yearly.values())
-            else:
-                for k in yearly:
-                    del quota[k]
-    return one
+# ------------------------------------------------------------- the search
+StageHook = Callable[[str, bool, str], None]
 
 
-def staged_start(
-    prob: MultiServiceProblem,
-    milp: MilpArrays,
-    lay: Layout,
-    backend: str,
-    opts: SolveOptions,
-    stats: dict[str, Any],
-) -> FloatArray | None:
-    """A feasible start for the phased model, found in two smaller solves.
+def _no_stage(stage: str, done: bool, note: str) -> None:
+    return None
 
-    1. Solve the final-year problem (quotas and budgets as totals): which parcels.
-    2. Solve the phased problem restricted to those parcels: in which year.
-    The phased solve then starts from that plan; its gap stays honest because
-    its bound comes from the full model.
+
+def tuned(solver_options: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """The caller's back-end options over this model's defaults.
+
+    HiGHS's probing finds the land conflicts that :mod:`siting.multi.rows` writes
+    as rows, and on the 2026-2030 plan it cost 10-30 s of presolve and as much again
+    in setting up its implications: it is switched off (bit 15 of
+    ``presolve_rule_off``) unless the caller says otherwise.
+
+    >>> tuned({})
+    {'highs': {'presolve_rule_off': 32768}}
     """
-    budget = opts.time_limit or 60.0
-    one = MultiServiceProblem(final_year_spec(prob.spec), prob.data)
-    m1, l1 = one.build()
-    # The stages solve other objectives (final year only, fixed parcels): their
-    # incumbents would read as jumps of the real one, so they report no progress.
-    r1 = get_backend(backend).solve(m1, replace(opts, time_limit=0.4 * budget, progress=None))
-    stats["stage1"] = {"status": str(r1.status), "objective": r1.objective, "s": r1.runtime_s}
-    if r1.extra.get("interrupted"):
-        raise KeyboardInterrupt  # Ctrl-C during the warm start stops the whole solve
-    if not r1.status.has_solution or r1.x is None:
-        return None
-    upper = milp.col_upper.copy()
-    for name in prob.types:
-        chosen = np.round(r1.x[l1.w[name].slice])  # one year: one value per candidate
-        upper[lay.w[name].slice] = np.minimum(upper[lay.w[name].slice], np.tile(chosen, prob.T))
-        if name in lay.s:
-            spaces = np.round(r1.x[l1.s[name].slice])
-            sb = lay.s[name].slice
-            upper[sb] = np.minimum(upper[sb], np.tile(spaces, prob.T))
-    restricted = replace(milp, col_upper=upper)
-    r2 = get_backend(backend).solve(
-        restricted, replace(opts, time_limit=0.2 * budget, progress=None)
+    out = {name: dict(values) for name, values in solver_options.items()}
+    out.setdefault("highs", {}).setdefault("presolve_rule_off", 1 << 15)
+    return out
+
+
+def with_incumbent(
+    result: Result, inc: Incumbent | None, bound: float | None, mip_gap: float
+) -> Result:
+    """The solver's result with what the heuristic adds: its plan where that is better
+    (or the only one), its certified bound where that is lower; the status and gap
+    follow from the best of both.
+
+    >>> r = Result(Status.NO_SOLUTION, "highs", bound=105.0)
+    >>> out = with_incumbent(r, Incumbent(np.zeros(1), 100.0, "pool", 1.0), None, 1e-3)
+    >>> out.status, out.objective, round(out.gap, 3)
+    (<Status.FEASIBLE: 'feasible'>, 100.0, 0.05)
+    >>> with_incumbent(r, Incumbent(np.zeros(1), 100.0, "pool", 1.0), 100.05, 1e-3).status
+    <Status.OPTIMAL: 'optimal'>
+    """
+    if result.status in (Status.INFEASIBLE, Status.UNBOUNDED):
+        return result
+    better = inc is not None and (
+        result.x is None or result.objective is None
+        or inc.objective > result.objective + 1e-9 * max(1.0, abs(inc.objective))
     )
-    stats["stage2"] = {"status": str(r2.status), "objective": r2.objective, "s": r2.runtime_s}
-    if r2.extra.get("interrupted"):
-        raise KeyboardInterrupt  # Ctrl-C during the warm start stops the whole solve
-    if not r2.status.has_solution or r2.x is None:
+    tighter = bound is not None and (result.bound is None or bound < result.bound)
+    if not better and not tighter:
+        return result
+    out = replace(result, extra=dict(result.extra))
+    if better and inc is not None:
+        out.x, out.objective = inc.x, inc.objective
+        out.extra["plan_from"] = f"{inc.source} heuristic"
+    if tighter:
+        out.bound = bound
+        out.extra["bound_from"] = "LP relaxation of the full model, certified by its duals"
+    out.gap = relative_gap(out.objective, out.bound, "max")
+    if out.x is not None:
+        proven = out.gap is not None and out.gap <= mip_gap
+        out.status = Status.OPTIMAL if proven else Status.FEASIBLE
+        if proven:
+            out.message = ""
+    return out
+
+
+def _left(t0: float, limit: float | None) -> float | None:
+    if limit is None:
         return None
-    return r2.x
+    return max(limit - (time.perf_counter() - t0), 0.2 * limit)
+
+
+def _search_note(result: Result) -> str:
+    parts = [str(result.status)]
+    if result.objective is not None:
+        parts.append(f"objective {result.objective:,.0f}")
+    if result.bound is not None:
+        parts.append(f"bound {result.bound:,.0f}")
+    if result.gap is not None:
+        parts.append(f"gap {100 * result.gap:.3f}%")
+    return ", ".join(parts)
 
 
 # ------------------------------------------------------------------ decode

@@ -13,7 +13,8 @@ The MILP arrays themselves are written by :mod:`siting.multi.rows`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import copy
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -158,26 +159,62 @@ class MultiServiceProblem:
     ``build(drop=..., objective=...)`` rebuilds the arrays without some targets or
     with another objective; the infeasibility explainer uses that to find the
     best achievable value of a target that cannot be met.
+
+    ``only`` limits each named type's candidates to the given parcel positions (a
+    primal heuristic's restricted problem); ``reuse``, a problem on the same data,
+    lends its coverage so that a derived problem (another spec on the same types,
+    or fewer candidates) does not recompute distances. Targets that are only
+    reported get no indicator: no row reads it, the verifier measures them.
     """
 
-    def __init__(self, spec: Spec, data: ServiceData) -> None:
+    def __init__(
+        self,
+        spec: Spec,
+        data: ServiceData,
+        *,
+        only: dict[str, IntArray] | None = None,
+        reuse: MultiServiceProblem | None = None,
+    ) -> None:
         self.spec = spec
         self.data = data
+        self.only = only or {}
         self.years = list(spec.meta.years)
         self.T = len(self.years)
         self.mode = spec.meta.distance
-        self.block_xy = data.block_xy()
+        self.block_xy: FloatArray = reuse.block_xy if reuse is not None else data.block_xy()
         self.n_blocks = len(data.blocks)
         self.area = data.parcels["area_m2"].to_numpy(dtype=np.float64)
         self.area_codes = self._area_codes()
+        # (type, mode, access, radius) -> (candidate positions, blocks x (candidates, existing))
+        self._within: dict[tuple[str, str, str, float], tuple[IntArray, sp.csr_matrix]] = {}
+        self._lender = reuse
         self.types: dict[str, TypeData] = {
             name: self._type_data(name, f) for name, f in spec.facility.items()
         }
         self.indicators: dict[str, Indicator] = {}
         for k, tgt in enumerate(spec.target):
-            ind = self._indicator_for(k, tgt)
+            ind = self._indicator_for(k, tgt) if tgt.mode == "constraint" else None
             if ind is not None:
                 self.indicators[ind.key] = ind
+
+    def on_year(self, spec: Spec, index: int) -> MultiServiceProblem:
+        """This problem's types, coverage and groups under ``spec``, a spec on the one
+        year ``self.years[index]`` (same types and targets): parcels free only later
+        are kept as candidates that cannot open, so nothing is recomputed."""
+        view = copy.copy(self)
+        view.spec = spec
+        view.years = list(spec.meta.years)
+        view.T = len(view.years)
+        view.types = {
+            name: replace(td, spec=spec.facility[name],
+                          avail_t=np.where(td.avail_t <= index, 0, 1).astype(np.int64))
+            for name, td in self.types.items()
+        }
+        view.indicators = {
+            key: ind for key, ind in self.indicators.items()
+            if spec.target[int(key.removeprefix("target"))].mode == "constraint"
+        }
+        return view
 
     def build(self, **kwargs: Any) -> Any:
         """The MILP arrays and their layout (see :func:`siting.multi.rows.build`)."""
@@ -262,6 +299,8 @@ class MultiServiceProblem:
         ok &= self.area >= max(need, 1e-9)
         year_av = parcels["year_available"].to_numpy(dtype=np.int64)
         ok &= year_av <= self.years[-1]
+        if name in self.only:
+            ok &= np.isin(np.arange(ok.size), self.only[name])
         cand = np.flatnonzero(ok).astype(np.int64)
         avail_t = np.searchsorted(np.asarray(self.years), np.maximum(year_av[cand], self.years[0]))
         return cand, avail_t.astype(np.int64)
@@ -309,7 +348,7 @@ class MultiServiceProblem:
             source=self.data.source,
             demand_xy=self.block_xy,
         )
-        coverage = metric.within(f.radius_m)
+        coverage = self.coverage_within(name, f, cand, metric, f.radius_m)
         family = self.family_for(
             f"z_{name}", pop, [(name, coverage, int(cand.size))],
             existing_as_sites=f.capacity is not None,
@@ -339,12 +378,34 @@ class MultiServiceProblem:
         radius = float(tgt.radius_m or self.spec.facility[types[0]].radius_m)
         group = tgt.group or self.spec.facility[types[0]].group
         per_type = [
-            (name, self.types[name].instance.metric.within(radius), self.types[name].n_cand)
+            (name, self.coverage_within(
+                name, self.spec.facility[name], self.types[name].cand,
+                self.types[name].instance.metric, radius,
+            ), self.types[name].n_cand)
             for name in types
         ]
         pop = self.group(group)
         fam = self.family_for(f"target{k}", pop, per_type)
         return Indicator(f"target{k}", types, radius, group, pop, fam)
+
+    def coverage_within(
+        self, name: str, f: Facility, cand: IntArray, metric: Any, radius: float
+    ) -> sp.csr_matrix:
+        """``metric.within(radius)`` for type ``name`` (columns: ``cand``, then its existing
+        facilities), or the same columns cut from the lending problem's matrix when it
+        holds every candidate of ``cand``."""
+        key = (name, self.mode_of(f), f.access, float(radius))
+        lent = self._lender._within.get(key) if self._lender is not None else None
+        if lent is not None and np.isin(cand, lent[0]).all():
+            lent_cand, matrix = lent
+            n_existing = matrix.shape[1] - lent_cand.size
+            cols = np.r_[np.searchsorted(lent_cand, cand),
+                         lent_cand.size + np.arange(n_existing)]
+            coverage = sp.csr_matrix(matrix[:, cols])
+        else:
+            coverage = metric.within(radius)
+        self._within[key] = (cand, coverage)
+        return coverage
 
     def mode_of(self, f: Facility) -> str:
         return f.distance or self.mode
@@ -378,5 +439,6 @@ class MultiServiceProblem:
         key = f"target{k}"
         if key in self.indicators:
             return self.indicators[key].pop
-        assert tgt.facility is not None
-        return self.types[tgt.facility].pop
+        if tgt.group is not None:
+            return self.group(tgt.group)
+        return self.types[tgt.types()[0]].pop

@@ -75,13 +75,14 @@ def build(
     from siting.multi import decay, targets
 
     b, lay = MilpBuilder(), Layout()
-    _variables(prob, b, lay)
+    measured = measured_indicators(prob, drop, objective)
+    _variables(prob, b, lay, measured)
     decay.add_variables(prob, b, lay)
     for td in prob.types.values():
         _type_rows(prob, b, lay, td)
         decay.attendance_rows(prob, b, lay, td)
-    for ind in prob.indicators.values():
-        family_rows(prob, b, lay, ind.family, lay.c[ind.key])
+    for key in measured:
+        family_rows(prob, b, lay, prob.indicators[key].family, lay.c[key])
     _land_rows(prob, b, lay)
     if not drop_budget:
         _budget_rows(prob, b, lay)
@@ -94,7 +95,24 @@ def build(
     return milp, lay
 
 
-def _variables(prob: MultiServiceProblem, b: MilpBuilder, lay: Layout) -> None:
+def measured_indicators(
+    prob: MultiServiceProblem, drop: frozenset[int], objective: int | None
+) -> list[str]:
+    """Indicators some row or the objective reads: an enforced target not dropped, or
+    the target maximised. A report-only target is measured by the verifier from the
+    plan, so its indicator columns would be free (an exact reduction to leave out)."""
+    keys = []
+    for k, tgt in enumerate(prob.spec.target):
+        key = f"target{k}"
+        enforced = tgt.mode == "constraint" and k not in drop
+        if key in prob.indicators and (enforced or k == objective):
+            keys.append(key)
+    return keys
+
+
+def _variables(
+    prob: MultiServiceProblem, b: MilpBuilder, lay: Layout, indicators: list[str]
+) -> None:
     T = prob.T
     for name, td in prob.types.items():
         f = td.spec
@@ -119,8 +137,9 @@ def _variables(prob: MultiServiceProblem, b: MilpBuilder, lay: Layout) -> None:
                 f"x_{name}", years=T, items=group_of_pair.size,
                 upper=np.tile(td.family.pop[group_of_pair], T),
             )
-    for key, ind in prob.indicators.items():
-        lay.c[key] = b.add_grid(f"c_{key}", years=T, items=ind.family.size, upper=1.0)
+    for key in indicators:
+        size = prob.indicators[key].family.size
+        lay.c[key] = b.add_grid(f"c_{key}", years=T, items=size, upper=1.0)
 
 
 def _type_rows(prob: MultiServiceProblem, b: MilpBuilder, lay: Layout, td: TypeData) -> None:
@@ -147,10 +166,7 @@ def _type_rows(prob: MultiServiceProblem, b: MilpBuilder, lay: Layout, td: TypeD
         if T > 1:
             b.add_rows(s.monotone(), lower=-np.inf, upper=0.0, cols=s, name=f"smono_{td.name}")
     if f.capacity is None:
-        tight = any(
-            e.facility == td.name and e.min_ratio_to_area is not None for e in prob.spec.equity
-        )
-        family_rows(prob, b, lay, td.family, lay.z[td.name], tight=tight)
+        family_rows(prob, b, lay, td.family, lay.z[td.name], tight=ratio_years(prob, td.name))
     else:
         _capacity_rows(prob, b, lay, td)
 
@@ -191,15 +207,26 @@ def _capacity_rows(prob: MultiServiceProblem, b: MilpBuilder, lay: Layout, td: T
         )
 
 
+def ratio_years(prob: MultiServiceProblem, name: str) -> frozenset[int]:
+    """Year indices in which an equity floor relative to the area-wide share reads type
+    ``name``'s coverage (see :func:`family_rows`)."""
+    return frozenset(
+        prob.years.index(prob.spec.year_of(e.year)) for e in prob.spec.equity
+        if e.facility == name and e.min_ratio_to_area is not None
+    )
+
+
 def family_rows(
     prob: MultiServiceProblem, b: MilpBuilder, lay: Layout, fam: Family, var: Grid,
-    *, tight: bool = False,
+    *, tight: frozenset[int] = frozenset(),
 ) -> None:
     """v[t,g] - sum_j pat[g,j] w[t,j] - sum_k pat[g,J+k] keep[k] <= 0, per type and year.
 
-    With ``tight``, also v[t,g] >= w[t,j] and >= keep[k] for every covering site, so v
-    equals coverage exactly: needed where a floor relative to the area-wide share
-    would otherwise let the solver under-report coverage elsewhere.
+    In the years of ``tight``, also v[t,g] >= w[t,j] and >= keep[k] for every covering
+    site, so v equals coverage exactly: needed where a floor relative to the area-wide
+    share would otherwise let the solver under-report coverage elsewhere. In other
+    years v is read only by the objective, which it raises, and by absolute floors,
+    which under-reporting cannot help, so the rows would be redundant there.
     """
     for name, rows, pat in fam.links:
         td = prob.types[name]
@@ -215,7 +242,7 @@ def family_rows(
                  keep_terms(keep, coo.row[~cand], coo.col[~cand] - J, -1.0, n_rows)],
                 lower=-np.inf, upper=0.0, name=f"{fam.key}_{name}_{year}",
             )
-            if tight:
+            if t in tight:
                 entry = np.arange(coo.nnz)
                 # w counts facilities (up to max_per_parcel): scale so v <= 1 stays feasible
                 scale = 1.0 / td.spec.max_per_parcel
@@ -246,6 +273,56 @@ def _land_rows(prob: MultiServiceProblem, b: MilpBuilder, lay: Layout) -> None:
         used = np.unique(np.concatenate([sp.coo_matrix(m).row for m, _ in parts]))
         sel = [(sp.csr_matrix(m)[used], cols) for m, cols in parts]
         b.concat_rows(sel, lower=-np.inf, upper=prob.area[used], name="land")
+    _conflict_rows(prob, b, lay)
+
+
+def least_land(prob: MultiServiceProblem, td: TypeData) -> FloatArray:
+    """Land one facility of the type takes at least on each of its candidates (its
+    footprint, the whole parcel, plus the surface of its fewest spaces)."""
+    f = td.spec
+    least = prob.area[td.cand] if f.whole_parcel else np.full(td.n_cand, f.footprint_m2)
+    if f.sized:
+        assert f.m2_per_space is not None
+        least = least + f.min_spaces * f.m2_per_space / f.levels * f.surface_share
+    return np.asarray(least, dtype=np.float64)
+
+
+def _conflict_rows(prob: MultiServiceProblem, b: MilpBuilder, lay: Layout) -> None:
+    """w_f[p] / most_f + w_g[p] / most_g <= 1 where two types cannot share parcel p.
+
+    Valid for every plan: when one facility of each would need more land than the
+    parcel has (a park takes the whole parcel), at most one type is built there,
+    and then at most ``max_per_parcel`` of it. The land row alone lets the LP put
+    0.9 of a park and a whole fire station on one parcel; these rows (final year:
+    w is monotone) close that gap without waiting for the solver to find them.
+    """
+    names = list(prob.types)
+    n_parcels = len(prob.area)
+    position = {}
+    for name in names:
+        td = prob.types[name]
+        slot = np.full(n_parcels, -1, dtype=np.int64)
+        slot[td.cand] = np.arange(td.n_cand)
+        position[name] = (slot, np.full(n_parcels, np.nan))
+        position[name][1][td.cand] = least_land(prob, td)
+    last = prob.T - 1
+    for k, first in enumerate(names):
+        for second in names[k + 1:]:
+            (slot_a, need_a), (slot_b, need_b) = position[first], position[second]
+            with np.errstate(invalid="ignore"):
+                clash = np.flatnonzero(
+                    (slot_a >= 0) & (slot_b >= 0) & (need_a + need_b > prob.area * (1 + 1e-9))
+                )
+            if not clash.size:
+                continue
+            rows = np.arange(clash.size)
+            b.concat_rows(
+                [lay.w[first].terms(rows, last, slot_a[clash],
+                                    1.0 / prob.types[first].spec.max_per_parcel, clash.size),
+                 lay.w[second].terms(rows, last, slot_b[clash],
+                                     1.0 / prob.types[second].spec.max_per_parcel, clash.size)],
+                lower=-np.inf, upper=1.0, name=f"conflict_{first}_{second}",
+            )
 
 
 def spending(prob: MultiServiceProblem, lay: Layout, year: int, *, cumulative: bool) -> list[Part]:

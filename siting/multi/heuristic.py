@@ -1,0 +1,490 @@
+"""A primal heuristic for the multi-service model: a near-optimal plan within seconds,
+and the full model's LP bound that often proves it.
+
+The bound always comes from the full model: either the solver's, or the LP
+relaxation of the full model solved here (step 4), certified by weak duality
+with its own duals (:func:`dual_bound`). A plan from a restricted problem is a
+start, never a claimed optimum.
+
+1. *One-year relaxations.* The spec collapsed onto its final year (every target
+   and floor, quotas and budgets as totals) and onto its first year (that year's
+   parcels and budget) are solved as LPs. With the land-conflict rows of
+   :mod:`siting.multi.rows` these LPs are nearly integral: the parcels they use
+   per type, and as many again whose reduced costs come nearest to paying, are
+   the pool.
+2. *The restricted phased problem.* The spec itself on the pool only: blocks
+   merge into far fewer groups (covering patterns over fewer parcels), so its LP
+   takes a fraction of a second. RENS rounds it (integer columns the LP sets to a
+   whole number are fixed, the others lie between floor and ceiling), else its LP
+   support is searched; if neither has a plan (the pool cannot meet a yearly
+   quota) the pool grows by the relaxations of the years in between.
+3. *Lifting.* The plan, written in the full model's columns (facilities, spaces,
+   kept existing sites), is completed by the LP over the remaining continuous
+   columns with every integer column fixed: a feasible solution of the full model
+   with its own objective.
+4. *The bound.* The full model's LP relaxation, solved from the restricted LP's
+   optimal basis (the left-out columns at 0: a primal feasible start), by primal
+   simplex (:func:`siting.backends.highs.warm_lp`): on the 2026-2030 plan about a
+   third of a cold solve. When the plan is within the gap of it, the search has
+   nothing left to do (``proven``).
+
+5. *The support.* When the bound does not prove the plan, the LP support of the
+   pool is searched from it before the full model's search starts from the best
+   plan. Every step runs in the caller's thread, in order: identical inputs give
+   identical plans.
+
+>>> spec = one_year_spec(parse_spec({"meta": {"name": "x", "years": [2026, 2027]},
+...     "facility": {"park": {"group": "pop_total", "radius_m": 500,
+...                           "count": {"2026": 1, "2027": 2}}},
+...     "budget": {"per_year": {"2026": 5, "2027": 7}}}), 0)
+>>> spec.meta.years, spec.budget.total, spec.facility["park"].max_count
+([2026], 5.0, {'total': 1})
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from siting.backends.base import Result, SolveOptions, get_backend, relative_gap
+from siting.milp import MilpArrays
+from siting.multi.problem import MultiServiceProblem
+from siting.multi.rows import Layout
+from siting.multi.spec import Spec, parse_spec
+
+__all__ = ["Incumbent", "PoolHeuristic", "one_year_spec", "parse_spec"]
+
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+
+#: An LP value above this puts a candidate into the pool.
+SUPPORT_TOL = 1e-6
+
+
+@dataclass
+class Incumbent:
+    """A feasible solution of the full model (all columns) and where it came from."""
+
+    x: FloatArray
+    objective: float
+    source: str
+    found_s: float
+
+
+def one_year_spec(spec: Spec, index: int) -> Spec:
+    """The spec collapsed onto year ``index`` (a relaxation of what can be open then).
+
+    Yearly quotas up to that year become totals (lower bounds only for the final
+    year: a minimum may be met later), the budget is what the years up to it may
+    spend, targets and floors are asked of that year. Parcels free only later
+    drop out, as the one year is now the last.
+    """
+    years = spec.meta.years
+    year = years[index]
+    final = index == len(years) - 1
+    one = spec.model_copy(deep=True)
+    one.meta.years = [year]
+    allowed = [str(y) for y in years[: index + 1]]
+    per_year = spec.budget.per_year
+    spend = sum(per_year[y] for y in allowed) if all(y in per_year for y in allowed) else None
+    totals = [v for v in (spec.budget.total, spend) if v is not None]
+    one.budget.per_year = {}
+    one.budget.total = min(totals) if totals else None
+    for tgt in one.target:
+        tgt.year = None
+    for e in one.equity:
+        e.year = None
+    for f in one.facility.values():
+        count, least, most = dict(f.count), dict(f.min_count), dict(f.max_count)
+        f.count.clear()
+        f.min_count.clear()
+        f.max_count.clear()
+        upper = [sum(q.get(y, 0) for y in allowed) for q in (count, most)
+                 if any(y in q for y in allowed)]
+        upper += [q["total"] for q in (count, most) if "total" in q]
+        if upper:
+            f.max_count["total"] = min(upper)
+        if final:
+            lower = [sum(q.get(y, 0) for y in allowed) for q in (count, least)
+                     if any(y in q for y in allowed)]
+            lower += [q["total"] for q in (count, least) if "total" in q]
+            if lower:
+                f.min_count["total"] = max(lower)
+    return one
+
+
+def support(
+    prob: MultiServiceProblem, lay: Layout, x: FloatArray, reduced: FloatArray | None = None,
+    extra: int = 0,
+) -> dict[str, IntArray]:
+    """Parcel positions each type uses in ``x`` (in any year, any amount), and the
+    ``extra`` unused ones whose reduced cost (a maximisation: <= 0) is nearest to
+    paying, as many per type as it uses."""
+    out = {}
+    for name, td in prob.types.items():
+        used = x[lay.w[name].slice].reshape(prob.T, td.n_cand).max(axis=0) > SUPPORT_TOL
+        chosen = td.cand[used]
+        if reduced is not None and extra:
+            rc = reduced[lay.w[name].slice].reshape(prob.T, td.n_cand).max(axis=0)
+            idle = np.flatnonzero(~used)
+            near = idle[np.argsort(-rc[idle], kind="stable")[: extra * max(1, chosen.size)]]
+            chosen = np.union1d(chosen, td.cand[near])
+        out[name] = chosen
+    return out
+
+
+def merge_pools(*pools: dict[str, IntArray]) -> dict[str, IntArray]:
+    """Per type, the union of the pools' parcel positions.
+
+    >>> merge_pools({"a": np.array([3, 1])}, {"a": np.array([2, 3]), "b": np.array([0])})
+    {'a': array([1, 2, 3]), 'b': array([0])}
+    """
+    out: dict[str, IntArray] = {}
+    for pool in pools:
+        for name, positions in pool.items():
+            out[name] = np.union1d(out.get(name, np.zeros(0, dtype=np.int64)), positions)
+    return out
+
+
+def lift(
+    prob: MultiServiceProblem, lay: Layout, sub: MultiServiceProblem, sub_lay: Layout,
+    x_sub: FloatArray, n_cols: int,
+) -> FloatArray:
+    """The integer columns (facilities, spaces, kept sites) of a plan of the restricted
+    problem ``sub``, written in the full problem's columns; the rest is 0."""
+    x = np.zeros(n_cols)
+    for name, td in prob.types.items():
+        part = sub.types[name]
+        cols = np.searchsorted(td.cand, part.cand)
+        grids = [(lay.w, sub_lay.w)] + ([(lay.s, sub_lay.s)] if name in lay.s else [])
+        for full, small in grids:
+            values = np.round(x_sub[small[name].slice]).reshape(prob.T, part.n_cand)
+            block = np.zeros((prob.T, td.n_cand))
+            block[:, cols] = values
+            x[full[name].slice] = block.ravel()
+        x[lay.keep[name].slice] = np.round(x_sub[sub_lay.keep[name].slice])
+    return x
+
+
+def complete(
+    milp: MilpArrays, x: FloatArray, solve: Callable[[MilpArrays, SolveOptions], Result],
+    opts: SolveOptions,
+) -> FloatArray | None:
+    """``x``'s integer columns fixed, the continuous ones from an LP (None if infeasible)."""
+    ints = milp.integrality
+    lower, upper = milp.col_lower.copy(), milp.col_upper.copy()
+    lower[ints] = upper[ints] = np.round(x[ints])
+    if np.any(lower > milp.col_upper + 1e-9) or np.any(upper < milp.col_lower - 1e-9):
+        return None
+    fixed = replace(milp, col_lower=lower, col_upper=upper,
+                    integrality=np.zeros(milp.num_cols, dtype=bool))
+    res = solve(fixed, opts)
+    if not res.status.has_solution or res.x is None:
+        return None
+    out = res.x.copy()
+    out[ints] = lower[ints]
+    return out
+
+
+def dual_bound(milp: MilpArrays, row_dual: FloatArray) -> float:
+    """An upper bound on ``max c x + offset`` over ``milp``'s LP relaxation (so on the
+    MILP) from any row multipliers, by weak duality over the column bounds.
+
+    Multipliers of the wrong sign for a side that is infinite are set to 0, so the
+    bound holds whatever the multipliers are; it equals the LP optimum at an
+    optimal dual solution.
+
+    >>> import scipy.sparse as sp
+    >>> m = MilpArrays(c=np.array([1.0, 1.0]), A=sp.csr_matrix(np.array([[1.0, 1.0]])),
+    ...     row_lower=np.array([-np.inf]), row_upper=np.array([1.5]),
+    ...     col_lower=np.zeros(2), col_upper=np.ones(2),
+    ...     integrality=np.ones(2, dtype=bool), sense="max")
+    >>> dual_bound(m, np.array([1.0])), dual_bound(m, np.array([0.0]))
+    (1.5, 2.0)
+    """
+    upper, lower = milp.row_upper, milp.row_lower
+    y = np.where(np.isinf(upper) & (row_dual > 0), 0.0, row_dual)
+    y = np.where(np.isinf(lower) & (y < 0), 0.0, y)
+    reduced = milp.c - milp.A.T @ y
+    rows = np.where(y > 0, y * np.where(np.isinf(upper), 0.0, upper),
+                    y * np.where(np.isinf(lower), 0.0, lower))
+    cols = np.maximum(reduced * milp.col_upper, reduced * milp.col_lower)
+    return float(milp.offset + rows.sum() + cols.sum())
+
+
+@dataclass
+class Restricted:
+    """The phased problem on a pool: its arrays, its LP solution, the best plan in it."""
+
+    label: str
+    pool: dict[str, IntArray]
+    sub: MultiServiceProblem
+    milp: MilpArrays
+    lay: Layout
+    lp_x: FloatArray
+    spaces: NDArray[np.bool_]
+    start: FloatArray | None = None
+    done: set[str] = field(default_factory=set)
+
+
+@dataclass
+class PoolHeuristic:
+    """The pool heuristic (see the module doc): :meth:`first` (a plan and the bound),
+    then :meth:`rest` (the support search) when the bound does not prove it.
+
+    ``best`` is the best plan found, ``bound`` the certified bound; ``deadline`` is a
+    ``time.perf_counter()`` instant after which nothing new is started.
+    """
+
+    prob: MultiServiceProblem
+    milp: MilpArrays
+    lay: Layout
+    backend: str
+    opts: SolveOptions
+    deadline: float | None = None
+    extra: int = 1
+    on_incumbent: Callable[[Incumbent], None] | None = None
+    on_finish: Callable[[PoolHeuristic], None] | None = None
+    #: Called with each new certified bound (the best plan may then be proven).
+    on_bound: Callable[[float], None] | None = None
+    stats: dict[str, Any] = field(default_factory=dict)
+    best: Incumbent | None = None
+    #: The least certified upper bound found (the full model's LP, by weak duality).
+    bound: float | None = None
+    #: Set when the best plan is within ``opts.mip_gap`` of ``bound``.
+    proven: threading.Event = field(default_factory=threading.Event)
+    _done: bool = False
+    _restricted_last: Restricted | None = None
+    #: Set when Ctrl-C stopped one of its solves (the heuristic then stops).
+    interrupted: bool = False
+    _t0: float = field(default_factory=time.perf_counter)
+
+    def finished(self) -> None:
+        """Tell ``on_finish`` (once) that the heuristic has nothing more to offer."""
+        if self._done:
+            return
+        self._done = True
+        self.stats["s"] = round(time.perf_counter() - self._t0, 3)
+        if self.on_finish is not None:
+            self.on_finish(self)
+
+    def run(self) -> None:
+        """Every step, in the calling thread: :meth:`first`, then :meth:`rest`."""
+        self.first()
+        self.rest()
+
+    def first(self) -> None:
+        """A plan and the bound that may prove it (see the module doc), in the calling
+        thread. Ctrl-C in a sub-solve stops the heuristic (``interrupted``)."""
+        prob = self.prob
+        lasts = [prob.T - 1] + ([0] if prob.T > 1 else [])
+        pool = merge_pools(*[self._relaxation(k) for k in lasts])
+        restricted = self._restricted(pool, "pool")
+        if not self._plan(restricted) and prob.T > 2:
+            pool = merge_pools(pool, *[self._relaxation(k) for k in range(1, prob.T - 1)])
+            restricted = self._restricted(pool, "wider pool")
+            self._plan(restricted)
+        self._restricted_last = restricted
+        if self.best is not None and restricted is not None:
+            self._bound(restricted)
+
+    def rest(self) -> None:
+        """Improve the plan: search the LP support of the pool from it."""
+        restricted = self._restricted_last
+        if restricted is not None and "support" not in restricted.done and (
+            not self.proven.is_set()
+        ):
+            self._round(restricted, "support")
+
+    def _plan(self, restricted: Restricted | None) -> bool:
+        """A first plan from the restricted problem: RENS, else its LP support."""
+        if restricted is None:
+            return False
+        return self._round(restricted, "rens") or self._round(restricted, "support")
+
+    # ------------------------------------------------------------- steps
+    def _late(self) -> bool:
+        return self.interrupted or (
+            self.deadline is not None and time.perf_counter() >= self.deadline
+        )
+
+    def _solve(self, milp: MilpArrays, opts: SolveOptions) -> Result:
+        return self._checked(get_backend(self.backend).solve(milp, opts))
+
+    def _checked(self, res: Result) -> Result:
+        if res.extra.get("interrupted"):  # Ctrl-C in a solve run in the main thread
+            self.interrupted = True
+        return res
+
+    def _options(self, **kwargs: Any) -> SolveOptions:
+        left = None if self.deadline is None else max(self.deadline - time.perf_counter(), 0.05)
+        return SolveOptions(time_limit=left, verbose=self.opts.verbose,
+                            solver_options=self.opts.solver_options, **kwargs)
+
+    def _relaxation(self, index: int) -> dict[str, IntArray]:
+        """Pool of the LP relaxation of the spec collapsed onto year ``index``."""
+        if self._late():
+            return {}
+        t = time.perf_counter()
+        one = self.prob.on_year(one_year_spec(self.prob.spec, index), index)
+        everything = frozenset(range(len(one.spec.target)))
+        result = None
+        for kwargs in ({}, {"drop": everything, "drop_equity": True}):
+            milp, lay = one.build(**kwargs)
+            lp = replace(milp, integrality=np.zeros(milp.num_cols, dtype=bool))
+            result = self._solve(lp, self._options())
+            if result.status.has_solution and result.x is not None:
+                break
+        found = {}
+        if result is not None and result.status.has_solution and result.x is not None:
+            reduced = result.extra.get("col_dual")
+            found = support(one, lay, result.x,
+                            reduced if isinstance(reduced, np.ndarray) else None, self.extra)
+        self.stats[f"lp_{self.prob.years[index]}"] = {
+            "status": str(result.status if result is not None else "skipped"),
+            "s": round(time.perf_counter() - t, 3),
+        }
+        return found
+
+    def _restricted(self, pool: dict[str, IntArray], label: str) -> Restricted | None:
+        """The phased spec on the pool, and its LP (None when it has none)."""
+        if self._late() or not pool:
+            return None
+        t = time.perf_counter()
+        sub = MultiServiceProblem(self.prob.spec, self.prob.data, only=pool, reuse=self.prob)
+        milp, lay = sub.build()
+        info: dict[str, Any] = {
+            "candidates": int(sum(td.n_cand for td in sub.types.values())),
+            "columns": milp.num_cols,
+        }
+        self.stats[label] = info
+        lp = self._solve(
+            replace(milp, integrality=np.zeros(milp.num_cols, dtype=bool)), self._options()
+        )
+        info["lp"] = lp.objective
+        info["s"] = round(time.perf_counter() - t, 3)
+        if not lp.status.has_solution or lp.x is None:
+            return None
+        spaces = np.zeros(milp.num_cols, dtype=bool)
+        for grid in lay.s.values():
+            spaces[grid.slice] = True
+        return Restricted(label, pool, sub, milp, lay, lp.x, spaces)
+
+    def _round(self, r: Restricted, step: str) -> bool:
+        """One sub-MILP around the restricted LP; its plan is lifted and offered.
+
+        ``rens`` rounds the LP: every integer column it sets to a whole number is
+        fixed, the others lie between floor and ceiling. ``support`` searches the
+        LP's support (columns it leaves at 0 stay 0), starting from the best plan
+        so far. Spaces are relaxed to continuous in both (integer spaces next to
+        the budget rows make the solver's cut rounds slow) and made whole
+        afterwards with every facility fixed (:meth:`_whole_spaces`).
+        """
+        if self._late():
+            return False
+        r.done.add(step)
+        t = time.perf_counter()
+        relaxed = replace(r.milp, integrality=r.milp.integrality & ~r.spaces)
+        ints = relaxed.integrality
+        lower, upper = r.milp.col_lower.copy(), r.milp.col_upper.copy()
+        if step == "rens":
+            lower[ints] = np.floor(r.lp_x[ints] + 1e-6)
+            upper[ints] = np.ceil(r.lp_x[ints] - 1e-6)
+        else:
+            upper[ints & (r.lp_x < SUPPORT_TOL)] = 0.0
+        res = self._solve(
+            replace(relaxed, col_lower=lower, col_upper=np.maximum(upper, lower)),
+            self._options(mip_gap=self.opts.mip_gap / 4, warm_start=r.start),
+        )
+        self.stats[r.label][step] = res.objective
+        self.stats[r.label][f"{step}_s"] = round(time.perf_counter() - t, 3)
+        if not res.status.has_solution or res.x is None:
+            return False
+        r.start = res.x
+        self._keep(r.sub, r.lay, r.milp, res.x, r.spaces, f"{r.label} {step}")
+        return True
+
+    def _bound(self, r: Restricted) -> None:
+        """The full model's LP bound, solved from the restricted LP's basis (HiGHS), and
+        certified by weak duality with its duals (:func:`dual_bound`)."""
+        if self._late() or self.backend != "highs":
+            return
+        from siting.backends.highs import warm_lp
+
+        t = time.perf_counter()
+        held = np.zeros(self.milp.num_cols, dtype=bool)
+        for name, td in self.prob.types.items():
+            out = np.tile(~np.isin(td.cand, r.pool[name]), self.prob.T)
+            for grids in (self.lay.w, self.lay.s):
+                if name in grids:
+                    held[grids[name].slice] = out
+        res = self._checked(warm_lp(self.milp, held, self._options()))
+        duals = res.extra.get("row_dual")
+        info: dict[str, Any] = {"status": str(res.status), "lp": res.objective,
+                                "s": round(time.perf_counter() - t, 3)}
+        self.stats["bound"] = info
+        if isinstance(duals, np.ndarray):
+            self._prove(dual_bound(self.milp, duals))
+            info["certified"] = self.bound
+
+    def _prove(self, bound: float) -> None:
+        """Keep the best bound; when the best plan is within the gap of it, say so."""
+        tighter = self.bound is None or bound < self.bound
+        if tighter:
+            self.bound = bound
+        best = self.best
+        if tighter and self.on_bound is not None:
+            self.on_bound(bound)
+        if best is not None and self.bound is not None:
+            gap = relative_gap(best.objective, self.bound, "max")
+            if gap is not None and gap <= self.opts.mip_gap:
+                self.proven.set()
+
+    def _keep(
+        self, sub: MultiServiceProblem, lay: Layout, milp: MilpArrays, x: FloatArray,
+        spaces: NDArray[np.bool_], source: str,
+    ) -> None:
+        """Make a restricted plan's spaces whole, lift it to the full model and offer it."""
+        whole = self._whole_spaces(milp, x, spaces)
+        if whole is None:
+            return
+        lifted = lift(self.prob, self.lay, sub, lay, whole, self.milp.num_cols)
+        full = complete(self.milp, lifted, self._solve, self._options())
+        if full is None or self.milp.max_violation(full) > 1e-6:
+            self.stats.setdefault("rejected", []).append(source)
+            return
+        self._offer(Incumbent(full, self.milp.objective_of(full), source,
+                              round(time.perf_counter() - self._t0, 3)))
+
+    def _whole_spaces(
+        self, milp: MilpArrays, x: FloatArray, spaces: NDArray[np.bool_]
+    ) -> FloatArray | None:
+        """``x`` with whole spaces: its other integer columns fixed, spaces an integer
+        choice again (a small MILP: only open lots' spaces move)."""
+        if not spaces.any():
+            return x
+        fixed = milp.integrality & ~spaces
+        lower, upper = milp.col_lower.copy(), milp.col_upper.copy()
+        lower[fixed] = upper[fixed] = np.round(x[fixed])
+        res = self._solve(
+            replace(milp, col_lower=lower, col_upper=upper), self._options(mip_gap=1e-6)
+        )
+        return res.x if res.status.has_solution else None
+
+    def _offer(self, inc: Incumbent) -> None:
+        if self.best is not None and inc.objective <= self.best.objective:
+            return
+        self.best = inc
+        if self.bound is not None:
+            self._prove(self.bound)
+        self.stats["objective"] = inc.objective
+        self.stats["found_s"] = inc.found_s
+        self.stats["source"] = inc.source
+        if self.on_incumbent is not None:
+            self.on_incumbent(inc)

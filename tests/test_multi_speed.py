@@ -1,0 +1,294 @@
+"""The multi-service model's speed levers keep every answer: exact rows, the pool
+heuristic, the certified LP bound, HiGHS's user solutions and cancel, progress lines.
+
+Small random cities (straight-line distance) with every kind of row the 回天 specs
+use: shared parcels (a whole-parcel park, footprints, sized parking), capacity,
+phasing over three years with yearly budgets, a spaces target and equity floors.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import siting.multi.rows as rows
+from siting.backends.base import Result, SolveOptions, Status, get_backend
+from siting.backends.highs import warm_lp
+from siting.milp import MilpArrays
+from siting.multi import MultiService, MultiServiceProblem, ServiceData
+from siting.multi.heuristic import Incumbent, PoolHeuristic, dual_bound, one_year_spec
+from siting.multi.pipeline import tuned, with_incumbent
+from tests.test_multi import blocks, existing, parcels, spec
+
+YEARS = [2026, 2027, 2028]
+EXACT = SolveOptions(mip_gap=1e-9, time_limit=60)
+
+
+def city(seed: int, *, ratio_year: int | None = None) -> tuple[Any, ServiceData]:
+    """A random small city and a phased spec over it (feasible by construction)."""
+    rng = np.random.default_rng(seed)
+    xs = rng.uniform(0, 3000, 40)
+    b = blocks(*[
+        (float(x), {"pop": float(rng.integers(1, 50)), "kids": float(rng.integers(0, 6))},
+         "S1" if x < 1500 else "S2")
+        for x in xs
+    ])
+    p = parcels(*[
+        {"id": f"P{k}", "x": float(rng.uniform(0, 3000)),
+         "area": float(rng.choice([400, 700, 1200, 6000, 12000])),
+         "year": int(rng.choice(YEARS)), "sd": "S1" if k % 2 else "S2"}
+        for k in range(12)
+    ])
+    facility = {
+        "a": {"group": "pop", "radius_m": 400, "footprint_m2": 300, "build_cost": 5,
+              "max_count": {"total": 4}},
+        "b": {"group": "kids", "radius_m": 300, "footprint_m2": 500, "build_cost": 8,
+              "capacity": 12, "max_count": {"total": 3}},
+        "park": {"group": "pop", "radius_m": 300, "whole_parcel": True, "min_area_m2": 5000,
+                 "build_cost": 10, "max_count": {"total": 2}},
+        "parking": {"group": "pop", "radius_m": 250, "sized": True, "m2_per_space": 25,
+                    "min_spaces": 10, "cost_per_space": 0.1},
+    }
+    equity = [{"facility": "a", "min_ratio_to_area": 0.5, "year": ratio_year}]
+    sections: dict[str, Any] = {
+        "budget": {"per_year": {str(y): 14.0 for y in YEARS}},
+        "target": [{"kind": "spaces", "facility": "parking", "at_least": 40, "year": 2028},
+                   {"kind": "service_circle", "facilities": ["a", "park"], "radius_m": 500,
+                    "share": 0.9, "mode": "report"}],
+        "equity": equity,
+    }
+    return spec(facility, years=YEARS, **sections), ServiceData(b, p, existing())
+
+
+def optimum(milp: MilpArrays) -> Result:
+    res = get_backend("highs").solve(milp, EXACT)
+    assert res.status == Status.OPTIMAL, res.message
+    return res
+
+
+def lp_value(milp: MilpArrays) -> float:
+    res = get_backend("highs").solve(
+        replace(milp, integrality=np.zeros(milp.num_cols, dtype=bool)), EXACT
+    )
+    assert res.objective is not None
+    return res.objective
+
+
+# ------------------------------------------------------------------ exact rows
+@pytest.mark.parametrize("seed", range(3))
+def test_conflict_rows_cut_no_plan(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    sp_, data = city(seed)
+    prob = MultiServiceProblem(sp_, data)
+    with_rows, _ = prob.build()
+    monkeypatch.setattr(rows, "_conflict_rows", lambda *args: None)
+    without, _ = prob.build()
+    assert with_rows.num_rows > without.num_rows  # the city has parcels two types cannot share
+    assert optimum(with_rows).objective == pytest.approx(optimum(without).objective, abs=1e-6)
+    assert lp_value(with_rows) <= lp_value(without) + 1e-6  # never looser, often tighter
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_exact_coverage_rows_only_where_a_ratio_floor_reads_them(
+    seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sp_, data = city(seed, ratio_year=2027)
+    prob = MultiServiceProblem(sp_, data)
+    milp, _ = prob.build()
+    exact = [blk.name for blk in milp.row_blocks if blk.name.endswith("_exact")]
+    assert exact == ["z_a_a_2027_exact"]
+    monkeypatch.setattr(rows, "ratio_years", lambda prob, name: frozenset(range(prob.T)))
+    everywhere, _ = prob.build()
+    assert everywhere.num_rows > milp.num_rows
+    assert optimum(milp).objective == pytest.approx(optimum(everywhere).objective, abs=1e-6)
+
+
+def test_a_report_only_target_adds_no_columns() -> None:
+    sp_, data = city(0)
+    prob = MultiServiceProblem(sp_, data)
+    milp, lay = prob.build()
+    assert not lay.c and not prob.indicators  # the service circle is only reported
+    sp_.target[1].mode = "constraint"
+    sp_.target[1].share = 0.0
+    enforced = MultiServiceProblem(sp_, data)
+    milp2, lay2 = enforced.build()
+    assert list(lay2.c) == ["target1"] and milp2.num_cols > milp.num_cols
+    assert optimum(milp).objective == pytest.approx(optimum(milp2).objective, abs=1e-6)
+
+
+def test_a_restricted_problem_cuts_the_lent_coverage() -> None:
+    sp_, data = city(1)
+    full = MultiServiceProblem(sp_, data)
+    only = {name: td.cand[::2] for name, td in full.types.items()}
+    lent = MultiServiceProblem(sp_, data, only=only, reuse=full)
+    fresh = MultiServiceProblem(sp_, data, only=only)
+    for name in full.types:
+        assert (lent.types[name].coverage != fresh.types[name].coverage).nnz == 0
+        assert lent.types[name].family.size == fresh.types[name].family.size
+
+
+# ------------------------------------------------------------------ heuristic
+@pytest.mark.parametrize("seed", range(4))
+def test_pool_heuristic_plans_are_feasible_and_its_bound_holds(seed: int) -> None:
+    sp_, data = city(seed)
+    prob = MultiServiceProblem(sp_, data)
+    milp, lay = prob.build()
+    best = optimum(milp).objective
+    assert best is not None
+    heuristic = PoolHeuristic(prob, milp, lay, "highs",
+                              SolveOptions(mip_gap=1e-3, solver_options=tuned({})))
+    heuristic.run()
+    assert heuristic.best is not None, heuristic.stats
+    x = heuristic.best.x
+    assert milp.max_violation(x) <= 1e-6
+    assert heuristic.best.objective == pytest.approx(milp.objective_of(x))
+    assert heuristic.best.objective <= best + 1e-6
+    assert heuristic.bound is not None and heuristic.bound >= best - 1e-6
+
+
+def test_one_year_spec_keeps_final_minimums_and_spending() -> None:
+    sp_, _ = city(0)
+    sp_.facility["a"].min_count = {"2027": 1, "2028": 2}
+    first, last = one_year_spec(sp_, 0), one_year_spec(sp_, 2)
+    assert first.budget.total == 14.0 and last.budget.total == 42.0
+    assert first.facility["a"].min_count == {} and last.facility["a"].min_count == {"total": 3}
+    assert first.facility["a"].max_count == {"total": 4}
+    assert [t.year for t in last.target] == [None, None]
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(0, 10_000), st.floats(-5, 5))
+def test_dual_bound_holds_for_any_multipliers(seed: int, scale: float) -> None:
+    rng = np.random.default_rng(seed)
+    n, m = 8, 5
+    A = sp.csr_matrix(rng.integers(-3, 4, (m, n)).astype(float))
+    milp = MilpArrays(
+        c=rng.uniform(-1, 3, n), A=A, row_lower=np.where(rng.random(m) < 0.5, -np.inf, -4.0),
+        row_upper=np.full(m, 6.0), col_lower=np.zeros(n), col_upper=np.full(n, 2.0),
+        integrality=np.ones(n, dtype=bool), sense="max", offset=1.5,
+    )
+    lp = get_backend("highs").solve(replace(milp, integrality=np.zeros(n, dtype=bool)), EXACT)
+    if lp.status != Status.OPTIMAL:
+        return
+    assert lp.objective is not None
+    y = scale * rng.normal(size=m)
+    assert dual_bound(milp, y) >= lp.objective - 1e-7
+
+
+def test_warm_lp_is_the_cold_lp() -> None:
+    sp_, data = city(2)
+    prob = MultiServiceProblem(sp_, data)
+    milp, lay = prob.build()
+    held = np.zeros(milp.num_cols, dtype=bool)
+    for name, td in prob.types.items():
+        held[lay.w[name].slice] = np.tile(np.arange(td.n_cand) % 2 == 0, prob.T)
+    res = warm_lp(milp, held, SolveOptions())
+    assert res.status == Status.OPTIMAL
+    assert res.objective == pytest.approx(lp_value(milp), rel=1e-9)
+    duals = res.extra["row_dual"]
+    assert isinstance(duals, np.ndarray)
+    assert dual_bound(milp, duals) == pytest.approx(res.objective, rel=1e-7)
+
+
+def test_a_better_plan_or_bound_from_the_heuristic_wins() -> None:
+    x = np.zeros(2)
+    solver = Result(Status.FEASIBLE, "highs", objective=95.0, bound=110.0, gap=0.16,
+                    x=np.ones(2), message="time limit reached")
+    worse = with_incumbent(solver, Incumbent(x, 90.0, "pool", 1.0), None, 1e-3)
+    assert worse.objective == 95.0 and worse.x is solver.x
+    better = with_incumbent(solver, Incumbent(x, 100.0, "pool", 1.0), 100.05, 1e-3)
+    assert better.status == Status.OPTIMAL and better.objective == 100.0
+    assert better.bound == 100.05 and better.message == ""
+    assert better.extra["bound_from"].startswith("LP relaxation")
+    infeasible = Result(Status.INFEASIBLE, "highs")
+    assert with_incumbent(infeasible, None, 5.0, 1e-3) is infeasible
+
+
+# ------------------------------------------------------------------ the pipeline
+@pytest.mark.parametrize("gap", [1e-3, 1e-6])
+def test_pipeline_plans_verify_with_and_without_a_search(gap: float) -> None:
+    sp_, data = city(3)
+    sp_.solver.mip_gap = gap
+    stages: list[tuple[str, bool]] = []
+    sol = MultiService(sp_).solve(data, on_stage=lambda s, done, note: stages.append((s, done)))
+    assert sol.status == Status.OPTIMAL and sol.verified, (sol.message, sol.verification)
+    prob = MultiServiceProblem(sp_, data)
+    best = optimum(prob.build()[0]).objective
+    assert best is not None and sol.objective >= best * (1 - gap) - 1e-6
+    assert sol.bound is not None and sol.bound >= best - 1e-6
+    ended = [s for s, done in stages if done]
+    assert ended == ["coverage", "model", "start", "search", "verify", "reasons"]
+    assert "start" in sol.stats
+
+
+# ------------------------------------------------------------------ HiGHS hooks
+def knapsack(n: int = 60, seed: int = 0) -> tuple[MilpArrays, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    w = rng.integers(10, 100, n).astype(float)
+    v = w + rng.integers(0, 10, n)
+    milp = MilpArrays(c=v, A=sp.csr_matrix(w[None, :]), row_lower=np.array([-np.inf]),
+                      row_upper=np.array([w.sum() / 3]), col_lower=np.zeros(n),
+                      col_upper=np.ones(n), integrality=np.ones(n, dtype=bool), sense="max")
+    return milp, optimum(milp).x  # type: ignore[return-value]
+
+
+def test_highs_takes_a_solution_handed_over_during_the_solve() -> None:
+    milp, best = knapsack()
+    asked: list[float] = []
+
+    def feed() -> np.ndarray | None:
+        asked.append(time.perf_counter())
+        return best if len(asked) == 1 else None
+
+    # without its own heuristics HiGHS keeps what it is given
+    quiet = {"highs": {"mip_heuristic_effort": 0.0, "mip_heuristic_run_feasibility_jump": False}}
+    res = get_backend("highs").solve(
+        milp, SolveOptions(mip_gap=1e-9, incumbents=feed, solver_options=quiet)
+    )
+    assert asked and res.status == Status.OPTIMAL
+    assert res.objective == pytest.approx(milp.objective_of(best))
+
+
+def test_highs_ignores_a_handed_solution_of_the_wrong_length() -> None:
+    milp, best = knapsack()
+    res = get_backend("highs").solve(
+        milp, SolveOptions(mip_gap=1e-9, incumbents=lambda: np.ones(3))
+    )
+    assert res.status == Status.OPTIMAL
+    assert res.objective == pytest.approx(milp.objective_of(best))
+
+
+def test_cancel_stops_highs_like_a_time_limit() -> None:
+    milp, _ = knapsack(n=400, seed=3)
+    cancel = threading.Event()
+    cancel.set()
+    res = get_backend("highs").solve(milp, SolveOptions(mip_gap=0.0, cancel=cancel))
+    assert res.status in (Status.FEASIBLE, Status.NO_SOLUTION, Status.OPTIMAL)
+    assert not res.extra.get("interrupted")  # not Ctrl-C: nothing to re-raise
+
+
+# ------------------------------------------------------------------ progress
+def test_progress_without_a_terminal_prints_one_line_a_stage(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from siting.cli.progress import Phases
+
+    phases = Phases(enabled=True)  # pytest's stderr is not a terminal
+    assert phases.plain and not phases.enabled
+    hook = phases.stage_hook(60.0)
+    assert hook is not None
+    sp_, data = city(0)
+    MultiService(sp_).solve(data, on_stage=hook)
+    lines = capsys.readouterr().err.splitlines()
+    names = [line.split(":")[1].strip() for line in lines]
+    assert names == ["coverage", "model", "start (heuristic plan)",
+                     "search (full model)", "verify", "reasons (what binds the plan)"]
+    assert "incumbent" in lines[2] and "objective" in lines[3]
+    assert Phases(enabled=False).stage_hook(60.0) is None
