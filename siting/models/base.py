@@ -118,14 +118,7 @@ class LocationModel(ABC):
             sol.message = (
                 "assignment restricted to nearest candidates: optimal for that restriction only"
             )
-        sol.stats.update(
-            build_s=round(t_build, 6),
-            solve_s=round(result.runtime_s, 6),
-            columns=built.milp.num_cols,
-            rows=built.milp.num_rows,
-            nonzeros=int(built.milp.A.nnz),
-        )
-        sol.stats.update(built.data.get("reduction", {}))
+        record_stats(sol, built, t_build, result.runtime_s)
         if t_warm is not None:
             sol.stats["warm_start_s"] = round(t_warm, 6)
         sol.runtime_s = time.perf_counter() - t0
@@ -142,6 +135,30 @@ class LocationModel(ABC):
             **result_fields(result),
             **fields,
         )
+
+
+class CoverageModel(LocationModel):
+    """A model with a ``y`` block whose ``built.data["cov"]`` is the demand × site coverage."""
+
+    def decode(self, inst: Instance, built: Built, x: NDArray[np.float64]) -> dict[str, Any]:
+        """The open sites and, per demand point, how many of them cover it."""
+        selected, pos = selected_from(inst, x[built.milp.block("y").slice])
+        counts = np.asarray(built.data["cov"][:, pos].sum(axis=1)).ravel()
+        return {"selected": selected, "coverage": coverage_table(inst, counts)}
+
+
+class AssignmentModel(LocationModel):
+    """A model with ``y`` and ``x`` blocks, ``x`` over the pairs in ``built.data["pairs"]``."""
+
+    def decode(self, inst: Instance, built: Built, x: NDArray[np.float64]) -> dict[str, Any]:
+        """The open sites and the share of each point's demand along each pair."""
+        selected, _ = selected_from(inst, x[built.milp.block("y").slice])
+        pairs = built.data["pairs"]
+        frac = x[built.milp.block("x").slice]
+        return {
+            "selected": selected,
+            "assignment": assignment_table(inst, pairs.demand, pairs.site, frac),
+        }
 
 
 def warm_started(
@@ -191,6 +208,18 @@ def tighten_bound(
     result.gap = relative_gap(result.objective, bound, milp.sense)
     if result.gap is not None and result.gap <= mip_gap and result.status == Status.FEASIBLE:
         result.status, result.message = Status.OPTIMAL, ""
+
+
+def record_stats(sol: Solution, built: Built, t_build: float, solve_s: float) -> None:
+    """Record the build and solve times, the arrays' sizes and the reductions in ``sol.stats``."""
+    sol.stats.update(
+        build_s=round(t_build, 6),
+        solve_s=round(solve_s, 6),
+        columns=built.milp.num_cols,
+        rows=built.milp.num_rows,
+        nonzeros=int(built.milp.A.nnz),
+    )
+    sol.stats.update(built.data.get("reduction", {}))
 
 
 def finish(inst: Instance, model: LocationModel, sol: Solution, verify: bool) -> Solution:

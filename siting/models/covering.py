@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, replace
-from typing import Any, ClassVar, Literal
+from typing import ClassVar, Literal
 
 import numpy as np
 import scipy.sparse as sp
@@ -46,12 +46,10 @@ from siting.instance import Instance
 from siting.milp import MilpBuilder, Sense
 from siting.models.base import (
     Built,
-    LocationModel,
+    CoverageModel,
     check_p,
     check_radius,
-    coverage_table,
     finish,
-    selected_from,
 )
 from siting.params import AtLeastOne, Count, NonNegative, Positive
 from siting.reduce import RowReduction, dominated_columns, merge_equal_rows
@@ -144,7 +142,7 @@ def covered_by_existing(inst: Instance, cov: sp.csr_matrix) -> NDArray[np.bool_]
 
 
 @dataclass
-class MCLP(LocationModel):
+class MCLP(CoverageModel):
     """Maximal covering: open at most ``p`` new sites and/or spend at most ``budget``.
 
     Maximises the weight of demand within ``radius`` of an open site. Existing
@@ -284,15 +282,9 @@ class MCLP(LocationModel):
         }
         return Built(milp, {"rows": rows, "cov": cov, "reduction": stats})
 
-    def decode(self, inst: Instance, built: Built, x: NDArray[np.float64]) -> dict[str, Any]:
-        y = x[built.milp.block("y").slice]
-        selected, pos = selected_from(inst, y)
-        counts = np.asarray(built.data["cov"][:, pos].sum(axis=1)).ravel()
-        return {"selected": selected, "coverage": coverage_table(inst, counts)}
-
 
 @dataclass
-class LSCP(LocationModel):
+class LSCP(CoverageModel):
     """Location set covering: cover every demand point at least cost.
 
     With ``weighted_cost=False`` each site costs 1 (the classic LSCP: fewest
@@ -338,12 +330,6 @@ class LSCP(LocationModel):
         b.add_rows(red.cov, lower=1.0, upper=np.inf, cols=y, name="cover")
         return Built(b.build(sense="min"), {"cov": cov, "reduction": stats})
 
-    def decode(self, inst: Instance, built: Built, x: NDArray[np.float64]) -> dict[str, Any]:
-        y = x[built.milp.block("y").slice]
-        selected, pos = selected_from(inst, y)
-        counts = np.asarray(built.data["cov"][:, pos].sum(axis=1)).ravel()
-        return {"selected": selected, "coverage": coverage_table(inst, counts)}
-
 
 @dataclass
 class SetCover(LSCP):
@@ -354,7 +340,7 @@ class SetCover(LSCP):
 
 
 @dataclass
-class LSCPB(LocationModel):
+class LSCPB(CoverageModel):
     """Backup coverage (Hogan & ReVelle 1986): cover all demand with the fewest sites,
     then, with that many sites, maximise the weight of demand covered at least twice.
     """
@@ -395,12 +381,6 @@ class LSCPB(LocationModel):
                  "sites_dropped": 0}
         return Built(b.build(sense="max"),
                      {"cov": cov, "existing_counts": counts_existing, "reduction": stats})
-
-    def decode(self, inst: Instance, built: Built, x: NDArray[np.float64]) -> dict[str, Any]:
-        y = x[built.milp.block("y").slice]
-        selected, pos = selected_from(inst, y)
-        counts = np.asarray(built.data["cov"][:, pos].sum(axis=1)).ravel()
-        return {"selected": selected, "coverage": coverage_table(inst, counts)}
 
     def run(
         self, inst: Instance, solver: str, options: SolveOptions, *, verify: bool

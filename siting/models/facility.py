@@ -15,7 +15,7 @@ that cost. Demand may be split across sites, as in the published cap optima.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import numpy as np
 import scipy.sparse as sp
@@ -25,7 +25,7 @@ from siting.errors import InfeasibleError
 from siting.instance import Instance
 from siting.milp import MilpBuilder
 from siting.models.assign import Pairs, assignment_pairs
-from siting.models.base import Built, LocationModel, assignment_table, selected_from
+from siting.models.base import AssignmentModel, Built
 from siting.models.median import _assignment_block
 from siting.params import AtLeastOne
 
@@ -38,7 +38,7 @@ def unit_assignment_cost(inst: Instance, pairs: Pairs) -> NDArray[np.float64]:
 
 
 @dataclass
-class UFLP(LocationModel):
+class UFLP(AssignmentModel):
     """Uncapacitated facility location: fixed cost of opening plus assignment cost."""
 
     candidates: AtLeastOne | None = None
@@ -96,16 +96,6 @@ class UFLP(LocationModel):
                 name="total_capacity",
             )
         return Built(b.build(sense="min"), {"pairs": pairs})
-
-    def decode(self, inst: Instance, built: Built, x: NDArray[np.float64]) -> dict[str, Any]:
-        y = x[built.milp.block("y").slice]
-        selected, _ = selected_from(inst, y)
-        pairs: Pairs = built.data["pairs"]
-        frac = x[built.milp.block("x").slice]
-        return {
-            "selected": selected,
-            "assignment": assignment_table(inst, pairs.demand, pairs.site, frac),
-        }
 
 
 @dataclass

@@ -24,6 +24,7 @@ from siting.instance import Instance
 from siting.milp import MilpBuilder
 from siting.models.assign import Pairs, assignment_pairs
 from siting.models.base import (
+    AssignmentModel,
     Built,
     LocationModel,
     assignment_table,
@@ -62,7 +63,7 @@ def _assignment_block(
 
 
 @dataclass
-class PMedian(LocationModel):
+class PMedian(AssignmentModel):
     """Weighted p-median: open ``p`` new sites (existing ones stay open), minimise
     the weighted distance of every demand point to its site.
 
@@ -160,16 +161,6 @@ class PMedian(LocationModel):
             "y": y, "x": milp.block("x"),
         }
         return Built(milp, {"pairs": pairs})
-
-    def decode(self, inst: Instance, built: Built, x: NDArray[np.float64]) -> dict[str, Any]:
-        y = x[built.milp.block("y").slice]
-        selected, _ = selected_from(inst, y)
-        pairs: Pairs = built.data["pairs"]
-        frac = x[built.milp.block("x").slice]
-        return {
-            "selected": selected,
-            "assignment": assignment_table(inst, pairs.demand, pairs.site, frac),
-        }
 
 
 @dataclass

@@ -27,7 +27,7 @@ from siting.backends.base import (
     relative_gap,
 )
 from siting.instance import Instance
-from siting.models.base import Built, LocationModel, finish, tighten_bound
+from siting.models.base import Built, LocationModel, finish, record_stats, tighten_bound
 from siting.solution import Solution
 
 HEURISTIC = "heuristic"
@@ -68,14 +68,7 @@ class ModelWithStart(LocationModel):
                 result.extra["warm_start_s"] = t_start
         sol = self.to_solution(inst, built, result)
         self.qualify(built, sol)
-        sol.stats.update(
-            build_s=round(t_build, 6),
-            solve_s=round(result.runtime_s, 6),
-            columns=built.milp.num_cols,
-            rows=built.milp.num_rows,
-            nonzeros=int(built.milp.A.nnz),
-        )
-        sol.stats.update(built.data.get("reduction", {}))
+        record_stats(sol, built, t_build, result.runtime_s)
         if "warm_start_s" in result.extra:
             sol.stats["warm_start_s"] = round(float(result.extra["warm_start_s"]), 6)  # type: ignore[arg-type]
         sol.runtime_s = time.perf_counter() - t0
