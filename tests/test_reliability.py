@@ -134,3 +134,19 @@ def test_a_plan_folder_is_byte_identical_between_runs(tmp_path: Path) -> None:
     assert folders[0] == folders[1]
     timing = json.loads((tmp_path / "run0" / "timing.json").read_text())
     assert "runtime_s" in timing and b"runtime_s" not in folders[0]["solution.json"]
+
+
+def test_a_spec_run_without_a_plan_says_nothing_was_written(tmp_path: Path) -> None:
+    """A limit too short for any plan: exit 4, the earlier folder as it was, and the
+    summary says so and what may help (not "wrote …")."""
+    out = tmp_path / "plan"
+    out.mkdir()
+    (out / "solution.json").write_text("earlier")
+    proc = run("solve", str(ROOT / "models" / "huitian-2018-2020.toml"), "--time-limit", "0.05",
+               "--out", str(out))
+    assert proc.returncode == 4, proc.stderr
+    assert (out / "solution.json").read_text() == "earlier"
+    assert f"no plan, so nothing was written ({out} is as it was)" in proc.stdout
+    assert "wrote" not in proc.stdout
+    assert proc.stderr.strip().splitlines()[-1].startswith(
+        "siting: error: no plan was found") and "a longer --time-limit" in proc.stderr

@@ -9,7 +9,14 @@ from typing import Annotated, Any
 
 import typer
 
-from siting.cli.exits import EXIT_INFEASIBLE, EXIT_UNVERIFIED, exit_code, finish, keep
+from siting.cli.exits import (
+    EXIT_INFEASIBLE,
+    EXIT_NO_SOLUTION,
+    EXIT_UNVERIFIED,
+    exit_code,
+    finish,
+    keep,
+)
 from siting.cli.options import DecayName, FormatName, FormulationName, ModelName, parse_number
 from siting.cli.progress import Phases
 
@@ -403,7 +410,7 @@ def solve_spec(
     elif not quiet:
         from siting.cli.summary import print_spec_summary
 
-        print_spec_summary(sol, out_dir, options.mip_gap)
+        print_spec_summary(sol, out_dir, options.mip_gap, wrote=wrote)
     _conclude(sol, infeasible=f"{spec.meta.name}: " + "; ".join(sol.explanation or [sol.message]))
 
 
@@ -457,8 +464,28 @@ def checked_options(**values: Any) -> Any:
 def _conclude(sol: Any, *, infeasible: str) -> None:
     """End the command by the solution's status and verification (each solve's last step)."""
     code = exit_code(sol.status, verified=sol.verified)
-    messages = {
-        EXIT_INFEASIBLE: infeasible,
-        EXIT_UNVERIFIED: "solution failed verification: " + "; ".join(sol.verification),
-    }
-    finish(code, messages.get(code))
+    message = None
+    if code == EXIT_INFEASIBLE:
+        message = infeasible
+    elif code == EXIT_UNVERIFIED:
+        message = "solution failed verification: " + "; ".join(sol.verification)
+    elif code == EXIT_NO_SOLUTION:
+        message = no_plan_message(sol)
+    finish(code, message)
+
+
+def no_plan_message(sol: Any) -> str:
+    """Why a run ends without a plan, and what may help, in one line.
+
+    >>> from types import SimpleNamespace as S
+    >>> no_plan_message(S(status="no_solution", message="Time limit reached"))
+    'no plan was found (time limit reached); a longer --time-limit may find one'
+    >>> no_plan_message(S(status="unbounded", message=""))
+    'no plan was found: the solver says unbounded'
+    """
+    text = getattr(sol, "message", "")
+    detail = f" ({text[:1].lower()}{text[1:]})" if text else ""
+    if str(sol.status) == "no_solution":
+        found = detail or " within the limits"
+        return f"no plan was found{found}; a longer --time-limit may find one"
+    return f"no plan was found: the solver says {sol.status}{detail}"

@@ -71,8 +71,9 @@ def print_summary(sol: Any) -> None:
     Console().print(table)
 
 
-def print_spec_summary(sol: Any, out_dir: Path, mip_gap: float) -> None:
-    """One line of status, the plan-target table, the new facilities and what binds."""
+def print_spec_summary(sol: Any, out_dir: Path, mip_gap: float, *, wrote: bool = True) -> None:
+    """One line of status, the plan-target table, the new facilities and what binds;
+    last, the folder written, or that none was (a run without a plan writes nothing)."""
     from rich.console import Console
     from rich.table import Table
 
@@ -116,7 +117,10 @@ def print_spec_summary(sol: Any, out_dir: Path, mip_gap: float) -> None:
         con.print("[bold]targets that bind the plan or are not met:[/]")
         for reason in held:
             con.print(f"- {reason['text']}", highlight=False)
-    con.print(f"wrote {out_dir}/")
+    if wrote:
+        con.print(f"wrote {out_dir}/")
+    else:
+        con.print(f"no plan, so nothing was written ({out_dir} is as it was)")
 
 
 def print_sweep(result: Any, out_dir: Path) -> None:

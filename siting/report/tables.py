@@ -223,9 +223,12 @@ def equity_frame(
             })
         if e.min_ratio_to_area is not None:
             whole = by[by["type"] == e.facility] if solved else by.iloc[:0]
-            overall = float(whole["covered"].sum() / whole["pop"].sum()) if len(whole) else 0.0
-            ratio = part["share"] / overall if len(part) and overall > 0 else part["share"]
-            low_k = ratio.idxmin() if len(part) else None
+            overall = float(whole["covered"].sum() / whole["pop"].sum()) if len(whole) else np.nan
+            if not len(part):  # no plan: nothing measured (the frame may have no columns)
+                ratio = pd.Series(dtype=float)
+            else:
+                ratio = part["share"] / overall if overall > 0 else part["share"]
+            low_k = ratio.idxmin() if len(ratio) else None
             rows.append({
                 "target": f"{label}: every {e.by} at least this share of the area-wide one",
                 "year": year,
