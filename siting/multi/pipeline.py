@@ -97,7 +97,10 @@ class MultiService:
         t_build = time.perf_counter() - t0 - t_data
         stage("model", True, f"{milp.num_rows:,} rows, {milp.num_cols:,} columns")
         result, heuristic = self._search(prob, milp, lay, backend, opts, bool(pre), t0, stage)
-        stage("search", True, _search_note(result))
+        note = _search_note(result)
+        if heuristic is not None and heuristic.proven.is_set():
+            note = f"not needed, the plan is within the gap of the LP bound: {note}"
+        stage("search", True, note)
         sol = decode(prob, lay, result)
         if heuristic is not None:
             sol.stats["start"] = heuristic.stats
