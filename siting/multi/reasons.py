@@ -42,6 +42,7 @@ import numpy as np
 import pandas as pd
 
 from siting.backends.base import SolveOptions, get_backend
+from siting.milp import MilpArrays
 from siting.multi.problem import MultiServiceProblem, TypeData
 from siting.multi.solution import MultiSolution
 from siting.multi.spec import Spec
@@ -117,18 +118,18 @@ def land_used(prob: MultiServiceProblem, fac: pd.DataFrame, skip: str) -> np.nda
 
 
 def _solve_share(
-    one: MultiServiceProblem, td: TypeData, backend: str, opts: SolveOptions,
-    *, used: np.ndarray | None, drop_budget: bool = False,
+    milp: MilpArrays, td: TypeData, backend: str, opts: SolveOptions,
+    *, used: np.ndarray | None, area: np.ndarray, drop_budget: bool = False,
 ) -> float | None:
-    """Best final-year share of the one-type model (``used``: land already taken)."""
-    milp, _ = one.build(drop_budget=drop_budget)
-    if used is not None:
-        for blk in milp.row_blocks:
-            if blk.name == "land" and blk.size == td.n_cand:
-                upper = milp.row_upper.copy()
-                upper[blk.slice] = np.maximum(one.area[td.cand] - used[td.cand], 0.0)
-                milp = replace(milp, row_upper=upper)
-    res = get_backend(backend).solve(milp, opts)
+    """Best final-year share of the one-type model ``milp`` (``used``: land already taken;
+    ``drop_budget``: its budget rows lifted)."""
+    upper = milp.row_upper.copy()
+    for blk in milp.row_blocks:
+        if used is not None and blk.name == "land" and blk.size == td.n_cand:
+            upper[blk.slice] = np.maximum(area[td.cand] - used[td.cand], 0.0)
+        if drop_budget and blk.name.startswith("budget_"):
+            upper[blk.slice] = np.inf  # the same model as one built without budget rows
+    res = get_backend(backend).solve(replace(milp, row_upper=upper), opts)
     if not res.status.has_solution or res.objective is None:
         return None
     total = float(td.pop.sum())
@@ -137,24 +138,32 @@ def _solve_share(
 
 def _solve_lifted(
     one: MultiServiceProblem, td: TypeData, backend: str, opts: SolveOptions,
-    used: np.ndarray, keys: frozenset[str],
+    used: np.ndarray, keys: frozenset[str], built: dict[tuple[bool, bool], MilpArrays],
 ) -> float | None:
-    """The one-type model's best share with the limits ``keys`` lifted (then put back)."""
+    """The one-type model's best share with the limits ``keys`` lifted (then put back).
+
+    Only the quota and phasing change the model's rows and columns; the arrays of
+    each of their combinations are built once (``built``), the budget and land
+    limits are row bounds.
+    """
     f = td.spec
-    saved = (f.count, f.min_count, f.max_count, f.max_total, td.avail_t.copy())
-    try:
-        if "quota" in keys:
-            f.min_count = {**f.min_count, **f.count}  # floors stay, ceilings go
-            f.count, f.max_count, f.max_total = {}, {}, None
-        if "phasing" in keys:
-            td.avail_t[:] = 0
-        return _solve_share(
-            one, td, backend, opts, used=None if "land" in keys else used,
-            drop_budget="budget" in keys,
-        )
-    finally:
-        f.count, f.min_count, f.max_count, f.max_total = saved[:4]
-        td.avail_t[:] = saved[4]
+    shape = ("quota" in keys, "phasing" in keys)
+    if shape not in built:
+        saved = (f.count, f.min_count, f.max_count, f.max_total, td.avail_t.copy())
+        try:
+            if "quota" in keys:
+                f.min_count = {**f.min_count, **f.count}  # floors stay, ceilings go
+                f.count, f.max_count, f.max_total = {}, {}, None
+            if "phasing" in keys:
+                td.avail_t[:] = 0
+            built[shape] = one.build()[0]
+        finally:
+            f.count, f.min_count, f.max_count, f.max_total = saved[:4]
+            td.avail_t[:] = saved[4]
+    return _solve_share(
+        built[shape], td, backend, opts, used=None if "land" in keys else used,
+        area=one.area, drop_budget="budget" in keys,
+    )
 
 
 def ceiling_share(td: TypeData) -> float:
@@ -178,8 +187,10 @@ def type_reason(
     ceiling = ceiling_share(td)
     lifts = [k for k in LIMITS if k != "phasing" or (td.avail_t > 0).any()]
 
+    built: dict[tuple[bool, bool], MilpArrays] = {}
+
     def lifted(keys: frozenset[str]) -> float | None:
-        return _solve_lifted(one, td, backend, opts, used, keys)
+        return _solve_lifted(one, td, backend, opts, used, keys, built)
 
     as_is = lifted(frozenset())
     relaxed: dict[str, float | None] = {k: lifted(frozenset({k})) for k in lifts}
