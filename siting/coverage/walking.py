@@ -20,6 +20,9 @@ the assignment models, from site nodes a chunk at a time.
 
 from __future__ import annotations
 
+import hashlib
+import weakref
+
 import numpy as np
 import scipy.sparse as sp
 from scipy.sparse import csgraph
@@ -29,6 +32,27 @@ from siting.network import WalkingNetwork
 
 #: Distances held at once when whole rows of node distances are needed (float64 entries).
 _BLOCK_ENTRIES = 20_000_000
+
+
+#: Per network, the snaps of demand point sets already made (by the points' bytes): the
+#: multi-service model and its verifier build a metric per type and year on the same blocks.
+_SNAPS: weakref.WeakKeyDictionary[WalkingNetwork, dict[bytes, tuple[IntArray, FloatArray]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def snapped(network: WalkingNetwork, xy: FloatArray) -> tuple[IntArray, FloatArray]:
+    """``network.snap`` of the points ``xy`` (n × 2), remembered for the same points."""
+    key = hashlib.blake2b(np.ascontiguousarray(xy).tobytes(), digest_size=16).digest()
+    known = _SNAPS.setdefault(network, {})
+    if key not in known:
+        if len(known) >= 8:  # a few point sets per network are reused; keep memory bounded
+            known.clear()
+        node, dist = network.snap(xy[:, 0], xy[:, 1])
+        node.setflags(write=False)
+        dist.setflags(write=False)
+        known[key] = (node, dist)
+    return known[key]
 
 
 class NetworkMetric(Metric):
@@ -62,7 +86,7 @@ class NetworkMetric(Metric):
         self._order = np.argsort(self.owner, kind="stable")
         self._count = np.bincount(self.owner, minlength=self.n_sites)
         self._start = np.concatenate([[0], np.cumsum(self._count)[:-1]]).astype(np.int64)
-        self._demand_snap = network.snap(self.demand_xy[:, 0], self.demand_xy[:, 1])
+        self._demand_snap = snapped(network, self.demand_xy)
         self._access_snap = network.snap(self.access_xy[:, 0], self.access_xy[:, 1])
 
     def within(self, radius: float) -> sp.csr_matrix:
