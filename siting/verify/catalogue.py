@@ -25,7 +25,7 @@ from siting.verify.classic import (
     check_p,
     from_checks,
     new_sites,
-    open_mask,
+    served_by_closed,
 )
 from siting.verify.report import REL_TOL, VerifyReport
 
@@ -73,11 +73,7 @@ def verify_capacitated(inst: Instance, model: CapacitatedModel, sol: Solution, p
     if short.any():
         rep.fail(f"demand {_first(inst, short)} is served {total[short][0]:.6g} of its "
                  f"weight, {'not 1' if serve_all else 'more than 1'}")
-    closed = used & ~open_mask(inst, pos)[s_pos]
-    if closed.any():
-        k = int(np.flatnonzero(closed)[0])
-        rep.fail(f"demand {inst.demand_ids[d_pos[k]]!r} is served by closed site "
-                 f"{inst.site_ids[s_pos[k]]!r}")
+    served_by_closed(inst, pos, d_pos, s_pos, rep, used=used)
     dist = inst.metric.pair_distance(d_pos, s_pos)
     radius = sol.params.get("radius")
     if radius is not None and inst.metric.has_distances:
@@ -142,11 +138,7 @@ def verify_attendance(inst: Instance, model: Attendance, sol: Solution, pos: Int
         found = assignment_positions(inst, sol.assignment, rep)
         if found is not None:
             d_pos, s_pos, _ = found
-            closed = ~open_mask(inst, pos)[s_pos]
-            if closed.any():
-                k = int(np.flatnonzero(closed)[0])
-                rep.fail(f"demand {inst.demand_ids[d_pos[k]]!r} attends closed site "
-                         f"{inst.site_ids[s_pos[k]]!r}")
+            served_by_closed(inst, pos, d_pos, s_pos, rep, verb="attends")
             if "attendance" in sol.assignment.columns:
                 claimed = sol.assignment["attendance"].to_numpy(dtype=np.float64)
                 over = claimed > drawn[d_pos] * (1 + REL_TOL) + SLACK
@@ -189,11 +181,7 @@ def _check_claimed_shares(inst: Instance, model: HuffModel, sol: Solution, pos: 
     if found is None:
         return
     d_pos, s_pos, frac = found
-    closed = ~open_mask(inst, pos)[s_pos]
-    if closed.any():
-        k = int(np.flatnonzero(closed)[0])
-        rep.fail(f"demand {inst.demand_ids[d_pos[k]]!r} is served by closed site "
-                 f"{inst.site_ids[s_pos[k]]!r}")
+    if served_by_closed(inst, pos, d_pos, s_pos, rep):
         return
     attr = site_attractiveness(inst, model.attractiveness)
     pull = attr[s_pos] * model.decay_function().value(inst.metric.pair_distance(d_pos, s_pos))

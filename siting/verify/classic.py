@@ -45,13 +45,6 @@ def new_sites(inst: Instance, pos: IntArray) -> IntArray:
     return pos[~inst.existing[pos]]
 
 
-def open_mask(inst: Instance, pos: IntArray) -> NDArray[np.bool_]:
-    """True at every site position in ``pos``."""
-    mask = np.zeros(inst.n_sites, dtype=bool)
-    mask[pos] = True
-    return mask
-
-
 def assignment_positions(inst: Instance, frame: pd.DataFrame | None, rep: VerifyReport) -> Any:
     """(demand, site, fraction) positions of an assignment table; None when unusable.
 
@@ -69,6 +62,25 @@ def assignment_positions(inst: Instance, frame: pd.DataFrame | None, rep: Verify
     if (frac < -1e-9).any() or (frac > 1 + 1e-9).any():
         rep.fail("an assignment fraction is outside [0, 1]")
     return d_pos.astype(np.int64), s_pos.astype(np.int64), frac
+
+
+def served_by_closed(inst: Instance, pos: IntArray, d_pos: IntArray, s_pos: IntArray,
+                     rep: VerifyReport, *, verb: str = "is served by",
+                     used: NDArray[np.bool_] | None = None) -> bool:
+    """Fail on the first (demand, site) pair whose site is not among the open ``pos``.
+
+    ``used`` picks the pairs that count (default: all). True when one was found.
+    """
+    is_open = np.zeros(inst.n_sites, dtype=bool)
+    is_open[pos] = True
+    closed = ~is_open[s_pos]
+    if used is not None:
+        closed &= used
+    if closed.any():
+        k = int(np.flatnonzero(closed)[0])
+        rep.fail(f"demand {inst.demand_ids[d_pos[k]]!r} {verb} closed site "
+                 f"{inst.site_ids[s_pos[k]]!r}")
+    return bool(closed.any())
 
 
 def check_p(new: IntArray, p: int | None, rep: VerifyReport, *, exact: bool = False) -> None:
@@ -207,13 +219,7 @@ def _assignment_cost(inst: Instance, sol: Solution, pos: IntArray, rep: VerifyRe
             f"demand {inst.demand_ids[bad[0]]!r} is assigned {total[bad[0]]:.6g} of its "
             "demand, not 1"
         )
-    closed = ~open_mask(inst, pos)[s_pos] & (frac > 1e-9)
-    if closed.any():
-        k = int(np.flatnonzero(closed)[0])
-        rep.fail(
-            f"demand {inst.demand_ids[d_pos[k]]!r} is assigned to closed site "
-            f"{inst.site_ids[s_pos[k]]!r}"
-        )
+    served_by_closed(inst, pos, d_pos, s_pos, rep, verb="is assigned to", used=frac > 1e-9)
     dist = inst.metric.pair_distance(d_pos, s_pos)
     unit = inst.weight[d_pos] * dist if inst.cost_scales_with_weight else dist
     if not np.isfinite(unit[frac > 1e-9]).all():
