@@ -3,7 +3,9 @@
 Each recomputes what the solution claims from the instance by a route of its
 own (:meth:`~siting.coverage.Metric.nearest_in`, pair distances one open site
 or one competitor at a time), never from the solver's arrays, and is
-registered for its model class (:func:`siting.verify.verifies`).
+registered for its model class (:func:`siting.verify.verifies`). Like the
+classic verifiers, each is built by :func:`~siting.verify.classic.from_checks`:
+the open sites are checked first, the claimed objective is judged last.
 """
 
 from __future__ import annotations

@@ -149,7 +149,9 @@ def _covered(inst: Instance, sol: Solution, pos: IntArray, rep: VerifyReport) ->
     return covered
 
 
-def _all_covered(inst: Instance, covered: NDArray[np.bool_], rep: VerifyReport) -> None:
+def _all_covered(inst: Instance, sol: Solution, pos: IntArray, rep: VerifyReport) -> None:
+    """Every demand point within the radius of an open site (claims checked as well)."""
+    covered = _covered(inst, sol, pos, rep)
     if not covered.all():
         first = inst.demand_ids[np.flatnonzero(~covered)[0]]
         rep.fail(f"demand {first!r} is not covered (and {int((~covered).sum()) - 1} more)")
@@ -176,7 +178,7 @@ def verify_lscp(inst: Instance, model: LSCP, sol: Solution, pos: IntArray,
                 rep: VerifyReport) -> None:
     """Every demand point covered; the objective is the count (or cost) of new sites."""
     new = new_sites(inst, pos)
-    _all_covered(inst, _covered(inst, sol, pos, rep), rep)
+    _all_covered(inst, sol, pos, rep)
     weighted = bool(sol.params.get("weighted_cost"))
     rep.objective = float(inst.site_cost[new].sum()) if weighted else float(new.size)
 
@@ -187,7 +189,7 @@ def verify_lscpb(inst: Instance, model: LSCPB, sol: Solution, pos: IntArray,
                  rep: VerifyReport) -> None:
     """Everyone covered with ``p`` new sites; the objective is the weight covered twice."""
     new = new_sites(inst, pos)
-    _all_covered(inst, _covered(inst, sol, pos, rep), rep)
+    _all_covered(inst, sol, pos, rep)
     check_p(new, sol.params.get("p"), rep)
     twice = _cover_counts(inst, pos, float(sol.params.get("radius") or 0.0)) >= 2
     rep.objective = float(inst.weight[twice].sum())
