@@ -10,9 +10,18 @@ siting.errors.ParameterError: field '--p': value 'ten': must be an integer
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
+
+import typer
 
 from siting.errors import ParameterError
+
+#: ``--json``, declared alike by every command that can print its outcome as JSON.
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")]
+#: ``--quiet``, for the commands whose errors (and ``--json``) still print.
+QuietFlag = Annotated[
+    bool, typer.Option("--quiet", "-q", help="Print nothing but errors (and --json).")
+]
 
 
 class ModelName(StrEnum):

@@ -17,7 +17,15 @@ from siting.cli.exits import (
     finish,
     keep,
 )
-from siting.cli.options import DecayName, FormatName, FormulationName, ModelName, parse_number
+from siting.cli.options import (
+    DecayName,
+    FormatName,
+    FormulationName,
+    JsonFlag,
+    ModelName,
+    QuietFlag,
+    parse_number,
+)
 from siting.cli.progress import Phases
 
 DEFAULT_SOLVER = "highs"
@@ -68,15 +76,11 @@ def solve(
     out: Annotated[
         Path | None, typer.Option("--out", "-o", help="Write the solution files to this folder.")
     ] = None,
-    as_json: Annotated[
-        bool, typer.Option("--json", help="Print one JSON object on stdout.")
-    ] = False,
+    as_json: JsonFlag = False,
     no_verify: Annotated[
         bool, typer.Option("--no-verify", help="Skip the independent verification.")
     ] = False,
-    quiet: Annotated[
-        bool, typer.Option("--quiet", "-q", help="Print nothing but errors (and --json).")
-    ] = False,
+    quiet: QuietFlag = False,
     report: Annotated[
         bool, typer.Option("--report", help="Also write report.html into the output folder.")
     ] = False,

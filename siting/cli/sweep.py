@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from siting.cli.exits import EXIT_ERROR, EXIT_NO_SOLUTION, EXIT_UNVERIFIED, exit_code, finish
-from siting.cli.options import parse_number
+from siting.cli.options import JsonFlag, QuietFlag, parse_number
 from siting.cli.progress import Phases
 
 
@@ -61,12 +61,8 @@ def sweep(
     out: Annotated[
         Path | None, typer.Option("--out", "-o", help="Folder (default: out/<spec>-sweep).")
     ] = None,
-    as_json: Annotated[
-        bool, typer.Option("--json", help="Print one JSON object on stdout.")
-    ] = False,
-    quiet: Annotated[
-        bool, typer.Option("--quiet", "-q", help="Print nothing but errors (and --json).")
-    ] = False,
+    as_json: JsonFlag = False,
+    quiet: QuietFlag = False,
 ) -> None:
     """Solve a grid of scenarios of a spec in parallel on Dask; write the Pareto table.
 

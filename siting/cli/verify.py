@@ -9,6 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from siting.cli.exits import exit_code, finish
+from siting.cli.options import JsonFlag, QuietFlag
 
 # the columns of facilities.csv that are decisions; costs are recomputed from the spec
 
@@ -23,12 +24,8 @@ def verify(
         Path | None,
         typer.Option("--spec", help="Check against this spec (default: the one recorded)."),
     ] = None,
-    as_json: Annotated[
-        bool, typer.Option("--json", help="Print one JSON object on stdout.")
-    ] = False,
-    quiet: Annotated[
-        bool, typer.Option("--quiet", "-q", help="Print nothing but errors (and --json).")
-    ] = False,
+    as_json: JsonFlag = False,
+    quiet: QuietFlag = False,
 ) -> None:
     """Re-check a written solution (a spec's plan or a classic model's) from its inputs.
 

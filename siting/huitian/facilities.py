@@ -204,11 +204,18 @@ def build_existing(
     return existing, parks
 
 
+def placed(shape: shapely.Polygon, angle: float, cx: float, cy: float) -> shapely.Polygon:
+    """``shape``, drawn around the origin, turned by ``angle`` degrees and moved to (cx, cy).
+
+    >>> placed(shapely.box(-1, -1, 1, 1), 0.0, 5.0, 5.0).bounds
+    (4.0, 4.0, 6.0, 6.0)
+    """
+    return affinity.translate(affinity.rotate(shape, angle, origin=(0, 0)), cx, cy)
+
+
 def _rect(cx: float, cy: float, area: float, aspect: float, angle: float) -> shapely.Polygon:
     w, h = np.sqrt(area * aspect), np.sqrt(area / aspect)
-    poly = shapely.box(-w / 2, -h / 2, w / 2, h / 2)
-    poly = affinity.rotate(poly, angle, origin=(0, 0))
-    return affinity.translate(poly, cx, cy)
+    return placed(shapely.box(-w / 2, -h / 2, w / 2, h / 2), angle, cx, cy)
 
 
 def _build_parks(

@@ -22,6 +22,7 @@ import shapely
 from numpy.typing import NDArray
 from shapely import affinity
 
+from siting.huitian.facilities import placed
 from siting.huitian.facts import CRS
 
 USES: tuple[str, ...] = (
@@ -131,8 +132,7 @@ def _polygon(rng: np.random.Generator, cx: float, cy: float, area: float) -> sha
     else:
         poly = shapely.box(-w / 2, -h / 2, w / 2, h / 2)
     angle = rng.uniform(-8, 8) + (90.0 if rng.random() < 0.3 else 0.0)
-    poly = affinity.rotate(poly, angle, origin=(0, 0))
-    return affinity.translate(poly, cx, cy)
+    return placed(poly, angle, cx, cy)
 
 
 def build_parcels(

@@ -29,7 +29,8 @@ import scipy.sparse as sp
 from numpy.typing import NDArray
 from scipy.sparse.csgraph import shortest_path
 
-from siting.errors import FormatError, ParameterError
+from siting.errors import ParameterError
+from siting.readers.lines import record_lines
 from siting.readers.text import (
     PathArg,
     first_negative,
@@ -115,21 +116,10 @@ def read_pmed(path: PathArg) -> PmedData:
     siting.errors.FormatError: .../g.txt: row 3: field 'j': value 9: node out of range 1..3
     """
     src = load_source(path)
-    counts = src.line_counts()
-    nonblank = np.flatnonzero(counts)
     n, m, p = read_header(src, ("n", "m", "p"), (1, 0, 1), alone=True)
     if p > n:
         raise src.error(f"p exceeds the number of nodes n = {n}", 2, "p", p)
-    edge_lines = nonblank[1:]
-    wrong = edge_lines[counts[edge_lines] != 3]
-    if wrong.size:
-        line = int(wrong[0])
-        raise FormatError(
-            f"expected 3 fields 'i j cost', found {counts[line]}",
-            path=src.path,
-            row=line + 1,
-            value=src.line_text(line + 1),
-        )
+    edge_lines = record_lines(src, 3, "i j cost")
     if edge_lines.size != m:
         if edge_lines.size < m:
             msg = f"file truncated: header promises {m} edges, file has {edge_lines.size}"

@@ -21,6 +21,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from siting.errors import FormatError
+from siting.readers.lines import record_lines
 from siting.readers.text import (
     PathArg,
     Source,
@@ -165,20 +166,8 @@ def read_bds(path: PathArg) -> BdsData:
     (1, 2, [7.0, 2.0])
     """
     src = load_source(path)
-    counts = src.line_counts()
-    nonblank = np.flatnonzero(counts)
     n_f, n_c = read_header(src, ("facilities", "customers"), (1, 1), alone=True)
-    body = nonblank[1:]
-    wrong = body[counts[body] != 5]
-    if wrong.size:
-        line = int(wrong[0])
-        raise FormatError(
-            f"expected 5 fields 'F|C id x y value', found {counts[line]}",
-            path=src.path,
-            row=line + 1,
-            value=src.line_text(line + 1),
-        )
-    rows = body + 1  # 1-based line of each record
+    rows = record_lines(src, 5, "F|C id x y value") + 1  # 1-based line of each record
     rec = src.tokens[2:]
     kinds = np.array(rec[0::5], dtype=object)
     is_f = kinds == "F"
@@ -204,7 +193,7 @@ def read_bds(path: PathArg) -> BdsData:
         raise FormatError(
             ("file truncated: " if short else "") + "header announces " + "; ".join(parts),
             path=src.path,
-            row=int(rows[-1]) if rows.size else int(nonblank[0]) + 1,
+            row=int(rows[-1]) if rows.size else int(np.flatnonzero(src.line_counts())[0]) + 1,
         )
     if not is_f[:n_f].all():
         k = int(np.argmin(is_f[:n_f]))

@@ -3,15 +3,14 @@
 Each recomputes what the solution claims from the instance by a route of its
 own (:meth:`~siting.coverage.Metric.nearest_in`, pair distances one open site
 or one competitor at a time), never from the solver's arrays, and is
-registered for its model class (:func:`siting.verify.verifies`).
+registered for its model class (:func:`siting.verify.verifies`). Like the
+classic verifiers, each is built by :func:`~siting.verify.classic.from_checks`:
+the open sites are checked first, the claimed objective is judged last.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
-import pandas as pd
 from numpy.typing import NDArray
 
 from siting.instance import Instance
@@ -23,7 +22,13 @@ from siting.models.dispersion import PDispersion, site_metric
 from siting.models.market import HuffModel, MarketShare, TargetShare
 from siting.solution import Solution
 from siting.verify import verifies
-from siting.verify.classic import check_p, judge, open_sites
+from siting.verify.classic import (
+    assignment_positions,
+    check_p,
+    from_checks,
+    new_sites,
+    served_by_closed,
+)
 from siting.verify.report import REL_TOL, VerifyReport
 
 IntArray = NDArray[np.int64]
@@ -33,45 +38,16 @@ SLACK = 1e-6
 
 
 @verifies(PDispersion)
-def verify_dispersion(inst: Instance, model: PDispersion, sol: Solution) -> VerifyReport:
+@from_checks
+def verify_dispersion(inst: Instance, model: PDispersion, sol: Solution, pos: IntArray,
+                      rep: VerifyReport) -> None:
     """Exactly ``p`` new sites; the objective is the least distance between open sites."""
-    rep = VerifyReport()
-    pos = open_sites(inst, sol, rep)
-    if pos is None:
-        return rep
-    check_p(pos[~inst.existing[pos]], sol.params.get("p"), rep, exact=True)
+    check_p(new_sites(inst, pos), sol.params.get("p"), rep, exact=True)
     if pos.size < 2:
         rep.fail("fewer than two open sites: no distance between them")
-        return rep
+        return
     a, b = np.triu_indices(pos.size, k=1)
     rep.objective = float(site_metric(inst).pair_distance(pos[a], pos[b]).min())
-    return judge(rep, model, sol)
-
-
-def _positions(inst: Instance, frame: pd.DataFrame | None, rep: VerifyReport) -> Any:
-    """(demand, site, fraction) positions of an assignment table; None when unusable."""
-    if frame is None:
-        rep.fail("no assignment given")
-        return None
-    d_pos = pd.Index(inst.demand_ids).get_indexer(frame["demand_id"].to_numpy())
-    s_pos = pd.Index(inst.site_ids).get_indexer(frame["site_id"].to_numpy())
-    if (d_pos < 0).any() or (s_pos < 0).any():
-        rep.fail("assignment names an unknown demand point or site")
-        return None
-    frac = frame["fraction"].to_numpy(dtype=np.float64)
-    if (frac < -1e-9).any() or (frac > 1 + 1e-9).any():
-        rep.fail("an assignment fraction is outside [0, 1]")
-    return d_pos.astype(np.int64), s_pos.astype(np.int64), frac
-
-
-def _new(inst: Instance, pos: IntArray) -> IntArray:
-    return pos[~inst.existing[pos]]
-
-
-def _open_mask(inst: Instance, pos: IntArray) -> NDArray[np.bool_]:
-    mask = np.zeros(inst.n_sites, dtype=bool)
-    mask[pos] = True
-    return mask
 
 
 def _first(inst: Instance, rows: NDArray[np.bool_]) -> str:
@@ -79,20 +55,18 @@ def _first(inst: Instance, rows: NDArray[np.bool_]) -> str:
 
 
 @verifies(CPMedian, CLSCP, CMCLP)
-def verify_capacitated(inst: Instance, model: CapacitatedModel, sol: Solution) -> VerifyReport:
+@from_checks
+def verify_capacitated(inst: Instance, model: CapacitatedModel, sol: Solution, pos: IntArray,
+                       rep: VerifyReport) -> None:
     """Shares served, reach, open sites, capacities, fulfilment, single source, objective."""
-    rep = VerifyReport()
-    pos = open_sites(inst, sol, rep)
-    if pos is None:
-        return rep
-    new = _new(inst, pos)
+    new = new_sites(inst, pos)
     if isinstance(model, CPMedian):
         check_p(new, sol.params.get("p"), rep, exact=True)
     elif isinstance(model, CMCLP):
         check_p(new, sol.params.get("p"), rep)
-    found = _positions(inst, sol.assignment, rep)
+    found = assignment_positions(inst, sol.assignment, rep)
     if found is None:
-        return rep
+        return
     d_pos, s_pos, frac = found
     used = frac > 1e-9
     total = np.bincount(d_pos, weights=frac, minlength=inst.n_demand)
@@ -101,11 +75,7 @@ def verify_capacitated(inst: Instance, model: CapacitatedModel, sol: Solution) -
     if short.any():
         rep.fail(f"demand {_first(inst, short)} is served {total[short][0]:.6g} of its "
                  f"weight, {'not 1' if serve_all else 'more than 1'}")
-    closed = used & ~_open_mask(inst, pos)[s_pos]
-    if closed.any():
-        k = int(np.flatnonzero(closed)[0])
-        rep.fail(f"demand {inst.demand_ids[d_pos[k]]!r} is served by closed site "
-                 f"{inst.site_ids[s_pos[k]]!r}")
+    served_by_closed(inst, pos, d_pos, s_pos, rep, used=used)
     dist = inst.metric.pair_distance(d_pos, s_pos)
     radius = sol.params.get("radius")
     if radius is not None and inst.metric.has_distances:
@@ -138,50 +108,39 @@ def verify_capacitated(inst: Instance, model: CapacitatedModel, sol: Solution) -
         unit = inst.weight[d_pos] * dist if inst.cost_scales_with_weight else dist
         if not np.isfinite(unit[used]).all():
             rep.fail("a demand point is assigned to a site it cannot reach")
-            return rep
+            return
         rep.objective = float((unit[used] * frac[used]).sum())
     elif isinstance(model, CLSCP):
         rep.objective = (float(inst.site_cost[new].sum()) if sol.params.get("weighted_cost")
                          else float(new.size))
     else:
         rep.objective = float((inst.weight[d_pos] * frac).sum())
-    return judge(rep, model, sol)
 
 
 @verifies(WeightedPCenter)
-def verify_weighted_center(inst: Instance, model: WeightedPCenter, sol: Solution
-                           ) -> VerifyReport:
+@from_checks
+def verify_weighted_center(inst: Instance, model: WeightedPCenter, sol: Solution,
+                           pos: IntArray, rep: VerifyReport) -> None:
     """At most ``p`` new sites; the largest weight × distance to the nearest open site."""
-    rep = VerifyReport()
-    pos = open_sites(inst, sol, rep)
-    if pos is None:
-        return rep
-    check_p(_new(inst, pos), sol.params.get("p"), rep)
+    check_p(new_sites(inst, pos), sol.params.get("p"), rep)
     _, dist = inst.metric.nearest_in(pos)
     value = np.where(inst.weight > 0, inst.weight * dist, 0.0)
     rep.objective = float(value.max()) if value.size else 0.0
-    return judge(rep, model, sol)
 
 
 @verifies(Attendance)
-def verify_attendance(inst: Instance, model: Attendance, sol: Solution) -> VerifyReport:
+@from_checks
+def verify_attendance(inst: Instance, model: Attendance, sol: Solution, pos: IntArray,
+                      rep: VerifyReport) -> None:
     """At most ``p`` new sites; the weight drawn by each point's nearest open site."""
-    rep = VerifyReport()
-    pos = open_sites(inst, sol, rep)
-    if pos is None:
-        return rep
-    check_p(_new(inst, pos), sol.params.get("p"), rep)
+    check_p(new_sites(inst, pos), sol.params.get("p"), rep)
     _, dist = inst.metric.nearest_in(pos)
     drawn = inst.weight * model.decay_function().value(dist)
     if sol.assignment is not None and len(sol.assignment):
-        found = _positions(inst, sol.assignment, rep)
+        found = assignment_positions(inst, sol.assignment, rep)
         if found is not None:
             d_pos, s_pos, _ = found
-            closed = ~_open_mask(inst, pos)[s_pos]
-            if closed.any():
-                k = int(np.flatnonzero(closed)[0])
-                rep.fail(f"demand {inst.demand_ids[d_pos[k]]!r} attends closed site "
-                         f"{inst.site_ids[s_pos[k]]!r}")
+            served_by_closed(inst, pos, d_pos, s_pos, rep, verb="attends")
             if "attendance" in sol.assignment.columns:
                 claimed = sol.assignment["attendance"].to_numpy(dtype=np.float64)
                 over = claimed > drawn[d_pos] * (1 + REL_TOL) + SLACK
@@ -190,7 +149,6 @@ def verify_attendance(inst: Instance, model: Attendance, sol: Solution) -> Verif
                     rep.fail(f"demand {inst.demand_ids[d_pos[k]]!r}: attendance "
                              f"{claimed[k]:.6g} claimed, {drawn[d_pos[k]]:.6g} recomputed")
     rep.objective = float(drawn.sum())
-    return judge(rep, model, sol)
 
 
 def huff_shares(inst: Instance, model: HuffModel, pos: IntArray) -> tuple[FloatArray, FloatArray]:
@@ -221,15 +179,11 @@ def _check_claimed_shares(inst: Instance, model: HuffModel, sol: Solution, pos: 
     """A claimed share per (point, site) may not exceed the site's recomputed Huff share."""
     if sol.assignment is None or not len(sol.assignment):
         return
-    found = _positions(inst, sol.assignment, rep)
+    found = assignment_positions(inst, sol.assignment, rep)
     if found is None:
         return
     d_pos, s_pos, frac = found
-    closed = ~_open_mask(inst, pos)[s_pos]
-    if closed.any():
-        k = int(np.flatnonzero(closed)[0])
-        rep.fail(f"demand {inst.demand_ids[d_pos[k]]!r} is served by closed site "
-                 f"{inst.site_ids[s_pos[k]]!r}")
+    if served_by_closed(inst, pos, d_pos, s_pos, rep):
         return
     attr = site_attractiveness(inst, model.attractiveness)
     pull = attr[s_pos] * model.decay_function().value(inst.metric.pair_distance(d_pos, s_pos))
@@ -243,13 +197,11 @@ def _check_claimed_shares(inst: Instance, model: HuffModel, sol: Solution, pos: 
 
 
 @verifies(MarketShare, TargetShare)
-def verify_market(inst: Instance, model: HuffModel, sol: Solution) -> VerifyReport:
+@from_checks
+def verify_market(inst: Instance, model: HuffModel, sol: Solution, pos: IntArray,
+                  rep: VerifyReport) -> None:
     """Huff shares against the competitors recomputed; ``p`` or the target share."""
-    rep = VerifyReport()
-    pos = open_sites(inst, sol, rep)
-    if pos is None:
-        return rep
-    new = _new(inst, pos)
+    new = new_sites(inst, pos)
     share, own = huff_shares(inst, model, pos)
     _check_claimed_shares(inst, model, sol, pos, share, own, rep)
     captured = float(inst.weight @ share)
@@ -264,4 +216,3 @@ def verify_market(inst: Instance, model: HuffModel, sol: Solution) -> VerifyRepo
                      f"{goal / total:.4%}")
         rep.objective = float(new.size)
     rep.details["captured"] = captured
-    return judge(rep, model, sol)

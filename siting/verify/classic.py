@@ -40,6 +40,49 @@ def open_sites(inst: Instance, sol: Solution, rep: VerifyReport) -> IntArray | N
     return pos
 
 
+def new_sites(inst: Instance, pos: IntArray) -> IntArray:
+    """The positions in ``pos`` that are not existing facilities."""
+    return pos[~inst.existing[pos]]
+
+
+def assignment_positions(inst: Instance, frame: pd.DataFrame | None, rep: VerifyReport) -> Any:
+    """(demand, site, fraction) positions of an assignment table; None when unusable.
+
+    A fraction outside [0, 1] is a failure noted, not a reason to stop.
+    """
+    if frame is None:
+        rep.fail("no assignment given")
+        return None
+    d_pos = pd.Index(inst.demand_ids).get_indexer(frame["demand_id"].to_numpy())
+    s_pos = pd.Index(inst.site_ids).get_indexer(frame["site_id"].to_numpy())
+    if (d_pos < 0).any() or (s_pos < 0).any():
+        rep.fail("assignment names an unknown demand point or site")
+        return None
+    frac = frame["fraction"].to_numpy(dtype=np.float64)
+    if (frac < -1e-9).any() or (frac > 1 + 1e-9).any():
+        rep.fail("an assignment fraction is outside [0, 1]")
+    return d_pos.astype(np.int64), s_pos.astype(np.int64), frac
+
+
+def served_by_closed(inst: Instance, pos: IntArray, d_pos: IntArray, s_pos: IntArray,
+                     rep: VerifyReport, *, verb: str = "is served by",
+                     used: NDArray[np.bool_] | None = None) -> bool:
+    """Fail on the first (demand, site) pair whose site is not among the open ``pos``.
+
+    ``used`` picks the pairs that count (default: all). True when one was found.
+    """
+    is_open = np.zeros(inst.n_sites, dtype=bool)
+    is_open[pos] = True
+    closed = ~is_open[s_pos]
+    if used is not None:
+        closed &= used
+    if closed.any():
+        k = int(np.flatnonzero(closed)[0])
+        rep.fail(f"demand {inst.demand_ids[d_pos[k]]!r} {verb} closed site "
+                 f"{inst.site_ids[s_pos[k]]!r}")
+    return bool(closed.any())
+
+
 def check_p(new: IntArray, p: int | None, rep: VerifyReport, *, exact: bool = False) -> None:
     if p is not None and (new.size != p if exact else new.size > p):
         rep.fail(f"{new.size} new sites open but p = {p}")
@@ -55,7 +98,7 @@ def judge(rep: VerifyReport, model: Any, sol: Solution) -> VerifyReport:
 Check = Callable[[Instance, Any, Solution, IntArray, VerifyReport], None]
 
 
-def _classic(check: Check) -> Callable[[Instance, Any, Solution], VerifyReport]:
+def from_checks(check: Check) -> Callable[[Instance, Any, Solution], VerifyReport]:
     """A verifier from a model's own checks: the open sites are checked first (unknown,
     repeated, existing ones closed), then ``check`` recomputes the objective and the
     model's constraints, then the claimed objective is judged."""
@@ -106,18 +149,20 @@ def _covered(inst: Instance, sol: Solution, pos: IntArray, rep: VerifyReport) ->
     return covered
 
 
-def _all_covered(inst: Instance, covered: NDArray[np.bool_], rep: VerifyReport) -> None:
+def _all_covered(inst: Instance, sol: Solution, pos: IntArray, rep: VerifyReport) -> None:
+    """Every demand point within the radius of an open site (claims checked as well)."""
+    covered = _covered(inst, sol, pos, rep)
     if not covered.all():
         first = inst.demand_ids[np.flatnonzero(~covered)[0]]
         rep.fail(f"demand {first!r} is not covered (and {int((~covered).sum()) - 1} more)")
 
 
 @verifies(MCLP)
-@_classic
+@from_checks
 def verify_mclp(inst: Instance, model: MCLP, sol: Solution, pos: IntArray,
                 rep: VerifyReport) -> None:
     """Covered weight, at most ``p`` new sites, spending within the budget."""
-    new = pos[~inst.existing[pos]]
+    new = new_sites(inst, pos)
     covered = _covered(inst, sol, pos, rep)
     check_p(new, sol.params.get("p"), rep)
     budget = sol.params.get("budget")
@@ -128,52 +173,47 @@ def verify_mclp(inst: Instance, model: MCLP, sol: Solution, pos: IntArray,
 
 
 @verifies(LSCP)
-@_classic
+@from_checks
 def verify_lscp(inst: Instance, model: LSCP, sol: Solution, pos: IntArray,
                 rep: VerifyReport) -> None:
     """Every demand point covered; the objective is the count (or cost) of new sites."""
-    new = pos[~inst.existing[pos]]
-    _all_covered(inst, _covered(inst, sol, pos, rep), rep)
+    new = new_sites(inst, pos)
+    _all_covered(inst, sol, pos, rep)
     weighted = bool(sol.params.get("weighted_cost"))
     rep.objective = float(inst.site_cost[new].sum()) if weighted else float(new.size)
 
 
 @verifies(LSCPB)
-@_classic
+@from_checks
 def verify_lscpb(inst: Instance, model: LSCPB, sol: Solution, pos: IntArray,
                  rep: VerifyReport) -> None:
     """Everyone covered with ``p`` new sites; the objective is the weight covered twice."""
-    new = pos[~inst.existing[pos]]
-    _all_covered(inst, _covered(inst, sol, pos, rep), rep)
+    new = new_sites(inst, pos)
+    _all_covered(inst, sol, pos, rep)
     check_p(new, sol.params.get("p"), rep)
     twice = _cover_counts(inst, pos, float(sol.params.get("radius") or 0.0)) >= 2
     rep.objective = float(inst.weight[twice].sum())
 
 
 @verifies(PCenter)
-@_classic
+@from_checks
 def verify_pcenter(inst: Instance, model: PCenter, sol: Solution, pos: IntArray,
                    rep: VerifyReport) -> None:
     """The largest distance of any demand point to its nearest open site, with ``p`` sites."""
     _, d = inst.metric.nearest_in(pos)
     rep.objective = float(d.max()) if d.size else 0.0
-    check_p(pos[~inst.existing[pos]], sol.params.get("p"), rep)
+    check_p(new_sites(inst, pos), sol.params.get("p"), rep)
 
 
 def _assignment_cost(inst: Instance, sol: Solution, pos: IntArray, rep: VerifyReport) -> Any:
     """Cost of the claimed assignment; None when it is missing, unknown or unusable."""
-    a = sol.assignment
-    if a is None or len(a) == 0:
+    if sol.assignment is None or len(sol.assignment) == 0:
         rep.fail("no assignment given")
         return None
-    d_pos = pd.Index(inst.demand_ids).get_indexer(a["demand_id"].to_numpy())
-    s_pos = pd.Index(inst.site_ids).get_indexer(a["site_id"].to_numpy())
-    if (d_pos < 0).any() or (s_pos < 0).any():
-        rep.fail("assignment names an unknown demand point or site")
+    found = assignment_positions(inst, sol.assignment, rep)
+    if found is None:
         return None
-    frac = a["fraction"].to_numpy(dtype=np.float64)
-    if (frac < -1e-9).any() or (frac > 1 + 1e-9).any():
-        rep.fail("an assignment fraction is outside [0, 1]")
+    d_pos, s_pos, frac = found
     total = np.bincount(d_pos, weights=frac, minlength=inst.n_demand)
     bad = np.flatnonzero(np.abs(total - 1.0) > 1e-6)
     if bad.size:
@@ -181,16 +221,8 @@ def _assignment_cost(inst: Instance, sol: Solution, pos: IntArray, rep: VerifyRe
             f"demand {inst.demand_ids[bad[0]]!r} is assigned {total[bad[0]]:.6g} of its "
             "demand, not 1"
         )
-    open_mask = np.zeros(inst.n_sites, dtype=bool)
-    open_mask[pos] = True
-    closed = ~open_mask[s_pos] & (frac > 1e-9)
-    if closed.any():
-        k = int(np.flatnonzero(closed)[0])
-        rep.fail(
-            f"demand {inst.demand_ids[d_pos[k]]!r} is assigned to closed site "
-            f"{inst.site_ids[s_pos[k]]!r}"
-        )
-    dist = inst.metric.pair_distance(d_pos.astype(np.int64), s_pos.astype(np.int64))
+    served_by_closed(inst, pos, d_pos, s_pos, rep, verb="is assigned to", used=frac > 1e-9)
+    dist = inst.metric.pair_distance(d_pos, s_pos)
     unit = inst.weight[d_pos] * dist if inst.cost_scales_with_weight else dist
     if not np.isfinite(unit[frac > 1e-9]).all():
         rep.fail("a demand point is assigned to a site it cannot reach")
@@ -199,19 +231,19 @@ def _assignment_cost(inst: Instance, sol: Solution, pos: IntArray, rep: VerifyRe
 
 
 @verifies(PMedian)
-@_classic
+@from_checks
 def verify_pmedian(inst: Instance, model: PMedian, sol: Solution, pos: IntArray,
                    rep: VerifyReport) -> None:
     """The claimed assignment's weighted distance, exactly ``p`` new sites."""
     found = _assignment_cost(inst, sol, pos, rep)
     if found is None:
         return
-    check_p(pos[~inst.existing[pos]], sol.params.get("p"), rep, exact=True)
+    check_p(new_sites(inst, pos), sol.params.get("p"), rep, exact=True)
     rep.objective = found[0]
 
 
 @verifies(UFLP, CFLP)
-@_classic
+@from_checks
 def verify_facility_location(inst: Instance, model: UFLP, sol: Solution, pos: IntArray,
                              rep: VerifyReport) -> None:
     """Fixed costs plus assignment costs; with capacities, no site serves more than it may."""
@@ -228,5 +260,5 @@ def verify_facility_location(inst: Instance, model: UFLP, sol: Solution, pos: In
                 f"site {inst.site_ids[j]!r} serves {load[j]:g} above its capacity "
                 f"{inst.capacity[j]:g}"
             )
-    new = pos[~inst.existing[pos]]
+    new = new_sites(inst, pos)
     rep.objective = float(inst.fixed_cost[new].sum()) + cost
