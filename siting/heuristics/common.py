@@ -4,15 +4,15 @@
 [False, True, False, True]
 >>> segment_offsets(np.array([2, 0, 3])).tolist()
 [0, 1, 0, 1, 2]
->>> scale = StepScale(theta=1.0, patience=2)
->>> [scale.update(improved=False) for _ in range(4)], scale.theta
-([True, True, True, True], 0.25)
+>>> scale = StepScale(theta=1.0, patience=2, sense="min")
+>>> [scale.record(value) for value in (5.0, 4.0, 4.5, 4.5, 4.0)], scale.best, scale.theta
+([True, True, False, False, False], 4.0, 0.5)
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
@@ -57,32 +57,39 @@ class Deadline:
         return self.at is not None and time.perf_counter() > self.at
 
 
-def improves(value: float, best: float, sense: str) -> bool:
-    """Whether a bound ``value`` beats ``best`` ("min": lower, "max": higher), relatively.
-
-    >>> improves(1.0, float("inf"), "min"), improves(1.0, 1.0, "max")
-    (True, False)
-    """
-    tol = 1e-12 * max(1.0, abs(best) if np.isfinite(best) else 1.0)
-    return value < best - tol if sense == "min" else value > best + tol
-
-
 @dataclass
 class StepScale:
-    """The subgradient step factor ``theta``: halved after ``patience`` iterates without gain."""
+    """The best Lagrangian bound so far and the subgradient step factor ``theta``.
+
+    ``sense`` "min" keeps the lowest upper bound, "max" the highest lower bound;
+    ``theta`` is halved after ``patience`` iterates without a (relative) gain.
+    """
 
     theta: float
     patience: int
+    sense: str
+    best: float = field(init=False)
     stall: int = 0
 
-    def update(self, improved: bool) -> bool:
-        """Record an iterate; False once ``theta`` falls below 1e-4 (time to stop)."""
+    def __post_init__(self) -> None:
+        self.best = np.inf if self.sense == "min" else -np.inf
+
+    def record(self, value: float) -> bool:
+        """Take an iterate's bound; whether it is the new best."""
+        best = self.best
+        tol = 1e-12 * max(1.0, abs(best) if np.isfinite(best) else 1.0)
+        improved = value < best - tol if self.sense == "min" else value > best + tol
         if improved:
+            self.best = value
             self.stall = 0
             return True
         self.stall += 1
         if self.stall >= self.patience:
             self.theta /= 2
             self.stall = 0
-            return self.theta >= 1e-4
-        return True
+        return False
+
+    @property
+    def exhausted(self) -> bool:
+        """Whether ``theta`` has become too small for the steps to matter."""
+        return self.theta < 1e-4

@@ -28,14 +28,7 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
-from siting.heuristics.common import (
-    Deadline,
-    StepScale,
-    allowed_sites,
-    fixed_mask,
-    improves,
-    segment_offsets,
-)
+from siting.heuristics.common import Deadline, StepScale, allowed_sites, fixed_mask, segment_offsets
 
 BoolArray = NDArray[np.bool_]
 FloatArray = NDArray[np.float64]
@@ -318,8 +311,7 @@ def lagrangian_bound_mclp(
     # Start from u = w on rows with few covering sites, less where many sites compete.
     deg = np.maximum(np.diff(csr.indptr), 1)
     u = w / np.sqrt(deg)
-    best = np.inf
-    scale = StepScale(theta=1.0, patience=20)
+    scale = StepScale(theta=1.0, patience=20, sense="min")
     target = lower if lower is not None else None
     deadline = Deadline(time_limit)
     for _ in range(iterations):
@@ -342,11 +334,10 @@ def lagrangian_bound_mclp(
         if not bounds:  # no limit: open everything allowed
             bounds.append(float(v[v > 0].sum()))
         value = float((w - u).sum()) + fixed_val + min(bounds)
-        improved = improves(value, best, "min")
-        if improved:
-            best = value
-        if not scale.update(improved) or deadline.passed():
+        scale.record(value)
+        if scale.exhausted or deadline.passed():
             break
+        best = scale.best
         # A subgradient: coverage by the chosen sites minus z (z_i = 1 where u_i < w_i).
         y = fixed.astype(np.float64)
         if pick_p is not None and (budget is None or bounds[0] <= bounds[-1]):
@@ -363,7 +354,7 @@ def lagrangian_bound_mclp(
         gap_target = target if target is not None else 0.95 * best
         step = scale.theta * max(best - gap_target, 1e-9 * max(1.0, abs(best))) / norm
         u = np.clip(u - step * s, 0.0, w)
-    return best
+    return scale.best
 
 
 def _knapsack_pick(

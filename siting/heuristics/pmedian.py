@@ -37,14 +37,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from siting.heuristics.common import (
-    Deadline,
-    StepScale,
-    allowed_sites,
-    fixed_mask,
-    improves,
-    segment_offsets,
-)
+from siting.heuristics.common import Deadline, StepScale, allowed_sites, fixed_mask, segment_offsets
 
 BoolArray = NDArray[np.bool_]
 FloatArray = NDArray[np.float64]
@@ -261,9 +254,8 @@ def lagrangian_pmedian(
     lam[ok] = pm.cost[second[ok]]
     one = pm.indptr[1:] - pm.indptr[:-1] == 1
     lam[one] = pm.cost[pm.indptr[:-1][one]]
-    best = -np.inf
     best_lam, best_rho = lam.copy(), np.zeros(pm.m)
-    scale = StepScale(theta=2.0, patience=15)
+    scale = StepScale(theta=2.0, patience=15, sense="max")
     deadline = Deadline(time_limit)
     for _ in range(iterations):
         sub = _below(pm, lam)
@@ -274,12 +266,11 @@ def lagrangian_pmedian(
         y = fixed.copy()
         y[pick] = True
         value = float(lam.sum()) + float(rho[fixed].sum()) + float(rho[pick].sum())
-        improved = improves(value, best, "max")
-        if improved:
-            best = value
+        if scale.record(value):
             best_lam, best_rho = lam.copy(), rho
-        if not scale.update(improved) or deadline.passed():
+        if scale.exhausted or deadline.passed():
             break
+        best = scale.best
         served = np.bincount(pm.demand[sub], weights=y[pm.site[sub]].astype(np.float64),
                              minlength=pm.n)
         s = 1.0 - served
@@ -291,4 +282,4 @@ def lagrangian_pmedian(
             break
         step = scale.theta * (ub - best) / norm
         lam = lam + step * s
-    return best, best_lam, best_rho
+    return scale.best, best_lam, best_rho

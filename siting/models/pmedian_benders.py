@@ -35,10 +35,7 @@ import scipy.sparse as sp
 from numpy.typing import NDArray
 
 from siting.backends.base import Result, SolveOptions, Status, relative_gap
-from siting.heuristics.pmedian import (
-    assignment_of,
-    pmedian_swap,
-)
+from siting.heuristics.pmedian import assignment_of, pmedian_swap
 from siting.instance import Instance
 from siting.models.assign import Pairs
 from siting.models.benders import Master, solve_benders
