@@ -32,7 +32,11 @@ def allowed_sites(m: int, fixed_open: BoolArray | None, closed: BoolArray | None
 
 
 def fixed_mask(m: int, fixed_open: BoolArray | None) -> BoolArray:
-    """The fixed-open sites as a fresh mask (a copy; none without them)."""
+    """The fixed-open sites as a fresh mask (a copy; none without them).
+
+    >>> fixed_mask(3, None).tolist(), fixed_mask(2, np.array([0, 1])).tolist()
+    ([False, False, False], [False, True])
+    """
     return np.zeros(m, bool) if fixed_open is None else np.asarray(fixed_open, bool).copy()
 
 
