@@ -17,11 +17,12 @@ over the pairs.
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
+
+from siting.heuristics.common import Deadline, fixed_mask
 
 BoolArray = NDArray[np.bool_]
 FloatArray = NDArray[np.float64]
@@ -71,7 +72,7 @@ def share_greedy(
     target: float | None = None,
 ) -> BoolArray:
     """Open the best site, ``p`` times or until ``target`` weight is captured."""
-    mask = np.zeros(hp.m, bool) if fixed_open is None else np.asarray(fixed_open, bool).copy()
+    mask = fixed_mask(hp.m, fixed_open)
     free = ~mask
     own = own_pull(hp, mask)
     steps = int(free.sum()) if p is None else int(p)
@@ -93,14 +94,14 @@ def share_swap(
 ) -> BoolArray:
     """Swap an open site for a closed one while that captures more (first improvement)."""
     mask = np.asarray(open_mask, bool).copy()
-    fixed = np.zeros(hp.m, bool) if fixed_open is None else np.asarray(fixed_open, bool)
-    deadline = None if time_limit is None else time.perf_counter() + time_limit
+    fixed = fixed_mask(hp.m, fixed_open)
+    deadline = Deadline(time_limit)
     value = captured(hp, mask)
     improved = True
     while improved:
         improved = False
         for j in np.flatnonzero(mask & ~fixed):  # a loop over open sites, not pairs
-            if deadline is not None and time.perf_counter() > deadline:
+            if deadline.passed():
                 return mask
             mask[j] = False
             gain = np.where(~mask & ~fixed, gains(hp, own_pull(hp, mask)), -np.inf)
@@ -120,7 +121,7 @@ def share_drop(hp: HuffPairs, open_mask: BoolArray, fixed_open: BoolArray | None
                target: float) -> BoolArray:
     """Close open sites, least useful first, while ``target`` weight stays captured."""
     mask = np.asarray(open_mask, bool).copy()
-    fixed = np.zeros(hp.m, bool) if fixed_open is None else np.asarray(fixed_open, bool)
+    fixed = fixed_mask(hp.m, fixed_open)
     changed = True
     while changed:
         changed = False

@@ -28,6 +28,8 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
+from siting.heuristics.common import Deadline, StepScale, allowed_sites, fixed_mask, segment_offsets
+
 BoolArray = NDArray[np.bool_]
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -50,8 +52,7 @@ def expand_rows(csr: sp.csr_matrix, rows: IntArray) -> tuple[IntArray, IntArray]
     if total == 0:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
     seg = np.repeat(np.arange(rows.size, dtype=np.int64), lens)
-    offs = np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(lens) - lens, lens)
-    return csr.indices[starts[seg] + offs].astype(np.int64), seg
+    return csr.indices[starts[seg] + segment_offsets(lens)].astype(np.int64), seg
 
 
 class CoverState:
@@ -104,13 +105,9 @@ class CoverState:
         return float(self.w[alone].sum()), self.gain + self._bincount(alone)
 
 
-def _allowed(m: int, fixed_open: BoolArray | None, closed: BoolArray | None) -> BoolArray:
-    ok = np.ones(m, dtype=bool)
-    if fixed_open is not None:
-        ok &= ~np.asarray(fixed_open, dtype=bool)
-    if closed is not None:
-        ok &= ~np.asarray(closed, dtype=bool)
-    return ok
+def _cost_vector(m: int, cost: FloatArray | None) -> FloatArray:
+    """Site costs as floats (all zero without costs)."""
+    return np.zeros(m) if cost is None else np.asarray(cost, dtype=np.float64)
 
 
 def greedy_mclp(
@@ -126,24 +123,11 @@ def greedy_mclp(
 
     Returns the open mask (``fixed_open`` included) and the covered weight.
     """
-    state = _greedy_state(cov, weight, p, cost, budget, fixed_open, closed)
-    return state.open.copy(), state.value
-
-
-def _greedy_state(
-    cov: sp.csr_matrix,
-    weight: FloatArray,
-    p: int | None,
-    cost: FloatArray | None,
-    budget: float | None,
-    fixed_open: BoolArray | None,
-    closed: BoolArray | None,
-) -> CoverState:
     m = cov.shape[1]
-    start = np.zeros(m, bool) if fixed_open is None else np.asarray(fixed_open, bool)
+    start = fixed_mask(m, fixed_open)
     state = CoverState(cov, weight, start)
-    allowed = _allowed(m, fixed_open, closed)
-    c = np.zeros(m) if cost is None else np.asarray(cost, dtype=np.float64)
+    allowed = allowed_sites(m, fixed_open, closed)
+    c = _cost_vector(m, cost)
     spent = 0.0
     used = 0
     while p is None or used < p:
@@ -175,7 +159,7 @@ def _greedy_state(
             if base.value + g[j] > state.value + _EPS:
                 base.add(j)
                 state = base
-    return state
+    return state.open.copy(), state.value
 
 
 def swap_mclp(
@@ -197,10 +181,10 @@ def swap_mclp(
     """
     m = cov.shape[1]
     state = CoverState(cov, weight, open_mask)
-    allowed = _allowed(m, fixed_open, closed)
-    c = np.zeros(m) if cost is None else np.asarray(cost, dtype=np.float64)
+    allowed = allowed_sites(m, fixed_open, closed)
+    c = _cost_vector(m, cost)
     tol_b = 1e-9 * max(1.0, abs(budget)) if budget is not None else 0.0
-    deadline = None if time_limit is None else time.perf_counter() + time_limit
+    deadline = Deadline(time_limit)
     tol = 1e-9 * max(1.0, float(np.abs(state.w).sum()))
 
     def fill() -> None:
@@ -225,7 +209,7 @@ def swap_mclp(
     while improved:
         improved = False
         for j in np.flatnonzero(state.open & allowed):
-            if deadline is not None and time.perf_counter() > deadline:
+            if deadline.passed():
                 return state.open.copy(), state.value
             if not state.open[j]:
                 continue
@@ -269,9 +253,9 @@ def rounding_mclp(
     ([0, 2], 11.0)
     """
     m = cov.shape[1]
-    allowed = _allowed(m, fixed_open, closed)
-    mask = np.zeros(m, dtype=bool) if fixed_open is None else np.asarray(fixed_open, bool).copy()
-    c = np.zeros(m) if cost is None else np.asarray(cost, dtype=np.float64)
+    allowed = allowed_sites(m, fixed_open, closed)
+    mask = fixed_mask(m, fixed_open)
+    c = _cost_vector(m, cost)
     order = np.argsort(-np.asarray(y_lp, dtype=np.float64), kind="stable")
     order = order[allowed[order] & (np.asarray(y_lp)[order] > 1e-9)]
     take = np.ones(order.size, dtype=bool)
@@ -319,19 +303,17 @@ def lagrangian_bound_mclp(
     csc_t = csr.T.tocsr()
     w = np.asarray(weight, dtype=np.float64)
     m = csr.shape[1]
-    allowed = _allowed(m, fixed_open, closed)
-    fixed = np.zeros(m, bool) if fixed_open is None else np.asarray(fixed_open, bool)
-    c = np.zeros(m) if cost is None else np.asarray(cost, dtype=np.float64)
+    allowed = allowed_sites(m, fixed_open, closed)
+    fixed = fixed_mask(m, fixed_open)
+    c = _cost_vector(m, cost)
     if w.size == 0:
         return 0.0
     # Start from u = w on rows with few covering sites, less where many sites compete.
     deg = np.maximum(np.diff(csr.indptr), 1)
     u = w / np.sqrt(deg)
-    best = np.inf
-    theta = 1.0
-    stall = 0
+    scale = StepScale(theta=1.0, patience=20, sense="min")
     target = lower if lower is not None else None
-    deadline = None if time_limit is None else time.perf_counter() + time_limit
+    deadline = Deadline(time_limit)
     for _ in range(iterations):
         vals = csc_t @ u
         fixed_val = float(vals[fixed].sum())
@@ -352,18 +334,10 @@ def lagrangian_bound_mclp(
         if not bounds:  # no limit: open everything allowed
             bounds.append(float(v[v > 0].sum()))
         value = float((w - u).sum()) + fixed_val + min(bounds)
-        if value < best - 1e-12 * max(1.0, abs(best) if np.isfinite(best) else 1.0):
-            best = value
-            stall = 0
-        else:
-            stall += 1
-            if stall >= 20:
-                theta /= 2
-                stall = 0
-                if theta < 1e-4:
-                    break
-        if deadline is not None and time.perf_counter() > deadline:
+        scale.record(value)
+        if scale.exhausted or deadline.passed():
             break
+        best = scale.best
         # A subgradient: coverage by the chosen sites minus z (z_i = 1 where u_i < w_i).
         y = fixed.astype(np.float64)
         if pick_p is not None and (budget is None or bounds[0] <= bounds[-1]):
@@ -378,9 +352,9 @@ def lagrangian_bound_mclp(
         if norm <= 1e-12:
             break
         gap_target = target if target is not None else 0.95 * best
-        step = theta * max(best - gap_target, 1e-9 * max(1.0, abs(best))) / norm
+        step = scale.theta * max(best - gap_target, 1e-9 * max(1.0, abs(best))) / norm
         u = np.clip(u - step * s, 0.0, w)
-    return best
+    return scale.best
 
 
 def _knapsack_pick(

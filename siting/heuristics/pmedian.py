@@ -32,11 +32,12 @@ True
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
+
+from siting.heuristics.common import Deadline, StepScale, allowed_sites, fixed_mask, segment_offsets
 
 BoolArray = NDArray[np.bool_]
 FloatArray = NDArray[np.float64]
@@ -70,12 +71,17 @@ class PairsData:
         ).astype(np.int64)
 
 
-def nearest_two(pm: PairsData, open_mask: BoolArray) -> tuple[FloatArray, IntArray, FloatArray]:
-    """Cost to the nearest open site, that site (-1 if none) and cost to the second nearest."""
+def _open_rank(pm: PairsData, open_mask: BoolArray) -> tuple[BoolArray, IntArray]:
+    """Per pair: whether its site is open and, if so, its rank among its demand's open sites."""
     op = open_mask[pm.site]
     csum = np.cumsum(op)
     before = np.concatenate([[0], csum])[pm.indptr[:-1]]
-    rank = csum - before[pm.demand]
+    return op, csum - before[pm.demand]
+
+
+def nearest_two(pm: PairsData, open_mask: BoolArray) -> tuple[FloatArray, IntArray, FloatArray]:
+    """Cost to the nearest open site, that site (-1 if none) and cost to the second nearest."""
+    op, rank = _open_rank(pm, open_mask)
     d1 = np.full(pm.n, pm.penalty)
     d2 = np.full(pm.n, pm.penalty)
     c1 = np.full(pm.n, -1, dtype=np.int64)
@@ -92,10 +98,7 @@ def assignment_of(pm: PairsData, open_mask: BoolArray) -> tuple[IntArray, float]
 
     Points with no open site get position -1 and the penalty.
     """
-    op = open_mask[pm.site]
-    csum = np.cumsum(op)
-    before = np.concatenate([[0], csum])[pm.indptr[:-1]]
-    rank = csum - before[pm.demand]
+    op, rank = _open_rank(pm, open_mask)
     pos = np.full(pm.n, -1, dtype=np.int64)
     first = np.flatnonzero(op & (rank == 1))
     pos[pm.demand[first]] = first
@@ -110,10 +113,8 @@ def pmedian_greedy(
     closed: BoolArray | None = None,
 ) -> BoolArray:
     """Greedy add: open, ``p`` times, the site that lowers the total cost most."""
-    open_mask = np.zeros(pm.m, bool) if fixed_open is None else np.asarray(fixed_open, bool).copy()
-    allowed = ~open_mask.copy()
-    if closed is not None:
-        allowed &= ~np.asarray(closed, bool)
+    open_mask = fixed_mask(pm.m, fixed_open)
+    allowed = allowed_sites(pm.m, fixed_open, closed)
     d1, _, _ = nearest_two(pm, open_mask)
     for _ in range(int(p)):
         if not (allowed & ~open_mask).any():
@@ -137,17 +138,13 @@ def pmedian_swap(
 ) -> tuple[BoolArray, float]:
     """Best-improvement swaps (fast interchange) until none improves; returns ``(open, cost)``."""
     open_mask = np.asarray(open_mask, bool).copy()
-    movable = np.ones(pm.m, bool)
-    if fixed_open is not None:
-        movable &= ~np.asarray(fixed_open, bool)
-    allowed = movable.copy()
-    if closed is not None:
-        allowed &= ~np.asarray(closed, bool)
-    deadline = None if time_limit is None else time.perf_counter() + time_limit
+    movable = allowed_sites(pm.m, fixed_open, None)
+    allowed = allowed_sites(pm.m, fixed_open, closed)
+    deadline = Deadline(time_limit)
     d1, c1, d2 = nearest_two(pm, open_mask)
     value = float(d1.sum())
     while True:
-        if deadline is not None and time.perf_counter() > deadline:
+        if deadline.passed():
             break
         outs = np.flatnonzero(open_mask & movable)
         ins = allowed & ~open_mask
@@ -229,10 +226,7 @@ def _below(pm: PairsData, lam: FloatArray) -> IntArray:
         lo = np.where(below, mid + 1, lo)
         hi = np.where(active & ~below, mid, hi)
     lens = lo - pm.indptr[:-1]
-    total = int(lens.sum())
-    seg_start = np.repeat(pm.indptr[:-1], lens)
-    offs = np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(lens) - lens, lens)
-    return seg_start + offs
+    return np.repeat(pm.indptr[:-1], lens) + segment_offsets(lens)
 
 
 def lagrangian_pmedian(
@@ -250,10 +244,8 @@ def lagrangian_pmedian(
     they are found per demand by bisection, so an iteration costs the size of
     that subset rather than all pairs.
     """
-    fixed = np.zeros(pm.m, bool) if fixed_open is None else np.asarray(fixed_open, bool)
-    allowed = ~fixed
-    if closed is not None:
-        allowed &= ~np.asarray(closed, bool)
+    fixed = fixed_mask(pm.m, fixed_open)
+    allowed = allowed_sites(pm.m, fixed_open, closed)
     k = min(int(p), int(allowed.sum()))
     # Start: each point's second-smallest cost (a classic choice).
     lam = np.full(pm.n, pm.penalty)
@@ -262,11 +254,9 @@ def lagrangian_pmedian(
     lam[ok] = pm.cost[second[ok]]
     one = pm.indptr[1:] - pm.indptr[:-1] == 1
     lam[one] = pm.cost[pm.indptr[:-1][one]]
-    best = -np.inf
     best_lam, best_rho = lam.copy(), np.zeros(pm.m)
-    theta = 2.0
-    stall = 0
-    deadline = None if time_limit is None else time.perf_counter() + time_limit
+    scale = StepScale(theta=2.0, patience=15, sense="max")
+    deadline = Deadline(time_limit)
     for _ in range(iterations):
         sub = _below(pm, lam)
         red = pm.cost[sub] - lam[pm.demand[sub]]
@@ -276,19 +266,11 @@ def lagrangian_pmedian(
         y = fixed.copy()
         y[pick] = True
         value = float(lam.sum()) + float(rho[fixed].sum()) + float(rho[pick].sum())
-        if value > best + 1e-12 * max(1.0, abs(best) if np.isfinite(best) else 1.0):
-            best = value
+        if scale.record(value):
             best_lam, best_rho = lam.copy(), rho
-            stall = 0
-        else:
-            stall += 1
-            if stall >= 15:
-                theta /= 2
-                stall = 0
-                if theta < 1e-4:
-                    break
-        if deadline is not None and time.perf_counter() > deadline:
+        if scale.exhausted or deadline.passed():
             break
+        best = scale.best
         served = np.bincount(pm.demand[sub], weights=y[pm.site[sub]].astype(np.float64),
                              minlength=pm.n)
         s = 1.0 - served
@@ -298,6 +280,6 @@ def lagrangian_pmedian(
         ub = upper if upper is not None else 1.05 * best + 1.0
         if ub - best <= 1e-9 * max(1.0, abs(best)):
             break
-        step = theta * (ub - best) / norm
+        step = scale.theta * (ub - best) / norm
         lam = lam + step * s
-    return best, best_lam, best_rho
+    return scale.best, best_lam, best_rho

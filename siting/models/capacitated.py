@@ -59,6 +59,7 @@ from siting.models.assign import assignment_pairs
 from siting.models.base import Built, check_p, check_radius, selected_from
 from siting.models.covering import coverage_pattern
 from siting.models.facility import unit_assignment_cost
+from siting.models.valued_pairs import RowPairs
 from siting.models.with_start import ModelWithStart
 from siting.reduce import merge_equal_rows
 
@@ -67,7 +68,7 @@ FloatArray = NDArray[np.float64]
 
 
 @dataclass
-class ServicePairs:
+class ServicePairs(RowPairs):
     """Assignment pairs over rows (demand points, or groups of equal ones) and sites.
 
     ``row``/``site`` index the pairs (sorted by row, then site), ``weight`` is
@@ -83,14 +84,6 @@ class ServicePairs:
     pair_of: IntArray
     #: False when only the nearest candidates were paired (a restriction).
     complete: bool = True
-
-    @property
-    def n_rows(self) -> int:
-        return int(self.weight.size)
-
-    @property
-    def size(self) -> int:
-        return int(self.row.size)
 
 
 def pairs_within(inst: Instance, radius: float, *, merge: bool) -> ServicePairs:

@@ -64,6 +64,7 @@ from numpy.typing import NDArray
 
 from siting.backends.base import SolveOptions, Status, relative_gap
 from siting.errors import InfeasibleError, ParameterError
+from siting.heuristics.common import segment_offsets
 from siting.instance import Instance
 from siting.milp import MilpBuilder, Sense
 from siting.models.attendance import decayed_pairs
@@ -204,6 +205,13 @@ class HuffModel(ModelWithStart):
         tangent_rows(b, inst, pairs, x, y)
         return y, x, x0
 
+    def built(self, b: MilpBuilder, inst: Instance, pairs: ValuedPairs, complete: bool) -> Built:
+        """The model's arrays (in its sense) with the pairs and how many rows merged."""
+        stats = {"demand_rows": inst.n_demand,
+                 "rows_merged": int((pairs.group >= 0).sum() - pairs.n_rows)}
+        return Built(b.build(sense=self.sense), {"pairs": pairs, "complete": complete,
+                                                 "reduction": stats})
+
     def site_cost(self, inst: Instance) -> Any:
         return 0.0
 
@@ -323,8 +331,7 @@ def huff_assignment(inst: Instance, pairs: ValuedPairs, mask: NDArray[np.bool_])
     start = np.searchsorted(pairs.row, group)
     lens = np.searchsorted(pairs.row, group, side="right") - start
     demand = np.repeat(member, lens)
-    offset = np.arange(int(lens.sum())) - np.repeat(np.cumsum(lens) - lens, lens)
-    k = np.repeat(start, lens) + offset
+    k = np.repeat(start, lens) + segment_offsets(lens)
     keep = shares[k] > 1e-12
     return pd.DataFrame({
         "demand_id": inst.demand_ids[demand[keep]],
@@ -369,10 +376,7 @@ class MarketShare(HuffModel):
         b = MilpBuilder()
         y, _, _ = self.share_rows(b, inst, pairs)
         self.outer_rows(b, inst, pairs, y, None)
-        stats = {"demand_rows": inst.n_demand, "rows_merged": int((pairs.group >= 0).sum()
-                                                                  - pairs.n_rows)}
-        return Built(b.build(sense="max"), {"pairs": pairs, "complete": complete,
-                                            "reduction": stats})
+        return self.built(b, inst, pairs, complete)
 
     def outer_rows(self, b: MilpBuilder, inst: Instance, pairs: ValuedPairs, y: Any,
                    theta: Any) -> None:
@@ -450,10 +454,7 @@ class TargetShare(HuffModel):
         b = MilpBuilder()
         _, x, _ = self.share_rows(b, inst, pairs)
         self.outer_rows(b, inst, pairs, None, x, weights=pairs.weight[pairs.row])
-        stats = {"demand_rows": inst.n_demand, "rows_merged": int((pairs.group >= 0).sum()
-                                                                  - pairs.n_rows)}
-        return Built(b.build(sense="min"), {"pairs": pairs, "complete": complete,
-                                            "reduction": stats})
+        return self.built(b, inst, pairs, complete)
 
     def outer_rows(self, b: MilpBuilder, inst: Instance, pairs: ValuedPairs, y: Any,
                    theta: Any, weights: Any = None) -> None:

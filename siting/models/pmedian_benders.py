@@ -35,17 +35,11 @@ import scipy.sparse as sp
 from numpy.typing import NDArray
 
 from siting.backends.base import Result, SolveOptions, Status, relative_gap
-from siting.heuristics.pmedian import (
-    PairsData,
-    assignment_of,
-    lagrangian_pmedian,
-    pmedian_greedy_swap,
-    pmedian_swap,
-)
+from siting.heuristics.pmedian import assignment_of, pmedian_swap
 from siting.instance import Instance
 from siting.models.assign import Pairs
 from siting.models.benders import Master, solve_benders
-from siting.models.pmedian_radius import lagrangian_fixing
+from siting.models.pmedian_radius import pmedian_result, screen_pmedian
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -124,27 +118,16 @@ def solve_pmedian_benders(
     """
     t0 = time.perf_counter()
     limit = options.time_limit
-    n, m = inst.n_demand, inst.n_sites
-    cost = inst.weight[pairs.demand] * pairs.distance
-    pm = PairsData(pairs.demand, pairs.site, cost, n, m)
-    fixed = inst.existing
-    h_limit = None if limit is None else 0.1 * limit
-    best_mask, _ = pmedian_greedy_swap(pm, p, fixed, time_limit=h_limit)
-    _, best_value = assignment_of(pm, best_mask)
-    integral = bool(np.all(cost == np.round(cost)))
-    delta = 1.0 if integral else max(options.mip_gap * abs(best_value), 1e-9)
-    lag, _, rho = lagrangian_pmedian(pm, p, fixed, upper=best_value, time_limit=h_limit)
-    if integral:
-        lag = float(math.ceil(lag - 1e-6))
-    closed, force = lagrangian_fixing(rho, lag, best_value, delta, p, fixed)
-    stats: dict[str, Any] = {
-        "formulation": "benders", "heuristic_objective": best_value,
-        "heuristic_s": round(time.perf_counter() - t0, 6), "lagrangian_bound": lag,
-        "sites_fixed_closed": int(closed.sum()), "sites_fixed_open": int(force.sum()),
-    }
+    m = inst.n_sites
+    screen = screen_pmedian(inst, pairs, p, options, t0)
+    pm, fixed, rho = screen.pm, inst.existing, screen.rho
+    closed, force = screen.closed, screen.force
+    best_mask, best_value = screen.best_mask, screen.best_value
+    integral, delta, lag = screen.integral, screen.delta, screen.lag
+    # Here the heuristic's time includes the Lagrangian bound and the fixing.
+    stats = screen.stats("benders", time.perf_counter() - t0)
     lower, status, message = lag, Status.FEASIBLE, ""
-    gap = relative_gap(best_value, lag, "min")
-    if gap is not None and gap <= options.mip_gap:
+    if screen.proven(options.mip_gap):
         status = Status.OPTIMAL
     else:
         keep = ~closed[pairs.site]
@@ -185,12 +168,7 @@ def solve_pmedian_benders(
             status = Status.OPTIMAL
         else:
             message = out.message or "stopped with a gap"
-    gap = relative_gap(best_value, lower, "min")
-    result = Result(status, solver, objective=best_value, bound=lower,
-                    gap=0.0 if status == Status.OPTIMAL else gap,
-                    runtime_s=time.perf_counter() - t0,
-                    message="" if status == Status.OPTIMAL else message)
-    return result, best_mask, stats
+    return pmedian_result(status, solver, best_value, lower, message, t0), best_mask, stats
 
 
 def _feasible_start(

@@ -234,6 +234,77 @@ def lagrangian_fixing(
     return closed, force
 
 
+@dataclass
+class Screening:
+    """The heuristic incumbent, the Lagrangian bound and the site fixings they allow."""
+
+    pm: PairsData
+    best_mask: NDArray[np.bool_]
+    best_value: float
+    #: Seconds from the start to the incumbent.
+    heuristic_s: float
+    integral: bool
+    #: How much a solution must beat the incumbent by to matter.
+    delta: float
+    lag: float
+    lam: FloatArray
+    rho: FloatArray
+    closed: NDArray[np.bool_]
+    force: NDArray[np.bool_]
+
+    def stats(self, formulation: str, heuristic_s: float) -> dict[str, Any]:
+        return {
+            "formulation": formulation, "heuristic_objective": self.best_value,
+            "heuristic_s": round(heuristic_s, 6), "lagrangian_bound": self.lag,
+            "sites_fixed_closed": int(self.closed.sum()),
+            "sites_fixed_open": int(self.force.sum()),
+        }
+
+    def proven(self, mip_gap: float) -> bool:
+        """Whether the incumbent is already within ``mip_gap`` of the Lagrangian bound."""
+        gap = relative_gap(self.best_value, self.lag, "min")
+        return gap is not None and gap <= mip_gap
+
+
+def screen_pmedian(
+    inst: Instance, pairs: Pairs, p: int, options: SolveOptions, t0: float
+) -> Screening:
+    """Greedy + swap (an upper bound), then the Lagrangian bound and its site fixing.
+
+    Every solution better than the incumbent must respect the fixings; the
+    heuristic and the bound each get a tenth of the time limit.
+    """
+    cost = inst.weight[pairs.demand] * pairs.distance
+    pm = PairsData(pairs.demand, pairs.site, cost, inst.n_demand, inst.n_sites)
+    fixed = inst.existing
+    h_limit = None if options.time_limit is None else 0.1 * options.time_limit
+    best_mask, _ = pmedian_greedy_swap(pm, p, fixed, time_limit=h_limit)
+    _, best_value = assignment_of(pm, best_mask)
+    heuristic_s = time.perf_counter() - t0
+    integral = bool(np.all(cost == np.round(cost)))
+    # Solutions must beat the incumbent by delta to matter: 1 for integer costs
+    # (the next better value), else the accepted gap.
+    delta = 1.0 if integral else max(options.mip_gap * abs(best_value), 1e-9)
+    lag, lam, rho = lagrangian_pmedian(pm, p, fixed, upper=best_value, time_limit=h_limit)
+    if integral:
+        lag = float(math.ceil(lag - 1e-6))
+    closed, force = lagrangian_fixing(rho, lag, best_value, delta, p, fixed)
+    return Screening(pm, best_mask, best_value, heuristic_s, integral, delta, lag, lam, rho,
+                     closed, force)
+
+
+def pmedian_result(
+    status: Status, backend: str, objective: float, lower: float, message: str, t0: float
+) -> Result:
+    """The p-median solvers' result: the gap of ``objective`` to ``lower``, 0 when optimal."""
+    optimal = status == Status.OPTIMAL
+    return Result(
+        status, backend, objective=objective, bound=lower,
+        gap=0.0 if optimal else relative_gap(objective, lower, "min"),
+        runtime_s=time.perf_counter() - t0, message="" if optimal else message,
+    )
+
+
 def solve_radius(
     inst: Instance,
     pairs: Pairs,
@@ -244,49 +315,23 @@ def solve_radius(
     """Solve the p-median exactly; returns the result, the open mask and stats.
 
     Steps: greedy + swap (upper bound), Lagrangian bound with site fixing
-    (every solution better than the incumbent must respect the fixings), then
-    the radius model on the remaining sites, refined level by level.
+    (:func:`screen_pmedian`), then the radius model on the remaining sites,
+    refined level by level.
     """
     t0 = time.perf_counter()
     deadline = None if options.time_limit is None else t0 + options.time_limit
-    n = inst.n_demand
-    cost = inst.weight[pairs.demand] * pairs.distance
-    pm = PairsData(pairs.demand, pairs.site, cost, n, inst.n_sites)
-    fixed = inst.existing
-    h_limit = None if options.time_limit is None else 0.1 * options.time_limit
-    best_mask, _ = pmedian_greedy_swap(pm, p, fixed, time_limit=h_limit)
-    _, best_value = assignment_of(pm, best_mask)
-    t_heur = time.perf_counter() - t0
-    integral = bool(np.all(cost == np.round(cost)))
-    # Solutions must beat the incumbent by delta to matter: 1 for integer costs
-    # (the next better value), else the accepted gap.
-    delta = 1.0 if integral else max(options.mip_gap * abs(best_value), 1e-9)
-    lag, lam, rho = lagrangian_pmedian(pm, p, fixed, upper=best_value, time_limit=h_limit)
-    if integral:
-        lag = float(math.ceil(lag - 1e-6))
-    closed, force = lagrangian_fixing(rho, lag, best_value, delta, p, fixed)
-    stats: dict[str, Any] = {
-        "formulation": "radius", "heuristic_objective": best_value,
-        "heuristic_s": round(t_heur, 6), "lagrangian_bound": lag,
-        "sites_fixed_closed": int(closed.sum()), "sites_fixed_open": int(force.sum()),
-        "refinements": 0,
-    }
-    lower, message, backend_name = lag, "", solver
-    first_gap = relative_gap(best_value, lag, "min")
-    if first_gap is not None and first_gap <= options.mip_gap:
+    screen = screen_pmedian(inst, pairs, p, options, t0)
+    stats = {**screen.stats("radius", screen.heuristic_s), "refinements": 0}
+    best_mask, best_value = screen.best_mask, screen.best_value
+    lower, message, backend_name = screen.lag, "", solver
+    if screen.proven(options.mip_gap):
         status = Status.OPTIMAL
     else:
         status, lower, message, backend_name, best_mask, best_value = _refine(
-            inst, pairs, p, solver, options, deadline, pm, closed, force, best_mask,
-            best_value, lag, delta, integral, stats, lam,
+            inst, pairs, p, solver, options, deadline, screen.pm, screen.closed, screen.force,
+            best_mask, best_value, screen.lag, screen.delta, screen.integral, stats, screen.lam,
         )
-    gap = relative_gap(best_value, lower, "min")
-    result = Result(
-        status, backend_name, objective=best_value, bound=lower,
-        gap=0.0 if status == Status.OPTIMAL else gap,
-        runtime_s=time.perf_counter() - t0, message=message,
-    )
-    return result, best_mask, stats
+    return pmedian_result(status, backend_name, best_value, lower, message, t0), best_mask, stats
 
 
 def _refine(

@@ -27,8 +27,23 @@ IntArray = NDArray[np.int64]
 FloatArray = NDArray[np.float64]
 
 
+class RowPairs:
+    """Pairs over rows: ``row`` of every pair, ``weight`` of every row; their counts."""
+
+    row: IntArray
+    weight: FloatArray
+
+    @property
+    def n_rows(self) -> int:
+        return int(self.weight.size)
+
+    @property
+    def size(self) -> int:
+        return int(self.row.size)
+
+
 @dataclass
-class ValuedPairs:
+class ValuedPairs(RowPairs):
     """Pairs of merged rows: ``row``, ``site``, ``value`` (sorted by row, then site).
 
     ``weight`` and ``extra`` are per merged row; ``group[i]`` is the merged row of
@@ -42,14 +57,6 @@ class ValuedPairs:
     extra: FloatArray
     group: IntArray
     first: IntArray
-
-    @property
-    def n_rows(self) -> int:
-        return int(self.weight.size)
-
-    @property
-    def size(self) -> int:
-        return int(self.row.size)
 
 
 def _codes(*columns: NDArray[np.generic]) -> IntArray:
