@@ -179,7 +179,7 @@ def type_reason(
     """What holds type ``name``'s coverage (see the module docstring), as a JSON-ready row."""
     spec = prob.spec
     f = spec.facility[name]
-    one = MultiServiceProblem(one_type_spec(prob, sol, name), prob.data)
+    one = MultiServiceProblem(one_type_spec(prob, sol, name), prob.data, reuse=prob)
     td = one.types[name]
     used = land_used(prob, sol.facilities, name)
     share = plan_shares(sol).get(name, float("nan"))
