@@ -193,3 +193,17 @@ def test_distances_within_equals_brute_force(
     assert np.allclose(got[~at_cutoff], expect[~at_cutoff])
     m = net.distances_within(pts[:, 0], pts[:, 1], dst[:, 0], dst[:, 1], cutoff, chunk=chunk)
     assert m.nnz == rows.size
+
+
+def test_remembered_snaps_follow_edited_points() -> None:
+    """The metric remembers snaps by the points' content: a point edited in place is
+    snapped anew, never answered from the old set."""
+    from siting.coverage.walking import snapped
+
+    net = WalkingNetwork(np.array([0.0, 100.0, 200.0]), np.zeros(3), np.array([0, 1]),
+                         np.array([1, 2]), np.array([100.0, 100.0]))
+    xy = np.array([[0.0, 10.0], [190.0, 0.0]])
+    assert snapped(net, xy)[0].tolist() == [0, 2]
+    xy[1, 0] = 90.0
+    assert snapped(net, xy)[0].tolist() == [0, 1]
+    assert snapped(net, xy)[0] is snapped(net, xy.copy())[0]

@@ -210,25 +210,14 @@ class ServiceData:
         )
 
     def block_xy(self) -> FloatArray:
-        """Each block's representative point (a point on its surface), computed once per
-        geometry column: the model and the verifier ask it for every type and year."""
-        geometry = self.blocks.geometry.to_numpy()
-        cached = self.__dict__.get("_block_xy")
-        if cached is None or (cached[0] is not geometry and not _same(cached[0], geometry)):
-            cached = (geometry, _xy(self.blocks))
-            self.__dict__["_block_xy"] = cached
-        return cached[1]
+        # Not cached: an analyst may edit a geometry in place (the same array object).
+        return _xy(self.blocks)
 
     def parcel_xy(self) -> FloatArray:
         return _xy(self.parcels)
 
     def existing_xy(self) -> FloatArray:
         return _xy(self.existing)
-
-
-def _same(old: NDArray[Any], new: NDArray[Any]) -> bool:
-    """Whether two geometry arrays hold the same shapes (a frame rebuilt from the same data)."""
-    return old.shape == new.shape and bool(np.all(old == new))
 
 
 def _xy(frame: Any) -> FloatArray:
