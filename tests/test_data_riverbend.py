@@ -8,7 +8,6 @@ siting.network) and enumerates every plan.
 
 from __future__ import annotations
 
-import heapq
 import itertools
 import json
 import subprocess
@@ -22,6 +21,7 @@ import pandas as pd
 import pytest
 
 from siting.data.riverbend import riverbend_layers
+from tests.plain_network import plain_dijkstra
 
 ROOT = Path(__file__).resolve().parent.parent
 TOWN = ROOT / "instances" / "riverbend"
@@ -33,44 +33,8 @@ def walking_distance_function() -> tuple[object, np.ndarray, np.ndarray]:
     """A function (point a, point b) -> walking distance, from the footways alone."""
     ways = gpd.read_file(TOWN / "town.gpkg", layer="footways").explode(index_parts=False)
     lines = [list(g.coords) for g in ways.geometry]
-    verts = [(x, y, k, i in (0, len(c) - 1))
-             for k, c in enumerate(lines) for i, (x, y) in enumerate(c)]
-    parent = list(range(len(verts)))
-
-    def find(a: int) -> int:
-        while parent[a] != a:
-            a = parent[a]
-        return a
-
-    for a, b in itertools.combinations(range(len(verts)), 2):
-        if (verts[a][3] or verts[b][3]) and np.hypot(
-            verts[a][0] - verts[b][0], verts[a][1] - verts[b][1]
-        ) <= TOLERANCE:
-            parent[find(a)] = find(b)
-    roots = sorted({find(a) for a in range(len(verts))})
-    index = {r: k for k, r in enumerate(roots)}
-    xy = np.array([[verts[r][0], verts[r][1]] for r in roots])
-    adj: list[dict[int, float]] = [{} for _ in roots]
-    start = 0
-    for c in lines:
-        for i in range(len(c) - 1):
-            u, v = index[find(start + i)], index[find(start + i + 1)]
-            w = float(np.hypot(c[i + 1][0] - c[i][0], c[i + 1][1] - c[i][1]))
-            if u != v and w < adj[u].get(v, np.inf):
-                adj[u][v] = adj[v][u] = w
-        start += len(c)
-    dist = np.full((len(roots), len(roots)), np.inf)
-    for s in range(len(roots)):
-        dist[s, s] = 0.0
-        heap = [(0.0, s)]
-        while heap:
-            d, u = heapq.heappop(heap)
-            if d > dist[s, u]:
-                continue
-            for v, w in adj[u].items():
-                if d + w < dist[s, v]:
-                    dist[s, v] = d + w
-                    heapq.heappush(heap, (d + w, v))
+    nodes, paths = plain_dijkstra(lines, TOLERANCE)
+    xy, dist = np.array(nodes), np.array(paths)
 
     def snap(p: tuple[float, float]) -> tuple[int, float]:
         gaps = np.hypot(xy[:, 0] - p[0], xy[:, 1] - p[1])

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import heapq
-import itertools
 from pathlib import Path
 
 import geopandas as gpd
@@ -17,6 +15,7 @@ from siting.data.streets import street_network
 from siting.data.values import Where
 from siting.errors import InputError
 from siting.network import WalkingNetwork
+from tests.plain_network import plain_dijkstra
 
 ROOT = Path(__file__).resolve().parent.parent
 HUITIAN = ROOT / "instances" / "huitian" / "huitian.gpkg"
@@ -86,54 +85,6 @@ def test_bad_length_is_named() -> None:
         street_network(frame, length="len", where=Where("roads.shp"))
     with pytest.raises(InputError, match="no length column"):
         street_network(frame, length="metres")
-
-
-def plain_dijkstra(
-    lines: list[list[tuple[float, float]]], tolerance: float
-) -> tuple[list[tuple[float, float]], list[list[float]]]:
-    """Node coordinates and all-pairs distances, written plainly: vertices are nodes,
-    ends (and vertices near ends) within the tolerance are merged (union-find)."""
-    verts = [(x, y, k, i in (0, len(c) - 1)) for k, c in enumerate(lines) for i, (x, y) in
-             enumerate(c)]
-    parent = list(range(len(verts)))
-
-    def find(a: int) -> int:
-        while parent[a] != a:
-            a = parent[a]
-        return a
-
-    for a, b in itertools.combinations(range(len(verts)), 2):
-        (xa, ya, _, ea), (xb, yb, _, eb) = verts[a], verts[b]
-        if (ea or eb) and np.hypot(xa - xb, ya - yb) <= tolerance:
-            parent[find(a)] = find(b)
-    roots = sorted({find(a) for a in range(len(verts))})
-    index = {r: k for k, r in enumerate(roots)}
-    adj: list[dict[int, float]] = [{} for _ in roots]
-    pos = 0
-    for c in lines:
-        for i in range(len(c) - 1):
-            u, v = index[find(pos + i)], index[find(pos + i + 1)]
-            w = float(np.hypot(c[i + 1][0] - c[i][0], c[i + 1][1] - c[i][1]))
-            if u != v:
-                adj[u][v] = min(adj[u].get(v, np.inf), w)
-                adj[v][u] = adj[u][v]
-        pos += len(c)
-    dist = []
-    for s in range(len(roots)):
-        best = [np.inf] * len(roots)
-        best[s] = 0.0
-        heap = [(0.0, s)]
-        while heap:
-            d, u = heapq.heappop(heap)
-            if d > best[u]:
-                continue
-            for v, w in adj[u].items():
-                if d + w < best[v]:
-                    best[v] = d + w
-                    heapq.heappush(heap, (d + w, v))
-        dist.append(best)
-    nodes = [(verts[r][0], verts[r][1]) for r in roots]
-    return nodes, dist
 
 
 coordinate = st.integers(0, 6).map(lambda v: v * 10.0)
