@@ -43,7 +43,6 @@ start, never a claimed optimum.
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -257,27 +256,21 @@ class PoolHeuristic:
     best: Incumbent | None = None
     #: The least certified upper bound found (the full model's LP, by weak duality).
     bound: float | None = None
-    #: Set when the best plan is within ``opts.mip_gap`` of ``bound``.
-    proven: threading.Event = field(default_factory=threading.Event)
-    _done: bool = False
+    #: True when the best plan is within ``opts.mip_gap`` of ``bound``.
+    proven: bool = False
     _restricted_last: Restricted | None = None
     #: Set when Ctrl-C stopped one of its solves (the heuristic then stops).
     interrupted: bool = False
     _t0: float = field(default_factory=time.perf_counter)
 
-    def finished(self) -> None:
-        """Tell ``on_finish`` (once) that the heuristic has nothing more to offer."""
-        if self._done:
-            return
-        self._done = True
+    def run(self) -> None:
+        """Every step, in the calling thread: :meth:`first`, then :meth:`rest` (which does
+        nothing once the plan is proven or Ctrl-C was pressed), then ``on_finish``."""
+        self.first()
+        self.rest()
         self.stats["s"] = round(time.perf_counter() - self._t0, 3)
         if self.on_finish is not None:
             self.on_finish(self)
-
-    def run(self) -> None:
-        """Every step, in the calling thread: :meth:`first`, then :meth:`rest`."""
-        self.first()
-        self.rest()
 
     def first(self) -> None:
         """A plan and the bound that may prove it (see the module doc), in the calling
@@ -297,9 +290,7 @@ class PoolHeuristic:
     def rest(self) -> None:
         """Improve the plan: search the LP support of the pool from it."""
         restricted = self._restricted_last
-        if restricted is not None and "support" not in restricted.done and (
-            not self.proven.is_set()
-        ):
+        if restricted is not None and "support" not in restricted.done and not self.proven:
             self._round(restricted, "support")
 
     def _plan(self, restricted: Restricted | None) -> bool:
@@ -444,7 +435,7 @@ class PoolHeuristic:
         if best is not None and self.bound is not None:
             gap = relative_gap(best.objective, self.bound, "max")
             if gap is not None and gap <= self.opts.mip_gap:
-                self.proven.set()
+                self.proven = True
 
     def _keep(
         self, sub: MultiServiceProblem, lay: Layout, milp: MilpArrays, x: FloatArray,

@@ -98,7 +98,7 @@ class MultiService:
         stage("model", True, f"{milp.num_rows:,} rows, {milp.num_cols:,} columns")
         result, heuristic = self._search(prob, milp, lay, backend, opts, bool(pre), t0, stage)
         note = _search_note(result)
-        if heuristic is not None and heuristic.proven.is_set():
+        if heuristic is not None and heuristic.proven:
             note = f"not needed, the plan is within the gap of the LP bound: {note}"
         stage("search", True, note)
         sol = decode(prob, lay, result)
@@ -163,10 +163,7 @@ class MultiService:
             return result, None
         heuristic = self._heuristic(prob, milp, lay, backend, run_opts, stage)
         heuristic.deadline = None if limit is None else t0 + 0.8 * limit
-        heuristic.first()
-        if not heuristic.proven.is_set() and not heuristic.interrupted:
-            heuristic.rest()
-        heuristic.finished()
+        heuristic.run()
         best = heuristic.best
         if heuristic.interrupted:  # Ctrl-C: keep the plan found so far, if any
             if best is None:
@@ -177,7 +174,7 @@ class MultiService:
             result.message = "interrupted"
             return result, heuristic
         stage("search", False, "")
-        if heuristic.proven.is_set():
+        if heuristic.proven:
             proof = Result(Status.NO_SOLUTION, backend)
             result = with_incumbent(proof, best, heuristic.bound, opts.mip_gap)
             result.runtime_s = float(heuristic.stats.get("s", 0.0))
@@ -212,7 +209,7 @@ class MultiService:
             )
             if heuristic.bound is not None:
                 note += f"; LP bound of the full model {heuristic.bound:,.0f}"
-                if heuristic.proven.is_set():
+                if heuristic.proven:
                     note += ": within the gap"
             stage("start", True, note)
 
