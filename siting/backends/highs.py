@@ -63,12 +63,7 @@ class HighsBackend(ArrayBackend):
         on_solution: OnSolution | None = None, **_: Any,
     ) -> Result:
         core = _core()
-        h = core._Highs()
-        # output_flag first, so that nothing (banner included) is printed when silent.
-        h.setOptionValue("output_flag", bool(options.verbose))
-        _set_options(h, options)
-        for key, value in options.solver_options.get(NAME, {}).items():
-            h.setOptionValue(key, value)
+        h = _configured(core, options)
         status = _pass_model(h, core, milp)
         if status == core.HighsStatus.kError:
             return Result(Status.ERROR, NAME, runtime_s=time.perf_counter() - t0,
@@ -122,6 +117,18 @@ def _as_interrupted(result: Result) -> Result:
     result.message = "interrupted"
     result.extra["interrupted"] = True
     return result
+
+
+def _configured(core: Any, options: SolveOptions) -> Any:
+    """A new HiGHS instance with ``options`` and the caller's ``solver_options["highs"]``
+    (set by name after the others)."""
+    h = core._Highs()
+    # output_flag first, so that nothing (banner included) is printed when silent.
+    h.setOptionValue("output_flag", bool(options.verbose))
+    _set_options(h, options)
+    for key, value in options.solver_options.get(NAME, {}).items():
+        h.setOptionValue(key, value)
+    return h
 
 
 def _set_options(h: Any, options: SolveOptions) -> None:
@@ -333,9 +340,7 @@ def warm_lp(milp: MilpArrays, held: np.ndarray, options: SolveOptions) -> Result
         col_lower=milp.col_lower, col_upper=np.where(held, milp.col_lower, milp.col_upper),
         integrality=np.zeros(milp.num_cols, dtype=bool), sense=milp.sense, offset=milp.offset,
     )
-    first = core._Highs()
-    first.setOptionValue("output_flag", bool(options.verbose))
-    _set_options(first, options)
+    first = _configured(core, options)
     _pass_model(first, core, lp)
     if _run_interruptible(first, core, cancel=options.cancel):
         return _as_interrupted(Result(Status.NO_SOLUTION, NAME))
@@ -349,9 +354,7 @@ def warm_lp(milp: MilpArrays, held: np.ndarray, options: SolveOptions) -> Result
         if status[k] != basic:  # nonbasic at its (lower = upper) bound: at the lower one
             status[k] = core.HighsBasisStatus.kLower
     basis.col_status = status
-    whole = core._Highs()
-    whole.setOptionValue("output_flag", bool(options.verbose))
-    _set_options(whole, options)
+    whole = _configured(core, options)
     whole.setOptionValue("presolve", "off")  # a basis is used as it is, without presolve
     whole.setOptionValue("simplex_strategy", 4)  # primal simplex: the start is primal feasible
     _pass_model(whole, core, replace(lp, col_upper=milp.col_upper))
@@ -376,9 +379,7 @@ def _disambiguate(
     A feasible model whose objective HiGHS found unbounded is unbounded; if the
     feasibility solve is inconclusive the first answer stands.
     """
-    h = core._Highs()
-    h.setOptionValue("output_flag", bool(options.verbose))
-    _set_options(h, options)
+    h = _configured(core, options)
     if options.time_limit is not None:
         left = options.time_limit - (time.perf_counter() - t0)
         if left <= 0:
