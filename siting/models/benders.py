@@ -1,6 +1,7 @@
-"""Branch-and-Benders-cut for maximal covering (Cordeau, Furini & Ljubić 2019).
+"""Branch-and-Benders-cut for maximal and partial set covering (Cordeau, Furini & Ljubić 2019).
 
-The compact MCLP has one column ``z_j`` and one row per (merged) demand row.
+The compact MCLP (and partial set covering, :mod:`siting.models.partial`) has
+one column ``z_j`` and one row per (merged) demand row.
 Here the rows are projected out: the master keeps the site columns ``y`` and
 one ``θ_g`` per group of rows, and learns the covered weight through cuts
 
@@ -24,6 +25,10 @@ master to its end. A plan is accepted when the master's own incumbent
 violates no cut. The bound is always the master's (or the root LP's, or a
 caller's valid bound), so ``optimal`` means proven within the gap. The root
 LP loop runs in HiGHS whatever back end takes the master MIP.
+
+Partial set covering keeps the cuts and minimises the sites' cost instead,
+under the coverage row ``linear·y + Σ θ_g ≥ required``; there a plan is
+accepted only when its true coverage meets that row.
 
 >>> import numpy as np, scipy.sparse as sp
 >>> cov = sp.csr_matrix(np.array([[1, 0, 0], [1, 1, 0], [0, 1, 1], [0, 0, 1]], float))
@@ -50,7 +55,7 @@ import scipy.sparse as sp
 from numpy.typing import NDArray
 
 from siting.backends.base import Result, SolveOptions, Status, get_backend, relative_gap
-from siting.milp import Block, MilpArrays
+from siting.milp import Block, MilpArrays, Sense
 
 FloatArray = NDArray[np.float64]
 
@@ -62,6 +67,8 @@ ROOT_STALL_TOL = 1e-5
 ROOT_STALL = 6
 #: Largest ``θ`` magnitude the master sees (see ``Master.scale``).
 THETA_MAGNITUDE = 1e5
+#: A plan meets the coverage row when its true coverage falls short by this (relative) at most.
+FEASIBILITY_TOL = 1e-7
 #: Share of the time limit the root cut loop may take.
 ROOT_SHARE = 0.3
 #: In-out stabilisation: the separation point is LAMBDA × LP point + (1 − LAMBDA) × core point.
@@ -188,7 +195,12 @@ class CutOracle(Protocol):
 
 @dataclass
 class Master:
-    """The master problem: columns ``y`` then ``θ``, the side rows (p, budget) and the cuts."""
+    """The master problem: columns ``y`` then ``θ``, the side rows (p, budget) and the cuts.
+
+    It maximises ``linear·y + Σ θ_g`` (MCLP, the negated p-median); with
+    ``cost`` it minimises ``cost·y`` instead, under the coverage row
+    ``linear·y + Σ θ_g ≥ required`` (partial set covering).
+    """
 
     data: CutOracle
     y_lower: FloatArray
@@ -205,6 +217,8 @@ class Master:
     #: master crawl (60 nodes in 55 s); every value leaving the master is
     #: multiplied back.
     scale: float = 1.0
+    cost: FloatArray | None = None
+    required: float | None = None
 
     def __post_init__(self) -> None:
         big = float(np.max(np.abs(self.data.theta_scale), initial=0.0))
@@ -218,8 +232,31 @@ class Master:
     def n_cuts(self) -> int:
         return sum(r.shape[0] for r in self.cut_rows)
 
+    @property
+    def sense(self) -> Sense:
+        return "max" if self.cost is None else "min"
+
+    @property
+    def objective_scale(self) -> float:
+        """What the master's objective is divided by (a cost objective is not scaled)."""
+        return self.scale if self.cost is None else 1.0
+
     def objective(self) -> FloatArray:
-        return np.concatenate([self.data.linear / self.scale, np.ones(self.data.n_groups)])
+        if self.cost is None:
+            return self.objective_row()
+        return np.concatenate([self.cost, np.zeros(self.data.n_groups)])
+
+    def value(self, y: FloatArray) -> float:
+        """The objective of the plan ``y`` (true coverage, or cost)."""
+        if self.cost is None:
+            return self.data.total(y) + self.offset
+        return float(self.cost @ y) + self.offset
+
+    def covers(self, y: FloatArray) -> bool:
+        """Whether the plan ``y`` meets the coverage row with its true coverage."""
+        if self.required is None:
+            return True
+        return self.data.total(y) >= self.required - FEASIBILITY_TOL * max(1.0, abs(self.required))
 
     def add_cuts(self, const: FloatArray, coef: sp.csr_matrix, groups: NDArray[np.int64]) -> int:
         """Rows ``θ_g − coef_g·y ≤ const_g`` for the given groups; returns how many."""
@@ -256,23 +293,33 @@ class Master:
     def milp(self, integer: bool) -> MilpArrays:
         k = self.data.n_groups
         side = sp.csr_matrix(sp.hstack([self.side, sp.csr_matrix((self.side.shape[0], k))]))
-        A = sp.vstack([side, *self.cut_rows], format="csr")
-        upper = np.concatenate([self.side_upper, *self.cut_upper])
+        rows, uppers = [side], [self.side_upper]
+        if self.required is not None:  # linear·y + Σθ ≥ required, in θ's scale
+            rows.append(sp.csr_matrix(self.objective_row()))
+            uppers.append(np.array([np.inf]))
+        A = sp.vstack([*rows, *self.cut_rows], format="csr")
+        upper = np.concatenate([*uppers, *self.cut_upper])
         lower = np.full(A.shape[0], -np.inf)
         if self.side_lower is not None:
             lower[: self.side_lower.size] = self.side_lower
+        if self.required is not None:
+            lower[self.side.shape[0]] = self.required / self.scale
         n = self.m + k
         return MilpArrays(
             c=self.objective(), A=A, row_lower=lower, row_upper=upper,
             col_lower=np.concatenate([self.y_lower, self.data.theta_lower / self.scale]),
             col_upper=np.concatenate([self.y_upper, self.data.theta_upper / self.scale]),
             integrality=np.r_[np.full(self.m, integer), np.zeros(k, dtype=bool)],
-            sense="max", offset=self.offset / self.scale,
+            sense=self.sense, offset=self.offset / self.objective_scale,
             col_blocks=[Block("y", 0, self.m), Block("theta", self.m, k)],
         ) if n else MilpArrays(
             c=np.zeros(0), A=sp.csr_matrix((0, 0)), row_lower=np.zeros(0), row_upper=np.zeros(0),
             col_lower=np.zeros(0), col_upper=np.zeros(0), integrality=np.zeros(0, dtype=bool),
-            sense="max", offset=self.offset)
+            sense=self.sense, offset=self.offset)
+
+    def objective_row(self) -> FloatArray:
+        """``linear·y + Σ θ_g`` over the master's columns, divided by the ``θ`` scale."""
+        return np.concatenate([self.data.linear / self.scale, np.ones(self.data.n_groups)])
 
     def point(self, y: FloatArray) -> FloatArray:
         """A master point at ``y`` with every ``θ`` at its true value (feasible for every cut)."""
@@ -324,7 +371,8 @@ def root_cut_loop(
     h.setOptionValue("output_flag", False)
     lp = master.milp(integer=False)
     _pass(h, core_mod, lp)
-    bound, best_value = math.inf, -math.inf
+    maximise = master.sense == "max"
+    bound, best_value = (math.inf, -math.inf) if maximise else (-math.inf, math.inf)
     history: list[float] = []
     x = master.point(core)
     rounds = 0
@@ -335,14 +383,21 @@ def root_cut_loop(
         if h.getModelStatus() != core_mod.HighsModelStatus.kOptimal:
             break
         x = np.asarray(h.getSolution().col_value, dtype=np.float64)
-        bound = float(h.getInfo().objective_function_value) * master.scale
+        bound = float(h.getInfo().objective_function_value) * master.objective_scale
         y = x[: master.m]
-        best_value = max(best_value, master.data.total(y) + master.offset)
         history.append(bound)
-        if bound - best_value <= tol or time.perf_counter() > deadline:
+        if maximise:
+            best_value = max(best_value, master.data.total(y) + master.offset)
+            open_gap = bound - best_value
+        else:  # how far the LP's θ exceed their true values at y: all a cut can still move
+            excess = x[master.m:] * master.scale - master.data.values(y)
+            open_gap = float(np.maximum(excess, 0.0).sum())
+        if open_gap <= tol or time.perf_counter() > deadline:
             break
-        stalled = len(history) > ROOT_STALL and (
-            history[-ROOT_STALL - 1] - bound <= ROOT_STALL_TOL * abs(bound))
+        # The bound moves down when maximising, up when minimising.
+        moved = (history[-ROOT_STALL - 1] - bound) * (1.0 if maximise else -1.0) \
+            if len(history) > ROOT_STALL else math.inf
+        stalled = moved <= ROOT_STALL_TOL * abs(bound)
         if stalled:
             break
         added = master.separate(x, at=LAMBDA * y + (1 - LAMBDA) * core) or master.separate(x)
@@ -382,34 +437,48 @@ def solve_benders(
     """Root LP cut loop, then master MIP re-solves until no cut is violated.
 
     ``start`` is a feasible site mask (the heuristic's), ``start_bound`` a valid
-    bound (its Lagrangian bound), ``integral`` whether every weight is an
-    integer (then bounds round down). ``mode`` ``"resolve"`` re-solves each
-    master to its end and cuts at every incumbent it found; ``"interrupt"``
-    (HiGHS only) stops a master at its first incumbent that violates a cut.
+    bound (its Lagrangian bound), ``integral`` whether every objective
+    coefficient is an integer (then bounds round down, or up for a cost).
+    ``mode`` ``"resolve"`` re-solves each master to its end and cuts at every
+    incumbent it found; ``"interrupt"`` (HiGHS only) stops a master at its
+    first incumbent that violates a cut. With a coverage row, a plan counts
+    only when its true coverage meets it.
     """
     t0 = time.perf_counter()
     deadline = math.inf if options.time_limit is None else t0 + options.time_limit
     m = master.m
+    sense = master.sense
+    maximise = sense == "max"
     best_y = master.y_lower.copy() if start is None else np.asarray(start, np.float64).copy()
-    best = master.data.total(best_y) + master.offset
-    bound = math.inf if start_bound is None else float(start_bound)
+    worst = -math.inf if maximise else math.inf
+    best = master.value(best_y) if master.covers(best_y) else worst
+    bound = -worst if start_bound is None else float(start_bound)
+    strict: set[bytes] = set()  # plans already cut without tolerance
 
-    def floor(b: float) -> float:
-        return float(math.floor(b + 1e-6)) if integral and math.isfinite(b) else b
+    def rounded(b: float) -> float:  # the bound an integral objective allows
+        if not (integral and math.isfinite(b)):
+            return b
+        return float(math.floor(b + 1e-6)) if maximise else float(math.ceil(b - 1e-6))
+
+    def tighter(old: float, new: float) -> float:
+        return min(old, new) if maximise else max(old, new)
+
+    def offer(y: FloatArray) -> None:
+        nonlocal best, best_y
+        value = master.value(y)
+        if master.covers(y) and (value > best if maximise else value < best):
+            best, best_y = value, y
 
     core = np.clip(best_y.copy(), master.y_lower, master.y_upper)
     t_root = time.perf_counter()
     # The root loop gets a share of the time: the search needs the rest.
     root_deadline = t_root + ROOT_SHARE * (deadline - t_root)
     root_bound, x_lp, root_rounds = root_cut_loop(master, core, root_deadline)
-    bound = min(bound, floor(root_bound))
+    bound = tighter(bound, rounded(root_bound))
     root_cuts = master.n_cuts
     master.prune(x_lp)
     if improve is not None and time.perf_counter() < deadline:
-        y = np.asarray(improve(x_lp[:m]), dtype=np.float64)
-        value = master.data.total(y) + master.offset
-        if value > best:
-            best, best_y = value, y
+        offer(np.asarray(improve(x_lp[:m]), dtype=np.float64))
     stats: dict[str, float | int | str] = {
         "root_rounds": root_rounds, "root_cuts": root_cuts, "root_bound": root_bound,
         "root_s": round(time.perf_counter() - t_root, 6), "theta_groups": master.data.n_groups,
@@ -419,7 +488,7 @@ def solve_benders(
     rounds, status, message = 0, Status.FEASIBLE, ""
     sense_gap = options.mip_gap
     while True:
-        gap = relative_gap(best, bound, "max")
+        gap = relative_gap(best, bound, sense)
         if gap is not None and gap <= sense_gap:
             status = Status.OPTIMAL
             break
@@ -440,17 +509,20 @@ def solve_benders(
                       warm_start=master.point(best_y), progress=None, mip_restart=restart)
         result = _solve_master(backend, solver, milp, run, master, seen, mode)
         if result.bound is not None and result.status.has_solution:
-            bound = min(bound, floor(float(result.bound) * master.scale))
+            bound = tighter(bound, rounded(float(result.bound) * master.objective_scale))
         if result.x is None:
             message = result.message or "master without solution"
             break
         added = 0
         for x in [*seen, result.x]:
             y = np.round(x[:m])
-            value = master.data.total(y) + master.offset
-            if value > best:
-                best, best_y = value, y
-            added += master.separate(x)
+            offer(y)
+            found = master.separate(x)
+            if not found and not master.covers(y) and y.tobytes() not in strict:
+                # θ within tolerance of every cut, yet the plan falls short: cut it exactly
+                strict.add(y.tobytes())
+                found = master.separate(np.concatenate([y, x[m:]]), tol=0.0)
+            added += found
             if added:
                 master.separate(x, once=True)  # the other exact cut at an integer point
         if result.extra.get("interrupted"):
@@ -461,16 +533,18 @@ def solve_benders(
             if result.status == Status.OPTIMAL:
                 own = result.bound if result.bound is not None else result.objective
                 if own is not None:
-                    bound = min(bound, floor(float(own) * master.scale))
-                status = Status.OPTIMAL if relative_gap(best, bound, "max") is not None and \
-                    (relative_gap(best, bound, "max") or 0.0) <= sense_gap else Status.FEASIBLE
+                    bound = tighter(bound, rounded(float(own) * master.objective_scale))
+                gap = relative_gap(best, bound, sense)
+                status = Status.OPTIMAL if gap is not None and gap <= sense_gap else \
+                    Status.FEASIBLE
             message = result.message
             break
     stats.update(benders_rounds=rounds, benders_cuts=master.n_cuts,
                  benders_s=round(time.perf_counter() - t0, 6))
-    final_bound = None if math.isinf(bound) else max(bound, best)
+    # A bound is never worse than the best plan.
+    final_bound = None if math.isinf(bound) else (max if maximise else min)(bound, best)
     if status != Status.OPTIMAL and final_bound is not None:
-        gap = relative_gap(best, final_bound, "max")
+        gap = relative_gap(best, final_bound, sense)
         if gap is not None and gap <= sense_gap:
             status = Status.OPTIMAL
     return BendersOutcome(best_y, best, final_bound, status, stats,
