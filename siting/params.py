@@ -70,6 +70,8 @@ Gap = Annotated[float, BeforeValidator(_number), Field(ge=0, lt=1, allow_inf_nan
 #: Solver threads: at least one; a thousand is more than any machine here has.
 Threads = Annotated[int, BeforeValidator(_whole), Field(ge=1, le=1024)]
 Share = Annotated[float, BeforeValidator(_number), Field(ge=0, le=1, allow_inf_nan=False)]
+#: A share that must ask for something: in (0, 1].
+PositiveShare = Annotated[float, BeforeValidator(_number), Field(gt=0, le=1, allow_inf_nan=False)]
 
 
 _ADAPTERS: dict[type, dict[str, TypeAdapter[Any]]] = {}

@@ -11,12 +11,14 @@ from siting.models.dispersion import PDispersion
 from siting.models.facility import CFLP, UFLP
 from siting.models.market import MarketShare, TargetShare
 from siting.models.median import PCenter, PMedian
+from siting.models.partial import PSCP
 
 MODELS: dict[str, type[LocationModel]] = {
     "mclp": MCLP,
     "lscp": LSCP,
     "set-cover": SetCover,
     "lscp-b": LSCPB,
+    "pscp": PSCP,
     "p-median": PMedian,
     "p-center": PCenter,
     "uflp": UFLP,
@@ -39,6 +41,7 @@ __all__ = [
     "LSCPB",
     "MCLP",
     "MODELS",
+    "PSCP",
     "UFLP",
     "Attendance",
     "CPMedian",

@@ -1,4 +1,4 @@
-"""Verifiers of the classic models: covering, assignment and p-center.
+"""Verifiers of the classic models: covering (full and partial), assignment and p-center.
 
 Each recomputes from the instance's metric, by the route of
 :meth:`~siting.coverage.Metric.nearest_in` and
@@ -16,7 +16,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from siting.instance import Instance
-from siting.models import CFLP, LSCP, LSCPB, MCLP, UFLP, PCenter, PMedian
+from siting.models import CFLP, LSCP, LSCPB, MCLP, PSCP, UFLP, PCenter, PMedian
 from siting.models.base import LocationModel
 from siting.solution import Solution
 from siting.verify import verifies
@@ -179,8 +179,30 @@ def verify_lscp(inst: Instance, model: LSCP, sol: Solution, pos: IntArray,
     """Every demand point covered; the objective is the count (or cost) of new sites."""
     new = new_sites(inst, pos)
     _all_covered(inst, sol, pos, rep)
+    rep.objective = _sites_cost(inst, sol, new)
+
+
+def _sites_cost(inst: Instance, sol: Solution, new: IntArray) -> float:
+    """The count of new sites, or their cost with ``weighted_cost``."""
     weighted = bool(sol.params.get("weighted_cost"))
-    rep.objective = float(inst.site_cost[new].sum()) if weighted else float(new.size)
+    return float(inst.site_cost[new].sum()) if weighted else float(new.size)
+
+
+@verifies(PSCP)
+@from_checks
+def verify_pscp(inst: Instance, model: PSCP, sol: Solution, pos: IntArray,
+                rep: VerifyReport) -> None:
+    """At least ``share`` of all weight covered; the objective is the count (or cost) of
+    new sites."""
+    covered = _covered(inst, sol, pos, rep)
+    share = float(sol.params.get("share") or 0.0)
+    total = float(inst.weight.sum())
+    reached = float(inst.weight[covered].sum())
+    if reached < share * total * (1 - REL_TOL) - 1e-9:
+        rep.fail(f"covered weight {reached:.10g} ({reached / total:.4%}) is below share "
+                 f"{share:g} of the total {total:.10g}")
+    rep.details["covered_weight"] = reached
+    rep.objective = _sites_cost(inst, sol, new_sites(inst, pos))
 
 
 @verifies(LSCPB)

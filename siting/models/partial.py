@@ -1,0 +1,264 @@
+"""Partial set covering: the fewest (or cheapest) new sites that cover a share of the weight.
+
+``PSCP(radius=R, share=S)`` opens new sites so that the demand weight within
+``R`` of an open site, existing facilities included, is at least ``S`` times
+the total weight (Daskin & Owen 1999); ``weighted_cost=True`` minimises the
+sites' costs instead of their number. The compact formulation keeps one
+column ``z_g ∈ [0, 1]`` per merged demand row,
+
+    min Σ_i c_i y_i   s.t.   z_g ≤ Σ_i a_gi y_i,   Σ_g w_g z_g ≥ S·W − W_existing,
+
+after the reductions of MCLP (:mod:`siting.models.covering`): rows already
+covered, or that no site reaches, are constants; equal rows merge; a site is
+closed when another covers a superset at no higher cost. The branch-and-
+Benders-cut formulation (Cordeau, Furini & Ljubić 2019) projects ``z`` out
+as :mod:`siting.models.benders` does for MCLP: a master over ``y`` and one
+``θ`` per group of rows, minimising the cost under ``linear·y + Σ θ ≥
+required``. Both start from a greedy plan (most uncovered weight per unit
+cost, then redundant sites dropped).
+
+>>> import pandas as pd
+>>> from siting.instance import Instance
+>>> d = pd.DataFrame({"x": [0, 10, 20.0], "y": [0, 0, 0.0], "weight": [5, 3, 4]})
+>>> s = pd.DataFrame({"x": [1, 19, 10.0], "y": [0, 0, 0.0]})
+>>> inst = Instance.from_frames(d, s)
+>>> PSCP(radius=2, share=0.4).solve(inst).objective      # 4.8 of 12: the site at x = 1
+1.0
+>>> sol = PSCP(radius=2, share=0.75, formulation="benders").solve(inst)
+>>> sol.objective, sol.status.value, sol.verified, sol.stats["formulation"]
+(2.0, 'optimal', True, 'benders')
+>>> PSCP(radius=2, share=0)
+Traceback (most recent call last):
+...
+siting.errors.ParameterError: field 'share': value 0: must be > 0
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, replace
+from typing import Any, ClassVar
+
+import numpy as np
+import scipy.sparse as sp
+from numpy.typing import NDArray
+
+from siting.backends.base import Result, SolveOptions, capabilities, relative_gap
+from siting.errors import InfeasibleError, ParameterError
+from siting.heuristics.mclp import CoverState
+from siting.instance import Instance
+from siting.milp import MilpBuilder
+from siting.models.base import Built, CoverageModel, check_radius, finish
+from siting.models.covering import (
+    Formulation,
+    choose_formulation,
+    coverage_pattern,
+    covered_by_existing,
+    reduce_covering,
+)
+from siting.params import AtLeastOne, Positive, PositiveShare
+from siting.solution import Solution
+
+BoolArray = NDArray[np.bool_]
+FloatArray = NDArray[np.float64]
+
+#: The share is met within this relative tolerance (as ``target-share`` does).
+TARGET_TOL = 1e-9
+
+
+def greedy_partial(
+    cov: sp.csr_matrix, weight: FloatArray, cost: FloatArray, required: float,
+    fixed_open: BoolArray, closed: BoolArray, start: BoolArray | None = None,
+) -> BoolArray:
+    """Open sites by uncovered weight per unit cost until ``required`` weight is covered,
+    then close the dearest open new sites the plan does not need.
+
+    ``start`` (default: ``fixed_open``) is opened first. Gains are kept per site
+    and updated over the rows a step covers (:class:`~siting.heuristics.mclp.CoverState`).
+
+    >>> cov = sp.csr_matrix(np.array([[1, 0, 0], [1, 1, 0], [0, 1, 1], [0, 0, 1]], float))
+    >>> none = np.zeros(3, dtype=bool)
+    >>> greedy_partial(cov, np.array([5.0, 1, 2, 4]), np.ones(3), 9.0, none, none).tolist()
+    [True, False, True]
+    """
+    state = CoverState(cov, weight, fixed_open if start is None else start | fixed_open)
+    allowed = ~closed & ~fixed_open
+    cost = np.asarray(cost, dtype=np.float64)
+    slack = 1e-9 * max(1.0, abs(required))
+    got = state.value
+    while got < required - slack:
+        gain = np.where(allowed & ~state.open, state.gain, 0.0)
+        if not (gain > 1e-12).any():
+            break  # nothing left to add (the caller checked that the target is reachable)
+        # Weight per unit cost; a free site with any gain comes first.
+        score = np.where(cost > 0, gain / np.where(cost > 0, cost, 1.0), np.inf)
+        score = np.where(gain > 1e-12, score, -np.inf)
+        j = int(np.argmax(np.where(score >= score.max(), gain, -np.inf)))  # ties: more gain
+        got += float(state.gain[j])
+        state.add(j)
+    movable = np.flatnonzero(state.open & allowed)
+    for j in movable[np.argsort(-cost[movable], kind="stable")].tolist():
+        loss = state.swap_gains(j)[0] if cost[j] > 0 else math.inf
+        if got - loss >= required - slack:
+            got -= loss
+            state.remove(j)
+    return state.open.copy()
+
+
+@dataclass
+class PSCP(CoverageModel):
+    """Partial set covering: the fewest new sites (or, with ``weighted_cost``, the
+    cheapest) such that the weight within ``radius`` of an open site is at least
+    ``share`` of the total weight.
+
+    Existing facilities are open and their coverage counts. ``formulation`` is
+    ``compact``, ``benders`` or ``auto`` (see
+    :func:`~siting.models.covering.choose_formulation`); ``theta_groups`` is
+    the number of Benders ``θ`` columns (None: one a site).
+    """
+
+    radius: Positive | None = None
+    share: PositiveShare | None = None
+    weighted_cost: bool = False
+    formulation: Formulation = "auto"
+    theta_groups: AtLeastOne | None = None
+    name: ClassVar[str] = "pscp"
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.share is None:
+            raise ParameterError("is required: the share of all weight to cover, in (0, 1]",
+                                 field="share")
+
+    def check(self, inst: Instance) -> None:
+        super().check(inst)
+        check_radius(self.radius, inst)
+
+    def site_costs(self, inst: Instance) -> FloatArray:
+        """What each new site costs in the objective (existing sites cost nothing)."""
+        costs = inst.site_cost if self.weighted_cost else np.ones(inst.n_sites)
+        return np.asarray(costs, dtype=np.float64) * ~inst.existing
+
+    def build(self, inst: Instance) -> Built:
+        """The compact arrays; ``built.data["structure"]`` holds what the start and the
+        Benders master need. Raises :class:`InfeasibleError` when the share is out of reach."""
+        radius = check_radius(self.radius, inst)
+        cov = coverage_pattern(inst, radius)
+        pre = covered_by_existing(inst, cov)
+        reachable = np.diff(cov.indptr) > 0
+        need = self.required_weight(inst, float(inst.weight[reachable].sum()),
+                                    float(inst.weight[pre].sum()), radius)
+        rows = np.flatnonzero(reachable & ~pre)
+        costs = self.site_costs(inst)
+        every = rows.size == inst.n_demand  # no copy of the largest matrix when all rows stay
+        red, closed, stats = reduce_covering(
+            cov if every else cov[rows], inst.weight if every else inst.weight[rows],
+            costs, inst.existing, use_cost=True,
+        )
+        b = MilpBuilder()
+        y = b.add_block("y", inst.n_sites, lower=inst.existing.astype(float),
+                        upper=(~closed).astype(float), integer=True, cost=costs)
+        n_rows = red.cov.shape[0]
+        z = b.add_block("z", n_rows, lower=0.0, upper=1.0)
+        if n_rows:
+            # z_g - sum_i a_gi y_i <= 0, one row per group of demand points with equal coverage
+            b.concat_rows([(sp.identity(n_rows, format="csr"), z), (-red.cov, y)],
+                          lower=-np.inf, upper=0.0, name="cover")
+            b.add_rows(sp.csr_matrix(red.weight[None, :]), lower=need, upper=np.inf, cols=z,
+                       name="share")
+        structure = {"cov": red.cov, "weight": red.weight, "cost": costs, "required": need,
+                     "fixed_open": inst.existing.copy(), "closed": closed, "y": y, "z": z}
+        return Built(b.build(sense="min"),
+                     {"cov": cov, "reduction": stats, "structure": structure})
+
+    def required_weight(self, inst: Instance, most: float, existing: float,
+                        radius: float) -> float:
+        """Weight the new sites must cover: the share's target less what existing sites
+        cover (rounded up when weights are whole numbers); refused when out of reach."""
+        total = float(inst.weight.sum())
+        target = float(self.share or 0.0) * total
+        goal = target * (1 - TARGET_TOL)
+        if most < goal:
+            raise InfeasibleError(
+                f"{self.name}: share {self.share:g} asks for weight {target:.10g} of "
+                f"{total:.10g}, but at most {most:.10g} ({most / total:.2%}) lies within "
+                f"radius {radius:g} of a site, with every candidate site open"
+            )
+        need = goal - existing
+        if np.all(inst.weight == np.round(inst.weight)):
+            need = float(math.ceil(need))  # covered weight is then a whole number too
+        return max(need, 0.0)
+
+    def run(
+        self, inst: Instance, solver: str, options: SolveOptions, *, verify: bool
+    ) -> Solution:
+        """Build, start greedily, choose the formulation, solve, decode and verify."""
+        t0 = time.perf_counter()
+        built = self.build(inst)
+        s = built.data["structure"]
+        free = int((~s["closed"] & ~s["fixed_open"]).sum())
+        choice = choose_formulation(self.formulation, int(s["cov"].shape[0]), free, solver)
+        t_start = time.perf_counter()
+        start = greedy_partial(s["cov"], s["weight"], s["cost"], s["required"],
+                               s["fixed_open"], s["closed"])
+        t_start = time.perf_counter() - t_start
+        if choice == "compact":
+            takes_start = solver != "heuristic" and capabilities(solver).warm_start
+            if options.warm_start is None and takes_start:
+                options = replace(options, warm_start=self._columns(built, start))
+            sol = self.solve_built(inst, built, solver, options, t0=t0, verify=False)
+        else:
+            sol = self._solve_benders(inst, built, solver, options, t0, start)
+        sol.stats.update(formulation=choice, warm_start_s=round(t_start, 6))
+        sol.runtime_s = time.perf_counter() - t0
+        return finish(inst, self, sol, verify)
+
+    def _columns(self, built: Built, mask: BoolArray) -> FloatArray:
+        """The compact arrays' column values of the open set ``mask``."""
+        s = built.data["structure"]
+        x = np.zeros(built.milp.num_cols)
+        x[s["y"].slice] = mask
+        x[s["z"].slice] = np.minimum(s["cov"] @ mask.astype(np.float64), 1.0)
+        return x
+
+    def _solve_benders(
+        self, inst: Instance, built: Built, solver: str, options: SolveOptions, t0: float,
+        start: BoolArray,
+    ) -> Solution:
+        from siting.models.benders import CoverData, Master, solve_benders
+
+        milp = built.milp
+        s = built.data["structure"]
+        t_build = time.perf_counter() - t0
+        y_slice = s["y"].slice
+        data = CoverData.build(s["cov"], s["weight"], self.theta_groups or inst.n_sites)
+        master = Master(data, milp.col_lower[y_slice].copy(), milp.col_upper[y_slice].copy(),
+                        sp.csr_matrix((0, inst.n_sites)), np.zeros(0), 0.0,
+                        cost=s["cost"], required=s["required"])
+        allowed = ~s["closed"] & ~s["fixed_open"]
+
+        def improve(y_lp: FloatArray) -> FloatArray:
+            rounded = allowed & (y_lp > 0.5)
+            return greedy_partial(s["cov"], s["weight"], s["cost"], s["required"],
+                                  s["fixed_open"], s["closed"], start=rounded).astype(float)
+
+        limit = options.time_limit
+        left = None if limit is None else max(limit - (time.perf_counter() - t0), 0.01)
+        integral = bool(np.all(s["cost"] == np.round(s["cost"])))
+        out = solve_benders(master, solver, replace(options, time_limit=left),
+                            start=start.astype(np.float64), integral=integral, improve=improve)
+        x = self._columns(built, out.y > 0.5)
+        objective = milp.objective_of(x)
+        bound = None if out.bound is None else min(out.bound, objective)
+        result = Result(out.status, solver, objective=objective, bound=bound,
+                        gap=relative_gap(objective, bound, "min"),
+                        runtime_s=time.perf_counter() - t0, x=x, message=out.message)
+        sol = self.to_solution(inst, built, result)
+        stats: dict[str, Any] = {
+            "build_s": round(t_build, 6), "solve_s": round(float(out.stats["benders_s"]), 6),
+            "columns": master.m + data.n_groups, "rows": master.n_cuts + 1,
+            "nonzeros": int(s["cov"].nnz),
+        }
+        sol.stats.update(stats, **out.stats, **built.data["reduction"])
+        return sol
