@@ -30,6 +30,7 @@ class ModelName(StrEnum):
     mclp = "mclp"
     lscp = "lscp"
     lscp_b = "lscp-b"
+    pscp = "pscp"
     p_median = "p-median"
     p_center = "p-center"
     uflp = "uflp"
@@ -53,7 +54,7 @@ class DecayName(StrEnum):
 
 
 class FormulationName(StrEnum):
-    """MCLP formulations ``--formulation`` names (``auto``: chosen from the reduced instance)."""
+    """MCLP and PSCP formulations ``--formulation`` names (``auto``: from the reduced instance)."""
 
     auto = "auto"
     compact = "compact"

@@ -63,7 +63,8 @@ def solve(
     threads_text: Annotated[str | None, typer.Option("--threads", help="Solver threads.")] = None,
     formulation: Annotated[
         FormulationName,
-        typer.Option("--formulation", help="MCLP: compact, benders, or auto (from the instance)."),
+        typer.Option("--formulation",
+                     help="mclp, pscp: compact, benders, or auto (from the instance)."),
     ] = FormulationName.auto,
     candidates_text: Annotated[
         str | None,
@@ -133,8 +134,12 @@ def solve(
                      help="market-share, target-share: competitors' points (CSV x,y or GPKG)."),
     ] = None,
     share_text: Annotated[
-        str | None, typer.Option("--share", help="target-share: share of all weight, in (0, 1].")
+        str | None,
+        typer.Option("--share", help="pscp, target-share: share of all weight, in (0, 1]."),
     ] = None,
+    weighted_cost: Annotated[
+        bool, typer.Option("--weighted-cost", help="pscp: minimise the sites' cost, not count.")
+    ] = False,
 ) -> None:
     """Solve a location model on an instance, or a multi-service model spec (.toml).
 
@@ -157,6 +162,8 @@ def solve(
       siting solve instances/reference/orlib-pmed/pmed1.txt --model p-median --json
 
       siting solve instances/reference/swain/swain.dat --model mclp --radius 10 --p 3
+
+      siting solve instances/reference/swain/swain.dat --model pscp --radius 10 --share 0.9
 
       siting solve instances/reference/orlib-cap/cap41.txt --model cflp --out out/cap41
 
@@ -201,6 +208,7 @@ def solve(
         competitors=competitors,
         fulfil_existing=fulfil_existing,
         single_source=single_source,
+        weighted_cost=weighted_cost,
     )
     name = "weighted-p-center" if weighted and model == ModelName.p_center else model.value
     parameters["formulation"] = formulation.value
@@ -235,13 +243,16 @@ def model_arguments(name: str, parameters: dict[str, Any], default_p: Any) -> di
     {'decay': 'power', 'beta': 2.0, 'share': 0.4, 'competitors': 'rivals.csv'}
     >>> model_arguments("mclp", {"p": 2, "radius": 5.0, "formulation": "benders"}, None)
     {'radius': 5.0, 'p': 2, 'budget': None, 'formulation': 'benders'}
+    >>> model_arguments("pscp", {"radius": 5.0, "share": 0.9, "weighted_cost": True}, None)
+    {'radius': 5.0, 'share': 0.9, 'weighted_cost': True}
     """
     p = parameters.get("p") if parameters.get("p") is not None else default_p
     arguments: dict[str, Any] = {}
     if name == "mclp":
         arguments.update(radius=parameters.get("radius"), p=p, budget=parameters.get("budget"))
-        if parameters.get("formulation") not in (None, "auto"):
-            arguments.update(formulation=parameters["formulation"])
+    elif name == "pscp":
+        arguments.update(radius=parameters.get("radius"), share=parameters.get("share"),
+                         weighted_cost=bool(parameters.get("weighted_cost")))
     elif name in ("lscp", "set-cover", "lscp-b"):
         arguments.update(radius=parameters.get("radius"))
     elif name in ("p-median", "p-center") or name in ("p-dispersion", "weighted-p-center"):
@@ -263,6 +274,8 @@ def model_arguments(name: str, parameters: dict[str, Any], default_p: Any) -> di
             arguments.update(p=p)
         if name != "attendance":
             arguments.update(competitors=parameters.get("competitors"))
+    if name in ("mclp", "pscp") and parameters.get("formulation") not in (None, "auto"):
+        arguments.update(formulation=parameters["formulation"])
     if name in _PAIRED and parameters.get("candidates") is not None:
         arguments.update(candidates=parameters["candidates"])
     return arguments
@@ -441,7 +454,7 @@ def write_outcome(sol: Any, out: Path, *args: Any) -> bool:
 #: Option names of SolveOptions' fields, for errors that name what the user typed.
 OPTION_NAMES = {"time_limit": "--time-limit", "mip_gap": "--gap", "threads": "--threads",
                 "p": "--p", "radius": "--radius", "budget": "--budget",
-                "candidates": "--candidates", "solver": "--solver"}
+                "candidates": "--candidates", "solver": "--solver", "share": "--share"}
 
 
 @contextmanager
