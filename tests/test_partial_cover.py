@@ -28,7 +28,8 @@ from siting.cli import EXIT_INFEASIBLE, EXIT_INPUT, main
 from siting.errors import InfeasibleError, ParameterError
 from siting.instance import Instance
 from siting.models import LSCP, PSCP
-from siting.models.benders import CoverData, Master
+from siting.models.benders import Master
+from siting.models.cover_cuts import CoverData
 from siting.models.covering import master_capable
 from siting.models.partial import greedy_partial
 from siting.verify import verify_solution

@@ -226,7 +226,8 @@ class PSCP(CoverageModel):
         self, inst: Instance, built: Built, solver: str, options: SolveOptions, t0: float,
         start: BoolArray,
     ) -> Solution:
-        from siting.models.benders import CoverData, Master, solve_benders
+        from siting.models.benders import Master, solve_benders
+        from siting.models.cover_cuts import CoverData
 
         milp = built.milp
         s = built.data["structure"]
