@@ -2,10 +2,10 @@
 
 Small random instances are enumerated (``itertools.combinations`` over the new
 sites, coverage from dense distances) and every back end that takes the model
-(the MILP back ends with continuous columns: CP-SAT wants integer columns only,
-and the ``heuristic`` back end has no pscp structure) must reach the
-enumerated optimum with both formulations, verified; 20 examples by default,
-more in the ``slow`` suite.
+(the MILP back ends with continuous columns: CP-SAT wants integer columns only)
+must reach the enumerated optimum with both formulations, verified, and the
+``heuristic`` back end's greedy plan must never beat it, nor its bound cut it
+off; 20 examples by default, more in the ``slow`` suite.
 """
 
 from __future__ import annotations
@@ -90,6 +90,12 @@ def check_against_brute_force(inst: Instance, model: PSCP, best: float | None) -
             assert math.isclose(sol.objective, best, rel_tol=1e-9, abs_tol=1e-6), (
                 where, sol.objective, best)
             assert sol.bound is not None and sol.bound <= sol.objective + 1e-6
+    if best is None:
+        return
+    greedy = model.solve(inst, "heuristic")  # the greedy plan and the knapsack bound
+    assert greedy.status.has_solution and greedy.verified is True, greedy.verification
+    assert greedy.objective is not None and greedy.objective >= best - 1e-6
+    assert greedy.bound is not None and greedy.bound <= best + 1e-6
 
 
 CASES = st.builds(

@@ -15,7 +15,8 @@ Benders-cut formulation (Cordeau, Furini & Ljubić 2019) projects ``z`` out
 as :mod:`siting.models.benders` does for MCLP: a master over ``y`` and one
 ``θ`` per group of rows, minimising the cost under ``linear·y + Σ θ ≥
 required``. Both start from a greedy plan (most uncovered weight per unit
-cost, then redundant sites dropped).
+cost, then redundant sites dropped), which is also the ``heuristic`` back
+end's answer, with a fractional-knapsack bound (:func:`knapsack_bound`).
 
 >>> import pandas as pd
 >>> from siting.instance import Instance
@@ -44,7 +45,7 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
-from siting.backends.base import Result, SolveOptions, capabilities, relative_gap
+from siting.backends.base import Result, SolveOptions, Status, capabilities, relative_gap
 from siting.errors import InfeasibleError, ParameterError
 from siting.heuristics.mclp import CoverState
 from siting.instance import Instance
@@ -104,6 +105,28 @@ def greedy_partial(
             got -= loss
             state.remove(j)
     return state.open.copy()
+
+
+def knapsack_bound(cov: sp.csr_matrix, weight: FloatArray, cost: FloatArray, required: float,
+                   closed: BoolArray) -> float:
+    """A lower bound on the cost: covering ``required`` needs ``Σ_i gain_i y_i ≥ required``
+    (a row covered twice counts once), whose fractional knapsack is solved by sorting.
+
+    >>> cov = sp.csr_matrix(np.array([[1, 0], [1, 1], [0, 1]], float))
+    >>> knapsack_bound(cov, np.array([4.0, 2, 3]), np.array([2.0, 1]), 7.0, np.zeros(2, bool))
+    2.0
+    """
+    gain = np.asarray(cov.T @ np.asarray(weight, dtype=np.float64)).ravel()
+    cost = np.asarray(cost, dtype=np.float64)
+    usable = np.flatnonzero(~closed & (gain > 0))
+    order = usable[np.lexsort((-gain[usable], cost[usable] / gain[usable]))]
+    before = np.concatenate([[0.0], np.cumsum(gain[order])])
+    k = int(np.searchsorted(before, required - 1e-9 * max(1.0, abs(required))))
+    if k == 0:
+        return 0.0
+    last = order[k - 1]  # the site taken in part
+    bound = float(cost[order[: k - 1]].sum() + cost[last] * (required - before[k - 1]) / gain[last])
+    return float(math.ceil(bound - 1e-6)) if np.all(cost == np.round(cost)) else bound
 
 
 @dataclass
@@ -203,7 +226,9 @@ class PSCP(CoverageModel):
         start = greedy_partial(s["cov"], s["weight"], s["cost"], s["required"],
                                s["fixed_open"], s["closed"])
         t_start = time.perf_counter() - t_start
-        if choice == "compact":
+        if solver == "heuristic":
+            sol = self._greedy_solution(inst, built, start, t0)
+        elif choice == "compact":
             takes_start = solver != "heuristic" and capabilities(solver).warm_start
             if options.warm_start is None and takes_start:
                 options = replace(options, warm_start=self._columns(built, start))
@@ -213,6 +238,22 @@ class PSCP(CoverageModel):
         sol.stats.update(formulation=choice, warm_start_s=round(t_start, 6))
         sol.runtime_s = time.perf_counter() - t0
         return finish(inst, self, sol, verify)
+
+    def _greedy_solution(self, inst: Instance, built: Built, start: BoolArray,
+                         t0: float) -> Solution:
+        """The greedy plan as the ``heuristic`` back end's answer, with the knapsack bound."""
+        s = built.data["structure"]
+        x = self._columns(built, start)
+        objective = built.milp.objective_of(x)
+        bound = knapsack_bound(s["cov"], s["weight"], s["cost"], s["required"], s["closed"])
+        gap = relative_gap(objective, bound, "min")
+        status = Status.OPTIMAL if gap is not None and gap <= 1e-9 else Status.FEASIBLE
+        result = Result(status, "heuristic", objective=objective, bound=bound, gap=gap,
+                        runtime_s=time.perf_counter() - t0, x=x,
+                        message="" if status == Status.OPTIMAL else "greedy plan with its gap")
+        sol = self.to_solution(inst, built, result)
+        sol.stats.update(built.data["reduction"])
+        return sol
 
     def _columns(self, built: Built, mask: BoolArray) -> FloatArray:
         """The compact arrays' column values of the open set ``mask``."""
