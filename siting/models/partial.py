@@ -229,8 +229,7 @@ class PSCP(CoverageModel):
         if solver == "heuristic":
             sol = self._greedy_solution(inst, built, start, t0)
         elif choice == "compact":
-            takes_start = solver != "heuristic" and capabilities(solver).warm_start
-            if options.warm_start is None and takes_start:
+            if options.warm_start is None and capabilities(solver).warm_start:
                 options = replace(options, warm_start=self._columns(built, start))
             sol = self.solve_built(inst, built, solver, options, t0=t0, verify=False)
         else:
