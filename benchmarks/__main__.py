@@ -7,7 +7,7 @@ Whole-command timings (``siting solve`` against a spopt script, interpreter
 start-up included) are measured as subprocess wall time.
 
 Options: ``--quick`` (smallest cases only: the smoke test), ``--only`` (a
-comma list of groups: mclp, clustered, cli, cordeau, pmed, bds, city, huitian), ``--out DIR``
+comma list of groups: mclp, pscp, clustered, cli, cordeau, pmed, bds, city, huitian), ``--out DIR``
 (default ``benchmarks/results``), ``--peer-cap S`` (seconds, default 300).
 """
 
@@ -201,6 +201,20 @@ def group_cli(rows: list[dict[str, Any]], quick: bool, cap: float, spopt: bool) 
             add(rows, "cli", case, "spopt script", out)
 
 
+#: (n, m, share) of the partial set covering cases (uniform instances, radius as in ``mclp``).
+PSCP_CASES = [(20_000, 1_000, 0.6), (20_000, 1_000, 0.8)]
+
+
+def group_pscp(rows: list[dict[str, Any]], quick: bool, cap: float) -> None:
+    """Partial set covering: compact against Benders, 60 s limit (no peer has the model)."""
+    cases = [(1_000, 100, 0.6)] if quick else PSCP_CASES
+    for n, m, share in cases:
+        case = f"{n}x{m} share {share:g}"
+        base = {"kind": "pscp", "n": n, "m": m, "share": share, "time_limit": 60}
+        for impl in ["siting", "siting-compact", "siting-benders"]:
+            add(rows, "pscp", case, impl, run_case({**base, "impl": impl}, cap))
+
+
 #: (radius, p) of the clustered 5,000 × 500 case (``benchmarks.instances.clustered_mclp``).
 CLUSTERED_SETTINGS = [(bi.CLUSTERED_RADIUS, 25), (2.0, 25)]
 
@@ -385,7 +399,7 @@ def write_tables(rows: list[dict[str, Any]], out: Path, info: dict[str, str]) ->
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m benchmarks")
     ap.add_argument("--quick", action="store_true", help="smallest cases only (smoke test)")
-    ap.add_argument("--only", default="mclp,clustered,cli,cordeau,pmed,bds,city,huitian")
+    ap.add_argument("--only", default="mclp,pscp,clustered,cli,cordeau,pmed,bds,city,huitian")
     ap.add_argument("--out", default=str(HERE / "results"))
     ap.add_argument("--peer-cap", type=float, default=300.0)
     ap.add_argument("--no-spopt", action="store_true")
@@ -406,6 +420,8 @@ def main(argv: list[str] | None = None) -> int:
     cap = args.peer_cap
     if "mclp" in groups:
         group_mclp(rows, args.quick, cap, spopt)
+    if "pscp" in groups:
+        group_pscp(rows, args.quick, cap)
     if "clustered" in groups:
         group_clustered(rows, args.quick, cap, spopt)
     if "cli" in groups:

@@ -162,8 +162,24 @@ def huitian_case(spec: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def pscp_case(spec: dict[str, Any]) -> dict[str, Any]:
+    """Partial set covering on the uniform instances (no peer offers this model)."""
+    import siting.backends.highs  # noqa: F401  (imports before the clock)
+    from siting.backends import SolveOptions
+    from siting.instance import Instance
+    from siting.models import PSCP
+
+    demand, sites = bi.uniform_mclp(spec["n"], spec["m"])
+    t0 = time.perf_counter()
+    inst = Instance.from_frames(demand, sites, demand_id="id", site_id="id")
+    model = PSCP(radius=bi.RADIUS_2PCT, share=spec["share"],
+                 formulation=FORMULATION[spec["impl"]])  # type: ignore[arg-type]
+    sol = model.solve(inst, "highs", SolveOptions(time_limit=spec.get("time_limit")))
+    return _siting_row(sol, time.perf_counter() - t0)
+
+
 KINDS = {"mclp": mclp_case, "pmed": pmed_case, "city": city_case, "huitian": huitian_case,
-         "cordeau": cordeau_case}
+         "cordeau": cordeau_case, "pscp": pscp_case}
 
 
 def main() -> None:

@@ -278,6 +278,8 @@ def root_cut_loop(
     weight_total = float(master.data.theta_scale.sum() + np.abs(master.data.linear).sum())
     tol = 1e-9 * max(1.0, weight_total)
     for rounds in range(1, ROOT_ROUNDS + 1):  # noqa: B007 (the count is returned)
+        if math.isfinite(deadline):  # one LP solve must not outlast the loop's share
+            h.setOptionValue("time_limit", max(deadline - time.perf_counter(), 0.01))
         h.run()
         if h.getModelStatus() != core_mod.HighsModelStatus.kOptimal:
             break
