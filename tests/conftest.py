@@ -64,6 +64,15 @@ def tiny_instance(
     )
 
 
+def uniform_instance(seed: int, n: int, m: int, side: float = 100.0) -> Instance:
+    """``n`` demand points (integer weights 1–99) and ``m`` sites, uniform in a square."""
+    rng = np.random.default_rng(seed)
+    demand = pd.DataFrame({"x": rng.uniform(0, side, n), "y": rng.uniform(0, side, n),
+                           "weight": rng.integers(1, 100, n).astype(float)})
+    sites = pd.DataFrame({"x": rng.uniform(0, side, m), "y": rng.uniform(0, side, m)})
+    return Instance.from_frames(demand, sites)
+
+
 @pytest.fixture
 def reference() -> Path:
     if not REFERENCE.exists():

@@ -20,7 +20,7 @@ from siting.instance import Instance
 from siting.models import MCLP
 from siting.models.benders import CoverData
 from siting.models.covering import choose_formulation, master_capable
-from tests.conftest import mip_backends
+from tests.conftest import mip_backends, uniform_instance
 
 MASTER_BACKENDS = [name for name in mip_backends() if master_capable(name)]
 
@@ -109,12 +109,7 @@ def test_benders_needs_a_master_backend() -> None:
 
 def test_benders_time_limit_is_honest() -> None:
     """A run stopped early is feasible with a valid bound, never optimal without proof."""
-    rng = np.random.default_rng(5)
-    n, m = 3000, 300
-    demand = pd.DataFrame({"x": rng.uniform(0, 100, n), "y": rng.uniform(0, 100, n),
-                           "weight": rng.integers(1, 100, n).astype(float)})
-    sites = pd.DataFrame({"x": rng.uniform(0, 100, m), "y": rng.uniform(0, 100, m)})
-    inst = Instance.from_frames(demand, sites)
+    inst = uniform_instance(5, 3000, 300)
     sol = MCLP(radius=8.0, p=15, formulation="benders").solve(
         inst, "highs", SolveOptions(time_limit=0.5))
     assert sol.status in (Status.OPTIMAL, Status.FEASIBLE)

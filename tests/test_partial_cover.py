@@ -33,7 +33,7 @@ from siting.models.cover_cuts import CoverData
 from siting.models.covering import master_capable
 from siting.models.partial import greedy_partial
 from siting.verify import verify_solution
-from tests.conftest import REFERENCE, mip_backends, tiny_instance
+from tests.conftest import REFERENCE, mip_backends, tiny_instance, uniform_instance
 
 BACKENDS = [name for name in mip_backends() if master_capable(name)]
 FORMULATIONS = ("compact", "benders")
@@ -163,12 +163,7 @@ def test_compact_and_benders_agree(seed: int, n: int, m: int, existing: int, rad
 
 def test_benders_time_limit_is_honest() -> None:
     """A run stopped early keeps a verified plan and a valid bound, optimal only with proof."""
-    rng = np.random.default_rng(5)
-    n, m = 3000, 300
-    demand = pd.DataFrame({"x": rng.uniform(0, 100, n), "y": rng.uniform(0, 100, n),
-                           "weight": rng.integers(1, 100, n).astype(float)})
-    sites = pd.DataFrame({"x": rng.uniform(0, 100, m), "y": rng.uniform(0, 100, m)})
-    inst = Instance.from_frames(demand, sites)
+    inst = uniform_instance(5, 3000, 300)
     sol = PSCP(radius=8.0, share=0.8, formulation="benders").solve(
         inst, "highs", SolveOptions(time_limit=0.5))
     assert sol.status in (Status.OPTIMAL, Status.FEASIBLE)

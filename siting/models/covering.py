@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, replace
-from typing import ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import numpy as np
 import scipy.sparse as sp
@@ -43,7 +43,7 @@ from siting.backends.base import (
 )
 from siting.errors import InfeasibleError, ParameterError
 from siting.instance import Instance
-from siting.milp import MilpBuilder, Sense
+from siting.milp import MilpArrays, MilpBuilder, Sense
 from siting.models.base import (
     Built,
     CoverageModel,
@@ -54,6 +54,9 @@ from siting.models.base import (
 from siting.params import AtLeastOne, Count, NonNegative, Positive
 from siting.reduce import RowReduction, dominated_columns, merge_equal_rows
 from siting.solution import Solution
+
+if TYPE_CHECKING:  # the Benders room is imported only when a model uses it
+    from siting.models.benders import BendersOutcome, Master
 
 
 def coverage_pattern(inst: Instance, radius: float) -> sp.csr_matrix:
@@ -135,6 +138,44 @@ def choose_formulation(
     return "benders" if merged_rows >= BENDERS_ROWS_PER_SITE * free_sites else "compact"
 
 
+def cover_columns(
+    milp: MilpArrays, structure: dict[str, Any], open_mask: NDArray[np.float64] | NDArray[np.bool_]
+) -> NDArray[np.float64]:
+    """The compact covering arrays' column values of a plan: ``y`` and each row's ``z``."""
+    y = (np.asarray(open_mask, dtype=np.float64) > 0.5).astype(np.float64)
+    x = np.zeros(milp.num_cols)
+    x[structure["y"].slice] = y
+    x[structure["z"].slice] = np.minimum(structure["cov"] @ y, 1.0)
+    return x
+
+
+def benders_solution(
+    model: CoverageModel, inst: Instance, built: Built, structure: dict[str, Any],
+    master: Master, out: BendersOutcome, solver: str, t0: float, t_build: float,
+) -> Solution:
+    """A Benders outcome as a solution of the compact arrays, with the loop's stats.
+
+    The objective is recomputed from the columns; the bound is never worse than it.
+    """
+    milp = built.milp
+    x = cover_columns(milp, structure, out.y)
+    objective = milp.objective_of(x)
+    bound = out.bound
+    if bound is not None:
+        bound = max(bound, objective) if milp.sense == "max" else min(bound, objective)
+    result = Result(out.status, solver, objective=objective, bound=bound,
+                    gap=relative_gap(objective, bound, milp.sense),
+                    runtime_s=time.perf_counter() - t0, x=x, message=out.message)
+    sol = model.to_solution(inst, built, result)
+    sol.stats.update(build_s=round(t_build, 6), solve_s=round(float(out.stats["benders_s"]), 6),
+                     columns=master.m + master.data.n_groups,
+                     rows=master.n_cuts + (master.required is not None),
+                     nonzeros=int(structure["cov"].nnz))
+    sol.stats.update(out.stats)
+    sol.stats.update(built.data.get("reduction", {}))
+    return sol
+
+
 def covered_by_existing(inst: Instance, cov: sp.csr_matrix) -> NDArray[np.bool_]:
     if not inst.existing.any():
         return np.zeros(inst.n_demand, dtype=bool)
@@ -214,21 +255,8 @@ class MCLP(CoverageModel):
         out = solve_benders(master, solver, replace(options, time_limit=left),
                             start=start.open_mask.astype(np.float64), start_bound=start.bound,
                             integral=integral, improve=improve)
-        x = np.zeros(milp.num_cols)
-        x[s["y"].slice] = out.y
-        x[s["z"].slice] = np.minimum(s["cov"] @ out.y, 1.0)
-        objective = milp.objective_of(x)
-        bound = out.bound if out.bound is None else max(out.bound, objective)
-        result = Result(out.status, solver, objective=objective, bound=bound,
-                        gap=relative_gap(objective, bound, "max"),
-                        runtime_s=time.perf_counter() - t0, x=x, message=out.message)
-        sol = self.to_solution(inst, built, result)
-        sol.stats.update(build_s=round(t_build, 6), warm_start_s=round(t_warm, 6),
-                         solve_s=round(float(out.stats["benders_s"]), 6),
-                         columns=master.m + master.data.n_groups, rows=master.n_cuts,
-                         nonzeros=int(s["cov"].nnz))
-        sol.stats.update(out.stats)
-        sol.stats.update(built.data.get("reduction", {}))
+        sol = benders_solution(self, inst, built, s, master, out, solver, t0, t_build)
+        sol.stats["warm_start_s"] = round(t_warm, 6)
         sol.runtime_s = time.perf_counter() - t0
         return finish(inst, self, sol, verify)
 

@@ -39,7 +39,7 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass, replace
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import numpy as np
 import scipy.sparse as sp
@@ -53,7 +53,9 @@ from siting.milp import MilpBuilder
 from siting.models.base import Built, CoverageModel, check_radius, finish
 from siting.models.covering import (
     Formulation,
+    benders_solution,
     choose_formulation,
+    cover_columns,
     coverage_pattern,
     covered_by_existing,
     reduce_covering,
@@ -230,7 +232,7 @@ class PSCP(CoverageModel):
             sol = self._greedy_solution(inst, built, start, t0)
         elif choice == "compact":
             if options.warm_start is None and capabilities(solver).warm_start:
-                options = replace(options, warm_start=self._columns(built, start))
+                options = replace(options, warm_start=cover_columns(built.milp, s, start))
             sol = self.solve_built(inst, built, solver, options, t0=t0, verify=False)
         else:
             sol = self._solve_benders(inst, built, solver, options, t0, start)
@@ -242,7 +244,7 @@ class PSCP(CoverageModel):
                          t0: float) -> Solution:
         """The greedy plan as the ``heuristic`` back end's answer, with the knapsack bound."""
         s = built.data["structure"]
-        x = self._columns(built, start)
+        x = cover_columns(built.milp, s, start)
         objective = built.milp.objective_of(x)
         bound = knapsack_bound(s["cov"], s["weight"], s["cost"], s["required"], s["closed"])
         gap = relative_gap(objective, bound, "min")
@@ -253,14 +255,6 @@ class PSCP(CoverageModel):
         sol = self.to_solution(inst, built, result)
         sol.stats.update(built.data["reduction"])
         return sol
-
-    def _columns(self, built: Built, mask: BoolArray) -> FloatArray:
-        """The compact arrays' column values of the open set ``mask``."""
-        s = built.data["structure"]
-        x = np.zeros(built.milp.num_cols)
-        x[s["y"].slice] = mask
-        x[s["z"].slice] = np.minimum(s["cov"] @ mask.astype(np.float64), 1.0)
-        return x
 
     def _solve_benders(
         self, inst: Instance, built: Built, solver: str, options: SolveOptions, t0: float,
@@ -289,17 +283,4 @@ class PSCP(CoverageModel):
         integral = bool(np.all(s["cost"] == np.round(s["cost"])))
         out = solve_benders(master, solver, replace(options, time_limit=left),
                             start=start.astype(np.float64), integral=integral, improve=improve)
-        x = self._columns(built, out.y > 0.5)
-        objective = milp.objective_of(x)
-        bound = None if out.bound is None else min(out.bound, objective)
-        result = Result(out.status, solver, objective=objective, bound=bound,
-                        gap=relative_gap(objective, bound, "min"),
-                        runtime_s=time.perf_counter() - t0, x=x, message=out.message)
-        sol = self.to_solution(inst, built, result)
-        stats: dict[str, Any] = {
-            "build_s": round(t_build, 6), "solve_s": round(float(out.stats["benders_s"]), 6),
-            "columns": master.m + data.n_groups, "rows": master.n_cuts + 1,
-            "nonzeros": int(s["cov"].nnz),
-        }
-        sol.stats.update(stats, **out.stats, **built.data["reduction"])
-        return sol
+        return benders_solution(self, inst, built, s, master, out, solver, t0, t_build)
