@@ -256,3 +256,21 @@ def test_a_library_import_leaves_the_interrupt_handler_alone() -> None:
             "print(signal.getsignal(signal.SIGINT) is signal.default_int_handler)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert out.stdout.strip() == "True", out.stderr
+
+
+def test_the_command_shows_warnings_but_not_unclosed_files() -> None:
+    """A Ctrl-C that lands while a module loads leaves its .pyc open; Python's
+    ResourceWarning about it is not for users (other warnings still show, once)."""
+    code = textwrap.dedent(
+        """
+        import warnings
+        from siting.cli.program import run
+        run(["--help"])
+        warnings.warn("unclosed file <_io.BufferedReader name='x.pyc'>", ResourceWarning)
+        warnings.warn("a warning for the user")
+        """
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert out.returncode == 0, out.stderr
+    assert "unclosed file" not in out.stderr
+    assert "siting: warning: a warning for the user" in out.stderr

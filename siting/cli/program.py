@@ -43,6 +43,9 @@ def run(argv: list[str] | None = None) -> int:
     import signal
 
     warnings.simplefilter("default")
+    # Not for users: a Ctrl-C that lands while a module loads leaves its .pyc open,
+    # and Python (which hides these by default) would otherwise print "unclosed file".
+    warnings.simplefilter("ignore", ResourceWarning)
     warnings.formatwarning = lambda msg, cat, *a, **k: f"siting: warning: {msg}\n"
     # Ctrl-C still raises KeyboardInterrupt; a back end that catches it returns its
     # best solution (saved as usual), and the flag makes the exit code 130 anyway.
