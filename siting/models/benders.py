@@ -44,24 +44,17 @@ from numpy.typing import NDArray
 
 from siting.backends.base import Result, SolveOptions, Status, get_backend, relative_gap
 from siting.milp import Block, MilpArrays, Sense
+from siting.models.benders_root import RootFixing, fix_master, root_cut_loop
 from siting.models.cover_cuts import CoverData
 
 FloatArray = NDArray[np.float64]
 
-#: Rounds of the root LP cut loop at most.
-ROOT_ROUNDS = 300
-#: The root loop stops when its bound improved by less than this (relative)
-#: over ``ROOT_STALL`` rounds.
-ROOT_STALL_TOL = 1e-5
-ROOT_STALL = 6
 #: Largest ``θ`` magnitude the master sees (see ``Master.scale``).
 THETA_MAGNITUDE = 1e5
 #: A plan meets the coverage row when its true coverage falls short by this (relative) at most.
 FEASIBILITY_TOL = 1e-7
 #: Share of the time limit the root cut loop may take.
 ROOT_SHARE = 0.3
-#: In-out stabilisation: the separation point is LAMBDA × LP point + (1 − LAMBDA) × core point.
-LAMBDA = 0.5
 
 
 class CutOracle(Protocol):
@@ -255,75 +248,6 @@ def master_from_structure(structure: dict, milp: MilpArrays, groups: int) -> Mas
                   side_mat, np.array(upper, dtype=np.float64), float(milp.offset))
 
 
-def root_cut_loop(
-    master: Master, core: FloatArray, deadline: float
-) -> tuple[float, FloatArray, int]:
-    """Cutting planes on the master LP (HiGHS, warm simplex), stabilised by in-out.
-
-    Separates at a point between the LP optimum and a core point (moved towards
-    each optimum), falling back to the LP point itself when that cut does not
-    cut it. Returns the LP bound, the last LP point and the number of rounds.
-    """
-    from highspy import _core as core_mod
-
-    h = core_mod._Highs()
-    h.setOptionValue("output_flag", False)
-    lp = master.milp(integer=False)
-    _pass(h, core_mod, lp)
-    maximise = master.sense == "max"
-    bound, best_value = (math.inf, -math.inf) if maximise else (-math.inf, math.inf)
-    history: list[float] = []
-    x = master.point(core)
-    rounds = 0
-    weight_total = float(master.data.theta_scale.sum() + np.abs(master.data.linear).sum())
-    tol = 1e-9 * max(1.0, weight_total)
-    for rounds in range(1, ROOT_ROUNDS + 1):  # noqa: B007 (the count is returned)
-        if math.isfinite(deadline):  # one LP solve must not outlast the loop's share
-            h.setOptionValue("time_limit", max(deadline - time.perf_counter(), 0.01))
-        h.run()
-        if h.getModelStatus() != core_mod.HighsModelStatus.kOptimal:
-            break
-        x = np.asarray(h.getSolution().col_value, dtype=np.float64)
-        bound = float(h.getInfo().objective_function_value) * master.objective_scale
-        y = x[: master.m]
-        history.append(bound)
-        if maximise:
-            best_value = max(best_value, master.data.total(y) + master.offset)
-            open_gap = bound - best_value
-        else:  # how far the LP's θ exceed their true values at y: all a cut can still move
-            excess = x[master.m:] * master.scale - master.data.values(y)
-            open_gap = float(np.maximum(excess, 0.0).sum())
-        if open_gap <= tol or time.perf_counter() > deadline:
-            break
-        # The bound moves down when maximising, up when minimising.
-        moved = (history[-ROOT_STALL - 1] - bound) * (1.0 if maximise else -1.0) \
-            if len(history) > ROOT_STALL else math.inf
-        stalled = moved <= ROOT_STALL_TOL * abs(bound)
-        if stalled:
-            break
-        added = master.separate(x, at=LAMBDA * y + (1 - LAMBDA) * core) or master.separate(x)
-        core = 0.5 * (core + y)
-        if added == 0:
-            break
-        _add_rows(h, master.cut_rows[-1], master.cut_upper[-1])
-    return bound, x, rounds
-
-
-def _pass(h: object, core: object, lp: MilpArrays) -> None:
-    from siting.backends.highs import _pass_model
-
-    _pass_model(h, core, lp)
-
-
-def _add_rows(h: object, rows: sp.csr_matrix, upper: FloatArray) -> None:
-    rows = sp.csr_matrix(rows)
-    h.addRows(  # type: ignore[attr-defined]
-        rows.shape[0], np.full(rows.shape[0], -np.inf), np.ascontiguousarray(upper, np.float64),
-        int(rows.nnz), np.ascontiguousarray(rows.indptr[:-1], np.int32),
-        np.ascontiguousarray(rows.indices, np.int32), np.ascontiguousarray(rows.data, np.float64),
-    )
-
-
 def solve_benders(
     master: Master,
     solver: str,
@@ -374,16 +298,26 @@ def solve_benders(
     t_root = time.perf_counter()
     # The root loop gets a share of the time: the search needs the rest.
     root_deadline = t_root + ROOT_SHARE * (deadline - t_root)
-    root_bound, x_lp, root_rounds = root_cut_loop(master, core, root_deadline)
+    root = root_cut_loop(master, core, root_deadline)
+    root_bound, x_lp = root.bound, root.x
     bound = tighter(bound, rounded(root_bound))
     root_cuts = master.n_cuts
     master.prune(x_lp)
     if improve is not None and time.perf_counter() < deadline:
         offer(np.asarray(improve(x_lp[:m]), dtype=np.float64))
+    # Sites fixed by the root LP's reduced costs: the masters search only the plans
+    # that could beat the incumbent; the others are bounded by its value.
+    fixing: RootFixing | None = fix_master(master, root, best_y, best, integral)
+
+    def overall(restricted: float) -> float:  # a restricted master's bound, for every plan
+        if fixing is None:
+            return restricted
+        return (max if maximise else min)(restricted, fixing.outside)
+
     stats: dict[str, float | int | str] = {
-        "root_rounds": root_rounds, "root_cuts": root_cuts, "root_bound": root_bound,
+        "root_rounds": root.rounds, "root_cuts": root_cuts, "root_bound": root_bound,
         "root_s": round(time.perf_counter() - t_root, 6), "theta_groups": master.data.n_groups,
-        "benders_mode": mode,
+        "benders_mode": mode, "sites_fixed_by_reduced_cost": 0 if fixing is None else fixing.count,
     }
     backend = get_backend(solver)
     rounds, status, message = 0, Status.FEASIBLE, ""
@@ -410,7 +344,7 @@ def solve_benders(
                       warm_start=master.point(best_y), progress=None, mip_restart=restart)
         result = _solve_master(backend, solver, milp, run, master, seen, mode)
         if result.bound is not None and result.status.has_solution:
-            bound = tighter(bound, rounded(float(result.bound) * master.objective_scale))
+            bound = tighter(bound, overall(rounded(float(result.bound) * master.objective_scale)))
         if result.x is None:
             message = result.message or "master without solution"
             break
@@ -434,7 +368,7 @@ def solve_benders(
             if result.status == Status.OPTIMAL:
                 own = result.bound if result.bound is not None else result.objective
                 if own is not None:
-                    bound = tighter(bound, rounded(float(own) * master.objective_scale))
+                    bound = tighter(bound, overall(rounded(float(own) * master.objective_scale)))
                 gap = relative_gap(best, bound, sense)
                 status = Status.OPTIMAL if gap is not None and gap <= sense_gap else \
                     Status.FEASIBLE

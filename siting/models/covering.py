@@ -99,6 +99,12 @@ Formulation = Literal["auto", "compact", "benders"]
 FORMULATIONS = ("auto", "compact", "benders")
 #: ``auto`` picks Benders when the merged demand rows outnumber the free sites this much.
 BENDERS_ROWS_PER_SITE = 3.0
+#: Seconds at most for the support MIP after the Benders root loop (a heuristic),
+#: which runs only when the LP's support has at most this many sites per open site,
+#: and this many sites in all.
+SUPPORT_SECONDS = 2.0
+SUPPORT_PER_OPEN = 3
+SUPPORT_SITES = 200
 
 
 def master_capable(solver: str) -> bool:
@@ -229,6 +235,7 @@ class MCLP(CoverageModel):
     ) -> Solution:
         from siting.heuristics import solve_structure
         from siting.heuristics.mclp import rounding_mclp
+        from siting.heuristics.support import support_mclp
         from siting.models.benders import master_from_structure, solve_benders
 
         milp = built.milp
@@ -243,10 +250,22 @@ class MCLP(CoverageModel):
         t_warm = time.perf_counter() - t_h
 
         def improve(y_lp: NDArray[np.float64]) -> NDArray[np.float64]:
+            share = SUPPORT_SECONDS if limit is None else min(SUPPORT_SECONDS, 0.1 * limit)
             mask, _ = rounding_mclp(s["cov"], s["weight"], y_lp, s["p"], s["cost"],
-                                    s["budget"], s["fixed_open"], s["closed"],
-                                    time_limit=None if limit is None else 0.1 * limit)
-            return mask.astype(np.float64)
+                                    s["budget"], s["fixed_open"], s["closed"], time_limit=share)
+            # The compact model on the LP's support, when that is a few times the plan's
+            # size: often the optimum, found in well under a second, so that reduced
+            # costs fix more sites and the master only has to prove it (clustered
+            # 5,000 × 500: 51 sites, 0.05 s; the whole solve 0.59 s → 0.40 s). A
+            # support of most sites (uniform 20,000 × 1,000: 463) is the master again,
+            # and one of hundreds gains nothing in its time (city 1M × 10k: 544, 2 s).
+            support = (y_lp > 1e-6) | mask
+            size = int(support.sum())
+            if size > SUPPORT_PER_OPEN * max(int(mask.sum()), 1) or size > SUPPORT_SITES:
+                return mask.astype(np.float64)
+            best = support_mclp(s["cov"], s["weight"], support, s["p"], s["cost"],
+                                s["budget"], s["fixed_open"], start=mask, time_limit=share)
+            return (mask if best is None else best).astype(np.float64)
 
         master = master_from_structure(s, milp, self.theta_groups or inst.n_sites)
         integral = bool(np.all(s["weight"] == np.round(s["weight"]))
