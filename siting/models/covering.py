@@ -250,9 +250,10 @@ class MCLP(CoverageModel):
         t_warm = time.perf_counter() - t_h
 
         def improve(y_lp: NDArray[np.float64]) -> NDArray[np.float64]:
-            share = SUPPORT_SECONDS if limit is None else min(SUPPORT_SECONDS, 0.1 * limit)
+            share = None if limit is None else 0.1 * limit
             mask, _ = rounding_mclp(s["cov"], s["weight"], y_lp, s["p"], s["cost"],
                                     s["budget"], s["fixed_open"], s["closed"], time_limit=share)
+            share = SUPPORT_SECONDS if share is None else min(SUPPORT_SECONDS, share)
             # The compact model on the LP's support, when that is a few times the plan's
             # size: often the optimum, found in well under a second, so that reduced
             # costs fix more sites and the master only has to prove it (clustered
