@@ -186,3 +186,15 @@ def test_support_mip_is_optimal_on_its_support(
     assert p is None or new.sum() <= p
     assert budget is None or cost[new].sum() <= budget + 1e-9
     assert value(mask.astype(float)) == pytest.approx(best)
+
+
+def test_support_mip_declines_a_support_far_larger_than_the_plan() -> None:
+    rng = np.random.default_rng(4)
+    cov = sp.csr_matrix(rng.random((30, 12)) < 0.4, dtype=np.float64)
+    start = np.zeros(12, dtype=bool)
+    start[:2] = True
+    weight = np.ones(30)
+    assert support_mclp(cov, weight, np.ones(12, dtype=bool), p=2, start=start) is None
+    small = np.zeros(12, dtype=bool)
+    small[:5] = True
+    assert support_mclp(cov, weight, small, p=2, start=start) is not None

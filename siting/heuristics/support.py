@@ -8,7 +8,12 @@ useless by reduced cost (:mod:`siting.models.benders_root`) and lets the master
 only prove.
 
 Rows are merged on the support (two demand groups covered by the same support
-sites become one), so the model has at most one row per distinct pattern.
+sites become one), so the model has at most one row per distinct pattern. It
+runs only when the support is a few times the plan's size
+(``PER_OPEN``, ``MOST_SITES``): clustered 5,000 × 500 has 51 sites and HiGHS
+needs 0.05 s (the whole solve 0.59 s → 0.40 s); a support of most sites
+(uniform 20,000 × 1,000: 463) is the master again, and one of hundreds gained
+nothing in its time (city 1M × 10k: 544 sites, 2 s).
 
 >>> import numpy as np, scipy.sparse as sp
 >>> cov = sp.csr_matrix(np.array([[1, 0, 0], [1, 1, 0], [0, 1, 1], [0, 0, 1]], float))
@@ -28,6 +33,13 @@ from siting.reduce import merge_equal_rows
 BoolArray = NDArray[np.bool_]
 FloatArray = NDArray[np.float64]
 
+#: Seconds at most for the MIP, whatever the caller allows.
+SECONDS = 2.0
+#: It runs only with at most this many support sites per open site of ``start``,
+PER_OPEN = 3
+#: and this many support sites in all.
+MOST_SITES = 200
+
 
 def support_mclp(
     cov: sp.csr_matrix,
@@ -40,42 +52,36 @@ def support_mclp(
     start: BoolArray | None = None,
     time_limit: float | None = None,
 ) -> BoolArray | None:
-    """The best plan on the ``support`` sites (HiGHS; None when it has none in time).
+    """The best plan on the ``support`` sites (HiGHS), or None: no plan in time, or a
+    support too large to be worth it.
 
     ``fixed_open`` sites are open and count towards neither ``p`` nor the budget
     (as in :func:`~siting.heuristics.mclp.greedy_mclp`); ``start`` is a plan on
-    the support to start from.
+    the support to start from, and the plan size the support is held to.
     """
     from siting.backends import get_backend
     from siting.backends.base import SolveOptions
-    from siting.milp import MilpBuilder
+    from siting.models.covering import cover_columns, mclp_arrays
 
     m = cov.shape[1]
+    size = int(support.sum())
+    if size > MOST_SITES or (start is not None and size > PER_OPEN * max(int(start.sum()), 1)):
+        return None
     fixed = np.zeros(m, dtype=bool) if fixed_open is None else np.asarray(fixed_open, bool)
     sites = np.flatnonzero(support | fixed)
     sub = sp.csr_matrix(cov[:, sites])
     sub.eliminate_zeros()
     rows = np.flatnonzero(np.diff(sub.indptr) > 0)
     merged = merge_equal_rows(sp.csr_matrix(sub[rows]), np.asarray(weight, np.float64)[rows])
-    new = ~fixed[sites]
-    b = MilpBuilder()
-    y = b.add_block("y", sites.size, lower=fixed[sites].astype(float), upper=1.0, integer=True)
-    z = b.add_block("z", merged.cov.shape[0], lower=0.0, upper=1.0, cost=merged.weight)
-    b.concat_rows([(sp.identity(merged.cov.shape[0], format="csr"), z), (-merged.cov, y)],
-                  lower=-np.inf, upper=0.0, name="cover")
-    if p is not None:
-        b.add_rows(sp.csr_matrix(new.astype(float)[None, :]), lower=-np.inf, upper=float(p),
-                   cols=y, name="p")
-    if budget is not None and cost is not None:
-        b.add_rows(sp.csr_matrix((np.asarray(cost, np.float64)[sites] * new)[None, :]),
-                   lower=-np.inf, upper=float(budget), cols=y, name="budget")
-    milp = b.build(sense="max")
+    site_cost = np.ones(sites.size) if cost is None else np.asarray(cost, np.float64)[sites]
+    milp = mclp_arrays(merged.cov, merged.weight, fixed[sites], np.zeros(sites.size, bool), p,
+                       site_cost, budget if cost is not None else None)
+    assert milp.structure is not None
     warm = None
     if start is not None and not (start & ~(support | fixed)).any():
-        y0 = start[sites].astype(np.float64)
-        warm = np.concatenate([y0, np.minimum(merged.cov @ y0, 1.0)])
-    result = get_backend("highs").solve(milp, SolveOptions(time_limit=time_limit,
-                                                           warm_start=warm))
+        warm = cover_columns(milp, milp.structure, start[sites])
+    limit = SECONDS if time_limit is None else min(SECONDS, time_limit)
+    result = get_backend("highs").solve(milp, SolveOptions(time_limit=limit, warm_start=warm))
     if not result.status.has_solution or result.x is None:
         return None
     mask = np.zeros(m, dtype=bool)

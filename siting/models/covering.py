@@ -99,12 +99,6 @@ Formulation = Literal["auto", "compact", "benders"]
 FORMULATIONS = ("auto", "compact", "benders")
 #: ``auto`` picks Benders when the merged demand rows outnumber the free sites this much.
 BENDERS_ROWS_PER_SITE = 3.0
-#: Seconds at most for the support MIP after the Benders root loop (a heuristic),
-#: which runs only when the LP's support has at most this many sites per open site,
-#: and this many sites in all.
-SUPPORT_SECONDS = 2.0
-SUPPORT_PER_OPEN = 3
-SUPPORT_SITES = 200
 
 
 def master_capable(solver: str) -> bool:
@@ -182,6 +176,42 @@ def benders_solution(
     return sol
 
 
+def mclp_arrays(
+    cov: sp.csr_matrix, weight: NDArray[np.float64], fixed_open: NDArray[np.bool_],
+    closed: NDArray[np.bool_], p: int | None, cost: NDArray[np.float64],
+    budget: float | None, offset: float = 0.0,
+) -> MilpArrays:
+    """The compact MCLP on (merged) rows ``cov``: max ``Σ w_g z_g`` with ``z_g ≤ Σ a_gj y_j``,
+    at most ``p`` new sites and ``budget`` spent on them; ``structure`` says what each part is.
+
+    >>> cov = sp.csr_matrix(np.array([[1, 0], [1, 1], [0, 1]], float))
+    >>> no = np.zeros(2, dtype=bool)
+    >>> milp = mclp_arrays(cov, np.array([4.0, 2, 3]), no, no, 1, np.ones(2), None)
+    >>> milp.num_cols, milp.structure["z"].size
+    (5, 3)
+    """
+    b = MilpBuilder()
+    new = ~fixed_open
+    y = b.add_block("y", cov.shape[1], lower=fixed_open.astype(float),
+                    upper=(~closed).astype(float), integer=True)
+    z = b.add_block("z", cov.shape[0], lower=0.0, upper=1.0, cost=weight)
+    # z_g - sum_j a_gj y_j <= 0, one row per group of demand points with equal coverage
+    b.concat_rows([(sp.identity(cov.shape[0], format="csr"), z), (-cov, y)],
+                  lower=-np.inf, upper=0.0, name="cover")
+    if p is not None:
+        b.add_rows(sp.csr_matrix(new.astype(float)[None, :]), lower=-np.inf, upper=float(p),
+                   cols=y, name="p")
+    if budget is not None:
+        b.add_rows(sp.csr_matrix((cost * new)[None, :]), lower=-np.inf, upper=float(budget),
+                   cols=y, name="budget")
+    milp = b.build(sense="max", offset=offset)
+    milp.structure = {
+        "kind": "mclp", "cov": cov, "weight": weight, "p": p, "cost": cost * new,
+        "budget": budget, "fixed_open": fixed_open.copy(), "closed": closed, "y": y, "z": z,
+    }
+    return milp
+
+
 def covered_by_existing(inst: Instance, cov: sp.csr_matrix) -> NDArray[np.bool_]:
     if not inst.existing.any():
         return np.zeros(inst.n_demand, dtype=bool)
@@ -253,18 +283,9 @@ class MCLP(CoverageModel):
             share = None if limit is None else 0.1 * limit
             mask, _ = rounding_mclp(s["cov"], s["weight"], y_lp, s["p"], s["cost"],
                                     s["budget"], s["fixed_open"], s["closed"], time_limit=share)
-            share = SUPPORT_SECONDS if share is None else min(SUPPORT_SECONDS, share)
-            # The compact model on the LP's support, when that is a few times the plan's
-            # size: often the optimum, found in well under a second, so that reduced
-            # costs fix more sites and the master only has to prove it (clustered
-            # 5,000 × 500: 51 sites, 0.05 s; the whole solve 0.59 s → 0.40 s). A
-            # support of most sites (uniform 20,000 × 1,000: 463) is the master again,
-            # and one of hundreds gains nothing in its time (city 1M × 10k: 544, 2 s).
-            support = (y_lp > 1e-6) | mask
-            size = int(support.sum())
-            if size > SUPPORT_PER_OPEN * max(int(mask.sum()), 1) or size > SUPPORT_SITES:
-                return mask.astype(np.float64)
-            best = support_mclp(s["cov"], s["weight"], support, s["p"], s["cost"],
+            # The compact model on the LP's support (when small): a better incumbent
+            # lets reduced costs fix more sites (siting.heuristics.support).
+            best = support_mclp(s["cov"], s["weight"], (y_lp > 1e-6) | mask, s["p"], s["cost"],
                                 s["budget"], s["fixed_open"], start=mask, time_limit=share)
             return (mask if best is None else best).astype(np.float64)
 
@@ -286,48 +307,14 @@ class MCLP(CoverageModel):
         # Rows for demand that is already covered, or that no site can cover, are constants.
         reachable = np.diff(cov.indptr) > 0
         rows = np.flatnonzero(reachable & ~pre)
-        b = MilpBuilder()
-        new = ~inst.existing
         # Exact reductions (siting.reduce): equal rows merge, dominated sites are fixed closed.
         every = rows.size == inst.n_demand  # no copy of the largest matrix when all rows stay
         red, closed, stats = reduce_covering(
             cov if every else cov[rows], inst.weight if every else inst.weight[rows],
-            inst.site_cost * new, inst.existing, use_cost=self.budget is not None,
+            inst.site_cost * ~inst.existing, inst.existing, use_cost=self.budget is not None,
         )
-        y = b.add_block(
-            "y", inst.n_sites, lower=inst.existing.astype(float),
-            upper=(~closed).astype(float), integer=True,
-        )
-        z = b.add_block("z", red.cov.shape[0], lower=0.0, upper=1.0, cost=red.weight)
-        # z_g - sum_j a_gj y_j <= 0, one row per group of demand points with equal coverage
-        b.concat_rows(
-            [(sp.identity(red.cov.shape[0], format="csr"), z), (-red.cov, y)],
-            lower=-np.inf,
-            upper=0.0,
-            name="cover",
-        )
-        if self.p is not None:
-            b.add_rows(
-                sp.csr_matrix(new.astype(float)[None, :]),
-                lower=-np.inf,
-                upper=float(self.p),
-                cols=y,
-                name="p",
-            )
-        if self.budget is not None:
-            b.add_rows(
-                sp.csr_matrix((inst.site_cost * new)[None, :]),
-                lower=-np.inf,
-                upper=float(self.budget),
-                cols=y,
-                name="budget",
-            )
-        milp = b.build(sense="max", offset=float(inst.weight[pre].sum()))
-        milp.structure = {
-            "kind": "mclp", "cov": red.cov, "weight": red.weight, "p": self.p,
-            "cost": inst.site_cost * new, "budget": self.budget,
-            "fixed_open": inst.existing.copy(), "closed": closed, "y": y, "z": z,
-        }
+        milp = mclp_arrays(red.cov, red.weight, inst.existing, closed, self.p, inst.site_cost,
+                           self.budget, offset=float(inst.weight[pre].sum()))
         return Built(milp, {"rows": rows, "cov": cov, "reduction": stats})
 
 
