@@ -62,3 +62,33 @@ def test_restricted_pairs_fall_back_to_assignment() -> None:
     inst = tiny_instance(5, n=12, m=7)
     sol = PMedian(p=2, candidates=3).solve(inst)
     assert sol.status == Status.FEASIBLE and sol.verified
+
+
+def test_restricted_solves_run_highs_for_the_proof(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Started from the incumbent, HiGHS gets the proof settings; the caller's own
+    entries still win, and the optimum is the same."""
+    from siting.backends.highs import PROOF, HighsBackend
+
+    path = REFERENCE / "orlib-pmed" / "pmed3.txt"
+    if not path.exists():
+        pytest.skip("reference instances not present")
+    seen: list[dict[str, object]] = []
+    original = HighsBackend.solve
+
+    def spy(self: HighsBackend, milp: object, options: SolveOptions, **kwargs: object) -> object:
+        if options.warm_start is not None:
+            seen.append(dict(options.solver_options.get("highs", {})))
+        return original(self, milp, options, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(HighsBackend, "solve", spy)
+    loaded = load_instance(path)
+    p = loaded.defaults["p"]
+    sol = PMedian(p=p).solve(loaded.instance, "highs")
+    assert seen and all(PROOF.items() <= opts.items() for opts in seen)
+    assert sol.objective == pytest.approx(optimum(3))
+    seen.clear()
+    mine = SolveOptions(solver_options={"highs": {"mip_pscost_minreliable": 8}})
+    again = PMedian(p=p).solve(loaded.instance, "highs", mine)
+    assert seen and all(opts["mip_pscost_minreliable"] == 8 for opts in seen)
+    assert all(opts["mip_lp_solver"] == "ipm" for opts in seen)
+    assert again.objective == pytest.approx(sol.objective)

@@ -96,6 +96,22 @@ class Result:
     extra: dict[str, object] = field(default_factory=dict)
 
 
+def beneath(
+    solver_options: dict[str, dict[str, Any]], backend: str, defaults: dict[str, Any]
+) -> dict[str, dict[str, Any]]:
+    """``solver_options`` with ``defaults`` for ``backend`` beneath the caller's own
+    entries: a model's tuning that the caller can still override, one by one.
+
+    >>> beneath({"highs": {"presolve": "off"}}, "highs", {"presolve": "on", "threads": 1})
+    {'highs': {'presolve': 'off', 'threads': 1}}
+    >>> beneath({}, "cbc", {"cuts": "off"})
+    {'cbc': {'cuts': 'off'}}
+    """
+    out = {name: dict(values) for name, values in solver_options.items()}
+    out[backend] = {**defaults, **out.get(backend, {})}
+    return out
+
+
 def relative_gap(objective: float | None, bound: float | None, sense: Sense) -> float | None:
     """Relative gap ``|bound - objective| / max(|objective|, 1e-9)``; 0 when they meet."""
     if objective is None or bound is None:

@@ -34,6 +34,32 @@ from siting.backends.base import Capabilities, Result, SolveOptions, Status, reg
 from siting.milp import MilpArrays
 
 NAME = "highs"
+
+#: HiGHS's own primal heuristics off (sub-MIPs RINS and RENS, root reduced cost,
+#: feasibility jump), for MIPs that start from the plan to beat or that are
+#: themselves a heuristic's sub-MIP: there they search for what is already known.
+#: Used with :func:`siting.backends.base.beneath`, so the caller's options win.
+NO_HEURISTICS: dict[str, Any] = {
+    "mip_heuristic_effort": 0.0,
+    "mip_heuristic_run_rins": False,
+    "mip_heuristic_run_rens": False,
+    "mip_heuristic_run_root_reduced_cost": False,
+    "mip_heuristic_run_feasibility_jump": False,
+}
+
+#: For a MIP whose start is (nearly) optimal and whose root bound is close, so
+#: that the work left is the proof, a tree of cheap nodes: no heuristics, the
+#: root LP by interior point (HiGHS uses ``mip_lp_solver`` only for an LP
+#: without a basis, i.e. the root; the nodes run simplex), no strong branching
+#: (``mip_pscost_minreliable=0``: pseudo-costs from the first branch on) and no
+#: cut separation below the root. Measured on the p-median radius model
+#: (:mod:`siting.models.pmedian_radius`).
+PROOF: dict[str, Any] = {
+    **NO_HEURISTICS,
+    "mip_lp_solver": "ipm",
+    "mip_pscost_minreliable": 0,
+    "mip_allow_cut_separation_at_nodes": False,
+}
 Progress = Callable[[float | None, float | None, float | None], None]
 OnSolution = Callable[[Any], bool]
 

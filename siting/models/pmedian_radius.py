@@ -70,6 +70,7 @@ from siting.backends.base import (
     Result,
     SolveOptions,
     Status,
+    beneath,
     capabilities,
     get_backend,
     relative_gap,
@@ -96,29 +97,13 @@ FloatArray = NDArray[np.float64]
 #: 490 s → 113 s, pmed1–40 1,209 s → 370 s. Any margin gives the same optimum.
 LEVEL_MARGIN = 1.3
 
-#: HiGHS settings for the restricted solves once the heuristic's plan is the
-#: warm start, where HiGHS's work is the proof rather than the search:
-#: - ``mip_lp_solver="ipm"``: HiGHS uses it for the root LP only (every later LP
-#:   has a basis and runs simplex); the root LP of pmed36 takes 2 s instead of
-#:   10 s of degenerate dual simplex.
-#: - no sub-MIP heuristics (RINS, RENS, root reduced cost, feasibility jump):
-#:   the start is already optimal or nearly so; they took 25 s on pmed36.
-#: - no strong branching (``mip_pscost_minreliable=0``, pseudo-costs from the
-#:   first branch on) and no cut separation below the root: the root bound is
-#:   within 1 % of the optimum and the tree is a few hundred nodes, so cheaper
-#:   nodes win; strong branching alone took 24 s before the first node.
-#: pmed36/38/39: 112/48/41 s → 34/12/18 s. The caller's own
-#: ``solver_options["highs"]`` override each of these.
-HIGHS_PROOF_OPTIONS: dict[str, Any] = {
-    "mip_lp_solver": "ipm",
-    "mip_heuristic_effort": 0.0,
-    "mip_heuristic_run_rins": False,
-    "mip_heuristic_run_rens": False,
-    "mip_heuristic_run_root_reduced_cost": False,
-    "mip_heuristic_run_feasibility_jump": False,
-    "mip_pscost_minreliable": 0,
-    "mip_allow_cut_separation_at_nodes": False,
-}
+#: HiGHS settings (:data:`siting.backends.highs.PROOF`) for the restricted
+#: solves once the heuristic's plan is the warm start: HiGHS's work there is
+#: the proof. On pmed36 the root LP took 10 s of degenerate dual simplex (2 s by
+#: interior point), sub-MIP heuristics 25 s, strong branching 24 s before the
+#: first node; the root bound is within 1 % and the tree a few hundred nodes,
+#: so cheap nodes win. pmed36/38/39: 112/48/41 s → 35/12/17 s, pmed1–40
+#: 379 s → 158 s. The caller's own ``solver_options["highs"]`` win.
 
 
 @dataclass
@@ -463,8 +448,8 @@ def _refine(
 def _proof_options(
     options: SolveOptions, solver: str, started: bool
 ) -> dict[str, dict[str, Any]]:
-    """``options.solver_options`` with :data:`HIGHS_PROOF_OPTIONS` beneath the
-    caller's HiGHS entries, when HiGHS starts from the incumbent.
+    """``options.solver_options`` with :data:`~siting.backends.highs.PROOF` beneath
+    the caller's HiGHS entries, when HiGHS starts from the incumbent.
 
     >>> _proof_options(SolveOptions(solver_options={"highs": {"mip_pscost_minreliable": 8}}),
     ...                "highs", True)["highs"]["mip_pscost_minreliable"]
@@ -474,9 +459,9 @@ def _proof_options(
     """
     if solver != "highs" or not started:
         return options.solver_options
-    merged = dict(options.solver_options)
-    merged["highs"] = {**HIGHS_PROOF_OPTIONS, **options.solver_options.get("highs", {})}
-    return merged
+    from siting.backends.highs import PROOF
+
+    return beneath(options.solver_options, "highs", PROOF)
 
 
 def _levels_within(levels: Levels, thr: FloatArray, n: int) -> IntArray:

@@ -29,6 +29,7 @@ from siting.backends.base import (
     Result,
     SolveOptions,
     Status,
+    beneath,
     capabilities,
     get_backend,
     relative_gap,
@@ -271,9 +272,7 @@ def tuned(solver_options: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]
     >>> tuned({})
     {'highs': {'presolve_rule_off': 32768}}
     """
-    out = {name: dict(values) for name, values in solver_options.items()}
-    out.setdefault("highs", {}).setdefault("presolve_rule_off", 1 << 15)
-    return out
+    return beneath(solver_options, "highs", {"presolve_rule_off": 1 << 15})
 
 
 def with_incumbent(
