@@ -14,10 +14,12 @@ comma list of groups: mclp, pscp, clustered, cli, cordeau, pmed, bds, city, huit
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import json
 import os
 import platform
+import signal
 import subprocess
 import sys
 import tempfile
@@ -33,14 +35,40 @@ COLUMNS = ["group", "case", "impl", "status", "objective", "bound", "gap", "buil
            "total_s", "peak_rss_mb", "ratio_vs_siting", "note"]
 
 
+def run_capped(cmd: list[str], cap: float) -> subprocess.CompletedProcess[str]:
+    """``subprocess.run`` in a process group of its own, the whole group killed at
+    the cap (raising ``TimeoutExpired``) and after the command ends.
+
+    A peer's solver runs as a grandchild (PuLP starts CBC as a process of its
+    own): killing only the child at the cap left CBC running on one of the two
+    cores for the rest of the table.
+
+    >>> run_capped([sys.executable, "-c", "print(1)"], 10).stdout
+    '1\n'
+    """
+    with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                          cwd=bi.ROOT, start_new_session=True) as proc:
+        try:
+            out, err = proc.communicate(timeout=cap)
+        except subprocess.TimeoutExpired:
+            _kill_group(proc.pid)
+            proc.communicate()
+            raise
+        finally:
+            _kill_group(proc.pid)
+    return subprocess.CompletedProcess(cmd, proc.returncode, out, err)
+
+
+def _kill_group(pid: int) -> None:
+    with contextlib.suppress(ProcessLookupError):  # the group has ended
+        os.killpg(pid, signal.SIGKILL)
+
+
 def run_case(spec: dict[str, Any], cap: float) -> dict[str, Any]:
     """Run one case in a subprocess with a wall-clock cap."""
     t0 = time.perf_counter()
     try:
-        proc = subprocess.run(
-            [PY, "-m", "benchmarks.run_case", json.dumps(spec)], capture_output=True, text=True,
-            timeout=cap, cwd=bi.ROOT,
-        )
+        proc = run_capped([PY, "-m", "benchmarks.run_case", json.dumps(spec)], cap)
     except subprocess.TimeoutExpired:
         return {"status": "did not finish", "total_s": None,
                 "note": f"killed at the {cap:g} s cap"}
@@ -58,10 +86,7 @@ def run_command(cmd: list[str], cap: float) -> dict[str, Any]:
     """Wall time of a whole command (interpreter start-up included) and its peak RSS."""
     t0 = time.perf_counter()
     try:
-        proc = subprocess.run(
-            ["/usr/bin/time", "-f", "PEAKKB %M", *cmd], capture_output=True, text=True,
-            timeout=cap, cwd=bi.ROOT,
-        )
+        proc = run_capped(["/usr/bin/time", "-f", "PEAKKB %M", *cmd], cap)
     except subprocess.TimeoutExpired:
         return {"status": "did not finish", "note": f"killed at the {cap:g} s cap"}
     wall = time.perf_counter() - t0

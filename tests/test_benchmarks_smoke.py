@@ -49,3 +49,26 @@ def test_spopt_part_runs_when_installed(tmp_path: Path) -> None:
     out = spopt_mclp(d[["x", "y"]].to_numpy(), s[["x", "y"]].to_numpy(),
                      d["weight"].to_numpy(), RADIUS_2PCT, 3)
     assert out["status"] == "optimal" and out["objective"] > 0
+
+
+def test_a_case_killed_at_the_cap_leaves_no_process_behind(tmp_path: Path) -> None:
+    """A peer's solver runs as a grandchild (PuLP starts CBC): the cap kills the whole
+    process group, so no solver keeps a core busy for the rest of the table."""
+    import os
+    import time
+
+    from benchmarks.__main__ import run_capped
+
+    pid_file = tmp_path / "grandchild.pid"
+    # The grandchild holds none of the pipes, as CBC writes to files.
+    script = f"sleep 60 > /dev/null 2>&1 & echo $! > {pid_file}; wait"
+    with pytest.raises(subprocess.TimeoutExpired):
+        run_capped(["bash", "-c", script], 1.0)
+    grandchild = int(pid_file.read_text())
+    for _ in range(50):  # the kernel reaps it a moment later
+        try:
+            os.kill(grandchild, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.05)
+    pytest.fail(f"process {grandchild} still runs after the cap")
