@@ -50,11 +50,7 @@ def run_capped(cmd: list[str], cap: float) -> subprocess.CompletedProcess[str]:
                           cwd=bi.ROOT, start_new_session=True) as proc:
         try:
             out, err = proc.communicate(timeout=cap)
-        except subprocess.TimeoutExpired:
-            _kill_group(proc.pid)
-            proc.communicate()
-            raise
-        finally:
+        finally:  # at the cap (Popen's exit then reaps it), and whatever the case left
             _kill_group(proc.pid)
     return subprocess.CompletedProcess(cmd, proc.returncode, out, err)
 

@@ -75,6 +75,7 @@ from siting.backends.base import (
     get_backend,
     relative_gap,
 )
+from siting.backends.highs import PROOF
 from siting.heuristics.pmedian import (
     PairsData,
     assignment_of,
@@ -96,15 +97,6 @@ FloatArray = NDArray[np.float64]
 #: (232 s); with levels to 1.3 × those distances it takes one (45 s), pmed36
 #: 490 s → 113 s, pmed1–40 1,209 s → 370 s. Any margin gives the same optimum.
 LEVEL_MARGIN = 1.3
-
-#: HiGHS settings (:data:`siting.backends.highs.PROOF`) for the restricted
-#: solves once the heuristic's plan is the warm start: HiGHS's work there is
-#: the proof. On pmed36 the root LP took 10 s of degenerate dual simplex (2 s by
-#: interior point), sub-MIP heuristics 25 s, strong branching 24 s before the
-#: first node; the root bound is within 1 % and the tree a few hundred nodes,
-#: so cheap nodes win. pmed36/38/39: 112/48/41 s → 35/12/17 s, pmed1–40
-#: 379 s → 158 s. The caller's own ``solver_options["highs"]`` win.
-
 
 @dataclass
 class Levels:
@@ -451,6 +443,12 @@ def _proof_options(
     """``options.solver_options`` with :data:`~siting.backends.highs.PROOF` beneath
     the caller's HiGHS entries, when HiGHS starts from the incumbent.
 
+    HiGHS's work there is the proof: on pmed36 the root LP took 10 s of
+    degenerate dual simplex (2 s by interior point), sub-MIP heuristics 25 s and
+    strong branching 24 s before the first node, while the root bound is within
+    1 % and the tree a few hundred nodes. pmed36/38/39: 122/48/41 s → 39/14/21 s,
+    pmed1–40 379 s → 177 s (benchmarks/README.md).
+
     >>> _proof_options(SolveOptions(solver_options={"highs": {"mip_pscost_minreliable": 8}}),
     ...                "highs", True)["highs"]["mip_pscost_minreliable"]
     8
@@ -459,8 +457,6 @@ def _proof_options(
     """
     if solver != "highs" or not started:
         return options.solver_options
-    from siting.backends.highs import PROOF
-
     return beneath(options.solver_options, "highs", PROOF)
 
 
