@@ -226,6 +226,15 @@ class Instance:
             raise CRSError(
                 "CRS given does not match the frames' CRS", path=source, field="crs", value=str(crs)
             )
+        if network is not None and network.crs is not None and frames_crs is not None and (
+            _as_crs(network.crs) != _as_crs(frames_crs)
+        ):
+            raise CRSError(
+                f"the street network is in {_as_crs(network.crs).to_string()} but the points "
+                f"are in {_as_crs(frames_crs).to_string()}: reproject the points to the "
+                "network's CRS first (frame.to_crs(network.crs))",
+                path=source, field="crs",
+            )
         metric: Metric = (
             EuclideanMetric(demand_xy, site_xy) if network is None
             else NetworkMetric(network, demand_xy, site_xy)

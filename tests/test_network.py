@@ -10,10 +10,10 @@ import scipy.sparse as sp
 import shapely
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from scipy.sparse.csgraph import dijkstra
 
 from siting.errors import InputError
 from siting.network import ZERO_DISTANCE, WalkingNetwork
+from tests.plain_network import plain_walks
 
 
 def path_network(n: int = 5, step: float = 100.0) -> WalkingNetwork:
@@ -26,12 +26,14 @@ def brute_force(
     net: WalkingNetwork,
     sx: np.ndarray, sy: np.ndarray, dx: np.ndarray, dy: np.ndarray, cutoff: float,
 ) -> np.ndarray:
-    """Dense snap + all-pairs Dijkstra + snap (only for tiny tests)."""
-    sn, ss = net.snap(sx, sy)
-    dn, ds = net.snap(dx, dy)
-    full = dijkstra(net.graph, directed=False)
-    total = ss[:, None] + full[np.ix_(sn, dn)] + ds[None, :]
-    return np.where(total <= cutoff, total, np.inf)
+    """Points projected onto their nearest edges and a plain heapq Dijkstra (tests only)."""
+    nodes = list(zip(net.node_x.tolist(), net.node_y.tolist(), strict=True))
+    edges = list(zip(net.edge_u.tolist(), net.edge_v.tolist(), net.edge_length.tolist(),
+                     strict=True))
+    full = np.array(plain_walks(nodes, edges, list(zip(sx, sy, strict=True)),
+                                list(zip(dx, dy, strict=True)), net.max_access))
+    full = full.reshape(len(sx), len(dx))
+    return np.where(full <= cutoff, full, np.inf)
 
 
 def test_path_distances_and_snap() -> None:
@@ -195,15 +197,15 @@ def test_distances_within_equals_brute_force(
     assert m.nnz == rows.size
 
 
-def test_remembered_snaps_follow_edited_points() -> None:
-    """The metric remembers snaps by the points' content: a point edited in place is
-    snapped anew, never answered from the old set."""
-    from siting.coverage.walking import snapped
+def test_remembered_locations_follow_edited_points() -> None:
+    """The metric remembers locations by the points' content: a point edited in place is
+    located anew, never answered from the old set."""
+    from siting.coverage.walking import located
 
     net = WalkingNetwork(np.array([0.0, 100.0, 200.0]), np.zeros(3), np.array([0, 1]),
                          np.array([1, 2]), np.array([100.0, 100.0]))
     xy = np.array([[0.0, 10.0], [190.0, 0.0]])
-    assert snapped(net, xy)[0].tolist() == [0, 2]
+    assert located(net, xy).edge.tolist() == [0, 1]
     xy[1, 0] = 90.0
-    assert snapped(net, xy)[0].tolist() == [0, 1]
-    assert snapped(net, xy)[0] is snapped(net, xy.copy())[0]
+    assert located(net, xy).edge.tolist() == [0, 0]
+    assert located(net, xy) is located(net, xy.copy())

@@ -84,6 +84,12 @@ class Metric(ABC):
         """Indices and distances of the ``k`` nearest sites of each demand point (sorted)."""
         raise NotImplementedError(f"{type(self).__name__} has no nearest-site query")
 
+    def straight_line(self, demand: IntArray, sites: IntArray) -> FloatArray | None:
+        """A floor no distance of the pairs ``(demand[k], sites[k])`` may go below: the
+        straight line, for metrics that measure walks between located points (the
+        verifier checks it); None where the metric has none (straight lines, tables)."""
+        return None
+
     def site_to_site(self) -> Metric | None:
         """A metric between sites and sites, where one is known (used by p-center bounds)."""
         return None

@@ -1,11 +1,12 @@
-"""Walking distances on a street network, as a metric: snap, shortest path, snap.
+"""Walking distances on a street network, as a metric: located on edges, shortest paths.
 
-Sites are reached at access points: their own point, or entrances along their
-edge (several per site; the nearest counts). Pairs within a radius come from
-cutoff Dijkstra (:meth:`siting.network.WalkingNetwork.pairs_within`); the
-verifier's route is one multi-source Dijkstra from the open sites
-(:meth:`~siting.network.WalkingNetwork.nearest_within`); full distances, for
-the assignment models, from site nodes a chunk at a time.
+Demand points and the sites' access points (their own point, or entrances
+along their edge: several per site, the nearest counts) are located on their
+nearest street edges and attached to the street graph
+(:class:`siting.network.PointGraph`, built once per metric). Pairs within a
+radius come from cutoff Dijkstra; the verifier's route is one Dijkstra from a
+virtual node joined to the open sites; full distances, for the assignment
+models, from the sites' access points a chunk at a time.
 
 >>> import numpy as np
 >>> from siting.network import WalkingNetwork
@@ -25,33 +26,32 @@ import weakref
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.sparse import csgraph
 
 from siting.coverage.base import FloatArray, IntArray, Metric, no_sites, pairs_to_csr, top_k
-from siting.network import WalkingNetwork
+from siting.network import Located, PointGraph, WalkingNetwork, locate
 
-#: Distances held at once when whole rows of node distances are needed (float64 entries).
+#: Distances held at once when whole rows of distances are needed (float64 entries).
 _BLOCK_ENTRIES = 20_000_000
 
 
-#: Per network, the snaps of demand point sets already made (by the points' bytes): the
+#: Per network, the locations of demand point sets already made (by the points' bytes): the
 #: multi-service model and its verifier build a metric per type and year on the same blocks.
-_SNAPS: weakref.WeakKeyDictionary[WalkingNetwork, dict[bytes, tuple[IntArray, FloatArray]]] = (
+_LOCATED: weakref.WeakKeyDictionary[WalkingNetwork, dict[bytes, Located]] = (
     weakref.WeakKeyDictionary()
 )
 
 
-def snapped(network: WalkingNetwork, xy: FloatArray) -> tuple[IntArray, FloatArray]:
-    """``network.snap`` of the points ``xy`` (n × 2), remembered for the same points."""
+def located(network: WalkingNetwork, xy: FloatArray) -> Located:
+    """``locate(network, xy)`` of the points ``xy`` (n × 2), remembered for the same points."""
     key = hashlib.blake2b(np.ascontiguousarray(xy).tobytes(), digest_size=16).digest()
-    known = _SNAPS.setdefault(network, {})
+    known = _LOCATED.setdefault(network, {})
     if key not in known:
         if len(known) >= 8:  # a few point sets per network are reused; keep memory bounded
             known.clear()
-        node, dist = network.snap(xy[:, 0], xy[:, 1])
-        node.setflags(write=False)
-        dist.setflags(write=False)
-        known[key] = (node, dist)
+        where = locate(network, xy)
+        for array in (where.point, where.edge, where.frac, where.access, where.nearest):
+            array.setflags(write=False)
+        known[key] = where
     return known[key]
 
 
@@ -86,50 +86,62 @@ class NetworkMetric(Metric):
         self._order = np.argsort(self.owner, kind="stable")
         self._count = np.bincount(self.owner, minlength=self.n_sites)
         self._start = np.concatenate([[0], np.cumsum(self._count)[:-1]]).astype(np.int64)
-        self._demand_snap = snapped(network, self.demand_xy)
-        self._access_snap = network.snap(self.access_xy[:, 0], self.access_xy[:, 1])
+        self.demand_located = located(network, self.demand_xy)
+        self.access_located = locate(network, self.access_xy)
+        self._graph: PointGraph | None = None
+
+    @property
+    def graph(self) -> PointGraph:
+        """The street graph with the demand points (set 0) and access points (set 1)."""
+        if self._graph is None:
+            self._graph = PointGraph(self.network, [self.demand_located, self.access_located])
+        return self._graph
 
     def within(self, radius: float) -> sp.csr_matrix:
         if self.n_demand == 0 or self.access_xy.shape[0] == 0:
             return sp.csr_matrix((self.n_demand, self.n_sites))
-        rows, cols, dist = self.network.pairs_within(
-            self.demand_xy[:, 0], self.demand_xy[:, 1],
-            self.access_xy[:, 0], self.access_xy[:, 1], cutoff=float(radius),
-        )
+        rows, cols, dist = self.graph.pairs(0, 1, cutoff=float(radius))
         return pairs_to_csr(rows, self.owner[cols], dist, (self.n_demand, self.n_sites))
 
     def nearest_in(self, sites: IntArray) -> tuple[IntArray, FloatArray]:
         sites = np.asarray(sites, dtype=np.int64)
-        chosen = np.isin(self.owner, sites)
-        if sites.size == 0 or not chosen.any() or self.n_demand == 0:
+        chosen = np.flatnonzero(np.isin(self.owner, sites))
+        if sites.size == 0 or chosen.size == 0 or self.n_demand == 0:
             return no_sites(self.n_demand)
-        xy = self.access_xy[chosen]
-        dist, idx = self.network.nearest_within(
-            self.demand_xy[:, 0], self.demand_xy[:, 1], xy[:, 0], xy[:, 1], cutoff=np.inf
-        )
-        arg = np.where(idx >= 0, self.owner[chosen][np.maximum(idx, 0)], -1)
+        dist, idx = self.graph.nearest(0, 1, among=chosen)
+        arg = np.where(idx >= 0, self.owner[np.maximum(idx, 0)], -1)
         return arg.astype(np.int64), dist
+
+    def straight_line(self, demand: IntArray, sites: IntArray) -> FloatArray:
+        """The straight line from each demand point to the nearest access point of its site:
+        no walk between them can be shorter (a physical floor the verifier checks)."""
+        demand = np.asarray(demand, dtype=np.int64)
+        sites = np.asarray(sites, dtype=np.int64)
+        counts = self._count[sites]
+        pair = np.repeat(np.arange(sites.size), counts)
+        offset = np.arange(pair.size) - np.repeat(np.cumsum(counts) - counts, counts)
+        access = self._order[self._start[sites][pair] + offset]
+        gap = self.demand_xy[demand[pair]] - self.access_xy[access]
+        out = np.full(sites.size, np.inf)
+        np.minimum.at(out, pair, np.hypot(gap[:, 0], gap[:, 1]))
+        return out
 
     def _site_columns(self, sites: IntArray) -> tuple[FloatArray, IntArray]:
         """Distances from every demand point to each access point of ``sites``.
 
         Returns a ``n_demand × n_access`` block and, per column, its site's
-        position in ``sites``; whole rows of node distances are computed from
-        the distinct access nodes, so callers pass a bounded number of sites.
+        position in ``sites``; whole rows of distances are computed from the
+        access points, so callers pass a bounded number of sites.
         """
         counts = self._count[sites]
         group = np.repeat(np.arange(sites.size), counts)
         offset = np.arange(group.size) - np.repeat(np.cumsum(counts) - counts, counts)
         access = self._order[self._start[sites][group] + offset]
-        a_node, a_snap = self._access_snap[0][access], self._access_snap[1][access]
-        nodes, inverse = np.unique(a_node, return_inverse=True)
-        rows = csgraph.dijkstra(self.network.graph, directed=False, indices=nodes)
-        d_node, d_snap = self._demand_snap
-        dist = rows[inverse][:, d_node].T + a_snap[None, :] + d_snap[:, None]
-        return dist, group
+        rows = self.graph.rows(1, access, 0)
+        return rows.T, group
 
     def _chunk(self) -> int:
-        return max(1, _BLOCK_ENTRIES // max(self.network.n_nodes, self.n_demand, 1))
+        return max(1, _BLOCK_ENTRIES // max(self.graph.n_nodes, self.n_demand, 1))
 
     def pair_distance(self, demand: IntArray, sites: IntArray) -> FloatArray:
         demand = np.asarray(demand, dtype=np.int64)

@@ -16,6 +16,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from siting.coverage import Metric, make_metric, points_of
+from siting.coverage.walking import located
 from siting.errors import InputError
 
 IntArray = NDArray[np.int64]
@@ -132,10 +133,11 @@ class ServiceData:
                 )
 
     def _check_reachable(self) -> None:
-        """Refuse blocks, parcels or facilities that snap to a part of the street network
-        cut off from its main component: walking distances from them would be wrong."""
+        """Refuse blocks, parcels or facilities that meet the street network on a part of it
+        cut off from its main component (walking distances from them would be wrong);
+        count, in the notes, those beyond the network's access distance (unreachable)."""
         net = self.network
-        labels = net.connected_components().labels
+        info = net.connected_components()
         for frame, col, what in (
             (self.blocks, "block_id", "blocks"),
             (self.parcels, "parcel_id", "parcels"),
@@ -143,21 +145,30 @@ class ServiceData:
         ):
             if not len(frame):
                 continue
-            xy = _xy(frame)
-            node, _ = net.snap(xy[:, 0], xy[:, 1])
-            off = labels[node] != 0
+            where = located(net, _xy(frame))
+            part = net.component_of(where)
+            off = part > 0
             if off.any():
                 k = int(np.flatnonzero(off)[0])
-                size = int(net.connected_components().sizes[labels[node[k]]])
+                size = int(info.sizes[part[k]])
+                lines = _lines_of_part(net, int(part[k]))
                 raise InputError(
-                    f"layer {what}: snaps to street node {net.node_ids[node[k]]}, in a part of "
-                    f"the network ({size} nodes) not connected to the rest; "
-                    f"{int(off.sum())} such {what} in all",
+                    f"layer {what}: meets the street network on a part of it ({size} nodes"
+                    f"{lines}) not connected to the rest; {int(off.sum())} such {what} in all "
+                    "(join that part to the streets, or leave it out of the street layer)",
                     path=self.source,
                     row=k + 1,
                     field=col,
                     value=str(frame[col].iloc[k]),
                 )
+            far = part < 0
+            if far.any():
+                k = int(np.flatnonzero(far)[0])
+                note = (f"{int(far.sum())} {what} lie farther than {net.max_access:,.0f} m from "
+                        f"every street (e.g. {frame[col].iloc[k]}, {where.nearest[k]:,.0f} m): "
+                        "unreachable on foot (the street layer's maximum access distance).")
+                if note not in self.notes:
+                    self.notes.append(note)
 
     @classmethod
     def from_huitian(cls, folder: str | Path | None = None) -> ServiceData:
@@ -218,6 +229,18 @@ class ServiceData:
 
     def existing_xy(self) -> FloatArray:
         return _xy(self.existing)
+
+
+def _lines_of_part(network: Any, part: int) -> str:
+    """``; lines rows 3, 17`` of a network part, where the lines are known."""
+    labels = network.connected_components().labels
+    rows = np.unique(network.edge_line[labels[network.edge_u] == part])
+    rows = rows[rows >= 0]
+    diag = network.diagnostics
+    if not rows.size:
+        return ""
+    shown = [diag.line(int(r) + 1) if diag is not None else f"row {int(r) + 1}" for r in rows[:5]]
+    return f"; street lines {', '.join(shown)}{', …' if rows.size > 5 else ''}"
 
 
 def _xy(frame: Any) -> FloatArray:

@@ -1,0 +1,329 @@
+"""Where points meet a street network, and the graph with point sets attached.
+
+A point reaches the network at the nearest point of its nearest edge (its
+*projection*), as ArcGIS Network Analyst, PySAL spaghetti and r5 locate points,
+not at the nearest vertex: the access is the straight line from the point to its
+projection, then the walk goes along the edge to either end. When several edges
+are equally near (a block in the middle of a street grid cell), the point may use
+any of them. A point farther than the network's ``max_access`` from every edge is
+not located: it is unreachable, and callers report it.
+
+:class:`PointGraph` is the street graph with point sets attached. Every edge with
+a projection on it is split there, and every point gets a *source* node (edges out
+to its projections, of the access length) and a *sink* node (edges in from them).
+A shortest path therefore never passes through a point (no walk through a block
+from one street to another), two points on the same edge are measured along it
+exactly, and every walking distance is one plain Dijkstra: from sources, read at
+sinks. Every edge is at least as long as the straight line between its ends, so no
+walking distance is shorter than the straight line.
+
+>>> import numpy as np
+>>> from siting.network import WalkingNetwork
+>>> net = WalkingNetwork(np.array([0.0, 100.0, 100.0]), np.array([0.0, 0.0, 100.0]),
+...                      np.array([0, 1]), np.array([1, 2]), np.array([100.0, 100.0]))
+>>> where = locate(net, np.array([[40.0, 30.0], [90.0, 60.0]]))
+>>> where.point.tolist(), where.edge.tolist(), where.frac.tolist(), where.access.tolist()
+([0, 1], [0, 1], [0.4, 0.6], [30.0, 10.0])
+>>> graph = PointGraph(net, [where, where])
+>>> rows, cols, dist = graph.pairs(0, 1, cutoff=500.0)
+>>> dist.round(1).tolist()     # 0→1: 30 + 60 + 60 + 10; a point to itself: out and back
+[60.0, 160.0, 160.0, 20.0]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import scipy.sparse as sp
+from numpy.typing import NDArray
+from scipy.sparse import csgraph
+
+from siting.errors import InputError
+
+if TYPE_CHECKING:
+    from siting.network.graph import WalkingNetwork
+
+__all__ = ["Located", "PointGraph", "locate"]
+
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+BoolArray = NDArray[np.bool_]
+ArrayLike2D = Any  # an n × 2 array of coordinates, or anything numpy reads as one
+
+#: Relative (and, in metres, absolute) slack within which two edges are equally near.
+TIE = 1e-9
+#: Slack on a cutoff, so that a pair at exactly the cutoff is never lost to round-off.
+CUTOFF_SLACK = 1e-12
+
+
+@dataclass(frozen=True)
+class Located:
+    """Where points meet the network: one *entry* per (point, nearest edge).
+
+    Attributes:
+        n_points: number of points located.
+        point: the point of each entry.
+        edge: the edge of each entry (a position in ``WalkingNetwork.edge_u``).
+        frac: where along the edge, from ``edge_u`` (0) to ``edge_v`` (1).
+        access: straight-line distance from the point to that spot.
+        nearest: per point, the distance to its nearest edge (inf: the network has none).
+        max_access: points farther than this from every edge have no entry.
+    """
+
+    n_points: int
+    point: IntArray
+    edge: IntArray
+    frac: FloatArray
+    access: FloatArray
+    nearest: FloatArray
+    max_access: float
+
+    @property
+    def reached(self) -> BoolArray:
+        """Per point: located on the network (within ``max_access`` of an edge)."""
+        out = np.zeros(self.n_points, dtype=bool)
+        out[self.point] = True
+        return out
+
+
+def locate(network: WalkingNetwork, xy: ArrayLike2D) -> Located:
+    """Locate points (``n × 2``) on their nearest edges (see the module docstring)."""
+    import shapely
+
+    xy = np.ascontiguousarray(xy, dtype=np.float64).reshape(-1, 2)
+    if not np.isfinite(xy).all():
+        raise InputError("coordinates must be finite numbers", field="xy")
+    n = xy.shape[0]
+    nearest = np.full(n, np.inf)
+    none = np.zeros(0, dtype=np.int64)
+    if n == 0 or network.n_edge_segments == 0:
+        return Located(n, none, none, np.zeros(0), np.zeros(0), nearest, network.max_access)
+    tree = network.segment_tree()
+    points = shapely.points(xy)
+    (pi, _), dist = tree.query_nearest(points, return_distance=True, all_matches=False)
+    nearest[pi] = dist
+    limit = network.max_access
+    ok = np.flatnonzero(nearest <= limit * (1 + TIE) + TIE)
+    if ok.size == 0:
+        return Located(n, none, none, np.zeros(0), np.zeros(0), nearest, limit)
+    # Every edge as near as the nearest (ties: the point may use any of them).
+    reach = nearest[ok] * (1 + TIE) + TIE
+    qi, seg = tree.query(points[ok], predicate="dwithin", distance=reach)
+    point = ok[qi]
+    edge = network.segment_edge[seg]
+    frac, access = _project(network, xy[point], edge)
+    keep = access <= nearest[point] * (1 + TIE) + TIE
+    point, edge, frac, access = point[keep], edge[keep], frac[keep], access[keep]
+    # One entry per spot: a point at a node reaches it by every edge that ends there.
+    node = np.where(frac <= 0.0, network.edge_u[edge],
+                    np.where(frac >= 1.0, network.edge_v[edge], -1))
+    spot = np.where(node >= 0, node, network.n_nodes + edge)
+    along = np.where(node >= 0, 0.0, frac)
+    order = np.lexsort((along, spot, point))
+    point, edge, frac, access = point[order], edge[order], frac[order], access[order]
+    spot, along = spot[order], along[order]
+    first = np.ones(point.size, dtype=bool)
+    first[1:] = (point[1:] != point[:-1]) | (spot[1:] != spot[:-1]) | (along[1:] != along[:-1])
+    return Located(n, point[first], edge[first], frac[first], access[first], nearest, limit)
+
+
+
+def _project(
+    network: WalkingNetwork, xy: FloatArray, edge: IntArray
+) -> tuple[FloatArray, FloatArray]:
+    """Fraction along each edge of the point's projection, and the distance to it."""
+    ax = network.node_x[network.edge_u[edge]]
+    ay = network.node_y[network.edge_u[edge]]
+    dx = network.node_x[network.edge_v[edge]] - ax
+    dy = network.node_y[network.edge_v[edge]] - ay
+    squared = dx * dx + dy * dy
+    along = (xy[:, 0] - ax) * dx + (xy[:, 1] - ay) * dy
+    frac = np.clip(np.divide(along, squared, out=np.zeros_like(along), where=squared > 0), 0, 1)
+    access = np.hypot(xy[:, 0] - (ax + frac * dx), xy[:, 1] - (ay + frac * dy))
+    return frac, access
+
+
+class PointGraph:
+    """The street graph with point sets attached (see the module docstring).
+
+    ``sets`` are :class:`Located` point sets; ``source[k]`` and ``sink[k]`` give the
+    node of each point of set ``k``. The graph is directed: streets both ways, a
+    point's access out of its source and into its sink.
+    """
+
+    def __init__(self, network: WalkingNetwork, sets: Sequence[Located]) -> None:
+        self.network = network
+        self.sets = list(sets)
+        n = network.n_nodes
+        # Entries of every set: the spot each reaches (a node, or a new one on an edge).
+        edge = np.concatenate([s.edge for s in self.sets]) if self.sets else np.zeros(0, np.int64)
+        frac = np.concatenate([s.frac for s in self.sets]) if self.sets else np.zeros(0)
+        inner = (frac > 0.0) & (frac < 1.0)
+        keys = np.column_stack([edge[inner].astype(np.float64), frac[inner]])
+        spots, spot_of = (np.unique(keys, axis=0, return_inverse=True) if keys.size
+                          else (np.zeros((0, 2)), np.zeros(0, np.int64)))
+        spot_edge = spots[:, 0].astype(np.int64)
+        spot_frac = spots[:, 1]
+        entry_node = np.where(frac <= 0.0, network.edge_u[edge], network.edge_v[edge])
+        entry_node[inner] = n + np.asarray(spot_of, dtype=np.int64).reshape(-1)
+        street_u, street_v, street_w = _split_edges(network, spot_edge, spot_frac, n)
+        self.n_street = n + spot_edge.size
+        # Source and sink nodes of every point of every set.
+        self.source: list[IntArray] = []
+        self.sink: list[IntArray] = []
+        rows = [street_u, street_v]
+        cols = [street_v, street_u]
+        data = [street_w, street_w]
+        at = self.n_street
+        offset = 0
+        for s in self.sets:
+            src = at + np.arange(s.n_points, dtype=np.int64)
+            snk = src + s.n_points
+            at += 2 * s.n_points
+            node = entry_node[offset : offset + s.point.size]
+            offset += s.point.size
+            self.source.append(src)
+            self.sink.append(snk)
+            rows += [src[s.point], node]
+            cols += [node, snk[s.point]]
+            data += [s.access, s.access]
+        self.n_nodes = at
+        self.graph = csr_keep_zeros(np.concatenate(rows), np.concatenate(cols),
+                                    np.concatenate(data), at)
+
+    # ---------------------------------------------------------------- queries
+    def pairs(
+        self, a: int, b: int, cutoff: float, *, chunk: int = 256
+    ) -> tuple[IntArray, IntArray, FloatArray]:
+        """Every (point of set ``a``, point of set ``b``) within ``cutoff``, sorted by row
+        then column, with exact distances (zeros included)."""
+        if not np.isfinite(cutoff) or cutoff < 0:
+            raise InputError("cutoff must be a finite number >= 0", field="cutoff", value=cutoff)
+        if chunk < 1:
+            raise InputError("chunk must be >= 1", field="chunk", value=chunk)
+        from_a = self.sets[a].reached
+        from_b = self.sets[b].reached
+        # Dijkstra from the side with fewer points (distances are symmetric).
+        swap = int(from_b.sum()) < int(from_a.sum())
+        origin, target = (b, a) if swap else (a, b)
+        starts = np.flatnonzero(self.sets[origin].reached)
+        ends = np.flatnonzero(self.sets[target].reached)
+        empty = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0))
+        if starts.size == 0 or ends.size == 0:
+            return empty
+        limit = cutoff * (1 + CUTOFF_SLACK) + CUTOFF_SLACK
+        sinks = self.sink[target][ends]
+        out_o: list[IntArray] = []
+        out_t: list[IntArray] = []
+        out_d: list[FloatArray] = []
+        for begin in range(0, starts.size, chunk):
+            part = starts[begin : begin + chunk]
+            dist = csgraph.dijkstra(self.graph, directed=True, indices=self.source[origin][part],
+                                    limit=limit)[:, sinks]
+            gi, gj = np.nonzero(dist <= cutoff)
+            out_o.append(part[gi])
+            out_t.append(ends[gj])
+            out_d.append(dist[gi, gj])
+        o_all = np.concatenate(out_o)
+        t_all = np.concatenate(out_t)
+        d_all = np.concatenate(out_d).astype(np.float64)
+        rows, cols = (t_all, o_all) if swap else (o_all, t_all)
+        order = np.lexsort((cols, rows))
+        return rows[order].astype(np.int64), cols[order].astype(np.int64), d_all[order]
+
+    def nearest(
+        self, a: int, b: int, among: IntArray | None = None, cutoff: float = np.inf
+    ) -> tuple[FloatArray, IntArray]:
+        """For each point of set ``a``, the nearest point of set ``b`` (of ``among``, default
+        all) and its distance; ``inf`` and ``-1`` where none is within ``cutoff``.
+
+        One Dijkstra from a virtual node joined to the chosen points' sources.
+        """
+        n_a = self.sets[a].n_points
+        dist_out = np.full(n_a, np.inf)
+        idx_out = np.full(n_a, -1, dtype=np.int64)
+        chosen = (np.arange(self.sets[b].n_points, dtype=np.int64) if among is None
+                  else np.asarray(among, dtype=np.int64))
+        if n_a == 0 or chosen.size == 0:
+            return dist_out, idx_out
+        root = self.n_nodes
+        g = self.graph.tocoo()
+        rows = np.concatenate([g.row, np.full(chosen.size, root)])
+        cols = np.concatenate([g.col, self.source[b][chosen]])
+        data = np.concatenate([g.data, np.zeros(chosen.size)])
+        aug = csr_keep_zeros(rows, cols, data, root + 1)
+        limit = np.inf if not np.isfinite(cutoff) else cutoff * (1 + CUTOFF_SLACK) + CUTOFF_SLACK
+        dist, pred = csgraph.dijkstra(aug, directed=True, indices=root, limit=limit,
+                                      return_predecessors=True)
+        first = _attach_roots(pred, root)
+        sinks = self.sink[a]
+        total = dist[sinks]
+        ok = np.isfinite(total) & (total <= cutoff)
+        point_of_source = np.full(root + 1, -1, dtype=np.int64)
+        point_of_source[self.source[b][chosen]] = chosen
+        dist_out[ok] = total[ok]
+        idx_out[ok] = point_of_source[first[sinks[ok]]]
+        return dist_out, idx_out
+
+    def rows(self, a: int, points: IntArray, b: int) -> FloatArray:
+        """Dense ``len(points) × n_b`` distances from the given points of set ``a`` to every
+        point of set ``b`` (inf where unreachable): for a bounded number of points."""
+        points = np.asarray(points, dtype=np.int64)
+        if points.size == 0:
+            return np.zeros((0, self.sets[b].n_points))
+        dist = csgraph.dijkstra(self.graph, directed=True, indices=self.source[a][points])
+        return np.asarray(dist[:, self.sink[b]], dtype=np.float64).reshape(points.size, -1)
+
+
+def _split_edges(
+    network: WalkingNetwork, spot_edge: IntArray, spot_frac: FloatArray, n: int
+) -> tuple[IntArray, IntArray, FloatArray]:
+    """The street edges, those with spots on them split there (spots sorted by edge, frac)."""
+    eu, ev, ew = network.edge_u, network.edge_v, network.edge_length
+    split = np.zeros(eu.size, dtype=bool)
+    split[spot_edge] = True
+    keep = np.flatnonzero(~split)
+    cut = np.flatnonzero(split)
+    # Stops along each split edge: its start, its spots, its end (sorted by edge, frac).
+    stop_edge = np.concatenate([cut, spot_edge, cut])
+    stop_frac = np.concatenate([np.zeros(cut.size), spot_frac, np.ones(cut.size)])
+    stop_node = np.concatenate([eu[cut], n + np.arange(spot_edge.size), ev[cut]])
+    rank = np.concatenate([np.zeros(cut.size), np.ones(spot_edge.size), np.full(cut.size, 2)])
+    order = np.lexsort((rank, stop_frac, stop_edge))
+    stop_edge, stop_frac, stop_node = stop_edge[order], stop_frac[order], stop_node[order]
+    same = stop_edge[1:] == stop_edge[:-1]
+    piece_u = stop_node[:-1][same]
+    piece_v = stop_node[1:][same]
+    piece_w = (stop_frac[1:] - stop_frac[:-1])[same] * ew[stop_edge[1:][same]]
+    return (np.concatenate([eu[keep], piece_u]), np.concatenate([ev[keep], piece_v]),
+            np.concatenate([ew[keep], piece_w]))
+
+
+def csr_keep_zeros(rows: IntArray, cols: IntArray, data: FloatArray, n: int) -> sp.csr_matrix:
+    """CSR from triplets without summing duplicates or dropping explicit zeros (zero-length
+    edges are edges)."""
+    rows = np.asarray(rows, dtype=np.int64)
+    cols = np.asarray(cols, dtype=np.int64)
+    order = np.lexsort((cols, rows))
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.add.at(indptr, rows + 1, 1)
+    np.cumsum(indptr, out=indptr)
+    return sp.csr_matrix((np.asarray(data, dtype=np.float64)[order], cols[order], indptr),
+                         shape=(n, n))
+
+
+def _attach_roots(pred: NDArray[Any], root: int) -> IntArray:
+    """For every node, the first node after ``root`` on its shortest-path tree branch."""
+    pred = np.asarray(pred, dtype=np.int64)
+    n = pred.size
+    parent = np.where(pred == root, np.arange(n), pred)
+    parent = np.where(parent < 0, np.arange(n), parent)
+    for _ in range(64):  # pointer jumping: log2(depth) rounds
+        nxt = parent[parent]
+        if np.array_equal(nxt, parent):
+            break
+        parent = nxt
+    return parent
