@@ -166,3 +166,26 @@ def test_no_walk_is_shorter_than_the_straight_line(
     straight = np.hypot(*(xy[1:] - xy[0]).T)
     finite = np.isfinite(got[0])
     assert (got[0][finite] >= straight[finite] * (1 - 1e-9) - 1e-6).all()
+
+
+def test_the_verifier_refuses_walks_shorter_than_the_straight_line() -> None:
+    """A network whose lengths are too short gives plans that fail verification, naming
+    the pair; the same plan on honest lengths passes, with the walk / straight ratios."""
+    import pandas as pd
+
+    from siting import Instance
+    from siting.models import MCLP
+
+    demand = pd.DataFrame({"id": ["a", "b", "c"], "x": [0.0, 500.0, 1000.0],
+                           "y": [40.0, 40.0, 40.0], "weight": [1.0, 2.0, 3.0]})
+    sites = pd.DataFrame({"id": ["s", "t"], "x": [100.0, 900.0], "y": [-20.0, -20.0]})
+    xs = np.array([0.0, 500.0, 1000.0])
+    honest = WalkingNetwork(xs, np.zeros(3), [0, 1], [1, 2], [500.0, 500.0])
+    short = WalkingNetwork(xs, np.zeros(3), [0, 1], [1, 2], [50.0, 50.0])
+    ok = MCLP(radius=700, p=1).solve(Instance.from_frames(demand, sites, demand_id="id",
+                                                          site_id="id", network=honest))
+    assert ok.verified
+    wrong = MCLP(radius=700, p=1).solve(Instance.from_frames(demand, sites, demand_id="id",
+                                                             site_id="id", network=short))
+    assert not wrong.verified
+    assert any("shorter than the straight line" in m for m in wrong.verification)

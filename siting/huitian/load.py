@@ -59,8 +59,12 @@ class HuitianData:
         return shapely.union_all(np.asarray(self.subdistricts.geometry), grid_size=0.01)
 
     def network(self) -> WalkingNetwork:
-        """The walking network as a :class:`~siting.network.WalkingNetwork`."""
-        return WalkingNetwork.from_frames(self.network_nodes, self.network_edges)
+        """The walking network as a :class:`~siting.network.WalkingNetwork`: the street
+        layer ``network_edges`` with its walking lengths, read as a spec's ``[data]``
+        table reads it (:func:`siting.data.street_network`)."""
+        from siting.data.streets import street_network
+
+        return street_network(self.network_edges, length="length_m", junctions="vertices")
 
 
 def instance_dir(folder: str | os.PathLike[str] | None = None) -> Path:

@@ -310,7 +310,7 @@ Kindergarten 300 m coverage of children 3–6: {_pct(kg.straight)} straight-line
 
 A jittered grid ({SPACING:.0f} m spacing, every sixth line an arterial, a
 diagonal footpath across {DIAGONAL_SHARE:.0%} of the cells, a node at every link
-midpoint so points snap within ~75 m) clipped to the area; {DROP_SHARE:.0%} of
+midpoint) clipped to the area; {DROP_SHARE:.0%} of
 minor links removed (gated compounds), keeping connectivity. Links that cross a
 barrier are cut; crossings join the nearest node on either side, with ramp
 lengths (bridge {RAMP_M["bridge"]:.0f} m, underpass {RAMP_M["underpass"]:.0f} m,
@@ -324,7 +324,8 @@ linked to the two nearest nodes. {len(data.network_nodes):,} nodes,
 
 Walking vs straight-line distance, block → parcel centroid, for the
 {det.n_pairs:,} pairs within {det.radius:.0f} m straight-line (walking distance =
-snap + shortest path + snap):
+the straight line to the nearest street edge, along it and the shortest path,
+and the same at the other end):
 
 - share with walking / straight > 1.3: **{_pct(det.share_over)}** overall
   (median ratio {det.median_ratio:.2f}; short pairs are dominated by the walk to
@@ -340,7 +341,8 @@ Examples:
 
 The engine computes such distances sparsely with
 `siting.network.WalkingNetwork.distances_within(..., cutoff)` (cutoff Dijkstra
-from the smaller point set; never a dense blocks × parcels array).
+from the smaller point set on the street graph with the points attached; never a
+dense blocks × parcels array).
 """
 
 

@@ -74,5 +74,35 @@ def verifier_for(model: Any) -> Verifier:
 
 
 def verify_solution(instance: Any, model: Any, solution: Any) -> VerifyReport:
-    """Recompute ``solution``'s objective and constraints from ``instance`` for ``model``."""
-    return verifier_for(model)(instance, model, solution)
+    """Recompute ``solution``'s objective and constraints from ``instance`` for ``model``,
+    and check that no recomputed walking distance is shorter than the straight line."""
+    report = verifier_for(model)(instance, model, solution)
+    _walk_floor(instance, solution, report)
+    return report
+
+
+def _walk_floor(instance: Any, solution: Any, report: VerifyReport) -> None:
+    """The straight-line floor on walks to the open sites of a classic model's instance."""
+    metric = getattr(instance, "metric", None)
+    selected = getattr(solution, "selected", None)
+    if metric is None or selected is None or not hasattr(instance, "site_positions"):
+        return
+    import numpy as np
+
+    from siting.verify.walks import walk_floor
+
+    try:
+        sites = instance.site_positions(selected)
+    except SitingError:  # unknown ids: the model's verifier has said so
+        return
+    radius = (getattr(solution, "params", None) or {}).get("radius")
+    found = walk_floor(metric, np.unique(sites), radius=radius)
+    if found.worst is not None:
+        d, s, walk, straight = found.worst
+        report.fail(
+            f"demand {instance.demand_ids[d]!r} to site {instance.site_ids[s]!r}: walking "
+            f"distance {walk:,.1f} is shorter than the straight line {straight:,.1f} "
+            f"({found.breaches} such pairs): the street lengths or locations are wrong"
+        )
+    if found.ratios:
+        report.details["walks"] = found.summary()

@@ -12,6 +12,8 @@ crashes.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -20,9 +22,10 @@ from siting.multi.decay import attendance_of
 from siting.multi.pipeline import MultiService, with_costs
 from siting.multi.problem import MultiServiceProblem
 from siting.multi.solution import MultiSolution, pct
-from siting.multi.tables import Coverage, PlanRows, coverage_by_year, target_table
+from siting.multi.tables import Coverage, PlanRows, coverage_by_year, open_sites, target_table
 from siting.verify import verifies
 from siting.verify.report import VerifyReport, accept_objective
+from siting.verify.walks import walk_floor
 
 TOL = 1e-6
 
@@ -46,8 +49,37 @@ def verify_plan(prob: MultiServiceProblem, model: MultiService, sol: MultiSoluti
         if r.mode == "constraint" and not r.met:
             rep.fail(f"target {r.target!r} not met: {r.reached_text} < {r.required_text}")
     _check_claimed_coverage(prob, sol, cov, rep)
+    rep.details["walks"] = _check_walks(prob, PlanRows(fac, sol.closed), rep)
     accept_objective(rep, sol.objective, sol.bound, model.sense)
     return rep
+
+
+def _check_walks(prob: MultiServiceProblem, plan: PlanRows, rep: VerifyReport) -> dict[str, Any]:
+    """No walk from a block to its nearest open facility (final year) is shorter than the
+    straight line; returns, per walking type, the walk / straight-line ratios of covered
+    blocks."""
+    out: dict[str, Any] = {}
+    last = prob.T - 1
+    for name in prob.types:
+        f = prob.spec.facility[name]
+        parcels, existing = open_sites(prob, plan, name, last)
+        if parcels.size + existing.size == 0:
+            continue
+        metric = prob.data.metric(parcels, existing, prob.mode_of(f), f.access)
+        found = walk_floor(metric, np.arange(parcels.size + existing.size), radius=f.radius_m)
+        if found.worst is not None:
+            block, site, walk, straight = found.worst
+            ids = np.concatenate([prob.data.parcels["parcel_id"].to_numpy()[parcels],
+                                  prob.data.existing["facility_id"].to_numpy()[existing]])
+            rep.fail(
+                f"{name}: block {prob.data.blocks['block_id'].iloc[block]} to {ids[site]}: "
+                f"walking distance {walk:,.1f} m is shorter than the straight line "
+                f"{straight:,.1f} m ({found.breaches} such blocks): the street lengths or "
+                "locations are wrong"
+            )
+        if found.ratios:
+            out[name] = found.summary()
+    return out
 
 
 def _known_rows(prob: MultiServiceProblem, fac: pd.DataFrame, rep: VerifyReport) -> pd.DataFrame:
