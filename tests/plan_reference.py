@@ -256,8 +256,8 @@ def best_plan(district: District) -> tuple[float, pd.DataFrame]:
                 # covered only if a facility within reach is open (or one already is)
                 if covered_now[f, t][b]:
                     continue
-                rows.append(({c(f, b, t): 1, **{o(f, j, t): -1 for j in
-                                                np.flatnonzero(reach[f][b])}}, -np.inf, 0))
+                near = {o(f, int(j), t): -1.0 for j in np.flatnonzero(reach[f][b])}
+                rows.append(({c(f, b, t): 1.0, **near}, -np.inf, 0))
                 if year in obj_years:
                     gain[c(f, b, t)] = spec_f.get("weight", 1.0) * pop_of[f][b]
         for key, low in spec_f.get("min_count", {}).items():

@@ -37,8 +37,6 @@ from tests.walk_reference import Streets, runner_up_gap, walk
 ROOT = Path(__file__).resolve().parent.parent
 FOLDER = ROOT / "instances" / "qingfeng"
 SPEC = ROOT / "models" / "qingfeng.toml"
-#: The local grid's origin (EPSG:4545) of the generator: hand-made points are local.
-ORIGIN = np.array([585_707.0, 3_787_347.0])
 
 
 def generator() -> ModuleType:
@@ -47,6 +45,10 @@ def generator() -> ModuleType:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+#: The generator's local origin (EPSG:4545): the points checked by hand are local.
+ORIGIN = np.array(generator().ORIGIN)
 
 
 @pytest.fixture(scope="module")

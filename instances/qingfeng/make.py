@@ -219,7 +219,7 @@ RAMP_CELLS = {(4, 4), (5, 4), (4, 5), (5, 5)}  # the bridge's ramps rise through
 def cells() -> list[tuple[tuple[int, int], tuple[float, float, float, float]]]:
     """The land between the streets: (column, row) and its box, in two where a lane or
     the dead end runs through (west / east or south / north of it)."""
-    out = []
+    out: list[tuple[tuple[int, int], tuple[float, float, float, float]]] = []
     for r, (y0, y1) in enumerate(CELL_ROWS):
         for c, (x0, x1) in enumerate(itertools.pairwise(XS)):
             if (c, r) in RAMP_CELLS:
