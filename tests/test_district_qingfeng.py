@@ -166,8 +166,8 @@ def test_walking_is_never_shorter_than_the_straight_line(district: District) -> 
 
 def test_no_walk_ends_within_a_centimetre_of_a_radius(district: District) -> None:
     """Coverage flags do not hang on round-off: every block-to-site walk is clear of
-    every radius (the nearest, 599.6 m, 0.4 m inside a 600 m radius), so any program
-    that walks the same streets gets the same flags."""
+    every radius (the nearest, 500.1 m against a park's 500 m), so any program that walks
+    the same streets gets the same flags."""
     for name, f in district.spec["facility"].items():
         access = f.get("access", "point")
         d = np.hstack([district.to_parcels(access), district.to_existing(name, access)])
