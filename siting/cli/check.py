@@ -112,9 +112,32 @@ def _classic(path: Path, format: str, network: str | None) -> tuple[str, list[An
         found.append(Finding("warning", "weight-zero",
                              f"every one of the {inst.n_demand} demand points has weight 0: "
                              "every plan covers nothing"))
-    if inst.n_sites == 0:
-        found.append(Finding("error", "no-sites", "the instance has no candidate site"))
+    degrees = lonlat_without_crs(inst)
+    if degrees:
+        found.append(Finding("warning", "lonlat-no-crs", degrees))
     return inst.name, ordered(found), classic_facts(loaded)
+
+
+def lonlat_without_crs(inst: Any) -> str | None:
+    """What to say of coordinates without a CRS that look like longitude and latitude
+    (within ±180 / ±90, a few degrees across, mostly fractional): distances, and a
+    radius, would be in degrees."""
+    import numpy as np
+
+    if inst.crs is not None or inst.demand_xy is None or inst.site_xy is None:
+        return None
+    xy = np.vstack([inst.demand_xy, inst.site_xy])
+    if not len(xy) or not np.isfinite(xy).all():
+        return None
+    low, high = xy.min(axis=0), xy.max(axis=0)
+    inside = bool((np.abs(xy[:, 0]) <= 180).all() and (np.abs(xy[:, 1]) <= 90).all())
+    fractional = float(np.mean(xy != np.round(xy))) > 0.5
+    if not (inside and fractional and float((high - low).max()) <= 5.0):
+        return None
+    return (f"the coordinates (x {low[0]:.4f}–{high[0]:.4f}, y {low[1]:.4f}–{high[1]:.4f}) look "
+            "like longitude and latitude, and the instance has no CRS: distances and --radius "
+            "would be in degrees; give x and y in metres, or the points as a GeoPackage with "
+            "their CRS (reprojected to metres)")
 
 
 def grouped(findings: list[Any], folders: Iterable[Path | str] = ()) -> list[str]:

@@ -64,10 +64,8 @@ __all__ = ["ParcelFunnel", "causes_text", "check_plan_data", "parcel_funnel", "t
 SEPARATORS = ";,、，|；"
 #: Use names listed in a finding before "…".
 LISTED = 6
-#: m² in one 亩 (mu): parcel areas in 亩 read as m² are 666.7 times too small.
-MU_M2 = 2000 / 3
-#: Said after a type whose parcels would fit were their areas in 亩 or ha.
-AREA_HINT = "; parcel areas must be in m² (are they in 亩 or ha?)"
+#: Units an area column may be in by mistake, and their m²: 亩 (mu) and hectares.
+AREA_UNITS = {"亩": 2000 / 3, "ha": 10_000.0}
 
 
 class ParcelFunnel(NamedTuple):
@@ -80,6 +78,7 @@ class ParcelFunnel(NamedTuple):
     in_time: int  # ... and are free by the last year
     largest_m2: float  # largest area among those listing the use (0 when none)
     earliest: int | None  # first year one of those that fit is free
+    unit: str | None = None  # the unit the parcels' area column looks to be in, if not m²
 
 
 def check_plan_data(spec: Spec, data: ServiceData) -> list[Finding]:
@@ -88,6 +87,7 @@ def check_plan_data(spec: Spec, data: ServiceData) -> list[Finding]:
     built, found = _type_findings(spec, data, names)
     found += _separator_findings(data)
     found += _far_findings(data)
+    found += _unit_findings(data)
     found += _existing_findings(spec, data)
     found += _cost_findings(spec, data, built)
     found += _group_findings(spec, data)
@@ -142,12 +142,40 @@ def parcel_funnel(spec: Spec, data: ServiceData, name: str) -> ParcelFunnel:
     return ParcelFunnel(
         use, need, int(by_use.sum()), int(fits.sum()), int(in_time.sum()),
         float(area[by_use].max()) if by_use.any() else 0.0,
-        int(year[fits].min()) if fits.any() else None,
+        int(year[fits].min()) if fits.any() else None, area_unit(data),
     )
 
 
-def type_cause(spec: Spec, name: str, fun: ParcelFunnel) -> str | None:
-    """Why type ``name`` has no parcel, in a few words (None when it has one)."""
+def area_unit(data: ServiceData) -> str | None:
+    """The unit the parcels' areas are in when the polygons say it is not m²: the median
+    ratio of the polygons' own areas to the column within 20% of a unit of
+    :data:`AREA_UNITS` (points carry no area to compare: None)."""
+    geom = data.parcels.geometry
+    polygons = geom.geom_type.isin(["Polygon", "MultiPolygon"]).to_numpy()
+    column = pd.to_numeric(data.parcels["area_m2"], errors="coerce").to_numpy(dtype=np.float64)
+    ok = polygons & (column > 0)
+    if not ok.any():
+        return None
+    ratio = float(np.median(geom.area.to_numpy()[ok] / column[ok]))
+    for unit, m2 in AREA_UNITS.items():
+        if abs(ratio / m2 - 1) < 0.2:
+            return unit
+    return None
+
+
+def area_hint(fun: ParcelFunnel) -> str:
+    """What to say of the areas' unit after a type whose parcels are all too small."""
+    if fun.unit is not None:
+        return (f"; the parcels' areas look like {fun.unit}, not m² (data.parcel_area must be "
+                "in m²)")
+    if 10 * fun.largest_m2 < fun.need_m2 <= AREA_UNITS["亩"] * fun.largest_m2:
+        return "; parcel areas must be in m² (are they in 亩 or ha?)"
+    return ""
+
+
+def type_cause(spec: Spec, name: str, fun: ParcelFunnel, *, hint: bool = True) -> str | None:
+    """Why type ``name`` has no parcel, in a few words (None when it has one); ``hint``:
+    with what :func:`area_hint` says of the areas' unit."""
     f = spec.facility[name]
     if fun.by_use == 0:
         return f"no parcel lists its use {fun.use!r}"
@@ -156,9 +184,7 @@ def type_cause(spec: Spec, name: str, fun: ParcelFunnel) -> str | None:
         what = f"whole parcels of at least {need}" if f.whole_parcel else f"a {need} footprint"
         text = (f"it needs {what} but the {plural(fun.by_use, 'parcel')} listing its use "
                 f"{'is' if fun.by_use == 1 else 'are'} smaller (largest {fun.largest_m2:,.1f} m²)")
-        if fun.largest_m2 * MU_M2 >= fun.need_m2:
-            text += AREA_HINT
-        return text
+        return text + (area_hint(fun) if hint else "")
     if fun.in_time == 0:
         return (f"the {plural(fun.fits, 'parcel')} it fits on {'is' if fun.fits == 1 else 'are'} "
                 f"free only from {fun.earliest}, after the last year {spec.meta.years[-1]}")
@@ -167,10 +193,10 @@ def type_cause(spec: Spec, name: str, fun: ParcelFunnel) -> str | None:
 
 def causes_text(spec: Spec, funnels: dict[str, ParcelFunnel]) -> str:
     """``type: cause`` of every type without a parcel, the areas' hint said once."""
-    causes = {n: type_cause(spec, n, fun) for n, fun in funnels.items()}
-    said = [f"{n}: {why.replace(AREA_HINT, '')}" for n, why in causes.items() if why]
-    hint = any(why and AREA_HINT in why for why in causes.values())
-    return "; ".join(said) + (AREA_HINT if hint else "")
+    causes = {n: type_cause(spec, n, fun, hint=False) for n, fun in funnels.items()}
+    said = [f"{n}: {why}" for n, why in causes.items() if why]
+    hints = [area_hint(fun) for fun in funnels.values() if fun.by_use and not fun.fits]
+    return "; ".join(said) + next((h for h in hints if h), "")
 
 
 def _looks_for(name: str, f: Facility) -> str:
@@ -239,6 +265,19 @@ def _separator_findings(data: ServiceData) -> list[Finding]:
         f"{plural(int(joined.sum()), 'parcel')} join their uses with "
         f"{_and([repr(s) for s in used])}, which {'is' if len(used) == 1 else 'are'} not "
         f"read as a separator: {example!r} is one use name{fix}",
+    )]
+
+
+def _unit_findings(data: ServiceData) -> list[Finding]:
+    """An area column in 亩 or ha, from the polygons' own areas."""
+    unit = area_unit(data)
+    if unit is None:
+        return []
+    return [Finding(
+        "warning", "parcel-area-unit",
+        f"the parcels' areas (data.parcel_area) look like {unit}: the polygons are "
+        f"{AREA_UNITS[unit]:,.1f} times larger, while siting reads m²; convert the column to m² "
+        "or leave data.parcel_area unset to take the polygons' areas",
     )]
 
 
