@@ -16,8 +16,9 @@ from hypothesis import strategies as st
 
 from siting.findings import Finding, findings_from
 from siting.multi import checks
-from siting.multi.checks import check_plan_data, parcel_funnel, use_names
+from siting.multi.checks import check_plan_data
 from siting.multi.data import ServiceData
+from siting.multi.funnel import parcel_funnel, use_names
 from siting.multi.problem import MultiServiceProblem
 from siting.multi.spec import load_spec, parse_spec
 from tests.test_sweep import small_data, small_spec

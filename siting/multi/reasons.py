@@ -249,7 +249,7 @@ def type_reason(
 
 def no_parcel_reason(prob: MultiServiceProblem, sol: MultiSolution, name: str) -> dict[str, Any]:
     """The reason of a type that no parcel allows: that cause, with no re-solve."""
-    from siting.multi.checks import parcel_funnel, type_cause
+    from siting.multi.funnel import parcel_funnel, type_cause
 
     spec = prob.spec
     f = spec.facility[name]
@@ -279,7 +279,7 @@ def _quota_allows_none(f: Any, years: list[int], existing: int) -> bool:
 
 def nothing_built(prob: MultiServiceProblem, sol: MultiSolution) -> str | None:
     """Why a plan with a solution builds nothing, in one line (None when it builds)."""
-    from siting.multi.checks import causes_text, parcel_funnel, use_names, uses_seen
+    from siting.multi.funnel import causes_text, either, parcel_funnel, use_names, uses_seen
     from siting.report.formats import money
 
     if not sol.status.has_solution or len(sol.facilities):
@@ -290,8 +290,7 @@ def nothing_built(prob: MultiServiceProblem, sol: MultiSolution) -> str | None:
     if not open_types:
         funnels = {n: parcel_funnel(spec, data, n) for n in prob.types}
         if all(fun.by_use == 0 for fun in funnels.values()):
-            names = list(prob.types)
-            listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+            listed = either(list(prob.types))
             seen = uses_seen(use_names(data.parcels["allowed_uses"]), limit=4)
             return f"{head}no parcel allows {listed} (uses seen: {seen})"
         return head + causes_text(spec, funnels)
