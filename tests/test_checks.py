@@ -96,6 +96,10 @@ def test_the_closest_use_name_is_suggested() -> None:
     raw["facility"]["service_room"]["use"] = "service-rooms"
     hit = one(found(raw), "no-parcel")
     assert "did you mean use = 'service_room'?" in hit.text
+    raw["facility"]["elderly_station"]["use"] = "elderly"
+    hit = one(found(raw), "nothing-buildable")
+    assert "(service_room (use 'service-rooms') (did you mean use = 'service_room'?), " \
+        "elderly_station (use 'elderly') (did you mean use = 'elderly_station'?);" in hit.text
 
 
 def test_a_type_with_existing_facilities_and_no_parcel_is_a_note() -> None:

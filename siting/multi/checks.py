@@ -67,6 +67,7 @@ from siting.multi.spec import Facility, Spec
 
 __all__ = ["check_plan_data"]
 
+
 def check_plan_data(spec: Spec, data: ServiceData) -> list[Finding]:
     """Every finding about ``spec`` on ``data``, errors first (see the module docstring)."""
     names = use_names(data.parcels["allowed_uses"])
@@ -84,8 +85,16 @@ def check_plan_data(spec: Spec, data: ServiceData) -> list[Finding]:
 # ------------------------------------------------------------------ parcels
 
 
-def _looks_for(name: str, f: Facility) -> str:
-    return name if (f.use or name) == name else f"{name} (use {f.use!r})"
+def _looks_for(name: str, f: Facility, names: pd.Series) -> str:
+    """The type, the use it looks for when that is not its key, and the closest use name."""
+    use = f.use or name
+    said = name if use == name else f"{name} (use {use!r})"
+    return said + _closest(use, names)
+
+
+def _closest(use: str, names: pd.Series) -> str:
+    close = difflib.get_close_matches(use, [str(u) for u in names.index], n=1)
+    return f" (did you mean use = {close[0]!r}?)" if close else ""
 
 
 def _type_findings(
@@ -107,7 +116,7 @@ def _type_findings(
            ".use = \"…\") or name the facility tables after those uses")
     if not built:
         if all(fun.by_use == 0 for fun, _ in causes.values()):
-            listed = ", ".join(_looks_for(n, spec.facility[n]) for n in causes)
+            listed = ", ".join(_looks_for(n, spec.facility[n], names) for n in causes)
             text = (f"nothing can be built: no parcel lists the use of any facility type "
                     f"({listed}; facility.X.use, default the type's key); the parcels' uses "
                     f"are {uses_seen(names)}. Fix: {fix}")
@@ -119,9 +128,7 @@ def _type_findings(
         code = "no-parcel" if fun.by_use == 0 else (
             "parcels-too-small" if fun.fits == 0 else "parcels-too-late")
         if fun.by_use == 0:
-            close = difflib.get_close_matches(fun.use, [str(u) for u in names.index], n=1)
-            why += (f" (did you mean use = {close[0]!r}?)" if close
-                    else f"; uses seen: {uses_seen(names)}")
+            why += _closest(fun.use, names) or f"; uses seen: {uses_seen(names)}"
         kept = int(existing.get(name, 0))
         if kept:
             out.append(Finding("note", code, f"{name}: no new one can be built ({why}); only its "
