@@ -19,7 +19,7 @@ matrix (``reach``). Coverage here is residents within reach, the share the
 tables report; a capacitated type is re-planned without its capacity.
 
 A type that no parcel allows (its use, its footprint or its years) is not
-re-planned: its reason is that cause (:func:`siting.multi.checks.type_cause`),
+re-planned: its reason is that cause (:func:`siting.multi.funnel.type_cause`),
 never distance. A plan that builds nothing says why in one line first
 (:func:`nothing_built`).
 
