@@ -324,6 +324,20 @@ def test_loading_notes_and_load_time_findings_come_along() -> None:
                                                      ("note", "loading")]
 
 
+def test_the_street_network_diagnostics_are_notes_unless_said_as_findings() -> None:
+    from types import SimpleNamespace
+
+    data = small_data()
+    data.network = SimpleNamespace(diagnostics=SimpleNamespace(
+        sentences=lambda: ["street network: 3 lines", "street network: 2 separate parts"]))
+    notes = [f for f in found(small_spec(), data) if f.code == "network"]
+    assert [f.text for f in notes] == ["street network: 3 lines",
+                                       "street network: 2 separate parts"]
+    assert {f.level for f in notes} == {"note"}
+    data.findings.append(Finding("warning", "network-parts", "2 separate parts"))
+    assert codes(found(small_spec(), data)) == ["network-parts"]
+
+
 def test_findings_round_trip_through_json() -> None:
     items = [Finding("warning", "free-type", "x"), Finding("note", "loading", "y")]
     assert findings_from([f.as_dict() for f in items]) == items

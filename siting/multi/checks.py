@@ -18,7 +18,8 @@ solver; vectorised pandas) and returns :class:`~siting.findings.Finding` s:
 - a type that costs nothing under a budget, and a budget of 0;
 - population groups with missing values or summing to 0;
 - targets whose types have no parcel and no existing facility;
-- the loading notes, and findings made while loading (``ServiceData.findings``).
+- the loading notes, findings made while loading (``ServiceData.findings``) and the
+  street network's diagnostics.
 
 >>> import geopandas as gpd, shapely
 >>> from siting.multi.spec import parse_spec
@@ -79,7 +80,17 @@ def check_plan_data(spec: Spec, data: ServiceData) -> list[Finding]:
     found += _cost_findings(spec, data, built)
     found += _group_findings(spec, data)
     found += _target_findings(spec, data, built)
-    return ordered([*data.findings, *found, *from_notes(data.notes)])
+    return ordered([*data.findings, *found, *network_notes(data), *from_notes(data.notes)])
+
+
+def network_notes(data: ServiceData) -> list[Finding]:
+    """The street network's diagnostics as notes (its ``diagnostics.sentences()``), unless
+    findings made while loading already speak of the network (code ``network…``)."""
+    diagnostics = getattr(data.network, "diagnostics", None)
+    said = any(f.code.startswith("network") for f in data.findings)
+    if diagnostics is None or said or not hasattr(diagnostics, "sentences"):
+        return []
+    return [Finding("note", "network", str(text)) for text in diagnostics.sentences()]
 
 
 # ------------------------------------------------------------------ parcels
