@@ -4,6 +4,7 @@ summary's lines, solution.json, verify and report, on the small hand-made case."
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +51,12 @@ def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, 
     return code, cap.out, cap.err
 
 
+def network_notes_only(lines: list[str]) -> bool:
+    """The notes listed are about the street network only (its figures), if any."""
+    notes = lines[lines.index("notes:") + 1:lines.index("counts:")] if "notes:" in lines else []
+    return all(line.startswith("- street network: ") for line in notes)
+
+
 # ------------------------------------------------------------------ siting check
 
 
@@ -58,12 +65,14 @@ def test_check_a_clean_spec(case: Path, capsys: pytest.CaptureFixture[str]) -> N
     code, out, err = run(["check", str(path)], capsys)
     assert code == EXIT_OK and err == ""
     lines = out.splitlines()
-    assert lines[0] == "small: 0 errors, 0 warnings, 0 notes"
-    assert lines[1] == "counts:" and "  blocks: 50" in lines and "  parcels: 8" in lines
+    assert re.fullmatch(r"small: 0 errors, 0 warnings, \d+ notes?", lines[0])
+    assert network_notes_only(lines)
+    assert "counts:" in lines and "  blocks: 50" in lines and "  parcels: 8" in lines
     code, out, _ = run(["check", str(path), "--json"], capsys)
     res = json.loads(out)
-    assert code == EXIT_OK and res["ok"] is True and res["findings"] == []
-    assert (res["error"], res["warning"], res["note"]) == (0, 0, 0)
+    assert code == EXIT_OK and res["ok"] is True
+    assert (res["error"], res["warning"]) == (0, 0)
+    assert {f["code"] for f in res["findings"]} <= {"network"}
     assert res["counts"]["blocks"] == 50 and res["counts"]["spec"] == "small"
 
 
@@ -74,7 +83,7 @@ def test_check_lists_findings_by_level_and_exits_2_on_an_error(
     code, out, err = run(["check", str(path)], capsys)
     assert code == EXIT_INPUT
     lines = out.splitlines()
-    assert lines[0] == "small: 1 error, 1 warning, 1 note"
+    assert re.fullmatch(r"small: 1 error, 1 warning, \d+ notes?", lines[0])
     assert lines[1] == "errors:"
     assert lines[2].startswith("- nothing can be built: no parcel lists the use of any "
                                "facility type (kindergarten, park;")
@@ -84,14 +93,15 @@ def test_check_lists_findings_by_level_and_exits_2_on_an_error(
                           "facility tables after the existing types (e.g. "
                           '[facility."elderly_station"]) or the other way round']
     assert lines[5] == "notes:"
-    assert lines[6].startswith("- instance/huitian.gpkg:existing: ")  # the loading note
+    assert any(line.startswith("- instance/huitian.gpkg:existing: ")  # the loading note
+               for line in lines[6:])
     assert err.strip() == (f"siting: error: 1 error in the data of {path} (listed above): a "
                            "solve would stop")
     code, out, _ = run(["check", str(path), "--json"], capsys)
     res = json.loads(out)
     assert code == EXIT_INPUT and res["ok"] is False and res["error"] == 1
-    assert [f["code"] for f in res["findings"]] == ["nothing-buildable", "existing-unmatched",
-                                                    "loading"]
+    found = [f["code"] for f in res["findings"]]
+    assert found[:2] == ["nothing-buildable", "existing-unmatched"] and "loading" in found
 
 
 def test_check_groups_warnings_before_notes(case: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -102,7 +112,7 @@ def test_check_groups_warnings_before_notes(case: Path, capsys: pytest.CaptureFi
     code, out, _ = run(["check", str(spec_file(case, "mixed", raw))], capsys)
     assert code == EXIT_OK
     lines = out.splitlines()
-    assert lines[0] == "small: 0 errors, 1 warning, 1 note"
+    assert re.fullmatch(r"small: 0 errors, 1 warning, \d+ notes?", lines[0])
     assert lines[1] == "warnings:" and lines[2].startswith("- service_room costs nothing")
     assert lines[3] == "notes:" and lines[4].startswith("- elderly_station: no new one")
 
@@ -156,10 +166,11 @@ def test_solve_says_warnings_and_keeps_them(case: Path, capsys: pytest.CaptureFi
     warning = ("siting: warning: service_room costs nothing (build_cost 0, no cost_per_space, no "
                "land cost): free under the budget: only its quotas and land limit it")
     assert warning in err
-    assert f"data checks: 1 warning (`siting check {path.resolve()}` lists them all)" in stdout
+    assert re.search(rf"data checks: 1 warning(, \d+ notes?)? \(`siting check "
+                     rf"{re.escape(str(path.resolve()))}` lists them all\)", stdout)
     assert "- service_room costs nothing" in stdout
     saved = json.loads((out / "solution.json").read_text("utf-8"))
-    assert [f["code"] for f in saved["findings"]] == ["free-type"]
+    assert [f["code"] for f in saved["findings"] if f["code"] != "network"] == ["free-type"]
     page = (out / "report.html").read_text("utf-8")
     assert '<ul id="data-checks" class="findings">' in page
     assert 'data-code="free-type"><b>warning</b> service_room costs nothing' in page
