@@ -12,7 +12,7 @@ import siting
 from siting.cli import app, main
 
 HEAVY = ("pandas", "scipy", "geopandas", "highspy", "numpy", "shapely", "pyogrio", "dask")
-COMMANDS = ["solve", "info", "report", "verify", "sweep"]
+COMMANDS = ["solve", "check", "info", "report", "verify", "sweep"]
 
 
 def _imported_after(statement: str) -> list[str]:

@@ -87,3 +87,57 @@ def test_low_types_margin(margin: float) -> None:
     _, _, sol = solve(small_spec(), reasons=False)
     low = low_types(copy.deepcopy(sol), margin)
     assert low == ([] if margin == 0.0 else ["service_room", "elderly_station"])
+
+
+# ------------------------------------------------------------ no parcel, nothing built
+
+
+def test_a_type_no_parcel_allows_is_not_blamed_on_distance() -> None:
+    raw = small_spec()
+    raw["facility"]["kindergarten"] = {"group": "pop_total", "radius_m": 300,
+                                       "footprint_m2": 600, "build_cost": 1_000_000}
+    _, _, sol = solve(raw)
+    (row,) = [r for r in sol.reasons if r.get("type") == "kindergarten"]
+    assert row["binds"] == ["parcels"] and row["relaxed"] == {}
+    assert row["text"].endswith("Binding: the parcels: no parcel lists its use 'kindergarten'.")
+    assert "reach" not in row["text"]
+    assert not any(r["kind"] == "plan" for r in sol.reasons)  # the plan builds others
+
+
+def nothing_built_line(**changes: Any) -> str:
+    """The first reason of the small case without targets, changed as asked."""
+    raw = small_spec()
+    raw["target"] = []
+    del raw["facility"]["elderly_station"]["capacity"]
+    for key, value in changes.items():
+        section, _, field = key.partition("__")
+        if section == "budget":
+            raw["budget"] = value
+        else:
+            raw["facility"][section][field] = value
+    _, _, sol = solve(raw)
+    assert len(sol.facilities) == 0
+    first = sol.reasons[0]
+    assert first["kind"] == "plan"
+    return str(first["text"])
+
+
+def test_an_empty_plan_says_why_in_one_line() -> None:
+    assert nothing_built_line(budget={"total": 0}) == \
+        "no new facility: the budget (0万元) allows none"
+    assert nothing_built_line(budget={"total": 500_000}) == (
+        "no new facility: the budget (50万元) is below the cheapest new facility "
+        "(service_room, 100万元)")
+    assert nothing_built_line(service_room__max_count={"total": 0},
+                              elderly_station__max_count={"total": 0}) == \
+        "no new facility: the quotas (count, max_count, max_total) allow none"
+    assert nothing_built_line(service_room__use="room", elderly_station__use="care") == (
+        "no new facility: no parcel allows service_room or elderly_station (uses seen: "
+        "elderly_station (8), service_room (8))")
+    assert nothing_built_line(service_room__use="room", elderly_station__radius_m=5000) == (
+        "no new facility: every type already reaches all of its group with existing facilities")
+
+
+def test_a_plan_that_builds_has_no_such_line() -> None:
+    _, _, sol = solve(small_spec())
+    assert len(sol.facilities) and all(r["kind"] != "plan" for r in sol.reasons)

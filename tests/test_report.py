@@ -458,6 +458,60 @@ def test_report_renders_in_chromium(solved: tuple[MultiSolution, Path], tmp_path
     assert shot.stat().st_size > 20_000 and shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+def with_findings(sol: MultiSolution) -> MultiSolution:
+    """The solution with a warning, a loading note naming a file by its full path, and the
+    line a plan that builds nothing gets."""
+    from siting.findings import Finding
+
+    odd = copy.deepcopy(sol)
+    odd.findings = [Finding("warning", "free-type", "service_room costs nothing <free>")]
+    odd.notes = ["small/lots.geojson is in EPSG:4326: reprojected"]
+    odd.reasons = [{"kind": "plan", "text": "no new facility: the budget (0) allows none"},
+                   *odd.reasons]
+    return odd
+
+
+def test_report_shows_the_data_checks(solved: tuple[MultiSolution, Path]) -> None:
+    sol, _ = solved
+    page = report_html(small_data(), with_findings(sol))
+    assert ('<li class="f-warning" data-code="free-type"><b>warning</b> service_room costs '
+            "nothing &lt;free&gt;</li>") in page
+    # the data's folder ("small") is left out of the files the notes name
+    assert '<b>note</b> lots.geojson is in EPSG:4326: reprojected</li>' in page
+    assert '<p class="alert" id="nothing-built">no new facility: the budget (0) allows none' \
+        in page
+    assert '1 data warning: see <a href="#data-checks">' in page
+    plain = report_html(small_data(), sol)
+    assert 'id="data-checks"' not in plain and "nothing-built" not in plain
+
+
+def test_data_checks_render_in_chromium(solved: tuple[MultiSolution, Path],
+                                        tmp_path: Path) -> None:
+    sol, _ = solved
+    html_file = write_report(tmp_path, small_data(), with_findings(sol))
+    page = Page(chromium())
+    try:
+        page.load(html_file.resolve().as_uri())
+        found = page.js(
+            """({
+            items: Array.from(document.querySelectorAll('#data-checks li'))
+              .map(function(li){return [li.className, li.textContent];}),
+            empty: document.getElementById('nothing-built').textContent,
+            red: getComputedStyle(document.querySelector('#data-checks li.f-warning b')).color,
+            target: !!document.querySelector(
+              document.querySelector('a[href="#data-checks"]').getAttribute('href')),
+            shown: document.getElementById('data-checks').getBoundingClientRect().height})"""
+        )
+        errors = page.errors()
+    finally:
+        page.close()
+    assert errors == []
+    assert found["items"] == [["f-warning", "warning service_room costs nothing <free>"],
+                              ["f-note", "note lots.geojson is in EPSG:4326: reprojected"]]
+    assert found["empty"] == "no new facility: the budget (0) allows none"
+    assert found["red"] == "rgb(201, 42, 42)" and found["target"] and found["shown"] > 20
+
+
 def test_sweep_report_renders_in_chromium(tmp_path: Path) -> None:
     from siting.report import sweep_report_html
 

@@ -32,10 +32,7 @@ def info(
 
       siting info instances/reference/bds/BDS1000.txt
     """
-    if path.suffix.lower() == ".toml" or (path.is_dir() and (path / "huitian.gpkg").is_file()):
-        facts = multi_info(path)
-    else:
-        facts = classic_info(path, format.value)
+    facts = multi_info(path) if is_multi(path) else classic_info(path, format.value)
     typer.echo(
         json.dumps(facts, ensure_ascii=False)
         if as_json
@@ -43,11 +40,20 @@ def info(
     )
 
 
+def is_multi(path: Path) -> bool:
+    """A spec (.toml) or a multi-service instance folder (one huitian.gpkg)."""
+    return path.suffix.lower() == ".toml" or (path.is_dir() and (path / "huitian.gpkg").is_file())
+
+
 def classic_info(path: Path, format: str) -> dict[str, Any]:
     """Summary of a classic instance (a reference file or a CSV folder)."""
     from siting.io import load_instance
 
-    loaded = load_instance(path, format)
+    return classic_facts(load_instance(path, format))
+
+
+def classic_facts(loaded: Any) -> dict[str, Any]:
+    """The counts of a loaded classic instance (:class:`siting.io.Loaded`)."""
     inst = loaded.instance
     return {
         "instance": inst.name,
@@ -61,25 +67,34 @@ def classic_info(path: Path, format: str) -> dict[str, Any]:
     }
 
 
-def multi_info(path: Path) -> dict[str, Any]:
-    """Summary of a multi-service instance folder (or of a spec and its instance)."""
+def load_multi(path: Path) -> tuple[Any, Any]:
+    """The spec (None for an instance folder) and the data of a spec or instance folder."""
     from siting.data import load_service_data
 
-    spec = None
-    folder: Any = path
     if path.suffix.lower() == ".toml":
         from siting.multi.spec import load_spec
 
         spec = load_spec(path)
-        folder = None
-    data = load_service_data(spec, folder)
+        return spec, load_service_data(spec)
+    return None, load_service_data(None, path)
+
+
+def multi_info(path: Path) -> dict[str, Any]:
+    """Summary of a multi-service instance folder (or of a spec and its instance)."""
+    return multi_facts(*load_multi(path))
+
+
+def multi_facts(spec: Any, data: Any) -> dict[str, Any]:
+    """The counts of a spec's data (``spec`` None: an instance folder's)."""
     blocks = data.blocks
     groups = [c for c in blocks.columns if c.startswith(("pop_", "age_", "households"))]
+    if spec is not None:
+        groups += [f.group for f in spec.facility.values() if f.group not in groups]
     facts: dict[str, Any] = {
         "instance": str(data.source),
         "crs": str(blocks.crs),
         "blocks": len(blocks),
-        **{c: int(blocks[c].sum()) for c in groups},
+        **{c: _total(blocks[c]) for c in groups},
         "subdistricts": int(blocks["subdistrict"].nunique()),
         "parcels": len(data.parcels),
         "parcel_area_m2": round(float(data.parcels["area_m2"].sum())),
@@ -96,3 +111,10 @@ def multi_info(path: Path) -> dict[str, Any]:
             **facts,
         }
     return facts
+
+
+def _total(column: Any) -> int:
+    """A population column's sum as a whole number (missing values count 0)."""
+    import pandas as pd
+
+    return round(float(pd.to_numeric(column, errors="coerce").fillna(0).sum()))

@@ -10,7 +10,7 @@ pandas, scipy, the solvers, geopandas) only when it runs, so ``siting --help``
 starts at once.
 
 >>> [command.callback.__name__ for command in app.registered_commands]
-['solve', 'info', 'report', 'verify', 'sweep']
+['solve', 'check', 'info', 'report', 'verify', 'sweep']
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from typing import Any
 
 import typer
 
-from siting.cli import EXIT_INTERRUPTED, EXIT_OK, info, report, solve, sweep, verify
+from siting.cli import EXIT_INTERRUPTED, EXIT_OK, check, info, report, solve, sweep, verify
 from siting.cli.exits import error_message, exit_code, interrupted_message
 
 __all__ = ["app", "run"]
@@ -34,7 +34,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 # in this order in `siting --help`
-for _command in (solve.solve, info.info, report.report, verify.verify, sweep.sweep):
+for _command in (solve.solve, check.check, info.info, report.report, verify.verify,
+                 sweep.sweep):
     app.command()(_command)
 
 

@@ -148,7 +148,10 @@ def solve(
     the spec and instance used), facilities.csv/.gpkg, coverage.csv,
     targets.csv, budget.csv, baseline.csv, subdistricts.csv, served.csv and,
     with --report, report.html; `siting report` and `siting verify` read them
-    back. With an instance file, --model picks the classic model.
+    back. Before the solve a spec's data are checked as `siting check` does:
+    warnings and loading notes are printed on stderr and kept in
+    solution.json; data on which nothing could be planned stop it (exit 2).
+    With an instance file, --model picks the classic model.
 
     Exit codes: 0 solved and verified, 1 unexpected error, 2 bad arguments or
     input, 3 infeasible (with the reason), 4 no solution within the limits,
@@ -315,6 +318,10 @@ def solve_spec(
 ) -> None:
     """Solve a multi-service model spec (TOML) and write its tables and report.
 
+    The data are checked first (:func:`siting.multi.checks.check_plan_data`):
+    warnings and loading notes are printed on stderr, and an error (nothing could
+    be planned) stops the command with exit code 2 before any work.
+
     Progress (on stderr): a row a stage, loading, coverage, model, start (the
     heuristic plan and the full model's LP bound) and search (a bar over the time
     limit with the incumbent and gap as they improve), then verify, reasons and
@@ -323,8 +330,11 @@ def solve_spec(
     from dataclasses import replace
 
     from siting.backends.base import get_backend
+    from siting.cli.check import refuse, say_findings
     from siting.data import load_service_data
+    from siting.findings import LOADING
     from siting.multi import MultiService
+    from siting.multi.checks import check_plan_data
     from siting.multi.spec import load_spec
     from siting.outputs import check_output_folder, output_name
     from siting.readback import sha256_of
@@ -344,12 +354,18 @@ def solve_spec(
         where = instance or (spec.data.blocks if spec.data else spec.meta.instance)
         with phases.spinner(f"loading ({where})"):
             data = load_service_data(spec, instance)
+        findings = check_plan_data(spec, data)
+        if not quiet:
+            folders = [path.resolve().parent, *([Path(data.source)] if data.source else [])]
+            say_findings(findings, phases.console, folders, live=phases.progress is not None)
+        refuse(findings, path)  # nothing could be planned: stop before any work
         options = replace(options, progress=phases.solver_progress())
         with phases.staged(options.time_limit):
             sol = MultiService(spec).solve(
                 data, solver_given, options, verify=verify,
                 on_stage=phases.stage_hook(options.time_limit),
             )
+        sol.findings = [f for f in findings if f.code != LOADING]  # notes: in sol.notes
         sol.spec_path = str(path.resolve())
         sol.spec_sha256 = sha256_of(path)
         wrote = write_outcome(sol, out_dir, data)

@@ -75,6 +75,7 @@ def print_spec_summary(sol: Any, out_dir: Path, mip_gap: float, *, wrote: bool =
     """One line of status, the plan-target table, the new facilities and what binds;
     last, the folder written, or that none was (a run without a plan writes nothing)."""
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     from siting.multi.spec import parse_spec
@@ -94,6 +95,9 @@ def print_spec_summary(sol: Any, out_dir: Path, mip_gap: float, *, wrote: bool =
         f"[bold]{sol.spec_name}[/]: {status}, gap {gap}, verified {yes_no(sol.verified)}, "
         f"{sol.runtime_s:.0f} s ({sol.backend})"
     )
+    for reason in sol.reasons:
+        if reason.get("kind") == "plan":  # a plan that builds nothing: why, first
+            con.print(f"[bold]{escape(reason['text'])}[/]", highlight=False)
     frame = targets_frame(sol, spec, sol.data)
     if len(frame):
         table = Table(title="plan targets and equity requirements")
@@ -117,10 +121,39 @@ def print_spec_summary(sol: Any, out_dir: Path, mip_gap: float, *, wrote: bool =
         con.print("[bold]targets that bind the plan or are not met:[/]")
         for reason in held:
             con.print(f"- {reason['text']}", highlight=False)
+    for line in data_lines(sol):
+        con.print(escape(line), highlight=False)
     if wrote:
         con.print(f"wrote {out_dir}/")
     else:
         con.print(f"no plan, so nothing was written ({out_dir} is as it was)")
+
+
+def data_lines(sol: Any) -> list[str]:
+    """What the data checks found, for the end of a spec's summary: a line of counts
+    (warnings, notes and loading notes), then each warning.
+
+    >>> from types import SimpleNamespace as S
+    >>> from siting.findings import Finding
+    >>> sol = S(findings=[Finding("warning", "free-type", "park costs nothing")],
+    ...         notes=["lots.geojson: reprojected"], spec_path="/d/nanhu.toml")
+    >>> for line in data_lines(sol):
+    ...     print(line)
+    data checks: 1 warning, 1 loading note (`siting check /d/nanhu.toml` lists them all)
+    - park costs nothing
+    """
+    from siting.findings import plural
+
+    warnings = [f for f in sol.findings if f.level == "warning"]
+    notes = [f for f in sol.findings if f.level == "note"]
+    parts = [plural(len(warnings), "warning")] if warnings else []
+    parts += [plural(len(notes), "note")] if notes else []
+    parts += [plural(len(sol.notes), "loading note")] if sol.notes else []
+    if not parts:
+        return []
+    where = f"`siting check {sol.spec_path}`" if sol.spec_path else "`siting check SPEC`"
+    head = f"data checks: {', '.join(parts)} ({where} lists them all)"
+    return [head, *(f"- {f.text}" for f in warnings)]
 
 
 def print_sweep(result: Any, out_dir: Path) -> None:

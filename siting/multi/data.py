@@ -18,6 +18,7 @@ from numpy.typing import NDArray
 from siting.coverage import Metric, make_metric, points_of
 from siting.coverage.walking import located
 from siting.errors import InputError
+from siting.findings import Finding
 
 IntArray = NDArray[np.int64]
 FloatArray = NDArray[np.float64]
@@ -41,6 +42,9 @@ class ServiceData:
     existing_shapes: Any = None
     #: One sentence per reprojection or default taken while loading (siting.data).
     notes: list[str] = field(default_factory=list)
+    #: What checks made while loading found (e.g. the street network's diagnostics);
+    #: :func:`siting.multi.checks.check_plan_data` lists them with its own.
+    findings: list[Finding] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         for frame, cols, what in (

@@ -20,6 +20,7 @@ import pandas as pd
 
 from siting.backends.base import Status
 from siting.errors import InputError
+from siting.findings import findings_from
 from siting.multi.data import ServiceData
 from siting.multi.solution import MultiSolution
 from siting.multi.spec import Spec, load_spec, parse_spec
@@ -203,6 +204,7 @@ def read_solution(
         spec_data=spec.model_dump(mode="json"),
         note=str(meta.get("note", "")),
         notes=list(meta.get("notes", [])),
+        findings=findings_from(meta.get("findings"), js),
         data=data,
         spec_sha256=str(meta.get("spec_sha256", "")),
         read_notes=notes,

@@ -18,6 +18,11 @@ allowed parcel (nor an existing facility) within reach, from the coverage
 matrix (``reach``). Coverage here is residents within reach, the share the
 tables report; a capacitated type is re-planned without its capacity.
 
+A type that no parcel allows (its use, its footprint or its years) is not
+re-planned: its reason is that cause (:func:`siting.multi.funnel.type_cause`),
+never distance. A plan that builds nothing says why in one line first
+(:func:`nothing_built`).
+
 Each plan target gets a line too (:func:`target_reasons`): an enforced target
 met with no room to spare binds the plan; one met with room does not; a
 reported target not met is said with how far it falls short.
@@ -60,6 +65,7 @@ WORDS = {
     "land": "land on the parcels within reach",
     "phasing": "phasing (parcels free only in later years)",
     "reach": "no allowed parcel within reach",
+    "parcels": "no parcel allows it",
 }
 
 
@@ -179,6 +185,8 @@ def type_reason(
     """What holds type ``name``'s coverage (see the module docstring), as a JSON-ready row."""
     spec = prob.spec
     f = spec.facility[name]
+    if not prob.types[name].n_cand:
+        return no_parcel_reason(prob, sol, name)
     one = MultiServiceProblem(one_type_spec(prob, sol, name), prob.data, reuse=prob)
     td = one.types[name]
     used = land_used(prob, sol.facilities, name)
@@ -239,6 +247,84 @@ def type_reason(
     return row
 
 
+def no_parcel_reason(prob: MultiServiceProblem, sol: MultiSolution, name: str) -> dict[str, Any]:
+    """The reason of a type that no parcel allows: that cause, with no re-solve."""
+    from siting.multi.funnel import parcel_funnel, type_cause
+
+    spec = prob.spec
+    f = spec.facility[name]
+    base = dict(zip(sol.baseline["type"], sol.baseline["baseline_share"], strict=False))
+    row: dict[str, Any] = {
+        "kind": "type", "type": name, "label": f.label or name, "group": f.group,
+        "radius_m": f.radius_m, "year": prob.years[-1],
+        "share": plan_shares(sol).get(name, float("nan")),
+        "baseline": float(base.get(name, float("nan"))), "reachable_now": None,
+        "ceiling": ceiling_share(prob.types[name]), "relaxed": {}, "binds": ["parcels"],
+        "together": [], "built": 0, "plan_gap": None, "budget_left": spec.budget.total,
+        "budget_left_by_year": dict(spec.budget.per_year),
+        "cause": type_cause(spec, name, parcel_funnel(spec, prob.data, name)),
+    }
+    row["text"] = reason_text(row, spec)
+    return row
+
+
+def _quota_allows_none(f: Any, years: list[int], existing: int) -> bool:
+    """The type's quotas allow no new facility at all."""
+    zero_years = all(
+        f.max_count.get(str(y)) == 0 or f.count.get(str(y)) == 0 for y in years
+    )
+    kept_full = f.max_total is not None and f.existing == "keep" and f.max_total <= existing
+    return f.max_count.get("total") == 0 or f.count.get("total") == 0 or zero_years or kept_full
+
+
+def nothing_built(prob: MultiServiceProblem, sol: MultiSolution) -> str | None:
+    """Why a plan with a solution builds nothing, in one line (None when it builds)."""
+    from siting.multi.funnel import causes_text, either, parcel_funnel, use_names, uses_seen
+    from siting.report.formats import money
+
+    if not sol.status.has_solution or len(sol.facilities):
+        return None
+    spec, data = prob.spec, prob.data
+    head = "no new facility: "
+    open_types = {n: td for n, td in prob.types.items() if td.n_cand}
+    if not open_types:
+        funnels = {n: parcel_funnel(spec, data, n) for n in prob.types}
+        if all(fun.by_use == 0 for fun in funnels.values()):
+            listed = either(list(prob.types))
+            seen = uses_seen(use_names(data.parcels["allowed_uses"]), limit=4)
+            return f"{head}no parcel allows {listed} (uses seen: {seen})"
+        return head + causes_text(spec, funnels)
+    budget, currency = spec.budget, spec.budget.currency
+    years = [str(y) for y in prob.years]
+    limits = [budget.total] if budget.total is not None else []
+    if set(years) <= set(budget.per_year):
+        limits.append(max(budget.per_year[y] for y in years))
+    unit = {
+        n: float(td.cost.min()) + td.spec.cost_per_space * (td.spec.min_spaces if td.spec.sized
+                                                            else 0)
+        for n, td in open_types.items()
+    }
+    cheapest = min(unit, key=lambda n: unit[n])
+    if limits and min(limits) <= 0 and unit[cheapest] > 0:
+        return f"{head}the budget ({money(0, currency)}) allows none"
+    if limits and unit[cheapest] > min(limits):
+        return (f"{head}the budget ({money(min(limits), currency)}) is below the cheapest new "
+                f"facility ({cheapest}, {money(unit[cheapest], currency)})")
+    if all(_quota_allows_none(td.spec, prob.years, td.existing.size)
+           for td in open_types.values()):
+        return f"{head}the quotas (count, max_count, max_total) allow none"
+    base = dict(zip(sol.baseline["type"], sol.baseline["baseline_share"], strict=False))
+    if all(ceiling_share(td) <= float(base.get(n, 0.0)) + 1e-12 for n, td in open_types.items()):
+        if all(float(base.get(n, 0.0)) >= 1 - 1e-12 for n in open_types):
+            return f"{head}every type already reaches all of its group with existing facilities"
+        return (f"{head}no allowed parcel would bring anyone new within reach: the existing "
+                "facilities already reach all that can be reached")
+    met = not len(sol.targets) or bool(sol.targets["met"].astype(bool).all())
+    if met and all(spec.facility[n].weight == 0 for n in open_types):
+        return f"{head}every type is already at its target with existing facilities"
+    return f"{head}none adds to the objective within the budget, quotas and targets"
+
+
 def _pct(v: float | None) -> str:
     return "–" if v is None or not np.isfinite(v) else f"{100 * v:.1f}%"
 
@@ -292,6 +378,8 @@ def reason_text(row: dict[str, Any], spec: Spec) -> str:
                 "phasing: parcels within reach are free only in later years; with every "
                 f"parcel free from the start {_pct(relaxed['phasing'])}"
             )
+        elif key == "parcels":
+            said.append(f"the parcels: {row.get('cause') or 'none is a candidate'}")
         elif key == "reach":
             said.append(
                 f"reach: {_pct(1 - row['ceiling'])} of {row['group']} have no allowed parcel "
@@ -328,17 +416,20 @@ def plan_reasons(
     opts: SolveOptions,
     types: list[str] | None = None,
 ) -> list[dict[str, Any]]:
-    """The reasons of every type in ``types``; by default those of :func:`low_types`,
+    """The reasons of every type in ``types``; by default, first why nothing is built
+    when nothing is (:func:`nothing_built`, kind ``plan``), those of :func:`low_types`,
     then a line per plan target (:func:`target_reasons`)."""
+    line = nothing_built(prob, sol) if types is None else None
+    head = [{"kind": "plan", "text": line}] if line else []
     if not sol.status.has_solution or not len(sol.by_subdistrict):
-        return []
+        return head
     short = SolveOptions(
         time_limit=min(SOLVE_S, opts.time_limit or SOLVE_S), mip_gap=1e-4, threads=opts.threads,
         seed=opts.seed,
     )
     wanted = low_types(sol) if types is None else types
     rows = [type_reason(prob, sol, name, backend, short) for name in wanted if name in prob.types]
-    return [*rows, *target_reasons(sol)] if types is None else rows
+    return [*head, *rows, *target_reasons(sol)] if types is None else rows
 
 
 #: A met target within this of its required share (or 1% of a count) leaves no room.

@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from siting.findings import Finding
 from siting.outputs import Content, write_folder, write_gpkg
 from siting.solution import SolutionBase, geojson_text, plain
 
@@ -76,6 +77,9 @@ class MultiSolution(SolutionBase):
     spec_data: dict[str, Any] = field(default_factory=dict)
     #: What is estimated in the data (costs, populations), said with every result.
     note: str = ""
+    #: What the data checks found before the solve (:mod:`siting.multi.checks`), the
+    #: loading notes aside (they are in ``notes``).
+    findings: list[Finding] = field(default_factory=list)
     #: What reading the solution back from its folder found (not written).
     read_notes: list[str] = field(default_factory=list)
     #: The data solved, when at hand: gives the facilities their geometry.
@@ -97,6 +101,7 @@ class MultiSolution(SolutionBase):
                 for row in self.targets.to_dict(orient="records")
             ],
             "note": self.note,
+            "findings": [f.as_dict() for f in self.findings],
             "spec_path": self.spec_path,
             "spec_sha256": self.spec_sha256,
             "instance": self.instance,

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 from markupsafe import Markup
 
+from siting.findings import Finding, compact, from_notes, ordered
 from siting.multi.data import ServiceData
 from siting.multi.solution import MultiSolution
 from siting.multi.spec import Spec, parse_spec
@@ -99,7 +100,7 @@ def _headline(sol: MultiSolution, spec: Spec | None, n_met: int, n_targets: int)
         (
             "estimated cost",
             money(spent, currency),
-            "of " + money(budget_total, currency) if budget_total else "no total budget",
+            "no total budget" if budget_total is None else "of " + money(budget_total, currency),
         ),
     ]
 
@@ -111,6 +112,13 @@ def _type_keys(types: list[str], spec: Spec | None, fac: pd.DataFrame) -> list[T
         TypeKey(t, label_of(spec, t), colours[t], shapes[t], int(counts.get(t, 0)))
         for t in types
     ]
+
+
+def data_checks(sol: MultiSolution, folder: str = "") -> list[Finding]:
+    """What the data checks found and the loading notes, warnings first (the files they
+    name without the data's ``folder``)."""
+    found = ordered([*sol.findings, *from_notes(sol.notes)])
+    return [Finding(f.level, f.code, compact(f.text, [folder])) for f in found]
 
 
 def report_html(
@@ -160,6 +168,8 @@ def report_html(
         years=years,
         share_scale=[share_colour(s) for s in np.linspace(0, 1, 6)],
         targets=targets_table(sol, spec, data),
+        nothing_built=[r["text"] for r in sol.reasons if r.get("kind") == "plan"],
+        data_checks=data_checks(sol, str(data.source or "")),
         reasons=[r["text"] for r in sol.reasons if r.get("kind", "type") == "type"],
         target_reasons=[r["text"] for r in sol.reasons if r.get("kind") == "target"],
         baseline_chart=baseline_chart(cmp, spec),
