@@ -324,18 +324,26 @@ def test_loading_notes_and_load_time_findings_come_along() -> None:
                                                      ("note", "loading")]
 
 
-def test_the_street_network_diagnostics_are_notes_unless_said_as_findings() -> None:
-    from types import SimpleNamespace
+def test_the_street_network_diagnostics_are_findings() -> None:
+    """Separate parts and crossings without a junction are warnings; the summary a note;
+    said once when loading already holds them."""
+    import shapely
+
+    from siting.data.streets import street_network
 
     data = small_data()
-    data.network = SimpleNamespace(diagnostics=SimpleNamespace(
-        sentences=lambda: ["street network: 3 lines", "street network: 2 separate parts"]))
-    notes = [f for f in found(small_spec(), data) if f.code == "network"]
-    assert [f.text for f in notes] == ["street network: 3 lines",
-                                       "street network: 2 separate parts"]
-    assert {f.level for f in notes} == {"note"}
-    data.findings.append(Finding("warning", "network-parts", "2 separate parts"))
-    assert codes(found(small_spec(), data)) == ["network-parts"]
+    data.network = street_network([shapely.LineString([(0, 0), (100, 0), (200, 0)]),
+                                   shapely.LineString([(50, -50), (50, 50)]),
+                                   shapely.LineString([(900, 900), (950, 900)])],
+                                  junctions="vertices")
+    got = [f for f in found(small_spec(), data) if f.code.startswith("network")]
+    said = {f.code: f for f in got}
+    assert {(f.level, c) for c, f in said.items()} == {
+        ("note", "network"), ("warning", "network-parts"), ("warning", "network-unjoined")}
+    assert "3 separate parts" in said["network-parts"].text
+    assert "row 1 × row 2" in said["network-unjoined"].text
+    data.findings.extend(got)
+    assert codes(found(small_spec(), data)).count("network-parts") == 1
 
 
 def test_findings_round_trip_through_json() -> None:

@@ -14,7 +14,7 @@ import pytest
 from shapely.geometry import Point, box
 
 from siting.backends.base import Status, available_backends
-from siting.errors import SpecError
+from siting.errors import InputError, SpecError
 from siting.multi import MultiService, MultiServiceProblem, ServiceData, parse_spec
 
 CRS = "EPSG:32650"
@@ -348,7 +348,9 @@ def test_quota_beyond_available_parcels_is_explained() -> None:
 
 def test_total_quota_beyond_allowed_parcels_is_explained() -> None:
     data = ServiceData(TWO, parcels({"id": "P1", "x": 0, "area": 500, "uses": "b"}), NONE)
-    sol = MultiService(spec({"a": room(count={"total": 1})})).solve(data)
+    with pytest.raises(InputError, match="nothing can be built"):  # the data checks say so
+        MultiService(spec({"a": room(count={"total": 1})})).solve(data)
+    sol = MultiService(spec({"a": room(count={"total": 1})})).solve(data, findings=[])
     assert sol.status == Status.INFEASIBLE
     assert sol.explanation == ["a: 1 required in all but only 0 allowed parcels exist for it"]
 

@@ -332,7 +332,6 @@ def solve_spec(
     from siting.backends.base import get_backend
     from siting.cli.check import refuse, say_findings
     from siting.data import load_service_data
-    from siting.findings import LOADING
     from siting.multi import MultiService
     from siting.multi.checks import check_plan_data
     from siting.multi.spec import load_spec
@@ -363,9 +362,8 @@ def solve_spec(
         with phases.staged(options.time_limit):
             sol = MultiService(spec).solve(
                 data, solver_given, options, verify=verify,
-                on_stage=phases.stage_hook(options.time_limit),
+                on_stage=phases.stage_hook(options.time_limit), findings=findings,
             )
-        sol.findings = [f for f in findings if f.code != LOADING]  # notes: in sol.notes
         sol.spec_path = str(path.resolve())
         sol.spec_sha256 = sha256_of(path)
         wrote = write_outcome(sol, out_dir, data)

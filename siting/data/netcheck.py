@@ -24,6 +24,8 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.spatial import cKDTree
 
+from siting.findings import Finding
+
 __all__ = ["Crossings", "NetworkDiagnostics", "unjoined_crossings"]
 
 FloatArray = NDArray[np.float64]
@@ -155,6 +157,21 @@ class NetworkDiagnostics:
         if self.across_levels:
             out.append(f"street network: {self.across_levels} crossings between lines on "
                        "different levels are left without a junction (overpasses).")
+        return out
+
+    def findings(self) -> list[Finding]:
+        """The diagnostics as findings: the summary a note; separate parts and crossings
+        without a junction warnings (walks cannot pass there); crossings kept apart by
+        levels a note (that is what the level column asks)."""
+        said = self.sentences()
+        out = [Finding("note", "network", said[0])]
+        rest = said[1:]
+        if len(self.component_nodes) > 1:
+            out.append(Finding("warning", "network-parts", rest.pop(0)))
+        if self.unjoined:
+            out.append(Finding("warning", "network-unjoined", rest.pop(0)))
+        if self.across_levels:
+            out.append(Finding("note", "network-levels", rest.pop(0)))
         return out
 
     def as_dict(self) -> dict[str, Any]:

@@ -84,13 +84,13 @@ def check_plan_data(spec: Spec, data: ServiceData) -> list[Finding]:
 
 
 def network_notes(data: ServiceData) -> list[Finding]:
-    """The street network's diagnostics as notes (its ``diagnostics.sentences()``), unless
-    findings made while loading already speak of the network (code ``network…``)."""
+    """The street network's diagnostics (separate parts and crossings without a junction
+    are warnings), unless the findings made while loading already hold them."""
     diagnostics = getattr(data.network, "diagnostics", None)
-    said = any(f.code.startswith("network") for f in data.findings)
-    if diagnostics is None or said or not hasattr(diagnostics, "sentences"):
+    said = any(f.code == "network" for f in data.findings)
+    if diagnostics is None or said:
         return []
-    return [Finding("note", "network", str(text)) for text in diagnostics.sentences()]
+    return list(diagnostics.findings())
 
 
 # ------------------------------------------------------------------ parcels

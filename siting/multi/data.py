@@ -168,11 +168,15 @@ class ServiceData:
             far = part < 0
             if far.any():
                 k = int(np.flatnonzero(far)[0])
-                note = (f"{int(far.sum())} {what} lie farther than {net.max_access:,.0f} m from "
-                        f"every street (e.g. {frame[col].iloc[k]}, {where.nearest[k]:,.0f} m): "
-                        "unreachable on foot (the street layer's maximum access distance).")
-                if note not in self.notes:
-                    self.notes.append(note)
+                said = Finding(
+                    "warning", "network-access",
+                    f"{int(far.sum())} {what} lie farther than {net.max_access:,.0f} m from "
+                    f"every street (e.g. {frame[col].iloc[k]}, {where.nearest[k]:,.0f} m): "
+                    "unreachable on foot, so never covered by a walking radius (raise "
+                    "network_max_access if the streets are right).",
+                )
+                if said not in self.findings:
+                    self.findings.append(said)
 
     @classmethod
     def from_huitian(cls, folder: str | Path | None = None) -> ServiceData:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, ClassVar
 
@@ -34,6 +34,8 @@ from siting.backends.base import (
     get_backend,
     relative_gap,
 )
+from siting.errors import InputError
+from siting.findings import LOADING, Finding
 from siting.milp import MilpArrays, Sense
 from siting.multi.data import ServiceData
 from siting.multi.heuristic import Incumbent, PoolHeuristic
@@ -69,6 +71,7 @@ class MultiService:
         explain: bool = True,
         on_stage: StageHook | None = None,
         reasons: bool = True,
+        findings: Sequence[Finding] | None = None,
     ) -> MultiSolution:
         """Build, solve, decode and verify; on infeasibility, explain in planners' words.
 
@@ -77,6 +80,11 @@ class MultiService:
         primal heuristic, :mod:`siting.multi.heuristic`: a plan and the full model's
         LP bound), ``search`` (the full model, from that plan, unless the bound
         already proves it), ``verify`` and ``reasons``.
+
+        The data are checked first (:func:`siting.multi.checks.check_plan_data`, unless
+        the caller gives the ``findings`` it made): an error (nothing could be planned)
+        raises :class:`~siting.errors.InputError` before any work; warnings and notes
+        are kept in ``solution.findings``.
         """
         from siting.multi.explain import explain_infeasible, precheck
         from siting.multi.tables import requirement_table
@@ -87,6 +95,13 @@ class MultiService:
         opts = options or self.options()
         backend = solver or spec.solver.backend
         get_backend(backend)  # an unknown name is refused before any work
+        if findings is None:
+            from siting.multi.checks import check_plan_data
+
+            findings = check_plan_data(spec, data)
+        errors = [f.text for f in findings if f.level == "error"]
+        if errors:
+            raise InputError("; ".join(errors), path=data.source or None)
         stage("coverage", False, "")
         prob = MultiServiceProblem(spec, data)
         t_data = time.perf_counter() - t0
@@ -103,6 +118,7 @@ class MultiService:
             note = f"not needed, the plan is within the gap of the LP bound: {note}"
         stage("search", True, note)
         sol = decode(prob, lay, result)
+        sol.findings = [f for f in findings if f.code != LOADING]  # notes: in sol.notes
         if heuristic is not None:
             sol.stats["start"] = heuristic.stats
         for key in ("plan_from", "bound_from"):  # where the plan and the bound came from
@@ -236,12 +252,30 @@ class MultiService:
             sol.accept(report, self.sense)
             cov = report.details["coverage"]
             sol.targets = report.details["targets"]
+            sol.stats["walks"] = report.details.get("walks", {})
+            sol.findings += walk_findings(sol.stats["walks"])
         else:
             cov = coverage_by_year(prob, sol)
             sol.targets = target_table(prob, PlanRows(sol.facilities, sol.closed), cov)
         sol.coverage, sol.by_subdistrict = coverage_tables(prob, cov)
         sol.budget = budget_table(sol.facilities)
         sol.baseline = baseline_table(prob)
+
+
+def walk_findings(walks: dict[str, dict[str, float]]) -> list[Finding]:
+    """One note on how the streets stretch the walks to covered blocks, per walking type.
+
+    >>> said = walk_findings({"park": {"pairs": 812, "median": 1.31, "p90": 1.72, "max": 3.4}})
+    >>> said[0].code, said[0].text.split(" (")[0]
+    ('network-walks', 'park: walks to covered blocks are 1.31 × the straight line')
+    """
+    return [
+        Finding("note", "network-walks",
+                f"{name}: walks to covered blocks are {w['median']:g} × the straight line "
+                f"(median of {w['pairs']:,}; 90th percentile {w['p90']:g} ×, at most "
+                f"{w['max']:g} ×).")
+        for name, w in walks.items() if w.get("pairs")
+    ]
 
 
 def reduction_stats(prob: MultiServiceProblem) -> dict[str, int]:
