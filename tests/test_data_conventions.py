@@ -218,8 +218,25 @@ def test_unknown_encodings_are_refused_at_validation() -> None:
 
 
 def test_a_shapefile_cpg_is_honoured(district: Path) -> None:
-    got = load(district, HELD)
+    """GDAL (through pyogrio) decodes a .dbf as its .cpg says, with no encoding given."""
+    data = {k: v for k, v in HELD.items() if not k.startswith("existing") and k != "encoding"}
+    got = load(district, data)
     assert "常住人口" in got.blocks.columns and got.blocks["block_id"].iloc[0] == "NH01"
+
+
+def test_classic_csv_in_gbk_gets_the_option_in_the_hint(tmp_path: Path) -> None:
+    from siting.io import load_instance
+
+    pd.DataFrame({"id": ["甲", "乙"], "x": [X0, X0 + 100.0], "y": [Y0, Y0],
+                  "weight": [1.0, 2.0]}).to_csv(tmp_path / "demand.csv", index=False,
+                                                encoding="gbk")
+    pd.DataFrame({"id": ["s"], "x": [X0], "y": [Y0]}).to_csv(tmp_path / "sites.csv",
+                                                            index=False)
+    with pytest.raises(FormatError, match=r"demand.csv: row 2: .*it reads as GBK .*: give "
+                       r"--encoding GBK"):
+        load_instance(tmp_path)
+    inst = load_instance(tmp_path, encoding="GBK", crs=CRS).instance
+    assert inst.demand_ids.tolist() == ["甲", "乙"] and inst.crs.to_epsg() == 4547
 
 
 def test_a_shapefile_without_cpg_is_refused_with_the_fix(district: Path) -> None:
