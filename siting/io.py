@@ -51,15 +51,19 @@ def detect(path: Path) -> str:
 
 def load_instance(
     path: str | Path, format: str = "auto", *, unit_weights: bool = False,
-    network: str | None = None,
+    network: str | None = None, crs: str | None = None, encoding: str | None = None,
+    xy: tuple[str, str] | None = None,
 ) -> Loaded:
     """Read an instance file (or CSV folder) in the given or detected format.
 
     ``unit_weights``: a CSV or GeoPackage demand layer without a ``weight``
     column gives every point weight 1 (without it, the missing column is an
     error). ``network``: ``"FILE[:LAYER]"``, a line layer of streets; distances
-    are then walking distances (CSV and GeoPackage instances,
-    :mod:`siting.data.classic`).
+    are then walking distances. ``crs``: the CRS of layers without one (a
+    geographic one is projected to its UTM zone); ``encoding``: the text
+    encoding of files that are not UTF-8 (``"GBK"``); ``xy``: a CSV's coordinate
+    columns (default ``x``, ``y``, else longitude / latitude names). These apply
+    to CSV and GeoPackage instances (:mod:`siting.data.classic`).
     """
     p = Path(path)
     if not p.exists():
@@ -75,11 +79,23 @@ def load_instance(
     if fmt in ("csv", "gpkg"):
         from siting.data.classic import load_csv, load_gpkg
 
-        loader = load_csv if fmt == "csv" else load_gpkg
-        loaded = Loaded(loader(p, unit_weights=unit_weights, network=network))
+        if fmt == "csv":
+            inst = load_csv(p, unit_weights=unit_weights, network=network, crs=crs,
+                            encoding=encoding, xy=xy)
+        else:
+            if xy is not None:
+                raise InputError("--xy names a CSV's coordinate columns, not a GeoPackage's",
+                                 path=p, field="--xy", value=",".join(xy))
+            inst = load_gpkg(p, unit_weights=unit_weights, network=network, crs=crs,
+                             encoding=encoding)
+        loaded = Loaded(inst)
     elif network is not None:
         raise InputError(f"a street network applies to CSV and GeoPackage instances, not "
                          f"{fmt} files", path=p, field="--network", value=network)
+    elif crs is not None or xy is not None:
+        option = "--crs" if crs is not None else "--xy"
+        raise InputError(f"{option} applies to CSV and GeoPackage instances, not {fmt} files",
+                         path=p, field=option)
     else:
         loaded = _LOADERS[fmt](p)
     loaded.format = fmt

@@ -85,9 +85,12 @@ def read_classic(
     if not source:
         raise InputError("solution.json records no instance; pass it with --instance",
                          path=folder / "solution.json", field="inputs")
+    xy = inputs.get("xy")
     loaded = load_instance(Path(source), str(inputs.get("format") or "auto"),
                            unit_weights=bool(inputs.get("unit_weights")),
-                           network=inputs.get("network") or None)
+                           network=inputs.get("network") or None,
+                           crs=inputs.get("crs") or None, encoding=inputs.get("encoding") or None,
+                           xy=(str(xy[0]), str(xy[1])) if xy else None)
     inst = loaded.instance
     params = dict(meta.get("params") or {})
     kind = MODELS[name]

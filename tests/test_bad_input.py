@@ -277,6 +277,8 @@ def _frames(crs: Any = "EPSG:32650", demand_geoms: Any = None, site_geoms: Any =
                          geometry=demand_geoms or [Point(0, 0), Point(100, 0)], crs=crs)
     s = gpd.GeoDataFrame({"id": ["s1", "s2"], "cost": [1.0, 2.0]},
                          geometry=site_geoms or [Point(10, 0), Point(90, 0)], crs=crs)
+    if crs == "EPSG:32650" and demand_geoms is None:  # in Beijing, where the CRS is used
+        d.geometry, s.geometry = d.translate(440_000, 4_430_000), s.translate(440_000, 4_430_000)
     return d, s
 
 

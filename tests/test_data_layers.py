@@ -145,8 +145,9 @@ def test_geographic_blocks_go_to_utm_and_the_rest_follows(tmp_path: Path) -> Non
 def test_layers_without_crs(tmp_path: Path) -> None:
     f = frames()
     lots = f["lots"]
-    (tmp_path / "homes.csv").write_text("block_id,x,y,kids\na,12.5,41.9,1\nb,12.6,41.8,2\n",
-                                        encoding="utf-8")
+    (tmp_path / "homes.csv").write_text(
+        "block_id,x,y,kids\na,12.4964,41.9028,1\nb,12.5113,41.8986,2\n", encoding="utf-8"
+    )
     lots.to_file(tmp_path / "lots.gpkg", driver="GPKG")
     table = DataTable(blocks=str(tmp_path / "homes.csv"), parcels=str(tmp_path / "lots.gpkg"),
                       parcel_id="lot")
@@ -155,7 +156,7 @@ def test_layers_without_crs(tmp_path: Path) -> None:
     lots.set_crs(None, allow_override=True).to_file(tmp_path / "plain.gpkg", driver="GPKG")
     table = DataTable(blocks=str(tmp_path / "homes.csv"), parcels=str(tmp_path / "plain.gpkg"),
                       parcel_id="lot")
-    with pytest.raises(CRSError, match="look like degrees"):
+    with pytest.raises(CRSError, match="look like longitude/latitude"):
         load_data_table(table, spec())  # type: ignore[arg-type]
 
 

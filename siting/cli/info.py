@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from siting.cli.options import FormatName
+from siting.cli.options import CrsOption, EncodingOption, FormatName, XyOption, loading_options
 
 
 def info(
@@ -21,6 +21,9 @@ def info(
     ],
     format: Annotated[FormatName, typer.Option("--format", "-f")] = FormatName.auto,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    crs: CrsOption = None,
+    encoding: EncodingOption = None,
+    xy: XyOption = None,
 ) -> None:
     """Summarise an instance: counts, residents, parcels, existing facilities.
 
@@ -31,8 +34,21 @@ def info(
       siting info models/huitian-2026-2030.toml --json
 
       siting info instances/reference/bds/BDS1000.txt
+
+      siting info my-data/ --crs EPSG:4326 --encoding GBK
     """
-    facts = multi_info(path) if is_multi(path) else classic_info(path, format.value)
+    loading = loading_options(crs, encoding, xy)
+    if is_multi(path):
+        given = [option for option, value in zip(("--crs", "--encoding", "--xy"),
+                                                 (crs, encoding, xy), strict=True) if value]
+        if given:
+            from siting.errors import ParameterError
+
+            raise ParameterError("a spec's data are read as its [data] table says (crs, "
+                                 f"encoding, x, y), not by {given[0]}", field=given[0])
+        facts = multi_info(path)
+    else:
+        facts = classic_info(path, format.value, **loading)
     typer.echo(
         json.dumps(facts, ensure_ascii=False)
         if as_json
@@ -45,11 +61,12 @@ def is_multi(path: Path) -> bool:
     return path.suffix.lower() == ".toml" or (path.is_dir() and (path / "huitian.gpkg").is_file())
 
 
-def classic_info(path: Path, format: str) -> dict[str, Any]:
-    """Summary of a classic instance (a reference file or a CSV folder)."""
+def classic_info(path: Path, format: str, **loading: Any) -> dict[str, Any]:
+    """Summary of a classic instance (a reference file or a CSV folder); ``loading``:
+    ``crs``, ``encoding``, ``xy`` of :func:`siting.io.load_instance`."""
     from siting.io import load_instance
 
-    return classic_facts(load_instance(path, format))
+    return classic_facts(load_instance(path, format, **loading))
 
 
 def classic_facts(loaded: Any) -> dict[str, Any]:

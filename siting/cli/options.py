@@ -22,6 +22,22 @@ JsonFlag = Annotated[bool, typer.Option("--json", help="Print one JSON object on
 QuietFlag = Annotated[
     bool, typer.Option("--quiet", "-q", help="Print nothing but errors (and --json).")
 ]
+#: How CSV folders and GeoPackages are read (``siting solve`` and ``siting info``).
+CrsOption = Annotated[
+    str | None,
+    typer.Option("--crs", help="CRS of layers without one (every CSV), e.g. EPSG:4326; "
+                 "degrees are projected to their UTM zone."),
+]
+EncodingOption = Annotated[
+    str | None,
+    typer.Option("--encoding", help="Text encoding of CSV files (and Shapefile text) that "
+                 "are not UTF-8, e.g. GBK."),
+]
+XyOption = Annotated[
+    str | None,
+    typer.Option("--xy", help="X,Y: a CSV's coordinate columns (default x,y, else "
+                 "lon/lat names)."),
+]
 
 
 class ModelName(StrEnum):
@@ -72,6 +88,37 @@ class FormatName(StrEnum):
     bds = "bds"
     csv = "csv"
     gpkg = "gpkg"
+
+
+def loading_options(
+    crs: str | None, encoding: str | None, xy: str | None
+) -> dict[str, Any]:
+    """``--crs``, ``--encoding`` and ``--xy`` checked before any data is read.
+
+    >>> loading_options("EPSG:4326", "GBK", "lon, lat")
+    {'crs': 'EPSG:4326', 'encoding': 'GBK', 'xy': ('lon', 'lat')}
+    >>> loading_options(None, None, "lon")
+    Traceback (most recent call last):
+    siting.errors.ParameterError: field '--xy': value 'lon': must be two column names, X,Y
+    """
+    if crs is not None:
+        from siting.data.crs import parse_crs
+
+        parse_crs(crs, "--crs")
+    if encoding is not None:
+        from siting.textio import check_encoding
+
+        try:
+            check_encoding(encoding)
+        except ValueError as exc:
+            raise ParameterError(str(exc), field="--encoding", value=encoding) from None
+    pair = None
+    if xy is not None:
+        names = [n.strip() for n in xy.split(",")]
+        if len(names) != 2 or not all(names):
+            raise ParameterError("must be two column names, X,Y", field="--xy", value=xy)
+        pair = (names[0], names[1])
+    return {"crs": crs, "encoding": encoding, "xy": pair}
 
 
 def parse_number(text: str | None, option: str, kind: type[int] | type[float]) -> Any:

@@ -19,12 +19,16 @@ from siting.cli.exits import (
     keep,
 )
 from siting.cli.options import (
+    CrsOption,
     DecayName,
+    EncodingOption,
     FormatName,
     FormulationName,
     JsonFlag,
     ModelName,
     QuietFlag,
+    XyOption,
+    loading_options,
     parse_number,
 )
 from siting.cli.progress import Phases
@@ -102,6 +106,9 @@ def solve(
         bool,
         typer.Option("--unit-weights", help="Demand without a weight column counts 1 a point."),
     ] = False,
+    crs: CrsOption = None,
+    encoding: EncodingOption = None,
+    xy_text: XyOption = None,
     weighted: Annotated[
         bool, typer.Option("--weighted", help="p-center: minimise the largest weight × distance.")
     ] = False,
@@ -173,11 +180,20 @@ def solve(
 
       siting solve my-data/ --model mclp --radius 500 --p 3 --network streets.gpkg:roads
 
+      siting solve my-data/ --model mclp --radius 300 --p 3 --crs EPSG:4326 --encoding GBK
+
       siting solve my-data/ --model attendance --p 3 --decay linear --cutoff 800
 
       siting solve my-data/ --model market-share --p 2 --competitors rivals.csv --beta 2
     """
     if path.suffix.lower() == ".toml":
+        for option, value in (("--crs", crs), ("--encoding", encoding), ("--xy", xy_text)):
+            if value is not None:
+                from siting.errors import ParameterError
+
+                raise ParameterError(f"a spec's data are read as its [data] table says "
+                                     f"(crs, encoding, x, y), not by {option}", field=option,
+                                     value=value)
         # a spec keeps its own solver settings unless an option overrides them
         solve_spec(
             path,
@@ -194,6 +210,7 @@ def solve(
         )
         return
     # parsed in this order so the first bad option is the one reported
+    loading = loading_options(crs, encoding, xy_text)
     parameters = {
         "p": parse_number(p_text, "--p", int),
         "radius": parse_number(radius_text, "--radius", float),
@@ -222,6 +239,7 @@ def solve(
         format=format.value,
         network=network,
         unit_weights=unit_weights,
+        loading=loading,
         report=report,
         parameters=parameters,
         solver=solver,
@@ -242,6 +260,7 @@ def solve_classic(
     format: str,
     network: str | None = None,
     unit_weights: bool = False,
+    loading: dict[str, Any] | None = None,
     report: bool = False,
     parameters: dict[str, Any],
     solver: str,
@@ -253,7 +272,10 @@ def solve_classic(
     quiet: bool,
     verify: bool,
 ) -> None:
-    """Solve a classic model on an instance file or CSV folder, print and write it."""
+    """Solve a classic model on an instance file or CSV folder, print and write it.
+
+    ``loading``: ``crs``, ``encoding`` and ``xy`` of :func:`siting.io.load_instance`.
+    """
     from dataclasses import replace
 
     from siting.backends.base import get_backend
@@ -273,7 +295,8 @@ def solve_classic(
                              "give --out", field="--report")
     if out is not None:
         check_output_folder(out)
-    loaded = load_instance(path, format, unit_weights=unit_weights, network=network)
+    loading = {k: v for k, v in (loading or {}).items() if v is not None}
+    loaded = load_instance(path, format, unit_weights=unit_weights, network=network, **loading)
     defaults = model_arguments(model, parameters, loaded.defaults.get("p"))
     if defaults != model_arguments(model, parameters, None):
         location_model = replace(location_model, **defaults)  # type: ignore[type-var]
@@ -282,7 +305,7 @@ def solve_classic(
         with phases.timed(f"{model}: model, solve and verification", time_limit):
             sol = location_model.solve(loaded.instance, solver, options, verify=verify)
     sol.inputs = {"path": str(path.resolve()), "format": loaded.format,
-                  "unit_weights": unit_weights}
+                  "unit_weights": unit_weights, **loading}
     if network is not None:
         from siting.data.layers import split_source
 

@@ -6,12 +6,20 @@
   strict reader (:func:`siting.data.csvfile.read_csv`): ids stay text,
   ``existing`` takes true/false, yes/no, 1/0, t/f, y/n only, a demand file needs
   ``weight`` unless unit weights are asked for, coordinates are finite with
-  ``|v| <= 1e9``.
+  ``|v| <= 1e9``. The coordinate columns are ``x`` and ``y``, or those ``xy``
+  names (``--xy lon,lat``), or a longitude / latitude pair (``lon``/``lat``,
+  ``lng``, ``longitude``/``latitude``, ``经度``/``纬度``); text is UTF-8, or
+  ``encoding`` (``--encoding GBK``) for a file that is not.
 - **GeoPackage**: layers ``demand`` and ``sites`` (and optionally ``existing``),
-  the same columns checked the same way, geometry instead of x/y. Layers in
-  another CRS than the demand's are reprojected to it; a geographic CRS
-  (degrees) becomes its local UTM zone, so that a radius is in metres. Each
-  change is said in :attr:`siting.instance.Instance.notes`.
+  the same columns checked the same way, geometry instead of x/y.
+- **CRS** (either format): ``crs`` (``--crs``) is the CRS of layers without one
+  (every CSV); columns named as longitude / latitude mean WGS 84 unless ``crs``
+  says otherwise. Coordinates without a CRS that look like longitude / latitude
+  are refused, as are coordinates that cannot be in their CRS and files lying
+  more than 10 km from the demand (:mod:`siting.data.crs`). Layers in another CRS
+  than the demand's are reprojected to it; a geographic CRS (degrees) becomes
+  its local UTM zone, so that a radius is in metres. Each change is said in
+  :attr:`siting.instance.Instance.notes`.
 - **Street network** (either format): ``network = "FILE[:LAYER]"``, a line layer
   of walkable streets (:func:`siting.data.street_network`), reprojected to the
   instance's CRS; distances are then walking distances.
@@ -20,12 +28,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from siting.errors import CRSError, FormatError, InputError
 from siting.instance import Instance
+
+if TYPE_CHECKING:
+    from siting.data.csvfile import CsvTable
+    from siting.data.layers import Reading
 
 #: Columns the CSV / GeoPackage layers may carry; a near miss (``wieght``) is refused.
 KNOWN_COLUMNS = ("id", "x", "y", "weight", "cost", "fixed_cost", "capacity", "existing")
@@ -57,16 +69,43 @@ def csv_columns(role: str, unit_weights: bool) -> dict[str, Any]:
     return rules
 
 
-def read_classic_csv(path: Path, role: str = "both", unit_weights: bool = False) -> pd.DataFrame:
+#: How the messages of the classic loaders say to give a CRS or an encoding.
+CRS_FIX = "give --crs {}"
+ENCODING_FIX = "give --encoding {}"
+
+
+def reading(encoding: str | None = None, xy: tuple[str, str] | None = None) -> Reading:
+    """How the classic loaders read text and find CSV coordinate columns."""
+    from siting.data.csvfile import XY
+    from siting.data.layers import Reading
+
+    x, y = xy or (None, None)
+    return Reading(encoding, ENCODING_FIX, XY(x, y, how="--xy X,Y"), "--encoding")
+
+
+def read_classic_table(
+    path: Path, role: str = "both", unit_weights: bool = False, how: Reading | None = None
+) -> CsvTable:
     """A classic CSV file through the strict reader (siting.data.csvfile)."""
     from siting.data.csvfile import read_csv
 
+    how = how or reading()
     what = "demand" if role == "both" else role
-    return read_csv(path, csv_columns(role, unit_weights), known=KNOWN_COLUMNS, what=what).frame
+    return read_csv(path, csv_columns(role, unit_weights), known=KNOWN_COLUMNS, what=what,
+                    encoding=how.encoding, fix=how.encoding_fix, xy=how.xy)
 
 
-def load_csv(p: Path, *, unit_weights: bool = False, network: str | None = None) -> Instance:
+def read_classic_csv(path: Path, role: str = "both", unit_weights: bool = False) -> pd.DataFrame:
+    """The frame of :func:`read_classic_table`."""
+    return read_classic_table(path, role, unit_weights).frame
+
+
+def load_csv(
+    p: Path, *, unit_weights: bool = False, network: str | None = None,
+    crs: str | None = None, encoding: str | None = None, xy: tuple[str, str] | None = None,
+) -> Instance:
     """The instance of a CSV folder or a single CSV of points (see the module docstring)."""
+    how = reading(encoding, xy)
     if p.is_dir():
         dpath, spath, epath = p / "demand.csv", p / "sites.csv", p / "existing.csv"
         for need in (dpath, spath):
@@ -74,18 +113,22 @@ def load_csv(p: Path, *, unit_weights: bool = False, network: str | None = None)
                 raise InputError(
                     "file not found (a CSV folder needs demand.csv and sites.csv)", path=need
                 )
-        demand = read_classic_csv(dpath, "demand", unit_weights)
-        sites = read_classic_csv(spath, "sites")
-        existing = read_classic_csv(epath, "existing") if epath.exists() else None
+        tables = {"demand": read_classic_table(dpath, "demand", unit_weights, how),
+                  "sites": read_classic_table(spath, "sites", how=how)}
+        if epath.exists():
+            tables["existing"] = read_classic_table(epath, "existing", how=how)
     else:
         dpath = spath = epath = p
-        demand = read_classic_csv(p, "both", unit_weights)
-        sites, existing = demand, None
+        tables = {"demand": read_classic_table(p, "both", unit_weights, how)}
+        tables["sites"] = tables["demand"]
+    notes: list[str] = []
+    frames, original, target = _csv_crs(tables, crs, notes)
+    demand, sites, existing = frames["demand"], frames["sites"], frames.get("existing")
     ex_arg: Any = existing
     if existing is None and "existing" in sites.columns:
         ex_arg = "existing"
-    notes: list[str] = []
-    walk = _network(network, None, notes)
+    walk = _network(network, original, target, (str(dpath), demand), notes,
+                    given=crs, how=how)
     inst = Instance.from_frames(
         demand, sites, **_columns(demand, sites), existing=ex_arg, name=p.stem, source=str(p),
         paths={"demand": dpath, "sites": spath, "existing": epath},
@@ -96,7 +139,69 @@ def load_csv(p: Path, *, unit_weights: bool = False, network: str | None = None)
     return inst
 
 
-def load_gpkg(p: Path, *, unit_weights: bool = False, network: str | None = None) -> Instance:
+def _csv_crs(
+    tables: dict[str, CsvTable], crs: str | None, notes: list[str]
+) -> tuple[dict[str, Any], Any, Any]:
+    """The CSV frames checked against their CRS (``--crs``, else WGS 84 for lon/lat
+    columns, else none), as GeoDataFrames in a metric CRS when they have one; and the
+    CRS they were read in and the one they are in."""
+    import geopandas as gpd
+
+    from siting.data.crs import (
+        WGS84,
+        check_fits,
+        check_near,
+        crs_name,
+        degrees_refused,
+        looks_like_degrees,
+        parse_crs,
+    )
+
+    points = {role: gpd.GeoSeries(gpd.points_from_xy(t.frame["x"], t.frame["y"]))
+              for role, t in tables.items()}
+    labels = {role: str(t.path) for role, t in tables.items()}
+    lonlat = [t for t in tables.values() if t.lonlat]
+    if crs is not None:
+        original, why = parse_crs(crs, "--crs"), "--crs"
+    elif lonlat:
+        original, why = parse_crs(WGS84), "columns named as longitude/latitude"
+        x, y = lonlat[0].xy_columns or ("x", "y")
+        notes.append(f"{lonlat[0].path.name}: columns {x!r} and {y!r} are taken as WGS 84 "
+                     f"longitude/latitude ({WGS84}); give --crs if they are not")
+    else:
+        for role, pts in points.items():
+            bounds = pts.total_bounds if len(pts) else None
+            if looks_like_degrees(bounds):
+                raise degrees_refused(labels[role], bounds, CRS_FIX, "--crs")
+        for role, pts in points.items():
+            check_near((labels["demand"], points["demand"]), (labels[role], pts),
+                       "check their coordinates (or give --crs)")
+        notes.append("the CSV files have no CRS (and --crs is not given): distances are in "
+                     "the unit of their coordinates")
+        return {role: t.frame for role, t in tables.items()}, None, None
+    for role, pts in points.items():
+        check_fits(pts, original, labels[role], why, CRS_FIX, "--crs")
+    target = original
+    demand = gpd.GeoDataFrame(geometry=points["demand"], crs=original)
+    if original.is_geographic:
+        target = demand.estimate_utm_crs()
+        notes.append(f"the points are in {crs_name(original)} ({why}, degrees): projected to "
+                     f"their local UTM zone, {crs_name(target)}, so that distances are in "
+                     "metres")
+    frames: dict[str, Any] = {}
+    for role, t in tables.items():
+        geometry = points[role].set_crs(original).to_crs(target)
+        frames[role] = gpd.GeoDataFrame(t.frame, geometry=geometry.to_numpy(), crs=target)
+    for role, frame in frames.items():
+        check_near((labels["demand"], frames["demand"]), (labels[role], frame),
+                   "check their coordinates and CRS (--crs)")
+    return frames, original, target
+
+
+def load_gpkg(
+    p: Path, *, unit_weights: bool = False, network: str | None = None,
+    crs: str | None = None, encoding: str | None = None,
+) -> Instance:
     """The instance of a GeoPackage with layers demand, sites (and existing)."""
     import pyogrio
 
@@ -116,9 +221,11 @@ def load_gpkg(p: Path, *, unit_weights: bool = False, network: str | None = None
         if name in layers
     }
     notes: list[str] = []
-    crs = _metric_crs(frames, p, notes)
+    original = _given_crs(frames, p, crs, notes)
+    target = _metric_crs(frames, p, notes)
     demand, sites, existing = frames["demand"], frames["sites"], frames.get("existing")
-    walk = _network(network, crs, notes)
+    walk = _network(network, original, target, (f"{p}:demand", demand), notes, given=crs,
+                    how=reading(encoding))
     inst = Instance.from_frames(
         demand, sites, **_columns(demand, sites),
         existing="existing" if existing is None and "existing" in sites.columns else existing,
@@ -166,14 +273,39 @@ def _layer(p: Path, name: str, unit_weights: bool) -> Any:
     return frame
 
 
+def _given_crs(frames: dict[str, Any], p: Path, crs: str | None, notes: list[str]) -> Any:
+    """Layers without a CRS take ``--crs``; each layer's coordinates are checked against
+    its CRS (degrees without one refused); the demand's CRS as read is returned."""
+    from siting.data.crs import check_fits, crs_name, degrees_refused, looks_like_degrees, parse_crs
+
+    given = parse_crs(crs, "--crs") if crs is not None else None
+    for name, frame in frames.items():
+        label = f"{p}:{name}"
+        if frame.crs is None and given is not None:
+            frames[name] = frame = frame.set_crs(given)
+            notes.append(f"{p.name}: layer {name!r} has no CRS: taken to be in "
+                         f"{crs_name(given)} (--crs)")
+        if frame.crs is not None:
+            why = "--crs" if given is not None and frame.crs == given else "its own CRS"
+            check_fits(frame, frame.crs, label, why, CRS_FIX, "--crs")
+        elif len(frame) and looks_like_degrees(frame.total_bounds):
+            raise degrees_refused(label, frame.total_bounds, CRS_FIX, "--crs")
+    return frames["demand"].crs
+
+
 def _metric_crs(frames: dict[str, Any], p: Path, notes: list[str]) -> Any:
     """Bring the layers into the demand's CRS, or its UTM zone when it is in degrees."""
+    from siting.data.crs import check_near
+
     demand = frames["demand"]
     crs = demand.crs
     if crs is None:
         if any(f.crs is not None for f in frames.values()):
             raise CRSError("layer 'demand' has no CRS while another layer has one",
                            path=p, field="crs")
+        for name, frame in frames.items():
+            check_near((f"{p}:demand", demand), (f"{p}:{name}", frame),
+                       "check their coordinates (or give --crs)")
         return None
     target = crs
     if crs.is_geographic:
@@ -189,25 +321,57 @@ def _metric_crs(frames: dict[str, Any], p: Path, notes: list[str]) -> Any:
                 notes.append(f"{p.name}: layer {name!r} is in {frame.crs.name}: reprojected to "
                              f"{target.name}")
             frames[name] = frame.to_crs(target)
+    for name, frame in frames.items():
+        check_near((f"{p}:demand", frames["demand"]), (f"{p}:{name}", frame),
+                   "check their CRS (or --crs)")
     return target
 
 
-def _network(source: str | None, crs: Any, notes: list[str]) -> Any:
-    """The walking network of a line layer, in the instance's CRS (None without one)."""
+def _network(
+    source: str | None, original: Any, target: Any, demand: tuple[str, Any],
+    notes: list[str], *, given: str | None, how: Reading,
+) -> Any:
+    """The walking network of a line layer, in the instance's CRS (None without one).
+
+    Lines without a CRS take ``--crs``, else the points' CRS as read (``original``);
+    ``demand`` (label, frame) is the layer they must lie near.
+    """
     if source is None:
         return None
+    from siting.data.crs import (
+        check_fits,
+        check_near,
+        crs_name,
+        degrees_refused,
+        looks_like_degrees,
+        parse_crs,
+    )
     from siting.data.layers import open_layer
     from siting.data.streets import street_network
 
-    layer = open_layer(source, "--network")
+    layer = open_layer(source, "--network", how)
+    notes += layer.notes
     lines = layer.frame
-    if crs is not None and lines.crs is not None and lines.crs != crs:
-        notes.append(f"{layer.label}: reprojected from {lines.crs.name} to {crs.name}")
-        lines = lines.to_crs(crs)
-    elif crs is None and lines.crs is not None and lines.crs.is_geographic:
+    bounds = lines.total_bounds if len(lines) else None
+    if lines.crs is None:
+        assumed = parse_crs(given, "--crs") if given is not None else original
+        if (assumed is None or not assumed.is_geographic) and looks_like_degrees(bounds):
+            raise degrees_refused(layer.label, bounds, CRS_FIX, "--crs")
+        if assumed is not None:
+            why = "--crs" if given is not None else "the points' CRS"
+            check_fits(lines, assumed, layer.label, why, CRS_FIX, "--crs")
+            lines = lines.set_crs(assumed)
+    else:
+        check_fits(lines, lines.crs, layer.label, "its own CRS", CRS_FIX, "--crs")
+    if target is not None and lines.crs is not None and lines.crs != target:
+        notes.append(f"{layer.label}: reprojected from {crs_name(lines.crs)} to "
+                     f"{crs_name(target)}")
+        lines = lines.to_crs(target)
+    elif target is None and lines.crs is not None and lines.crs.is_geographic:
         raise InputError("the street network is in degrees but the points have no CRS: give "
-                         "the points as a GeoPackage in a CRS, or the network in metres",
+                         "--crs, or the network in metres",
                          path=layer.label, field="crs")
+    check_near(demand, (layer.label, lines), "check their CRS (or --crs)")
     notes.append(f"distances are walking distances along {layer.label}")
     return street_network(lines, where=layer.where)
 

@@ -3,7 +3,8 @@
 Rules (each broken rule is an :class:`~siting.errors.InputError` or
 :class:`~siting.errors.FormatError` naming the file, row, field and value):
 
-- UTF-8 text (a byte-order mark is accepted), no NUL bytes;
+- UTF-8 text (a byte-order mark is accepted), or the ``encoding`` given for a
+  file that is not UTF-8 (:func:`siting.textio.read_text`), no NUL bytes;
 - a header line of distinct, non-empty column names (surrounding spaces are
   dropped); required columns present; a name that is a near miss of a known one
   (``wieght`` for ``weight``) refused;
@@ -13,6 +14,11 @@ Rules (each broken rule is an :class:`~siting.errors.InputError` or
   ``columns`` is converted by its :class:`Column` rule: ids stay text (``007``
   stays ``"007"``), numbers are finite and within range, booleans come from a
   fixed vocabulary (see :data:`siting.data.values.BOOLEAN_WORDS`).
+
+- with ``xy`` (an :class:`XY`), the coordinate columns are the ones it names,
+  else ``x`` and ``y``, else a longitude / latitude pair of common names
+  (:data:`LON_NAMES`, :data:`LAT_NAMES`, any case); they are renamed ``x`` and
+  ``y`` and :attr:`CsvTable.xy_columns` keeps the names read.
 
 Fields are split by the standard library's :mod:`csv` module.
 
@@ -28,6 +34,10 @@ Fields are split by the standard library's :mod:`csv` module.
 Traceback (most recent call last):
 ...
 siting.errors.FormatError: ...e.csv: row 3: 3 fields, but the header (line 1) has 2
+>>> _ = (folder / "f.csv").write_text("id,Lng,Lat\\na,114.3,30.5\\n")
+>>> table = read_csv(folder / "f.csv", {"x": Column("coordinate")}, xy=XY())
+>>> table.frame.columns.tolist(), table.xy_columns, table.lonlat
+(['id', 'x', 'y'], ('Lng', 'Lat'), True)
 """
 
 from __future__ import annotations
@@ -48,7 +58,11 @@ from siting.data.values import COORDINATE_LIMIT, Where, to_booleans, to_ids, to_
 from siting.errors import FormatError, InputError
 from siting.textio import read_text
 
-__all__ = ["Column", "CsvTable", "read_csv"]
+__all__ = ["LAT_NAMES", "LON_NAMES", "XY", "Column", "CsvTable", "read_csv"]
+
+#: Column names read as longitude (x) and latitude (y) when there is no x / y (any case).
+LON_NAMES = ("lon", "lng", "long", "longitude", "经度")
+LAT_NAMES = ("lat", "latitude", "纬度")
 
 Kind = Literal["id", "text", "number", "coordinate", "boolean"]
 
@@ -75,6 +89,17 @@ class Column:
     missing: str | None = None
 
 
+@dataclass(frozen=True)
+class XY:
+    """The coordinate columns to look for: ``x``, ``y`` named (``None``: ``x`` / ``y``,
+    else a longitude / latitude pair), and how a user names them (for messages)."""
+
+    x: str | None = None
+    y: str | None = None
+    #: The keys or option that name the columns, e.g. ``"[data] x and y"``.
+    how: str = "[data] x and y"
+
+
 @dataclass
 class CsvTable:
     """A CSV file read and converted: the frame and each row's line number."""
@@ -83,10 +108,55 @@ class CsvTable:
     frame: pd.DataFrame
     lines: NDArray[np.int64]
     header_line: int
+    #: The columns read as ``x`` and ``y`` (with an :class:`XY`; else ``None``).
+    xy_columns: tuple[str, str] | None = None
 
     @property
     def where(self) -> Where:
         return Where(str(self.path), lines=self.lines)
+
+    @property
+    def lonlat(self) -> bool:
+        """The coordinate columns are named as longitude and latitude are."""
+        return self.xy_columns is not None and is_lonlat(*self.xy_columns)
+
+
+def is_lonlat(x: str, y: str) -> bool:
+    """Whether the column names say longitude and latitude (:data:`LON_NAMES`, any case)."""
+    return x.strip().lower() in LON_NAMES and y.strip().lower() in LAT_NAMES
+
+
+def coordinate_columns(
+    names: Sequence[str], xy: XY, path: Path, line: int, what: str = ""
+) -> tuple[str, str]:
+    """The header's x and y columns by the rules of the module docstring."""
+    listed = ", ".join(names)
+    if xy.x is not None or xy.y is not None:
+        x, y = xy.x or "x", xy.y or "y"
+        for name in (x, y):
+            if name not in names:
+                raise InputError(
+                    f"no coordinate column {name!r} ({xy.how}; columns: {listed})",
+                    path=path, row=line, field=name,
+                )
+        return x, y
+    if "x" in names and "y" in names:
+        return "x", "y"
+    lower = [n.lower() for n in names]
+    xs = [n for n, low in zip(names, lower, strict=True) if low in LON_NAMES]
+    ys = [n for n, low in zip(names, lower, strict=True) if low in LAT_NAMES]
+    if len(xs) == 1 and len(ys) == 1:
+        return xs[0], ys[0]
+    if len(xs) > 1 or len(ys) > 1:
+        raise InputError(
+            f"more than one longitude / latitude column ({', '.join(xs + ys)}): say which "
+            f"with {xy.how}", path=path, row=line,
+        )
+    raise InputError(
+        f"{what + ' ' if what else ''}has neither a geometry nor coordinate columns 'x' and "
+        f"'y', nor a longitude/latitude pair ({'/'.join(LON_NAMES)}, {'/'.join(LAT_NAMES)}) "
+        f"(columns: {listed}): name them with {xy.how}", path=path, row=line, field="x",
+    )
 
 
 def _records(text: str, path: Path) -> tuple[list[list[str]], list[int]]:
@@ -158,20 +228,35 @@ def read_csv(
     *,
     known: Sequence[str] = (),
     what: str = "",
+    encoding: str | None = None,
+    fix: str | None = None,
+    xy: XY | None = None,
 ) -> CsvTable:
     """Read ``path`` by the rules of the module docstring; convert ``columns``.
 
     Columns not named in ``columns`` stay text. ``known``: names a near miss is
     checked against (default: the names in ``columns``). ``what`` prefixes value
-    errors (``"demand: missing id"``).
+    errors (``"demand: missing id"``). ``encoding``: the file's encoding when it
+    is not UTF-8; ``fix``: how to give one (:func:`~siting.textio.read_text`).
+    ``xy``: find the coordinate columns and name them ``x`` and ``y``.
     """
     p = Path(path)
     columns = dict(columns or {})
-    rows, lines = _records(read_text(p), p)
+    rows, lines = _records(read_text(p, encoding, fix), p)
     if not rows:
         raise FormatError("empty file", path=p)
     names = _header(rows[0], lines[0], p)
     near_misses(names, list(known) or list(columns), p, lines[0])
+    xy_columns = None
+    if xy is not None:
+        xy_columns = coordinate_columns(names, xy, p, lines[0], what)
+        for name, canonical in zip(xy_columns, ("x", "y"), strict=True):
+            if name != canonical and canonical in names:
+                raise InputError(
+                    f"has a column {canonical!r}, but {name!r} is read as {canonical}: rename "
+                    "one of them", path=p, row=lines[0], field=canonical,
+                )
+        names = [{xy_columns[0]: "x", xy_columns[1]: "y"}.get(n, n) for n in names]
     listed = ", ".join(names)
     for name, rule in columns.items():
         if rule.required and name not in names:
@@ -193,7 +278,7 @@ def read_csv(
     for name in frame.columns:
         if name not in columns:  # converted columns are stripped as they are converted
             frame[name] = frame[name].str.strip()
-    table = CsvTable(p, frame, body_lines, lines[0])
+    table = CsvTable(p, frame, body_lines, lines[0], xy_columns)
     where = Where(str(p), lines=body_lines, what=what)
     for name, rule in columns.items():
         if name in frame.columns:

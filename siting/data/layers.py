@@ -1,10 +1,19 @@
-"""Read one layer of any vector file, and bring layers into one metric CRS.
+"""Read one layer of any vector file.
 
 A layer is named ``"FILE"`` or ``"FILE:LAYER"``: GeoPackage, GeoJSON, Shapefile
 and every other format GDAL reads (through pyogrio), GeoParquet (``.parquet``,
 through :func:`geopandas.read_parquet`, which needs pyarrow) or a CSV of points
-with ``x`` and ``y`` columns (through the strict reader, without a CRS). The
-part after the only ``:`` is the layer: a path may itself hold no ``:``.
+(through the strict reader, without a CRS; its coordinate columns are ``x`` and
+``y``, or the ones :class:`~siting.data.csvfile.XY` names, or a longitude /
+latitude pair). The part after the only ``:`` is the layer: a path may itself
+hold no ``:``.
+
+Text encodings: a CSV file is UTF-8 or ``encoding``; a Shapefile's ``.dbf`` is
+decoded by GDAL as its ``.cpg`` file says (or the code page byte of the
+``.dbf``), and as ``encoding`` when one is given. A Shapefile with non-ASCII
+text and neither is refused, showing how its text reads in the likely
+encodings, since GDAL would read it as Latin-1 (garbled Chinese column names).
+An attribute filter (``where_sql``, OGR SQL) is handed to GDAL.
 
 >>> split_source("district.gpkg:homes")
 ('district.gpkg', 'homes')
@@ -14,17 +23,20 @@ part after the only ``:`` is the layer: a path may itself hold no ``:``.
 
 from __future__ import annotations
 
+import codecs
 import difflib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 
 from siting.data.values import Where
-from siting.errors import CRSError, FormatError, InputError
+from siting.errors import FormatError, InputError
+
+if TYPE_CHECKING:
+    from siting.data.csvfile import XY
 
 __all__ = ["Layer", "list_layers", "open_layer", "read_layer", "split_source"]
 
@@ -55,6 +67,29 @@ class Layer:
     label: str
     where: Where
     path: Path
+    #: A CSV's coordinate columns as named in the file (``None`` for other formats).
+    xy_columns: tuple[str, str] | None = None
+    #: One sentence per choice made while reading (a filter, an encoding).
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def lonlat(self) -> bool:
+        """A CSV whose coordinate columns are named as longitude and latitude are."""
+        from siting.data.csvfile import is_lonlat
+
+        return self.xy_columns is not None and is_lonlat(*self.xy_columns)
+
+
+@dataclass(frozen=True)
+class Reading:
+    """How to read a user's layers: text encoding, CSV coordinate columns, and the
+    names of the keys (or options) that set them, for messages."""
+
+    encoding: str | None = None
+    #: How to give an encoding, formatted with its name; the key (or option) messages name.
+    encoding_fix: str = 'set [data] encoding = "{}"'
+    xy: XY | None = None
+    encoding_key: str = "data.encoding"
 
 
 def list_layers(path: str | Path) -> list[str]:
@@ -74,8 +109,16 @@ def read_layer(source: str | Path) -> gpd.GeoDataFrame:
     return open_layer(source).frame
 
 
-def open_layer(source: str | Path, key: str = "") -> Layer:
-    """Read a layer; ``key`` (e.g. ``"data.parcels"``) is named when the file is missing."""
+def open_layer(
+    source: str | Path, key: str = "", reading: Reading | None = None, *,
+    where_sql: str | None = None, where_key: str = "data.network_where",
+) -> Layer:
+    """Read a layer; ``key`` (e.g. ``"data.parcels"``) is named when the file is missing.
+
+    ``reading``: encoding and CSV coordinate columns. ``where_sql``: an OGR SQL
+    WHERE clause keeping some features (``where_key`` names it in messages).
+    """
+    reading = reading or Reading()
     file, layer = split_source(source)
     path = Path(file)
     shown = _shown(path)
@@ -83,10 +126,13 @@ def open_layer(source: str | Path, key: str = "") -> Layer:
     if not path.exists():
         raise InputError(f"file not found{f' ({key})' if key else ''}", path=path)
     suffix = path.suffix.lower()
+    if where_sql is not None and suffix in (".csv", *PARQUET_SUFFIXES):
+        raise InputError(f"{where_key} filters a layer GDAL reads, not a {suffix} file",
+                         path=label, field=where_key, value=where_sql)
     if suffix == ".csv":
         if layer is not None:
             raise InputError("a CSV file has no layers: name the file alone", path=label)
-        return _csv_layer(path)
+        return _csv_layer(path, reading)
     if suffix in PARQUET_SUFFIXES:
         if layer is not None:
             raise InputError("a GeoParquet file has no layers: name the file alone", path=label)
@@ -102,15 +148,39 @@ def open_layer(source: str | Path, key: str = "") -> Layer:
                 field="layer",
                 value=layer,
             )
+    notes: list[str] = []
+    options: dict[str, str] = {}
+    shapefile = suffix in (".shp", ".dbf")
+    if shapefile:
+        options.update(_dbf_encoding(path, label, reading, notes))
+    if where_sql is not None:
+        options["where"] = where_sql
     try:
-        frame = gpd.read_file(path, layer=layer, engine="pyogrio")
-    except Exception as exc:  # GDAL's message, on one line
+        frame = gpd.read_file(path, layer=layer, engine="pyogrio", **options)
+    except UnicodeDecodeError as exc:
         raise FormatError(
-            f"cannot be read: {str(exc).splitlines()[0]}", path=label
+            f"its text does not decode as {reading.encoding} ({exc.reason} at byte "
+            f"{exc.start} of a value): give the encoding of its .dbf "
+            f"({reading.encoding_fix.format('…')})", path=label, field=reading.encoding_key,
+            value=reading.encoding,
         ) from None
+    except Exception as exc:  # GDAL's message, on one line
+        text = str(exc).splitlines()[0]
+        if where_sql is not None and "SQL" in text:
+            said = text.split(f"{where_sql}: ", 1)[-1]
+            raise InputError(
+                f"not a filter GDAL accepts ({said}); OGR SQL, text in "
+                "single quotes, e.g. 道路等级 <> '快速路'", path=label, field=where_key,
+                value=where_sql,
+            ) from None
+        raise FormatError(f"cannot be read: {text}", path=label) from None
     if not isinstance(frame, gpd.GeoDataFrame) or frame.geometry.name not in frame.columns:
         raise FormatError("has no geometry column", path=label)
-    return Layer(frame, label, Where(label), path)
+    if shapefile and "encoding" not in options and not _declared(path):
+        _refuse_undeclared_text(frame, path, label, reading)
+    if where_sql is not None:
+        _filtered(frame, path, layer, label, where_sql, where_key, notes)
+    return Layer(frame, label, Where(label), path, notes=notes)
 
 
 def _shown(path: Path) -> str:
@@ -132,107 +202,142 @@ def _read_parquet(path: Path) -> gpd.GeoDataFrame:
         raise FormatError(f"cannot be read: {str(exc).splitlines()[0]}", path=path) from None
 
 
-def _csv_layer(path: Path) -> Layer:
-    from siting.data.csvfile import Column, read_csv
+def _csv_layer(path: Path, reading: Reading) -> Layer:
+    from siting.data.csvfile import XY, Column, read_csv
 
     label = _shown(path)
     rules = {c: Column("coordinate", required=True) for c in ("x", "y")}
-    table = read_csv(Path(label), rules, known=("x", "y"))  # label: the path, shorter
+    table = read_csv(Path(label), rules, known=("x", "y"),  # label: the path, shorter
+                     encoding=reading.encoding, fix=reading.encoding_fix,
+                     xy=reading.xy or XY())
     frame = table.frame
     geometry = gpd.points_from_xy(frame.pop("x").to_numpy(), frame.pop("y").to_numpy())
     where = Where(label, lines=table.lines)
-    return Layer(gpd.GeoDataFrame(frame, geometry=geometry, crs=None), label, where, path)
+    return Layer(gpd.GeoDataFrame(frame, geometry=geometry, crs=None), label, where, path,
+                 xy_columns=table.xy_columns)
 
 
-# ------------------------------------------------------------------ CRS
+# ------------------------------------------------------------------ Shapefile text
 
 
-def _crs_name(crs: Any) -> str:
-    epsg = crs.to_epsg()
-    return f"EPSG:{epsg}" if epsg else crs.name
+def _sidecar(path: Path, suffix: str) -> Path | None:
+    """The Shapefile's file with this suffix (any case), if there is one."""
+    for cand in (path.with_suffix(suffix), path.with_suffix(suffix.upper())):
+        if cand.is_file():
+            return cand
+    return None
 
 
-def parse_crs(text: str, key: str = "data.crs") -> Any:
-    """A CRS from user text (``"EPSG:25832"``, WKT, PROJ); a clear error otherwise."""
-    from pyproj import CRS
-    from pyproj.exceptions import CRSError as ProjError
+def _cpg(path: Path) -> str | None:
+    """The encoding a ``.cpg`` file names (None without one)."""
+    cpg = _sidecar(path, ".cpg")
+    if cpg is None:
+        return None
+    text = cpg.read_bytes()[:100].decode("ascii", "replace").strip()
+    return text or None
+
+
+def _declared(path: Path) -> bool:
+    """The ``.dbf`` says its encoding: a ``.cpg`` file, or a code page byte (LDID)."""
+    if _cpg(path) is not None:
+        return True
+    dbf = _sidecar(path, ".dbf")
+    if dbf is None:
+        return False
+    with open(dbf, "rb") as fh:
+        head = fh.read(32)
+    return len(head) > 29 and head[29] != 0
+
+
+def _same_encoding(a: str, b: str) -> bool:
+    try:
+        return codecs.lookup(a).name == codecs.lookup(b).name
+    except LookupError:
+        return False
+
+
+def _dbf_encoding(path: Path, label: str, reading: Reading, notes: list[str]) -> dict[str, str]:
+    """The ``encoding`` to hand pyogrio: the one given, when the .cpg does not say it."""
+    if reading.encoding is None:
+        return {}
+    cpg = _cpg(path)
+    if cpg is not None and _same_encoding(cpg, reading.encoding):
+        return {}
+    if cpg is not None:
+        notes.append(f"{label}: its text is read as {reading.encoding} ([data] encoding), not "
+                     f"as its .cpg file says ({cpg}).")
+    return {"encoding": reading.encoding}
+
+
+def _refuse_undeclared_text(
+    frame: gpd.GeoDataFrame, path: Path, label: str, reading: Reading
+) -> None:
+    """A .dbf with non-ASCII text and no declared encoding: GDAL read it as Latin-1."""
+    names = [str(c) for c in frame.columns if c != frame.geometry.name]
+    samples = [n for n in names if not n.isascii()][:3]
+    if not samples:
+        for name in names:
+            col = frame[name]
+            if pd.api.types.is_object_dtype(col.dtype) or pd.api.types.is_string_dtype(
+                col.dtype
+            ):
+                text = col.dropna().astype(str)
+                wide = text[~text.map(str.isascii)]
+                if len(wide):
+                    samples = [str(v) for v in wide.iloc[:3]]
+                    break
+    if not samples:
+        return
+    from siting.textio import reads_as_gbk
 
     try:
-        return CRS.from_user_input(text)
-    except ProjError:
-        raise CRSError(f"{key}: not a CRS pyproj knows", field=key, value=text) from None
+        raw = [s.encode("latin-1") for s in samples]
+    except UnicodeEncodeError:
+        return  # not read as Latin-1: GDAL decoded it somehow; leave it
+    guess = None
+    for encoding in ("UTF-8", "GBK"):
+        try:
+            readings = [b.decode("gb18030" if encoding == "GBK" else "utf-8") for b in raw]
+        except UnicodeDecodeError:
+            continue
+        if encoding == "UTF-8" or reads_as_gbk(b"".join(raw)):
+            guess = encoding
+            break
+    shown = ", ".join(samples)
+    if guess is not None:
+        seen = f"read as Latin-1: {shown}; as {guess}: {', '.join(readings)}"
+        fix = reading.encoding_fix.format(guess)
+    else:
+        seen = f"read as Latin-1: {shown}"
+        fix = reading.encoding_fix.format("…")
+    raise FormatError(
+        f"its text is not ASCII and no .cpg file says its encoding ({seen}): {fix}, or write "
+        f"the encoding into {path.with_suffix('.cpg').name}",
+        path=label,
+        field=reading.encoding_key,
+    )
 
 
-def harmonise_crs(
-    blocks: Layer, others: list[Layer], crs: str | None = None
-) -> tuple[Any, list[str]]:
-    """Bring every layer into one metric CRS, in place; return it and one note per change.
-
-    The blocks' CRS is the reference; a geographic one (degrees; standard GeoJSON is
-    WGS 84) becomes its local UTM zone. A layer without a CRS (CSV) takes ``crs``
-    when given, else the blocks' CRS as read; layers in another CRS are reprojected.
-    """
-    notes: list[str] = []
-    given = parse_crs(crs) if crs is not None else None
-    original = blocks.frame.crs
-    if original is None:
-        if given is None:
-            unknown = [lay.label for lay in others if lay.frame.crs is not None]
-            if unknown:
-                raise CRSError(
-                    f"the blocks have no CRS but {unknown[0]} has one: set [data] crs",
-                    path=blocks.label,
-                    field="data.crs",
-                )
-            _refuse_degrees(blocks)
-            notes.append(
-                f"{blocks.label} has no CRS (and [data] crs is not set): its coordinates "
-                "are taken as metres, like every layer's."
-            )
-            return None, notes
-        original = given
-        blocks.frame = blocks.frame.set_crs(given)
-        notes.append(f"{blocks.label} has no CRS: taken to be in {_crs_name(given)} ([data] crs).")
-    target = original
-    if original.is_geographic:
-        target = blocks.frame.estimate_utm_crs()
-        blocks.frame = blocks.frame.to_crs(target)
-        notes.append(
-            f"{blocks.label} is in {_crs_name(original)} (degrees): reprojected to its local "
-            f"UTM zone, {_crs_name(target)}."
-        )
-    for lay in others:
-        if lay.frame.crs is None:
-            assumed = given if given is not None else original
-            lay.frame = lay.frame.set_crs(assumed)
-            why = "[data] crs" if given is not None else "the blocks' CRS"
-            notes.append(f"{lay.label} has no CRS: taken to be in {_crs_name(assumed)} ({why}).")
-        if lay.frame.crs != target:
-            before = lay.frame.crs
-            lay.frame = lay.frame.to_crs(target)
-            notes.append(
-                f"{lay.label} is in {_crs_name(before)}: reprojected to {_crs_name(target)}, "
-                "the blocks' CRS."
-            )
-    return target, notes
+# ------------------------------------------------------------------ filter
 
 
-def _refuse_degrees(layer: Layer) -> None:
-    """Coordinates that all look like longitude/latitude with no CRS: ask for one."""
-    bounds = np.asarray(layer.frame.total_bounds, dtype=float)
-    if (
-        len(layer.frame) > 1
-        and np.all(np.isfinite(bounds))
-        and -180 <= bounds[0] <= bounds[2] <= 180
-        and -90 <= bounds[1] <= bounds[3] <= 90
-        and max(bounds[2] - bounds[0], bounds[3] - bounds[1]) < 5
-    ):
-        raise CRSError(
-            "has no CRS and its coordinates look like degrees (longitude, latitude): "
-            'set [data] crs, e.g. crs = "EPSG:4326"',
-            path=layer.label,
-            field="data.crs",
-        )
+def _filtered(
+    frame: gpd.GeoDataFrame, path: Path, layer: str | None, label: str, where_sql: str,
+    where_key: str, notes: list[str],
+) -> None:
+    """Say how many lines (features) a filter kept; refuse one that keeps none."""
+    import pyogrio
+
+    try:
+        total = int(pyogrio.read_info(path, layer=layer)["features"])
+    except Exception:  # a driver that cannot count
+        total = -1
+    of = f" of {total:,}" if total >= 0 else ""
+    if not len(frame):
+        none = f"none of the {total:,} lines" if total >= 0 else "no line"
+        raise InputError(f"{where_key} keeps {none}", path=label, field=where_key,
+                         value=where_sql)
+    notes.append(f"{label}: {where_key} ({where_sql}) keeps {len(frame):,}{of} lines.")
 
 
 def text_column(frame: pd.DataFrame, column: str) -> pd.Series:

@@ -9,13 +9,23 @@ and returns a :class:`~siting.multi.data.ServiceData`. The user's columns are
 kept; ids are text. Every reprojection and every default taken is one
 sentence in ``ServiceData.notes``:
 
-- parcel area: the polygon's area (points need an area column);
-- allowed uses: every facility type of the spec;
+- parcel area: the polygon's area (points need an area column); an area
+  column is read in ``parcel_area_unit`` and checked against the polygons
+  (:mod:`siting.data.parcels`);
+- allowed uses: every facility type of the spec (a list is split at ``;`` ``,``
+  ``、`` ``，`` ``；`` ``|``);
 - year available: the spec's first year;
 - land cost: 0;
 - sub-district (``area``): blocks take the ``subdistricts`` polygon they lie in
   (else the nearest), or without polygons one area, ``"all"``; parcels and
-  existing facilities take the polygon they lie in, else the nearest block's.
+  existing facilities take the polygon they lie in, else the nearest block's;
+  the polygons' names are their ``subdistrict_name`` column (default: ``area``,
+  else ``subdistrict``).
+
+Every layer's coordinates are checked against its CRS (:mod:`siting.data.crs`);
+CSV and Shapefile text is read in ``encoding`` when it is not UTF-8 or says
+its own (:mod:`siting.data.layers`); the street layer may be filtered
+(``network_where``) and built by the ``network_*`` keys.
 """
 
 from __future__ import annotations
@@ -32,7 +42,20 @@ import pandas as pd
 from pydantic import ValidationError
 from scipy.spatial import cKDTree
 
-from siting.data.layers import Layer, harmonise_crs, list_layers, open_layer, text_column
+from siting.data.columns import (
+    POINTS,
+    POLYGONS,
+    check_geometry,
+    checked_numbers,
+    find_column,
+    listed,
+    put,
+    read_ids,
+)
+from siting.data.crs import harmonise_crs
+from siting.data.csvfile import XY
+from siting.data.layers import Layer, Reading, list_layers, open_layer
+from siting.data.parcels import parcel_columns
 from siting.data.streets import street_network
 from siting.data.values import to_ids, to_numbers
 from siting.errors import InputError
@@ -51,8 +74,6 @@ FOLDER_LAYERS = (
     ("network_edges", "network"),
 )
 
-_POINTS = ("Point", "MultiPoint")
-_POLYGONS = ("Polygon", "MultiPolygon")
 _CACHE: OrderedDict[str, ServiceData] = OrderedDict()
 _CACHE_SIZE = 4
 
@@ -149,19 +170,24 @@ def load_data_table(
     holding the layers' files).
     """
     notes: list[str] = []
-    blocks = open_layer(table.blocks, "data.blocks")
+    reading = Reading(table.encoding, xy=XY(table.x, table.y))
+    blocks = open_layer(table.blocks, "data.blocks", reading)
     layers: dict[str, Layer] = {}
     for key in ("parcels", "existing", "existing_shapes", "subdistricts", "network"):
         value = getattr(table, key)
         if value is not None:
-            layers[key] = open_layer(value, f"data.{key}")
+            where_sql = table.network_where if key == "network" else None
+            layers[key] = open_layer(value, f"data.{key}", reading, where_sql=where_sql)
+    for lay in (blocks, *layers.values()):
+        notes += lay.notes
     crs, said = harmonise_crs(blocks, list(layers.values()), table.crs)
     notes += said
     subdistricts = None
     if "subdistricts" in layers:
         subdistricts = _subdistricts(layers["subdistricts"], table)
     _block_columns(blocks, table, spec, notes, subdistricts)
-    parcels = _parcel_columns(layers["parcels"], table, spec, notes)
+    _, uses, first_year = _needs(spec)
+    parcels = parcel_columns(layers["parcels"], table, spec, (uses, first_year), notes)
     if "existing" in layers:
         existing = _existing_columns(layers["existing"], table, spec, notes)
     else:
@@ -178,18 +204,12 @@ def load_data_table(
     shapes = None
     if "existing_shapes" in layers:
         lay = layers["existing_shapes"]
-        _geometry(lay, _POLYGONS, "existing shapes")
-        lay.frame["facility_id"] = _ids(lay, table.existing_id, "data.existing_id")
+        check_geometry(lay, POLYGONS, "existing shapes")
+        lay.frame["facility_id"] = read_ids(lay, table.existing_id, "data.existing_id")
         shapes = lay.frame
     network = None
     if "network" in layers:
-        lay = layers["network"]
-        network = street_network(
-            lay.frame,
-            length=table.network_length,
-            tolerance=table.network_tolerance,
-            where=lay.where,
-        )
+        network = _network(layers["network"], table)
     folders = [str(lay.path.resolve().parent) for lay in (blocks, *layers.values())]
     return ServiceData(
         blocks=blocks.frame,
@@ -206,80 +226,6 @@ def load_data_table(
 # ------------------------------------------------------------------ layers
 
 
-def _geometry(layer: Layer, allowed: tuple[str, ...], what: str) -> None:
-    """Every feature has a non-empty, valid geometry of an allowed type."""
-    geom = layer.frame.geometry
-    missing = geom.isna().to_numpy()
-    if missing.any():
-        raise layer.where.error(f"{what}: missing geometry", _first(missing), "geometry", None)
-    empty = geom.is_empty.to_numpy()
-    if empty.any():
-        raise layer.where.error(f"{what}: empty geometry", _first(empty), "geometry", None)
-    kinds = geom.geom_type.to_numpy()
-    wrong = ~np.isin(kinds, allowed)
-    if wrong.any():
-        k = _first(wrong)
-        raise layer.where.error(
-            f"{what} must be {' or '.join(allowed)}, not {kinds[k]}", k, "geometry",
-            geom.iloc[k].wkt[:60],
-        )
-    invalid = ~geom.is_valid.to_numpy()
-    if invalid.any():
-        import shapely
-
-        k = _first(invalid)
-        raise layer.where.error(
-            f"{what}: invalid geometry ({shapely.is_valid_reason(geom.iloc[k])})", k, "geometry",
-            geom.iloc[k].wkt[:60],
-        )
-
-
-def _first(mask: Any) -> int:
-    return int(np.flatnonzero(mask)[0])
-
-
-def _column(layer: Layer, name: str | None, default: str, key: str) -> str | None:
-    """The column to read: the one named (must exist), else ``default`` if present."""
-    if name is not None:
-        if name not in layer.frame.columns:
-            raise InputError(
-                f"no column {name!r} ({key}; columns: {_listed(layer)})",
-                path=layer.label,
-                field=name,
-            )
-        return name
-    return default if default in layer.frame.columns else None
-
-
-def _listed(layer: Layer) -> str:
-    return ", ".join(str(c) for c in layer.frame.columns if c != layer.frame.geometry.name)
-
-
-def _ids(layer: Layer, column: str, key: str) -> pd.Series:
-    col = _column(layer, column, column, key)
-    assert col is not None
-    return to_ids(layer.frame[col], layer.where, col)
-
-
-def _put(layer: Layer, canonical: str, source: str | None, values: Any) -> None:
-    """Set the canonical column; a user column of that name holding something else clashes."""
-    if source != canonical and canonical in layer.frame.columns:
-        raise InputError(
-            f"has a column {canonical!r}, but {source!r} is read as the {canonical}: "
-            "rename one of them",
-            path=layer.label,
-            field=canonical,
-        )
-    layer.frame[canonical] = values
-
-
-def _numbers(layer: Layer, col: str, **rules: Any) -> Any:
-    """Checked numbers; a numeric column keeps its dtype, text becomes float."""
-    vals = to_numbers(layer.frame[col], layer.where, col, **rules)
-    series = layer.frame[col]
-    return series if pd.api.types.is_numeric_dtype(series.dtype) else vals
-
-
 def _block_columns(
     blocks: Layer,
     table: DataTable,
@@ -287,9 +233,9 @@ def _block_columns(
     notes: list[str],
     subdistricts: gpd.GeoDataFrame | None,
 ) -> None:
-    _geometry(blocks, _POINTS + _POLYGONS, "blocks")
-    _put(blocks, "block_id", table.block_id, _ids(blocks, table.block_id, "data.block_id"))
-    area = _column(blocks, table.area, "subdistrict", "data.area")
+    check_geometry(blocks, POINTS + POLYGONS, "blocks")
+    put(blocks, "block_id", table.block_id, read_ids(blocks, table.block_id, "data.block_id"))
+    area = find_column(blocks, table.area, "subdistrict", "data.area")
     if area is None and subdistricts is not None:
         blocks.frame["subdistrict"] = _polygon_of(blocks.frame, subdistricts)
         notes.append(
@@ -304,7 +250,7 @@ def _block_columns(
         )
     else:
         areas = to_ids(blocks.frame[area], blocks.where, area, unique=False, noun="sub-district")
-        _put(blocks, "subdistrict", area, areas)
+        put(blocks, "subdistrict", area, areas)
     if spec is None:
         return
     for name, facility in spec.facility.items():
@@ -312,13 +258,13 @@ def _block_columns(
         if group not in blocks.frame.columns:
             raise InputError(
                 f"no population column {group!r} for facility.{name}.group "
-                f"(columns: {_listed(blocks)})",
+                f"(columns: {listed(blocks)})",
                 path=blocks.label,
                 field=group,
             )
     for group in _needs(spec)[0]:
         if group in blocks.frame.columns:
-            blocks.frame[group] = _numbers(blocks, group)
+            blocks.frame[group] = checked_numbers(blocks, group)
         else:
             raise InputError(
                 f"no population column {group!r} for a target's group", path=blocks.label,
@@ -326,73 +272,24 @@ def _block_columns(
             )
 
 
-def _parcel_columns(
-    layer: Layer, table: DataTable, spec: Spec | None, notes: list[str]
-) -> gpd.GeoDataFrame:
-    _geometry(layer, _POINTS + _POLYGONS, "parcels")
-    label = layer.label
-    _put(layer, "parcel_id", table.parcel_id, _ids(layer, table.parcel_id, "data.parcel_id"))
-    points = layer.frame.geometry.geom_type.isin(_POINTS).to_numpy()
-    col = _column(layer, table.parcel_area, "area_m2", "data.parcel_area")
-    if col is not None:
-        _put(layer, "area_m2", col, _numbers(layer, col))
-    elif points.any():
-        raise layer.where.error(
-            "a parcel given as a point needs an area column (data.parcel_area)",
-            _first(points), "geometry", layer.frame.geometry.iloc[_first(points)].wkt[:60],
-        )
-    else:
-        layer.frame["area_m2"] = layer.frame.geometry.area.to_numpy(dtype=np.float64)
-        notes.append(f"{label} has no area column (data.parcel_area): areas are the polygons'.")
-    _, uses, first_year = _needs(spec)
-    col = _column(layer, table.parcel_uses, "allowed_uses", "data.parcel_uses")
-    if col is not None:
-        _put(layer, "allowed_uses", col, text_column(layer.frame, col))
-    else:
-        layer.frame["allowed_uses"] = pd.Series(";".join(uses), index=layer.frame.index,
-                                                dtype="str")
-        notes.append(
-            f"{label} has no uses column (data.parcel_uses): every parcel allows every "
-            "facility type."
-        )
-    col = _column(layer, table.parcel_year, "year_available", "data.parcel_year")
-    if col is not None:
-        years = to_numbers(layer.frame[col], layer.where, col, integer=True, maximum=9999)
-        _put(layer, "year_available", col, years.astype(np.int64))
-    else:
-        year = first_year if first_year is not None else 0
-        layer.frame["year_available"] = np.full(len(layer.frame), year, dtype=np.int64)
-        notes.append(
-            f"{label} has no year column (data.parcel_year): every parcel is available from "
-            f"{'the first year' if first_year is None else first_year}."
-        )
-    col = _column(layer, table.parcel_land_cost, "land_cost_est", "data.parcel_land_cost")
-    if col is not None:
-        _put(layer, "land_cost_est", col, _numbers(layer, col))
-    else:
-        layer.frame["land_cost_est"] = np.zeros(len(layer.frame))
-        notes.append(f"{label} has no land cost column (data.parcel_land_cost): land costs 0.")
-    return layer.frame
-
-
 def _existing_columns(
     layer: Layer, table: DataTable, spec: Spec | None, notes: list[str]
 ) -> gpd.GeoDataFrame:
-    _geometry(layer, _POINTS + _POLYGONS, "existing facilities")
-    _put(layer, "facility_id", table.existing_id, _ids(layer, table.existing_id,
+    check_geometry(layer, POINTS + POLYGONS, "existing facilities")
+    put(layer, "facility_id", table.existing_id, read_ids(layer, table.existing_id,
                                                        "data.existing_id"))
-    col = _column(layer, table.existing_type, table.existing_type, "data.existing_type")
+    col = find_column(layer, table.existing_type, table.existing_type, "data.existing_type")
     assert col is not None
     kinds = to_ids(layer.frame[col], layer.where, col, unique=False, noun="type")
-    _put(layer, "type", col, kinds)
-    col = _column(layer, table.existing_capacity, "capacity", "data.existing_capacity")
+    put(layer, "type", col, kinds)
+    col = find_column(layer, table.existing_capacity, "capacity", "data.existing_capacity")
     if col is not None:
         cap = to_numbers(layer.frame[col], layer.where, col, allow_missing=True, allow_inf=True)
         known = cap[~np.isnan(cap)]
         series = pd.Series(cap, index=layer.frame.index)
         # Whole numbers with gaps become nullable integers (places, not fractions).
         whole = bool(np.all(np.isfinite(known) & (known == np.round(known))))
-        _put(layer, "capacity", col, series.astype("Int64") if whole else series)
+        put(layer, "capacity", col, series.astype("Int64") if whole else series)
     if spec is not None and len(kinds):
         other = sorted(set(kinds) - set(spec.facility))
         if other:
@@ -405,13 +302,36 @@ def _existing_columns(
     return layer.frame
 
 
+def _network(lay: Layer, table: DataTable) -> Any:
+    """The walking network of the street layer, built by the ``network_*`` keys that are set."""
+    extra: dict[str, Any] = {}
+    if table.network_junctions is not None:
+        extra["junctions"] = table.network_junctions
+    if table.network_level is not None:
+        find_column(lay, table.network_level, table.network_level, "data.network_level")
+        extra["level"] = table.network_level
+    if table.network_max_access is not None:
+        extra["max_access"] = table.network_max_access
+    return street_network(
+        lay.frame,
+        length=table.network_length,
+        tolerance=table.network_tolerance,
+        where=lay.where,
+        **extra,
+    )
+
+
 def _subdistricts(layer: Layer, table: DataTable) -> gpd.GeoDataFrame:
-    _geometry(layer, _POLYGONS, "sub-districts")
-    area = table.area or "subdistrict"
-    col = _column(layer, area, area, "data.area")
+    check_geometry(layer, POLYGONS, "sub-districts")
+    if table.subdistrict_name is not None:
+        name, key = table.subdistrict_name, "data.subdistrict_name"
+    else:
+        name = table.area or "subdistrict"
+        key = "data.area" if table.area else "data.subdistrict_name"
+    col = find_column(layer, name, name, key)
     assert col is not None
     names = to_ids(layer.frame[col], layer.where, col, unique=False, noun="sub-district")
-    _put(layer, "subdistrict", col, names)
+    put(layer, "subdistrict", col, names)
     return layer.frame
 
 
@@ -431,7 +351,7 @@ def _area_column(
     )
     if col is not None:
         values = to_ids(frame[col], layer.where, col, unique=False, noun="sub-district")
-        _put(layer, "subdistrict", col, values)
+        put(layer, "subdistrict", col, values)
     elif len(frame):
         if subdistricts is not None:
             values = _polygon_of(frame, subdistricts)

@@ -255,7 +255,28 @@ def _xy(frame: Any) -> FloatArray:
     return points_of(frame.geometry.to_numpy())
 
 
+#: What separates allowed uses in a list (with the spaces around it): ; , 、 ， ； |
+USE_SEPARATORS = r"\s*[;,、，；|]\s*"
+
+
+def normalise_uses(allowed: pd.Series) -> pd.Series:
+    """Lists of allowed uses in the canonical form: ``;``-joined, no empty items.
+
+    >>> normalise_uses(pd.Series(["幼儿园、养老服务驿站", " park ; kindergarten,", None])).tolist()
+    ['幼儿园;养老服务驿站', 'park;kindergarten', '']
+    """
+    text = allowed.astype(object).where(allowed.notna(), "").astype(str)
+    joined = text.str.replace(USE_SEPARATORS, ";", regex=True).str.strip()
+    return joined.str.replace(r";{2,}", ";", regex=True).str.strip(";").astype("str")
+
+
 def uses_mask(allowed: pd.Series, use: str) -> NDArray[np.bool_]:
-    """Parcels whose ';'-separated allowed uses include ``use``."""
-    padded = ";" + allowed.fillna("").astype(str).str.replace(" ", "") + ";"
-    return padded.str.contains(f";{use};", regex=False).to_numpy()
+    """Parcels whose allowed uses (a list separated by ``;`` ``,`` ``、`` ``，`` ``；`` or
+    ``|``, :data:`USE_SEPARATORS`) include ``use``.
+
+    >>> uses_mask(pd.Series(["幼儿园、养老服务驿站", "养老服务驿站，社区卫生服务站", "park"]),
+    ...           "养老服务驿站").tolist()
+    [True, True, False]
+    """
+    padded = ";" + normalise_uses(allowed) + ";"
+    return padded.str.contains(f";{use.strip()};", regex=False).to_numpy()

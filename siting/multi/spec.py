@@ -219,6 +219,10 @@ class Solver(_Strict):
         return backend
 
 
+#: Spellings of ``[data] parcel_area_unit`` (any case) → the unit.
+AREA_UNIT_SPELLINGS = {"m2": "m2", "m²": "m2", "ha": "ha", "公顷": "ha", "mu": "mu", "亩": "mu"}
+
+
 class DataTable(_Strict):
     """Where the data are: layers ``"FILE"`` or ``"FILE:LAYER"`` and their column names.
 
@@ -236,6 +240,8 @@ class DataTable(_Strict):
     parcels: str
     parcel_id: str = "parcel_id"
     parcel_area: str | None = None
+    #: Unit of the area column: "m2" (default), "ha" or "mu" (also "m²", "公顷", "亩").
+    parcel_area_unit: str = "m2"
     parcel_uses: str | None = None
     parcel_year: str | None = None
     parcel_land_cost: str | None = None
@@ -248,12 +254,28 @@ class DataTable(_Strict):
     existing_shapes: str | None = None
     #: Sub-district polygons (map), with the ``area`` column.
     subdistricts: str | None = None
+    #: Name column of the sub-district polygons (default: ``area``, else "subdistrict").
+    subdistrict_name: str | None = None
     #: A line layer of walkable streets.
     network: str | None = None
     network_length: str | None = None
+    #: Metres: line ends (and vertices) closer than this are one node.
     network_tolerance: Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)] = 0.5
+    #: OGR SQL WHERE clause: the street lines kept (e.g. "道路等级 <> '快速路'").
+    network_where: str | None = None
+    #: Where street lines meet: at shared vertices, at every crossing, or at line ends.
+    network_junctions: Literal["vertices", "crossings", "ends"] | None = None
+    #: A column of the street layer: lines with different values do not meet at crossings.
+    network_level: str | None = None
+    #: Metres: the farthest a point may lie from the street it joins.
+    network_max_access: Positive | None = None
     #: CRS of layers that carry none (CSV), e.g. "EPSG:25832".
     crs: str | None = None
+    #: Coordinate columns of CSV layers (default: x and y, else lon/lat names).
+    x: str | None = None
+    y: str | None = None
+    #: Text encoding of CSV and Shapefile (.dbf) layers that are not UTF-8, e.g. "GBK".
+    encoding: str | None = None
 
     #: Keys holding a layer (a path), resolved against the spec's folder.
     LAYER_KEYS: ClassVar[tuple[str, ...]] = (
@@ -278,10 +300,29 @@ class DataTable(_Strict):
             raise ValueError(f"{value!r} must be FILE or FILE:LAYER (a path holds no other ':')")
         return value
 
+    @field_validator("parcel_area_unit")
+    @classmethod
+    def _area_unit(cls, value: str) -> str:
+        unit = AREA_UNIT_SPELLINGS.get(value.strip().lower())
+        if unit is None:
+            raise ValueError(f"{value!r} must be one of m2, ha, mu (or m², 公顷, 亩)")
+        return unit
+
+    @field_validator("encoding")
+    @classmethod
+    def _known_encoding(cls, value: str | None) -> str | None:
+        from siting.textio import check_encoding
+
+        return None if value is None else check_encoding(value)
+
     @model_validator(mode="after")
-    def _network_for_length(self) -> DataTable:
-        if self.network_length is not None and self.network is None:
-            raise ValueError("network_length needs network (a line layer)")
+    def _network_keys(self) -> DataTable:
+        for key in ("network_length", "network_where", "network_junctions", "network_level",
+                    "network_max_access"):
+            if getattr(self, key) is not None and self.network is None:
+                raise ValueError(f"{key} needs network (a line layer)")
+        if self.subdistrict_name is not None and self.subdistricts is None:
+            raise ValueError("subdistrict_name needs subdistricts (a polygon layer)")
         return self
 
 
