@@ -61,7 +61,7 @@ def test_no_warning_on_the_specs_of_the_repository(path: Path) -> None:
     spec = load_spec(path)
     findings = check_plan_data(spec, load_service_data(spec, cache=True))
     assert [f for f in findings if f.level != "note"] == []
-    assert {f.code for f in findings} <= {"loading", "existing-by-use", "network"}
+    assert {f.code for f in findings} <= {"loading", "existing-by-use", "network", "network-levels"}
 
 
 @pytest.mark.parametrize("path", MODELS, ids=[p.stem for p in MODELS])

@@ -10,7 +10,15 @@ from typing import Annotated, Any
 
 import typer
 
-from siting.cli.options import FormatName, JsonFlag
+from siting.cli.options import (
+    CrsOption,
+    EncodingOption,
+    FormatName,
+    JsonFlag,
+    XyOption,
+    loading_options,
+    not_for_a_spec,
+)
 
 
 def check(
@@ -30,6 +38,9 @@ def check(
         typer.Option("--network", help="FILE[:LAYER]: a line layer of streets (classic "
                      "instances), checked as `siting solve --network` reads it."),
     ] = None,
+    crs: CrsOption = None,
+    encoding: EncodingOption = None,
+    xy: XyOption = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Check the data before a solve: loading notes, data checks and counts, no solving.
@@ -55,6 +66,8 @@ def check(
       siting check instances/huitian
 
       siting check my-data/ --network streets.gpkg:roads
+
+      siting check my-lonlat-data/ --crs EPSG:4326 --encoding GBK
     """
     from siting.cli.exits import finish
     from siting.cli.info import is_multi
@@ -62,10 +75,12 @@ def check(
 
     folders = [path.resolve().parent if path.is_file() else path.resolve()]
     if is_multi(path):
+        not_for_a_spec(crs, encoding, xy)
         name, findings, facts = _multi(path)
         folders.append(Path(str(facts["instance"])))
     else:
-        name, findings, facts = _classic(path, format.value, network)
+        name, findings, facts = _classic(path, format.value, network,
+                                         **loading_options(crs, encoding, xy))
     tally = counts(findings)
     if as_json:
         typer.echo(json.dumps({
@@ -98,46 +113,22 @@ def _multi(path: Path) -> tuple[str, list[Any], dict[str, Any]]:
     return spec.meta.name, check_plan_data(spec, data), multi_facts(spec, data)
 
 
-def _classic(path: Path, format: str, network: str | None) -> tuple[str, list[Any],
-                                                                     dict[str, Any]]:
-    """A classic instance's loading notes, a check of its weights, and its counts."""
+def _classic(path: Path, format: str, network: str | None,
+             **loading: Any) -> tuple[str, list[Any], dict[str, Any]]:
+    """A classic instance's loading notes, a check of its weights, and its counts (the
+    loader itself refuses coordinates in degrees without a CRS, naming --crs)."""
     from siting.cli.info import classic_facts
     from siting.findings import Finding, from_notes, ordered
     from siting.io import load_instance
 
-    loaded = load_instance(path, format, network=network)
+    loaded = load_instance(path, format, network=network, **loading)
     inst = loaded.instance
     found = from_notes(inst.notes)
     if inst.n_demand and not float(inst.weight.sum()) > 0:
         found.append(Finding("warning", "weight-zero",
                              f"every one of the {inst.n_demand} demand points has weight 0: "
                              "every plan covers nothing"))
-    degrees = lonlat_without_crs(inst)
-    if degrees:
-        found.append(Finding("warning", "lonlat-no-crs", degrees))
     return inst.name, ordered(found), classic_facts(loaded)
-
-
-def lonlat_without_crs(inst: Any) -> str | None:
-    """What to say of coordinates without a CRS that look like longitude and latitude
-    (within ±180 / ±90, a few degrees across, mostly fractional): distances, and a
-    radius, would be in degrees."""
-    import numpy as np
-
-    if inst.crs is not None or inst.demand_xy is None or inst.site_xy is None:
-        return None
-    xy = np.vstack([inst.demand_xy, inst.site_xy])
-    if not len(xy) or not np.isfinite(xy).all():
-        return None
-    low, high = xy.min(axis=0), xy.max(axis=0)
-    inside = bool((np.abs(xy[:, 0]) <= 180).all() and (np.abs(xy[:, 1]) <= 90).all())
-    fractional = float(np.mean(xy != np.round(xy))) > 0.5
-    if not (inside and fractional and float((high - low).max()) <= 5.0):
-        return None
-    return (f"the coordinates (x {low[0]:.4f}–{high[0]:.4f}, y {low[1]:.4f}–{high[1]:.4f}) look "
-            "like longitude and latitude, and the instance has no CRS: distances and --radius "
-            "would be in degrees; give x and y in metres, or the points as a GeoPackage with "
-            "their CRS (reprojected to metres)")
 
 
 def grouped(findings: list[Any], folders: Iterable[Path | str] = ()) -> list[str]:

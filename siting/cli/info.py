@@ -8,7 +8,14 @@ from typing import Annotated, Any
 
 import typer
 
-from siting.cli.options import CrsOption, EncodingOption, FormatName, XyOption, loading_options
+from siting.cli.options import (
+    CrsOption,
+    EncodingOption,
+    FormatName,
+    XyOption,
+    loading_options,
+    not_for_a_spec,
+)
 
 
 def info(
@@ -39,13 +46,7 @@ def info(
     """
     loading = loading_options(crs, encoding, xy)
     if is_multi(path):
-        given = [option for option, value in zip(("--crs", "--encoding", "--xy"),
-                                                 (crs, encoding, xy), strict=True) if value]
-        if given:
-            from siting.errors import ParameterError
-
-            raise ParameterError("a spec's data are read as its [data] table says (crs, "
-                                 f"encoding, x, y), not by {given[0]}", field=given[0])
+        not_for_a_spec(crs, encoding, xy)
         facts = multi_info(path)
     else:
         facts = classic_info(path, format.value, **loading)

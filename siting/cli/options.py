@@ -130,3 +130,17 @@ def parse_number(text: str | None, option: str, kind: type[int] | type[float]) -
     except ValueError:
         what = "an integer" if kind is int else "a number"
         raise ParameterError(f"must be {what}", field=option, value=text) from None
+
+
+def not_for_a_spec(crs: str | None, encoding: str | None, xy: str | None) -> None:
+    """Refuse ``--crs``, ``--encoding`` and ``--xy`` for a spec: its [data] table says them.
+
+    >>> not_for_a_spec(None, "GBK", None)
+    Traceback (most recent call last):
+    siting.errors.ParameterError: field '--encoding': a spec's data are read as its [data] ...
+    """
+    given = [option for option, value in zip(("--crs", "--encoding", "--xy"),
+                                             (crs, encoding, xy), strict=True) if value]
+    if given:
+        raise ParameterError("a spec's data are read as its [data] table says (crs, "
+                             f"encoding, x, y), not by {given[0]}", field=given[0])

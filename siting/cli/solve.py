@@ -29,6 +29,7 @@ from siting.cli.options import (
     QuietFlag,
     XyOption,
     loading_options,
+    not_for_a_spec,
     parse_number,
 )
 from siting.cli.progress import Phases
@@ -187,13 +188,7 @@ def solve(
       siting solve my-data/ --model market-share --p 2 --competitors rivals.csv --beta 2
     """
     if path.suffix.lower() == ".toml":
-        for option, value in (("--crs", crs), ("--encoding", encoding), ("--xy", xy_text)):
-            if value is not None:
-                from siting.errors import ParameterError
-
-                raise ParameterError(f"a spec's data are read as its [data] table says "
-                                     f"(crs, encoding, x, y), not by {option}", field=option,
-                                     value=value)
+        not_for_a_spec(crs, encoding, xy_text)
         # a spec keeps its own solver settings unless an option overrides them
         solve_spec(
             path,
