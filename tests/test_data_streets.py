@@ -217,3 +217,14 @@ def test_huitian_line_layer_gives_the_node_table_distances() -> None:
     plain = street_network(edges, max_access=np.inf)
     c = plain.pairs_within(src[:, 0], src[:, 1], dst[:, 0], dst[:, 1], cutoff=2500)
     assert c[0].size > a[0].size
+
+
+def test_a_level_column_left_unsaid_under_the_crossing_rule_is_warned() -> None:
+    frame = gpd.GeoDataFrame(
+        {"名称": ["路", "桥"], "层": [0, 1]},
+        geometry=[line((0, 0), (200, 0)), line((100, -100), (100, 100))],
+    )
+    unsaid = street_network(frame, junctions="crossings").diagnostics
+    assert unsaid.level_hint == "层"
+    assert [f.code for f in unsaid.findings()][-1] == "network-level-unset"
+    assert street_network(frame, junctions="crossings", level="层").diagnostics.level_hint is None

@@ -120,6 +120,8 @@ class NetworkDiagnostics:
     junction_nodes: int = 0
     #: A readable name of each row, where the layer has a text column.
     names: dict[int, str] = field(default_factory=dict)
+    #: A column that looks like levels (层, layer, bridge, …) left unsaid under ``crossings``.
+    level_hint: str | None = None
 
     def line(self, row: int) -> str:
         """``row 12 (南湖高架)``, or ``row 12``."""
@@ -157,6 +159,11 @@ class NetworkDiagnostics:
         if self.across_levels:
             out.append(f"street network: {self.across_levels} crossings between lines on "
                        "different levels are left without a junction (overpasses).")
+        if self.level_hint:
+            out.append(f"street network: the layer has a column {self.level_hint!r} that looks "
+                       "like levels, but no level column is said: lines meet at every crossing, "
+                       f"bridges and tunnels too (set network_level = \"{self.level_hint}\" to "
+                       "keep them apart).")
         return out
 
     def findings(self) -> list[Finding]:
@@ -172,6 +179,8 @@ class NetworkDiagnostics:
             out.append(Finding("warning", "network-unjoined", rest.pop(0)))
         if self.across_levels:
             out.append(Finding("note", "network-levels", rest.pop(0)))
+        if self.level_hint:
+            out.append(Finding("warning", "network-level-unset", rest.pop(0)))
         return out
 
     def as_dict(self) -> dict[str, Any]:

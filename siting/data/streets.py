@@ -137,7 +137,8 @@ def street_network(
                          max_access=access, line=seg_row, crs=crs)
     net.notes = notes
     net.diagnostics = _diagnose(net, parts, part_row, part_level, coords, vertex_part, node,
-                                tolerance, rule, junctions is not None, frame, where)
+                                tolerance, rule, junctions is not None, frame, where,
+                                levels_said=level is not None)
     if junctions is None and net.diagnostics.looks_unnoded():
         raise _unnoded(net.diagnostics, where)
     return net
@@ -217,7 +218,7 @@ def _diagnose(
     net: WalkingNetwork, parts: NDArray[Any], part_row: NDArray[np.int64],
     part_level: NDArray[np.int64], coords: NDArray[np.float64], vertex_part: NDArray[np.int64],
     node: NDArray[np.int64], tolerance: float, rule: str, said: bool,
-    frame: pd.DataFrame | None, where: Where,
+    frame: pd.DataFrame | None, where: Where, *, levels_said: bool,
 ) -> NetworkDiagnostics:
     """Components, junctions and crossings without a junction (see siting.data.netcheck)."""
     info = net.connected_components()
@@ -246,7 +247,24 @@ def _diagnose(
     )
     diag.names = _names(frame, {r for pair in examples for r in pair[:2]}
                         | {r for rs in rows for r in rs[:SHOWN]}, where)
+    if rule == "crossings" and not levels_said:
+        diag.level_hint = _level_column(frame)
     return diag
+
+
+#: Column names that usually hold a street's level (OpenStreetMap's layer, bridge, tunnel).
+LEVEL_NAMES = ("level", "layer", "z_level", "z_order", "zlevel", "bridge", "tunnel", "层",
+               "层级", "层次", "桥梁", "桥隧", "高架")
+
+
+def _level_column(frame: pd.DataFrame | None) -> str | None:
+    """A column that looks like levels (by its name, with more than one value), if any."""
+    if frame is None:
+        return None
+    for column in frame.columns:
+        if str(column).strip().lower() in LEVEL_NAMES and frame[column].nunique() > 1:
+            return str(column)
+    return None
 
 
 def _names(frame: pd.DataFrame | None, rows: set[int], where: Where) -> dict[int, str]:
