@@ -79,6 +79,8 @@ class SolutionBase:
         """
         self.verified = report.ok
         self.verification = list(report.messages)
+        if "walks" in report.details:  # how the streets stretch the walks (walking metrics)
+            self.stats["walks"] = report.details["walks"]
         if report.ok and report.objective is not None:
             self.stats["solver_objective"] = self.objective
             self.objective = report.objective

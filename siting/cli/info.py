@@ -82,6 +82,7 @@ def classic_facts(loaded: Any) -> dict[str, Any]:
         "total_weight": float(inst.weight.sum()),
         "defaults": loaded.defaults,
         "crs": None if inst.crs is None else str(inst.crs),
+        **network_facts(getattr(inst.metric, "network", None)),
     }
 
 
@@ -119,6 +120,7 @@ def multi_facts(spec: Any, data: Any) -> dict[str, Any]:
         "existing": {str(k): int(v) for k, v in data.existing["type"].value_counts().items()},
         "network_nodes": 0 if data.network is None else data.network.n_nodes,
         "network_edges": 0 if data.network is None else data.network.n_edges,
+        **network_facts(data.network),
     }
     if spec is not None:
         facts = {
@@ -129,6 +131,23 @@ def multi_facts(spec: Any, data: Any) -> dict[str, Any]:
             **facts,
         }
     return facts
+
+
+def network_facts(network: Any) -> dict[str, Any]:
+    """What building the street network found (junction rule, parts, crossings without a
+    junction), where it was built from a street layer."""
+    diagnostics = getattr(network, "diagnostics", None)
+    if diagnostics is None:
+        return {}
+    found = diagnostics.as_dict()
+    return {
+        "network_rule": found["rule"] + ("" if found["said"] else " (default)"),
+        "network_junctions": found["junctions"],
+        "network_parts": found["parts"],
+        "network_unjoined_crossings": found["unjoined_crossings"],
+        "network_across_levels": found["across_levels"],
+        "network_max_access_m": network.max_access,
+    }
 
 
 def _total(column: Any) -> int:

@@ -153,7 +153,8 @@ def data_lines(sol: Any) -> list[str]:
         return []
     where = f"`siting check {sol.spec_path}`" if sol.spec_path else "`siting check SPEC`"
     head = f"data checks: {', '.join(parts)} ({where} lists them all)"
-    return [head, *(f"- {f.text}" for f in warnings)]
+    walks = [f for f in notes if f.code == "network-walks"]
+    return [head, *(f"- {f.text}" for f in [*warnings, *walks])]
 
 
 def print_sweep(result: Any, out_dir: Path) -> None:

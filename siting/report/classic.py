@@ -118,6 +118,11 @@ def figures(inst: Instance, sol: Solution) -> list[tuple[str, str, str]]:
         if w.sum() > 0 and np.isfinite(d).all():
             out.append(("mean distance", _fmt(float(w @ d / w.sum())), "weighted by demand"))
             out.append(("largest distance", _fmt(float(d.max())), "to the assigned site"))
+    walks = sol.stats.get("walks", {})
+    if walks.get("pairs"):
+        out.append(("walk / straight line", f"{walks['median']:g} ×",
+                    f"median of {walks['pairs']:,} points to their nearest open site; 90th "
+                    f"percentile {walks['p90']:g} ×, at most {walks['max']:g} ×"))
     return out
 
 
