@@ -99,7 +99,7 @@ def locate(network: WalkingNetwork, xy: ArrayLike2D) -> Located:
     n = xy.shape[0]
     nearest = np.full(n, np.inf)
     none = np.zeros(0, dtype=np.int64)
-    if n == 0 or network.n_edge_segments == 0:
+    if n == 0 or network.n_edges == 0:
         return Located(n, none, none, np.zeros(0), np.zeros(0), nearest, network.max_access)
     tree = network.segment_tree()
     points = shapely.points(xy)
@@ -113,7 +113,7 @@ def locate(network: WalkingNetwork, xy: ArrayLike2D) -> Located:
     reach = nearest[ok] * (1 + TIE) + TIE
     qi, seg = tree.query(points[ok], predicate="dwithin", distance=reach)
     point = ok[qi]
-    edge = network.segment_edge[seg]
+    edge = np.asarray(seg, dtype=np.int64)
     frac, access = _project(network, xy[point], edge)
     keep = access <= nearest[point] * (1 + TIE) + TIE
     point, edge, frac, access = point[keep], edge[keep], frac[keep], access[keep]

@@ -207,18 +207,8 @@ class WalkingNetwork:
         """Number of distinct undirected edges."""
         return int(self.edge_u.size)
 
-    @property
-    def n_edge_segments(self) -> int:
-        """Number of edges points can be located on (every edge is a straight segment)."""
-        return self.n_edges
-
-    @property
-    def segment_edge(self) -> IntArray:
-        """The edge of each segment of :meth:`segment_tree` (every edge, in order)."""
-        return np.arange(self.n_edges, dtype=np.int64)
-
     def segment_tree(self) -> shapely.STRtree:
-        """A spatial index of the edges as straight segments (built once)."""
+        """A spatial index of the edges as straight segments, in edge order (built once)."""
         if self._segments is None:
             import shapely
 
