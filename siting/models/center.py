@@ -64,6 +64,13 @@ class WeightedMetric(Metric):
         demand = np.asarray(demand, dtype=np.int64)
         return self.weight[demand] * self.base.pair_distance(self.rows[demand], sites)
 
+    def largest(self) -> float | None:
+        """A bound on the largest finite ``w_i d_ij``, when the base metric knows its largest."""
+        from siting.models.reach import largest_distance
+
+        base = largest_distance(self.base)
+        return None if base is None else base * float(self.weight.max(initial=0.0))
+
     def nearest_in(self, sites: IntArray) -> tuple[IntArray, FloatArray]:
         # The nearest site by distance is the nearest by weight × distance.
         idx, dist = self.base.nearest_in(sites)
