@@ -92,12 +92,25 @@ def instance_from_od(
         table, origin=origin, destination=destination, cost=cost)
     inst = frames_instance(demand, sites, demand_id=demand_id, site_id=site_id, weight=weight,
                            existing=existing, name=name, cost=cost_column, **frame_options)
+    if inst.source is None and od.path is not None:
+        inst.source = str(od.path)
+    return with_table(inst, od, unit)
+
+
+def with_table(inst: Instance, od: ODTable, unit: str | None = None) -> Instance:
+    """``inst`` with its distances taken from the OD table ``od`` (ids matched as text).
+
+    >>> from siting.instance import Instance
+    >>> inst = instance_from_matrix(np.ones((1, 1)), ["a"], ["s"])
+    >>> table = read_od_table(pd.DataFrame({"origin": ["a"], "destination": ["s"],
+    ...                                     "cost": [9.5]}))
+    >>> with_table(inst, table, "min").metric.pair_distance(np.array([0]), np.array([0]))
+    array([9.5])
+    """
     metric, notes = table_metric(od, inst.demand_ids, inst.site_ids, unit=unit)
-    source = inst.source if inst.source is not None else (
-        None if od.path is None else str(od.path))
     said = f"distances are the costs of {od.label}" + (f", in {unit}" if unit else "") + \
         ": the radius is in the same units; pairs not in it are unreachable"
-    return replace(inst, metric=metric, source=source, notes=[*inst.notes, said, *notes])
+    return replace(inst, metric=metric, notes=[*inst.notes, said, *notes])
 
 
 def frames_instance(

@@ -35,6 +35,7 @@ from siting.models.base import (
 from siting.models.covering import LSCP, coverage_pattern
 from siting.models.reach import (
     largest_distance,
+    no_plan,
     refuse_alone,
     refuse_unreached,
     unserved_message,
@@ -155,8 +156,7 @@ class PMedian(AssignmentModel):
         site) is that no ``p`` sites reach every point: said so."""
         sol = super().run(inst, solver, options, verify=verify)
         if sol.status == Status.INFEASIBLE:
-            sol.message = (f"{self.name}: no {self.p} new sites (with the "
-                           f"{int(inst.existing.sum())} existing) reach every demand point")
+            sol.message = no_plan(inst, int(self.p or 0), self.name)
         return sol
 
     def build(self, inst: Instance) -> Built:
@@ -305,9 +305,8 @@ class PCenter(LocationModel):
                 model=self.name,
                 instance=inst.name,
                 status=Status.INFEASIBLE if covers_all and proven else Status.NO_SOLUTION,
-                message=(f"{self.name}: no {self.p} new sites (with the "
-                         f"{int(inst.existing.sum())} existing) reach every demand point"
-                         if covers_all and proven else ""),
+                message=no_plan(inst, int(self.p), self.name) if covers_all and proven
+                else "",
                 backend=solver,
                 objective=None,
                 bound=proven_lower,

@@ -129,12 +129,9 @@ def cover_start(
         fewest = float(round(result.objective))
     if fewest is not None and fewest > p:
         need = "" if not np.isfinite(fewest) else (
-            f" at least {int(fewest)} are needed" if result.status == Status.OPTIMAL
-            else f" more than {p} are needed")
-        raise InfeasibleError(
-            f"{model}: every demand point must be served by a site it reaches, and no {p} new "
-            f"sites (with the {int(inst.existing.sum())} existing) reach them all:{need}"
-        )
+            f": at least {int(fewest)} new sites are needed" if result.status == Status.OPTIMAL
+            else f": more than {p} new sites are needed")
+        raise InfeasibleError(no_plan(inst, p, model) + need)
     if result.x is None or not result.status.has_solution:
         return None
     mask = result.x[y.slice] > 0.5
@@ -143,12 +140,30 @@ def cover_start(
     return mask | inst.existing
 
 
+def plan_with(inst: Instance, p: int) -> str:
+    """'plan with 1 new site', 'plan with 3 new sites and the 2 existing ones'."""
+    k = int(inst.existing.sum())
+    return (f"plan with {p} new site{'' if p == 1 else 's'}"
+            + (f" and the {k} existing one{'' if k == 1 else 's'}" if k else ""))
+
+
+def no_plan(inst: Instance, p: int, model: str) -> str:
+    """The infeasibility of reach: no ``p`` sites reach every point.
+
+    >>> import pandas as pd
+    >>> inst = Instance.from_cost_matrix(np.array([[1.0, np.inf], [np.inf, 1.0]]))
+    >>> no_plan(inst, 1, "p-median")
+    'p-median: no plan with 1 new site serves every demand point from a site it reaches'
+    """
+    return f"{model}: no {plan_with(inst, p)} serves every demand point from a site it reaches"
+
+
 def unserved_message(inst: Instance, unserved: BoolArray, p: int, model: str) -> str:
     """Why a plan that leaves ``unserved`` points without a reachable open site is no plan."""
     first = _plain(inst.demand_ids[np.flatnonzero(unserved)[0]])
-    return (f"{model}: no plan with {p} new sites was found that reaches every demand point "
-            f"(the best leaves {int(unserved.sum())}, e.g. {first!r}, with no open site it "
-            "reaches)")
+    return (f"{model}: no {plan_with(inst, p)} was found that serves every demand point from "
+            f"a site it reaches (the best leaves {int(unserved.sum())}, e.g. {first!r}, with "
+            "none)")
 
 
 def largest_distance(metric: Any) -> float | None:
