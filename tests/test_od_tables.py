@@ -209,3 +209,28 @@ def test_a_tables_pairs_are_all_its_pairs_however_many_sites(monkeypatch: Any) -
     assert pairs.site.tolist() == [0, 2, 1, 2]
     restricted = assignment_pairs(inst, 1)
     assert not restricted.complete and restricted.site.tolist() == [0, 1]
+
+
+def test_the_readme_example_table_is_riverbends_walking_minutes() -> None:
+    """examples/riverbend-walk-minutes.csv: footway metres / 80 a minute, to 0.1 min, pairs
+    over 15 minutes left out (as r5's max_time does); recomputed here."""
+    import geopandas as gpd
+
+    from siting.data import street_network
+
+    root = Path(__file__).resolve().parent.parent
+    town = root / "instances" / "riverbend"
+    homes = gpd.read_file(town / "homes.gpkg", layer="households")
+    lots = gpd.read_file(town / "lots.geojson").to_crs(homes.crs)
+    walk = Instance.from_frames(homes, lots, demand_id="hid", site_id="lot",
+                                weight="children_3_6",
+                                network=street_network(gpd.read_file(town / "town.gpkg",
+                                                                     layer="footways")))
+    pairs = walk.metric.within(15 * 80).tocoo()
+    want = pd.DataFrame({"from_id": walk.demand_ids[pairs.row], "to_id": walk.site_ids[pairs.col],
+                         "travel_time": np.round(pairs.data / 80, 1)})
+    got = pd.read_csv(root / "examples" / "riverbend-walk-minutes.csv", dtype={"from_id": str})
+    key = ["from_id", "to_id"]
+    pd.testing.assert_frame_equal(got.sort_values(key).reset_index(drop=True),
+                                  want.sort_values(key).reset_index(drop=True),
+                                  check_dtype=False)
