@@ -234,3 +234,13 @@ def test_the_readme_example_table_is_riverbends_walking_minutes() -> None:
     pd.testing.assert_frame_equal(got.sort_values(key).reset_index(drop=True),
                                   want.sort_values(key).reset_index(drop=True),
                                   check_dtype=False)
+
+
+def test_market_models_say_a_table_has_no_pairs_to_competitors() -> None:
+    from siting.errors import ParameterError
+    from siting.models import MarketShare
+
+    inst = Instance.from_cost_matrix(np.array([[1.0, INF]]))
+    with pytest.raises(ParameterError, match="distances are a travel table, which holds no "
+                       "pairs to the competitors"):
+        MarketShare(p=1, competitors=np.array([[0.0, 0.0]])).solve(inst)
