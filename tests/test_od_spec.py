@@ -131,3 +131,31 @@ def test_travel_keys_are_checked(keys: dict[str, object], message: str) -> None:
                        .replace("?", r"\?")):
         parse_spec({"meta": {"name": "x", "years": [2026]},
                     "facility": {"fire": {"group": "pop_total", **keys}}})
+
+
+def test_a_written_plan_is_verified_against_the_table_again(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Riverbend's kindergartens within 7 minutes of the example table: `siting verify`
+    reloads the spec, its table, and fails the folder once the table says otherwise."""
+    from siting.cli import EXIT_UNVERIFIED, main
+
+    root = Path(__file__).resolve().parent.parent
+    table = tmp_path / "walk.csv"
+    table.write_text((root / "examples" / "riverbend-walk-minutes.csv").read_text())
+    text = (root / "models" / "riverbend.toml").read_text()
+    text = text.replace('"../instances', f'"{root}/instances').replace(
+        "radius_m = 500", 'radius = 7\ntravel_table = "walk.csv"\n'
+        'travel_columns = ["from_id", "to_id", "travel_time"]\ntravel_unit = "min"')
+    spec = tmp_path / "riverbend-minutes.toml"
+    spec.write_text(text)
+    out = tmp_path / "out"
+    assert main(["solve", str(spec), "--out", str(out), "--quiet"]) == 0
+    assert main(["verify", str(out), "--quiet"]) == 0
+    chosen = pd.read_csv(out / "facilities.csv")
+    lot = chosen.loc[chosen["type"] == "kindergarten", "parcel_id"].iloc[0]
+    rows = [r for r in table.read_text().splitlines() if f",{lot}," not in r]
+    table.write_text("\n".join(rows) + "\n")  # no route to the chosen lot any more
+    capsys.readouterr()
+    assert main(["verify", str(out)]) == EXIT_UNVERIFIED
+    assert "kindergarten" in capsys.readouterr().out

@@ -250,15 +250,19 @@ def table_metric(
 def reach_notes(
     label: str, metric: TableMetric, demand_ids: Sequence[Any] | NDArray[Any],
     site_ids: Sequence[Any] | NDArray[Any], *, sites_are: str = "site",
+    demand_are: str = "demand point", sites: bool = True,
 ) -> list[str]:
-    """Sentences on the demand points no site reaches and the sites that reach no one."""
+    """Sentences on the demand points no site reaches and (with ``sites``) the sites that
+    reach no one."""
     notes = []
     alone = ~metric.reached()
     if alone.any():
         k = int(np.flatnonzero(alone)[0])
-        notes.append(f"{label}: {_count(int(alone.sum()), metric.n_demand, 'demand point')} "
+        notes.append(f"{label}: {_count(int(alone.sum()), metric.n_demand, demand_are)} "
                      f"no finite cost to any {sites_are} (e.g. {_shown(demand_ids, k)}): "
                      f"{'it is' if alone.sum() == 1 else 'they are'} unreachable")
+    if not sites:
+        return notes
     used = np.zeros(metric.n_sites, dtype=bool)
     used[metric.indices] = True
     if (~used).any():

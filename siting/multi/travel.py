@@ -82,9 +82,8 @@ def load_travel(data: ServiceData, facility: Any) -> TravelTable:
     table = TravelTable(od.label, rows[finite], cols[finite], od.cost[finite],
                         int(parcel_ids.size))
     whole = TableMetric(table.block, table.site, table.cost, (blocks.size, sites.size))
-    alone = [note for note in reach_notes(od.label, whole, blocks, sites, sites_are=SITES)
-             if "demand point" in note]
-    _note(data, [note.replace("demand point", "block") for note in alone])
+    _note(data, reach_notes(od.label, whole, blocks, sites, sites_are=SITES,
+                            demand_are="block", sites=False))
     cache[key] = table
     return table
 
