@@ -317,3 +317,25 @@ def test_verifiers_fail_plans_that_rely_on_unreachable_pairs() -> None:
     rep = verify_solution(inst, PCenter(p=1), center)
     assert not rep.ok and "demand 'a' reaches no open site" in rep.messages[0]
     assert any("not finite" in m or "recomputed objective is inf" in m for m in rep.messages)
+
+
+@settings(max_examples=15, **COMMON)
+@given(D=holed(6, 5), seed=st.integers(0, 1000))
+def test_pscp_lscpb_weighted_center_with_holes_equal_brute_force(D: Any, seed: int) -> None:
+    from siting.models import LSCPB, PSCP, WeightedPCenter
+
+    w = np.random.default_rng(seed).integers(1, 6, size=6).astype(float)
+    Dd = dense(D)
+    inst = matrix_instance(D, w)
+    within = Dd <= 25
+    pscp = next((float(len(s)) for s in subsets(5, range(6))
+                 if w[within[:, list(s)].any(axis=1)].sum() >= 0.6 * w.sum() - 1e-9), INF)
+    solved(lambda: PSCP(radius=25, share=0.6).solve(inst), pscp)
+    fewest = next((len(s) for s in subsets(5, range(6)) if within[:, list(s)].any(axis=1).all()),
+                  None)
+    twice = -INF if fewest is None else max(
+        float(w[within[:, list(s)].sum(axis=1) >= 2].sum()) for s in subsets(5, [fewest])
+        if within[:, list(s)].any(axis=1).all())
+    solved(lambda: LSCPB(radius=25).solve(inst), twice, "max")
+    solved(lambda: WeightedPCenter(p=2).solve(inst),
+           min(float(np.max(w * nearest(Dd, s))) for s in subsets(5, [2])))
