@@ -153,8 +153,8 @@ def frames_instance(
                                 weight=weight_name, existing=ex, x=x, y=y, **frame_options)
     if not points:
         inst.demand_xy = inst.site_xy = None
-        inst.demand_frame = _without_placeholders(inst.demand_frame)
-        inst.site_frame = _without_placeholders(inst.site_frame)
+    inst.demand_frame = _without_placeholders(inst.demand_frame)
+    inst.site_frame = _without_placeholders(inst.site_frame)
     return inst
 
 
@@ -166,10 +166,11 @@ def _placeholders(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _without_placeholders(frame: pd.DataFrame | None) -> pd.DataFrame | None:
+    """The user's frame again: without the placeholder points and weights added here."""
     if frame is None:
         return None
-    return frame.drop(columns=[c for c in (_NO_X, _NO_Y, "__siting_weight")
-                               if c in frame.columns])
+    added = [c for c in (_NO_X, _NO_Y, "__siting_weight") if c in frame.columns]
+    return frame.drop(columns=added) if added else frame
 
 
 def instance_from_matrix(
