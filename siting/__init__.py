@@ -47,6 +47,8 @@ from typing import TYPE_CHECKING, Any  # noqa: E402
 
 if TYPE_CHECKING:
     from siting.backends.base import Result, SolveOptions, Status
+    from siting.coverage.od import read_od_table
+    from siting.coverage.table import TableMetric
     from siting.errors import (
         CRSError,
         FormatError,
@@ -97,6 +99,8 @@ _SOURCES: dict[str, str] = {
          "SetCover"),
         "siting.models",
     ),
+    "TableMetric": "siting.coverage.table",
+    "read_od_table": "siting.coverage.od",
     "Solution": "siting.solution",
     "verify_solution": "siting.verify",
 }
@@ -124,7 +128,9 @@ __all__ = [
     "SolveOptions",
     "SolverError",
     "Status",
+    "TableMetric",
     "load_instance",
+    "read_od_table",
     "verify_solution",
 ]
 

@@ -17,13 +17,14 @@ distance questions sparsely. Build one from GeoDataFrames or DataFrames
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 
 from siting.coverage import EuclideanMetric, Metric, NetworkMetric, points_of
 from siting.errors import CRSError, InputError
@@ -116,7 +117,10 @@ class Instance:
     def check_radius(self, radius: float) -> None:
         """Warn (once per instance) when a metric radius meets a geographic CRS (degrees)."""
         crs = _as_crs(self.crs)
-        if crs is not None and crs.is_geographic and not getattr(self, "_warned_crs", False):
+        # A table's distances are in its own units, whatever the points' CRS.
+        from_table = getattr(self.metric, "from_table", False)
+        warned = getattr(self, "_warned_crs", False)
+        if crs is not None and crs.is_geographic and not from_table and not warned:
             self._warned_crs = True
             warnings.warn(
                 f"{self.name}: coordinates are in a geographic CRS ({crs.name}) but radius "
@@ -255,6 +259,129 @@ class Instance:
             site_frame=site_frame,
             demand_xy=demand_xy,
             site_xy=site_xy,
+        )
+
+    @classmethod
+    def from_od_table(
+        cls,
+        table: pd.DataFrame | str | Path,
+        demand: pd.DataFrame | Sequence[Any] | NDArray[Any],
+        sites: pd.DataFrame | Sequence[Any] | NDArray[Any],
+        *,
+        origin: str = "origin",
+        destination: str = "destination",
+        cost: str = "cost",
+        unit: str | None = None,
+        demand_id: str | None = None,
+        site_id: str | None = None,
+        weight: str | ArrayLike | None = "weight",
+        site_cost: str | None = AUTO,
+        fixed_cost: str | None = None,
+        capacity: str | None = None,
+        existing: pd.DataFrame | str | None = None,
+        crs: Any = None,
+        name: str = "instance",
+        source: str | None = None,
+    ) -> Instance:
+        """Build with distances from an origin–destination table (a routing engine's output).
+
+        Parameters
+        ----------
+        table
+            One row per (demand point, site) pair: a DataFrame, a CSV file (read
+            by the strict reader; errors give its line numbers) or a Parquet
+            file (needs pyarrow). Costs ``>= 0`` in any unit (minutes, metres);
+            an empty cell, NaN or inf, or a pair left out, is unreachable. A
+            repeated pair, a negative cost or an id that is neither side's is
+            refused naming the row (:mod:`siting.coverage.od`).
+        demand, sites
+            As in :meth:`from_frames` (coordinates optional: kept for maps when
+            every frame has them), or arrays of ids. ``existing`` facilities
+            (a frame, or a boolean column of ``sites``) may be destinations too.
+        origin, destination, cost
+            The table's columns: demand point id, site id, cost. A table routed
+            from the sites to the demand points is read by swapping the names.
+        unit
+            A label for the costs (``"min"``), used in notes and messages; any
+            radius or cutoff given to a model is in this unit.
+        weight
+            A column of ``demand``, or an array of weights (ids given alone:
+            every point counts 1 unless weights are given).
+        site_cost, fixed_cost, capacity, crs, name, source
+            As ``cost``, ``fixed_cost``, ... of :meth:`from_frames`.
+
+        Demand points no site reaches, and sites that reach no one, are counted
+        in :attr:`notes`; a model that must serve every point says which one it
+        cannot serve.
+
+        Examples
+        --------
+        >>> table = pd.DataFrame({"origin": ["a", "a", "b"], "destination": ["s1", "s2", "s2"],
+        ...                       "cost": [4.0, 9.0, 2.5]})
+        >>> inst = Instance.from_od_table(table, ["a", "b"], ["s1", "s2"], unit="min")
+        >>> from siting.models import PMedian
+        >>> sol = PMedian(p=1).solve(inst)
+        >>> sol.selected, sol.objective, sol.verified
+        (['s2'], 11.5, True)
+        """
+        from siting.costs import instance_from_od
+
+        return instance_from_od(
+            table, demand, sites, origin=origin, destination=destination, cost=cost,
+            unit=unit, demand_id=demand_id, site_id=site_id, weight=weight, existing=existing,
+            name=name, cost_column=site_cost, fixed_cost=fixed_cost, capacity=capacity,
+            crs=crs, source=source,
+        )
+
+    @classmethod
+    def from_cost_matrix(
+        cls,
+        matrix: ArrayLike | pd.DataFrame | Any,
+        demand_ids: Sequence[Any] | NDArray[Any] | None = None,
+        site_ids: Sequence[Any] | NDArray[Any] | None = None,
+        weight: ArrayLike | None = None,
+        *,
+        unit: str | None = None,
+        site_cost: ArrayLike | None = None,
+        fixed_cost: ArrayLike | None = None,
+        capacity: ArrayLike | None = None,
+        existing: ArrayLike | None = None,
+        name: str = "instance",
+    ) -> Instance:
+        """Build from a demand × site cost matrix.
+
+        Parameters
+        ----------
+        matrix
+            A numpy array or DataFrame (its index and columns are the default
+            ids), or a ``scipy.sparse`` matrix whose *stored* entries are the
+            reachable pairs (a stored 0 costs 0; entries not stored are
+            unreachable). NaN and +inf mark unreachable pairs; a negative cost
+            is refused naming the pair. A matrix with unreachable pairs, or
+            with more than :data:`siting.costs.DENSE_LIMIT` entries, is held
+            sparsely.
+        demand_ids, site_ids
+            Ids of the rows and columns (default: positions, or the frame's labels).
+        weight
+            Demand weights (default: 1 each).
+        unit
+            A label for the costs (``"min"``), as in :meth:`from_od_table`.
+        site_cost, fixed_cost, capacity, existing
+            Arrays over the sites, as the fields of the same names.
+
+        Examples
+        --------
+        >>> inst = Instance.from_cost_matrix(np.array([[1.0, np.nan], [np.inf, 2.0]]),
+        ...                                  ["a", "b"], ["s", "t"], weight=[3, 1])
+        >>> from siting.models import PMedian
+        >>> PMedian(p=2).solve(inst).objective
+        5.0
+        """
+        from siting.costs import instance_from_matrix
+
+        return instance_from_matrix(
+            matrix, demand_ids, site_ids, weight, unit=unit, name=name, site_cost=site_cost,
+            fixed_cost=fixed_cost, capacity=capacity, existing=existing,
         )
 
 

@@ -49,10 +49,15 @@ def detect(path: Path) -> str:
     return str(detect_format(path))
 
 
+#: Default columns of a travel table: demand point id, site id, cost.
+COST_COLUMNS = ("origin", "destination", "cost")
+
+
 def load_instance(
     path: str | Path, format: str = "auto", *, unit_weights: bool = False,
     network: str | None = None, crs: str | None = None, encoding: str | None = None,
-    xy: tuple[str, str] | None = None,
+    xy: tuple[str, str] | None = None, costs: str | Path | None = None,
+    cost_columns: tuple[str, str, str] = COST_COLUMNS, cost_unit: str | None = None,
 ) -> Loaded:
     """Read an instance file (or CSV folder) in the given or detected format.
 
@@ -63,7 +68,11 @@ def load_instance(
     geographic one is projected to its UTM zone); ``encoding``: the text
     encoding of files that are not UTF-8 (``"GBK"``); ``xy``: a CSV's coordinate
     columns (default ``x``, ``y``, else longitude / latitude names). These apply
-    to CSV and GeoPackage instances (:mod:`siting.data.classic`).
+    to CSV and GeoPackage instances (:mod:`siting.data.classic`). ``costs``: an
+    origin–destination table (CSV or Parquet, columns ``cost_columns``: demand
+    id, site id, cost in any unit, labelled ``cost_unit``); distances are then
+    its costs, a pair not in it unreachable (:mod:`siting.coverage.od`). One
+    distance source: not both.
     """
     p = Path(path)
     if not p.exists():
@@ -76,6 +85,13 @@ def load_instance(
             value=format,
         )
     fmt = detect(p) if format == "auto" else format
+    if costs is not None and network is not None:
+        raise InputError("give one distance source: a travel table (--costs) or a street "
+                         "network (--network), not both", field="--costs", value=str(costs))
+    if costs is not None and fmt not in ("csv", "gpkg"):
+        raise InputError(f"a travel table applies to CSV and GeoPackage instances, not {fmt} "
+                         "files (give the distances as the file's own)", path=p,
+                         field="--costs", value=str(costs))
     if fmt in ("csv", "gpkg"):
         from siting.data.classic import load_csv, load_gpkg
 
@@ -99,6 +115,13 @@ def load_instance(
     else:
         loaded = _LOADERS[fmt](p)
     loaded.format = fmt
+    if costs is not None:
+        from siting.costs import with_table
+        from siting.coverage.od import read_od_table
+
+        origin, destination, cost = cost_columns
+        table = read_od_table(costs, origin=origin, destination=destination, cost=cost)
+        loaded.instance = with_table(loaded.instance, table, cost_unit)
     return loaded
 
 

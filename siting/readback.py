@@ -2,7 +2,7 @@
 
 ``siting verify DIR`` and ``siting report DIR`` work on every folder
 ``siting solve`` writes. A classic model's folder records where its instance
-came from (``inputs``: path, format, network) and the model's parameters, so
+came from (``inputs``: path, format, network or travel table) and the model's parameters, so
 the instance is loaded again and the solution re-checked against it; the
 multi-service reader is :func:`siting.multi.files.read_solution`.
 
@@ -86,11 +86,15 @@ def read_classic(
         raise InputError("solution.json records no instance; pass it with --instance",
                          path=folder / "solution.json", field="inputs")
     xy = inputs.get("xy")
+    columns = inputs.get("cost_columns") or ("origin", "destination", "cost")
     loaded = load_instance(Path(source), str(inputs.get("format") or "auto"),
                            unit_weights=bool(inputs.get("unit_weights")),
                            network=inputs.get("network") or None,
                            crs=inputs.get("crs") or None, encoding=inputs.get("encoding") or None,
-                           xy=(str(xy[0]), str(xy[1])) if xy else None)
+                           xy=(str(xy[0]), str(xy[1])) if xy else None,
+                           costs=inputs.get("costs") or None,
+                           cost_columns=tuple(columns),
+                           cost_unit=inputs.get("cost_unit") or None)
     inst = loaded.instance
     params = dict(meta.get("params") or {})
     kind = MODELS[name]

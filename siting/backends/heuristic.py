@@ -44,6 +44,10 @@ class HeuristicBackend:
             return Result(Status.ERROR, NAME, runtime_s=time.perf_counter() - t0,
                           message=UNSUPPORTED)
         out = solve_structure(milp, time_limit=options.time_limit, bound=True)
+        if milp.max_violation(out.x) > 1e-6:  # e.g. a point left with no site it reaches
+            return Result(Status.NO_SOLUTION, NAME, runtime_s=time.perf_counter() - t0,
+                          message="heuristic: no feasible plan found (every demand point "
+                          "served by a site it reaches)")
         gap = relative_gap(out.objective, out.bound, milp.sense)
         status = (
             Status.OPTIMAL

@@ -34,6 +34,9 @@ from siting.cli.options import (
 )
 from siting.cli.progress import Phases
 
+#: The default columns of a travel table (as siting.io.COST_COLUMNS; not imported, to start fast).
+COST_COLUMNS = ("origin", "destination", "cost")
+
 DEFAULT_SOLVER = "highs"
 DEFAULT_GAP = "1e-6"
 
@@ -102,6 +105,24 @@ def solve(
             help="FILE[:LAYER]: a line layer of walkable streets; distances become walking "
             "distances (CSV folders and GeoPackages).",
         ),
+    ] = None,
+    costs: Annotated[
+        Path | None,
+        typer.Option(
+            "--costs",
+            help="An origin-destination table (CSV or Parquet: demand id, site id, cost), "
+            "e.g. travel times from OSRM, r5 or an OD cost matrix; distances are its costs, "
+            "--radius and --cutoff are in its units (e.g. minutes), a pair not in it is "
+            "unreachable (CSV folders and GeoPackages; not with --network).",
+        ),
+    ] = None,
+    cost_columns: Annotated[
+        str,
+        typer.Option("--costs-columns", help="The table's columns: ORIGIN,DESTINATION,COST."),
+    ] = ",".join(COST_COLUMNS),
+    cost_unit: Annotated[
+        str | None,
+        typer.Option("--costs-unit", help="A label for the table's costs, e.g. min."),
     ] = None,
     unit_weights: Annotated[
         bool,
@@ -183,6 +204,11 @@ def solve(
 
       siting solve my-data/ --model mclp --radius 300 --p 3 --crs EPSG:4326 --encoding GBK
 
+      siting solve my-data/ --model p-median --p 4 --costs osrm-minutes.csv
+
+      siting solve my-data/ --model mclp --radius 10 --p 3 --costs od.csv
+      --costs-columns from_id,to_id,travel_time --costs-unit min
+
       siting solve my-data/ --model attendance --p 3 --decay linear --cutoff 800
 
       siting solve my-data/ --model market-share --p 2 --competitors rivals.csv --beta 2
@@ -233,6 +259,9 @@ def solve(
         model=name,
         format=format.value,
         network=network,
+        costs=costs,
+        cost_columns=parse_columns(cost_columns),
+        cost_unit=cost_unit,
         unit_weights=unit_weights,
         loading=loading,
         report=report,
@@ -254,6 +283,9 @@ def solve_classic(
     model: str,
     format: str,
     network: str | None = None,
+    costs: Path | None = None,
+    cost_columns: tuple[str, str, str] = COST_COLUMNS,
+    cost_unit: str | None = None,
     unit_weights: bool = False,
     loading: dict[str, Any] | None = None,
     report: bool = False,
@@ -290,8 +322,11 @@ def solve_classic(
                              "give --out", field="--report")
     if out is not None:
         check_output_folder(out)
+    check_costs(costs, network)
     loading = {k: v for k, v in (loading or {}).items() if v is not None}
-    loaded = load_instance(path, format, unit_weights=unit_weights, network=network, **loading)
+    loaded = load_instance(path, format, unit_weights=unit_weights, network=network,
+                           costs=costs, cost_columns=cost_columns, cost_unit=cost_unit,
+                           **loading)
     defaults = model_arguments(model, parameters, loaded.defaults.get("p"))
     if defaults != model_arguments(model, parameters, None):
         location_model = replace(location_model, **defaults)  # type: ignore[type-var]
@@ -306,6 +341,9 @@ def solve_classic(
 
         file, layer = split_source(network)
         sol.inputs["network"] = str(Path(file).resolve()) + (f":{layer}" if layer else "")
+    if costs is not None:  # `siting verify` reads the same table again
+        sol.inputs.update(costs=str(costs.resolve()), cost_columns=list(cost_columns),
+                          cost_unit=cost_unit)
     if out is not None and write_outcome(sol, out) and report:
         from siting.report import write_classic_report
 
@@ -318,6 +356,33 @@ def solve_classic(
         print_summary(sol)
     reason = sol.message or "no feasible solution"
     _conclude(sol, infeasible=f"{model} on {loaded.instance.name} is infeasible: {reason}")
+
+
+def parse_columns(text: str) -> tuple[str, str, str]:
+    """``--costs-columns``: three column names, origin, destination and cost.
+
+    >>> parse_columns("from_id, to_id ,travel_time")
+    ('from_id', 'to_id', 'travel_time')
+    """
+    names = [name.strip() for name in text.split(",")]
+    if len(names) != 3 or not all(names):
+        from siting.errors import ParameterError
+
+        raise ParameterError("give three column names: ORIGIN,DESTINATION,COST",
+                             field="--costs-columns", value=text)
+    return names[0], names[1], names[2]
+
+
+def check_costs(costs: Path | None, network: str | None) -> None:
+    """``--costs`` names a file, and is not given with ``--network`` (one distance source)."""
+    from siting.errors import InputError
+
+    if costs is not None and network is not None:
+        raise InputError("give one distance source: a travel table (--costs) or a street "
+                         "network (--network), not both", field="--costs", value=str(costs))
+    if costs is not None and not costs.is_file():
+        raise InputError("file not found (an origin-destination table)", path=costs,
+                         field="--costs")
 
 
 def solve_spec(

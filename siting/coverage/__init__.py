@@ -11,7 +11,9 @@ for the verifier, each point's nearest open site. The metrics:
 - :class:`NetworkMetric` — walking on a street network (snap + cutoff Dijkstra),
   to a site's point or to entrances along its edge;
 - :class:`MatrixMetric` — a given small dense matrix (OR-Library);
-- :class:`CoverageMetric` — a given coverage relation, no distances (set covering).
+- :class:`CoverageMetric` — a given coverage relation, no distances (set covering);
+- :class:`TableMetric` — given (demand, site, cost) pairs, e.g. a routing engine's
+  travel times (:mod:`siting.coverage.od` reads them); absent pairs are unreachable.
 
 :func:`make_metric` picks one from a distance mode and an access rule.
 
@@ -33,6 +35,7 @@ from numpy.typing import NDArray
 from siting.coverage.base import ZERO, FloatArray, IntArray, Metric, pairs_to_csr
 from siting.coverage.given import CoverageMetric, MatrixMetric
 from siting.coverage.points import EuclideanMetric, ShapeMetric, entrances, points_of
+from siting.coverage.table import TableMetric
 from siting.coverage.walking import NetworkMetric
 from siting.network import WalkingNetwork
 
@@ -55,6 +58,7 @@ __all__ = [
     "Metric",
     "NetworkMetric",
     "ShapeMetric",
+    "TableMetric",
     "entrances",
     "make_metric",
     "pairs_to_csr",

@@ -18,12 +18,24 @@ from siting.coverage.base import ZERO, FloatArray, IntArray, Metric, no_sites, p
 
 
 class MatrixMetric(Metric):
-    """A given dense distance (or cost) matrix: only for small instances (OR-Library)."""
+    """A given dense distance (or cost) matrix: only for small instances (OR-Library).
+
+    NaN and +inf entries are unreachable pairs (read as +inf); a large or holed
+    matrix is better held as a :class:`~siting.coverage.table.TableMetric`
+    (:meth:`siting.instance.Instance.from_cost_matrix` chooses).
+    """
 
     def __init__(self, matrix: FloatArray, site_matrix: FloatArray | None = None) -> None:
         self.matrix = np.asarray(matrix, dtype=np.float64)
+        if np.isnan(self.matrix).any():
+            self.matrix = np.where(np.isnan(self.matrix), np.inf, self.matrix)
         self.n_demand, self.n_sites = self.matrix.shape
         self._site_matrix = site_matrix
+
+    def largest(self) -> float:
+        """The largest finite distance (0 when there is none)."""
+        finite = self.matrix[np.isfinite(self.matrix)]
+        return float(finite.max(initial=0.0))
 
     def within(self, radius: float) -> sp.csr_matrix:
         rows, cols = np.nonzero(self.matrix <= radius)
@@ -43,7 +55,8 @@ class MatrixMetric(Metric):
             return no_sites(self.n_demand)
         sub = self.matrix[:, sites]
         pos = np.argmin(sub, axis=1)
-        return sites[pos], sub[np.arange(self.n_demand), pos]
+        best = sub[np.arange(self.n_demand), pos]
+        return np.where(np.isfinite(best), sites[pos], -1), best
 
     def site_to_site(self) -> Metric | None:
         return None if self._site_matrix is None else MatrixMetric(self._site_matrix)

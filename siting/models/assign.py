@@ -3,7 +3,9 @@
 Only pairs that may be used get a variable. Small instances use every pair
 (exact); larger ones the ``k`` nearest candidates of each demand point, which
 makes the model a restriction: a solve over restricted pairs is never reported
-as optimal for the full problem.
+as optimal for the full problem. Unreachable pairs (an infinite distance) never
+get one; a travel table's pairs are its stored ones, however many sites there
+are (every pair there is, so never a restriction).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from siting.coverage.table import TableMetric
 from siting.instance import Instance
 
 #: Above this many (demand, site) pairs the full assignment is not built by default.
@@ -46,6 +49,8 @@ def assignment_pairs(inst: Instance, k: int | None = None) -> Pairs:
     ([0, 1, 1, 0], False)
     """
     n, m = inst.n_demand, inst.n_sites
+    if isinstance(inst.metric, TableMetric):
+        return _table_pairs(inst.metric, k)
     if k is None and n * m <= FULL_PAIRS_LIMIT:
         rows = np.repeat(np.arange(n, dtype=np.int64), m)
         cols = np.tile(np.arange(m, dtype=np.int64), n)
@@ -62,3 +67,20 @@ def assignment_pairs(inst: Instance, k: int | None = None) -> Pairs:
     rows, cols, dist = rows[ok], cols[ok], dist[ok]
     order = np.lexsort((cols, dist, rows))
     return Pairs(rows[order], cols[order], dist[order], complete)
+
+
+def _table_pairs(metric: TableMetric, k: int | None) -> Pairs:
+    """A table's pairs (sorted by demand, distance, site); with ``k``, each point's k nearest.
+
+    >>> m = TableMetric(np.array([0, 0, 1]), np.array([1, 0, 0]), np.array([2.0, 5, 1]), (2, 2))
+    >>> p = _table_pairs(m, 1)
+    >>> p.site.tolist(), p.complete
+    ([1, 0], False)
+    """
+    rows, cols, dist = metric.pairs()
+    if k is None:
+        return Pairs(rows, cols, dist, True)
+    rank = np.arange(rows.size) - metric.indptr[rows]
+    keep = rank < k
+    complete = bool(keep.all())
+    return Pairs(rows[keep], cols[keep], dist[keep], complete)

@@ -33,6 +33,13 @@ class Built:
     data: dict[str, Any] = field(default_factory=dict)
 
 
+#: Why a restriction to the nearest candidates that has no plan is not a proof of infeasibility.
+RESTRICTED_INFEASIBLE = (
+    "no plan serves every point from its nearest candidate sites (a restriction, not a "
+    "proof that no plan exists): allow more candidates"
+)
+
+
 class LocationModel(ABC):
     """Base class: parameters are stored by the constructor and checked early."""
 
@@ -118,6 +125,8 @@ class LocationModel(ABC):
             sol.message = (
                 "assignment restricted to nearest candidates: optimal for that restriction only"
             )
+        elif pairs is not None and not pairs.complete and sol.status == Status.INFEASIBLE:
+            sol.status, sol.message = Status.NO_SOLUTION, RESTRICTED_INFEASIBLE
         record_stats(sol, built, t_build, result.runtime_s)
         if t_warm is not None:
             sol.stats["warm_start_s"] = round(t_warm, 6)

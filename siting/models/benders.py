@@ -111,6 +111,9 @@ class Master:
     scale: float = 1.0
     cost: FloatArray | None = None
     required: float | None = None
+    #: Rows ``reach·y ≥ 1`` every plan must meet (the p-median's points that some
+    #: sites do not reach: one of the sites each reaches is open).
+    reach: sp.csr_matrix | None = None
 
     def __post_init__(self) -> None:
         big = float(np.max(np.abs(self.data.theta_scale), initial=0.0))
@@ -145,7 +148,11 @@ class Master:
         return float(self.cost @ y) + self.offset
 
     def covers(self, y: FloatArray) -> bool:
-        """Whether the plan ``y`` meets the coverage row with its true coverage."""
+        """Whether the plan ``y`` meets the reach rows, and the coverage row with its true
+        coverage."""
+        reach = self.reach
+        if reach is not None and (reach @ np.asarray(y, dtype=np.float64) < 1 - 1e-6).any():
+            return False
         if self.required is None:
             return True
         return self.data.total(y) >= self.required - FEASIBILITY_TOL * max(1.0, abs(self.required))
@@ -189,6 +196,11 @@ class Master:
         if self.required is not None:  # linear·y + Σθ ≥ required, in θ's scale
             rows.append(sp.csr_matrix(self.objective_row()))
             uppers.append(np.array([np.inf]))
+        n_reach = 0 if self.reach is None else self.reach.shape[0]
+        if n_reach:
+            assert self.reach is not None
+            rows.append(sp.csr_matrix(sp.hstack([self.reach, sp.csr_matrix((n_reach, k))])))
+            uppers.append(np.full(n_reach, np.inf))
         A = sp.vstack([*rows, *self.cut_rows], format="csr")
         upper = np.concatenate([*uppers, *self.cut_upper])
         lower = np.full(A.shape[0], -np.inf)
@@ -196,6 +208,9 @@ class Master:
             lower[: self.side_lower.size] = self.side_lower
         if self.required is not None:
             lower[self.side.shape[0]] = self.required / self.scale
+        if n_reach:
+            start = self.side.shape[0] + (self.required is not None)
+            lower[start: start + n_reach] = 1.0
         n = self.m + k
         return MilpArrays(
             c=self.objective(), A=A, row_lower=lower, row_upper=upper,
@@ -343,6 +358,13 @@ def solve_benders(
         run = replace(options, time_limit=None if math.isinf(left) else left,
                       warm_start=master.point(best_y), progress=None, mip_restart=restart)
         result = _solve_master(backend, solver, milp, run, master, seen, mode)
+        if result.status == Status.INFEASIBLE:
+            # No plan within the master's rows and fixings: none better than the plans
+            # outside them (the incumbent's value), and with no incumbent, none at all.
+            bound = overall(worst)
+            if best == worst:
+                status, message = Status.INFEASIBLE, "the master has no plan"
+            break
         if result.bound is not None and result.status.has_solution:
             bound = tighter(bound, overall(rounded(float(result.bound) * master.objective_scale)))
         if result.x is None:
@@ -378,7 +400,9 @@ def solve_benders(
                  benders_s=round(time.perf_counter() - t0, 6))
     # A bound is never worse than the best plan.
     final_bound = None if math.isinf(bound) else (max if maximise else min)(bound, best)
-    if status != Status.OPTIMAL and final_bound is not None:
+    if status == Status.INFEASIBLE:
+        final_bound = bound
+    if status not in (Status.OPTIMAL, Status.INFEASIBLE) and final_bound is not None:
         gap = relative_gap(best, final_bound, sense)
         if gap is not None and gap <= sense_gap:
             status = Status.OPTIMAL

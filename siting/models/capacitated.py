@@ -59,6 +59,7 @@ from siting.models.assign import assignment_pairs
 from siting.models.base import Built, check_p, check_radius, selected_from
 from siting.models.covering import coverage_pattern
 from siting.models.facility import unit_assignment_cost
+from siting.models.reach import refuse_unreached
 from siting.models.valued_pairs import RowPairs
 from siting.models.with_start import ModelWithStart
 from siting.reduce import merge_equal_rows
@@ -249,6 +250,7 @@ class CPMedian(CapacitatedModel):
     def build(self, inst: Instance) -> Built:
         assert self.p is not None
         base = assignment_pairs(inst, self.candidates)
+        refuse_unreached(inst, base.demand, self.name)
         k = np.arange(base.size)
         pairs = ServicePairs(base.demand, base.site, inst.weight.copy(), base.demand,
                              base.site, k, base.complete)

@@ -27,7 +27,14 @@ import scipy.sparse as sp
 from numpy.typing import NDArray
 
 from siting.backends.base import SolveOptions
-from siting.coverage import FloatArray, IntArray, Metric, pairs_to_csr
+from siting.coverage import (
+    FloatArray,
+    IntArray,
+    MatrixMetric,
+    Metric,
+    TableMetric,
+    pairs_to_csr,
+)
 from siting.errors import ParameterError
 from siting.instance import Instance
 from siting.models.base import Built, LocationModel, assignment_table, check_p, finish
@@ -63,6 +70,26 @@ class WeightedMetric(Metric):
     def pair_distance(self, demand: IntArray, sites: IntArray) -> FloatArray:
         demand = np.asarray(demand, dtype=np.int64)
         return self.weight[demand] * self.base.pair_distance(self.rows[demand], sites)
+
+    def largest(self) -> float | None:
+        """The largest finite ``w_i d_ij`` when the base holds its pairs (a table, a matrix).
+
+        >>> from siting.coverage import TableMetric
+        >>> base = TableMetric(np.array([0, 1]), np.array([0, 0]), np.array([4.0, 3.0]), (2, 1))
+        >>> WeightedMetric(base, np.array([1.0, 2.0]), np.array([0, 1])).largest()
+        6.0
+        """
+        base = self.base
+        if isinstance(base, TableMetric):
+            position = np.full(base.n_demand, -1, dtype=np.int64)
+            position[self.rows] = np.arange(self.rows.size)
+            row = position[base.rows()]
+            kept = row >= 0
+            return float((self.weight[row[kept]] * base.data[kept]).max(initial=0.0))
+        if isinstance(base, MatrixMetric):
+            values = self.weight[:, None] * base.matrix[self.rows]
+            return float(values[np.isfinite(values)].max(initial=0.0))
+        return None
 
     def nearest_in(self, sites: IntArray) -> tuple[IntArray, FloatArray]:
         # The nearest site by distance is the nearest by weight × distance.

@@ -113,6 +113,12 @@ def competitor_metric(inst: Instance, xy: FloatArray) -> Metric:
         return NetworkMetric(metric.network, metric.demand_xy, xy)
     if isinstance(metric, (EuclideanMetric, ShapeMetric)):
         return EuclideanMetric(metric.demand_xy, xy)
+    if getattr(metric, "from_table", False):
+        raise ParameterError(
+            f"{inst.name}'s distances are a {metric.kind}, which holds no pairs to the "
+            "competitors: their distances cannot be measured alike",
+            path=inst.source, field="competitors",
+        )
     raise ParameterError(
         f"{inst.name} has no demand coordinates: competitors' distances cannot be measured",
         path=inst.source, field="competitors",

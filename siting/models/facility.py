@@ -27,6 +27,7 @@ from siting.milp import MilpBuilder
 from siting.models.assign import Pairs, assignment_pairs
 from siting.models.base import AssignmentModel, Built
 from siting.models.median import _assignment_block
+from siting.models.reach import refuse_unreached
 from siting.params import AtLeastOne
 
 
@@ -48,6 +49,7 @@ class UFLP(AssignmentModel):
 
     def build(self, inst: Instance) -> Built:
         pairs = assignment_pairs(inst, self.candidates)
+        refuse_unreached(inst, pairs.demand, self.name)
         b = MilpBuilder()
         y = b.add_block(
             "y",

@@ -33,6 +33,13 @@ from siting.models.base import (
     selected_from,
 )
 from siting.models.covering import LSCP, coverage_pattern
+from siting.models.reach import (
+    largest_distance,
+    no_plan,
+    refuse_alone,
+    refuse_unreached,
+    unserved_message,
+)
 from siting.params import AtLeastOne, Count
 from siting.solution import Solution
 
@@ -95,11 +102,12 @@ class PMedian(AssignmentModel):
         if self.formulation == "assignment" or solver == "heuristic" or (
             self.p == 0 and not inst.existing.any()
         ):
-            return super().run(inst, solver, options, verify=verify)
+            return self._assignment_run(inst, solver, options, verify)
         t0 = time.perf_counter()
         pairs = assignment_pairs(inst, self.candidates)
+        refuse_unreached(inst, pairs.demand, self.name)
         if not pairs.complete:
-            return super().run(inst, solver, options, verify=verify)
+            return self._assignment_run(inst, solver, options, verify)
         from siting.heuristics.pmedian import PairsData, assignment_of
         from siting.models.pmedian_radius import solve_radius
 
@@ -112,6 +120,14 @@ class PMedian(AssignmentModel):
             result, mask, stats = solve_radius(inst, pairs, int(self.p), solver, options)
         pm = PairsData(pairs.demand, pairs.site, pairs.distance, inst.n_demand, inst.n_sites)
         pos, _ = assignment_of(pm, mask)
+        if result.status.has_solution and (pos < 0).any():
+            # The best plan leaves a point with no open site it reaches: no plan at all.
+            # Proven best (the penalty of an unserved point exceeds any full assignment):
+            # no plan reaches everyone.
+            proven = result.status == Status.OPTIMAL
+            result.status = Status.INFEASIBLE if proven else Status.NO_SOLUTION
+            result.message = unserved_message(inst, pos < 0, int(self.p), self.name)
+            result.objective = result.bound = result.gap = None
         fields: dict[str, Any] = {"selected": [], "existing": list(inst.site_ids[inst.existing])}
         if result.status.has_solution:
             selected, _ = selected_from(inst, mask.astype(np.float64))
@@ -133,9 +149,20 @@ class PMedian(AssignmentModel):
         sol.runtime_s = time.perf_counter() - t0
         return finish(inst, self, sol, verify)
 
+    def _assignment_run(
+        self, inst: Instance, solver: str, options: SolveOptions, verify: bool
+    ) -> Solution:
+        """The assignment formulation, whose only infeasibility (every point reaching some
+        site) is that no ``p`` sites reach every point: said so."""
+        sol = super().run(inst, solver, options, verify=verify)
+        if sol.status == Status.INFEASIBLE:
+            sol.message = no_plan(inst, int(self.p or 0), self.name)
+        return sol
+
     def build(self, inst: Instance) -> Built:
         assert self.p is not None, "check() requires p"
         pairs = assignment_pairs(inst, self.candidates)
+        refuse_unreached(inst, pairs.demand, self.name)
         b = MilpBuilder()
         new = ~inst.existing
         y = b.add_block(
@@ -188,9 +215,14 @@ class PCenter(LocationModel):
         raise NotImplementedError
 
     def _greedy_radius(self, inst: Instance, lower: float) -> float:
-        """A radius at which greedy covering needs at most p new sites (an upper bound)."""
+        """A radius at which greedy covering needs at most p new sites (an upper bound).
+
+        Where the metric knows its largest finite distance (a table), growing
+        stops beyond it: every reachable pair is then within the radius.
+        """
         assert self.p is not None
         r = max(lower, 1e-9)
+        largest = largest_distance(inst.metric)
         for _ in range(200):
             cov = coverage_pattern(inst, r)
             uncovered = ~(np.asarray(cov[:, np.flatnonzero(inst.existing)].sum(axis=1)).ravel() > 0)
@@ -206,6 +238,8 @@ class PCenter(LocationModel):
                 used += 1
             if not uncovered.any() and used <= self.p:
                 return r
+            if largest is not None and r >= largest:
+                return r
             r *= 1.25
         return r
 
@@ -216,6 +250,7 @@ class PCenter(LocationModel):
         t0 = time.perf_counter()
         deadline = None if options.time_limit is None else t0 + options.time_limit
         _, nearest_all = inst.metric.nearest_in(np.arange(inst.n_sites))
+        refuse_alone(inst, ~np.isfinite(nearest_all), self.name)
         lower = float(nearest_all.max())
         upper = self._greedy_radius(inst, lower)
         d = inst.metric.within(upper).data
@@ -261,10 +296,17 @@ class PCenter(LocationModel):
             if final.status.has_solution and len(final.selected) - len(final.existing) <= self.p:
                 best = final
         if best is None:
+            # At a radius beyond every finite distance the covering problem is the reach
+            # relation itself: p sites that cannot cover it cannot serve everyone at all.
+            largest = largest_distance(inst.metric)
+            covers_all = largest is not None and float(radii[hi]) >= largest
+            proven = statuses[-1] in (Status.OPTIMAL, Status.INFEASIBLE)
             return Solution(
                 model=self.name,
                 instance=inst.name,
-                status=Status.NO_SOLUTION,
+                status=Status.INFEASIBLE if covers_all and proven else Status.NO_SOLUTION,
+                message=no_plan(inst, int(self.p), self.name) if covers_all and proven
+                else "",
                 backend=solver,
                 objective=None,
                 bound=proven_lower,

@@ -40,6 +40,7 @@ from siting.instance import Instance
 from siting.models.assign import Pairs
 from siting.models.benders import Master, solve_benders
 from siting.models.pmedian_radius import pmedian_result, screen_pmedian
+from siting.models.reach import reach_rows
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -119,7 +120,7 @@ def solve_pmedian_benders(
     t0 = time.perf_counter()
     limit = options.time_limit
     m = inst.n_sites
-    screen = screen_pmedian(inst, pairs, p, options, t0)
+    screen = screen_pmedian(inst, pairs, p, options, t0, solver)
     pm, fixed, rho = screen.pm, inst.existing, screen.rho
     closed, force = screen.closed, screen.force
     best_mask, best_value = screen.best_mask, screen.best_value
@@ -136,8 +137,12 @@ def solve_pmedian_benders(
         new = ~fixed
         y_lower = (fixed | force).astype(np.float64)
         y_upper = (~closed | fixed).astype(np.float64)
+        # Customers some sites do not reach need one of theirs open (siting.models.reach).
+        _, reach = reach_rows(pairs.demand[keep], pairs.site[keep], inst.n_demand, m,
+                              fixed | force, closed)
         master = Master(data, y_lower, y_upper, sp.csr_matrix(new.astype(np.float64)[None, :]),
-                        np.array([float(p)]), 0.0, side_lower=np.array([float(p)]))
+                        np.array([float(p)]), 0.0, side_lower=np.array([float(p)]),
+                        reach=reach)
         start = _feasible_start(best_mask, closed, force, fixed, p, rho)
         movable_fixed = fixed | force
 

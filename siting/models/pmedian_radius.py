@@ -80,11 +80,14 @@ from siting.heuristics.pmedian import (
     PairsData,
     assignment_of,
     lagrangian_pmedian,
+    pmedian_greedy,
     pmedian_greedy_swap,
+    pmedian_swap,
 )
 from siting.instance import Instance
 from siting.milp import MilpArrays, MilpBuilder
 from siting.models.assign import Pairs
+from siting.models.reach import cover_start, reach_rows
 
 IntArray = NDArray[np.int64]
 FloatArray = NDArray[np.float64]
@@ -141,7 +144,7 @@ def valid_level_caps(
     lvl_rank_of_pair = levels.level_rank[levels.pair_level]
     if existing.any():
         ex = existing[pairs.site]
-        r = np.full(n, np.iinfo(np.int64).max)
+        r = levels.count.copy()  # no cap for a customer no existing site reaches
         np.minimum.at(r, pairs.demand[ex], lvl_rank_of_pair[ex])
         cap = np.minimum(cap, r + 1)
     free = ~existing if closed is None else ~existing & ~closed
@@ -155,7 +158,8 @@ def valid_level_caps(
         before = np.concatenate([[0], csum])[levels.first_level[:-1]]
         within = csum - before[levels.level_demand]
         hit = within >= need
-        r = np.full(n, np.iinfo(np.int64).max)
+        # A customer that reaches fewer than `need` new sites (missing pairs) is not capped.
+        r = levels.count.copy()
         idx = np.flatnonzero(hit)
         np.minimum.at(r, levels.level_demand[idx], levels.level_rank[idx])
         cap = np.minimum(cap, r + 1)
@@ -165,10 +169,15 @@ def valid_level_caps(
 def build_truncated(
     inst: Instance, pairs: Pairs, levels: Levels, keep: IntArray, p: int,
     closed: NDArray[np.bool_], force_open: NDArray[np.bool_],
+    reach: sp.csr_matrix | None = None,
 ) -> tuple[MilpArrays, IntArray]:
     """The radius model keeping ``keep[i]`` levels of customer ``i``; also the level id of each z.
 
     ``closed`` sites are fixed at 0 (they have no pairs), ``force_open`` ones at 1.
+    ``reach`` holds the rows ``Σ_{j reaches i} y_j ≥ 1`` of the customers that
+    some pairs do not reach (:func:`~siting.models.reach.reach_rows`): without
+    them the model would charge a customer none of whose sites is open its
+    farthest level, as if that site were open.
     """
     w = inst.weight
     nz_level = np.flatnonzero(levels.level_rank <= keep[levels.level_demand] - 2)
@@ -201,6 +210,8 @@ def build_truncated(
     b.concat_rows([(mz, z), (my, y)], lower=lower, upper=np.inf, name="level")
     b.add_rows(sp.csr_matrix(new.astype(float)[None, :]), lower=float(p), upper=float(p),
                cols=y, name="p")
+    if reach is not None and reach.shape[0]:
+        b.add_rows(reach, lower=1.0, upper=np.inf, cols=y, name="reach")
     d0 = levels.level_dist[levels.first_level[:-1]]
     milp = b.build(sense="min", offset=float((w * d0).sum()))
     return milp, nz_level
@@ -280,19 +291,29 @@ class Screening:
 
 
 def screen_pmedian(
-    inst: Instance, pairs: Pairs, p: int, options: SolveOptions, t0: float
+    inst: Instance, pairs: Pairs, p: int, options: SolveOptions, t0: float,
+    solver: str = "highs",
 ) -> Screening:
     """Greedy + swap (an upper bound), then the Lagrangian bound and its site fixing.
 
     Every solution better than the incumbent must respect the fixings; the
-    heuristic and the bound each get a tenth of the time limit.
+    heuristic and the bound each get a tenth of the time limit. When some
+    (demand, site) pairs are unreachable and the heuristic's plan leaves a point
+    with no open site it reaches, an exact covering solve gives a plan that
+    reaches everyone, or proves there is none (:func:`~siting.models.reach.cover_start`).
     """
     cost = inst.weight[pairs.demand] * pairs.distance
     pm = PairsData(pairs.demand, pairs.site, cost, inst.n_demand, inst.n_sites)
     fixed = inst.existing
     h_limit = None if options.time_limit is None else 0.1 * options.time_limit
     best_mask, _ = pmedian_greedy_swap(pm, p, fixed, time_limit=h_limit)
-    _, best_value = assignment_of(pm, best_mask)
+    pos, best_value = assignment_of(pm, best_mask)
+    if (pos < 0).any():
+        cover = cover_start(inst, pairs.demand, pairs.site, p, solver, options, "p-median")
+        if cover is not None:  # the rest of the p sites by greedy, then the swaps
+            added = pmedian_greedy(pm, p - int((cover & ~fixed).sum()), cover)
+            best_mask, _ = pmedian_swap(pm, added, fixed, time_limit=h_limit)
+            _, best_value = assignment_of(pm, best_mask)
     heuristic_s = time.perf_counter() - t0
     integral = bool(np.all(cost == np.round(cost)))
     # Solutions must beat the incumbent by delta to matter: 1 for integer costs
@@ -333,7 +354,7 @@ def solve_radius(
     """
     t0 = time.perf_counter()
     deadline = None if options.time_limit is None else t0 + options.time_limit
-    screen = screen_pmedian(inst, pairs, p, options, t0)
+    screen = screen_pmedian(inst, pairs, p, options, t0, solver)
     stats = {**screen.stats("radius", screen.heuristic_s), "refinements": 0}
     best_mask, best_value = screen.best_mask, screen.best_value
     lower, message, backend_name = screen.lag, "", solver
@@ -368,20 +389,24 @@ def _refine(
     # choice is exact in the end; a good one saves refinements).
     ipos, _ = assignment_of(pm, best_mask)
     w = np.where(inst.weight > 0, inst.weight, 1.0)
-    thr = LEVEL_MARGIN * np.maximum(pairs.distance[ipos], lam / w)
+    # A customer the incumbent leaves unserved keeps all its levels.
+    served_at = np.where(ipos >= 0, pairs.distance[ipos], np.inf)
+    thr = LEVEL_MARGIN * np.maximum(served_at, lam / w)
+    _, reach = reach_rows(sub.demand, sub.site, n, inst.n_sites, inst.existing | force, closed)
     backend = get_backend(solver)
     warm = capabilities(solver).warm_start
     restricted_lower = -math.inf
     status = Status.FEASIBLE
     message = ""
     backend_name = solver
-    incumbent_ok = bool(not (best_mask & closed).any() and best_mask[force].all())
+    incumbent_ok = bool(not (best_mask & closed).any() and best_mask[force].all()
+                        and (ipos >= 0).all())
     iterations = 0
     while True:
         iterations += 1
         keep = _levels_within(levels, thr, n)
         keep = np.minimum(np.maximum(keep, 1), caps)
-        milp, nz_level = build_truncated(inst, sub, levels, keep, p, closed, force)
+        milp, nz_level = build_truncated(inst, sub, levels, keep, p, closed, force, reach)
         ws = None
         if warm and incumbent_ok:
             ipos, _ = assignment_of(pm, best_mask)
@@ -420,7 +445,7 @@ def _refine(
         if gap is not None and gap <= options.mip_gap:
             break
         # Extend the levels of customers this y serves beyond them.
-        served = pairs.distance[y_pos]
+        served = np.where(y_pos >= 0, pairs.distance[y_pos], np.inf)
         grow = served > thr + 1e-12
         if not grow.any() or res.status != Status.OPTIMAL:
             message = res.message or "stopped with a gap"

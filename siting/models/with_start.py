@@ -27,7 +27,14 @@ from siting.backends.base import (
     relative_gap,
 )
 from siting.instance import Instance
-from siting.models.base import Built, LocationModel, finish, record_stats, tighten_bound
+from siting.models.base import (
+    RESTRICTED_INFEASIBLE,
+    Built,
+    LocationModel,
+    finish,
+    record_stats,
+    tighten_bound,
+)
 from siting.solution import Solution
 
 HEURISTIC = "heuristic"
@@ -77,6 +84,8 @@ class ModelWithStart(LocationModel):
     def qualify(self, built: Built, sol: Solution) -> None:
         """Drop a proof and bound that hold only for a restriction (nearest candidates)."""
         complete = built.data.get("complete", True)
+        if not complete and sol.status == Status.INFEASIBLE:
+            sol.status, sol.message = Status.NO_SOLUTION, RESTRICTED_INFEASIBLE
         if not complete and sol.status.has_solution:
             # The restriction's bound is no bound on the full problem.
             if sol.status == Status.OPTIMAL:

@@ -208,13 +208,21 @@ class ServiceData:
         return np.asarray(geoms + list(ex), dtype=object)
 
     def metric(
-        self, parcels: IntArray, existing: IntArray, distance: str, access: str
+        self, parcels: IntArray, existing: IntArray, distance: str, access: str,
+        travel: Any = None,
     ) -> Metric:
         """The coverage layer's metric from blocks to these parcels then existing facilities.
 
         ``distance="network"`` walks the street network when there is one, else
-        measures straight lines (said in :attr:`notes`).
+        measures straight lines (said in :attr:`notes`). ``travel``, a facility
+        type (:class:`~siting.multi.spec.Facility`) with a ``travel_table``,
+        takes the distances from that table instead (read once, then cut to
+        these sites; see :func:`siting.multi.travel.travel_metric`).
         """
+        if travel is not None and getattr(travel, "travel_table", None) is not None:
+            from siting.multi.travel import travel_metric
+
+            return travel_metric(self, travel, parcels, existing)
         walk = distance == "network" and self.network is not None
         if distance == "network" and self.network is None:
             note = "no street network given: walking distances are measured as straight lines"

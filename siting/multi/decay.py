@@ -129,6 +129,6 @@ def attendance_of(prob: MultiServiceProblem, plan: Plan, name: str, t: int) -> F
     f = td.spec
     decay = f.decay_function()
     parcels, existing = open_sites(prob, plan, name, t)
-    metric = prob.data.metric(parcels, existing, prob.mode_of(f), f.access)
+    metric = prob.data.metric(parcels, existing, prob.mode_of(f), f.access, travel=f)
     _, dist = metric.nearest_in(np.arange(parcels.size + existing.size))
     return np.asarray(td.pop * decay.value(dist), dtype=np.float64)

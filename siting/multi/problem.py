@@ -331,7 +331,7 @@ class MultiServiceProblem:
         cap_col = ex["capacity"] if "capacity" in ex.columns else pd.Series(np.nan, index=ex.index)
         ex_cap = pd.to_numeric(cap_col, errors="coerce").to_numpy(dtype=float)[existing]
         ex_cap = np.where(np.isfinite(ex_cap), ex_cap, f.capacity or np.inf)
-        metric = self.data.metric(cand, existing, self.mode_of(f), f.access)
+        metric = self.data.metric(cand, existing, self.mode_of(f), f.access, travel=f)
         instance = Instance(
             name=f"{self.spec.meta.name}:{name}",
             demand_ids=self.data.blocks["block_id"].to_numpy(),

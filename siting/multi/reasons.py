@@ -229,6 +229,7 @@ def type_reason(
         "label": f.label or name,
         "group": f.group,
         "radius_m": f.radius_m,
+        "radius_unit": f.radius_unit,
         "year": prob.years[-1],
         "share": share,
         "baseline": float(base.get(name, float("nan"))),
@@ -350,7 +351,8 @@ def reason_text(row: dict[str, Any], spec: Spec) -> str:
     name = row["type"]
     head = (
         f"{row['label']}: {_pct(row['share'])} of {row['group']} within "
-        f"{row['radius_m']:,.0f} m in {row['year']} (existing only {_pct(row['baseline'])}; "
+        f"{row['radius_m']:,.0f} {row.get('radius_unit', 'm')} in {row['year']} (existing "
+        f"only {_pct(row['baseline'])}; "
         f"{row['built']} new)."
     )
     relaxed = row["relaxed"]
@@ -383,7 +385,8 @@ def reason_text(row: dict[str, Any], spec: Spec) -> str:
         elif key == "reach":
             said.append(
                 f"reach: {_pct(1 - row['ceiling'])} of {row['group']} have no allowed parcel "
-                f"or existing facility within {row['radius_m']:,.0f} m (every allowed parcel "
+                f"or existing facility within {row['radius_m']:,.0f} "
+                f"{row.get('radius_unit', 'm')} (every allowed parcel "
                 f"open: {_pct(row['ceiling'])})"
             )
     for group in row["together"]:

@@ -32,6 +32,8 @@ from pydantic import (
 from siting.errors import SpecError
 
 Positive = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+#: Default columns of a facility type's travel table: block id, site id, cost.
+TRAVEL_COLUMNS = ("origin", "destination", "cost")
 NonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 Share = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
 Year = Annotated[int, Field(ge=1900, le=2200)]
@@ -117,6 +119,34 @@ class Facility(_Strict):
     max_total: Quota | None = None
     #: Closer is better: the objective counts residents weighted by distance decay.
     decay: Decay | None = None
+    #: Distances of this type from an origin–destination table, ``"FILE"`` (CSV or
+    #: Parquet, relative to the spec): origin a block id, destination a parcel id or an
+    #: existing facility's id, cost in any unit (a routing engine's minutes); a pair not
+    #: in it is unreachable. The radius, a decay's ``cutoff_m``/``scale_m`` and a
+    #: target's ``radius_m`` for this type are then in the table's units.
+    travel_table: str | None = None
+    #: The table's columns: origin, destination, cost.
+    travel_columns: Annotated[list[str], Field(min_length=3, max_length=3)] = Field(
+        default_factory=lambda: list(TRAVEL_COLUMNS))
+    #: A label for the table's units (``"min"``), shown with the radius in messages.
+    travel_unit: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _radius_alias(cls, data: Any) -> Any:
+        """``radius`` (in the table's units with a travel table) stands for ``radius_m``."""
+        if not isinstance(data, dict) or "radius" not in data:
+            return data
+        if "radius_m" in data:
+            raise ValueError("radius and radius_m both given: keep one")
+        data = dict(data)
+        radius = data.pop("radius")
+        if isinstance(radius, int | float) and not isinstance(radius, bool) and not (
+            0 < radius < float("inf")
+        ):
+            raise ValueError(f"radius: {_fmt(radius)} must be > 0")
+        data["radius_m"] = radius
+        return data
 
     @model_validator(mode="after")
     def _sized_needs_space(self) -> Facility:
@@ -124,7 +154,27 @@ class Facility(_Strict):
             raise ValueError("a sized facility needs m2_per_space")
         if self.decay is not None and self.capacity is not None:
             raise ValueError("decay and capacity cannot be combined on one facility type")
+        if self.travel_table is None:
+            if self.travel_unit is not None or self.travel_columns != list(TRAVEL_COLUMNS):
+                raise ValueError("travel_unit and travel_columns describe a travel_table: "
+                                 "give travel_table")
+        else:
+            if self.distance is not None:
+                raise ValueError("travel_table gives this type's distances: drop distance "
+                                 "(one distance source)")
+            if self.access != "point":
+                raise ValueError("access applies to measured distances; a travel_table "
+                                 "gives the cost to each parcel or facility it names")
+            if any(not c.strip() for c in self.travel_columns):
+                raise ValueError("travel_columns: column names must not be empty")
         return self
+
+    @property
+    def radius_unit(self) -> str:
+        """The unit of the radius, for messages: the table's label, or metres."""
+        if self.travel_table is None:
+            return "m"
+        return self.travel_unit or "(table units)"
 
     def decay_function(self) -> Any:
         """The :class:`siting.models.decay.Decay` of this type (None without decay)."""
@@ -508,6 +558,9 @@ def load_spec(path: str | Path) -> Spec:
             value = getattr(spec.data, key)
             if value is not None:
                 setattr(spec.data, key, _resolve_layer(value, spec_dir))
+    for facility in spec.facility.values():
+        if facility.travel_table is not None:  # a file, not FILE:LAYER
+            facility.travel_table = str(_resolve_file(facility.travel_table, spec_dir))
     spec.meta.instance = str(_resolve_instance(spec.meta.instance, spec_dir))
     return spec
 
@@ -522,6 +575,17 @@ def _resolve_layer(value: str, spec_dir: Path) -> str:
         except (OSError, RuntimeError):  # a name too long, a symlink loop
             path = spec_dir / path
     return f"{path}{sep}{layer}"
+
+
+def _resolve_file(value: str, spec_dir: Path) -> Path:
+    """A file path made absolute against the spec's folder."""
+    path = Path(value)
+    if path.is_absolute():
+        return path
+    try:
+        return (spec_dir / path).resolve()
+    except (OSError, RuntimeError):
+        return spec_dir / path
 
 
 def _resolve_instance(name: str, spec_dir: Path) -> Path:

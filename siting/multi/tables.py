@@ -65,7 +65,7 @@ def covered(
     """Blocks within ``radius`` of an open facility of type ``name`` (the verifier's route)."""
     f = prob.spec.facility[name]
     parcels, existing = open_sites(prob, plan, name, t)
-    metric = prob.data.metric(parcels, existing, prob.mode_of(f), f.access)
+    metric = prob.data.metric(parcels, existing, prob.mode_of(f), f.access, travel=f)
     _, d = metric.nearest_in(np.arange(parcels.size + existing.size))
     return d <= radius * (1 + RADIUS_TOL)
 

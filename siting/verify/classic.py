@@ -89,7 +89,16 @@ def check_p(new: IntArray, p: int | None, rep: VerifyReport, *, exact: bool = Fa
 
 
 def judge(rep: VerifyReport, model: Any, sol: Solution) -> VerifyReport:
-    """Judge the claimed objective against the recomputed one (when there is one)."""
+    """Judge the claimed objective against the recomputed one (when there is one).
+
+    A recomputed objective that is not finite (a point served from, or only
+    reaching, sites at no finite distance) is a failure whatever was claimed:
+    ``inf`` compared with a claimed ``inf`` would otherwise pass.
+    """
+    if rep.objective is not None and not np.isfinite(rep.objective):
+        rep.fail(f"recomputed objective is {rep.objective} (a demand point is served by no "
+                 "site it reaches)")
+        rep.objective = None
     if rep.objective is not None:
         accept_objective(rep, sol.objective, sol.bound, model.sense)
     return rep
@@ -223,6 +232,10 @@ def verify_pcenter(inst: Instance, model: PCenter, sol: Solution, pos: IntArray,
                    rep: VerifyReport) -> None:
     """The largest distance of any demand point to its nearest open site, with ``p`` sites."""
     _, d = inst.metric.nearest_in(pos)
+    alone = ~np.isfinite(d)
+    if alone.any():
+        rep.fail(f"demand {inst.demand_ids[np.flatnonzero(alone)[0]]!r} reaches no open site "
+                 f"({int(alone.sum())} such in all)")
     rep.objective = float(d.max()) if d.size else 0.0
     check_p(new_sites(inst, pos), sol.params.get("p"), rep)
 
@@ -245,10 +258,13 @@ def _assignment_cost(inst: Instance, sol: Solution, pos: IntArray, rep: VerifyRe
         )
     served_by_closed(inst, pos, d_pos, s_pos, rep, verb="is assigned to", used=frac > 1e-9)
     dist = inst.metric.pair_distance(d_pos, s_pos)
-    unit = inst.weight[d_pos] * dist if inst.cost_scales_with_weight else dist
-    if not np.isfinite(unit[frac > 1e-9]).all():
-        rep.fail("a demand point is assigned to a site it cannot reach")
+    far = (frac > 1e-9) & ~np.isfinite(dist)
+    if far.any():
+        k = int(np.flatnonzero(far)[0])
+        rep.fail(f"demand {inst.demand_ids[d_pos[k]]!r} is assigned to site "
+                 f"{inst.site_ids[s_pos[k]]!r}, which it cannot reach (no finite distance)")
         return None
+    unit = inst.weight[d_pos] * dist if inst.cost_scales_with_weight else dist
     return float((unit * frac).sum()), d_pos, s_pos, frac
 
 
