@@ -15,13 +15,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from siting.coverage import CoverageMetric, EuclideanMetric, MatrixMetric
 from siting.errors import FormatError, InputError
 from siting.instance import Instance
+
+if TYPE_CHECKING:
+    from siting.data.streets import StreetRules
 
 FORMATS = ("auto", "orlib-pmed", "orlib-scp", "orlib-cap", "swain", "bds", "csv", "gpkg")
 
@@ -58,6 +61,7 @@ def load_instance(
     network: str | None = None, crs: str | None = None, encoding: str | None = None,
     xy: tuple[str, str] | None = None, costs: str | Path | None = None,
     cost_columns: tuple[str, str, str] = COST_COLUMNS, cost_unit: str | None = None,
+    streets: StreetRules | None = None,
 ) -> Loaded:
     """Read an instance file (or CSV folder) in the given or detected format.
 
@@ -72,7 +76,8 @@ def load_instance(
     origin–destination table (CSV or Parquet, columns ``cost_columns``: demand
     id, site id, cost in any unit, labelled ``cost_unit``); distances are then
     its costs, a pair not in it unreachable (:mod:`siting.coverage.od`). One
-    distance source: not both.
+    distance source: not both. ``streets``: how the network layer is filtered and
+    built (:class:`siting.data.streets.StreetRules`).
     """
     p = Path(path)
     if not p.exists():
@@ -85,6 +90,9 @@ def load_instance(
             value=format,
         )
     fmt = detect(p) if format == "auto" else format
+    if streets is not None and network is None and streets.said():
+        raise InputError("--junctions, --level, --max-access and --network-where say how a "
+                         "street network is read: give it with --network", field="--network")
     if costs is not None and network is not None:
         raise InputError("give one distance source: a travel table (--costs) or a street "
                          "network (--network), not both", field="--costs", value=str(costs))
@@ -97,13 +105,13 @@ def load_instance(
 
         if fmt == "csv":
             inst = load_csv(p, unit_weights=unit_weights, network=network, crs=crs,
-                            encoding=encoding, xy=xy)
+                            encoding=encoding, xy=xy, streets=streets)
         else:
             if xy is not None:
                 raise InputError("--xy names a CSV's coordinate columns, not a GeoPackage's",
                                  path=p, field="--xy", value=",".join(xy))
             inst = load_gpkg(p, unit_weights=unit_weights, network=network, crs=crs,
-                             encoding=encoding)
+                             encoding=encoding, streets=streets)
         loaded = Loaded(inst)
     elif network is not None:
         raise InputError(f"a street network applies to CSV and GeoPackage instances, not "

@@ -94,7 +94,8 @@ def read_classic(
                            xy=(str(xy[0]), str(xy[1])) if xy else None,
                            costs=inputs.get("costs") or None,
                            cost_columns=tuple(columns),
-                           cost_unit=inputs.get("cost_unit") or None)
+                           cost_unit=inputs.get("cost_unit") or None,
+                           streets=_streets(inputs.get("streets")))
     inst = loaded.instance
     params = dict(meta.get("params") or {})
     kind = MODELS[name]
@@ -198,3 +199,13 @@ def _table(path: Path, inst: Instance, id_columns: tuple[str, ...]) -> pd.DataFr
                              value=frame[column].iloc[k])
         frame[column] = values
     return frame
+
+
+def _streets(recorded: Any) -> Any:
+    """The street rules a classic solve recorded (None: the defaults)."""
+    if not recorded:
+        return None
+    from siting.data.streets import StreetRules
+
+    return StreetRules(**{k: v for k, v in dict(recorded).items()
+                          if k in StreetRules.__dataclass_fields__})

@@ -15,9 +15,14 @@ from siting.cli.options import (
     EncodingOption,
     FormatName,
     JsonFlag,
+    JunctionsOption,
+    LevelOption,
+    MaxAccessOption,
+    NetworkWhereOption,
     XyOption,
     loading_options,
     not_for_a_spec,
+    street_rules,
 )
 
 
@@ -38,6 +43,10 @@ def check(
         typer.Option("--network", help="FILE[:LAYER]: a line layer of streets (classic "
                      "instances), checked as `siting solve --network` reads it."),
     ] = None,
+    junctions: JunctionsOption = None,
+    level: LevelOption = None,
+    max_access: MaxAccessOption = None,
+    network_where: NetworkWhereOption = None,
     crs: CrsOption = None,
     encoding: EncodingOption = None,
     xy: XyOption = None,
@@ -65,7 +74,7 @@ def check(
 
       siting check instances/huitian
 
-      siting check my-data/ --network streets.gpkg:roads
+      siting check my-data/ --network streets.gpkg:roads --junctions crossings
 
       siting check my-lonlat-data/ --crs EPSG:4326 --encoding GBK
     """
@@ -79,8 +88,9 @@ def check(
         name, findings, facts = _multi(path)
         folders.append(Path(str(facts["instance"])))
     else:
-        name, findings, facts = _classic(path, format.value, network,
-                                         **loading_options(crs, encoding, xy))
+        name, findings, facts = _classic(
+            path, format.value, network, **loading_options(crs, encoding, xy),
+            streets=street_rules(junctions, level, max_access, network_where))
     tally = counts(findings)
     if as_json:
         typer.echo(json.dumps({
@@ -124,6 +134,9 @@ def _classic(path: Path, format: str, network: str | None,
     loaded = load_instance(path, format, network=network, **loading)
     inst = loaded.instance
     found = from_notes(inst.notes)
+    diagnostics = getattr(getattr(inst.metric, "network", None), "diagnostics", None)
+    if diagnostics is not None:  # parts, crossings without a junction, levels
+        found += diagnostics.findings()
     if inst.n_demand and not float(inst.weight.sum()) > 0:
         found.append(Finding("warning", "weight-zero",
                              f"every one of the {inst.n_demand} demand points has weight 0: "

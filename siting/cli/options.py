@@ -33,6 +33,35 @@ EncodingOption = Annotated[
     typer.Option("--encoding", help="Text encoding of CSV files (and Shapefile text) that "
                  "are not UTF-8, e.g. GBK."),
 ]
+class JunctionRule(StrEnum):
+    """Where street lines meet (``--junctions``; see siting.data.junctions)."""
+
+    vertices = "vertices"
+    crossings = "crossings"
+    ends = "ends"
+
+
+JunctionsOption = Annotated[
+    JunctionRule | None,
+    typer.Option("--junctions", help="Where the street lines meet: vertices (a shared vertex, "
+                 "the default), crossings (every crossing: one line per street, not split) "
+                 "or ends."),
+]
+LevelOption = Annotated[
+    str | None,
+    typer.Option("--level", help="A column of the street layer: lines with different values "
+                 "do not meet where they cross (bridges, tunnels; with --junctions crossings)."),
+]
+MaxAccessOption = Annotated[
+    str | None,
+    typer.Option("--max-access", help="Metres: points farther than this from every street are "
+                 "unreachable (default 500)."),
+]
+NetworkWhereOption = Annotated[
+    str | None,
+    typer.Option("--network-where", help="An OGR SQL filter on the street layer, e.g. "
+                 "\"highway <> 'motorway'\"."),
+]
 XyOption = Annotated[
     str | None,
     typer.Option("--xy", help="X,Y: a CSV's coordinate columns (default x,y, else "
@@ -144,3 +173,24 @@ def not_for_a_spec(crs: str | None, encoding: str | None, xy: str | None) -> Non
     if given:
         raise ParameterError("a spec's data are read as its [data] table says (crs, "
                              f"encoding, x, y), not by {given[0]}", field=given[0])
+
+
+def street_rules(
+    junctions: JunctionRule | None, level: str | None, max_access: str | None,
+    where: str | None,
+) -> Any:
+    """The :class:`siting.data.streets.StreetRules` of the street options, checked.
+
+    >>> street_rules(JunctionRule.crossings, None, "200", None).max_access
+    200.0
+    >>> street_rules(None, None, "0", None)
+    Traceback (most recent call last):
+    siting.errors.ParameterError: field '--max-access': value 0.0: must be > 0 (metres)
+    """
+    from siting.data.streets import StreetRules
+
+    access = parse_number(max_access, "--max-access", float)
+    if access is not None and not access > 0:
+        raise ParameterError("must be > 0 (metres)", field="--max-access", value=access)
+    return StreetRules(junctions=None if junctions is None else junctions.value, level=level,
+                       max_access=access, where=where)

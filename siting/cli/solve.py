@@ -25,12 +25,17 @@ from siting.cli.options import (
     FormatName,
     FormulationName,
     JsonFlag,
+    JunctionsOption,
+    LevelOption,
+    MaxAccessOption,
     ModelName,
+    NetworkWhereOption,
     QuietFlag,
     XyOption,
     loading_options,
     not_for_a_spec,
     parse_number,
+    street_rules,
 )
 from siting.cli.progress import Phases
 
@@ -128,6 +133,10 @@ def solve(
         bool,
         typer.Option("--unit-weights", help="Demand without a weight column counts 1 a point."),
     ] = False,
+    junctions: JunctionsOption = None,
+    level: LevelOption = None,
+    max_access_text: MaxAccessOption = None,
+    network_where: NetworkWhereOption = None,
     crs: CrsOption = None,
     encoding: EncodingOption = None,
     xy_text: XyOption = None,
@@ -202,6 +211,9 @@ def solve(
 
       siting solve my-data/ --model mclp --radius 500 --p 3 --network streets.gpkg:roads
 
+      siting solve my-data/ --model mclp --radius 500 --p 3 --network centrelines.shp
+      --junctions crossings --level layer --network-where "kind <> 'motorway'"
+
       siting solve my-data/ --model mclp --radius 300 --p 3 --crs EPSG:4326 --encoding GBK
 
       siting solve my-data/ --model p-median --p 4 --costs osrm-minutes.csv
@@ -232,6 +244,7 @@ def solve(
         return
     # parsed in this order so the first bad option is the one reported
     loading = loading_options(crs, encoding, xy_text)
+    streets = street_rules(junctions, level, max_access_text, network_where)
     parameters = {
         "p": parse_number(p_text, "--p", int),
         "radius": parse_number(radius_text, "--radius", float),
@@ -264,6 +277,7 @@ def solve(
         cost_unit=cost_unit,
         unit_weights=unit_weights,
         loading=loading,
+        streets=streets,
         report=report,
         parameters=parameters,
         solver=solver,
@@ -288,6 +302,7 @@ def solve_classic(
     cost_unit: str | None = None,
     unit_weights: bool = False,
     loading: dict[str, Any] | None = None,
+    streets: Any = None,
     report: bool = False,
     parameters: dict[str, Any],
     solver: str,
@@ -326,7 +341,7 @@ def solve_classic(
     loading = {k: v for k, v in (loading or {}).items() if v is not None}
     loaded = load_instance(path, format, unit_weights=unit_weights, network=network,
                            costs=costs, cost_columns=cost_columns, cost_unit=cost_unit,
-                           **loading)
+                           streets=streets, **loading)
     defaults = model_arguments(model, parameters, loaded.defaults.get("p"))
     if defaults != model_arguments(model, parameters, None):
         location_model = replace(location_model, **defaults)  # type: ignore[type-var]
@@ -341,6 +356,10 @@ def solve_classic(
 
         file, layer = split_source(network)
         sol.inputs["network"] = str(Path(file).resolve()) + (f":{layer}" if layer else "")
+        if streets is not None and streets.said():  # `siting verify` builds it the same way
+            from dataclasses import asdict
+
+            sol.inputs["streets"] = asdict(streets)
     if costs is not None:  # `siting verify` reads the same table again
         sol.inputs.update(costs=str(costs.resolve()), cost_columns=list(cost_columns),
                           cost_unit=cost_unit)

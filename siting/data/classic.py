@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from siting.data.streets import StreetRules
 from siting.errors import CRSError, FormatError, InputError
 from siting.instance import Instance
 
@@ -103,6 +104,7 @@ def read_classic_csv(path: Path, role: str = "both", unit_weights: bool = False)
 def load_csv(
     p: Path, *, unit_weights: bool = False, network: str | None = None,
     crs: str | None = None, encoding: str | None = None, xy: tuple[str, str] | None = None,
+    streets: StreetRules | None = None,
 ) -> Instance:
     """The instance of a CSV folder or a single CSV of points (see the module docstring)."""
     how = reading(encoding, xy)
@@ -128,7 +130,7 @@ def load_csv(
     if existing is None and "existing" in sites.columns:
         ex_arg = "existing"
     walk = _network(network, original, target, (str(dpath), demand), notes,
-                    given=crs, how=how)
+                    given=crs, how=how, rules=streets)
     inst = Instance.from_frames(
         demand, sites, **_columns(demand, sites), existing=ex_arg, name=p.stem, source=str(p),
         paths={"demand": dpath, "sites": spath, "existing": epath},
@@ -200,7 +202,7 @@ def _csv_crs(
 
 def load_gpkg(
     p: Path, *, unit_weights: bool = False, network: str | None = None,
-    crs: str | None = None, encoding: str | None = None,
+    crs: str | None = None, encoding: str | None = None, streets: StreetRules | None = None,
 ) -> Instance:
     """The instance of a GeoPackage with layers demand, sites (and existing)."""
     import pyogrio
@@ -225,7 +227,7 @@ def load_gpkg(
     target = _metric_crs(frames, p, notes)
     demand, sites, existing = frames["demand"], frames["sites"], frames.get("existing")
     walk = _network(network, original, target, (f"{p}:demand", demand), notes, given=crs,
-                    how=reading(encoding))
+                    how=reading(encoding), rules=streets)
     inst = Instance.from_frames(
         demand, sites, **_columns(demand, sites),
         existing="existing" if existing is None and "existing" in sites.columns else existing,
@@ -329,12 +331,14 @@ def _metric_crs(frames: dict[str, Any], p: Path, notes: list[str]) -> Any:
 
 def _network(
     source: str | None, original: Any, target: Any, demand: tuple[str, Any],
-    notes: list[str], *, given: str | None, how: Reading,
+    notes: list[str], *, given: str | None, how: Reading, rules: StreetRules | None = None,
 ) -> Any:
     """The walking network of a line layer, in the instance's CRS (None without one).
 
     Lines without a CRS take ``--crs``, else the points' CRS as read (``original``);
-    ``demand`` (label, frame) is the layer they must lie near.
+    ``demand`` (label, frame) is the layer they must lie near; ``rules`` say how the
+    layer is filtered and built (``--junctions``, ``--level``, ``--max-access``,
+    ``--network-where``).
     """
     if source is None:
         return None
@@ -349,7 +353,9 @@ def _network(
     from siting.data.layers import open_layer
     from siting.data.streets import street_network
 
-    layer = open_layer(source, "--network", how)
+    rules = rules or StreetRules()
+    layer = open_layer(source, "--network", how, where_sql=rules.where,
+                       where_key="--network-where")
     notes += layer.notes
     lines = layer.frame
     bounds = lines.total_bounds if len(lines) else None
@@ -373,5 +379,5 @@ def _network(
                          path=layer.label, field="crs")
     check_near(demand, (layer.label, lines), "check their CRS (or --crs)")
     notes.append(f"distances are walking distances along {layer.label}")
-    return street_network(lines, where=layer.where)
+    return street_network(lines, where=layer.where, **rules.builder_arguments())
 

@@ -162,8 +162,9 @@ class NetworkDiagnostics:
         if self.level_hint:
             out.append(f"street network: the layer has a column {self.level_hint!r} that looks "
                        "like levels, but no level column is said: lines meet at every crossing, "
-                       f"bridges and tunnels too (set network_level = \"{self.level_hint}\" to "
-                       "keep them apart).")
+                       "bridges and tunnels too (to keep them apart: network_level = "
+                       f"\"{self.level_hint}\" in a spec, --level {self.level_hint} on the "
+                       "command line).")
         return out
 
     def findings(self) -> list[Finding]:

@@ -34,6 +34,7 @@ proportion to their geometric lengths.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -47,7 +48,7 @@ from siting.data.values import Where, to_numbers
 from siting.errors import InputError
 from siting.network import WalkingNetwork
 
-__all__ = ["DEFAULT_MAX_ACCESS_M", "street_network"]
+__all__ = ["DEFAULT_MAX_ACCESS_M", "StreetRules", "street_network"]
 
 _LINE_TYPES = (1, 2, 5)  # shapely type ids: LineString, LinearRing, MultiLineString
 
@@ -55,6 +56,36 @@ _LINE_TYPES = (1, 2, 5)  # shapely type ids: LineString, LinearRing, MultiLineSt
 DEFAULT_MAX_ACCESS_M = 500.0
 #: A length column may fall short of the geometry by this share (rounding), no more.
 LENGTH_SLACK = 1e-3
+
+
+@dataclass(frozen=True)
+class StreetRules:
+    """How a street layer is read and built, as a spec's ``network_*`` keys or the command
+    line's ``--junctions``, ``--level``, ``--max-access``, ``--network-where`` say it
+    (None: the default of :func:`street_network`; ``where``: an OGR SQL filter applied when
+    the layer is read)."""
+
+    junctions: str | None = None
+    level: str | None = None
+    max_access: float | None = None
+    where: str | None = None
+    tolerance: float = 0.5
+
+    def said(self) -> bool:
+        """Whether any rule differs from its default."""
+        return self != StreetRules()
+
+    def builder_arguments(self) -> dict[str, Any]:
+        """The keyword arguments of :func:`street_network` these rules set.
+
+        >>> StreetRules(junctions="crossings", max_access=200.0).builder_arguments()
+        {'tolerance': 0.5, 'junctions': 'crossings', 'max_access': 200.0}
+        """
+        out: dict[str, Any] = {"tolerance": self.tolerance}
+        for key in ("junctions", "level", "max_access"):
+            if getattr(self, key) is not None:
+                out[key] = getattr(self, key)
+        return out
 
 
 def street_network(
@@ -295,8 +326,9 @@ def _unnoded(diag: NetworkDiagnostics, where: Where) -> InputError:
         "un-noded (one line per street, running through its crossings), and would be read as "
         "bridges. Say how lines meet: junction rule \"crossings\" (lines meet where they "
         "cross; with a level column, lines on different levels do not) or \"vertices\" "
-        "(only where they share a vertex, as in OpenStreetMap) — network_junctions (and "
-        "network_level) in a spec's [data] table, junctions= (and level=) in Python",
+        "(only where they share a vertex, as in OpenStreetMap): network_junctions (and "
+        "network_level) in a spec's [data] table, --junctions (and --level) on the command "
+        "line, junctions= (and level=) in Python",
         path=where.path, field="network_junctions",
     )
 
