@@ -92,3 +92,25 @@ def test_solve_ends_by_status(capsys: pytest.CaptureFixture[str]) -> None:
         solve_cli._conclude(sol, infeasible="")
     assert stopped.value.exit_code == exits.EXIT_UNVERIFIED
     assert "solution failed verification: row 4 violated" in capsys.readouterr().err
+
+
+def test_after_ctrl_c_the_interrupted_line_is_the_only_line(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A solve stopped by Ctrl-C before any plan ends 'no plan was found'; its own error
+    line would come before the interrupted one: only the interrupted line is said."""
+    import typer
+
+    from siting.cli import EXIT_NO_SOLUTION
+    from siting.cli.exits import PRESSED, finish
+
+    PRESSED[:] = [True]
+    try:
+        with pytest.raises(typer.Exit):
+            finish(EXIT_NO_SOLUTION, "no plan was found (interrupted)")
+    finally:
+        PRESSED.clear()
+    assert capsys.readouterr().err == ""
+    with pytest.raises(typer.Exit):
+        finish(EXIT_NO_SOLUTION, "no plan was found (interrupted)")
+    assert capsys.readouterr().err == "siting: error: no plan was found (interrupted)\n"

@@ -33,6 +33,8 @@ _SOLVED = ("optimal", "feasible")
 
 #: What the running command has left on disk, said after a Ctrl-C (see :func:`keep`).
 _KEPT: list[str] = []
+#: Set when Ctrl-C was pressed during the command: its one line then says how it ended.
+PRESSED: list[bool] = []
 
 
 def keep(text: str) -> None:
@@ -131,7 +133,7 @@ def finish(code: int, message: str | None = None) -> None:
     """
     if code == EXIT_OK:
         return
-    if message:
+    if message and not PRESSED:  # after Ctrl-C, the interrupted line is the one line
         kind = "infeasible" if code == EXIT_INFEASIBLE else "error"
         typer.echo(f"siting: {kind}: {one_line(message)}", err=True)
     raise typer.Exit(code)

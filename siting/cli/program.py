@@ -22,7 +22,7 @@ from typing import Any
 import typer
 
 from siting.cli import EXIT_INTERRUPTED, EXIT_OK, check, info, report, solve, sweep, verify
-from siting.cli.exits import error_message, exit_code, interrupted_message
+from siting.cli.exits import PRESSED, error_message, exit_code, interrupted_message
 
 __all__ = ["app", "run"]
 
@@ -55,6 +55,7 @@ def run(argv: list[str] | None = None) -> int:
     def on_sigint(_signum: int, _frame: Any) -> None:
         nonlocal interrupted
         interrupted = True
+        PRESSED[:] = [True]
         raise KeyboardInterrupt
 
     def quiet_interrupts(unraisable: Any) -> None:
@@ -63,6 +64,7 @@ def run(argv: list[str] | None = None) -> int:
         if not isinstance(unraisable.exc_value, KeyboardInterrupt):
             previous_hook(unraisable)
 
+    PRESSED.clear()
     previous_hook = sys.unraisablehook
     sys.unraisablehook = quiet_interrupts
     try:
