@@ -137,8 +137,8 @@ def test_parcels_too_small_and_the_area_unit_hint() -> None:
     findings = found(small_spec(), data)
     hit = one(findings, "nothing-buildable")
     assert "service_room: it needs a 200 m² footprint" in hit.text
-    assert hit.text.endswith("the parcels' areas look like 亩, not m² (data.parcel_area must "
-                             "be in m²)")
+    assert hit.text.endswith("the parcels' areas look like 亩, not m² (set "
+                             'data.parcel_area_unit = "mu")')
     assert hit.text.count("亩") == 1
     unit = one(findings, "parcel-area-unit")
     assert "look like 亩: the polygons are 666.7 times larger" in unit.text

@@ -39,12 +39,11 @@ from siting.data.layers import Layer, text_column
 from siting.data.values import to_numbers
 from siting.errors import InputError
 from siting.multi.data import normalise_uses, uses_mask
-from siting.multi.spec import DataTable, Spec
+from siting.multi.spec import AREA_UNITS, DataTable, Spec
 
 __all__ = ["AREA_UNITS", "parcel_columns"]
 
 #: m² in one unit of ``[data] parcel_area_unit``.
-AREA_UNITS = {"m2": 1.0, "ha": 10_000.0, "mu": 10_000.0 / 15}
 #: How the units are named in messages.
 UNIT_NAMES = {"m2": "m²", "ha": "ha (公顷)", "mu": "亩 (mu)"}
 #: The area column against the polygons' areas: refused beyond this factor, said beyond NOTED.

@@ -53,8 +53,8 @@ import pandas as pd
 from siting.findings import Finding, from_notes, ordered, plural
 from siting.multi.data import ServiceData, uses_mask
 from siting.multi.funnel import (
-    AREA_UNITS,
     SEPARATORS,
+    UNIT_NAMES,
     ParcelFunnel,
     area_unit,
     causes_text,
@@ -64,7 +64,7 @@ from siting.multi.funnel import (
     use_names,
     uses_seen,
 )
-from siting.multi.spec import Facility, Spec
+from siting.multi.spec import AREA_UNITS, Facility, Spec
 
 __all__ = ["check_plan_data"]
 
@@ -178,9 +178,10 @@ def _unit_findings(data: ServiceData) -> list[Finding]:
         return []
     return [Finding(
         "warning", "parcel-area-unit",
-        f"the parcels' areas (data.parcel_area) look like {unit}: the polygons are "
-        f"{AREA_UNITS[unit]:,.1f} times larger, while siting reads m²; convert the column to m² "
-        "or leave data.parcel_area unset to take the polygons' areas",
+        f"the parcels' areas (data.parcel_area) look like {UNIT_NAMES[unit]}: the polygons are "
+        f"{AREA_UNITS[unit]:,.1f} times larger, while they are read as m²; set "
+        f"data.parcel_area_unit = \"{unit}\" (or leave data.parcel_area unset to take the "
+        "polygons' areas)",
     )]
 
 

@@ -25,10 +25,21 @@ import pandas as pd
 
 from siting.findings import plural
 from siting.multi.data import ServiceData, uses_mask
-from siting.multi.spec import Spec
+from siting.multi.spec import AREA_UNITS, Spec
 
-__all__ = ["AREA_UNITS", "SEPARATORS", "ParcelFunnel", "area_hint", "area_unit", "causes_text",
-           "either", "parcel_funnel", "type_cause", "use_names", "uses_seen"]
+__all__ = [
+    "SEPARATORS",
+    "UNIT_NAMES",
+    "ParcelFunnel",
+    "area_hint",
+    "area_unit",
+    "causes_text",
+    "either",
+    "parcel_funnel",
+    "type_cause",
+    "use_names",
+    "uses_seen",
+]
 
 #: Characters that may separate a parcel's uses in planners' files; which of them the
 #: model reads as separators is asked of :func:`~siting.multi.data.uses_mask` itself.
@@ -36,7 +47,8 @@ SEPARATORS = ";,、，|；"
 #: Use names listed in a finding before "…".
 LISTED = 6
 #: Units an area column may be in by mistake, and their m²: 亩 (mu) and hectares.
-AREA_UNITS = {"亩": 2000 / 3, "ha": 10_000.0}
+#: How the units other than m² are named in messages.
+UNIT_NAMES = {"mu": "亩", "ha": "ha"}
 
 
 class ParcelFunnel(NamedTuple):
@@ -111,8 +123,8 @@ def area_unit(data: ServiceData) -> str | None:
     if not ok.any():
         return None
     ratio = float(np.median(geom.area.to_numpy()[ok] / column[ok]))
-    for unit, m2 in AREA_UNITS.items():
-        if abs(ratio / m2 - 1) < 0.2:
+    for unit in UNIT_NAMES:
+        if abs(ratio / AREA_UNITS[unit] - 1) < 0.2:
             return unit
     return None
 
@@ -120,9 +132,9 @@ def area_unit(data: ServiceData) -> str | None:
 def area_hint(fun: ParcelFunnel) -> str:
     """What to say of the areas' unit after a type whose parcels are all too small."""
     if fun.unit is not None:
-        return (f"; the parcels' areas look like {fun.unit}, not m² (data.parcel_area must be "
-                "in m²)")
-    if 10 * fun.largest_m2 < fun.need_m2 <= AREA_UNITS["亩"] * fun.largest_m2:
+        return (f"; the parcels' areas look like {UNIT_NAMES[fun.unit]}, not m² (set "
+                f"data.parcel_area_unit = \"{fun.unit}\")")
+    if 10 * fun.largest_m2 < fun.need_m2 <= AREA_UNITS["mu"] * fun.largest_m2:
         return "; parcel areas must be in m² (are they in 亩 or ha?)"
     return ""
 

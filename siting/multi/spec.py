@@ -271,6 +271,8 @@ class Solver(_Strict):
 
 #: Spellings of ``[data] parcel_area_unit`` (any case) → the unit.
 AREA_UNIT_SPELLINGS = {"m2": "m2", "m²": "m2", "ha": "ha", "公顷": "ha", "mu": "mu", "亩": "mu"}
+#: Square metres in one of each unit (1 亩 = 10,000/15 m²).
+AREA_UNITS = {"m2": 1.0, "ha": 10_000.0, "mu": 10_000.0 / 15}
 
 
 class DataTable(_Strict):
