@@ -32,6 +32,15 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from siting.data.crs import (
+    WGS84,
+    check_fits,
+    check_near,
+    crs_name,
+    degrees_refused,
+    looks_like_degrees,
+    parse_crs,
+)
 from siting.data.streets import StreetRules
 from siting.errors import CRSError, FormatError, InputError
 from siting.instance import Instance
@@ -149,15 +158,6 @@ def _csv_crs(
     CRS they were read in and the one they are in."""
     import geopandas as gpd
 
-    from siting.data.crs import (
-        WGS84,
-        check_fits,
-        check_near,
-        crs_name,
-        degrees_refused,
-        looks_like_degrees,
-        parse_crs,
-    )
 
     points = {role: gpd.GeoSeries(gpd.points_from_xy(t.frame["x"], t.frame["y"]))
               for role, t in tables.items()}
@@ -278,7 +278,6 @@ def _layer(p: Path, name: str, unit_weights: bool) -> Any:
 def _given_crs(frames: dict[str, Any], p: Path, crs: str | None, notes: list[str]) -> Any:
     """Layers without a CRS take ``--crs``; each layer's coordinates are checked against
     its CRS (degrees without one refused); the demand's CRS as read is returned."""
-    from siting.data.crs import check_fits, crs_name, degrees_refused, looks_like_degrees, parse_crs
 
     given = parse_crs(crs, "--crs") if crs is not None else None
     for name, frame in frames.items():
@@ -297,7 +296,6 @@ def _given_crs(frames: dict[str, Any], p: Path, crs: str | None, notes: list[str
 
 def _metric_crs(frames: dict[str, Any], p: Path, notes: list[str]) -> Any:
     """Bring the layers into the demand's CRS, or its UTM zone when it is in degrees."""
-    from siting.data.crs import check_near
 
     demand = frames["demand"]
     crs = demand.crs
@@ -342,14 +340,6 @@ def _network(
     """
     if source is None:
         return None
-    from siting.data.crs import (
-        check_fits,
-        check_near,
-        crs_name,
-        degrees_refused,
-        looks_like_degrees,
-        parse_crs,
-    )
     from siting.data.layers import open_layer
     from siting.data.streets import street_network
 
