@@ -31,7 +31,7 @@ browser:
 	fi
 
 test: $(STAMP) browser
-	$(BIN)/ruff check siting tests
+	$(BIN)/ruff check siting tests instances
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -q -m "not slow"
 
@@ -39,7 +39,7 @@ test-slow: $(STAMP) browser
 	$(BIN)/python -m pytest -q -m slow
 
 lint: $(STAMP)
-	$(BIN)/ruff check siting tests
+	$(BIN)/ruff check siting tests instances
 	$(BIN)/mypy
 
 bench: $(STAMP)

@@ -10,9 +10,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from instances.huitian.generator import huitian_service_data
 from siting.data import folder_table, load_service_data
 from siting.errors import InputError, SpecError
-from siting.multi.data import ServiceData
 from siting.multi.spec import load_spec, parse_spec
 from tests.test_sweep import small_spec, write_small_instance
 
@@ -75,6 +75,33 @@ def test_paths_are_relative_to_the_spec_file(tmp_path: Path) -> None:
         load_service_data(spec)
 
 
+def test_a_spec_names_its_data(tmp_path: Path) -> None:
+    """No default instance: a spec file with neither [data] nor meta.instance is refused as it
+    is read, naming the file and both keys; a spec built in code, when its data are loaded."""
+    spec_file = tmp_path / "plan.toml"
+    spec_file.write_text(
+        '[meta]\nname = "t"\nyears = [2030]\n[facility.kg]\ngroup = "kids"\nradius_m = 400\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(SpecError) as info:
+        load_spec(spec_file)
+    assert str(info.value).startswith(
+        f"{spec_file}: [data] and meta.instance: both missing; say where the data are: a "
+        '[data] table (blocks = "FILE[:LAYER]", parcels, existing, ...) or meta.instance = '
+    ), str(info.value)
+    spec = parse_spec(BASE)
+    assert spec.data is None and spec.meta.instance is None
+    with pytest.raises(SpecError, match=r"^\[data\] and meta.instance: both missing"):
+        load_service_data(spec)
+    with pytest.raises(InputError, match=r"^no data: give an instance folder"):
+        load_service_data()
+    # an instance folder given with the spec is its data
+    small = small_spec()
+    del small["meta"]["instance"]
+    folder = write_small_instance(tmp_path / "inst")
+    assert len(load_service_data(parse_spec(small), folder).blocks) == 50
+
+
 def test_folder_shorthand(tmp_path: Path) -> None:
     folder = write_small_instance(tmp_path / "inst")
     table = folder_table(folder)
@@ -83,7 +110,7 @@ def test_folder_shorthand(tmp_path: Path) -> None:
     assert table.network_length == "length_m"
     spec = parse_spec(small_spec(str(folder)))
     data = load_service_data(spec)
-    old = ServiceData.from_huitian(folder)
+    old = huitian_service_data(folder)
     for name in ("blocks", "parcels", "existing", "existing_shapes", "subdistricts"):
         pd.testing.assert_frame_equal(getattr(data, name), getattr(old, name))
     assert data.source == old.source
@@ -113,9 +140,9 @@ def test_huitian_specs_read_through_data_give_the_same_data(path: Path) -> None:
     new = load_service_data(spec)
     t_new = time.perf_counter() - t0
     t0 = time.perf_counter()
-    old = ServiceData.from_huitian(HUITIAN)
+    old = huitian_service_data(HUITIAN)
     t_old = time.perf_counter() - t0
-    print(f"{path.stem}: [data] {t_new:.2f} s, from_huitian {t_old:.2f} s")
+    print(f"{path.stem}: [data] {t_new:.2f} s, the generator's loader {t_old:.2f} s")
     for name in ("blocks", "parcels", "existing", "existing_shapes", "subdistricts"):
         pd.testing.assert_frame_equal(getattr(new, name), getattr(old, name))
     assert Path(new.source) == HUITIAN.resolve()

@@ -1,4 +1,5 @@
-"""Checks of the committed 回天 instance and of its generator."""
+"""Checks of the committed 回天 instance and of its generator (``instances/huitian/generator``,
+outside the package)."""
 
 from __future__ import annotations
 
@@ -9,12 +10,12 @@ import numpy as np
 import pytest
 import shapely
 
-from siting.huitian import HuitianData, load_huitian
-from siting.huitian.facts import SUBDISTRICTS, default_instance_dir
-from siting.huitian.generate import GPKG_NAME, PNG_NAME, README_NAME, generate
-from siting.huitian.load import ENV_VAR, LAYERS
-from siting.huitian.parcels import MIN_AREA, USES
-from siting.huitian.stats import detour_stats, park_coverage
+from instances.huitian.generator import HuitianData, load_huitian
+from instances.huitian.generator.facts import SUBDISTRICTS, default_instance_dir
+from instances.huitian.generator.generate import GPKG_NAME, PNG_NAME, README_NAME, generate
+from instances.huitian.generator.load import ENV_VAR, LAYERS
+from instances.huitian.generator.parcels import MIN_AREA, USES
+from instances.huitian.generator.stats import detour_stats, park_coverage
 from tests.plain_network import plain_walks
 
 ID_COLUMNS = {

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from siting.backends.base import SolveOptions, Status
+from siting.data import load_service_data
 from siting.multi import MultiService, ServiceData, load_spec
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -17,7 +18,7 @@ REFERENCE = ROOT / "solutions" / "huitian-reference.json"
 
 @pytest.fixture(scope="module")
 def data() -> ServiceData:
-    return ServiceData.from_huitian()
+    return load_service_data(None, ROOT / "instances" / "huitian")  # the layers both specs name
 
 
 @pytest.mark.parametrize("path", SPECS, ids=lambda p: p.stem)

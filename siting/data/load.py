@@ -58,9 +58,9 @@ from siting.data.layers import Layer, Reading, list_layers, open_layer
 from siting.data.parcels import parcel_columns
 from siting.data.streets import street_network
 from siting.data.values import to_ids, to_numbers
-from siting.errors import InputError
+from siting.errors import InputError, SpecError
 from siting.multi.data import ServiceData
-from siting.multi.spec import DataTable, Spec
+from siting.multi.spec import NO_DATA, DataTable, Spec
 
 __all__ = ["folder_table", "load_data_table", "load_service_data"]
 
@@ -86,16 +86,24 @@ def load_service_data(
 
     ``instance`` (an instance folder, :func:`folder_table`) replaces the spec's
     own data; else the spec's ``[data]`` table, else its ``meta.instance``
-    folder; with neither spec nor instance, the 回天 folder. ``cache`` keeps the
-    last few loads in memory (repeated solves of one spec, e.g. a sweep).
+    folder. There is no default: data named nowhere are refused.
+    ``cache`` keeps the last few loads in memory (repeated solves of one spec,
+    e.g. a sweep).
+
+    >>> load_service_data(None)
+    Traceback (most recent call last):
+    ...
+    siting.errors.InputError: no data: give an instance folder or a spec naming its data
     """
     source: str | None = None
     if instance is not None and str(instance) != "":
         source = str(instance)
-    elif spec is None or spec.data is None:
-        from siting.huitian.load import instance_dir
-
-        source = str(instance_dir(None if spec is None else spec.meta.instance))
+    elif spec is None:
+        raise InputError("no data: give an instance folder or a spec naming its data")
+    elif spec.data is None:
+        if not spec.meta.instance:
+            raise SpecError(NO_DATA)
+        source = spec.meta.instance
     if source is not None:
         table = folder_table(source)
     else:

@@ -8,7 +8,6 @@ point or its edge, as sparse matrices, never a dense one.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -177,21 +176,6 @@ class ServiceData:
                 )
                 if said not in self.findings:
                     self.findings.append(said)
-
-    @classmethod
-    def from_huitian(cls, folder: str | Path | None = None) -> ServiceData:
-        from siting.huitian.load import instance_dir, load_huitian
-
-        data = load_huitian(folder)
-        return cls(
-            blocks=data.blocks,
-            parcels=data.parcels,
-            existing=data.existing,
-            network=data.network(),
-            subdistricts=data.subdistricts,
-            source=str(instance_dir(folder)),
-            existing_shapes=data.parks,
-        )
 
     def site_geometries(self, parcels: IntArray, existing: IntArray) -> NDArray[Any]:
         """Shapes of candidate parcels then existing facilities (polygons where known)."""

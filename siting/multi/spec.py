@@ -51,7 +51,8 @@ class Meta(_Strict):
 
     name: str
     description: str = ""
-    instance: str = "instances/huitian"
+    #: An instance folder (:func:`siting.data.folder_table`), when the spec has no ``[data]``.
+    instance: str | None = None
     years: list[Year] = Field(min_length=1)
     distance: Literal["network", "euclidean"] = "network"
     #: ``years``: reward coverage in every year (earlier is better); ``final``: only the last year.
@@ -382,7 +383,7 @@ class Spec(_Strict):
     """A whole multi-service spec (see the module docstring)."""
 
     meta: Meta
-    #: Where the data are (default: the folder ``meta.instance``).
+    #: Where the data are (else the folder ``meta.instance``; a spec file names one of them).
     data: DataTable | None = None
     facility: dict[str, Facility] = Field(min_length=1)
     budget: Budget = Field(default_factory=Budget)
@@ -520,6 +521,14 @@ def _model_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
     return model
 
 
+#: A spec that says nowhere where its data are (there is no default instance).
+NO_DATA = (
+    "[data] and meta.instance: both missing; say where the data are: a [data] table "
+    '(blocks = "FILE[:LAYER]", parcels, existing, ...) or meta.instance = "FOLDER" '
+    "(an instance folder)"
+)
+
+
 def parse_spec(data: dict[str, Any], source: str = "<spec>") -> Spec:
     """Validate a spec given as a dict (as read from TOML); raise :class:`SpecError`."""
     try:
@@ -563,7 +572,10 @@ def load_spec(path: str | Path) -> Spec:
     for facility in spec.facility.values():
         if facility.travel_table is not None:  # a file, not FILE:LAYER
             facility.travel_table = str(_resolve_file(facility.travel_table, spec_dir))
-    spec.meta.instance = str(_resolve_instance(spec.meta.instance, spec_dir))
+    if spec.meta.instance is not None:
+        spec.meta.instance = str(_resolve_instance(spec.meta.instance, spec_dir))
+    elif spec.data is None:
+        raise SpecError(NO_DATA, path=p)
     return spec
 
 

@@ -21,8 +21,8 @@ import shapely
 from numpy.typing import NDArray
 from shapely import affinity
 
-from siting.huitian.facts import CRS, SUBDISTRICTS
-from siting.huitian.population import largest_remainder
+from .facts import CRS, SUBDISTRICTS
+from .population import largest_remainder
 
 PARK_COVERAGE_TARGET = 0.80
 PARK_RADIUS = 500.0

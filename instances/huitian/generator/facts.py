@@ -143,14 +143,9 @@ BARRIERS: tuple[Barrier, ...] = (
 )
 
 
-def repo_root() -> Path:
-    """The repository root (two levels above this package)."""
-    return Path(__file__).resolve().parents[2]
-
-
 def default_instance_dir() -> Path:
-    """``instances/huitian`` in the repository."""
-    return repo_root() / "instances" / "huitian"
+    """The instance's folder, ``instances/huitian``: the one holding this generator."""
+    return Path(__file__).resolve().parents[1]
 
 
 def source_dir() -> Path:

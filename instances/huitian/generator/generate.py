@@ -1,4 +1,4 @@
-"""Regenerate the 回天 instance: ``python -m siting.huitian.generate [--out DIR] [--seed N]``.
+"""Regenerate the 回天 instance: ``python instances/huitian/make.py [--out DIR] [--seed N]``.
 
 Every output (``huitian.gpkg``, ``huitian.png``, ``README.md``) is a pure
 function of the seed and the source CSVs: one ``numpy`` Generator drives every
@@ -17,13 +17,13 @@ from pathlib import Path
 import numpy as np
 import pyogrio
 
-from siting.huitian.facilities import build_existing
-from siting.huitian.facts import read_communities, read_stations, source_dir
-from siting.huitian.geography import build_subdistricts, outline
-from siting.huitian.load import GPKG_NAME, LAYERS, HuitianData
-from siting.huitian.parcels import build_parcels
-from siting.huitian.population import build_blocks
-from siting.huitian.streets import build_barriers, build_crossings, build_network, build_stations
+from .facilities import build_existing
+from .facts import read_communities, read_stations, source_dir
+from .geography import build_subdistricts, outline
+from .load import GPKG_NAME, LAYERS, HuitianData
+from .parcels import build_parcels
+from .population import build_blocks
+from .streets import build_barriers, build_crossings, build_network, build_stations
 
 DEFAULT_SEED = 2018
 FIXED_DATE = "2018-07-29T00:00:00Z"  # the date of the 2018–2020 action plan
@@ -79,8 +79,8 @@ def write_gpkg(data: HuitianData, path: Path) -> None:
 
 def generate(out: Path, seed: int = DEFAULT_SEED, sources: Path | None = None) -> dict[str, str]:
     """Build and write the instance into ``out``; return sha256 per written file."""
-    from siting.huitian.mapplot import draw_map
-    from siting.huitian.readme import write_readme
+    from .mapplot import draw_map
+    from .readme import write_readme
 
     out.mkdir(parents=True, exist_ok=True)
     data = build(seed, sources)
@@ -95,10 +95,10 @@ def generate(out: Path, seed: int = DEFAULT_SEED, sources: Path | None = None) -
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Command-line entry point."""
-    from siting.huitian.facts import default_instance_dir
+    from .facts import default_instance_dir
 
     parser = argparse.ArgumentParser(
-        prog="python -m siting.huitian.generate",
+        prog="python instances/huitian/make.py",
         description="Regenerate the Huilongguan–Tiantongyuan instance from its seed.",
     )
     parser.add_argument("--out", type=Path, default=default_instance_dir(),

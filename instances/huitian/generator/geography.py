@@ -30,7 +30,7 @@ from numpy.typing import NDArray
 from pyproj import Transformer
 from scipy import ndimage
 
-from siting.huitian.facts import CRS, SOURCE_CRS, SUBDISTRICTS, to_utm
+from .facts import CRS, SOURCE_CRS, SUBDISTRICTS, to_utm
 
 CELL = 50.0  # metres
 BONUS = 0.6  # share of a community's equivalent radius added to its reach

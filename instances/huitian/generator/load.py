@@ -1,6 +1,5 @@
 """Load the 回天 instance (GeoPackage) into GeoDataFrames.
 
->>> from siting.huitian.load import LAYERS
 >>> LAYERS[:3]
 ('subdistricts', 'blocks', 'parcels')
 """
@@ -16,8 +15,10 @@ import numpy as np
 import shapely
 
 from siting.errors import InputError
-from siting.huitian.facts import default_instance_dir
+from siting.multi import ServiceData
 from siting.network import WalkingNetwork
+
+from .facts import default_instance_dir
 
 GPKG_NAME = "huitian.gpkg"
 ENV_VAR = "SITING_HUITIAN_DIR"
@@ -62,7 +63,7 @@ class HuitianData:
         """The walking network as a :class:`~siting.network.WalkingNetwork`: the street
         layer ``network_edges`` with its walking lengths, read as a spec's ``[data]``
         table reads it (:func:`siting.data.street_network`)."""
-        from siting.data.streets import street_network
+        from siting.data import street_network
 
         return street_network(self.network_edges, length="length_m", junctions="vertices")
 
@@ -80,7 +81,7 @@ def load_huitian(folder: str | os.PathLike[str] | None = None) -> HuitianData:
     path = instance_dir(folder) / GPKG_NAME
     if not path.is_file():
         raise InputError(
-            "instance file not found; run `python -m siting.huitian.generate`", path=path
+            "instance file not found; run `python instances/huitian/make.py`", path=path
         )
     frames = {
         name: gpd.read_file(path, layer=name, engine="pyogrio") for name in LAYERS
@@ -88,3 +89,19 @@ def load_huitian(folder: str | os.PathLike[str] | None = None) -> HuitianData:
     # GeoPackage integers come back as float when a column holds nulls.
     frames["existing"]["capacity"] = frames["existing"]["capacity"].astype("Int64")
     return HuitianData(**frames)
+
+
+def huitian_service_data(folder: str | os.PathLike[str] | None = None) -> ServiceData:
+    """The multi-service model's data, read by this loader rather than by a spec's
+    ``[data]`` table (:func:`siting.data.load_service_data`): a second reading of the
+    same files, which the tests compare with the first."""
+    data = load_huitian(folder)
+    return ServiceData(
+        blocks=data.blocks,
+        parcels=data.parcels,
+        existing=data.existing,
+        network=data.network(),
+        subdistricts=data.subdistricts,
+        source=str(instance_dir(folder)),
+        existing_shapes=data.parks,
+    )

@@ -21,8 +21,8 @@ from matplotlib.collections import LineCollection, PatchCollection
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Polygon
 
-from siting.huitian.facts import SUBDISTRICTS, to_utm
-from siting.huitian.load import HuitianData
+from .facts import SUBDISTRICTS, to_utm
+from .load import HuitianData
 
 SUBDISTRICT_COLOURS = ("#f4c99b", "#f3a5a0", "#cdb7e3", "#a9d7a1", "#a8cbe8", "#e7c1d9", "#f1e39b")
 # Label offsets (m) from the FACTS centroid where a station label sits there.

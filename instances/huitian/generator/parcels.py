@@ -22,8 +22,8 @@ import shapely
 from numpy.typing import NDArray
 from shapely import affinity
 
-from siting.huitian.facilities import placed
-from siting.huitian.facts import CRS
+from .facilities import placed
+from .facts import CRS
 
 USES: tuple[str, ...] = (
     "kindergarten",

@@ -22,7 +22,7 @@ import pandas as pd
 import shapely
 from numpy.typing import NDArray
 
-from siting.huitian.facts import CRS, SUBDISTRICTS
+from .facts import CRS, SUBDISTRICTS
 
 # Shares of residents by age group (estimates). Basis: Beijing 7th census (2020)
 # city-wide 0–14 ≈ 11.9 %, 60+ ≈ 19.6 %; Changping is younger (large in-migrant

@@ -6,14 +6,14 @@ from pathlib import Path
 
 import numpy as np
 
-from siting.huitian.facilities import PARK_COVERAGE_TARGET, SPECS
-from siting.huitian.facts import SUBDISTRICTS
-from siting.huitian.geography import BONUS, CELL, CLOSING, SIMPLIFY_TOLERANCE
-from siting.huitian.load import HuitianData
-from siting.huitian.parcels import KINDS, MIN_AREA, PARCELS_PER_SUBDISTRICT
-from siting.huitian.population import AGE_SHARES, TYPE_PARAMS
-from siting.huitian.stats import baseline_coverage, detour_stats
-from siting.huitian.streets import DIAGONAL_SHARE, DROP_SHARE, RAMP_M, SPACING
+from .facilities import PARK_COVERAGE_TARGET, SPECS
+from .facts import SUBDISTRICTS
+from .geography import BONUS, CELL, CLOSING, SIMPLIFY_TOLERANCE
+from .load import HuitianData
+from .parcels import KINDS, MIN_AREA, PARCELS_PER_SUBDISTRICT
+from .population import AGE_SHARES, TYPE_PARAMS
+from .stats import baseline_coverage, detour_stats
+from .streets import DIAGONAL_SHARE, DROP_SHARE, RAMP_M, SPACING
 
 PROVENANCE: list[list[object]] = [
     ["community names, sub-district of each, centroid (±100 m), area", "real (approximate)",
@@ -164,18 +164,22 @@ and the sub-district names, areas and resident counts of the project fact sheet.
 - `huitian.png` — overview map (labels in pinyin/English).
 - `sources/communities.csv`, `sources/metro_stations.csv` — the inputs.
 - `README.md` — this file; written by the generator together with the data.
+- `make.py` and `generator/` — the generator (and `generator/load.py`, a
+  loader of every layer); they are not part of the `siting` package.
 
 Regenerate (byte-identical for the same seed, sources and library versions):
 
 ```
-python -m siting.huitian.generate --out instances/huitian --seed {seed}
+python instances/huitian/make.py --out instances/huitian --seed {seed}
 ```
 
 The GeoPackage is written with GDAL's `OGR_CURRENT_DATE` fixed to
 2018-07-29, so no timestamp changes between runs; the PNG carries no
-timestamp or software tag. Load it with
-`siting.huitian.load_huitian(folder=None)` (default folder: this one, or
-`$SITING_HUITIAN_DIR`).
+timestamp or software tag. Plans read it as any other data: the 回天 specs in
+`models/` name its layers in a `[data]` table, and `siting info
+instances/huitian` reads it as an instance folder. `load_huitian(folder=None)`
+in `generator/load.py` reads every layer, the street graph's nodes, barriers,
+crossings and stations too (default folder: this one, or `$SITING_HUITIAN_DIR`).
 
 {_table(["layer", "rows", "columns", "geometry"], layer_rows)}
 

@@ -21,7 +21,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
-from siting.huitian.facts import BARRIERS, CRS, STATION_NAMES_EN, to_utm
+from .facts import BARRIERS, CRS, STATION_NAMES_EN, to_utm
 
 SPACING = 150.0  # metres between grid streets
 ARTERIAL_EVERY = 6  # every n-th grid line is an arterial
