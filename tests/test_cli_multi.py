@@ -7,6 +7,7 @@ huitian.gpkg-like GeoPackage, with a spec whose ``meta.instance`` points to it.
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -130,6 +131,30 @@ def test_info_on_spec_and_folder(case: Path, capsys: pytest.CaptureFixture[str])
     assert d["existing"] == {"elderly_station": 1}
     code, stdout, _ = run(["info", str(case / "instance")], capsys)
     assert code == EXIT_OK and "blocks: 50" in stdout
+
+
+def test_an_instance_folder_is_known_by_its_layers_not_its_file_name(
+    case: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "district"
+    folder.mkdir()
+    shutil.copyfile(case / "instance" / "huitian.gpkg", folder / "district.gpkg")
+    code, stdout, _ = run(["info", str(folder), "--json"], capsys)
+    assert code == EXIT_OK and json.loads(stdout)["blocks"] == 50
+    code, stdout, _ = run(["check", str(folder)], capsys)
+    assert code == EXIT_OK and "blocks: 50" in stdout
+
+
+def test_a_spec_naming_no_data_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    spec = small_spec()
+    del spec["meta"]["instance"]
+    (tmp_path / "plan.toml").write_text(toml_of(spec), "utf-8")
+    for command in ("solve", "check", "info"):
+        code, _, err = run([command, str(tmp_path / "plan.toml")], capsys)
+        assert code == EXIT_INPUT, (command, err)
+        assert f"{tmp_path / 'plan.toml'}: [data] and meta.instance: both missing" in err, err
 
 
 def test_sweep_command(case: Path, capsys: pytest.CaptureFixture[str]) -> None:

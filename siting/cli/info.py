@@ -36,9 +36,9 @@ def info(
 
     Examples:
 
-      siting info instances/huitian
+      siting info my-instance/        (one GeoPackage: blocks, parcels, existing)
 
-      siting info models/huitian-2026-2030.toml --json
+      siting info models/qingfeng.toml --json
 
       siting info instances/reference/bds/BDS1000.txt
 
@@ -58,8 +58,18 @@ def info(
 
 
 def is_multi(path: Path) -> bool:
-    """A spec (.toml) or a multi-service instance folder (one huitian.gpkg)."""
-    return path.suffix.lower() == ".toml" or (path.is_dir() and (path / "huitian.gpkg").is_file())
+    """A spec (.toml) or a multi-service instance folder: a GeoPackage in it holds the layers
+    ``blocks``, ``parcels`` and ``existing`` (:func:`siting.data.folder_table`)."""
+    if path.suffix.lower() == ".toml":
+        return True
+    found = sorted(path.glob("*.gpkg")) if path.is_dir() else []
+    if not found:
+        return False
+    from siting.data.layers import list_layers
+    from siting.data.load import FOLDER_LAYERS
+
+    needed = {layer for layer, _ in FOLDER_LAYERS[:3]}
+    return any(needed <= set(list_layers(gpkg)) for gpkg in found)
 
 
 def classic_info(path: Path, format: str, **loading: Any) -> dict[str, Any]:
