@@ -91,8 +91,8 @@ def write_gpkg(frame: object, path: Path, layer: str) -> None:
 def output_name(name: str, source: object = None) -> str:
     """``name`` as one folder name under ``out/``: no separators, nothing hidden or upward.
 
-    >>> output_name("huitian-2026-2030")
-    'huitian-2026-2030'
+    >>> output_name("my-plan-2026-2030")
+    'my-plan-2026-2030'
     >>> output_name("../../x")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...

@@ -206,4 +206,4 @@ def test_an_empty_plan_says_why_in_one_line(case: Path, capsys: pytest.CaptureFi
 
 def test_check_is_listed_in_help(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(["check", "--help"], capsys)
-    assert code == EXIT_OK and "siting check models/huitian-2026-2030.toml" in out
+    assert code == EXIT_OK and "siting check models/qingfeng.toml" in out

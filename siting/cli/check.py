@@ -68,11 +68,11 @@ def check(
 
     Examples:
 
-      siting check models/huitian-2026-2030.toml
+      siting check models/qingfeng.toml
 
       siting check my-district.toml --json
 
-      siting check instances/huitian
+      siting check my-instance/        (one GeoPackage: blocks, parcels, existing)
 
       siting check my-data/ --network streets.gpkg:roads --junctions crossings
 

@@ -41,11 +41,11 @@ def report(
 
     Examples:
 
-      siting report out/huitian-2026-2030
+      siting report out/my-plan
 
-      siting report out/huitian-2026-2030 --out /tmp/plan.html
+      siting report out/my-plan --out /tmp/plan.html
 
-      siting report out/huitian-2026-2030-sweep
+      siting report out/my-plan-sweep
     """
     from siting.outputs import write_atomic
     from siting.readback import folder_kind

@@ -197,9 +197,9 @@ def solve(
 
     Examples:
 
-      siting solve models/huitian-2026-2030.toml --report
+      siting solve my-plan.toml --report
 
-      siting solve models/huitian-2026-2030.toml --time-limit 20 --json --quiet
+      siting solve my-plan.toml --time-limit 20 --json --quiet
 
       siting solve instances/reference/orlib-pmed/pmed1.txt --model p-median --json
 

@@ -80,9 +80,9 @@ def sweep(
 
     Examples:
 
-      siting sweep models/huitian-2026-2030.toml --budget 1.5e9:3e9:4 --time-limit 60
+      siting sweep my-plan.toml --budget 1.5e9:3e9:4 --time-limit 60
 
-      siting sweep models/huitian-2026-2030.toml --target park=0.80:0.88:5
+      siting sweep my-plan.toml --target park=0.80:0.88:5
 
       siting sweep my.toml --radius kindergarten=300:500:3 --scheduler tcp://10.0.0.5:8786
     """

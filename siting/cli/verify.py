@@ -42,9 +42,9 @@ def verify(
 
     Examples:
 
-      siting verify out/huitian-2026-2030
+      siting verify out/my-plan
 
-      siting verify out/huitian-2026-2030 --spec models/huitian-2026-2030.toml --json
+      siting verify out/my-plan --spec my-plan.toml --json
 
       siting verify out/cap41
     """
