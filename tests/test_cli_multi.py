@@ -146,7 +146,7 @@ def test_an_instance_folder_is_known_by_its_layers_not_its_file_name(
 
 
 def test_a_spec_naming_no_data_is_refused(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    case: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     spec = small_spec()
     del spec["meta"]["instance"]
@@ -155,6 +155,10 @@ def test_a_spec_naming_no_data_is_refused(
         code, _, err = run([command, str(tmp_path / "plan.toml")], capsys)
         assert code == EXIT_INPUT, (command, err)
         assert f"{tmp_path / 'plan.toml'}: [data] and meta.instance: both missing" in err, err
+    # ... unless the command gives the data
+    code, _, err = run(["solve", str(tmp_path / "plan.toml"), "--instance", str(case / "instance"),
+                        "--out", str(tmp_path / "out"), "--quiet"], capsys)
+    assert code == EXIT_OK, err
 
 
 def test_sweep_command(case: Path, capsys: pytest.CaptureFixture[str]) -> None:

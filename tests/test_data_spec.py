@@ -76,21 +76,24 @@ def test_paths_are_relative_to_the_spec_file(tmp_path: Path) -> None:
 
 
 def test_a_spec_names_its_data(tmp_path: Path) -> None:
-    """No default instance: a spec file with neither [data] nor meta.instance is refused as it
-    is read, naming the file and both keys; a spec built in code, when its data are loaded."""
+    """No default instance: the data of a spec with neither [data] nor meta.instance are
+    refused, naming the spec's file and both keys (its questions alone may be solved on
+    frames built in code, so the file itself is read)."""
     spec_file = tmp_path / "plan.toml"
     spec_file.write_text(
         '[meta]\nname = "t"\nyears = [2030]\n[facility.kg]\ngroup = "kids"\nradius_m = 400\n',
         encoding="utf-8",
     )
+    spec = load_spec(spec_file)
+    assert spec.file == str(spec_file) and spec.meta.instance is None
     with pytest.raises(SpecError) as info:
-        load_spec(spec_file)
+        load_service_data(spec)
     assert str(info.value).startswith(
         f"{spec_file}: [data] and meta.instance: both missing; say where the data are: a "
         '[data] table (blocks = "FILE[:LAYER]", parcels, existing, ...) or meta.instance = '
     ), str(info.value)
     spec = parse_spec(BASE)
-    assert spec.data is None and spec.meta.instance is None
+    assert spec.data is None and spec.meta.instance is None and spec.file is None
     with pytest.raises(SpecError, match=r"^\[data\] and meta.instance: both missing"):
         load_service_data(spec)
     with pytest.raises(InputError, match=r"^no data: give an instance folder"):

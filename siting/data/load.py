@@ -86,7 +86,8 @@ def load_service_data(
 
     ``instance`` (an instance folder, :func:`folder_table`) replaces the spec's
     own data; else the spec's ``[data]`` table, else its ``meta.instance``
-    folder. There is no default: data named nowhere are refused.
+    folder. There is no default: data named nowhere are refused, naming the
+    spec's file and both keys.
     ``cache`` keeps the last few loads in memory (repeated solves of one spec,
     e.g. a sweep).
 
@@ -102,7 +103,7 @@ def load_service_data(
         raise InputError("no data: give an instance folder or a spec naming its data")
     elif spec.data is None:
         if not spec.meta.instance:
-            raise SpecError(NO_DATA)
+            raise SpecError(NO_DATA, path=spec.file)
         source = spec.meta.instance
     if source is not None:
         table = folder_table(source)

@@ -24,6 +24,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    PrivateAttr,
     ValidationError,
     field_validator,
     model_validator,
@@ -383,13 +384,20 @@ class Spec(_Strict):
     """A whole multi-service spec (see the module docstring)."""
 
     meta: Meta
-    #: Where the data are (else the folder ``meta.instance``; a spec file names one of them).
+    #: Where the data are (else the folder ``meta.instance``; there is no default: data named
+    #: nowhere are refused when they are loaded, unless an instance folder is given then).
     data: DataTable | None = None
     facility: dict[str, Facility] = Field(min_length=1)
     budget: Budget = Field(default_factory=Budget)
     target: list[Target] = Field(default_factory=list)
     equity: list[Equity] = Field(default_factory=list)
     solver: Solver = Field(default_factory=Solver)
+    _file: str | None = PrivateAttr(default=None)
+
+    @property
+    def file(self) -> str | None:
+        """The spec file it was read from (:func:`load_spec`); None for a spec built in code."""
+        return self._file
 
     @model_validator(mode="after")
     def _cross_references(self) -> Spec:
@@ -521,7 +529,8 @@ def _model_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
     return model
 
 
-#: A spec that says nowhere where its data are (there is no default instance).
+#: A spec that says nowhere where its data are (there is no default instance): the message of
+#: :func:`siting.data.load_service_data`, which names the spec's file.
 NO_DATA = (
     "[data] and meta.instance: both missing; say where the data are: a [data] table "
     '(blocks = "FILE[:LAYER]", parcels, existing, ...) or meta.instance = "FOLDER" '
@@ -574,8 +583,7 @@ def load_spec(path: str | Path) -> Spec:
             facility.travel_table = str(_resolve_file(facility.travel_table, spec_dir))
     if spec.meta.instance is not None:
         spec.meta.instance = str(_resolve_instance(spec.meta.instance, spec_dir))
-    elif spec.data is None:
-        raise SpecError(NO_DATA, path=p)
+    spec._file = str(p)
     return spec
 
 
