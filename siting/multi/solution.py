@@ -50,7 +50,7 @@ def empty_frame() -> pd.DataFrame:
     return pd.DataFrame()
 
 
-@dataclass(kw_only=True)
+@dataclass(kw_only=True, repr=False)
 class MultiSolution(SolutionBase):
     """Result of a multi-service solve (see the module docstring)."""
 
@@ -110,17 +110,58 @@ class MultiSolution(SolutionBase):
     def to_json(self) -> str:
         return json.dumps(self.summary(), ensure_ascii=False, sort_keys=True, default=_text)
 
-    def facilities_frame(self) -> pd.DataFrame:
-        """The chosen facilities, as a GeoDataFrame of their parcels when the data are at hand."""
+    def headline(self) -> list[tuple[str, str]]:
+        """The spec, status, objective, verdict and facilities, as (label, text) pairs."""
+        rows = [("plan of", self.spec_name), *super().headline()]
+        fac = self.facilities
+        if len(fac):
+            per_type = fac.groupby("type", sort=True)["count"].sum()
+            rows.append(("facilities", ", ".join(f"{int(n)} {t}" for t, n in per_type.items())))
+        if self.closed:
+            rows.append(("closed", str(len(self.closed))))
+        return rows
+
+    def sites_frame(self) -> pd.DataFrame:
+        """The chosen facilities, as a GeoDataFrame of their parcels when the data are at hand.
+
+        The same name as :meth:`siting.solution.Solution.sites_frame`;
+        :meth:`facilities_frame` is another name for it.
+
+        Returns
+        -------
+        pandas.DataFrame or geopandas.GeoDataFrame
+            One row per (type, parcel, year) built, with the columns of
+            :data:`FACILITY_COLUMNS` and, with the data at hand, the parcel's
+            geometry.
+        """
         if self.data is None:
             return self.facilities.copy()
         return on_layer(self.facilities, self.data.parcels, "parcel_id")
 
-    def coverage_frame(self) -> pd.DataFrame:
-        """Coverage per block and type (final year), as a GeoDataFrame of the blocks."""
+    def demand_frame(self) -> pd.DataFrame:
+        """Coverage per block and type (final year), as a GeoDataFrame of the blocks.
+
+        The same name as :meth:`siting.solution.Solution.demand_frame`;
+        :meth:`coverage_frame` is another name for it.
+
+        Returns
+        -------
+        pandas.DataFrame or geopandas.GeoDataFrame
+            One row per block: ``block_id``, ``subdistrict`` and one column per
+            facility type (the share of the block's residents covered), with
+            the block's geometry when the data are at hand.
+        """
         if self.data is None or not len(self.coverage):
             return self.coverage.copy()
         return on_layer(self.coverage, self.data.blocks, "block_id")
+
+    def facilities_frame(self) -> pd.DataFrame:
+        """Another name for :meth:`sites_frame`."""
+        return self.sites_frame()
+
+    def coverage_frame(self) -> pd.DataFrame:
+        """Another name for :meth:`demand_frame`."""
+        return self.demand_frame()
 
     def served_table(self) -> pd.DataFrame:
         """Residents served per block, type and year index (capacitated types)."""
