@@ -51,7 +51,40 @@ __all__ = ["Solution", "SolutionBase", "is_timing", "plain", "result_fields", "w
 
 @dataclass(kw_only=True, repr=False)
 class SolutionBase:
-    """What every solution holds, whatever the model (see the module docstring)."""
+    """What every solution holds, whatever the model (see the module docstring).
+
+    Parameters
+    ----------
+    status : siting.Status
+        ``optimal``, ``feasible`` (a plan, not proven best: a time or node
+        limit), ``infeasible``, ``no_solution`` or ``error``.
+    backend : str
+        The solver that ran (``highs``, ``ortools``, ``cbc``, ``heuristic``, ...).
+    objective : float or None
+        The objective; for a verified plan, the value recomputed from the data.
+    bound : float or None
+        The solver's proven bound on the best objective.
+    gap : float or None
+        Relative gap between ``objective`` and ``bound`` (0 when optimal).
+    runtime_s : float
+        Wall-clock seconds of the solve.
+    message : str
+        What the solver or the model said (why no plan, what was restricted).
+    verified : bool or None
+        The independent verifier's verdict (None: not verified).
+    verification : list of str
+        The verifier's findings, one sentence each.
+    stats : dict
+        Sizes and timings of the build and the solve.
+    notes : list of str
+        What loading the data assumed or changed, one sentence each.
+
+    Examples
+    --------
+    >>> from siting import Status
+    >>> SolutionBase(status=Status.OPTIMAL, objective=3.0)
+    <SolutionBase optimal, objective 3, not verified>
+    """
 
     status: Status
     backend: str = ""
@@ -68,6 +101,14 @@ class SolutionBase:
 
     @property
     def is_optimal(self) -> bool:
+        """Whether the solver proved the plan optimal (a time-limited plan never is).
+
+        Examples
+        --------
+        >>> from siting import Status
+        >>> SolutionBase(status=Status.FEASIBLE).is_optimal
+        False
+        """
         return self.status == Status.OPTIMAL
 
     def accept(self, report: VerifyReport, sense: Sense) -> None:
@@ -88,12 +129,39 @@ class SolutionBase:
                 self.gap = relative_gap(self.objective, self.bound, sense)
 
     def summary(self) -> dict[str, Any]:
-        """A JSON-ready summary (each kind of solution adds its own fields)."""
+        """A JSON-ready summary (each kind of solution adds its own fields).
+
+        Returns
+        -------
+        dict
+            Status, objective, bound, gap, runtime, back end, verdict,
+            statistics and notes, as plain JSON values.
+
+        Examples
+        --------
+        >>> from siting import Status
+        >>> SolutionBase(status=Status.OPTIMAL, objective=1.0).summary()["objective"]
+        1.0
+        """
         return self.base_summary()
 
     # ------------------------------------------------------- display
     def headline(self) -> list[tuple[str, str]]:
-        """The few facts a reader looks at first, as (label, text) pairs."""
+        """The few facts a reader looks at first, as (label, text) pairs.
+
+        Returns
+        -------
+        list of (str, str)
+            Status, objective, gap and the verifier's verdict (each kind of
+            solution adds its own); the ``repr`` and the notebook summary
+            show these.
+
+        Examples
+        --------
+        >>> from siting import Status
+        >>> SolutionBase(status=Status.OPTIMAL, objective=2.5, verified=True).headline()
+        [('status', 'optimal'), ('objective', '2.5'), ('verification', 'verified')]
+        """
         rows = [("status", str(self.status))]
         if self.objective is not None:
             rows.append(("objective", f"{self.objective:,.6g}"))
@@ -171,9 +239,66 @@ def pop_timings(stats: dict[str, Any], prefix: str = "") -> dict[str, Any]:
 class Solution(SolutionBase):
     """The result of a classic model on an instance (see the module docstring).
 
-    ``assignment`` has columns ``demand_id, site_id, fraction`` (p-median,
-    p-center, UFLP, CFLP); ``coverage`` has ``demand_id, weight, covered``
-    (covering models; ``covered`` counts covering open sites).
+    Made by a model's ``solve``; the frames (:meth:`demand_frame`,
+    :meth:`sites_frame`) are the way to read it.
+
+    Parameters
+    ----------
+    model : str
+        The model's name (``mclp``, ``p-median``, ...).
+    instance : str
+        The instance's name.
+    selected : list
+        Ids of the open sites, existing ones included.
+    existing : list
+        Ids of the existing facilities (open from the start).
+    params : dict
+        The model's parameters.
+    assignment : pandas.DataFrame or None
+        Assignment models (p-median, p-center, UFLP, CFLP, the capacitated
+        ones): ``demand_id, site_id, fraction``, one row per share served.
+    coverage : pandas.DataFrame or None
+        Covering models: ``demand_id, weight, covered`` (how many open sites
+        cover the point).
+    inputs : dict
+        Where the instance came from (path, format, network), so that
+        ``siting verify`` and ``siting report`` can reload it.
+    source : siting.Instance or None
+        The instance solved, when at hand: the frames take the user's rows
+        and geometry from it.
+    status : siting.Status
+        ``optimal``, ``feasible`` (a plan, not proven best: a time or node
+        limit), ``infeasible``, ``no_solution`` or ``error``.
+    backend : str
+        The solver that ran (``highs``, ``ortools``, ``cbc``, ``heuristic``, ...).
+    objective : float or None
+        The objective; for a verified plan, the value recomputed from the data.
+    bound : float or None
+        The solver's proven bound on the best objective.
+    gap : float or None
+        Relative gap between ``objective`` and ``bound`` (0 when optimal).
+    runtime_s : float
+        Wall-clock seconds of the solve.
+    message : str
+        What the solver or the model said (why no plan, what was restricted).
+    verified : bool or None
+        The independent verifier's verdict (None: not verified).
+    verification : list of str
+        The verifier's findings, one sentence each.
+    stats : dict
+        Sizes and timings of the build and the solve.
+    notes : list of str
+        What loading the data assumed or changed, one sentence each.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from siting import Instance, PMedian
+    >>> d = pd.DataFrame({"id": ["a", "b", "c"], "x": [0.0, 1.0, 5.0], "y": [0.0, 0.0, 0.0],
+    ...                   "weight": [1, 1, 1]})
+    >>> sol = PMedian(p=1).solve(Instance.from_frames(d, d, demand_id="id", site_id="id"))
+    >>> sol.selected, sol.objective, sol.is_optimal, sol.verified
+    (['b'], 5.0, True, True)
     """
 
     model: str
@@ -190,7 +315,23 @@ class Solution(SolutionBase):
     source: Instance | None = field(default=None, repr=False, compare=False)
 
     def summary(self) -> dict[str, Any]:
-        """A JSON-ready summary (ids converted to plain Python values)."""
+        """A JSON-ready summary (ids converted to plain Python values).
+
+        Returns
+        -------
+        dict
+            The base summary with the instance, model, selected and existing
+            sites, parameters and inputs: what ``solution.json`` holds (with
+            the timings, which ``solution.json`` leaves to ``timing.json``).
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from siting import Instance, MCLP
+        >>> d = pd.DataFrame({"x": [0.0, 10.0], "y": [0.0, 0.0], "weight": [5, 3]})
+        >>> MCLP(radius=1, p=1).solve(Instance.from_frames(d, d)).summary()["n_selected"]
+        1
+        """
         return {
             "instance": self.instance,
             "model": self.model,
@@ -203,12 +344,34 @@ class Solution(SolutionBase):
         }
 
     def to_json(self) -> str:
-        """The summary (:meth:`summary`) as JSON text."""
+        """The summary (:meth:`summary`) as JSON text.
+
+        Returns
+        -------
+        str
+            One line of JSON, keys sorted.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from siting import Instance, MCLP
+        >>> d = pd.DataFrame({"x": [0.0, 10.0], "y": [0.0, 0.0], "weight": [5, 3]})
+        >>> MCLP(radius=1, p=1).solve(Instance.from_frames(d, d)).to_json()[:12]
+        '{"backend": '
+        """
         return json.dumps(self.summary(), ensure_ascii=False, sort_keys=True)
 
     def headline(self) -> list[tuple[str, str]]:
         """The model, instance, status, objective, sites and measures, as (label, text).
 
+        Returns
+        -------
+        list of (str, str)
+            What the ``repr`` (without the distances) and the notebook
+            summary (``_repr_html_``, with the back end) show.
+
+        Examples
+        --------
         >>> import pandas as pd
         >>> from siting import Instance, MCLP
         >>> d = pd.DataFrame({"x": [0.0, 10.0], "y": [0.0, 0.0], "weight": [5, 3]})
@@ -349,6 +512,8 @@ class Solution(SolutionBase):
 
         None without the instance at hand (a solution read back from files).
 
+        Examples
+        --------
         >>> import pandas as pd
         >>> from siting import Instance, MCLP
         >>> d = pd.DataFrame({"x": [0.0, 10.0], "y": [0.0, 0.0], "weight": [5, 3]})
@@ -378,6 +543,8 @@ class Solution(SolutionBase):
         ``mean_dist`` for the p-median). Covering models: to the nearest open
         site, over the points that reach one. None without distances.
 
+        Examples
+        --------
         >>> import pandas as pd
         >>> from siting import Instance, PMedian
         >>> d = pd.DataFrame({"x": [0.0, 4.0], "y": [0.0, 0.0], "weight": [3, 1]})
@@ -394,6 +561,8 @@ class Solution(SolutionBase):
     def max_distance(self) -> float | None:
         """The largest distance from a demand point to its site (as :attr:`mean_distance`).
 
+        Examples
+        --------
         >>> import pandas as pd
         >>> from siting import Instance, PMedian
         >>> d = pd.DataFrame({"x": [0.0, 4.0], "y": [0.0, 0.0], "weight": [3, 1]})
@@ -407,7 +576,26 @@ class Solution(SolutionBase):
 
     def lines_frame(self) -> pd.DataFrame:
         """Assignment models: one line per (demand point, site) pair with its fraction and
-        distance (ArcGIS Location-Allocation's "Lines"); empty without coordinates."""
+        distance (ArcGIS Location-Allocation's "Lines").
+
+        Returns
+        -------
+        pandas.DataFrame or geopandas.GeoDataFrame
+            ``demand_id, site_id, fraction, distance``, with a line from the
+            point to the site when the instance has coordinates; empty for
+            covering models.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from siting import Instance, PMedian
+        >>> d = pd.DataFrame({"x": [0.0, 3.0], "y": [0.0, 4.0], "weight": [1, 1]})
+        >>> lines = PMedian(p=1).solve(Instance.from_frames(d, d)).lines_frame()
+        >>> lines[["demand_id", "site_id", "distance"]].to_dict("list")
+        {'demand_id': [0, 1], 'site_id': [0, 0], 'distance': [0.0, 5.0]}
+        >>> lines.geometry.iloc[1].wkt
+        'LINESTRING (3 4, 0 0)'
+        """
         inst = self.source
         if self.assignment is None or inst is None or inst.site_xy is None:
             return pd.DataFrame(columns=["demand_id", "site_id", "fraction", "distance"])
@@ -462,7 +650,21 @@ class Solution(SolutionBase):
 
     # ------------------------------------------------------------- files
     def files(self) -> dict[str, Content]:
-        """Every file of the solution folder, by name (see :meth:`write`)."""
+        """Every file of the solution folder, by name (see :meth:`write`).
+
+        Returns
+        -------
+        dict
+            File name → its text, or a function writing it (GeoPackages).
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from siting import Instance, MCLP
+        >>> d = pd.DataFrame({"x": [0.0, 10.0], "y": [0.0, 0.0], "weight": [5, 3]})
+        >>> sorted(MCLP(radius=1, p=1).solve(Instance.from_frames(d, d)).files())[:4]
+        ['coverage.csv', 'demand.geojson', 'demand.gpkg', 'selected.csv']
+        """
         summary, timing = self.split_timing()
         files: dict[str, Content] = {
             "solution.json": json.dumps(summary, ensure_ascii=False, sort_keys=True, indent=2)
@@ -485,6 +687,26 @@ class Solution(SolutionBase):
         files of an earlier run never stay beside these. Every file but
         ``timing.json`` is byte-identical between runs that reach the same
         solution.
+
+        Parameters
+        ----------
+        out_dir : str or os.PathLike
+            The folder (created, or replaced as a whole).
+
+        Returns
+        -------
+        pathlib.Path
+            The folder written.
+
+        Examples
+        --------
+        >>> import tempfile, pandas as pd
+        >>> from siting import Instance, MCLP
+        >>> d = pd.DataFrame({"x": [0.0, 10.0], "y": [0.0, 0.0], "weight": [5, 3]})
+        >>> sol = MCLP(radius=1, p=1).solve(Instance.from_frames(d, d))
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     print((sol.write(tmp) / "selected.csv").read_text().splitlines())
+        ['site_id,existing', '0,False']
         """
         return write_folder(out_dir, self.files())
 
