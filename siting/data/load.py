@@ -88,6 +88,35 @@ def load_service_data(
     own data; else the spec's ``[data]`` table, else its ``meta.instance``
     folder; with neither spec nor instance, the 回天 folder. ``cache`` keeps the
     last few loads in memory (repeated solves of one spec, e.g. a sweep).
+
+    Parameters
+    ----------
+    spec : siting.multi.spec.Spec, optional
+        The spec; its ``[data]`` table or ``meta.instance`` says where the data are.
+    instance : str or os.PathLike, optional
+        An instance folder, read instead of the spec's own data.
+    cache : bool, default False
+        Keep the last few loads in memory.
+
+    Returns
+    -------
+    siting.multi.data.ServiceData
+        Blocks, parcels, existing facilities and the optional layers, in one
+        metric CRS, checked, with the loading notes.
+
+    Raises
+    ------
+    siting.InputError
+        A missing file, layer or column, or data that look wrong, naming the
+        file, row, field and value.
+
+    Examples
+    --------
+    >>> import pathlib, siting
+    >>> folder = pathlib.Path(siting.__file__).parents[1] / "instances" / "huitian"
+    >>> data = load_service_data(instance=folder)
+    >>> len(data.blocks), len(data.parcels), data.blocks.crs.to_epsg()
+    (3984, 462, 32650)
     """
     source: str | None = None
     if instance is not None and str(instance) != "":
@@ -115,7 +144,30 @@ def load_service_data(
 def folder_table(folder: str | os.PathLike[str]) -> DataTable:
     """The ``[data]`` table of an instance folder: one GeoPackage with layers ``blocks``,
     ``parcels``, ``existing`` and optionally ``subdistricts``, ``parks`` (existing
-    shapes) and ``network_edges`` (a line layer; its ``length_m`` column is used)."""
+    shapes) and ``network_edges`` (a line layer; its ``length_m`` column is used).
+
+    Parameters
+    ----------
+    folder : str or os.PathLike
+        The folder (holding one ``.gpkg``) or the GeoPackage itself.
+
+    Returns
+    -------
+    siting.multi.spec.DataTable
+        The ``[data]`` table naming the GeoPackage's layers.
+
+    Raises
+    ------
+    siting.InputError
+        No folder, no or several GeoPackages, a required layer missing.
+
+    Examples
+    --------
+    >>> import pathlib, siting
+    >>> folder = pathlib.Path(siting.__file__).parents[1] / "instances" / "huitian"
+    >>> folder_table(folder).parcels.rsplit("/", 1)[-1]
+    'huitian.gpkg:parcels'
+    """
     path = Path(folder)
     if path.is_file() and path.suffix.lower() == ".gpkg":
         gpkg = path
@@ -168,6 +220,33 @@ def load_data_table(
 
     ``source`` names the data in messages and solutions (default: the folder
     holding the layers' files).
+
+    Parameters
+    ----------
+    table : siting.multi.spec.DataTable
+        The ``[data]`` table: which layers, columns and conventions.
+    spec : siting.multi.spec.Spec, optional
+        The spec, for the columns its facility types need.
+    source : str, optional
+        Names the data in messages and solutions.
+
+    Returns
+    -------
+    siting.multi.data.ServiceData
+        As :func:`load_service_data`.
+
+    Raises
+    ------
+    siting.InputError
+        As :func:`load_service_data`.
+
+    Examples
+    --------
+    >>> import pathlib, siting
+    >>> folder = pathlib.Path(siting.__file__).parents[1] / "instances" / "huitian"
+    >>> data = load_data_table(folder_table(folder))
+    >>> list(data.blocks.columns[:2])
+    ['block_id', 'subdistrict']
     """
     notes: list[str] = []
     reading = Reading(table.encoding, xy=XY(table.x, table.y))
