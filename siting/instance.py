@@ -445,12 +445,12 @@ class Instance:
         weight
             A column of ``demand``, or an array of weights (ids given alone:
             every point counts 1 unless weights are given).
+        demand_id, site_id
+            Id columns of the frames (default: their index).
+        existing
+            A frame of existing facilities, or a boolean column of ``sites``.
         site_cost, fixed_cost, capacity, crs, name, source
             As ``cost``, ``fixed_cost``, ... of :meth:`from_frames`.
-
-        Demand points no site reaches, and sites that reach no one, are counted
-        in :attr:`notes`; a model that must serve every point says which one it
-        cannot serve.
 
         Returns
         -------
@@ -462,6 +462,12 @@ class Instance:
         siting.InputError
             A repeated pair, a negative cost, an unknown id or a missing
             column, naming the row.
+
+        Notes
+        -----
+        Demand points no site reaches, and sites that reach no one, are counted
+        in :attr:`notes`; a model that must serve every point says which one it
+        cannot serve.
 
         Examples
         --------

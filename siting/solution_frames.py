@@ -46,7 +46,21 @@ __all__ = ["InputColumnRenamed", "demand_table", "site_table", "with_input", "wi
 
 
 class InputColumnRenamed(UserWarning):
-    """An input column had the name of a column siting adds, and was kept as ``NAME_input``."""
+    """An input column had the name of a column siting adds, and was kept as ``NAME_input``.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> import pandas as pd
+    >>> from siting import Instance, MCLP
+    >>> d = pd.DataFrame({"x": [0.0], "y": [0.0], "weight": [1], "covered": ["yes"]})
+    >>> sol = MCLP(radius=1, p=1).solve(Instance.from_frames(d, d))
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     frame = sol.demand_frame()
+    >>> caught[0].category.__name__, list(frame.columns[:4])
+    ('InputColumnRenamed', ['x', 'y', 'weight', 'covered_input'])
+    """
 
 
 def demand_table(sol: Solution, *, detail: bool = True) -> pd.DataFrame:
