@@ -496,12 +496,12 @@ class Solution(SolutionBase):
             dist = inst.metric.pair_distance(d_pos.astype(np.int64), s_pos)
             return inst.weight[d_pos] * a["fraction"].to_numpy(float), dist, inst.weight
         if self.coverage is not None:
-            from siting.solution_frames import demand_table
+            from siting.solution_frames import nearest_open
 
-            table = demand_table(self)
-            if "distance" not in table.columns:
+            found = nearest_open(self, inst)
+            if found is None:
                 return None
-            dist = table["distance"].to_numpy(float)
+            dist = found[1]
             reach = np.isfinite(dist)
             return inst.weight[reach], dist[reach], inst.weight
         return None

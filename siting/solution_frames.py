@@ -42,7 +42,10 @@ if TYPE_CHECKING:
     from siting.instance import Instance
     from siting.solution import Solution
 
-__all__ = ["InputColumnRenamed", "demand_table", "site_table", "with_input", "with_points"]
+__all__ = [
+    "InputColumnRenamed", "demand_table", "nearest_open", "site_table", "with_input",
+    "with_points",
+]
 
 
 class InputColumnRenamed(UserWarning):
@@ -93,30 +96,41 @@ def demand_table(sol: Solution, *, detail: bool = True) -> pd.DataFrame:
 
 def _open_positions(sol: Solution, inst: Instance) -> np.ndarray:
     ids = list(dict.fromkeys([*sol.selected, *sol.existing]))
-    return inst.site_positions(ids) if ids else np.zeros(0, dtype=np.int64)
+    return np.sort(inst.site_positions(ids)) if ids else np.zeros(0, dtype=np.int64)
+
+
+def nearest_open(sol: Solution, inst: Instance) -> tuple[np.ndarray, np.ndarray] | None:
+    """Each demand point's nearest open site (position, -1 for none) and its distance;
+    None when the instance has no distances or nothing is open."""
+    open_pos = _open_positions(sol, inst)
+    if not inst.metric.has_distances or not open_pos.size:
+        return None
+    near, dist = inst.metric.nearest_in(open_pos)
+    return np.asarray(near), np.asarray(dist, dtype=np.float64)
 
 
 def _add_covering_sites(frame: pd.DataFrame, sol: Solution, inst: Instance) -> pd.DataFrame:
     """``covering_sites``, ``nearest_site`` and ``distance`` of every demand point."""
-    open_pos = np.sort(_open_positions(sol, inst))
+    open_pos = _open_positions(sol, inst)
     radius = sol.params.get("radius")
-    n = inst.n_demand
-    covering: list[list[Any]] = [[] for _ in range(n)]
+    if radius is None and not inst.metric.has_distances:
+        radius = 0.0  # a coverage relation (set covering data): the relation itself
+    covering: list[list[Any]] = [[] for _ in range(inst.n_demand)]
     if radius is not None and open_pos.size:
         within = inst.metric.within(float(radius)).tocsc()[:, open_pos].tocsr()
         ids = inst.site_ids[open_pos]
-        split = np.split(ids[within.indices], within.indptr[1:-1])
-        covering = [list(part) for part in split]
+        covering = [part.tolist() for part in np.split(ids[within.indices], within.indptr[1:-1])]
     frame["covering_sites"] = pd.Series(covering, index=frame.index, dtype=object)
-    if inst.metric.has_distances and open_pos.size:
-        near, dist = inst.metric.nearest_in(open_pos)
-        nearest = inst.site_ids[np.maximum(near, 0)].astype(object)
-        nearest[near < 0] = None  # reaches no open site
-        frame["nearest_site"] = nearest
-        frame["distance"] = dist
-    else:
+    found = nearest_open(sol, inst)
+    if found is None:
         frame["nearest_site"] = None
         frame["distance"] = np.nan
+        return frame
+    near, dist = found
+    nearest = inst.site_ids[np.maximum(near, 0)].astype(object)
+    nearest[near < 0] = None  # reaches no open site
+    frame["nearest_site"] = nearest
+    frame["distance"] = dist
     return frame
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -142,3 +143,14 @@ def test_exactly_p_verification_refuses_fewer_sites() -> None:
 def test_exactly_p_with_a_budget_is_refused() -> None:
     with pytest.raises(siting.ParameterError, match="exactly_p"):
         solved(MCLP(radius=50, p=3, budget=2, exactly_p=True))
+
+
+def test_covering_sites_of_a_coverage_relation(tmp_path: Path) -> None:
+    # OR-Library set covering: no distances, no radius; the relation says who covers whom
+    path = tmp_path / "tiny.txt"
+    path.write_text("3 3\n1 1 1\n2\n1 2\n1\n2\n2\n2 3\n")
+    sol = siting.SetCover().solve(siting.load_instance(path, "orlib-scp").instance)
+    frame = sol.demand_frame()
+    assert list(frame["covering_sites"]) == [[2], [2], [2]]
+    assert frame["nearest_site"].isna().all() and sol.mean_distance is None
+    assert sol.share_covered == 1.0
