@@ -176,7 +176,7 @@ def with_input(table: pd.DataFrame, user: pd.DataFrame | None, positions: np.nda
             len(positions) and int(np.max(positions)) >= len(user)):
         return table if xy is None else with_points(table, xy[positions], crs)
     rows = user.iloc[positions]
-    added = table.set_axis(rows.index)
+    added = table
     keep, renamed = [], {}
     for col in rows.columns:
         if col not in added.columns:
@@ -184,14 +184,19 @@ def with_input(table: pd.DataFrame, user: pd.DataFrame | None, positions: np.nda
         if _same(rows[col], added[col]):
             keep.append(col)
         else:
-            renamed[col] = f"{col}_input"
+            name = f"{col}_input"
+            while name in rows.columns or name in added.columns:
+                name += "_input"
+            renamed[col] = name
     if renamed:
         warnings.warn(
             "input column(s) " + ", ".join(repr(c) for c in renamed) + " have the name of a "
             "column siting adds; kept as " + ", ".join(repr(v) for v in renamed.values()),
             InputColumnRenamed, stacklevel=3)
-    out = pd.concat(
-        [rows.rename(columns=renamed), added.drop(columns=keep)], axis=1)
+    # Side by side by position: the user's index may repeat labels.
+    out = pd.concat([rows.rename(columns=renamed).reset_index(drop=True),
+                     added.drop(columns=keep).reset_index(drop=True)], axis=1)
+    out.index = rows.index
     if _is_geo(user):
         import geopandas as gpd
 

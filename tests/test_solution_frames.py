@@ -154,3 +154,10 @@ def test_covering_sites_of_a_coverage_relation(tmp_path: Path) -> None:
     assert list(frame["covering_sites"]) == [[2], [2], [2]]
     assert frame["nearest_site"].isna().all() and sol.mean_distance is None
     assert sol.share_covered == 1.0
+
+
+def test_a_repeated_index_keeps_rows_in_place() -> None:
+    d = blocks().set_axis(pd.Index([7, 7, 8, 8, 9], name="fid"))
+    frame = solved(MCLP(radius=1.5, p=1), d).demand_frame()
+    assert list(frame.index) == [7, 7, 8, 8, 9]
+    assert list(frame["block"]) == list(frame["demand_id"]) == ["B1", "B2", "B3", "B4", "B5"]
