@@ -161,3 +161,11 @@ def test_a_repeated_index_keeps_rows_in_place() -> None:
     frame = solved(MCLP(radius=1.5, p=1), d).demand_frame()
     assert list(frame.index) == [7, 7, 8, 8, 9]
     assert list(frame["block"]) == list(frame["demand_id"]) == ["B1", "B2", "B3", "B4", "B5"]
+
+
+def test_a_renamed_column_takes_a_free_name() -> None:
+    d = blocks().assign(covered="x", covered_input="y")
+    with pytest.warns(InputColumnRenamed, match="'covered_input_input'"):
+        frame = solved(MCLP(radius=1.5, p=1), d).demand_frame()
+    assert frame.columns.is_unique
+    assert list(frame["covered_input_input"]) == ["x"] * 5
