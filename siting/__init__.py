@@ -7,6 +7,8 @@ until something needs them.
 >>> import siting
 >>> "p-median" in siting.MODELS and "market-share" in siting.MODELS
 True
+>>> all(hasattr(siting, model.__name__) for model in siting.MODELS.values())
+True
 >>> from siting import MCLP
 >>> MCLP.__name__
 'MCLP'
@@ -62,16 +64,26 @@ if TYPE_CHECKING:
     from siting.io import load_instance
     from siting.models import (
         CFLP,
+        CLSCP,
+        CMCLP,
         LSCP,
         LSCPB,
         MCLP,
         MODELS,
         PSCP,
         UFLP,
+        Attendance,
+        CPMedian,
+        LocationModel,
+        MarketShare,
         PCenter,
+        PDispersion,
         PMedian,
         SetCover,
+        TargetShare,
+        WeightedPCenter,
     )
+    from siting.multi.solution import MultiSolution
     from siting.solution import Solution
     from siting.verify import verify_solution
 
@@ -95,10 +107,12 @@ _SOURCES: dict[str, str] = {
     "Instance": "siting.instance",
     "load_instance": "siting.io",
     **dict.fromkeys(
-        ("CFLP", "LSCP", "LSCPB", "MCLP", "MODELS", "PSCP", "UFLP", "PCenter", "PMedian",
-         "SetCover"),
+        ("CFLP", "CLSCP", "CMCLP", "LSCP", "LSCPB", "MCLP", "MODELS", "PSCP", "UFLP",
+         "Attendance", "CPMedian", "LocationModel", "MarketShare", "PCenter", "PDispersion",
+         "PMedian", "SetCover", "TargetShare", "WeightedPCenter"),
         "siting.models",
     ),
+    "MultiSolution": "siting.multi.solution",
     "TableMetric": "siting.coverage.table",
     "read_od_table": "siting.coverage.od",
     "Solution": "siting.solution",
@@ -107,18 +121,26 @@ _SOURCES: dict[str, str] = {
 
 __all__ = [
     "CFLP",
+    "CLSCP",
+    "CMCLP",
     "LSCP",
     "LSCPB",
     "MCLP",
     "MODELS",
     "PSCP",
     "UFLP",
+    "Attendance",
+    "CPMedian",
     "CRSError",
     "FormatError",
     "InfeasibleError",
     "InputError",
     "Instance",
+    "LocationModel",
+    "MarketShare",
+    "MultiSolution",
     "PCenter",
+    "PDispersion",
     "PMedian",
     "ParameterError",
     "Result",
@@ -129,6 +151,8 @@ __all__ = [
     "SolverError",
     "Status",
     "TableMetric",
+    "TargetShare",
+    "WeightedPCenter",
     "load_instance",
     "read_od_table",
     "verify_solution",

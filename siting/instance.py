@@ -43,7 +43,55 @@ class Instance:
     """A facility-location instance (see the module docstring).
 
     Arrays are aligned by position: ``weight[i]`` belongs to ``demand_ids[i]``,
-    ``site_cost[j]`` to ``site_ids[j]``.
+    ``site_cost[j]`` to ``site_ids[j]``. Build one with :meth:`from_frames`,
+    :meth:`from_od_table`, :meth:`from_cost_matrix` or
+    :func:`siting.load_instance` rather than field by field.
+
+    Parameters
+    ----------
+    name : str
+        A name for messages and summaries.
+    demand_ids, site_ids : numpy.ndarray
+        The user's ids of the demand points and of the sites (existing
+        facilities among the sites); unique.
+    weight : numpy.ndarray
+        Demand weights (people), ``>= 0``.
+    metric : siting.coverage.Metric
+        Distances between demand points and sites (straight lines, walks,
+        a travel table).
+    site_cost, fixed_cost, capacity : numpy.ndarray, optional
+        Per site: cost (default 1), fixed cost (default the cost), capacity
+        (default unlimited).
+    existing : numpy.ndarray of bool, optional
+        The sites already open.
+    cost_scales_with_weight : bool, default True
+        Whether serving a point costs weight × distance (False: the metric
+        holds the cost of serving a point's whole demand).
+    crs : pyproj.CRS or None
+        The coordinates' CRS.
+    source : str or None
+        The file the data came from, named by errors.
+    demand_frame, site_frame : pandas.DataFrame or None
+        The user's frames, kept for the solutions' frames.
+    demand_xy, site_xy : numpy.ndarray or None
+        Point coordinates (n × 2) where the data have them.
+    notes : list of str
+        What loading assumed or changed, one sentence each.
+
+    Raises
+    ------
+    siting.InputError
+        A weight, cost or capacity that is negative or not a number, a
+        repeated id, or a metric of the wrong shape, naming the row.
+
+    Examples
+    --------
+    >>> from siting.coverage import EuclideanMetric
+    >>> xy = np.array([[0.0, 0.0], [3.0, 4.0]])
+    >>> inst = Instance("two", np.array(["a", "b"]), np.array([1.0, 2.0]), np.array(["s", "t"]),
+    ...                 EuclideanMetric(xy, xy))
+    >>> inst.capacity, inst.existing
+    (array([inf, inf]), array([False, False]))
     """
 
     name: str
@@ -96,14 +144,53 @@ class Instance:
 
     @property
     def n_demand(self) -> int:
+        """The number of demand points.
+
+        Examples
+        --------
+        >>> d = pd.DataFrame({"x": [0.0, 1.0], "y": [0.0, 0.0]})
+        >>> Instance.from_frames(d, d.head(1), weight=None).n_demand
+        2
+        """
         return len(self.demand_ids)
 
     @property
     def n_sites(self) -> int:
+        """The number of sites, existing facilities included.
+
+        Examples
+        --------
+        >>> d = pd.DataFrame({"x": [0.0, 1.0], "y": [0.0, 0.0]})
+        >>> Instance.from_frames(d, d.head(1), weight=None).n_sites
+        1
+        """
         return len(self.site_ids)
 
     def site_positions(self, ids: Any) -> NDArray[np.int64]:
-        """Positions of the given site ids; unknown ids raise :class:`InputError`."""
+        """Positions of the given site ids in :attr:`site_ids`.
+
+        Parameters
+        ----------
+        ids : array-like
+            Site ids.
+
+        Returns
+        -------
+        numpy.ndarray of int64
+            Their positions, in the order given.
+
+        Raises
+        ------
+        siting.InputError
+            An id that is not a site of the instance, named.
+
+        Examples
+        --------
+        >>> d = pd.DataFrame({"id": ["a", "b"], "x": [0.0, 1.0], "y": [0.0, 0.0]})
+        >>> inst = Instance.from_frames(d, d, demand_id="id", site_id="id", weight=None)
+        >>> inst.site_positions(["b", "a"])
+        array([1, 0])
+        """
         index = pd.Index(self.site_ids)
         ids_arr = np.asarray(list(ids) if not isinstance(ids, np.ndarray) else ids)
         if ids_arr.size == 0:
@@ -156,22 +243,73 @@ class Instance:
 
         Points come from the geometry column (a point inside each polygon) when
         the frame is a GeoDataFrame, else from columns ``x``/``y``. Distances
-        are straight lines, or walking distances over ``network`` (a
-        :class:`~siting.network.WalkingNetwork` in the same CRS, e.g. from
-        :func:`siting.data.street_network`). ``existing`` is either
-        the name of a boolean column of ``sites`` or a frame of existing
-        facilities appended to the sites as already open. Mismatched CRSs are
-        refused.
+        are straight lines, or walking distances over ``network``. Mismatched
+        CRSs are refused. The frames are kept: a solution's
+        :meth:`~siting.solution.Solution.demand_frame` and
+        :meth:`~siting.solution.Solution.sites_frame` are their rows.
 
-        Columns named here must exist: ``weight`` (default ``"weight"``;
-        ``weight=None`` gives every point weight 1), ``cost``, ``fixed_cost``,
-        ``capacity`` (``None``: cost 1, fixed cost = cost, unlimited capacity).
-        ``cost`` left at its default takes a ``cost`` column when there is one.
+        Parameters
+        ----------
+        demand, sites : pandas.DataFrame or geopandas.GeoDataFrame
+            One row per demand point, one per candidate site.
+        demand_id, site_id : str, optional
+            Id columns (default: the frames' index).
+        weight : str or None, default "weight"
+            The demand weight column; None gives every point weight 1.
+        cost : str or None, optional
+            The sites' cost column; left at its default, a ``cost`` column
+            when there is one, else cost 1.
+        fixed_cost, capacity : str, optional
+            Columns of ``sites`` (default: fixed cost = cost, unlimited capacity).
+        existing : str or pandas.DataFrame, optional
+            The name of a boolean column of ``sites``, or a frame of existing
+            facilities appended to the sites as already open.
+        crs : optional
+            The CRS of frames without one (checked against those with one).
+        name : str, default "instance"
+            A name for messages and summaries.
+        source : str, optional
+            The file named by errors.
+        x, y : str, default "x", "y"
+            Coordinate columns of plain DataFrames.
+        paths : mapping, optional
+            Files named by errors per frame (``"demand"``, ``"sites"``,
+            ``"existing"``; default ``source``).
+        row_base : int, default 0
+            Added to a row's 0-based position in errors (2 for a CSV file with
+            a header line, so the row is the line number; 1 for GeoPackage
+            features).
+        network : siting.network.WalkingNetwork, optional
+            Streets in the frames' CRS (e.g. from
+            :func:`siting.data.street_network`): distances are walks.
 
-        Errors name the frame's file (``paths["demand"]``, ``paths["sites"]``,
-        ``paths["existing"]``; default ``source``) and its row: the 0-based
-        position plus ``row_base`` (2 for a CSV file with a header line, so the
-        row is the file's line number; 1 for GeoPackage features).
+        Returns
+        -------
+        Instance
+            The instance, its arrays aligned with the frames' rows.
+
+        Raises
+        ------
+        siting.InputError
+            A missing column, an empty frame, a missing or invalid geometry, a
+            value that is not a number or is negative, a missing or repeated
+            id, naming the file, row, field and value.
+        siting.CRSError
+            Frames (or the network) in different CRSs, or some without one.
+
+        Examples
+        --------
+        >>> demand = pd.DataFrame({"id": ["a", "b"], "x": [0.0, 10.0], "y": [0.0, 0.0],
+        ...                        "pop": [5, 7]})
+        >>> sites = pd.DataFrame({"id": ["s1", "s2"], "x": [1.0, 9.0], "y": [0.0, 0.0],
+        ...                       "open": [True, False]})
+        >>> inst = Instance.from_frames(demand, sites, demand_id="id", site_id="id",
+        ...                             weight="pop", existing="open")
+        >>> inst.weight, inst.existing
+        (array([5., 7.]), array([ True, False]))
+        >>> Instance.from_frames(demand, sites, weight="people")  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        siting.errors.InputError: field 'weight': value 'people': demand has no column ...
         """
         paths = paths or {}
         dw = _Where("demand", paths.get("demand", source), row_base)
@@ -307,9 +445,26 @@ class Instance:
         weight
             A column of ``demand``, or an array of weights (ids given alone:
             every point counts 1 unless weights are given).
+        demand_id, site_id
+            Id columns of the frames (default: their index).
+        existing
+            A frame of existing facilities, or a boolean column of ``sites``.
         site_cost, fixed_cost, capacity, crs, name, source
             As ``cost``, ``fixed_cost``, ... of :meth:`from_frames`.
 
+        Returns
+        -------
+        Instance
+            The instance, its metric the table's costs.
+
+        Raises
+        ------
+        siting.InputError
+            A repeated pair, a negative cost, an unknown id or a missing
+            column, naming the row.
+
+        Notes
+        -----
         Demand points no site reaches, and sites that reach no one, are counted
         in :attr:`notes`; a model that must serve every point says which one it
         cannot serve.
@@ -368,6 +523,19 @@ class Instance:
             A label for the costs (``"min"``), as in :meth:`from_od_table`.
         site_cost, fixed_cost, capacity, existing
             Arrays over the sites, as the fields of the same names.
+        name : str, default "instance"
+            A name for messages and summaries.
+
+        Returns
+        -------
+        Instance
+            The instance, its metric the matrix (held sparsely when it has
+            unreachable pairs or is large).
+
+        Raises
+        ------
+        siting.InputError
+            A negative cost (naming the pair) or ids that do not fit the shape.
 
         Examples
         --------

@@ -31,7 +31,25 @@ FORMATS = ("auto", "orlib-pmed", "orlib-scp", "orlib-cap", "swain", "bds", "csv"
 
 @dataclass
 class Loaded:
-    """An instance and the model parameters its file carries (e.g. ``{"p": 5}``)."""
+    """An instance and the model parameters its file carries (e.g. ``{"p": 5}``).
+
+    Parameters
+    ----------
+    instance : siting.Instance
+        The instance read.
+    defaults : dict
+        Model parameters the file states (an OR-Library p-median file's ``p``).
+    format : str
+        The format read (one of :data:`FORMATS`).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from siting import Instance
+    >>> inst = Instance.from_cost_matrix(np.array([[1.0]]))
+    >>> Loaded(inst, {"p": 1}, "orlib-pmed").defaults
+    {'p': 1}
+    """
 
     instance: Instance
     defaults: dict[str, Any] = field(default_factory=dict)
@@ -39,7 +57,29 @@ class Loaded:
 
 
 def detect(path: Path) -> str:
-    """The format of ``path``: by suffix for CSV / GeoPackage / folders, else by content."""
+    """The format of ``path``: by suffix for CSV / GeoPackage / folders, else by content.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        A file or a CSV folder.
+
+    Returns
+    -------
+    str
+        One of :data:`FORMATS` but ``auto``.
+
+    Raises
+    ------
+    siting.FormatError
+        A file whose content matches no format.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> detect(Path(tempfile.mkdtemp())), detect(Path("district.gpkg"))
+    ('csv', 'gpkg')
+    """
     if path.is_dir():
         return "csv"
     suffix = path.suffix.lower()
@@ -78,6 +118,52 @@ def load_instance(
     its costs, a pair not in it unreachable (:mod:`siting.coverage.od`). One
     distance source: not both. ``streets``: how the network layer is filtered and
     built (:class:`siting.data.streets.StreetRules`).
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The file or CSV folder.
+    format : str, default "auto"
+        One of :data:`FORMATS` (``auto``: by suffix, then by content).
+    unit_weights : bool, default False
+        A demand layer without a ``weight`` column gives every point weight 1.
+    network : str, optional
+        ``"FILE[:LAYER]"``, a line layer of streets: walking distances.
+    crs : str, optional
+        The CRS of layers without one.
+    encoding : str, optional
+        The text encoding of files that are not UTF-8.
+    xy : (str, str), optional
+        A CSV's coordinate columns.
+    costs : str or pathlib.Path, optional
+        An origin–destination table: distances are its costs.
+    cost_columns : (str, str, str), default ("origin", "destination", "cost")
+        The table's columns.
+    cost_unit : str, optional
+        A label for the table's costs (``"min"``).
+    streets : siting.data.streets.StreetRules, optional
+        How the network layer is filtered and built.
+
+    Returns
+    -------
+    Loaded
+        The instance, the parameters the file carries and the format read.
+
+    Raises
+    ------
+    siting.InputError
+        A missing file, an unknown format, options that do not apply to the
+        format, or bad data, naming the file, row, field and value.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> _ = (folder / "demand.csv").write_text("id,x,y,weight\\nb1,0,0,120\\nb2,800,0,80\\n")
+    >>> _ = (folder / "sites.csv").write_text("id,x,y\\nlot7,100,0\\n")
+    >>> loaded = load_instance(folder)
+    >>> loaded.format, loaded.instance.n_demand, list(loaded.instance.site_ids)
+    ('csv', 2, ['lot7'])
     """
     p = Path(path)
     if not p.exists():

@@ -49,9 +49,42 @@ if TYPE_CHECKING:
 __all__ = ["Solution", "SolutionBase", "is_timing", "plain", "result_fields", "write_atomic"]
 
 
-@dataclass(kw_only=True)
+@dataclass(kw_only=True, repr=False)
 class SolutionBase:
-    """What every solution holds, whatever the model (see the module docstring)."""
+    """What every solution holds, whatever the model (see the module docstring).
+
+    Parameters
+    ----------
+    status : siting.Status
+        ``optimal``, ``feasible`` (a plan, not proven best: a time or node
+        limit), ``infeasible``, ``no_solution`` or ``error``.
+    backend : str
+        The solver that ran (``highs``, ``ortools``, ``cbc``, ``heuristic``, ...).
+    objective : float or None
+        The objective; for a verified plan, the value recomputed from the data.
+    bound : float or None
+        The solver's proven bound on the best objective.
+    gap : float or None
+        Relative gap between ``objective`` and ``bound`` (0 when optimal).
+    runtime_s : float
+        Wall-clock seconds of the solve.
+    message : str
+        What the solver or the model said (why no plan, what was restricted).
+    verified : bool or None
+        The independent verifier's verdict (None: not verified).
+    verification : list of str
+        The verifier's findings, one sentence each.
+    stats : dict
+        Sizes and timings of the build and the solve.
+    notes : list of str
+        What loading the data assumed or changed, one sentence each.
+
+    Examples
+    --------
+    >>> from siting import Status
+    >>> SolutionBase(status=Status.OPTIMAL, objective=3.0)
+    <SolutionBase optimal, objective 3, not verified>
+    """
 
     status: Status
     backend: str = ""
@@ -68,6 +101,14 @@ class SolutionBase:
 
     @property
     def is_optimal(self) -> bool:
+        """Whether the solver proved the plan optimal (a time-limited plan never is).
+
+        Examples
+        --------
+        >>> from siting import Status
+        >>> SolutionBase(status=Status.FEASIBLE).is_optimal
+        False
+        """
         return self.status == Status.OPTIMAL
 
     def accept(self, report: VerifyReport, sense: Sense) -> None:
@@ -88,8 +129,66 @@ class SolutionBase:
                 self.gap = relative_gap(self.objective, self.bound, sense)
 
     def summary(self) -> dict[str, Any]:
-        """A JSON-ready summary (each kind of solution adds its own fields)."""
+        """A JSON-ready summary (each kind of solution adds its own fields).
+
+        Returns
+        -------
+        dict
+            Status, objective, bound, gap, runtime, back end, verdict,
+            statistics and notes, as plain JSON values.
+
+        Examples
+        --------
+        >>> from siting import Status
+        >>> SolutionBase(status=Status.OPTIMAL, objective=1.0).summary()["objective"]
+        1.0
+        """
         return self.base_summary()
+
+    # ------------------------------------------------------- display
+    def headline(self) -> list[tuple[str, str]]:
+        """The few facts a reader looks at first, as (label, text) pairs.
+
+        Returns
+        -------
+        list of (str, str)
+            Status, objective, gap and the verifier's verdict (each kind of
+            solution adds its own); the ``repr`` and the notebook summary
+            show these.
+
+        Examples
+        --------
+        >>> from siting import Status
+        >>> SolutionBase(status=Status.OPTIMAL, objective=2.5, verified=True).headline()
+        [('status', 'optimal'), ('objective', '2.5'), ('verification', 'verified')]
+        """
+        rows = [("status", str(self.status))]
+        if self.objective is not None:
+            rows.append(("objective", f"{self.objective:,.6g}"))
+        if self.gap is not None and self.gap > 0:
+            rows.append(("gap", f"{100 * self.gap:.2f}%"))
+        verdict = {True: "verified", False: "FAILED verification", None: "not verified"}
+        rows.append(("verification", verdict[self.verified]))
+        return rows
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} " + ", ".join(
+            t if k in ("status", "verification") else f"{k} {t}" for k, t in self.headline()
+            if k not in ("mean distance", "largest distance")  # in the HTML summary
+        ) + ">"
+
+    def _repr_html_(self) -> str:
+        """An HTML table of :meth:`headline` and the back end (shown by notebooks)."""
+        from html import escape
+
+        facts = self.headline()
+        if self.backend:
+            facts.append(("back end", f"{self.backend}, {self.runtime_s:.2f} s"))
+        rows = "".join(
+            f"<tr><th style='text-align:left'>{escape(k)}</th><td style='text-align:left'>"
+            f"{escape(t)}</td></tr>" for k, t in facts
+        )
+        return f"<table><caption>{escape(type(self).__name__)}</caption>{rows}</table>"
 
     def split_timing(self) -> tuple[dict[str, Any], dict[str, Any]]:
         """The summary without timings (reproducible), and the timings on their own."""
@@ -136,13 +235,70 @@ def pop_timings(stats: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     return dict(sorted(out.items()))
 
 
-@dataclass(kw_only=True)
+@dataclass(kw_only=True, repr=False)
 class Solution(SolutionBase):
     """The result of a classic model on an instance (see the module docstring).
 
-    ``assignment`` has columns ``demand_id, site_id, fraction`` (p-median,
-    p-center, UFLP, CFLP); ``coverage`` has ``demand_id, weight, covered``
-    (covering models; ``covered`` counts covering open sites).
+    Made by a model's ``solve``; the frames (:meth:`demand_frame`,
+    :meth:`sites_frame`) are the way to read it.
+
+    Parameters
+    ----------
+    model : str
+        The model's name (``mclp``, ``p-median``, ...).
+    instance : str
+        The instance's name.
+    selected : list
+        Ids of the open sites, existing ones included.
+    existing : list
+        Ids of the existing facilities (open from the start).
+    params : dict
+        The model's parameters.
+    assignment : pandas.DataFrame or None
+        Assignment models (p-median, p-center, UFLP, CFLP, the capacitated
+        ones): ``demand_id, site_id, fraction``, one row per share served.
+    coverage : pandas.DataFrame or None
+        Covering models: ``demand_id, weight, covered`` (how many open sites
+        cover the point).
+    inputs : dict
+        Where the instance came from (path, format, network), so that
+        ``siting verify`` and ``siting report`` can reload it.
+    source : siting.Instance or None
+        The instance solved, when at hand: the frames take the user's rows
+        and geometry from it.
+    status : siting.Status
+        ``optimal``, ``feasible`` (a plan, not proven best: a time or node
+        limit), ``infeasible``, ``no_solution`` or ``error``.
+    backend : str
+        The solver that ran (``highs``, ``ortools``, ``cbc``, ``heuristic``, ...).
+    objective : float or None
+        The objective; for a verified plan, the value recomputed from the data.
+    bound : float or None
+        The solver's proven bound on the best objective.
+    gap : float or None
+        Relative gap between ``objective`` and ``bound`` (0 when optimal).
+    runtime_s : float
+        Wall-clock seconds of the solve.
+    message : str
+        What the solver or the model said (why no plan, what was restricted).
+    verified : bool or None
+        The independent verifier's verdict (None: not verified).
+    verification : list of str
+        The verifier's findings, one sentence each.
+    stats : dict
+        Sizes and timings of the build and the solve.
+    notes : list of str
+        What loading the data assumed or changed, one sentence each.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from siting import Instance, PMedian
+    >>> d = pd.DataFrame({"id": ["a", "b", "c"], "x": [0.0, 1.0, 5.0], "y": [0.0, 0.0, 0.0],
+    ...                   "weight": [1, 1, 1]})
+    >>> sol = PMedian(p=1).solve(Instance.from_frames(d, d, demand_id="id", site_id="id"))
+    >>> sol.selected, sol.objective, sol.is_optimal, sol.verified
+    (['b'], 5.0, True, True)
     """
 
     model: str
@@ -159,7 +315,23 @@ class Solution(SolutionBase):
     source: Instance | None = field(default=None, repr=False, compare=False)
 
     def summary(self) -> dict[str, Any]:
-        """A JSON-ready summary (ids converted to plain Python values)."""
+        """A JSON-ready summary (ids converted to plain Python values).
+
+        Returns
+        -------
+        dict
+            The base summary with the instance, model, selected and existing
+            sites, parameters and inputs: what ``solution.json`` holds (with
+            the timings, which ``solution.json`` leaves to ``timing.json``).
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from siting import Instance, MCLP
+        >>> d = pd.DataFrame({"x": [0.0, 10.0], "y": [0.0, 0.0], "weight": [5, 3]})
+        >>> MCLP(radius=1, p=1).solve(Instance.from_frames(d, d)).summary()["n_selected"]
+        1
+        """
         return {
             "instance": self.instance,
             "model": self.model,
@@ -172,50 +344,258 @@ class Solution(SolutionBase):
         }
 
     def to_json(self) -> str:
+        """The summary (:meth:`summary`) as JSON text.
+
+        Returns
+        -------
+        str
+            One line of JSON, keys sorted.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from siting import Instance, MCLP
+        >>> d = pd.DataFrame({"x": [0.0, 10.0], "y": [0.0, 0.0], "weight": [5, 3]})
+        >>> MCLP(radius=1, p=1).solve(Instance.from_frames(d, d)).to_json()[:12]
+        '{"backend": '
+        """
         return json.dumps(self.summary(), ensure_ascii=False, sort_keys=True)
 
+    def headline(self) -> list[tuple[str, str]]:
+        """The model, instance, status, objective, sites and measures, as (label, text).
+
+        Returns
+        -------
+        list of (str, str)
+            What the ``repr`` (without the distances) and the notebook
+            summary (``_repr_html_``, with the back end) show.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from siting import Instance, MCLP
+        >>> d = pd.DataFrame({"x": [0.0, 10.0], "y": [0.0, 0.0], "weight": [5, 3]})
+        >>> sol = MCLP(radius=1, p=1).solve(Instance.from_frames(d, d, name="two"))
+        >>> sol
+        <Solution mclp on two, optimal, objective 5, verified, sites 1 (0), covered 62.5%>
+        >>> sol.headline()[-2:]
+        [('mean distance', '3.75'), ('largest distance', '10')]
+        """
+        rows = [(f"{self.model} on", self.instance), *super().headline()]
+        rows.append(("sites", f"{len(self.selected)} ({', '.join(map(str, self.selected[:8]))}"
+                     + (", …" if len(self.selected) > 8 else "") + ")"))
+        for label, value, unit in (("covered", self.share_covered, "%"),
+                                   ("mean distance", self.mean_distance, ""),
+                                   ("largest distance", self.max_distance, "")):
+            if value is not None and np.isfinite(value):
+                rows.append((label, f"{100 * value:.1f}%" if unit else f"{value:,.4g}"))
+        return rows
+
     # ------------------------------------------------------------ frames
-    def sites_frame(self) -> pd.DataFrame:
-        """The selected sites: id, existing, and geometry when the instance has coordinates."""
-        frame = pd.DataFrame({"site_id": list(self.selected)})
-        frame["existing"] = frame["site_id"].isin(set(self.existing))
+    def sites_frame(self, *, input_columns: bool = True) -> pd.DataFrame:
+        """The selected sites, as rows of the user's site frame with siting's columns added.
+
+        Parameters
+        ----------
+        input_columns : bool, default True
+            Keep the columns (and geometry, and index) of the frame the instance
+            was built from; ``False`` gives siting's columns alone.
+
+        Returns
+        -------
+        pandas.DataFrame or geopandas.GeoDataFrame
+            One row per selected site, in the order of :attr:`selected`:
+            ``site_id``, ``existing`` and, with the instance at hand,
+            ``demand_ids`` (the points it covers or serves: spopt's
+            ``fac2cli``), ``n_demand`` and ``served_weight``. A GeoDataFrame
+            when the instance has coordinates. An input column with the name
+            of one of these is kept as ``NAME_input``
+            (:mod:`siting.solution_frames`).
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from siting import Instance, PMedian
+        >>> d = pd.DataFrame({"id": ["a", "b", "c"], "x": [0.0, 1.0, 9.0], "y": [0.0, 0, 0],
+        ...                   "weight": [1, 2, 10], "kind": ["school", "clinic", "park"]})
+        >>> sol = PMedian(p=1).solve(Instance.from_frames(d, d, demand_id="id", site_id="id"))
+        >>> sol.sites_frame()[["id", "kind", "site_id", "n_demand", "served_weight"]]
+          id  kind site_id  n_demand  served_weight
+        2  c  park       c         3           13.0
+        """
+        from siting.solution_frames import site_table, with_input
+
+        frame = site_table(self)
         inst = self.source
-        if inst is None or inst.site_xy is None or not len(frame):
+        if inst is None or not len(frame):
             return frame
         pos = inst.site_positions(frame["site_id"].to_numpy())
-        return _with_points(frame, inst.site_xy[pos], inst.crs)
+        user = inst.site_frame if input_columns else None
+        return with_input(frame, user, pos, inst.site_xy, inst.crs)
 
-    def demand_frame(self) -> pd.DataFrame:
-        """One row per demand point: coverage (covering models) or its site (assignment).
+    def demand_frame(self, *, input_columns: bool = True) -> pd.DataFrame:
+        """One row per demand point: the user's row, with its coverage or its site.
 
-        Assignment models give the main site (largest fraction) and its distance;
-        with coordinates it is a GeoDataFrame of points.
+        Parameters
+        ----------
+        input_columns : bool, default True
+            Keep the columns (and geometry, and index) of the frame the instance
+            was built from; ``False`` gives siting's columns alone.
+
+        Returns
+        -------
+        pandas.DataFrame or geopandas.GeoDataFrame
+            The demand points in the instance's order. Covering models add
+            ``demand_id``, ``weight``, ``covered`` (how many open sites are
+            within the radius), ``covering_sites`` (their ids: spopt's
+            ``cli2fac``), ``nearest_site`` and ``distance`` (to the nearest
+            open site, covering or not). Assignment models add ``demand_id``,
+            ``site_id`` (the site serving the largest share), ``share`` and
+            ``distance``. A GeoDataFrame when the instance has coordinates
+            (the user's own geometry when it was given as a GeoDataFrame).
+
+        Warns
+        -----
+        siting.solution_frames.InputColumnRenamed
+            When an input column has the name of one siting adds and other
+            values; it is kept as ``NAME_input``.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from siting import Instance, MCLP
+        >>> d = pd.DataFrame({"id": ["a", "b"], "x": [0.0, 10.0], "y": [0.0, 0.0],
+        ...                   "weight": [5, 3], "name": ["Elm St", "Oak Rd"]})
+        >>> sol = MCLP(radius=1, p=1).solve(Instance.from_frames(d, d, demand_id="id",
+        ...                                                      site_id="id"))
+        >>> sol.demand_frame()[["name", "covered", "covering_sites", "distance"]]
+             name  covered covering_sites  distance
+        0  Elm St        1            [a]       0.0
+        1  Oak Rd        0             []      10.0
         """
-        if self.coverage is not None:
-            frame = self.coverage.copy()
-        elif self.assignment is not None:
-            main = self.assignment.sort_values(
-                ["demand_id", "fraction"], ascending=[True, False], kind="stable"
-            ).drop_duplicates("demand_id")
-            frame = main.rename(columns={"fraction": "share"})
-        else:
-            return pd.DataFrame(columns=["demand_id"])
+        from siting.solution_frames import demand_table, with_input
+
+        frame = demand_table(self)
         inst = self.source
-        if inst is None:
-            return frame.reset_index(drop=True)
-        index = pd.Index(inst.demand_ids)
-        d_pos = index.get_indexer(frame["demand_id"].to_numpy())
-        if "site_id" in frame.columns:
-            s_pos = inst.site_positions(frame["site_id"].to_numpy())
-            frame["distance"] = inst.metric.pair_distance(d_pos.astype(np.int64), s_pos)
-        frame = frame.set_index(d_pos).sort_index().reset_index(drop=True)
-        if inst.demand_xy is None:
+        if inst is None or not len(frame) or "demand_id" not in frame.columns:
             return frame
-        return _with_points(frame, inst.demand_xy[np.sort(d_pos)], inst.crs)
+        pos = pd.Index(inst.demand_ids).get_indexer(frame["demand_id"].to_numpy())
+        user = inst.demand_frame if input_columns else None
+        return with_input(frame, user, pos, inst.demand_xy, inst.crs)
+
+    # ---------------------------------------------------------- measures
+    def _served(self) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        """Per (point, site) served: weight, distance; and the weight of every point."""
+        inst = self.source
+        if inst is None or not inst.metric.has_distances:
+            return None
+        if self.assignment is not None:
+            a = self.assignment[self.assignment["fraction"] > 0]
+            d_pos = pd.Index(inst.demand_ids).get_indexer(a["demand_id"].to_numpy())
+            s_pos = inst.site_positions(a["site_id"].to_numpy())
+            dist = inst.metric.pair_distance(d_pos.astype(np.int64), s_pos)
+            return inst.weight[d_pos] * a["fraction"].to_numpy(float), dist, inst.weight
+        if self.coverage is not None:
+            from siting.solution_frames import nearest_open
+
+            found = nearest_open(self, inst)
+            if found is None:
+                return None
+            dist = found[1]
+            reach = np.isfinite(dist)
+            return inst.weight[reach], dist[reach], inst.weight
+        return None
+
+    @property
+    def share_covered(self) -> float | None:
+        """Share of the demand weight covered (covering models) or served (assignment models).
+
+        None without the instance at hand (a solution read back from files).
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from siting import Instance, MCLP
+        >>> d = pd.DataFrame({"x": [0.0, 10.0], "y": [0.0, 0.0], "weight": [5, 3]})
+        >>> sol = MCLP(radius=1, p=1).solve(Instance.from_frames(d, d))
+        >>> sol.share_covered
+        0.625
+        """
+        if self.source is None:
+            return None
+        total = float(self.source.weight.sum())
+        if self.coverage is not None:
+            c = self.coverage
+            covered = float(c.loc[c["covered"] > 0, "weight"].sum())
+        elif self.assignment is not None:
+            w = pd.Series(self.source.weight, index=pd.Index(self.source.demand_ids))
+            a = self.assignment
+            covered = float((w.reindex(a["demand_id"]).to_numpy() * a["fraction"]).sum())
+        else:
+            return None
+        return covered / total if total > 0 else None
+
+    @property
+    def mean_distance(self) -> float | None:
+        """Weighted mean distance from a demand point to its site.
+
+        Assignment models: over the (point, site) shares served (spopt's
+        ``mean_dist`` for the p-median). Covering models: to the nearest open
+        site, over the points that reach one. None without distances.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from siting import Instance, PMedian
+        >>> d = pd.DataFrame({"x": [0.0, 4.0], "y": [0.0, 0.0], "weight": [3, 1]})
+        >>> PMedian(p=1).solve(Instance.from_frames(d, d)).mean_distance
+        1.0
+        """
+        served = self._served()
+        if served is None or not served[0].size or served[0].sum() <= 0:
+            return None
+        w, d, _ = served
+        return float((w * d).sum() / w.sum())
+
+    @property
+    def max_distance(self) -> float | None:
+        """The largest distance from a demand point to its site (as :attr:`mean_distance`).
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from siting import Instance, PMedian
+        >>> d = pd.DataFrame({"x": [0.0, 4.0], "y": [0.0, 0.0], "weight": [3, 1]})
+        >>> PMedian(p=1).solve(Instance.from_frames(d, d)).max_distance
+        4.0
+        """
+        served = self._served()
+        if served is None or not served[1].size:
+            return None
+        return float(served[1].max())
 
     def lines_frame(self) -> pd.DataFrame:
         """Assignment models: one line per (demand point, site) pair with its fraction and
-        distance (ArcGIS Location-Allocation's "Lines"); empty without coordinates."""
+        distance (ArcGIS Location-Allocation's "Lines").
+
+        Returns
+        -------
+        pandas.DataFrame or geopandas.GeoDataFrame
+            ``demand_id, site_id, fraction, distance``, with a line from the
+            point to the site when the instance has coordinates; empty for
+            covering models.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from siting import Instance, PMedian
+        >>> d = pd.DataFrame({"x": [0.0, 3.0], "y": [0.0, 4.0], "weight": [1, 1]})
+        >>> lines = PMedian(p=1).solve(Instance.from_frames(d, d)).lines_frame()
+        >>> lines[["demand_id", "site_id", "distance"]].to_dict("list")
+        {'demand_id': [0, 1], 'site_id': [0, 0], 'distance': [0.0, 5.0]}
+        >>> lines.geometry.iloc[1].wkt
+        'LINESTRING (3 4, 0 0)'
+        """
         inst = self.source
         if self.assignment is None or inst is None or inst.site_xy is None:
             return pd.DataFrame(columns=["demand_id", "site_id", "fraction", "distance"])
@@ -236,7 +616,7 @@ class Solution(SolutionBase):
         """Chosen sites, demand points (coverage or assignment) and, for assignment
         models, allocation lines as GeoPackage (deterministic bytes) and GeoJSON
         (EPSG:4326 when the instance has a CRS, its own coordinates otherwise)."""
-        frames = {"sites": self.sites_frame(), "demand": self.demand_frame()}
+        frames = {"sites": self._plain_sites(), "demand": self._plain_demand()}
         if self.assignment is not None:
             frames["lines"] = self.lines_frame()
         files: dict[str, Content] = {}
@@ -247,14 +627,49 @@ class Solution(SolutionBase):
             files[f"{name}.geojson"] = geojson_text(frame)
         return files
 
+    def _plain_sites(self) -> pd.DataFrame:
+        """The selected sites as written to files: id, existing, point."""
+        frame = pd.DataFrame({"site_id": list(self.selected)})
+        frame["existing"] = frame["site_id"].isin(set(self.existing))
+        inst = self.source
+        if inst is None or inst.site_xy is None or not len(frame):
+            return frame
+        pos = inst.site_positions(frame["site_id"].to_numpy())
+        return _with_points(frame, inst.site_xy[pos], inst.crs)
+
+    def _plain_demand(self) -> pd.DataFrame:
+        """The demand points as written to files: siting's scalar columns and points."""
+        from siting.solution_frames import demand_table
+
+        frame = demand_table(self, detail=False)
+        inst = self.source
+        if inst is None or inst.demand_xy is None or "demand_id" not in frame.columns:
+            return frame
+        pos = pd.Index(inst.demand_ids).get_indexer(frame["demand_id"].to_numpy())
+        return _with_points(frame, inst.demand_xy[pos], inst.crs)
+
     # ------------------------------------------------------------- files
     def files(self) -> dict[str, Content]:
-        """Every file of the solution folder, by name (see :meth:`write`)."""
+        """Every file of the solution folder, by name (see :meth:`write`).
+
+        Returns
+        -------
+        dict
+            File name → its text, or a function writing it (GeoPackages).
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from siting import Instance, MCLP
+        >>> d = pd.DataFrame({"x": [0.0, 10.0], "y": [0.0, 0.0], "weight": [5, 3]})
+        >>> sorted(MCLP(radius=1, p=1).solve(Instance.from_frames(d, d)).files())[:4]
+        ['coverage.csv', 'demand.geojson', 'demand.gpkg', 'selected.csv']
+        """
         summary, timing = self.split_timing()
         files: dict[str, Content] = {
             "solution.json": json.dumps(summary, ensure_ascii=False, sort_keys=True, indent=2)
             + "\n",
-            "selected.csv": self.sites_frame()[["site_id", "existing"]].to_csv(index=False),
+            "selected.csv": self._plain_sites()[["site_id", "existing"]].to_csv(index=False),
         }
         if self.assignment is not None:
             files["assignment.csv"] = self.assignment.to_csv(index=False, float_format="%.10g")
@@ -272,6 +687,26 @@ class Solution(SolutionBase):
         files of an earlier run never stay beside these. Every file but
         ``timing.json`` is byte-identical between runs that reach the same
         solution.
+
+        Parameters
+        ----------
+        out_dir : str or os.PathLike
+            The folder (created, or replaced as a whole).
+
+        Returns
+        -------
+        pathlib.Path
+            The folder written.
+
+        Examples
+        --------
+        >>> import tempfile, pandas as pd
+        >>> from siting import Instance, MCLP
+        >>> d = pd.DataFrame({"x": [0.0, 10.0], "y": [0.0, 0.0], "weight": [5, 3]})
+        >>> sol = MCLP(radius=1, p=1).solve(Instance.from_frames(d, d))
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     print((sol.write(tmp) / "selected.csv").read_text().splitlines())
+        ['site_id,existing', '0,False']
         """
         return write_folder(out_dir, self.files())
 

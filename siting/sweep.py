@@ -68,7 +68,30 @@ class Axis:
 
 
 def parse_range(text: str, option: str) -> tuple[float, ...]:
-    """``START:STOP:N`` (N evenly spaced values, both ends included), ``A,B,C`` or ``V``."""
+    """``START:STOP:N`` (N evenly spaced values, both ends included), ``A,B,C`` or ``V``.
+
+    Parameters
+    ----------
+    text : str
+        The range as typed.
+    option : str
+        The option it was given to, named by errors (``"--budget"``).
+
+    Returns
+    -------
+    tuple of float
+        The values.
+
+    Raises
+    ------
+    siting.ParameterError
+        Text that is none of the three forms, N < 1, or values that are not finite.
+
+    Examples
+    --------
+    >>> parse_range("1e6:3e6:3", "--budget"), parse_range("0.8,0.9", "--target")
+    ((1000000.0, 2000000.0, 3000000.0), (0.8, 0.9))
+    """
     text = text.strip()
     try:
         if ":" in text:
@@ -285,7 +308,28 @@ def sweep_advice(
 
 
 def pareto_mask(table: pd.DataFrame, x: str = "budget", y: str = "objective") -> pd.Series:
-    """Solved rows not dominated by another (no more ``x`` for at least as much ``y``)."""
+    """Solved rows not dominated by another (no more ``x`` for at least as much ``y``).
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        A sweep table with a ``status`` column.
+    x, y : str, default "budget", "objective"
+        The columns traded off: less ``x`` is better, more ``y`` is better.
+
+    Returns
+    -------
+    pandas.Series of bool
+        True on the rows of the Pareto front, named ``pareto``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> table = pd.DataFrame({"budget": [1e6, 2e6, 3e6], "status": ["optimal"] * 3,
+    ...                       "objective": [10.0, 14.0, 14.0]})
+    >>> pareto_mask(table).tolist()
+    [True, True, False]
+    """
     ok = table["status"].isin(SOLVED) & table[y].notna()
     xs, ys = table[x].to_numpy(dtype=float), table[y].to_numpy(dtype=float)
     mask = []
@@ -302,7 +346,41 @@ def pareto_mask(table: pd.DataFrame, x: str = "budget", y: str = "objective") ->
 
 @dataclass
 class SweepResult:
-    """The sweep table (one row per scenario, in scenario order) and what was swept."""
+    """The sweep table (one row per scenario, in scenario order) and what was swept.
+
+    Made by :func:`run_sweep`.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        One row per scenario: the swept values, ``status``, ``objective``,
+        coverage per type, cost, runtime.
+    axes : list of Axis
+        The swept parameters.
+    spec_name : str
+        The spec swept.
+    types : list of str
+        Its facility types.
+    currency : str, default "CNY"
+        The unit of costs.
+    workers : int, default 1
+        Dask workers used.
+    runtimes : list of float
+        Seconds per scenario.
+    advice : list of str
+        What to do about scenarios without a solution.
+    labels : dict of str to str
+        Each type's label, for the chart and the page.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> table = pd.DataFrame({"budget": [1e6, 2e6, 3e6], "status": ["optimal"] * 3,
+    ...                       "objective": [10.0, 14.0, 14.0]})
+    >>> result = SweepResult(table, [Axis("budget", "total", (1e6, 2e6, 3e6))], "demo", [])
+    >>> result.info()["scenarios"], len(result.failed)
+    (3, 0)
+    """
 
     table: pd.DataFrame
     axes: list[Axis]
@@ -318,10 +396,32 @@ class SweepResult:
 
     @property
     def failed(self) -> pd.DataFrame:
-        """Scenarios without a solution (infeasible, no solution within limits, error)."""
+        """Scenarios without a solution (infeasible, no solution within limits, error).
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> table = pd.DataFrame({"status": ["optimal", "infeasible"], "objective": [1.0, None]})
+        >>> SweepResult(table, [], "demo", []).failed.index.tolist()
+        [1]
+        """
         return self.table[~self.table["status"].isin(SOLVED)]
 
     def info(self) -> dict[str, Any]:
+        """What was swept and how it went, without the table.
+
+        Returns
+        -------
+        dict
+            The spec, axes, types, currency, workers, number of scenarios and
+            failures, runtimes, advice and labels.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> SweepResult(pd.DataFrame({"status": ["optimal"]}), [], "demo", []).info()["spec"]
+        'demo'
+        """
         return {
             "spec": self.spec_name,
             "axes": [a.describe() for a in self.axes],
@@ -336,12 +436,46 @@ class SweepResult:
         }
 
     def to_json(self) -> str:
+        """:meth:`info` with the table's rows, as JSON text (``sweep.json``).
+
+        Returns
+        -------
+        str
+            One line of JSON, keys sorted.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> table = pd.DataFrame({"status": ["optimal"], "objective": [3.0]})
+        >>> json.loads(SweepResult(table, [], "demo", []).to_json())["table"]
+        [{'objective': 3.0, 'status': 'optimal'}]
+        """
         rows = json.loads(self.table.to_json(orient="records", force_ascii=False))
         return json.dumps({**self.info(), "table": rows}, ensure_ascii=False, sort_keys=True)
 
     def write(self, out_dir: str | Path) -> list[Path]:
         """``pareto.csv`` (identical for any number of workers), ``sweep.json``,
-        ``pareto.png`` and ``report.html`` (the budget–coverage curve)."""
+        ``pareto.png`` and ``report.html`` (the budget–coverage curve).
+
+        Parameters
+        ----------
+        out_dir : str or pathlib.Path
+            The folder (created when missing).
+
+        Returns
+        -------
+        list of pathlib.Path
+            The files written.
+
+        Examples
+        --------
+        >>> import tempfile, pandas as pd
+        >>> table = pd.DataFrame({"budget": [1e6, 2e6], "status": ["optimal"] * 2,
+        ...                       "objective": [10.0, 14.0], "cost": [9e5, 1.8e6]})
+        >>> result = SweepResult(table, [Axis("budget", "total", (1e6, 2e6))], "demo", [])
+        >>> [p.name for p in result.write(tempfile.mkdtemp())]
+        ['pareto.csv', 'sweep.json', 'pareto.png', 'report.html']
+        """
         from siting.report import sweep_report_html
 
         out = Path(out_dir)
@@ -356,7 +490,29 @@ class SweepResult:
 
 
 def plot_sweep(result: SweepResult, path: str | Path) -> Path:
-    """The coverage-per-type curve over the first swept parameter, as a PNG."""
+    """The coverage-per-type curve over the first swept parameter, as a PNG.
+
+    Parameters
+    ----------
+    result : SweepResult
+        The sweep.
+    path : str or pathlib.Path
+        The PNG to write.
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, pandas as pd
+    >>> table = pd.DataFrame({"budget": [1e6, 2e6], "status": ["optimal"] * 2,
+    ...                       "objective": [10.0, 14.0]})
+    >>> result = SweepResult(table, [Axis("budget", "total", (1e6, 2e6))], "demo", [])
+    >>> plot_sweep(result, pathlib.Path(tempfile.mkdtemp()) / "curve.png").suffix
+    '.png'
+    """
     import matplotlib
 
     matplotlib.use("Agg")

@@ -26,7 +26,19 @@ from siting.params import Count, Gap, Positive, Threads
 
 
 class Status(StrEnum):
-    """Outcome of a solve, the same whatever the back end."""
+    """Outcome of a solve, the same whatever the back end.
+
+    ``optimal`` (proven), ``feasible`` (a plan, stopped by a limit before the
+    proof: never called optimal), ``infeasible``, ``unbounded``,
+    ``no_solution`` (stopped before any plan) or ``error``.
+
+    Examples
+    --------
+    >>> Status.FEASIBLE.has_solution, Status.NO_SOLUTION.has_solution
+    (True, False)
+    >>> str(Status.OPTIMAL)
+    'optimal'
+    """
 
     OPTIMAL = "optimal"
     FEASIBLE = "feasible"  # stopped (time, gap, interrupt) with a solution; gap reported
@@ -42,7 +54,35 @@ class Status(StrEnum):
 
 @dataclass
 class SolveOptions:
-    """Options every back end understands (those it cannot honour are ignored, documented)."""
+    """Options every back end understands (those it cannot honour are ignored, documented).
+
+    Parameters
+    ----------
+    time_limit : float, optional
+        Seconds; a plan found by then is returned as ``feasible`` with its gap.
+    mip_gap : float, default 1e-6
+        Relative gap at which a MIP counts as solved.
+    threads : int, optional
+        Solver threads (default: the solver's own).
+    verbose : bool, default False
+        Show the solver's log.
+    warm_start : numpy.ndarray, optional
+        A start vector over the model's columns.
+    seed : int, default 0
+        The solver's random seed.
+    mip_restart, progress, incumbents, cancel, solver_options
+        For callers that drive a solve closely (see the attributes' comments
+        in the source); HiGHS honours them, other back ends ignore them.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from siting import Instance, PMedian
+    >>> d = pd.DataFrame({"x": [0.0, 1.0, 5.0], "y": [0.0, 0.0, 0.0], "weight": [1, 1, 1]})
+    >>> opts = SolveOptions(time_limit=30, seed=1)
+    >>> PMedian(p=1).solve(Instance.from_frames(d, d), options=opts).objective
+    5.0
+    """
 
     time_limit: Positive | None = None
     mip_gap: Gap = 1e-6  # relative gap at which a MIP counts as solved
@@ -83,7 +123,30 @@ class SolveOptions:
 
 @dataclass
 class Result:
-    """What a back end returns: status, values and the numbers a user needs to trust them."""
+    """What a back end returns: status, values and the numbers a user needs to trust them.
+
+    Parameters
+    ----------
+    status : Status
+        The outcome.
+    backend : str
+        The back end's name.
+    objective, bound, gap : float or None
+        The incumbent's objective, the proven bound and their relative gap.
+    runtime_s : float
+        Wall-clock seconds.
+    x : numpy.ndarray or None
+        The column values of the incumbent.
+    message : str
+        What the back end said.
+    extra : dict
+        Back-end specific details.
+
+    Examples
+    --------
+    >>> Result(Status.OPTIMAL, "highs", objective=3.0, bound=3.0, gap=0.0).status
+    <Status.OPTIMAL: 'optimal'>
+    """
 
     status: Status
     backend: str

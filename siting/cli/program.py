@@ -33,6 +33,26 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        import siting
+
+        typer.echo(f"siting {siting.__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _options(
+    version: bool = typer.Option(
+        False, "--version", help="Print the version and exit.", callback=_print_version,
+        is_eager=True,
+    ),
+) -> None:
+    """Facility-siting optimisation: choose sites that cover the most people."""
+
+
 # in this order in `siting --help`
 for _command in (solve.solve, check.check, info.info, report.report, verify.verify,
                  sweep.sweep):

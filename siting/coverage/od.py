@@ -85,6 +85,37 @@ def read_od_table(
 
     Rows are numbered as the file numbers them: a CSV's line numbers, a frame's
     or a Parquet file's positions from 0.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame, str or pathlib.Path
+        The table, or its file (``.parquet`` / ``.pq``: Parquet, needs
+        pyarrow; anything else: CSV).
+    origin, destination, cost : str
+        The columns of the demand point id, the site id and the cost. An
+        empty cell, NaN or inf is an unreachable pair.
+
+    Returns
+    -------
+    ODTable
+        Ids as text and costs as floats, with each row's number for messages.
+
+    Raises
+    ------
+    siting.InputError
+        A missing file or column, an empty table, a missing id or a cost
+        that is negative or not a number, naming the row.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"origin": ["a", "b"], "destination": ["s", "s"],
+    ...                       "cost": [4.5, None]})
+    >>> od = read_od_table(frame)
+    >>> list(od.origin), od.cost.tolist()
+    (['a', 'b'], [4.5, inf])
+    >>> read_od_table(frame.assign(cost=[4.5, -1]))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    siting.errors.InputError: OD table: row 1: field 'cost': value -1.0: negative travel cost ...
     """
     columns = (origin, destination, cost)
     path: Path | None = None

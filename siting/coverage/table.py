@@ -35,6 +35,33 @@ class TableMetric(Metric):
     :mod:`siting.coverage.od` refuse anything else, naming the row). ``unit``
     labels the distances in messages (``"min"``: the radius is then in
     minutes); ``site_table``, when known, gives distances between sites.
+
+    Parameters
+    ----------
+    demand, sites : numpy.ndarray of int
+        Positions of the demand point and the site of each pair.
+    distance : numpy.ndarray of float
+        The pairs' distances, finite and ``>= 0``.
+    shape : (int, int)
+        Number of demand points and of sites.
+    unit : str, optional
+        A label for the distances (``"min"``).
+    site_table : TableMetric, optional
+        Distances between sites (for p-center bounds).
+
+    Raises
+    ------
+    ValueError
+        A repeated pair, or a distance that is negative or not finite.
+
+    Examples
+    --------
+    >>> metric = TableMetric(np.array([0, 1]), np.array([1, 1]), np.array([4.0, 2.5]), (2, 2),
+    ...                      unit="min")
+    >>> metric.pair_distance(np.array([0, 0]), np.array([0, 1]))
+    array([inf,  4.])
+    >>> metric.kind
+    'travel table (min)'
     """
 
     kind = "travel table"

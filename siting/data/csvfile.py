@@ -76,6 +76,30 @@ class Column:
     ``coordinate``: a number with ``|v| <=`` :data:`COORDINATE_LIMIT`; ``boolean``:
     yes/no words. ``required``: the column must be in the header. ``allow_missing``:
     empty cells become NaN (numbers) or False (booleans) instead of an error.
+
+    Parameters
+    ----------
+    kind : {"id", "text", "number", "coordinate", "boolean"}
+        How cells are converted.
+    required : bool, default False
+        The column must be in the header.
+    minimum : float or None, default 0.0
+        The smallest number allowed (None: any).
+    allow_inf : bool, default False
+        ``inf`` is a number.
+    allow_missing : bool, default False
+        Empty cells are NaN (numbers) or False (booleans).
+    unique : bool, default True
+        Ids must be unique.
+    integer : bool, default False
+        Numbers must be whole.
+    missing : str, optional
+        The message when a required column is missing.
+
+    Examples
+    --------
+    >>> Column("number", required=True, minimum=0).kind
+    'number'
     """
 
     kind: Kind = "text"
@@ -102,7 +126,29 @@ class XY:
 
 @dataclass
 class CsvTable:
-    """A CSV file read and converted: the frame and each row's line number."""
+    """A CSV file read and converted: the frame and each row's line number.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        The file read.
+    frame : pandas.DataFrame
+        Its rows, the columns converted.
+    lines : numpy.ndarray of int64
+        Each row's line number in the file (for messages).
+    header_line : int
+        The header's line number.
+    xy_columns : (str, str) or None
+        The columns read as ``x`` and ``y``.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "d.csv"
+    >>> _ = path.write_text("id,weight\\n\\nb1,3\\n")
+    >>> read_csv(path).lines.tolist()  # a blank line is skipped, line numbers kept
+    [3]
+    """
 
     path: Path
     frame: pd.DataFrame
@@ -234,11 +280,50 @@ def read_csv(
 ) -> CsvTable:
     """Read ``path`` by the rules of the module docstring; convert ``columns``.
 
-    Columns not named in ``columns`` stay text. ``known``: names a near miss is
-    checked against (default: the names in ``columns``). ``what`` prefixes value
-    errors (``"demand: missing id"``). ``encoding``: the file's encoding when it
-    is not UTF-8; ``fix``: how to give one (:func:`~siting.textio.read_text`).
-    ``xy``: find the coordinate columns and name them ``x`` and ``y``.
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The CSV file.
+    columns : mapping of str to Column, optional
+        How named columns are converted; the others stay text.
+    known : sequence of str, optional
+        Names a near miss is checked against (default: the names in ``columns``).
+    what : str, optional
+        Prefixes value errors (``"demand: missing id"``).
+    encoding : str, optional
+        The file's encoding when it is not UTF-8.
+    fix : str, optional
+        How to give an encoding, said when the text is not UTF-8
+        (:func:`~siting.textio.read_text`).
+    xy : XY, optional
+        Find the coordinate columns and name them ``x`` and ``y``.
+
+    Returns
+    -------
+    CsvTable
+        The frame and each row's line number.
+
+    Raises
+    ------
+    siting.InputError
+        A missing column, a near-miss column name, a value that does not
+        convert, naming the file, line, column and value.
+    siting.FormatError
+        An empty file, a row with the wrong number of fields, text that is
+        not in the encoding.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "demand.csv"
+    >>> _ = path.write_text("id,weight\\nb1,120\\nb2,-4\\n")
+    >>> rules = {"id": Column("id", required=True), "weight": Column("number")}
+    >>> read_csv(path, rules)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    siting.errors.InputError: ...demand.csv: row 3: field 'weight': value -4.0: must be ...
+    >>> _ = path.write_text("id,weight\\nb1,120\\nb2,4\\n")
+    >>> read_csv(path, rules).frame.to_dict("list")
+    {'id': ['b1', 'b2'], 'weight': [120.0, 4.0]}
     """
     p = Path(path)
     columns = dict(columns or {})

@@ -44,7 +44,28 @@ PARQUET_SUFFIXES = (".parquet", ".geoparquet")
 
 
 def split_source(source: str | Path) -> tuple[str, str | None]:
-    """``"FILE:LAYER"`` → ``(FILE, LAYER)``; ``"FILE"`` → ``(FILE, None)``."""
+    """``"FILE:LAYER"`` → ``(FILE, LAYER)``; ``"FILE"`` → ``(FILE, None)``.
+
+    Parameters
+    ----------
+    source : str or pathlib.Path
+        A file, or a file and a layer name after a colon.
+
+    Returns
+    -------
+    (str, str or None)
+        The file and the layer (None: the file's only or first layer).
+
+    Raises
+    ------
+    siting.InputError
+        More than one colon, or an empty file or layer name.
+
+    Examples
+    --------
+    >>> split_source("district.gpkg:blocks"), split_source("streets.shp")
+    (('district.gpkg', 'blocks'), ('streets.shp', None))
+    """
     text = str(source)
     if text.count(":") > 1:
         raise InputError(
@@ -93,7 +114,31 @@ class Reading:
 
 
 def list_layers(path: str | Path) -> list[str]:
-    """Layer names of a GDAL file (one for GeoJSON / Shapefile)."""
+    """Layer names of a GDAL file (one for GeoJSON / Shapefile).
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        A vector file GDAL reads.
+
+    Returns
+    -------
+    list of str
+        Its layers, in the file's order.
+
+    Raises
+    ------
+    siting.FormatError
+        A file GDAL cannot read, with GDAL's message.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, geopandas as gpd, shapely
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "d.gpkg"
+    >>> gpd.GeoDataFrame(geometry=[shapely.Point(0, 0)], crs=3857).to_file(path, layer="sites")
+    >>> list_layers(path)
+    ['sites']
+    """
     import pyogrio
 
     try:
@@ -105,7 +150,34 @@ def list_layers(path: str | Path) -> list[str]:
 
 
 def read_layer(source: str | Path) -> gpd.GeoDataFrame:
-    """The layer ``"FILE"`` or ``"FILE:LAYER"`` as a GeoDataFrame (see the module docstring)."""
+    """The layer ``"FILE"`` or ``"FILE:LAYER"`` as a GeoDataFrame (see the module docstring).
+
+    Parameters
+    ----------
+    source : str or pathlib.Path
+        Any vector format GDAL reads (GeoPackage, Shapefile, GeoJSON, ...), a
+        GeoParquet file or a CSV of points; ``FILE:LAYER`` picks a layer.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        The layer's features.
+
+    Raises
+    ------
+    siting.InputError
+        A missing file or layer, naming the layers there are.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, geopandas as gpd, shapely
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "d.gpkg"
+    >>> gpd.GeoDataFrame({"name": ["A"]}, geometry=[shapely.Point(5, 5)], crs=3857).to_file(
+    ...     path, layer="sites")
+    >>> read_layer(f"{path}:sites")[["name"]]
+      name
+    0    A
+    """
     return open_layer(source).frame
 
 

@@ -87,10 +87,32 @@ def load_service_data(
     ``instance`` (an instance folder, :func:`folder_table`) replaces the spec's
     own data; else the spec's ``[data]`` table, else its ``meta.instance``
     folder. There is no default: data named nowhere are refused, naming the
-    spec's file and both keys.
-    ``cache`` keeps the last few loads in memory (repeated solves of one spec,
-    e.g. a sweep).
+    spec's file and both keys. ``cache`` keeps the last few loads in memory
+    (repeated solves of one spec, e.g. a sweep).
 
+    Parameters
+    ----------
+    spec : siting.multi.spec.Spec, optional
+        The spec; its ``[data]`` table or ``meta.instance`` says where the data are.
+    instance : str or os.PathLike, optional
+        An instance folder, read instead of the spec's own data.
+    cache : bool, default False
+        Keep the last few loads in memory.
+
+    Returns
+    -------
+    siting.multi.data.ServiceData
+        Blocks, parcels, existing facilities and the optional layers, in one
+        metric CRS, checked, with the loading notes.
+
+    Raises
+    ------
+    siting.InputError
+        A missing file, layer or column, or data that look wrong, naming the
+        file, row, field and value; data named nowhere.
+
+    Examples
+    --------
     >>> load_service_data(None)
     Traceback (most recent call last):
     ...
@@ -124,7 +146,30 @@ def load_service_data(
 def folder_table(folder: str | os.PathLike[str]) -> DataTable:
     """The ``[data]`` table of an instance folder: one GeoPackage with layers ``blocks``,
     ``parcels``, ``existing`` and optionally ``subdistricts``, ``parks`` (existing
-    shapes) and ``network_edges`` (a line layer; its ``length_m`` column is used)."""
+    shapes) and ``network_edges`` (a line layer; its ``length_m`` column is used).
+
+    Parameters
+    ----------
+    folder : str or os.PathLike
+        The folder (holding one ``.gpkg``) or the GeoPackage itself.
+
+    Returns
+    -------
+    siting.multi.spec.DataTable
+        The ``[data]`` table naming the GeoPackage's layers.
+
+    Raises
+    ------
+    siting.InputError
+        No folder, no or several GeoPackages, a required layer missing.
+
+    Examples
+    --------
+    >>> folder_table("no-such-folder")
+    Traceback (most recent call last):
+    ...
+    siting.errors.InputError: no-such-folder: instance folder not found
+    """
     path = Path(folder)
     if path.is_file() and path.suffix.lower() == ".gpkg":
         gpkg = path
@@ -177,6 +222,33 @@ def load_data_table(
 
     ``source`` names the data in messages and solutions (default: the folder
     holding the layers' files).
+
+    Parameters
+    ----------
+    table : siting.multi.spec.DataTable
+        The ``[data]`` table: which layers, columns and conventions.
+    spec : siting.multi.spec.Spec, optional
+        The spec, for the columns its facility types need.
+    source : str, optional
+        Names the data in messages and solutions.
+
+    Returns
+    -------
+    siting.multi.data.ServiceData
+        As :func:`load_service_data`.
+
+    Raises
+    ------
+    siting.InputError
+        As :func:`load_service_data`.
+
+    Examples
+    --------
+    >>> from siting.multi.spec import DataTable
+    >>> load_data_table(DataTable(blocks="no-such.gpkg:blocks", parcels="no-such.gpkg:parcels"))
+    Traceback (most recent call last):
+    ...
+    siting.errors.InputError: no-such.gpkg: file not found (data.blocks)
     """
     notes: list[str] = []
     reading = Reading(table.encoding, xy=XY(table.x, table.y))

@@ -100,21 +100,54 @@ def street_network(
 ) -> WalkingNetwork:
     """Build a :class:`~siting.network.WalkingNetwork` from line geometries.
 
-    Args:
-        lines: a GeoDataFrame (with ``length`` and ``level`` columns when named), a
-            GeoSeries or a sequence of shapely lines, in a metric CRS; a GeoDataFrame
-            or GeoSeries in degrees is projected to its UTM zone (said in ``notes``).
-        length: column of ``lines`` holding each line's walking length in metres (at
-            least the line's own length); default: the geometry's length.
-        tolerance: vertices of different lines closer than this (metres) are one node.
-        junctions: ``"vertices"``, ``"crossings"`` or ``"ends"`` (see the module
-            docstring). Left unset, ``"vertices"`` is used and a layer that looks
-            un-noded is refused, naming the crossings and the fix.
-        level: column of ``lines`` (``"crossings"``): lines with different values do
-            not meet where they cross (bridges, tunnels, elevated roads).
-        max_access: points farther than this (metres) from every street are
-            unreachable (default :data:`DEFAULT_MAX_ACCESS_M`).
-        where: the file the lines come from, for messages.
+    Parameters
+    ----------
+    lines : geopandas.GeoDataFrame, geopandas.GeoSeries or sequence of shapely lines
+        The streets, in a metric CRS (with ``length`` and ``level`` columns
+        when named); a GeoDataFrame or GeoSeries in degrees is projected to
+        its UTM zone (said in ``notes``).
+    length : str, optional
+        Column of ``lines`` holding each line's walking length in metres (at
+        least the line's own length); default: the geometry's length.
+    tolerance : float, default 0.5
+        Vertices of different lines closer than this (metres) are one node.
+    junctions : {"vertices", "crossings", "ends"}, optional
+        Where lines meet (see the module docstring). Left unset,
+        ``"vertices"`` is used and a layer that looks un-noded is refused,
+        naming the crossings and the fix.
+    level : str, optional
+        Column of ``lines`` (``"crossings"``): lines with different values do
+        not meet where they cross (bridges, tunnels, elevated roads).
+    max_access : float, optional
+        Points farther than this (metres) from every street are unreachable
+        (default :data:`DEFAULT_MAX_ACCESS_M`).
+    where : siting.data.values.Where, optional
+        The file the lines come from, for messages.
+
+    Returns
+    -------
+    siting.network.WalkingNetwork
+        The network; give it to :meth:`siting.Instance.from_frames` as
+        ``network`` for walking distances.
+
+    Raises
+    ------
+    siting.InputError
+        A line that is not a line, a length shorter than its line, an
+        un-noded layer under the default rule, bad option values.
+
+    Examples
+    --------
+    >>> import geopandas as gpd, pandas as pd, shapely
+    >>> from siting import Instance
+    >>> streets = gpd.GeoSeries([shapely.LineString([(0, 0), (100, 0)]),
+    ...                          shapely.LineString([(100, 0), (100, 100)])], crs=3857)
+    >>> net = street_network(streets)
+    >>> d = gpd.GeoDataFrame({"weight": [1]}, geometry=[shapely.Point(0, 0)], crs=3857)
+    >>> s = gpd.GeoDataFrame(geometry=[shapely.Point(100, 100)], crs=3857)
+    >>> inst = Instance.from_frames(d, s, network=net)
+    >>> float(inst.metric.pair_distance(np.array([0]), np.array([0]))[0])  # around the corner
+    200.0
     """
     where = where or Where("<streets>")
     if not (np.isfinite(tolerance) and tolerance >= 0):

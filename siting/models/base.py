@@ -260,6 +260,33 @@ def check_p(p: int | None, inst: Instance, *, required: bool) -> None:
         )
 
 
+def top_up(inst: Instance, pos: NDArray[np.int64], p: int,
+           score: NDArray[np.float64]) -> NDArray[np.int64]:
+    """The open sites ``pos`` with new sites added, highest ``score`` first, until ``p``
+    new sites are open (``exactly_p``).
+
+    Exact for models whose objective cannot get worse with one more open site
+    (MCLP, p-center): a plan that is optimal with at most ``p`` new sites stays
+    optimal with exactly ``p``.
+
+    >>> import pandas as pd
+    >>> from siting.instance import Instance
+    >>> d = pd.DataFrame({"x": [0.0, 1.0, 2.0], "y": [0.0, 0.0, 0.0]})
+    >>> inst = Instance.from_frames(d, d, weight=None)
+    >>> top_up(inst, np.array([1]), 2, np.array([0.0, 0.0, 5.0]))
+    array([1, 2])
+    """
+    new = int((~inst.existing[pos]).sum())
+    if new >= p:
+        return pos
+    free = np.ones(inst.n_sites, dtype=bool)
+    free[pos] = False
+    free &= ~inst.existing
+    order = np.flatnonzero(free)
+    order = order[np.argsort(-score[order], kind="stable")]
+    return np.sort(np.concatenate([pos, order[: p - new]])).astype(np.int64)
+
+
 def check_radius(radius: float | None, inst: Instance) -> float:
     if not inst.metric.has_distances:
         return 0.0 if radius is None else float(radius)

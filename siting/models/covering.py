@@ -49,7 +49,9 @@ from siting.models.base import (
     CoverageModel,
     check_p,
     check_radius,
+    coverage_table,
     finish,
+    top_up,
 )
 from siting.params import AtLeastOne, Count, NonNegative, Positive
 from siting.reduce import RowReduction, dominated_columns, merge_equal_rows
@@ -232,6 +234,8 @@ class MCLP(CoverageModel):
     radius: Positive | None = None
     p: Count | None = None
     budget: NonNegative | None = None
+    #: Open exactly ``p`` new sites (spopt's MCLP), not at most ``p``.
+    exactly_p: bool = False
     formulation: Formulation = "auto"
     theta_groups: AtLeastOne | None = None
     name: ClassVar[str] = "mclp"
@@ -240,7 +244,22 @@ class MCLP(CoverageModel):
     def check(self, inst: Instance) -> None:
         super().check(inst)
         check_radius(self.radius, inst)
-        check_p(self.p, inst, required=self.budget is None)
+        check_p(self.p, inst, required=self.budget is None or self.exactly_p)
+        if self.exactly_p and self.budget is not None:
+            raise ParameterError("exactly_p with a budget is not supported: give one of them",
+                                 field="exactly_p", value=True)
+
+    def decode(self, inst: Instance, built: Built, x: NDArray[np.float64]) -> dict[str, Any]:
+        """The open sites (topped up to ``p`` new ones with ``exactly_p``) and the coverage."""
+        out = super().decode(inst, built, x)
+        if not self.exactly_p or self.p is None:
+            return out
+        cov = built.data["cov"]
+        pos = inst.site_positions(out["selected"])
+        # More sites never cover less: top up with the sites covering the most weight.
+        pos = top_up(inst, pos, self.p, np.asarray(cov.T @ inst.weight).ravel())
+        counts = np.asarray(cov[:, pos].sum(axis=1)).ravel()
+        return {"selected": list(inst.site_ids[pos]), "coverage": coverage_table(inst, counts)}
 
     def run(
         self, inst: Instance, solver: str, options: SolveOptions, *, verify: bool

@@ -31,6 +31,7 @@ from siting.models.base import (
     check_p,
     finish,
     selected_from,
+    top_up,
 )
 from siting.models.covering import LSCP, coverage_pattern
 from siting.models.reach import (
@@ -201,6 +202,8 @@ class PCenter(LocationModel):
     """
 
     p: Count | None = None
+    #: Open exactly ``p`` new sites (spopt's p-center), not at most ``p``.
+    exactly_p: bool = False
     name: ClassVar[str] = "p-center"
     needs_distances: ClassVar[bool] = True
 
@@ -213,6 +216,21 @@ class PCenter(LocationModel):
 
     def decode(self, inst: Instance, built: Built, x: NDArray[np.float64]) -> dict[str, Any]:
         raise NotImplementedError
+
+    def _top_up(self, inst: Instance, pos: NDArray[np.int64]) -> NDArray[np.int64]:
+        """``pos`` with new sites, each the one nearest the point farthest from an open site."""
+        assert self.p is not None
+        while int((~inst.existing[pos]).sum()) < self.p:
+            _, d = inst.metric.nearest_in(pos)
+            score = np.zeros(inst.n_sites)
+            free = np.setdiff1d(np.flatnonzero(~inst.existing), pos)
+            if not free.size:
+                break
+            far = int(np.argmax(np.where(np.isfinite(d), d, -1.0)))
+            to_far = inst.metric.pair_distance(np.full(free.size, far, dtype=np.int64), free)
+            score[free] = -np.where(np.isfinite(to_far), to_far, np.inf)
+            pos = top_up(inst, pos, int((~inst.existing[pos]).sum()) + 1, score)
+        return pos
 
     def _greedy_radius(self, inst: Instance, lower: float) -> float:
         """A radius at which greedy covering needs at most p new sites (an upper bound).
@@ -316,7 +334,9 @@ class PCenter(LocationModel):
                 params=self.params(),
             )
         sel_pos = inst.site_positions(best.selected)
-        # Top up to exactly p new sites is unnecessary: extra sites cannot increase the radius.
+        # Extra sites cannot increase the radius: topping up to exactly p keeps it optimal.
+        if self.exactly_p:
+            sel_pos = self._top_up(inst, sel_pos)
         near_site, near_d = inst.metric.nearest_in(sel_pos)
         objective = float(near_d.max())
         status = (
@@ -335,7 +355,7 @@ class PCenter(LocationModel):
             bound=bound,
             gap=gap,
             runtime_s=time.perf_counter() - t0,
-            selected=best.selected,
+            selected=list(inst.site_ids[sel_pos]),
             existing=best.existing,
             params=self.params(),
             assignment=assignment_table(

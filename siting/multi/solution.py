@@ -50,9 +50,55 @@ def empty_frame() -> pd.DataFrame:
     return pd.DataFrame()
 
 
-@dataclass(kw_only=True)
+@dataclass(kw_only=True, repr=False)
 class MultiSolution(SolutionBase):
-    """Result of a multi-service solve (see the module docstring)."""
+    """Result of a multi-service solve (see the module docstring).
+
+    Made by :func:`siting.multi.pipeline.solve_spec` (``siting solve SPEC.toml``)
+    or read back from a solution folder; :meth:`sites_frame` and
+    :meth:`demand_frame` give the plan as GeoDataFrames.
+
+    Parameters
+    ----------
+    spec_name : str
+        The spec's ``[meta] name``.
+    facilities : pandas.DataFrame
+        The facilities built, columns :data:`FACILITY_COLUMNS`.
+    closed : list
+        Ids of existing facilities closed.
+    coverage : pandas.DataFrame
+        Per block: ``block_id``, ``subdistrict`` and the share covered per type.
+    by_subdistrict, targets, budget, baseline : pandas.DataFrame
+        Coverage per sub-district, the plan-target table, spending by year and
+        type, and the coverage of the existing facilities alone.
+    explanation : list of str
+        The plan in sentences.
+    reasons : list of dict
+        What binds the plan, per facility type.
+    served : dict
+        Residents served per (type, year index) of capacitated types.
+    spec_path, spec_sha256, instance : str
+        Where the spec and the data came from, and the spec's SHA-256.
+    spec_data : dict
+        The validated spec itself.
+    note : str
+        What is estimated in the data, said with every result.
+    findings : list of siting.findings.Finding
+        What the data checks found before the solve.
+    read_notes : list of str
+        What reading the solution back from its folder found.
+    data : siting.multi.data.ServiceData or None
+        The data solved, when at hand (gives the frames their geometry).
+    status, backend, objective, bound, gap, runtime_s, message, verified, verification, stats, notes
+        As in :class:`siting.solution.SolutionBase`.
+
+    Examples
+    --------
+    >>> from siting import Status
+    >>> plan = MultiSolution(status=Status.OPTIMAL, spec_name="demo", objective=1200.0)
+    >>> plan
+    <MultiSolution plan of demo, optimal, objective 1,200, not verified>
+    """
 
     spec_name: str
     facilities: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
@@ -86,6 +132,21 @@ class MultiSolution(SolutionBase):
     data: ServiceData | None = field(default=None, repr=False, compare=False)
 
     def summary(self) -> dict[str, Any]:
+        """A JSON-ready summary: what ``solution.json`` holds (timings aside).
+
+        Returns
+        -------
+        dict
+            The base summary with the facilities chosen (``type@parcel``),
+            closures, explanation, reasons, targets, note, findings and
+            where the spec came from.
+
+        Examples
+        --------
+        >>> from siting import Status
+        >>> MultiSolution(status=Status.OPTIMAL, spec_name="demo").summary()["n_facilities"]
+        0
+        """
         fac = self.facilities
         return {
             "spec": self.spec_name,
@@ -108,22 +169,147 @@ class MultiSolution(SolutionBase):
         }
 
     def to_json(self) -> str:
+        """The summary (:meth:`summary`) as JSON text.
+
+        Returns
+        -------
+        str
+            One line of JSON, keys sorted.
+
+        Examples
+        --------
+        >>> from siting import Status
+        >>> '"spec": "demo"' in MultiSolution(status=Status.OPTIMAL, spec_name="demo").to_json()
+        True
+        """
         return json.dumps(self.summary(), ensure_ascii=False, sort_keys=True, default=_text)
 
-    def facilities_frame(self) -> pd.DataFrame:
-        """The chosen facilities, as a GeoDataFrame of their parcels when the data are at hand."""
+    def headline(self) -> list[tuple[str, str]]:
+        """The spec, status, objective, verdict and facilities, as (label, text) pairs.
+
+        Returns
+        -------
+        list of (str, str)
+            What the ``repr`` and the notebook summary show.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from siting import Status
+        >>> fac = pd.DataFrame({"type": ["park", "school", "park"], "count": [1, 1, 2]})
+        >>> MultiSolution(status=Status.OPTIMAL, spec_name="d", facilities=fac).headline()[-1]
+        ('facilities', '3 park, 1 school')
+        """
+        rows = [("plan of", self.spec_name), *super().headline()]
+        fac = self.facilities
+        if len(fac):
+            per_type = fac.groupby("type", sort=True)["count"].sum()
+            rows.append(("facilities", ", ".join(f"{int(n)} {t}" for t, n in per_type.items())))
+        if self.closed:
+            rows.append(("closed", str(len(self.closed))))
+        return rows
+
+    def sites_frame(self) -> pd.DataFrame:
+        """The chosen facilities, as a GeoDataFrame of their parcels when the data are at hand.
+
+        The same name as :meth:`siting.solution.Solution.sites_frame`;
+        :meth:`facilities_frame` is another name for it.
+
+        Returns
+        -------
+        pandas.DataFrame or geopandas.GeoDataFrame
+            One row per (type, parcel, year) built, with the columns of
+            :data:`FACILITY_COLUMNS` and, with the data at hand, the parcel's
+            geometry.
+
+        Examples
+        --------
+        >>> from siting import Status
+        >>> plan = MultiSolution(status=Status.OPTIMAL, spec_name="demo")
+        >>> list(plan.sites_frame().columns[:3])
+        ['type', 'parcel_id', 'year']
+        """
         if self.data is None:
             return self.facilities.copy()
         return on_layer(self.facilities, self.data.parcels, "parcel_id")
 
-    def coverage_frame(self) -> pd.DataFrame:
-        """Coverage per block and type (final year), as a GeoDataFrame of the blocks."""
+    def demand_frame(self) -> pd.DataFrame:
+        """Coverage per block and type (final year), as a GeoDataFrame of the blocks.
+
+        The same name as :meth:`siting.solution.Solution.demand_frame`;
+        :meth:`coverage_frame` is another name for it.
+
+        Returns
+        -------
+        pandas.DataFrame or geopandas.GeoDataFrame
+            One row per block: ``block_id``, ``subdistrict`` and one column per
+            facility type (the share of the block's residents covered), with
+            the block's geometry when the data are at hand.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from siting import Status
+        >>> cov = pd.DataFrame({"block_id": ["b1"], "subdistrict": ["s"], "park": [0.5]})
+        >>> MultiSolution(status=Status.OPTIMAL, spec_name="d", coverage=cov).demand_frame()
+          block_id subdistrict  park
+        0       b1           s   0.5
+        """
         if self.data is None or not len(self.coverage):
             return self.coverage.copy()
         return on_layer(self.coverage, self.data.blocks, "block_id")
 
+    def facilities_frame(self) -> pd.DataFrame:
+        """Another name for :meth:`sites_frame`.
+
+        Returns
+        -------
+        pandas.DataFrame or geopandas.GeoDataFrame
+            As :meth:`sites_frame`.
+
+        Examples
+        --------
+        >>> from siting import Status
+        >>> plan = MultiSolution(status=Status.OPTIMAL, spec_name="demo")
+        >>> plan.facilities_frame().equals(plan.sites_frame())
+        True
+        """
+        return self.sites_frame()
+
+    def coverage_frame(self) -> pd.DataFrame:
+        """Another name for :meth:`demand_frame`.
+
+        Returns
+        -------
+        pandas.DataFrame or geopandas.GeoDataFrame
+            As :meth:`demand_frame`.
+
+        Examples
+        --------
+        >>> from siting import Status
+        >>> plan = MultiSolution(status=Status.OPTIMAL, spec_name="demo")
+        >>> plan.coverage_frame().equals(plan.demand_frame())
+        True
+        """
+        return self.demand_frame()
+
     def served_table(self) -> pd.DataFrame:
-        """Residents served per block, type and year index (capacitated types)."""
+        """Residents served per block, type and year index (capacitated types).
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``block_id, type, year_index, served``, the blocks served only.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from siting import Status
+        >>> plan = MultiSolution(status=Status.OPTIMAL, spec_name="d",
+        ...                      served={("elderly", 0): np.array([0.0, 12.5])})
+        >>> plan.served_table().to_dict("records")
+        [{'block_id': 1, 'type': 'elderly', 'year_index': 0, 'served': 12.5}]
+        """
         ids = None if self.data is None else self.data.blocks["block_id"].to_numpy()
         frames = [
             pd.DataFrame({
@@ -138,7 +324,19 @@ class MultiSolution(SolutionBase):
             columns=["block_id", "type", "year_index", "served"])
 
     def files(self) -> dict[str, Content]:
-        """Every file of the solution folder, by name (see :meth:`write`)."""
+        """Every file of the solution folder, by name (see :meth:`write`).
+
+        Returns
+        -------
+        dict
+            File name → its text, or a function writing it (GeoPackages).
+
+        Examples
+        --------
+        >>> from siting import Status
+        >>> sorted(MultiSolution(status=Status.OPTIMAL, spec_name="d").files())[:3]
+        ['baseline.csv', 'budget.csv', 'coverage.csv']
+        """
         summary, timing = self.split_timing()
         summary["spec_data"] = self.spec_data
         files: dict[str, Content] = {
@@ -174,6 +372,27 @@ class MultiSolution(SolutionBase):
         ``solution.json`` also holds the validated spec (``spec_data``) and
         ``served.csv`` the residents served of capacitated types, which is what
         ``siting verify`` needs to re-check the solution from the files alone.
+
+        Parameters
+        ----------
+        out_dir : str or os.PathLike
+            The folder (created, or replaced as a whole).
+        data : siting.multi.data.ServiceData, optional
+            The data solved, for the GeoPackages of facilities and coverage.
+
+        Returns
+        -------
+        pathlib.Path
+            The folder written.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> from siting import Status
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     out = MultiSolution(status=Status.OPTIMAL, spec_name="d").write(tmp)
+        ...     (out / "solution.json").is_file()
+        True
         """
         if data is not None:
             self.data = data

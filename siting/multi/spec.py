@@ -48,7 +48,31 @@ class _Strict(BaseModel):
 
 
 class Meta(_Strict):
-    """What the spec is about."""
+    """What the spec is about: the ``[meta]`` table.
+
+    Parameters
+    ----------
+    name : str
+        The plan's name.
+    description : str, optional
+        A sentence shown with the results.
+    instance : str, optional
+        An instance folder, when there is no ``[data]`` table; one of the two
+        must say where the data are (there is no default).
+    years : list of int
+        The planning years, increasing.
+    distance : {"network", "euclidean"}, default "network"
+        Walking distances on the streets, or straight lines.
+    objective : {"years", "final"}, default "years"
+        Reward coverage in every year (earlier is better), or in the last only.
+    estimated_note : str, optional
+        What is estimated in the data, said with every result.
+
+    Examples
+    --------
+    >>> Meta(name="demo", years=[2026, 2030]).distance
+    'network'
+    """
 
     name: str
     description: str = ""
@@ -75,6 +99,22 @@ class Decay(_Strict):
     ``power`` is ``min(1, (d / scale_m)^-beta)``; ``exponential`` is
     ``exp(-beta d / scale_m)`` (:class:`siting.models.decay.Decay`). Beyond
     ``cutoff_m`` (default: the type's ``radius_m``) nothing counts.
+
+    Parameters
+    ----------
+    kind : {"linear", "power", "exponential"}
+        The decay function.
+    beta : float, default 1.0
+        Its steepness (power and exponential).
+    cutoff_m : float, optional
+        Beyond this nothing counts (default: the type's ``radius_m``).
+    scale_m : float, default 100.0
+        The unit distances are read in.
+
+    Examples
+    --------
+    >>> Decay(kind="power", beta=2.0).scale_m
+    100.0
     """
 
     kind: Literal["linear", "power", "exponential"]
@@ -84,7 +124,67 @@ class Decay(_Strict):
 
 
 class Facility(_Strict):
-    """One facility type."""
+    """One facility type: a ``[facility.NAME]`` table.
+
+    Parameters
+    ----------
+    label : str, optional
+        A name for tables and maps (default: the table's name).
+    use : str, optional
+        The parcels' allowed-use key this type needs (default: the type's name).
+    group : str
+        The population column of the blocks it serves.
+    radius_m : float
+        The service radius (metres, or the travel table's unit); ``radius``
+        is accepted for it.
+    distance : {"network", "euclidean"}, optional
+        Overrides ``meta.distance`` for this type.
+    access : {"point", "boundary"}, default "point"
+        Reach a site at its point, or anywhere on its edge (parks).
+    footprint_m2 : float, default 0
+        Land one facility takes.
+    build_cost : float, default 0
+        Cost of one facility (estimated unless the data say otherwise).
+    land_cost : bool, default False
+        Add the parcel's land cost.
+    capacity : float, optional
+        Residents one facility serves (capacitated types).
+    weight : float, default 1
+        Weight of this type's coverage in the objective.
+    max_per_parcel : int, default 1
+        Facilities of the type on one parcel.
+    whole_parcel : bool, default False
+        Uses the whole parcel (parks): footprint = parcel area.
+    min_area_m2 : float, default 0
+        With ``whole_parcel``: the smallest parcel that counts.
+    sized, m2_per_space, levels, surface_share, cost_per_space, min_spaces
+        Sized facilities (parking): a number of spaces per parcel, the land
+        a space takes, storeys, the share of the parcel usable, the cost of
+        a space and the fewest spaces of a facility.
+    count, min_count, max_count : dict
+        New facilities per year (``"2026"``) or in all (``"total"``):
+        exactly, at least, at most.
+    existing : {"keep", "may_close"}, default "keep"
+        Whether existing facilities may close.
+    max_close : int, default 0
+        Existing facilities that may close, with ``may_close``.
+    max_total : int, optional
+        Facilities of the type in all, kept and new (relocation).
+    decay : Decay, optional
+        Closer is better: residents weighted by distance decay.
+    travel_table : str, optional
+        An origin–destination table (CSV or Parquet, relative to the spec)
+        giving this type's distances; a pair not in it is unreachable.
+    travel_columns : list of str, default ["origin", "destination", "cost"]
+        The table's columns.
+    travel_unit : str, optional
+        A label for the table's costs (``"min"``).
+
+    Examples
+    --------
+    >>> Facility(group="children", radius=500).radius_m
+    500.0
+    """
 
     label: str = ""
     #: The parcels' allowed-use key this type needs (default: the type's own name).
@@ -189,6 +289,25 @@ class Facility(_Strict):
 
 
 class Budget(_Strict):
+    """The ``[budget]`` table: spending limits.
+
+    Parameters
+    ----------
+    total : float, optional
+        Over the whole plan.
+    per_year : dict of str to float
+        Per year (``"2026" = 2e7``).
+    estimated : bool, default True
+        The costs are estimates (said with every result).
+    currency : str, default "CNY"
+        The unit of costs.
+
+    Examples
+    --------
+    >>> Budget(total=3.6e7).currency
+    'CNY'
+    """
+
     total: NonNegative | None = None
     per_year: dict[str, NonNegative] = Field(default_factory=dict)
     estimated: bool = True
@@ -196,7 +315,37 @@ class Budget(_Strict):
 
 
 class Target(_Strict):
-    """A plan target, enforced as a constraint and reported in the target table."""
+    """A plan target, enforced as a constraint and reported in the target table.
+
+    Parameters
+    ----------
+    name : str, optional
+        Its name in the target table.
+    kind : {"coverage", "service_circle", "spaces", "count"}
+        A share of a group covered, a share covered by every type of a
+        service circle, a number of spaces, or a number of facilities.
+    facility : str, optional
+        The facility type (coverage, spaces, count).
+    facilities : list of str
+        The types of a service circle.
+    radius_m : float, optional
+        The service circle's radius.
+    group : str, optional
+        The population group (default: the type's).
+    share : float, optional
+        The share to reach (0–1).
+    at_least : float, optional
+        The number to reach (spaces, count).
+    year : int, optional
+        The year it applies (default: the last).
+    mode : {"constraint", "report"}, default "constraint"
+        Must hold, or only reported.
+
+    Examples
+    --------
+    >>> Target(kind="coverage", facility="school", share=0.9).types()
+    ['school']
+    """
 
     name: str = ""
     kind: Literal["coverage", "service_circle", "spaces", "count"]
@@ -230,7 +379,30 @@ class Target(_Strict):
 
 
 class Equity(_Strict):
-    """Each sub-district reaches a share of the area-wide coverage, or an absolute floor."""
+    """Each sub-district reaches a share of the area-wide coverage, or an absolute floor.
+
+    Parameters
+    ----------
+    facility : str
+        The facility type.
+    by : str, default "subdistrict"
+        The blocks' area column.
+    min_ratio_to_area : float, optional
+        Each area's coverage at least this share of the area-wide coverage.
+    min_share : float, optional
+        Each area's coverage at least this share.
+    min_facilities : int, optional
+        Each area has at least this many facilities of the type.
+    areas : list of str
+        Only these areas (default: every one).
+    year : int, optional
+        The year it applies (default: the last).
+
+    Examples
+    --------
+    >>> Equity(facility="clinic", min_share=0.6).by
+    'subdistrict'
+    """
 
     facility: str
     by: str = "subdistrict"
@@ -254,6 +426,25 @@ class Equity(_Strict):
 
 
 class Solver(_Strict):
+    """The ``[solver]`` table.
+
+    Parameters
+    ----------
+    backend : str, default "highs"
+        A back end siting has (``highs``, ``ortools``, ``cbc``, ...).
+    time_limit : float, default 60
+        Seconds; a plan found by then is reported as feasible with its gap.
+    mip_gap : float, default 1e-3
+        Relative gap at which the plan counts as solved.
+    threads : int, optional
+        Solver threads.
+
+    Examples
+    --------
+    >>> Solver(time_limit=300).backend
+    'highs'
+    """
+
     backend: str = "highs"
     time_limit: Positive = 60.0
     mip_gap: Annotated[float, Field(ge=0, lt=1)] = 1e-3
@@ -283,6 +474,51 @@ class DataTable(_Strict):
     Paths are relative to the spec file (see :func:`load_spec`). A column key left
     unset takes the canonical name when the layer has it, else a default that
     :func:`siting.data.load_service_data` states in its notes.
+
+    Parameters
+    ----------
+    blocks : str
+        Residents: points or polygons with the population columns the types name.
+    block_id, area : str
+        The blocks' id and sub-district columns.
+    parcels : str
+        Candidate parcels: polygons, or points with an area column.
+    parcel_id, parcel_area, parcel_uses, parcel_year, parcel_land_cost : str
+        The parcels' id, area, allowed uses, first year available and land
+        cost columns.
+    parcel_area_unit : str, default "m2"
+        ``m2``, ``ha`` or ``mu`` (also ``m²``, ``公顷``, ``亩``).
+    existing : str, optional
+        Existing facilities: points (or polygons) with an id and a type.
+    existing_id, existing_type, existing_capacity : str
+        Their id, type and capacity columns.
+    existing_shapes : str, optional
+        Polygons of existing facilities (parks), matched on ``existing_id``.
+    subdistricts, subdistrict_name : str, optional
+        Sub-district polygons (maps) and their name column.
+    network, network_length : str, optional
+        A line layer of walkable streets and its length column.
+    network_tolerance : float, default 0.5
+        Metres: line ends (and vertices) closer than this are one node.
+    network_where : str, optional
+        OGR SQL WHERE clause: the street lines kept.
+    network_junctions : {"vertices", "crossings", "ends"}, optional
+        Where street lines meet.
+    network_level : str, optional
+        Lines with different values do not meet at crossings.
+    network_max_access : float, optional
+        Metres: the farthest a point may lie from the street it joins.
+    crs : str, optional
+        CRS of layers that carry none (CSV).
+    x, y : str, optional
+        Coordinate columns of CSV layers.
+    encoding : str, optional
+        Text encoding of CSV and Shapefile layers that are not UTF-8.
+
+    Examples
+    --------
+    >>> DataTable(blocks="d.gpkg:blocks", parcels="d.gpkg:parcels").parcel_area_unit
+    'm2'
     """
 
     #: Residents: points or polygons with the population columns facility types name.
@@ -381,7 +617,32 @@ class DataTable(_Strict):
 
 
 class Spec(_Strict):
-    """A whole multi-service spec (see the module docstring)."""
+    """A whole multi-service spec (see the module docstring).
+
+    Parameters
+    ----------
+    meta : Meta
+        The ``[meta]`` table.
+    data : DataTable, optional
+        Where the data are (default: the folder ``meta.instance``).
+    facility : dict of str to Facility
+        The facility types, by name.
+    budget : Budget
+        Spending limits.
+    target : list of Target
+        Plan targets.
+    equity : list of Equity
+        Floors per sub-district.
+    solver : Solver
+        The back end and its limits.
+
+    Examples
+    --------
+    >>> spec = parse_spec({"meta": {"name": "demo", "years": [2026]},
+    ...         "facility": {"school": {"group": "children", "radius_m": 500}}})
+    >>> spec.facility["school"].radius_m, spec.solver.time_limit
+    (500.0, 60.0)
+    """
 
     meta: Meta
     #: Where the data are (else the folder ``meta.instance``; there is no default: data named
@@ -539,7 +800,34 @@ NO_DATA = (
 
 
 def parse_spec(data: dict[str, Any], source: str = "<spec>") -> Spec:
-    """Validate a spec given as a dict (as read from TOML); raise :class:`SpecError`."""
+    """Validate a spec given as a dict (as read from TOML); raise :class:`SpecError`.
+
+    Parameters
+    ----------
+    data : dict
+        The spec's tables, as ``tomllib`` reads them.
+    source : str, default "<spec>"
+        Names the spec in messages.
+
+    Returns
+    -------
+    Spec
+        The validated spec.
+
+    Raises
+    ------
+    siting.errors.SpecError
+        An unknown key (with the nearest known one), a wrong type or an
+        out-of-range value, naming the key's path.
+
+    Examples
+    --------
+    >>> parse_spec({"meta": {"name": "demo", "years": [2026]},
+    ...             "facility": {"school": {"group": "children", "radus_m": 500}}})
+    ... # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    siting.errors.SpecError: <spec>: facility.school.radus_m: unknown key (did you mean ...
+    """
     try:
         return Spec.model_validate(data)
     except ValidationError as exc:
@@ -554,7 +842,41 @@ def parse_spec(data: dict[str, Any], source: str = "<spec>") -> Spec:
 
 
 def load_spec(path: str | Path) -> Spec:
-    """Read and validate a TOML spec file."""
+    """Read and validate a TOML spec file.
+
+    Paths in the spec (layers, travel tables, ``meta.instance``) are resolved
+    against the spec's folder.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The ``.toml`` file.
+
+    Returns
+    -------
+    Spec
+        The validated spec.
+
+    Raises
+    ------
+    siting.errors.SpecError
+        A file that is not TOML, or a spec :func:`parse_spec` refuses.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "plan.toml"
+    >>> _ = path.write_text('''
+    ... [meta]
+    ... name = "demo"
+    ... years = [2026]
+    ... [facility.school]
+    ... group = "children"
+    ... radius_m = 500
+    ... ''')
+    >>> load_spec(path).meta.name
+    'demo'
+    """
     from siting.errors import InputError
     from siting.textio import read_text
 

@@ -146,7 +146,7 @@ def _map(inst: Instance, sol: Solution) -> Markup | None:
     cv = Canvas((lo[0] - pad, lo[1] - pad, hi[0] + pad, hi[1] + pad))
     chosen = list(dict.fromkeys(sol.selected))
     colour_of = {s: SITE_COLOURS[k % len(SITE_COLOURS)] for k, s in enumerate(chosen)}
-    frame = sol.demand_frame()
+    frame = sol.demand_frame(input_columns=False)  # siting's columns, whatever the input
     pos = pd.Index(inst.demand_ids).get_indexer(frame["demand_id"].to_numpy())
     dx, dy = cv.xy(inst.demand_xy[pos, 0], inst.demand_xy[pos, 1])
     w = inst.weight[pos]

@@ -173,7 +173,7 @@ def verify_mclp(inst: Instance, model: MCLP, sol: Solution, pos: IntArray,
     """Covered weight, at most ``p`` new sites, spending within the budget."""
     new = new_sites(inst, pos)
     covered = _covered(inst, sol, pos, rep)
-    check_p(new, sol.params.get("p"), rep)
+    check_p(new, sol.params.get("p"), rep, exact=bool(sol.params.get("exactly_p")))
     budget = sol.params.get("budget")
     spent = float(inst.site_cost[new].sum())
     if budget is not None and spent > budget * (1 + REL_TOL) + 1e-9:
@@ -237,7 +237,8 @@ def verify_pcenter(inst: Instance, model: PCenter, sol: Solution, pos: IntArray,
         rep.fail(f"demand {inst.demand_ids[np.flatnonzero(alone)[0]]!r} reaches no open site "
                  f"({int(alone.sum())} such in all)")
     rep.objective = float(d.max()) if d.size else 0.0
-    check_p(new_sites(inst, pos), sol.params.get("p"), rep)
+    check_p(new_sites(inst, pos), sol.params.get("p"), rep,
+            exact=bool(sol.params.get("exactly_p")))
 
 
 def _assignment_cost(inst: Instance, sol: Solution, pos: IntArray, rep: VerifyReport) -> Any:
