@@ -48,9 +48,11 @@ import pandas as pd
 
 from siting.backends.base import SolveOptions, get_backend
 from siting.milp import MilpArrays
-from siting.multi.problem import MultiServiceProblem, TypeData
+from siting.multi.problem import MultiServiceProblem
+from siting.multi.rows import build
 from siting.multi.solution import MultiSolution
 from siting.multi.spec import Spec
+from siting.multi.types import TypeData
 
 #: Coverage gained by lifting a limit for it to count as binding (0.5 percentage points).
 MIN_GAIN = 0.005
@@ -162,7 +164,7 @@ def _solve_lifted(
                 f.count, f.max_count, f.max_total = {}, {}, None
             if "phasing" in keys:
                 td.avail_t[:] = 0
-            built[shape] = one.build()[0]
+            built[shape] = build(one)[0]
         finally:
             f.count, f.min_count, f.max_count, f.max_total = saved[:4]
             td.avail_t[:] = saved[4]
