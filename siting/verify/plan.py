@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from siting.multi.data import uses_mask
-from siting.multi.decay import attendance_of
+from siting.multi.decay_rows import attendance_of
 from siting.multi.pipeline import MultiService, with_costs
 from siting.multi.problem import MultiServiceProblem
 from siting.multi.solution import MultiSolution, pct
