@@ -42,6 +42,7 @@ import scipy.sparse as sp
 from numpy.typing import NDArray
 
 from siting.backends.base import Result, SolveOptions, Status, get_backend, relative_gap
+from siting.heuristics.structure import CoverStructure
 from siting.milp import MilpArrays
 from siting.models.benders_master import ROOT_SHARE, Master
 from siting.models.benders_root import RootFixing, fix_master, root_cut_loop
@@ -62,19 +63,19 @@ class BendersOutcome:
     message: str = ""
 
 
-def master_from_structure(structure: dict, milp: MilpArrays, groups: int) -> Master:
-    """The master of an MCLP's arrays (``MilpArrays.structure`` of :class:`MCLP`)."""
-    yb = structure["y"]
+def master_from_structure(structure: CoverStructure, milp: MilpArrays, groups: int) -> Master:
+    """The master of an MCLP's arrays (their :class:`CoverStructure`, of :class:`MCLP`)."""
+    yb = structure.y
     m = yb.size
-    data = CoverData.build(structure["cov"], structure["weight"], groups)
-    new = ~np.asarray(structure["fixed_open"], dtype=bool)
+    data = CoverData.build(structure.cov, structure.weight, groups)
+    new = ~structure.fixed_open
     side, upper = [], []
-    if structure.get("p") is not None:
+    if structure.p is not None:
         side.append(new.astype(np.float64))
-        upper.append(float(structure["p"]))
-    if structure.get("budget") is not None:
-        side.append(np.asarray(structure["cost"], dtype=np.float64) * new)
-        upper.append(float(structure["budget"]))
+        upper.append(float(structure.p))
+    if structure.budget is not None:
+        side.append(structure.cost * new)
+        upper.append(float(structure.budget))
     side_mat = sp.csr_matrix(np.array(side).reshape(len(side), m))
     return Master(data, milp.col_lower[yb.slice].copy(), milp.col_upper[yb.slice].copy(),
                   side_mat, np.array(upper, dtype=np.float64), float(milp.offset))
