@@ -44,9 +44,9 @@ from numpy.typing import NDArray
 
 from siting.data.junctions import JUNCTION_RULES, crossing_vertices, node_of_vertex, part_ends
 from siting.data.netcheck import SHOWN, NetworkDiagnostics, unjoined_crossings
-from siting.data.values import Where, to_numbers
 from siting.errors import InputError
 from siting.network import WalkingNetwork
+from siting.readers.values import Where, to_numbers
 
 __all__ = ["DEFAULT_MAX_ACCESS_M", "StreetRules", "street_network"]
 
