@@ -12,7 +12,7 @@ that beat what kept existing facilities already give, with
 existing facility that may close). Blocks with the same (site, value) pairs
 and baseline merge exactly (:func:`siting.models.valued_pairs.merge_valued_rows`).
 The verifier recomputes the attendance of a plan from each block's nearest
-open facility (:func:`attendance_of`).
+open facility (:func:`siting.multi.tables.attendance_of`).
 """
 
 from __future__ import annotations

@@ -1,9 +1,10 @@
-"""The rows of decay types, and the verifier's recomputation of their attendance.
+"""The rows of decay types.
 
 The formulation is :mod:`siting.multi.decay`'s: grids ``a[f][t, pair]`` with
 ``Σ_j a[t, g, j] ≤ 1`` and ``a[t, g, j] ≤ w[t, j]`` (or ``≤ keep[k]``), and
-residents × decayed share in the objective. :func:`attendance_of` recomputes a
-plan's attendance from each block's nearest open facility, not from the rows.
+residents × decayed share in the objective. A plan's attendance is recomputed
+from each block's nearest open facility, not from these rows
+(:func:`siting.multi.tables.attendance_of`).
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from numpy.typing import NDArray
 
 from siting.milp import MilpArrays, MilpBuilder
 from siting.multi.problem import MultiServiceProblem
-from siting.multi.tables import Plan, open_sites
 from siting.multi.types import Layout, TypeData, keep_terms
 
 FloatArray = NDArray[np.float64]
@@ -61,14 +61,3 @@ def objective_terms(prob: MultiServiceProblem, milp: MilpArrays, lay: Layout, td
         c[lay.a[td.name].cols(t)] = gain
         offset += att.const * td.spec.weight
     return offset
-
-
-def attendance_of(prob: MultiServiceProblem, plan: Plan, name: str, t: int) -> FloatArray:
-    """Residents × decayed share per block, from each block's nearest open facility."""
-    td = prob.types[name]
-    f = td.spec
-    decay = f.decay_function()
-    parcels, existing = open_sites(prob, plan, name, t)
-    metric = prob.data.metric(parcels, existing, prob.mode_of(f), f.access, travel=f)
-    _, dist = metric.nearest_in(np.arange(parcels.size + existing.size))
-    return np.asarray(td.pop * decay.value(dist), dtype=np.float64)
