@@ -27,7 +27,7 @@ from siting.instance import Instance
 from siting.multi.data import ServiceData, uses_mask
 from siting.multi.decay import type_attendance
 from siting.multi.spec import Facility, Spec, Target
-from siting.multi.types import Family, Indicator, TypeData, make_family
+from siting.multi.types import Family, Indicator, TargetKey, TypeData, make_family
 
 IntArray = NDArray[np.int64]
 FloatArray = NDArray[np.float64]
@@ -72,7 +72,7 @@ class MultiServiceProblem:
         self.types: dict[str, TypeData] = {
             name: self._type_data(name, f) for name, f in spec.facility.items()
         }
-        self.indicators: dict[str, Indicator] = {}
+        self.indicators: dict[TargetKey, Indicator] = {}
         for k, tgt in enumerate(spec.target):
             ind = self._indicator_for(k, tgt) if tgt.mode == "constraint" else None
             if ind is not None:
@@ -93,7 +93,7 @@ class MultiServiceProblem:
         }
         view.indicators = {
             key: ind for key, ind in self.indicators.items()
-            if spec.target[int(key.removeprefix("target"))].mode == "constraint"
+            if spec.target[key.position].mode == "constraint"
         }
         return view
 
@@ -258,8 +258,8 @@ class MultiServiceProblem:
             for name in types
         ]
         pop = self.group(group)
-        fam = self.family_for(f"target{k}", pop, per_type)
-        return Indicator(f"target{k}", types, radius, group, pop, fam)
+        key = TargetKey.of(k)
+        return Indicator(key, types, radius, group, pop, self.family_for(key, pop, per_type))
 
     def coverage_within(
         self, name: str, f: Facility, cand: IntArray, metric: Any, radius: float
@@ -309,7 +309,7 @@ class MultiServiceProblem:
 
     def target_population(self, k: int) -> FloatArray:
         tgt = self.spec.target[k]
-        key = f"target{k}"
+        key = TargetKey.of(k)
         if key in self.indicators:
             return self.indicators[key].pop
         if tgt.group is not None:

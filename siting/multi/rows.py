@@ -29,7 +29,7 @@ from numpy.typing import NDArray
 from siting.milp import Grid, MilpArrays, MilpBuilder
 from siting.multi import decay_rows, targets
 from siting.multi.problem import MultiServiceProblem
-from siting.multi.types import Family, Layout, Part, TypeData, keep_terms
+from siting.multi.types import Family, Layout, Part, TargetKey, TypeData, keep_terms
 
 IntArray = NDArray[np.int64]
 FloatArray = NDArray[np.float64]
@@ -72,13 +72,13 @@ def build(
 
 def measured_indicators(
     prob: MultiServiceProblem, drop: frozenset[int], objective: int | None
-) -> list[str]:
+) -> list[TargetKey]:
     """Indicators some row or the objective reads: an enforced target not dropped, or
     the target maximised. A report-only target is measured by the verifier from the
     plan, so its indicator columns would be free (an exact reduction to leave out)."""
     keys = []
     for k, tgt in enumerate(prob.spec.target):
-        key = f"target{k}"
+        key = TargetKey.of(k)
         enforced = tgt.mode == "constraint" and k not in drop
         if key in prob.indicators and (enforced or k == objective):
             keys.append(key)
@@ -86,7 +86,7 @@ def measured_indicators(
 
 
 def _variables(
-    prob: MultiServiceProblem, b: MilpBuilder, lay: Layout, indicators: list[str]
+    prob: MultiServiceProblem, b: MilpBuilder, lay: Layout, indicators: list[TargetKey]
 ) -> None:
     T = prob.T
     for name, td in prob.types.items():

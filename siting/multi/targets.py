@@ -21,7 +21,7 @@ from siting.errors import InputError
 from siting.milp import MilpArrays, MilpBuilder
 from siting.multi.decay_rows import objective_terms
 from siting.multi.problem import MultiServiceProblem
-from siting.multi.types import Layout, Part, keep_terms
+from siting.multi.types import Layout, Part, TargetKey, keep_terms
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -33,7 +33,7 @@ def target_expr(prob: MultiServiceProblem, k: int, lay: Layout) -> tuple[list[Pa
     tgt = prob.spec.target[k]
     t = prob.target_year_index(tgt.year)
     if tgt.kind in ("coverage", "service_circle"):
-        key = f"target{k}"
+        key = TargetKey.of(k)
         if key in prob.indicators:
             fam = prob.indicators[key].family
             grid = lay.c[key]
@@ -63,7 +63,7 @@ def target_rows(
             continue
         expr, const = target_expr(prob, k, lay)
         b.concat_rows(
-            expr, lower=prob.target_required(k) - const, upper=np.inf, name=f"target{k}"
+            expr, lower=prob.target_required(k) - const, upper=np.inf, name=TargetKey.of(k)
         )
 
 

@@ -27,6 +27,29 @@ BoolArray = NDArray[np.bool_]
 Part = tuple[Any, Block]
 
 
+class TargetKey(str):
+    """The name of target ``k``'s indicator, its columns and its row: ``"target{k}"``.
+
+    Built and read back here only (a ``str``, so it names grids and rows as it is).
+
+    >>> key = TargetKey.of(2)
+    >>> key, key.position, key == "target2"
+    ('target2', 2, True)
+    """
+
+    __slots__ = ()
+    PREFIX = "target"
+
+    @classmethod
+    def of(cls, k: int) -> TargetKey:
+        return cls(f"{cls.PREFIX}{int(k)}")
+
+    @property
+    def position(self) -> int:  # not str.index
+        """The target's position in the spec's ``[[target]]`` list."""
+        return int(self.removeprefix(self.PREFIX))
+
+
 @dataclass
 class Family:
     """Aggregated coverage rows: blocks with the same covering sites (per type) and the
@@ -139,7 +162,7 @@ class TypeData:
 class Indicator:
     """Blocks inside an indicator: covered by every type of ``types`` within ``radius``."""
 
-    key: str
+    key: TargetKey
     types: list[str]
     radius: float
     group: str
