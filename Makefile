@@ -44,17 +44,20 @@ browser:
 test: $(STAMP) browser docs
 	$(BIN)/ruff check siting tests instances
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -q -m "not slow"
 
 test-slow: $(STAMP) browser
 	$(BIN)/python -m pytest -q -m slow
 
+# lint-imports: the floors and circles of [tool.importlinter] in pyproject.toml.
 lint: $(STAMP)
 	$(BIN)/ruff check siting tests instances
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
 
 clean:
-	rm -rf $(VENV) out .pytest_cache .mypy_cache .ruff_cache docs/_build
+	rm -rf $(VENV) out .pytest_cache .mypy_cache .ruff_cache .import_linter_cache docs/_build

@@ -17,17 +17,40 @@ distance questions sparsely. Build one from GeoDataFrames or DataFrames
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
-from siting.coverage import EuclideanMetric, Metric, NetworkMetric, points_of
+from siting.costs import (
+    NO_X,
+    NO_Y,
+    WEIGHT_COLUMN,
+    frame_of,
+    has_points,
+    matrix_metric,
+    matrix_shape,
+    with_placeholders,
+    without_placeholders,
+)
+from siting.coverage import EuclideanMetric, Metric, NetworkMetric
+from siting.coverage.od import ODTable, reach_notes, read_od_table, table_metric
+from siting.coverage.table import TableMetric
 from siting.errors import CRSError, InputError
+from siting.instance_checks import (
+    FrameRows,
+    as_crs,
+    check_unique,
+    check_values,
+    common_crs,
+    frame_points,
+    id_column,
+    value_column,
+)
 from siting.network import WalkingNetwork
 
 #: ``Instance.from_frames(cost=AUTO)``: the ``cost`` column when the sites have one.
@@ -127,14 +150,14 @@ class Instance:
             self.capacity = np.full(m, np.inf)
         if self.existing.size == 0:
             self.existing = np.zeros(m, dtype=bool)
-        _check_values(self.weight, "weight", self.demand_ids, self.source, allow_zero=True)
-        _check_values(self.site_cost, "cost", self.site_ids, self.source, allow_zero=True)
-        _check_values(self.fixed_cost, "fixed_cost", self.site_ids, self.source, allow_zero=True)
-        _check_values(
+        check_values(self.weight, "weight", self.demand_ids, self.source, allow_zero=True)
+        check_values(self.site_cost, "cost", self.site_ids, self.source, allow_zero=True)
+        check_values(self.fixed_cost, "fixed_cost", self.site_ids, self.source, allow_zero=True)
+        check_values(
             self.capacity, "capacity", self.site_ids, self.source, allow_zero=True, allow_inf=True
         )
-        _check_unique(self.demand_ids, "demand id", self.source)
-        _check_unique(self.site_ids, "site id", self.source)
+        check_unique(self.demand_ids, "demand id", self.source)
+        check_unique(self.site_ids, "site id", self.source)
         if (self.metric.n_demand, self.metric.n_sites) != (len(self.demand_ids), m):
             raise InputError(
                 f"metric is {self.metric.n_demand} × {self.metric.n_sites} but the instance has "
@@ -203,7 +226,7 @@ class Instance:
 
     def check_radius(self, radius: float) -> None:
         """Warn (once per instance) when a metric radius meets a geographic CRS (degrees)."""
-        crs = _as_crs(self.crs)
+        crs = as_crs(self.crs)
         # A table's distances are in its own units, whatever the points' CRS.
         from_table = getattr(self.metric, "from_table", False)
         warned = getattr(self, "_warned_crs", False)
@@ -312,13 +335,13 @@ class Instance:
         siting.errors.InputError: field 'weight': value 'people': demand has no column ...
         """
         paths = paths or {}
-        dw = _Where("demand", paths.get("demand", source), row_base)
-        sw = _Where("sites", paths.get("sites", source), row_base)
-        demand_xy, demand_crs = _points(demand, x, y, dw)
-        site_xy, site_crs = _points(sites, x, y, sw)
-        frames_crs = _common_crs([("demand", demand_crs), ("sites", site_crs)], source)
-        did = _ids(demand, demand_id, dw)
-        sid = _ids(sites, site_id, sw)
+        dw = FrameRows("demand", paths.get("demand", source), row_base)
+        sw = FrameRows("sites", paths.get("sites", source), row_base)
+        demand_xy, demand_crs = frame_points(demand, x, y, dw)
+        site_xy, site_crs = frame_points(sites, x, y, sw)
+        frames_crs = common_crs([("demand", demand_crs), ("sites", site_crs)], source)
+        did = id_column(demand, demand_id, dw)
+        sid = id_column(sites, site_id, sw)
         if cost == AUTO:
             cost = "cost" if "cost" in sites.columns else None
         for frame, wh, col, what in ((demand, dw, weight, "weight"), (sites, sw, cost, "cost"),
@@ -328,11 +351,11 @@ class Instance:
                 hint = " (weight=None gives every point weight 1)" if what == "weight" else ""
                 raise InputError(f"{wh.what} has no column {col!r}{hint}", path=wh.path,
                                  field=what, value=col)
-        w = _column(demand, weight, 1.0, dw, did)
-        cst = _column(sites, cost, 1.0, sw, sid)
-        fc = _column(sites, fixed_cost, np.nan, sw, sid)
+        w = value_column(demand, weight, 1.0, dw, did)
+        cst = value_column(sites, cost, 1.0, sw, sid)
+        fc = value_column(sites, fixed_cost, np.nan, sw, sid)
         fc = np.where(np.isnan(fc), cst, fc) if fixed_cost else cst.copy()
-        cap = _column(sites, capacity, np.inf, sw, sid, allow_inf=True)
+        cap = value_column(sites, capacity, np.inf, sw, sid, allow_inf=True)
         ex = np.zeros(len(sid), dtype=bool)
         site_frame = sites
         if isinstance(existing, str):
@@ -340,12 +363,12 @@ class Instance:
                 raise InputError("column not found in sites", path=sw.path, field=existing)
             ex = sites[existing].fillna(False).astype(bool).to_numpy()
         elif existing is not None and len(existing) > 0:
-            ew = _Where("existing", paths.get("existing", source), row_base)
-            exy, ex_crs = _points(existing, x, y, ew)
-            frames_crs = _common_crs(
+            ew = FrameRows("existing", paths.get("existing", source), row_base)
+            exy, ex_crs = frame_points(existing, x, y, ew)
+            frames_crs = common_crs(
                 [("demand", demand_crs), ("sites", site_crs), ("existing", ex_crs)], source
             )
-            eid = _ids(existing, site_id if site_id in existing.columns else None, ew)
+            eid = id_column(existing, site_id if site_id in existing.columns else None, ew)
             clash = pd.Index(eid).isin(pd.Index(sid))
             if clash.any():
                 k = int(np.flatnonzero(clash)[0])
@@ -360,20 +383,20 @@ class Instance:
             sid = np.concatenate([sid.astype(object), eid.astype(object)])
             cst = np.concatenate([cst, np.zeros(len(eid))])
             fc = np.concatenate([fc, np.zeros(len(eid))])
-            ecap = _column(existing, capacity, np.inf, ew, eid, allow_inf=True)
+            ecap = value_column(existing, capacity, np.inf, ew, eid, allow_inf=True)
             cap = np.concatenate([cap, ecap])
             ex = np.concatenate([ex, np.ones(len(eid), dtype=bool)])
             site_frame = pd.concat([sites, existing], ignore_index=True)
-        if crs is not None and frames_crs is not None and _as_crs(crs) != _as_crs(frames_crs):
+        if crs is not None and frames_crs is not None and as_crs(crs) != as_crs(frames_crs):
             raise CRSError(
                 "CRS given does not match the frames' CRS", path=source, field="crs", value=str(crs)
             )
         if network is not None and network.crs is not None and frames_crs is not None and (
-            _as_crs(network.crs) != _as_crs(frames_crs)
+            as_crs(network.crs) != as_crs(frames_crs)
         ):
             raise CRSError(
-                f"the street network is in {_as_crs(network.crs).to_string()} but the points "
-                f"are in {_as_crs(frames_crs).to_string()}: reproject the points to the "
+                f"the street network is in {as_crs(network.crs).to_string()} but the points "
+                f"are in {as_crs(frames_crs).to_string()}: reproject the points to the "
                 "network's CRS first (frame.to_crs(network.crs))",
                 path=source, field="crs",
             )
@@ -479,14 +502,73 @@ class Instance:
         >>> sol.selected, sol.objective, sol.verified
         (['s2'], 11.5, True)
         """
-        from siting.costs import instance_from_od
+        od = table if isinstance(table, ODTable) else read_od_table(
+            table, origin=origin, destination=destination, cost=cost)
+        inst = cls._from_id_frames(
+            demand, sites, demand_id=demand_id, site_id=site_id, weight=weight,
+            existing=existing, name=name, cost=site_cost, fixed_cost=fixed_cost,
+            capacity=capacity, crs=crs, source=source)
+        if inst.source is None and od.path is not None:
+            inst.source = str(od.path)
+        return inst.with_table(od, unit)
 
-        return instance_from_od(
-            table, demand, sites, origin=origin, destination=destination, cost=cost,
-            unit=unit, demand_id=demand_id, site_id=site_id, weight=weight, existing=existing,
-            name=name, cost_column=site_cost, fixed_cost=fixed_cost, capacity=capacity,
-            crs=crs, source=source,
-        )
+    def with_table(self, od: ODTable, unit: str | None = None) -> Instance:
+        """This instance with its distances taken from the OD table ``od`` (ids matched as text).
+
+        >>> inst = Instance.from_cost_matrix(np.ones((1, 1)), ["a"], ["s"])
+        >>> table = read_od_table(pd.DataFrame({"origin": ["a"], "destination": ["s"],
+        ...                                     "cost": [9.5]}))
+        >>> inst.with_table(table, "min").metric.pair_distance(np.array([0]), np.array([0]))
+        array([9.5])
+        """
+        metric, notes = table_metric(od, self.demand_ids, self.site_ids, unit=unit)
+        said = f"distances are the costs of {od.label}" + (f", in {unit}" if unit else "") + \
+            ": the radius is in the same units; pairs not in it are unreachable"
+        return replace(self, metric=metric, notes=[*self.notes, said, *notes])
+
+    @classmethod
+    def _from_id_frames(
+        cls,
+        demand: pd.DataFrame | Sequence[Any] | NDArray[Any],
+        sites: pd.DataFrame | Sequence[Any] | NDArray[Any],
+        *,
+        demand_id: str | None = None,
+        site_id: str | None = None,
+        weight: str | ArrayLike | None = "weight",
+        existing: pd.DataFrame | str | None = None,
+        x: str = "x",
+        y: str = "y",
+        **frame_options: Any,
+    ) -> Instance:
+        """An instance of ``demand`` and ``sites`` (frames or ids), coordinates optional.
+
+        Built by :meth:`from_frames` (its checks and messages); the metric is a
+        placeholder for the caller to replace, and the points are dropped when
+        the frames have none (:mod:`siting.costs`).
+        """
+        weight_name: str | None
+        if weight is None or isinstance(weight, str):
+            weight_name, extra = weight, {}
+            if weight == "weight" and not isinstance(demand, pd.DataFrame):
+                weight_name = None  # ids given alone: every point counts 1 unless weights are given
+        else:
+            weight_name, extra = WEIGHT_COLUMN, {WEIGHT_COLUMN: weight}
+        dframe, demand_id = frame_of(demand, demand_id, "demand", extra)
+        sframe, site_id = frame_of(sites, site_id, "sites")
+        ex = existing
+        points = has_points(dframe, x, y) and has_points(sframe, x, y) and not (
+            isinstance(ex, pd.DataFrame) and len(ex) and not has_points(ex, x, y))
+        if not points:  # placeholders everywhere, so that from_frames compares like with like
+            dframe, sframe = with_placeholders(dframe), with_placeholders(sframe)
+            ex = with_placeholders(ex) if isinstance(ex, pd.DataFrame) and len(ex) else ex
+            x, y = NO_X, NO_Y
+        inst = cls.from_frames(dframe, sframe, demand_id=demand_id, site_id=site_id,
+                               weight=weight_name, existing=ex, x=x, y=y, **frame_options)
+        if not points:
+            inst.demand_xy = inst.site_xy = None
+        inst.demand_frame = without_placeholders(inst.demand_frame)
+        inst.site_frame = without_placeholders(inst.site_frame)
+        return inst
 
     @classmethod
     def from_cost_matrix(
@@ -545,184 +627,27 @@ class Instance:
         >>> PMedian(p=2).solve(inst).objective
         5.0
         """
-        from siting.costs import instance_from_matrix
-
-        return instance_from_matrix(
-            matrix, demand_ids, site_ids, weight, unit=unit, name=name, site_cost=site_cost,
-            fixed_cost=fixed_cost, capacity=capacity, existing=existing,
-        )
-
-
-def _as_crs(crs: Any) -> Any:
-    if crs is None:
-        return None
-    from pyproj import CRS
-
-    return CRS.from_user_input(crs)
-
-
-def _common_crs(items: list[tuple[str, Any]], source: str | None) -> Any:
-    known = [(n, _as_crs(c)) for n, c in items if c is not None]
-    if not known:
-        return None
-    first_name, first = known[0]
-    for other_name, other in known[1:]:
-        if other != first:
-            raise CRSError(
-                f"{first_name} is in {first.to_string()} but {other_name} is in "
-                f"{other.to_string()}; reproject one of them (to_crs) first",
-                path=source,
-                field="crs",
-            )
-    if len(known) < len(items):
-        missing = [n for n, c in items if c is None]
-        raise CRSError(
-            f"{', '.join(missing)} has no CRS while {first_name} is in {first.to_string()}",
-            path=source,
-            field="crs",
-        )
-    return first
-
-
-class _Where(NamedTuple):
-    """Which frame an error is in: its name, file and how its rows are numbered."""
-
-    what: str
-    path: Any
-    base: int
-
-    def row(self, position: int) -> int:
-        return int(position) + self.base
-
-    def refuse(self, bad: Any, message: str, field: str, value: Callable[[int], Any]) -> None:
-        """Raise naming the first row where ``bad`` holds (``value(k)`` shown)."""
-        bad = np.asarray(bad, dtype=bool)
-        if bad.any():
-            k = int(np.flatnonzero(bad)[0])
-            raise InputError(message, path=self.path, row=self.row(k), field=field,
-                             value=value(k))
-
-
-def _points(frame: pd.DataFrame, x: str, y: str, where: _Where) -> tuple[NDArray[np.float64], Any]:
-    what, source = where.what, where.path
-    if not isinstance(frame, pd.DataFrame):
-        raise InputError(
-            f"{what} must be a DataFrame or GeoDataFrame", path=source, value=type(frame).__name__
-        )
-    if len(frame) == 0:
-        raise InputError(f"{what} is empty (no rows)", path=source, field=what)
-    geom = (
-        getattr(frame, "geometry", None)
-        if hasattr(frame, "crs") and "geometry" in getattr(frame, "columns", [])
-        else None
-    )
-    if geom is not None:
-        import shapely
-
-        where.refuse(geom.isna().to_numpy() | geom.is_empty.to_numpy(),
-                     f"{what}: empty or missing geometry", "geometry",
-                     lambda k: "empty" if geom.iloc[k] is not None else "missing")
-        invalid = ~geom.is_valid.to_numpy()
-        if invalid.any():
-            reason = shapely.is_valid_reason(geom.iloc[int(np.flatnonzero(invalid)[0])])
-            where.refuse(invalid, f"{what}: invalid geometry ({reason})", "geometry",
-                         lambda k: geom.iloc[k].wkt[:60])
-        xy = points_of(geom.to_numpy())
-        where.refuse(~np.isfinite(xy).all(axis=1), f"{what}: coordinate is not a finite number",
-                     "geometry", lambda k: geom.iloc[k].wkt[:60])
-        return xy, frame.crs
-    for col in (x, y):
-        if col not in frame.columns:
-            raise InputError(
-                f"{what} has neither a geometry nor a column {col!r}", path=source, field=col
-            )
-    xy = np.column_stack([_numeric(frame[x], x, where), _numeric(frame[y], y, where)])
-    bad = ~np.isfinite(xy).all(axis=1)
-    if bad.any():
-        col = x if not np.isfinite(xy[int(np.flatnonzero(bad)[0]), 0]) else y
-        where.refuse(bad, f"{what}: coordinate is not a finite number", col,
-                     lambda k: str(frame.iloc[k][col]))
-    return xy, None
-
-
-def _numeric(series: pd.Series, col: str, where: _Where) -> NDArray[np.float64]:
-    if series.dtype == bool:
-        raise InputError(
-            f"{where.what}: not a number (true/false)", path=where.path, field=col, value="bool"
-        )
-    num = pd.to_numeric(series, errors="coerce")
-    where.refuse((num.isna() & series.notna()).to_numpy(), f"{where.what}: not a number", col,
-                 lambda k: str(series.iloc[k]))
-    return num.to_numpy(dtype=np.float64, na_value=np.nan)
-
-
-def _ids(frame: pd.DataFrame, col: str | None, where: _Where) -> NDArray[Any]:
-    if col is None:
-        return np.asarray(frame.index.to_numpy())
-    if col not in frame.columns:
-        raise InputError(f"{where.what} has no id column", path=where.path, field=col)
-    vals = frame[col]
-    where.refuse(vals.isna().to_numpy(), f"{where.what}: missing id", col, lambda k: "")
-    ids = np.asarray(vals.to_numpy())
-    dup = pd.Series(ids).duplicated().to_numpy()
-    if dup.any():
-        first = int(np.flatnonzero(ids == ids[int(np.flatnonzero(dup)[0])])[0])
-        where.refuse(dup, f"{where.what}: duplicate id (first in row {where.row(first)})", col,
-                     lambda k: str(ids[k]))
-    return ids
-
-
-def _column(
-    frame: pd.DataFrame,
-    col: str | None,
-    default: float,
-    where: _Where,
-    ids: NDArray[Any],
-    *,
-    allow_inf: bool = False,
-) -> NDArray[np.float64]:
-    if col is None or col not in frame.columns:
-        return np.full(len(frame), default, dtype=np.float64)
-    vals = _numeric(frame[col], col, where)
-    if not np.isnan(default):
-        where.refuse(np.isnan(vals), f"{where.what}: missing value", col,
-                     lambda k: str(frame[col].iloc[k]))
-    bad = (vals < 0) | (np.isinf(vals) & (not allow_inf))
-    if bad.any():
-        first = ids[int(np.flatnonzero(bad)[0])]
-        where.refuse(bad, f"{where.what}: must be a finite number >= 0 (id {first!r})", col,
-                     lambda k: float(vals[k]))
-    return vals
-
-
-def _check_values(
-    values: NDArray[np.float64],
-    field_name: str,
-    ids: NDArray[Any],
-    source: str | None,
-    *,
-    allow_zero: bool,
-    allow_inf: bool = False,
-) -> None:
-    bad = np.isnan(values) | (values < 0) | (~allow_inf & np.isinf(values))
-    if not allow_zero:
-        bad |= values == 0
-    if bad.any():
-        row = int(np.flatnonzero(bad)[0])
-        raise InputError(
-            f"must be a finite number >= 0 (id {ids[row]!r})",
-            path=source,
-            row=row,
-            field=field_name,
-            value=float(values[row]),
-        )
-
-
-def _check_unique(ids: NDArray[Any], what: str, source: str | None) -> None:
-    s = pd.Series(ids)
-    dup = s.duplicated()
-    if dup.any():
-        row = int(np.flatnonzero(dup.to_numpy())[0])
-        raise InputError(
-            f"duplicate {what}", path=source, row=row, field=what.split()[-1], value=str(ids[row])
-        )
+        arrays = {"site_cost": site_cost, "fixed_cost": fixed_cost, "capacity": capacity,
+                  "existing": existing}
+        if isinstance(matrix, pd.DataFrame):
+            demand_ids = matrix.index.to_numpy() if demand_ids is None else demand_ids
+            site_ids = matrix.columns.to_numpy() if site_ids is None else site_ids
+            matrix = matrix.to_numpy(dtype=np.float64, na_value=np.nan)
+        rows, cols = matrix_shape(matrix)
+        dids = np.arange(rows) if demand_ids is None else np.asarray(demand_ids, dtype=object)
+        sids = np.arange(cols) if site_ids is None else np.asarray(site_ids, dtype=object)
+        if (dids.size, sids.size) != (rows, cols):
+            raise InputError(f"the cost matrix is {rows} × {cols} but {dids.size} demand "
+                             f"ids and {sids.size} site ids are given", field="matrix",
+                             value=f"{rows} × {cols}")
+        metric = matrix_metric(matrix, dids, sids, unit=unit)
+        w = np.ones(rows) if weight is None else np.asarray(weight, dtype=np.float64).ravel()
+        if w.size != rows:
+            raise InputError(f"{w.size} weights for {rows} demand points", field="weight",
+                             value=w.size)
+        given: dict[str, Any] = {k: np.asarray(v, dtype=bool if k == "existing" else np.float64)
+                                 for k, v in arrays.items() if v is not None}
+        inst = cls(name=name, demand_ids=dids, weight=w, site_ids=sids, metric=metric, **given)
+        if isinstance(metric, TableMetric):
+            inst.notes.extend(reach_notes("the cost matrix", metric, dids, sids))
+        return inst

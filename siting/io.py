@@ -210,12 +210,11 @@ def load_instance(
         loaded = _LOADERS[fmt](p)
     loaded.format = fmt
     if costs is not None:
-        from siting.costs import with_table
         from siting.coverage.od import read_od_table
 
         origin, destination, cost = cost_columns
         table = read_od_table(costs, origin=origin, destination=destination, cost=cost)
-        loaded.instance = with_table(loaded.instance, table, cost_unit)
+        loaded.instance = loaded.instance.with_table(table, cost_unit)
     return loaded
 
 

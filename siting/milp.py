@@ -61,6 +61,11 @@ class Block:
         return slice(self.start, self.stop)
 
 
+class ModelStructure:
+    """What a model says about its arrays beyond the rows, for a heuristic or a
+    decomposition that understands it (:mod:`siting.heuristics.structure`)."""
+
+
 @dataclass
 class MilpArrays:
     """A mixed-integer linear programme in arrays.
@@ -81,8 +86,8 @@ class MilpArrays:
     col_blocks: list[Block] = field(default_factory=list)
     row_blocks: list[Block] = field(default_factory=list)
     #: Optional model structure (coverage matrix, weights, p, ...) for the
-    #: heuristic back end and warm starts; solvers ignore it.
-    structure: dict[str, Any] | None = None
+    #: heuristic back end, warm starts and Benders; solvers ignore it.
+    structure: ModelStructure | None = None
 
     @property
     def num_cols(self) -> int:

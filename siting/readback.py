@@ -4,7 +4,7 @@
 ``siting solve`` writes. A classic model's folder records where its instance
 came from (``inputs``: path, format, network or travel table) and the model's parameters, so
 the instance is loaded again and the solution re-checked against it; the
-multi-service reader is :func:`siting.multi.files.read_solution`.
+multi-service reader is :func:`siting.readback_multi.read_solution`.
 
 >>> import json, tempfile, pathlib
 >>> d = pathlib.Path(tempfile.mkdtemp())

@@ -33,7 +33,7 @@ import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 import pandas as pd
@@ -44,9 +44,18 @@ from siting.outputs import Content, write_atomic, write_folder
 
 if TYPE_CHECKING:
     from siting.instance import Instance
-    from siting.verify.report import VerifyReport
 
 __all__ = ["Solution", "SolutionBase", "is_timing", "plain", "result_fields", "write_atomic"]
+
+
+class Verdict(Protocol):
+    """What a solution takes from its verification
+    (:class:`siting.verify.report.VerifyReport`, from a floor above this one)."""
+
+    ok: bool
+    messages: list[str]
+    objective: float | None
+    details: dict[str, Any]
 
 
 @dataclass(kw_only=True, repr=False)
@@ -111,7 +120,7 @@ class SolutionBase:
         """
         return self.status == Status.OPTIMAL
 
-    def accept(self, report: VerifyReport, sense: Sense) -> None:
+    def accept(self, report: Verdict, sense: Sense) -> None:
         """Record a verifier's verdict; a verified plan takes the recomputed objective.
 
         The recomputed value is free of solver round-off and may be better than

@@ -19,12 +19,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from siting.backends.base import SolveOptions, Status
-from siting.heuristics.support import support_mclp
+from siting.heuristics.structure import CoverStructure
 from siting.instance import Instance
 from siting.models import MCLP
 from siting.models.benders import Master
 from siting.models.benders_root import reduced_cost_fixing, root_cut_loop
 from siting.models.cover_cuts import CoverData
+from siting.models.support import support_mclp
 from tests.conftest import uniform_instance
 
 COMMON = {"deadline": None, "suppress_health_check": [HealthCheck.too_slow]}
@@ -163,7 +164,8 @@ def test_support_mip_is_optimal_on_its_support(
     fixed_open[:fixed] = True
     p = 1 + seed % m if limit == "p" else None
     budget = float(1 + seed % 6) if limit == "budget" else None
-    mask = support_mclp(cov, weight, support, p, cost, budget, fixed_open)
+    s = CoverStructure.of(cov, weight, p=p, cost=cost, budget=budget, fixed_open=fixed_open)
+    mask = support_mclp(s, support)
     assert mask is not None
     dense = cov.toarray()
 
@@ -194,7 +196,8 @@ def test_support_mip_declines_a_support_far_larger_than_the_plan() -> None:
     start = np.zeros(12, dtype=bool)
     start[:2] = True
     weight = np.ones(30)
-    assert support_mclp(cov, weight, np.ones(12, dtype=bool), p=2, start=start) is None
+    s = CoverStructure.of(cov, weight, p=2)
+    assert support_mclp(s, np.ones(12, dtype=bool), start=start) is None
     small = np.zeros(12, dtype=bool)
     small[:5] = True
-    assert support_mclp(cov, weight, small, p=2, start=start) is not None
+    assert support_mclp(s, small, start=start) is not None

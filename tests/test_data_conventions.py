@@ -83,7 +83,7 @@ def test_x_and_y_keys_name_the_columns(district: Path) -> None:
 
 def test_two_longitude_columns_are_ambiguous(tmp_path: Path) -> None:
     (tmp_path / "p.csv").write_text("id,lon,longitude,lat\na,1,2,3\n", encoding="utf-8")
-    from siting.data.csvfile import XY
+    from siting.readers.csvfile import XY
 
     with pytest.raises(InputError, match=r"more than one longitude / latitude column \(lon, "
                        r"longitude, lat\): say which with \[data\] x and y"):

@@ -10,10 +10,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from siting.data.csvfile import Column, read_csv
-from siting.data.values import BOOLEAN_WORDS
 from siting.errors import FormatError, InputError
 from siting.io import load_instance
+from siting.readers.csvfile import Column, read_csv
+from siting.readers.values import BOOLEAN_WORDS
 
 FIXTURE = [HealthCheck.function_scoped_fixture]  # tmp_path is reused: each example rewrites it
 RULES = {

@@ -13,9 +13,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from siting.data.streets import street_network
-from siting.data.values import Where
 from siting.errors import InputError
 from siting.network import WalkingNetwork
+from siting.readers.values import Where
 from tests.plain_network import plain_dijkstra
 
 ROOT = Path(__file__).resolve().parent.parent

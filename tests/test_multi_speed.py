@@ -26,6 +26,7 @@ from siting.milp import MilpArrays
 from siting.multi import MultiService, MultiServiceProblem, ServiceData
 from siting.multi.heuristic import Incumbent, PoolHeuristic, dual_bound, one_year_spec
 from siting.multi.pipeline import tuned, with_incumbent
+from siting.multi.rows import build
 from tests.test_multi import blocks, existing, parcels, spec
 
 YEARS = [2026, 2027, 2028]
@@ -87,9 +88,9 @@ def lp_value(milp: MilpArrays) -> float:
 def test_conflict_rows_cut_no_plan(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
     sp_, data = city(seed)
     prob = MultiServiceProblem(sp_, data)
-    with_rows, _ = prob.build()
+    with_rows, _ = build(prob)
     monkeypatch.setattr(rows, "_conflict_rows", lambda *args: None)
-    without, _ = prob.build()
+    without, _ = build(prob)
     assert with_rows.num_rows > without.num_rows  # the city has parcels two types cannot share
     assert optimum(with_rows).objective == pytest.approx(optimum(without).objective, abs=1e-6)
     assert lp_value(with_rows) <= lp_value(without) + 1e-6  # never looser, often tighter
@@ -101,11 +102,11 @@ def test_exact_coverage_rows_only_where_a_ratio_floor_reads_them(
 ) -> None:
     sp_, data = city(seed, ratio_year=2027)
     prob = MultiServiceProblem(sp_, data)
-    milp, _ = prob.build()
+    milp, _ = build(prob)
     exact = [blk.name for blk in milp.row_blocks if blk.name.endswith("_exact")]
     assert exact == ["z_a_a_2027_exact"]
     monkeypatch.setattr(rows, "ratio_years", lambda prob, name: frozenset(range(prob.T)))
-    everywhere, _ = prob.build()
+    everywhere, _ = build(prob)
     assert everywhere.num_rows > milp.num_rows
     assert optimum(milp).objective == pytest.approx(optimum(everywhere).objective, abs=1e-6)
 
@@ -113,12 +114,12 @@ def test_exact_coverage_rows_only_where_a_ratio_floor_reads_them(
 def test_a_report_only_target_adds_no_columns() -> None:
     sp_, data = city(0)
     prob = MultiServiceProblem(sp_, data)
-    milp, lay = prob.build()
+    milp, lay = build(prob)
     assert not lay.c and not prob.indicators  # the service circle is only reported
     sp_.target[1].mode = "constraint"
     sp_.target[1].share = 0.0
     enforced = MultiServiceProblem(sp_, data)
-    milp2, lay2 = enforced.build()
+    milp2, lay2 = build(enforced)
     assert list(lay2.c) == ["target1"] and milp2.num_cols > milp.num_cols
     assert optimum(milp).objective == pytest.approx(optimum(milp2).objective, abs=1e-6)
 
@@ -139,7 +140,7 @@ def test_a_restricted_problem_cuts_the_lent_coverage() -> None:
 def test_pool_heuristic_plans_are_feasible_and_its_bound_holds(seed: int) -> None:
     sp_, data = city(seed)
     prob = MultiServiceProblem(sp_, data)
-    milp, lay = prob.build()
+    milp, lay = build(prob)
     best = optimum(milp).objective
     assert best is not None
     heuristic = PoolHeuristic(prob, milp, lay, "highs",
@@ -185,7 +186,7 @@ def test_dual_bound_holds_for_any_multipliers(seed: int, scale: float) -> None:
 def test_warm_lp_is_the_cold_lp() -> None:
     sp_, data = city(2)
     prob = MultiServiceProblem(sp_, data)
-    milp, lay = prob.build()
+    milp, lay = build(prob)
     held = np.zeros(milp.num_cols, dtype=bool)
     for name, td in prob.types.items():
         held[lay.w[name].slice] = np.tile(np.arange(td.n_cand) % 2 == 0, prob.T)
@@ -220,7 +221,7 @@ def test_pipeline_plans_verify_with_and_without_a_search(gap: float) -> None:
     sol = MultiService(sp_).solve(data, on_stage=lambda s, done, note: stages.append((s, done)))
     assert sol.status == Status.OPTIMAL and sol.verified, (sol.message, sol.verification)
     prob = MultiServiceProblem(sp_, data)
-    best = optimum(prob.build()[0]).objective
+    best = optimum(build(prob)[0]).objective
     assert best is not None and sol.objective >= best * (1 - gap) - 1e-6
     assert sol.bound is not None and sol.bound >= best - 1e-6
     ended = [s for s, done in stages if done]

@@ -26,12 +26,13 @@ from hypothesis import strategies as st
 from siting.backends.base import SolveOptions, Status
 from siting.cli import EXIT_INFEASIBLE, EXIT_INPUT, main
 from siting.errors import InfeasibleError, ParameterError
+from siting.heuristics.structure import CoverStructure
 from siting.instance import Instance
 from siting.models import LSCP, PSCP
 from siting.models.benders import Master
 from siting.models.cover_cuts import CoverData
 from siting.models.covering import master_capable
-from siting.models.partial import descend_partial, greedy_partial
+from siting.models.partial import descend_partial, greedy_partial, structure_of
 from siting.verify import verify_solution
 from tests.conftest import REFERENCE, mip_backends, tiny_instance, uniform_instance
 
@@ -269,14 +270,13 @@ def test_the_greedy_start_meets_the_share_and_never_beats_the_optimum(
         built = model.build(inst)
     except InfeasibleError:
         return
-    s = built.data["structure"]
-    mask = greedy_partial(s["cov"], s["weight"], s["cost"], s["required"], s["fixed_open"],
-                          s["closed"])
-    assert (mask >= s["fixed_open"]).all() and not (mask & s["closed"]).any()
-    covered = np.minimum(s["cov"] @ mask.astype(float), 1.0)
-    assert float(s["weight"] @ covered) >= s["required"] - 1e-9
+    s = structure_of(built)
+    mask = greedy_partial(s)
+    assert (mask >= s.fixed_open).all() and not (mask & s.closed).any()
+    covered = np.minimum(s.cov @ mask.astype(float), 1.0)
+    assert float(s.weight @ covered) >= s.required - 1e-9
     optimum = model.solve(inst).objective
-    assert float(s["cost"] @ mask) >= optimum - 1e-9
+    assert float(s.cost @ mask) >= optimum - 1e-9
 
 
 # ---------------------------------------------------------------------- verifier
@@ -376,8 +376,10 @@ def test_descent_keeps_the_share_and_never_costs_more(
     closed = (rng.random(m) < 0.2) & ~fixed_open
     most = float(weight @ (cov @ (~closed).astype(float) > 0))
     required = share * most
-    start = greedy_partial(cov, weight, cost, required, fixed_open, closed)
-    plan = descend_partial(cov, weight, cost, required, fixed_open, closed, start)
+    s = CoverStructure.of(cov, weight, cost=cost, fixed_open=fixed_open, closed=closed,
+                          required=required)
+    start = greedy_partial(s)
+    plan = descend_partial(s, start)
     assert float(weight @ (cov @ plan.astype(float) > 0)) >= required - 1e-9
     assert plan[fixed_open].all() and not plan[closed].any()
     new = plan & ~fixed_open
@@ -388,11 +390,9 @@ def test_descent_improves_the_greedy_plan_at_scale() -> None:
     """On a uniform 3,000 × 200 instance the greedy plan for share 0.8 has sites to spare."""
     inst = uniform_instance(5, 3_000, 200)
     model = PSCP(radius=6.0, share=0.8)
-    s = model.build(inst).data["structure"]
-    start = greedy_partial(s["cov"], s["weight"], s["cost"], s["required"], s["fixed_open"],
-                           s["closed"])
-    plan = descend_partial(s["cov"], s["weight"], s["cost"], s["required"], s["fixed_open"],
-                           s["closed"], start)
+    s = structure_of(model.build(inst))
+    start = greedy_partial(s)
+    plan = descend_partial(s, start)
     assert plan.sum() < start.sum()
     sol = model.solve(inst, "heuristic")
     assert sol.verified and sol.objective == plan.sum()

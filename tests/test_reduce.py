@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from siting import reduce as red_mod
+from siting.heuristics.structure import CoverStructure
 from siting.models import LSCP, MCLP
 from tests.conftest import tiny_instance
 
@@ -132,7 +133,8 @@ def test_lscp_optimum_unchanged_by_reductions(seed: int) -> None:
 def test_existing_sites_are_never_dropped() -> None:
     inst = tiny_instance(3, n=15, m=6, existing=2)
     built = MCLP(radius=30.0, p=1).build(inst)  # everything covers everything
-    closed = built.milp.structure["closed"]  # type: ignore[index]
+    assert isinstance(built.milp.structure, CoverStructure)
+    closed = built.milp.structure.closed
     assert not closed[inst.existing].any()
 
 

@@ -30,8 +30,8 @@ import pytest
 
 from siting.backends.base import SolveOptions
 from siting.multi import MultiService, MultiSolution
-from siting.multi.files import read_solution
 from siting.multi.spec import parse_spec
+from siting.readback_multi import read_solution
 from siting.report import Table, report_html, write_report
 from tests.test_sweep import small_data, small_spec
 

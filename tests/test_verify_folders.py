@@ -146,7 +146,7 @@ def test_an_edited_spec_file_fails_verification(plan: Path, tmp_path: Path) -> N
 def test_plan_results_come_as_geodataframes(plan: Path) -> None:
     import geopandas as gpd
 
-    from siting.multi.files import read_solution
+    from siting.readback_multi import read_solution
 
     sol, _, _ = read_solution(plan)
     facilities, coverage = sol.facilities_frame(), sol.coverage_frame()

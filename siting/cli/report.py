@@ -61,7 +61,7 @@ def report(
         classic, _, inst = read_classic(folder, instance_path=instance)
         page = classic_report_html(inst, classic)
     else:
-        from siting.multi.files import read_solution
+        from siting.readback_multi import read_solution
         from siting.report import report_html
 
         sol, spec, data = read_solution(folder, instance=instance, spec=spec_file)

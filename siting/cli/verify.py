@@ -83,7 +83,7 @@ def _verify_plan(
 ) -> tuple[dict[str, Any], str] | None:
     """A spec's plan: the verdict and the count of new facilities (None: no solution)."""
     from siting.multi import MultiService, MultiServiceProblem
-    from siting.multi.files import read_solution
+    from siting.readback_multi import read_solution
     from siting.verify import verify_solution
 
     sol, spec, data = read_solution(folder, instance=instance, spec=spec_file)

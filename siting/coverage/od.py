@@ -42,8 +42,9 @@ from numpy.typing import NDArray
 
 from siting.coverage.base import FloatArray, IntArray
 from siting.coverage.table import TableMetric
-from siting.data.values import Where, to_ids
 from siting.errors import InputError
+from siting.readers.csvfile import Column, read_csv
+from siting.readers.values import Where, to_ids
 
 #: Cells read as an unreachable pair (case-insensitive; an empty cell too).
 UNREACHABLE_WORDS = ("nan", "inf", "+inf", "infinity", "+infinity", "null", "none", "na", "n/a")
@@ -130,8 +131,6 @@ def read_od_table(
             frame = _read_parquet(path, columns)
             where = Where(str(path), lines=np.arange(len(frame), dtype=np.int64))
         else:
-            from siting.data.csvfile import Column, read_csv
-
             rules = {name: Column("text", required=True) for name in columns}
             csv = read_csv(path, rules, known=columns)
             frame, where = csv.frame, csv.where

@@ -19,29 +19,29 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from siting.data.csvfile import Column, CsvTable, read_csv
     from siting.data.layers import list_layers, read_layer, split_source
     from siting.data.load import folder_table, load_data_table, load_service_data
     from siting.data.streets import street_network
+    from siting.readers.csvfile import Column, CsvTable, read_csv
 
 #: Public name → module (imported on first use: the CSV reader stays light).
 _WHERE = {
-    "Column": "csvfile",
-    "CsvTable": "csvfile",
-    "read_csv": "csvfile",
-    "list_layers": "layers",
-    "read_layer": "layers",
-    "split_source": "layers",
-    "folder_table": "load",
-    "load_data_table": "load",
-    "load_service_data": "load",
-    "street_network": "streets",
+    "Column": "siting.readers.csvfile",
+    "CsvTable": "siting.readers.csvfile",
+    "read_csv": "siting.readers.csvfile",
+    "list_layers": "siting.data.layers",
+    "read_layer": "siting.data.layers",
+    "split_source": "siting.data.layers",
+    "folder_table": "siting.data.load",
+    "load_data_table": "siting.data.load",
+    "load_service_data": "siting.data.load",
+    "street_network": "siting.data.streets",
 }
 
 
 def __getattr__(name: str) -> Any:
     if name in _WHERE:
-        return getattr(import_module(f"siting.data.{_WHERE[name]}"), name)
+        return getattr(import_module(_WHERE[name]), name)
     raise AttributeError(f"module 'siting.data' has no attribute {name!r}")
 
 

@@ -3,7 +3,7 @@
 - **CSV**: a folder with ``demand.csv`` (``id, x, y, weight``) and ``sites.csv``
   (``id, x, y`` and optionally ``cost, fixed_cost, capacity, existing``), and
   optionally ``existing.csv``; or one CSV of points that are both. Read by the
-  strict reader (:func:`siting.data.csvfile.read_csv`): ids stay text,
+  strict reader (:func:`siting.readers.csvfile.read_csv`): ids stay text,
   ``existing`` takes true/false, yes/no, 1/0, t/f, y/n only, a demand file needs
   ``weight`` unless unit weights are asked for, coordinates are finite with
   ``|v| <= 1e9``. The coordinate columns are ``x`` and ``y``, or those ``xy``
@@ -46,8 +46,8 @@ from siting.errors import CRSError, FormatError, InputError
 from siting.instance import Instance
 
 if TYPE_CHECKING:
-    from siting.data.csvfile import CsvTable
     from siting.data.layers import Reading
+    from siting.readers.csvfile import CsvTable
 
 #: Columns the CSV / GeoPackage layers may carry; a near miss (``wieght``) is refused.
 KNOWN_COLUMNS = ("id", "x", "y", "weight", "cost", "fixed_cost", "capacity", "existing")
@@ -55,7 +55,7 @@ KNOWN_COLUMNS = ("id", "x", "y", "weight", "cost", "fixed_cost", "capacity", "ex
 
 def csv_columns(role: str, unit_weights: bool) -> dict[str, Any]:
     """Conversion rules of a classic CSV file: ``demand``, ``sites``, ``existing`` or ``both``."""
-    from siting.data.csvfile import Column
+    from siting.readers.csvfile import Column
 
     coord = {
         c: Column("coordinate", required=True, missing=f"{role} has neither a geometry nor a "
@@ -86,8 +86,8 @@ ENCODING_FIX = "give --encoding {}"
 
 def reading(encoding: str | None = None, xy: tuple[str, str] | None = None) -> Reading:
     """How the classic loaders read text and find CSV coordinate columns."""
-    from siting.data.csvfile import XY
     from siting.data.layers import Reading
+    from siting.readers.csvfile import XY
 
     x, y = xy or (None, None)
     return Reading(encoding, ENCODING_FIX, XY(x, y, how="--xy X,Y"), "--encoding")
@@ -96,8 +96,8 @@ def reading(encoding: str | None = None, xy: tuple[str, str] | None = None) -> R
 def read_classic_table(
     path: Path, role: str = "both", unit_weights: bool = False, how: Reading | None = None
 ) -> CsvTable:
-    """A classic CSV file through the strict reader (siting.data.csvfile)."""
-    from siting.data.csvfile import read_csv
+    """A classic CSV file through the strict reader (siting.readers.csvfile)."""
+    from siting.readers.csvfile import read_csv
 
     how = how or reading()
     what = "demand" if role == "both" else role
@@ -253,8 +253,8 @@ def _layer(p: Path, name: str, unit_weights: bool) -> Any:
     """One GeoPackage layer, its columns checked as a CSV's are (ids as text, booleans)."""
     import geopandas as gpd
 
-    from siting.data.csvfile import near_misses
-    from siting.data.values import Where, to_booleans, to_ids
+    from siting.readers.csvfile import near_misses
+    from siting.readers.values import Where, to_booleans, to_ids
 
     try:
         frame = gpd.read_file(p, layer=name, engine="pyogrio")

@@ -3,7 +3,7 @@
 Shared by the ``[data]`` loader (:mod:`siting.data.load`) and its parcel columns
 (:mod:`siting.data.parcels`): a named column must exist (the error names the
 key), a canonical column the user already has for something else clashes, and
-values are converted strictly (:mod:`siting.data.values`).
+values are converted strictly (:mod:`siting.readers.values`).
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 
 from siting.data.layers import Layer
-from siting.data.values import to_ids, to_numbers
 from siting.errors import InputError
+from siting.readers.values import to_ids, to_numbers
 
 POINTS = ("Point", "MultiPoint")
 POLYGONS = ("Polygon", "MultiPolygon")

@@ -4,7 +4,7 @@ A layer is named ``"FILE"`` or ``"FILE:LAYER"``: GeoPackage, GeoJSON, Shapefile
 and every other format GDAL reads (through pyogrio), GeoParquet (``.parquet``,
 through :func:`geopandas.read_parquet`, which needs pyarrow) or a CSV of points
 (through the strict reader, without a CRS; its coordinate columns are ``x`` and
-``y``, or the ones :class:`~siting.data.csvfile.XY` names, or a longitude /
+``y``, or the ones :class:`~siting.readers.csvfile.XY` names, or a longitude /
 latitude pair). The part after the only ``:`` is the layer: a path may itself
 hold no ``:``.
 
@@ -32,11 +32,11 @@ from typing import TYPE_CHECKING
 import geopandas as gpd
 import pandas as pd
 
-from siting.data.values import Where
 from siting.errors import FormatError, InputError
+from siting.readers.values import Where
 
 if TYPE_CHECKING:
-    from siting.data.csvfile import XY
+    from siting.readers.csvfile import XY
 
 __all__ = ["Layer", "list_layers", "open_layer", "read_layer", "split_source"]
 
@@ -96,7 +96,7 @@ class Layer:
     @property
     def lonlat(self) -> bool:
         """A CSV whose coordinate columns are named as longitude and latitude are."""
-        from siting.data.csvfile import is_lonlat
+        from siting.readers.csvfile import is_lonlat
 
         return self.xy_columns is not None and is_lonlat(*self.xy_columns)
 
@@ -275,7 +275,7 @@ def _read_parquet(path: Path) -> gpd.GeoDataFrame:
 
 
 def _csv_layer(path: Path, reading: Reading) -> Layer:
-    from siting.data.csvfile import XY, Column, read_csv
+    from siting.readers.csvfile import XY, Column, read_csv
 
     label = _shown(path)
     rules = {c: Column("coordinate", required=True) for c in ("x", "y")}

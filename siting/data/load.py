@@ -53,14 +53,14 @@ from siting.data.columns import (
     read_ids,
 )
 from siting.data.crs import harmonise_crs
-from siting.data.csvfile import XY
 from siting.data.layers import Layer, Reading, list_layers, open_layer
 from siting.data.parcels import parcel_columns
 from siting.data.streets import street_network
-from siting.data.values import to_ids, to_numbers
 from siting.errors import InputError, SpecError
 from siting.multi.data import ServiceData
 from siting.multi.spec import NO_DATA, DataTable, Spec
+from siting.readers.csvfile import XY
+from siting.readers.values import to_ids, to_numbers
 
 __all__ = ["folder_table", "load_data_table", "load_service_data"]
 

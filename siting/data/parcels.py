@@ -36,10 +36,10 @@ from siting.data.columns import (
     read_ids,
 )
 from siting.data.layers import Layer, text_column
-from siting.data.values import to_numbers
 from siting.errors import InputError
 from siting.multi.data import normalise_uses, uses_mask
 from siting.multi.spec import AREA_UNITS, DataTable, Spec
+from siting.readers.values import to_numbers
 
 __all__ = ["AREA_UNITS", "parcel_columns"]
 

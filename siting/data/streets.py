@@ -44,9 +44,9 @@ from numpy.typing import NDArray
 
 from siting.data.junctions import JUNCTION_RULES, crossing_vertices, node_of_vertex, part_ends
 from siting.data.netcheck import SHOWN, NetworkDiagnostics, unjoined_crossings
-from siting.data.values import Where, to_numbers
 from siting.errors import InputError
 from siting.network import WalkingNetwork
+from siting.readers.values import Where, to_numbers
 
 __all__ = ["DEFAULT_MAX_ACCESS_M", "StreetRules", "street_network"]
 
@@ -121,7 +121,7 @@ def street_network(
     max_access : float, optional
         Points farther than this (metres) from every street are unreachable
         (default :data:`DEFAULT_MAX_ACCESS_M`).
-    where : siting.data.values.Where, optional
+    where : siting.readers.values.Where, optional
         The file the lines come from, for messages.
 
     Returns

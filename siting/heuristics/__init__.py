@@ -4,11 +4,13 @@ It works on the model structure that :class:`~siting.models.covering.MCLP`
 and :class:`~siting.models.median.PMedian` attach to their arrays
 (``MilpArrays.structure``), not on generic MILP arrays:
 
-- ``kind == "mclp"``: ``cov`` (CSR, merged demand rows × sites), ``weight``,
-  ``p``, ``cost``, ``budget``, ``fixed_open`` (existing sites), ``closed``
-  (sites removed by the reductions) and the column blocks ``y`` and ``z``;
-- ``kind == "pmedian"``: ``pairs`` (:class:`PairsData`, in the order of the
-  ``x`` block), ``p``, ``fixed_open`` and the blocks ``y`` and ``x``.
+- :class:`~siting.heuristics.structure.CoverStructure` (without ``required``):
+  ``cov`` (CSR, merged demand rows × sites), ``weight``, ``p``, ``cost``,
+  ``budget``, ``fixed_open`` (existing sites), ``closed`` (sites removed by the
+  reductions) and the column blocks ``y`` and ``z``;
+- :class:`~siting.heuristics.structure.MedianStructure`: ``pairs``
+  (:class:`PairsData`, in the order of the ``x`` block), ``p``, ``fixed_open``
+  and the blocks ``y`` and ``x``.
 
 :func:`solve_structure` returns a full column vector consistent with the MILP
 (so it is both the ``heuristic`` back end's answer and every exact back end's
@@ -43,10 +45,13 @@ from siting.heuristics.pmedian import (
     pmedian_greedy_swap,
     pmedian_swap,
 )
+from siting.heuristics.structure import CoverStructure, MedianStructure
 from siting.milp import MilpArrays
 
 __all__ = [
+    "CoverStructure",
     "HeuristicOutcome",
+    "MedianStructure",
     "PairsData",
     "assignment_of",
     "greedy_mclp",
@@ -61,8 +66,6 @@ __all__ = [
     "swap_mclp",
 ]
 
-KINDS = ("mclp", "pmedian")
-
 
 @dataclass
 class HeuristicOutcome:
@@ -76,8 +79,11 @@ class HeuristicOutcome:
 
 
 def supports(milp: MilpArrays) -> bool:
-    """Whether the arrays carry a structure the heuristic understands."""
-    return milp.structure is not None and milp.structure.get("kind") in KINDS
+    """Whether the arrays carry a structure the heuristic understands (an MCLP's
+    covering structure or a p-median's pairs; not partial covering's)."""
+    s = milp.structure
+    return isinstance(s, MedianStructure) or (isinstance(s, CoverStructure)
+                                              and s.required is None)
 
 
 def _integral(values: NDArray[np.float64]) -> bool:
@@ -90,38 +96,34 @@ def solve_structure(
     """Run the heuristic on ``milp.structure``; raise ValueError when there is none."""
     if not supports(milp):
         raise ValueError("heuristic supports mclp and p-median")
-    assert milp.structure is not None
     s = milp.structure
     t0 = time.perf_counter()
     x = np.zeros(milp.num_cols)
     ub: float | None = None
-    if s["kind"] == "mclp":
+    if isinstance(s, CoverStructure):
         mask, _, raw_bound = solve_mclp(
-            s["cov"], s["weight"], s.get("p"), s.get("cost"), s.get("budget"),
-            s.get("fixed_open"), s.get("closed"), time_limit=time_limit, bound=bound,
+            s.cov, s.weight, s.p, s.cost, s.budget, s.fixed_open, s.closed,
+            time_limit=time_limit, bound=bound,
         )
-        yb, zb = s["y"], s["z"]
-        x[yb.slice] = mask
-        x[zb.slice] = (s["cov"] @ mask.astype(np.float64)) > 0
+        x[s.y.slice] = mask
+        x[s.z.slice] = (s.cov @ mask.astype(np.float64)) > 0
         if raw_bound is not None:
             # Integer weights: the covered weight is an integer, so is its bound.
             ub = raw_bound + milp.offset
-            if _integral(s["weight"]) and _integral(np.array([milp.offset])):
+            if _integral(s.weight) and _integral(np.array([milp.offset])):
                 ub = float(math.floor(ub + 1e-6))
     else:
-        pm: PairsData = s["pairs"]
-        fixed = s.get("fixed_open")
-        mask, _ = pmedian_greedy_swap(pm, int(s["p"]), fixed, s.get("closed"),
-                                      time_limit=time_limit)
+        assert isinstance(s, MedianStructure)
+        pm = s.pairs
+        mask, _ = pmedian_greedy_swap(pm, s.p, s.fixed_open, s.closed, time_limit=time_limit)
         pos, value = assignment_of(pm, mask)
-        yb, xb = s["y"], s["x"]
-        x[yb.slice] = mask
-        x[xb.start + pos[pos >= 0]] = 1.0
+        x[s.y.slice] = mask
+        x[s.x.start + pos[pos >= 0]] = 1.0
         if bound:
             left = None if time_limit is None else max(time_limit - (time.perf_counter() - t0),
                                                        0.1)
-            lb = lagrangian_bound_pmedian(pm, int(s["p"]), fixed, s.get("closed"),
-                                          upper=value, time_limit=left)
+            lb = lagrangian_bound_pmedian(pm, s.p, s.fixed_open, s.closed, upper=value,
+                                          time_limit=left)
             ub = lb + milp.offset
             if _integral(pm.cost) and _integral(np.array([milp.offset])):
                 ub = float(math.ceil(ub - 1e-6))

@@ -29,6 +29,7 @@ import scipy.sparse as sp
 from numpy.typing import NDArray
 
 from siting.heuristics.common import Deadline, StepScale, allowed_sites, fixed_mask, segment_offsets
+from siting.heuristics.structure import CoverStructure
 
 BoolArray = NDArray[np.bool_]
 FloatArray = NDArray[np.float64]
@@ -232,39 +233,34 @@ def swap_mclp(
 
 
 def rounding_mclp(
-    cov: sp.csr_matrix,
-    weight: FloatArray,
-    y_lp: FloatArray,
-    p: int | None = None,
-    cost: FloatArray | None = None,
-    budget: float | None = None,
-    fixed_open: BoolArray | None = None,
-    closed: BoolArray | None = None,
-    time_limit: float | None = None,
+    s: CoverStructure, y_lp: FloatArray, time_limit: float | None = None
 ) -> tuple[BoolArray, float]:
-    """Round an LP point, then swap: open sites in decreasing ``y_lp`` while they fit.
+    """Round an LP point of ``s``'s arrays, then swap: open sites in decreasing ``y_lp``
+    while they fit.
 
     A start from the relaxation's support, which greedy misses when demand is
     clustered (greedy's first picks crowd one cluster).
 
     >>> cov = sp.csr_matrix(np.array([[1, 0, 0], [1, 1, 0], [0, 1, 1], [0, 0, 1]], float))
-    >>> mask, value = rounding_mclp(cov, np.array([5.0, 1, 1, 4]), np.array([0.9, 0.1, 0.8]), p=2)
+    >>> s = CoverStructure.of(cov, np.array([5.0, 1, 1, 4]), p=2)
+    >>> mask, value = rounding_mclp(s, np.array([0.9, 0.1, 0.8]))
     >>> np.flatnonzero(mask).tolist(), value
     ([0, 2], 11.0)
     """
-    m = cov.shape[1]
-    allowed = allowed_sites(m, fixed_open, closed)
-    mask = fixed_mask(m, fixed_open)
-    c = _cost_vector(m, cost)
+    m = s.n_sites
+    allowed = allowed_sites(m, s.fixed_open, s.closed)
+    mask = fixed_mask(m, s.fixed_open)
+    c = _cost_vector(m, s.cost)
     order = np.argsort(-np.asarray(y_lp, dtype=np.float64), kind="stable")
     order = order[allowed[order] & (np.asarray(y_lp)[order] > 1e-9)]
     take = np.ones(order.size, dtype=bool)
-    if budget is not None:
-        take &= np.cumsum(c[order]) <= budget * (1 + 1e-12) + 1e-9
-    if p is not None:
-        take &= np.cumsum(take) <= p
+    if s.budget is not None:
+        take &= np.cumsum(c[order]) <= s.budget * (1 + 1e-12) + 1e-9
+    if s.p is not None:
+        take &= np.cumsum(take) <= s.p
     mask[order[take]] = True
-    return swap_mclp(cov, weight, mask, p, cost, budget, fixed_open, closed, time_limit)
+    return swap_mclp(s.cov, s.weight, mask, s.p, s.cost, s.budget, s.fixed_open, s.closed,
+                     time_limit)
 
 
 def _knapsack_lp(values: FloatArray, cost: FloatArray, budget: float) -> float:

@@ -25,16 +25,13 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
 from siting.milp import MilpArrays
-
-if TYPE_CHECKING:
-    from siting.models.benders import Master
+from siting.models.benders_master import Master
 
 FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]

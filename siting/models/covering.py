@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any, ClassVar, Literal
+from typing import ClassVar, Literal
 
 import numpy as np
 import scipy.sparse as sp
@@ -42,8 +42,11 @@ from siting.backends.base import (
     relative_gap,
 )
 from siting.errors import InfeasibleError, ParameterError
+from siting.heuristics import solve_structure
+from siting.heuristics.mclp import rounding_mclp
+from siting.heuristics.structure import CoverStructure, mclp_arrays
 from siting.instance import Instance
-from siting.milp import MilpArrays, MilpBuilder, Sense
+from siting.milp import MilpBuilder, Sense
 from siting.models.base import (
     Built,
     CoverageModel,
@@ -53,12 +56,12 @@ from siting.models.base import (
     finish,
     top_up,
 )
+from siting.models.benders import BendersOutcome, master_from_structure, solve_benders
+from siting.models.benders_master import Master
+from siting.models.support import support_mclp
 from siting.params import AtLeastOne, Count, NonNegative, Positive
 from siting.reduce import RowReduction, dominated_columns, merge_equal_rows
 from siting.solution import Solution
-
-if TYPE_CHECKING:  # the Benders room is imported only when a model uses it
-    from siting.models.benders import BendersOutcome, Master
 
 
 def coverage_pattern(inst: Instance, radius: float) -> sp.csr_matrix:
@@ -140,19 +143,8 @@ def choose_formulation(
     return "benders" if merged_rows >= BENDERS_ROWS_PER_SITE * free_sites else "compact"
 
 
-def cover_columns(
-    milp: MilpArrays, structure: dict[str, Any], open_mask: NDArray[np.float64] | NDArray[np.bool_]
-) -> NDArray[np.float64]:
-    """The compact covering arrays' column values of a plan: ``y`` and each row's ``z``."""
-    y = (np.asarray(open_mask, dtype=np.float64) > 0.5).astype(np.float64)
-    x = np.zeros(milp.num_cols)
-    x[structure["y"].slice] = y
-    x[structure["z"].slice] = np.minimum(structure["cov"] @ y, 1.0)
-    return x
-
-
 def benders_solution(
-    model: CoverageModel, inst: Instance, built: Built, structure: dict[str, Any],
+    model: CoverageModel, inst: Instance, built: Built, structure: CoverStructure,
     master: Master, out: BendersOutcome, solver: str, t0: float, t_build: float,
 ) -> Solution:
     """A Benders outcome as a solution of the compact arrays, with the loop's stats.
@@ -160,7 +152,7 @@ def benders_solution(
     The objective is recomputed from the columns; the bound is never worse than it.
     """
     milp = built.milp
-    x = cover_columns(milp, structure, out.y)
+    x = structure.columns(milp.num_cols, out.y)
     objective = milp.objective_of(x)
     bound = out.bound
     if bound is not None:
@@ -172,46 +164,10 @@ def benders_solution(
     sol.stats.update(build_s=round(t_build, 6), solve_s=round(float(out.stats["benders_s"]), 6),
                      columns=master.m + master.data.n_groups,
                      rows=master.n_cuts + (master.required is not None),
-                     nonzeros=int(structure["cov"].nnz))
+                     nonzeros=int(structure.cov.nnz))
     sol.stats.update(out.stats)
     sol.stats.update(built.data.get("reduction", {}))
     return sol
-
-
-def mclp_arrays(
-    cov: sp.csr_matrix, weight: NDArray[np.float64], fixed_open: NDArray[np.bool_],
-    closed: NDArray[np.bool_], p: int | None, cost: NDArray[np.float64],
-    budget: float | None, offset: float = 0.0,
-) -> MilpArrays:
-    """The compact MCLP on (merged) rows ``cov``: max ``Σ w_g z_g`` with ``z_g ≤ Σ a_gj y_j``,
-    at most ``p`` new sites and ``budget`` spent on them; ``structure`` says what each part is.
-
-    >>> cov = sp.csr_matrix(np.array([[1, 0], [1, 1], [0, 1]], float))
-    >>> no = np.zeros(2, dtype=bool)
-    >>> milp = mclp_arrays(cov, np.array([4.0, 2, 3]), no, no, 1, np.ones(2), None)
-    >>> milp.num_cols, milp.structure["z"].size
-    (5, 3)
-    """
-    b = MilpBuilder()
-    new = ~fixed_open
-    y = b.add_block("y", cov.shape[1], lower=fixed_open.astype(float),
-                    upper=(~closed).astype(float), integer=True)
-    z = b.add_block("z", cov.shape[0], lower=0.0, upper=1.0, cost=weight)
-    # z_g - sum_j a_gj y_j <= 0, one row per group of demand points with equal coverage
-    b.concat_rows([(sp.identity(cov.shape[0], format="csr"), z), (-cov, y)],
-                  lower=-np.inf, upper=0.0, name="cover")
-    if p is not None:
-        b.add_rows(sp.csr_matrix(new.astype(float)[None, :]), lower=-np.inf, upper=float(p),
-                   cols=y, name="p")
-    if budget is not None:
-        b.add_rows(sp.csr_matrix((cost * new)[None, :]), lower=-np.inf, upper=float(budget),
-                   cols=y, name="budget")
-    milp = b.build(sense="max", offset=offset)
-    milp.structure = {
-        "kind": "mclp", "cov": cov, "weight": weight, "p": p, "cost": cost * new,
-        "budget": budget, "fixed_open": fixed_open.copy(), "closed": closed, "y": y, "z": z,
-    }
-    return milp
 
 
 def covered_by_existing(inst: Instance, cov: sp.csr_matrix) -> NDArray[np.bool_]:
@@ -268,9 +224,8 @@ class MCLP(CoverageModel):
         t0 = time.perf_counter()
         built = self.build(inst)
         s = built.milp.structure
-        assert s is not None
-        free = int((~s["closed"] & ~s["fixed_open"]).sum())
-        choice = choose_formulation(self.formulation, int(s["cov"].shape[0]), free, solver)
+        assert isinstance(s, CoverStructure)
+        choice = choose_formulation(self.formulation, s.n_rows, int(s.free.sum()), solver)
         if choice == "compact":
             sol = self.solve_built(inst, built, solver, options, t0=t0, verify=verify)
         else:
@@ -282,14 +237,9 @@ class MCLP(CoverageModel):
         self, inst: Instance, built: Built, solver: str, options: SolveOptions, t0: float,
         verify: bool,
     ) -> Solution:
-        from siting.heuristics import solve_structure
-        from siting.heuristics.mclp import rounding_mclp
-        from siting.heuristics.support import support_mclp
-        from siting.models.benders import master_from_structure, solve_benders
-
         milp = built.milp
         s = milp.structure
-        assert s is not None
+        assert isinstance(s, CoverStructure)
         t_build = time.perf_counter() - t0
         limit = options.time_limit
         t_h = time.perf_counter()
@@ -300,16 +250,14 @@ class MCLP(CoverageModel):
 
         def improve(y_lp: NDArray[np.float64]) -> NDArray[np.float64]:
             share = None if limit is None else 0.1 * limit
-            mask, _ = rounding_mclp(s["cov"], s["weight"], y_lp, s["p"], s["cost"],
-                                    s["budget"], s["fixed_open"], s["closed"], time_limit=share)
+            mask, _ = rounding_mclp(s, y_lp, time_limit=share)
             # The compact model on the LP's support (when small): a better incumbent
-            # lets reduced costs fix more sites (siting.heuristics.support).
-            best = support_mclp(s["cov"], s["weight"], (y_lp > 1e-6) | mask, s["p"], s["cost"],
-                                s["budget"], s["fixed_open"], start=mask, time_limit=share)
+            # lets reduced costs fix more sites (siting.models.support).
+            best = support_mclp(s, (y_lp > 1e-6) | mask, start=mask, time_limit=share)
             return (mask if best is None else best).astype(np.float64)
 
         master = master_from_structure(s, milp, self.theta_groups or inst.n_sites)
-        integral = bool(np.all(s["weight"] == np.round(s["weight"]))
+        integral = bool(np.all(s.weight == np.round(s.weight))
                         and milp.offset == round(milp.offset))
         left = None if limit is None else max(limit - (time.perf_counter() - t0), 0.01)
         out = solve_benders(master, solver, replace(options, time_limit=left),
@@ -332,8 +280,9 @@ class MCLP(CoverageModel):
             cov if every else cov[rows], inst.weight if every else inst.weight[rows],
             inst.site_cost * ~inst.existing, inst.existing, use_cost=self.budget is not None,
         )
-        milp = mclp_arrays(red.cov, red.weight, inst.existing, closed, self.p, inst.site_cost,
-                           self.budget, offset=float(inst.weight[pre].sum()))
+        milp = mclp_arrays(CoverStructure.of(
+            red.cov, red.weight, p=self.p, cost=inst.site_cost, budget=self.budget,
+            fixed_open=inst.existing, closed=closed, offset=float(inst.weight[pre].sum())))
         return Built(milp, {"rows": rows, "cov": cov, "reduction": stats})
 
 

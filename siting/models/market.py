@@ -71,6 +71,7 @@ from siting.models.attendance import decayed_pairs
 from siting.models.base import Built, check_p, finish, selected_from
 from siting.models.competitors import competitor_pull, read_competitors, site_attractiveness
 from siting.models.decay import Decay
+from siting.models.market_outer import ceil_bound, solve_outer
 from siting.models.valued_pairs import ValuedPairs, merge_valued_rows
 from siting.models.with_start import ModelWithStart, Start
 from siting.solution import Solution
@@ -278,8 +279,6 @@ class HuffModel(ModelWithStart):
                                  field="formulation", value=formulation)
         if formulation == "haase" or solver == "heuristic":
             return super().run(inst, solver, options, verify=verify)
-        from siting.models.market_outer import solve_outer
-
         options = options or SolveOptions()
         self.check(inst)
         return finish(inst, self, solve_outer(self, inst, solver, options), verify)
@@ -485,6 +484,4 @@ class TargetShare(HuffModel):
         return value < than
 
     def proven(self, value: float, bound: float, gap: float) -> bool:
-        from siting.models.market_outer import ceil_bound
-
         return value <= ceil_bound(bound) + 1e-9

@@ -23,24 +23,45 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any
+from typing import Any, ClassVar, Protocol
 
 import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
 from siting.backends.base import SolveOptions, Status, get_backend
+from siting.heuristics.huff import share_of
 from siting.instance import Instance
-from siting.milp import MilpArrays, MilpBuilder
+from siting.milp import MilpArrays, MilpBuilder, Sense
 from siting.models.valued_pairs import ValuedPairs
 from siting.solution import Solution
-
-if TYPE_CHECKING:
-    from siting.models.market import HuffModel
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 BoolArray = NDArray[np.bool_]
+
+
+class HuffModel(Protocol):
+    """What the loop asks of a market model (:class:`siting.models.market.HuffModel`:
+    declared here, so that the model imports the loop and not the reverse)."""
+
+    sense: ClassVar[Sense]
+
+    def share_pairs(self, inst: Instance) -> tuple[ValuedPairs, bool]: ...
+    def site_cost(self, inst: Instance) -> Any: ...
+    def row_cost(self, pairs: ValuedPairs) -> Any: ...
+    def outer_rows(self, b: MilpBuilder, inst: Instance, pairs: ValuedPairs, y: Any,
+                   theta: Any) -> None: ...
+    def start_mask(self, inst: Instance, pairs: ValuedPairs, time_limit: float | None
+                   ) -> BoolArray: ...
+    def value_of(self, inst: Instance, pairs: ValuedPairs, mask: BoolArray) -> float | None: ...
+    def better(self, value: float, than: float) -> bool: ...
+    def proven(self, value: float, bound: float, gap: float) -> bool: ...
+    def outer_solution(
+        self, inst: Instance, pairs: ValuedPairs, mask: BoolArray | None,
+        status: Status, value: float | None, bound: float | None, complete: bool,
+        message: str, t0: float, stats: dict[str, Any],
+    ) -> Solution: ...
 #: Tangent points per row before the first solve.
 GRID = 4
 #: Most relaxations solved before the loop stops with its gap.
@@ -122,8 +143,6 @@ def relaxation(
 
 
 def exact_shares(pairs: ValuedPairs, mask: BoolArray) -> FloatArray:
-    from siting.heuristics.huff import share_of
-
     return share_of(own_pull(pairs, mask), pairs.extra)
 
 

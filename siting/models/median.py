@@ -20,6 +20,8 @@ import scipy.sparse as sp
 from numpy.typing import NDArray
 
 from siting.backends.base import SolveOptions, Status
+from siting.heuristics.pmedian import PairsData
+from siting.heuristics.structure import MedianStructure
 from siting.instance import Instance
 from siting.milp import MilpBuilder
 from siting.models.assign import Pairs, assignment_pairs
@@ -109,7 +111,7 @@ class PMedian(AssignmentModel):
         refuse_unreached(inst, pairs.demand, self.name)
         if not pairs.complete:
             return self._assignment_run(inst, solver, options, verify)
-        from siting.heuristics.pmedian import PairsData, assignment_of
+        from siting.heuristics.pmedian import assignment_of
         from siting.models.pmedian_radius import solve_radius
 
         t_build = time.perf_counter() - t0
@@ -179,15 +181,11 @@ class PMedian(AssignmentModel):
         )
         milp = b.build(sense="min")
         # Structure for the heuristic back end and warm starts (the x block is in pairs order).
-        from siting.heuristics.pmedian import PairsData
-
-        milp.structure = {
-            "kind": "pmedian",
-            "pairs": PairsData(pairs.demand, pairs.site, inst.weight[pairs.demand] * pairs.distance,
-                               inst.n_demand, inst.n_sites),
-            "p": int(self.p), "fixed_open": inst.existing.copy(),
-            "y": y, "x": milp.block("x"),
-        }
+        milp.structure = MedianStructure(
+            PairsData(pairs.demand, pairs.site, inst.weight[pairs.demand] * pairs.distance,
+                      inst.n_demand, inst.n_sites),
+            int(self.p), inst.existing.copy(), y, milp.block("x"),
+        )
         return Built(milp, {"pairs": pairs})
 
 

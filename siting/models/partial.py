@@ -49,15 +49,18 @@ from numpy.typing import NDArray
 
 from siting.backends.base import Result, SolveOptions, Status, capabilities, relative_gap
 from siting.errors import InfeasibleError, ParameterError
-from siting.heuristics.mclp import CoverState
+from siting.heuristics.mclp import CoverState, solve_mclp
+from siting.heuristics.structure import CoverStructure
 from siting.instance import Instance
 from siting.milp import MilpBuilder
 from siting.models.base import Built, CoverageModel, check_radius, finish
+from siting.models.benders import solve_benders
+from siting.models.benders_master import Master
+from siting.models.cover_cuts import CoverData
 from siting.models.covering import (
     Formulation,
     benders_solution,
     choose_formulation,
-    cover_columns,
     coverage_pattern,
     covered_by_existing,
     reduce_covering,
@@ -72,24 +75,25 @@ FloatArray = NDArray[np.float64]
 TARGET_TOL = 1e-9
 
 
-def greedy_partial(
-    cov: sp.csr_matrix, weight: FloatArray, cost: FloatArray, required: float,
-    fixed_open: BoolArray, closed: BoolArray, start: BoolArray | None = None,
-) -> BoolArray:
-    """Open sites by uncovered weight per unit cost until ``required`` weight is covered,
+def _required(s: CoverStructure) -> float:
+    assert s.required is not None, "a partial covering structure has its required weight"
+    return s.required
+
+
+def greedy_partial(s: CoverStructure, start: BoolArray | None = None) -> BoolArray:
+    """Open sites by uncovered weight per unit cost until ``s.required`` weight is covered,
     then close the dearest open new sites the plan does not need.
 
     ``start`` (default: ``fixed_open``) is opened first. Gains are kept per site
     and updated over the rows a step covers (:class:`~siting.heuristics.mclp.CoverState`).
 
     >>> cov = sp.csr_matrix(np.array([[1, 0, 0], [1, 1, 0], [0, 1, 1], [0, 0, 1]], float))
-    >>> none = np.zeros(3, dtype=bool)
-    >>> greedy_partial(cov, np.array([5.0, 1, 2, 4]), np.ones(3), 9.0, none, none).tolist()
+    >>> greedy_partial(CoverStructure.of(cov, np.array([5.0, 1, 2, 4]), required=9.0)).tolist()
     [True, False, True]
     """
-    state = CoverState(cov, weight, fixed_open if start is None else start | fixed_open)
-    allowed = ~closed & ~fixed_open
-    cost = np.asarray(cost, dtype=np.float64)
+    fixed_open, required, cost = s.fixed_open, _required(s), s.cost
+    state = CoverState(s.cov, s.weight, fixed_open if start is None else start | fixed_open)
+    allowed = s.free
     slack = 1e-9 * max(1.0, abs(required))
     got = state.value
     while got < required - slack:
@@ -111,29 +115,25 @@ def greedy_partial(
     return state.open.copy()
 
 
-def descend_partial(
-    cov: sp.csr_matrix, weight: FloatArray, cost: FloatArray, required: float,
-    fixed_open: BoolArray, closed: BoolArray, plan: BoolArray, time_limit: float | None = None,
-) -> BoolArray:
+def descend_partial(s: CoverStructure, plan: BoolArray, time_limit: float | None = None
+                    ) -> BoolArray:
     """Cheaper plans by maximal covering: with one site fewer (unit costs) or a budget
     one below the plan's cost (integer costs), the MCLP heuristic
     (:func:`~siting.heuristics.mclp.solve_mclp`, greedy then swap) may still cover
-    ``required``; repeat until it does not. Other costs: ``plan`` as it is.
+    ``s.required``; repeat until it does not. Other costs: ``plan`` as it is.
 
     The greedy plan opens sites one by one, so its last picks serve what the first
     ones left; swaps over a whole plan of one site fewer often reach the share
     (uniform 20,000 × 1,000, share 0.8: 44 sites → 42).
 
     >>> cov = sp.csr_matrix(np.array([[1, 0, 0], [1, 1, 0], [0, 1, 1], [0, 0, 1]], float))
-    >>> none = np.zeros(3, dtype=bool)
-    >>> descend_partial(cov, np.array([5.0, 1, 2, 4]), np.ones(3), 6.0, none, none,
-    ...                 np.ones(3, dtype=bool)).tolist()
+    >>> s = CoverStructure.of(cov, np.array([5.0, 1, 2, 4]), required=6.0)
+    >>> descend_partial(s, np.ones(3, dtype=bool)).tolist()
     [True, False, False]
     """
-    from siting.heuristics.mclp import solve_mclp
-
-    cost = np.asarray(cost, dtype=np.float64)
-    allowed = ~closed & ~fixed_open
+    cov, weight, cost, required = s.cov, s.weight, s.cost, _required(s)
+    fixed_open, closed = s.fixed_open, s.closed
+    allowed = s.free
     unit = bool(np.all(cost[allowed] == 1.0))
     if not unit and not np.all(cost == np.round(cost)):
         return plan
@@ -155,18 +155,18 @@ def descend_partial(
         plan = mask
 
 
-def knapsack_bound(cov: sp.csr_matrix, weight: FloatArray, cost: FloatArray, required: float,
-                   closed: BoolArray) -> float:
+def knapsack_bound(s: CoverStructure) -> float:
     """A lower bound on the cost: covering ``required`` needs ``Σ_i gain_i y_i ≥ required``
     (a row covered twice counts once), whose fractional knapsack is solved by sorting.
 
     >>> cov = sp.csr_matrix(np.array([[1, 0], [1, 1], [0, 1]], float))
-    >>> knapsack_bound(cov, np.array([4.0, 2, 3]), np.array([2.0, 1]), 7.0, np.zeros(2, bool))
+    >>> knapsack_bound(CoverStructure.of(cov, np.array([4.0, 2, 3]), cost=np.array([2.0, 1]),
+    ...                                  required=7.0))
     2.0
     """
-    gain = np.asarray(cov.T @ np.asarray(weight, dtype=np.float64)).ravel()
-    cost = np.asarray(cost, dtype=np.float64)
-    usable = np.flatnonzero(~closed & (gain > 0))
+    gain = np.asarray(s.cov.T @ s.weight).ravel()
+    cost, required = s.cost, _required(s)
+    usable = np.flatnonzero(~s.closed & (gain > 0))
     order = usable[np.lexsort((-gain[usable], cost[usable] / gain[usable]))]
     before = np.concatenate([[0.0], np.cumsum(gain[order])])
     k = int(np.searchsorted(before, required - 1e-9 * max(1.0, abs(required))))
@@ -175,6 +175,13 @@ def knapsack_bound(cov: sp.csr_matrix, weight: FloatArray, cost: FloatArray, req
     last = order[k - 1]  # the site taken in part
     bound = float(cost[order[: k - 1]].sum() + cost[last] * (required - before[k - 1]) / gain[last])
     return float(math.ceil(bound - 1e-6)) if np.all(cost == np.round(cost)) else bound
+
+
+def structure_of(built: Built) -> CoverStructure:
+    """The covering structure partial covering's arrays carry."""
+    s = built.milp.structure
+    assert isinstance(s, CoverStructure) and s.required is not None
+    return s
 
 
 @dataclass
@@ -212,7 +219,7 @@ class PSCP(CoverageModel):
         return np.asarray(costs, dtype=np.float64) * ~inst.existing
 
     def build(self, inst: Instance) -> Built:
-        """The compact arrays; ``built.data["structure"]`` holds what the start and the
+        """The compact arrays; their :class:`CoverStructure` holds what the start and the
         Benders master need. Raises :class:`InfeasibleError` when the share is out of reach."""
         radius = check_radius(self.radius, inst)
         cov = coverage_pattern(inst, radius)
@@ -238,10 +245,10 @@ class PSCP(CoverageModel):
                           lower=-np.inf, upper=0.0, name="cover")
             b.add_rows(sp.csr_matrix(red.weight[None, :]), lower=need, upper=np.inf, cols=z,
                        name="share")
-        structure = {"cov": red.cov, "weight": red.weight, "cost": costs, "required": need,
-                     "fixed_open": inst.existing.copy(), "closed": closed, "y": y, "z": z}
-        return Built(b.build(sense="min"),
-                     {"cov": cov, "reduction": stats, "structure": structure})
+        milp = b.build(sense="min")
+        milp.structure = CoverStructure(red.cov, red.weight, costs, inst.existing.copy(), closed,
+                                        required=need)
+        return Built(milp, {"cov": cov, "reduction": stats})
 
     def required_weight(self, inst: Instance, most: float, existing: float,
                         radius: float) -> float:
@@ -267,21 +274,18 @@ class PSCP(CoverageModel):
         """Build, start greedily, choose the formulation, solve, decode and verify."""
         t0 = time.perf_counter()
         built = self.build(inst)
-        s = built.data["structure"]
-        free = int((~s["closed"] & ~s["fixed_open"]).sum())
-        choice = choose_formulation(self.formulation, int(s["cov"].shape[0]), free, solver)
+        s = structure_of(built)
+        choice = choose_formulation(self.formulation, s.n_rows, int(s.free.sum()), solver)
         t_start = time.perf_counter()
-        start = greedy_partial(s["cov"], s["weight"], s["cost"], s["required"],
-                               s["fixed_open"], s["closed"])
+        start = greedy_partial(s)
         share = None if options.time_limit is None else 0.1 * options.time_limit
-        start = descend_partial(s["cov"], s["weight"], s["cost"], s["required"],
-                                s["fixed_open"], s["closed"], start, time_limit=share)
+        start = descend_partial(s, start, time_limit=share)
         t_start = time.perf_counter() - t_start
         if solver == "heuristic":
             sol = self._greedy_solution(inst, built, start, t0)
         elif choice == "compact":
             if options.warm_start is None and capabilities(solver).warm_start:
-                options = replace(options, warm_start=cover_columns(built.milp, s, start))
+                options = replace(options, warm_start=s.columns(built.milp.num_cols, start))
             sol = self.solve_built(inst, built, solver, options, t0=t0, verify=False)
         else:
             sol = self._solve_benders(inst, built, solver, options, t0, start)
@@ -292,10 +296,10 @@ class PSCP(CoverageModel):
     def _greedy_solution(self, inst: Instance, built: Built, start: BoolArray,
                          t0: float) -> Solution:
         """The greedy plan as the ``heuristic`` back end's answer, with the knapsack bound."""
-        s = built.data["structure"]
-        x = cover_columns(built.milp, s, start)
+        s = structure_of(built)
+        x = s.columns(built.milp.num_cols, start)
         objective = built.milp.objective_of(x)
-        bound = knapsack_bound(s["cov"], s["weight"], s["cost"], s["required"], s["closed"])
+        bound = knapsack_bound(s)
         gap = relative_gap(objective, bound, "min")
         status = Status.OPTIMAL if gap is not None and gap <= 1e-9 else Status.FEASIBLE
         result = Result(status, "heuristic", objective=objective, bound=bound, gap=gap,
@@ -309,27 +313,23 @@ class PSCP(CoverageModel):
         self, inst: Instance, built: Built, solver: str, options: SolveOptions, t0: float,
         start: BoolArray,
     ) -> Solution:
-        from siting.models.benders import Master, solve_benders
-        from siting.models.cover_cuts import CoverData
-
         milp = built.milp
-        s = built.data["structure"]
+        s = structure_of(built)
         t_build = time.perf_counter() - t0
-        y_slice = s["y"].slice
-        data = CoverData.build(s["cov"], s["weight"], self.theta_groups or inst.n_sites)
+        y_slice = s.y.slice
+        data = CoverData.build(s.cov, s.weight, self.theta_groups or inst.n_sites)
         master = Master(data, milp.col_lower[y_slice].copy(), milp.col_upper[y_slice].copy(),
                         sp.csr_matrix((0, inst.n_sites)), np.zeros(0), 0.0,
-                        cost=s["cost"], required=s["required"])
-        allowed = ~s["closed"] & ~s["fixed_open"]
+                        cost=s.cost, required=s.required)
+        allowed = s.free
 
         def improve(y_lp: FloatArray) -> FloatArray:
             rounded = allowed & (y_lp > 0.5)
-            return greedy_partial(s["cov"], s["weight"], s["cost"], s["required"],
-                                  s["fixed_open"], s["closed"], start=rounded).astype(float)
+            return greedy_partial(s, start=rounded).astype(float)
 
         limit = options.time_limit
         left = None if limit is None else max(limit - (time.perf_counter() - t0), 0.01)
-        integral = bool(np.all(s["cost"] == np.round(s["cost"])))
+        integral = bool(np.all(s.cost == np.round(s.cost)))
         out = solve_benders(master, solver, replace(options, time_limit=left),
                             start=start.astype(np.float64), integral=integral, improve=improve)
         return benders_solution(self, inst, built, s, master, out, solver, t0, t_build)

@@ -38,7 +38,8 @@ from siting.backends.base import Result, SolveOptions, Status, relative_gap
 from siting.heuristics.pmedian import assignment_of, pmedian_swap
 from siting.instance import Instance
 from siting.models.assign import Pairs
-from siting.models.benders import Master, solve_benders
+from siting.models.benders import solve_benders
+from siting.models.benders_master import Master
 from siting.models.pmedian_radius import pmedian_result, screen_pmedian
 from siting.models.reach import reach_rows
 

@@ -18,6 +18,7 @@ from siting.coverage import Metric, make_metric, points_of
 from siting.coverage.walking import located
 from siting.errors import InputError
 from siting.findings import Finding
+from siting.multi.travel import travel_metric
 
 IntArray = NDArray[np.int64]
 FloatArray = NDArray[np.float64]
@@ -204,8 +205,6 @@ class ServiceData:
         these sites; see :func:`siting.multi.travel.travel_metric`).
         """
         if travel is not None and getattr(travel, "travel_table", None) is not None:
-            from siting.multi.travel import travel_metric
-
             return travel_metric(self, travel, parcels, existing)
         walk = distance == "network" and self.network is not None
         if distance == "network" and self.network is None:

@@ -12,13 +12,13 @@ that beat what kept existing facilities already give, with
 existing facility that may close). Blocks with the same (site, value) pairs
 and baseline merge exactly (:func:`siting.models.valued_pairs.merge_valued_rows`).
 The verifier recomputes the attendance of a plan from each block's nearest
-open facility (:func:`attendance_of`).
+open facility (:func:`siting.multi.tables.attendance_of`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -26,12 +26,7 @@ from numpy.typing import NDArray
 
 from siting.models.decay import Decay
 from siting.models.valued_pairs import ValuedPairs, merge_valued_rows
-
-if TYPE_CHECKING:
-    from siting.milp import MilpArrays, MilpBuilder
-    from siting.multi.problem import MultiServiceProblem, TypeData
-    from siting.multi.rows import Layout
-    from siting.multi.tables import Plan
+from siting.multi.types import TypeData
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -75,60 +70,3 @@ def type_attendance(td: TypeData) -> Attendance | None:
         return None
     return attendance_pairs(decay, td.instance.metric, td.pop, td.n_cand,
                             td.spec.existing == "keep")
-
-
-def add_variables(prob: MultiServiceProblem, b: MilpBuilder, lay: Layout) -> None:
-    """The grids ``a[f][t, pair]`` of every decay type."""
-    for name, td in prob.types.items():
-        att = td.attendance
-        if att is not None:
-            lay.a[name] = b.add_grid(f"a_{name}", years=prob.T, items=att.pairs.size, upper=1.0)
-
-
-def attendance_rows(prob: MultiServiceProblem, b: MilpBuilder, lay: Layout, td: TypeData
-                    ) -> None:
-    """``Σ_j a[t,g,j] ≤ 1`` and ``a[t,g,j] ≤ w[t,j]`` / ``keep[k]``, every year."""
-    from siting.multi.rows import keep_terms
-
-    att = td.attendance
-    if att is None:
-        return
-    pairs, J = att.pairs, td.n_cand
-    a, w, keep = lay.a[td.name], lay.w[td.name], lay.keep[td.name]
-    k = np.arange(pairs.size)
-    cand = pairs.site < J
-    for t, year in enumerate(prob.years):
-        b.concat_rows([a.terms(pairs.row, t, k, 1.0, pairs.n_rows)], lower=-np.inf, upper=1.0,
-                      name=f"attend_{td.name}_{year}")
-        b.concat_rows(
-            [a.terms(k, t, k, 1.0, pairs.size),
-             w.terms(k[cand], t, pairs.site[cand], -1.0, pairs.size),
-             keep_terms(keep, k[~cand], pairs.site[~cand] - J, -1.0, pairs.size)],
-            lower=-np.inf, upper=0.0, name=f"attend_open_{td.name}_{year}",
-        )
-
-
-def objective_terms(prob: MultiServiceProblem, milp: MilpArrays, lay: Layout, td: TypeData,
-                    years: Any, c: FloatArray) -> float:
-    """Add a decay type's attendance to the objective vector ``c``; return its constant."""
-    att = td.attendance
-    assert att is not None
-    gain = att.pairs.weight[att.pairs.row] * att.pairs.value * td.spec.weight
-    offset = 0.0
-    for t in years:
-        c[lay.a[td.name].cols(t)] = gain
-        offset += att.const * td.spec.weight
-    return offset
-
-
-def attendance_of(prob: MultiServiceProblem, plan: Plan, name: str, t: int) -> FloatArray:
-    """Residents × decayed share per block, from each block's nearest open facility."""
-    from siting.multi.tables import open_sites
-
-    td = prob.types[name]
-    f = td.spec
-    decay = f.decay_function()
-    parcels, existing = open_sites(prob, plan, name, t)
-    metric = prob.data.metric(parcels, existing, prob.mode_of(f), f.access, travel=f)
-    _, dist = metric.nearest_in(np.arange(parcels.size + existing.size))
-    return np.asarray(td.pop * decay.value(dist), dtype=np.float64)

@@ -15,6 +15,7 @@ import numpy as np
 
 from siting.backends.base import SolveOptions, get_backend
 from siting.multi.problem import MultiServiceProblem
+from siting.multi.rows import build
 from siting.multi.solution import pct
 from siting.multi.targets import area_coverage_objective
 
@@ -138,11 +139,8 @@ def explain_infeasible(prob: MultiServiceProblem, backend: str, opts: SolveOptio
     floors = _short_floors(prob, backend, short)
     if floors:
         return floors
-    for what, kwargs in (
-        ("the budget", {"drop_budget": True}),
-        ("the equity floors", {"drop_equity": True}),
-    ):
-        milp, _ = prob.build(**kwargs)
+    for what, budget in (("the budget", True), ("the equity floors", False)):
+        milp, _ = build(prob, drop_budget=budget, drop_equity=not budget)
         res = get_backend(backend).solve(milp, short)
         if res.status.has_solution:
             return [
@@ -163,7 +161,7 @@ def _short_floors(prob: MultiServiceProblem, backend: str, opts: SolveOptions) -
         if e.min_share is None and e.min_ratio_to_area is None:
             continue
         areas = e.areas or sorted(set(prob.data.blocks[e.by].astype(str)))
-        milp, lay = prob.build(drop_equity=True)
+        milp, lay = build(prob, drop_equity=True)
         for area in areas:
             c, const, residents = area_coverage_objective(
                 prob, milp, lay, e.facility, e.by, area, e.year
@@ -194,7 +192,7 @@ def _short_targets(
     out = []
     for k in live:
         tgt = prob.spec.target[k]
-        milp, _ = prob.build(drop=dropped(k), objective=k)
+        milp, _ = build(prob, drop=dropped(k), objective=k)
         res = get_backend(backend).solve(milp, opts)
         if not res.status.has_solution:
             continue

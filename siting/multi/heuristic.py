@@ -55,8 +55,9 @@ from siting.backends.base import Result, SolveOptions, beneath, get_backend, rel
 from siting.backends.highs import NO_HEURISTICS
 from siting.milp import MilpArrays
 from siting.multi.problem import MultiServiceProblem
-from siting.multi.rows import Layout
+from siting.multi.rows import build
 from siting.multi.spec import Spec, parse_spec
+from siting.multi.types import Layout
 
 __all__ = ["Incumbent", "PoolHeuristic", "one_year_spec", "parse_spec"]
 
@@ -327,8 +328,8 @@ class PoolHeuristic:
         one = self.prob.on_year(one_year_spec(self.prob.spec, index), index)
         everything = frozenset(range(len(one.spec.target)))
         result = None
-        for kwargs in ({}, {"drop": everything, "drop_equity": True}):
-            milp, lay = one.build(**kwargs)
+        for drop, drop_equity in ((frozenset[int](), False), (everything, True)):
+            milp, lay = build(one, drop=drop, drop_equity=drop_equity)
             lp = replace(milp, integrality=np.zeros(milp.num_cols, dtype=bool))
             result = self._solve(lp, self._options())
             if result.status.has_solution and result.x is not None:
@@ -350,7 +351,7 @@ class PoolHeuristic:
             return None
         t = time.perf_counter()
         sub = MultiServiceProblem(self.prob.spec, self.prob.data, only=pool, reuse=self.prob)
-        milp, lay = sub.build()
+        milp, lay = build(sub)
         info: dict[str, Any] = {
             "candidates": int(sum(td.n_cand for td in sub.types.values())),
             "columns": milp.num_cols,

@@ -40,9 +40,10 @@ from siting.milp import MilpArrays, Sense
 from siting.multi.data import ServiceData
 from siting.multi.heuristic import Incumbent, PoolHeuristic
 from siting.multi.problem import MultiServiceProblem
-from siting.multi.rows import Layout
+from siting.multi.rows import build
 from siting.multi.solution import FACILITY_COLUMNS, MultiSolution
 from siting.multi.spec import Spec
+from siting.multi.types import Layout
 from siting.solution import result_fields
 
 FloatArray = NDArray[np.float64]
@@ -109,7 +110,7 @@ class MultiService:
         stage("coverage", True, f"{len(prob.types)} types, {groups:,} block groups")
         pre = precheck(prob)
         stage("model", False, "")
-        milp, lay = prob.build()
+        milp, lay = build(prob)
         t_build = time.perf_counter() - t0 - t_data
         stage("model", True, f"{milp.num_rows:,} rows, {milp.num_cols:,} columns")
         result, heuristic = self._search(prob, milp, lay, backend, opts, bool(pre), t0, stage)

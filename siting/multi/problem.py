@@ -14,7 +14,7 @@ The MILP arrays themselves are written by :mod:`siting.multi.rows`.
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -25,132 +25,13 @@ from numpy.typing import NDArray
 from siting.errors import InputError
 from siting.instance import Instance
 from siting.multi.data import ServiceData, uses_mask
+from siting.multi.decay import type_attendance
 from siting.multi.spec import Facility, Spec, Target
-from siting.reduce import merge_equal_rows
+from siting.multi.types import Family, Indicator, TargetKey, TypeData, make_family
 
 IntArray = NDArray[np.int64]
 FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
-
-
-@dataclass
-class Family:
-    """Aggregated coverage rows: blocks with the same covering sites (per type) and the
-    same area merge into one group with summed population (an exact reduction).
-
-    Blocks covered whatever is built (by kept existing facilities) are a constant;
-    blocks no candidate can reach, or without residents, are constant zero.
-    ``links`` lists, per type, the groups that type must cover and the covering
-    sites (candidates, then existing).
-    """
-
-    key: str
-    pop: FloatArray  # per group
-    rep: IntArray  # a representative block of each group
-    const_block: BoolArray  # blocks covered whatever is built
-    block_group: IntArray  # group of each block, -1 when constant
-    block_pop: FloatArray
-    links: list[tuple[str, IntArray, sp.csr_matrix]]  # (type, group rows, G_rows × sites)
-
-    @property
-    def size(self) -> int:
-        return int(self.pop.size)
-
-    @property
-    def const(self) -> float:
-        return float(self.block_pop[self.const_block].sum())
-
-    @property
-    def total(self) -> float:
-        return float(self.block_pop.sum())
-
-
-def make_family(
-    key: str,
-    block_pop: FloatArray,
-    area_codes: IntArray,
-    per_type: list[tuple[str, sp.csr_matrix, BoolArray]],
-) -> Family:
-    """Group blocks by (area, covering pattern of every type); see :class:`Family`.
-
-    ``per_type`` holds, per type, the 0/1 block × site pattern and the blocks
-    it covers whatever is built. Rows are compared exactly
-    (:func:`~siting.reduce.merge_equal_rows`) on one key matrix: the area as a
-    one-hot column, then each type's pattern (or one marker column where the
-    type covers the block anyway).
-
-    >>> import scipy.sparse as sp, numpy as np
-    >>> P = sp.csr_matrix(np.array([[1, 0], [1, 0], [0, 1], [0, 0]]))
-    >>> fam = make_family("z", np.array([1.0, 2, 3, 4]), np.zeros(4, dtype=np.int64),
-    ...                   [("t", P, np.zeros(4, dtype=bool))])
-    >>> fam.pop.tolist(), fam.block_group.tolist()
-    ([3.0, 3.0], [0, 0, 1, -1])
-    """
-    n = block_pop.size
-    satisfied = np.ones(n, dtype=bool)
-    impossible = np.zeros(n, dtype=bool)
-    n_areas = int(area_codes.max(initial=-1)) + 1
-    keys = [sp.csr_matrix((np.ones(n), (np.arange(n), area_codes)), shape=(n, n_areas))]
-    for _, pattern, pre in per_type:
-        pattern = sp.csr_matrix(pattern)
-        satisfied &= pre
-        impossible |= ~pre & (np.diff(pattern.indptr) == 0)
-        keys += [sp.diags((~pre).astype(np.float64)) @ pattern,
-                 sp.csr_matrix(pre.astype(np.float64)[:, None])]
-    active = np.flatnonzero(~satisfied & ~impossible & (block_pop > 0))
-    merged = merge_equal_rows(sp.hstack(keys, format="csr")[active], block_pop[active])
-    group_of_block = np.full(n, -1, dtype=np.int64)
-    group_of_block[active] = merged.group
-    rep = active[merged.first]
-    links = []
-    for name, pattern, pre in per_type:
-        need = np.flatnonzero(~pre[rep])
-        links.append((name, need, sp.csr_matrix(pattern)[rep[need]]))
-    return Family(key, merged.weight, rep, satisfied, group_of_block, block_pop, links)
-
-
-@dataclass
-class TypeData:
-    """One facility type: its candidates, existing sites, coverage and costs.
-
-    Sites are numbered candidates first (``0 … J-1``, positions ``cand`` in the
-    parcels), then existing facilities (``J … J+E-1``, positions ``existing``).
-    """
-
-    name: str
-    spec: Facility
-    cand: IntArray  # parcel positions eligible for this type
-    avail_t: IntArray  # first year index each candidate may be open (len(cand))
-    existing: IntArray  # positions in data.existing
-    pop: FloatArray  # group population per block
-    instance: Instance  # blocks × (candidates, existing): the coverage layer's view
-    coverage: sp.csr_matrix  # distances within the type's radius
-    cost: FloatArray  # cost per facility on each candidate (build + land share)
-    max_spaces: FloatArray  # sized types: spaces a candidate can hold
-    existing_capacity: FloatArray
-    family: Family
-    #: Decay types only: valued (block group, site) pairs (:mod:`siting.multi.decay`).
-    attendance: Any = None
-
-    @property
-    def n_cand(self) -> int:
-        return int(self.cand.size)
-
-    @property
-    def n_sites(self) -> int:
-        return int(self.cand.size + self.existing.size)
-
-
-@dataclass
-class Indicator:
-    """Blocks inside an indicator: covered by every type of ``types`` within ``radius``."""
-
-    key: str
-    types: list[str]
-    radius: float
-    group: str
-    pop: FloatArray
-    family: Family
 
 
 class MultiServiceProblem:
@@ -191,7 +72,7 @@ class MultiServiceProblem:
         self.types: dict[str, TypeData] = {
             name: self._type_data(name, f) for name, f in spec.facility.items()
         }
-        self.indicators: dict[str, Indicator] = {}
+        self.indicators: dict[TargetKey, Indicator] = {}
         for k, tgt in enumerate(spec.target):
             ind = self._indicator_for(k, tgt) if tgt.mode == "constraint" else None
             if ind is not None:
@@ -212,15 +93,9 @@ class MultiServiceProblem:
         }
         view.indicators = {
             key: ind for key, ind in self.indicators.items()
-            if spec.target[int(key.removeprefix("target"))].mode == "constraint"
+            if spec.target[key.position].mode == "constraint"
         }
         return view
-
-    def build(self, **kwargs: Any) -> Any:
-        """The MILP arrays and their layout (see :func:`siting.multi.rows.build`)."""
-        from siting.multi.rows import build
-
-        return build(self, **kwargs)
 
     def instance(self, name: str) -> Instance:
         """Facility type ``name`` as a classic instance (e.g. to solve it alone as an MCLP)."""
@@ -358,8 +233,6 @@ class MultiServiceProblem:
             ex_cap, family,
         )
         if f.decay is not None:
-            from siting.multi.decay import type_attendance
-
             td.attendance = type_attendance(td)
         return td
 
@@ -385,8 +258,8 @@ class MultiServiceProblem:
             for name in types
         ]
         pop = self.group(group)
-        fam = self.family_for(f"target{k}", pop, per_type)
-        return Indicator(f"target{k}", types, radius, group, pop, fam)
+        key = TargetKey.of(k)
+        return Indicator(key, types, radius, group, pop, self.family_for(key, pop, per_type))
 
     def coverage_within(
         self, name: str, f: Facility, cand: IntArray, metric: Any, radius: float
@@ -436,7 +309,7 @@ class MultiServiceProblem:
 
     def target_population(self, k: int) -> FloatArray:
         tgt = self.spec.target[k]
-        key = f"target{k}"
+        key = TargetKey.of(k)
         if key in self.indicators:
             return self.indicators[key].pop
         if tgt.group is not None:

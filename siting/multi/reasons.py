@@ -48,9 +48,11 @@ import pandas as pd
 
 from siting.backends.base import SolveOptions, get_backend
 from siting.milp import MilpArrays
-from siting.multi.problem import MultiServiceProblem, TypeData
-from siting.multi.solution import MultiSolution
+from siting.multi.problem import MultiServiceProblem
+from siting.multi.rows import build
+from siting.multi.solution import MultiSolution, money, target_title
 from siting.multi.spec import Spec
+from siting.multi.types import TypeData
 
 #: Coverage gained by lifting a limit for it to count as binding (0.5 percentage points).
 MIN_GAIN = 0.005
@@ -162,7 +164,7 @@ def _solve_lifted(
                 f.count, f.max_count, f.max_total = {}, {}, None
             if "phasing" in keys:
                 td.avail_t[:] = 0
-            built[shape] = one.build()[0]
+            built[shape] = build(one)[0]
         finally:
             f.count, f.min_count, f.max_count, f.max_total = saved[:4]
             td.avail_t[:] = saved[4]
@@ -281,8 +283,6 @@ def _quota_allows_none(f: Any, years: list[int], existing: int) -> bool:
 def nothing_built(prob: MultiServiceProblem, sol: MultiSolution) -> str | None:
     """Why a plan with a solution builds nothing, in one line (None when it builds)."""
     from siting.multi.funnel import causes_text, either, parcel_funnel, use_names, uses_seen
-    from siting.report.formats import money
-
     if not sol.status.has_solution or len(sol.facilities):
         return None
     spec, data = prob.spec, prob.data
@@ -331,8 +331,6 @@ def _pct(v: float | None) -> str:
 
 
 def _money(v: float | None, currency: str) -> str:
-    from siting.report.formats import money
-
     return "–" if v is None else money(v, currency)
 
 
@@ -442,8 +440,6 @@ TIGHT_SHARE = 0.005
 def target_reasons(sol: MultiSolution) -> list[dict[str, Any]]:
     """For each plan target: binding (met with no room to spare, so it shapes the plan),
     met with a margin, or not met (reported only), from the recomputed target table."""
-    from siting.report.formats import target_title
-
     out = []
     for r in sol.targets.to_dict(orient="records") if len(sol.targets) else []:
         if not str(r.get("reached_text") or ""):

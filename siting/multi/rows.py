@@ -22,44 +22,21 @@ years) or only in the final year.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
-
 import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
-from siting.milp import Block, Grid, MilpArrays, MilpBuilder
-from siting.multi.problem import Family, MultiServiceProblem, TypeData
+from siting.milp import Grid, MilpArrays, MilpBuilder
+from siting.multi import decay_rows, targets
+from siting.multi.problem import MultiServiceProblem
+from siting.multi.types import Family, Layout, Part, TargetKey, TypeData, keep_terms
 
 IntArray = NDArray[np.int64]
 FloatArray = NDArray[np.float64]
-Part = tuple[Any, Block]
 
 #: Budget rows are written in units of this many currency units (万元): yuan-sized
 #: coefficients (1e7..1e9) next to 0/1 coverage rows make the model badly scaled.
 MONEY_UNIT = 1e4
-
-
-@dataclass
-class Layout:
-    """Where each variable family sits in the column vector."""
-
-    w: dict[str, Grid] = field(default_factory=dict)
-    keep: dict[str, Block] = field(default_factory=dict)
-    s: dict[str, Grid] = field(default_factory=dict)
-    z: dict[str, Grid] = field(default_factory=dict)
-    x: dict[str, Grid] = field(default_factory=dict)
-    c: dict[str, Grid] = field(default_factory=dict)
-    a: dict[str, Grid] = field(default_factory=dict)  # attendance of decay types
-
-
-def keep_terms(
-    block: Block, rows: IntArray, sites: IntArray, values: Any, n_rows: int
-) -> Part:
-    """Coefficients of existing facilities ``sites`` (0 … E-1) of one type in ``rows``."""
-    vals = np.broadcast_to(np.asarray(values, dtype=np.float64), np.shape(rows))
-    return sp.csr_matrix((vals, (rows, sites)), shape=(n_rows, block.size)), block
 
 
 def build(
@@ -72,15 +49,13 @@ def build(
 ) -> tuple[MilpArrays, Layout]:
     """MILP arrays of the problem; ``drop`` skips targets by index, ``objective``
     maximises target ``objective``'s measured value instead of coverage."""
-    from siting.multi import decay, targets
-
     b, lay = MilpBuilder(), Layout()
     measured = measured_indicators(prob, drop, objective)
     _variables(prob, b, lay, measured)
-    decay.add_variables(prob, b, lay)
+    decay_rows.add_variables(prob, b, lay)
     for td in prob.types.values():
         _type_rows(prob, b, lay, td)
-        decay.attendance_rows(prob, b, lay, td)
+        decay_rows.attendance_rows(prob, b, lay, td)
     for key in measured:
         family_rows(prob, b, lay, prob.indicators[key].family, lay.c[key])
     _land_rows(prob, b, lay)
@@ -97,13 +72,13 @@ def build(
 
 def measured_indicators(
     prob: MultiServiceProblem, drop: frozenset[int], objective: int | None
-) -> list[str]:
+) -> list[TargetKey]:
     """Indicators some row or the objective reads: an enforced target not dropped, or
     the target maximised. A report-only target is measured by the verifier from the
     plan, so its indicator columns would be free (an exact reduction to leave out)."""
     keys = []
     for k, tgt in enumerate(prob.spec.target):
-        key = f"target{k}"
+        key = TargetKey.of(k)
         enforced = tgt.mode == "constraint" and k not in drop
         if key in prob.indicators and (enforced or k == objective):
             keys.append(key)
@@ -111,7 +86,7 @@ def measured_indicators(
 
 
 def _variables(
-    prob: MultiServiceProblem, b: MilpBuilder, lay: Layout, indicators: list[str]
+    prob: MultiServiceProblem, b: MilpBuilder, lay: Layout, indicators: list[TargetKey]
 ) -> None:
     T = prob.T
     for name, td in prob.types.items():

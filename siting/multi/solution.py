@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -44,6 +45,25 @@ FACILITY_COLUMNS = [
 def pct(v: float) -> str:
     """A share as a percentage with one decimal."""
     return f"{100 * v:.1f}%"
+
+
+def money(value: float, currency: str = "CNY", *, unit: str = "auto") -> str:
+    """A cost for planners: 亿元 / 万元 for CNY, millions otherwise."""
+    if not np.isfinite(value):
+        return "–"
+    if currency == "CNY":
+        if unit == "wan" or (unit == "auto" and abs(value) < 1e8):
+            return f"{value / 1e4:,.0f}万元"
+        return f"{value / 1e8:,.1f}亿元"
+    return f"{value / 1e6:,.1f} M {currency}"
+
+
+_TRAILING_REQUIREMENT = re.compile(r"\s*(>=|≥|=>|>|不低于|达到)\s*[\d.,]+\s*(%|％|万)?\s*$")
+
+
+def target_title(name: str) -> str:
+    """A target's name without a trailing requirement (the spec's value is shown apart)."""
+    return _TRAILING_REQUIREMENT.sub("", name).strip() or name
 
 
 def empty_frame() -> pd.DataFrame:

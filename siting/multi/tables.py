@@ -196,3 +196,16 @@ def baseline_table(prob: MultiServiceProblem) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows)
+
+
+def attendance_of(
+    prob: MultiServiceProblem, plan: Plan, name: str, t: int
+) -> NDArray[np.float64]:
+    """Residents × decayed share per block, from each block's nearest open facility."""
+    td = prob.types[name]
+    f = td.spec
+    decay = f.decay_function()
+    parcels, existing = open_sites(prob, plan, name, t)
+    metric = prob.data.metric(parcels, existing, prob.mode_of(f), f.access, travel=f)
+    _, dist = metric.nearest_in(np.arange(parcels.size + existing.size))
+    return np.asarray(td.pop * decay.value(dist), dtype=np.float64)

@@ -19,8 +19,9 @@ from numpy.typing import NDArray
 
 from siting.errors import InputError
 from siting.milp import MilpArrays, MilpBuilder
+from siting.multi.decay_rows import objective_terms
 from siting.multi.problem import MultiServiceProblem
-from siting.multi.rows import Layout, Part, keep_terms
+from siting.multi.types import Layout, Part, TargetKey, keep_terms
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -32,7 +33,7 @@ def target_expr(prob: MultiServiceProblem, k: int, lay: Layout) -> tuple[list[Pa
     tgt = prob.spec.target[k]
     t = prob.target_year_index(tgt.year)
     if tgt.kind in ("coverage", "service_circle"):
-        key = f"target{k}"
+        key = TargetKey.of(k)
         if key in prob.indicators:
             fam = prob.indicators[key].family
             grid = lay.c[key]
@@ -62,7 +63,7 @@ def target_rows(
             continue
         expr, const = target_expr(prob, k, lay)
         b.concat_rows(
-            expr, lower=prob.target_required(k) - const, upper=np.inf, name=f"target{k}"
+            expr, lower=prob.target_required(k) - const, upper=np.inf, name=TargetKey.of(k)
         )
 
 
@@ -76,8 +77,6 @@ def objective(
         years = range(prob.T) if prob.spec.meta.objective == "years" else [prob.T - 1]
         for name, td in prob.types.items():
             if td.attendance is not None:  # closer is better: residents × decayed share
-                from siting.multi.decay import objective_terms
-
                 offset += objective_terms(prob, milp, lay, td, years, c)
                 continue
             fam = td.family

@@ -33,7 +33,7 @@ matrices.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import numpy as np
 from numpy.typing import NDArray
@@ -41,14 +41,22 @@ from numpy.typing import NDArray
 from siting.coverage.od import locate, reach_notes, read_od_table, refuse_repeats
 from siting.coverage.table import TableMetric
 
-if TYPE_CHECKING:
-    from siting.multi.data import ServiceData
-
 IntArray = NDArray[np.int64]
 FloatArray = NDArray[np.float64]
 
 #: What the destinations of a facility type's table are, in messages.
 SITES = "parcel or existing facility"
+
+
+class ServiceData(Protocol):
+    """What a travel table needs of :class:`siting.multi.data.ServiceData` (declared
+    here, so that the data imports the table and not the reverse): its frames, and
+    the notes it says."""
+
+    blocks: Any
+    parcels: Any
+    existing: Any
+    notes: list[str]
 
 
 @dataclass

@@ -34,7 +34,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 import scipy.sparse as sp
@@ -44,13 +44,34 @@ from scipy.sparse import csgraph
 from siting.errors import InputError
 
 if TYPE_CHECKING:
-    from siting.network.graph import WalkingNetwork
+    import shapely
 
 __all__ = ["Located", "PointGraph", "locate"]
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 BoolArray = NDArray[np.bool_]
+
+
+class WalkingNetwork(Protocol):
+    """What locating points needs of a :class:`~siting.network.graph.WalkingNetwork`
+    (declared here, so that the graph imports this module and not the reverse)."""
+
+    node_x: FloatArray
+    node_y: FloatArray
+    edge_u: IntArray
+    edge_v: IntArray
+    edge_length: FloatArray
+    max_access: float
+
+    @property
+    def n_nodes(self) -> int: ...
+
+    @property
+    def n_edges(self) -> int: ...
+
+    def segment_tree(self) -> shapely.STRtree: ...
+
 ArrayLike2D = Any  # an n × 2 array of coordinates, or anything numpy reads as one
 
 #: Relative (and, in metres, absolute) slack within which two edges are equally near.

@@ -22,7 +22,7 @@ Where things are:
   (inlined into each page).
 
 A report can be rebuilt from the files ``siting solve`` writes with
-:func:`siting.multi.files.read_solution`, which is what ``siting report DIR`` does.
+:func:`siting.readback_multi.read_solution`, which is what ``siting report DIR`` does.
 
 >>> money(2.5e9, "CNY")
 '25.0亿元'

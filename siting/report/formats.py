@@ -25,13 +25,12 @@ the same thing the same way.
 from __future__ import annotations
 
 import itertools
-import re
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
-from siting.multi.solution import pct
+from siting.multi.solution import money, pct, target_title
 from siting.multi.spec import Spec
 
 __all__ = [
@@ -72,17 +71,6 @@ SHAPES = ["circle", "square", "diamond", "triangle", "down", "hexagon", "star", 
 
 # Red (nobody covered) → amber → green (everyone covered); static/map.js has the same stops.
 _SHARE_STOPS = [(0.0, (224, 49, 49)), (0.5, (245, 159, 0)), (1.0, (47, 158, 68))]
-
-
-def money(value: float, currency: str = "CNY", *, unit: str = "auto") -> str:
-    """A cost for planners: 亿元 / 万元 for CNY, millions otherwise."""
-    if not np.isfinite(value):
-        return "–"
-    if currency == "CNY":
-        if unit == "wan" or (unit == "auto" and abs(value) < 1e8):
-            return f"{value / 1e4:,.0f}万元"
-        return f"{value / 1e8:,.1f}亿元"
-    return f"{value / 1e6:,.1f} M {currency}"
 
 
 def money_unit(currency: str) -> str:
@@ -162,14 +150,6 @@ def type_shape(types: Sequence[str]) -> dict[str, str]:
 
 #: A requirement written at the end of a target's name ("… >= 85%", "… ≥ 1万"): the table
 #: shows the required value from the spec beside the name, so the name drops it.
-_TRAILING_REQUIREMENT = re.compile(r"\s*(>=|≥|=>|>|不低于|达到)\s*[\d.,]+\s*(%|％|万)?\s*$")
-
-
-def target_title(name: str) -> str:
-    """A target's name without a trailing requirement (the spec's value is shown apart)."""
-    return _TRAILING_REQUIREMENT.sub("", name).strip() or name
-
-
 def yes_no(value: Any) -> str:
     """A verdict in words: yes, no, or not checked (``None``)."""
     if value is None or (isinstance(value, float) and not np.isfinite(value)):

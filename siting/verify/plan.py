@@ -16,13 +16,20 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 
 from siting.multi.data import uses_mask
-from siting.multi.decay import attendance_of
-from siting.multi.pipeline import MultiService, with_costs
+from siting.multi.pipeline import MultiService
 from siting.multi.problem import MultiServiceProblem
 from siting.multi.solution import MultiSolution, pct
-from siting.multi.tables import Coverage, PlanRows, coverage_by_year, open_sites, target_table
+from siting.multi.tables import (
+    Coverage,
+    PlanRows,
+    attendance_of,
+    coverage_by_year,
+    open_sites,
+    target_table,
+)
 from siting.verify import verifies
 from siting.verify.report import VerifyReport, accept_objective
 from siting.verify.walks import walk_floor
@@ -122,7 +129,7 @@ def _check_parcels(prob: MultiServiceProblem, fac: pd.DataFrame, rep: VerifyRepo
     first = fac.sort_values("year", kind="stable").groupby(["type", "parcel_id"]).first()
     for (name, pid), r in first[first["count"] < 1].iterrows():
         rep.fail(f"{name} on parcel {pid}: extended in {r['year']} but never built")
-    used = with_costs(prob, fac).groupby("parcel_id")["footprint_m2"].sum()
+    used = facility_costs(prob, fac).groupby("parcel_id")["footprint_m2"].sum()
     area = parcels["area_m2"].reindex(used.index)
     for pid in used.index[used > area * (1 + TOL) + 1e-6]:
         rep.fail(f"parcel {pid}: footprints {used[pid]:.0f} m² exceed its {area[pid]:.0f} m²")
@@ -166,12 +173,49 @@ def _check_counts(
                          f"{e.min_facilities} required")
 
 
+def facility_costs(prob: MultiServiceProblem, fac: pd.DataFrame) -> pd.DataFrame:
+    """``fac`` with each row's footprint and estimated cost, recomputed from the spec's
+    facility types and the parcels (the verifier's own costing, not the model's).
+
+    A whole-parcel type takes its parcel's area (0 on a row that only adds
+    parking to an open lot); a sized type adds its spaces' surface; land costs
+    are the parcel's share under the footprint.
+    """
+    fac = fac.copy()
+    if not len(fac):
+        return fac.assign(footprint_m2=pd.Series(dtype=float), cost_est=pd.Series(dtype=float))
+    parcels = prob.data.parcels.set_index(prob.data.parcels["parcel_id"])
+    area = parcels["area_m2"].astype(float).reindex(fac["parcel_id"]).to_numpy()
+    types = {name: f for name, f in prob.spec.facility.items()}
+
+    def of_type(value: Any) -> NDArray[np.float64]:
+        per = {name: float(value(f) or 0.0) for name, f in types.items()}
+        return fac["type"].map(per).to_numpy(dtype=np.float64)
+
+    whole = of_type(lambda f: f.whole_parcel) > 0
+    count = fac["count"].to_numpy(dtype=np.float64)
+    spaces = fac["spaces"].to_numpy(dtype=np.float64)
+    footprint = of_type(lambda f: f.footprint_m2)
+    per_space = of_type(lambda f: f.sized and f.m2_per_space / f.levels * f.surface_share)
+    fac["footprint_m2"] = np.where(whole, np.where(count != 0, area, 0.0),
+                                   footprint * count) + spaces * per_space
+    land = np.zeros(len(fac))
+    if "land_cost_est" in parcels.columns:
+        parcel_land = parcels["land_cost_est"].astype(float).reindex(fac["parcel_id"]).to_numpy()
+        under = np.where(whole, area, footprint)
+        land = np.where(of_type(lambda f: f.land_cost) > 0,
+                        parcel_land / np.maximum(area, 1.0) * under * count, 0.0)
+    fac["cost_est"] = (of_type(lambda f: f.build_cost) * count + land
+                       + of_type(lambda f: f.cost_per_space) * spaces)
+    return fac
+
+
 def _check_costs(
     prob: MultiServiceProblem, sol: MultiSolution, fac: pd.DataFrame, rep: VerifyReport
 ) -> None:
     """Estimated costs recomputed from the spec and the parcels; budgets per year and in all."""
     spec = prob.spec
-    costed = with_costs(prob, fac)
+    costed = facility_costs(prob, fac)
     for column, what in (("cost_est", "cost_est"), ("footprint_m2", "footprint")):
         if column not in fac.columns or not len(fac):
             continue

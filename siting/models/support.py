@@ -16,8 +16,10 @@ needs 0.05 s (the whole solve 0.59 s → 0.40 s); a support of most sites
 nothing in its time (city 1M × 10k: 544 sites, 2 s).
 
 >>> import numpy as np, scipy.sparse as sp
+>>> from siting.heuristics.structure import CoverStructure
 >>> cov = sp.csr_matrix(np.array([[1, 0, 0], [1, 1, 0], [0, 1, 1], [0, 0, 1]], float))
->>> mask = support_mclp(cov, np.array([5.0, 1, 1, 4]), np.array([True, True, True]), p=2)
+>>> s = CoverStructure.of(cov, np.array([5.0, 1, 1, 4]), p=2)
+>>> mask = support_mclp(s, np.array([True, True, True]))
 >>> np.flatnonzero(mask).tolist()
 [0, 2]
 """
@@ -28,6 +30,9 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
+from siting.backends import get_backend
+from siting.backends.base import SolveOptions
+from siting.heuristics.structure import CoverStructure, mclp_arrays
 from siting.reduce import merge_equal_rows
 
 BoolArray = NDArray[np.bool_]
@@ -42,48 +47,38 @@ MOST_SITES = 200
 
 
 def support_mclp(
-    cov: sp.csr_matrix,
-    weight: FloatArray,
+    s: CoverStructure,
     support: BoolArray,
-    p: int | None = None,
-    cost: FloatArray | None = None,
-    budget: float | None = None,
-    fixed_open: BoolArray | None = None,
     start: BoolArray | None = None,
     time_limit: float | None = None,
 ) -> BoolArray | None:
-    """The best plan on the ``support`` sites (HiGHS), or None: no plan in time, or a
-    support too large to be worth it.
+    """The best plan of ``s`` on the ``support`` sites (HiGHS), or None: no plan in time,
+    or a support too large to be worth it.
 
-    ``fixed_open`` sites are open and count towards neither ``p`` nor the budget
+    ``s.fixed_open`` sites are open and count towards neither ``p`` nor the budget
     (as in :func:`~siting.heuristics.mclp.greedy_mclp`); ``start`` is a plan on
     the support to start from, and the plan size the support is held to.
     """
-    from siting.backends import get_backend
-    from siting.backends.base import SolveOptions
-    from siting.models.covering import cover_columns, mclp_arrays
-
-    m = cov.shape[1]
+    m = s.n_sites
     size = int(support.sum())
     if size > MOST_SITES or (start is not None and size > PER_OPEN * max(int(start.sum()), 1)):
         return None
-    fixed = np.zeros(m, dtype=bool) if fixed_open is None else np.asarray(fixed_open, bool)
+    fixed = s.fixed_open
     sites = np.flatnonzero(support | fixed)
-    sub = sp.csr_matrix(cov[:, sites])
+    sub = sp.csr_matrix(s.cov[:, sites])
     sub.eliminate_zeros()
     rows = np.flatnonzero(np.diff(sub.indptr) > 0)
-    merged = merge_equal_rows(sp.csr_matrix(sub[rows]), np.asarray(weight, np.float64)[rows])
-    site_cost = np.ones(sites.size) if cost is None else np.asarray(cost, np.float64)[sites]
-    milp = mclp_arrays(merged.cov, merged.weight, fixed[sites], np.zeros(sites.size, bool), p,
-                       site_cost, budget if cost is not None else None)
-    assert milp.structure is not None
+    merged = merge_equal_rows(sp.csr_matrix(sub[rows]), np.asarray(s.weight, np.float64)[rows])
+    small = CoverStructure.of(merged.cov, merged.weight, p=s.p, cost=s.cost[sites],
+                              budget=s.budget, fixed_open=fixed[sites])
+    milp = mclp_arrays(small)
     warm = None
     if start is not None and not (start & ~(support | fixed)).any():
-        warm = cover_columns(milp, milp.structure, start[sites])
+        warm = small.columns(milp.num_cols, start[sites])
     limit = SECONDS if time_limit is None else min(SECONDS, time_limit)
     result = get_backend("highs").solve(milp, SolveOptions(time_limit=limit, warm_start=warm))
     if not result.status.has_solution or result.x is None:
         return None
     mask = np.zeros(m, dtype=bool)
-    mask[sites[result.x[milp.block("y").slice] > 0.5]] = True
+    mask[sites[result.x[small.y.slice] > 0.5]] = True
     return mask

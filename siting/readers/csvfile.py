@@ -13,7 +13,7 @@ Rules (each broken rule is an :class:`~siting.errors.InputError` or
 - cells are text with surrounding spaces dropped; each column named in
   ``columns`` is converted by its :class:`Column` rule: ids stay text (``007``
   stays ``"007"``), numbers are finite and within range, booleans come from a
-  fixed vocabulary (see :data:`siting.data.values.BOOLEAN_WORDS`).
+  fixed vocabulary (see :data:`siting.readers.values.BOOLEAN_WORDS`).
 
 - with ``xy`` (an :class:`XY`), the coordinate columns are the ones it names,
   else ``x`` and ``y``, else a longitude / latitude pair of common names
@@ -54,8 +54,8 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from siting.data.values import COORDINATE_LIMIT, Where, to_booleans, to_ids, to_numbers
 from siting.errors import FormatError, InputError
+from siting.readers.values import COORDINATE_LIMIT, Where, to_booleans, to_ids, to_numbers
 from siting.textio import read_text
 
 __all__ = ["LAT_NAMES", "LON_NAMES", "XY", "Column", "CsvTable", "read_csv"]

@@ -19,12 +19,14 @@ import numpy as np
 import pandas as pd
 
 from siting.backends.base import Status
+from siting.data.load import load_service_data
 from siting.errors import InputError
 from siting.findings import findings_from
 from siting.multi.data import ServiceData
 from siting.multi.solution import MultiSolution
 from siting.multi.spec import Spec, load_spec, parse_spec
 from siting.readback import read_summary, sha256_of
+from siting.readers.csvfile import Column, read_csv
 
 #: The files of a solution folder (``served.csv`` too when a type is capacitated).
 SOLUTION_FILES = (
@@ -79,8 +81,6 @@ def _status(meta: dict[str, Any], js: Path) -> Status:
 
 def _served(path: Path, data: ServiceData, spec: Spec) -> dict[tuple[str, int], Any]:
     """Residents served per (type, year index), every row checked (file's line numbers)."""
-    from siting.data.csvfile import Column, read_csv
-
     table = read_csv(path, {
         "block_id": Column("id", required=True, unique=False),
         "type": Column("text", required=True),
@@ -147,8 +147,6 @@ def read_solution(
             )
     spec = _spec_in_type_order(spec, folder)
     if data is None:
-        from siting.data import load_service_data
-
         recorded = None if spec.data is not None else meta.get("instance")
         data = load_service_data(spec, instance or recorded)
     text_ids = {"parcel_id": str, "block_id": str, "subdistrict": str}

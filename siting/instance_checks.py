@@ -1,0 +1,199 @@
+"""The checks of :meth:`siting.instance.Instance.from_frames`: points, CRS, ids, columns.
+
+Each refuses bad input naming the frame, its file, the row (as the file
+numbers it), the field and the value.
+
+>>> check_unique(np.array(["a", "b", "a"]), "demand id", "demand.csv")
+Traceback (most recent call last):
+...
+siting.errors.InputError: demand.csv: row 2: field 'id': value 'a': duplicate demand id
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, NamedTuple
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from siting.coverage import points_of
+from siting.errors import CRSError, InputError
+
+
+def as_crs(crs: Any) -> Any:
+    if crs is None:
+        return None
+    from pyproj import CRS
+
+    return CRS.from_user_input(crs)
+
+
+def common_crs(items: list[tuple[str, Any]], source: str | None) -> Any:
+    known = [(n, as_crs(c)) for n, c in items if c is not None]
+    if not known:
+        return None
+    first_name, first = known[0]
+    for other_name, other in known[1:]:
+        if other != first:
+            raise CRSError(
+                f"{first_name} is in {first.to_string()} but {other_name} is in "
+                f"{other.to_string()}; reproject one of them (to_crs) first",
+                path=source,
+                field="crs",
+            )
+    if len(known) < len(items):
+        missing = [n for n, c in items if c is None]
+        raise CRSError(
+            f"{', '.join(missing)} has no CRS while {first_name} is in {first.to_string()}",
+            path=source,
+            field="crs",
+        )
+    return first
+
+
+class FrameRows(NamedTuple):
+    """Which frame an error is in: its name, file and how its rows are numbered."""
+
+    what: str
+    path: Any
+    base: int
+
+    def row(self, position: int) -> int:
+        return int(position) + self.base
+
+    def refuse(self, bad: Any, message: str, field: str, value: Callable[[int], Any]) -> None:
+        """Raise naming the first row where ``bad`` holds (``value(k)`` shown)."""
+        bad = np.asarray(bad, dtype=bool)
+        if bad.any():
+            k = int(np.flatnonzero(bad)[0])
+            raise InputError(message, path=self.path, row=self.row(k), field=field,
+                             value=value(k))
+
+
+def frame_points(
+    frame: pd.DataFrame, x: str, y: str, where: FrameRows
+) -> tuple[NDArray[np.float64], Any]:
+    what, source = where.what, where.path
+    if not isinstance(frame, pd.DataFrame):
+        raise InputError(
+            f"{what} must be a DataFrame or GeoDataFrame", path=source, value=type(frame).__name__
+        )
+    if len(frame) == 0:
+        raise InputError(f"{what} is empty (no rows)", path=source, field=what)
+    geom = (
+        getattr(frame, "geometry", None)
+        if hasattr(frame, "crs") and "geometry" in getattr(frame, "columns", [])
+        else None
+    )
+    if geom is not None:
+        import shapely
+
+        where.refuse(geom.isna().to_numpy() | geom.is_empty.to_numpy(),
+                     f"{what}: empty or missing geometry", "geometry",
+                     lambda k: "empty" if geom.iloc[k] is not None else "missing")
+        invalid = ~geom.is_valid.to_numpy()
+        if invalid.any():
+            reason = shapely.is_valid_reason(geom.iloc[int(np.flatnonzero(invalid)[0])])
+            where.refuse(invalid, f"{what}: invalid geometry ({reason})", "geometry",
+                         lambda k: geom.iloc[k].wkt[:60])
+        xy = points_of(geom.to_numpy())
+        where.refuse(~np.isfinite(xy).all(axis=1), f"{what}: coordinate is not a finite number",
+                     "geometry", lambda k: geom.iloc[k].wkt[:60])
+        return xy, frame.crs
+    for col in (x, y):
+        if col not in frame.columns:
+            raise InputError(
+                f"{what} has neither a geometry nor a column {col!r}", path=source, field=col
+            )
+    xy = np.column_stack([numeric_column(frame[x], x, where), numeric_column(frame[y], y, where)])
+    bad = ~np.isfinite(xy).all(axis=1)
+    if bad.any():
+        col = x if not np.isfinite(xy[int(np.flatnonzero(bad)[0]), 0]) else y
+        where.refuse(bad, f"{what}: coordinate is not a finite number", col,
+                     lambda k: str(frame.iloc[k][col]))
+    return xy, None
+
+
+def numeric_column(series: pd.Series, col: str, where: FrameRows) -> NDArray[np.float64]:
+    if series.dtype == bool:
+        raise InputError(
+            f"{where.what}: not a number (true/false)", path=where.path, field=col, value="bool"
+        )
+    num = pd.to_numeric(series, errors="coerce")
+    where.refuse((num.isna() & series.notna()).to_numpy(), f"{where.what}: not a number", col,
+                 lambda k: str(series.iloc[k]))
+    return num.to_numpy(dtype=np.float64, na_value=np.nan)
+
+
+def id_column(frame: pd.DataFrame, col: str | None, where: FrameRows) -> NDArray[Any]:
+    if col is None:
+        return np.asarray(frame.index.to_numpy())
+    if col not in frame.columns:
+        raise InputError(f"{where.what} has no id column", path=where.path, field=col)
+    vals = frame[col]
+    where.refuse(vals.isna().to_numpy(), f"{where.what}: missing id", col, lambda k: "")
+    ids = np.asarray(vals.to_numpy())
+    dup = pd.Series(ids).duplicated().to_numpy()
+    if dup.any():
+        first = int(np.flatnonzero(ids == ids[int(np.flatnonzero(dup)[0])])[0])
+        where.refuse(dup, f"{where.what}: duplicate id (first in row {where.row(first)})", col,
+                     lambda k: str(ids[k]))
+    return ids
+
+
+def value_column(
+    frame: pd.DataFrame,
+    col: str | None,
+    default: float,
+    where: FrameRows,
+    ids: NDArray[Any],
+    *,
+    allow_inf: bool = False,
+) -> NDArray[np.float64]:
+    if col is None or col not in frame.columns:
+        return np.full(len(frame), default, dtype=np.float64)
+    vals = numeric_column(frame[col], col, where)
+    if not np.isnan(default):
+        where.refuse(np.isnan(vals), f"{where.what}: missing value", col,
+                     lambda k: str(frame[col].iloc[k]))
+    bad = (vals < 0) | (np.isinf(vals) & (not allow_inf))
+    if bad.any():
+        first = ids[int(np.flatnonzero(bad)[0])]
+        where.refuse(bad, f"{where.what}: must be a finite number >= 0 (id {first!r})", col,
+                     lambda k: float(vals[k]))
+    return vals
+
+
+def check_values(
+    values: NDArray[np.float64],
+    field_name: str,
+    ids: NDArray[Any],
+    source: str | None,
+    *,
+    allow_zero: bool,
+    allow_inf: bool = False,
+) -> None:
+    bad = np.isnan(values) | (values < 0) | (~allow_inf & np.isinf(values))
+    if not allow_zero:
+        bad |= values == 0
+    if bad.any():
+        row = int(np.flatnonzero(bad)[0])
+        raise InputError(
+            f"must be a finite number >= 0 (id {ids[row]!r})",
+            path=source,
+            row=row,
+            field=field_name,
+            value=float(values[row]),
+        )
+
+
+def check_unique(ids: NDArray[Any], what: str, source: str | None) -> None:
+    s = pd.Series(ids)
+    dup = s.duplicated()
+    if dup.any():
+        row = int(np.flatnonzero(dup.to_numpy())[0])
+        raise InputError(
+            f"duplicate {what}", path=source, row=row, field=what.split()[-1], value=str(ids[row])
+        )
