@@ -33,14 +33,28 @@ the same values (a ``demand_id`` column of the ids themselves is kept once).
 from __future__ import annotations
 
 import warnings
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 import pandas as pd
 
 if TYPE_CHECKING:
     from siting.instance import Instance
-    from siting.solution import Solution
+
+
+class Solution(Protocol):
+    """What the frames read of a classic solution (:class:`siting.solution.Solution`,
+    the floor above, which calls these functions)."""
+
+    selected: list[Any]
+    existing: list[Any]
+    params: dict[str, Any]
+    assignment: pd.DataFrame | None
+    coverage: pd.DataFrame | None
+    source: Instance | None
+
+    def demand_frame(self, *, input_columns: bool = True) -> pd.DataFrame:
+        """The demand points' frame."""
 
 __all__ = [
     "InputColumnRenamed", "demand_table", "nearest_open", "site_table", "with_input",
