@@ -564,7 +564,6 @@ class LSCPB(CoverageModel):
             first.model = self.name
             return first
         p_star = len(first.selected) - len(first.existing)
-        self.p_ = p_star
         built = self.build(inst, p=p_star)
         result = get_backend(solver).solve(built.milp, options)
         sol = self.to_solution(inst, built, result)
