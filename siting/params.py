@@ -38,6 +38,7 @@ import numpy as np
 from pydantic import BeforeValidator, Field, TypeAdapter, ValidationError
 
 from siting.errors import ParameterError
+from siting.registry import PARAM, Value
 
 
 def _number(value: Any) -> Any:
@@ -84,6 +85,11 @@ def _adapters(kind: type) -> dict[str, TypeAdapter[Any]]:
     hints = typing.get_type_hints(kind, include_extras=True)
     out: dict[str, TypeAdapter[Any]] = {}
     for f in fields(kind):
+        if PARAM in f.metadata:  # declared (siting.registry): the declaration's value rules
+            checked = value_type(f.metadata[PARAM].value)
+            if checked is not None:
+                out[f.name] = TypeAdapter(checked)
+            continue
         hint = hints.get(f.name)
         if hint is None:
             continue
@@ -93,6 +99,26 @@ def _adapters(kind: type) -> dict[str, TypeAdapter[Any]]:
             continue
     _ADAPTERS[kind] = out
     return out
+
+
+def value_type(value: Value) -> Any:
+    """The checked type of a declared value (None: anything, checked by its model).
+
+    >>> from siting.registry import POSITIVE
+    >>> TypeAdapter(value_type(POSITIVE)).validate_python(2)
+    2.0
+    """
+    if value.choices:
+        return typing.Literal[value.choices]
+    if value.kind is bool:
+        return bool
+    if value.kind not in (int, float):
+        return str if value.kind is str else None
+    limits = {k: getattr(value, k) for k in ("gt", "ge", "lt", "le")
+              if getattr(value, k) is not None}
+    if value.kind is int:
+        return Annotated[int, BeforeValidator(_whole), Field(**limits)]
+    return Annotated[float, BeforeValidator(_number), Field(**limits, allow_inf_nan=False)]
 
 
 def validate_fields(obj: Any) -> None:

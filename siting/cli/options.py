@@ -69,43 +69,6 @@ XyOption = Annotated[
 ]
 
 
-class ModelName(StrEnum):
-    """The classic models ``siting solve --model`` offers."""
-
-    mclp = "mclp"
-    lscp = "lscp"
-    lscp_b = "lscp-b"
-    pscp = "pscp"
-    p_median = "p-median"
-    p_center = "p-center"
-    uflp = "uflp"
-    cflp = "cflp"
-    set_cover = "set-cover"
-    p_dispersion = "p-dispersion"
-    cp_median = "cp-median"
-    clscp = "clscp"
-    cmclp = "cmclp"
-    attendance = "attendance"
-    market_share = "market-share"
-    target_share = "target-share"
-
-
-class DecayName(StrEnum):
-    """How attendance and gravity pull fall with distance (``--decay``)."""
-
-    linear = "linear"
-    power = "power"
-    exponential = "exponential"
-
-
-class FormulationName(StrEnum):
-    """MCLP and PSCP formulations ``--formulation`` names (``auto``: from the reduced instance)."""
-
-    auto = "auto"
-    compact = "compact"
-    benders = "benders"
-
-
 class FormatName(StrEnum):
     """The instance formats ``--format`` names (``auto``: guessed from the file)."""
 

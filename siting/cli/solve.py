@@ -4,12 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from siting.cli.arguments import model_arguments
+from siting.cli.arguments import (
+    choices,
+    model_arguments,
+    not_taken,
+    option_names,
+    parse_given,
+    with_model_options,
+)
 from siting.cli.exits import (
     EXIT_INFEASIBLE,
     EXIT_NO_SOLUTION,
@@ -20,15 +28,12 @@ from siting.cli.exits import (
 )
 from siting.cli.options import (
     CrsOption,
-    DecayName,
     EncodingOption,
     FormatName,
-    FormulationName,
     JsonFlag,
     JunctionsOption,
     LevelOption,
     MaxAccessOption,
-    ModelName,
     NetworkWhereOption,
     QuietFlag,
     XyOption,
@@ -38,55 +43,43 @@ from siting.cli.options import (
     street_rules,
 )
 from siting.cli.progress import Phases
+from siting.registry import Param, model_names
 
 #: The default columns of a travel table (as siting.io.COST_COLUMNS; not imported, to start fast).
 COST_COLUMNS = ("origin", "destination", "cost")
 
+if TYPE_CHECKING:
+    ModelName = StrEnum
+else:  # the registered models (siting.registry), as ``--model`` offers them
+    ModelName = choices("ModelName", model_names())
+DEFAULT_MODEL = ModelName("mclp")
 DEFAULT_SOLVER = "highs"
 DEFAULT_GAP = "1e-6"
 
 
+@with_model_options(after="format")
 def solve(
+    ctx: typer.Context,
     path: Annotated[Path, typer.Argument(help="Instance file or CSV folder.", show_default=False)],
     model: Annotated[
         ModelName, typer.Option("--model", "-m", help="Location model.")
-    ] = ModelName.mclp,
+    ] = DEFAULT_MODEL,
     format: Annotated[
         FormatName, typer.Option("--format", "-f", help="Input format.")
     ] = FormatName.auto,
-    p_text: Annotated[
-        str | None, typer.Option("--p", "-p", help="Number of new facilities.")
-    ] = None,
-    radius_text: Annotated[
-        str | None,
-        typer.Option("--radius", "-r", help="Service radius, in the data's distance unit."),
-    ] = None,
-    budget_text: Annotated[
-        str | None, typer.Option("--budget", "-b", help="Budget for new sites (MCLP).")
-    ] = None,
     solver: Annotated[
         str, typer.Option("--solver", "-s", help="Back end: highs, ortools, cbc, ...")
     ] = DEFAULT_SOLVER,
     time_limit_text: Annotated[
         str | None,
-        typer.Option("--time-limit", "-t", help="Seconds; the best solution so far is kept."),
+        typer.Option("--time-limit", "-t", help="Seconds; the best solution so far is kept.",
+                     metavar="<float>"),
     ] = None,
     gap_text: Annotated[
-        str, typer.Option("--gap", help="Relative gap at which to stop.")
+        str, typer.Option("--gap", help="Relative gap at which to stop.", metavar="<float>")
     ] = DEFAULT_GAP,
-    threads_text: Annotated[str | None, typer.Option("--threads", help="Solver threads.")] = None,
-    formulation: Annotated[
-        FormulationName,
-        typer.Option("--formulation",
-                     help="mclp, pscp: compact, benders, or auto (from the instance)."),
-    ] = FormulationName.auto,
-    candidates_text: Annotated[
-        str | None,
-        typer.Option(
-            "--candidates",
-            help="Restrict assignment to the k nearest sites (p-median, UFLP, CFLP, "
-            "cp-median, and attendance / market models without a cutoff).",
-        ),
+    threads_text: Annotated[
+        str | None, typer.Option("--threads", help="Solver threads.", metavar="<int>")
     ] = None,
     out: Annotated[
         Path | None, typer.Option("--out", "-o", help="Write the solution files to this folder.")
@@ -143,42 +136,7 @@ def solve(
     weighted: Annotated[
         bool, typer.Option("--weighted", help="p-center: minimise the largest weight × distance.")
     ] = False,
-    fulfil_existing: Annotated[
-        bool,
-        typer.Option("--fulfil-existing",
-                     help="cp-median: fill every existing site to its capacity first."),
-    ] = False,
-    single_source: Annotated[
-        bool,
-        typer.Option("--single-source",
-                     help="cp-median, clscp, cmclp: each demand point served by one site."),
-    ] = False,
-    decay: Annotated[
-        DecayName | None,
-        typer.Option("--decay", help="attendance, market models: how pull falls with distance."),
-    ] = None,
-    beta_text: Annotated[
-        str | None, typer.Option("--beta", help="Decay parameter (power, exponential; 1).")
-    ] = None,
-    cutoff_text: Annotated[
-        str | None, typer.Option("--cutoff", help="Distance beyond which nothing is drawn.")
-    ] = None,
-    decay_scale_text: Annotated[
-        str | None,
-        typer.Option("--decay-scale", help="Distance unit of the decay (default 1 data unit)."),
-    ] = None,
-    competitors: Annotated[
-        Path | None,
-        typer.Option("--competitors",
-                     help="market-share, target-share: competitors' points (CSV x,y or GPKG)."),
-    ] = None,
-    share_text: Annotated[
-        str | None,
-        typer.Option("--share", help="pscp, target-share: share of all weight, in (0, 1]."),
-    ] = None,
-    weighted_cost: Annotated[
-        bool, typer.Option("--weighted-cost", help="pscp: minimise the sites' cost, not count.")
-    ] = False,
+    model_options: dict[Param, Any] | None = None,
 ) -> None:
     """Solve a location model on an instance, or a multi-service model spec (.toml).
 
@@ -225,8 +183,10 @@ def solve(
 
       siting solve my-data/ --model market-share --p 2 --competitors rivals.csv --beta 2
     """
+    options = model_options or {}
     if path.suffix.lower() == ".toml":
         not_for_a_spec(crs, encoding, xy_text)
+        refuse_classic_options(ctx, options, path)
         # a spec keeps its own solver settings unless an option overrides them
         solve_spec(
             path,
@@ -245,28 +205,16 @@ def solve(
     # parsed in this order so the first bad option is the one reported
     loading = loading_options(crs, encoding, xy_text)
     streets = street_rules(junctions, level, max_access_text, network_where)
-    parameters = {
-        "p": parse_number(p_text, "--p", int),
-        "radius": parse_number(radius_text, "--radius", float),
-        "budget": parse_number(budget_text, "--budget", float),
-    }
+    given = parse_given(options)
     time_limit = parse_number(time_limit_text, "--time-limit", float)
     gap = parse_number(gap_text, "--gap", float)
     threads = parse_number(threads_text, "--threads", int)
-    parameters["candidates"] = parse_number(candidates_text, "--candidates", int)
-    parameters.update(
-        beta=parse_number(beta_text, "--beta", float),
-        cutoff=parse_number(cutoff_text, "--cutoff", float),
-        scale=parse_number(decay_scale_text, "--decay-scale", float),
-        share=parse_number(share_text, "--share", float),
-        decay=decay.value if decay is not None else None,
-        competitors=competitors,
-        fulfil_existing=fulfil_existing,
-        single_source=single_source,
-        weighted_cost=weighted_cost,
-    )
-    name = "weighted-p-center" if weighted and model == ModelName.p_center else model.value
-    parameters["formulation"] = formulation.value
+    if weighted and model.value not in ("p-center", "weighted-p-center"):
+        from siting.errors import ParameterError
+
+        raise ParameterError(f"{model.value} does not take --weighted (p-center's)",
+                             field="--weighted")
+    name = "weighted-p-center" if weighted else model.value
     solve_classic(
         path,
         model=name,
@@ -279,7 +227,7 @@ def solve(
         loading=loading,
         streets=streets,
         report=report,
-        parameters=parameters,
+        given=given,
         solver=solver,
         time_limit=time_limit,
         gap=gap,
@@ -289,6 +237,30 @@ def solve(
         quiet=quiet,
         verify=not no_verify,
     )
+
+
+#: The command's own options that only a classic model on an instance file uses
+#: (python name -> flag); a spec says its model and data itself.
+CLASSIC_ONLY = {"model": "--model", "format": "--format", "network": "--network",
+                "costs": "--costs", "cost_columns": "--costs-columns",
+                "cost_unit": "--costs-unit", "unit_weights": "--unit-weights",
+                "junctions": "--junctions", "level": "--level",
+                "max_access_text": "--max-access", "network_where": "--network-where",
+                "weighted": "--weighted"}
+
+
+def refuse_classic_options(ctx: typer.Context, options: dict[Param, Any], spec: Path) -> None:
+    """Refuse, before any work, the options of a classic model given with a spec."""
+    said = [flag for name, flag in CLASSIC_ONLY.items()
+            if getattr(ctx.get_parameter_source(name), "name", "") == "COMMANDLINE"]
+    said += [str(p.flag) for p, value in options.items()
+             if p.classic_only and value is not None and value is not False]
+    if said:
+        from siting.errors import ParameterError
+
+        raise ParameterError(
+            "options for a classic model on an instance file, not for a spec (it names its "
+            f"own model and data): {', '.join(said)}", path=spec)
 
 
 def solve_classic(
@@ -304,7 +276,7 @@ def solve_classic(
     loading: dict[str, Any] | None = None,
     streets: Any = None,
     report: bool = False,
-    parameters: dict[str, Any],
+    given: dict[Param, Any],
     solver: str,
     time_limit: float | None,
     gap: float | None,
@@ -316,7 +288,9 @@ def solve_classic(
 ) -> None:
     """Solve a classic model on an instance file or CSV folder, print and write it.
 
-    ``loading``: ``crs``, ``encoding`` and ``xy`` of :func:`siting.io.load_instance`.
+    ``loading``: ``crs``, ``encoding`` and ``xy`` of :func:`siting.io.load_instance`;
+    ``given``: the model options given (:func:`siting.cli.arguments.parse_given`), each
+    of which the model must take.
     """
     from dataclasses import replace
 
@@ -327,9 +301,15 @@ def solve_classic(
 
     # Every option is checked before any data is read.
     options = checked_options(time_limit=time_limit, mip_gap=gap, threads=threads)
-    with as_option_errors():
+    kind = MODELS[model]
+    unused = not_taken(kind, given)
+    if unused:
+        from siting.errors import ParameterError
+
+        raise ParameterError(f"{model} does not take {', '.join(unused)}", field=unused[0])
+    with as_option_errors(option_names(kind)):
         get_backend(solver)
-        location_model = MODELS[model](**model_arguments(model, parameters, None))
+        location_model = kind(**model_arguments(kind, given))
     if report and out is None:
         from siting.errors import ParameterError
 
@@ -342,8 +322,8 @@ def solve_classic(
     loaded = load_instance(path, format, unit_weights=unit_weights, network=network,
                            costs=costs, cost_columns=cost_columns, cost_unit=cost_unit,
                            streets=streets, **loading)
-    defaults = model_arguments(model, parameters, loaded.defaults.get("p"))
-    if defaults != model_arguments(model, parameters, None):
+    defaults = model_arguments(kind, given, loaded.defaults.get("p"))
+    if defaults != model_arguments(kind, given):
         location_model = replace(location_model, **defaults)  # type: ignore[type-var]
     with Phases(enabled=not (quiet or as_json)) as phases:
         options = replace(options, progress=phases.solver_progress())
@@ -505,19 +485,20 @@ def write_outcome(sol: Any, out: Path, *args: Any) -> bool:
 
 #: Option names of SolveOptions' fields, for errors that name what the user typed.
 OPTION_NAMES = {"time_limit": "--time-limit", "mip_gap": "--gap", "threads": "--threads",
-                "p": "--p", "radius": "--radius", "budget": "--budget",
-                "candidates": "--candidates", "solver": "--solver", "share": "--share"}
+                "solver": "--solver"}
 
 
 @contextmanager
-def as_option_errors() -> Iterator[None]:
-    """Parameter errors raised inside name the command-line option, not the field."""
+def as_option_errors(fields: dict[str, str] | None = None) -> Iterator[None]:
+    """Parameter errors raised inside name the command-line option, not the field
+    (``fields``: a model's field names -> its flags)."""
     from siting.errors import ParameterError
 
+    names = {**OPTION_NAMES, **(fields or {})}
     try:
         yield
     except ParameterError as exc:
-        field = OPTION_NAMES.get(exc.field or "", exc.field)
+        field = names.get(exc.field or "", exc.field)
         raise ParameterError(exc.reason, path=exc.path, row=exc.row, field=field,
                              value=exc.value) from None
 

@@ -45,6 +45,7 @@ from siting.models.base import Built, check_p, selected_from
 from siting.models.decay import Decay
 from siting.models.valued_pairs import ValuedPairs, merge_valued_rows
 from siting.models.with_start import ModelWithStart, Start
+from siting.registry import BETA, CANDIDATES, CUTOFF, DECAY, DECAY_SCALE, P, parameter
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -74,14 +75,53 @@ def baseline(inst: Instance, decay: Decay) -> FloatArray:
 
 @dataclass
 class Attendance(ModelWithStart):
-    """Open at most ``p`` new sites maximising ``Σ_i w_i f(d_i)`` (see the module docstring)."""
+    """Open at most ``p`` new sites maximising the weight that attends, ``Σ_i w_i f(d_i)``.
 
-    p: int | None = None
-    decay: str = "power"
-    beta: float = 1.0
-    cutoff: float | None = None
-    scale: float = 1.0
-    candidates: int | None = None
+    :math:`f` the decay (:class:`~siting.models.decay.Decay`), :math:`d_i` the
+    distance to the nearest open site. The MILP, with :math:`b_i` what the
+    nearest existing facility already draws and :math:`x_{ij}` whether
+    :math:`i` attends new site :math:`j`::
+
+        max  Σ_i Σ_j w_i (f(d_ij) − b_i) x_ij + Σ_i w_i b_i
+        s.t. Σ_j x_ij ≤ 1                 for every i       (row "attend")
+             x_ij ≤ y_j                   for every pair    (row "link")
+             Σ_{j ∉ J_0} y_j ≤ p                            (row "p")
+             y ∈ {0, 1}
+
+    only on pairs with :math:`f(d_{ij}) > b_i` (module docstring).
+
+    Parameters
+    ----------
+    p : int
+        Most new sites to open (existing ones are not counted).
+    decay : {"linear", "power", "exponential"}
+        How attendance falls with distance (default ``"power"``).
+    beta : float
+        Decay parameter of power and exponential (> 0, default 1).
+    cutoff : float, optional
+        Distance beyond which nobody attends (needed by ``linear``).
+    scale : float
+        Distance unit of the decay (> 0, default 1 data unit).
+    candidates : int, optional
+        Without a cutoff, each point's k nearest sites only (then optimal
+        only for that restriction).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from siting.instance import Instance
+    >>> d = pd.DataFrame({"x": [0.0, 4, 10], "y": [0.0] * 3, "weight": [10, 10, 10]})
+    >>> inst = Instance.from_frames(d, d)
+    >>> Attendance(p=1, decay="linear", cutoff=8).solve(inst).objective   # at 4: 5 + 10 + 2.5
+    17.5
+    """
+
+    p: int | None = parameter(P)
+    decay: str = parameter(DECAY, "power")
+    beta: float = parameter(BETA, 1.0)
+    cutoff: float | None = parameter(CUTOFF)
+    scale: float = parameter(DECAY_SCALE, 1.0)
+    candidates: int | None = parameter(CANDIDATES)
     name: ClassVar[str] = "attendance"
     sense: ClassVar[Sense] = "max"
     needs_distances: ClassVar[bool] = True

@@ -41,7 +41,15 @@ RESTRICTED_INFEASIBLE = (
 
 
 class LocationModel(ABC):
-    """Base class: parameters are stored by the constructor and checked early."""
+    """Base class: parameters are stored by the constructor and checked early.
+
+    A model is a dataclass whose fields are its parameters, each declared once
+    with :func:`siting.registry.parameter` (command-line flag, help, value
+    range); the constructor checks them (:func:`siting.params.validate_fields`)
+    before any data is read, and :meth:`check` checks them against an instance.
+    A new model is registered with :func:`siting.registry.register`; its
+    verifier with :func:`siting.verify.verifies`.
+    """
 
     name: ClassVar[str] = "model"
     #: Models whose data need distances (not only a coverage relation).
@@ -92,6 +100,47 @@ class LocationModel(ABC):
 
         The back end's name and the parameters (against the instance) are checked
         first, then :meth:`run` does the work.
+
+        Parameters
+        ----------
+        inst : Instance
+            Demand points, candidate sites and their distances.
+        solver : str
+            Back end: ``highs`` (default), ``ortools``, ``cpsat``, ``cbc`` or
+            ``heuristic`` (:func:`siting.backends.base.available_backends`).
+        options : SolveOptions, optional
+            Time limit, relative gap, threads, progress callback.
+        verify : bool
+            Recompute the objective and every constraint from the instance,
+            independently of the solver (default True).
+
+        Returns
+        -------
+        Solution
+            ``status`` (``optimal`` only when proven within the gap), ``objective``,
+            ``bound`` and ``gap``; ``selected`` (the open sites' ids, existing ones
+            included) and ``existing``; ``coverage`` (covering models: per point,
+            how many open sites cover it) or ``assignment`` (per pair, the share
+            served); ``params`` (this model's); ``verified`` and ``verification``
+            (the failed checks); ``stats``. A time-limited plan is ``feasible``.
+
+        Raises
+        ------
+        ParameterError
+            A parameter that does not fit the instance (``p`` above the number of
+            candidate sites), or an unknown back end, before any work.
+        InfeasibleError
+            Data that no plan can satisfy, with the requirement that fails.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from siting.instance import Instance
+        >>> from siting.models import MCLP
+        >>> d = pd.DataFrame({"x": [0, 10.0], "y": [0, 0.0], "weight": [5, 3]})
+        >>> sol = MCLP(radius=1, p=1).solve(Instance.from_frames(d, d))
+        >>> sol.status.value, sol.objective, sol.verified
+        ('optimal', 5.0, True)
         """
         options = options or SolveOptions()
         get_backend(solver)  # an unknown name is refused before any work

@@ -63,6 +63,15 @@ from siting.models.reach import refuse_unreached
 from siting.models.valued_pairs import RowPairs
 from siting.models.with_start import ModelWithStart
 from siting.reduce import merge_equal_rows
+from siting.registry import (
+    CANDIDATES,
+    FULFIL_EXISTING,
+    RADIUS,
+    SINGLE_SOURCE,
+    WEIGHTED_COST,
+    P,
+    parameter,
+)
 
 IntArray = NDArray[np.int64]
 FloatArray = NDArray[np.float64]
@@ -209,12 +218,60 @@ def _p_row(b: MilpBuilder, inst: Instance, y: Block, p: int, *, exact: bool) -> 
 
 @dataclass
 class CPMedian(CapacitatedModel):
-    """Capacitated p-median (module docstring); ``candidates`` restricts to the k nearest."""
+    r"""Capacitated p-median: ``p`` new sites, each serving at most its capacity, at least
+    weighted distance.
 
-    p: int | None = None
-    fulfil_existing: bool = False
-    single_source: bool = False
-    candidates: int | None = None
+    With :math:`x_{ij} \in [0, 1]` the share of point :math:`i` served by
+    :math:`j` (binary with ``single_source``) and :math:`Q_j` the capacities::
+
+        min  Σ_i Σ_j w_i d_ij x_ij
+        s.t. Σ_j x_ij = 1                 for every i       (row "assign")
+             Σ_i w_i x_ij ≤ Q_j y_j       for every j       (row "capacity"; = Q_j for
+                                                             existing j with fulfil_existing)
+             x_ij ≤ y_j                   for every pair    (row "link")
+             Σ_{j ∉ J_0} y_j = p                            (row "p")
+             y_j = 1 for j ∈ J_0,  y ∈ {0, 1}
+
+    Infeasible data (the existing sites and the ``p`` largest new ones hold
+    less than the total demand) are said before any solve.
+
+    Parameters
+    ----------
+    p : int
+        Number of new sites to open, exactly (existing ones are not counted).
+    fulfil_existing : bool
+        Fill every existing site to its capacity first (spopt's
+        ``fulfill_predefined_fac``); default False.
+    single_source : bool
+        Each point served by one site (``x`` binary); default False: demand
+        may be split between sites.
+    candidates : int, optional
+        Restrict each point to its k nearest sites (then optimal only for that
+        restriction, reported as feasible).
+
+    Notes
+    -----
+    spopt's capacitated ``PMedian`` serves each point from one site; here
+    demand is split by default, whose optimum is never worse and may be
+    better. ``single_source=True`` gives spopt's model and objective.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from siting.instance import Instance
+    >>> d = pd.DataFrame({"x": [0.0, 1, 10], "y": [0.0] * 3, "weight": [4, 4, 4]})
+    >>> s = pd.DataFrame({"x": [0.0, 10], "y": [0.0, 0], "capacity": [6, 12]})
+    >>> inst = Instance.from_frames(d, s, capacity="capacity")
+    >>> CPMedian(p=2).solve(inst).objective       # point 1: 2 × 1 to site 0, 2 × 9 to site 1
+    20.0
+    >>> CPMedian(p=2, single_source=True).solve(inst).objective     # all 4 × 9
+    36.0
+    """
+
+    p: int | None = parameter(P)
+    fulfil_existing: bool = parameter(FULFIL_EXISTING, False)
+    single_source: bool = parameter(SINGLE_SOURCE, False)
+    candidates: int | None = parameter(CANDIDATES)
     name: ClassVar[str] = "cp-median"
     needs_distances: ClassVar[bool] = True
 
@@ -264,11 +321,44 @@ class CPMedian(CapacitatedModel):
 
 @dataclass
 class CLSCP(CapacitatedModel):
-    """Capacitated set covering: serve every point within the radius, fewest new sites."""
+    r"""Capacitated set covering: serve every point within the radius, fewest new sites.
 
-    radius: float | None = None
-    single_source: bool = False
-    weighted_cost: bool = False
+    Current & Storbeck (1988), *Capacitated covering models*, Environment and
+    Planning B 15(2). On the pairs within the radius, :math:`x_{ij} \in [0, 1]`
+    (binary with ``single_source``)::
+
+        min  Σ_{j ∉ J_0} c_j y_j
+        s.t. Σ_j x_ij = 1                 for every i       (row "assign")
+             Σ_i w_i x_ij ≤ Q_j y_j       for every j       (row "capacity")
+             x_ij ≤ y_j                   where the capacity row does not imply it
+             y_j = 1 for j ∈ J_0,  y ∈ {0, 1}
+
+    with :math:`c_j = 1`, or the site's cost with ``weighted_cost``. Points
+    with the same sites in reach merge when demand may be split.
+
+    Parameters
+    ----------
+    radius : float
+        Service radius, in the instance's distance unit (> 0).
+    single_source : bool
+        Each point served by one site; default False (split, spopt's CLSCP-SO
+        is single-source).
+    weighted_cost : bool
+        Minimise the new sites' costs instead of their number (default False).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from siting.instance import Instance
+    >>> d = pd.DataFrame({"x": [0.0, 1, 10], "y": [0.0] * 3, "weight": [4, 4, 4]})
+    >>> s = pd.DataFrame({"x": [0.0, 10], "y": [0.0, 0], "capacity": [6, 12]})
+    >>> CLSCP(radius=20).solve(Instance.from_frames(d, s, capacity="capacity")).objective
+    1.0
+    """
+
+    radius: float | None = parameter(RADIUS)
+    single_source: bool = parameter(SINGLE_SOURCE, False)
+    weighted_cost: bool = parameter(WEIGHTED_COST, False)
     name: ClassVar[str] = "clscp"
 
     def check(self, inst: Instance) -> None:
@@ -303,11 +393,41 @@ class CLSCP(CapacitatedModel):
 
 @dataclass
 class CMCLP(CapacitatedModel):
-    """Capacitated maximal covering: the most weight within reach that capacities serve."""
+    r"""Capacitated maximal covering: the most weight within reach that capacities serve.
 
-    radius: float | None = None
-    p: int | None = None
-    single_source: bool = False
+    Current & Storbeck (1988); ArcGIS's Maximize Capacitated Coverage. On the
+    pairs within the radius::
+
+        max  Σ_i Σ_j w_i x_ij
+        s.t. Σ_j x_ij ≤ 1                 for every i       (row "assign")
+             Σ_i w_i x_ij ≤ Q_j y_j       for every j       (row "capacity")
+             x_ij ≤ y_j                   for every pair    (row "link")
+             Σ_{j ∉ J_0} y_j ≤ p                            (row "p")
+             y_j = 1 for j ∈ J_0,  y ∈ {0, 1},  x ∈ [0, 1] (binary with single_source)
+
+    Parameters
+    ----------
+    radius : float
+        Service radius, in the instance's distance unit (> 0).
+    p : int
+        Most new sites to open (existing ones are not counted).
+    single_source : bool
+        Each point served by one site; default False.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from siting.instance import Instance
+    >>> d = pd.DataFrame({"x": [0.0, 1, 10], "y": [0.0] * 3, "weight": [4, 4, 4]})
+    >>> s = pd.DataFrame({"x": [0.0, 10], "y": [0.0, 0], "capacity": [6, 12]})
+    >>> inst = Instance.from_frames(d, s, capacity="capacity")
+    >>> CMCLP(radius=2, p=1).solve(inst).objective      # site 0 reaches 8 but holds 6
+    6.0
+    """
+
+    radius: float | None = parameter(RADIUS)
+    p: int | None = parameter(P)
+    single_source: bool = parameter(SINGLE_SOURCE, False)
     name: ClassVar[str] = "cmclp"
     sense: ClassVar[Sense] = "max"
 

@@ -39,6 +39,7 @@ from siting.errors import ParameterError
 from siting.instance import Instance
 from siting.models.base import Built, LocationModel, assignment_table, check_p, finish
 from siting.models.median import PCenter
+from siting.registry import P, parameter
 from siting.solution import Solution
 
 
@@ -99,9 +100,34 @@ class WeightedMetric(Metric):
 
 @dataclass
 class WeightedPCenter(LocationModel):
-    """Open ``p`` new sites minimising ``max_i w_i · d(i, nearest open site)`` (module doc)."""
+    """Open ``p`` new sites minimising ``max_i w_i · d(i, nearest open site)``.
 
-    p: int | None = None
+    ::
+
+        min  max_i  w_i · min_{j open} d_ij
+        s.t. Σ_{j ∉ J_0} y_j ≤ p,  y_j = 1 for j ∈ J_0,  y ∈ {0, 1}
+
+    :class:`~siting.models.median.PCenter` on the metric :math:`w_i d_{ij}`
+    (module docstring): bisection over the values :math:`w_i d_{ij}`, each
+    step a set covering problem. Points of weight 0 are left out; every
+    weight 0 is refused.
+
+    Parameters
+    ----------
+    p : int
+        Most new sites to open (existing ones are not counted).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from siting.instance import Instance
+    >>> d = pd.DataFrame({"x": [0.0, 10], "y": [0.0, 0], "weight": [1, 3]})
+    >>> s = pd.DataFrame({"x": [4.0, 6], "y": [0.0, 0]})
+    >>> WeightedPCenter(p=2).solve(Instance.from_frames(d, s)).objective   # 1 × 4, 3 × 4
+    12.0
+    """
+
+    p: int | None = parameter(P)
     name: ClassVar[str] = "weighted-p-center"
     needs_distances: ClassVar[bool] = True
 

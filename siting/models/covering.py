@@ -59,8 +59,18 @@ from siting.models.base import (
 from siting.models.benders import BendersOutcome, master_from_structure, solve_benders
 from siting.models.benders_master import Master
 from siting.models.support import support_mclp
-from siting.params import AtLeastOne, Count, NonNegative, Positive
 from siting.reduce import RowReduction, dominated_columns, merge_equal_rows
+from siting.registry import (
+    AT_LEAST_ONE,
+    BUDGET,
+    COVER_FORMULATION,
+    EXACTLY_P,
+    RADIUS,
+    WEIGHTED_COST,
+    P,
+    Param,
+    parameter,
+)
 from siting.solution import Solution
 
 
@@ -101,7 +111,9 @@ def reduce_covering(
 
 
 Formulation = Literal["auto", "compact", "benders"]
-FORMULATIONS = ("auto", "compact", "benders")
+#: Benders' θ columns (MCLP, PSCP): rows grouped by their first covering site.
+THETA_GROUPS = Param(None, "Number of Benders θ columns (None: one a site).", AT_LEAST_ONE)
+FORMULATIONS = COVER_FORMULATION.value.choices
 #: ``auto`` picks Benders when the merged demand rows outnumber the free sites this much.
 BENDERS_ROWS_PER_SITE = 3.0
 
@@ -178,22 +190,77 @@ def covered_by_existing(inst: Instance, cov: sp.csr_matrix) -> NDArray[np.bool_]
 
 @dataclass
 class MCLP(CoverageModel):
-    """Maximal covering: open at most ``p`` new sites and/or spend at most ``budget``.
+    r"""Maximal covering: open at most ``p`` new sites and/or spend at most ``budget``.
 
-    Maximises the weight of demand within ``radius`` of an open site. Existing
-    facilities are open and their coverage counts; ``p`` counts new sites only.
-    ``formulation`` is ``compact``, ``benders`` or ``auto`` (the default: see
-    :func:`choose_formulation`); ``theta_groups`` is the number of Benders
-    ``θ`` columns (rows grouped by their first covering site; None: one a site).
+    Maximises the weight of demand within ``radius`` of an open site (Church &
+    ReVelle 1974, *The maximal covering location problem*, Papers of the
+    Regional Science Association 32). Existing facilities are open and their
+    coverage counts.
+
+    Formulation. Demand points :math:`i \in I` of weight :math:`w_i`;
+    candidate sites :math:`j \in J`, the existing ones :math:`J_0 \subseteq J`
+    with cost :math:`c_j`; :math:`N_i = \{j : d_{ij} \le r\}` the sites
+    within the radius of :math:`i`. Variables :math:`y_j \in \{0, 1\}` (site
+    open) and :math:`z_i \in [0, 1]` (point covered)::
+
+        max  Σ_i w_i z_i
+        s.t. z_i ≤ Σ_{j ∈ N_i} y_j        for every i       (row "cover")
+             Σ_{j ∉ J_0} y_j ≤ p                             (row "p", with p)
+             Σ_{j ∉ J_0} c_j y_j ≤ budget                    (row "budget", with a budget)
+             y_j = 1 for j ∈ J_0
+
+    The arrays hold a reduced copy, exact for the optimum
+    (:func:`reduce_covering`): points already covered by an existing site, or
+    that no site reaches, are a constant; points with the same :math:`N_i`
+    are one row of their summed weight; a site whose points another covers
+    at no higher cost is closed. ``benders`` projects :math:`z` out
+    (:mod:`siting.models.benders`): a master over :math:`y` and one
+    :math:`θ` per group of rows.
+
+    Parameters
+    ----------
+    radius : float
+        Service radius, in the instance's distance unit (> 0); ignored when
+        the instance gives a coverage relation rather than distances.
+    p : int, optional
+        Most new sites to open (existing ones are not counted); needed unless
+        ``budget`` is given.
+    budget : float, optional
+        Most the new sites' costs may add up to (the sites' ``cost``).
+    formulation : {"auto", "compact", "benders"}
+        ``auto`` (default) chooses from the reduced instance
+        (:func:`choose_formulation`); ``Solution.stats["formulation"]`` says which.
+    theta_groups : int, optional
+        Benders: number of :math:`θ` columns (rows grouped by their first
+        covering site); None, one a site.
+    exactly_p : bool, default False
+        Open exactly ``p`` new sites, as spopt does: the plan is topped up after
+        the solve with the sites covering the most weight (the objective cannot
+        fall). Not with a ``budget``.
+
+    Notes
+    -----
+    spopt's ``MCLP`` opens exactly ``p`` facilities; here at most ``p`` new
+    ones unless ``exactly_p``. The covered weight is the same (another open site never uncovers
+    anyone), but a plan may open fewer sites when more would add nothing.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from siting.instance import Instance
+    >>> d = pd.DataFrame({"x": [0, 10, 20.0], "y": [0, 0, 0.0], "weight": [5, 3, 4]})
+    >>> s = pd.DataFrame({"x": [1, 19.0], "y": [0, 0.0]})
+    >>> sol = MCLP(radius=2, p=1).solve(Instance.from_frames(d, s))
+    >>> sol.objective, len(sol.selected), sol.verified
+    (5.0, 1, True)
     """
 
-    radius: Positive | None = None
-    p: Count | None = None
-    budget: NonNegative | None = None
-    #: Open exactly ``p`` new sites (spopt's MCLP), not at most ``p``.
-    exactly_p: bool = False
-    formulation: Formulation = "auto"
-    theta_groups: AtLeastOne | None = None
+    radius: float | None = parameter(RADIUS)
+    p: int | None = parameter(P)
+    budget: float | None = parameter(BUDGET)
+    exactly_p: bool = parameter(EXACTLY_P, False)
+    formulation: Formulation = parameter(COVER_FORMULATION, "auto")
+    theta_groups: int | None = parameter(THETA_GROUPS)
     name: ClassVar[str] = "mclp"
     sense: ClassVar[Sense] = "max"
 
@@ -288,14 +355,41 @@ class MCLP(CoverageModel):
 
 @dataclass
 class LSCP(CoverageModel):
-    """Location set covering: cover every demand point at least cost.
+    r"""Location set covering: cover every demand point at least cost.
 
-    With ``weighted_cost=False`` each site costs 1 (the classic LSCP: fewest
-    sites); with ``True`` the sites' costs are used (OR-Library set covering).
+    Toregas, Swain, ReVelle & Bergman (1971), *The location of emergency
+    service facilities*, Operations Research 19(6). With the notation of
+    :class:`MCLP` (:math:`N_i` the sites within the radius of point :math:`i`,
+    :math:`J_0` the existing sites)::
+
+        min  Σ_{j ∉ J_0} c_j y_j
+        s.t. Σ_{j ∈ N_i} y_j ≥ 1          for every i not covered by J_0   (row "cover")
+             y_j = 1 for j ∈ J_0,  y ∈ {0, 1}
+
+    where :math:`c_j = 1` (the fewest sites) or, with ``weighted_cost``, the
+    site's cost. Duplicate rows go and a site no cheaper than one covering a
+    superset of its points is closed (exact). A point that no site reaches
+    makes the model infeasible, said before any solve.
+
+    Parameters
+    ----------
+    radius : float
+        Service radius, in the instance's distance unit (> 0).
+    weighted_cost : bool
+        Minimise the new sites' costs instead of their number (default False).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from siting.instance import Instance
+    >>> d = pd.DataFrame({"x": [0, 10, 20.0], "y": [0, 0, 0.0]})
+    >>> s = pd.DataFrame({"x": [1, 11, 19.0], "y": [0, 0, 0.0]})
+    >>> LSCP(radius=2).solve(Instance.from_frames(d, s, weight=None)).objective
+    3.0
     """
 
-    radius: Positive | None = None
-    weighted_cost: bool = False
+    radius: float | None = parameter(RADIUS)
+    weighted_cost: bool = parameter(WEIGHTED_COST, False)
     name: ClassVar[str] = "lscp"
 
     def check(self, inst: Instance) -> None:
@@ -336,19 +430,67 @@ class LSCP(CoverageModel):
 
 @dataclass
 class SetCover(LSCP):
-    """Weighted set covering (OR-Library scp): LSCP with the sites' own costs."""
+    """Weighted set covering (OR-Library scp): :class:`LSCP` with the sites' own costs.
 
-    weighted_cost: bool = True
+    The formulation is LSCP's with :math:`c_j` the site's cost.
+
+    Parameters
+    ----------
+    radius : float
+        Service radius; ignored for an instance that gives its coverage
+        relation (OR-Library scp files).
+    weighted_cost : bool
+        True (default): minimise the total cost; False: the number of sites.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from siting.instance import Instance
+    >>> d = pd.DataFrame({"x": [0, 2.0], "y": [0, 0.0]})
+    >>> s = pd.DataFrame({"x": [0, 2, 1.0], "y": [0, 0, 0.0], "cost": [1, 1, 3]})
+    >>> SetCover(radius=1.5).solve(Instance.from_frames(d, s, weight=None)).objective
+    2.0
+    """
+
+    weighted_cost: bool = parameter(WEIGHTED_COST, True)
     name: ClassVar[str] = "set-cover"
 
 
 @dataclass
 class LSCPB(CoverageModel):
-    """Backup coverage (Hogan & ReVelle 1986): cover all demand with the fewest sites,
-    then, with that many sites, maximise the weight of demand covered at least twice.
+    r"""Backup coverage: cover every point with the fewest new sites, then, with that many,
+    the most weight covered twice.
+
+    Hogan & ReVelle (1986), *Concepts and applications of backup coverage*,
+    Management Science 32(11). Two stages: :math:`p^*`, the optimum of
+    :class:`LSCP` (fewest new sites covering everyone), then, with :math:`u_i
+    \in [0, 1]` the share of point :math:`i` covered a second time::
+
+        max  Σ_i w_i u_i
+        s.t. Σ_{j ∈ N_i} y_j − u_i ≥ 1    for every i       (row "backup")
+             Σ_{j ∉ J_0} y_j ≤ p*                           (row "p")
+             y_j = 1 for j ∈ J_0,  y ∈ {0, 1}
+
+    Points with the same :math:`N_i` share one row. The solution records
+    :math:`p^*` as ``params["p"]``; it is optimal only when both stages are.
+
+    Parameters
+    ----------
+    radius : float
+        Service radius, in the instance's distance unit (> 0).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from siting.instance import Instance
+    >>> d = pd.DataFrame({"x": [0, 1.0], "y": [0, 0.0], "weight": [5, 3]})
+    >>> s = pd.DataFrame({"x": [0, 1, 0.5], "y": [0, 0, 0.0]})
+    >>> sol = LSCPB(radius=0.6).solve(Instance.from_frames(d, s))
+    >>> sol.params["p"], sol.objective      # one site covers both: nobody twice
+    (1, 0.0)
     """
 
-    radius: Positive | None = None
+    radius: float | None = parameter(RADIUS)
     name: ClassVar[str] = "lscp-b"
     sense: ClassVar[Sense] = "max"
 
@@ -394,7 +536,6 @@ class LSCPB(CoverageModel):
             first.model = self.name
             return first
         p_star = len(first.selected) - len(first.existing)
-        self.p_ = p_star
         built = self.build(inst, p=p_star)
         result = get_backend(solver).solve(built.milp, options)
         sol = self.to_solution(inst, built, result)

@@ -49,6 +49,7 @@ from siting.instance import Instance
 from siting.milp import MilpBuilder, Sense
 from siting.models.base import Built, check_p, finish, selected_from
 from siting.models.with_start import START_SHARE, ModelWithStart, Start
+from siting.registry import P, parameter
 from siting.solution import Solution
 
 #: Rounds with a doubled reach before every pair is taken.
@@ -73,9 +74,39 @@ def site_metric(inst: Instance) -> Metric:
 
 @dataclass
 class PDispersion(ModelWithStart):
-    """Open ``p`` new sites maximising the least distance between open sites (module doc)."""
+    """Open ``p`` new sites maximising the least distance between open sites.
 
-    p: int | None = None
+    Kuby (1987)::
+
+        max  D
+        s.t. D ≤ d_ab   for every pair of open sites a, b (existing ones included)
+             Σ_{j ∉ J_0} y_j = p,  y_j = 1 for j ∈ J_0,  y ∈ {0, 1}
+
+    solved in the distance-level form of the module docstring (Sayah &
+    Irnich 2017): a start from farthest-first greedy and swaps gives a lower
+    bound :math:`L`; rows only for site pairs within :math:`2L`, widened when
+    the optimum reaches that reach. The demand points play no part.
+
+    Parameters
+    ----------
+    p : int
+        Number of new sites to open, exactly; with the existing ones at least two.
+
+    Notes
+    -----
+    spopt's ``PDispersion`` solves the textbook big-M model over every pair;
+    the optimum is the same.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from siting.instance import Instance
+    >>> pts = pd.DataFrame({"x": [0.0, 1, 5, 9, 10], "y": [0.0] * 5})
+    >>> PDispersion(p=2).solve(Instance.from_frames(pts, pts, weight=None)).objective
+    10.0
+    """
+
+    p: int | None = parameter(P)
     name: ClassVar[str] = "p-dispersion"
     sense: ClassVar[Sense] = "max"
     needs_distances: ClassVar[bool] = True

@@ -28,7 +28,7 @@ from siting.models.assign import Pairs, assignment_pairs
 from siting.models.base import AssignmentModel, Built
 from siting.models.median import _assignment_block
 from siting.models.reach import refuse_unreached
-from siting.params import AtLeastOne
+from siting.registry import CANDIDATES, parameter
 
 
 def unit_assignment_cost(inst: Instance, pairs: Pairs) -> NDArray[np.float64]:
@@ -40,9 +40,34 @@ def unit_assignment_cost(inst: Instance, pairs: Pairs) -> NDArray[np.float64]:
 
 @dataclass
 class UFLP(AssignmentModel):
-    """Uncapacitated facility location: fixed cost of opening plus assignment cost."""
+    r"""Uncapacitated facility location: fixed cost of opening plus assignment cost.
 
-    candidates: AtLeastOne | None = None
+    Balinski (1965); Kuehn & Hamburger (1963). Fixed costs :math:`f_j` (the
+    sites' ``fixed_cost``), assignment cost :math:`w_i d_{ij}` (or the cost of
+    serving :math:`i`'s whole demand, OR-Library cap), :math:`x_{ij} \in [0, 1]`
+    on the usable pairs::
+
+        min  Σ_{j ∉ J_0} f_j y_j + Σ_i Σ_j w_i d_ij x_ij
+        s.t. Σ_j x_ij = 1                 for every i       (row "assign")
+             x_ij ≤ y_j                   for every pair    (row "link")
+             y_j = 1 for j ∈ J_0,  y ∈ {0, 1}
+
+    Parameters
+    ----------
+    candidates : int, optional
+        Restrict each point to its k nearest sites (then optimal only for that
+        restriction, reported as feasible).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> d = pd.DataFrame({"x": [0, 10.0], "y": [0, 0.0], "weight": [1, 1]})
+    >>> s = pd.DataFrame({"x": [0, 10.0], "y": [0, 0.0], "cost": [3, 3]})
+    >>> UFLP().solve(Instance.from_frames(d, s)).objective     # both open: 3 + 3
+    6.0
+    """
+
+    candidates: int | None = parameter(CANDIDATES)
     name: ClassVar[str] = "uflp"
     needs_distances: ClassVar[bool] = True
     capacitated: ClassVar[bool] = False
@@ -102,7 +127,28 @@ class UFLP(AssignmentModel):
 
 @dataclass
 class CFLP(UFLP):
-    """Capacitated facility location: as UFLP, and a site serves at most its capacity."""
+    r"""Capacitated facility location: as UFLP, and a site serves at most its capacity.
+
+    :class:`UFLP`'s rows, demand split between sites as in the published
+    OR-Library cap optima, and, with :math:`Q_j` the sites' capacities::
+
+        Σ_i w_i x_ij ≤ Q_j y_j            for every j       (row "capacity")
+        Σ_j Q_j y_j ≥ Σ_i w_i                               (row "total_capacity", valid)
+
+    Parameters
+    ----------
+    candidates : int, optional
+        Restrict each point to its k nearest sites (then optimal only for that
+        restriction, reported as feasible).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> d = pd.DataFrame({"x": [0, 1.0], "y": [0, 0.0], "weight": [2, 2]})
+    >>> s = pd.DataFrame({"x": [0, 1.0], "y": [0, 0.0], "cost": [1, 5], "cap": [3, 9]})
+    >>> CFLP().solve(Instance.from_frames(d, s, capacity="cap")).objective  # both; site 1 alone: 7
+    6.0
+    """
 
     name: ClassVar[str] = "cflp"
     capacitated: ClassVar[bool] = True

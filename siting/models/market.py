@@ -74,6 +74,19 @@ from siting.models.decay import Decay
 from siting.models.market_outer import ceil_bound, solve_outer
 from siting.models.valued_pairs import ValuedPairs, merge_valued_rows
 from siting.models.with_start import ModelWithStart, Start
+from siting.registry import (
+    BETA,
+    CANDIDATES,
+    COMPETITORS,
+    CUTOFF,
+    DECAY,
+    DECAY_SCALE,
+    SHARE,
+    P,
+    Param,
+    Value,
+    parameter,
+)
 from siting.solution import Solution
 
 FloatArray = NDArray[np.float64]
@@ -121,16 +134,30 @@ def tangent_rows(b: MilpBuilder, inst: Instance, pairs: ValuedPairs, x: Any, y: 
 
 
 # ----------------------------------------------------------------------- models
-class HuffModel(ModelWithStart):
-    """What the two market models share: competitors, pulls, the share rows."""
+#: Formulations of the market models: outer approximation (default) or Haase's MILP.
+FORMULATIONS = ("outer", "haase")
+FORMULATION = Param(None, "outer (outer approximation, the default) or haase (one MILP).",
+                    Value(str, choices=FORMULATIONS))
+ATTRACTIVENESS = Param(None, "The sites' column of attractiveness (1 where absent).",
+                       Value(str))
 
-    competitors: Any = None
-    decay: str = "power"
-    beta: float = 1.0
-    cutoff: float | None = None
-    scale: float = 1.0
-    attractiveness: str | None = "attractiveness"
-    candidates: int | None = None
+
+@dataclass(kw_only=True)
+class HuffModel(ModelWithStart):
+    """What the two market models share: competitors, pulls, the share rows.
+
+    Its fields are keyword-only, so each model's own first field (``p``,
+    ``share``) stays its first positional one.
+    """
+
+    competitors: Any = parameter(COMPETITORS)
+    decay: str = parameter(DECAY, "power")
+    beta: float = parameter(BETA, 1.0)
+    cutoff: float | None = parameter(CUTOFF)
+    scale: float = parameter(DECAY_SCALE, 1.0)
+    attractiveness: str | None = parameter(ATTRACTIVENESS, "attractiveness")
+    candidates: int | None = parameter(CANDIDATES)
+    formulation: str = parameter(FORMULATION, "outer")
     needs_distances: ClassVar[bool] = True
 
     def decay_function(self) -> Decay:
@@ -339,23 +366,63 @@ def huff_assignment(inst: Instance, pairs: ValuedPairs, mask: NDArray[np.bool_])
     })
 
 
-#: Formulations of the market models: outer approximation (default) or Haase's MILP.
-FORMULATIONS = ("outer", "haase")
-
-
 @dataclass
 class MarketShare(HuffModel):
-    """Open at most ``p`` new sites capturing the most weight against competitors."""
+    r"""Open at most ``p`` new sites capturing the most weight against competitors.
 
-    p: int | None = None
-    competitors: Any = None
-    decay: str = "power"
-    beta: float = 1.0
-    cutoff: float | None = None
-    scale: float = 1.0
-    attractiveness: str | None = "attractiveness"
-    candidates: int | None = None
-    formulation: str = "outer"
+    ArcGIS's Maximize Market Share. Point :math:`i` gives the own sites the
+    Huff share :math:`U_i / (U_i + C_i)` of its weight, :math:`U_i = Σ_{j
+    open} A_j f(d_{ij})` the own pull, :math:`C_i` the competitors'. Linear
+    and exact (module docstring; Haase 2009), with :math:`u_{ij} = A_j
+    f(d_{ij})`, :math:`x_{ij}` the share of :math:`i` captured by :math:`j`
+    and :math:`x_{i0}` the competitors' share::
+
+        max  Σ_i w_i Σ_j x_ij
+        s.t. Σ_j x_ij + x_i0 = 1                      for every i     (row "split")
+             C_i x_ij ≤ u_ij x_i0                     where C_i > 0   (row "proportion")
+             x_ij ≤ u_ij / (u_ij + C_i) · y_j         for every pair  (row "open")
+             Σ_{j ∉ J_0} y_j ≤ p                                      (row "p")
+             y_j = 1 for j ∈ J_0,  y ∈ {0, 1},  x ∈ [0, 1]
+
+    ``formulation="outer"`` (default) solves a sequence of smaller MILPs
+    over :math:`y` under tangent cuts of each point's concave share
+    (:mod:`siting.models.market_outer`); ``"haase"`` the MILP above.
+
+    Parameters
+    ----------
+    p : int
+        Most new sites to open (existing ones are own and open).
+    competitors : str, Path, DataFrame or array
+        The competitors' points: a CSV (``x``, ``y``, optional
+        ``attractiveness``), a GeoPackage, a (Geo)DataFrame or an n × 2 array.
+    decay : {"linear", "power", "exponential"}
+        How pull falls with distance (default ``"power"``).
+    beta : float
+        Decay parameter of power and exponential (> 0, default 1).
+    cutoff : float, optional
+        Distance beyond which there is no pull.
+    scale : float
+        Distance unit of the decay (> 0, default 1 data unit).
+    attractiveness : str, optional
+        The sites' column of attractiveness :math:`A_j` (1 where absent).
+    candidates : int, optional
+        Without a cutoff, each point's k nearest sites only.
+    formulation : {"outer", "haase"}
+        Outer approximation (default) or the one MILP.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from siting.instance import Instance
+    >>> d = pd.DataFrame({"x": [0.0, 10], "y": [0.0, 0], "weight": [100, 100]})
+    >>> s = pd.DataFrame({"x": [1.0, 9], "y": [0.0, 0]})
+    >>> rival = pd.DataFrame({"x": [0.0], "y": [1.0]})     # next to point 0
+    >>> MarketShare(p=1, competitors=rival, cutoff=3).solve(
+    ...     Instance.from_frames(d, s)).objective               # all of point 1
+    100.0
+    """
+
+    p: int | None = parameter(P)
     name: ClassVar[str] = "market-share"
     sense: ClassVar[Sense] = "max"
 
@@ -408,17 +475,50 @@ class MarketShare(HuffModel):
 
 @dataclass
 class TargetShare(HuffModel):
-    """Open the fewest new sites that capture at least ``share`` of all weight."""
+    r"""Open the fewest new sites that capture at least ``share`` of all weight.
 
-    share: float | None = None
-    competitors: Any = None
-    decay: str = "power"
-    beta: float = 1.0
-    cutoff: float | None = None
-    scale: float = 1.0
-    attractiveness: str | None = "attractiveness"
-    candidates: int | None = None
-    formulation: str = "outer"
+    ArcGIS's Target Market Share: :class:`MarketShare`'s rows without the
+    ``p`` row, and::
+
+        min  Σ_{j ∉ J_0} y_j
+        s.t. Σ_i w_i Σ_j x_ij ≥ S · Σ_i w_i                          (row "target")
+
+    A share out of reach with every site open is refused before any solve.
+
+    Parameters
+    ----------
+    share : float
+        Share :math:`S` of all weight to capture, in (0, 1]; required.
+    competitors : str, Path, DataFrame or array
+        The competitors' points (as :class:`MarketShare`'s).
+    decay : {"linear", "power", "exponential"}
+        How pull falls with distance (default ``"power"``).
+    beta : float
+        Decay parameter of power and exponential (> 0, default 1).
+    cutoff : float, optional
+        Distance beyond which there is no pull.
+    scale : float
+        Distance unit of the decay (> 0, default 1 data unit).
+    attractiveness : str, optional
+        The sites' column of attractiveness (1 where absent).
+    candidates : int, optional
+        Without a cutoff, each point's k nearest sites only.
+    formulation : {"outer", "haase"}
+        Outer approximation (default) or the one MILP.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from siting.instance import Instance
+    >>> d = pd.DataFrame({"x": [0.0, 10], "y": [0.0, 0], "weight": [100, 100]})
+    >>> s = pd.DataFrame({"x": [1.0, 9], "y": [0.0, 0]})
+    >>> rival = pd.DataFrame({"x": [0.0], "y": [1.0]})
+    >>> TargetShare(share=0.7, competitors=rival, cutoff=3).solve(
+    ...     Instance.from_frames(d, s)).objective
+    2.0
+    """
+
+    share: float | None = parameter(SHARE)
     name: ClassVar[str] = "target-share"
 
     def check(self, inst: Instance) -> None:

@@ -43,12 +43,14 @@ from siting.models.reach import (
     refuse_unreached,
     unserved_message,
 )
-from siting.params import AtLeastOne, Count
+from siting.registry import CANDIDATES, EXACTLY_P, P, Param, Value, parameter
 from siting.solution import Solution
 
 #: p-median formulations: distance levels (default), Benders on their projection,
 #: or the textbook assignment one.
 FORMULATIONS = ("radius", "benders", "assignment")
+FORMULATION = Param(None, "p-median: radius (distance levels), benders or assignment.",
+                    Value(str, choices=FORMULATIONS))
 
 
 def _assignment_block(
@@ -74,16 +76,55 @@ def _assignment_block(
 
 @dataclass
 class PMedian(AssignmentModel):
-    """Weighted p-median: open ``p`` new sites (existing ones stay open), minimise
+    r"""Weighted p-median: open ``p`` new sites (existing ones stay open), minimise
     the weighted distance of every demand point to its site.
 
-    ``candidates`` restricts each point to its k nearest sites (faster, but then
-    the result is optimal only for that restriction and is reported as feasible).
+    Hakimi (1964); ReVelle & Swain (1970), *Central facilities location*,
+    Geographical Analysis 2(1). Distances :math:`d_{ij}`; :math:`x_{ij} \in
+    [0, 1]` the share of point :math:`i` served by site :math:`j`, on the
+    usable pairs (every reachable pair, or the ``candidates`` nearest)::
+
+        min  Σ_i Σ_j w_i d_ij x_ij
+        s.t. Σ_j x_ij = 1                 for every i       (row "assign")
+             x_ij ≤ y_j                   for every pair    (row "link")
+             Σ_{j ∉ J_0} y_j = p                            (row "p")
+             y_j = 1 for j ∈ J_0,  y ∈ {0, 1}
+
+    That is ``formulation="assignment"``. The default, ``"radius"``, solves
+    the same problem in Elloumi's distance-level form, one row per point and
+    distinct distance (:mod:`siting.models.pmedian_radius`), with level
+    refinement; ``"benders"`` projects its levels out
+    (:mod:`siting.models.pmedian_benders`). A point that reaches no site is
+    refused before any solve; for data that give the cost of serving a
+    point's whole demand (OR-Library cap), that cost replaces
+    :math:`w_i d_{ij}`.
+
+    Parameters
+    ----------
+    p : int
+        Number of new sites to open, exactly (existing ones are not counted).
+    candidates : int, optional
+        Restrict each point to its k nearest sites: faster, but the result is
+        then optimal only for that restriction and is reported as feasible.
+    formulation : {"radius", "benders", "assignment"}
+        How the problem is solved (default ``"radius"``); the optimum is the same.
+
+    Notes
+    -----
+    ``p`` counts new sites: with existing facilities, spopt's ``PMedian``
+    (whose ``p`` counts every open facility) matches ``p + len(existing)``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> d = pd.DataFrame({"x": [0, 1, 10, 11.0], "y": [0.0] * 4})
+    >>> PMedian(p=2).solve(Instance.from_frames(d, d, weight=None)).objective
+    2.0
     """
 
-    p: Count | None = None
-    candidates: AtLeastOne | None = None
-    formulation: Literal["radius", "benders", "assignment"] = "radius"
+    p: int | None = parameter(P)
+    candidates: int | None = parameter(CANDIDATES)
+    formulation: Literal["radius", "benders", "assignment"] = parameter(FORMULATION, "radius")
     name: ClassVar[str] = "p-median"
     needs_distances: ClassVar[bool] = True
 
@@ -191,17 +232,47 @@ class PMedian(AssignmentModel):
 
 @dataclass
 class PCenter(LocationModel):
-    """p-center: open ``p`` new sites minimising the largest distance of any demand point
+    r"""p-center: open ``p`` new sites minimising the largest distance of any demand point
     to its nearest open site.
 
-    Solved exactly by bisection over the candidate distances, each step a set
-    covering problem ("can p sites cover everyone within r?"). The result is
-    optimal only when every step was proven.
+    Hakimi (1964), *Optimum locations of switching centers and the absolute
+    centers and medians of a graph*, Operations Research 12(3)::
+
+        min  max_i  min_{j open} d_ij
+        s.t. Σ_{j ∉ J_0} y_j ≤ p,  y_j = 1 for j ∈ J_0,  y ∈ {0, 1}
+
+    solved exactly by bisection over the distinct distances :math:`r`, each
+    step a set covering problem (:class:`~siting.models.covering.LSCP` with
+    radius :math:`r`: can at most ``p`` new sites cover everyone within
+    :math:`r`?), from a greedy upper bound. The result is optimal only when
+    every step was proven. The weights do not matter (see
+    :class:`~siting.models.center.WeightedPCenter`).
+
+    Parameters
+    ----------
+    p : int
+        Most new sites to open (existing ones are not counted).
+    exactly_p : bool, default False
+        Open exactly ``p`` new sites, as spopt does: the plan is topped up after
+        the solve with the site nearest the farthest point (the largest
+        distance cannot grow).
+
+    Notes
+    -----
+    spopt's ``PCenter`` opens exactly ``p`` facilities; here at most ``p``
+    new ones unless ``exactly_p``. The largest distance is the same (another open site never
+    lengthens a distance).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> d = pd.DataFrame({"x": [0, 1, 10, 11.0], "y": [0.0] * 4})
+    >>> PCenter(p=2).solve(Instance.from_frames(d, d, weight=None)).objective
+    1.0
     """
 
-    p: Count | None = None
-    #: Open exactly ``p`` new sites (spopt's p-center), not at most ``p``.
-    exactly_p: bool = False
+    p: int | None = parameter(P)
+    exactly_p: bool = parameter(EXACTLY_P, False)
     name: ClassVar[str] = "p-center"
     needs_distances: ClassVar[bool] = True
 

@@ -58,6 +58,7 @@ from siting.models.benders import solve_benders
 from siting.models.benders_master import Master
 from siting.models.cover_cuts import CoverData
 from siting.models.covering import (
+    THETA_GROUPS,
     Formulation,
     benders_solution,
     choose_formulation,
@@ -65,7 +66,7 @@ from siting.models.covering import (
     covered_by_existing,
     reduce_covering,
 )
-from siting.params import AtLeastOne, Positive, PositiveShare
+from siting.registry import COVER_FORMULATION, RADIUS, SHARE, WEIGHTED_COST, parameter
 from siting.solution import Solution
 
 BoolArray = NDArray[np.bool_]
@@ -186,21 +187,53 @@ def structure_of(built: Built) -> CoverStructure:
 
 @dataclass
 class PSCP(CoverageModel):
-    """Partial set covering: the fewest new sites (or, with ``weighted_cost``, the
+    r"""Partial set covering: the fewest new sites (or, with ``weighted_cost``, the
     cheapest) such that the weight within ``radius`` of an open site is at least
     ``share`` of the total weight.
 
-    Existing facilities are open and their coverage counts. ``formulation`` is
-    ``compact``, ``benders`` or ``auto`` (see
-    :func:`~siting.models.covering.choose_formulation`); ``theta_groups`` is
-    the number of Benders ``θ`` columns (None: one a site).
+    Daskin & Owen (1999), *Two new location covering problems: the partial
+    P-center problem and the partial set covering problem*, Geographical
+    Analysis 31(3). With the notation of :class:`~siting.models.covering.MCLP`,
+    :math:`W = Σ_i w_i` and :math:`z_i \in [0, 1]` (point covered)::
+
+        min  Σ_{j ∉ J_0} c_j y_j
+        s.t. z_i ≤ Σ_{j ∈ N_i} y_j        for every i       (row "cover")
+             Σ_i w_i z_i ≥ S · W                            (row "share")
+             y_j = 1 for j ∈ J_0,  y ∈ {0, 1}
+
+    with :math:`c_j = 1`, or the site's cost with ``weighted_cost``. The rows
+    are reduced as MCLP's (the weight existing sites cover leaves the share
+    row's right-hand side); a share out of reach with every site open is
+    refused before any solve. ``benders`` projects :math:`z` out as for MCLP.
+
+    Parameters
+    ----------
+    radius : float
+        Service radius, in the instance's distance unit (> 0).
+    share : float
+        Share :math:`S` of all weight to cover, in (0, 1]; required.
+    weighted_cost : bool
+        Minimise the new sites' costs instead of their number (default False).
+    formulation : {"auto", "compact", "benders"}
+        As MCLP's: ``auto`` chooses from the reduced instance.
+    theta_groups : int, optional
+        Benders: number of :math:`θ` columns (None: one a site).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from siting.instance import Instance
+    >>> d = pd.DataFrame({"x": [0, 10, 20.0], "y": [0, 0, 0.0], "weight": [5, 3, 4]})
+    >>> s = pd.DataFrame({"x": [1, 19, 10.0], "y": [0, 0, 0.0]})
+    >>> PSCP(radius=2, share=0.75).solve(Instance.from_frames(d, s)).objective
+    2.0
     """
 
-    radius: Positive | None = None
-    share: PositiveShare | None = None
-    weighted_cost: bool = False
-    formulation: Formulation = "auto"
-    theta_groups: AtLeastOne | None = None
+    radius: float | None = parameter(RADIUS)
+    share: float | None = parameter(SHARE)
+    weighted_cost: bool = parameter(WEIGHTED_COST, False)
+    formulation: Formulation = parameter(COVER_FORMULATION, "auto")
+    theta_groups: int | None = parameter(THETA_GROUPS)
     name: ClassVar[str] = "pscp"
 
     def __post_init__(self) -> None:

@@ -41,8 +41,6 @@ __all__ = [
 
 Verifier = Callable[[Any, Any, Any], VerifyReport]
 _REGISTRY: dict[type, Verifier] = {}
-#: Modules whose import registers the built-in verifiers of the models in ``siting.models``.
-_BUILTIN = ("siting.verify.classic", "siting.verify.catalogue")
 #: Verifiers imported only for models of a package: the plan verifier needs all of
 #: ``siting.multi`` (0.15 s of imports that a classic model's solve would pay).
 _BY_PACKAGE = {"siting.multi": "siting.verify.plan"}
@@ -61,7 +59,10 @@ def verifies(*model_types: type) -> Callable[[Verifier], Verifier]:
 
 def verifier_for(model: Any) -> Verifier:
     """The verifier of ``model``'s class or of its nearest registered base class."""
-    for module in _BUILTIN:
+    from siting.registry import REGISTERED
+
+    # the modules that register the verifiers of the registered models
+    for module in dict.fromkeys(verifier for _, verifier in REGISTERED.values()):
         importlib.import_module(module)
     for kind in type(model).__mro__:
         for package, module in _BY_PACKAGE.items():
