@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -18,6 +17,9 @@ from siting.backends.base import SolveOptions, Status
 from siting.io import load_instance
 from siting.models import MODELS
 from tests.conftest import REFERENCE
+from tests.helpers import stop_at
+from tests.test_cli_multi import toml_of
+from tests.test_sweep import small_spec, write_small_instance
 
 ROOT = Path(__file__).resolve().parent.parent
 #: Set covering, 400 rows × 4,000 columns: HiGHS needs over ten seconds to prove
@@ -32,74 +34,45 @@ needs_ctrl_c = pytest.mark.skipif(
     "Ctrl-C cannot be delivered or inherited")
 
 
-def _start(out: Path, *extra: str) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "siting.cli", "solve", str(HARD), "--model", "set-cover",
-         "--out", str(out), "--json", *extra],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        cwd=ROOT,
-    )
-
-
-def _wait_for_imports(proc: subprocess.Popen[str], limit: float = 15.0) -> None:
-    """Wait until the child has imported siting (its KD-tree library is mapped)."""
-    maps = Path(f"/proc/{proc.pid}/maps")
-    t0 = time.monotonic()
-    while time.monotonic() - t0 < limit:
-        try:
-            if "ckdtree" in maps.read_text():
-                return
-        except OSError:  # no /proc here: fall back on a generous wait
-            time.sleep(1.6)
-            return
-        time.sleep(0.02)
-
-
-def _cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process (from /proc): progress whatever the machine's load."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def _wait_for_cpu(proc: subprocess.Popen[str], seconds: float, limit: float = 120.0) -> None:
-    t0 = time.monotonic()
-    while time.monotonic() - t0 < limit and proc.poll() is None:
-        try:
-            if _cpu_seconds(proc.pid) >= seconds:
-                return
-        except OSError:  # no /proc here: fall back on a generous wait
-            time.sleep(seconds * 2)
-            return
-        time.sleep(0.02)
+def _solve_args(out: Path) -> list[str]:
+    return ["solve", str(HARD), "--model", "set-cover", "--out", str(out), "--json"]
 
 
 def _no_tmp(folder: Path) -> None:
     assert not [p.name for p in folder.iterdir() if ".tmp-" in p.name or ".new-" in p.name]
 
 
+#: Ctrl-C and SIGTERM (what job schedulers, systemd and containers send): the same
+#: outcome, told apart by the exit code and the line's first words.
+STOP_SIGNALS = [
+    pytest.param(signal.SIGINT, 130, "siting: interrupted: ", id="ctrl-c"),
+    pytest.param(signal.SIGTERM, 143, "siting: interrupted by SIGTERM: ", id="sigterm"),
+]
+
+
 @pytest.mark.skipif(not HARD.exists(), reason="instances/reference not present")
-def test_sigint_mid_solve_saves_the_incumbent(tmp_path: Path) -> None:
+@pytest.mark.parametrize(("signum", "code", "said"), STOP_SIGNALS)
+def test_a_stop_mid_search_saves_the_incumbent(
+    signum: int, code: int, said: str, tmp_path: Path
+) -> None:
+    """Stopped once HiGHS holds an incumbent (its proof takes minutes): the plan is
+    written, feasible with its gap, verified, and one line says so."""
     out = tmp_path / "sol"
     out.mkdir()
     (out / "solution.json").write_text(OLD)
-    proc = _start(out)
-    # About 1.5 s of work reads and builds; HiGHS holds an incumbent within its first second.
-    _wait_for_cpu(proc, 4.0)
-    proc.send_signal(signal.SIGINT)
-    stdout, stderr = proc.communicate(timeout=60)
-    assert proc.returncode == 130, stderr
-    assert "Traceback" not in stderr
-    [line] = stderr.strip().splitlines()
-    assert line.startswith("siting: interrupted: the best plan found so far (feasible, gap ")
+    run = stop_at("incumbent", signum, _solve_args(out))
+    assert run.reached, run.stderr
+    assert run.returncode == code, run.stderr
+    assert "Traceback" not in run.stderr
+    [line] = run.lines
+    assert line.startswith(said + "the best plan found so far (feasible, gap "), line
     assert line.endswith(f"was written to {out}")
     sol = json.loads((out / "solution.json").read_text())  # complete, parseable
     assert sol["status"] == "feasible"  # never "optimal" when stopped early
     assert sol["gap"] is not None and sol["gap"] > 0
     assert sol["message"] == "interrupted"
     assert sol["verified"] is True and sol["n_selected"] > 0
-    assert json.loads(stdout)["status"] == "feasible"
+    assert json.loads(run.stdout)["status"] == "feasible"
     assert {"solution.json", "selected.csv", "coverage.csv", "timing.json"} <= {
         p.name for p in out.iterdir()
     }
@@ -107,65 +80,74 @@ def test_sigint_mid_solve_saves_the_incumbent(tmp_path: Path) -> None:
 
 
 @pytest.mark.skipif(not HARD.exists(), reason="instances/reference not present")
-def test_sigint_while_loading_keeps_the_old_files(tmp_path: Path) -> None:
-    """Ctrl-C before the solver holds a solution: the earlier files stay as they were.
-
-    Python needs about a second to import the libraries (a Ctrl-C then is
-    Python's own, with its traceback); the signal is sent after that, while the
-    instance is read and the model built, or as the solve starts.
-    """
+@pytest.mark.parametrize(("signum", "code", "said"), STOP_SIGNALS)
+@pytest.mark.parametrize(("point", "told"), [
+    pytest.param("loading", "nothing was written", id="loading"),  # the instance is read
+    pytest.param("search", "no plan was found, so {out} was left as it was",
+                 id="search"),  # HiGHS has started, with no incumbent yet
+])
+def test_a_stop_before_any_plan_keeps_the_old_folder(
+    point: str, told: str, signum: int, code: int, said: str, tmp_path: Path
+) -> None:
+    """Stopped before the solver holds a solution: one line, and the earlier files
+    stay as they were."""
     out = tmp_path / "sol"
     out.mkdir()
     (out / "solution.json").write_text(OLD)
-    proc = _start(out)
-    _wait_for_imports(proc)
-    time.sleep(0.6)  # the last lazy imports, then reading the file and building the model
-    proc.send_signal(signal.SIGINT)
-    _, stderr = proc.communicate(timeout=60)
-    assert proc.returncode == 130, stderr
-    assert "Traceback" not in stderr
-    text = (out / "solution.json").read_text()
-    if text != OLD:  # the solver already had an incumbent: a complete new solution
-        assert json.loads(text)["status"] in ("feasible", "optimal")
-    _no_tmp(out)
+    run = stop_at(point, signum, _solve_args(out))
+    assert run.reached, run.stderr
+    assert run.returncode == code, run.stderr
+    assert "Traceback" not in run.stderr
+    assert run.lines == [said + told.format(out=out)]
+    if point == "search":  # the solve's answer is printed, and not written
+        assert json.loads(run.stdout)["status"] == "no_solution"
+    assert (out / "solution.json").read_text() == OLD
+    assert [p.name for p in out.iterdir()] == ["solution.json"]
 
 
-@pytest.mark.skipif(not HARD.exists(), reason="instances/reference not present")
-@pytest.mark.parametrize("cpu", [0.05, 0.3, 0.8, 1.5, 2.5, 4.0])
-def test_ctrl_c_at_any_moment_keeps_a_plan_or_the_old_folder(cpu: float, tmp_path: Path) -> None:
-    """Whenever Ctrl-C comes: one line, exit 130, and either a complete verified plan
-    or the earlier folder untouched, as the line says."""
-    out = tmp_path / "sol"
+def test_sigterm_stops_a_sweep_and_keeps_the_old_folder(tmp_path: Path) -> None:
+    """SIGTERM once the sweep's first scenario is back: the workers are shut down, the
+    earlier folder is kept (the table is written only at the end), one line, 143."""
+    inst = write_small_instance(tmp_path / "inst")
+    spec_file = tmp_path / "s.toml"
+    spec_file.write_text(toml_of(small_spec(str(inst))), encoding="utf-8")
+    out = tmp_path / "sweep"
     out.mkdir()
-    (out / "solution.json").write_text(OLD)
-    proc = _start(out)
-    _wait_for_cpu(proc, cpu)
-    proc.send_signal(signal.SIGINT)
-    _, stderr = proc.communicate(timeout=60)
-    assert "Traceback" not in stderr
-    [line] = stderr.strip().splitlines()
-    if proc.returncode == 0:  # finished before the signal arrived
-        return
-    assert proc.returncode == 130, stderr
-    assert line.startswith("siting: interrupted"), line
-    text = (out / "solution.json").read_text()
-    if "was written to" in line:
-        sol = json.loads(text)
-        assert sol["status"] == "feasible" and sol["verified"] is True
-        assert {"selected.csv", "coverage.csv", "timing.json"} <= {p.name for p in out.iterdir()}
-    else:
-        assert "left as it was" in line or "nothing was" in line, line
-        assert text == OLD
-    _no_tmp(out)
+    (out / "pareto.csv").write_text("old\n")
+    run = stop_at("scenario", signal.SIGTERM, [
+        "sweep", str(spec_file), "--budget", "20:60:3", "--workers", "1", "--out", str(out),
+        "--json"])
+    assert run.reached, run.stderr
+    assert run.returncode == 143, run.stderr
+    assert "Traceback" not in run.stderr
+    # (Dask may add warnings of its own, about ports in use or semaphores)
+    assert [line for line in run.lines if line.startswith("siting: interrupted")] == [
+        "siting: interrupted by SIGTERM: the sweep was stopped before its table was "
+        f"written, so {out} was left as it was"
+    ]
+    assert [p.name for p in out.iterdir()] == ["pareto.csv"]
+    assert (out / "pareto.csv").read_text() == "old\n"
 
 
 @pytest.mark.skipif(not HARD.exists(), reason="instances/reference not present")
-def test_time_limit_returns_feasible_with_gap() -> None:
+def test_a_limit_returns_feasible_with_gap() -> None:
+    """Stopped by a limit (here HiGHS's solution limit: the first incumbent, the same on
+    any machine) with a plan: feasible, its gap, verified; never optimal."""
     inst = load_instance(HARD).instance
-    sol = MODELS["set-cover"]().solve(inst, "highs", SolveOptions(time_limit=1.5))
+    first = SolveOptions(solver_options={"highs": {"mip_max_improving_sols": 1}})
+    sol = MODELS["set-cover"]().solve(inst, "highs", first)
     assert sol.status == Status.FEASIBLE
     assert sol.gap is not None and sol.gap > 0 and sol.bound is not None
     assert sol.verified is True
+
+
+@pytest.mark.skipif(not HARD.exists(), reason="instances/reference not present")
+def test_a_time_limit_before_any_plan_returns_no_solution() -> None:
+    """A time limit no machine can do anything in: no solution, and the message says why."""
+    inst = load_instance(HARD).instance
+    sol = MODELS["set-cover"]().solve(inst, "highs", SolveOptions(time_limit=1e-9))
+    assert sol.status == Status.NO_SOLUTION
+    assert "time limit" in sol.message.lower()
 
 
 @pytest.mark.skipif(not HARD.exists(), reason="instances/reference not present")
