@@ -248,19 +248,29 @@ def test_mixed_bounds_agree_with_highs(name: str) -> None:
 
 
 @pytest.mark.parametrize("name", BACKENDS)
-def test_time_limit_is_reported_as_such(name: str) -> None:
+def test_a_time_limit_with_a_plan_is_reported_as_such(name: str) -> None:
+    """Market split with slack: every back end holds a plan (x = 0 and the slack) from its
+    first heuristic, and the proof takes hours on any machine: stopped by the limit,
+    ``feasible`` with its gap, never ``optimal``."""
     milp = market_split()
     t0 = time.perf_counter()
-    r = solve(name, milp, time_limit=0.5)
+    r = solve(name, milp, time_limit=1.0)
     wall = time.perf_counter() - t0
-    assert r.status in (Status.FEASIBLE, Status.NO_SOLUTION), (r.status, r.message)
-    assert 0.4 < r.runtime_s <= wall < 0.5 + 3.0
-    if r.status == Status.FEASIBLE:
-        assert r.x is not None and r.objective is not None
-        assert milp.max_violation(r.x) <= 1e-6
-        assert r.gap is not None and r.gap > 0
-    else:
-        assert r.x is None
+    assert r.status == Status.FEASIBLE, (r.status, r.message)
+    assert r.x is not None and r.objective is not None
+    assert milp.max_violation(r.x) <= 1e-6
+    assert r.gap is not None and r.gap > 0
+    assert 0 < r.runtime_s <= wall  # the run's own clock, inside the caller's
+
+
+@pytest.mark.parametrize("name", BACKENDS)
+def test_a_time_limit_before_any_plan_is_reported_as_such(name: str) -> None:
+    """The planted market split, whose only plans are as hard to find as the optimum,
+    with a limit of a microsecond: ``no_solution``, no values."""
+    milp = market_split(planted=True)
+    r = solve(name, milp, time_limit=1e-6)
+    assert r.status == Status.NO_SOLUTION, (r.status, r.message)
+    assert r.x is None and r.objective is None
 
 
 @pytest.mark.parametrize("name", BACKENDS)
