@@ -17,9 +17,7 @@ from siting.backends.base import SolveOptions, Status
 from siting.io import load_instance
 from siting.models import MODELS
 from tests.conftest import REFERENCE
-from tests.helpers import stop_at
-from tests.test_cli_multi import toml_of
-from tests.test_sweep import small_spec, write_small_instance
+from tests.helpers import small_spec, stop_at, toml_of, write_small_instance
 
 ROOT = Path(__file__).resolve().parent.parent
 #: Set covering, 400 rows × 4,000 columns: HiGHS needs over ten seconds to prove

@@ -25,7 +25,7 @@ from siting.milp import MilpArrays
 from siting.multi import MultiService, MultiServiceProblem, ServiceData
 from siting.multi.heuristic import Incumbent, PoolHeuristic, dual_bound, one_year_spec
 from siting.multi.pipeline import tuned, with_incumbent
-from tests.test_multi import blocks, existing, parcels, spec
+from tests.helpers import blocks, existing, parcels, spec
 
 YEARS = [2026, 2027, 2028]
 EXACT = SolveOptions(mip_gap=1e-9, time_limit=60)
