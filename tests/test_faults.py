@@ -8,7 +8,6 @@ import subprocess
 import sys
 import textwrap
 import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -173,46 +172,65 @@ def test_api_ctrl_c_returns_the_incumbent() -> None:
     assert sol.verified is True
 
 
+#: Writes argv[2]'s bytes over argv[1] with write_atomic, stopping at argv[3] (half of the
+#: temporary file written, the file complete before its rename, or the target replaced)
+#: to say so on stdout and wait there for the test's SIGKILL.
 WRITER = textwrap.dedent(
     """
-    import sys
-    from siting.solution import write_atomic
-    target, a, b = sys.argv[1], sys.argv[2], sys.argv[3]
-    texts = [open(a, "rb").read(), open(b, "rb").read()]
-    print("ready", flush=True)
-    k = 0
-    while True:
-        write_atomic(target, texts[k % 2])
-        k += 1
+    import os, pathlib, sys, threading
+    from siting.outputs import write_atomic
+    target, point = sys.argv[1], sys.argv[3]
+    new = open(sys.argv[2], "rb").read()
+
+    def stop_here():
+        print(point, flush=True)
+        threading.Event().wait()
+
+    write_bytes, replace = pathlib.Path.write_bytes, os.replace
+
+    def half_then_stop(path, data):
+        write_bytes(path, data[: len(data) // 2])
+        stop_here()
+
+    def stop_before(src, dst):
+        stop_here()
+
+    if point == "writing":
+        pathlib.Path.write_bytes = half_then_stop
+    elif point == "renaming":
+        os.replace = stop_before
+    write_atomic(target, new)
+    stop_here()
     """
 )
 
 
-def test_sigkill_mid_write_leaves_old_or_new_file(tmp_path: Path) -> None:
-    a = ("".join(f"{i},old,{i * 3}\n" for i in range(400_000))).encode()
-    b = ("".join(f"{i},new,{i * 7}\n" for i in range(400_000))).encode()
-    (tmp_path / "a").write_bytes(a)
-    (tmp_path / "b").write_bytes(b)
+@pytest.mark.parametrize(("point", "kept"), [
+    ("writing", "old"), ("renaming", "old"), ("written", "new"),
+])
+def test_sigkill_mid_write_leaves_old_or_new_file(point: str, kept: str, tmp_path: Path) -> None:
+    """Killed while the temporary file is half written, once it is complete but not yet
+    renamed, or after the rename: the target is the old file or the new one, whole."""
+    old = ("".join(f"{i},old,{i * 3}\n" for i in range(20_000))).encode()
+    new = ("".join(f"{i},new,{i * 7}\n" for i in range(20_000))).encode()
+    (tmp_path / "new").write_bytes(new)
     target = tmp_path / "out" / "big.csv"
     target.parent.mkdir()
-    target.write_bytes(a)
-    for delay in (0.35, 0.8, 1.3):
-        proc = subprocess.Popen(
-            [sys.executable, "-c", WRITER, str(target), str(tmp_path / "a"), str(tmp_path / "b")],
-            stdout=subprocess.PIPE,
-            text=True,
-            cwd=ROOT,
-        )
-        assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
-        time.sleep(delay)
-        proc.send_signal(signal.SIGKILL)
-        proc.wait(timeout=30)
-        assert proc.returncode == -signal.SIGKILL
-        content = target.read_bytes()
-        assert content in (a, b), f"half-written target: {len(content)} bytes"
-        # A killed writer may leave its temporary file (never the target) behind.
-        for left in target.parent.glob(".big.tmp-*.csv"):
-            left.unlink()
+    target.write_bytes(old)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", WRITER, str(target), str(tmp_path / "new"), point],
+        stdout=subprocess.PIPE, text=True, cwd=ROOT,
+    )
+    assert proc.stdout is not None and proc.stdout.readline().strip() == point
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    assert proc.returncode == -signal.SIGKILL
+    assert target.read_bytes() == (old if kept == "old" else new)
+    # A killed writer may leave its temporary file (never the target) behind.
+    left = list(target.parent.glob(".big.tmp-*.csv"))
+    assert len(left) == (0 if point == "written" else 1)
+    if point == "renaming":
+        assert left[0].read_bytes() == new
 
 
 def test_a_ctrl_c_noted_while_the_package_loads_ends_with_one_line(
