@@ -248,6 +248,32 @@ def test_a_ctrl_c_noted_while_the_package_loads_ends_with_one_line(
     )
 
 
+def test_a_sigterm_noted_while_the_package_loads_ends_with_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import siting
+    from siting.cli import EXIT_TERMINATED, main
+
+    monkeypatch.setattr(siting, "_early_interrupts", [signal.SIGTERM])
+    assert main(["solve", "no-such-folder"]) == EXIT_TERMINATED == 143
+    assert capsys.readouterr().err == (
+        "siting: interrupted by SIGTERM while starting: nothing was read or written\n"
+    )
+
+
+def test_the_first_stop_signal_decides_the_code() -> None:
+    """SIGTERM after Ctrl-C (a scheduler's escalation, or the reverse) keeps the first."""
+    from siting.cli import exits
+
+    with exits.stop_signals():
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            with pytest.raises(KeyboardInterrupt):
+                signal.raise_signal(signum)
+        assert exits.interrupted_code() == 143
+        assert exits.interrupted_message().startswith("siting: interrupted by SIGTERM: ")
+    exits.PRESSED.clear()
+
+
 @needs_ctrl_c
 def test_a_library_import_leaves_the_interrupt_handler_alone() -> None:
     code = ("import signal, siting; "

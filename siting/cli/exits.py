@@ -94,7 +94,8 @@ def _stopped_how() -> str:
 
 
 def _on_stop_signal(signum: int, _frame: FrameType | None) -> None:
-    PRESSED[:] = [signal.Signals(signum)]
+    if not PRESSED:  # the first signal is the one that stopped the command
+        PRESSED.append(signal.Signals(signum))
     raise Terminated if signum == signal.SIGTERM else KeyboardInterrupt
 
 
