@@ -1,4 +1,9 @@
-"""Faults: Ctrl-C and time limits keep the best solution; files are never half-written."""
+"""Faults: Ctrl-C, SIGTERM and limits keep the best solution; files are never half-written.
+
+Every stop comes at a point the test chooses (``tests.helpers.stop_at``: the child
+process waits there for the signal), or from a limit whose outcome is the same on any
+machine: a solution limit, or a time limit of 1e-9 s.
+"""
 
 from __future__ import annotations
 
