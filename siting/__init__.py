@@ -18,12 +18,13 @@ from __future__ import annotations
 
 import sys as _sys
 
-#: Ctrl-C presses noted while the ``siting`` command loads, before its own handler.
-_early_interrupts: list[bool] = []
+#: Ctrl-C presses (and SIGTERMs) noted while the ``siting`` command loads, before its
+#: own handler: the signal numbers.
+_early_interrupts: list[int] = []
 
 
-def _note_early_interrupt(_signum: int, _frame: object) -> None:
-    _early_interrupts.append(True)
+def _note_early_interrupt(signum: int, _frame: object) -> None:
+    _early_interrupts.append(signum)
 
 
 def _is_the_command() -> bool:
@@ -43,6 +44,8 @@ if _is_the_command():
 
     if _signal.getsignal(_signal.SIGINT) is _signal.default_int_handler:  # the main thread
         _signal.signal(_signal.SIGINT, _note_early_interrupt)
+    if _signal.getsignal(_signal.SIGTERM) == _signal.SIG_DFL:
+        _signal.signal(_signal.SIGTERM, _note_early_interrupt)
 
 import importlib  # noqa: E402
 from typing import TYPE_CHECKING, Any  # noqa: E402

@@ -21,7 +21,7 @@ from siting.multi.data import ServiceData
 from siting.multi.funnel import parcel_funnel, use_names
 from siting.multi.problem import MultiServiceProblem
 from siting.multi.spec import load_spec, parse_spec
-from tests.test_sweep import small_data, small_spec
+from tests.helpers import small_data, small_spec
 
 ROOT = Path(__file__).resolve().parent.parent
 MODELS = sorted((ROOT / "models").glob("*.toml"))

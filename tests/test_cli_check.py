@@ -11,8 +11,7 @@ from typing import Any
 import pytest
 
 from siting.cli import EXIT_INPUT, EXIT_OK, main
-from tests.test_cli_multi import toml_of
-from tests.test_sweep import small_spec, write_small_instance
+from tests.helpers import small_spec, toml_of, write_small_instance
 
 
 @pytest.fixture(scope="module")

@@ -1,6 +1,6 @@
 """The command line on multi-service specs: solve, report, verify, info, sweep.
 
-Runs on the small hand-made instance of ``tests/test_sweep.py``, written as a
+Runs on the small hand-made instance of ``tests/helpers.py``, written as a
 huitian.gpkg-like GeoPackage, with a spec whose ``meta.instance`` points to it.
 """
 
@@ -14,39 +14,7 @@ import pandas as pd
 import pytest
 
 from siting.cli import EXIT_INFEASIBLE, EXIT_INPUT, EXIT_OK, EXIT_UNVERIFIED, main
-from tests.test_sweep import small_spec, write_small_instance
-
-
-def toml_of(spec: dict[str, object]) -> str:
-    """A tiny TOML writer for the test spec (tables, arrays of tables, scalars)."""
-
-    def value(v: object) -> str:
-        if isinstance(v, bool):
-            return "true" if v else "false"
-        if isinstance(v, str):
-            return json.dumps(v, ensure_ascii=False)
-        if isinstance(v, list):
-            return "[" + ", ".join(value(x) for x in v) + "]"
-        if isinstance(v, dict):
-            return "{ " + ", ".join(f"{json.dumps(k)} = {value(x)}" for k, x in v.items()) + " }"
-        return repr(v)
-
-    lines: list[str] = []
-    for section, body in spec.items():
-        if isinstance(body, list):
-            for item in body:
-                lines.append(f"[[{section}]]")
-                lines += [f"{k} = {value(v)}" for k, v in item.items()]
-        elif section == "facility":
-            assert isinstance(body, dict)
-            for name, f in body.items():
-                lines.append(f"[facility.{name}]")
-                lines += [f"{k} = {value(v)}" for k, v in f.items()]
-        else:
-            assert isinstance(body, dict)
-            lines.append(f"[{section}]")
-            lines += [f"{k} = {value(v)}" for k, v in body.items()]
-    return "\n".join(lines) + "\n"
+from tests.helpers import small_spec, toml_of, write_small_instance
 
 
 @pytest.fixture(scope="module")

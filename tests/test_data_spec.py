@@ -14,7 +14,7 @@ from instances.huitian.generator import huitian_service_data
 from siting.data import folder_table, load_service_data
 from siting.errors import InputError, SpecError
 from siting.multi.spec import load_spec, parse_spec
-from tests.test_sweep import small_spec, write_small_instance
+from tests.helpers import small_spec, write_small_instance
 
 ROOT = Path(__file__).resolve().parent.parent
 HUITIAN = ROOT / "instances" / "huitian"

@@ -1,15 +1,18 @@
-"""Faults: Ctrl-C and time limits keep the best solution; files are never half-written."""
+"""Faults: Ctrl-C, SIGTERM and limits keep the best solution; files are never half-written.
+
+Every stop comes at a point the test chooses (``tests.helpers.stop_at``: the child
+process waits there for the signal), or from a limit whose outcome is the same on any
+machine: a solution limit, or a time limit of 1e-9 s.
+"""
 
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
 import textwrap
 import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -18,6 +21,7 @@ from siting.backends.base import SolveOptions, Status
 from siting.io import load_instance
 from siting.models import MODELS
 from tests.conftest import REFERENCE
+from tests.helpers import small_spec, stop_at, toml_of, write_small_instance
 
 ROOT = Path(__file__).resolve().parent.parent
 #: Set covering, 400 rows × 4,000 columns: HiGHS needs over ten seconds to prove
@@ -32,74 +36,45 @@ needs_ctrl_c = pytest.mark.skipif(
     "Ctrl-C cannot be delivered or inherited")
 
 
-def _start(out: Path, *extra: str) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "siting.cli", "solve", str(HARD), "--model", "set-cover",
-         "--out", str(out), "--json", *extra],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        cwd=ROOT,
-    )
-
-
-def _wait_for_imports(proc: subprocess.Popen[str], limit: float = 15.0) -> None:
-    """Wait until the child has imported siting (its KD-tree library is mapped)."""
-    maps = Path(f"/proc/{proc.pid}/maps")
-    t0 = time.monotonic()
-    while time.monotonic() - t0 < limit:
-        try:
-            if "ckdtree" in maps.read_text():
-                return
-        except OSError:  # no /proc here: fall back on a generous wait
-            time.sleep(1.6)
-            return
-        time.sleep(0.02)
-
-
-def _cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process (from /proc): progress whatever the machine's load."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def _wait_for_cpu(proc: subprocess.Popen[str], seconds: float, limit: float = 120.0) -> None:
-    t0 = time.monotonic()
-    while time.monotonic() - t0 < limit and proc.poll() is None:
-        try:
-            if _cpu_seconds(proc.pid) >= seconds:
-                return
-        except OSError:  # no /proc here: fall back on a generous wait
-            time.sleep(seconds * 2)
-            return
-        time.sleep(0.02)
+def _solve_args(out: Path) -> list[str]:
+    return ["solve", str(HARD), "--model", "set-cover", "--out", str(out), "--json"]
 
 
 def _no_tmp(folder: Path) -> None:
     assert not [p.name for p in folder.iterdir() if ".tmp-" in p.name or ".new-" in p.name]
 
 
+#: Ctrl-C and SIGTERM (what job schedulers, systemd and containers send): the same
+#: outcome, told apart by the exit code and the line's first words.
+STOP_SIGNALS = [
+    pytest.param(signal.SIGINT, 130, "siting: interrupted: ", id="ctrl-c"),
+    pytest.param(signal.SIGTERM, 143, "siting: interrupted by SIGTERM: ", id="sigterm"),
+]
+
+
 @pytest.mark.skipif(not HARD.exists(), reason="instances/reference not present")
-def test_sigint_mid_solve_saves_the_incumbent(tmp_path: Path) -> None:
+@pytest.mark.parametrize(("signum", "code", "said"), STOP_SIGNALS)
+def test_a_stop_mid_search_saves_the_incumbent(
+    signum: int, code: int, said: str, tmp_path: Path
+) -> None:
+    """Stopped once HiGHS holds an incumbent (its proof takes minutes): the plan is
+    written, feasible with its gap, verified, and one line says so."""
     out = tmp_path / "sol"
     out.mkdir()
     (out / "solution.json").write_text(OLD)
-    proc = _start(out)
-    # About 1.5 s of work reads and builds; HiGHS holds an incumbent within its first second.
-    _wait_for_cpu(proc, 4.0)
-    proc.send_signal(signal.SIGINT)
-    stdout, stderr = proc.communicate(timeout=60)
-    assert proc.returncode == 130, stderr
-    assert "Traceback" not in stderr
-    [line] = stderr.strip().splitlines()
-    assert line.startswith("siting: interrupted: the best plan found so far (feasible, gap ")
+    run = stop_at("incumbent", signum, _solve_args(out))
+    assert run.reached, run.stderr
+    assert run.returncode == code, run.stderr
+    assert "Traceback" not in run.stderr
+    [line] = run.lines
+    assert line.startswith(said + "the best plan found so far (feasible, gap "), line
     assert line.endswith(f"was written to {out}")
     sol = json.loads((out / "solution.json").read_text())  # complete, parseable
     assert sol["status"] == "feasible"  # never "optimal" when stopped early
     assert sol["gap"] is not None and sol["gap"] > 0
     assert sol["message"] == "interrupted"
     assert sol["verified"] is True and sol["n_selected"] > 0
-    assert json.loads(stdout)["status"] == "feasible"
+    assert json.loads(run.stdout)["status"] == "feasible"
     assert {"solution.json", "selected.csv", "coverage.csv", "timing.json"} <= {
         p.name for p in out.iterdir()
     }
@@ -107,65 +82,74 @@ def test_sigint_mid_solve_saves_the_incumbent(tmp_path: Path) -> None:
 
 
 @pytest.mark.skipif(not HARD.exists(), reason="instances/reference not present")
-def test_sigint_while_loading_keeps_the_old_files(tmp_path: Path) -> None:
-    """Ctrl-C before the solver holds a solution: the earlier files stay as they were.
-
-    Python needs about a second to import the libraries (a Ctrl-C then is
-    Python's own, with its traceback); the signal is sent after that, while the
-    instance is read and the model built, or as the solve starts.
-    """
+@pytest.mark.parametrize(("signum", "code", "said"), STOP_SIGNALS)
+@pytest.mark.parametrize(("point", "told"), [
+    pytest.param("loading", "nothing was written", id="loading"),  # the instance is read
+    pytest.param("search", "no plan was found, so {out} was left as it was",
+                 id="search"),  # HiGHS has started, with no incumbent yet
+])
+def test_a_stop_before_any_plan_keeps_the_old_folder(
+    point: str, told: str, signum: int, code: int, said: str, tmp_path: Path
+) -> None:
+    """Stopped before the solver holds a solution: one line, and the earlier files
+    stay as they were."""
     out = tmp_path / "sol"
     out.mkdir()
     (out / "solution.json").write_text(OLD)
-    proc = _start(out)
-    _wait_for_imports(proc)
-    time.sleep(0.6)  # the last lazy imports, then reading the file and building the model
-    proc.send_signal(signal.SIGINT)
-    _, stderr = proc.communicate(timeout=60)
-    assert proc.returncode == 130, stderr
-    assert "Traceback" not in stderr
-    text = (out / "solution.json").read_text()
-    if text != OLD:  # the solver already had an incumbent: a complete new solution
-        assert json.loads(text)["status"] in ("feasible", "optimal")
-    _no_tmp(out)
+    run = stop_at(point, signum, _solve_args(out))
+    assert run.reached, run.stderr
+    assert run.returncode == code, run.stderr
+    assert "Traceback" not in run.stderr
+    assert run.lines == [said + told.format(out=out)]
+    if point == "search":  # the solve's answer is printed, and not written
+        assert json.loads(run.stdout)["status"] == "no_solution"
+    assert (out / "solution.json").read_text() == OLD
+    assert [p.name for p in out.iterdir()] == ["solution.json"]
 
 
-@pytest.mark.skipif(not HARD.exists(), reason="instances/reference not present")
-@pytest.mark.parametrize("cpu", [0.05, 0.3, 0.8, 1.5, 2.5, 4.0])
-def test_ctrl_c_at_any_moment_keeps_a_plan_or_the_old_folder(cpu: float, tmp_path: Path) -> None:
-    """Whenever Ctrl-C comes: one line, exit 130, and either a complete verified plan
-    or the earlier folder untouched, as the line says."""
-    out = tmp_path / "sol"
+def test_sigterm_stops_a_sweep_and_keeps_the_old_folder(tmp_path: Path) -> None:
+    """SIGTERM once the sweep's first scenario is back: the workers are shut down, the
+    earlier folder is kept (the table is written only at the end), one line, 143."""
+    inst = write_small_instance(tmp_path / "inst")
+    spec_file = tmp_path / "s.toml"
+    spec_file.write_text(toml_of(small_spec(str(inst))), encoding="utf-8")
+    out = tmp_path / "sweep"
     out.mkdir()
-    (out / "solution.json").write_text(OLD)
-    proc = _start(out)
-    _wait_for_cpu(proc, cpu)
-    proc.send_signal(signal.SIGINT)
-    _, stderr = proc.communicate(timeout=60)
-    assert "Traceback" not in stderr
-    [line] = stderr.strip().splitlines()
-    if proc.returncode == 0:  # finished before the signal arrived
-        return
-    assert proc.returncode == 130, stderr
-    assert line.startswith("siting: interrupted"), line
-    text = (out / "solution.json").read_text()
-    if "was written to" in line:
-        sol = json.loads(text)
-        assert sol["status"] == "feasible" and sol["verified"] is True
-        assert {"selected.csv", "coverage.csv", "timing.json"} <= {p.name for p in out.iterdir()}
-    else:
-        assert "left as it was" in line or "nothing was" in line, line
-        assert text == OLD
-    _no_tmp(out)
+    (out / "pareto.csv").write_text("old\n")
+    run = stop_at("scenario", signal.SIGTERM, [
+        "sweep", str(spec_file), "--budget", "20:60:3", "--workers", "1", "--out", str(out),
+        "--json"])
+    assert run.reached, run.stderr
+    assert run.returncode == 143, run.stderr
+    assert "Traceback" not in run.stderr
+    # (Dask may add warnings of its own, about ports in use or semaphores)
+    assert [line for line in run.lines if line.startswith("siting: interrupted")] == [
+        "siting: interrupted by SIGTERM: the sweep was stopped before its table was "
+        f"written, so {out} was left as it was"
+    ]
+    assert [p.name for p in out.iterdir()] == ["pareto.csv"]
+    assert (out / "pareto.csv").read_text() == "old\n"
 
 
 @pytest.mark.skipif(not HARD.exists(), reason="instances/reference not present")
-def test_time_limit_returns_feasible_with_gap() -> None:
+def test_a_limit_returns_feasible_with_gap() -> None:
+    """Stopped by a limit (here HiGHS's solution limit: the first incumbent, the same on
+    any machine) with a plan: feasible, its gap, verified; never optimal."""
     inst = load_instance(HARD).instance
-    sol = MODELS["set-cover"]().solve(inst, "highs", SolveOptions(time_limit=1.5))
+    first = SolveOptions(solver_options={"highs": {"mip_max_improving_sols": 1}})
+    sol = MODELS["set-cover"]().solve(inst, "highs", first)
     assert sol.status == Status.FEASIBLE
     assert sol.gap is not None and sol.gap > 0 and sol.bound is not None
     assert sol.verified is True
+
+
+@pytest.mark.skipif(not HARD.exists(), reason="instances/reference not present")
+def test_a_time_limit_before_any_plan_returns_no_solution() -> None:
+    """A time limit no machine can do anything in: no solution, and the message says why."""
+    inst = load_instance(HARD).instance
+    sol = MODELS["set-cover"]().solve(inst, "highs", SolveOptions(time_limit=1e-9))
+    assert sol.status == Status.NO_SOLUTION
+    assert "time limit" in sol.message.lower()
 
 
 @pytest.mark.skipif(not HARD.exists(), reason="instances/reference not present")
@@ -193,46 +177,65 @@ def test_api_ctrl_c_returns_the_incumbent() -> None:
     assert sol.verified is True
 
 
+#: Writes argv[2]'s bytes over argv[1] with write_atomic, stopping at argv[3] (half of the
+#: temporary file written, the file complete before its rename, or the target replaced)
+#: to say so on stdout and wait there for the test's SIGKILL.
 WRITER = textwrap.dedent(
     """
-    import sys
-    from siting.solution import write_atomic
-    target, a, b = sys.argv[1], sys.argv[2], sys.argv[3]
-    texts = [open(a, "rb").read(), open(b, "rb").read()]
-    print("ready", flush=True)
-    k = 0
-    while True:
-        write_atomic(target, texts[k % 2])
-        k += 1
+    import os, pathlib, sys, threading
+    from siting.outputs import write_atomic
+    target, point = sys.argv[1], sys.argv[3]
+    new = open(sys.argv[2], "rb").read()
+
+    def stop_here():
+        print(point, flush=True)
+        threading.Event().wait()
+
+    write_bytes, replace = pathlib.Path.write_bytes, os.replace
+
+    def half_then_stop(path, data):
+        write_bytes(path, data[: len(data) // 2])
+        stop_here()
+
+    def stop_before(src, dst):
+        stop_here()
+
+    if point == "writing":
+        pathlib.Path.write_bytes = half_then_stop
+    elif point == "renaming":
+        os.replace = stop_before
+    write_atomic(target, new)
+    stop_here()
     """
 )
 
 
-def test_sigkill_mid_write_leaves_old_or_new_file(tmp_path: Path) -> None:
-    a = ("".join(f"{i},old,{i * 3}\n" for i in range(400_000))).encode()
-    b = ("".join(f"{i},new,{i * 7}\n" for i in range(400_000))).encode()
-    (tmp_path / "a").write_bytes(a)
-    (tmp_path / "b").write_bytes(b)
+@pytest.mark.parametrize(("point", "kept"), [
+    ("writing", "old"), ("renaming", "old"), ("written", "new"),
+])
+def test_sigkill_mid_write_leaves_old_or_new_file(point: str, kept: str, tmp_path: Path) -> None:
+    """Killed while the temporary file is half written, once it is complete but not yet
+    renamed, or after the rename: the target is the old file or the new one, whole."""
+    old = ("".join(f"{i},old,{i * 3}\n" for i in range(20_000))).encode()
+    new = ("".join(f"{i},new,{i * 7}\n" for i in range(20_000))).encode()
+    (tmp_path / "new").write_bytes(new)
     target = tmp_path / "out" / "big.csv"
     target.parent.mkdir()
-    target.write_bytes(a)
-    for delay in (0.35, 0.8, 1.3):
-        proc = subprocess.Popen(
-            [sys.executable, "-c", WRITER, str(target), str(tmp_path / "a"), str(tmp_path / "b")],
-            stdout=subprocess.PIPE,
-            text=True,
-            cwd=ROOT,
-        )
-        assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
-        time.sleep(delay)
-        proc.send_signal(signal.SIGKILL)
-        proc.wait(timeout=30)
-        assert proc.returncode == -signal.SIGKILL
-        content = target.read_bytes()
-        assert content in (a, b), f"half-written target: {len(content)} bytes"
-        # A killed writer may leave its temporary file (never the target) behind.
-        for left in target.parent.glob(".big.tmp-*.csv"):
-            left.unlink()
+    target.write_bytes(old)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", WRITER, str(target), str(tmp_path / "new"), point],
+        stdout=subprocess.PIPE, text=True, cwd=ROOT,
+    )
+    assert proc.stdout is not None and proc.stdout.readline().strip() == point
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    assert proc.returncode == -signal.SIGKILL
+    assert target.read_bytes() == (old if kept == "old" else new)
+    # A killed writer may leave its temporary file (never the target) behind.
+    left = list(target.parent.glob(".big.tmp-*.csv"))
+    assert len(left) == (0 if point == "written" else 1)
+    if point == "renaming":
+        assert left[0].read_bytes() == new
 
 
 def test_a_ctrl_c_noted_while_the_package_loads_ends_with_one_line(
@@ -248,6 +251,32 @@ def test_a_ctrl_c_noted_while_the_package_loads_ends_with_one_line(
     assert capsys.readouterr().err == (
         "siting: interrupted while starting: nothing was read or written\n"
     )
+
+
+def test_a_sigterm_noted_while_the_package_loads_ends_with_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import siting
+    from siting.cli import EXIT_TERMINATED, main
+
+    monkeypatch.setattr(siting, "_early_interrupts", [signal.SIGTERM])
+    assert main(["solve", "no-such-folder"]) == EXIT_TERMINATED == 143
+    assert capsys.readouterr().err == (
+        "siting: interrupted by SIGTERM while starting: nothing was read or written\n"
+    )
+
+
+def test_the_first_stop_signal_decides_the_code() -> None:
+    """SIGTERM after Ctrl-C (a scheduler's escalation, or the reverse) keeps the first."""
+    from siting.cli import exits
+
+    with exits.stop_signals():
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            with pytest.raises(KeyboardInterrupt):
+                signal.raise_signal(signum)
+        assert exits.interrupted_code() == 143
+        assert exits.interrupted_message().startswith("siting: interrupted by SIGTERM: ")
+    exits.PRESSED.clear()
 
 
 @needs_ctrl_c

@@ -8,73 +8,15 @@ from __future__ import annotations
 
 from typing import Any
 
-import geopandas as gpd
 import numpy as np
 import pytest
-from shapely.geometry import Point, box
 
 from siting.backends.base import Status, available_backends
 from siting.errors import InputError, SpecError
-from siting.multi import MultiService, MultiServiceProblem, ServiceData, parse_spec
+from siting.multi import MultiService, MultiServiceProblem, ServiceData
+from tests.helpers import MULTI_BACKENDS, blocks, existing, parcels, spec
 
-CRS = "EPSG:32650"
-BACKENDS = [b for b in available_backends() if b in ("highs", "ortools", "cbc")]
-
-
-def blocks(*rows: tuple[float, dict[str, float], str]) -> gpd.GeoDataFrame:
-    """Blocks at x (metres) with populations per group and a sub-district."""
-    groups = sorted({g for _, pops, _ in rows for g in pops})
-    data: dict[str, Any] = {
-        "block_id": [f"b{i}" for i in range(len(rows))],
-        "subdistrict": [sd for _, _, sd in rows],
-    }
-    for g in groups:
-        data[g] = [pops.get(g, 0.0) for _, pops, _ in rows]
-    return gpd.GeoDataFrame(data, geometry=[Point(x, 0.0) for x, _, _ in rows], crs=CRS)
-
-
-def parcels(*rows: dict[str, Any]) -> gpd.GeoDataFrame:
-    """Square parcels centred at x with an area, uses, year, land cost, sub-district."""
-    geoms = []
-    for r in rows:
-        half = np.sqrt(r["area"]) / 2
-        geoms.append(box(r["x"] - half, -half, r["x"] + half, half))
-    return gpd.GeoDataFrame(
-        {
-            "parcel_id": [r["id"] for r in rows],
-            "area_m2": [float(r["area"]) for r in rows],
-            "allowed_uses": [r.get("uses", "a;b;park;parking") for r in rows],
-            "year_available": [r.get("year", 2026) for r in rows],
-            "land_cost_est": [float(r.get("land", 0.0)) for r in rows],
-            "subdistrict": [r.get("sd", "S1") for r in rows],
-        },
-        geometry=geoms,
-        crs=CRS,
-    )
-
-
-def existing(*rows: tuple[str, str, float, float]) -> gpd.GeoDataFrame:
-    """Existing facilities (id, type, x, capacity)."""
-    return gpd.GeoDataFrame(
-        {
-            "facility_id": [r[0] for r in rows],
-            "type": [r[1] for r in rows],
-            "capacity": [r[3] for r in rows],
-            "subdistrict": ["S1"] * len(rows),
-        },
-        geometry=[Point(r[2], 0.0) for r in rows],
-        crs=CRS,
-    )
-
-
-def spec(facility: dict[str, Any], years: list[int] | None = None, **sections: Any) -> Any:
-    return parse_spec(
-        {
-            "meta": {"name": "t", "years": years or [2026], "distance": "euclidean"},
-            "facility": facility,
-            **sections,
-        }
-    )
+BACKENDS = [b for b in available_backends() if b in MULTI_BACKENDS]
 
 
 def solve(sp: Any, data: ServiceData, backend: str) -> Any:

@@ -9,7 +9,6 @@ phasing over three years with yearly budgets, a spaces target and equity floors.
 from __future__ import annotations
 
 import threading
-import time
 from dataclasses import replace
 from typing import Any
 
@@ -27,7 +26,7 @@ from siting.multi import MultiService, MultiServiceProblem, ServiceData
 from siting.multi.heuristic import Incumbent, PoolHeuristic, dual_bound, one_year_spec
 from siting.multi.pipeline import tuned, with_incumbent
 from siting.multi.rows import build
-from tests.test_multi import blocks, existing, parcels, spec
+from tests.helpers import blocks, existing, parcels, spec
 
 YEARS = [2026, 2027, 2028]
 EXACT = SolveOptions(mip_gap=1e-9, time_limit=60)
@@ -242,10 +241,10 @@ def knapsack(n: int = 60, seed: int = 0) -> tuple[MilpArrays, np.ndarray]:
 
 def test_highs_takes_a_solution_handed_over_during_the_solve() -> None:
     milp, best = knapsack()
-    asked: list[float] = []
+    asked: list[bool] = []
 
     def feed() -> np.ndarray | None:
-        asked.append(time.perf_counter())
+        asked.append(True)
         return best if len(asked) == 1 else None
 
     # without its own heuristics HiGHS keeps what it is given
@@ -266,13 +265,57 @@ def test_highs_ignores_a_handed_solution_of_the_wrong_length() -> None:
     assert res.objective == pytest.approx(milp.objective_of(best))
 
 
-def test_cancel_stops_highs_like_a_time_limit() -> None:
-    milp, _ = knapsack(n=400, seed=3)
+def market_split(planted: bool) -> MilpArrays:
+    """Cornuéjols–Dawande market split, 5 × 40: the proof takes hours on any machine.
+
+    With slack (``planted`` False) a plan is at hand at once; ``planted`` leaves only
+    the equalities, whose plans are as hard to find as the optimum.
+    """
+    rng = np.random.default_rng(0)
+    a = rng.integers(0, 100, size=(5, 40)).astype(float)
+    if planted:
+        d = a @ rng.integers(0, 2, 40).astype(float)
+        return MilpArrays(c=rng.integers(1, 20, 40).astype(float), A=sp.csr_matrix(a),
+                          row_lower=d, row_upper=d, col_lower=np.zeros(40),
+                          col_upper=np.ones(40), integrality=np.ones(40, dtype=bool))
+    d = np.floor(a.sum(axis=1) / 2)
+    eye = sp.identity(5)
+    return MilpArrays(c=np.r_[np.zeros(40), np.ones(10)],
+                      A=sp.hstack([sp.csr_matrix(a), eye, -eye]).tocsr(),
+                      row_lower=d, row_upper=d, col_lower=np.zeros(50),
+                      col_upper=np.r_[np.ones(40), np.full(10, np.inf)],
+                      integrality=np.ones(50, dtype=bool))
+
+
+def test_cancel_with_an_incumbent_stops_highs_like_a_time_limit() -> None:
+    """Cancelled from the solver's own report once it holds a plan: ``feasible`` with
+    that plan and its gap, and not Ctrl-C (nothing to re-raise)."""
+    milp = market_split(planted=False)
+    cancel = threading.Event()
+
+    def cancel_with_an_incumbent(incumbent: float | None, *_: object) -> None:
+        if incumbent is not None:
+            cancel.set()
+
+    # the time limit only ends a broken cancel, which the message then shows
+    res = get_backend("highs").solve(milp, SolveOptions(
+        mip_gap=0.0, cancel=cancel, progress=cancel_with_an_incumbent, time_limit=120))
+    assert res.message == "Interrupted by user"
+    assert cancel.is_set() and res.status == Status.FEASIBLE, (res.status, res.message)
+    assert res.x is not None and milp.max_violation(res.x) <= 1e-6
+    assert res.gap is not None and res.gap > 0
+    assert not res.extra.get("interrupted")
+
+
+def test_cancel_before_any_plan_stops_highs_without_one() -> None:
+    milp = market_split(planted=True)
     cancel = threading.Event()
     cancel.set()
-    res = get_backend("highs").solve(milp, SolveOptions(mip_gap=0.0, cancel=cancel))
-    assert res.status in (Status.FEASIBLE, Status.NO_SOLUTION, Status.OPTIMAL)
-    assert not res.extra.get("interrupted")  # not Ctrl-C: nothing to re-raise
+    res = get_backend("highs").solve(milp, SolveOptions(mip_gap=0.0, cancel=cancel,
+                                                        time_limit=120))
+    assert res.message == "Interrupted by user"
+    assert res.status == Status.NO_SOLUTION and res.x is None, (res.status, res.message)
+    assert not res.extra.get("interrupted")
 
 
 # ------------------------------------------------------------------ progress

@@ -163,15 +163,15 @@ def test_compact_and_benders_agree(seed: int, n: int, m: int, existing: int, rad
 
 
 def test_benders_time_limit_is_honest() -> None:
-    """A run stopped early keeps a verified plan and a valid bound, optimal only with proof."""
+    """A run stopped early (a limit no machine does anything in) keeps a verified plan and
+    a valid bound, and is not called optimal."""
     inst = uniform_instance(5, 3000, 300)
     sol = PSCP(radius=8.0, share=0.8, formulation="benders").solve(
-        inst, "highs", SolveOptions(time_limit=0.5))
-    assert sol.status in (Status.OPTIMAL, Status.FEASIBLE)
+        inst, "highs", SolveOptions(time_limit=1e-9))
+    assert sol.status == Status.FEASIBLE
     assert sol.verified
     assert sol.bound is not None and sol.bound <= sol.objective + 1e-6
-    if sol.status == Status.OPTIMAL:
-        assert sol.gap is not None and sol.gap <= 1e-6
+    assert sol.gap is not None and sol.gap > 0
 
 
 def test_the_coverage_row_is_in_the_theta_scale() -> None:

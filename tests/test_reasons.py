@@ -14,7 +14,7 @@ from siting.multi import MultiService
 from siting.multi.problem import MultiServiceProblem
 from siting.multi.reasons import MIN_GAIN, low_types, plan_reasons
 from siting.multi.spec import parse_spec
-from tests.test_sweep import small_data, small_spec
+from tests.helpers import small_data, small_spec
 
 
 def solve(raw: dict[str, Any], **kwargs: Any) -> Any:

@@ -33,7 +33,7 @@ from siting.multi import MultiService, MultiSolution
 from siting.multi.spec import parse_spec
 from siting.readback_multi import read_solution
 from siting.report import Table, report_html, write_report
-from tests.test_sweep import small_data, small_spec
+from tests.helpers import small_data, small_spec, write_csv_folder, write_small_instance
 
 CHROMIUM_FLAGS = [
     "--headless",
@@ -537,27 +537,6 @@ if __name__ == "__main__":  # screenshot of a written report: python -m tests.te
 
 
 # ------------------------------------------------------------ classic models
-def write_csv_folder(folder: Path) -> Path:
-    """A CSV folder as a planner would bring it: demand with Chinese names, candidate sites."""
-    import numpy as np
-
-    folder.mkdir(parents=True, exist_ok=True)
-    rng = np.random.default_rng(3)
-    n, m = 120, 25
-    pd.DataFrame({
-        "id": [f"社区{i:03d}" for i in range(n)],
-        "x": rng.uniform(0, 5000, n).round(1),
-        "y": rng.uniform(0, 4000, n).round(1),
-        "weight": rng.integers(10, 500, n),
-    }).to_csv(folder / "demand.csv", index=False)
-    pd.DataFrame({
-        "id": [f"地块{j:02d}" for j in range(m)],
-        "x": rng.uniform(0, 5000, m).round(1),
-        "y": rng.uniform(0, 4000, m).round(1),
-    }).to_csv(folder / "sites.csv", index=False)
-    return folder
-
-
 def check_classic_in_browser(html_file: Path, screenshot: Path) -> dict[str, Any]:
     """Open a classic model's report in headless Chromium; return what it found."""
     page = Page(chromium(), height=1700)
@@ -614,7 +593,6 @@ def test_map_context_north_arrow_and_type_shapes(
     otherwise); the map has a north arrow; ten types get ten colours and eight shapes."""
     from siting.report.formats import PALETTE, SHAPES, type_colours, type_shape
     from siting.report.svgmap import load_context, map_svg
-    from tests.test_sweep import write_small_instance
 
     sol, _ = solved
     bare = str(map_svg(small_data(), sol))

@@ -8,8 +8,7 @@ from pathlib import Path
 import pytest
 
 from siting.cli import main
-from tests.test_report import write_csv_folder
-from tests.test_sweep import write_small_instance
+from tests.helpers import write_csv_folder, write_small_instance
 
 ROOT = Path(__file__).resolve().parent.parent
 

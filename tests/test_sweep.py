@@ -1,7 +1,7 @@
 """Sweeps on Dask: identical tables for 1 and 2 workers, failed scenarios kept as rows.
 
-``small_case`` (also used by the report and CLI tests) is a hand-made
-instance: 50 blocks in two sub-districts, 8 parcels, one existing station,
+The small case (``tests/helpers.py``, also used by the report and CLI tests) is a
+hand-made instance: 50 blocks in two sub-districts, 8 parcels, one existing station,
 straight-line distances, solved in well under a second.
 """
 
@@ -9,175 +9,16 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
 
-import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
-import shapely
 
 from siting.errors import InputError, ParameterError
 from siting.multi.data import ServiceData
 from siting.multi.spec import Spec, parse_spec
 from siting.sweep import apply_scenario, parse_axis, parse_range, run_sweep, scenario_grid
-
-CRS = "EPSG:32650"
-X0, Y0 = 440_000.0, 4_430_000.0
-
-
-def small_spec(instance: str = "instances/huitian", **budget: Any) -> dict[str, Any]:
-    """Two services, one year, a budget and one coverage target (straight-line distances)."""
-    return {
-        "meta": {
-            "name": "small",
-            "description": "a hand-made test case",
-            "instance": instance,
-            "years": [2026, 2027],
-            "distance": "euclidean",
-        },
-        "facility": {
-            "service_room": {
-                "label": "便民服务用房 service room",
-                "group": "pop_total",
-                "radius_m": 350,
-                "footprint_m2": 200,
-                "build_cost": 1_000_000,
-                "max_count": {"total": 4},
-            },
-            "elderly_station": {
-                "label": "养老服务驿站 elderly-care station",
-                "group": "age_60_plus",
-                "radius_m": 450,
-                "footprint_m2": 400,
-                "build_cost": 2_000_000,
-                "capacity": 800,
-            },
-        },
-        "budget": {"total": 6_000_000, **budget},
-        "target": [
-            {
-                "name": "elderly within 450 m >= 60%",
-                "kind": "coverage",
-                "facility": "elderly_station",
-                "share": 0.6,
-            },
-            {
-                "name": "service rooms >= 1",
-                "kind": "count",
-                "facility": "service_room",
-                "at_least": 1,
-                "mode": "report",
-            },
-        ],
-        "solver": {"time_limit": 20, "mip_gap": 0},
-    }
-
-
-def small_frames() -> dict[str, gpd.GeoDataFrame]:
-    """The layers of the small instance, as in the 回天 GeoPackage (EPSG:32650)."""
-    rng = np.random.default_rng(7)
-    gx, gy = np.meshgrid(np.arange(10), np.arange(5))
-    x = X0 + 100 + 200 * gx.ravel()
-    y = Y0 + 100 + 200 * gy.ravel()
-    pop = rng.integers(50, 400, x.size)
-    blocks = gpd.GeoDataFrame(
-        {
-            "block_id": [f"B{k:02d}" for k in range(x.size)],
-            "subdistrict": np.where(x < X0 + 1000, "东区", "西区"),
-            "pop_total": pop,
-            "age_60_plus": (pop * 0.2).round().astype(int),
-        },
-        geometry=gpd.points_from_xy(x, y),
-        crs=CRS,
-    )
-    px = X0 + np.array([250, 650, 900, 1150, 1450, 1750, 400, 1600])
-    py = Y0 + np.array([300, 700, 450, 250, 650, 350, 850, 850])
-    parcels = gpd.GeoDataFrame(
-        {
-            "parcel_id": [f"P{k}" for k in range(px.size)],
-            "subdistrict": np.where(px < X0 + 1000, "东区", "西区"),
-            "area_m2": 1600.0,
-            "land_cost_est": 0.0,
-            "allowed_uses": "elderly_station;service_room",
-            "year_available": [2020, 2020, 2020, 2027, 2020, 2020, 2020, 2020],
-        },
-        geometry=[shapely.box(a - 20, b - 20, a + 20, b + 20) for a, b in zip(px, py, strict=True)],
-        crs=CRS,
-    )
-    existing = gpd.GeoDataFrame(
-        {
-            "facility_id": ["E1"],
-            "type": ["elderly_station"],
-            "name": ["东区养老驿站"],
-            "subdistrict": ["东区"],
-            "capacity": [300],
-            "area_m2": [400.0],
-        },
-        geometry=gpd.points_from_xy([X0 + 300], [Y0 + 500]),
-        crs=CRS,
-    )
-    subdistricts = gpd.GeoDataFrame(
-        {"subdistrict": ["东区", "西区"]},
-        geometry=[
-            shapely.box(X0, Y0, X0 + 1000, Y0 + 1000),
-            shapely.box(X0 + 1000, Y0, X0 + 2000, Y0 + 1000),
-        ],
-        crs=CRS,
-    )
-    return {
-        "blocks": blocks, "parcels": parcels, "existing": existing, "subdistricts": subdistricts
-    }
-
-
-def small_data() -> ServiceData:
-    f = small_frames()
-    return ServiceData(
-        blocks=f["blocks"], parcels=f["parcels"], existing=f["existing"],
-        subdistricts=f["subdistricts"], source="small",
-    )
-
-
-def write_small_instance(folder: Path) -> Path:
-    """A folder holding a huitian.gpkg-like GeoPackage of the small case (tiny network)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    f = small_frames()
-    nodes = gpd.GeoDataFrame(
-        {"node_id": [1, 2, 3], "kind": "street", "name": ""},
-        geometry=gpd.points_from_xy([X0, X0 + 1000, X0 + 2000], [Y0 + 500] * 3),
-        crs=CRS,
-    )
-    edges = gpd.GeoDataFrame(
-        {"edge_id": [1, 2], "u": [1, 2], "v": [2, 3], "length_m": [1000.0, 1000.0],
-         "kind": "street"},
-        geometry=[
-            shapely.LineString([(X0, Y0 + 500), (X0 + 1000, Y0 + 500)]),
-            shapely.LineString([(X0 + 1000, Y0 + 500), (X0 + 2000, Y0 + 500)]),
-        ],
-        crs=CRS,
-    )
-    point = gpd.points_from_xy([X0 + 5], [Y0 + 5])
-    line = [shapely.LineString([(X0, Y0), (X0 + 10, Y0)])]
-    layers = {
-        "subdistricts": f["subdistricts"],
-        "blocks": f["blocks"],
-        "parcels": f["parcels"],
-        "existing": f["existing"],
-        "parks": gpd.GeoDataFrame(
-            {"facility_id": ["PK1"], "name": ["小公园"]},
-            geometry=[shapely.box(X0 + 1900, Y0 + 900, X0 + 1990, Y0 + 990)],
-            crs=CRS,
-        ),
-        "network_nodes": nodes,
-        "network_edges": edges,
-        "barriers": gpd.GeoDataFrame({"barrier_id": [1]}, geometry=line, crs=CRS),
-        "crossings": gpd.GeoDataFrame({"crossing_id": [1]}, geometry=point, crs=CRS),
-        "stations": gpd.GeoDataFrame({"station_id": [1]}, geometry=point, crs=CRS),
-    }
-    path = folder / "huitian.gpkg"
-    for name, frame in layers.items():
-        frame.to_file(path, layer=name, driver="GPKG", engine="pyogrio")
-    return folder
+from tests.helpers import small_data, small_spec
 
 
 def test_ranges_and_axes() -> None:

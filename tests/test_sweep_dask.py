@@ -22,7 +22,7 @@ import pytest
 
 from siting.multi.spec import parse_spec
 from siting.sweep import SOLVED, parse_axis, run_sweep
-from tests.test_sweep import small_data, small_spec, write_small_instance
+from tests.helpers import small_data, small_spec, toml_of, write_small_instance
 
 ROOT = Path(__file__).resolve().parent.parent
 DASK = Path(sys.executable).with_name("dask")
@@ -140,7 +140,6 @@ def test_sweep_command_finds_the_scheduler_in_the_environment(
     import json
 
     from siting.cli import main
-    from tests.test_cli_multi import toml_of
 
     folder = write_small_instance(tmp_path / "instance")
     spec_file = tmp_path / "small.toml"

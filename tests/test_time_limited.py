@@ -69,7 +69,7 @@ def test_minimising_models_fail_only_a_higher_cost() -> None:
 
 
 def uniform(seed: int, n: int = 10_000, m: int = 800) -> Instance:
-    """Uniform points: HiGHS needs about a second to prove MCLP p = 40 at radius 450."""
+    """Uniform points: 10,000 demand points, 800 sites."""
     rng = np.random.default_rng(seed)
     demand = pd.DataFrame({"x": rng.uniform(0, 1e4, n), "y": rng.uniform(0, 1e4, n),
                            "weight": rng.integers(1, 100, n)})
@@ -77,23 +77,25 @@ def uniform(seed: int, n: int = 10_000, m: int = 800) -> Instance:
     return Instance.from_frames(demand, sites, name=f"uniform{seed}")
 
 
-@pytest.mark.parametrize("limit", [0.1, 0.3, 0.6])
-def test_time_limited_mclp_verifies(limit: float) -> None:
+#: A time limit no machine does anything in: the solver stops at its first check, so
+#: the plan is the model's own start, stopped by the limit, whatever the machine.
+NO_TIME = SolveOptions(time_limit=1e-9)
+
+
+def test_time_limited_mclp_verifies() -> None:
     inst = uniform(5)
-    sol = MCLP(radius=450, p=40).solve(inst, "highs", SolveOptions(time_limit=limit))
-    if sol.status.has_solution:
-        assert sol.verified, sol.verification
-        assert sol.gap == pytest.approx(relative_gap(sol.objective, sol.bound, "max"))
-    else:
-        assert sol.status == Status.NO_SOLUTION
-
-
-@pytest.mark.parametrize("limit", [0.2, 1.0])
-def test_time_limited_pmedian_verifies(limit: float) -> None:
-    inst = clustered(3, n=1500, m=150)
-    sol = PMedian(p=12).solve(inst, "highs", SolveOptions(time_limit=limit))
-    assert sol.status.has_solution
+    sol = MCLP(radius=450, p=40).solve(inst, "highs", NO_TIME)
+    assert sol.status == Status.FEASIBLE and "time limit" in sol.message.lower()
     assert sol.verified, sol.verification
+    assert sol.gap == pytest.approx(relative_gap(sol.objective, sol.bound, "max"))
+
+
+def test_time_limited_pmedian_verifies() -> None:
+    inst = clustered(3, n=1500, m=150)
+    sol = PMedian(p=12).solve(inst, "highs", NO_TIME)
+    assert sol.status == Status.FEASIBLE and "time limit" in sol.message.lower()
+    assert sol.verified, sol.verification
+    assert sol.gap is not None and sol.gap > 0
 
 
 def _spec_solve(spec: str, limit: float, tmp_path: Path) -> subprocess.CompletedProcess[str]:
@@ -102,14 +104,6 @@ def _spec_solve(spec: str, limit: float, tmp_path: Path) -> subprocess.Completed
          "--time-limit", str(limit), "--out", str(tmp_path / "out"), "--json", "--quiet"],
         capture_output=True, text=True, cwd=ROOT, timeout=limit * 3 + 120,
     )
-
-
-@pytest.mark.parametrize("limit", [3, 5])
-def test_time_limited_2018_2020_plan_verifies(limit: float, tmp_path: Path) -> None:
-    run = _spec_solve("huitian-2018-2020.toml", limit, tmp_path)
-    assert run.returncode in (0, 4), run.stderr  # 4: no plan yet at this limit
-    if run.returncode == 0:
-        assert '"verified": true' in run.stdout
 
 
 @pytest.mark.slow

@@ -7,7 +7,8 @@ exit code 130, never a traceback. The app and its commands are in
 :mod:`siting.cli.exits`: 0 solved (optimal, or feasible within a limit) and
 verified; 2 bad arguments or input files; 3 the model is infeasible; 4 no
 solution found within the limits; 5 the solution failed verification; 1 an
-unexpected error; 130 interrupted.
+unexpected error; 130 interrupted (143 by SIGTERM, which stops a command as
+Ctrl-C does).
 
 >>> EXIT_UNVERIFIED
 5
@@ -20,6 +21,7 @@ from typing import Any
 
 EXIT_OK, EXIT_ERROR, EXIT_INPUT, EXIT_INFEASIBLE, EXIT_NO_SOLUTION, EXIT_UNVERIFIED = range(6)
 EXIT_INTERRUPTED = 130
+EXIT_TERMINATED = 143  # 128 + SIGTERM
 
 __all__ = [
     "EXIT_ERROR",
@@ -28,6 +30,7 @@ __all__ = [
     "EXIT_INTERRUPTED",
     "EXIT_NO_SOLUTION",
     "EXIT_OK",
+    "EXIT_TERMINATED",
     "EXIT_UNVERIFIED",
     "app",
     "entry",
@@ -36,14 +39,15 @@ __all__ = [
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point: load the command line (Ctrl-C meanwhile is one line), then run it."""
+    """Entry point: load the command line (Ctrl-C or SIGTERM meanwhile is one line), then
+    run it."""
     import signal
     import threading
 
-    pressed: list[bool] = []
+    pressed: list[int] = []
 
-    def early(_signum: int, _frame: Any) -> None:
-        pressed.append(True)
+    def early(signum: int, _frame: Any) -> None:
+        pressed.append(signum)
         raise KeyboardInterrupt
 
     def quiet(unraisable: Any) -> None:
@@ -55,6 +59,7 @@ def main(argv: list[str] | None = None) -> int:
     hook = sys.unraisablehook
     main_thread = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGINT, early) if main_thread else None
+    previous_term = signal.signal(signal.SIGTERM, early) if main_thread else None
     sys.unraisablehook = quiet
     import siting
 
@@ -62,21 +67,30 @@ def main(argv: list[str] | None = None) -> int:
     try:
         from siting.cli.program import run
     except KeyboardInterrupt:
-        pressed.append(True)
+        pressed.append(signal.SIGINT)
     finally:
         sys.unraisablehook = hook
     try:
         if pressed:
-            sys.stderr.write("siting: interrupted while starting: nothing was read or written\n")
-            return EXIT_INTERRUPTED
+            return _stopped_while_starting(pressed)
         # ``early`` stays in place until run() puts its own handler in: no gap between them.
         return run(argv)
     except KeyboardInterrupt:
-        sys.stderr.write("siting: interrupted while starting: nothing was read or written\n")
-        return EXIT_INTERRUPTED
+        return _stopped_while_starting(pressed)
     finally:
         if previous is not None:
             signal.signal(signal.SIGINT, previous)
+        if previous_term is not None:
+            signal.signal(signal.SIGTERM, previous_term)
+
+
+def _stopped_while_starting(pressed: list[int]) -> int:
+    """The one line and code of a Ctrl-C or SIGTERM received before the command ran."""
+    import signal
+
+    by = " by SIGTERM" if signal.SIGTERM in pressed else ""
+    sys.stderr.write(f"siting: interrupted{by} while starting: nothing was read or written\n")
+    return EXIT_TERMINATED if by else EXIT_INTERRUPTED
 
 
 def entry() -> None:
@@ -84,18 +98,19 @@ def entry() -> None:
 
     After a Ctrl-C, CPython may have noted a KeyboardInterrupt that passed
     through code run by ``exec`` (dataclasses, typing) while modules loaded,
-    and would then end the process by SIGINT at exit, not with code 130: the
-    exit handlers run here, and the process ends with 130 itself.
+    and would then end the process by SIGINT at exit, not with code 130 (or
+    143 after SIGTERM): the exit handlers run here, and the process ends with
+    that code itself.
     """
     code = main()
-    if code == EXIT_INTERRUPTED:
+    if code in (EXIT_INTERRUPTED, EXIT_TERMINATED):
         import atexit
         import os
 
         sys.stdout.flush()
         sys.stderr.flush()
         atexit._run_exitfuncs()
-        os._exit(EXIT_INTERRUPTED)
+        os._exit(code)
     sys.exit(code)
 
 

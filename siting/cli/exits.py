@@ -8,9 +8,19 @@ one-line message.
 0
 >>> exit_code("feasible", verified=False)
 5
+
+SIGTERM (what job schedulers, systemd and containers send) stops a command as
+Ctrl-C does: the best verified plan found so far is written, or the old folder
+is kept, one line says which, and the exit code is 143 (128 + 15, as a shell
+reports a process ended by SIGTERM) instead of 130.
 """
 
 from __future__ import annotations
+
+import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
+from types import FrameType
 
 import typer
 
@@ -22,6 +32,7 @@ from siting.cli import (
     EXIT_INTERRUPTED,
     EXIT_NO_SOLUTION,
     EXIT_OK,
+    EXIT_TERMINATED,
     EXIT_UNVERIFIED,
 )
 from siting.errors import InfeasibleError, InputError, SitingError
@@ -31,10 +42,19 @@ from siting.errors import InfeasibleError, InputError, SitingError
 _SOLVED = ("optimal", "feasible")
 
 
+#: The signals that stop a command as Ctrl-C does.
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
 #: What the running command has left on disk, said after a Ctrl-C (see :func:`keep`).
 _KEPT: list[str] = []
-#: Set when Ctrl-C was pressed during the command: its one line then says how it ended.
-PRESSED: list[bool] = []
+#: The signal that stopped the running command (SIGINT for Ctrl-C, or SIGTERM), set by
+#: :func:`stop_signals`' handler: the command's one line then says how it ended.
+PRESSED: list[signal.Signals] = []
+
+
+class Terminated(KeyboardInterrupt):
+    """Raised by SIGTERM: a KeyboardInterrupt, so every back end stops as for Ctrl-C and
+    returns its best solution, which the command saves as after Ctrl-C."""
 
 
 def keep(text: str) -> None:
@@ -43,15 +63,70 @@ def keep(text: str) -> None:
 
 
 def interrupted_message() -> str:
-    """The line after Ctrl-C: what was written, or that nothing was.
+    """The line after Ctrl-C (or SIGTERM): what was written, or that nothing was.
 
     >>> keep("the best plan so far (feasible, gap 1.20%) was written to out/x")
     >>> interrupted_message()
     'siting: interrupted: the best plan so far (feasible, gap 1.20%) was written to out/x'
+    >>> PRESSED[:] = [signal.SIGTERM]
+    >>> interrupted_message()
+    'siting: interrupted by SIGTERM: nothing was written'
+    >>> PRESSED.clear()
     """
     said = _KEPT[0] if _KEPT else "nothing was written"
     _KEPT.clear()
-    return f"siting: interrupted: {said}"
+    return f"siting: {_stopped_how()}: {said}"
+
+
+def interrupted_code() -> int:
+    """The exit code of a command stopped by a signal: 143 for SIGTERM, else 130.
+
+    >>> interrupted_code()
+    130
+    """
+    return EXIT_TERMINATED if signal.SIGTERM in PRESSED else EXIT_INTERRUPTED
+
+
+def _stopped_how() -> str:
+    if signal.SIGTERM in PRESSED:
+        return "interrupted by SIGTERM"
+    return "interrupted"
+
+
+def _on_stop_signal(signum: int, _frame: FrameType | None) -> None:
+    if not PRESSED:  # the first signal is the one that stopped the command
+        PRESSED.append(signal.Signals(signum))
+    raise Terminated if signum == signal.SIGTERM else KeyboardInterrupt
+
+
+@contextmanager
+def stop_signals() -> Iterator[None]:
+    """While the command runs, Ctrl-C and SIGTERM raise KeyboardInterrupt (:class:`Terminated`
+    for SIGTERM) and are noted in :data:`PRESSED`; the previous handlers come back after.
+
+    A back end that catches the KeyboardInterrupt returns its best solution, saved as
+    usual; the note makes the exit code 130 or 143 anyway. Outside the main thread
+    (where Python allows no handler) signals are left alone.
+
+    >>> before = signal.getsignal(signal.SIGTERM)
+    >>> with stop_signals():
+    ...     signal.getsignal(signal.SIGTERM) is signal.getsignal(signal.SIGINT) is not before
+    True
+    >>> signal.getsignal(signal.SIGTERM) is before
+    True
+    """
+    PRESSED.clear()
+    previous: dict[signal.Signals, object] = {}
+    try:
+        for signum in STOP_SIGNALS:
+            previous[signum] = signal.signal(signum, _on_stop_signal)
+    except ValueError:  # not the main thread
+        pass
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)  # type: ignore[arg-type]
 
 
 def exit_code(
@@ -59,7 +134,7 @@ def exit_code(
     *,
     verified: bool | None = None,
     failed: bool = False,
-    interrupted: bool = False,
+    interrupted: bool | signal.Signals = False,
     error: BaseException | None = None,
 ) -> int:
     """The exit code of a command's outcome; checks run from the most serious.
@@ -67,13 +142,17 @@ def exit_code(
     ``status`` is a solve status (a ``Status`` or its text; None when the command
     solved nothing), ``verified`` the verifier's verdict (None: not checked),
     ``failed`` that part of the work failed with an error (a sweep scenario),
-    ``interrupted`` that Ctrl-C was pressed, ``error`` the exception that ended
-    the command, if one did.
+    ``interrupted`` that Ctrl-C was pressed (True), or the signal that stopped the
+    command, ``error`` the exception that ended the command, if one did.
 
     >>> exit_code("infeasible"), exit_code("no_solution"), exit_code("error")
     (3, 4, 4)
     >>> exit_code("optimal", verified=True, interrupted=True)
     130
+    >>> exit_code("feasible", verified=True, interrupted=signal.SIGTERM)
+    143
+    >>> exit_code(error=Terminated())
+    143
     >>> exit_code(failed=True, verified=False)
     1
     >>> exit_code(error=InputError("bad weight"))
@@ -83,6 +162,8 @@ def exit_code(
     >>> exit_code(error=RuntimeError("boom"))
     1
     """
+    if interrupted == signal.SIGTERM or isinstance(error, Terminated):
+        return EXIT_TERMINATED
     if interrupted or isinstance(error, KeyboardInterrupt | typer.Abort):
         return EXIT_INTERRUPTED
     if error is not None:

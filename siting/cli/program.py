@@ -3,7 +3,7 @@
 Exit codes: 0 solved (optimal, or feasible within a limit) and verified;
 2 bad arguments or input files; 3 the model is infeasible; 4 no solution found
 within the limits; 5 the solution failed verification; 1 an unexpected error;
-130 interrupted (see :mod:`siting.cli.exits`).
+130 interrupted by Ctrl-C, 143 by SIGTERM (see :mod:`siting.cli.exits`).
 
 Each command lives in its own module and imports the heavy libraries (numpy,
 pandas, scipy, the solvers, geopandas) only when it runs, so ``siting --help``
@@ -21,8 +21,15 @@ from typing import Any
 
 import typer
 
-from siting.cli import EXIT_INTERRUPTED, EXIT_OK, check, info, report, solve, sweep, verify
-from siting.cli.exits import PRESSED, error_message, exit_code, interrupted_message
+from siting.cli import EXIT_OK, check, info, report, solve, sweep, verify
+from siting.cli.exits import (
+    PRESSED,
+    error_message,
+    exit_code,
+    interrupted_code,
+    interrupted_message,
+    stop_signals,
+)
 
 __all__ = ["app", "run"]
 
@@ -61,51 +68,39 @@ for _command in (solve.solve, check.check, info.info, report.report, verify.veri
 
 def run(argv: list[str] | None = None) -> int:
     """Run the command line: one-line errors with documented exit codes, never a traceback."""
-    import signal
-
     warnings.simplefilter("default")
     # Not for users: a Ctrl-C that lands while a module loads leaves its .pyc open,
     # and Python (which hides these by default) would otherwise print "unclosed file".
     warnings.simplefilter("ignore", ResourceWarning)
     warnings.formatwarning = lambda msg, cat, *a, **k: f"siting: warning: {msg}\n"
-    # Ctrl-C still raises KeyboardInterrupt; a back end that catches it returns its
-    # best solution (saved as usual), and the flag makes the exit code 130 anyway.
-    interrupted = False
-
-    def on_sigint(_signum: int, _frame: Any) -> None:
-        nonlocal interrupted
-        interrupted = True
-        PRESSED[:] = [True]
-        raise KeyboardInterrupt
 
     def quiet_interrupts(unraisable: Any) -> None:
         # A Ctrl-C that lands in a callback Python cannot raise from (a weakref callback
-        # while modules load) is noted by the flag above: no "Exception ignored" traceback.
+        # while modules load) is noted in PRESSED: no "Exception ignored" traceback.
         if not isinstance(unraisable.exc_value, KeyboardInterrupt):
             previous_hook(unraisable)
 
-    PRESSED.clear()
     previous_hook = sys.unraisablehook
     sys.unraisablehook = quiet_interrupts
+    # Ctrl-C and SIGTERM raise KeyboardInterrupt; a back end that catches it returns its
+    # best solution (saved as usual), and PRESSED makes the exit code 130 or 143 anyway.
     try:
-        previous: Any = signal.signal(signal.SIGINT, on_sigint)
-    except ValueError:  # not the main thread: leave signals alone
-        previous = None
-    try:
-        # Without standalone mode, click returns a typer.Exit's code instead of raising it.
-        returned = app(args=argv, standalone_mode=False)
-        if interrupted:
-            typer.echo(interrupted_message(), err=True)
-            return EXIT_INTERRUPTED
-        return int(returned) if isinstance(returned, int) else EXIT_OK
-    except BaseException as exc:
-        if isinstance(exc, SystemExit | GeneratorExit):
-            raise
-        message = interrupted_message() if interrupted else error_message(exc)
-        if message is not None:
-            typer.echo(message, err=True)
-        return exit_code(interrupted=interrupted, error=exc)
+        with stop_signals():
+            try:
+                # Without standalone mode, click returns a typer.Exit's code instead of
+                # raising it.
+                returned = app(args=argv, standalone_mode=False)
+                if PRESSED:
+                    typer.echo(interrupted_message(), err=True)
+                    return interrupted_code()
+                return int(returned) if isinstance(returned, int) else EXIT_OK
+            except BaseException as exc:
+                if isinstance(exc, SystemExit | GeneratorExit):
+                    raise
+                stopped = PRESSED[0] if PRESSED else False
+                message = interrupted_message() if stopped else error_message(exc)
+                if message is not None:
+                    typer.echo(message, err=True)
+                return exit_code(interrupted=stopped, error=exc)
     finally:
         sys.unraisablehook = previous_hook
-        if previous is not None:
-            signal.signal(signal.SIGINT, previous)

@@ -7,7 +7,14 @@ from typing import Annotated, Any
 
 import typer
 
-from siting.cli.exits import EXIT_ERROR, EXIT_NO_SOLUTION, EXIT_UNVERIFIED, exit_code, finish
+from siting.cli.exits import (
+    EXIT_ERROR,
+    EXIT_NO_SOLUTION,
+    EXIT_UNVERIFIED,
+    exit_code,
+    finish,
+    keep,
+)
 from siting.cli.options import JsonFlag, QuietFlag, parse_number
 from siting.cli.progress import Phases
 
@@ -76,7 +83,8 @@ def sweep(
     Exit codes: 0 the sweep ran (infeasible scenarios are results); 1 a
     scenario failed with an error; 2 bad arguments; 4 every scenario stopped
     at its time limit without a plan (with the time the full model needs);
-    5 a solution failed verification.
+    5 a solution failed verification; 130 interrupted by Ctrl-C, 143 by
+    SIGTERM (the table is not written, an earlier folder is left as it was).
 
     Examples:
 
@@ -115,6 +123,9 @@ def sweep(
         def progress(done: int, total: int, row: dict[str, Any]) -> None:
             advance(done, f"#{row['scenario']} {row.get('status', '')}")
 
+        # what the line after Ctrl-C or SIGTERM says: the table is written only at the end
+        keep(f"the sweep was stopped before its table was written, so {out_dir} was left "
+             "as it was")
         result = run_sweep(
             spec,
             axes,
@@ -128,6 +139,7 @@ def sweep(
             progress=progress,
         )
         result.write(out_dir)
+        keep(f"the sweep's table was written to {out_dir}")
     if as_json:
         typer.echo(result.to_json())
     elif not quiet:
