@@ -124,7 +124,7 @@ def open_layer(
     shown = _shown(path)
     label = shown if layer is None else f"{shown}:{layer}"
     if not path.exists():
-        raise InputError(f"file not found{f' ({key})' if key else ''}", path=path)
+        raise InputError(f"{not_found(path)}{f' ({key})' if key else ''}", path=file)
     suffix = path.suffix.lower()
     if where_sql is not None and suffix in (".csv", *PARQUET_SUFFIXES):
         raise InputError(f"{where_key} filters a layer GDAL reads, not a {suffix} file",
@@ -187,8 +187,24 @@ def _shown(path: Path) -> str:
     """The path as messages show it: relative to the working folder when inside it."""
     try:
         return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
+    except (ValueError, RuntimeError, OSError):  # outside, or a loop of links
         return str(path)
+
+
+def not_found(path: str | Path) -> str:
+    """Why ``path`` cannot be opened: not there, or a link that leads nowhere.
+
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> (d / "a").symlink_to(d / "b"); (d / "b").symlink_to(d / "a")
+    >>> not_found(d / "a")
+    'a link that leads nowhere (a loop of links, or a link to a missing file)'
+    >>> not_found(d / "c")
+    'file not found'
+    """
+    if Path(path).is_symlink():
+        return "a link that leads nowhere (a loop of links, or a link to a missing file)"
+    return "file not found"
 
 
 def _read_parquet(path: Path) -> gpd.GeoDataFrame:

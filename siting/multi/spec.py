@@ -429,6 +429,9 @@ class Spec(_Strict):
                     f"equity[{k}]: unknown facility {e.facility!r}"
                     f"{_suggest(e.facility, self.facility)}"
                 )
+            if e.year is not None and str(e.year) not in years:
+                raise ValueError(f"equity[{k}].year: {e.year} is not one of meta.years "
+                                 f"{self.meta.years}")
         return self
 
     def year_of(self, year: int | None) -> int:
