@@ -136,3 +136,22 @@ def test_a_capacity_of_zero_serves_no_one() -> None:
     sol = CMCLP(radius=1, p=2).solve(inst)
     assert sol.verified, sol.verification
     assert sol.objective == pytest.approx(3.0)
+
+
+@pytest.mark.parametrize("written", [r"C:\data\lots.geojson", "survey:2024/lots.geojson"])
+def test_a_path_with_a_colon_is_shown_whole(
+    written: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    spec = riverbend(tmp_path, lots_geojson=written.replace("\\", "\\\\"))
+    assert main(["solve", str(spec), "--out", str(tmp_path / "out"), "--quiet"]) == 2
+    line = one_line(capsys)
+    assert written in line and "file not found" in line, line
+
+
+def test_a_folder_with_a_colon_is_read(tmp_path: Path) -> None:
+    from siting.data import read_layer
+
+    folder = tmp_path / "survey:2024"
+    folder.mkdir()
+    shutil.copyfile(DATA / "lots.geojson", folder / "lots.geojson")
+    assert len(read_layer(f"{folder}/lots.geojson")) == 8

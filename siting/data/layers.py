@@ -5,8 +5,8 @@ and every other format GDAL reads (through pyogrio), GeoParquet (``.parquet``,
 through :func:`geopandas.read_parquet`, which needs pyarrow) or a CSV of points
 (through the strict reader, without a CRS; its coordinate columns are ``x`` and
 ``y``, or the ones :class:`~siting.data.csvfile.XY` names, or a longitude /
-latitude pair). The part after the only ``:`` is the layer: a path may itself
-hold no ``:``.
+latitude pair). The part after the last ``:`` is the layer, unless it would
+cut a drive letter or a folder (:mod:`siting.data.names`).
 
 Text encodings: a CSV file is UTF-8 or ``encoding``; a Shapefile's ``.dbf`` is
 decoded by GDAL as its ``.cpg`` file says (or the code page byte of the
@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING
 import geopandas as gpd
 import pandas as pd
 
+from siting.data.names import layer_parts, well_named
 from siting.data.values import Where
 from siting.errors import FormatError, InputError
 
@@ -44,19 +45,13 @@ PARQUET_SUFFIXES = (".parquet", ".geoparquet")
 
 
 def split_source(source: str | Path) -> tuple[str, str | None]:
-    """``"FILE:LAYER"`` → ``(FILE, LAYER)``; ``"FILE"`` → ``(FILE, None)``."""
+    """``"FILE:LAYER"`` → ``(FILE, LAYER)``; ``"FILE"`` → ``(FILE, None)``; a drive letter or
+    a folder with a colon stays in FILE (:func:`siting.data.names.layer_parts`)."""
     text = str(source)
-    if text.count(":") > 1:
-        raise InputError(
-            "a layer is named FILE or FILE:LAYER, with no other ':' in the path",
-            value=text,
-        )
-    if ":" in text:
-        file, layer = text.split(":")
-        if not file or not layer:
-            raise InputError("a layer is named FILE or FILE:LAYER", value=text)
-        return file, layer
-    return text, None
+    if not well_named(text):
+        raise InputError("a layer is named FILE or FILE:LAYER, with no other ':' in the "
+                         "file's name", value=text)
+    return layer_parts(text)
 
 
 @dataclass
