@@ -78,6 +78,10 @@ def test_a_loop_of_links_as_a_data_path_is_one_line(
     assert main(["check", str(tmp_path / "riverbend" / "loop.geojson")]) == 2
     assert "a link that leads nowhere" in one_line(capsys)
     assert main(["solve", str(spec), "--out", str(tmp_path / "loop.geojson"), "--quiet"]) == 2
+    capsys.readouterr()
+    loop = tmp_path / "riverbend" / "loop.geojson"
+    assert main(["solve", str(loop), "--model", "mclp", "--radius", "5", "--p", "1"]) == 2
+    assert "a link that leads nowhere" in one_line(capsys)
 
 
 def test_an_equity_year_outside_the_plan_is_named(

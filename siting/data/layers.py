@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING
 import geopandas as gpd
 import pandas as pd
 
-from siting.data.names import layer_parts, well_named
+from siting.data.names import layer_parts, not_found, well_named
 from siting.data.values import Where
 from siting.errors import FormatError, InputError
 
@@ -184,22 +184,6 @@ def _shown(path: Path) -> str:
         return str(path.resolve().relative_to(Path.cwd().resolve()))
     except (ValueError, RuntimeError, OSError):  # outside, or a loop of links
         return str(path)
-
-
-def not_found(path: str | Path) -> str:
-    """Why ``path`` cannot be opened: not there, or a link that leads nowhere.
-
-    >>> import tempfile, pathlib
-    >>> d = pathlib.Path(tempfile.mkdtemp())
-    >>> (d / "a").symlink_to(d / "b"); (d / "b").symlink_to(d / "a")
-    >>> not_found(d / "a")
-    'a link that leads nowhere (a loop of links, or a link to a missing file)'
-    >>> not_found(d / "c")
-    'file not found'
-    """
-    if Path(path).is_symlink():
-        return "a link that leads nowhere (a loop of links, or a link to a missing file)"
-    return "file not found"
 
 
 def _read_parquet(path: Path) -> gpd.GeoDataFrame:

@@ -48,6 +48,22 @@ def well_named(text: str) -> bool:
     return ":" not in name or _exists(text)
 
 
+def not_found(path: str | Path) -> str:
+    """Why ``path`` cannot be opened: not there, or a link that leads nowhere.
+
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> (d / "a").symlink_to(d / "b"); (d / "b").symlink_to(d / "a")
+    >>> not_found(d / "a")
+    'a link that leads nowhere (a loop of links, or a link to a missing file)'
+    >>> not_found(d / "c")
+    'file not found'
+    """
+    if Path(path).is_symlink():
+        return "a link that leads nowhere (a loop of links, or a link to a missing file)"
+    return "file not found"
+
+
 def _exists(text: str) -> bool:
     try:
         return Path(text).exists()
