@@ -111,7 +111,8 @@ def _verify_plan(
         report.fail(failure)
     if report.ok:  # each file against its recomputation (a failed plan has said enough)
         objective = report.objective if comparable else None
-        for failure in plan_folder_failures(folder, prob, sol, objective, meta):
+        for failure in plan_folder_failures(folder, prob, sol, objective, meta,
+                                            report.details.get("coverage"), model.sense):
             report.fail(failure)
     sol.accept(report, model.sense)
     if "targets" in report.details:
