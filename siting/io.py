@@ -167,7 +167,9 @@ def load_instance(
     """
     p = Path(path)
     if not p.exists():
-        raise InputError("file not found", path=p)
+        from siting.data.names import not_found
+
+        raise InputError(not_found(p), path=p)
     if format not in FORMATS:
         raise InputError(
             f"unknown format; choose one of {', '.join(FORMATS)}",

@@ -7,10 +7,18 @@
   one atomic exchange (Linux ``renameat2(RENAME_EXCHANGE)``; elsewhere two
   renames, the old folder kept until the new one is in place). Files of an
   earlier run never survive beside the new ones, and a run killed before the
-  exchange leaves the earlier folder untouched.
+  exchange leaves the earlier folder untouched. Runs writing the same folder
+  take turns (a lock file ``.NAME.lock`` beside it while one writes), so one run never removes
+  another's new folder; a run that finds the earlier folder set aside by a
+  run killed between the two renames (``.NAME.old-*``, no ``NAME``) puts it
+  back first.
 - :func:`check_output_folder` refuses, before any work, a target that is a
-  file, cannot be written, or is a non-empty folder that no siting run wrote
-  (so ``--out ~/Documents`` never replaces someone's documents).
+  file, a link to nothing, cannot be written, or is a non-empty folder that
+  no siting run wrote (so ``--out ~/Documents`` never replaces someone's
+  documents).
+- A file that cannot be written (disk full, quota, read-only) ends the write
+  with :class:`WriteError`: one line naming the file, the earlier folder
+  left as it was.
 
 >>> import tempfile, pathlib
 >>> d = pathlib.Path(tempfile.mkdtemp())
@@ -32,16 +40,27 @@ import ctypes.util
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
-from siting.errors import InputError
+from siting.errors import InputError, SitingError
 
 #: A file's content, or a function that writes the file at the path it is given.
 Content = str | bytes | Callable[[Path], object]
 
 #: Files whose presence marks a folder as written by siting (safe to replace).
 MARKERS = ("solution.json", "sweep.json")
+#: Not for users: a folder where each run, its new folder ready, waits for the test
+#: suite before it takes the target's place (a FIFO named by its process id), and says
+#: when it waits for another run's turn (``PID.waiting``).
+SWAP_GATE = "SITING_SWAP_GATE"
+
+
+class WriteError(SitingError):
+    """A file of an output could not be written (disk full, quota, read-only file system).
+
+    An error of the environment, not of the input: the command exits 1.
+    """
 
 
 def write_atomic(path: str | os.PathLike[str], text: str | bytes) -> Path:
@@ -109,22 +128,48 @@ def output_name(name: str, source: object = None) -> str:
 
 
 def check_output_folder(path: str | os.PathLike[str]) -> Path:
-    """The output folder ``path``, refused (:class:`InputError`) when it cannot be one."""
+    """The output folder ``path``, refused (:class:`InputError`) when it cannot be one.
+
+    The path is named as written. A run killed between the two renames of the
+    fallback swap has left the earlier folder aside; it is put back here.
+
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> (d / "gone").symlink_to(d / "nowhere")
+    >>> check_output_folder(d / "gone")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    siting.errors.InputError: .../gone: is a link to .../nowhere, which does not exist: ...
+    """
     out = Path(path)
+    if out.is_symlink() and not out.exists():
+        raise InputError(f"is a link to {os.readlink(out)}, which does not exist: remove "
+                         "the link or choose another --out", path=path)
     if out.exists() and not out.is_dir():
-        raise InputError("is a file, not a folder: choose another --out", path=out)
+        raise InputError("is a file, not a folder: choose another --out", path=path)
     if out.is_dir() and any(out.iterdir()) and not any((out / m).exists() for m in MARKERS):
         raise InputError(
             "is a folder siting did not write (no solution.json): its files would be "
             "replaced; choose an empty or new folder",
-            path=out,
+            path=path,
         )
     parent = out.parent if str(out.parent) else Path(".")
     probe = parent
     while not probe.exists():  # the nearest existing ancestor must be writable
+        if probe.is_symlink():
+            raise InputError(f"is a link to {os.readlink(probe)}, which leads nowhere: "
+                             "choose another --out", path=probe)
         probe = probe.parent
-    if not os.access(probe, os.W_OK | os.X_OK):
-        raise InputError("cannot write here (permission denied)", path=probe)
+    if not probe.is_dir():
+        raise InputError("is a file, not a folder: choose another --out", path=probe)
+    for folder in (probe, *([out] if out.is_dir() else [])):
+        why = _cannot_write(folder)
+        if why:
+            raise InputError(f"cannot write here ({why}): choose another --out",
+                             path=path if folder == out else folder)
+    if parent.is_dir():
+        with _turn(out):
+            _restore(out)
     return out
 
 
@@ -133,28 +178,135 @@ def write_folder(path: str | os.PathLike[str], files: Mapping[str, Content]) -> 
 
     ``files`` may also be added to an existing run's folder afterwards with
     :func:`write_atomic` (``report.html``), but a new run replaces the folder.
+    A file that cannot be written raises :class:`WriteError` and leaves the
+    earlier folder as it was.
     """
     out = check_output_folder(path)
     out.parent.mkdir(parents=True, exist_ok=True)
-    _remove_leftovers(out)
-    fresh = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
-    try:
-        for name, content in files.items():
-            target = fresh / name
-            if callable(content):
-                content(target)
-            else:
-                target.write_bytes(content.encode("utf-8") if isinstance(content, str)
-                                   else content)
-        for item in fresh.iterdir():
-            with open(item, "rb") as fh:
-                os.fsync(fh.fileno())
-        os.chmod(fresh, 0o777 & ~_umask())
-        _swap_in(fresh, out)
-    except BaseException:
-        shutil.rmtree(fresh, ignore_errors=True)
-        raise
+    with _turn(out):
+        _restore(out)
+        _remove_leftovers(out)
+        fresh = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
+        try:
+            for name, content in files.items():
+                _write_one(fresh / name, content, Path(path) / name, Path(path))
+            os.chmod(fresh, 0o777 & ~_umask())
+            _wait_at_gate()
+            _swap_in(fresh, out)
+        except BaseException:
+            shutil.rmtree(fresh, ignore_errors=True)
+            raise
     return out
+
+
+def _write_one(target: Path, content: Content, shown: Path, folder: Path) -> None:
+    """One file of a new folder, on the disk (fsync); :class:`WriteError` when it cannot be."""
+    try:
+        if callable(content):
+            content(target)
+        else:
+            target.write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
+        with open(target, "rb") as fh:
+            os.fsync(fh.fileno())
+    except Exception as exc:
+        if not _is_write_failure(exc):
+            raise
+        why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        kept = "is as it was" if folder.is_dir() else "was not created"
+        raise WriteError(f"{shown}: could not be written ({' '.join(why.split())}); "
+                         f"{folder} {kept}") from None
+
+
+def _is_write_failure(exc: Exception) -> bool:
+    """An error of the disk rather than of the program: OSError, or GDAL's own words."""
+    if isinstance(exc, OSError):
+        return True
+    text = str(exc).lower()
+    return type(exc).__module__.startswith("pyogrio") and any(
+        w in text for w in ("disk", "full", "space", "write", "read-only", "readonly"))
+
+
+@contextlib.contextmanager
+def _turn(out: Path) -> Iterator[None]:
+    """Hold the lock of ``out`` (``.NAME.lock`` beside it): one run at a time replaces it.
+
+    The lock is the system's (``flock``), so a run that dies releases it; the
+    file goes when the turn ends, and a run that got the lock of a file gone
+    meanwhile takes it again. Where there is no ``flock`` (Windows), runs do
+    not wait for each other.
+    """
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        yield
+        return
+    lock = out.parent / f".{out.name}.lock"
+    while True:
+        try:
+            fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o666 & ~_umask())
+        except OSError:  # a folder we may write in but not create files in: no turn
+            yield
+            return
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            _say_waiting()
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        try:
+            current = os.fstat(fd).st_ino == os.stat(lock).st_ino
+        except FileNotFoundError:
+            current = False
+        if current:
+            break
+        os.close(fd)  # the lock of a file the previous run removed: take it again
+    try:
+        yield
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(lock)
+        os.close(fd)  # releases the lock
+
+
+def _cannot_write(folder: Path) -> str:
+    """Why a file cannot be created in ``folder`` ('' when it can): tried, not guessed
+    from permission bits (a read-only file system, an ACL, root's rights)."""
+    try:
+        fd, name = tempfile.mkstemp(prefix=".siting-probe-", dir=folder)
+    except OSError as exc:
+        return (exc.strerror or str(exc)).lower()
+    os.close(fd)
+    with contextlib.suppress(OSError):
+        os.unlink(name)
+    return ""
+
+
+def _restore(out: Path) -> None:
+    """Put back the earlier folder a run killed between the two renames left aside."""
+    if out.exists() or out.is_symlink():
+        return
+    aside = sorted(out.parent.glob(f".{out.name}.old-*"), key=lambda p: p.stat().st_mtime)
+    for old in reversed(aside):
+        if old.is_dir() and any((old / m).exists() for m in MARKERS):
+            os.rename(old, out)
+            return
+
+
+def _say_waiting() -> None:
+    gate = os.environ.get(SWAP_GATE)
+    if gate:
+        Path(gate, f"{os.getpid()}.waiting").touch()
+
+
+def _wait_at_gate() -> None:
+    """Wait, when the test suite asks (:data:`SWAP_GATE`), until it opens the gate."""
+    gate = os.environ.get(SWAP_GATE)
+    if not gate:
+        return
+    fifo = Path(gate, str(os.getpid()))
+    os.mkfifo(fifo)
+    with open(fifo, "rb") as fh:  # blocks until the test opens the other end
+        fh.read()
+    fifo.unlink()
 
 
 def _swap_in(fresh: Path, out: Path) -> None:
@@ -165,10 +317,23 @@ def _swap_in(fresh: Path, out: Path) -> None:
     if _exchange(fresh, out):
         shutil.rmtree(fresh, ignore_errors=True)  # now holds the old run
         return
+    _two_renames(fresh, out)
+
+
+def _two_renames(fresh: Path, out: Path) -> None:
+    """The swap where there is no atomic exchange: the old folder aside, the new one in.
+
+    Killed between the two, the old folder waits aside (``.NAME.old-*``) and
+    the next run puts it back (:func:`_restore`).
+    """
     old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
     os.rmdir(old)
     os.rename(out, old)
-    os.rename(fresh, out)
+    try:
+        os.rename(fresh, out)
+    except BaseException:
+        os.rename(old, out)
+        raise
     shutil.rmtree(old, ignore_errors=True)
 
 

@@ -57,6 +57,28 @@ def _ids_like(values: pd.Series, reference: pd.Series) -> pd.Series:
     return values.astype(str).map(lambda v: lookup.get(v, v))
 
 
+def _whole_numbers(fac: pd.DataFrame, path: Path) -> pd.DataFrame:
+    """facilities.csv's year, count and spaces as whole numbers (spaces may be blank);
+    anything else is refused with its row."""
+    for column in ("type", "parcel_id", "year", "count", "spaces"):
+        if column not in fac.columns:
+            raise InputError(f"no column {column!r}", path=path, row=1, field=column)
+    fac = fac.copy()
+    for column in ("year", "count", "spaces"):
+        cells = fac[column]
+        values = pd.to_numeric(cells, errors="coerce")
+        if column == "spaces":
+            values = values.where(cells.notna(), 0.0)
+        bad = ~np.isfinite(values.to_numpy(dtype=float))
+        bad |= ~bad & (values.to_numpy(dtype=float) % 1 != 0)
+        if bad.any():
+            k = int(np.flatnonzero(bad)[0])
+            raise InputError("not a whole number", path=path, row=k + 2, field=column,
+                             value=None if pd.isna(cells.iloc[k]) else str(cells.iloc[k]))
+        fac[column] = values.astype(np.int64)
+    return fac
+
+
 def _spec_in_type_order(spec: Spec, folder: Path) -> Spec:
     """The spec with its facility types in the order of the solve (baseline.csv's rows):
     solution.json is written with sorted keys, which loses the spec's order."""
@@ -152,8 +174,8 @@ def read_solution(
     text_ids = {"parcel_id": str, "block_id": str, "subdistrict": str}
     fac = _read_csv(folder / "facilities.csv", dtype=text_ids)
     if len(fac):
+        fac = _whole_numbers(fac, folder / "facilities.csv")
         fac["parcel_id"] = _ids_like(fac["parcel_id"], data.parcels["parcel_id"])
-        fac["spaces"] = fac["spaces"].fillna(0).astype(int)
     else:
         fac = pd.DataFrame(
             columns=["type", "parcel_id", "year", "count", "spaces", "subdistrict",

@@ -35,10 +35,10 @@ import numpy as np
 import pandas as pd
 
 from siting.data import load_service_data
-from siting.errors import ParameterError
+from siting.errors import InputError, ParameterError, SitingError
 from siting.multi.data import ServiceData
 from siting.multi.spec import Spec, parse_spec
-from siting.solution import write_atomic
+from siting.outputs import Content, write_folder
 
 AxisKind = Literal["budget", "target", "radius"]
 SOLVED = ("optimal", "feasible")
@@ -194,6 +194,42 @@ def apply_scenario(spec: Spec, scenario: dict[str, float]) -> Spec:
         else:  # pragma: no cover - columns come from Axis
             raise ParameterError("unknown swept parameter", field="sweep", value=column)
     return parse_spec(data, f"<sweep {scenario}>")
+
+
+def check_scheduler(address: str) -> str:
+    """``address`` if it reads as a Dask scheduler's (``[PROTOCOL://]HOST:PORT``).
+
+    >>> check_scheduler("tcp://10.0.0.5:8786")
+    'tcp://10.0.0.5:8786'
+    >>> check_scheduler("not-an-address")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    siting.errors.ParameterError: field '--scheduler': value 'not-an-address': not a ...
+    """
+    import re
+
+    host = r"(\[[0-9A-Fa-f:.]+\]|[^\s:/\[\]]+)"
+    if not re.fullmatch(rf"((tcp|tls|ws|wss|ucx|inproc)://)?{host}:\d{{1,5}}/?", address):
+        raise ParameterError("not a scheduler address: give tcp://HOST:PORT (or unset "
+                             "$DASK_SCHEDULER_ADDRESS for a local cluster)",
+                             field="--scheduler", value=address)
+    return address
+
+
+def check_data_files(spec: Spec, instance: str | Path | None = None) -> None:
+    """Every file the scenarios read exists: a missing one is said before Dask starts."""
+    from siting.data.layers import split_source
+    from siting.data.load import folder_table
+
+    if instance is not None and str(instance):
+        folder_table(instance)  # refuses a folder that is not there
+        return
+    if spec.data is None:
+        return
+    for key in ("blocks", "parcels", "existing", "existing_shapes", "subdistricts", "network"):
+        value = getattr(spec.data, key)
+        if value is not None and not Path(split_source(value)[0]).exists():
+            raise InputError(f"file not found (data.{key})", path=split_source(value)[0])
 
 
 def solve_scenario(
@@ -478,15 +514,23 @@ class SweepResult:
         """
         from siting.report import sweep_report_html
 
-        out = Path(out_dir)
-        out.mkdir(parents=True, exist_ok=True)
-        paths = [
-            write_atomic(out / "pareto.csv", self.table.to_csv(index=False, float_format="%.10g")),
-            write_atomic(out / "sweep.json", self.to_json() + "\n"),
-        ]
-        paths.append(plot_sweep(self, out / "pareto.png"))
-        paths.append(write_atomic(out / "report.html", sweep_report_html(self.table, self.info())))
-        return paths
+        files: dict[str, Content] = {
+            "pareto.csv": self.table.to_csv(index=False, float_format="%.10g"),
+            "sweep.json": self.to_json() + "\n",
+            "pareto.png": lambda path: plot_sweep(self, path),
+            "report.html": sweep_report_html(self.table, self.info()),
+        }
+        out = write_folder(out_dir, files)  # as a unit, like a solve's folder
+        return [out / name for name in files]
+
+
+def _connect(client_type: Any, scheduler: str) -> Any:
+    """A client of the scheduler at ``scheduler``; one line when it cannot be reached."""
+    try:
+        return client_type(scheduler, timeout="20s")
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise SitingError(f"cannot reach the Dask scheduler at {scheduler!r} "
+                          f"({' '.join(str(exc).split())})") from None
 
 
 def plot_sweep(result: SweepResult, path: str | Path) -> Path:
@@ -609,7 +653,7 @@ def run_sweep(
     try:
         if client is None:
             if scheduler:
-                client = Client(scheduler, timeout="20s")
+                client = _connect(Client, scheduler)
             else:
                 n = workers or min(os.cpu_count() or 1, len(grid))
                 cluster = LocalCluster(

@@ -82,6 +82,11 @@ def check(
     from siting.cli.info import is_multi
     from siting.findings import counts, plural
 
+    if not path.exists():
+        from siting.data.names import not_found
+        from siting.errors import InputError
+
+        raise InputError(not_found(path), path=path)
     folders = [path.resolve().parent if path.is_file() else path.resolve()]
     if is_multi(path):
         not_for_a_spec(crs, encoding, xy)

@@ -329,6 +329,7 @@ def solve_classic(
         options = replace(options, progress=phases.solver_progress())
         with phases.timed(f"{model}: model, solve and verification", time_limit):
             sol = location_model.solve(loaded.instance, solver, options, verify=verify)
+    sol.stats["mip_gap"] = options.mip_gap  # what `optimal` means here (siting verify)
     sol.inputs = {"path": str(path.resolve()), "format": loaded.format,
                   "unit_weights": unit_weights, **loading}
     if network is not None:
@@ -446,6 +447,7 @@ def solve_spec(
                 data, solver_given, options, verify=verify,
                 on_stage=phases.stage_hook(options.time_limit), findings=findings,
             )
+        sol.stats["mip_gap"] = options.mip_gap  # what `optimal` means here (siting verify)
         sol.spec_path = str(path.resolve())
         sol.spec_sha256 = sha256_of(path)
         wrote = write_outcome(sol, out_dir, data)

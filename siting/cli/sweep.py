@@ -96,9 +96,14 @@ def sweep(
     """
     from siting.errors import ParameterError
     from siting.multi.spec import load_spec
-    from siting.sweep import parse_axis, run_sweep, scenario_grid
+    from siting.outputs import check_output_folder
+    from siting.sweep import check_data_files, check_scheduler, parse_axis, run_sweep, scenario_grid
 
     spec = load_spec(spec_file)
+    out_dir = out if out is not None else Path("out") / f"{spec.meta.name}-sweep"
+    check_output_folder(out_dir)  # before any scenario is solved
+    if scheduler:
+        check_scheduler(scheduler)
     axes = []
     if budget is not None:
         axes.append(parse_axis("budget", budget))
@@ -115,7 +120,7 @@ def sweep(
     if time_limit is not None and time_limit <= 0:
         raise ParameterError("must be > 0", field="--time-limit", value=time_limit)
     gap = parse_number(gap_text, "--gap", float)
-    out_dir = out if out is not None else Path("out") / f"{spec.meta.name}-sweep"
+    check_data_files(spec, instance)  # a missing file is said before Dask starts
     with Phases(enabled=not (quiet or as_json)) as phases:
         count = len(scenario_grid(axes))
         advance = phases.counter(f"{count} scenarios on Dask", count)

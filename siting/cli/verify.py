@@ -83,8 +83,10 @@ def _verify_plan(
 ) -> tuple[dict[str, Any], str] | None:
     """A spec's plan: the verdict and the count of new facilities (None: no solution)."""
     from siting.multi import MultiService, MultiServiceProblem
+    from siting.readback import read_summary
     from siting.readback_multi import read_solution
     from siting.verify import verify_solution
+    from siting.verify.folder import plan_folder_failures, spec_failures
 
     sol, spec, data = read_solution(folder, instance=instance, spec=spec_file)
     if not sol.status.has_solution:
@@ -92,15 +94,26 @@ def _verify_plan(
     model = MultiService(spec)
     notes: list[str] = []
     capacitated = [name for name, f in spec.facility.items() if f.capacity is not None]
+    comparable = True
     if capacitated and not sol.served:
         notes.append("served.csv missing: the objective of capacitated services is not re-checked")
         sol.objective = None
-    report = verify_solution(MultiServiceProblem(spec, data), model, sol)
+        comparable = False
+    prob = MultiServiceProblem(spec, data)
+    report = verify_solution(prob, model, sol)
     for note in sol.read_notes:
         if "changed since the solve" in note:
             report.fail(note + " (sha256 differs): re-solve, or pass --spec to check against it")
         else:
             notes.append(note)
+    meta = read_summary(folder)
+    for failure in spec_failures(meta, spec, spec_file is not None):
+        report.fail(failure)
+    if report.ok:  # each file against its recomputation (a failed plan has said enough)
+        objective = report.objective if comparable else None
+        for failure in plan_folder_failures(folder, prob, sol, objective, meta,
+                                            report.details.get("coverage"), model.sense):
+            report.fail(failure)
     sol.accept(report, model.sense)
     if "targets" in report.details:
         sol.targets = report.details["targets"]
@@ -110,13 +123,19 @@ def _verify_plan(
 
 def _verify_classic(folder: Path, instance: Path | None) -> tuple[dict[str, Any], str] | None:
     """A classic model's solution: the verdict and the count of sites (None: no solution)."""
-    from siting.readback import read_classic
+    from siting.readback import read_classic, read_summary
     from siting.verify import verify_solution
+    from siting.verify.folder import classic_folder_failures
 
     sol, model, inst = read_classic(folder, instance_path=instance)
     if not sol.status.has_solution:
         return None
-    sol.accept(verify_solution(inst, model, sol), model.sense)
+    report = verify_solution(inst, model, sol)
+    if report.ok:  # solution.json and the layers against their recomputation
+        for failure in classic_folder_failures(folder, sol, report.objective,
+                                               read_summary(folder), model.sense):
+            report.fail(failure)
+    sol.accept(report, model.sense)
     verdict = {
         "folder": str(folder),
         "against": f"{model.name} on {inst.name}",

@@ -5,8 +5,8 @@ and every other format GDAL reads (through pyogrio), GeoParquet (``.parquet``,
 through :func:`geopandas.read_parquet`, which needs pyarrow) or a CSV of points
 (through the strict reader, without a CRS; its coordinate columns are ``x`` and
 ``y``, or the ones :class:`~siting.readers.csvfile.XY` names, or a longitude /
-latitude pair). The part after the only ``:`` is the layer: a path may itself
-hold no ``:``.
+latitude pair). The part after the last ``:`` is the layer, unless it would
+cut a drive letter or a folder (:mod:`siting.data.names`).
 
 Text encodings: a CSV file is UTF-8 or ``encoding``; a Shapefile's ``.dbf`` is
 decoded by GDAL as its ``.cpg`` file says (or the code page byte of the
@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING
 import geopandas as gpd
 import pandas as pd
 
+from siting.data.names import layer_parts, not_found, well_named
 from siting.errors import FormatError, InputError
 from siting.readers.values import Where
 
@@ -46,6 +47,9 @@ PARQUET_SUFFIXES = (".parquet", ".geoparquet")
 def split_source(source: str | Path) -> tuple[str, str | None]:
     """``"FILE:LAYER"`` → ``(FILE, LAYER)``; ``"FILE"`` → ``(FILE, None)``.
 
+    A drive letter or a folder with a colon stays in FILE
+    (:func:`siting.data.names.layer_parts`).
+
     Parameters
     ----------
     source : str or pathlib.Path
@@ -59,7 +63,8 @@ def split_source(source: str | Path) -> tuple[str, str | None]:
     Raises
     ------
     siting.InputError
-        More than one colon, or an empty file or layer name.
+        A colon that is neither a drive's, a folder's nor the layer's, or an
+        empty file or layer name.
 
     Examples
     --------
@@ -67,17 +72,10 @@ def split_source(source: str | Path) -> tuple[str, str | None]:
     (('district.gpkg', 'blocks'), ('streets.shp', None))
     """
     text = str(source)
-    if text.count(":") > 1:
-        raise InputError(
-            "a layer is named FILE or FILE:LAYER, with no other ':' in the path",
-            value=text,
-        )
-    if ":" in text:
-        file, layer = text.split(":")
-        if not file or not layer:
-            raise InputError("a layer is named FILE or FILE:LAYER", value=text)
-        return file, layer
-    return text, None
+    if not well_named(text):
+        raise InputError("a layer is named FILE or FILE:LAYER, with no other ':' in the "
+                         "file's name", value=text)
+    return layer_parts(text)
 
 
 @dataclass
@@ -196,7 +194,7 @@ def open_layer(
     shown = _shown(path)
     label = shown if layer is None else f"{shown}:{layer}"
     if not path.exists():
-        raise InputError(f"file not found{f' ({key})' if key else ''}", path=path)
+        raise InputError(f"{not_found(path)}{f' ({key})' if key else ''}", path=file)
     suffix = path.suffix.lower()
     if where_sql is not None and suffix in (".csv", *PARQUET_SUFFIXES):
         raise InputError(f"{where_key} filters a layer GDAL reads, not a {suffix} file",
@@ -259,7 +257,7 @@ def _shown(path: Path) -> str:
     """The path as messages show it: relative to the working folder when inside it."""
     try:
         return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
+    except (ValueError, RuntimeError, OSError):  # outside, or a loop of links
         return str(path)
 
 

@@ -261,6 +261,10 @@ def load_data_table(
             layers[key] = open_layer(value, f"data.{key}", reading, where_sql=where_sql)
     for lay in (blocks, *layers.values()):
         notes += lay.notes
+    for key, lay in (("blocks", blocks), ("parcels", layers["parcels"])):
+        if not len(lay.frame):  # named here, where the file and layer are known
+            raise InputError(f"no features: there is nothing to plan on (data.{key})",
+                             path=lay.label)
     crs, said = harmonise_crs(blocks, list(layers.values()), table.crs)
     notes += said
     subdistricts = None
@@ -445,6 +449,8 @@ def _area_column(
             how = "the nearest block's"
         frame["subdistrict"] = values
         notes.append(f"{layer.label} has no {name!r} column: each takes {how}.")
+    else:  # an empty layer (a header-only CSV): nothing to place
+        frame["subdistrict"] = pd.Series([], index=frame.index, dtype="str")
     if name != "subdistrict" and name not in layer.frame.columns:
         layer.frame[name] = layer.frame["subdistrict"]
 

@@ -154,6 +154,9 @@ def capacity_rows(
                             shape=(finite.size, inst.n_sites)), y)],
             lower=-np.inf, upper=0.0, name="capacity",
         )
+    zero = np.flatnonzero(cap == 0)  # a capacity of 0 serves no one (not: no limit)
+    if zero.size:
+        b.add_rows(load[zero], lower=-np.inf, upper=0.0, cols=x, name="no_capacity")
     if fulfil is not None and fulfil.any():
         full = np.flatnonzero(fulfil)
         b.add_rows(load[full], lower=cap[full], upper=cap[full], cols=x, name="fulfil")

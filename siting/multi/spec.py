@@ -583,11 +583,13 @@ class DataTable(_Strict):
     def _layer_named(cls, value: str | None) -> str | None:
         if value is None:
             return value
-        file, _, layer = value.partition(":")
         if any(ord(c) < 32 for c in value):
             raise ValueError(f"{value!r} holds a control character")
-        if not file.strip() or value.count(":") > 1 or (":" in value and not layer):
-            raise ValueError(f"{value!r} must be FILE or FILE:LAYER (a path holds no other ':')")
+        from siting.data.names import well_named
+
+        if not well_named(value):
+            raise ValueError(f"{value!r} must be FILE or FILE:LAYER (no other ':' in the "
+                             "file's name)")
         return value
 
     @field_validator("parcel_area_unit")
@@ -699,6 +701,9 @@ class Spec(_Strict):
                     f"equity[{k}]: unknown facility {e.facility!r}"
                     f"{_suggest(e.facility, self.facility)}"
                 )
+            if e.year is not None and str(e.year) not in years:
+                raise ValueError(f"equity[{k}].year: {e.year} is not one of meta.years "
+                                 f"{self.meta.years}")
         return self
 
     def year_of(self, year: int | None) -> int:
@@ -911,7 +916,10 @@ def load_spec(path: str | Path) -> Spec:
 
 def _resolve_layer(value: str, spec_dir: Path) -> str:
     """``FILE[:LAYER]`` with FILE made absolute against the spec's folder."""
-    file, sep, layer = value.partition(":")
+    from siting.data.names import layer_parts
+
+    file, layer = layer_parts(value)
+    sep, layer = (":", layer) if layer is not None else ("", "")
     path = Path(file)
     if not path.is_absolute():
         try:
