@@ -167,7 +167,7 @@ def load_instance(
     """
     p = Path(path)
     if not p.exists():
-        from siting.data.names import not_found
+        from siting.readers.names import not_found
 
         raise InputError(not_found(p), path=p)
     if format not in FORMATS:

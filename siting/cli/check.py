@@ -83,7 +83,7 @@ def check(
     from siting.findings import counts, plural
 
     if not path.exists():
-        from siting.data.names import not_found
+        from siting.readers.names import not_found
         from siting.errors import InputError
 
         raise InputError(not_found(path), path=path)

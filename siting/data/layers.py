@@ -6,7 +6,7 @@ through :func:`geopandas.read_parquet`, which needs pyarrow) or a CSV of points
 (through the strict reader, without a CRS; its coordinate columns are ``x`` and
 ``y``, or the ones :class:`~siting.readers.csvfile.XY` names, or a longitude /
 latitude pair). The part after the last ``:`` is the layer, unless it would
-cut a drive letter or a folder (:mod:`siting.data.names`).
+cut a drive letter or a folder (:mod:`siting.readers.names`).
 
 Text encodings: a CSV file is UTF-8 or ``encoding``; a Shapefile's ``.dbf`` is
 decoded by GDAL as its ``.cpg`` file says (or the code page byte of the
@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING
 import geopandas as gpd
 import pandas as pd
 
-from siting.data.names import layer_parts, not_found, well_named
+from siting.readers.names import layer_parts, not_found, well_named
 from siting.errors import FormatError, InputError
 from siting.readers.values import Where
 
@@ -48,7 +48,7 @@ def split_source(source: str | Path) -> tuple[str, str | None]:
     """``"FILE:LAYER"`` → ``(FILE, LAYER)``; ``"FILE"`` → ``(FILE, None)``.
 
     A drive letter or a folder with a colon stays in FILE
-    (:func:`siting.data.names.layer_parts`).
+    (:func:`siting.readers.names.layer_parts`).
 
     Parameters
     ----------

@@ -31,6 +31,7 @@ from pydantic import (
 )
 
 from siting.errors import SpecError
+from siting.readers.names import layer_parts, well_named
 
 Positive = Annotated[float, Field(gt=0, allow_inf_nan=False)]
 #: Default columns of a facility type's travel table: block id, site id, cost.
@@ -585,8 +586,6 @@ class DataTable(_Strict):
             return value
         if any(ord(c) < 32 for c in value):
             raise ValueError(f"{value!r} holds a control character")
-        from siting.data.names import well_named
-
         if not well_named(value):
             raise ValueError(f"{value!r} must be FILE or FILE:LAYER (no other ':' in the "
                              "file's name)")
@@ -916,8 +915,6 @@ def load_spec(path: str | Path) -> Spec:
 
 def _resolve_layer(value: str, spec_dir: Path) -> str:
     """``FILE[:LAYER]`` with FILE made absolute against the spec's folder."""
-    from siting.data.names import layer_parts
-
     file, layer = layer_parts(value)
     sep, layer = (":", layer) if layer is not None else ("", "")
     path = Path(file)
