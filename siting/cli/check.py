@@ -83,8 +83,8 @@ def check(
     from siting.findings import counts, plural
 
     if not path.exists():
-        from siting.readers.names import not_found
         from siting.errors import InputError
+        from siting.readers.names import not_found
 
         raise InputError(not_found(path), path=path)
     folders = [path.resolve().parent if path.is_file() else path.resolve()]

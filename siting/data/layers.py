@@ -32,8 +32,8 @@ from typing import TYPE_CHECKING
 import geopandas as gpd
 import pandas as pd
 
-from siting.readers.names import layer_parts, not_found, well_named
 from siting.errors import FormatError, InputError
+from siting.readers.names import layer_parts, not_found, well_named
 from siting.readers.values import Where
 
 if TYPE_CHECKING:

@@ -139,7 +139,7 @@ def summary_failures(
     tolerance (a NaN or a missing one fails); the written gap must be the gap
     between it and the bound; ``optimal`` needs a gap within the tolerance.
     """
-    from siting.backends.base import relative_gap
+    from siting.milp import relative_gap
     from siting.verify.report import REL_TOL
 
     out: list[str] = []
