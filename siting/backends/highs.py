@@ -1,17 +1,21 @@
 """HiGHS back end (highspy): the model is passed in one call from the CSR arrays.
 
-Options honoured: ``time_limit``, ``mip_gap`` (``mip_rel_gap``), ``threads``,
-``seed`` (``random_seed``), ``verbose`` (``output_flag``), ``mip_restart``
-(``mip_allow_restart``, when not None), ``progress`` (from the MIP interrupt
+Options honoured: ``time_limit``, ``mip_gap`` (``mip_rel_gap``), ``threads``
+(:func:`thread_options`), ``seed`` (``random_seed``), ``verbose``
+(``output_flag``), ``tuning`` (:data:`TUNINGS`), ``progress`` (from the MIP interrupt
 callback), ``warm_start`` (``setSolution``; ignored when its length is not
 the number of columns), ``incumbents`` (asked through the MIP user-solution
 callback, after setup, during root separation and before each dive),
 ``cancel`` (checked by the interrupt callbacks) and ``solver_options["highs"]``
-(set by name after the others). An LP solved to optimality also returns its
-reduced costs (``Result.extra["col_dual"]``). ``HighsBackend.solve(..., on_solution=f)`` calls
+(set by name after the others, so they override the translations). An LP solved
+to optimality also returns its reduced costs (``Result.extra["col_dual"]``).
+``HighsBackend.solve(..., on_solution=f)`` calls
 ``f(x)`` with each improving incumbent's column values; when ``f`` returns
 True the solve stops at HiGHS's next interrupt check (``feasible``, with that
-incumbent), which a decomposition uses to reject a plan.
+incumbent), which a decomposition uses to reject a plan. Beyond solving, the
+back end re-solves an LP warm from a basis (:meth:`HighsBackend.warm_lp`), keeps
+an LP loaded while rows are added (:meth:`HighsBackend.open_lp`) and writes MPS
+files (:meth:`HighsBackend.write_model`).
 Ctrl-C stops the solve and returns what HiGHS had: ``feasible`` with the
 incumbent and its gap, or ``no_solution``, with the message ``interrupted``
 (``Result.extra["interrupted"]`` is True) so that the caller can save it.
@@ -21,24 +25,43 @@ from __future__ import annotations
 
 import contextlib
 import math
+import os
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from siting.backends import ArrayBackend, _clean_x, _csr, _warm_start_values, run_interruptible
-from siting.backends.base import Capabilities, Result, SolveOptions, Status, register, relative_gap
+from siting.backends.base import (
+    DEFAULT_BACKEND,
+    Capabilities,
+    Capability,
+    LpSession,
+    Result,
+    SolveOptions,
+    Status,
+    Tuning,
+    register,
+    relative_gap,
+)
+from siting.backends.common import (
+    ArrayBackend,
+    _clean_x,
+    _csr,
+    _warm_start_values,
+    run_interruptible,
+)
 from siting.milp import MilpArrays
 
-NAME = "highs"
+NAME = DEFAULT_BACKEND
 
 #: HiGHS's own primal heuristics off (sub-MIPs RINS and RENS, root reduced cost,
 #: feasibility jump), for MIPs that start from the plan to beat or that are
 #: themselves a heuristic's sub-MIP: there they search for what is already known.
-#: Used with :func:`siting.backends.base.beneath`, so the caller's options win.
+#: ``Tuning.NO_HEURISTICS`` (the caller's ``solver_options`` win, key by key).
 NO_HEURISTICS: dict[str, Any] = {
     "mip_heuristic_effort": 0.0,
     "mip_heuristic_run_rins": False,
@@ -59,6 +82,20 @@ PROOF: dict[str, Any] = {
     "mip_lp_solver": "ipm",
     "mip_pscost_minreliable": 0,
     "mip_allow_cut_separation_at_nodes": False,
+}
+#: The neutral :class:`~siting.backends.base.Tuning` in HiGHS's options.
+#: ``NO_PROBING``: HiGHS's probing finds the land conflicts the plan model
+#: writes as rows (:mod:`siting.multi.rows`); on the 2026-2030 plan it cost
+#: 10-30 s of presolve and as much again setting up its implications (bit 15 of
+#: ``presolve_rule_off``). ``NO_RESTART``: started from a near-optimal plan,
+#: HiGHS fixes many columns by reduced cost and restarts, repeating presolve and
+#: root work on a tree of 1-3 nodes (pmed16, 17, 22, 27: 28-44 % less time
+#: without; Benders masters of 5,000 × 500 MCLP cases: 14 s against 32 s).
+TUNINGS: dict[Tuning, dict[str, Any]] = {
+    Tuning.NO_HEURISTICS: NO_HEURISTICS,
+    Tuning.PROOF: PROOF,
+    Tuning.NO_RESTART: {"mip_allow_restart": False},
+    Tuning.NO_PROBING: {"presolve_rule_off": 1 << 15},
 }
 Progress = Callable[[float | None, float | None, float | None], None]
 OnSolution = Callable[[Any], bool]
@@ -89,8 +126,8 @@ class HighsBackend(ArrayBackend):
         on_solution: OnSolution | None = None, **_: Any,
     ) -> Result:
         core = _core()
-        h = _configured(core, options)
-        status = _pass_model(h, core, milp)
+        h = _configured(core, options, mip=bool(milp.integrality.any()))
+        status = load_model(h, core, milp)
         if status == core.HighsStatus.kError:
             return Result(Status.ERROR, NAME, runtime_s=time.perf_counter() - t0,
                           message="HiGHS rejected the model")
@@ -116,6 +153,24 @@ class HighsBackend(ArrayBackend):
         result.runtime_s = time.perf_counter() - t0
         result.extra["warm_start_accepted"] = warm
         return result
+
+    def warm_lp(self, milp: MilpArrays, held: np.ndarray, options: SolveOptions) -> Result:
+        """The LP relaxation of ``milp`` solved warm (:func:`siting.backends.highs_lp.warm_lp`)."""
+        from siting.backends.highs_lp import warm_lp
+
+        return warm_lp(milp, held, options)
+
+    def open_lp(self, lp: MilpArrays) -> LpSession:
+        """``lp`` loaded, to be re-solved warm as rows are added (:class:`LpSession`)."""
+        from siting.backends.highs_lp import HighsLp
+
+        return HighsLp(lp)
+
+    def write_model(self, milp: MilpArrays, path: str | os.PathLike[str]) -> Path:
+        """``milp`` as an MPS file at ``path`` (:func:`siting.backends.mps.write_mps`)."""
+        from siting.backends.mps import write_mps
+
+        return write_mps(milp, path)
 
 
 def _lost_incumbent(h: Any, milp: MilpArrays, result: Result) -> bool:
@@ -145,31 +200,65 @@ def _as_interrupted(result: Result) -> Result:
     return result
 
 
-def _configured(core: Any, options: SolveOptions) -> Any:
-    """A new HiGHS instance with ``options`` and the caller's ``solver_options["highs"]``
-    (set by name after the others)."""
+def _configured(core: Any, options: SolveOptions, *, mip: bool = False) -> Any:
+    """A new HiGHS instance with ``options`` translated, then the caller's
+    ``solver_options["highs"]`` (set by name after the others)."""
     h = core._Highs()
     # output_flag first, so that nothing (banner included) is printed when silent.
     h.setOptionValue("output_flag", bool(options.verbose))
-    _set_options(h, options)
-    for key, value in options.solver_options.get(NAME, {}).items():
+    for key, value in highs_options(options, mip=mip).items():
         h.setOptionValue(key, value)
-    return h
-
-
-def _set_options(h: Any, options: SolveOptions) -> None:
-    if options.time_limit is not None:
-        h.setOptionValue("time_limit", float(max(options.time_limit, 0.0)))
-    h.setOptionValue("mip_rel_gap", float(options.mip_gap))
-    h.setOptionValue("random_seed", int(options.seed))
-    if options.mip_restart is not None:
-        h.setOptionValue("mip_allow_restart", bool(options.mip_restart))
     if options.threads is not None:
         # HiGHS keeps one process-wide thread pool and refuses a run whose
         # ``threads`` differs from it, so the pool is rebuilt. Not safe while
         # another HiGHS solve runs in a different thread of this process.
-        _core()._Highs.resetGlobalScheduler(True)
-        h.setOptionValue("threads", int(options.threads))
+        core._Highs.resetGlobalScheduler(True)
+    return h
+
+
+def highs_options(options: SolveOptions, *, mip: bool = False) -> dict[str, Any]:
+    """HiGHS's options for ``options``: the neutral settings translated, then the
+    caller's ``solver_options["highs"]`` over them, key by key.
+
+    >>> highs_options(SolveOptions(mip_gap=0.01, threads=1))["mip_rel_gap"]
+    0.01
+    >>> opts = SolveOptions(solver_options={"highs": {"mip_allow_restart": True}})
+    >>> highs_options(opts.tuned(Tuning.NO_RESTART, Tuning.NO_PROBING))["mip_allow_restart"]
+    True
+    """
+    out: dict[str, Any] = {}
+    if options.time_limit is not None:
+        out["time_limit"] = float(max(options.time_limit, 0.0))
+    out["mip_rel_gap"] = float(options.mip_gap)
+    out["random_seed"] = int(options.seed)
+    out.update(thread_options(options.threads, mip=mip))
+    for tuning in sorted(options.tuning):
+        out.update(TUNINGS.get(tuning, {}))
+    out.update(options.solver_options.get(NAME, {}))
+    return out
+
+
+def thread_options(threads: int | None, *, mip: bool) -> dict[str, Any]:
+    """HiGHS's ``threads`` and ``parallel`` for a neutral thread count.
+
+    One thread is one: HiGHS's MIP search is then the same from run to run, and
+    nothing else (symmetry detection) runs on a second one. More than one switch
+    on the parallel MIP search (``parallel = "on"``) for a MIP; an LP keeps
+    HiGHS's choice (its parallel dual simplex is rarely faster). None leaves
+    HiGHS's defaults (half the cores, no parallel search).
+
+    >>> thread_options(1, mip=True)
+    {'threads': 1, 'parallel': 'off'}
+    >>> thread_options(2, mip=True)
+    {'threads': 2, 'parallel': 'on'}
+    >>> thread_options(2, mip=False), thread_options(None, mip=True)
+    ({'threads': 2}, {})
+    """
+    if threads is None:
+        return {}
+    if threads == 1:
+        return {"threads": 1, "parallel": "off"}
+    return {"threads": int(threads), "parallel": "on"} if mip else {"threads": int(threads)}
 
 
 def _solution_feed(
@@ -271,8 +360,9 @@ def _report_progress(progress: Progress, out: Any) -> None:
         progress(incumbent, bound, gap)
 
 
-def _pass_model(h: Any, core: Any, milp: MilpArrays) -> Any:
-    """Hand the whole model over in one call (row-wise CSR, no per-row work)."""
+def load_model(h: Any, core: Any, milp: MilpArrays) -> Any:
+    """Hand the whole model to the HiGHS instance ``h`` in one call (row-wise CSR,
+    no per-row work); HiGHS's status of the call."""
     A = _csr(milp)
     nnz = int(A.nnz)
     integrality = milp.integrality.astype(np.int32)  # kContinuous = 0, kInteger = 1
@@ -349,54 +439,6 @@ def _result(h: Any, core: Any, milp: MilpArrays) -> Result:
                   message="" if status == Status.OPTIMAL else text, extra=extra)
 
 
-def warm_lp(milp: MilpArrays, held: np.ndarray, options: SolveOptions) -> Result:
-    """The LP relaxation of ``milp``, solved from the optimal basis of the same LP with
-    the columns of ``held`` (a mask) held at their lower bound.
-
-    That basis is primal feasible for the whole LP, so primal simplex goes on from it
-    (on the 2026-2030 plan a third of a cold solve's iterations when the held
-    columns are those a primal heuristic left out). ``Result.extra`` carries
-    ``row_dual`` and ``col_dual``; ``time_limit`` and ``cancel`` apply to each of
-    the two solves.
-    """
-    t0 = time.perf_counter()
-    core = _core()
-    lp = MilpArrays(
-        c=milp.c, A=milp.A, row_lower=milp.row_lower, row_upper=milp.row_upper,
-        col_lower=milp.col_lower, col_upper=np.where(held, milp.col_lower, milp.col_upper),
-        integrality=np.zeros(milp.num_cols, dtype=bool), sense=milp.sense, offset=milp.offset,
-    )
-    first = _configured(core, options)
-    _pass_model(first, core, lp)
-    if _run_interruptible(first, core, cancel=options.cancel):
-        return _as_interrupted(Result(Status.NO_SOLUTION, NAME))
-    if first.getModelStatus() != core.HighsModelStatus.kOptimal:
-        return Result(Status.NO_SOLUTION, NAME, runtime_s=time.perf_counter() - t0,
-                      message="the held LP did not solve")
-    basis = first.getBasis()
-    status = list(basis.col_status)
-    basic = core.HighsBasisStatus.kBasic
-    for k in np.flatnonzero(held):
-        if status[k] != basic:  # nonbasic at its (lower = upper) bound: at the lower one
-            status[k] = core.HighsBasisStatus.kLower
-    basis.col_status = status
-    whole = _configured(core, options)
-    whole.setOptionValue("presolve", "off")  # a basis is used as it is, without presolve
-    whole.setOptionValue("simplex_strategy", 4)  # primal simplex: the start is primal feasible
-    _pass_model(whole, core, replace(lp, col_upper=milp.col_upper))
-    whole.setBasis(basis)
-    interrupted = _run_interruptible(whole, core, cancel=options.cancel)
-    result = _result(whole, core, replace(lp, col_upper=milp.col_upper))
-    if interrupted:
-        result = _as_interrupted(result)
-    if result.status == Status.OPTIMAL:
-        result.extra["row_dual"] = np.asarray(whole.getSolution().row_dual, dtype=np.float64)
-    result.runtime_s = time.perf_counter() - t0
-    return result
-
-
-
-
 def _disambiguate(
     core: Any, milp: MilpArrays, options: SolveOptions, first: Result, t0: float
 ) -> Result:
@@ -405,7 +447,7 @@ def _disambiguate(
     A feasible model whose objective HiGHS found unbounded is unbounded; if the
     feasibility solve is inconclusive the first answer stands.
     """
-    h = _configured(core, options)
+    h = _configured(core, options, mip=bool(milp.integrality.any()))
     if options.time_limit is not None:
         left = options.time_limit - (time.perf_counter() - t0)
         if left <= 0:
@@ -416,7 +458,7 @@ def _disambiguate(
         row_upper=milp.row_upper, col_lower=milp.col_lower, col_upper=milp.col_upper,
         integrality=milp.integrality, sense="min",
     )
-    _pass_model(h, core, zero)
+    load_model(h, core, zero)
     if _run_interruptible(h, core):
         return _as_interrupted(first)
     st = h.getModelStatus()
@@ -431,9 +473,10 @@ register(
     NAME,
     HighsBackend,
     Capabilities(
-        warm_start=True,
-        threads=True,
-        incumbents=True,
+        Capability.MIP, Capability.TIME_LIMIT, Capability.THREADS, Capability.PARALLEL_SEARCH,
+        Capability.MIP_START, Capability.INCUMBENTS, Capability.INCUMBENT_CALLBACK,
+        Capability.PROGRESS, Capability.CANCEL, Capability.WARM_LP, Capability.LP_ROWS,
+        Capability.MODEL_FILE,
         description="HiGHS (highspy): default exact MILP/LP solver, model passed in bulk",
     ),
 )

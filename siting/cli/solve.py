@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
+from siting.backends import DEFAULT_BACKEND
 from siting.cli.arguments import model_arguments
 from siting.cli.exits import (
     EXIT_INFEASIBLE,
@@ -42,7 +43,7 @@ from siting.cli.progress import Phases
 #: The default columns of a travel table (as siting.io.COST_COLUMNS; not imported, to start fast).
 COST_COLUMNS = ("origin", "destination", "cost")
 
-DEFAULT_SOLVER = "highs"
+DEFAULT_SOLVER = DEFAULT_BACKEND
 DEFAULT_GAP = "1e-6"
 
 

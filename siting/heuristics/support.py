@@ -59,8 +59,7 @@ def support_mclp(
     (as in :func:`~siting.heuristics.mclp.greedy_mclp`); ``start`` is a plan on
     the support to start from, and the plan size the support is held to.
     """
-    from siting.backends import get_backend
-    from siting.backends.base import SolveOptions
+    from siting.backends.base import Capability, SolveOptions, backend_with
     from siting.models.covering import cover_columns, mclp_arrays
 
     m = cov.shape[1]
@@ -81,7 +80,8 @@ def support_mclp(
     if start is not None and not (start & ~(support | fixed)).any():
         warm = cover_columns(milp, milp.structure, start[sites])
     limit = SECONDS if time_limit is None else min(SECONDS, time_limit)
-    result = get_backend("highs").solve(milp, SolveOptions(time_limit=limit, warm_start=warm))
+    solver = backend_with(Capability.MIP_START)  # the default back end
+    result = solver.solve(milp, SolveOptions(time_limit=limit, warm_start=warm))
     if not result.status.has_solution or result.x is None:
         return None
     mask = np.zeros(m, dtype=bool)

@@ -29,6 +29,7 @@ from pydantic import (
     model_validator,
 )
 
+from siting.backends import DEFAULT_BACKEND
 from siting.errors import SpecError
 
 Positive = Annotated[float, Field(gt=0, allow_inf_nan=False)]
@@ -252,7 +253,7 @@ class Equity(_Strict):
 
 
 class Solver(_Strict):
-    backend: str = "highs"
+    backend: str = DEFAULT_BACKEND
     time_limit: Positive = 60.0
     mip_gap: Annotated[float, Field(ge=0, lt=1)] = 1e-3
     threads: Annotated[int, Field(ge=1, le=1024)] | None = None
