@@ -323,7 +323,7 @@ class PoolHeuristic:
 
     def _options(self, **kwargs: Any) -> SolveOptions:
         left = None if self.deadline is None else max(self.deadline - time.perf_counter(), 0.05)
-        return SolveOptions(time_limit=left, verbose=self.opts.verbose,
+        return SolveOptions(time_limit=left, verbose=self.opts.verbose, threads=self.opts.threads,
                             tuning=self.opts.tuning, solver_options=self.opts.solver_options,
                             **kwargs)
 
