@@ -25,6 +25,7 @@ from siting.backends import (
     Result,
     SolveOptions,
     Status,
+    Tuning,
     available_backends,
     backend_names,
     capabilities,
@@ -306,23 +307,25 @@ def test_threads_option(name: str) -> None:
 
 
 @pytest.mark.parametrize("name", BACKENDS)
-@pytest.mark.parametrize("restart", [False, True])
-def test_mip_restart_option(name: str, restart: bool) -> None:
-    # Honoured by HiGHS, ignored (without error) by the others.
+@pytest.mark.parametrize("tuning", list(Tuning))
+def test_tuning_option(name: str, tuning: Tuning) -> None:
+    # Translated by HiGHS, ignored (without error) by the others.
     ws = np.array([1.0, 0.0, 1.0, 1.0, 0.0])
-    r = solve(name, knapsack(), mip_restart=restart, warm_start=ws)
+    r = solve(name, knapsack(), tuning=frozenset({tuning}), warm_start=ws)
     assert_optimal(r, knapsack(), 25.0)
 
 
-@pytest.mark.parametrize("restart", [None, False, True])
-def test_mip_restart_reaches_highs(restart: bool | None) -> None:
-    from siting.backends import highs as hb
+@pytest.mark.parametrize("mine", [None, True])
+def test_tuning_reaches_highs(mine: bool | None) -> None:
+    """A neutral tuning becomes HiGHS's option; the caller's own entry wins."""
+    from siting.backends import highs_core as hb
 
-    h = hb._core()._Highs()
-    h.setOptionValue("output_flag", False)
-    default = h.getOptionValue("mip_allow_restart")[1]
-    hb._set_options(h, SolveOptions(mip_restart=restart))
-    assert h.getOptionValue("mip_allow_restart")[1] is (default if restart is None else restart)
+    own = {} if mine is None else {"highs": {"mip_allow_restart": mine}}
+    opts = SolveOptions(solver_options=own).tuned(Tuning.NO_RESTART)
+    h = hb._configured(hb._core(), opts, mip=True)
+    assert h.getOptionValue("mip_allow_restart")[1] is (False if mine is None else mine)
+    assert hb._configured(hb._core(), SolveOptions(), mip=True).getOptionValue(
+        "mip_allow_restart")[1] is True
 
 
 @pytest.mark.xfail(strict=True, reason="CBC 2.10.3 (bundled with PuLP) preprocessing bug")

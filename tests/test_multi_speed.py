@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 import siting.multi.rows as rows
 from siting.backends.base import Result, SolveOptions, Status, get_backend
-from siting.backends.highs import warm_lp
+from siting.backends.highs_lp import warm_lp
 from siting.milp import MilpArrays
 from siting.multi import MultiService, MultiServiceProblem, ServiceData
 from siting.multi.heuristic import Incumbent, PoolHeuristic, dual_bound, one_year_spec
@@ -143,7 +143,7 @@ def test_pool_heuristic_plans_are_feasible_and_its_bound_holds(seed: int) -> Non
     best = optimum(milp).objective
     assert best is not None
     heuristic = PoolHeuristic(prob, milp, lay, "highs",
-                              SolveOptions(mip_gap=1e-3, solver_options=tuned({})))
+                              tuned(SolveOptions(mip_gap=1e-3)))
     heuristic.run()
     assert heuristic.best is not None, heuristic.stats
     x = heuristic.best.x

@@ -67,7 +67,8 @@ def test_restricted_pairs_fall_back_to_assignment() -> None:
 def test_restricted_solves_run_highs_for_the_proof(monkeypatch: pytest.MonkeyPatch) -> None:
     """Started from the incumbent, HiGHS gets the proof settings; the caller's own
     entries still win, and the optimum is the same."""
-    from siting.backends.highs import PROOF, HighsBackend
+    from siting.backends.highs import HighsBackend
+    from siting.backends.highs_core import PROOF, highs_options
 
     path = REFERENCE / "orlib-pmed" / "pmed3.txt"
     if not path.exists():
@@ -77,7 +78,7 @@ def test_restricted_solves_run_highs_for_the_proof(monkeypatch: pytest.MonkeyPat
 
     def spy(self: HighsBackend, milp: object, options: SolveOptions, **kwargs: object) -> object:
         if options.warm_start is not None:
-            seen.append(dict(options.solver_options.get("highs", {})))
+            seen.append(highs_options(options, mip=True))
         return original(self, milp, options, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(HighsBackend, "solve", spy)

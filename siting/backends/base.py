@@ -7,19 +7,29 @@ by a limit with an incumbent is ``feasible`` with its gap, never ``optimal``.
 (True, False)
 >>> relative_gap(100.0, 99.0, "min")
 0.01
+
+Models never name a solver: they ask what a back end can do
+(:class:`Capability`) and say what they want of its search in neutral terms
+(:class:`Tuning`), which each back end translates into its own options.
+
+>>> supports(DEFAULT_BACKEND, Capability.INCUMBENT_CALLBACK)
+True
+>>> supports("cbc", Capability.INCUMBENT_CALLBACK)
+False
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any, Protocol
 
 import numpy as np
 from numpy.typing import NDArray
 
+from siting.backends import DEFAULT_BACKEND
 from siting.milp import MilpArrays
 from siting.milp import relative_gap as relative_gap  # re-exported: the back ends report it
 from siting.params import Count, Gap, Positive, Threads
@@ -52,6 +62,58 @@ class Status(StrEnum):
         return self in (Status.OPTIMAL, Status.FEASIBLE)
 
 
+class Capability(StrEnum):
+    """Something a back end can do, asked for by name before a model relies on it."""
+
+    #: A general MILP solver (the ``heuristic`` back end is not: it needs model structure).
+    MIP = "mip"
+    #: Honours ``SolveOptions.time_limit``.
+    TIME_LIMIT = "time_limit"
+    #: Honours ``SolveOptions.threads``.
+    THREADS = "threads"
+    #: Runs its MIP search on more than one thread when ``threads`` is above 1.
+    PARALLEL_SEARCH = "parallel_search"
+    #: Starts from ``SolveOptions.warm_start`` (a full column vector).
+    MIP_START = "mip_start"
+    #: Takes only integer columns with integer data (CP-SAT).
+    INTEGER_DATA_ONLY = "integer_data_only"
+    #: Takes solutions from ``SolveOptions.incumbents`` while it runs.
+    INCUMBENTS = "incumbents"
+    #: ``solve(milp, options, on_solution=f)`` calls ``f(x)`` with each improving
+    #: incumbent; when ``f`` returns True the run stops with that incumbent.
+    INCUMBENT_CALLBACK = "incumbent_callback"
+    #: Reports incumbent, bound and gap to ``SolveOptions.progress`` while it runs.
+    PROGRESS = "progress"
+    #: Stops as at a time limit, keeping its incumbent, when ``SolveOptions.cancel``
+    #: is set from another thread.
+    CANCEL = "cancel"
+    #: ``warm_lp(milp, held, options)``: the LP relaxation solved from the basis of the
+    #: same LP with some columns held at their lower bound.
+    WARM_LP = "warm_lp"
+    #: ``open_lp(lp)``: an LP kept loaded, re-solved warm as rows are added (a cut loop).
+    LP_ROWS = "lp_rows"
+    #: ``write_model(milp, path)``: the model as an MPS file.
+    MODEL_FILE = "model_file"
+
+
+class Tuning(StrEnum):
+    """What a caller knows about its MIP, in solver-neutral terms; each back end turns
+    the ones it can use into its own options (the caller's ``solver_options`` win)."""
+
+    #: The start is the plan to beat, or the MIP is itself a heuristic's sub-MIP:
+    #: the solver's own primal heuristics would search for what is already known.
+    NO_HEURISTICS = "no_heuristics"
+    #: The start is (nearly) optimal and the root bound close: the work left is the
+    #: proof, so a tree of cheap nodes (no heuristics, no strong branching).
+    PROOF = "proof"
+    #: No restart of the search after root reductions: fixing columns against a
+    #: near-optimal start then repeats presolve and root work on a tiny tree.
+    NO_RESTART = "no_restart"
+    #: No probing in presolve: the model already states the implications probing
+    #: would find (the plan model's land-conflict rows).
+    NO_PROBING = "no_probing"
+
+
 @dataclass
 class SolveOptions:
     """Options every back end understands (those it cannot honour are ignored, documented).
@@ -70,9 +132,16 @@ class SolveOptions:
         A start vector over the model's columns.
     seed : int, default 0
         The solver's random seed.
-    mip_restart, progress, incumbents, cancel, solver_options
-        For callers that drive a solve closely (see the attributes' comments
-        in the source); HiGHS honours them, other back ends ignore them.
+    tuning : set of Tuning
+        What the caller knows about its MIP, in solver-neutral terms; each back
+        end turns the ones it can use into its own options.
+    progress, incumbents, cancel
+        For callers that drive a solve closely; a back end honours each when it
+        declares the matching :class:`Capability` (``PROGRESS``, ``INCUMBENTS``,
+        ``CANCEL``), others ignore them.
+    solver_options : dict
+        Options for one back end by its name, passed through as they are (they
+        win over ``tuning``).
 
     Examples
     --------
@@ -90,30 +159,36 @@ class SolveOptions:
     verbose: bool = False
     warm_start: NDArray[np.float64] | None = None
     seed: Count = 0
-    #: Whether a MIP solver may restart its search after root reductions; None
-    #: leaves the solver's default. Callers whose warm start is near optimal
-    #: switch it off (see ``siting.models.pmedian_radius``): reduced-cost fixing
-    #: against such a start then triggers restarts that only repeat presolve and
-    #: root separation on a tree of one to three nodes. HiGHS only
-    #: (``mip_allow_restart``); other back ends ignore it.
-    mip_restart: bool | None = None
+    #: What the caller knows about its MIP (:class:`Tuning`), translated by each
+    #: back end into its own options; back ends without a translation ignore it.
+    tuning: frozenset[Tuning] = frozenset()
     #: Called from the solver's thread, at most twice a second, with the
     #: incumbent's objective, the bound and the relative gap (None while
     #: unknown), in the model's own units. For progress displays only: it must
-    #: not raise, and it never changes the solve. HiGHS only; others ignore it.
+    #: not raise, and it never changes the solve. Back ends with
+    #: ``Capability.PROGRESS``; others ignore it.
     progress: Callable[[float | None, float | None, float | None], None] | None = None
     #: A source of solutions found while the solver runs (a primal heuristic in
     #: another thread): called from the solver's thread whenever it asks for one,
     #: it returns a full column vector, or None when it has nothing new. The solver
     #: checks the vector and keeps it if it is feasible and better. Back ends with
-    #: ``Capabilities.incumbents`` only (HiGHS: its MIP user-solution callback).
+    #: ``Capability.INCUMBENTS``; others ignore it.
     incumbents: Callable[[], NDArray[np.float64] | None] | None = None
     #: Set from any thread to stop the solve as at a time limit (the incumbent is
-    #: kept). HiGHS only; others ignore it.
+    #: kept). Back ends with ``Capability.CANCEL``; others ignore it.
     cancel: threading.Event | None = None
-    #: Options of one back end by name, passed through as they are, e.g.
+    #: Options of one back end by name, passed through as they are and set after
+    #: the back end's own translation of the neutral options above, e.g.
     #: ``{"highs": {"presolve_rule_off": 32768}}``; a back end reads only its own entry.
     solver_options: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def tuned(self, *more: Tuning) -> SolveOptions:
+        """These options with ``more`` added to :attr:`tuning`.
+
+        >>> sorted(t.value for t in SolveOptions().tuned(Tuning.PROOF, Tuning.NO_RESTART).tuning)
+        ['no_restart', 'proof']
+        """
+        return replace(self, tuning=self.tuning | frozenset(more))
 
     def __post_init__(self) -> None:
         from siting.params import validate_fields
@@ -159,20 +234,6 @@ class Result:
     extra: dict[str, object] = field(default_factory=dict)
 
 
-def beneath(
-    solver_options: dict[str, dict[str, Any]], backend: str, defaults: dict[str, Any]
-) -> dict[str, dict[str, Any]]:
-    """``solver_options`` with ``defaults`` for ``backend`` beneath the caller's own
-    entries: a model's tuning that the caller can still override, one by one.
-
-    >>> beneath({"highs": {"presolve": "off"}}, "highs", {"presolve": "on", "threads": 1})
-    {'highs': {'presolve': 'off', 'threads': 1}}
-    >>> beneath({}, "cbc", {"cuts": "off"})
-    {'cbc': {'cuts': 'off'}}
-    """
-    out = {name: dict(values) for name, values in solver_options.items()}
-    out[backend] = {**defaults, **out.get(backend, {})}
-    return out
 
 
 class Backend(Protocol):
@@ -184,19 +245,92 @@ class Backend(Protocol):
 
     def solve(self, milp: MilpArrays, options: SolveOptions) -> Result: ...
 
+    def supports(self, capability: Capability) -> bool: ...
 
-@dataclass(frozen=True)
+
+class LpSession(Protocol):
+    """An LP kept loaded in a solver (``Capability.LP_ROWS``): solved, rows added,
+    solved again from the last basis."""
+
+    def solve(self, time_limit: float | None = None) -> bool:
+        """Solve from the last basis; True when the LP is solved to optimality."""
+        ...
+
+    def values(self) -> NDArray[np.float64]: ...
+
+    def reduced_costs(self) -> NDArray[np.float64]: ...
+
+    def objective(self) -> float: ...
+
+    def add_rows(self, rows: Any, upper: NDArray[np.float64]) -> None:
+        """Append the rows of the sparse matrix ``rows`` as ``rows @ x <= upper``."""
+        ...
+
+
+class IncumbentCallbackBackend(Backend, Protocol):
+    """A back end with ``Capability.INCUMBENT_CALLBACK``."""
+
+    def solve(self, milp: MilpArrays, options: SolveOptions, *,
+              on_solution: Callable[[NDArray[np.float64]], bool] | None = None) -> Result: ...
+
+
+class WarmLpBackend(Backend, Protocol):
+    """A back end with ``Capability.WARM_LP``."""
+
+    def warm_lp(self, milp: MilpArrays, held: NDArray[np.bool_],
+                options: SolveOptions) -> Result: ...
+
+
+class LpRowsBackend(Backend, Protocol):
+    """A back end with ``Capability.LP_ROWS``."""
+
+    def open_lp(self, lp: MilpArrays) -> LpSession: ...
+
+
+@dataclass(frozen=True, init=False)
 class Capabilities:
-    """What a back end can do; tests and the CLI pick back ends from these."""
+    """What a back end can do (:class:`Capability` by name); tests, the CLI and the
+    models pick back ends from these.
 
-    mip: bool = True
-    warm_start: bool = False
-    time_limit: bool = True
-    threads: bool = False
-    integer_coefficients_only: bool = False
-    #: Takes solutions from ``SolveOptions.incumbents`` while it runs.
-    incumbents: bool = False
-    description: str = ""
+    >>> caps = Capabilities(Capability.MIP, Capability.MIP_START, description="x")
+    >>> caps.supports(Capability.MIP_START), caps.warm_start, caps.threads
+    (True, True, False)
+    """
+
+    features: frozenset[Capability]
+    description: str
+
+    def __init__(self, *features: Capability, description: str = "") -> None:
+        object.__setattr__(self, "features", frozenset(Capability(f) for f in features))
+        object.__setattr__(self, "description", description)
+
+    def supports(self, capability: Capability) -> bool:
+        return capability in self.features
+
+    # The common questions, by attribute.
+    @property
+    def mip(self) -> bool:
+        return Capability.MIP in self.features
+
+    @property
+    def warm_start(self) -> bool:
+        return Capability.MIP_START in self.features
+
+    @property
+    def time_limit(self) -> bool:
+        return Capability.TIME_LIMIT in self.features
+
+    @property
+    def threads(self) -> bool:
+        return Capability.THREADS in self.features
+
+    @property
+    def integer_coefficients_only(self) -> bool:
+        return Capability.INTEGER_DATA_ONLY in self.features
+
+    @property
+    def incumbents(self) -> bool:
+        return Capability.INCUMBENTS in self.features
 
 
 _REGISTRY: dict[str, tuple[Callable[[], Backend], Capabilities]] = {}
@@ -213,8 +347,36 @@ def backend_names() -> list[str]:
 
 
 def capabilities(name: str) -> Capabilities:
+    """What the back end called ``name`` can do (an unknown name: an error naming it)."""
     _load_builtin()
+    if name not in _REGISTRY:
+        get_backend(name)  # raises the error that names the choices
     return _REGISTRY[name][1]
+
+
+def supports(name: str, capability: Capability) -> bool:
+    """Whether the back end called ``name`` can do ``capability``."""
+    return capabilities(name).supports(capability)
+
+
+def backend_with(capability: Capability, preferred: str | None = None) -> Backend:
+    """``preferred`` if it can do ``capability``, else the first registered back end
+    (default first) that can and is available here.
+
+    >>> backend_with(Capability.LP_ROWS, "cbc").name == DEFAULT_BACKEND
+    True
+    """
+    from siting.errors import SolverError
+
+    names = backend_names()
+    order = ([preferred] if preferred in names else []) + names
+    for name in order:
+        if supports(name, capability):
+            try:
+                return get_backend(name)
+            except SolverError:
+                continue
+    raise SolverError(f"no solver on this machine can do {capability.value!r}")
 
 
 def get_backend(name: str) -> Backend:
@@ -256,7 +418,7 @@ def available_backends(structured: bool = False) -> list[str]:
 
 
 _loaded = False
-_PREFERENCE = ("highs", "ortools", "cpsat", "cbc")
+_PREFERENCE = (DEFAULT_BACKEND, "ortools", "cpsat", "cbc")
 
 
 def _load_builtin() -> None:

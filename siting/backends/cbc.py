@@ -36,8 +36,16 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from siting.backends import ArrayBackend, _clean_x, _warm_start_values
-from siting.backends.base import Capabilities, Result, SolveOptions, Status, register, relative_gap
+from siting.backends.base import (
+    Capabilities,
+    Capability,
+    Result,
+    SolveOptions,
+    Status,
+    register,
+    relative_gap,
+)
+from siting.backends.common import ArrayBackend, _clean_x, _warm_start_values
 from siting.backends.mps import write_mps
 from siting.milp import MilpArrays
 
@@ -265,8 +273,7 @@ register(
     NAME,
     CbcBackend,
     Capabilities(
-        warm_start=True,
-        threads=True,
+        Capability.MIP, Capability.TIME_LIMIT, Capability.THREADS, Capability.MIP_START,
         description="COIN-OR CBC (binary bundled with PuLP) run on an MPS file",
     ),
 )

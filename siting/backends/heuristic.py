@@ -21,7 +21,16 @@ from __future__ import annotations
 
 import time
 
-from siting.backends.base import Capabilities, Result, SolveOptions, Status, register, relative_gap
+from siting.backends.base import (
+    Capabilities,
+    Capability,
+    Result,
+    SolveOptions,
+    Status,
+    register,
+    relative_gap,
+    supports,
+)
 from siting.milp import MilpArrays
 
 NAME = "heuristic"
@@ -35,6 +44,9 @@ class HeuristicBackend:
 
     def available(self) -> bool:
         return True
+
+    def supports(self, capability: Capability) -> bool:
+        return supports(self.name, capability)
 
     def solve(self, milp: MilpArrays, options: SolveOptions) -> Result:
         from siting.heuristics import solve_structure, supports
@@ -65,8 +77,7 @@ register(
     NAME,
     HeuristicBackend,
     Capabilities(
-        mip=False,
-        time_limit=True,
+        Capability.TIME_LIMIT,
         description="greedy + swap local search with a Lagrangian bound (MCLP, p-median)",
     ),
 )

@@ -1,17 +1,21 @@
 """HiGHS back end (highspy): the model is passed in one call from the CSR arrays.
 
-Options honoured: ``time_limit``, ``mip_gap`` (``mip_rel_gap``), ``threads``,
-``seed`` (``random_seed``), ``verbose`` (``output_flag``), ``mip_restart``
-(``mip_allow_restart``, when not None), ``progress`` (from the MIP interrupt
+Options honoured: ``time_limit``, ``mip_gap`` (``mip_rel_gap``), ``threads``
+(:func:`thread_options`), ``seed`` (``random_seed``), ``verbose``
+(``output_flag``), ``tuning`` (:data:`TUNINGS`), ``progress`` (from the MIP interrupt
 callback), ``warm_start`` (``setSolution``; ignored when its length is not
 the number of columns), ``incumbents`` (asked through the MIP user-solution
 callback, after setup, during root separation and before each dive),
 ``cancel`` (checked by the interrupt callbacks) and ``solver_options["highs"]``
-(set by name after the others). An LP solved to optimality also returns its
-reduced costs (``Result.extra["col_dual"]``). ``HighsBackend.solve(..., on_solution=f)`` calls
+(set by name after the others, so they override the translations). An LP solved
+to optimality also returns its reduced costs (``Result.extra["col_dual"]``).
+``HighsBackend.solve(..., on_solution=f)`` calls
 ``f(x)`` with each improving incumbent's column values; when ``f`` returns
 True the solve stops at HiGHS's next interrupt check (``feasible``, with that
-incumbent), which a decomposition uses to reject a plan.
+incumbent), which a decomposition uses to reject a plan. Beyond solving, the
+back end re-solves an LP warm from a basis (:meth:`HighsBackend.warm_lp`), keeps
+an LP loaded while rows are added (:meth:`HighsBackend.open_lp`) and writes MPS
+files (:meth:`HighsBackend.write_model`).
 Ctrl-C stops the solve and returns what HiGHS had: ``feasible`` with the
 incumbent and its gap, or ``no_solution``, with the message ``interrupted``
 (``Result.extra["interrupted"]`` is True) so that the caller can save it.
@@ -19,57 +23,38 @@ incumbent and its gap, or ``no_solution``, with the message ``interrupted``
 
 from __future__ import annotations
 
-import contextlib
-import math
-import threading
+import os
 import time
-from collections.abc import Callable
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from siting.backends import ArrayBackend, _clean_x, _csr, _warm_start_values, run_interruptible
-from siting.backends.base import Capabilities, Result, SolveOptions, Status, register, relative_gap
+from siting.backends.base import (
+    Capabilities,
+    Capability,
+    LpSession,
+    Result,
+    SolveOptions,
+    Status,
+    register,
+)
+from siting.backends.common import ArrayBackend, _warm_start_values
+from siting.backends.highs_core import (
+    NAME,
+    OnSolution,
+    _as_interrupted,
+    _configured,
+    _core,
+    _disambiguate,
+    _lost_incumbent,
+    _result,
+    _run_interruptible,
+    _solution_feed,
+    load_model,
+)
 from siting.milp import MilpArrays
-
-NAME = "highs"
-
-#: HiGHS's own primal heuristics off (sub-MIPs RINS and RENS, root reduced cost,
-#: feasibility jump), for MIPs that start from the plan to beat or that are
-#: themselves a heuristic's sub-MIP: there they search for what is already known.
-#: Used with :func:`siting.backends.base.beneath`, so the caller's options win.
-NO_HEURISTICS: dict[str, Any] = {
-    "mip_heuristic_effort": 0.0,
-    "mip_heuristic_run_rins": False,
-    "mip_heuristic_run_rens": False,
-    "mip_heuristic_run_root_reduced_cost": False,
-    "mip_heuristic_run_feasibility_jump": False,
-}
-
-#: For a MIP whose start is (nearly) optimal and whose root bound is close, so
-#: that the work left is the proof, a tree of cheap nodes: no heuristics, the
-#: root LP by interior point (HiGHS uses ``mip_lp_solver`` only for an LP
-#: without a basis, i.e. the root; the nodes run simplex), no strong branching
-#: (``mip_pscost_minreliable=0``: pseudo-costs from the first branch on) and no
-#: cut separation below the root. Measured on the p-median radius model
-#: (:mod:`siting.models.pmedian_radius`).
-PROOF: dict[str, Any] = {
-    **NO_HEURISTICS,
-    "mip_lp_solver": "ipm",
-    "mip_pscost_minreliable": 0,
-    "mip_allow_cut_separation_at_nodes": False,
-}
-Progress = Callable[[float | None, float | None, float | None], None]
-OnSolution = Callable[[Any], bool]
-
-
-def _core() -> Any:
-    # The plain C++ binding: ``highspy.Highs()`` prints a banner on construction,
-    # before output_flag can be switched off.
-    from highspy import _core
-
-    return _core
 
 
 class HighsBackend(ArrayBackend):
@@ -89,8 +74,8 @@ class HighsBackend(ArrayBackend):
         on_solution: OnSolution | None = None, **_: Any,
     ) -> Result:
         core = _core()
-        h = _configured(core, options)
-        status = _pass_model(h, core, milp)
+        h = _configured(core, options, mip=bool(milp.integrality.any()))
+        status = load_model(h, core, milp)
         if status == core.HighsStatus.kError:
             return Result(Status.ERROR, NAME, runtime_s=time.perf_counter() - t0,
                           message="HiGHS rejected the model")
@@ -117,323 +102,33 @@ class HighsBackend(ArrayBackend):
         result.extra["warm_start_accepted"] = warm
         return result
 
+    def warm_lp(self, milp: MilpArrays, held: np.ndarray, options: SolveOptions) -> Result:
+        """The LP relaxation of ``milp`` solved warm (:func:`siting.backends.highs_lp.warm_lp`)."""
+        from siting.backends.highs_lp import warm_lp
 
-def _lost_incumbent(h: Any, milp: MilpArrays, result: Result) -> bool:
-    """Whether the values returned are worse than the objective HiGHS reports for them."""
-    if result.x is None or result.objective is None:
-        return False
-    reported = float(h.getInfo().objective_function_value)
-    if not math.isfinite(reported):
-        return False
-    better = 1.0 if milp.sense == "max" else -1.0
-    return better * (reported - result.objective) > 1e-7 * max(1.0, abs(reported))
+        return warm_lp(milp, held, options)
 
+    def open_lp(self, lp: MilpArrays) -> LpSession:
+        """``lp`` loaded, to be re-solved warm as rows are added (:class:`LpSession`)."""
+        from siting.backends.highs_lp import HighsLp
 
-def _as_interrupted(result: Result) -> Result:
-    """The answer of a run stopped by Ctrl-C: the incumbent with its gap, or none.
+        return HighsLp(lp)
 
-    A run that reached a final answer (optimal, infeasible) before HiGHS saw the
-    interrupt keeps it.
-    """
-    if result.status in (Status.OPTIMAL, Status.INFEASIBLE, Status.UNBOUNDED):
-        result.extra["interrupted"] = True
-        return result
-    if result.status != Status.FEASIBLE:
-        result = Result(Status.NO_SOLUTION, NAME)
-    result.message = "interrupted"
-    result.extra["interrupted"] = True
-    return result
+    def write_model(self, milp: MilpArrays, path: str | os.PathLike[str]) -> Path:
+        """``milp`` as an MPS file at ``path`` (:func:`siting.backends.mps.write_mps`)."""
+        from siting.backends.mps import write_mps
 
-
-def _configured(core: Any, options: SolveOptions) -> Any:
-    """A new HiGHS instance with ``options`` and the caller's ``solver_options["highs"]``
-    (set by name after the others)."""
-    h = core._Highs()
-    # output_flag first, so that nothing (banner included) is printed when silent.
-    h.setOptionValue("output_flag", bool(options.verbose))
-    _set_options(h, options)
-    for key, value in options.solver_options.get(NAME, {}).items():
-        h.setOptionValue(key, value)
-    return h
-
-
-def _set_options(h: Any, options: SolveOptions) -> None:
-    if options.time_limit is not None:
-        h.setOptionValue("time_limit", float(max(options.time_limit, 0.0)))
-    h.setOptionValue("mip_rel_gap", float(options.mip_gap))
-    h.setOptionValue("random_seed", int(options.seed))
-    if options.mip_restart is not None:
-        h.setOptionValue("mip_allow_restart", bool(options.mip_restart))
-    if options.threads is not None:
-        # HiGHS keeps one process-wide thread pool and refuses a run whose
-        # ``threads`` differs from it, so the pool is rebuilt. Not safe while
-        # another HiGHS solve runs in a different thread of this process.
-        _core()._Highs.resetGlobalScheduler(True)
-        h.setOptionValue("threads", int(options.threads))
-
-
-def _solution_feed(
-    milp: MilpArrays, options: SolveOptions
-) -> Callable[[], np.ndarray | None] | None:
-    """``options.incumbents`` with what it returns checked: the right length, finite."""
-    source = options.incumbents
-    if source is None or not milp.integrality.any():
-        return None
-
-    def feed() -> np.ndarray | None:
-        try:
-            x = source()
-        except Exception:  # a failing heuristic must never stop the solve
-            return None
-        if x is None:
-            return None
-        arr = np.ascontiguousarray(x, dtype=np.float64).ravel()
-        ok = arr.shape[0] == milp.num_cols and bool(np.all(np.isfinite(arr)))
-        return arr if ok else None
-
-    return feed
-
-
-def _run_interruptible(
-    h: Any,
-    core: Any,
-    progress: Progress | None = None,
-    on_solution: OnSolution | None = None,
-    incumbents: Callable[[], np.ndarray | None] | None = None,
-    cancel: threading.Event | None = None,
-) -> bool:
-    """Run HiGHS in a worker thread so that Ctrl-C stops it; True when it was interrupted.
-
-    ``run()`` releases the GIL but never looks at Python signals, so the main
-    thread waits and, on KeyboardInterrupt, asks HiGHS to stop through its
-    interrupt callbacks (called rarely: a few dozen times per second at most);
-    ``cancel`` stops it the same way from any thread. The MIP interrupt callback
-    also carries the incumbent and bound, which go to ``progress`` (throttled to
-    two calls a second). ``on_solution`` sees each improving incumbent; its True
-    stops the run at the next interrupt check. When HiGHS asks for a user
-    solution, ``incumbents`` may hand one over.
-    """
-    from highspy import cb
-
-    stop = threading.Event()
-    halt = threading.Event()
-    mip = cb.HighsCallbackType.kCallbackMipInterrupt
-    improving = cb.HighsCallbackType.kCallbackMipImprovingSolution
-    user_solution = cb.HighsCallbackType.kCallbackMipUserSolution
-    last = [-1.0]
-
-    def on_interrupt(kind: Any, _msg: str, out: Any, data_in: Any, _user: Any) -> None:
-        if kind == improving:
-            # a copy: HiGHS reuses the buffer behind the array it hands over
-            if on_solution is not None and out is not None and on_solution(
-                    np.array(out.mip_solution, dtype=np.float64)):
-                halt.set()
-            return
-        if kind == user_solution:
-            x = incumbents() if incumbents is not None else None
-            if x is not None and data_in is not None:
-                with contextlib.suppress(Exception):
-                    data_in.setSolution(x)
-            return
-        cancelled = cancel is not None and cancel.is_set()
-        if (stop.is_set() or halt.is_set() or cancelled) and data_in is not None:
-            data_in.user_interrupt = True
-        if progress is not None and out is not None and kind == mip:
-            now = time.perf_counter()
-            if now - last[0] >= 0.5:
-                last[0] = now
-                _report_progress(progress, out)
-
-    h.setCallback(on_interrupt, None)
-    kinds = cb.HighsCallbackType
-    for kind in (kinds.kCallbackSimplexInterrupt, kinds.kCallbackIpmInterrupt,
-                 kinds.kCallbackMipInterrupt):
-        h.startCallback(kind)
-    if on_solution is not None:
-        h.startCallback(improving)
-    if incumbents is not None:
-        h.startCallback(user_solution)
-    # As highspy does after a threaded solve: release the worker's scheduler handle.
-    return run_interruptible(h.run, stop.set, "highs-solve",
-                             after=lambda: core._Highs.resetThreadScheduler(False))
-
-
-def _report_progress(progress: Progress, out: Any) -> None:
-    """Hand HiGHS's incumbent, bound and gap to ``progress``; a failing display is dropped."""
-
-    def finite(v: Any) -> float | None:
-        v = float(v)
-        return v if math.isfinite(v) and abs(v) < 1e30 else None
-
-    incumbent, bound = finite(out.mip_primal_bound), finite(out.mip_dual_bound)
-    gap = finite(out.mip_gap) if incumbent is not None and bound is not None else None
-    with contextlib.suppress(Exception):  # a display must never stop the solve
-        progress(incumbent, bound, gap)
-
-
-def _pass_model(h: Any, core: Any, milp: MilpArrays) -> Any:
-    """Hand the whole model over in one call (row-wise CSR, no per-row work)."""
-    A = _csr(milp)
-    nnz = int(A.nnz)
-    integrality = milp.integrality.astype(np.int32)  # kContinuous = 0, kInteger = 1
-    sense = core.ObjSense.kMaximize if milp.sense == "max" else core.ObjSense.kMinimize
-    return h.passModel(
-        milp.num_cols,
-        milp.num_rows,
-        nnz,
-        int(core.MatrixFormat.kRowwise),
-        int(sense),
-        float(milp.offset),
-        np.ascontiguousarray(milp.c, dtype=np.float64),
-        np.ascontiguousarray(milp.col_lower, dtype=np.float64),
-        np.ascontiguousarray(milp.col_upper, dtype=np.float64),
-        np.ascontiguousarray(milp.row_lower, dtype=np.float64),
-        np.ascontiguousarray(milp.row_upper, dtype=np.float64),
-        # HiGHS takes one start per row (the end of the last is nnz).
-        np.ascontiguousarray(A.indptr[:-1], dtype=np.int32),
-        np.ascontiguousarray(A.indices, dtype=np.int32),
-        np.ascontiguousarray(A.data, dtype=np.float64),
-        integrality,
-    )
-
-
-def _result(h: Any, core: Any, milp: MilpArrays) -> Result:
-    ms = core.HighsModelStatus
-    model_status = h.getModelStatus()
-    info = h.getInfo()
-    is_mip = bool(milp.integrality.any())
-    has_x = int(info.primal_solution_status) == int(core.SolutionStatus.kSolutionStatusFeasible)
-    text = h.modelStatusToString(model_status)
-
-    x = None
-    objective = None
-    if has_x:
-        x = _clean_x(milp, np.asarray(h.getSolution().col_value, dtype=np.float64))
-        # The objective of the values returned (HiGHS's own differs in the last bits).
-        objective = milp.objective_of(x)
-
-    bound = None
-    if is_mip:
-        db = float(info.mip_dual_bound)
-        bound = db if math.isfinite(db) else None
-    if bound is None and model_status == ms.kOptimal:
-        bound = objective
-
-    limits = {
-        ms.kTimeLimit, ms.kIterationLimit, ms.kInterrupt, ms.kHighsInterrupt,
-        ms.kSolutionLimit, ms.kMemoryLimit, ms.kObjectiveBound, ms.kObjectiveTarget,
-    }
-    if model_status == ms.kOptimal and has_x:
-        status = Status.OPTIMAL
-    elif model_status in limits:
-        status = Status.FEASIBLE if has_x else Status.NO_SOLUTION
-    elif model_status == ms.kInfeasible:
-        return Result(Status.INFEASIBLE, NAME, message=text)
-    elif model_status == ms.kUnbounded:
-        return Result(Status.UNBOUNDED, NAME, message=text)
-    elif model_status == ms.kUnboundedOrInfeasible:
-        return Result(Status.UNBOUNDED, NAME, message="unbounded or infeasible")
-    else:
-        return Result(Status.ERROR, NAME, objective=objective, x=x,
-                      message=f"HiGHS model status: {text}")
-
-    gap = relative_gap(objective, bound, milp.sense)
-    if status == Status.OPTIMAL and not is_mip:
-        gap = 0.0
-    extra: dict[str, object] = {"highs_mip_gap": float(info.mip_gap) if is_mip else None,
-                                "nodes": int(info.mip_node_count) if is_mip else 0}
-    if not is_mip and status == Status.OPTIMAL:
-        # reduced costs of an LP, in the model's sense (a primal heuristic ranks columns by them)
-        extra["col_dual"] = np.asarray(h.getSolution().col_dual, dtype=np.float64)
-    return Result(status, NAME, objective=objective, bound=bound, gap=gap, x=x,
-                  message="" if status == Status.OPTIMAL else text, extra=extra)
-
-
-def warm_lp(milp: MilpArrays, held: np.ndarray, options: SolveOptions) -> Result:
-    """The LP relaxation of ``milp``, solved from the optimal basis of the same LP with
-    the columns of ``held`` (a mask) held at their lower bound.
-
-    That basis is primal feasible for the whole LP, so primal simplex goes on from it
-    (on the 2026-2030 plan a third of a cold solve's iterations when the held
-    columns are those a primal heuristic left out). ``Result.extra`` carries
-    ``row_dual`` and ``col_dual``; ``time_limit`` and ``cancel`` apply to each of
-    the two solves.
-    """
-    t0 = time.perf_counter()
-    core = _core()
-    lp = MilpArrays(
-        c=milp.c, A=milp.A, row_lower=milp.row_lower, row_upper=milp.row_upper,
-        col_lower=milp.col_lower, col_upper=np.where(held, milp.col_lower, milp.col_upper),
-        integrality=np.zeros(milp.num_cols, dtype=bool), sense=milp.sense, offset=milp.offset,
-    )
-    first = _configured(core, options)
-    _pass_model(first, core, lp)
-    if _run_interruptible(first, core, cancel=options.cancel):
-        return _as_interrupted(Result(Status.NO_SOLUTION, NAME))
-    if first.getModelStatus() != core.HighsModelStatus.kOptimal:
-        return Result(Status.NO_SOLUTION, NAME, runtime_s=time.perf_counter() - t0,
-                      message="the held LP did not solve")
-    basis = first.getBasis()
-    status = list(basis.col_status)
-    basic = core.HighsBasisStatus.kBasic
-    for k in np.flatnonzero(held):
-        if status[k] != basic:  # nonbasic at its (lower = upper) bound: at the lower one
-            status[k] = core.HighsBasisStatus.kLower
-    basis.col_status = status
-    whole = _configured(core, options)
-    whole.setOptionValue("presolve", "off")  # a basis is used as it is, without presolve
-    whole.setOptionValue("simplex_strategy", 4)  # primal simplex: the start is primal feasible
-    _pass_model(whole, core, replace(lp, col_upper=milp.col_upper))
-    whole.setBasis(basis)
-    interrupted = _run_interruptible(whole, core, cancel=options.cancel)
-    result = _result(whole, core, replace(lp, col_upper=milp.col_upper))
-    if interrupted:
-        result = _as_interrupted(result)
-    if result.status == Status.OPTIMAL:
-        result.extra["row_dual"] = np.asarray(whole.getSolution().row_dual, dtype=np.float64)
-    result.runtime_s = time.perf_counter() - t0
-    return result
-
-
-
-
-def _disambiguate(
-    core: Any, milp: MilpArrays, options: SolveOptions, first: Result, t0: float
-) -> Result:
-    """Settle HiGHS's "unbounded or infeasible" with a feasibility solve (zero objective).
-
-    A feasible model whose objective HiGHS found unbounded is unbounded; if the
-    feasibility solve is inconclusive the first answer stands.
-    """
-    h = _configured(core, options)
-    if options.time_limit is not None:
-        left = options.time_limit - (time.perf_counter() - t0)
-        if left <= 0:
-            return first
-        h.setOptionValue("time_limit", float(left))
-    zero = MilpArrays(
-        c=np.zeros(milp.num_cols), A=milp.A, row_lower=milp.row_lower,
-        row_upper=milp.row_upper, col_lower=milp.col_lower, col_upper=milp.col_upper,
-        integrality=milp.integrality, sense="min",
-    )
-    _pass_model(h, core, zero)
-    if _run_interruptible(h, core):
-        return _as_interrupted(first)
-    st = h.getModelStatus()
-    if st == core.HighsModelStatus.kInfeasible:
-        return Result(Status.INFEASIBLE, NAME, message="infeasible")
-    if st == core.HighsModelStatus.kOptimal:
-        return Result(Status.UNBOUNDED, NAME, message="unbounded (model is feasible)")
-    return first
+        return write_mps(milp, path)
 
 
 register(
     NAME,
     HighsBackend,
     Capabilities(
-        warm_start=True,
-        threads=True,
-        incumbents=True,
+        Capability.MIP, Capability.TIME_LIMIT, Capability.THREADS, Capability.PARALLEL_SEARCH,
+        Capability.MIP_START, Capability.INCUMBENTS, Capability.INCUMBENT_CALLBACK,
+        Capability.PROGRESS, Capability.CANCEL, Capability.WARM_LP, Capability.LP_ROWS,
+        Capability.MODEL_FILE,
         description="HiGHS (highspy): default exact MILP/LP solver, model passed in bulk",
     ),
 )

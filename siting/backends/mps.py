@@ -31,7 +31,7 @@ from siting.outputs import write_with
 
 def write_mps(milp: MilpArrays, path: str | os.PathLike[str]) -> Path:
     """Write ``milp`` as an MPS file at ``path`` (atomically: written beside, then renamed)."""
-    from siting.backends.highs import _core, _pass_model
+    from siting.backends.highs_core import _core, load_model
 
     target = Path(path)
     for what, lower, upper in (("row", milp.row_lower, milp.row_upper),
@@ -43,7 +43,7 @@ def write_mps(milp: MilpArrays, path: str | os.PathLike[str]) -> Path:
     core = _core()
     h = core._Highs()
     h.setOptionValue("output_flag", False)
-    if _pass_model(h, core, milp) == core.HighsStatus.kError:
+    if load_model(h, core, milp) == core.HighsStatus.kError:
         raise ValueError("the model cannot be written: HiGHS rejects it (a lower bound "
                          "exceeds its upper bound?)")
     def write(tmp: Path) -> None:

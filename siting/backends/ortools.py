@@ -28,8 +28,22 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from siting.backends import ArrayBackend, _clean_x, _csr, _warm_start_values, run_interruptible
-from siting.backends.base import Capabilities, Result, SolveOptions, Status, register, relative_gap
+from siting.backends.base import (
+    Capabilities,
+    Capability,
+    Result,
+    SolveOptions,
+    Status,
+    register,
+    relative_gap,
+)
+from siting.backends.common import (
+    ArrayBackend,
+    _clean_x,
+    _csr,
+    _warm_start_values,
+    run_interruptible,
+)
 from siting.milp import MilpArrays
 
 NAME = "ortools"
@@ -281,8 +295,7 @@ register(
     NAME,
     OrtoolsBackend,
     Capabilities(
-        warm_start=True,
-        threads=False,
+        Capability.MIP, Capability.TIME_LIMIT, Capability.MIP_START,
         description="OR-Tools model_builder with SCIP (HiGHS inside OR-Tools as fallback)",
     ),
 )
@@ -290,9 +303,8 @@ register(
     CPSAT,
     CpsatBackend,
     Capabilities(
-        warm_start=True,
-        threads=True,
-        integer_coefficients_only=True,
+        Capability.MIP, Capability.TIME_LIMIT, Capability.THREADS, Capability.PARALLEL_SEARCH,
+        Capability.MIP_START, Capability.INTEGER_DATA_ONLY,
         description="OR-Tools CP-SAT: integer columns with finite bounds and integer data only",
     ),
 )

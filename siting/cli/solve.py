@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from siting.backends import DEFAULT_BACKEND
 from siting.cli.arguments import (
     choices,
     model_arguments,
@@ -53,7 +54,7 @@ if TYPE_CHECKING:
 else:  # the registered models (siting.registry), as ``--model`` offers them
     ModelName = choices("ModelName", model_names())
 DEFAULT_MODEL = ModelName("mclp")
-DEFAULT_SOLVER = "highs"
+DEFAULT_SOLVER = DEFAULT_BACKEND
 DEFAULT_GAP = "1e-6"
 
 

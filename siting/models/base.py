@@ -17,6 +17,7 @@ from typing import Any, ClassVar
 import numpy as np
 from numpy.typing import NDArray
 
+from siting.backends import DEFAULT_BACKEND
 from siting.backends.base import Result, SolveOptions, Status, get_backend
 from siting.errors import ParameterError
 from siting.instance import Instance
@@ -91,7 +92,7 @@ class LocationModel(ABC):
     def solve(
         self,
         inst: Instance,
-        solver: str = "highs",
+        solver: str = DEFAULT_BACKEND,
         options: SolveOptions | None = None,
         *,
         verify: bool = True,

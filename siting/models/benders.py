@@ -7,25 +7,27 @@ own in :mod:`siting.models.pmedian_benders`), separated at fractional points
 (the root cut loop, with in-out stabilisation as in Fischetti, Ljubić &
 Sinnl 2017) and at integer points.
 
-HiGHS calls no lazy-constraint callback, so integrality is handled by
-re-solving: the master MIP with the cuts found so far, warm-started with the
+No back end here calls a lazy-constraint callback, so integrality is handled
+by re-solving: the master MIP with the cuts found so far, warm-started with the
 best plan (its ``θ`` at their true values), then cuts at every incumbent it
-found; with HiGHS a master stops at its first incumbent that violates a cut
-(reported by the improving-solution callback), other back ends solve each
-master to its end. A plan is accepted when the master's own incumbent
-violates no cut. The bound is always the master's (or the root LP's, or a
-caller's valid bound), so ``optimal`` means proven within the gap. The root
-LP loop runs in HiGHS whatever back end takes the master MIP.
+found; a back end that reports each improving incumbent
+(``Capability.INCUMBENT_CALLBACK``) stops a master at its first incumbent that
+violates a cut, others solve each master to its end. A plan is accepted when
+the master's own incumbent violates no cut. The bound is always the master's
+(or the root LP's, or a caller's valid bound), so ``optimal`` means proven
+within the gap. The root LP loop runs in a back end that adds rows to a loaded
+LP (``Capability.LP_ROWS``): the master's when it can, else the default one.
 
 Partial set covering keeps the cuts and minimises the sites' cost instead,
 under the coverage row ``linear·y + Σ θ_g ≥ required``; there a plan is
 accepted only when its true coverage meets that row.
 
 >>> import numpy as np, scipy.sparse as sp
+>>> from siting.backends import DEFAULT_BACKEND
 >>> cov = sp.csr_matrix(np.array([[1, 1, 0], [0, 1, 1], [1, 0, 1]], float))
 >>> master = Master(CoverData.build(cov, np.array([4.0, 3, 2])), np.zeros(3), np.ones(3),
 ...                 sp.csr_matrix((0, 3)), np.zeros(0), 0.0, cost=np.ones(3), required=8.0)
->>> out = solve_benders(master, "highs", SolveOptions(), start=np.ones(3))
+>>> out = solve_benders(master, DEFAULT_BACKEND, SolveOptions(), start=np.ones(3))
 >>> out.objective, out.status.value, master.covers(out.y)   # no one site covers 8
 (2.0, 'optimal', True)
 """
@@ -36,12 +38,23 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import cast
 
 import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
-from siting.backends.base import Result, SolveOptions, Status, get_backend, relative_gap
+from siting.backends.base import (
+    Backend,
+    Capability,
+    IncumbentCallbackBackend,
+    Result,
+    SolveOptions,
+    Status,
+    Tuning,
+    get_backend,
+    relative_gap,
+)
 from siting.heuristics.structure import CoverStructure
 from siting.milp import MilpArrays
 from siting.models.benders_master import ROOT_SHARE, Master
@@ -131,7 +144,7 @@ def solve_benders(
     t_root = time.perf_counter()
     # The root loop gets a share of the time: the search needs the rest.
     root_deadline = t_root + ROOT_SHARE * (deadline - t_root)
-    root = root_cut_loop(master, core, root_deadline)
+    root = root_cut_loop(master, core, root_deadline, solver)
     root_bound, x_lp = root.bound, root.x
     bound = tighter(bound, rounded(root_bound))
     root_cuts = master.n_cuts
@@ -171,11 +184,11 @@ def solve_benders(
         # restarts, repeating presolve and root work: without restarts the masters of
         # the clustered and uniform 5,000 × 500 cases took half the time or less
         # (summed over three cases and two runs: 14 s against 32 s). The caller's
-        # choice wins.
-        restart = False if options.mip_restart is None else options.mip_restart
-        run = replace(options, time_limit=None if math.isinf(left) else left,
-                      warm_start=master.point(best_y), progress=None, mip_restart=restart)
-        result = _solve_master(backend, solver, milp, run, master, seen, mode)
+        # solver options win.
+        run = replace(options.tuned(Tuning.NO_RESTART),
+                      time_limit=None if math.isinf(left) else left,
+                      warm_start=master.point(best_y), progress=None)
+        result = _solve_master(backend, milp, run, master, seen, mode)
         if result.status == Status.INFEASIBLE:
             # No plan within the master's rows and fixings: none better than the plans
             # outside them (the incumbent's value), and with no incumbent, none at all.
@@ -229,12 +242,13 @@ def solve_benders(
 
 
 def _solve_master(
-    backend: object, solver: str, milp: MilpArrays, options: SolveOptions, master: Master,
+    backend: Backend, milp: MilpArrays, options: SolveOptions, master: Master,
     seen: list[FloatArray], mode: str,
 ) -> Result:
-    """One master solve; with HiGHS, every incumbent goes to ``seen`` (and may stop the run)."""
-    if solver != "highs":
-        return backend.solve(milp, options)  # type: ignore[attr-defined]
+    """One master solve; with a back end that reports each incumbent, every one goes to
+    ``seen`` (and may stop the run)."""
+    if not backend.supports(Capability.INCUMBENT_CALLBACK):
+        return backend.solve(milp, options)
 
     def on_solution(x: FloatArray) -> bool:
         x = np.asarray(x, dtype=np.float64).copy()
@@ -247,5 +261,4 @@ def _solve_master(
         slack = 1e-6 * np.maximum(1.0, master.data.theta_scale)
         return bool(np.any(theta > const + coef @ y + slack))
 
-    callback: Callable[[FloatArray], bool] = on_solution
-    return backend.solve(milp, options, on_solution=callback)  # type: ignore[attr-defined]
+    return cast(IncumbentCallbackBackend, backend).solve(milp, options, on_solution=on_solution)

@@ -25,12 +25,11 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
-import scipy.sparse as sp
 from numpy.typing import NDArray
 
-from siting.milp import MilpArrays
 from siting.models.benders_master import Master
 
 FloatArray = NDArray[np.float64]
@@ -74,14 +73,17 @@ class RootFixing:
         return int(self.closed.sum() + self.opened.sum())
 
 
-def root_cut_loop(master: Master, core: FloatArray, deadline: float) -> RootLP:
-    """Cutting planes on the master LP until the bound stalls, the gap closes or time is up."""
-    from highspy import _core as core_mod
+def root_cut_loop(master: Master, core: FloatArray, deadline: float,
+                  solver: str | None = None) -> RootLP:
+    """Cutting planes on the master LP until the bound stalls, the gap closes or time is up.
 
-    h = core_mod._Highs()
-    h.setOptionValue("output_flag", False)
-    lp = master.milp(integer=False)
-    _pass(h, core_mod, lp)
+    The LP stays loaded between rounds in a back end that can add rows to it
+    (``Capability.LP_ROWS``): ``solver`` when it can, else the default one.
+    """
+    from siting.backends.base import Capability, LpRowsBackend, backend_with
+
+    backend = cast(LpRowsBackend, backend_with(Capability.LP_ROWS, solver))
+    lp = backend.open_lp(master.milp(integer=False))
     maximise = master.sense == "max"
     bound, best_value = (math.inf, -math.inf) if maximise else (-math.inf, math.inf)
     history: list[float] = []
@@ -91,16 +93,12 @@ def root_cut_loop(master: Master, core: FloatArray, deadline: float) -> RootLP:
     weight_total = float(master.data.theta_scale.sum() + np.abs(master.data.linear).sum())
     tol = 1e-9 * max(1.0, weight_total)
     for rounds in range(1, ROOT_ROUNDS + 1):  # noqa: B007 (the count is returned)
-        if math.isfinite(deadline):  # one LP solve must not outlast the loop's share
-            h.setOptionValue("time_limit", max(deadline - time.perf_counter(), 0.01))
-        h.run()
-        if h.getModelStatus() != core_mod.HighsModelStatus.kOptimal:
+        # one LP solve must not outlast the loop's share
+        if not lp.solve(deadline - time.perf_counter()):
             break
-        solution = h.getSolution()
-        x = np.asarray(solution.col_value, dtype=np.float64)
-        reduced = np.asarray(solution.col_dual, dtype=np.float64)[: master.m] \
-            * master.objective_scale
-        bound = float(h.getInfo().objective_function_value) * master.objective_scale
+        x = lp.values()
+        reduced = lp.reduced_costs()[: master.m] * master.objective_scale
+        bound = lp.objective() * master.objective_scale
         y = x[: master.m]
         history.append(bound)
         if maximise:
@@ -121,7 +119,7 @@ def root_cut_loop(master: Master, core: FloatArray, deadline: float) -> RootLP:
         core = 0.5 * (core + y)
         if added == 0:
             break
-        _add_rows(h, master.cut_rows[-1], master.cut_upper[-1])
+        lp.add_rows(master.cut_rows[-1], master.cut_upper[-1])
     return RootLP(bound, x, rounds, reduced)
 
 
@@ -165,18 +163,3 @@ def fix_master(master: Master, root: RootLP, start: FloatArray, best: float,
     master.y_upper = np.where(closed, master.y_lower, master.y_upper)
     master.y_lower = np.where(opened, master.y_upper, master.y_lower)
     return RootFixing(closed, opened, best)
-
-
-def _pass(h: object, core: object, lp: MilpArrays) -> None:
-    from siting.backends.highs import _pass_model
-
-    _pass_model(h, core, lp)
-
-
-def _add_rows(h: object, rows: sp.csr_matrix, upper: FloatArray) -> None:
-    rows = sp.csr_matrix(rows)
-    h.addRows(  # type: ignore[attr-defined]
-        rows.shape[0], np.full(rows.shape[0], -np.inf), np.ascontiguousarray(upper, np.float64),
-        int(rows.nnz), np.ascontiguousarray(rows.indptr[:-1], np.int32),
-        np.ascontiguousarray(rows.indices, np.int32), np.ascontiguousarray(rows.data, np.float64),
-    )

@@ -131,9 +131,10 @@ def choose_formulation(
 ) -> Literal["compact", "benders"]:
     """The formulation to use: forced, or Benders when rows per free site are many.
 
-    >>> choose_formulation("auto", 20_000, 100, "highs")
+    >>> from siting.backends import DEFAULT_BACKEND
+    >>> choose_formulation("auto", 20_000, 100, DEFAULT_BACKEND)
     'benders'
-    >>> choose_formulation("auto", 250, 100, "highs")
+    >>> choose_formulation("auto", 250, 100, DEFAULT_BACKEND)
     'compact'
     >>> choose_formulation("auto", 20_000, 100, "heuristic")
     'compact'

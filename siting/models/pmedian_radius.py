@@ -67,15 +67,15 @@ import scipy.sparse as sp
 from numpy.typing import NDArray
 
 from siting.backends.base import (
+    DEFAULT_BACKEND,
+    Capability,
     Result,
     SolveOptions,
     Status,
-    beneath,
-    capabilities,
+    Tuning,
     get_backend,
     relative_gap,
 )
-from siting.backends.highs import PROOF
 from siting.heuristics.pmedian import (
     PairsData,
     assignment_of,
@@ -292,7 +292,7 @@ class Screening:
 
 def screen_pmedian(
     inst: Instance, pairs: Pairs, p: int, options: SolveOptions, t0: float,
-    solver: str = "highs",
+    solver: str = DEFAULT_BACKEND,
 ) -> Screening:
     """Greedy + swap (an upper bound), then the Lagrangian bound and its site fixing.
 
@@ -394,7 +394,7 @@ def _refine(
     thr = LEVEL_MARGIN * np.maximum(served_at, lam / w)
     _, reach = reach_rows(sub.demand, sub.site, n, inst.n_sites, inst.existing | force, closed)
     backend = get_backend(solver)
-    warm = capabilities(solver).warm_start
+    warm = backend.supports(Capability.MIP_START)
     restricted_lower = -math.inf
     status = Status.FEASIBLE
     message = ""
@@ -415,12 +415,8 @@ def _refine(
         # Started from the incumbent, HiGHS fixes many y by reduced cost at the root
         # and restarts, repeating presolve and separation for a tree of 1-3 nodes:
         # without restarts pmed16, 17, 22 and 27 took 28-44 % less time (no change
-        # on pmed36, whose solves need hundreds of nodes). The caller's choice wins.
-        restart = options.mip_restart
-        if restart is None and ws is not None:
-            restart = False
-        opts = replace(options, time_limit=left, warm_start=ws, mip_restart=restart,
-                       solver_options=_proof_options(options, backend.name, ws is not None))
+        # on pmed36, whose solves need hundreds of nodes). The caller's options win.
+        opts = replace(_proof_options(options, ws is not None), time_limit=left, warm_start=ws)
         res = backend.solve(milp, opts)
         backend_name = res.backend
         rb = res.bound if res.bound is not None and math.isfinite(res.bound) else None
@@ -462,27 +458,22 @@ def _refine(
     return status, lower, message, backend_name, best_mask, best_value
 
 
-def _proof_options(
-    options: SolveOptions, solver: str, started: bool
-) -> dict[str, dict[str, Any]]:
-    """``options.solver_options`` with :data:`~siting.backends.highs.PROOF` beneath
-    the caller's HiGHS entries, when HiGHS starts from the incumbent.
+def _proof_options(options: SolveOptions, started: bool) -> SolveOptions:
+    """``options`` tuned for a proof (:attr:`~siting.backends.base.Tuning.PROOF`, no
+    restarts) when the solve starts from the incumbent.
 
-    HiGHS's work there is the proof: on pmed36 the root LP took 10 s of
+    The work left there is the proof: on pmed36 HiGHS's root LP took 10 s of
     degenerate dual simplex (2 s by interior point), sub-MIP heuristics 25 s and
     strong branching 24 s before the first node, while the root bound is within
     1 % and the tree a few hundred nodes. pmed36/38/39: 122/48/41 s → 39/14/21 s,
     pmed1–40 379 s → 177 s (benchmarks/README.md).
 
-    >>> _proof_options(SolveOptions(solver_options={"highs": {"mip_pscost_minreliable": 8}}),
-    ...                "highs", True)["highs"]["mip_pscost_minreliable"]
-    8
-    >>> _proof_options(SolveOptions(), "cbc", True)
-    {}
+    >>> sorted(t.value for t in _proof_options(SolveOptions(), True).tuning)
+    ['no_restart', 'proof']
+    >>> _proof_options(SolveOptions(), False).tuning
+    frozenset()
     """
-    if solver != "highs" or not started:
-        return options.solver_options
-    return beneath(options.solver_options, "highs", PROOF)
+    return options.tuned(Tuning.PROOF, Tuning.NO_RESTART) if started else options
 
 
 def _levels_within(levels: Levels, thr: FloatArray, n: int) -> IntArray:

@@ -30,8 +30,7 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
-from siting.backends import get_backend
-from siting.backends.base import SolveOptions
+from siting.backends.base import Capability, SolveOptions, backend_with
 from siting.heuristics.structure import CoverStructure, mclp_arrays
 from siting.reduce import merge_equal_rows
 
@@ -76,7 +75,8 @@ def support_mclp(
     if start is not None and not (start & ~(support | fixed)).any():
         warm = small.columns(milp.num_cols, start[sites])
     limit = SECONDS if time_limit is None else min(SECONDS, time_limit)
-    result = get_backend("highs").solve(milp, SolveOptions(time_limit=limit, warm_start=warm))
+    solver = backend_with(Capability.MIP_START)  # the default back end
+    result = solver.solve(milp, SolveOptions(time_limit=limit, warm_start=warm))
     if not result.status.has_solution or result.x is None:
         return None
     mask = np.zeros(m, dtype=bool)

@@ -24,9 +24,9 @@ start, never a claimed optimum.
    with its own objective.
 4. *The bound.* The full model's LP relaxation, solved from the restricted LP's
    optimal basis (the left-out columns at 0: a primal feasible start), by primal
-   simplex (:func:`siting.backends.highs.warm_lp`): on the 2026-2030 plan about a
-   third of a cold solve. When the plan is within the gap of it, the search has
-   nothing left to do (``proven``).
+   simplex, by a back end that can (``Capability.WARM_LP``; the step is skipped
+   otherwise): on the 2026-2030 plan about a third of a cold solve. When the plan
+   is within the gap of it, the search has nothing left to do (``proven``).
 
 5. *The support.* When the bound does not prove the plan, the LP support of the
    pool is searched from it before the full model's search starts from the best
@@ -46,13 +46,20 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 from numpy.typing import NDArray
 
-from siting.backends.base import Result, SolveOptions, beneath, get_backend, relative_gap
-from siting.backends.highs import NO_HEURISTICS
+from siting.backends.base import (
+    Capability,
+    Result,
+    SolveOptions,
+    Tuning,
+    WarmLpBackend,
+    get_backend,
+    relative_gap,
+)
 from siting.milp import MilpArrays
 from siting.multi.problem import MultiServiceProblem
 from siting.multi.rows import build
@@ -317,8 +324,9 @@ class PoolHeuristic:
 
     def _options(self, **kwargs: Any) -> SolveOptions:
         left = None if self.deadline is None else max(self.deadline - time.perf_counter(), 0.05)
-        return SolveOptions(time_limit=left, verbose=self.opts.verbose,
-                            solver_options=self.opts.solver_options, **kwargs)
+        return SolveOptions(time_limit=left, verbose=self.opts.verbose, threads=self.opts.threads,
+                            tuning=self.opts.tuning, solver_options=self.opts.solver_options,
+                            **kwargs)
 
     def _relaxation(self, index: int) -> dict[str, IntArray]:
         """Pool of the LP relaxation of the spec collapsed onto year ``index``."""
@@ -395,7 +403,7 @@ class PoolHeuristic:
         # again for what this step searches for (2026-2030 plan, heuristic phase:
         # 7.6-7.9 s → 6.7-7.0 s).
         opts = self._options(mip_gap=self.opts.mip_gap / 4, warm_start=r.start)
-        opts = replace(opts, solver_options=beneath(opts.solver_options, "highs", NO_HEURISTICS))
+        opts = opts.tuned(Tuning.NO_HEURISTICS)
         res = self._solve(replace(relaxed, col_lower=lower, col_upper=np.maximum(upper, lower)),
                           opts)
         self.stats[r.label][step] = res.objective
@@ -407,12 +415,12 @@ class PoolHeuristic:
         return True
 
     def _bound(self, r: Restricted) -> None:
-        """The full model's LP bound, solved from the restricted LP's basis (HiGHS), and
-        certified by weak duality with its duals (:func:`dual_bound`)."""
-        if self._late() or self.backend != "highs":
+        """The full model's LP bound, solved from the restricted LP's basis (a back end
+        with ``Capability.WARM_LP``), and certified by weak duality with its duals
+        (:func:`dual_bound`)."""
+        backend = get_backend(self.backend)
+        if self._late() or not backend.supports(Capability.WARM_LP):
             return
-        from siting.backends.highs import warm_lp
-
         t = time.perf_counter()
         held = np.zeros(self.milp.num_cols, dtype=bool)
         for name, td in self.prob.types.items():
@@ -420,7 +428,8 @@ class PoolHeuristic:
             for grids in (self.lay.w, self.lay.s):
                 if name in grids:
                     held[grids[name].slice] = out
-        res = self._checked(warm_lp(self.milp, held, self._options()))
+        res = self._checked(cast(WarmLpBackend, backend).warm_lp(self.milp, held,
+                                                                 self._options()))
         duals = res.extra.get("row_dual")
         info: dict[str, Any] = {"status": str(res.status), "lp": res.objective,
                                 "s": round(time.perf_counter() - t, 3)}

@@ -29,7 +29,7 @@ from siting.backends.base import (
     Result,
     SolveOptions,
     Status,
-    beneath,
+    Tuning,
     capabilities,
     get_backend,
     relative_gap,
@@ -171,7 +171,7 @@ class MultiService:
         stopped inside its root LP). The search starts from the heuristic's plan.
         """
         caps = capabilities(backend)
-        run_opts = replace(opts, solver_options=tuned(opts.solver_options))
+        run_opts = tuned(opts)
         limit = opts.time_limit
         if pre or opts.warm_start is not None or not caps.warm_start:
             stage("search", False, "")
@@ -296,18 +296,17 @@ def _no_stage(stage: str, done: bool, note: str) -> None:
     return None
 
 
-def tuned(solver_options: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    """The caller's back-end options over this model's defaults.
+def tuned(opts: SolveOptions) -> SolveOptions:
+    """``opts`` with what this model tells the solver: no probing in presolve.
 
-    HiGHS's probing finds the land conflicts that :mod:`siting.multi.rows` writes
-    as rows, and on the 2026-2030 plan it cost 10-30 s of presolve and as much again
-    in setting up its implications: it is switched off (bit 15 of
-    ``presolve_rule_off``) unless the caller says otherwise.
+    Probing finds the land conflicts that :mod:`siting.multi.rows` writes as rows,
+    and on the 2026-2030 plan it cost 10-30 s of presolve and as much again in
+    setting up its implications; the caller's ``solver_options`` still win.
 
-    >>> tuned({})
-    {'highs': {'presolve_rule_off': 32768}}
+    >>> [t.value for t in tuned(SolveOptions()).tuning]
+    ['no_probing']
     """
-    return beneath(solver_options, "highs", {"presolve_rule_off": 1 << 15})
+    return opts.tuned(Tuning.NO_PROBING)
 
 
 def with_incumbent(
@@ -317,7 +316,7 @@ def with_incumbent(
     (or the only one), its certified bound where that is lower; the status and gap
     follow from the best of both.
 
-    >>> r = Result(Status.NO_SOLUTION, "highs", bound=105.0)
+    >>> r = Result(Status.NO_SOLUTION, "solver", bound=105.0)
     >>> out = with_incumbent(r, Incumbent(np.zeros(1), 100.0, "pool", 1.0), None, 1e-3)
     >>> out.status, out.objective, round(out.gap, 3)
     (<Status.FEASIBLE: 'feasible'>, 100.0, 0.05)

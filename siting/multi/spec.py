@@ -30,6 +30,7 @@ from pydantic import (
     model_validator,
 )
 
+from siting.backends import DEFAULT_BACKEND
 from siting.errors import SpecError
 from siting.readers.names import layer_parts, well_named
 
@@ -431,8 +432,8 @@ class Solver(_Strict):
 
     Parameters
     ----------
-    backend : str, default "highs"
-        A back end siting has (``highs``, ``ortools``, ``cbc``, ...).
+    backend : str, default siting.backends.DEFAULT_BACKEND
+        A back end siting has (``siting info`` lists them).
     time_limit : float, default 60
         Seconds; a plan found by then is reported as feasible with its gap.
     mip_gap : float, default 1e-3
@@ -442,11 +443,11 @@ class Solver(_Strict):
 
     Examples
     --------
-    >>> Solver(time_limit=300).backend
-    'highs'
+    >>> Solver(time_limit=300).backend == DEFAULT_BACKEND
+    True
     """
 
-    backend: str = "highs"
+    backend: str = DEFAULT_BACKEND
     time_limit: Positive = 60.0
     mip_gap: Annotated[float, Field(ge=0, lt=1)] = 1e-3
     threads: Annotated[int, Field(ge=1, le=1024)] | None = None
