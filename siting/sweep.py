@@ -29,7 +29,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 import numpy as np
 import pandas as pd
@@ -40,7 +40,12 @@ from siting.multi.data import ServiceData
 from siting.multi.spec import Spec, parse_spec
 from siting.solution import write_atomic
 
-AxisKind = Literal["budget", "target", "radius"]
+if TYPE_CHECKING:
+    from siting.instance import Instance
+    from siting.sweep_classic import ClassicSweepResult
+
+#: ``param``: a classic model's argument (``p``, ``radius``, ...; :mod:`siting.sweep_classic`).
+AxisKind = Literal["budget", "target", "radius", "param"]
 SOLVED = ("optimal", "feasible")
 #: Times a scenario's task is run again after raising on a worker.
 RETRIES = 2
@@ -59,7 +64,9 @@ class Axis:
     @property
     def column(self) -> str:
         """The column of the sweep table holding this parameter."""
-        return "budget" if self.kind == "budget" else f"{self.kind}:{self.key}"
+        if self.kind in ("budget", "param"):
+            return self.key or "budget"
+        return f"{self.kind}:{self.key}"
 
     def describe(self) -> str:
         v = self.values
@@ -410,10 +417,35 @@ def plot_sweep(result: SweepResult, path: str | Path) -> Path:
     return path
 
 
+Progress = Callable[[int, int, dict[str, Any]], None]
+
+
+@overload
 def run_sweep(
-    spec: Spec,
+    spec: Spec, axes: Sequence[Axis], *, model: None = None, fixed: None = None,
+    data: ServiceData | None = None, instance: str | Path | None = None,
+    scheduler: str | None = None, client: Any = None, workers: int | None = None,
+    processes: bool = True, time_limit: float | None = None, mip_gap: float | None = None,
+    backend: str | None = None, explain: bool = False, progress: Progress | None = None,
+) -> SweepResult: ...
+
+
+@overload
+def run_sweep(
+    spec: Instance, axes: Sequence[Axis], *, model: str, fixed: dict[str, Any] | None = None,
+    data: None = None, instance: None = None,
+    scheduler: str | None = None, client: Any = None, workers: int | None = None,
+    processes: bool = True, time_limit: float | None = None, mip_gap: float | None = None,
+    backend: str | None = None, explain: bool = False, progress: Progress | None = None,
+) -> ClassicSweepResult: ...
+
+
+def run_sweep(
+    spec: Spec | Instance,
     axes: Sequence[Axis],
     *,
+    model: str | None = None,
+    fixed: dict[str, Any] | None = None,
     data: ServiceData | None = None,
     instance: str | Path | None = None,
     scheduler: str | None = None,
@@ -425,7 +457,7 @@ def run_sweep(
     backend: str | None = None,
     explain: bool = False,
     progress: Callable[[int, int, dict[str, Any]], None] | None = None,
-) -> SweepResult:
+) -> SweepResult | ClassicSweepResult:
     """Solve every scenario of the grid on Dask and return the sweep table.
 
     Runs on ``client`` if given, else on the cluster at ``scheduler``
@@ -433,9 +465,23 @@ def run_sweep(
     single-threaded worker processes (default: one per CPU, at most one per
     scenario). Data given as a :class:`ServiceData` is sent to every worker
     once; otherwise each worker reads the instance folder once.
-    """
-    from dask.distributed import Client, LocalCluster, as_completed
 
+    Given an :class:`~siting.instance.Instance` instead of a spec, sweeps the
+    classic ``model`` (with its other arguments ``fixed``) over axes of
+    :func:`siting.sweep_classic.classic_axis` and returns a
+    :class:`~siting.sweep_classic.ClassicSweepResult`
+    (:func:`siting.sweep_classic.run_classic_sweep`).
+    """
+    if not isinstance(spec, Spec):
+        from siting.sweep_classic import run_classic_sweep
+
+        if model is None:
+            raise ParameterError("a classic sweep needs the model", field="model", value=None)
+        return run_classic_sweep(
+            spec, axes, model=model, fixed=fixed, scheduler=scheduler, client=client,
+            workers=workers, processes=processes, time_limit=time_limit, mip_gap=mip_gap,
+            backend=backend, progress=progress,
+        )
     grid = scenario_grid(axes)
     for sc in grid:  # bad values fail here, before any worker starts
         apply_scenario(spec, sc)
@@ -447,49 +493,12 @@ def run_sweep(
         "explain": explain,
         "seed": 0,
     }
-    cluster = None
-    own_client = client is None
-    scheduler = scheduler or os.environ.get("DASK_SCHEDULER_ADDRESS") or None
-    try:
-        if client is None:
-            if scheduler:
-                client = Client(scheduler, timeout="20s")
-            else:
-                n = workers or min(os.cpu_count() or 1, len(grid))
-                cluster = LocalCluster(
-                    n_workers=max(1, n),
-                    threads_per_worker=1,
-                    processes=processes,
-                    dashboard_address=None,
-                    silence_logs=40,
-                )
-                client = Client(cluster)
-        n_workers = len(client.scheduler_info().get("workers", {})) or 1
-        source: Any = (
-            client.scatter(data, broadcast=True)
-            if data is not None
-            else str(instance or "")
-        )
-        # A scenario whose worker dies is run again elsewhere by the scheduler; retries
-        # covers a task that raised on a worker in trouble (solve_scenario itself never does).
-        futures = [
-            client.submit(
-                solve_scenario, spec_data, sc, k, source, options, pure=False,
-                key=f"scenario-{k}", retries=RETRIES,
-            )
-            for k, sc in enumerate(grid)
-        ]
-        rows = []
-        for done, fut in enumerate(as_completed(futures), start=1):
-            row = fut.result()
-            rows.append(row)
-            if progress is not None:
-                progress(done, len(futures), row)
-    finally:
-        if own_client and client is not None:
-            client.close()
-        if cluster is not None:
-            cluster.close()
+    jobs = [(spec_data, sc, k) for k, sc in enumerate(grid)]
+    rows, n_workers = run_tasks(
+        solve_scenario, jobs, data if data is not None else str(instance or ""), options,
+        scheduler=scheduler, client=client, workers=workers, processes=processes,
+        progress=progress, scatter=data is not None,
+    )
     table = pd.DataFrame(rows).sort_values("scenario", kind="stable").reset_index(drop=True)
     types = list(spec.facility)
     columns = [
@@ -528,3 +537,68 @@ def run_sweep(
         advice=sweep_advice(table, spec, runtimes, setups, limits),
         labels={t: f.label or t for t, f in spec.facility.items()},
     )
+
+
+def run_tasks(
+    task: Callable[..., dict[str, Any]],
+    jobs: Sequence[tuple[Any, ...]],
+    shared: Any,
+    options: dict[str, Any],
+    *,
+    scheduler: str | None = None,
+    client: Any = None,
+    workers: int | None = None,
+    processes: bool = True,
+    progress: Callable[[int, int, dict[str, Any]], None] | None = None,
+    scatter: bool = True,
+) -> tuple[list[dict[str, Any]], int]:
+    """Run ``task(*job, shared, options)`` for every job on Dask; the rows in the order they
+    finished and the number of workers.
+
+    Runs on ``client`` if given, else on the cluster at ``scheduler`` (or
+    ``$DASK_SCHEDULER_ADDRESS``), else on a new ``LocalCluster`` of ``workers``
+    single-threaded workers (default: one per CPU, at most one per job).
+    ``shared`` (the data every job reads) is sent to every worker once when
+    ``scatter``; a task must return its row and never raise.
+    """
+    from dask.distributed import Client, LocalCluster, as_completed
+
+    cluster = None
+    own_client = client is None
+    scheduler = scheduler or os.environ.get("DASK_SCHEDULER_ADDRESS") or None
+    try:
+        if client is None:
+            if scheduler:
+                client = Client(scheduler, timeout="20s")
+            else:
+                n = workers or min(os.cpu_count() or 1, len(jobs))
+                cluster = LocalCluster(
+                    n_workers=max(1, n),
+                    threads_per_worker=1,
+                    processes=processes,
+                    dashboard_address=None,
+                    silence_logs=40,
+                )
+                client = Client(cluster)
+        n_workers = len(client.scheduler_info().get("workers", {})) or 1
+        source: Any = client.scatter(shared, broadcast=True) if scatter else shared
+        # A scenario whose worker dies is run again elsewhere by the scheduler; retries
+        # covers a task that raised on a worker in trouble (the tasks themselves never do).
+        futures = [
+            client.submit(
+                task, *job, source, options, pure=False, key=f"scenario-{k}", retries=RETRIES,
+            )
+            for k, job in enumerate(jobs)
+        ]
+        rows = []
+        for done, fut in enumerate(as_completed(futures), start=1):
+            row = fut.result()
+            rows.append(row)
+            if progress is not None:
+                progress(done, len(futures), row)
+    finally:
+        if own_client and client is not None:
+            client.close()
+        if cluster is not None:
+            cluster.close()
+    return rows, n_workers
