@@ -383,7 +383,6 @@ def _quota_said(row: dict[str, Any], spec: Spec) -> str:
 def reason_text(row: dict[str, Any], spec: Spec) -> str:
     """One paragraph a planner reads: where the type stands and what binds it."""
     currency = spec.budget.currency
-    name = row["type"]
     head = (
         f"{row['label']}: {_pct(row['share'])} of {row['group']} within "
         f"{row['radius_m']:,.0f} {row.get('radius_unit', 'm')} in {row['year']} (existing "
