@@ -136,3 +136,40 @@ def test_district_report_in_chromium(
     assert found["estimates"] == "Costs and budgets are estimates."
     assert found["recoloured"] == 2  # one service: within reach or not
     assert shot.stat().st_size > 50_000
+
+
+def test_classic_report_draws_the_street_layer_and_says_units(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A classic solve with --network: its report draws the streets walked, lists the loading
+    notes and gives distances with their unit."""
+    import numpy as np
+    import pandas as pd
+
+    from siting.cli import main
+
+    x0, y0 = 440_000.0, 4_430_000.0
+    lines = [shapely.LineString([(x0, y0 + v), (x0 + 1000, y0 + v)]) for v in range(0, 1001, 250)]
+    lines += [shapely.LineString([(x0 + v, y0), (x0 + v, y0 + 1000)]) for v in range(0, 1001, 250)]
+    gpd.GeoDataFrame({"name": [f"r{k}" for k in range(len(lines))]}, geometry=lines,
+                     crs="EPSG:32650").to_file(tmp_path / "streets.gpkg", layer="roads")
+    rng = np.random.default_rng(3)
+    (tmp_path / "data").mkdir()
+    pd.DataFrame({"id": [f"d{i}" for i in range(25)], "x": x0 + rng.uniform(0, 1000, 25),
+                  "y": y0 + rng.uniform(0, 1000, 25), "weight": 1}).to_csv(
+        tmp_path / "data" / "demand.csv", index=False)
+    pd.DataFrame({"id": [f"s{i}" for i in range(6)], "x": x0 + rng.uniform(0, 1000, 6),
+                  "y": y0 + rng.uniform(0, 1000, 6)}).to_csv(tmp_path / "data" / "sites.csv",
+                                                               index=False)
+    out = tmp_path / "out"
+    code = main(["solve", str(tmp_path / "data"), "--model", "p-median", "--p", "2",
+                 "--crs", "EPSG:32650", "--junctions", "crossings", "--network",
+                 f"{tmp_path / 'streets.gpkg'}:roads", "--out", str(out), "--report", "-q"])
+    capsys.readouterr()
+    assert code == 0
+    page = (out / "report.html").read_text(encoding="utf-8")
+    streets = re.search(r'<g id="streets"><path class="street" d="([^"]+)"', page)
+    assert streets is not None and streets.group(1).count("M") >= 2
+    assert 'id="loading-notes"' in page
+    assert re.search(r"mean distance</[^>]+>\s*<[^>]+>[\d,.]+ m<", page), "no unit"
+    assert "mean distance (m)" in page
