@@ -5,6 +5,11 @@ The CLI turns :class:`InputError` (and its subclasses) into exit code 2 and
 
 >>> str(InputError("bad weight", path="d.csv", row=4, field="weight", value="nan"))
 "d.csv: row 4: field 'weight': value 'nan': bad weight"
+>>> import numpy as np
+>>> str(ParameterError("too many", field="p", value=np.int64(7)))
+"field 'p': value 7: too many"
+>>> str(InputError("unknown site", value=np.array(["T007"])[0]))
+"value 'T007': unknown site"
 """
 
 from __future__ import annotations
@@ -74,7 +79,9 @@ class InputError(SitingError, ValueError):
         if field is not None:
             parts.append(f"field {field!r}")
         if value is not None:
-            shown = repr(value) if not isinstance(value, str) else repr(value[:80])
+            if type(value).__module__ == "numpy" and hasattr(value, "item"):
+                value = value.item()  # 7, not np.int64(7); 'T007', not np.str_('T007')
+            shown = repr(value) if not isinstance(value, str) else repr(str(value)[:80])
             parts.append(f"value {shown}")
         parts.append(message)
         super().__init__(": ".join(parts))

@@ -20,120 +20,46 @@ Axis(kind='target', key='park', values=(0.8, 0.9))
 
 from __future__ import annotations
 
-import itertools
 import json
-import os
 import textwrap
 import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, overload
 
 import numpy as np
 import pandas as pd
 
 from siting.data import load_service_data
-from siting.errors import InputError, ParameterError, SitingError
+from siting.errors import InputError, ParameterError
 from siting.multi.data import ServiceData
 from siting.multi.spec import Spec, parse_spec
 from siting.outputs import Content, write_folder
+from siting.sweep_tasks import (
+    SOLVED,
+    Axis,
+    AxisKind,
+    check_scheduler,
+    parse_axis,
+    parse_range,
+    run_tasks,
+    scenario_grid,
+)
 
-AxisKind = Literal["budget", "target", "radius"]
-SOLVED = ("optimal", "feasible")
-#: Times a scenario's task is run again after raising on a worker.
-RETRIES = 2
+if TYPE_CHECKING:
+    from siting.instance import Instance
+    from siting.sweep_classic import ClassicSweepResult
+
+__all__ = [
+    "SOLVED", "Axis", "AxisKind", "SweepResult", "apply_scenario", "check_data_files",
+    "check_scheduler", "find_target", "pareto_mask", "parse_axis", "parse_range",
+    "plot_sweep", "run_sweep", "run_tasks", "scenario_grid", "solve_scenario", "sweep_advice",
+]
+
 #: HiGHS keeps one thread pool per process: solves in threads of one process take turns.
 _SOLVE_LOCK = threading.Lock()
-
-
-@dataclass(frozen=True)
-class Axis:
-    """One swept parameter: the total budget, a target (name, index or facility) or a radius."""
-
-    kind: AxisKind
-    key: str
-    values: tuple[float, ...]
-
-    @property
-    def column(self) -> str:
-        """The column of the sweep table holding this parameter."""
-        return "budget" if self.kind == "budget" else f"{self.kind}:{self.key}"
-
-    def describe(self) -> str:
-        v = self.values
-        span = f"{v[0]:g}..{v[-1]:g} ({len(v)} values)" if len(v) > 1 else f"{v[0]:g}"
-        return f"{self.column} {span}"
-
-
-def parse_range(text: str, option: str) -> tuple[float, ...]:
-    """``START:STOP:N`` (N evenly spaced values, both ends included), ``A,B,C`` or ``V``.
-
-    Parameters
-    ----------
-    text : str
-        The range as typed.
-    option : str
-        The option it was given to, named by errors (``"--budget"``).
-
-    Returns
-    -------
-    tuple of float
-        The values.
-
-    Raises
-    ------
-    siting.ParameterError
-        Text that is none of the three forms, N < 1, or values that are not finite.
-
-    Examples
-    --------
-    >>> parse_range("1e6:3e6:3", "--budget"), parse_range("0.8,0.9", "--target")
-    ((1000000.0, 2000000.0, 3000000.0), (0.8, 0.9))
-    """
-    text = text.strip()
-    try:
-        if ":" in text:
-            parts = text.split(":")
-            if len(parts) != 3:
-                raise ValueError
-            start, stop, n = float(parts[0]), float(parts[1]), int(parts[2])
-            if n < 1:
-                raise ParameterError("N must be >= 1 in START:STOP:N", field=option, value=text)
-            values = np.linspace(start, stop, n) if n > 1 else np.array([start])
-        else:
-            values = np.array([float(p) for p in text.split(",")])
-    except ValueError:
-        raise ParameterError(
-            "expected START:STOP:N (e.g. 1e9:2.5e9:6) or a list A,B,C", field=option, value=text
-        ) from None
-    if not np.isfinite(values).all():
-        raise ParameterError("values must be finite", field=option, value=text)
-    return tuple(float(round(v, 12)) for v in values)
-
-
-def parse_axis(kind: AxisKind, text: str) -> Axis:
-    """Parse ``--budget RANGE``, ``--target NAME_OR_INDEX=RANGE`` or ``--radius TYPE=RANGE``."""
-    option = f"--{kind}"
-    if kind == "budget":
-        return Axis(kind, "", parse_range(text, option))
-    key, eq, rng = text.rpartition("=")
-    if not eq or not key.strip():
-        raise ParameterError(
-            f"expected {'NAME_OR_INDEX' if kind == 'target' else 'TYPE'}=START:STOP:N",
-            field=option,
-            value=text,
-        )
-    return Axis(kind, key.strip(), parse_range(rng, option))
-
-
-def scenario_grid(axes: Sequence[Axis]) -> list[dict[str, float]]:
-    """Every combination of the axes' values (the first axis varies slowest)."""
-    if not axes:
-        return [{}]
-    combos = itertools.product(*(a.values for a in axes))
-    return [{a.column: v for a, v in zip(axes, combo, strict=True)} for combo in combos]
 
 
 def find_target(spec: Spec, key: str) -> int:
@@ -194,26 +120,6 @@ def apply_scenario(spec: Spec, scenario: dict[str, float]) -> Spec:
         else:  # pragma: no cover - columns come from Axis
             raise ParameterError("unknown swept parameter", field="sweep", value=column)
     return parse_spec(data, f"<sweep {scenario}>")
-
-
-def check_scheduler(address: str) -> str:
-    """``address`` if it reads as a Dask scheduler's (``[PROTOCOL://]HOST:PORT``).
-
-    >>> check_scheduler("tcp://10.0.0.5:8786")
-    'tcp://10.0.0.5:8786'
-    >>> check_scheduler("not-an-address")  # doctest: +ELLIPSIS
-    Traceback (most recent call last):
-    ...
-    siting.errors.ParameterError: field '--scheduler': value 'not-an-address': not a ...
-    """
-    import re
-
-    host = r"(\[[0-9A-Fa-f:.]+\]|[^\s:/\[\]]+)"
-    if not re.fullmatch(rf"((tcp|tls|ws|wss|ucx|inproc)://)?{host}:\d{{1,5}}/?", address):
-        raise ParameterError("not a scheduler address: give tcp://HOST:PORT (or unset "
-                             "$DASK_SCHEDULER_ADDRESS for a local cluster)",
-                             field="--scheduler", value=address)
-    return address
 
 
 def check_data_files(spec: Spec, instance: str | Path | None = None) -> None:
@@ -524,15 +430,6 @@ class SweepResult:
         return [out / name for name in files]
 
 
-def _connect(client_type: Any, scheduler: str) -> Any:
-    """A client of the scheduler at ``scheduler``; one line when it cannot be reached."""
-    try:
-        return client_type(scheduler, timeout="20s")
-    except (OSError, TimeoutError, ValueError) as exc:
-        raise SitingError(f"cannot reach the Dask scheduler at {scheduler!r} "
-                          f"({' '.join(str(exc).split())})") from None
-
-
 def plot_sweep(result: SweepResult, path: str | Path) -> Path:
     """The coverage-per-type curve over the first swept parameter, as a PNG.
 
@@ -610,10 +507,35 @@ def plot_sweep(result: SweepResult, path: str | Path) -> Path:
     return path
 
 
+Progress = Callable[[int, int, dict[str, Any]], None]
+
+
+@overload
 def run_sweep(
-    spec: Spec,
+    spec: Spec, axes: Sequence[Axis], *, model: None = None, fixed: None = None,
+    data: ServiceData | None = None, instance: str | Path | None = None,
+    scheduler: str | None = None, client: Any = None, workers: int | None = None,
+    processes: bool = True, time_limit: float | None = None, mip_gap: float | None = None,
+    backend: str | None = None, explain: bool = False, progress: Progress | None = None,
+) -> SweepResult: ...
+
+
+@overload
+def run_sweep(
+    spec: Instance, axes: Sequence[Axis], *, model: str, fixed: dict[str, Any] | None = None,
+    data: None = None, instance: None = None,
+    scheduler: str | None = None, client: Any = None, workers: int | None = None,
+    processes: bool = True, time_limit: float | None = None, mip_gap: float | None = None,
+    backend: str | None = None, explain: bool = False, progress: Progress | None = None,
+) -> ClassicSweepResult: ...
+
+
+def run_sweep(
+    spec: Spec | Instance,
     axes: Sequence[Axis],
     *,
+    model: str | None = None,
+    fixed: dict[str, Any] | None = None,
     data: ServiceData | None = None,
     instance: str | Path | None = None,
     scheduler: str | None = None,
@@ -625,7 +547,7 @@ def run_sweep(
     backend: str | None = None,
     explain: bool = False,
     progress: Callable[[int, int, dict[str, Any]], None] | None = None,
-) -> SweepResult:
+) -> SweepResult | ClassicSweepResult:
     """Solve every scenario of the grid on Dask and return the sweep table.
 
     Runs on ``client`` if given, else on the cluster at ``scheduler``
@@ -633,9 +555,23 @@ def run_sweep(
     single-threaded worker processes (default: one per CPU, at most one per
     scenario). Data given as a :class:`ServiceData` is sent to every worker
     once; otherwise each worker reads the instance folder once.
-    """
-    from dask.distributed import Client, LocalCluster, as_completed
 
+    Given an :class:`~siting.instance.Instance` instead of a spec, sweeps the
+    classic ``model`` (with its other arguments ``fixed``) over axes of
+    :func:`siting.sweep_classic.classic_axis` and returns a
+    :class:`~siting.sweep_classic.ClassicSweepResult`
+    (:func:`siting.sweep_classic.run_classic_sweep`).
+    """
+    if not isinstance(spec, Spec):
+        from siting.sweep_classic import run_classic_sweep
+
+        if model is None:
+            raise ParameterError("a classic sweep needs the model", field="model", value=None)
+        return run_classic_sweep(
+            spec, axes, model=model, fixed=fixed, scheduler=scheduler, client=client,
+            workers=workers, processes=processes, time_limit=time_limit, mip_gap=mip_gap,
+            backend=backend, progress=progress,
+        )
     grid = scenario_grid(axes)
     for sc in grid:  # bad values fail here, before any worker starts
         apply_scenario(spec, sc)
@@ -647,49 +583,12 @@ def run_sweep(
         "explain": explain,
         "seed": 0,
     }
-    cluster = None
-    own_client = client is None
-    scheduler = scheduler or os.environ.get("DASK_SCHEDULER_ADDRESS") or None
-    try:
-        if client is None:
-            if scheduler:
-                client = _connect(Client, scheduler)
-            else:
-                n = workers or min(os.cpu_count() or 1, len(grid))
-                cluster = LocalCluster(
-                    n_workers=max(1, n),
-                    threads_per_worker=1,
-                    processes=processes,
-                    dashboard_address=None,
-                    silence_logs=40,
-                )
-                client = Client(cluster)
-        n_workers = len(client.scheduler_info().get("workers", {})) or 1
-        source: Any = (
-            client.scatter(data, broadcast=True)
-            if data is not None
-            else str(instance or "")
-        )
-        # A scenario whose worker dies is run again elsewhere by the scheduler; retries
-        # covers a task that raised on a worker in trouble (solve_scenario itself never does).
-        futures = [
-            client.submit(
-                solve_scenario, spec_data, sc, k, source, options, pure=False,
-                key=f"scenario-{k}", retries=RETRIES,
-            )
-            for k, sc in enumerate(grid)
-        ]
-        rows = []
-        for done, fut in enumerate(as_completed(futures), start=1):
-            row = fut.result()
-            rows.append(row)
-            if progress is not None:
-                progress(done, len(futures), row)
-    finally:
-        if own_client and client is not None:
-            client.close()
-        if cluster is not None:
-            cluster.close()
+    jobs = [(spec_data, sc, k) for k, sc in enumerate(grid)]
+    rows, n_workers = run_tasks(
+        solve_scenario, jobs, data if data is not None else str(instance or ""), options,
+        scheduler=scheduler, client=client, workers=workers, processes=processes,
+        progress=progress, scatter=data is not None,
+    )
     table = pd.DataFrame(rows).sort_values("scenario", kind="stable").reset_index(drop=True)
     types = list(spec.facility)
     columns = [
@@ -728,3 +627,5 @@ def run_sweep(
         advice=sweep_advice(table, spec, runtimes, setups, limits),
         labels={t: f.label or t for t, f in spec.facility.items()},
     )
+
+

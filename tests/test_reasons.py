@@ -39,8 +39,34 @@ def test_a_quota_that_binds_is_named_with_what_lifting_it_gives() -> None:
     row = reasons_of(raw, "service_room")
     assert row["binds"][0] == "quota" and "budget" not in row["binds"]
     assert row["relaxed"]["quota"] >= row["share"] + MIN_GAIN
-    assert "the quota (at most 1 (total))" in row["text"]
+    assert "the quota (at most 1 (total); the plan builds all 1)" in row["text"]
     assert "Not binding: the budget" in row["text"]
+
+
+def test_the_quota_is_said_with_the_plans_own_count() -> None:
+    """A plan that builds 9 of the 10 kindergartens its quota allows is not 'bound by the
+    quota (at most 10)' without saying so: the text gives the plan's count beside the quota."""
+    from siting.multi.reasons import reason_text
+
+    raw = small_spec()
+    raw["facility"]["service_room"]["max_count"] = {"total": 10}
+    spec = parse_spec(raw)
+    row = {
+        "type": "service_room", "label": "service room", "group": "pop_total",
+        "radius_m": 350.0, "year": 2027, "share": 0.5, "baseline": 0.1, "reachable_now": None,
+        "ceiling": 1.0, "relaxed": {"quota": 0.6, "budget": 0.5}, "binds": ["quota"],
+        "together": [], "built": 9, "existing": 0, "budget_left": None,
+        "budget_left_by_year": {},
+    }
+    text = reason_text(row, spec)
+    assert "at most 10 (total); the plan builds 9 of the 10 it allows" in text
+    assert "9 new" in text
+    row["built"] = 10
+    assert "the plan builds all 10)" in reason_text(row, spec)
+    # max_total counts the existing facilities: 12 in all with 3 standing leaves 9 new
+    raw["facility"]["service_room"].update(max_count={}, max_total=12)
+    row.update(built=9, existing=3)
+    assert "the plan builds all 9)" in reason_text(row, parse_spec(raw))
 
 
 def test_a_budget_that_binds_is_named() -> None:

@@ -242,6 +242,7 @@ def type_reason(
         "together": together,
         "built": int(sol.facilities.loc[sol.facilities["type"] == name, "count"].sum())
         if len(sol.facilities) else 0,
+        "existing": int(td.existing.size),
         "plan_gap": sol.gap if sol.gap is not None and sol.gap > spec.solver.mip_gap else None,
         "budget_left": left.total,
         "budget_left_by_year": dict(left.per_year),
@@ -343,10 +344,43 @@ def quota_words(spec: Spec, name: str) -> str:
     return ", ".join(parts) or "none"
 
 
+def quota_ceiling(spec: Spec, name: str, existing: int) -> int | None:
+    """The most new facilities of a type its quotas allow over the plan (None: no ceiling).
+
+    >>> from siting.multi.spec import parse_spec
+    >>> spec = parse_spec({"meta": {"name": "x", "years": [2026]},
+    ...     "facility": {"park": {"group": "pop_total", "radius_m": 500,
+    ...                           "max_count": {"total": 10}, "max_total": 12}}})
+    >>> quota_ceiling(spec, "park", existing=3), quota_ceiling(spec, "park", existing=1)
+    (9, 10)
+    """
+    f = spec.facility[name]
+    caps = [v for k, v in f.max_count.items() if k == "total"]
+    caps += [v for k, v in f.count.items() if k == "total"]
+    if f.max_total is not None:
+        caps.append(max(f.max_total - existing, 0))
+    return min(caps) if caps else None
+
+
+def _quota_said(row: dict[str, Any], spec: Spec) -> str:
+    """The quota as it holds the type, with the plan's own count beside it: a plan that builds
+    fewer than the quota allows is held by it only through the other types' claims."""
+    name, built = row["type"], int(row["built"])
+    text = f"the quota ({quota_words(spec, name)}"
+    cap = quota_ceiling(spec, name, int(row.get("existing", 0)))
+    if cap is not None and built < cap:
+        text += (
+            f"; the plan builds {built} of the {cap} it allows: placed alone with what the "
+            "plan leaves, this type would build all of them and gain from more"
+        )
+    elif cap is not None:
+        text += f"; the plan builds all {built}"
+    return text + f"): without it {_pct(row['relaxed']['quota'])}"
+
+
 def reason_text(row: dict[str, Any], spec: Spec) -> str:
     """One paragraph a planner reads: where the type stands and what binds it."""
     currency = spec.budget.currency
-    name = row["type"]
     head = (
         f"{row['label']}: {_pct(row['share'])} of {row['group']} within "
         f"{row['radius_m']:,.0f} {row.get('radius_unit', 'm')} in {row['year']} (existing "
@@ -365,9 +399,7 @@ def reason_text(row: dict[str, Any], spec: Spec) -> str:
                 f"types{years}; without a budget limit {_pct(relaxed['budget'])}"
             )
         elif key == "quota":
-            said.append(
-                f"the quota ({quota_words(spec, name)}): without it {_pct(relaxed['quota'])}"
-            )
+            said.append(_quota_said(row, spec))
         elif key == "land":
             said.append(
                 "land: parcels within reach are taken by the plan's other facilities; with "

@@ -42,6 +42,16 @@ FACILITY_COLUMNS = [
 ]
 
 
+def csv_number(v: float) -> str:
+    """A number as the plan's CSVs write it: six significant digits, and a million or more
+    written out whole, never in exponent form (a cost reads ``2000000``, not ``2e+06``).
+
+    >>> csv_number(2e6), csv_number(2.5e9), csv_number(0.6271234), csv_number(4033.3333)
+    ('2000000', '2500000000', '0.627123', '4033.33')
+    """
+    return f"{v:.0f}" if np.isfinite(v) and abs(v) >= 1e6 else f"{v:.6g}"
+
+
 def pct(v: float) -> str:
     """A share as a percentage with one decimal."""
     return f"{100 * v:.1f}%"
@@ -375,7 +385,7 @@ class MultiSolution(SolutionBase):
             ("budget", self.budget),
             ("baseline", self.baseline),
         ):
-            files[f"{name}.csv"] = frame.to_csv(index=False, float_format="%.6g")
+            files[f"{name}.csv"] = frame.to_csv(index=False, float_format=csv_number)
         if self.data is not None and len(self.facilities):
             gdf = self.facilities_frame()
             files["facilities.gpkg"] = lambda path: write_gpkg(gdf, path, "facilities")

@@ -13,7 +13,8 @@ Where things are:
   :func:`write_report`); :mod:`~siting.report.classic`: the page of a classic
   model's solution (:func:`classic_report_html`); :mod:`~siting.report.sweep`:
   the page of a sweep and its curve;
-- :mod:`~siting.report.fonts`: the embedded CJK font (Noto Sans CJK SC, OFL);
+- :mod:`~siting.report.fonts`: the embedded CJK font (Noto Sans CJK SC, OFL;
+  :func:`use_in_matplotlib` makes it matplotlib's, for figures in notebooks);
 - :mod:`~siting.report.svgmap`: the area map; :mod:`~siting.report.tables`:
   the tables shown (frames and cells); :mod:`~siting.report.formats`: money,
   shares and colours;
@@ -33,6 +34,7 @@ A report can be rebuilt from the files ``siting solve`` writes with
 """
 
 from siting.report.classic import classic_report_html, write_classic_report
+from siting.report.fonts import use_in_matplotlib
 from siting.report.formats import (
     PALETTE,
     label_of,
@@ -46,7 +48,7 @@ from siting.report.formats import (
 )
 from siting.report.page import environment, render_fragment, render_macro, render_page, static
 from siting.report.plan import baseline_chart, report_html, write_report
-from siting.report.svgmap import Canvas, map_svg, types_of
+from siting.report.svgmap import Canvas, map_layers, map_svg, network_lines, types_of
 from siting.report.sweep import curve_svg, sweep_report_html
 from siting.report.tables import (
     Cell,
@@ -71,9 +73,11 @@ __all__ = [
     "curve_svg",
     "environment",
     "label_of",
+    "map_layers",
     "map_svg",
     "money",
     "money_unit",
+    "network_lines",
     "pct_or_dash",
     "plain_money",
     "render_fragment",
@@ -90,6 +94,7 @@ __all__ = [
     "targets_frame",
     "type_colours",
     "types_of",
+    "use_in_matplotlib",
     "write_classic_report",
     "write_report",
 ]

@@ -91,6 +91,15 @@ def _is_metric(inst: Instance) -> bool:
         return False
 
 
+def distance_unit(inst: Instance) -> str:
+    """The unit distances are in: a travel table's own (e.g. ``min``), metres in a metric
+    CRS, else ``data units``."""
+    unit = getattr(inst.metric, "unit", None)
+    if unit:
+        return str(unit)
+    return "m" if _is_metric(inst) else "data units"
+
+
 def _fmt(value: Any) -> str:
     if value is None or (isinstance(value, float) and not np.isfinite(value)):
         return "–"
@@ -111,13 +120,16 @@ def figures(inst: Instance, sol: Solution) -> list[tuple[str, str, str]]:
         out.append(("weight covered", f"{100 * share:.1f}%", f"{_fmt(w[hit].sum())} of "
                     f"{_fmt(total)}; {int(hit.sum())} of {len(hit)} demand points"))
     lines = sol.lines_frame() if sol.assignment is not None else pd.DataFrame()
+    unit = distance_unit(inst)
     if len(lines) and "distance" in lines:
         pos = pd.Index(inst.demand_ids).get_indexer(lines["demand_id"].to_numpy())
         w = inst.weight[pos] * lines["fraction"].to_numpy(dtype=float)
         d = lines["distance"].to_numpy(dtype=float)
         if w.sum() > 0 and np.isfinite(d).all():
-            out.append(("mean distance", _fmt(float(w @ d / w.sum())), "weighted by demand"))
-            out.append(("largest distance", _fmt(float(d.max())), "to the assigned site"))
+            out.append(("mean distance", f"{_fmt(float(w @ d / w.sum()))} {unit}",
+                        "weighted by demand"))
+            out.append(("largest distance", f"{_fmt(float(d.max()))} {unit}",
+                        "to the assigned site"))
     walks = sol.stats.get("walks", {})
     if walks.get("pairs"):
         out.append(("walk / straight line", f"{walks['median']:g} ×",
@@ -185,11 +197,25 @@ def _map(inst: Instance, sol: Solution) -> Markup | None:
         for j, sid in enumerate(inst.site_ids)
     ]
     sites.sort(key=lambda s: s.chosen)  # chosen sites on top
+    network = getattr(inst.metric, "network", None)
+    streets = ""
+    if network is not None:  # the user's street layer, as the walks run on it
+        import shapely
+
+        from siting.report.svgmap import STREET_TOLERANCE_M, network_lines
+
+        merged = shapely.line_merge(shapely.union_all(network_lines(network).geometry.to_numpy()))
+        streets = cv.line_path(shapely.simplify(merged, STREET_TOLERANCE_M))
+    areas = ""
+    geo = getattr(inst.demand_frame, "geometry", None)
+    if geo is not None and bool(geo.geom_type.isin(["Polygon", "MultiPolygon"]).any()):
+        areas = "".join(cv.path(g) for g in geo if g is not None)
     span = (hi[0] - lo[0] + 2 * pad)
     length = nice_length(float(span))
     return render_fragment(
         "classic_map.svg.j2", width=cv.width, height=cv.height, dots=dots, lines=lines,
         sites=sites, covering="covered" in frame.columns, bar=length * cv.scale,
+        streets=streets, areas=areas,
         bar_text=_length_text(length, _is_metric(inst)),
     )
 
@@ -197,6 +223,7 @@ def _map(inst: Instance, sol: Solution) -> Markup | None:
 def sites_frame(inst: Instance, sol: Solution) -> pd.DataFrame:
     """Per chosen site: existing, demand points served or covered, their weight, distances."""
     rows = []
+    unit = distance_unit(inst)
     if sol.assignment is not None:
         lines = sol.lines_frame()
         pos = pd.Index(inst.demand_ids).get_indexer(lines["demand_id"].to_numpy())
@@ -207,8 +234,9 @@ def sites_frame(inst: Instance, sol: Solution) -> pd.DataFrame:
             mean = float((part["weight"] * part["distance"]).sum() / wsum) if wsum else np.nan
             rows.append({"site": site, "existing": yes_no(site in set(sol.existing)),
                          "demand points": len(part), "weight served": _fmt(wsum),
-                         "mean distance": _fmt(mean),
-                         "largest distance": _fmt(part["distance"].max() if len(part) else None)})
+                         f"mean distance ({unit})": _fmt(mean),
+                         f"largest distance ({unit})":
+                         _fmt(part["distance"].max() if len(part) else None)})
     else:
         for site in dict.fromkeys(sol.selected):
             rows.append({"site": site, "existing": yes_no(site in set(sol.existing))})
@@ -229,6 +257,8 @@ def classic_report_html(instance: Instance, solution: Solution, title: str = "")
         map=_map(instance, solution),
         covering=solution.coverage is not None,
         assignment=solution.assignment is not None,
+        streets=getattr(instance.metric, "network", None) is not None,
+        loading_notes=list(dict.fromkeys([*instance.notes, *solution.notes])),
         sites=table_view(sites_frame(instance, solution), "sites"),
     )
 

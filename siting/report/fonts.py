@@ -133,17 +133,30 @@ def matplotlib_font() -> str:
     return str(font_manager.FontProperties(fname=str(path)).get_name())
 
 
-def use_in_matplotlib() -> str:
+def use_in_matplotlib(*figures: Any) -> str:
     """Make the font matplotlib's default family (set again on every call: other code may
     have changed ``rcParams`` since); returns its name.
 
     Latin and digits come from the same face, so a figure reads the same on any machine.
+    A text takes its font when it is made, so the figures that exist already (those pyplot
+    holds open, and any ``figures`` given) have their texts set too: calling this after
+    ``plt.subplots()`` works as well as before.
     """
     import matplotlib
+    from matplotlib.text import Text
 
     name = matplotlib_font()
-    matplotlib.rcParams["font.family"] = [name, "DejaVu Sans"]
+    family = [name, "DejaVu Sans"]
+    matplotlib.rcParams["font.family"] = family
     matplotlib.rcParams["axes.unicode_minus"] = False
+    shown = list(figures)
+    if "matplotlib.pyplot" in sys.modules:  # never import pyplot here: it picks a backend
+        from matplotlib._pylab_helpers import Gcf
+
+        shown += [m.canvas.figure for m in Gcf.get_all_fig_managers()]
+    for fig in dict.fromkeys(shown):
+        for text in fig.findobj(Text):
+            text.set_fontfamily(family)
     return name
 
 

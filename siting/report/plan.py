@@ -18,6 +18,7 @@ from markupsafe import Markup
 
 from siting.findings import Finding, compact, from_notes, ordered
 from siting.multi.data import ServiceData
+from siting.multi.pipeline import estimate_note
 from siting.multi.solution import MultiSolution
 from siting.multi.spec import Spec, parse_spec
 from siting.report.formats import (
@@ -30,7 +31,7 @@ from siting.report.formats import (
     yes_no,
 )
 from siting.report.page import render_fragment, render_page
-from siting.report.svgmap import MapLayers, load_context, map_svg, types_of
+from siting.report.svgmap import MapLayers, map_layers, map_svg, types_of
 from siting.report.tables import (
     baseline_table,
     budget_frame,
@@ -131,9 +132,9 @@ def report_html(
     """The whole report page of one solution, self-contained (no external resource).
 
     ``layers`` are the map's streets and stations (default: the instance folder's own,
-    :func:`~siting.report.svgmap.load_context`)."""
+    else the streets of the data's walking network, :func:`~siting.report.svgmap.map_layers`)."""
     if layers is None:
-        layers = load_context(str(data.source or ""))
+        layers = map_layers(data)
     if spec is None and sol.spec_data:
         spec = parse_spec(sol.spec_data)
     types = types_of(sol, spec)
@@ -152,17 +153,19 @@ def report_html(
         title=title or f"siting report: {sol.spec_name}",
         description=spec.meta.description if spec is not None else "",
         headline=_headline(sol, spec, int((tf["met"] == "yes").sum()), len(tf)),
-        estimated_note=(
-            spec.meta.estimated_note
-            if spec is not None and spec.meta.estimated_note
-            else "costs and budgets are estimates"
-        ),
+        # what the data say they estimate (the spec's estimated_note, its budget's flag):
+        # real populations and parcels are not called estimates
+        estimated_note=estimate_note(spec) if spec is not None else sol.note,
         explanation=sol.explanation,
         verification=sol.verification,
         map=map_svg(data, sol, spec, layers) if has_map else None,
         context={
             "streets": layers.streets is not None and len(layers.streets) > 0,
+            "arterials": layers.streets is not None and "kind" in layers.streets
+            and bool((layers.streets["kind"].astype(str) == "arterial").any()),
             "stations": layers.stations is not None and len(layers.stations) > 0,
+            "parcels": len(data.parcels) > 0,
+            "polygons": bool(data.blocks.geom_type.isin(["Polygon", "MultiPolygon"]).any()),
         },
         types=_type_keys(types, spec, sol.facilities),
         years=years,

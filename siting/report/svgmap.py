@@ -2,13 +2,15 @@
 
 Python places things (metric coordinates to SVG units, shares, colours);
 ``templates/map.svg.j2`` writes the elements, escaping every value once.
-Layers, bottom to top: sub-districts, existing parks, streets and metro
-stations for orientation (optional layers of the instance: absent for other
-data, :func:`load_context`), residential blocks as dots coloured by the share
-of services within reach, existing facilities (hollow markers), new
+Layers, bottom to top: sub-districts, existing parks, streets (an instance
+folder's street layer, :func:`load_context`, else the user's own street layer
+as the walking network has it, :func:`map_layers`), candidate parcels
+(outlined), residential blocks (their polygons, or dots for points) coloured
+by the share of services within reach, metro stations where the instance has
+them, existing facilities (hollow markers), new
 facilities (their parcel shaded and a filled marker; each type its own
-colour-blind-safe colour and shape), sub-district names, a north arrow and a
-1 km scale bar. ``static/map.js`` reads the
+colour-blind-safe colour and shape), then the names of sub-districts and
+stations above every marker, a north arrow and a 1 km scale bar. ``static/map.js`` reads the
 ``data-*`` attributes for its per-service view and year filter.
 
 >>> canvas = Canvas((0.0, 0.0, 2000.0, 1000.0), width=1000)
@@ -97,9 +99,11 @@ class Park(NamedTuple):
 
 
 class Block(NamedTuple):
-    """A residential block's dot; ``bits`` is one 0/1 per mapped type (within reach)."""
+    """A residential block: its polygon (``d``; empty for a point, drawn as a dot) and its
+    dot; ``bits`` is one 0/1 per mapped type (within reach)."""
 
     block_id: str
+    d: str
     subdistrict: str
     x: float
     y: float
@@ -109,6 +113,16 @@ class Block(NamedTuple):
     residents: int
     share: float
     missing: str
+
+
+class Parcel(NamedTuple):
+    """A candidate parcel: its outline (``d``; empty for a point) and where it is."""
+
+    parcel_id: str
+    d: str
+    x: float
+    y: float
+    title: str
 
 
 class Station(NamedTuple):
@@ -158,6 +172,34 @@ def load_context(source: str) -> MapLayers:
         for name in ("network_edges", "stations")
     }
     return MapLayers(read["network_edges"], read["stations"])
+
+
+def network_lines(network: Any) -> Any:
+    """The edges of a walking network as straight line segments (a GeoDataFrame), to draw
+    the streets a user's own street layer became (the walks run along them).
+
+    >>> from siting.network import WalkingNetwork
+    >>> net = WalkingNetwork([0.0, 100.0, 100.0], [0.0, 0.0, 50.0], [0, 1], [1, 2], [100.0, 50.0])
+    >>> network_lines(net).geometry.length.tolist()
+    [100.0, 50.0]
+    """
+    import geopandas as gpd
+    import shapely
+
+    x, y = network.node_x, network.node_y
+    u, v = network.edge_u, network.edge_v
+    coords = np.stack([np.column_stack([x[u], y[u]]), np.column_stack([x[v], y[v]])], axis=1)
+    return gpd.GeoDataFrame(geometry=shapely.linestrings(coords), crs=network.crs)
+
+
+def map_layers(data: ServiceData) -> MapLayers:
+    """The context layers of a map: the instance folder's streets and stations
+    (:func:`load_context`), else the streets of the data's walking network (a spec's
+    ``network`` file: the user's own street layer as it is walked)."""
+    layers = load_context(str(data.source or ""))
+    if (layers.streets is None or not len(layers.streets)) and data.network is not None:
+        layers = MapLayers(network_lines(data.network), layers.stations)
+    return layers
 
 
 def _context(layers: MapLayers, cv: Canvas) -> Context:
@@ -260,11 +302,31 @@ def _parks(data: ServiceData, cv: Canvas) -> list[Park] | None:
     ]
 
 
+def people_column(data: ServiceData, spec: Spec | None) -> str | None:
+    """The blocks' column of residents: ``pop_total``, else the largest of the spec's groups."""
+    blocks = data.blocks
+    if "pop_total" in blocks:
+        return "pop_total"
+    groups = [] if spec is None else [f.group for f in spec.facility.values()]
+    found = [g for g in dict.fromkeys(groups) if g in blocks]
+    if not found:
+        return None
+    return max(found, key=lambda g: float(pd.to_numeric(blocks[g], errors="coerce").sum()))
+
+
+def _polygon_paths(geometry: Any, cv: Canvas) -> list[str]:
+    """SVG paths of polygons (empty strings for points and lines)."""
+    kinds = np.asarray(geometry.geom_type)
+    polygonal = np.isin(kinds, ("Polygon", "MultiPolygon"))
+    return [cv.path(g) if polygonal[k] else "" for k, g in enumerate(geometry)]
+
+
 def _blocks(
     data: ServiceData, sol: MultiSolution, types: list[str], cv: Canvas,
-    labels: dict[str, str] | None = None,
+    labels: dict[str, str] | None = None, people: str | None = "pop_total",
 ) -> list[Block] | None:
-    """Blocks shaded by coverage in the final year (one dot per block, not per pair)."""
+    """Blocks shaded by coverage in the final year (one shape per block, not per pair):
+    polygons where the blocks are polygons, else dots sized by residents."""
     cov = sol.coverage
     if not len(cov) or not types:
         return None
@@ -277,13 +339,19 @@ def _blocks(
     bxy = data.block_xy()
     bx, by = cv.xy(bxy[:, 0], bxy[:, 1])
     blocks = data.blocks
-    pop = blocks["pop_total"].to_numpy(dtype=float) if "pop_total" in blocks else np.ones(len(bx))
+    pop = (
+        pd.to_numeric(blocks[people], errors="coerce").fillna(0).to_numpy(dtype=float)
+        if people is not None and people in blocks
+        else np.ones(len(bx))
+    )
+    paths = _polygon_paths(blocks.geometry, cv)
     radius = np.clip(np.sqrt(pop) / 9, 1.2, 4.5)
     sub = blocks["subdistrict"].astype(str).to_numpy() if "subdistrict" in blocks else None
     names = np.asarray([(labels or {}).get(c, c) for c in cols], dtype=object)
     return [
         Block(
             block_id,
+            paths[k],
             "" if sub is None else sub[k],
             bx[k],
             by[k],
@@ -296,6 +364,32 @@ def _blocks(
         )
         for k, block_id in enumerate(ids)
     ]
+
+
+def _parcels(data: ServiceData, cv: Canvas) -> list[Parcel]:
+    """Every candidate parcel, outlined: where the plan could build (ids, uses, first year)."""
+    parcels = data.parcels
+    pxy = data.parcel_xy()
+    px, py = cv.xy(pxy[:, 0], pxy[:, 1])
+    paths = _polygon_paths(parcels.geometry, cv)
+    ids = parcels["parcel_id"].astype(str).to_numpy()
+    uses = parcels["allowed_uses"].astype(str).to_numpy() if "allowed_uses" in parcels else None
+    years = (
+        pd.to_numeric(parcels["year_available"], errors="coerce").to_numpy()
+        if "year_available" in parcels else None
+    )
+    area = parcels["area_m2"].to_numpy(dtype=float) if "area_m2" in parcels else None
+    out = []
+    for k, pid in enumerate(ids):
+        bits = [f"candidate parcel {pid}"]
+        if area is not None and np.isfinite(area[k]):
+            bits.append(f"{area[k]:,.0f} m²")
+        if uses is not None and uses[k]:
+            bits.append(f"uses {uses[k].replace(';', ', ')}")
+        if years is not None and np.isfinite(years[k]):
+            bits.append(f"free from {int(years[k])}")
+        out.append(Parcel(pid, paths[k], float(px[k]), float(py[k]), "; ".join(bits)))
+    return out
 
 
 def _existing(
@@ -391,7 +485,7 @@ def map_svg(
     shapes = type_shape(types)
     labels = {t: label_of(spec, t) for t in types}
     if layers is None:
-        layers = load_context(str(data.source or ""))
+        layers = map_layers(data)
     mapped = [t for t in types if t in sol.coverage.columns]
     return render_fragment(
         "map.svg.j2",
@@ -401,7 +495,8 @@ def map_svg(
         areas=_areas(data, cv),
         parks=_parks(data, cv),
         mapped_types=json.dumps(mapped, ensure_ascii=False),
-        blocks=_blocks(data, sol, types, cv, labels),
+        blocks=_blocks(data, sol, types, cv, labels, people_column(data, spec)),
+        parcels=_parcels(data, cv),
         context=_context(layers, cv),
         existing=_existing(data, sol, types, colours, shapes, cv, labels),
         chosen=_chosen(data, sol, spec, types, colours, shapes, cv),

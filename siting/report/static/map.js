@@ -1,6 +1,6 @@
 /* The report map's script (inlined into the page by siting/report/page.py).
    Pan (drag), zoom (wheel, + − reset), colour the block dots by one service
-   or all (#view; each dot's data-c has one 0/1 per type of #blocks' data-types),
+   or all (#view; each block's data-c has one 0/1 per type of #blocks' data-types),
    and show new facilities open by a year (#year) of the types ticked in the legend. */
 (function(){
   var svg=document.getElementById('map'); if(!svg) return;
@@ -28,7 +28,7 @@
   // colour by service: the same red → amber → green stops as share_colour in formats.py
   var g=document.getElementById('blocks');
   var types=g?JSON.parse(g.dataset.types):[];
-  var dots=g?g.querySelectorAll('circle'):[];
+  var dots=g?g.querySelectorAll('.block'):[];
   function colour(s){var a=[[0,[224,49,49]],[0.5,[245,159,0]],[1,[47,158,68]]];
     for(var i=1;i<a.length;i++){if(s<=a[i][0]){var u=(s-a[i-1][0])/(a[i][0]-a[i-1][0]);
       var c=a[i-1][1].map(function(x,j){return Math.round(x+(a[i][1][j]-x)*u);});
