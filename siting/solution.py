@@ -625,16 +625,22 @@ class Solution(SolutionBase):
         """Chosen sites, demand points (coverage or assignment) and, for assignment
         models, allocation lines as GeoPackage (deterministic bytes) and GeoJSON
         (EPSG:4326 when the instance has a CRS, its own coordinates otherwise)."""
-        frames = {"sites": self._plain_sites(), "demand": self._plain_demand()}
-        if self.assignment is not None:
-            frames["lines"] = self.lines_frame()
         files: dict[str, Content] = {}
-        for name, frame in frames.items():
+        for name, frame in self.layer_frames().items():
             if "geometry" not in frame.columns or not len(frame):
                 continue
             files[f"{name}.gpkg"] = _gpkg_writer(frame, name)
             files[f"{name}.geojson"] = geojson_text(frame)
         return files
+
+    def layer_frames(self) -> dict[str, pd.DataFrame]:
+        """The frames the folder's layers hold (siting's columns only: ``sites``,
+        ``demand`` and, for assignment models, ``lines``), as written and as the
+        folder verifier recomputes them."""
+        frames = {"sites": self._plain_sites(), "demand": self._plain_demand()}
+        if self.assignment is not None:
+            frames["lines"] = self.lines_frame()
+        return frames
 
     def _plain_sites(self) -> pd.DataFrame:
         """The selected sites as written to files: id, existing, point."""

@@ -100,7 +100,7 @@ EDITS = {
     "spec hash removed, budget raised": ("solution.json", summary_edit(_no_hash_and_more_budget),
                                          "spec hash"),
     "targets.csv reached": ("targets.csv", _sub("0.797932", "0.9", 2), "targets.csv"),
-    "budget.csv cost": ("budget.csv", _sub("6e+06", "5e+06", 2), "budget.csv"),
+    "budget.csv cost": ("budget.csv", _sub("6000000", "5000000", 2), "budget.csv"),
     "baseline.csv share": ("baseline.csv", _sub("0.142424", "0.3", 2), "baseline.csv"),
     "subdistricts.csv covered": ("subdistricts.csv", _sub(",79,", ",99,", 2), "subdistricts.csv"),
     "facilities.csv subdistrict": ("facilities.csv", _sub(",Eastbank,", ",Old Town,", 2),

@@ -269,9 +269,7 @@ def classic_folder_failures(folder: Path, sol: Any, objective: float | None,
     verifier checks; the layers are rebuilt from them and the instance.
     """
     out = summary_failures(meta, objective, sense, gap_tolerance(meta))
-    layers = {"sites": sol.sites_frame(), "demand": sol.demand_frame()}
-    if sol.assignment is not None:
-        layers["lines"] = sol.lines_frame()
+    layers = sol.layer_frames()
     return out + _layers(folder, {k: v for k, v in layers.items()
                                   if "geometry" in v.columns and len(v)})
 
