@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from siting.backends import DEFAULT_BACKEND
 from siting.errors import ParameterError
 from siting.instance import Instance
 from siting.solution import Solution, write_atomic
@@ -124,7 +125,8 @@ def solve_classic_scenario(
             threads=1,
             seed=int(options.get("seed", 0)),
         )
-        sol = _set(location_model, scenario).solve(inst, options.get("backend") or "highs", opts)
+        backend = options.get("backend") or DEFAULT_BACKEND
+        sol = _set(location_model, scenario).solve(inst, backend, opts)
         status = str(sol.status)
         new = [s for s in sol.selected if s not in set(sol.existing)]
         row.update(

@@ -40,8 +40,10 @@ class Axis:
     @property
     def column(self) -> str:
         """The column of the sweep table holding this parameter."""
-        if self.kind in ("budget", "param"):
-            return self.key or "budget"
+        if self.kind == "budget":
+            return "budget"
+        if self.kind == "param":
+            return self.key
         return f"{self.kind}:{self.key}"
 
     def describe(self) -> str:

@@ -116,6 +116,7 @@ def test_sigterm_stops_a_sweep_and_keeps_the_old_folder(tmp_path: Path) -> None:
     out = tmp_path / "sweep"
     out.mkdir()
     (out / "pareto.csv").write_text("old\n")
+    (out / "sweep.json").write_text("{}\n")  # an earlier sweep's folder, as siting writes it
     run = stop_at("scenario", signal.SIGTERM, [
         "sweep", str(spec_file), "--budget", "20:60:3", "--workers", "1", "--out", str(out),
         "--json"])
@@ -127,7 +128,7 @@ def test_sigterm_stops_a_sweep_and_keeps_the_old_folder(tmp_path: Path) -> None:
         "siting: interrupted by SIGTERM: the sweep was stopped before its table was "
         f"written, so {out} was left as it was"
     ]
-    assert [p.name for p in out.iterdir()] == ["pareto.csv"]
+    assert sorted(p.name for p in out.iterdir()) == ["pareto.csv", "sweep.json"]
     assert (out / "pareto.csv").read_text() == "old\n"
 
 
