@@ -11,6 +11,7 @@ matrices; this base holds the arrays aligned by position and checks them.
 ...              EuclideanMetric(xy, xy)).n_sites
 2
 """
+
 from __future__ import annotations
 
 import warnings

@@ -11,6 +11,7 @@ recomputed from the instance, with its gap against the solver's bound.
 >>> is_timing("solve_s"), plain([float("inf"), 1.5])
 (True, [None, 1.5])
 """
+
 from __future__ import annotations
 
 import math
