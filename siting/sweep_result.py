@@ -189,7 +189,7 @@ class SweepResult:
         >>> import tempfile, pandas as pd
         >>> table = pd.DataFrame({"budget": [1e6, 2e6], "status": ["optimal"] * 2,
         ...                       "objective": [10.0, 14.0], "cost": [9e5, 1.8e6]})
-        >>> result = SweepResult(table, [Axis("budget", "total", (1e6, 2e6))], "demo", [])
+        >>> result = SweepResult(table, [Axis("budget", "", (1e6, 2e6))], "demo", [])
         >>> [p.name for p in result.write(tempfile.mkdtemp())]
         ['pareto.csv', 'sweep.json', 'pareto.png', 'report.html']
         """
@@ -225,7 +225,7 @@ def plot_sweep(result: SweepResult, path: str | Path) -> Path:
     >>> import tempfile, pathlib, pandas as pd
     >>> table = pd.DataFrame({"budget": [1e6, 2e6], "status": ["optimal"] * 2,
     ...                       "objective": [10.0, 14.0]})
-    >>> result = SweepResult(table, [Axis("budget", "total", (1e6, 2e6))], "demo", [])
+    >>> result = SweepResult(table, [Axis("budget", "", (1e6, 2e6))], "demo", [])
     >>> plot_sweep(result, pathlib.Path(tempfile.mkdtemp()) / "curve.png").suffix
     '.png'
     """
