@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -13,19 +11,8 @@ import typer
 from siting.backends import DEFAULT_BACKEND
 from siting.cli.arguments import (
     choices,
-    model_arguments,
-    not_taken,
-    option_names,
     parse_given,
     with_model_options,
-)
-from siting.cli.exits import (
-    EXIT_INFEASIBLE,
-    EXIT_NO_SOLUTION,
-    EXIT_UNVERIFIED,
-    exit_code,
-    finish,
-    keep,
 )
 from siting.cli.options import (
     CrsOption,
@@ -43,11 +30,39 @@ from siting.cli.options import (
     parse_number,
     street_rules,
 )
-from siting.cli.progress import Phases
+from siting.cli.solve_classic import COST_COLUMNS, check_costs, parse_columns, solve_classic
+from siting.cli.solve_outcome import (
+    OPTION_NAMES,
+    _conclude,
+    as_option_errors,
+    checked_options,
+    no_plan_message,
+    write_outcome,
+)
+from siting.cli.solve_spec import CLASSIC_ONLY, refuse_classic_options, solve_spec
 from siting.registry import Param, model_names
 
-#: The default columns of a travel table (as siting.io.COST_COLUMNS; not imported, to start fast).
-COST_COLUMNS = ("origin", "destination", "cost")
+__all__ = [
+    "CLASSIC_ONLY",
+    "COST_COLUMNS",
+    "DEFAULT_GAP",
+    "DEFAULT_MODEL",
+    "DEFAULT_SOLVER",
+    "OPTION_NAMES",
+    "ModelName",
+    "_conclude",
+    "as_option_errors",
+    "check_costs",
+    "checked_options",
+    "no_plan_message",
+    "parse_columns",
+    "refuse_classic_options",
+    "solve",
+    "solve_classic",
+    "solve_spec",
+    "write_outcome",
+]
+
 
 if TYPE_CHECKING:
     ModelName = StrEnum
@@ -238,307 +253,3 @@ def solve(
         quiet=quiet,
         verify=not no_verify,
     )
-
-
-#: The command's own options that only a classic model on an instance file uses
-#: (python name -> flag); a spec says its model and data itself.
-CLASSIC_ONLY = {"model": "--model", "format": "--format", "network": "--network",
-                "costs": "--costs", "cost_columns": "--costs-columns",
-                "cost_unit": "--costs-unit", "unit_weights": "--unit-weights",
-                "junctions": "--junctions", "level": "--level",
-                "max_access_text": "--max-access", "network_where": "--network-where",
-                "weighted": "--weighted"}
-
-
-def refuse_classic_options(ctx: typer.Context, options: dict[Param, Any], spec: Path) -> None:
-    """Refuse, before any work, the options of a classic model given with a spec."""
-    said = [flag for name, flag in CLASSIC_ONLY.items()
-            if getattr(ctx.get_parameter_source(name), "name", "") == "COMMANDLINE"]
-    said += [str(p.flag) for p, value in options.items()
-             if p.classic_only and value is not None and value is not False]
-    if said:
-        from siting.errors import ParameterError
-
-        raise ParameterError(
-            "options for a classic model on an instance file, not for a spec (it names its "
-            f"own model and data): {', '.join(said)}", path=spec)
-
-
-def solve_classic(
-    path: Path,
-    *,
-    model: str,
-    format: str,
-    network: str | None = None,
-    costs: Path | None = None,
-    cost_columns: tuple[str, str, str] = COST_COLUMNS,
-    cost_unit: str | None = None,
-    unit_weights: bool = False,
-    loading: dict[str, Any] | None = None,
-    streets: Any = None,
-    report: bool = False,
-    given: dict[Param, Any],
-    solver: str,
-    time_limit: float | None,
-    gap: float | None,
-    threads: int | None,
-    out: Path | None,
-    as_json: bool,
-    quiet: bool,
-    verify: bool,
-) -> None:
-    """Solve a classic model on an instance file or CSV folder, print and write it.
-
-    ``loading``: ``crs``, ``encoding`` and ``xy`` of :func:`siting.io.load_instance`;
-    ``given``: the model options given (:func:`siting.cli.arguments.parse_given`), each
-    of which the model must take.
-    """
-    from dataclasses import replace
-
-    from siting.backends.base import get_backend
-    from siting.io import load_instance
-    from siting.models import MODELS
-    from siting.outputs import check_output_folder
-
-    # Every option is checked before any data is read.
-    options = checked_options(time_limit=time_limit, mip_gap=gap, threads=threads)
-    kind = MODELS[model]
-    unused = not_taken(kind, given)
-    if unused:
-        from siting.errors import ParameterError
-
-        raise ParameterError(f"{model} does not take {', '.join(unused)}", field=unused[0])
-    with as_option_errors(option_names(kind)):
-        get_backend(solver)
-        location_model = kind(**model_arguments(kind, given))
-    if report and out is None:
-        from siting.errors import ParameterError
-
-        raise ParameterError("a classic model's report is written into its --out folder: "
-                             "give --out", field="--report")
-    if out is not None:
-        check_output_folder(out)
-    check_costs(costs, network)
-    loading = {k: v for k, v in (loading or {}).items() if v is not None}
-    loaded = load_instance(path, format, unit_weights=unit_weights, network=network,
-                           costs=costs, cost_columns=cost_columns, cost_unit=cost_unit,
-                           streets=streets, **loading)
-    defaults = model_arguments(kind, given, loaded.defaults.get("p"))
-    if defaults != model_arguments(kind, given):
-        location_model = replace(location_model, **defaults)  # type: ignore[type-var]
-    with Phases(enabled=not (quiet or as_json)) as phases:
-        options = replace(options, progress=phases.solver_progress())
-        with phases.timed(f"{model}: model, solve and verification", time_limit):
-            sol = location_model.solve(loaded.instance, solver, options, verify=verify)
-    sol.stats["mip_gap"] = options.mip_gap  # what `optimal` means here (siting verify)
-    sol.inputs = {"path": str(path.resolve()), "format": loaded.format,
-                  "unit_weights": unit_weights, **loading}
-    if network is not None:
-        from siting.data.layers import split_source
-
-        file, layer = split_source(network)
-        sol.inputs["network"] = str(Path(file).resolve()) + (f":{layer}" if layer else "")
-        if streets is not None and streets.said():  # `siting verify` builds it the same way
-            from dataclasses import asdict
-
-            sol.inputs["streets"] = asdict(streets)
-    if costs is not None:  # `siting verify` reads the same table again
-        sol.inputs.update(costs=str(costs.resolve()), cost_columns=list(cost_columns),
-                          cost_unit=cost_unit)
-    if out is not None and write_outcome(sol, out) and report:
-        from siting.report import write_classic_report
-
-        write_classic_report(out, loaded.instance, sol)
-    if as_json:
-        typer.echo(sol.to_json())
-    elif not quiet:
-        from siting.cli.summary import print_summary
-
-        print_summary(sol)
-    reason = sol.message or "no feasible solution"
-    _conclude(sol, infeasible=f"{model} on {loaded.instance.name} is infeasible: {reason}")
-
-
-def parse_columns(text: str) -> tuple[str, str, str]:
-    """``--costs-columns``: three column names, origin, destination and cost.
-
-    >>> parse_columns("from_id, to_id ,travel_time")
-    ('from_id', 'to_id', 'travel_time')
-    """
-    names = [name.strip() for name in text.split(",")]
-    if len(names) != 3 or not all(names):
-        from siting.errors import ParameterError
-
-        raise ParameterError("give three column names: ORIGIN,DESTINATION,COST",
-                             field="--costs-columns", value=text)
-    return names[0], names[1], names[2]
-
-
-def check_costs(costs: Path | None, network: str | None) -> None:
-    """``--costs`` names a file, and is not given with ``--network`` (one distance source)."""
-    from siting.errors import InputError
-
-    if costs is not None and network is not None:
-        raise InputError("give one distance source: a travel table (--costs) or a street "
-                         "network (--network), not both", field="--costs", value=str(costs))
-    if costs is not None and not costs.is_file():
-        raise InputError("file not found (an origin-destination table)", path=costs,
-                         field="--costs")
-
-
-def solve_spec(
-    path: Path,
-    *,
-    solver_given: str | None,
-    time_limit: float | None,
-    gap: float | None,
-    threads: int | None,
-    out: Path | None,
-    as_json: bool,
-    quiet: bool,
-    verify: bool,
-    report: bool,
-    instance: Path | None = None,
-) -> None:
-    """Solve a multi-service model spec (TOML) and write its tables and report.
-
-    The data are checked first (:func:`siting.multi.checks.check_plan_data`):
-    warnings and loading notes are printed on stderr, and an error (nothing could
-    be planned) stops the command with exit code 2 before any work.
-
-    Progress (on stderr): a row a stage, loading, coverage, model, start (the
-    heuristic plan and the full model's LP bound) and search (a bar over the time
-    limit with the incumbent and gap as they improve), then verify, reasons and
-    the files; without a terminal, one line a stage as it ends.
-    """
-    from dataclasses import replace
-
-    from siting.backends.base import get_backend
-    from siting.cli.check import refuse, say_findings
-    from siting.data import load_service_data
-    from siting.multi import MultiService
-    from siting.multi.checks import check_plan_data
-    from siting.multi.spec import load_spec
-    from siting.outputs import check_output_folder, output_name
-    from siting.readback import sha256_of
-
-    spec = load_spec(path)
-    # Every option, the back end and the output folder are checked before any data is read.
-    options = checked_options(
-        time_limit=time_limit if time_limit is not None else spec.solver.time_limit,
-        mip_gap=gap if gap is not None else spec.solver.mip_gap,
-        threads=threads if threads is not None else spec.solver.threads,
-    )
-    with as_option_errors():
-        get_backend(solver_given or spec.solver.backend)
-    out_dir = out if out is not None else Path("out") / output_name(spec.meta.name, path)
-    check_output_folder(out_dir)
-    with Phases(enabled=not (quiet or as_json)) as phases:
-        where = instance or (spec.data.blocks if spec.data else spec.meta.instance)
-        with phases.spinner(f"loading ({where})"):
-            data = load_service_data(spec, instance)
-        findings = check_plan_data(spec, data)
-        if not quiet:
-            folders = [path.resolve().parent, *([Path(data.source)] if data.source else [])]
-            say_findings(findings, phases.console, folders, live=phases.progress is not None)
-        refuse(findings, path)  # nothing could be planned: stop before any work
-        options = replace(options, progress=phases.solver_progress())
-        with phases.staged(options.time_limit):
-            sol = MultiService(spec).solve(
-                data, solver_given, options, verify=verify,
-                on_stage=phases.stage_hook(options.time_limit), findings=findings,
-            )
-        sol.stats["mip_gap"] = options.mip_gap  # what `optimal` means here (siting verify)
-        sol.spec_path = str(path.resolve())
-        sol.spec_sha256 = sha256_of(path)
-        wrote = write_outcome(sol, out_dir, data)
-        if report and wrote:
-            from siting.report import write_report
-
-            with phases.spinner("writing report.html"):
-                write_report(out_dir, data, sol, spec)
-    if as_json:
-        typer.echo(sol.to_json())
-    elif not quiet:
-        from siting.cli.summary import print_spec_summary
-
-        print_spec_summary(sol, out_dir, options.mip_gap, wrote=wrote)
-    _conclude(sol, infeasible=f"{spec.meta.name}: " + "; ".join(sol.explanation or [sol.message]))
-
-
-def write_outcome(sol: Any, out: Path, *args: Any) -> bool:
-    """Write the solution folder when the run has an answer (a plan, or infeasible).
-
-    A run stopped before any plan leaves an earlier folder as it was; either
-    way, what happened is recorded for the line printed after a Ctrl-C.
-    """
-    from siting.backends.base import Status
-
-    if not (sol.status.has_solution or sol.status == Status.INFEASIBLE):
-        keep(f"no plan was found, so {out} was left as it was")
-        return False
-    sol.write(out, *args)
-    if sol.status.has_solution:
-        gap = "unknown" if sol.gap is None else f"{100 * sol.gap:.2f}%"
-        keep(f"the best plan found so far ({sol.status}, gap {gap}) was written to {out}")
-    else:
-        keep(f"the {sol.status} result was written to {out}")
-    return True
-
-
-#: Option names of SolveOptions' fields, for errors that name what the user typed.
-OPTION_NAMES = {"time_limit": "--time-limit", "mip_gap": "--gap", "threads": "--threads",
-                "solver": "--solver"}
-
-
-@contextmanager
-def as_option_errors(fields: dict[str, str] | None = None) -> Iterator[None]:
-    """Parameter errors raised inside name the command-line option, not the field
-    (``fields``: a model's field names -> its flags)."""
-    from siting.errors import ParameterError
-
-    names = {**OPTION_NAMES, **(fields or {})}
-    try:
-        yield
-    except ParameterError as exc:
-        field = names.get(exc.field or "", exc.field)
-        raise ParameterError(exc.reason, path=exc.path, row=exc.row, field=field,
-                             value=exc.value) from None
-
-
-def checked_options(**values: Any) -> Any:
-    """SolveOptions from the command's values, refused (naming the option) when out of range."""
-    from siting.backends.base import SolveOptions
-
-    with as_option_errors():
-        return SolveOptions(**values)
-
-
-def _conclude(sol: Any, *, infeasible: str) -> None:
-    """End the command by the solution's status and verification (each solve's last step)."""
-    code = exit_code(sol.status, verified=sol.verified)
-    message = None
-    if code == EXIT_INFEASIBLE:
-        message = infeasible
-    elif code == EXIT_UNVERIFIED:
-        message = "solution failed verification: " + "; ".join(sol.verification)
-    elif code == EXIT_NO_SOLUTION:
-        message = no_plan_message(sol)
-    finish(code, message)
-
-
-def no_plan_message(sol: Any) -> str:
-    """Why a run ends without a plan, and what may help, in one line.
-
-    >>> from types import SimpleNamespace as S
-    >>> no_plan_message(S(status="no_solution", message="Time limit reached"))
-    'no plan was found (time limit reached); a longer --time-limit may find one'
-    >>> no_plan_message(S(status="unbounded", message=""))
-    'no plan was found: the solver says unbounded'
-    """
-    text = getattr(sol, "message", "")
-    detail = f" ({text[:1].lower()}{text[1:]})" if text else ""
-    if str(sol.status) == "no_solution":
-        found = detail or " within the limits"
-        return f"no plan was found{found}; a longer --time-limit may find one"
-    return f"no plan was found: the solver says {sol.status}{detail}"
