@@ -38,7 +38,6 @@ numpydoc_validation_exclude = {
     rf"^siting\.({_MODELS})$",
     r"^siting\.MODELS$",
     r"^siting\.Status$",  # an enum: its members are its values
-    r"^siting\.sweep\.run_sweep$",  # rewritten with the classic sweeps
     r"\.model_",  # pydantic's own members
     r"\.__",
 }

@@ -300,6 +300,62 @@ def run_sweep(
     :func:`siting.sweep_classic.classic_axis` and returns a
     :class:`~siting.sweep_classic.ClassicSweepResult`
     (:func:`siting.sweep_classic.run_classic_sweep`).
+
+    Parameters
+    ----------
+    spec : siting.multi.spec.Spec or siting.Instance
+        The plan to vary, or a classic instance.
+    axes : sequence of Axis
+        The swept parameters (:func:`parse_axis`; for a classic model,
+        :func:`siting.sweep_classic.classic_axis`); the grid is their product.
+    model : str, optional
+        A classic model's registered name (``mclp``, ``p-median``, ...); only
+        with an instance.
+    fixed : dict, optional
+        The classic model's other arguments, the same in every scenario.
+    data : siting.multi.data.ServiceData, optional
+        The plan's data, read once and sent to every worker.
+    instance : str or os.PathLike, optional
+        An instance folder each worker reads, instead of the spec's own data.
+    scheduler : str, optional
+        A Dask scheduler's address (default: ``$DASK_SCHEDULER_ADDRESS``, else
+        a local cluster).
+    client : dask.distributed.Client, optional
+        A client to run on (kept open afterwards).
+    workers : int, optional
+        Workers of the local cluster.
+    processes : bool, default True
+        Worker processes (False: threads of this process, taking turns).
+    time_limit, mip_gap : float, optional
+        Each scenario's solve limits (default: the spec's ``[solver]``).
+    backend : str, optional
+        The back end (default: the spec's).
+    explain : bool, default False
+        Give each row the plan's "what holds back" reasons.
+    progress : callable, optional
+        ``progress(done, total, row)`` after each scenario.
+
+    Returns
+    -------
+    SweepResult or siting.sweep_classic.ClassicSweepResult
+        One row a scenario in scenario order, with status, objective and the
+        swept values; a failed scenario is a row with its message, never dropped.
+
+    Raises
+    ------
+    siting.ParameterError
+        An axis naming nothing in the spec, or a scheduler address that is not one.
+
+    Examples
+    --------
+    >>> from siting.sweep_classic import classic_axis
+    >>> from siting.io import load_instance
+    >>> import pathlib, siting
+    >>> swain = pathlib.Path(siting.__file__).parents[1] / "instances/reference/swain/swain.dat"
+    >>> table = run_sweep(load_instance(swain).instance, [classic_axis("p", "1,2")], model="mclp",
+    ...                   fixed={"radius": 10}, workers=1, processes=False).table
+    >>> list(table["p"]), list(table["status"])
+    ([1, 2], ['optimal', 'optimal'])
     """
     if not isinstance(spec, Spec):
         from siting.sweep_classic import run_classic_sweep
