@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import json
 import os
+import tomllib
 from collections import OrderedDict
 from pathlib import Path
 from typing import Any
@@ -56,13 +57,15 @@ from siting.data.crs import harmonise_crs
 from siting.data.layers import Layer, Reading, list_layers, open_layer
 from siting.data.parcels import parcel_columns
 from siting.data.streets import street_network
-from siting.errors import InputError, SpecError
+from siting.errors import InputError, SitingError, SpecError
 from siting.multi.data import ServiceData
 from siting.multi.spec import NO_DATA, DataTable, Spec
 from siting.readers.csvfile import XY
+from siting.readers.names import layer_parts
 from siting.readers.values import to_ids, to_numbers
+from siting.textio import read_text
 
-__all__ = ["folder_table", "load_data_table", "load_service_data"]
+__all__ = ["as_written", "folder_table", "load_data_table", "load_service_data"]
 
 #: Layers of the folder shorthand: (GeoPackage layer, [data] key); the first three required.
 FOLDER_LAYERS = (
@@ -252,13 +255,17 @@ def load_data_table(
     """
     notes: list[str] = []
     reading = Reading(table.encoding, xy=XY(table.x, table.y))
-    blocks = open_layer(table.blocks, "data.blocks", reading)
+    written = as_written(table, spec)
+    in_spec = f" in {spec.file}" if spec is not None and written else ""
+    blocks = open_layer(table.blocks, f"data.blocks{in_spec}", reading,
+                        written=written.get("blocks"))
     layers: dict[str, Layer] = {}
     for key in ("parcels", "existing", "existing_shapes", "subdistricts", "network"):
         value = getattr(table, key)
         if value is not None:
             where_sql = table.network_where if key == "network" else None
-            layers[key] = open_layer(value, f"data.{key}", reading, where_sql=where_sql)
+            layers[key] = open_layer(value, f"data.{key}{in_spec}", reading,
+                                     where_sql=where_sql, written=written.get(key))
     for lay in (blocks, *layers.values()):
         notes += lay.notes
     for key, lay in (("blocks", blocks), ("parcels", layers["parcels"])):
@@ -305,7 +312,66 @@ def load_data_table(
         source=source or os.path.commonpath(folders),
         existing_shapes=shapes,
         notes=notes,
+        wheres={key: lay.where for key, lay in (("blocks", blocks), *layers.items())
+                if key in ("blocks", "parcels", "existing")},
     )
+
+
+def as_written(table: DataTable, spec: Spec | None) -> dict[str, str]:
+    r"""The layers of a spec's ``[data]`` table as its file writes them, by key.
+
+    :func:`~siting.multi.spec.load_spec` makes each path absolute against the
+    spec's folder; messages show what the user typed instead. A key whose value
+    no longer comes from the file (changed in code, or another table) is left out.
+
+    >>> import tempfile, pathlib
+    >>> from siting.multi.spec import load_spec
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (folder / "plan.toml").write_text('''
+    ... [meta]
+    ... name = "demo"
+    ... years = [2026]
+    ... [data]
+    ... blocks = "data/district.gpkg:blocks"
+    ... parcels = 'C:\\data\\lots.geojson'
+    ... [facility.school]
+    ... group = "children"
+    ... radius_m = 500
+    ... ''')
+    >>> spec = load_spec(folder / "plan.toml")
+    >>> spec.data.blocks == f"{folder.resolve()}/data/district.gpkg:blocks"
+    True
+    >>> as_written(spec.data, spec)
+    {'blocks': 'data/district.gpkg:blocks', 'parcels': 'C:\\data\\lots.geojson'}
+    """
+    if spec is None or spec.file is None or table is not spec.data:
+        return {}
+    try:
+        raw = tomllib.loads(read_text(spec.file)).get("data", {})
+        spec_dir = Path(spec.file).resolve().parent
+    except (SitingError, OSError, RuntimeError, tomllib.TOMLDecodeError):
+        return {}  # the file changed or went since it was read: show the paths as they are
+    if not isinstance(raw, dict):
+        return {}
+    found: dict[str, str] = {}
+    for key in DataTable.LAYER_KEYS:
+        value = raw.get(key)
+        if isinstance(value, str) and getattr(table, key) == _made_absolute(value, spec_dir):
+            found[key] = value
+    return found
+
+
+def _made_absolute(value: str, spec_dir: Path) -> str:
+    """``FILE[:LAYER]`` with FILE made absolute against the spec's folder, as
+    :func:`~siting.multi.spec.load_spec` does (to recognise a value it read)."""
+    file, layer = layer_parts(value)
+    path = Path(file)
+    if not path.is_absolute():
+        try:
+            path = (spec_dir / path).resolve()
+        except (OSError, RuntimeError):  # a name too long, a loop of links
+            path = spec_dir / path
+    return str(path) if layer is None else f"{path}:{layer}"
 
 
 # ------------------------------------------------------------------ layers
