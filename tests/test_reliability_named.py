@@ -182,3 +182,24 @@ def test_a_spec_in_the_working_folder_shows_the_same(
     with pytest.raises(InputError) as info:
         load_service_data(load_spec(Path(spec.name)))
     assert str(info.value).startswith("blocks.shp: row 3: "), info.value
+
+
+def test_a_missing_instance_folder_is_shown_as_written(district: Path) -> None:
+    spec = district / "plan.toml"
+    spec.write_text('[meta]\nname = "named"\nyears = [2026]\ninstance = "runs/nowhere"\n'
+                    '[facility.kindergarten]\ngroup = "pop_total"\nradius_m = 500\n',
+                    encoding="utf-8")
+    msg = _refusal(spec)
+    assert msg == f"runs/nowhere: instance folder not found (meta.instance in {spec})", msg
+
+
+def test_an_instance_folder_without_a_layer_is_shown_as_written(district: Path) -> None:
+    (district / "inst").mkdir()
+    _parcels().to_file(district / "inst" / "d.gpkg", layer="parcels", driver="GPKG")
+    spec = district / "plan.toml"
+    spec.write_text('[meta]\nname = "named"\nyears = [2026]\ninstance = "inst"\n'
+                    '[facility.kindergarten]\ngroup = "pop_total"\nradius_m = 500\n',
+                    encoding="utf-8")
+    msg = _refusal(spec)
+    assert msg.startswith("inst/d.gpkg: field 'layer': value 'blocks': no layer 'blocks'"), msg
+    assert msg.endswith(f"(meta.instance in {spec})"), msg

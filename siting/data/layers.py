@@ -275,15 +275,16 @@ def _shown(path: Path) -> str:
         return str(path)
 
 
-def _relabelled(exc: InputError, path: str) -> InputError:
-    """The same refusal, naming the file ``path`` (as the user wrote it).
+def relabelled(exc: InputError, path: str, reason: str | None = None) -> InputError:
+    """The same refusal, naming the file ``path`` (as the user wrote it), with ``reason``
+    for its message when given.
 
-    >>> str(_relabelled(FormatError("bad line", path="/tmp/x/a.csv", row=3), "a.csv"))
+    >>> str(relabelled(FormatError("bad line", path="/tmp/x/a.csv", row=3), "a.csv"))
     'a.csv: row 3: bad line'
     """
     again = InputError.__new__(type(exc))
-    InputError.__init__(again, exc.reason, path=path, row=exc.row, field=exc.field,
-                        value=exc.value)
+    InputError.__init__(again, exc.reason if reason is None else reason, path=path,
+                        row=exc.row, field=exc.field, value=exc.value)
     return again
 
 
@@ -312,7 +313,7 @@ def _csv_layer(path: Path, reading: Reading, written: str | None = None) -> Laye
     except InputError as exc:
         if written is None or exc.path != shown:
             raise
-        raise _relabelled(exc, written) from None
+        raise relabelled(exc, written) from None
     frame = table.frame
     geometry = gpd.points_from_xy(frame.pop("x").to_numpy(), frame.pop("y").to_numpy())
     where = Where(label, lines=table.lines)

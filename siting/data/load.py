@@ -54,7 +54,7 @@ from siting.data.columns import (
     read_ids,
 )
 from siting.data.crs import harmonise_crs
-from siting.data.layers import Layer, Reading, list_layers, open_layer
+from siting.data.layers import Layer, Reading, list_layers, open_layer, relabelled
 from siting.data.parcels import parcel_columns
 from siting.data.streets import street_network
 from siting.errors import InputError, SitingError, SpecError
@@ -131,7 +131,12 @@ def load_service_data(
             raise SpecError(NO_DATA, path=spec.file)
         source = spec.meta.instance
     if source is not None:
-        table = folder_table(source)
+        try:
+            table = folder_table(source)
+        except InputError as exc:
+            if instance is not None and str(instance) != "":
+                raise
+            raise _instance_as_written(exc, spec, source) from None
     else:
         assert spec is not None and spec.data is not None
         table = spec.data
@@ -346,12 +351,10 @@ def as_written(table: DataTable, spec: Spec | None) -> dict[str, str]:
     """
     if spec is None or spec.file is None or table is not spec.data:
         return {}
+    raw = _spec_table(spec.file, "data")
     try:
-        raw = tomllib.loads(read_text(spec.file)).get("data", {})
         spec_dir = Path(spec.file).resolve().parent
-    except (SitingError, OSError, RuntimeError, tomllib.TOMLDecodeError):
-        return {}  # the file changed or went since it was read: show the paths as they are
-    if not isinstance(raw, dict):
+    except (OSError, RuntimeError):
         return {}
     found: dict[str, str] = {}
     for key in DataTable.LAYER_KEYS:
@@ -359,6 +362,26 @@ def as_written(table: DataTable, spec: Spec | None) -> dict[str, str]:
         if isinstance(value, str) and getattr(table, key) == _made_absolute(value, spec_dir):
             found[key] = value
     return found
+
+
+def _spec_table(file: str, name: str) -> dict[str, Any]:
+    """A table of the spec file as written (empty if the file changed or went since)."""
+    try:
+        table = tomllib.loads(read_text(file)).get(name, {})
+    except (SitingError, OSError, tomllib.TOMLDecodeError):
+        return {}
+    return table if isinstance(table, dict) else {}
+
+
+def _instance_as_written(exc: InputError, spec: Spec | None, folder: str) -> InputError:
+    """A refusal of the spec's ``meta.instance`` folder, naming it as the spec writes it."""
+    if spec is None or spec.file is None or exc.path is None:
+        return exc
+    written = _spec_table(spec.file, "meta").get("instance")
+    if not isinstance(written, str) or not exc.path.startswith(folder):
+        return exc
+    return relabelled(exc, written + exc.path[len(folder):],
+                      f"{exc.reason} (meta.instance in {spec.file})")
 
 
 def _made_absolute(value: str, spec_dir: Path) -> str:
