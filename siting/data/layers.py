@@ -182,19 +182,33 @@ def read_layer(source: str | Path) -> gpd.GeoDataFrame:
 def open_layer(
     source: str | Path, key: str = "", reading: Reading | None = None, *,
     where_sql: str | None = None, where_key: str = "data.network_where",
+    written: str | None = None,
 ) -> Layer:
-    """Read a layer; ``key`` (e.g. ``"data.parcels"``) is named when the file is missing.
+    r"""Read a layer; ``key`` (e.g. ``"data.parcels"``) is named when the file is missing.
 
     ``reading``: encoding and CSV coordinate columns. ``where_sql``: an OGR SQL
     WHERE clause keeping some features (``where_key`` names it in messages).
+    ``written``: the layer as the user wrote it (a spec's ``[data]`` value before
+    it was made absolute), which messages then show; by default they show the
+    path relative to the working folder when it lies inside it.
+
+    >>> open_layer("/tmp/x/C:\\data\\lots.geojson", "data.parcels in plan.toml",
+    ...            written="C:\\data\\lots.geojson")
+    Traceback (most recent call last):
+    ...
+    siting.errors.InputError: C:\data\lots.geojson: file not found (data.parcels in plan.toml)
     """
     reading = reading or Reading()
     file, layer = split_source(source)
     path = Path(file)
-    shown = _shown(path)
-    label = shown if layer is None else f"{shown}:{layer}"
+    if written is not None:
+        label, shown = written, layer_parts(written)[0]
+    else:
+        shown = _shown(path)
+        label = shown if layer is None else f"{shown}:{layer}"
     if not path.exists():
-        raise InputError(f"{not_found(path)}{f' ({key})' if key else ''}", path=file)
+        raise InputError(f"{not_found(path)}{f' ({key})' if key else ''}",
+                         path=file if written is None else shown)
     suffix = path.suffix.lower()
     if where_sql is not None and suffix in (".csv", *PARQUET_SUFFIXES):
         raise InputError(f"{where_key} filters a layer GDAL reads, not a {suffix} file",
@@ -202,11 +216,11 @@ def open_layer(
     if suffix == ".csv":
         if layer is not None:
             raise InputError("a CSV file has no layers: name the file alone", path=label)
-        return _csv_layer(path, reading)
+        return _csv_layer(path, reading, None if written is None else label)
     if suffix in PARQUET_SUFFIXES:
         if layer is not None:
             raise InputError("a GeoParquet file has no layers: name the file alone", path=label)
-        return Layer(_read_parquet(path), label, Where(label), path)
+        return Layer(_read_parquet(path, label), label, Where(label), path)
     if layer is not None:
         names = list_layers(path)
         if layer not in names:
@@ -214,7 +228,7 @@ def open_layer(
             hint = f"; did you mean {close[0]!r}?" if close else ""
             raise InputError(
                 f"no layer {layer!r} (layers: {', '.join(names)}){hint}",
-                path=path,
+                path=path if written is None else shown,
                 field="layer",
                 value=layer,
             )
@@ -261,25 +275,45 @@ def _shown(path: Path) -> str:
         return str(path)
 
 
-def _read_parquet(path: Path) -> gpd.GeoDataFrame:
+def relabelled(exc: InputError, path: str, reason: str | None = None) -> InputError:
+    """The same refusal, naming the file ``path`` (as the user wrote it), with ``reason``
+    for its message when given.
+
+    >>> str(relabelled(FormatError("bad line", path="/tmp/x/a.csv", row=3), "a.csv"))
+    'a.csv: row 3: bad line'
+    """
+    again = InputError.__new__(type(exc))
+    InputError.__init__(again, exc.reason if reason is None else reason, path=path,
+                        row=exc.row, field=exc.field, value=exc.value)
+    return again
+
+
+def _read_parquet(path: Path, label: str) -> gpd.GeoDataFrame:
     try:
         return gpd.read_parquet(path)
     except ImportError:
         raise InputError(
-            "reading GeoParquet needs pyarrow (pip install pyarrow)", path=path
+            "reading GeoParquet needs pyarrow (pip install pyarrow)", path=label
         ) from None
     except Exception as exc:
-        raise FormatError(f"cannot be read: {str(exc).splitlines()[0]}", path=path) from None
+        raise FormatError(f"cannot be read: {str(exc).splitlines()[0]}", path=label) from None
 
 
-def _csv_layer(path: Path, reading: Reading) -> Layer:
+def _csv_layer(path: Path, reading: Reading, written: str | None = None) -> Layer:
+    """A CSV of points; messages name it ``written`` (as the user wrote it) when given."""
     from siting.readers.csvfile import XY, Column, read_csv
 
-    label = _shown(path)
+    shown = _shown(path)
+    label = written or shown
     rules = {c: Column("coordinate", required=True) for c in ("x", "y")}
-    table = read_csv(Path(label), rules, known=("x", "y"),  # label: the path, shorter
-                     encoding=reading.encoding, fix=reading.encoding_fix,
-                     xy=reading.xy or XY())
+    try:
+        table = read_csv(Path(shown), rules, known=("x", "y"),  # shown: the path, shorter
+                         encoding=reading.encoding, fix=reading.encoding_fix,
+                         xy=reading.xy or XY())
+    except InputError as exc:
+        if written is None or exc.path != shown:
+            raise
+        raise relabelled(exc, written) from None
     frame = table.frame
     geometry = gpd.points_from_xy(frame.pop("x").to_numpy(), frame.pop("y").to_numpy())
     where = Where(label, lines=table.lines)

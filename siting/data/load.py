@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import json
 import os
+import tomllib
 from collections import OrderedDict
 from pathlib import Path
 from typing import Any
@@ -53,16 +54,18 @@ from siting.data.columns import (
     read_ids,
 )
 from siting.data.crs import harmonise_crs
-from siting.data.layers import Layer, Reading, list_layers, open_layer
+from siting.data.layers import Layer, Reading, list_layers, open_layer, relabelled
 from siting.data.parcels import parcel_columns
 from siting.data.streets import street_network
-from siting.errors import InputError, SpecError
+from siting.errors import InputError, SitingError, SpecError
 from siting.multi.data import ServiceData
 from siting.multi.spec import NO_DATA, DataTable, Spec
 from siting.readers.csvfile import XY
+from siting.readers.names import layer_parts
 from siting.readers.values import to_ids, to_numbers
+from siting.textio import read_text
 
-__all__ = ["folder_table", "load_data_table", "load_service_data"]
+__all__ = ["as_written", "folder_table", "load_data_table", "load_service_data"]
 
 #: Layers of the folder shorthand: (GeoPackage layer, [data] key); the first three required.
 FOLDER_LAYERS = (
@@ -128,7 +131,12 @@ def load_service_data(
             raise SpecError(NO_DATA, path=spec.file)
         source = spec.meta.instance
     if source is not None:
-        table = folder_table(source)
+        try:
+            table = folder_table(source)
+        except InputError as exc:
+            if instance is not None and str(instance) != "":
+                raise
+            raise _instance_as_written(exc, spec, source) from None
     else:
         assert spec is not None and spec.data is not None
         table = spec.data
@@ -252,13 +260,17 @@ def load_data_table(
     """
     notes: list[str] = []
     reading = Reading(table.encoding, xy=XY(table.x, table.y))
-    blocks = open_layer(table.blocks, "data.blocks", reading)
+    written = as_written(table, spec)
+    in_spec = f" in {spec.file}" if spec is not None and written else ""
+    blocks = open_layer(table.blocks, f"data.blocks{in_spec}", reading,
+                        written=written.get("blocks"))
     layers: dict[str, Layer] = {}
     for key in ("parcels", "existing", "existing_shapes", "subdistricts", "network"):
         value = getattr(table, key)
         if value is not None:
             where_sql = table.network_where if key == "network" else None
-            layers[key] = open_layer(value, f"data.{key}", reading, where_sql=where_sql)
+            layers[key] = open_layer(value, f"data.{key}{in_spec}", reading,
+                                     where_sql=where_sql, written=written.get(key))
     for lay in (blocks, *layers.values()):
         notes += lay.notes
     for key, lay in (("blocks", blocks), ("parcels", layers["parcels"])):
@@ -305,7 +317,84 @@ def load_data_table(
         source=source or os.path.commonpath(folders),
         existing_shapes=shapes,
         notes=notes,
+        wheres={key: lay.where for key, lay in (("blocks", blocks), *layers.items())
+                if key in ("blocks", "parcels", "existing")},
     )
+
+
+def as_written(table: DataTable, spec: Spec | None) -> dict[str, str]:
+    r"""The layers of a spec's ``[data]`` table as its file writes them, by key.
+
+    :func:`~siting.multi.spec.load_spec` makes each path absolute against the
+    spec's folder; messages show what the user typed instead. A key whose value
+    no longer comes from the file (changed in code, or another table) is left out.
+
+    >>> import tempfile, pathlib
+    >>> from siting.multi.spec import load_spec
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (folder / "plan.toml").write_text('''
+    ... [meta]
+    ... name = "demo"
+    ... years = [2026]
+    ... [data]
+    ... blocks = "data/district.gpkg:blocks"
+    ... parcels = 'C:\\data\\lots.geojson'
+    ... [facility.school]
+    ... group = "children"
+    ... radius_m = 500
+    ... ''')
+    >>> spec = load_spec(folder / "plan.toml")
+    >>> spec.data.blocks == f"{folder.resolve()}/data/district.gpkg:blocks"
+    True
+    >>> as_written(spec.data, spec)
+    {'blocks': 'data/district.gpkg:blocks', 'parcels': 'C:\\data\\lots.geojson'}
+    """
+    if spec is None or spec.file is None or table is not spec.data:
+        return {}
+    raw = _spec_table(spec.file, "data")
+    try:
+        spec_dir = Path(spec.file).resolve().parent
+    except (OSError, RuntimeError):
+        return {}
+    found: dict[str, str] = {}
+    for key in DataTable.LAYER_KEYS:
+        value = raw.get(key)
+        if isinstance(value, str) and getattr(table, key) == _made_absolute(value, spec_dir):
+            found[key] = value
+    return found
+
+
+def _spec_table(file: str, name: str) -> dict[str, Any]:
+    """A table of the spec file as written (empty if the file changed or went since)."""
+    try:
+        table = tomllib.loads(read_text(file)).get(name, {})
+    except (SitingError, OSError, tomllib.TOMLDecodeError):
+        return {}
+    return table if isinstance(table, dict) else {}
+
+
+def _instance_as_written(exc: InputError, spec: Spec | None, folder: str) -> InputError:
+    """A refusal of the spec's ``meta.instance`` folder, naming it as the spec writes it."""
+    if spec is None or spec.file is None or exc.path is None:
+        return exc
+    written = _spec_table(spec.file, "meta").get("instance")
+    if not isinstance(written, str) or not exc.path.startswith(folder):
+        return exc
+    return relabelled(exc, written + exc.path[len(folder):],
+                      f"{exc.reason} (meta.instance in {spec.file})")
+
+
+def _made_absolute(value: str, spec_dir: Path) -> str:
+    """``FILE[:LAYER]`` with FILE made absolute against the spec's folder, as
+    :func:`~siting.multi.spec.load_spec` does (to recognise a value it read)."""
+    file, layer = layer_parts(value)
+    path = Path(file)
+    if not path.is_absolute():
+        try:
+            path = (spec_dir / path).resolve()
+        except (OSError, RuntimeError):  # a name too long, a loop of links
+            path = spec_dir / path
+    return str(path) if layer is None else f"{path}:{layer}"
 
 
 # ------------------------------------------------------------------ layers

@@ -19,6 +19,7 @@ from siting.coverage.walking import located
 from siting.errors import InputError
 from siting.findings import Finding
 from siting.multi.travel import travel_metric
+from siting.readers.values import Where
 
 IntArray = NDArray[np.int64]
 FloatArray = NDArray[np.float64]
@@ -45,6 +46,10 @@ class ServiceData:
     #: What checks made while loading found (e.g. the street network's diagnostics);
     #: :func:`siting.multi.checks.check_plan_data` lists them with its own.
     findings: list[Finding] = field(default_factory=list)
+    #: Each layer's file and layer as the user named them, and how its rows are numbered
+    #: (``"blocks"``, ``"parcels"``, ``"existing"``); messages about a layer's rows use
+    #: them, else :attr:`source`.
+    wheres: dict[str, Where] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for frame, cols, what in (
@@ -54,7 +59,8 @@ class ServiceData:
         ):
             for c in cols:
                 if c not in frame.columns:
-                    raise InputError(f"layer {what} has no column {c!r}", path=self.source, field=c)
+                    raise InputError(f"layer {what} has no column {c!r}",
+                                 path=self.where(what).path, field=c)
         crs = {str(f.crs) for f in (self.blocks, self.parcels, self.existing) if f.crs is not None}
         if len(crs) > 1:
             raise InputError(
@@ -75,7 +81,8 @@ class ServiceData:
         """Empty layers, repeated ids, bad areas and years, empty or invalid shapes."""
         for frame, what in ((self.blocks, "blocks"), (self.parcels, "parcels")):
             if len(frame) == 0:
-                raise InputError(f"layer {what} is empty (no rows)", path=self.source, field=what)
+                raise InputError(f"layer {what} is empty (no rows)",
+                                 path=self.where(what).path, field=what)
         for frame, col, what in (
             (self.blocks, "block_id", "blocks"),
             (self.parcels, "parcel_id", "parcels"),
@@ -86,8 +93,8 @@ class ServiceData:
                 k = int(np.flatnonzero(dup)[0])
                 raise InputError(
                     f"layer {what}: duplicate id",
-                    path=self.source,
-                    row=k + 1,
+                    path=self.where(what).path,
+                    row=self.where(what).row(k),
                     field=col,
                     value=str(frame[col].iloc[k]),
                 )
@@ -102,8 +109,8 @@ class ServiceData:
                 need = "a whole year" if integer else "a finite number >= 0"
                 raise InputError(
                     f"layer parcels: must be {need}",
-                    path=self.source,
-                    row=k + 1,
+                    path=self.where("parcels").path,
+                    row=self.where("parcels").row(k),
                     field=col,
                     value=str(raw.iloc[k]),
                 )
@@ -130,8 +137,8 @@ class ServiceData:
                 )
                 raise InputError(
                     f"layer {what}: {why} geometry",
-                    path=self.source,
-                    row=k + 1,
+                    path=self.where(what).path,
+                    row=self.where(what).row(k),
                     field="geometry",
                     value=None if g is None else g.wkt[:60],
                 )
@@ -153,30 +160,52 @@ class ServiceData:
             part = net.component_of(where)
             off = part > 0
             if off.any():
-                k = int(np.flatnonzero(off)[0])
+                cut = np.flatnonzero(off)
+                k = int(cut[0])
                 size = int(info.sizes[part[k]])
                 lines = _lines_of_part(net, int(part[k]))
+                at = self.where(what)
+                rows = ", ".join(str(at.row(int(i))) for i in cut[:5])
                 raise InputError(
                     f"layer {what}: meets the street network on a part of it ({size} nodes"
-                    f"{lines}) not connected to the rest; {int(off.sum())} such {what} in all "
-                    "(join that part to the streets, or leave it out of the street layer)",
-                    path=self.source,
-                    row=k + 1,
+                    f"{lines}) not connected to the rest; {cut.size} such {what} in all, "
+                    f"rows {rows}{', …' if cut.size > 5 else ''} (join that part to the "
+                    "streets, or leave it out of the street layer)",
+                    path=at.path,
+                    row=at.row(k),
                     field=col,
                     value=str(frame[col].iloc[k]),
                 )
             far = part < 0
             if far.any():
                 k = int(np.flatnonzero(far)[0])
+                at = self.where(what)
                 said = Finding(
                     "warning", "network-access",
-                    f"{int(far.sum())} {what} lie farther than {net.max_access:,.0f} m from "
-                    f"every street (e.g. {frame[col].iloc[k]}, {where.nearest[k]:,.0f} m): "
-                    "unreachable on foot, so never covered by a walking radius (raise "
-                    "network_max_access if the streets are right).",
+                    f"{at.path}: {int(far.sum())} {what} lie farther than "
+                    f"{net.max_access:,.0f} m from every street (e.g. {frame[col].iloc[k]}, "
+                    f"row {at.row(k)}, {where.nearest[k]:,.0f} m): unreachable on foot, so "
+                    "never covered by a walking radius (raise network_max_access if the "
+                    "streets are right).",
                 )
                 if said not in self.findings:
                     self.findings.append(said)
+
+    def where(self, what: str) -> Where:
+        """Where a layer's rows are (``"blocks"``, ``"parcels"``, ``"existing"``): its file
+        and layer as the user named them, else :attr:`source` with rows numbered from 1.
+
+        >>> import geopandas as gpd, shapely
+        >>> one = lambda **c: gpd.GeoDataFrame(c, geometry=[shapely.Point(0, 0)], crs=3857)
+        >>> data = ServiceData(
+        ...     one(block_id=["b"], subdistrict=["a"]),
+        ...     one(parcel_id=["p"], area_m2=[10.0], allowed_uses=["x"], year_available=[2026]),
+        ...     one(facility_id=["f"], type=["x"]), source="district",
+        ...     wheres={"blocks": Where("blocks.shp:blocks")})
+        >>> data.where("blocks").path, data.where("parcels").path, data.where("parcels").row(0)
+        ('blocks.shp:blocks', 'district', 1)
+        """
+        return self.wheres.get(what) or Where(self.source)
 
     def site_geometries(self, parcels: IntArray, existing: IntArray) -> NDArray[Any]:
         """Shapes of candidate parcels then existing facilities (polygons where known)."""
