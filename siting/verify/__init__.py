@@ -94,7 +94,9 @@ def verifier_for(model: Any) -> Verifier:
     for name in names:
         if name in _REGISTRY:
             return _REGISTRY[name]
-    raise SitingError(f"no verifier is registered for {names[0] if names else model!r}")
+    name = names[0] if names else type(model).__name__
+    raise SitingError(f"no verifier is registered for model {name!r}: register one with "
+                      f"@siting.verify.verifies({name!r})")
 
 
 def verify_solution(instance: Any, model: Any, solution: Any) -> VerifyReport:
