@@ -50,6 +50,10 @@ if _is_the_command():
 import importlib  # noqa: E402
 from typing import TYPE_CHECKING, Any  # noqa: E402
 
+# The models' solve() hands each decoded solution to the verify-and-accept step this
+# installs (siting.workflow imports only siting.registry, so this costs no numpy).
+import siting.workflow  # noqa: E402,F401
+
 if TYPE_CHECKING:
     from siting.backends.base import Result, SolveOptions, Status
     from siting.coverage.od import read_od_table

@@ -9,7 +9,12 @@ from the same declarations (:mod:`siting.cli.arguments`). A flag shared by
 several models is one :class:`Param` of this module, so it means one thing.
 
 A model is added by its module and one line, :func:`register` (or an entry of
-:data:`REGISTERED`); its verifier is found from the module the entry names.
+:data:`REGISTERED`); its verifier is found by the model's name, from the module
+the entry names.
+
+The models sit below the verifier; their ``solve()`` hands each decoded
+solution to :func:`verify_and_accept`, the step :mod:`siting.workflow`
+installs here when ``siting`` is imported (:func:`install_acceptance`).
 
 This module imports only the standard library: the command line reads it at
 start-up (``siting solve --help`` imports no numpy).
@@ -25,6 +30,7 @@ True
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 from dataclasses import Field, dataclass, field
 from typing import Any
 
@@ -215,3 +221,30 @@ def model_class(name: str) -> Any:
 def verifier_module(name: str) -> str:
     """The module whose import registers ``name``'s verifier."""
     return REGISTERED[name][1]
+
+
+# -------------------------------------------------------- the step after decoding
+#: Verify a decoded solution, record the verdict on it, return the report:
+#: ``(instance, model, solution) -> report``.
+Acceptance = Callable[[Any, Any, Any], Any]
+_ACCEPTANCE: list[Acceptance] = []
+
+
+def install_acceptance(step: Acceptance) -> None:
+    """Make ``step`` the one that verifies and accepts every decoded solution.
+
+    :mod:`siting.workflow` installs its own when ``siting`` is imported.
+    """
+    _ACCEPTANCE[:] = [step]
+
+
+def verify_and_accept(instance: Any, model: Any, solution: Any) -> Any:
+    """Verify ``solution`` for ``model`` on ``instance`` and record the verdict on it,
+    by the installed step; returns the verifier's report.
+
+    >>> verify_and_accept.__module__, len(_ACCEPTANCE)  # siting.workflow's step
+    ('siting.registry', 1)
+    """
+    if not _ACCEPTANCE:
+        raise RuntimeError("no verifying step is installed: import siting first")
+    return _ACCEPTANCE[0](instance, model, solution)

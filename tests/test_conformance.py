@@ -294,7 +294,7 @@ class ExactMCLP(MCLP):
         return built
 
 
-@verifies(ExactMCLP)
+@verifies("mclp-exact")
 def verify_exact_mclp(inst: Instance, model: ExactMCLP, sol: Any) -> VerifyReport:
     report = verify_mclp(inst, model, sol)
     check_p(new_sites(inst, inst.site_positions(sol.selected)), model.p, report, exact=True)

@@ -85,8 +85,8 @@ def _verify_plan(
     from siting.multi import MultiService, MultiServiceProblem
     from siting.readback import read_summary
     from siting.readback_multi import read_solution
-    from siting.verify import verify_solution
     from siting.verify.folder import plan_folder_failures, spec_failures
+    from siting.workflow import check
 
     sol, spec, data = read_solution(folder, instance=instance, spec=spec_file)
     if not sol.status.has_solution:
@@ -100,7 +100,7 @@ def _verify_plan(
         sol.objective = None
         comparable = False
     prob = MultiServiceProblem(spec, data)
-    report = verify_solution(prob, model, sol)
+    report = check(prob, model, sol)
     for note in sol.read_notes:
         if "changed since the solve" in note:
             report.fail(note + " (sha256 differs): re-solve, or pass --spec to check against it")
@@ -124,13 +124,13 @@ def _verify_plan(
 def _verify_classic(folder: Path, instance: Path | None) -> tuple[dict[str, Any], str] | None:
     """A classic model's solution: the verdict and the count of sites (None: no solution)."""
     from siting.readback import read_classic, read_summary
-    from siting.verify import verify_solution
     from siting.verify.folder import classic_folder_failures
+    from siting.workflow import check
 
     sol, model, inst = read_classic(folder, instance_path=instance)
     if not sol.status.has_solution:
         return None
-    report = verify_solution(inst, model, sol)
+    report = check(inst, model, sol)
     if report.ok:  # solution.json and the layers against their recomputation
         for failure in classic_folder_failures(folder, sol, report.objective,
                                                read_summary(folder), model.sense):

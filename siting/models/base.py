@@ -23,6 +23,7 @@ from siting.errors import ParameterError
 from siting.instance import Instance
 from siting.milp import MilpArrays, Sense
 from siting.params import validate_fields
+from siting.registry import verify_and_accept
 from siting.solution import Solution, result_fields
 
 
@@ -49,7 +50,7 @@ class LocationModel(ABC):
     range); the constructor checks them (:func:`siting.params.validate_fields`)
     before any data is read, and :meth:`check` checks them against an instance.
     A new model is registered with :func:`siting.registry.register`; its
-    verifier with :func:`siting.verify.verifies`.
+    verifier with :func:`siting.verify.verifies`, under the model's ``name``.
     """
 
     name: ClassVar[str] = "model"
@@ -282,13 +283,15 @@ def record_stats(sol: Solution, built: Built, t_build: float, solve_s: float) ->
 
 
 def finish(inst: Instance, model: LocationModel, sol: Solution, verify: bool) -> Solution:
-    """Run the independent verifier (when asked) and record its verdict on the solution."""
+    """Hand the decoded solution to the workflow's verify-and-accept step (when asked).
+
+    The verifier sits above the models, so they do not call it:
+    :mod:`siting.workflow` installs the step in :mod:`siting.registry`.
+    """
     sol.source = inst
     sol.notes = list(inst.notes)
     if verify and sol.status.has_solution:
-        from siting.verify import verify_solution
-
-        sol.accept(verify_solution(inst, model, sol), model.sense)
+        verify_and_accept(inst, model, sol)
     return sol
 
 

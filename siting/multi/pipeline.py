@@ -5,7 +5,8 @@ constructor stores the question (a validated :class:`~siting.multi.spec.Spec`),
 :meth:`MultiService.solve` takes the data, a back end and
 :class:`~siting.backends.base.SolveOptions`, and returns a result object with
 its own status (:class:`~siting.multi.solution.MultiSolution`), verified by the
-registered verifier (:mod:`siting.verify.plan`).
+verifier registered under its name (:mod:`siting.verify.plan`), through the
+workflow's verify-and-accept step (:mod:`siting.workflow`).
 
 >>> from siting.multi import parse_spec
 >>> MultiService(parse_spec({"meta": {"name": "x", "years": [2026]},
@@ -44,6 +45,7 @@ from siting.multi.rows import build
 from siting.multi.solution import FACILITY_COLUMNS, MultiSolution
 from siting.multi.spec import Spec
 from siting.multi.types import Layout
+from siting.registry import verify_and_accept
 from siting.solution import result_fields
 
 FloatArray = NDArray[np.float64]
@@ -246,11 +248,8 @@ class MultiService:
             coverage_tables,
             target_table,
         )
-        from siting.verify import verify_solution
-
         if verify:
-            report = verify_solution(prob, self, sol)
-            sol.accept(report, self.sense)
+            report = verify_and_accept(prob, self, sol)
             cov = report.details["coverage"]
             sol.targets = report.details["targets"]
             sol.stats["walks"] = report.details.get("walks", {})

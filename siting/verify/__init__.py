@@ -1,9 +1,12 @@
 """Independent verification of every solution, through one registry of verifiers.
 
 Each model family registers the function that re-checks its solutions
-(:func:`verifies`); :func:`verify_solution` finds it from the model's class
-(its nearest registered base), never from a name string. A verifier recomputes
-the objective and every constraint from the instance by a route of its own
+(:func:`verifies`) under the models' registered names; :func:`verify_solution`
+finds it by the model's ``name`` (or, for a subclass without a verifier of its
+own, the nearest base's name). The verifier imports no model class and no
+builder: it reads the model's parameters and recomputes the rest. The solve
+workflow (:mod:`siting.workflow`) is its only caller in siting. A verifier
+recomputes the objective and every constraint from the instance by a route of its own
 (the metric's :meth:`~siting.coverage.Metric.nearest_in`, pair distances),
 never from the solver's arrays, and judges the claimed objective with
 :func:`~siting.verify.report.accept_objective`.
@@ -34,53 +37,76 @@ __all__ = [
     "REL_TOL",
     "VerifyReport",
     "accept_objective",
+    "is_a",
+    "names_of",
     "verifier_for",
     "verifies",
     "verify_solution",
 ]
 
 Verifier = Callable[[Any, Any, Any], VerifyReport]
-_REGISTRY: dict[type, Verifier] = {}
-#: Verifiers imported only for models of a package: the plan verifier needs all of
-#: ``siting.multi`` (0.15 s of imports that a classic model's solve would pay).
-_BY_PACKAGE = {"siting.multi": "siting.verify.plan"}
+_REGISTRY: dict[str, Verifier] = {}
+#: Verifiers of models outside :data:`siting.registry.REGISTERED`, by name: the plan
+#: verifier needs all of ``siting.multi`` (0.15 s of imports a classic solve would pay).
+_MODULES = {"multi-service": "siting.verify.plan"}
 
 
-def verifies(*model_types: type) -> Callable[[Verifier], Verifier]:
-    """Register a function ``(instance, model, solution) -> VerifyReport`` for these models."""
+def verifies(*names: str) -> Callable[[Verifier], Verifier]:
+    """Register a function ``(instance, model, solution) -> VerifyReport`` for the models
+    registered under these names (each model class's ``name``)."""
 
     def register(func: Verifier) -> Verifier:
-        for kind in model_types:
-            _REGISTRY[kind] = func
+        for name in names:
+            _REGISTRY[name] = func
         return func
 
     return register
 
 
+def names_of(model: Any) -> list[str]:
+    """The model's ``name``, then its base classes' (a subclass is checked as its base).
+
+    >>> class Base:
+    ...     name = "base"
+    >>> class Mine(Base):
+    ...     name = "mine"
+    >>> names_of(Mine())
+    ['mine', 'base']
+    """
+    found = (getattr(kind, "name", None) for kind in type(model).__mro__)
+    return list(dict.fromkeys(name for name in found if isinstance(name, str)))
+
+
+def is_a(model: Any, name: str) -> bool:
+    """Whether ``model`` is the registered model ``name`` or a subclass of it."""
+    return name in names_of(model)
+
+
 def verifier_for(model: Any) -> Verifier:
-    """The verifier of ``model``'s class or of its nearest registered base class."""
+    """The verifier registered under the model's name, or its nearest base's."""
     from siting.registry import REGISTERED
 
-    # the modules that register the verifiers of the registered models
-    for module in dict.fromkeys(verifier for _, verifier in REGISTERED.values()):
-        importlib.import_module(module)
-    for kind in type(model).__mro__:
-        for package, module in _BY_PACKAGE.items():
-            if kind.__module__.startswith(package + "."):
-                importlib.import_module(module)
-    for kind in type(model).__mro__:
-        if kind in _REGISTRY:
-            return _REGISTRY[kind]
-    raise SitingError(f"no verifier is registered for {type(model).__name__}")
+    names = names_of(model)
+    for name in names:  # the modules that register these names' verifiers
+        module = REGISTERED[name][1] if name in REGISTERED else _MODULES.get(name)
+        if module is not None:
+            importlib.import_module(module)
+    for name in names:
+        if name in _REGISTRY:
+            return _REGISTRY[name]
+    name = names[0] if names else type(model).__name__
+    raise SitingError(f"no verifier is registered for model {name!r}: register one with "
+                      f"@siting.verify.verifies({name!r})")
 
 
 def verify_solution(instance: Any, model: Any, solution: Any) -> VerifyReport:
     """Recompute ``solution``'s objective and constraints from ``instance`` for ``model``,
     and check that no recomputed walking distance is shorter than the straight line.
 
-    A model's ``solve`` runs this already (``verify=True``) and records the
-    verdict on the solution; call it to check a plan changed by hand or read
-    from elsewhere. The verifier never uses the solver's arrays.
+    A model's ``solve`` has this run already (``verify=True``, by the workflow,
+    :mod:`siting.workflow`) and records the verdict on the solution; call it to
+    check a plan changed by hand or read from elsewhere. The verifier never uses
+    the solver's arrays.
 
     Parameters
     ----------

@@ -3,25 +3,25 @@
 Each recomputes what the solution claims from the instance by a route of its
 own (:meth:`~siting.coverage.Metric.nearest_in`, pair distances one open site
 or one competitor at a time), never from the solver's arrays, and is
-registered for its model class (:func:`siting.verify.verifies`). Like the
+registered under its models' names (:func:`siting.verify.verifies`); the model
+is read for its parameters only (no model class is imported). Like the
 classic verifiers, each is built by :func:`~siting.verify.classic.from_checks`:
 the open sites are checked first, the claimed objective is judged last.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from numpy.typing import NDArray
 
+from siting.errors import ParameterError
 from siting.instance import Instance
-from siting.models.attendance import Attendance
-from siting.models.capacitated import CLSCP, CMCLP, CapacitatedModel, CPMedian
-from siting.models.center import WeightedPCenter
-from siting.models.competitors import competitor_metric, site_attractiveness
-from siting.models.dispersion import PDispersion, site_metric
-from siting.models.market import HuffModel, MarketShare, TargetShare
+from siting.models.competitors import competitor_metric, read_competitors, site_attractiveness
+from siting.models.decay import Decay
 from siting.solution import Solution
-from siting.verify import verifies
+from siting.verify import is_a, verifies
 from siting.verify.classic import (
     assignment_positions,
     check_p,
@@ -37,32 +37,43 @@ FloatArray = NDArray[np.float64]
 SLACK = 1e-6
 
 
-@verifies(PDispersion)
+def decay_of(model: Any) -> Decay:
+    """The distance decay the model's parameters say (``decay``, ``beta``, ``cutoff``,
+    ``scale``)."""
+    return Decay(model.decay, float(model.beta), model.cutoff, float(model.scale))
+
+
+@verifies("p-dispersion")
 @from_checks
-def verify_dispersion(inst: Instance, model: PDispersion, sol: Solution, pos: IntArray,
+def verify_dispersion(inst: Instance, model: Any, sol: Solution, pos: IntArray,
                       rep: VerifyReport) -> None:
     """Exactly ``p`` new sites; the objective is the least distance between open sites."""
     check_p(new_sites(inst, pos), sol.params.get("p"), rep, exact=True)
     if pos.size < 2:
         rep.fail("fewer than two open sites: no distance between them")
         return
+    sites = inst.metric.site_to_site()
+    if sites is None:
+        raise ParameterError(f"{inst.name} gives no distances between sites; p-dispersion "
+                             "needs them", path=inst.source, field="model", value=model.name)
     a, b = np.triu_indices(pos.size, k=1)
-    rep.objective = float(site_metric(inst).pair_distance(pos[a], pos[b]).min())
+    rep.objective = float(sites.pair_distance(pos[a], pos[b]).min())
 
 
 def _first(inst: Instance, rows: NDArray[np.bool_]) -> str:
     return repr(inst.demand_ids[np.flatnonzero(rows)[0]])
 
 
-@verifies(CPMedian, CLSCP, CMCLP)
+@verifies("cp-median", "clscp", "cmclp")
 @from_checks
-def verify_capacitated(inst: Instance, model: CapacitatedModel, sol: Solution, pos: IntArray,
+def verify_capacitated(inst: Instance, model: Any, sol: Solution, pos: IntArray,
                        rep: VerifyReport) -> None:
     """Shares served, reach, open sites, capacities, fulfilment, single source, objective."""
     new = new_sites(inst, pos)
-    if isinstance(model, CPMedian):
+    median, partial = is_a(model, "cp-median"), is_a(model, "cmclp")
+    if median:
         check_p(new, sol.params.get("p"), rep, exact=True)
-    elif isinstance(model, CMCLP):
+    elif partial:
         check_p(new, sol.params.get("p"), rep)
     found = assignment_positions(inst, sol.assignment, rep)
     if found is None:
@@ -70,7 +81,7 @@ def verify_capacitated(inst: Instance, model: CapacitatedModel, sol: Solution, p
     d_pos, s_pos, frac = found
     used = frac > 1e-9
     total = np.bincount(d_pos, weights=frac, minlength=inst.n_demand)
-    serve_all = not isinstance(model, CMCLP)
+    serve_all = not partial
     short = np.abs(total - 1.0) > 1e-6 if serve_all else total > 1 + 1e-6
     if short.any():
         rep.fail(f"demand {_first(inst, short)} is served {total[short][0]:.6g} of its "
@@ -104,22 +115,22 @@ def verify_capacitated(inst: Instance, model: CapacitatedModel, sol: Solution, p
         partial = used & (np.abs(frac - 1.0) > 1e-6)
         if split.any() or partial.any():
             rep.fail("single source: a demand point is split between sites")
-    if isinstance(model, CPMedian):
+    if median:
         unit = inst.weight[d_pos] * dist if inst.cost_scales_with_weight else dist
         if not np.isfinite(unit[used]).all():
             rep.fail("a demand point is assigned to a site it cannot reach")
             return
         rep.objective = float((unit[used] * frac[used]).sum())
-    elif isinstance(model, CLSCP):
+    elif is_a(model, "clscp"):
         rep.objective = (float(inst.site_cost[new].sum()) if sol.params.get("weighted_cost")
                          else float(new.size))
     else:
         rep.objective = float((inst.weight[d_pos] * frac).sum())
 
 
-@verifies(WeightedPCenter)
+@verifies("weighted-p-center")
 @from_checks
-def verify_weighted_center(inst: Instance, model: WeightedPCenter, sol: Solution,
+def verify_weighted_center(inst: Instance, model: Any, sol: Solution,
                            pos: IntArray, rep: VerifyReport) -> None:
     """At most ``p`` new sites; the largest weight × distance to the nearest open site."""
     check_p(new_sites(inst, pos), sol.params.get("p"), rep)
@@ -128,14 +139,14 @@ def verify_weighted_center(inst: Instance, model: WeightedPCenter, sol: Solution
     rep.objective = float(value.max()) if value.size else 0.0
 
 
-@verifies(Attendance)
+@verifies("attendance")
 @from_checks
-def verify_attendance(inst: Instance, model: Attendance, sol: Solution, pos: IntArray,
+def verify_attendance(inst: Instance, model: Any, sol: Solution, pos: IntArray,
                       rep: VerifyReport) -> None:
     """At most ``p`` new sites; the weight drawn by each point's nearest open site."""
     check_p(new_sites(inst, pos), sol.params.get("p"), rep)
     _, dist = inst.metric.nearest_in(pos)
-    drawn = inst.weight * model.decay_function().value(dist)
+    drawn = inst.weight * decay_of(model).value(dist)
     if sol.assignment is not None and len(sol.assignment):
         found = assignment_positions(inst, sol.assignment, rep)
         if found is not None:
@@ -151,19 +162,20 @@ def verify_attendance(inst: Instance, model: Attendance, sol: Solution, pos: Int
     rep.objective = float(drawn.sum())
 
 
-def huff_shares(inst: Instance, model: HuffModel, pos: IntArray) -> tuple[FloatArray, FloatArray]:
+def huff_shares(inst: Instance, model: Any, pos: IntArray) -> tuple[FloatArray, FloatArray]:
     """Per point: the share the open sites capture, the open sites' pull and the rivals'.
 
-    Recomputed one open site and one competitor at a time from pair distances.
+    Recomputed one open site and one competitor at a time from pair distances, the
+    competitors read again from the model's ``competitors``.
     """
-    decay = model.decay_function()
+    decay = decay_of(model)
     attr = site_attractiveness(inst, model.attractiveness)
     demand = np.arange(inst.n_demand, dtype=np.int64)
     own = np.zeros(inst.n_demand)
     for j in pos:  # a loop over open sites
         dist = inst.metric.pair_distance(demand, np.full(inst.n_demand, j, dtype=np.int64))
         own += attr[j] * decay.value(dist)
-    xy, rival_attr = model.rivals()
+    xy, rival_attr = read_competitors(model.competitors)
     rivals = competitor_metric(inst, xy)
     rival = np.zeros(inst.n_demand)
     for k in range(xy.shape[0]):  # a loop over competitors
@@ -174,7 +186,7 @@ def huff_shares(inst: Instance, model: HuffModel, pos: IntArray) -> tuple[FloatA
     return np.nan_to_num(share), own
 
 
-def _check_claimed_shares(inst: Instance, model: HuffModel, sol: Solution, pos: IntArray,
+def _check_claimed_shares(inst: Instance, model: Any, sol: Solution, pos: IntArray,
                           share: FloatArray, own: FloatArray, rep: VerifyReport) -> None:
     """A claimed share per (point, site) may not exceed the site's recomputed Huff share."""
     if sol.assignment is None or not len(sol.assignment):
@@ -186,7 +198,7 @@ def _check_claimed_shares(inst: Instance, model: HuffModel, sol: Solution, pos: 
     if served_by_closed(inst, pos, d_pos, s_pos, rep):
         return
     attr = site_attractiveness(inst, model.attractiveness)
-    pull = attr[s_pos] * model.decay_function().value(inst.metric.pair_distance(d_pos, s_pos))
+    pull = attr[s_pos] * decay_of(model).value(inst.metric.pair_distance(d_pos, s_pos))
     with np.errstate(divide="ignore", invalid="ignore"):
         site_share = np.nan_to_num(share[d_pos] * pull / own[d_pos])
     over = frac > site_share * (1 + REL_TOL) + 1e-6
@@ -196,16 +208,16 @@ def _check_claimed_shares(inst: Instance, model: HuffModel, sol: Solution, pos: 
                  f"{inst.site_ids[s_pos[k]]!r}, its gravity share is {site_share[k]:.6g}")
 
 
-@verifies(MarketShare, TargetShare)
+@verifies("market-share", "target-share")
 @from_checks
-def verify_market(inst: Instance, model: HuffModel, sol: Solution, pos: IntArray,
+def verify_market(inst: Instance, model: Any, sol: Solution, pos: IntArray,
                   rep: VerifyReport) -> None:
     """Huff shares against the competitors recomputed; ``p`` or the target share."""
     new = new_sites(inst, pos)
     share, own = huff_shares(inst, model, pos)
     _check_claimed_shares(inst, model, sol, pos, share, own, rep)
     captured = float(inst.weight @ share)
-    if isinstance(model, MarketShare):
+    if is_a(model, "market-share"):
         check_p(new, sol.params.get("p"), rep)
         rep.objective = captured
     else:

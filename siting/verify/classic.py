@@ -3,7 +3,8 @@
 Each recomputes from the instance's metric, by the route of
 :meth:`~siting.coverage.Metric.nearest_in` and
 :meth:`~siting.coverage.Metric.pair_distance`, what the solution claims, and
-is registered for its model classes (:func:`siting.verify.verifies`).
+is registered under its models' names (:func:`siting.verify.verifies`); the
+model is read for its parameters only (no model class is imported).
 """
 
 from __future__ import annotations
@@ -16,10 +17,8 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from siting.instance import Instance
-from siting.models import CFLP, LSCP, LSCPB, MCLP, PSCP, UFLP, PCenter, PMedian
-from siting.models.base import LocationModel
 from siting.solution import Solution
-from siting.verify import verifies
+from siting.verify import is_a, verifies
 from siting.verify.report import REL_TOL, VerifyReport, accept_objective
 
 IntArray = NDArray[np.int64]
@@ -112,7 +111,7 @@ def from_checks(check: Check) -> Callable[[Instance, Any, Solution], VerifyRepor
     repeated, existing ones closed), then ``check`` recomputes the objective and the
     model's constraints, then the claimed objective is judged."""
 
-    def verify(inst: Instance, model: LocationModel, sol: Solution) -> VerifyReport:
+    def verify(inst: Instance, model: Any, sol: Solution) -> VerifyReport:
         rep = VerifyReport()
         pos = open_sites(inst, sol, rep)
         if pos is None:
@@ -166,9 +165,9 @@ def _all_covered(inst: Instance, sol: Solution, pos: IntArray, rep: VerifyReport
         rep.fail(f"demand {first!r} is not covered (and {int((~covered).sum()) - 1} more)")
 
 
-@verifies(MCLP)
+@verifies("mclp")
 @from_checks
-def verify_mclp(inst: Instance, model: MCLP, sol: Solution, pos: IntArray,
+def verify_mclp(inst: Instance, model: Any, sol: Solution, pos: IntArray,
                 rep: VerifyReport) -> None:
     """Covered weight, at most ``p`` new sites, spending within the budget."""
     new = new_sites(inst, pos)
@@ -181,9 +180,9 @@ def verify_mclp(inst: Instance, model: MCLP, sol: Solution, pos: IntArray,
     rep.objective = float(inst.weight[covered].sum())
 
 
-@verifies(LSCP)
+@verifies("lscp")
 @from_checks
-def verify_lscp(inst: Instance, model: LSCP, sol: Solution, pos: IntArray,
+def verify_lscp(inst: Instance, model: Any, sol: Solution, pos: IntArray,
                 rep: VerifyReport) -> None:
     """Every demand point covered; the objective is the count (or cost) of new sites."""
     new = new_sites(inst, pos)
@@ -197,9 +196,9 @@ def _sites_cost(inst: Instance, sol: Solution, new: IntArray) -> float:
     return float(inst.site_cost[new].sum()) if weighted else float(new.size)
 
 
-@verifies(PSCP)
+@verifies("pscp")
 @from_checks
-def verify_pscp(inst: Instance, model: PSCP, sol: Solution, pos: IntArray,
+def verify_pscp(inst: Instance, model: Any, sol: Solution, pos: IntArray,
                 rep: VerifyReport) -> None:
     """At least ``share`` of all weight covered; the objective is the count (or cost) of
     new sites."""
@@ -214,9 +213,9 @@ def verify_pscp(inst: Instance, model: PSCP, sol: Solution, pos: IntArray,
     rep.objective = _sites_cost(inst, sol, new_sites(inst, pos))
 
 
-@verifies(LSCPB)
+@verifies("lscp-b")
 @from_checks
-def verify_lscpb(inst: Instance, model: LSCPB, sol: Solution, pos: IntArray,
+def verify_lscpb(inst: Instance, model: Any, sol: Solution, pos: IntArray,
                  rep: VerifyReport) -> None:
     """Everyone covered with ``p`` new sites; the objective is the weight covered twice."""
     new = new_sites(inst, pos)
@@ -226,9 +225,9 @@ def verify_lscpb(inst: Instance, model: LSCPB, sol: Solution, pos: IntArray,
     rep.objective = float(inst.weight[twice].sum())
 
 
-@verifies(PCenter)
+@verifies("p-center")
 @from_checks
-def verify_pcenter(inst: Instance, model: PCenter, sol: Solution, pos: IntArray,
+def verify_pcenter(inst: Instance, model: Any, sol: Solution, pos: IntArray,
                    rep: VerifyReport) -> None:
     """The largest distance of any demand point to its nearest open site, with ``p`` sites."""
     _, d = inst.metric.nearest_in(pos)
@@ -269,9 +268,9 @@ def _assignment_cost(inst: Instance, sol: Solution, pos: IntArray, rep: VerifyRe
     return float((unit * frac).sum()), d_pos, s_pos, frac
 
 
-@verifies(PMedian)
+@verifies("p-median")
 @from_checks
-def verify_pmedian(inst: Instance, model: PMedian, sol: Solution, pos: IntArray,
+def verify_pmedian(inst: Instance, model: Any, sol: Solution, pos: IntArray,
                    rep: VerifyReport) -> None:
     """The claimed assignment's weighted distance, exactly ``p`` new sites."""
     found = _assignment_cost(inst, sol, pos, rep)
@@ -281,16 +280,16 @@ def verify_pmedian(inst: Instance, model: PMedian, sol: Solution, pos: IntArray,
     rep.objective = found[0]
 
 
-@verifies(UFLP, CFLP)
+@verifies("uflp", "cflp")
 @from_checks
-def verify_facility_location(inst: Instance, model: UFLP, sol: Solution, pos: IntArray,
+def verify_facility_location(inst: Instance, model: Any, sol: Solution, pos: IntArray,
                              rep: VerifyReport) -> None:
     """Fixed costs plus assignment costs; with capacities, no site serves more than it may."""
     found = _assignment_cost(inst, sol, pos, rep)
     if found is None:
         return
     cost, d_pos, s_pos, frac = found
-    if model.capacitated:
+    if is_a(model, "cflp"):
         load = np.bincount(s_pos, weights=inst.weight[d_pos] * frac, minlength=inst.n_sites)
         over = np.flatnonzero(load > inst.capacity * (1 + 1e-6) + 1e-6)
         if over.size:

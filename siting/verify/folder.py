@@ -217,7 +217,6 @@ def plan_folder_failures(folder: Path, prob: Any, sol: Any, objective: float | N
     (None: not comparable), ``coverage`` the coverage it recomputed (None:
     computed here); ``prob.data`` the data it is checked against.
     """
-    from siting.multi.pipeline import with_costs
     from siting.multi.solution import FACILITY_COLUMNS, on_layer
     from siting.multi.tables import (
         PlanRows,
@@ -227,6 +226,7 @@ def plan_folder_failures(folder: Path, prob: Any, sol: Any, objective: float | N
         coverage_tables,
         target_table,
     )
+    from siting.verify.plan import facility_costs
 
     out = summary_failures(meta, objective, sense, gap_tolerance(meta))
     data = prob.data
@@ -238,7 +238,7 @@ def plan_folder_failures(folder: Path, prob: Any, sol: Any, objective: float | N
         fac["subdistrict"] = (parcels["subdistrict"].to_numpy()[pos]
                               if "subdistrict" in parcels.columns else "")
         fac["parcel_area_m2"] = np.asarray(prob.area, dtype=float)[pos]
-    facilities = with_costs(prob, fac)
+    facilities = facility_costs(prob, fac)  # the verifier's costing, not the model's
     cov = coverage if coverage is not None else coverage_by_year(
         prob, PlanRows(sol.facilities, sol.closed))
     coverage, by_subdistrict = coverage_tables(prob, cov)

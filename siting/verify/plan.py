@@ -19,7 +19,6 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from siting.multi.data import uses_mask
-from siting.multi.pipeline import MultiService
 from siting.multi.problem import MultiServiceProblem
 from siting.multi.solution import MultiSolution, pct
 from siting.multi.tables import (
@@ -37,8 +36,8 @@ from siting.verify.walks import walk_floor
 TOL = 1e-6
 
 
-@verifies(MultiService)
-def verify_plan(prob: MultiServiceProblem, model: MultiService, sol: MultiSolution) -> VerifyReport:
+@verifies("multi-service")
+def verify_plan(prob: MultiServiceProblem, model: Any, sol: MultiSolution) -> VerifyReport:
     """Recompute the plan's constraints and objective; ``details["coverage"]`` holds coverage."""
     rep = VerifyReport()
     fac = _known_rows(prob, sol.facilities, rep)
