@@ -8,9 +8,19 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import settings
 
 from siting.backends.base import available_backends, capabilities
 from siting.instance import Instance
+
+# Under CI every property test draws the same examples on every run (derandomised), so a
+# run's outcome depends on the code alone; elsewhere the draws vary and keep exploring
+# (a find is replayed from .hypothesis/ until it is fixed). Seen that way: CBC 2.10.3
+# calls a worse plan optimal on a six-column binary program with one equality row
+# (objective -2 for a maximum of -1), which test_backends' random comparison can draw.
+settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 ROOT = Path(__file__).resolve().parent.parent
 REFERENCE = ROOT / "instances" / "reference"
