@@ -27,15 +27,12 @@ numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False
 numpydoc_xref_param_type = False
 # Every public object documented here has a summary, its parameters, what it
-# returns and an example (run as a doctest by the test suite). The model
-# classes carry their formulations in their own format and are left out of
-# these checks; pydantic spec tables describe their keys as attributes.
+# returns and an example (run as a doctest by the test suite), the model
+# classes included (with their formulations); pydantic spec tables describe
+# their keys as attributes.
 numpydoc_validate = True
 numpydoc_validation_checks = {"GL08", "PR01", "PR02", "RT01", "EX01"}
-_MODELS = "|".join(sorted({m.__name__ for m in siting.MODELS.values()} | {"LocationModel"}))
 numpydoc_validation_exclude = {
-    r"^siting\.models\.",
-    rf"^siting\.({_MODELS})$",
     r"^siting\.MODELS$",
     r"^siting\.Status$",  # an enum: its members are its values
     r"\.model_",  # pydantic's own members

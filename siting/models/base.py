@@ -51,6 +51,13 @@ class LocationModel(ABC):
     before any data is read, and :meth:`check` checks them against an instance.
     A new model is registered with :func:`siting.registry.register`; its
     verifier with :func:`siting.verify.verifies`, under the model's ``name``.
+
+    Examples
+    --------
+    >>> from siting import MCLP, LocationModel
+    >>> model = MCLP(radius=2.0, p=3)
+    >>> isinstance(model, LocationModel), model.name, model.sense, model.params()["p"]
+    (True, 'mclp', 'max', 3)
     """
 
     name: ClassVar[str] = "model"
