@@ -311,3 +311,14 @@ def test_the_reference_optimum_is_a_real_plan(best: tuple[float, pd.DataFrame],
     free = District(dict(district.spec, target=[]), district.blocks, district.block_xy,
                     district.parcels, district.existing, district.streets)
     assert best_plan(free)[0] > value * 1.1
+
+
+def test_the_written_folder_verifies(tmp_path: Path) -> None:
+    """``siting solve`` then ``siting verify`` on the district's folder: the blocks are
+    polygons, written to the GeoPackage as multipolygons of one part, and a plan siting
+    wrote itself must verify (the layer check compares shapes, not their container)."""
+    from siting.cli import main
+
+    out = tmp_path / "plan"
+    assert main(["solve", str(SPEC), "--out", str(out), "--quiet"]) == 0
+    assert main(["verify", str(out)]) == 0

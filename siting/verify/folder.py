@@ -96,6 +96,25 @@ def table_failures(shown: str, written: pd.DataFrame, truth: pd.DataFrame) -> li
             f"{truth[column].iloc[k]} recomputed{more}"]
 
 
+def _comparable(geoms: Any) -> np.ndarray:
+    """Shapes in one canonical form: a multi-part shape of one part as that part (a
+    GeoPackage layer of polygons is written as multipolygons), rings and parts ordered
+    (:func:`shapely.normalize`), so that only a different shape compares unequal.
+
+    >>> import shapely
+    >>> square = shapely.box(0, 0, 1, 1)
+    >>> [g.geom_type for g in _comparable([shapely.MultiPolygon([square]), square])]
+    ['Polygon', 'Polygon']
+    """
+    import shapely
+
+    out = np.array(geoms, dtype=object)
+    one_part = (np.isin(shapely.get_type_id(out), (4, 5, 6))
+                & (shapely.get_num_geometries(out) == 1))
+    out[one_part] = shapely.get_geometry(out[one_part], 0)
+    return np.asarray(shapely.normalize(out))
+
+
 def layer_failures(path: Path, truth: Any) -> list[str]:
     """How a written layer (GeoPackage or GeoJSON) differs from the recomputed ``truth``.
 
@@ -118,8 +137,8 @@ def layer_failures(path: Path, truth: Any) -> list[str]:
     failures = table_failures(shown, said, real)
     if failures or not len(truth):
         return failures
-    a = np.asarray(written.geometry.to_numpy())
-    b = np.asarray(truth.geometry.to_numpy())
+    a = _comparable(written.geometry.to_numpy())
+    b = _comparable(truth.geometry.to_numpy())
     bounds = shapely.total_bounds(b)
     scale = float(np.nanmax(np.abs(bounds))) if np.isfinite(bounds).all() else 1.0
     same = shapely.equals_exact(a, b, tolerance=1e-6 * max(scale, 1e-3))
