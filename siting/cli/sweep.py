@@ -17,6 +17,7 @@ from siting.cli.exits import (
 )
 from siting.cli.options import JsonFlag, QuietFlag, parse_number
 from siting.cli.progress import Phases
+from siting.errors import ParameterError
 
 
 def sweep(
@@ -137,7 +138,6 @@ def sweep(
                  scheduler=scheduler, workers_text=workers_text, time_limit_text=time_limit_text,
                  gap_text=gap_text, solver=solver, out=out, as_json=as_json, quiet=quiet)
         return
-    from siting.errors import ParameterError
     from siting.multi.spec import load_spec
     from siting.outputs import check_output_folder
     from siting.sweep import check_data_files, check_scheduler, parse_axis, run_sweep, scenario_grid
@@ -156,13 +156,7 @@ def sweep(
         raise ParameterError(
             "nothing to sweep: give --budget, --target or --radius", field="sweep", value=None
         )
-    workers = parse_number(workers_text, "--workers", int)
-    if workers is not None and workers < 1:
-        raise ParameterError("must be >= 1", field="--workers", value=workers)
-    time_limit = parse_number(time_limit_text, "--time-limit", float)
-    if time_limit is not None and time_limit <= 0:
-        raise ParameterError("must be > 0", field="--time-limit", value=time_limit)
-    gap = parse_number(gap_text, "--gap", float)
+    workers, time_limit, gap = _limits(workers_text, time_limit_text, gap_text)
     check_data_files(spec, instance)  # a missing file is said before Dask starts
     with Phases(enabled=not (quiet or as_json)) as phases:
         count = len(scenario_grid(axes))
@@ -197,6 +191,19 @@ def sweep(
     _conclude(result.table, result.advice)
 
 
+def _limits(
+    workers_text: str | None, time_limit_text: str | None, gap_text: str | None
+) -> tuple[int | None, float | None, float | None]:
+    """``--workers``, ``--time-limit`` and ``--gap`` read and checked, for either sweep."""
+    workers = parse_number(workers_text, "--workers", int)
+    if workers is not None and workers < 1:
+        raise ParameterError("must be >= 1", field="--workers", value=workers)
+    time_limit = parse_number(time_limit_text, "--time-limit", float)
+    if time_limit is not None and time_limit <= 0:
+        raise ParameterError("must be > 0", field="--time-limit", value=time_limit)
+    return workers, time_limit, parse_number(gap_text, "--gap", float)
+
+
 def _conclude(table: Any, advice: list[str] | None = None) -> None:
     """End the sweep: infeasible scenarios are results; errors, failed checks and a sweep
     in which every scenario stopped at its limit without a plan are not."""
@@ -227,7 +234,6 @@ def _classic(
     as_json: bool, quiet: bool,
 ) -> None:
     """A classic model's sweep on an instance: one row per combination of the values."""
-    from siting.errors import ParameterError
     from siting.io import load_instance
     from siting.sweep import scenario_grid
     from siting.sweep_classic import classic_axis, classic_model, run_classic_sweep
@@ -256,13 +262,7 @@ def _classic(
         raise ParameterError("nothing to sweep: give --p, --radius, --budget or --share with "
                              "more than one value", field="sweep", value=None)
     classic_model(model, fixed)  # an unknown model or argument fails before any data is read
-    workers = parse_number(workers_text, "--workers", int)
-    if workers is not None and workers < 1:
-        raise ParameterError("must be >= 1", field="--workers", value=workers)
-    time_limit = parse_number(time_limit_text, "--time-limit", float)
-    if time_limit is not None and time_limit <= 0:
-        raise ParameterError("must be > 0", field="--time-limit", value=time_limit)
-    gap = parse_number(gap_text, "--gap", float)
+    workers, time_limit, gap = _limits(workers_text, time_limit_text, gap_text)
     if costs is not None and network is not None:
         raise ParameterError("give one distance source: --costs or --network",
                              field="--costs", value=str(costs))
