@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks import instances as bi
+from benchmarks import targets
 
 HERE = Path(__file__).resolve().parent
 PY = sys.executable
@@ -413,6 +414,7 @@ def write_tables(rows: list[dict[str, Any]], out: Path, info: dict[str, str]) ->
         lines.append("")
         lines.append(f"pmed: {proven} of {len(pm)} proven optimal, total {total:.1f} s")
     lines.extend(_command_vs_process(rows))
+    lines.extend(["", *targets.table(rows)])  # each target met or not, with its figure
     head = ["Machine: " + ", ".join(f"{k} {v}" for k, v in info.items()), ""]
     (out / "results.md").write_text("\n".join(head + lines) + "\n")
 
