@@ -34,7 +34,6 @@ proportion to their geometric lengths.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -44,6 +43,7 @@ from numpy.typing import NDArray
 
 from siting.data.junctions import JUNCTION_RULES, crossing_vertices, node_of_vertex, part_ends
 from siting.data.netcheck import SHOWN, NetworkDiagnostics, unjoined_crossings
+from siting.data.street_rules import DEFAULT_MAX_ACCESS_M, StreetRules
 from siting.errors import InputError
 from siting.network import WalkingNetwork
 from siting.readers.values import Where, to_numbers
@@ -52,40 +52,8 @@ __all__ = ["DEFAULT_MAX_ACCESS_M", "StreetRules", "street_network"]
 
 _LINE_TYPES = (1, 2, 5)  # shapely type ids: LineString, LinearRing, MultiLineString
 
-#: A point farther than this from every street is unreachable (metres), by default.
-DEFAULT_MAX_ACCESS_M = 500.0
 #: A length column may fall short of the geometry by this share (rounding), no more.
 LENGTH_SLACK = 1e-3
-
-
-@dataclass(frozen=True)
-class StreetRules:
-    """How a street layer is read and built, as a spec's ``network_*`` keys or the command
-    line's ``--junctions``, ``--level``, ``--max-access``, ``--network-where`` say it
-    (None: the default of :func:`street_network`; ``where``: an OGR SQL filter applied when
-    the layer is read)."""
-
-    junctions: str | None = None
-    level: str | None = None
-    max_access: float | None = None
-    where: str | None = None
-    tolerance: float = 0.5
-
-    def said(self) -> bool:
-        """Whether any rule differs from its default."""
-        return self != StreetRules()
-
-    def builder_arguments(self) -> dict[str, Any]:
-        """The keyword arguments of :func:`street_network` these rules set.
-
-        >>> StreetRules(junctions="crossings", max_access=200.0).builder_arguments()
-        {'tolerance': 0.5, 'junctions': 'crossings', 'max_access': 200.0}
-        """
-        out: dict[str, Any] = {"tolerance": self.tolerance}
-        for key in ("junctions", "level", "max_access"):
-            if getattr(self, key) is not None:
-                out[key] = getattr(self, key)
-        return out
 
 
 def street_network(
