@@ -24,7 +24,7 @@ from siting.errors import FormatError, InputError
 from siting.instance import Instance
 
 if TYPE_CHECKING:
-    from siting.data.streets import StreetRules
+    from siting.data.street_rules import StreetRules
 
 FORMATS = ("auto", "orlib-pmed", "orlib-scp", "orlib-cap", "swain", "bds", "csv", "gpkg")
 

@@ -205,7 +205,7 @@ def _streets(recorded: Any) -> Any:
     """The street rules a classic solve recorded (None: the defaults)."""
     if not recorded:
         return None
-    from siting.data.streets import StreetRules
+    from siting.data.street_rules import StreetRules
 
     return StreetRules(**{k: v for k, v in dict(recorded).items()
                           if k in StreetRules.__dataclass_fields__})

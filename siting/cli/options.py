@@ -150,7 +150,7 @@ def street_rules(
     Traceback (most recent call last):
     siting.errors.ParameterError: field '--max-access': value 0.0: must be > 0 (metres)
     """
-    from siting.data.streets import StreetRules
+    from siting.data.street_rules import StreetRules
 
     access = parse_number(max_access, "--max-access", float)
     if access is not None and not access > 0:

@@ -38,10 +38,11 @@ from siting.data.crs import (
     check_near,
     crs_name,
     degrees_refused,
+    frame_bounds,
     looks_like_degrees,
     parse_crs,
 )
-from siting.data.streets import StreetRules
+from siting.data.street_rules import StreetRules
 from siting.errors import CRSError, FormatError, InputError
 from siting.instance import Instance
 
@@ -156,31 +157,32 @@ def _csv_crs(
     """The CSV frames checked against their CRS (``--crs``, else WGS 84 for lon/lat
     columns, else none), as GeoDataFrames in a metric CRS when they have one; and the
     CRS they were read in and the one they are in."""
+    labels = {role: str(t.path) for role, t in tables.items()}
+    lonlat = [t for t in tables.values() if t.lonlat]
+    if crs is None and not lonlat:
+        # No CRS: the checks read the x, y columns (no geometry, so no geopandas).
+        plain = {role: t.frame for role, t in tables.items()}
+        for role, frame in plain.items():
+            bounds = frame_bounds(frame)
+            if looks_like_degrees(bounds):
+                raise degrees_refused(labels[role], bounds, CRS_FIX, "--crs")
+        for role, frame in plain.items():
+            check_near((labels["demand"], plain["demand"]), (labels[role], frame),
+                       "check their coordinates (or give --crs)")
+        notes.append("the CSV files have no CRS (and --crs is not given): distances are in "
+                     "the unit of their coordinates")
+        return plain, None, None
     import geopandas as gpd
-
 
     points = {role: gpd.GeoSeries(gpd.points_from_xy(t.frame["x"], t.frame["y"]))
               for role, t in tables.items()}
-    labels = {role: str(t.path) for role, t in tables.items()}
-    lonlat = [t for t in tables.values() if t.lonlat]
     if crs is not None:
         original, why = parse_crs(crs, "--crs"), "--crs"
-    elif lonlat:
+    else:
         original, why = parse_crs(WGS84), "columns named as longitude/latitude"
         x, y = lonlat[0].xy_columns or ("x", "y")
         notes.append(f"{lonlat[0].path.name}: columns {x!r} and {y!r} are taken as WGS 84 "
                      f"longitude/latitude ({WGS84}); give --crs if they are not")
-    else:
-        for role, pts in points.items():
-            bounds = pts.total_bounds if len(pts) else None
-            if looks_like_degrees(bounds):
-                raise degrees_refused(labels[role], bounds, CRS_FIX, "--crs")
-        for role, pts in points.items():
-            check_near((labels["demand"], points["demand"]), (labels[role], pts),
-                       "check their coordinates (or give --crs)")
-        notes.append("the CSV files have no CRS (and --crs is not given): distances are in "
-                     "the unit of their coordinates")
-        return {role: t.frame for role, t in tables.items()}, None, None
     for role, pts in points.items():
         check_fits(pts, original, labels[role], why, CRS_FIX, "--crs")
     target = original

@@ -39,6 +39,7 @@ __all__ = [
     "check_near",
     "crs_name",
     "extent",
+    "frame_bounds",
     "harmonise_crs",
     "looks_like_degrees",
     "parse_crs",
@@ -72,9 +73,14 @@ def parse_crs(text: str, key: str = "data.crs") -> Any:
         raise CRSError(f"{key}: not a CRS pyproj knows", field=key, value=text) from None
 
 
-def _bounds(frame: Any) -> Any:
+def frame_bounds(frame: Any) -> Any:
     """Total bounds of a frame's geometry (or of its ``x``, ``y`` columns), or None when
-    empty or not finite."""
+    empty or not finite.
+
+    >>> import pandas as pd
+    >>> frame_bounds(pd.DataFrame({"x": [3.0, 1.0], "y": [2.0, 5.0]})).tolist()
+    [1.0, 2.0, 3.0, 5.0]
+    """
     if not len(frame):
         return None
     if hasattr(frame, "total_bounds"):
@@ -140,7 +146,7 @@ def check_fits(frame: Any, crs: Any, label: str, why: str, fix: str, field: str)
     Degrees out of range, degrees in a projected CRS, or a layer more than
     :data:`AREA_MARGIN_DEG` outside the CRS's area of use.
     """
-    bounds = _bounds(frame)
+    bounds = frame_bounds(frame)
     if bounds is None:
         return
     name = f"{crs_name(crs)} ({why})"
@@ -214,7 +220,7 @@ def check_near(
     """Refuse ``other`` (label, frame) lying more than :data:`NEAR_LIMIT_M` from
     ``reference`` with no overlap: one of the two is not in the CRS it is taken in."""
     (ref_label, ref_frame), (label, frame) = reference, other
-    a, b = _bounds(ref_frame), _bounds(frame)
+    a, b = frame_bounds(ref_frame), frame_bounds(frame)
     if a is None or b is None:
         return
     dx = max(0.0, b[0] - a[2], a[0] - b[2])
@@ -293,7 +299,7 @@ def _assign(lay: Layer, given: Any, reference: Any, notes: list[str]) -> None:
     ``reference`` (the blocks' CRS); refused when its coordinates cannot be in it."""
     if lay.frame.crs is not None:
         return
-    bounds = _bounds(lay.frame)
+    bounds = frame_bounds(lay.frame)
     if given is not None:
         crs, why = given, "[data] crs"
     elif lay.lonlat:

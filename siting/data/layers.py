@@ -29,14 +29,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import geopandas as gpd
-import pandas as pd
-
 from siting.errors import FormatError, InputError
 from siting.readers.names import layer_parts, not_found, well_named
 from siting.readers.values import Where
 
 if TYPE_CHECKING:
+    import geopandas as gpd
+    import pandas as pd
+
     from siting.readers.csvfile import XY
 
 __all__ = ["Layer", "list_layers", "open_layer", "read_layer", "split_source"]
@@ -198,6 +198,8 @@ def open_layer(
     ...
     siting.errors.InputError: C:\data\lots.geojson: file not found (data.parcels in plan.toml)
     """
+    import geopandas as gpd  # here: a classic CSV folder reads no layer
+
     reading = reading or Reading()
     file, layer = split_source(source)
     path = Path(file)
@@ -289,6 +291,8 @@ def relabelled(exc: InputError, path: str, reason: str | None = None) -> InputEr
 
 
 def _read_parquet(path: Path, label: str) -> gpd.GeoDataFrame:
+    import geopandas as gpd
+
     try:
         return gpd.read_parquet(path)
     except ImportError:
@@ -301,6 +305,8 @@ def _read_parquet(path: Path, label: str) -> gpd.GeoDataFrame:
 
 def _csv_layer(path: Path, reading: Reading, written: str | None = None) -> Layer:
     """A CSV of points; messages name it ``written`` (as the user wrote it) when given."""
+    import geopandas as gpd
+
     from siting.readers.csvfile import XY, Column, read_csv
 
     shown = _shown(path)
@@ -377,6 +383,8 @@ def _refuse_undeclared_text(
     frame: gpd.GeoDataFrame, path: Path, label: str, reading: Reading
 ) -> None:
     """A .dbf with non-ASCII text and no declared encoding: GDAL read it as Latin-1."""
+    import pandas as pd
+
     names = [str(c) for c in frame.columns if c != frame.geometry.name]
     samples = [n for n in names if not n.isascii()][:3]
     if not samples:
