@@ -1,0 +1,76 @@
+"""What a whole ``siting`` command imports: a classic instance pays for no geo library.
+
+A BDS file or a CSV folder without a CRS is solved, described and read with
+numpy, scipy.sparse, the KD-tree and pandas (the solution's tables), never
+with geopandas, shapely, pyproj or pyogrio; a CSV folder given a CRS (a geo
+path) imports them, so the probe can see them. Each command runs in a fresh
+process and reports ``sys.modules``: nothing here depends on speed.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+BDS1000 = ROOT / "instances" / "reference" / "bds" / "BDS1000.txt"
+GEO = ("geopandas", "shapely", "pyproj", "pyogrio")
+
+PROBE = """
+import sys
+from siting.cli import main
+code = main(sys.argv[1:])
+print("EXIT", code)
+print("MODULES", " ".join(sorted(sys.modules)))
+"""
+
+
+def imported(args: list[str], cwd: Path) -> set[str]:
+    """The modules a ``siting`` command has imported when it ends (it must succeed)."""
+    proc = subprocess.run([sys.executable, "-c", PROBE, *args], capture_output=True, text=True,
+                          timeout=300, cwd=cwd)
+    lines = dict(line.split(" ", 1) for line in proc.stdout.splitlines()
+                 if line.startswith(("EXIT ", "MODULES ")))
+    assert lines.get("EXIT") == "0", proc.stdout[-2000:] + proc.stderr[-2000:]
+    return set(lines["MODULES"].split())
+
+
+def geo_of(modules: set[str]) -> list[str]:
+    return [name for name in GEO if name in modules]
+
+
+@pytest.fixture
+def csv_folder(tmp_path: Path) -> Path:
+    folder = tmp_path / "inst"
+    folder.mkdir()
+    (folder / "demand.csv").write_text(
+        "id,x,y,weight\n" + "".join(f"d{k},{100 * k},{50 * (k % 3)},{k + 1}\n" for k in range(8))
+    )
+    (folder / "sites.csv").write_text("id,x,y\ns1,100,0\ns2,450,50\ns3,650,100\n")
+    return folder
+
+
+@pytest.mark.skipif(not BDS1000.is_file(), reason="instances/reference/bds not present")
+def test_bds_solve_imports_no_geo_library(tmp_path: Path) -> None:
+    solve = ["solve", str(BDS1000), "--model", "mclp", "--radius", "2", "--p", "10", "--quiet"]
+    modules = imported(solve, tmp_path)
+    assert geo_of(modules) == []
+    assert "scipy.spatial" in modules  # the KD-tree of the straight-line coverage
+    assert geo_of(imported(["info", str(BDS1000)], tmp_path)) == []
+
+
+def test_csv_solve_and_info_import_no_geo_library(csv_folder: Path, tmp_path: Path) -> None:
+    solve = ["solve", str(csv_folder), "--model", "mclp", "--radius", "200", "--p", "2",
+             "--quiet"]
+    assert geo_of(imported(solve, tmp_path)) == []
+    assert geo_of(imported(["info", str(csv_folder)], tmp_path)) == []
+
+
+def test_csv_solve_with_a_crs_imports_the_geo_libraries(csv_folder: Path, tmp_path: Path) -> None:
+    """The control: the probe sees geopandas and pyproj when the data are geographic."""
+    solve = ["solve", str(csv_folder), "--model", "mclp", "--radius", "200", "--p", "2",
+             "--crs", "EPSG:3857", "--quiet"]
+    assert geo_of(imported(solve, tmp_path)) == ["geopandas", "shapely", "pyproj"]
