@@ -30,6 +30,7 @@ from numpy.typing import NDArray
 
 from siting.heuristics.common import Deadline, StepScale, allowed_sites, fixed_mask
 from siting.heuristics.cover_state import CoverState, expand_rows
+from siting.heuristics.pair_swap import pair_pass_mclp
 from siting.heuristics.structure import CoverStructure
 
 BoolArray = NDArray[np.bool_]
@@ -40,6 +41,7 @@ _EPS = 1e-9
 
 __all__ = [
     "CoverState",
+    "exchange_mclp",
     "expand_rows",
     "greedy_mclp",
     "lagrangian_bound_mclp",
@@ -175,11 +177,41 @@ def swap_mclp(
     return state.open.copy(), state.value
 
 
+def exchange_mclp(
+    cov: sp.csr_matrix,
+    weight: FloatArray,
+    open_mask: BoolArray,
+    p: int | None = None,
+    cost: FloatArray | None = None,
+    budget: float | None = None,
+    fixed_open: BoolArray | None = None,
+    closed: BoolArray | None = None,
+    time_limit: float | None = None,
+) -> tuple[BoolArray, float]:
+    """Single swaps, then passes of pair moves (:mod:`siting.heuristics.pair_swap`) each
+    followed by single swaps, until a pass gains nothing or ``time_limit`` is up.
+
+    Arguments and result as :func:`swap_mclp`; never a plan worse than the start.
+    """
+    deadline = Deadline(time_limit)
+    tol = 1e-9 * max(1.0, float(np.abs(np.asarray(weight, dtype=np.float64)).sum()))
+    args = (p, cost, budget, fixed_open, closed)
+    mask, value = swap_mclp(cov, weight, open_mask, *args, time_limit=time_limit)
+    while not deadline.passed():
+        left = None if deadline.at is None else max(deadline.at - time.perf_counter(), 0.0)
+        moved, after = pair_pass_mclp(cov, weight, mask, *args, time_limit=left)
+        if after <= value + tol:
+            break
+        left = None if deadline.at is None else max(deadline.at - time.perf_counter(), 0.0)
+        mask, value = swap_mclp(cov, weight, moved, *args, time_limit=left)
+    return mask, value
+
+
 def rounding_mclp(
     s: CoverStructure, y_lp: FloatArray, time_limit: float | None = None
 ) -> tuple[BoolArray, float]:
-    """Round an LP point of ``s``'s arrays, then swap: open sites in decreasing ``y_lp``
-    while they fit.
+    """Round an LP point of ``s``'s arrays, then swap (single and pair moves): open
+    sites in decreasing ``y_lp`` while they fit.
 
     A start from the relaxation's support, which greedy misses when demand is
     clustered (greedy's first picks crowd one cluster).
@@ -202,7 +234,7 @@ def rounding_mclp(
     if s.p is not None:
         take &= np.cumsum(take) <= s.p
     mask[order[take]] = True
-    return swap_mclp(s.cov, s.weight, mask, s.p, s.cost, s.budget, s.fixed_open, s.closed,
+    return exchange_mclp(s.cov, s.weight, mask, s.p, s.cost, s.budget, s.fixed_open, s.closed,
                      time_limit)
 
 
@@ -330,11 +362,12 @@ def solve_mclp(
     time_limit: float | None = None,
     bound: bool = True,
 ) -> tuple[BoolArray, float, float | None]:
-    """Greedy, then swap, then (optionally) the Lagrangian bound: ``(open, value, bound)``."""
+    """Greedy, then single swaps and pair moves, then (optionally) the Lagrangian bound:
+    ``(open, value, bound)``."""
     t0 = time.perf_counter()
     mask, value = greedy_mclp(cov, weight, p, cost, budget, fixed_open, closed)
     left = None if time_limit is None else max(time_limit - (time.perf_counter() - t0), 0.0)
-    mask, value = swap_mclp(
+    mask, value = exchange_mclp(
         cov, weight, mask, p, cost, budget, fixed_open, closed,
         time_limit=None if left is None else 0.6 * left,
     )
