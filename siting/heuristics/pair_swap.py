@@ -48,6 +48,8 @@ IntArray = NDArray[np.int64]
 
 #: Sites of largest gain among which the pair to open is chosen.
 WIDTH = 32
+#: Sites of largest gain whose best partner is sought among all sites.
+PARTNERS = 4
 #: Pairs to close tried in one pass at most (the cheapest to close first).
 MOST_PAIRS = 2_000
 
@@ -112,8 +114,21 @@ def _best_pair_move(
         value[cost[top][:, None] + cost[top][None, :] > room] = -np.inf
         np.fill_diagonal(value, g[top])
     a, b = np.unravel_index(int(np.argmax(value)), value.shape)
-    best = float(value[a, b]) - loss
-    return best, sorted({int(top[a]), int(top[b])})
+    best, enter = float(value[a, b]), {int(top[a]), int(top[b])}
+    # Where many candidates are alike (every node a site), the widest gains crowd one
+    # spot: the best partner of each of the first few is sought among all sites.
+    uncovered = state.count == 0
+    uncovered[lost] = True
+    for k1 in top[:PARTNERS].tolist():
+        rows = state.rows_of(k1)
+        g2 = g - state._bincount(rows[uncovered[rows]])
+        g2[k1] = -np.inf
+        if room is not None:
+            g2[cost + cost[k1] > room] = -np.inf
+        k2 = int(np.argmax(g2))
+        if g[k1] + g2[k2] > best:
+            best, enter = float(g[k1] + g2[k2]), {k1, k2}
+    return best - loss, sorted(enter)
 
 
 def pair_pass_mclp(
