@@ -72,7 +72,7 @@ def test_pair_moves_respect_the_budget() -> None:
     # Closing x, y (cost 1 each) frees 2; a and b cost 2 each, so only one fits.
     cov, w, start = stalled_instance(1)
     cost = np.array([2.0, 2.0, 1.0, 1.0])
-    mask, value = pair_pass_mclp(cov, w, start, cost=cost, budget=2.0)
+    mask, value, _ = pair_pass_mclp(cov, w, start, cost=cost, budget=2.0)
     assert cost[mask].sum() <= 2.0
     assert value == covered(cov.toarray() > 0, w, mask) >= 20.0
 

@@ -38,6 +38,8 @@ FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 
 _EPS = 1e-9
+#: Pair moves evaluated at most by one :func:`exchange_mclp` (over all its passes).
+PAIR_EFFORT = 1_000
 
 __all__ = [
     "CoverState",
@@ -197,9 +199,12 @@ def exchange_mclp(
     tol = 1e-9 * max(1.0, float(np.abs(np.asarray(weight, dtype=np.float64)).sum()))
     args = (p, cost, budget, fixed_open, closed)
     mask, value = swap_mclp(cov, weight, open_mask, *args, time_limit=time_limit)
-    while not deadline.passed():
+    effort = PAIR_EFFORT
+    while not deadline.passed() and effort > 0:
         left = None if deadline.at is None else max(deadline.at - time.perf_counter(), 0.0)
-        moved, after = pair_pass_mclp(cov, weight, mask, *args, time_limit=left)
+        moved, after, tried = pair_pass_mclp(cov, weight, mask, *args, time_limit=left,
+                                             most=effort)
+        effort -= tried
         if after <= value + tol:
             break
         left = None if deadline.at is None else max(deadline.at - time.perf_counter(), 0.0)

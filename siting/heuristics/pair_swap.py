@@ -28,9 +28,9 @@ Sites ``x, y`` (columns 2, 3) each cover half of clusters A and B; ``a, b``
 >>> cov = sp.csr_matrix(np.array([[1, 0, 1, 0], [1, 0, 0, 1], [0, 1, 1, 0], [0, 1, 0, 1],
 ...                               [1, 1, 0, 0]], float))
 >>> w = np.array([5.0, 5, 5, 5, 1])
->>> mask, value = pair_pass_mclp(cov, w, np.array([False, False, True, True]), p=2)
->>> np.flatnonzero(mask).tolist(), value
-([0, 1], 21.0)
+>>> mask, value, tried = pair_pass_mclp(cov, w, np.array([False, False, True, True]), p=2)
+>>> np.flatnonzero(mask).tolist(), value, tried
+([0, 1], 21.0, 1)
 """
 
 from __future__ import annotations
@@ -141,7 +141,8 @@ def pair_pass_mclp(
     fixed_open: BoolArray | None = None,
     closed: BoolArray | None = None,
     time_limit: float | None = None,
-) -> tuple[BoolArray, float]:
+    most: int = MOST_PAIRS,
+) -> tuple[BoolArray, float, int]:
     """One pass of pair moves from ``open_mask`` (a feasible plan): the plan and its value.
 
     Every pair of open sites is tried once (at most ``MOST_PAIRS``, the
@@ -156,11 +157,13 @@ def pair_pass_mclp(
     state = CoverState(cov, weight, open_mask)
     tol = 1e-9 * max(1.0, float(np.abs(state.w).sum()))
     first, second = _pairs_by_loss(state, np.flatnonzero(state.open & allowed))
+    tried = 0
     for j1, j2 in zip(first.tolist(), second.tolist(), strict=True):
-        if deadline.passed():
+        if deadline.passed() or tried >= most:
             break
         if not (state.open[j1] and state.open[j2]):
             continue  # a move of this pass closed one of them
+        tried += 1
         room = None
         if budget is not None:
             room = budget - float(c[state.open & allowed].sum()) + c[j1] + c[j2] + tol_b
@@ -170,4 +173,4 @@ def pair_pass_mclp(
             state.remove(j2)
             for k in enter:
                 state.add(k)
-    return state.open.copy(), state.value
+    return state.open.copy(), state.value, tried
