@@ -215,8 +215,8 @@ def exchange_mclp(
 def rounding_mclp(
     s: CoverStructure, y_lp: FloatArray, time_limit: float | None = None
 ) -> tuple[BoolArray, float]:
-    """Round an LP point of ``s``'s arrays, then swap (single and pair moves): open
-    sites in decreasing ``y_lp`` while they fit.
+    """Round an LP point of ``s``'s arrays, then swap: open sites in decreasing ``y_lp``
+    while they fit.
 
     A start from the relaxation's support, which greedy misses when demand is
     clustered (greedy's first picks crowd one cluster).
@@ -239,7 +239,7 @@ def rounding_mclp(
     if s.p is not None:
         take &= np.cumsum(take) <= s.p
     mask[order[take]] = True
-    return exchange_mclp(s.cov, s.weight, mask, s.p, s.cost, s.budget, s.fixed_open, s.closed,
+    return swap_mclp(s.cov, s.weight, mask, s.p, s.cost, s.budget, s.fixed_open, s.closed,
                      time_limit)
 
 
@@ -367,21 +367,31 @@ def solve_mclp(
     time_limit: float | None = None,
     bound: bool = True,
 ) -> tuple[BoolArray, float, float | None]:
-    """Greedy, then single swaps and pair moves, then (optionally) the Lagrangian bound:
-    ``(open, value, bound)``."""
+    """Greedy, then single swaps, then (optionally) the Lagrangian bound and, while the
+    bound leaves a gap, pair moves (:func:`exchange_mclp`): ``(open, value, bound)``.
+
+    Without a bound there are no pair moves: a caller that skips the bound has a
+    relaxation of its own to improve the plan from (the Benders root).
+    """
     t0 = time.perf_counter()
-    mask, value = greedy_mclp(cov, weight, p, cost, budget, fixed_open, closed)
-    left = None if time_limit is None else max(time_limit - (time.perf_counter() - t0), 0.0)
-    mask, value = exchange_mclp(
-        cov, weight, mask, p, cost, budget, fixed_open, closed,
-        time_limit=None if left is None else 0.6 * left,
-    )
-    ub = None
-    if bound:
-        left = None if time_limit is None else max(time_limit - (time.perf_counter() - t0), 0.1)
-        ub = lagrangian_bound_mclp(
-            cov, weight, p, cost, budget, fixed_open, closed, lower=value, time_limit=left
-        )
-        total = float(np.asarray(weight).sum())
-        ub = min(ub, total)
+
+    def left(share: float) -> float | None:
+        return None if time_limit is None else share * max(time_limit - elapsed(), 0.0)
+
+    def elapsed() -> float:
+        return time.perf_counter() - t0
+
+    args = (p, cost, budget, fixed_open, closed)
+    mask, value = greedy_mclp(cov, weight, *args)
+    mask, value = swap_mclp(cov, weight, mask, *args, time_limit=left(0.5))
+    if not bound:
+        return mask, value, None
+    ub = lagrangian_bound_mclp(cov, weight, *args, lower=value,
+                               time_limit=None if time_limit is None else max(left(0.5) or 0, 0.1))
+    ub = min(ub, float(np.asarray(weight).sum()))
+    # Integer weights: a plan within 1 of the bound is optimal.
+    w = np.asarray(weight, dtype=np.float64)
+    proven = 1.0 - 1e-6 if np.all(w == np.round(w)) else 1e-9 * max(1.0, abs(ub))
+    if ub - value >= proven:
+        mask, value = exchange_mclp(cov, weight, mask, *args, time_limit=left(1.0))
     return mask, value, ub
