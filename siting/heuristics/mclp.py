@@ -39,7 +39,7 @@ IntArray = NDArray[np.int64]
 
 _EPS = 1e-9
 #: Pair moves evaluated at most by one :func:`exchange_mclp` (over all its passes).
-PAIR_EFFORT = 1_000
+PAIR_EFFORT = 500
 
 __all__ = [
     "CoverState",

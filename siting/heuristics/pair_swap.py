@@ -49,7 +49,7 @@ IntArray = NDArray[np.int64]
 #: Sites of largest gain among which the pair to open is chosen.
 WIDTH = 32
 #: Sites of largest gain whose best partner is sought among all sites.
-PARTNERS = 4
+PARTNERS = 2
 #: Pairs to close tried in one pass at most (the cheapest to close first).
 MOST_PAIRS = 2_000
 
@@ -116,7 +116,7 @@ def _best_pair_move(
     a, b = np.unravel_index(int(np.argmax(value)), value.shape)
     best, enter = float(value[a, b]), {int(top[a]), int(top[b])}
     # Where many candidates are alike (every node a site), the widest gains crowd one
-    # spot: the best partner of each of the first few is sought among all sites.
+    # spot: the best partner of each of the first PARTNERS is sought among all sites.
     uncovered = state.count == 0
     uncovered[lost] = True
     for k1 in top[:PARTNERS].tolist():
