@@ -28,7 +28,9 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
-from siting.heuristics.common import Deadline, StepScale, allowed_sites, fixed_mask, segment_offsets
+from siting.heuristics.common import Deadline, StepScale, allowed_sites, fixed_mask
+from siting.heuristics.cover_state import CoverState, expand_rows
+from siting.heuristics.pair_swap import pair_pass_mclp
 from siting.heuristics.structure import CoverStructure
 
 BoolArray = NDArray[np.bool_]
@@ -36,74 +38,19 @@ FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 
 _EPS = 1e-9
+#: Pair moves evaluated at most by one :func:`exchange_mclp` (over all its passes).
+PAIR_EFFORT = 500
 
-
-def expand_rows(csr: sp.csr_matrix, rows: IntArray) -> tuple[IntArray, IntArray]:
-    """Column indices of all entries of ``rows`` and, aligned, the position in ``rows``.
-
-    >>> import scipy.sparse as sp, numpy as np
-    >>> m = sp.csr_matrix(np.array([[1, 0, 1], [0, 1, 0]], float))
-    >>> [a.tolist() for a in expand_rows(m, np.array([1, 0]))]
-    [[1, 0, 2], [0, 1, 1]]
-    """
-    rows = np.asarray(rows, dtype=np.int64)
-    starts = csr.indptr[rows].astype(np.int64)
-    lens = csr.indptr[rows + 1].astype(np.int64) - starts
-    total = int(lens.sum())
-    if total == 0:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    seg = np.repeat(np.arange(rows.size, dtype=np.int64), lens)
-    return csr.indices[starts[seg] + segment_offsets(lens)].astype(np.int64), seg
-
-
-class CoverState:
-    """Open sites, per-row cover counts and per-site gains (weight of uncovered rows covered)."""
-
-    def __init__(
-        self, cov: sp.csr_matrix, weight: FloatArray, open_mask: BoolArray
-    ) -> None:
-        self.csr = sp.csr_matrix(cov)
-        self.csc = self.csr.tocsc()
-        self.w = np.asarray(weight, dtype=np.float64)
-        self.m = self.csr.shape[1]
-        self.open = np.asarray(open_mask, dtype=bool).copy()
-        self.count = np.zeros(self.csr.shape[0], dtype=np.int64)
-        if self.open.any():
-            self.count = np.asarray(
-                self.csr @ self.open.astype(np.float64)
-            ).ravel().round().astype(np.int64)
-        self.gain = self._bincount(np.flatnonzero(self.count == 0))
-
-    def _bincount(self, rows: IntArray) -> FloatArray:
-        cols, seg = expand_rows(self.csr, rows)
-        return np.bincount(cols, weights=self.w[rows][seg], minlength=self.m).astype(np.float64)
-
-    def rows_of(self, j: int) -> IntArray:
-        return self.csc.indices[self.csc.indptr[j] : self.csc.indptr[j + 1]].astype(np.int64)
-
-    @property
-    def value(self) -> float:
-        return float(self.w[self.count > 0].sum())
-
-    def add(self, j: int) -> None:
-        rows = self.rows_of(j)
-        newly = rows[self.count[rows] == 0]
-        self.count[rows] += 1
-        self.gain -= self._bincount(newly)
-        self.open[j] = True
-
-    def remove(self, j: int) -> None:
-        rows = self.rows_of(j)
-        self.count[rows] -= 1
-        lost = rows[self.count[rows] == 0]
-        self.gain += self._bincount(lost)
-        self.open[j] = False
-
-    def swap_gains(self, j: int) -> tuple[float, FloatArray]:
-        """Loss of closing ``j`` and, per site, its gain once ``j`` is closed."""
-        rows = self.rows_of(j)
-        alone = rows[self.count[rows] == 1]
-        return float(self.w[alone].sum()), self.gain + self._bincount(alone)
+__all__ = [
+    "CoverState",
+    "exchange_mclp",
+    "expand_rows",
+    "greedy_mclp",
+    "lagrangian_bound_mclp",
+    "rounding_mclp",
+    "solve_mclp",
+    "swap_mclp",
+]
 
 
 def _cost_vector(m: int, cost: FloatArray | None) -> FloatArray:
@@ -230,6 +177,39 @@ def swap_mclp(
         if improved:
             fill()
     return state.open.copy(), state.value
+
+
+def exchange_mclp(
+    cov: sp.csr_matrix,
+    weight: FloatArray,
+    open_mask: BoolArray,
+    p: int | None = None,
+    cost: FloatArray | None = None,
+    budget: float | None = None,
+    fixed_open: BoolArray | None = None,
+    closed: BoolArray | None = None,
+    time_limit: float | None = None,
+) -> tuple[BoolArray, float]:
+    """Single swaps, then passes of pair moves (:mod:`siting.heuristics.pair_swap`) each
+    followed by single swaps, until a pass gains nothing or ``time_limit`` is up.
+
+    Arguments and result as :func:`swap_mclp`; never a plan worse than the start.
+    """
+    deadline = Deadline(time_limit)
+    tol = 1e-9 * max(1.0, float(np.abs(np.asarray(weight, dtype=np.float64)).sum()))
+    args = (p, cost, budget, fixed_open, closed)
+    mask, value = swap_mclp(cov, weight, open_mask, *args, time_limit=time_limit)
+    effort = PAIR_EFFORT
+    while not deadline.passed() and effort > 0:
+        left = None if deadline.at is None else max(deadline.at - time.perf_counter(), 0.0)
+        moved, after, tried = pair_pass_mclp(cov, weight, mask, *args, time_limit=left,
+                                             most=effort)
+        effort -= tried
+        if after <= value + tol:
+            break
+        left = None if deadline.at is None else max(deadline.at - time.perf_counter(), 0.0)
+        mask, value = swap_mclp(cov, weight, moved, *args, time_limit=left)
+    return mask, value
 
 
 def rounding_mclp(
@@ -387,20 +367,31 @@ def solve_mclp(
     time_limit: float | None = None,
     bound: bool = True,
 ) -> tuple[BoolArray, float, float | None]:
-    """Greedy, then swap, then (optionally) the Lagrangian bound: ``(open, value, bound)``."""
+    """Greedy, then single swaps, then (optionally) the Lagrangian bound and, while the
+    bound leaves a gap, pair moves (:func:`exchange_mclp`): ``(open, value, bound)``.
+
+    Without a bound there are no pair moves: a caller that skips the bound has a
+    relaxation of its own to improve the plan from (the Benders root).
+    """
     t0 = time.perf_counter()
-    mask, value = greedy_mclp(cov, weight, p, cost, budget, fixed_open, closed)
-    left = None if time_limit is None else max(time_limit - (time.perf_counter() - t0), 0.0)
-    mask, value = swap_mclp(
-        cov, weight, mask, p, cost, budget, fixed_open, closed,
-        time_limit=None if left is None else 0.6 * left,
-    )
-    ub = None
-    if bound:
-        left = None if time_limit is None else max(time_limit - (time.perf_counter() - t0), 0.1)
-        ub = lagrangian_bound_mclp(
-            cov, weight, p, cost, budget, fixed_open, closed, lower=value, time_limit=left
-        )
-        total = float(np.asarray(weight).sum())
-        ub = min(ub, total)
+
+    def left(share: float) -> float | None:
+        return None if time_limit is None else share * max(time_limit - elapsed(), 0.0)
+
+    def elapsed() -> float:
+        return time.perf_counter() - t0
+
+    args = (p, cost, budget, fixed_open, closed)
+    mask, value = greedy_mclp(cov, weight, *args)
+    mask, value = swap_mclp(cov, weight, mask, *args, time_limit=left(0.5))
+    if not bound:
+        return mask, value, None
+    ub = lagrangian_bound_mclp(cov, weight, *args, lower=value,
+                               time_limit=None if time_limit is None else max(left(0.5) or 0, 0.1))
+    ub = min(ub, float(np.asarray(weight).sum()))
+    # Integer weights: a plan within 1 of the bound is optimal.
+    w = np.asarray(weight, dtype=np.float64)
+    proven = 1.0 - 1e-6 if np.all(w == np.round(w)) else 1e-9 * max(1.0, abs(ub))
+    if ub - value >= proven:
+        mask, value = exchange_mclp(cov, weight, mask, *args, time_limit=left(1.0))
     return mask, value, ub

@@ -34,7 +34,7 @@ from numpy.typing import NDArray
 from siting.backends.base import Result, SolveOptions, backend_names, capabilities, relative_gap
 from siting.errors import ParameterError
 from siting.heuristics import solve_structure
-from siting.heuristics.mclp import rounding_mclp
+from siting.heuristics.mclp import exchange_mclp, rounding_mclp
 from siting.heuristics.structure import CoverStructure, mclp_arrays
 from siting.instance import Instance
 from siting.milp import Sense
@@ -287,7 +287,10 @@ class MCLP(CoverageModel):
             # The compact model on the LP's support (when small): a better incumbent
             # lets reduced costs fix more sites (siting.models.support).
             best = support_mclp(s, (y_lp > 1e-6) | mask, start=mask, time_limit=share)
-            return (mask if best is None else best).astype(np.float64)
+            if best is None:  # a support too large for the MIP: pair moves from the rounding
+                best, _ = exchange_mclp(s.cov, s.weight, mask, s.p, s.cost, s.budget,
+                                        s.fixed_open, s.closed, time_limit=share)
+            return best.astype(np.float64)
 
         master = master_from_structure(s, milp, self.theta_groups or inst.n_sites)
         integral = bool(np.all(s.weight == np.round(s.weight))
