@@ -17,6 +17,7 @@ from siting.backends.base import SolveOptions, Status
 from siting.heuristics.structure import CoverStructure
 from siting.instance import Instance
 from siting.models import MCLP, covering
+from siting.models.benders_root import RootLP
 from siting.models.covering import (
     DENSE_ROW,
     MANY_ROWS_PER_SITE,
@@ -148,3 +149,20 @@ def test_every_path_agrees_with_brute_force(
             assert sol.objective is not None and sol.bound is not None
             assert sol.bound >= sol.objective - 1e-6
             assert sol.stats["formulation_reason"]
+
+
+def test_no_root_lp_in_time_falls_back_to_the_shape_rule() -> None:
+    nodes = _nodes(11, 60)
+    sites = nodes.sample(12, random_state=1)[["id", "x", "y"]]
+    inst = Instance.from_frames(nodes, sites, demand_id="id", site_id="id")
+
+    def no_bound(master: object, core: np.ndarray, deadline: float, solver: str) -> RootLP:
+        return RootLP(bound=np.inf, x=np.zeros(0), rounds=0, reduced=None)
+
+    with mock.patch.object(covering, "root_cut_loop", no_bound):
+        sol = MCLP(radius=4.0, p=3).solve(inst)
+    assert sol.stats["formulation_reason"].startswith("no root LP in time; merged rows ")
+    assert sol.stats["probe_root_bound"] is None
+    json.loads(sol.to_json())  # strict JSON: no Infinity
+    assert sol.status == Status.OPTIMAL and sol.verified
+    assert sol.objective == pytest.approx(_brute_force(nodes, sites, 4.0, 3))

@@ -484,8 +484,8 @@ class MCLP(CoverageModel):
             run = replace(options, warm_start=s.columns(milp.num_cols, plan), time_limit=left)
             sol = self.solve_built(inst, built, solver, run, t0=t0, verify=verify)
             sol.stats["warm_start_s"] = round(t_warm + probe_s, 6)
-        sol.stats.update(probe_s=round(probe_s, 6), probe_root_bound=root.bound,
-                         probe_plan=best)
+        sol.stats.update(probe_s=round(probe_s, 6), probe_plan=best,
+                         probe_root_bound=root.bound if math.isfinite(root.bound) else None)
         return sol, choice
 
     def build(self, inst: Instance) -> Built:
