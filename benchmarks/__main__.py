@@ -7,7 +7,8 @@ Whole-command timings (``siting solve`` against a spopt script, interpreter
 start-up included) are measured as subprocess wall time.
 
 Options: ``--quick`` (smallest cases only: the smoke test), ``--only`` (a
-comma list of groups: mclp, pscp, clustered, cli, cordeau, pmed, bds, city, huitian), ``--out DIR``
+comma list of groups: mclp, pscp, clustered, generators, literature, cli, cordeau, pmed,
+bds, city, huitian), ``--out DIR``
 (default ``benchmarks/results``), ``--peer-cap S`` (seconds, default 300).
 """
 
@@ -270,6 +271,57 @@ def group_clustered(rows: list[dict[str, Any]], quick: bool, cap: float, spopt: 
                 add(rows, "clustered", case + " (command)", "spopt script", out)
 
 
+#: Seeds of each generator in group ``generators``; whole commands on the first.
+GENERATOR_SEEDS = [1, 2, 3]
+
+
+def group_generators(rows: list[dict[str, Any]], quick: bool, cap: float, spopt: bool) -> None:
+    """Clustered MCLP 5,000 × 500, p 25, from three generators (``bi.GENERATORS``) and three
+    seeds each: siting's formulations and spopt in process; whole commands on one seed."""
+    if not have_sklearn():
+        print("scikit-learn not installed (pip install -e '.[bench]'): generators skipped")
+        return
+    n, m, p = (500, 50, 5) if quick else (5_000, 500, 25)
+    siting = str(Path(PY).parent / "siting")
+    for gen, (make, radius) in bi.GENERATORS.items():
+        for seed in GENERATOR_SEEDS[:1] if quick else GENERATOR_SEEDS:
+            case = f"{gen} s{seed} {n}x{m} p{p} r{radius:g}"
+            base = {"kind": "mclp", "instance": "generator", "generator": gen, "seed": seed,
+                    "n": n, "m": m, "p": p, "time_limit": 60}
+            for impl in ["siting"] if quick else ["siting", "siting-compact", "siting-benders"]:
+                add(rows, "generators", case, impl, run_case({**base, "impl": impl}, cap))
+            if spopt and not quick:
+                add(rows, "generators", case, "spopt-cbc",
+                    run_case({**base, "impl": "spopt-cbc", "time_limit": None}, cap))
+            if seed != GENERATOR_SEEDS[0] or quick:  # the cli group smokes the command
+                continue
+            with tempfile.TemporaryDirectory() as tmp:
+                folder = bi.write_csv_folder(Path(tmp) / "inst", *make(n, m, seed=seed))
+                out = run_command([siting, "solve", str(folder), "--model", "mclp", "--radius",
+                                   repr(radius), "--p", str(p), "--json"], cap)
+                add(rows, "generators", case + " (command)", "siting solve", out)
+                if spopt and not quick:
+                    out = run_command([PY, "-c", SPOPT_SCRIPT, str(folder), repr(radius),
+                                       str(p)], cap)
+                    out.setdefault("status", "ok")
+                    add(rows, "generators", case + " (command)", "spopt script", out)
+
+
+def group_literature(rows: list[dict[str, Any]], quick: bool, cap: float) -> None:
+    """MCLP on point sets where every node is a demand point and a candidate site (the SJC
+    sets, pr1002, BDS-style 1,000-node sets): siting against the textbook model in bare
+    HiGHS, 60 s each. Sets whose files are absent are named and skipped."""
+    cases = bi.literature_cases()
+    missing = [name for name in bi.SJC_SETS if not any(c[0].startswith(name) for c in cases)]
+    if missing:
+        print(f"literature sets not found in {bi.literature_dir()}: {', '.join(missing)}")
+    for case, _, _, p in cases[-1:] if quick else cases:
+        base = {"kind": "mclp", "instance": "literature", "case": case, "p": p,
+                "time_limit": 60}
+        for impl in ["siting", "highs-textbook"]:
+            add(rows, "literature", case, impl, run_case({**base, "impl": impl}, cap))
+
+
 def group_cordeau(rows: list[dict[str, Any]], quick: bool, cap: float) -> None:
     """Budgeted MCLP on Cordeau-style uniform points: 1,000,000 and 10,000,000 demand points."""
     cases = [(20_000, 100)] if quick else bi.CORDEAU_CASES
@@ -377,21 +429,26 @@ def _fmt(v: Any) -> str:
     return str(v)
 
 
+#: Groups whose whole ``siting solve`` commands are compared with spopt + CBC in process.
+COMMAND_GROUPS = ("clustered", "generators")
+
+
 def _command_vs_process(rows: list[dict[str, Any]]) -> list[str]:
     """Lines comparing the whole ``siting solve`` command with spopt + CBC in process."""
     out = []
     for r in rows:
-        if r["group"] != "clustered" or r["impl"] != "siting solve" or not r.get("total_s"):
+        group = r["group"]
+        if group not in COMMAND_GROUPS or r["impl"] != "siting solve" or not r.get("total_s"):
             continue
         case = r["case"].removesuffix(" (command)")
-        peer = next((q for q in rows if q["group"] == "clustered" and q["case"] == case
+        peer = next((q for q in rows if q["group"] == group and q["case"] == case
                      and q["impl"] == "spopt-cbc" and q.get("total_s")), None)
-        inproc = next((q for q in rows if q["group"] == "clustered" and q["case"] == case
+        inproc = next((q for q in rows if q["group"] == group and q["case"] == case
                        and q["impl"] == "siting" and q.get("total_s")), None)
         if peer is None or inproc is None:
             continue
         whole, own, theirs = float(r["total_s"]), float(inproc["total_s"]), float(peer["total_s"])
-        out.append(f"clustered {case}: spopt + CBC in process {theirs:.2f} s; whole `siting solve` "
+        out.append(f"{group} {case}: spopt + CBC in process {theirs:.2f} s; whole `siting solve` "
                    f"{whole:.2f} s ({theirs / whole:.1f}×); siting in process {own:.2f} s "
                    f"({theirs / own:.1f}×)")
     return ["", *out] if out else []
@@ -422,7 +479,8 @@ def write_tables(rows: list[dict[str, Any]], out: Path, info: dict[str, str]) ->
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m benchmarks")
     ap.add_argument("--quick", action="store_true", help="smallest cases only (smoke test)")
-    ap.add_argument("--only", default="mclp,pscp,clustered,cli,cordeau,pmed,bds,city,huitian")
+    ap.add_argument("--only", default="mclp,pscp,clustered,generators,literature,cli,cordeau,"
+                                      "pmed,bds,city,huitian")
     ap.add_argument("--out", default=str(HERE / "results"))
     ap.add_argument("--peer-cap", type=float, default=300.0)
     ap.add_argument("--no-spopt", action="store_true")
@@ -447,6 +505,11 @@ def main(argv: list[str] | None = None) -> int:
         group_pscp(rows, args.quick, cap)
     if "clustered" in groups:
         group_clustered(rows, args.quick, cap, spopt)
+    # Not in the smoke test (--quick): tests/test_benchmark_groups.py runs their cases.
+    if "generators" in groups and not args.quick:
+        group_generators(rows, args.quick, cap, spopt)
+    if "literature" in groups and not args.quick:
+        group_literature(rows, args.quick, cap)
     if "cli" in groups:
         group_cli(rows, args.quick, cap, spopt)
     if "cordeau" in groups:

@@ -38,7 +38,8 @@ def _siting_row(sol: Any, t_total: float) -> dict[str, Any]:
         "stats": {k: v for k, v in sol.stats.items()
                   if k in ("rows_merged", "sites_dropped", "demand_rows", "refinements",
                            "sites_fixed_closed", "columns", "rows", "warm_start_s",
-                           "formulation", "root_bound", "root_s", "benders_rounds")},
+                           "formulation", "root_bound", "root_s", "benders_rounds",
+                           "formulation_reason", "probe_s")},
     }
 
 
@@ -48,11 +49,17 @@ FORMULATION = {"siting": "auto", "siting-heuristic": "auto", "siting-compact": "
 
 
 def mclp_case(spec: dict[str, Any]) -> dict[str, Any]:
-    n, m, p = spec["n"], spec["m"], spec["p"]
+    n, m, p = spec.get("n", 0), spec.get("m", 0), spec["p"]
     tl = spec.get("time_limit")
     if spec.get("instance") == "clustered":
         demand, sites = bi.clustered_mclp(n, m)
         radius = spec["radius"]
+    elif spec.get("instance") == "generator":
+        make, radius = bi.GENERATORS[spec["generator"]]
+        demand, sites = make(n, m, seed=spec["seed"])
+    elif spec.get("instance") == "literature":
+        demand, radius = bi.literature_case(spec["case"])
+        sites = demand[["id", "x", "y"]]
     else:
         demand, sites = bi.uniform_mclp(n, m)
         radius = bi.RADIUS_2PCT

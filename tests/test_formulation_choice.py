@@ -1,0 +1,168 @@
+"""MCLP's ``auto`` formulation: the rule's decisions, the reason recorded, and every
+path (compact, Benders, Benders' root then either) agreeing with brute force."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from unittest import mock
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from siting.backends.base import SolveOptions, Status
+from siting.heuristics.structure import CoverStructure
+from siting.instance import Instance
+from siting.models import MCLP, covering
+from siting.models.benders_root import RootLP
+from siting.models.covering import (
+    DENSE_ROW,
+    MANY_ROWS_PER_SITE,
+    PROBE_MOST_ROWS,
+    ROOT_GAP_BENDERS,
+    choice_from_root,
+    shape_choice,
+)
+
+
+def _nodes(seed: int, n: int, side: float = 20.0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame({"id": np.arange(n), "x": rng.integers(0, int(side), n).astype(float),
+                         "y": rng.integers(0, int(side), n).astype(float),
+                         "weight": rng.integers(0, 9, n).astype(float)})
+
+
+def _brute_force(demand: pd.DataFrame, sites: pd.DataFrame, radius: float, p: int) -> float:
+    """The best covered weight over every set of at most ``p`` sites."""
+    d = demand[["x", "y"]].to_numpy()
+    s = sites[["x", "y"]].to_numpy()
+    reach = np.hypot(d[:, None, 0] - s[None, :, 0], d[:, None, 1] - s[None, :, 1]) <= radius
+    w = demand["weight"].to_numpy()
+    best = 0.0
+    for k in range(1, p + 1):
+        for combo in itertools.combinations(range(len(s)), k):
+            best = max(best, float(w[reach[:, list(combo)].any(axis=1)].sum()))
+    return best
+
+
+# -- the rule on constructed shapes ---------------------------------------------------
+
+def test_shape_decides_dense_rows_many_rows_and_large_instances() -> None:
+    # Every node a candidate in a small city: rows of 120 sites each.
+    assert shape_choice("auto", 700, 420, 84_000, "highs") == covering.Choice(
+        "benders", "nonzeros 120.0 per merged row >= 20: benders")
+    # Uniform 20,000 × 1,000: many distinct rows per site.
+    assert shape_choice("auto", 19_000, 990, 190_000, "highs") == covering.Choice(
+        "benders", "merged rows 19.2 per free site >= 8: benders")
+    # Too large to probe: the rows-per-site rule, either way, saying so.
+    big = shape_choice("auto", PROBE_MOST_ROWS + 1, 40_000, 10**6, "highs")
+    assert big is not None and big.formulation == "compact"
+    assert big.reason.startswith("too large to probe the root; merged rows 1.3 per free site")
+    # A clustered 5,000 × 500 shape: the root decides.
+    assert shape_choice("auto", 2_000, 480, 10_000, "highs") is None
+    assert shape_choice("auto", 2_000, 0, 0, "highs") == covering.Choice(
+        "compact", "no free site")
+    assert shape_choice("auto", 2_000, 480, 10_000, "heuristic") == covering.Choice(
+        "compact", "back end heuristic cannot take the Benders master")
+    assert shape_choice("benders", 2_000, 480, 10_000, "highs") == covering.Choice(
+        "benders", "requested")
+
+
+def test_thresholds_sit_at_their_edges() -> None:
+    rows = 1_000
+    assert shape_choice("auto", rows, 500, int(DENSE_ROW * rows), "highs") is not None
+    assert shape_choice("auto", rows, 500, int(DENSE_ROW * rows) - 1, "highs") is None
+    sites = 100
+    assert shape_choice("auto", int(MANY_ROWS_PER_SITE * sites), sites, 8_000, "highs") \
+        is not None
+    assert shape_choice("auto", int(MANY_ROWS_PER_SITE * sites) - 1, sites, 7_990, "highs") \
+        is None
+
+
+@pytest.mark.parametrize(("bound", "expected"), [
+    (1000.0, "benders"),                                # the root proves the plan
+    (1000.0 * (1 + ROOT_GAP_BENDERS), "benders"),       # at the limit
+    (1000.0 * (1 + ROOT_GAP_BENDERS) + 1, "compact"),   # beyond it
+    (1013.2, "compact"),
+])
+def test_root_gap_decides(bound: float, expected: str) -> None:
+    choice = choice_from_root(1000.0, bound)
+    assert choice.formulation == expected
+    assert choice.reason.startswith("root LP bound ")
+
+
+# -- the whole solve -------------------------------------------------------------------
+
+def test_dense_rows_go_to_benders_and_say_why() -> None:
+    # 150 nodes, every one a candidate, radius 8 in a 20 × 20 square: each merged row
+    # holds more than 20 sites (the SJC sets' shape), which the rows-per-site rule
+    # alone sent to the compact model.
+    nodes = _nodes(5, 150)
+    inst = Instance.from_frames(nodes, nodes[["id", "x", "y"]], demand_id="id", site_id="id")
+    model = MCLP(radius=8.0, p=3)
+    s = model.build(inst).milp.structure
+    assert isinstance(s, CoverStructure)
+    assert s.cov.nnz / s.n_rows >= DENSE_ROW and s.n_rows < 3 * int(s.free.sum())
+    sol = model.solve(inst)
+    assert sol.stats["formulation"] == "benders", sol.stats["formulation_reason"]
+    assert sol.stats["formulation_reason"].startswith("nonzeros ")
+    assert sol.status == Status.OPTIMAL and sol.verified
+    shown = json.loads(sol.to_json())
+    assert shown["stats"]["formulation_reason"] == sol.stats["formulation_reason"]
+
+
+@pytest.mark.parametrize(("limit", "expected"), [(-1.0, "compact"), (np.inf, "benders")])
+def test_probe_hands_over_either_way(limit: float, expected: str) -> None:
+    nodes = _nodes(11, 60)
+    sites = nodes.sample(12, random_state=1)[["id", "x", "y"]]
+    inst = Instance.from_frames(nodes, sites, demand_id="id", site_id="id")
+    with mock.patch.object(covering, "ROOT_GAP_BENDERS", limit):
+        sol = MCLP(radius=4.0, p=3).solve(inst)
+    assert sol.stats["formulation"] == expected
+    assert sol.stats["formulation_reason"].startswith("root LP bound ")
+    assert "probe_s" in sol.stats
+    assert sol.status == Status.OPTIMAL and sol.verified
+    assert sol.objective == pytest.approx(_brute_force(nodes, sites, 4.0, 3))
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 10_000), n=st.integers(3, 40), m=st.integers(2, 8),
+       p=st.integers(1, 3), radius=st.sampled_from([3.0, 5.0, 8.0]),
+       limit=st.sampled_from([-1.0, ROOT_GAP_BENDERS, np.inf]))
+def test_every_path_agrees_with_brute_force(
+    seed: int, n: int, m: int, p: int, radius: float, limit: float
+) -> None:
+    demand = _nodes(seed, n)
+    sites = _nodes(seed + 1, m)[["id", "x", "y"]]
+    inst = Instance.from_frames(demand, sites, demand_id="id", site_id="id")
+    p = min(p, m)
+    best = _brute_force(demand, sites, radius, p)
+    opts = SolveOptions(time_limit=60)
+    with mock.patch.object(covering, "ROOT_GAP_BENDERS", limit):
+        for form in ("auto", "compact", "benders"):
+            sol = MCLP(radius=radius, p=p, formulation=form).solve(inst, "highs", opts)
+            assert sol.status == Status.OPTIMAL and sol.verified, (form, sol.message)
+            assert sol.objective == pytest.approx(best, abs=1e-6), form
+            assert sol.objective is not None and sol.bound is not None
+            assert sol.bound >= sol.objective - 1e-6
+            assert sol.stats["formulation_reason"]
+
+
+def test_no_root_lp_in_time_falls_back_to_the_shape_rule() -> None:
+    nodes = _nodes(11, 60)
+    sites = nodes.sample(12, random_state=1)[["id", "x", "y"]]
+    inst = Instance.from_frames(nodes, sites, demand_id="id", site_id="id")
+
+    def no_bound(master: object, core: np.ndarray, deadline: float, solver: str) -> RootLP:
+        return RootLP(bound=np.inf, x=np.zeros(0), rounds=0, reduced=None)
+
+    with mock.patch.object(covering, "root_cut_loop", no_bound):
+        sol = MCLP(radius=4.0, p=3).solve(inst)
+    assert sol.stats["formulation_reason"].startswith("no root LP in time; merged rows ")
+    assert sol.stats["probe_root_bound"] is None
+    json.loads(sol.to_json())  # strict JSON: no Infinity
+    assert sol.status == Status.OPTIMAL and sol.verified
+    assert sol.objective == pytest.approx(_brute_force(nodes, sites, 4.0, 3))
