@@ -336,3 +336,30 @@ def test_progress_without_a_terminal_prints_one_line_a_stage(
                      "search (full model)", "verify", "reasons (what binds the plan)"]
     assert "incumbent" in lines[2] and "objective" in lines[3]
     assert Phases(enabled=False).stage_hook(60.0) is None
+
+
+def test_block_points_made_once_for_the_same_shapes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The blocks' points are made once for every metric asked of the same shapes; a
+    geometry put in place of another is a new shape and gets its own point."""
+    import shapely
+
+    import siting.multi.data as multi_data
+
+    _, data = city(3)
+    made: list[int] = []
+    counted = multi_data.points_of
+
+    def counting(shapes: Any) -> Any:
+        made.append(len(shapes))
+        return counted(shapes)
+
+    monkeypatch.setattr(multi_data, "points_of", counting)
+    getattr(multi_data, "_POINTS_OF", {}).clear()
+    first = data.block_xy()
+    first[0] = -1.0  # the caller's copy: the remembered points stay as made
+    again = data.block_xy()
+    assert made == [len(data.blocks)]
+    assert again[0].tolist() != [-1.0, -1.0]
+    data.blocks.loc[data.blocks.index[0], "geometry"] = shapely.Point(-5.0, 7.0)
+    assert data.block_xy()[0].tolist() == [-5.0, 7.0]
+    assert made == [len(data.blocks)] * 2

@@ -249,7 +249,8 @@ class ServiceData:
         )
 
     def block_xy(self) -> FloatArray:
-        # Not cached: an analyst may edit a geometry in place (the same array object).
+        # Remembered by the shapes themselves, not by the frame: an analyst may put a new
+        # geometry in place (the same array object), and that is a new shape.
         return _xy(self.blocks)
 
     def parcel_xy(self) -> FloatArray:
@@ -271,8 +272,42 @@ def _lines_of_part(network: Any, part: int) -> str:
     return f"; street lines {', '.join(shown)}{', …' if rows.size > 5 else ''}"
 
 
+#: The last point sets made from shapes, with the shapes they were made from (kept
+#: alive, so no other object takes their ``id``): the model, its heuristic and the
+#: verifier ask for the blocks' points once per type and year.
+_POINTS_OF: dict[bytes, tuple[NDArray[Any], FloatArray]] = {}
+_POINTS_KEPT = 8
+
+
 def _xy(frame: Any) -> FloatArray:
-    return points_of(frame.geometry.to_numpy())
+    """``points_of`` the frame's shapes, remembered for the very same shape objects.
+
+    Shapely geometries are immutable: an edited geometry is a new object, so it is
+    never answered from an earlier set.
+
+    >>> import geopandas as gpd, shapely
+    >>> frame = gpd.GeoDataFrame(geometry=[shapely.box(0, 0, 2, 2), shapely.Point(5, 5)])
+    >>> _xy(frame).tolist()
+    [[1.0, 1.0], [5.0, 5.0]]
+    >>> frame.loc[1, "geometry"] = shapely.Point(7, 7)
+    >>> _xy(frame).tolist()
+    [[1.0, 1.0], [7.0, 7.0]]
+    """
+    import hashlib
+
+    shapes = np.asarray(frame.geometry.to_numpy(), dtype=object).reshape(-1)
+    ids = np.fromiter(map(id, shapes), dtype=np.int64, count=shapes.size)
+    key = hashlib.blake2b(ids.tobytes(), digest_size=16).digest()
+    known = _POINTS_OF.get(key)
+    if known is not None and known[0].size == shapes.size and all(
+        a is b for a, b in zip(known[0], shapes, strict=False)
+    ):
+        return known[1].copy()
+    xy = points_of(shapes)
+    if len(_POINTS_OF) >= _POINTS_KEPT:
+        _POINTS_OF.clear()
+    _POINTS_OF[key] = (shapes.copy(), xy.copy())
+    return xy
 
 
 #: What separates allowed uses in a list (with the spaces around it): ; , 、 ， ； |
