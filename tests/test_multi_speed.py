@@ -363,3 +363,34 @@ def test_block_points_made_once_for_the_same_shapes(monkeypatch: pytest.MonkeyPa
     data.blocks.loc[data.blocks.index[0], "geometry"] = shapely.Point(-5.0, 7.0)
     assert data.block_xy()[0].tolist() == [-5.0, 7.0]
     assert made == [len(data.blocks)] * 2
+
+
+def _uses_by_pandas(allowed: Any) -> Any:
+    """Allowed uses normalised by pandas' string accessor (the reference)."""
+    from siting.multi.data import USE_SEPARATORS
+
+    text = allowed.astype(object).where(allowed.notna(), "").astype(str)
+    joined = text.str.replace(USE_SEPARATORS, ";", regex=True).str.strip()
+    return joined.str.replace(r";{2,}", ";", regex=True).str.strip(";").astype("str")
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.text(alphabet="ab 幼;,、，；|\t"), st.integers(0, 9)),
+                max_size=12),
+       st.sampled_from(["a", "b", " a ", "幼", "ab"]))
+def test_allowed_uses_read_as_pandas_reads_them(values: list[Any], use: str) -> None:
+    """Normalised uses and the use mask are those of pandas' string accessor, value for
+    value (and dtype, index and name)."""
+    import pandas as pd
+
+    from siting.multi.data import normalise_uses, uses_mask
+
+    allowed = pd.Series(values, index=np.arange(len(values))[::-1] * 3, name="allowed_uses",
+                        dtype=object)
+    expect = _uses_by_pandas(allowed)
+    got = normalise_uses(allowed)
+    pd.testing.assert_series_equal(got, expect)
+    padded = ";" + expect + ";"
+    mask = uses_mask(allowed, use)
+    assert mask.dtype == np.bool_
+    assert mask.tolist() == padded.str.contains(f";{use.strip()};", regex=False).tolist()
