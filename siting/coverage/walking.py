@@ -24,6 +24,7 @@ models, from the sites' access points a chunk at a time.
 from __future__ import annotations
 
 import hashlib
+import threading
 import weakref
 
 import numpy as np
@@ -49,6 +50,7 @@ _GRAPHS: weakref.WeakKeyDictionary[WalkingNetwork, dict[tuple[bytes, bytes], Poi
     weakref.WeakKeyDictionary()
 )
 _GRAPHS_KEPT = 64
+_GRAPHS_LOCK = threading.Lock()
 
 
 def _points_key(xy: FloatArray) -> bytes:
@@ -115,14 +117,17 @@ class NetworkMetric(Metric):
         is never changed once built)."""
         if self._graph is None:
             key = (_points_key(self.demand_xy), _points_key(self.access_xy))
-            known = _GRAPHS.setdefault(self.network, {})
-            graph = known.pop(key, None)
+            with _GRAPHS_LOCK:
+                known = _GRAPHS.setdefault(self.network, {})
+                graph = known.pop(key, None)
             if graph is None:
                 graph = PointGraph(self.network, [self.demand_located,
                                                   locate(self.network, self.access_xy)])
-                if len(known) >= _GRAPHS_KEPT:  # drop the least recently used
+            with _GRAPHS_LOCK:  # metrics may be built in several threads (sweeps)
+                known.pop(key, None)
+                while len(known) >= _GRAPHS_KEPT:  # drop the least recently used
                     del known[next(iter(known))]
-            known[key] = graph  # last: the most recently used
+                known[key] = graph  # last: the most recently used
             self._graph = graph
         return self._graph
 
