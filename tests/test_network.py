@@ -252,3 +252,22 @@ def test_root_joined_graph_is_the_triplets_graph(
     assert joined.indptr.tolist() == built.indptr.tolist()
     assert joined.indices.tolist() == built.indices.tolist()
     assert joined.data.tolist() == built.data.tolist()
+
+
+def test_kept_point_graphs_stay_within_their_byte_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Graphs are kept up to a byte budget per network, the least recently used dropped
+    first; a graph larger than the budget is not kept at all."""
+    import siting.coverage.walking as walking
+
+    net = path_network()
+    demand = np.array([[0.0, 10.0], [250.0, 5.0]])
+    one = walking.NetworkMetric(net, demand, np.array([[105.0, 0.0]])).graph
+    monkeypatch.setattr(walking, "_GRAPHS_BYTES", one.nbytes + 1)
+    for x in (110.0, 120.0, 130.0):
+        assert walking.NetworkMetric(net, demand, np.array([[x, 0.0]])).graph.n_nodes
+    kept = walking._GRAPHS[net]
+    assert len(kept) == 1
+    assert sum(g.nbytes for g in kept.values()) <= one.nbytes + 1
+    monkeypatch.setattr(walking, "_GRAPHS_BYTES", 0)
+    assert walking.NetworkMetric(net, demand, np.array([[140.0, 0.0]])).graph.n_nodes
+    assert len(walking._GRAPHS[net]) == 0

@@ -45,11 +45,13 @@ _LOCATED: weakref.WeakKeyDictionary[WalkingNetwork, dict[bytes, Located]] = (
 
 
 #: Per network, the point graphs already built (by the bytes of both point sets), most
-#: recently used last; at most :data:`_GRAPHS_KEPT` (each about 1 MB on a district).
+#: recently used last; at most :data:`_GRAPHS_KEPT` graphs and :data:`_GRAPHS_BYTES` of
+#: arrays per network (a graph on the 回天 district holds 0.9 MB).
 _GRAPHS: weakref.WeakKeyDictionary[WalkingNetwork, dict[tuple[bytes, bytes], PointGraph]] = (
     weakref.WeakKeyDictionary()
 )
 _GRAPHS_KEPT = 64
+_GRAPHS_BYTES = 256 * 2**20
 _GRAPHS_LOCK = threading.Lock()
 
 
@@ -125,9 +127,11 @@ class NetworkMetric(Metric):
                                                   locate(self.network, self.access_xy)])
             with _GRAPHS_LOCK:  # metrics may be built in several threads (sweeps)
                 known.pop(key, None)
-                while len(known) >= _GRAPHS_KEPT:  # drop the least recently used
-                    del known[next(iter(known))]
-                known[key] = graph  # last: the most recently used
+                held = graph.nbytes + sum(g.nbytes for g in known.values())
+                while known and (len(known) >= _GRAPHS_KEPT or held > _GRAPHS_BYTES):
+                    held -= known.pop(next(iter(known))).nbytes  # the least recently used
+                if graph.nbytes <= _GRAPHS_BYTES:
+                    known[key] = graph  # last: the most recently used
             self._graph = graph
         return self._graph
 

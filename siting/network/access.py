@@ -215,6 +215,15 @@ class PointGraph:
         self.graph = csr_keep_zeros(np.concatenate(rows), np.concatenate(cols),
                                     np.concatenate(data), at)
 
+    @property
+    def nbytes(self) -> int:
+        """Bytes held by the graph's arrays and its point sets' (for callers that keep
+        graphs)."""
+        arrays = [self.graph.data, self.graph.indices, self.graph.indptr,
+                  *self.source, *self.sink]
+        arrays += [a for s in self.sets for a in (s.point, s.edge, s.frac, s.access, s.nearest)]
+        return int(sum(a.nbytes for a in arrays))
+
     # ---------------------------------------------------------------- queries
     def pairs(
         self, a: int, b: int, cutoff: float, *, chunk: int = 256
