@@ -44,12 +44,12 @@ _LOCATED: weakref.WeakKeyDictionary[WalkingNetwork, dict[bytes, Located]] = (
 )
 
 
-#: Per network, the point graphs already built (by the bytes of both point sets), most
-#: recently used last; at most :data:`_GRAPHS_KEPT` graphs and :data:`_GRAPHS_BYTES` of
-#: arrays per network (a graph on the 回天 district holds 0.9 MB).
-_GRAPHS: weakref.WeakKeyDictionary[WalkingNetwork, dict[tuple[bytes, bytes], PointGraph]] = (
-    weakref.WeakKeyDictionary()
-)
+#: Per network, the point graphs already built (by the bytes of both point sets and of the
+#: network's arrays), most recently used last; at most :data:`_GRAPHS_KEPT` graphs and
+#: :data:`_GRAPHS_BYTES` of arrays per network (a graph on the 回天 district holds 0.9 MB).
+_GRAPHS: weakref.WeakKeyDictionary[
+    WalkingNetwork, dict[tuple[bytes, bytes, bytes], PointGraph]
+] = weakref.WeakKeyDictionary()
 _GRAPHS_KEPT = 64
 _GRAPHS_BYTES = 256 * 2**20
 _GRAPHS_LOCK = threading.Lock()
@@ -57,6 +57,16 @@ _GRAPHS_LOCK = threading.Lock()
 
 def _points_key(xy: FloatArray) -> bytes:
     return hashlib.blake2b(np.ascontiguousarray(xy).tobytes(), digest_size=16).digest()
+
+
+def _streets_key(network: WalkingNetwork) -> bytes:
+    """The network's nodes, edges, lengths and access limit as they are now (an array may
+    be edited in place: a street's length corrected, say)."""
+    digest = hashlib.blake2b(repr(float(network.max_access)).encode(), digest_size=16)
+    for array in (network.node_x, network.node_y, network.edge_u, network.edge_v,
+                  network.edge_length):
+        digest.update(np.ascontiguousarray(array).tobytes())
+    return digest.digest()
 
 
 def located(network: WalkingNetwork, xy: FloatArray) -> Located:
@@ -118,7 +128,8 @@ class NetworkMetric(Metric):
         the same object for every metric on this network with the same points (a graph
         is never changed once built)."""
         if self._graph is None:
-            key = (_points_key(self.demand_xy), _points_key(self.access_xy))
+            key = (_points_key(self.demand_xy), _points_key(self.access_xy),
+                   _streets_key(self.network))
             with _GRAPHS_LOCK:
                 known = _GRAPHS.setdefault(self.network, {})
                 graph = known.pop(key, None)
