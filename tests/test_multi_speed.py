@@ -336,3 +336,61 @@ def test_progress_without_a_terminal_prints_one_line_a_stage(
                      "search (full model)", "verify", "reasons (what binds the plan)"]
     assert "incumbent" in lines[2] and "objective" in lines[3]
     assert Phases(enabled=False).stage_hook(60.0) is None
+
+
+def test_block_points_made_once_for_the_same_shapes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The blocks' points are made once for every metric asked of the same shapes; a
+    geometry put in place of another is a new shape and gets its own point."""
+    import shapely
+
+    import siting.multi.data as multi_data
+
+    _, data = city(3)
+    made: list[int] = []
+    counted = multi_data.points_of
+
+    def counting(shapes: Any) -> Any:
+        made.append(len(shapes))
+        return counted(shapes)
+
+    monkeypatch.setattr(multi_data, "points_of", counting)
+    getattr(multi_data, "_POINTS_OF", {}).clear()
+    first = data.block_xy()
+    first[0] = -1.0  # the caller's copy: the remembered points stay as made
+    again = data.block_xy()
+    assert made == [len(data.blocks)]
+    assert again[0].tolist() != [-1.0, -1.0]
+    data.blocks.loc[data.blocks.index[0], "geometry"] = shapely.Point(-5.0, 7.0)
+    assert data.block_xy()[0].tolist() == [-5.0, 7.0]
+    assert made == [len(data.blocks)] * 2
+
+
+def _uses_by_pandas(allowed: Any) -> Any:
+    """Allowed uses normalised by pandas' string accessor (the reference)."""
+    from siting.multi.data import USE_SEPARATORS
+
+    text = allowed.astype(object).where(allowed.notna(), "").astype(str)
+    joined = text.str.replace(USE_SEPARATORS, ";", regex=True).str.strip()
+    return joined.str.replace(r";{2,}", ";", regex=True).str.strip(";").astype("str")
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.text(alphabet="ab 幼;,、，；|\t"), st.integers(0, 9)),
+                max_size=12),
+       st.sampled_from(["a", "b", " a ", "幼", "ab"]))
+def test_allowed_uses_read_as_pandas_reads_them(values: list[Any], use: str) -> None:
+    """Normalised uses and the use mask are those of pandas' string accessor, value for
+    value (and dtype, index and name)."""
+    import pandas as pd
+
+    from siting.multi.data import normalise_uses, uses_mask
+
+    allowed = pd.Series(values, index=np.arange(len(values))[::-1] * 3, name="allowed_uses",
+                        dtype=object)
+    expect = _uses_by_pandas(allowed)
+    got = normalise_uses(allowed)
+    pd.testing.assert_series_equal(got, expect)
+    padded = ";" + expect + ";"
+    mask = uses_mask(allowed, use)
+    assert mask.dtype == np.bool_
+    assert mask.tolist() == padded.str.contains(f";{use.strip()};", regex=False).tolist()

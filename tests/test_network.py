@@ -209,3 +209,65 @@ def test_remembered_locations_follow_edited_points() -> None:
     xy[1, 0] = 90.0
     assert located(net, xy).edge.tolist() == [0, 0]
     assert located(net, xy) is located(net, xy.copy())
+
+
+def test_metrics_on_the_same_points_share_one_graph_and_follow_edited_sites() -> None:
+    """Metrics on the same network and the same demand and access points share one point
+    graph (the verifier asks again for each type and year); access points edited in place
+    get a graph of their own, never the old one."""
+    from siting.coverage.walking import NetworkMetric
+
+    net = path_network()
+    demand = np.array([[0.0, 10.0], [250.0, 5.0], [400.0, 0.0]])
+    sites = np.array([[100.0, 0.0], [300.0, 0.0]])
+    first, again = NetworkMetric(net, demand, sites), NetworkMetric(net, demand, sites.copy())
+    assert first.graph is again.graph
+    assert first.nearest_in(np.array([1]))[1].round(1).tolist() == [310.0, 55.0, 100.0]
+    sites[1, 0] = 400.0
+    moved = NetworkMetric(net, demand, sites)
+    assert moved.graph is not first.graph
+    assert moved.nearest_in(np.array([1]))[1].round(1).tolist() == [410.0, 155.0, 0.0]
+    assert first.nearest_in(np.array([1]))[1].round(1).tolist() == [310.0, 55.0, 100.0]
+
+
+@settings(max_examples=30, deadline=None)
+@given(small_case())
+def test_root_joined_graph_is_the_triplets_graph(
+    case: tuple[WalkingNetwork, np.ndarray, np.ndarray, float, int],
+) -> None:
+    """The nearest-site search joins a root to the chosen sources by appending one row: the
+    same arrays (so the same Dijkstra ties) as building the whole graph from triplets."""
+    from siting.network.access import PointGraph, _with_root, csr_keep_zeros, locate
+
+    net, pts, dst, _, _ = case
+    graph = PointGraph(net, [locate(net, pts), locate(net, dst)])
+    targets = graph.source[1][::-1]
+    g = graph.graph.tocoo()
+    root = graph.n_nodes
+    built = csr_keep_zeros(np.concatenate([g.row, np.full(targets.size, root)]),
+                           np.concatenate([g.col, targets]),
+                           np.concatenate([g.data, np.zeros(targets.size)]), root + 1)
+    joined = _with_root(graph.graph, targets)
+    assert joined.shape == built.shape
+    assert joined.indptr.tolist() == built.indptr.tolist()
+    assert joined.indices.tolist() == built.indices.tolist()
+    assert joined.data.tolist() == built.data.tolist()
+
+
+def test_kept_point_graphs_stay_within_their_byte_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Graphs are kept up to a byte budget per network, the least recently used dropped
+    first; a graph larger than the budget is not kept at all."""
+    import siting.coverage.walking as walking
+
+    net = path_network()
+    demand = np.array([[0.0, 10.0], [250.0, 5.0]])
+    one = walking.NetworkMetric(net, demand, np.array([[105.0, 0.0]])).graph
+    monkeypatch.setattr(walking, "_GRAPHS_BYTES", one.nbytes + 1)
+    for x in (110.0, 120.0, 130.0):
+        assert walking.NetworkMetric(net, demand, np.array([[x, 0.0]])).graph.n_nodes
+    kept = walking._GRAPHS[net]
+    assert len(kept) == 1
+    assert sum(g.nbytes for g in kept.values()) <= one.nbytes + 1
+    monkeypatch.setattr(walking, "_GRAPHS_BYTES", 0)
+    assert walking.NetworkMetric(net, demand, np.array([[140.0, 0.0]])).graph.n_nodes
+    assert len(walking._GRAPHS[net]) == 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import geopandas as gpd
@@ -72,3 +73,29 @@ def test_a_plan_whose_costs_the_model_got_wrong_fails(monkeypatch: pytest.Monkey
     sol = MultiService(_spec()).solve(_data())
     assert not sol.verified
     assert any("cost_est" in m and "the spec and parcel give" in m for m in sol.verification)
+
+
+def test_uses_checked_per_use_and_a_use_not_allowed_fails(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The verifier reads a parcel's allowed uses once per facility use, not once per
+    facility row, and still names each row whose use the parcel does not allow."""
+    prob = MultiServiceProblem(_spec(), _data())
+    sol = MultiService(_spec()).solve(_data())
+    rows = sol.facilities.copy()
+    rows.loc[rows["type"] == "room", "parcel_id"] = "P2"
+    extra = rows[rows["type"] == "room"].assign(parcel_id="P1")
+    prob.data.parcels.loc[prob.data.parcels["parcel_id"] == "P1", "allowed_uses"] = "park;parking"
+    calls: list[str] = []
+    counted = plan_verifier.uses_mask
+
+    def counting(allowed: pd.Series, use: str) -> Any:
+        calls.append(use)
+        return counted(allowed, use)
+
+    monkeypatch.setattr(plan_verifier, "uses_mask", counting)
+    tampered = replace(sol, facilities=pd.concat([rows, extra], ignore_index=True))
+    report = plan_verifier.verify_plan(prob, MultiService(_spec()), tampered)
+    assert sorted(calls) == ["park", "parking", "room"]
+    assert "room on parcel P1: use not allowed there" in report.messages
+    assert not any("on parcel P2: use not allowed" in m for m in report.messages)

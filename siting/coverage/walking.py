@@ -3,7 +3,9 @@
 Demand points and the sites' access points (their own point, or entrances
 along their edge: several per site, the nearest counts) are located on their
 nearest street edges and attached to the street graph
-(:class:`siting.network.PointGraph`, built once per metric). Pairs within a
+(:class:`siting.network.PointGraph`, built once per metric, and shared by metrics on
+the same network and the same points: the multi-service model and its verifier ask
+again for the same types and years). Pairs within a
 radius come from cutoff Dijkstra; the verifier's route is one Dijkstra from a
 virtual node joined to the open sites; full distances, for the assignment
 models, from the sites' access points a chunk at a time.
@@ -22,6 +24,7 @@ models, from the sites' access points a chunk at a time.
 from __future__ import annotations
 
 import hashlib
+import threading
 import weakref
 
 import numpy as np
@@ -41,9 +44,34 @@ _LOCATED: weakref.WeakKeyDictionary[WalkingNetwork, dict[bytes, Located]] = (
 )
 
 
+#: Per network, the point graphs already built (by the bytes of both point sets and of the
+#: network's arrays), most recently used last; at most :data:`_GRAPHS_KEPT` graphs and
+#: :data:`_GRAPHS_BYTES` of arrays per network (a graph on the 回天 district holds 0.9 MB).
+_GRAPHS: weakref.WeakKeyDictionary[
+    WalkingNetwork, dict[tuple[bytes, bytes, bytes], PointGraph]
+] = weakref.WeakKeyDictionary()
+_GRAPHS_KEPT = 64
+_GRAPHS_BYTES = 256 * 2**20
+_GRAPHS_LOCK = threading.Lock()
+
+
+def _points_key(xy: FloatArray) -> bytes:
+    return hashlib.blake2b(np.ascontiguousarray(xy).tobytes(), digest_size=16).digest()
+
+
+def _streets_key(network: WalkingNetwork) -> bytes:
+    """The network's nodes, edges, lengths and access limit as they are now (an array may
+    be edited in place: a street's length corrected, say)."""
+    digest = hashlib.blake2b(repr(float(network.max_access)).encode(), digest_size=16)
+    for array in (network.node_x, network.node_y, network.edge_u, network.edge_v,
+                  network.edge_length):
+        digest.update(np.ascontiguousarray(array).tobytes())
+    return digest.digest()
+
+
 def located(network: WalkingNetwork, xy: FloatArray) -> Located:
     """``locate(network, xy)`` of the points ``xy`` (n × 2), remembered for the same points."""
-    key = hashlib.blake2b(np.ascontiguousarray(xy).tobytes(), digest_size=16).digest()
+    key = _points_key(xy)
     known = _LOCATED.setdefault(network, {})
     if key not in known:
         if len(known) >= 8:  # a few point sets per network are reused; keep memory bounded
@@ -87,14 +115,35 @@ class NetworkMetric(Metric):
         self._count = np.bincount(self.owner, minlength=self.n_sites)
         self._start = np.concatenate([[0], np.cumsum(self._count)[:-1]]).astype(np.int64)
         self.demand_located = located(network, self.demand_xy)
-        self.access_located = locate(network, self.access_xy)
         self._graph: PointGraph | None = None
 
     @property
+    def access_located(self) -> Located:
+        """Where the access points meet the network (set 1 of :attr:`graph`)."""
+        return self.graph.sets[1]
+
+    @property
     def graph(self) -> PointGraph:
-        """The street graph with the demand points (set 0) and access points (set 1)."""
+        """The street graph with the demand points (set 0) and access points (set 1):
+        the same object for every metric on this network with the same points (a graph
+        is never changed once built)."""
         if self._graph is None:
-            self._graph = PointGraph(self.network, [self.demand_located, self.access_located])
+            key = (_points_key(self.demand_xy), _points_key(self.access_xy),
+                   _streets_key(self.network))
+            with _GRAPHS_LOCK:
+                known = _GRAPHS.setdefault(self.network, {})
+                graph = known.pop(key, None)
+            if graph is None:
+                graph = PointGraph(self.network, [self.demand_located,
+                                                  locate(self.network, self.access_xy)])
+            with _GRAPHS_LOCK:  # metrics may be built in several threads (sweeps)
+                known.pop(key, None)
+                held = graph.nbytes + sum(g.nbytes for g in known.values())
+                while known and (len(known) >= _GRAPHS_KEPT or held > _GRAPHS_BYTES):
+                    held -= known.pop(next(iter(known))).nbytes  # the least recently used
+                if graph.nbytes <= _GRAPHS_BYTES:
+                    known[key] = graph  # last: the most recently used
+            self._graph = graph
         return self._graph
 
     def within(self, radius: float) -> sp.csr_matrix:

@@ -7,6 +7,8 @@ point or its edge, as sparse matrices, never a dense one.
 
 from __future__ import annotations
 
+import functools
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -249,7 +251,8 @@ class ServiceData:
         )
 
     def block_xy(self) -> FloatArray:
-        # Not cached: an analyst may edit a geometry in place (the same array object).
+        # Remembered by the shapes themselves, not by the frame: an analyst may put a new
+        # geometry in place (the same array object), and that is a new shape.
         return _xy(self.blocks)
 
     def parcel_xy(self) -> FloatArray:
@@ -271,8 +274,42 @@ def _lines_of_part(network: Any, part: int) -> str:
     return f"; street lines {', '.join(shown)}{', …' if rows.size > 5 else ''}"
 
 
+#: The last point sets made from shapes, with the shapes they were made from (kept
+#: alive, so no other object takes their ``id``): the model, its heuristic and the
+#: verifier ask for the blocks' points once per type and year.
+_POINTS_OF: dict[bytes, tuple[NDArray[Any], FloatArray]] = {}
+_POINTS_KEPT = 8
+
+
 def _xy(frame: Any) -> FloatArray:
-    return points_of(frame.geometry.to_numpy())
+    """``points_of`` the frame's shapes, remembered for the very same shape objects.
+
+    Shapely geometries are immutable: an edited geometry is a new object, so it is
+    never answered from an earlier set.
+
+    >>> import geopandas as gpd, shapely
+    >>> frame = gpd.GeoDataFrame(geometry=[shapely.box(0, 0, 2, 2), shapely.Point(5, 5)])
+    >>> _xy(frame).tolist()
+    [[1.0, 1.0], [5.0, 5.0]]
+    >>> frame.loc[1, "geometry"] = shapely.Point(7, 7)
+    >>> _xy(frame).tolist()
+    [[1.0, 1.0], [7.0, 7.0]]
+    """
+    import hashlib
+
+    shapes = np.asarray(frame.geometry.to_numpy(), dtype=object).reshape(-1)
+    ids = np.fromiter(map(id, shapes), dtype=np.int64, count=shapes.size)
+    key = hashlib.blake2b(ids.tobytes(), digest_size=16).digest()
+    known = _POINTS_OF.get(key)
+    if known is not None and known[0].size == shapes.size and all(
+        a is b for a, b in zip(known[0], shapes, strict=False)
+    ):
+        return known[1].copy()
+    xy = points_of(shapes)
+    if len(_POINTS_OF) >= _POINTS_KEPT:
+        _POINTS_OF.clear()
+    _POINTS_OF[key] = (shapes.copy(), xy.copy())
+    return xy
 
 
 #: What separates allowed uses in a list (with the spaces around it): ; , 、 ， ； |
@@ -285,9 +322,20 @@ def normalise_uses(allowed: pd.Series) -> pd.Series:
     >>> normalise_uses(pd.Series(["幼儿园、养老服务驿站", " park ; kindergarten,", None])).tolist()
     ['幼儿园;养老服务驿站', 'park;kindergarten', '']
     """
-    text = allowed.astype(object).where(allowed.notna(), "").astype(str)
-    joined = text.str.replace(USE_SEPARATORS, ";", regex=True).str.strip()
-    return joined.str.replace(r";{2,}", ";", regex=True).str.strip(";").astype("str")
+    text = allowed.astype(object).where(allowed.notna(), "")
+    # Plain str methods over the values, each distinct list normalised once: asked once
+    # per type and problem, pandas' string accessor cost ~30 µs a value.
+    return pd.Series([_normal_uses(str(v)) for v in text.to_numpy()], index=allowed.index,
+                     dtype="str", name=allowed.name)
+
+
+_SEPARATOR = re.compile(USE_SEPARATORS)
+_RUN = re.compile(r";{2,}")
+
+
+@functools.lru_cache(maxsize=4096)  # parcels repeat a few lists of uses
+def _normal_uses(text: str) -> str:
+    return _RUN.sub(";", _SEPARATOR.sub(";", text).strip()).strip(";")
 
 
 def uses_mask(allowed: pd.Series, use: str) -> NDArray[np.bool_]:
@@ -298,5 +346,6 @@ def uses_mask(allowed: pd.Series, use: str) -> NDArray[np.bool_]:
     ...           "养老服务驿站").tolist()
     [True, True, False]
     """
-    padded = ";" + normalise_uses(allowed) + ";"
-    return padded.str.contains(f";{use.strip()};", regex=False).to_numpy()
+    wanted = f";{use.strip()};"
+    return np.fromiter((wanted in f";{v};" for v in normalise_uses(allowed).to_numpy()),
+                       dtype=bool, count=len(allowed))

@@ -215,6 +215,15 @@ class PointGraph:
         self.graph = csr_keep_zeros(np.concatenate(rows), np.concatenate(cols),
                                     np.concatenate(data), at)
 
+    @property
+    def nbytes(self) -> int:
+        """Bytes held by the graph's arrays and its point sets' (for callers that keep
+        graphs)."""
+        arrays = [self.graph.data, self.graph.indices, self.graph.indptr,
+                  *self.source, *self.sink]
+        arrays += [a for s in self.sets for a in (s.point, s.edge, s.frac, s.access, s.nearest)]
+        return int(sum(a.nbytes for a in arrays))
+
     # ---------------------------------------------------------------- queries
     def pairs(
         self, a: int, b: int, cutoff: float, *, chunk: int = 256
@@ -271,11 +280,7 @@ class PointGraph:
         if n_a == 0 or chosen.size == 0:
             return dist_out, idx_out
         root = self.n_nodes
-        g = self.graph.tocoo()
-        rows = np.concatenate([g.row, np.full(chosen.size, root)])
-        cols = np.concatenate([g.col, self.source[b][chosen]])
-        data = np.concatenate([g.data, np.zeros(chosen.size)])
-        aug = csr_keep_zeros(rows, cols, data, root + 1)
+        aug = _with_root(self.graph, self.source[b][chosen])
         limit = np.inf if not np.isfinite(cutoff) else cutoff * (1 + CUTOFF_SLACK) + CUTOFF_SLACK
         dist, pred = csgraph.dijkstra(aug, directed=True, indices=root, limit=limit,
                                       return_predecessors=True)
@@ -334,6 +339,26 @@ def csr_keep_zeros(rows: IntArray, cols: IntArray, data: FloatArray, n: int) -> 
     np.cumsum(indptr, out=indptr)
     return sp.csr_matrix((np.asarray(data, dtype=np.float64)[order], cols[order], indptr),
                          shape=(n, n))
+
+
+def _with_root(graph: sp.csr_matrix, targets: IntArray) -> sp.csr_matrix:
+    """``graph`` with one more node, the last, joined by zero-length edges to ``targets``.
+
+    The rows of ``graph`` are kept as they are and the new row is sorted, as
+    :func:`csr_keep_zeros` would order the same triplets (so Dijkstra breaks ties alike).
+
+    >>> g = csr_keep_zeros(np.array([0, 1]), np.array([1, 0]), np.array([2.0, 2.0]), 2)
+    >>> _with_root(g, np.array([1, 0])).toarray().tolist()
+    [[0.0, 2.0, 0.0], [2.0, 0.0, 0.0], [0.0, 0.0, 0.0]]
+    >>> _with_root(g, np.array([1, 0])).indices.tolist()
+    [1, 0, 0, 1]
+    """
+    n = graph.shape[0]
+    cols = np.sort(np.asarray(targets, dtype=np.int64))
+    indptr = np.concatenate([graph.indptr.astype(np.int64), [graph.indptr[-1] + cols.size]])
+    indices = np.concatenate([graph.indices.astype(np.int64), cols])
+    data = np.concatenate([graph.data, np.zeros(cols.size)])
+    return sp.csr_matrix((data, indices, indptr), shape=(n + 1, n + 1))
 
 
 def _attach_roots(pred: NDArray[Any], root: int) -> IntArray:

@@ -110,11 +110,17 @@ def _check_parcels(prob: MultiServiceProblem, fac: pd.DataFrame, rep: VerifyRepo
     """Uses allowed, parcel free by the opening year, footprints within the parcel."""
     spec = prob.spec
     parcels = prob.data.parcels.set_index(prob.data.parcels["parcel_id"])
-    for r in fac.itertuples():  # one row per chosen facility, not per pair
-        use = spec.facility[r.type].use or r.type
-        if not uses_mask(pd.Series([parcels.at[r.parcel_id, "allowed_uses"]]), use)[0]:
+    allowed = parcels["allowed_uses"].reindex(fac["parcel_id"])
+    uses = np.array([spec.facility[t].use or t for t in fac["type"]], dtype=object)
+    use_ok = np.zeros(len(fac), dtype=bool)
+    for use in dict.fromkeys(uses):  # one pass over the rows per use, not one per row
+        rows = np.flatnonzero(uses == use)
+        use_ok[rows] = uses_mask(allowed.iloc[rows].reset_index(drop=True), use)
+    free_years = parcels["year_available"].reindex(fac["parcel_id"]).to_numpy()
+    for r, ok, free_year in zip(fac.itertuples(), use_ok, free_years, strict=True):
+        if not ok:
             rep.fail(f"{r.type} on parcel {r.parcel_id}: use not allowed there")
-        free = int(parcels.at[r.parcel_id, "year_available"])
+        free = int(free_year)
         if free > r.year:
             rep.fail(f"{r.type} on parcel {r.parcel_id} opens {r.year}, before the parcel is "
                      f"free ({free})")
