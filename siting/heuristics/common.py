@@ -52,6 +52,8 @@ class Deadline:
 
     >>> Deadline(None).passed(), Deadline(-1.0).passed()
     (False, True)
+    >>> Deadline(None).left(), Deadline(-1.0).left()
+    (None, 0.0)
     """
 
     def __init__(self, seconds: float | None) -> None:
@@ -59,6 +61,10 @@ class Deadline:
 
     def passed(self) -> bool:
         return self.at is not None and time.perf_counter() > self.at
+
+    def left(self) -> float | None:
+        """Seconds left (never below 0), or None without a limit: a time limit to pass on."""
+        return None if self.at is None else max(self.at - time.perf_counter(), 0.0)
 
 
 @dataclass

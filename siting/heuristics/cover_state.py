@@ -57,9 +57,10 @@ class CoverState:
             self.count = np.asarray(
                 self.csr @ self.open.astype(np.float64)
             ).ravel().round().astype(np.int64)
-        self.gain = self._bincount(np.flatnonzero(self.count == 0))
+        self.gain = self.weight_by_site(np.flatnonzero(self.count == 0))
 
-    def _bincount(self, rows: IntArray) -> FloatArray:
+    def weight_by_site(self, rows: IntArray) -> FloatArray:
+        """Per site, the weight of those of ``rows`` (distinct) that it covers."""
         cols, seg = expand_rows(self.csr, rows)
         return np.bincount(cols, weights=self.w[rows][seg], minlength=self.m).astype(np.float64)
 
@@ -74,18 +75,18 @@ class CoverState:
         rows = self.rows_of(j)
         newly = rows[self.count[rows] == 0]
         self.count[rows] += 1
-        self.gain -= self._bincount(newly)
+        self.gain -= self.weight_by_site(newly)
         self.open[j] = True
 
     def remove(self, j: int) -> None:
         rows = self.rows_of(j)
         self.count[rows] -= 1
         lost = rows[self.count[rows] == 0]
-        self.gain += self._bincount(lost)
+        self.gain += self.weight_by_site(lost)
         self.open[j] = False
 
     def swap_gains(self, j: int) -> tuple[float, FloatArray]:
         """Loss of closing ``j`` and, per site, its gain once ``j`` is closed."""
         rows = self.rows_of(j)
         alone = rows[self.count[rows] == 1]
-        return float(self.w[alone].sum()), self.gain + self._bincount(alone)
+        return float(self.w[alone].sum()), self.gain + self.weight_by_site(alone)

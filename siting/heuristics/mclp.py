@@ -201,14 +201,12 @@ def exchange_mclp(
     mask, value = swap_mclp(cov, weight, open_mask, *args, time_limit=time_limit)
     effort = PAIR_EFFORT
     while not deadline.passed() and effort > 0:
-        left = None if deadline.at is None else max(deadline.at - time.perf_counter(), 0.0)
-        moved, after, tried = pair_pass_mclp(cov, weight, mask, *args, time_limit=left,
-                                             most=effort)
+        moved, after, tried = pair_pass_mclp(cov, weight, mask, *args,
+                                             time_limit=deadline.left(), most=effort)
         effort -= tried
         if after <= value + tol:
             break
-        left = None if deadline.at is None else max(deadline.at - time.perf_counter(), 0.0)
-        mask, value = swap_mclp(cov, weight, moved, *args, time_limit=left)
+        mask, value = swap_mclp(cov, weight, moved, *args, time_limit=deadline.left())
     return mask, value
 
 

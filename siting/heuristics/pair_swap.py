@@ -92,7 +92,7 @@ def _best_pair_move(
     rows, hits = np.unique(np.concatenate([r1, r2]), return_counts=True)
     lost = rows[state.count[rows] == hits]
     loss = float(state.w[lost].sum())
-    gain = state.gain + state._bincount(lost)
+    gain = state.gain + state.weight_by_site(lost)
     cand = allowed & ~state.open
     cand[[j1, j2]] = allowed[[j1, j2]]
     if room is not None:
@@ -121,7 +121,7 @@ def _best_pair_move(
     uncovered[lost] = True
     for k1 in top[:PARTNERS].tolist():
         rows = state.rows_of(k1)
-        g2 = g - state._bincount(rows[uncovered[rows]])
+        g2 = g - state.weight_by_site(rows[uncovered[rows]])
         g2[k1] = -np.inf
         if room is not None:
             g2[cost + cost[k1] > room] = -np.inf
