@@ -38,6 +38,7 @@ block of columns at a time, so memory stays proportional to the overlaps.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -115,6 +116,55 @@ def merge_equal_rows(cov: sp.csr_matrix, weight: NDArray[np.float64]) -> RowRedu
     group = gid[rep]
     merged_w = np.bincount(group, weights=weight, minlength=first.size).astype(np.float64)
     return RowReduction(cov[first], merged_w, group, first)
+
+
+def merge_row_blocks(
+    blocks: Iterable[tuple[int, sp.csr_matrix]], weight: NDArray[np.float64], n_cols: int,
+) -> RowReduction:
+    """:func:`merge_equal_rows` of the rows of ``blocks`` stacked, one block at a time.
+
+    ``blocks`` are ``(first row, block)`` pairs in row order covering rows
+    ``0 .. len(weight) - 1`` (:meth:`siting.coverage.Metric.within_blocks`).
+    Each block's rows are merged as it comes and only its distinct rows are
+    kept, so memory follows the distinct patterns, not the pairs; the result
+    is the same as merging the stacked matrix at once (groups numbered by
+    their first row).
+
+    >>> cov = sp.csr_matrix(np.array([[1, 0], [0, 1], [1, 0], [0, 1], [1, 1]], dtype=float))
+    >>> blocks = [(0, cov[:2]), (2, cov[2:4]), (4, cov[4:])]
+    >>> red = merge_row_blocks(blocks, np.arange(1.0, 6.0), 2)
+    >>> red.group.tolist(), red.first.tolist(), red.weight.tolist()
+    ([0, 1, 0, 1, 2], [0, 1, 4], [4.0, 6.0, 5.0])
+    """
+    weight = np.asarray(weight, dtype=np.float64)
+    n = weight.size
+    covs: list[sp.csr_matrix] = []
+    weights: list[NDArray[np.float64]] = []
+    groups: list[NDArray[np.int64]] = []
+    firsts: list[NDArray[np.int64]] = []
+    done = offset = 0
+    for start, block in blocks:
+        if start != done or block.shape[1] != n_cols:
+            raise ValueError(f"block at row {start} of shape {block.shape}: expected row "
+                             f"{done} and {n_cols} columns")
+        stop = start + block.shape[0]
+        red = merge_equal_rows(block, weight[start:stop])
+        covs.append(red.cov)
+        weights.append(red.weight)
+        groups.append(red.group + offset)
+        firsts.append(red.first + start)
+        offset += red.first.size
+        done = stop
+    if done != n:
+        raise ValueError(f"blocks cover {done} rows of {n}")
+    if not covs:
+        return merge_equal_rows(sp.csr_matrix((0, n_cols)), weight)
+    # The blocks' distinct rows, merged across blocks: each keeps its first row's
+    # position, so the groups come out in the order of their first row overall.
+    top = merge_equal_rows(sp.vstack(covs, format="csr"), np.concatenate(weights))
+    group = top.group[np.concatenate(groups)]
+    first = np.concatenate(firsts)[top.first]
+    return RowReduction(top.cov, top.weight, group, first)
 
 
 def _rows_differ(
