@@ -22,8 +22,8 @@ the inclusion or the cost inequality is strict, or both are equal and
 ``k < j``. Every dropped site then has a kept dominator (follow the chain up
 to a maximal element), so the reduction is exact.
 
-Everything is vectorised: rows are grouped by two independent 64-bit hashes of
-their column sets and then compared exactly (a colliding row is kept on its
+Everything is vectorised: rows are grouped by a 64-bit hash of their column
+sets and then compared exactly (a colliding row is kept on its
 own); column inclusion comes from the overlap counts ``covᵀ cov`` computed a
 block of columns at a time, so memory stays proportional to the overlaps.
 
@@ -96,12 +96,13 @@ def merge_equal_rows(cov: sp.csr_matrix, weight: NDArray[np.float64]) -> RowRedu
     if n == 0:
         return RowReduction(cov, weight.copy(), np.zeros(0, np.int64), np.zeros(0, np.int64))
     length = np.diff(cov.indptr).astype(np.int64)
-    key = np.stack([_row_hashes(cov, 1), _row_hashes(cov, 2), length.view(np.uint64)], axis=1)
-    # Sort rows by key (stable: the first member of a group is its lowest row).
-    order = np.lexsort((np.arange(n), key[:, 2], key[:, 1], key[:, 0]))
+    key = _row_hashes(cov, 1)
+    # Sort rows by hash (stable: the first member of a group is its lowest row). One
+    # 64-bit hash suffices: rows that collide are told apart by the exact check below.
+    order = np.argsort(key, kind="stable")
     ks = key[order]
     new_group = np.ones(n, dtype=bool)
-    new_group[1:] = np.any(ks[1:] != ks[:-1], axis=1)
+    new_group[1:] = ks[1:] != ks[:-1]
     rep_sorted = order[np.maximum.accumulate(np.where(new_group, np.arange(n), 0))]
     rep = np.empty(n, dtype=np.int64)
     rep[order] = rep_sorted
