@@ -179,16 +179,16 @@ def _rows_differ(
     if r.size == 0:
         return out
     lens = length[r]
-    total = int(lens.sum())
+    end = np.cumsum(lens)
+    total = int(end[-1])
     if total == 0:
         return out
-    # Positions of each row's entries, without a Python loop over rows.
-    seg = np.repeat(np.arange(r.size), lens)
-    offs = np.arange(total) - np.repeat(np.cumsum(lens) - lens, lens)
-    a = cov.indices[cov.indptr[r][seg] + offs]
-    b = cov.indices[cov.indptr[o][seg] + offs]
-    bad = np.zeros(r.size, dtype=bool)
-    np.logical_or.at(bad, seg[a != b], True)
+    # Positions of each row's entries laid end to end, without a Python loop over rows.
+    at_r = np.arange(total) + np.repeat(cov.indptr[r] - (end - lens), lens)
+    at_o = at_r + np.repeat(cov.indptr[o] - cov.indptr[r], lens)
+    # Mismatches up to each row's last entry: a row differs when it has any.
+    seen = np.concatenate([[0], np.cumsum(cov.indices[at_r] != cov.indices[at_o])])
+    bad = seen[end] > seen[end - lens]
     out[np.flatnonzero(same_len)[bad]] = True
     return out
 

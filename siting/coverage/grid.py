@@ -119,12 +119,17 @@ class SiteGrid:
                            self.shape[0] * self.shape[1])
         first = self.indptr[cell_id]
         count = self.indptr[cell_id + 1] - first
-        row, t = _segments(count)
-        col = self.sites[first[row] + t]
+        # Candidates laid out point after point: each point's cell's sites in order.
+        end = np.cumsum(count)
+        col = self.sites[np.arange(int(end[-1]) if n else 0)
+                         + np.repeat(first - (end - count), count)]
         dx = np.repeat(xy[:, 0], count) - self.site_x[col]
         dy = np.repeat(xy[:, 1], count) - self.site_y[col]
         dist = np.sqrt(dx * dx + dy * dy)
         keep = dist <= self.reach
-        indptr = np.zeros(n + 1, dtype=np.int64)
-        np.cumsum(np.bincount(row[keep], minlength=n), out=indptr[1:])
-        return sp.csr_matrix((np.maximum(dist[keep], ZERO), col[keep], indptr), shape=(n, m))
+        # Pairs kept up to each point's last candidate: the CSR row offsets.
+        kept = np.concatenate([[0], np.cumsum(keep)])
+        indptr = kept[np.concatenate([[0], end])]
+        out = sp.csr_matrix((np.maximum(dist[keep], ZERO), col[keep], indptr), shape=(n, m))
+        out.has_sorted_indices = True  # each cell lists its sites in order
+        return out
