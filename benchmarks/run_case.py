@@ -139,6 +139,7 @@ def city_case(spec: dict[str, Any]) -> dict[str, Any]:
 
 def cordeau_case(spec: dict[str, Any]) -> dict[str, Any]:
     """Budgeted MCLP on Cordeau-style uniform points (``benchmarks.instances.cordeau_mclp``)."""
+    import siting.backends.highs  # noqa: F401  (imports before the clock, as pscp_case)
     from siting.backends import SolveOptions
     from siting.instance import Instance
     from siting.models import MCLP

@@ -135,7 +135,7 @@ def id_column(frame: pd.DataFrame, col: str | None, where: FrameRows) -> NDArray
     vals = frame[col]
     where.refuse(vals.isna().to_numpy(), f"{where.what}: missing id", col, lambda k: "")
     ids = np.asarray(vals.to_numpy())
-    dup = pd.Series(ids).duplicated().to_numpy()
+    dup = repeated(ids)
     if dup.any():
         first = int(np.flatnonzero(ids == ids[int(np.flatnonzero(dup)[0])])[0])
         where.refuse(dup, f"{where.what}: duplicate id (first in row {where.row(first)})", col,
@@ -189,11 +189,23 @@ def check_values(
         )
 
 
+def repeated(ids: NDArray[Any]) -> NDArray[np.bool_]:
+    """Whether each id repeats an earlier one; numbers already in increasing order (ids
+    0, 1, 2, ...) are known unique without hashing them.
+
+    >>> repeated(np.array([3, 1, 3])).tolist(), repeated(np.arange(4)).tolist()
+    ([False, False, True], [False, False, False, False])
+    """
+    ids = np.asarray(ids)
+    if ids.dtype.kind in "iuf" and bool(np.all(ids[1:] > ids[:-1])):
+        return np.zeros(ids.size, dtype=bool)
+    return np.asarray(pd.Series(ids).duplicated().to_numpy(), dtype=bool)
+
+
 def check_unique(ids: NDArray[Any], what: str, source: str | None) -> None:
-    s = pd.Series(ids)
-    dup = s.duplicated()
+    dup = repeated(ids)
     if dup.any():
-        row = int(np.flatnonzero(dup.to_numpy())[0])
+        row = int(np.flatnonzero(dup)[0])
         raise InputError(
             f"duplicate {what}", path=source, row=row, field=what.split()[-1], value=str(ids[row])
         )

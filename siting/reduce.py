@@ -22,8 +22,8 @@ the inclusion or the cost inequality is strict, or both are equal and
 ``k < j``. Every dropped site then has a kept dominator (follow the chain up
 to a maximal element), so the reduction is exact.
 
-Everything is vectorised: rows are grouped by two independent 64-bit hashes of
-their column sets and then compared exactly (a colliding row is kept on its
+Everything is vectorised: rows are grouped by a 64-bit hash of their column
+sets and then compared exactly (a colliding row is kept on its
 own); column inclusion comes from the overlap counts ``covᵀ cov`` computed a
 block of columns at a time, so memory stays proportional to the overlaps.
 
@@ -38,6 +38,7 @@ block of columns at a time, so memory stays proportional to the overlaps.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -95,12 +96,13 @@ def merge_equal_rows(cov: sp.csr_matrix, weight: NDArray[np.float64]) -> RowRedu
     if n == 0:
         return RowReduction(cov, weight.copy(), np.zeros(0, np.int64), np.zeros(0, np.int64))
     length = np.diff(cov.indptr).astype(np.int64)
-    key = np.stack([_row_hashes(cov, 1), _row_hashes(cov, 2), length.view(np.uint64)], axis=1)
-    # Sort rows by key (stable: the first member of a group is its lowest row).
-    order = np.lexsort((np.arange(n), key[:, 2], key[:, 1], key[:, 0]))
+    key = _row_hashes(cov, 1)
+    # Sort rows by hash (stable: the first member of a group is its lowest row). One
+    # 64-bit hash suffices: rows that collide are told apart by the exact check below.
+    order = np.argsort(key, kind="stable")
     ks = key[order]
     new_group = np.ones(n, dtype=bool)
-    new_group[1:] = np.any(ks[1:] != ks[:-1], axis=1)
+    new_group[1:] = ks[1:] != ks[:-1]
     rep_sorted = order[np.maximum.accumulate(np.where(new_group, np.arange(n), 0))]
     rep = np.empty(n, dtype=np.int64)
     rep[order] = rep_sorted
@@ -117,6 +119,55 @@ def merge_equal_rows(cov: sp.csr_matrix, weight: NDArray[np.float64]) -> RowRedu
     return RowReduction(cov[first], merged_w, group, first)
 
 
+def merge_row_blocks(
+    blocks: Iterable[tuple[int, sp.csr_matrix]], weight: NDArray[np.float64], n_cols: int,
+) -> RowReduction:
+    """:func:`merge_equal_rows` of the rows of ``blocks`` stacked, one block at a time.
+
+    ``blocks`` are ``(first row, block)`` pairs in row order covering rows
+    ``0 .. len(weight) - 1`` (:meth:`siting.coverage.Metric.within_blocks`).
+    Each block's rows are merged as it comes and only its distinct rows are
+    kept, so memory follows the distinct patterns, not the pairs; the result
+    is the same as merging the stacked matrix at once (groups numbered by
+    their first row).
+
+    >>> cov = sp.csr_matrix(np.array([[1, 0], [0, 1], [1, 0], [0, 1], [1, 1]], dtype=float))
+    >>> blocks = [(0, cov[:2]), (2, cov[2:4]), (4, cov[4:])]
+    >>> red = merge_row_blocks(blocks, np.arange(1.0, 6.0), 2)
+    >>> red.group.tolist(), red.first.tolist(), red.weight.tolist()
+    ([0, 1, 0, 1, 2], [0, 1, 4], [4.0, 6.0, 5.0])
+    """
+    weight = np.asarray(weight, dtype=np.float64)
+    n = weight.size
+    covs: list[sp.csr_matrix] = []
+    weights: list[NDArray[np.float64]] = []
+    groups: list[NDArray[np.int64]] = []
+    firsts: list[NDArray[np.int64]] = []
+    done = offset = 0
+    for start, block in blocks:
+        if start != done or block.shape[1] != n_cols:
+            raise ValueError(f"block at row {start} of shape {block.shape}: expected row "
+                             f"{done} and {n_cols} columns")
+        stop = start + block.shape[0]
+        red = merge_equal_rows(block, weight[start:stop])
+        covs.append(red.cov)
+        weights.append(red.weight)
+        groups.append(red.group + offset)
+        firsts.append(red.first + start)
+        offset += red.first.size
+        done = stop
+    if done != n:
+        raise ValueError(f"blocks cover {done} rows of {n}")
+    if not covs:
+        return merge_equal_rows(sp.csr_matrix((0, n_cols)), weight)
+    # The blocks' distinct rows, merged across blocks: each keeps its first row's
+    # position, so the groups come out in the order of their first row overall.
+    top = merge_equal_rows(sp.vstack(covs, format="csr"), np.concatenate(weights))
+    group = top.group[np.concatenate(groups)]
+    first = np.concatenate(firsts)[top.first]
+    return RowReduction(top.cov, top.weight, group, first)
+
+
 def _rows_differ(
     cov: sp.csr_matrix, rows: NDArray[np.int64], other: NDArray[np.int64],
     length: NDArray[np.int64],
@@ -128,16 +179,16 @@ def _rows_differ(
     if r.size == 0:
         return out
     lens = length[r]
-    total = int(lens.sum())
+    end = np.cumsum(lens)
+    total = int(end[-1])
     if total == 0:
         return out
-    # Positions of each row's entries, without a Python loop over rows.
-    seg = np.repeat(np.arange(r.size), lens)
-    offs = np.arange(total) - np.repeat(np.cumsum(lens) - lens, lens)
-    a = cov.indices[cov.indptr[r][seg] + offs]
-    b = cov.indices[cov.indptr[o][seg] + offs]
-    bad = np.zeros(r.size, dtype=bool)
-    np.logical_or.at(bad, seg[a != b], True)
+    # Positions of each row's entries laid end to end, without a Python loop over rows.
+    at_r = np.arange(total) + np.repeat(cov.indptr[r] - (end - lens), lens)
+    at_o = at_r + np.repeat(cov.indptr[o] - cov.indptr[r], lens)
+    # Mismatches up to each row's last entry: a row differs when it has any.
+    seen = np.concatenate([[0], np.cumsum(cov.indices[at_r] != cov.indices[at_o])])
+    bad = seen[end] > seen[end - lens]
     out[np.flatnonzero(same_len)[bad]] = True
     return out
 

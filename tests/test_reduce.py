@@ -144,3 +144,48 @@ def test_budget_keeps_cheaper_subset_site() -> None:
     assert not red_mod.dominated_columns(cov, np.array([5.0, 1.0])).any()
     out = red_mod.dominated_columns(cov, np.array([5.0, 1.0]), use_cost=False)
     assert out.tolist() == [False, True]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 10_000), n=st.integers(1, 40), cuts=st.lists(st.integers(0, 40)))
+def test_merge_row_blocks_equals_one_merge(seed: int, n: int, cuts: list[int]) -> None:
+    # Merged a block at a time or at once: the same groups, first rows and weights.
+    cov = random_pattern(seed, n=n, m=6, density=0.3)
+    w = np.random.default_rng(seed).integers(1, 9, n).astype(float)
+    edges = sorted({0, n, *(c for c in cuts if c <= n)})
+    blocks = [(a, cov[a:b]) for a, b in itertools.pairwise(edges)]
+    got = red_mod.merge_row_blocks(blocks, w, 6)
+    want = red_mod.merge_equal_rows(cov, w)
+    assert got.group.tolist() == want.group.tolist()
+    assert got.first.tolist() == want.first.tolist()
+    assert got.weight.tolist() == want.weight.tolist()
+    assert (got.cov != want.cov).nnz == 0
+
+
+def test_merge_row_blocks_refuses_a_gap() -> None:
+    cov = random_pattern(0, n=6, m=3)
+    with pytest.raises(ValueError, match="expected row 2"):
+        red_mod.merge_row_blocks([(0, cov[:2]), (3, cov[3:])], np.ones(6), 3)
+    with pytest.raises(ValueError, match="cover 2 rows of 6"):
+        red_mod.merge_row_blocks([(0, cov[:2])], np.ones(6), 3)
+
+
+@pytest.mark.parametrize("chunk", [1, 7, 50, 1000])
+def test_demand_patterns_match_the_whole_pattern(chunk: int) -> None:
+    # Blocks of any size give the merge of the whole 0/1 pattern, points no site
+    # reaches included (the empty pattern).
+    from siting.coverage import EuclideanMetric
+    from siting.instance import Instance
+    from siting.models.cover_pattern import coverage_pattern, demand_patterns
+
+    rng = np.random.default_rng(chunk)
+    xy = np.round(rng.uniform(0, 10, (120, 2)), 1)  # repeated points: equal rows
+    sxy = np.round(rng.uniform(0, 10, (9, 2)), 1)
+    w = rng.integers(1, 5, 120).astype(float)
+    inst = Instance("p", np.arange(120), w, np.arange(9), EuclideanMetric(xy, sxy, chunk=chunk))
+    got = demand_patterns(inst, 2.5)
+    want = red_mod.merge_equal_rows(coverage_pattern(inst, 2.5), w)
+    assert got.group.tolist() == want.group.tolist()
+    assert got.weight.tolist() == want.weight.tolist()
+    assert (got.cov != want.cov).nnz == 0 and got.cov.dtype == np.float32
+    assert (np.diff(got.cov.indptr) == 0).any()  # some points out of reach

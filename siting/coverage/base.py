@@ -11,6 +11,7 @@ not trust the structure the model was built from).
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Iterator
 
 import numpy as np
 import scipy.sparse as sp
@@ -67,6 +68,15 @@ class Metric(ABC):
     @abstractmethod
     def within(self, radius: float) -> sp.csr_matrix:
         """Sparse ``n_demand × n_sites`` distances ≤ ``radius`` (zeros stored as :data:`ZERO`)."""
+
+    def within_blocks(self, radius: float) -> Iterator[tuple[int, sp.csr_matrix]]:
+        """:meth:`within` a block of demand rows at a time: ``(first row, block)`` pairs,
+        the blocks in row order and together every row.
+
+        For consumers that reduce each block as it comes (merging equal rows), so
+        that all pairs are never held at once. By default one block: :meth:`within`.
+        """
+        yield 0, self.within(radius)
 
     @abstractmethod
     def pair_distance(self, demand: IntArray, sites: IntArray) -> FloatArray:

@@ -15,6 +15,7 @@ array([[4.],
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -23,6 +24,7 @@ from numpy.typing import NDArray
 from scipy.spatial import cKDTree
 
 from siting.coverage.base import FloatArray, IntArray, Metric, no_sites, pairs_to_csr
+from siting.coverage.grid import SiteGrid
 
 #: Relative slack on a radius, so that a pair at exactly the radius is never lost to round-off.
 RADIUS_SLACK = 1e-12
@@ -63,7 +65,12 @@ def entrances(shapes: NDArray[Any], spacing: float = 100.0) -> tuple[FloatArray,
 
 
 class EuclideanMetric(Metric):
-    """Straight-line distances between points, via KD-trees queried in chunks."""
+    """Straight-line distances between points, queried in chunks of demand points.
+
+    Pairs within a radius come from a grid of cells listing the sites in reach
+    (:mod:`siting.coverage.grid`) or, where no grid fits, from KD-trees; the
+    nearest sites (what the verifier asks) always from a KD-tree of the sites.
+    """
 
     kind = "straight line"
 
@@ -84,23 +91,32 @@ class EuclideanMetric(Metric):
     def within(self, radius: float) -> sp.csr_matrix:
         if self.n_demand == 0 or self.n_sites == 0:
             return sp.csr_matrix((self.n_demand, self.n_sites))
-        rows_l: list[IntArray] = []
-        cols_l: list[IntArray] = []
-        dist_l: list[FloatArray] = []
-        tree = self.site_tree
+        blocks = [block for _, block in self.within_blocks(radius)]
+        return sp.csr_matrix(sp.vstack(blocks, format="csr"))
+
+    def within_blocks(self, radius: float) -> Iterator[tuple[int, sp.csr_matrix]]:
+        """Pairs within ``radius``, ``chunk`` demand points at a time.
+
+        >>> m = EuclideanMetric(np.array([[0.0, 0.0], [5.0, 0.0], [9.0, 0.0]]),
+        ...                     np.array([[1.0, 0.0]]), chunk=2)
+        >>> [(start, block.toarray().ravel().tolist()) for start, block in m.within_blocks(4.0)]
+        [(0, [1.0, 4.0]), (2, [0.0])]
+        """
         r = radius * (1 + RADIUS_SLACK)
-        # Chunks of demand keep the temporaries proportional to the pairs found;
-        # the tree-tree query runs in C and keeps exact zero distances.
+        grid = SiteGrid.fitting(self.site_xy, r)
         for start in range(0, self.n_demand, self.chunk):
-            chunk_tree = cKDTree(self.demand_xy[start : start + self.chunk])
+            xy = self.demand_xy[start : start + self.chunk]
+            if grid is not None:  # cells listing the sites in reach: the pairs come sorted
+                yield start, grid.pairs(xy)
+                continue
+            tree = self.site_tree
+            # A throw-away tree over the chunk: unbalanced, uncompacted nodes and
+            # larger leaves build in about half the time and find the same pairs.
+            chunk_tree = cKDTree(xy, leafsize=64, balanced_tree=False, compact_nodes=False)
+            # The tree-tree query runs in C and keeps exact zero distances.
             pairs = chunk_tree.sparse_distance_matrix(tree, r, output_type="ndarray")
-            rows_l.append(pairs["i"].astype(np.int64) + start)
-            cols_l.append(pairs["j"].astype(np.int64))
-            dist_l.append(pairs["v"].astype(np.float64))
-        return pairs_to_csr(
-            np.concatenate(rows_l), np.concatenate(cols_l), np.concatenate(dist_l),
-            (self.n_demand, self.n_sites),
-        )
+            yield start, pairs_to_csr(pairs["i"], pairs["j"], pairs["v"],
+                                      (xy.shape[0], self.n_sites))
 
     def pair_distance(self, demand: IntArray, sites: IntArray) -> FloatArray:
         d = self.demand_xy[demand] - self.site_xy[sites]

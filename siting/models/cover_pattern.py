@@ -21,16 +21,42 @@ import scipy.sparse as sp
 from numpy.typing import NDArray
 
 from siting.instance import Instance
-from siting.reduce import RowReduction, dominated_columns, merge_equal_rows
+from siting.reduce import RowReduction, dominated_columns, merge_equal_rows, merge_row_blocks
 
 
 def coverage_pattern(inst: Instance, radius: float) -> sp.csr_matrix:
     """0/1 demand × site matrix of pairs within ``radius``."""
-    cov = sp.csr_matrix(inst.metric.within(radius))
+    return _zero_one(inst.metric.within(radius))
+
+
+def _zero_one(within: sp.csr_matrix) -> sp.csr_matrix:
+    cov = sp.csr_matrix(within)
     cov.eliminate_zeros()  # metrics store a covered zero distance as a tiny positive number
     cov.data = np.ones(cov.data.size, dtype=np.float32)  # a 0/1 pattern: exact in float32
     cov.sort_indices()
     return cov
+
+
+def demand_patterns(inst: Instance, radius: float) -> RowReduction:
+    """The demand points grouped by the set of sites within ``radius`` of them.
+
+    The same as ``merge_equal_rows(coverage_pattern(inst, radius), inst.weight)``,
+    built from the metric's blocks of rows (:meth:`~siting.coverage.Metric.within_blocks`)
+    so that the pairs of all points are never held at once: ``cov`` has a 0/1
+    row per pattern, ``group`` the pattern of each point, ``weight`` their summed
+    weights. Points no site reaches share the empty pattern.
+
+    >>> import numpy as np
+    >>> from siting.coverage import EuclideanMetric
+    >>> xy = np.array([[0.0, 0.0], [0.5, 0.0], [9.0, 0.0]])
+    >>> inst = Instance("three", np.array(["a", "b", "c"]), np.array([1.0, 2.0, 4.0]),
+    ...                 np.array(["s"]), EuclideanMetric(xy, xy[:1]))
+    >>> pat = demand_patterns(inst, 1.0)
+    >>> pat.cov.toarray().tolist(), pat.group.tolist(), pat.weight.tolist()
+    ([[1.0], [0.0]], [0, 0, 1], [3.0, 4.0])
+    """
+    blocks = ((start, _zero_one(block)) for start, block in inst.metric.within_blocks(radius))
+    return merge_row_blocks(blocks, inst.weight, inst.n_sites)
 
 
 def reduce_covering(

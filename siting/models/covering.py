@@ -51,14 +51,21 @@ from siting.models.base import (
     check_radius,
     coverage_table,
     finish,
+    selected_from,
     top_up,
 )
 from siting.models.benders import BendersOutcome, master_from_structure, solve_benders
 from siting.models.benders_master import ROOT_SHARE, Master
 from siting.models.benders_root import root_cut_loop
-from siting.models.cover_pattern import coverage_pattern, covered_by_existing, reduce_covering
+from siting.models.cover_pattern import (
+    coverage_pattern,
+    covered_by_existing,
+    demand_patterns,
+    reduce_covering,
+)
 from siting.models.set_cover import LSCP, LSCPB, SetCover
 from siting.models.support import support_mclp
+from siting.reduce import RowReduction
 from siting.registry import (
     AT_LEAST_ONE,
     BUDGET,
@@ -362,14 +369,13 @@ class MCLP(CoverageModel):
 
     def decode(self, inst: Instance, built: Built, x: NDArray[np.float64]) -> dict[str, Any]:
         """The open sites (topped up to ``p`` new ones with ``exactly_p``) and the coverage."""
-        out = super().decode(inst, built, x)
-        if not self.exactly_p or self.p is None:
-            return out
-        cov = built.data["cov"]
-        pos = inst.site_positions(out["selected"])
-        # More sites never cover less: top up with the sites covering the most weight.
-        pos = top_up(inst, pos, self.p, np.asarray(cov.T @ inst.weight).ravel())
-        counts = np.asarray(cov[:, pos].sum(axis=1)).ravel()
+        pat: RowReduction = built.data["patterns"]
+        _, pos = selected_from(inst, x[built.milp.block("y").slice])
+        if self.exactly_p and self.p is not None:
+            # More sites never cover less: top up with the sites covering the most weight.
+            pos = top_up(inst, pos, self.p, np.asarray(pat.cov.T @ pat.weight).ravel())
+        # A point is covered as often as its pattern is.
+        counts = np.asarray(pat.cov[:, pos].sum(axis=1)).ravel()[pat.group]
         return {"selected": list(inst.site_ids[pos]), "coverage": coverage_table(inst, counts)}
 
     def run(
@@ -492,18 +498,22 @@ class MCLP(CoverageModel):
         return sol, choice
 
     def build(self, inst: Instance) -> Built:
-        cov = coverage_pattern(inst, check_radius(self.radius, inst))
-        pre = covered_by_existing(inst, cov)
+        # Points with the same covering sites are one row from the start (built a
+        # block of points at a time: the pairs of all points are never held at once).
+        pat = demand_patterns(inst, check_radius(self.radius, inst))
+        ex = np.flatnonzero(inst.existing)
+        pre = np.asarray(pat.cov[:, ex].sum(axis=1)).ravel() > 0 if ex.size else \
+            np.zeros(pat.first.size, dtype=bool)
         # Rows for demand that is already covered, or that no site can cover, are constants.
-        reachable = np.diff(cov.indptr) > 0
-        rows = np.flatnonzero(reachable & ~pre)
-        # Exact reductions (siting.reduce): equal rows merge, dominated sites are fixed closed.
-        every = rows.size == inst.n_demand  # no copy of the largest matrix when all rows stay
+        keep = np.flatnonzero((np.diff(pat.cov.indptr) > 0) & ~pre)
+        # Exact reductions (siting.reduce): dominated sites are fixed closed, rows merged again.
         red, closed, stats = reduce_covering(
-            cov if every else cov[rows], inst.weight if every else inst.weight[rows],
-            inst.site_cost * ~inst.existing, inst.existing, use_cost=self.budget is not None,
+            pat.cov[keep], pat.weight[keep], inst.site_cost * ~inst.existing, inst.existing,
+            use_cost=self.budget is not None,
         )
+        rows = int(np.bincount(pat.group, minlength=pat.first.size)[keep].sum())
+        stats.update(demand_rows=rows, rows_merged=rows - int(red.cov.shape[0]))
         milp = mclp_arrays(CoverStructure.of(
             red.cov, red.weight, p=self.p, cost=inst.site_cost, budget=self.budget,
-            fixed_open=inst.existing, closed=closed, offset=float(inst.weight[pre].sum())))
-        return Built(milp, {"rows": rows, "cov": cov, "reduction": stats})
+            fixed_open=inst.existing, closed=closed, offset=float(pat.weight[pre].sum())))
+        return Built(milp, {"patterns": pat, "reduction": stats})
