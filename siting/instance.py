@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -36,7 +36,7 @@ from siting.costs import (
     with_placeholders,
     without_placeholders,
 )
-from siting.coverage import EuclideanMetric, Metric, NetworkMetric
+from siting.coverage import EuclideanMetric, Metric
 from siting.coverage.od import ODTable, reach_notes, read_od_table, table_metric
 from siting.coverage.table import TableMetric
 from siting.errors import CRSError, InputError
@@ -49,7 +49,9 @@ from siting.instance_checks import (
     id_column,
     value_column,
 )
-from siting.network import WalkingNetwork
+
+if TYPE_CHECKING:
+    from siting.network import WalkingNetwork
 
 __all__ = ["AUTO", "GeographicCRSWarning", "Instance"]
 
@@ -273,10 +275,11 @@ class Instance(InstanceBase):
                 "network's CRS first (frame.to_crs(network.crs))",
                 path=source, field="crs",
             )
-        metric: Metric = (
-            EuclideanMetric(demand_xy, site_xy) if network is None
-            else NetworkMetric(network, demand_xy, site_xy)
-        )
+        metric: Metric = EuclideanMetric(demand_xy, site_xy)
+        if network is not None:
+            from siting.coverage.walking import NetworkMetric
+
+            metric = NetworkMetric(network, demand_xy, site_xy)
         return cls(
             name=name,
             demand_ids=did,

@@ -18,6 +18,8 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 BDS1000 = ROOT / "instances" / "reference" / "bds" / "BDS1000.txt"
 GEO = ("geopandas", "shapely", "pyproj", "pyogrio")
+#: Not needed by a straight-line solve that shows no progress.
+UNNEEDED = ("rich", "siting.network", "siting.coverage.walking")
 
 PROBE = """
 import sys
@@ -60,6 +62,17 @@ def test_bds_solve_imports_no_geo_library(tmp_path: Path) -> None:
     assert geo_of(modules) == []
     assert "scipy.spatial" in modules  # the KD-tree of the straight-line coverage
     assert geo_of(imported(["info", str(BDS1000)], tmp_path)) == []
+
+
+@pytest.mark.skipif(not BDS1000.is_file(), reason="instances/reference/bds not present")
+def test_quiet_straight_line_solve_imports_no_progress_display_or_street_graphs(
+    tmp_path: Path,
+) -> None:
+    """--json and --quiet show no progress (no rich); straight lines need no street graphs."""
+    for flag in ("--json", "--quiet"):
+        solve = ["solve", str(BDS1000), "--model", "mclp", "--radius", "2", "--p", "10", flag]
+        modules = imported(solve, tmp_path)
+        assert [name for name in UNNEEDED if name in modules] == []
 
 
 def test_csv_solve_and_info_import_no_geo_library(csv_folder: Path, tmp_path: Path) -> None:

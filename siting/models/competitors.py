@@ -16,7 +16,7 @@ import pandas as pd
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
-from siting.coverage import EuclideanMetric, Metric, NetworkMetric, ShapeMetric
+from siting.coverage import EuclideanMetric, Metric, ShapeMetric
 from siting.errors import InputError, ParameterError
 from siting.instance import Instance
 from siting.models.decay import Decay
@@ -108,6 +108,8 @@ def _numbers(frame: pd.DataFrame, col: str, path: Path | None, base: int) -> Flo
 
 def competitor_metric(inst: Instance, xy: FloatArray) -> Metric:
     """Distances from the instance's demand points to competitors, measured as the instance's."""
+    from siting.coverage.walking import NetworkMetric  # graphs only for walking distances
+
     metric = inst.metric
     if isinstance(metric, NetworkMetric):
         return NetworkMetric(metric.network, metric.demand_xy, xy)
