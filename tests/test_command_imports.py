@@ -75,6 +75,15 @@ def test_quiet_straight_line_solve_imports_no_progress_display_or_street_graphs(
         assert [name for name in UNNEEDED if name in modules] == []
 
 
+@pytest.mark.skipif(not BDS1000.is_file(), reason="instances/reference/bds not present")
+def test_json_solve_of_a_bds_file_imports_no_pandas(tmp_path: Path) -> None:
+    """Read, solve, verify and report from arrays: the coverage frame is made only if read."""
+    solve = ["solve", str(BDS1000), "--model", "mclp", "--radius", "2", "--p", "10", "--json"]
+    assert "pandas" not in imported(solve, tmp_path)
+    with_out = [*solve, "--out", str(tmp_path / "plan")]
+    assert "pandas" in imported(with_out, tmp_path)  # the control: the files need the frame
+
+
 def test_csv_solve_and_info_import_no_geo_library(csv_folder: Path, tmp_path: Path) -> None:
     solve = ["solve", str(csv_folder), "--model", "mclp", "--radius", "200", "--p", "2",
              "--quiet"]
