@@ -80,6 +80,8 @@ def test_json_solve_of_a_bds_file_imports_no_pandas(tmp_path: Path) -> None:
     """Read, solve, verify and report from arrays: the coverage frame is made only if read."""
     solve = ["solve", str(BDS1000), "--model", "mclp", "--radius", "2", "--p", "10", "--json"]
     assert "pandas" not in imported(solve, tmp_path)
+    summary = [*solve[:-1], "--quiet"], [*solve[:-1]]  # the printed summary and its figures
+    assert all("pandas" not in imported(args, tmp_path) for args in summary)
     with_out = [*solve, "--out", str(tmp_path / "plan")]
     assert "pandas" in imported(with_out, tmp_path)  # the control: the files need the frame
 

@@ -20,6 +20,7 @@ from siting import MCLP, Instance, verify_solution
 from siting.instance_base import positions_in
 from siting.instance_checks import first_repeat
 from siting.solution_base import CoverageCounts
+from siting.solution_figures import figures
 
 
 def small_instance() -> Instance:
@@ -45,14 +46,15 @@ def test_coverage_is_the_same_frame_when_read() -> None:
     assert sol.share_covered == pytest.approx(9 / 10)
 
 
-def test_share_covered_from_the_arrays_equals_the_frames() -> None:
+def test_share_and_figures_from_the_arrays_equal_the_frames() -> None:
     inst = small_instance()
     lazy = MCLP(radius=1, p=2).solve(inst)
     read = MCLP(radius=1, p=2).solve(inst)
     _ = read.coverage  # made a frame first
     assert lazy.coverage_counts() is not None and read.coverage_counts() is None
     assert lazy.share_covered == pytest.approx(read.share_covered)
-    assert lazy.coverage_counts() is not None  # share_covered read no frame
+    assert figures(inst, lazy) == figures(inst, read)
+    assert lazy.coverage_counts() is not None  # share_covered and figures read no frame
 
 
 def test_a_frame_given_and_replace_keep_working() -> None:
