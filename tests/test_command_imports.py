@@ -20,6 +20,9 @@ BDS1000 = ROOT / "instances" / "reference" / "bds" / "BDS1000.txt"
 GEO = ("geopandas", "shapely", "pyproj", "pyogrio")
 #: Not needed by a straight-line solve that shows no progress.
 UNNEEDED = ("rich", "siting.network", "siting.coverage.walking")
+#: Modules of models other than MCLP (siting.models imports a model's module when asked).
+OTHER_MODELS = ("siting.models.capacitated", "siting.models.market", "siting.models.median",
+                "siting.models.facility", "siting.models.attendance", "siting.models.partial")
 
 PROBE = """
 import sys
@@ -73,6 +76,9 @@ def test_quiet_straight_line_solve_imports_no_progress_display_or_street_graphs(
         solve = ["solve", str(BDS1000), "--model", "mclp", "--radius", "2", "--p", "10", flag]
         modules = imported(solve, tmp_path)
         assert [name for name in UNNEEDED if name in modules] == []
+        models = sorted(m for m in modules if m.startswith("siting.models."))
+        assert "siting.models.covering" in models
+        assert [m for m in OTHER_MODELS if m in models] == []  # only the model solved
 
 
 @pytest.mark.skipif(not BDS1000.is_file(), reason="instances/reference/bds not present")
