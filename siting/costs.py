@@ -17,16 +17,18 @@ placeholder points when they have none, so that
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
 from siting.coverage import MatrixMetric, Metric
 from siting.coverage.table import TableMetric
 from siting.errors import InputError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 #: A dense matrix without unreachable pairs stays dense up to this many entries.
 DENSE_LIMIT = 4_000_000
@@ -44,6 +46,8 @@ def frame_of(
 
     ``extra`` columns given as arrays are added (their length checked).
     """
+    import pandas as pd
+
     if isinstance(items, pd.DataFrame):
         frame = items
     else:
@@ -68,6 +72,8 @@ def has_points(frame: pd.DataFrame, x: str, y: str) -> bool:
 
 def with_placeholders(frame: pd.DataFrame) -> pd.DataFrame:
     """The frame without its geometry, with placeholder points (the table gives distances)."""
+    import pandas as pd
+
     if hasattr(frame, "crs") and "geometry" in frame.columns:
         frame = pd.DataFrame(frame.drop(columns=frame.geometry.name))
     return frame.assign(**{NO_X: 0.0, NO_Y: 0.0})
@@ -97,6 +103,8 @@ def matrix_metric(
     A sparse matrix's stored entries are the reachable pairs (a stored 0 costs
     0); NaN and +inf are unreachable; a negative cost is refused naming the pair.
     """
+    import pandas as pd
+
     shape = matrix_shape(matrix)
     if sp.issparse(matrix):
         coo = sp.coo_matrix(matrix)

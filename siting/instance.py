@@ -19,10 +19,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
 from siting.costs import (
@@ -36,7 +35,7 @@ from siting.costs import (
     with_placeholders,
     without_placeholders,
 )
-from siting.coverage import EuclideanMetric, Metric, NetworkMetric
+from siting.coverage import EuclideanMetric, Metric
 from siting.coverage.od import ODTable, reach_notes, read_od_table, table_metric
 from siting.coverage.table import TableMetric
 from siting.errors import CRSError, InputError
@@ -49,7 +48,11 @@ from siting.instance_checks import (
     id_column,
     value_column,
 )
-from siting.network import WalkingNetwork
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from siting.network import WalkingNetwork
 
 __all__ = ["AUTO", "GeographicCRSWarning", "Instance"]
 
@@ -195,6 +198,7 @@ class Instance(InstanceBase):
 
         Examples
         --------
+        >>> import pandas as pd
         >>> demand = pd.DataFrame({"id": ["a", "b"], "x": [0.0, 10.0], "y": [0.0, 0.0],
         ...                        "pop": [5, 7]})
         >>> sites = pd.DataFrame({"id": ["s1", "s2"], "x": [1.0, 9.0], "y": [0.0, 0.0],
@@ -207,6 +211,8 @@ class Instance(InstanceBase):
         Traceback (most recent call last):
         siting.errors.InputError: field 'weight': value 'people': demand has no column ...
         """
+        import pandas as pd
+
         paths = paths or {}
         dw = FrameRows("demand", paths.get("demand", source), row_base)
         sw = FrameRows("sites", paths.get("sites", source), row_base)
@@ -273,10 +279,11 @@ class Instance(InstanceBase):
                 "network's CRS first (frame.to_crs(network.crs))",
                 path=source, field="crs",
             )
-        metric: Metric = (
-            EuclideanMetric(demand_xy, site_xy) if network is None
-            else NetworkMetric(network, demand_xy, site_xy)
-        )
+        metric: Metric = EuclideanMetric(demand_xy, site_xy)
+        if network is not None:
+            from siting.coverage.walking import NetworkMetric
+
+            metric = NetworkMetric(network, demand_xy, site_xy)
         return cls(
             name=name,
             demand_ids=did,
@@ -367,6 +374,7 @@ class Instance(InstanceBase):
 
         Examples
         --------
+        >>> import pandas as pd
         >>> table = pd.DataFrame({"origin": ["a", "a", "b"], "destination": ["s1", "s2", "s2"],
         ...                       "cost": [4.0, 9.0, 2.5]})
         >>> inst = Instance.from_od_table(table, ["a", "b"], ["s1", "s2"], unit="min")
@@ -388,6 +396,7 @@ class Instance(InstanceBase):
     def with_table(self, od: ODTable, unit: str | None = None) -> Instance:
         """This instance with its distances taken from the OD table ``od`` (ids matched as text).
 
+        >>> import pandas as pd
         >>> inst = Instance.from_cost_matrix(np.ones((1, 1)), ["a"], ["s"])
         >>> table = read_od_table(pd.DataFrame({"origin": ["a"], "destination": ["s"],
         ...                                     "cost": [9.5]}))
@@ -419,6 +428,8 @@ class Instance(InstanceBase):
         placeholder for the caller to replace, and the points are dropped when
         the frames have none (:mod:`siting.costs`).
         """
+        import pandas as pd
+
         weight_name: str | None
         if weight is None or isinstance(weight, str):
             weight_name, extra = weight, {}
@@ -500,6 +511,8 @@ class Instance(InstanceBase):
         >>> PMedian(p=2).solve(inst).objective
         5.0
         """
+        import pandas as pd
+
         arrays = {"site_cost": site_cost, "fixed_cost": fixed_cost, "capacity": capacity,
                   "existing": existing}
         if isinstance(matrix, pd.DataFrame):

@@ -16,10 +16,9 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 from numpy.typing import NDArray
 
 from siting.coverage import Metric
@@ -29,6 +28,9 @@ from siting.instance_checks import (
     check_unique,
     check_values,
 )
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 class GeographicCRSWarning(UserWarning):
@@ -96,6 +98,7 @@ class InstanceBase:
 
         Examples
         --------
+        >>> import pandas as pd
         >>> from siting.instance import Instance
         >>> d = pd.DataFrame({"x": [0.0, 1.0], "y": [0.0, 0.0]})
         >>> Instance.from_frames(d, d.head(1), weight=None).n_demand
@@ -109,6 +112,7 @@ class InstanceBase:
 
         Examples
         --------
+        >>> import pandas as pd
         >>> from siting.instance import Instance
         >>> d = pd.DataFrame({"x": [0.0, 1.0], "y": [0.0, 0.0]})
         >>> Instance.from_frames(d, d.head(1), weight=None).n_sites
@@ -136,17 +140,17 @@ class InstanceBase:
 
         Examples
         --------
+        >>> import pandas as pd
         >>> from siting.instance import Instance
         >>> d = pd.DataFrame({"id": ["a", "b"], "x": [0.0, 1.0], "y": [0.0, 0.0]})
         >>> inst = Instance.from_frames(d, d, demand_id="id", site_id="id", weight=None)
         >>> inst.site_positions(["b", "a"])
         array([1, 0])
         """
-        index = pd.Index(self.site_ids)
         ids_arr = np.asarray(list(ids) if not isinstance(ids, np.ndarray) else ids)
         if ids_arr.size == 0:
             return np.zeros(0, dtype=np.int64)
-        pos = index.get_indexer(ids_arr)
+        pos = positions_in(self.site_ids, ids_arr)
         if (pos < 0).any():
             bad = ids_arr[pos < 0][0]
             raise InputError("unknown site id", path=self.source, field="site", value=str(bad))
@@ -167,3 +171,24 @@ class InstanceBase:
                 GeographicCRSWarning,
                 stacklevel=3,
             )
+
+
+def positions_in(known: NDArray[Any], ids: NDArray[Any]) -> NDArray[np.int64]:
+    """Each id's position in ``known`` (unique ids), -1 where absent: integers with integers
+    and text with text by sorting, other mixes by pandas' index.
+
+    >>> positions_in(np.array([30, 10, 20]), np.array([20, 30, 99]))
+    array([ 2,  0, -1])
+    >>> positions_in(np.array(["a", 1], dtype=object), np.array([1, "b"], dtype=object))
+    array([ 1, -1])
+    """
+    kinds = {known.dtype.kind, ids.dtype.kind}
+    if kinds <= {"i", "u"} or kinds == {"U"}:
+        order = np.argsort(known, kind="stable")
+        at = np.minimum(np.searchsorted(known, ids, sorter=order), max(known.size - 1, 0))
+        found = order[at] if known.size else np.zeros(ids.size, dtype=np.int64)
+        hit = known[found] == ids if known.size else np.zeros(ids.size, dtype=bool)
+        return np.where(hit, found, -1).astype(np.int64)
+    import pandas as pd
+
+    return pd.Index(known).get_indexer(ids).astype(np.int64)

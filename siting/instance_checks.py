@@ -12,14 +12,16 @@ siting.errors.InputError: demand.csv: row 2: field 'id': value 'a': duplicate de
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
-import pandas as pd
 from numpy.typing import NDArray
 
 from siting.coverage import points_of
 from siting.errors import CRSError, InputError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def as_crs(crs: Any) -> Any:
@@ -75,6 +77,8 @@ class FrameRows(NamedTuple):
 def frame_points(
     frame: pd.DataFrame, x: str, y: str, where: FrameRows
 ) -> tuple[NDArray[np.float64], Any]:
+    import pandas as pd
+
     what, source = where.what, where.path
     if not isinstance(frame, pd.DataFrame):
         raise InputError(
@@ -117,6 +121,8 @@ def frame_points(
 
 
 def numeric_column(series: pd.Series, col: str, where: FrameRows) -> NDArray[np.float64]:
+    import pandas as pd
+
     if series.dtype == bool:
         raise InputError(
             f"{where.what}: not a number (true/false)", path=where.path, field=col, value="bool"
@@ -128,6 +134,7 @@ def numeric_column(series: pd.Series, col: str, where: FrameRows) -> NDArray[np.
 
 
 def id_column(frame: pd.DataFrame, col: str | None, where: FrameRows) -> NDArray[Any]:
+
     if col is None:
         return np.asarray(frame.index.to_numpy())
     if col not in frame.columns:
@@ -191,7 +198,7 @@ def check_values(
 
 def repeated(ids: NDArray[Any]) -> NDArray[np.bool_]:
     """Whether each id repeats an earlier one; numbers already in increasing order (ids
-    0, 1, 2, ...) are known unique without hashing them.
+    0, 1, 2, ...) are known unique without sorting or hashing them.
 
     >>> repeated(np.array([3, 1, 3])).tolist(), repeated(np.arange(4)).tolist()
     ([False, False, True], [False, False, False, False])
@@ -199,13 +206,38 @@ def repeated(ids: NDArray[Any]) -> NDArray[np.bool_]:
     ids = np.asarray(ids)
     if ids.dtype.kind in "iuf" and bool(np.all(ids[1:] > ids[:-1])):
         return np.zeros(ids.size, dtype=bool)
+    if ids.dtype.kind in "biufUS":
+        _, first = np.unique(ids, return_index=True)  # each value's first row (stable sort)
+        repeat = np.ones(ids.size, dtype=bool)
+        repeat[first] = False
+        return repeat
+    import pandas as pd  # mixed objects: pandas' hashing also equates 1 and 1.0
+
     return np.asarray(pd.Series(ids).duplicated().to_numpy(), dtype=bool)
 
 
 def check_unique(ids: NDArray[Any], what: str, source: str | None) -> None:
-    dup = repeated(ids)
-    if dup.any():
-        row = int(np.flatnonzero(dup)[0])
+    """Each id once; the first repeat (in row order) is refused.
+
+    >>> check_unique(np.array([3, 1, 3]), "site id", "sites.csv")
+    Traceback (most recent call last):
+    siting.errors.InputError: sites.csv: row 2: field 'id': value '3': duplicate site id
+    >>> check_unique(np.array(["a", 1, "a"], dtype=object), "site id", None)
+    Traceback (most recent call last):
+    siting.errors.InputError: row 2: field 'id': value 'a': duplicate site id
+    """
+    row = first_repeat(ids)
+    if row is not None:
         raise InputError(
             f"duplicate {what}", path=source, row=row, field=what.split()[-1], value=str(ids[row])
         )
+
+
+def first_repeat(ids: NDArray[Any]) -> int | None:
+    """The first row whose id came before, or None (:func:`repeated`).
+
+    >>> first_repeat(np.array([5, 2, 7, 2, 5])), first_repeat(np.array(["a", "b"]))
+    (3, None)
+    """
+    dup = repeated(ids)
+    return int(np.flatnonzero(dup)[0]) if dup.any() else None

@@ -35,10 +35,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from siting.outputs import Content, write_atomic, write_folder
 from siting.solution_base import (
+    CoverageCounts,
+    CoverageField,
     SolutionBase,
     Verdict,
     _gpkg_writer,
@@ -52,6 +53,8 @@ from siting.solution_base import (
 )
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from siting.instance import Instance
 
 __all__ = [
@@ -139,12 +142,31 @@ class Solution(SolutionBase):
     existing: list[Any] = field(default_factory=list)
     params: dict[str, Any] = field(default_factory=dict)
     assignment: pd.DataFrame | None = None
-    coverage: pd.DataFrame | None = None
+    #: A frame, or the arrays a covering model decoded (made into the frame when first read).
+    coverage: CoverageField = CoverageField()  # noqa: RUF009 (a descriptor, one per class)
     #: Where the instance came from (path, format, network), so that ``siting verify``
     #: and ``siting report`` can reload it from the solution folder.
     inputs: dict[str, Any] = field(default_factory=dict)
     #: The instance solved, when at hand: gives the GeoDataFrames their geometry.
     source: Instance | None = field(default=None, repr=False, compare=False)
+
+    def coverage_counts(self) -> CoverageCounts | None:
+        """A covering model's coverage as the arrays it was decoded from, while
+        :attr:`coverage` has not been read as a frame; else None.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from siting import Instance, MCLP
+        >>> d = pd.DataFrame({"x": [0.0, 10.0], "y": [0.0, 0.0], "weight": [5, 3]})
+        >>> sol = MCLP(radius=1, p=1).solve(Instance.from_frames(d, d))
+        >>> sol.coverage_counts() is not None, sol.coverage["covered"].tolist()
+        (True, [1, 0])
+        >>> sol.coverage_counts() is None
+        True
+        """
+        field_: CoverageField = Solution.__dict__["coverage"]
+        return field_.counts(self)
 
     def summary(self) -> dict[str, Any]:
         """A JSON-ready summary (ids converted to plain Python values).
@@ -305,6 +327,8 @@ class Solution(SolutionBase):
         0  Elm St        1            [a]       0.0
         1  Oak Rd        0             []      10.0
         """
+        import pandas as pd
+
         from siting.solution_frames import demand_table, with_input
 
         frame = demand_table(self)
@@ -318,6 +342,8 @@ class Solution(SolutionBase):
     # ---------------------------------------------------------- measures
     def _served(self) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
         """Per (point, site) served: weight, distance; and the weight of every point."""
+        import pandas as pd
+
         inst = self.source
         if inst is None or not inst.metric.has_distances:
             return None
@@ -353,10 +379,15 @@ class Solution(SolutionBase):
         >>> sol.share_covered
         0.625
         """
+        import pandas as pd
+
         if self.source is None:
             return None
         total = float(self.source.weight.sum())
-        if self.coverage is not None:
+        counts = self.coverage_counts()
+        if counts is not None:
+            covered = counts.covered_weight()
+        elif self.coverage is not None:
             c = self.coverage
             covered = float(c.loc[c["covered"] > 0, "weight"].sum())
         elif self.assignment is not None:
@@ -428,6 +459,8 @@ class Solution(SolutionBase):
         >>> lines.geometry.iloc[1].wkt
         'LINESTRING (3 4, 0 0)'
         """
+        import pandas as pd
+
         inst = self.source
         if self.assignment is None or inst is None or inst.site_xy is None:
             return pd.DataFrame(columns=["demand_id", "site_id", "fraction", "distance"])
@@ -467,6 +500,8 @@ class Solution(SolutionBase):
 
     def _plain_sites(self) -> pd.DataFrame:
         """The selected sites as written to files: id, existing, point."""
+        import pandas as pd
+
         frame = pd.DataFrame({"site_id": list(self.selected)})
         frame["existing"] = frame["site_id"].isin(set(self.existing))
         inst = self.source
@@ -477,6 +512,8 @@ class Solution(SolutionBase):
 
     def _plain_demand(self) -> pd.DataFrame:
         """The demand points as written to files: siting's scalar columns and points."""
+        import pandas as pd
+
         from siting.solution_frames import demand_table
 
         frame = demand_table(self, detail=False)

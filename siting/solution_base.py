@@ -17,13 +17,16 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, overload
 
 import numpy as np
-import pandas as pd
+from numpy.typing import NDArray
 
 from siting.backends.base import Result, Status, relative_gap
 from siting.milp import Sense
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 class Verdict(Protocol):
@@ -280,3 +283,69 @@ def plain(v: Any) -> Any:
     if isinstance(v, dict):
         return {str(k): plain(x) for k, x in v.items()}
     return v
+
+
+@dataclass(frozen=True)
+class CoverageCounts:
+    """A covering model's coverage before it is a frame: per demand point of the instance, in
+    its order, the id, the weight and how many open sites cover it.
+
+    :attr:`siting.Solution.coverage` turns it into the ``demand_id, weight, covered`` frame
+    when first read, so a solve that only reports (``siting solve --json``) needs no pandas.
+
+    >>> counts = CoverageCounts(np.array(["a", "b"]), np.array([5.0, 3.0]), np.array([1, 0]))
+    >>> counts.frame()
+      demand_id  weight  covered
+    0         a     5.0        1
+    1         b     3.0        0
+    >>> len(counts), counts.covered_weight()
+    (2, 5.0)
+    """
+
+    demand_id: NDArray[Any]
+    weight: NDArray[np.float64]
+    covered: NDArray[np.int64]
+
+    def __len__(self) -> int:
+        return int(self.covered.size)
+
+    def frame(self) -> pd.DataFrame:
+        """The coverage frame: ``demand_id, weight, covered``."""
+        import pandas as pd
+
+        return pd.DataFrame({"demand_id": self.demand_id, "weight": self.weight,
+                             "covered": self.covered.astype(np.int64)})
+
+    def covered_weight(self) -> float:
+        """The weight of the demand points that at least one open site covers."""
+        return float(self.weight[self.covered > 0].sum())
+
+
+class CoverageField:
+    """The descriptor of :attr:`siting.Solution.coverage`: a frame, None, or
+    :class:`CoverageCounts` kept as arrays until the attribute is first read."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self._slot = "_" + name
+
+    @overload
+    def __get__(self, obj: None, owner: type) -> None: ...
+
+    @overload
+    def __get__(self, obj: object, owner: type) -> pd.DataFrame | None: ...
+
+    def __get__(self, obj: object | None, owner: type) -> pd.DataFrame | None:
+        if obj is None:
+            return None  # the dataclass field's default
+        value = obj.__dict__.get(self._slot)
+        if isinstance(value, CoverageCounts):
+            value = obj.__dict__[self._slot] = value.frame()
+        return value
+
+    def __set__(self, obj: object, value: pd.DataFrame | CoverageCounts | None) -> None:
+        obj.__dict__[self._slot] = value
+
+    def counts(self, obj: object) -> CoverageCounts | None:
+        """The arrays of ``obj``'s coverage while it is not yet a frame, else None."""
+        value = obj.__dict__.get(self._slot)
+        return value if isinstance(value, CoverageCounts) else None

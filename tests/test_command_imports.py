@@ -18,6 +18,11 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 BDS1000 = ROOT / "instances" / "reference" / "bds" / "BDS1000.txt"
 GEO = ("geopandas", "shapely", "pyproj", "pyogrio")
+#: Not needed by a straight-line solve that shows no progress.
+UNNEEDED = ("rich", "siting.network", "siting.coverage.walking")
+#: Modules of models other than MCLP (siting.models imports a model's module when asked).
+OTHER_MODELS = ("siting.models.capacitated", "siting.models.market", "siting.models.median",
+                "siting.models.facility", "siting.models.attendance", "siting.models.partial")
 
 PROBE = """
 import sys
@@ -60,6 +65,31 @@ def test_bds_solve_imports_no_geo_library(tmp_path: Path) -> None:
     assert geo_of(modules) == []
     assert "scipy.spatial" in modules  # the KD-tree of the straight-line coverage
     assert geo_of(imported(["info", str(BDS1000)], tmp_path)) == []
+
+
+@pytest.mark.skipif(not BDS1000.is_file(), reason="instances/reference/bds not present")
+def test_quiet_straight_line_solve_imports_no_progress_display_or_street_graphs(
+    tmp_path: Path,
+) -> None:
+    """--json and --quiet show no progress (no rich); straight lines need no street graphs."""
+    for flag in ("--json", "--quiet"):
+        solve = ["solve", str(BDS1000), "--model", "mclp", "--radius", "2", "--p", "10", flag]
+        modules = imported(solve, tmp_path)
+        assert [name for name in UNNEEDED if name in modules] == []
+        models = sorted(m for m in modules if m.startswith("siting.models."))
+        assert "siting.models.covering" in models
+        assert [m for m in OTHER_MODELS if m in models] == []  # only the model solved
+
+
+@pytest.mark.skipif(not BDS1000.is_file(), reason="instances/reference/bds not present")
+def test_json_solve_of_a_bds_file_imports_no_pandas(tmp_path: Path) -> None:
+    """Read, solve, verify and report from arrays: the coverage frame is made only if read."""
+    solve = ["solve", str(BDS1000), "--model", "mclp", "--radius", "2", "--p", "10", "--json"]
+    assert "pandas" not in imported(solve, tmp_path)
+    summary = [*solve[:-1], "--quiet"], [*solve[:-1]]  # the printed summary and its figures
+    assert all("pandas" not in imported(args, tmp_path) for args in summary)
+    with_out = [*solve, "--out", str(tmp_path / "plan")]
+    assert "pandas" in imported(with_out, tmp_path)  # the control: the files need the frame
 
 
 def test_csv_solve_and_info_import_no_geo_library(csv_folder: Path, tmp_path: Path) -> None:

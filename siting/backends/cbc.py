@@ -30,10 +30,9 @@ import threading
 import time
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 from numpy.typing import NDArray
 
 from siting.backends.base import (
@@ -48,6 +47,9 @@ from siting.backends.base import (
 from siting.backends.common import ArrayBackend, _clean_x, _warm_start_values
 from siting.backends.mps import write_mps
 from siting.milp import MilpArrays
+
+if TYPE_CHECKING:
+    pass
 
 NAME = "cbc"
 _GRACE_S = 30.0  # past the time limit before the watchdog kills CBC
@@ -176,6 +178,8 @@ def _communicate(args: list[str], options: SolveOptions, cwd: Path) -> tuple[int
 
 def _read_values(work: Path, n: int) -> NDArray[np.float64] | None:
     """Column values from the binary solution file, else from the text one."""
+    import pandas as pd
+
     binfile = work / "sol.bin"
     if binfile.is_file():
         raw = binfile.read_bytes()

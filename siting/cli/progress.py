@@ -20,6 +20,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import cached_property
 from typing import Any
 
 ProgressHook = Callable[[float | None, float | None, float | None], None]
@@ -45,11 +46,10 @@ class Phases:
     """A spinner or a bar a phase on a terminal; one line a stage otherwise."""
 
     def __init__(self, enabled: bool) -> None:
-        from rich.console import Console
-
-        self.console = Console(stderr=True)
-        self.enabled = enabled and self.console.is_terminal
-        self.plain = enabled and not self.console.is_terminal
+        # rich only when something may be shown: --json and --quiet never import it
+        terminal = enabled and self.console.is_terminal
+        self.enabled = terminal
+        self.plain = enabled and not terminal
         self.progress: Any = None
         self.live = ""  # the latest incumbent and gap, shown beside the search bar
         self.best: float | None = None  # best incumbent heard of (heuristic or solver)
@@ -57,6 +57,13 @@ class Phases:
         self._tasks: dict[str, Any] = {}
         self._began: dict[str, float] = {}
         self._lock = threading.Lock()
+
+    @cached_property
+    def console(self) -> Any:
+        """The rich console on stderr, made on first use."""
+        from rich.console import Console
+
+        return Console(stderr=True)
 
     # -------------------------------------------------------------- hooks
     def live_note(self, incumbent: float | None, bound: float | None) -> str:

@@ -25,7 +25,7 @@ def classic_figures(sol: Any) -> list[tuple[str, str]]:
     (covering models), or the mean and largest distance to the assigned site."""
     if sol.source is None:
         return []
-    from siting.report.classic import figures
+    from siting.solution_figures import figures
 
     return [(what, f"{value} ({detail})") for what, value, detail in figures(sol.source, sol)]
 

@@ -27,7 +27,7 @@ for the verifier, each point's nearest open site. The metrics:
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
@@ -36,8 +36,10 @@ from siting.coverage.base import ZERO, FloatArray, IntArray, Metric, pairs_to_cs
 from siting.coverage.given import CoverageMetric, MatrixMetric
 from siting.coverage.points import EuclideanMetric, ShapeMetric, entrances, points_of
 from siting.coverage.table import TableMetric
-from siting.coverage.walking import NetworkMetric
-from siting.network import WalkingNetwork
+
+if TYPE_CHECKING:
+    from siting.coverage.walking import NetworkMetric
+    from siting.network import WalkingNetwork
 
 Distance = Literal["euclidean", "network"]
 Access = Literal["point", "boundary"]
@@ -83,6 +85,8 @@ def make_metric(
     """
     sites = np.asarray(sites, dtype=object)
     if distance == "network":
+        from siting.coverage.walking import NetworkMetric
+
         if network is None:
             raise ValueError("walking distances need a street network")
         if access == "boundary":
@@ -92,3 +96,12 @@ def make_metric(
     if access == "boundary":
         return ShapeMetric(demand_xy, sites)
     return EuclideanMetric(demand_xy, points_of(sites))
+
+
+def __getattr__(name: str) -> Any:
+    """The walking metric on first use: straight-line and given distances need no graphs."""
+    if name == "NetworkMetric":
+        from siting.coverage.walking import NetworkMetric
+
+        return NetworkMetric
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

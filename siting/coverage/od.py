@@ -34,10 +34,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 from numpy.typing import NDArray
 
 from siting.coverage.base import FloatArray, IntArray
@@ -45,6 +44,9 @@ from siting.coverage.table import TableMetric
 from siting.errors import InputError
 from siting.readers.csvfile import Column, read_csv
 from siting.readers.values import Where, to_ids
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 #: Cells read as an unreachable pair (case-insensitive; an empty cell too).
 UNREACHABLE_WORDS = ("nan", "inf", "+inf", "infinity", "+infinity", "null", "none", "na", "n/a")
@@ -109,6 +111,7 @@ def read_od_table(
 
     Examples
     --------
+    >>> import pandas as pd
     >>> frame = pd.DataFrame({"origin": ["a", "b"], "destination": ["s", "s"],
     ...                       "cost": [4.5, None]})
     >>> od = read_od_table(frame)
@@ -118,6 +121,8 @@ def read_od_table(
     Traceback (most recent call last):
     siting.errors.InputError: OD table: row 1: field 'cost': value -1.0: negative travel cost ...
     """
+    import pandas as pd
+
     columns = (origin, destination, cost)
     path: Path | None = None
     if isinstance(table, pd.DataFrame):
@@ -158,6 +163,8 @@ def _require(frame: pd.DataFrame, columns: Sequence[str], label: str, line: int 
 
 
 def _read_parquet(path: Path, columns: Sequence[str]) -> pd.DataFrame:
+    import pandas as pd
+
     try:
         import pyarrow.parquet as pq
     except ImportError:
@@ -178,6 +185,8 @@ def _read_parquet(path: Path, columns: Sequence[str]) -> pd.DataFrame:
 
 def _costs(series: pd.Series, where: Where, field: str) -> FloatArray:
     """Costs as numbers; missing, NaN and ``inf`` cells become ``+inf`` (unreachable)."""
+    import pandas as pd
+
     if pd.api.types.is_bool_dtype(series.dtype):
         raise where.error("not a number (true/false)", 0, field, "bool")
     if pd.api.types.is_numeric_dtype(series.dtype):
@@ -196,6 +205,8 @@ def _costs(series: pd.Series, where: Where, field: str) -> FloatArray:
 
 def _positions(ids: Sequence[Any] | NDArray[Any]) -> pd.Index:
     """An index of ``ids`` by their text form (as a CSV gives them)."""
+    import pandas as pd
+
     series = pd.Series(list(np.asarray(ids).ravel()))  # numbers keep a numeric dtype
     if series.dtype == object:  # mixed: text as it is, anything else as str() writes it
         series = series.map(lambda v: v if isinstance(v, str) else str(v))
@@ -212,6 +223,8 @@ def locate(
     site id (and a destination that is a demand id) is said as a swapped table.
     Ids repeated among ``site_ids`` are refused when the table names them.
     """
+    import pandas as pd
+
     demand_index, site_index = _positions(demand_ids), _positions(site_ids)
     o_col, d_col, _ = table.columns
     rows = demand_index.get_indexer(table.origin)
@@ -250,6 +263,8 @@ def locate(
 
 def refuse_repeats(table: ODTable, rows: IntArray, cols: IntArray, n_sites: int) -> None:
     """Refuse a (demand, site) pair given twice, naming both rows."""
+    import pandas as pd
+
     keys = rows * max(n_sites, 1) + cols
     repeated = pd.Series(keys).duplicated().to_numpy()
     if repeated.any():

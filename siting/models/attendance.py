@@ -31,10 +31,9 @@ an always-open "nobody attends" site, and its Lagrangian bound.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
-import pandas as pd
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
@@ -46,6 +45,9 @@ from siting.models.decay import Decay
 from siting.models.valued_pairs import ValuedPairs, merge_valued_rows
 from siting.models.with_start import ModelWithStart, Start
 from siting.registry import BETA, CANDIDATES, CUTOFF, DECAY, DECAY_SCALE, P, parameter
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -209,6 +211,8 @@ class Attendance(ModelWithStart):
 
 def attendance_table(inst: Instance, open_sites: IntArray, decay: Decay) -> pd.DataFrame:
     """Each point's nearest open site and the share of its weight that attends."""
+    import pandas as pd
+
     near, dist = inst.metric.nearest_in(open_sites)
     share = decay.value(dist)
     keep = (near >= 0) & (share > 0)

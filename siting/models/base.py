@@ -358,11 +358,9 @@ def check_radius(radius: float | None, inst: Instance) -> float:
 
 
 def coverage_table(inst: Instance, counts: NDArray[np.float64]) -> Any:
-    import pandas as pd
+    from siting.solution_base import CoverageCounts  # a frame when Solution.coverage is read
 
-    return pd.DataFrame(
-        {"demand_id": inst.demand_ids, "weight": inst.weight, "covered": counts.astype(np.int64)}
-    )
+    return CoverageCounts(inst.demand_ids, inst.weight, counts.astype(np.int64))
 
 
 def assignment_table(

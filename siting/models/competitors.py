@@ -9,17 +9,19 @@ the instance measures its own (straight lines, or walking on its network).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
-from siting.coverage import EuclideanMetric, Metric, NetworkMetric, ShapeMetric
+from siting.coverage import EuclideanMetric, Metric, ShapeMetric
 from siting.errors import InputError, ParameterError
 from siting.instance import Instance
 from siting.models.decay import Decay
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 FloatArray = NDArray[np.float64]
 #: Competitors' pull is summed this many competitors at a time without a cutoff.
@@ -34,10 +36,13 @@ def read_competitors(source: Any) -> tuple[FloatArray, FloatArray]:
     A CSV needs columns ``x`` and ``y`` (and may have ``attractiveness``, default
     1); a GeoPackage or GeoJSON gives points as geometry.
 
+    >>> import pandas as pd
     >>> xy, a = read_competitors(pd.DataFrame({"x": [1.0], "y": [2.0]}))
     >>> xy.tolist(), a.tolist()
     ([[1.0, 2.0]], [1.0])
     """
+    import pandas as pd
+
     path = None
     if isinstance(source, (str, Path)):
         path = Path(source)
@@ -97,6 +102,8 @@ def _frame_points(frame: pd.DataFrame, path: Path | None) -> tuple[FloatArray, F
 
 
 def _numbers(frame: pd.DataFrame, col: str, path: Path | None, base: int) -> FloatArray:
+    import pandas as pd
+
     vals = pd.to_numeric(frame[col], errors="coerce")
     bad = vals.isna().to_numpy()
     if bad.any():
@@ -108,6 +115,8 @@ def _numbers(frame: pd.DataFrame, col: str, path: Path | None, base: int) -> Flo
 
 def competitor_metric(inst: Instance, xy: FloatArray) -> Metric:
     """Distances from the instance's demand points to competitors, measured as the instance's."""
+    from siting.coverage.walking import NetworkMetric  # graphs only for walking distances
+
     metric = inst.metric
     if isinstance(metric, NetworkMetric):
         return NetworkMetric(metric.network, metric.demand_xy, xy)
@@ -146,6 +155,8 @@ def competitor_pull(inst: Instance, decay: Decay, xy: FloatArray, attr: FloatArr
 
 def site_attractiveness(inst: Instance, column: str | None) -> FloatArray:
     """Own sites' attractiveness: the sites' column ``column`` where present, else 1."""
+    import pandas as pd
+
     frame = inst.site_frame
     if column is None or frame is None or column not in frame.columns:
         return np.ones(inst.n_sites)

@@ -15,10 +15,9 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
-import pandas as pd
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
@@ -46,6 +45,9 @@ from siting.registry import (
     parameter,
 )
 from siting.solution import Solution
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -305,6 +307,8 @@ class HuffModel(ModelWithStart):
 
 def huff_assignment(inst: Instance, pairs: ValuedPairs, mask: NDArray[np.bool_]) -> pd.DataFrame:
     """Per (point, open site) pair, the share of the point's weight the site captures."""
+    import pandas as pd
+
     own = np.bincount(pairs.row, weights=pairs.value * mask[pairs.site], minlength=pairs.n_rows)
     total = np.where(pairs.extra > 0, own + pairs.extra, own)
     with np.errstate(divide="ignore", invalid="ignore"):

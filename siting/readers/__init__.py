@@ -26,15 +26,18 @@ import csv
 import os
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from siting.errors import FormatError
 from siting.readers.orlib import CapData, PmedData, ScpData, read_cap, read_pmed, read_scp
 from siting.readers.points import BdsData, PointsData, read_bds, read_swain
 from siting.readers.text import PathArg, convert_floats, convert_ints
 from siting.textio import read_head, read_text
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = [
     "FORMATS",
@@ -229,6 +232,8 @@ def read_optima(path: PathArg | None = None) -> pd.DataFrame:
     >>> t.loc[(t.instance == "swain") & (t.p == 1) & (t.radius == 5), "optimum"].tolist()
     [303.0]
     """
+    import pandas as pd
+
     p = Path(path) if path is not None else reference_dir() / "optima.csv"
     text = read_text(p)
     lines = [line for line in text.splitlines() if line.strip()]

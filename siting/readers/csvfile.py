@@ -48,15 +48,17 @@ import io
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
-import pandas as pd
 from numpy.typing import NDArray
 
 from siting.errors import FormatError, InputError
 from siting.readers.values import COORDINATE_LIMIT, Where, to_booleans, to_ids, to_numbers
 from siting.textio import read_text
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["LAT_NAMES", "LON_NAMES", "XY", "Column", "CsvTable", "read_csv"]
 
@@ -325,6 +327,8 @@ def read_csv(
     >>> read_csv(path, rules).frame.to_dict("list")
     {'id': ['b1', 'b2'], 'weight': [120.0, 4.0]}
     """
+    import pandas as pd
+
     p = Path(path)
     columns = dict(columns or {})
     rows, lines = _records(read_text(p, encoding, fix), p)

@@ -21,13 +21,15 @@ siting.errors.InputError: homes.csv: row 5: field 'weight': value -3.0: must be 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 from numpy.typing import NDArray
 
 from siting.errors import InputError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["BOOLEAN_WORDS", "COORDINATE_LIMIT", "Where", "to_booleans", "to_ids", "to_numbers"]
 
@@ -71,6 +73,8 @@ class Where:
 
 def _text(series: pd.Series) -> tuple[NDArray[Any], NDArray[np.bool_]]:
     """Cells as stripped text, and which are missing (null or blank)."""
+    import pandas as pd
+
     missing = series.isna().to_numpy()
     if not pd.api.types.is_string_dtype(series.dtype) or missing.any():
         series = series.astype(object).where(~missing, "").astype(str)
@@ -89,6 +93,8 @@ def to_ids(
     """Ids (or other labels: ``noun``) as text (``007`` stays ``"007"``; whole-number
     floats lose their ``.0``). Missing values and, with ``unique``, repeats are refused.
     """
+    import pandas as pd
+
     if pd.api.types.is_float_dtype(series.dtype):
         vals = series.to_numpy(dtype=np.float64, na_value=np.nan)
         whole = np.isfinite(vals) & (vals == np.round(vals)) & (np.abs(vals) < 2.0**53)
@@ -128,6 +134,8 @@ def to_numbers(
 
     Missing cells (empty, null) are an error unless ``allow_missing`` (then NaN).
     """
+    import pandas as pd
+
     if pd.api.types.is_bool_dtype(series.dtype):
         raise where.error("not a number (true/false)", 0, field, "bool")
     if pd.api.types.is_numeric_dtype(series.dtype):
@@ -185,6 +193,8 @@ def to_booleans(
     series: pd.Series, where: Where, field: str, *, allow_missing: bool = False
 ) -> NDArray[np.bool_]:
     """Booleans from :data:`BOOLEAN_WORDS` (or 0/1 numbers); anything else is an error."""
+    import pandas as pd
+
     if pd.api.types.is_bool_dtype(series.dtype) and not series.isna().any():
         return series.to_numpy(dtype=bool)
     raw, blank = _text(series)

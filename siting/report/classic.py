@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -30,6 +30,7 @@ from siting.report.page import render_fragment, render_page
 from siting.report.svgmap import Canvas
 from siting.report.tables import table_view
 from siting.solution import Solution, write_atomic
+from siting.solution_figures import _fmt, _is_metric, distance_unit, figures
 
 COVERED, UNCOVERED = "#009e73", "#d55e00"  # Okabe–Ito bluish green and vermilion
 #: Colours of the sites of assignment models (cycled), black left to the ink.
@@ -76,66 +77,6 @@ def _length_text(length: float, metric: bool) -> str:
     if not metric:
         return f"{length:g} (data units)"
     return f"{length / 1000:g} km" if length >= 1000 else f"{length:g} m"
-
-
-def _is_metric(inst: Instance) -> bool:
-    crs = inst.crs
-    if crs is None:
-        return False
-    try:
-        from pyproj import CRS
-
-        parsed = CRS.from_user_input(crs)
-        return bool(parsed.is_projected) and "metre" in str(parsed.axis_info[0].unit_name)
-    except Exception:  # an unreadable CRS: say data units
-        return False
-
-
-def distance_unit(inst: Instance) -> str:
-    """The unit distances are in: a travel table's own (e.g. ``min``), metres in a metric
-    CRS, else ``data units``."""
-    unit = getattr(inst.metric, "unit", None)
-    if unit:
-        return str(unit)
-    return "m" if _is_metric(inst) else "data units"
-
-
-def _fmt(value: Any) -> str:
-    if value is None or (isinstance(value, float) and not np.isfinite(value)):
-        return "–"
-    value = float(value)
-    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:,.4g}"
-
-
-def figures(inst: Instance, sol: Solution) -> list[tuple[str, str, str]]:
-    """What the solution means, as (what, value, detail): the weight covered (covering
-    models), or the mean and largest distance to the assigned site (assignment models)."""
-    out = []
-    total = float(inst.weight.sum())
-    if sol.coverage is not None and len(sol.coverage):
-        cov = sol.coverage
-        w = cov["weight"].to_numpy(dtype=float)
-        hit = cov["covered"].to_numpy() > 0
-        share = float(w[hit].sum()) / total if total > 0 else 1.0
-        out.append(("weight covered", f"{100 * share:.1f}%", f"{_fmt(w[hit].sum())} of "
-                    f"{_fmt(total)}; {int(hit.sum())} of {len(hit)} demand points"))
-    lines = sol.lines_frame() if sol.assignment is not None else pd.DataFrame()
-    unit = distance_unit(inst)
-    if len(lines) and "distance" in lines:
-        pos = pd.Index(inst.demand_ids).get_indexer(lines["demand_id"].to_numpy())
-        w = inst.weight[pos] * lines["fraction"].to_numpy(dtype=float)
-        d = lines["distance"].to_numpy(dtype=float)
-        if w.sum() > 0 and np.isfinite(d).all():
-            out.append(("mean distance", f"{_fmt(float(w @ d / w.sum()))} {unit}",
-                        "weighted by demand"))
-            out.append(("largest distance", f"{_fmt(float(d.max()))} {unit}",
-                        "to the assigned site"))
-    walks = sol.stats.get("walks", {})
-    if walks.get("pairs"):
-        out.append(("walk / straight line", f"{walks['median']:g} ×",
-                    f"median of {walks['pairs']:,} points to their nearest open site; 90th "
-                    f"percentile {walks['p90']:g} ×, at most {walks['max']:g} ×"))
-    return out
 
 
 def _headline(inst: Instance, sol: Solution) -> list[tuple[str, str, str]]:

@@ -10,16 +10,18 @@ model is read for its parameters only (no model class is imported).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 from numpy.typing import NDArray
 
 from siting.instance import Instance
 from siting.solution import Solution
 from siting.verify import is_a, verifies
 from siting.verify.report import REL_TOL, VerifyReport, accept_objective
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 IntArray = NDArray[np.int64]
 
@@ -49,6 +51,8 @@ def assignment_positions(inst: Instance, frame: pd.DataFrame | None, rep: Verify
 
     A fraction outside [0, 1] is a failure noted, not a reason to stop.
     """
+    import pandas as pd
+
     if frame is None:
         rep.fail("no assignment given")
         return None
@@ -144,6 +148,20 @@ def _covered(inst: Instance, sol: Solution, pos: IntArray, rep: VerifyReport) ->
     """Demand within the radius of an open site; a false claim of coverage fails."""
     radius = float(sol.params.get("radius") or 0.0)
     covered = _within(inst, pos, radius)
+    counts = sol.coverage_counts()
+    if counts is not None and counts.demand_id is inst.demand_ids:  # the claim, in inst's order
+        for wrong, text in (
+            ((counts.covered > 0) & ~covered,
+             f"claimed covered but no open site is within radius {radius:g}"),
+            ((counts.covered <= 0) & covered,
+             f"claimed not covered but an open site is within radius {radius:g}"),
+        ):
+            if wrong.any():
+                rep.fail(f"demand {inst.demand_ids[np.flatnonzero(wrong)[0]]!r} {text} "
+                         f"({int(wrong.sum())} such in all)")
+        return covered
+    import pandas as pd
+
     if sol.coverage is not None and len(sol.coverage):
         claimed = pd.Series(sol.coverage["covered"].to_numpy() > 0, index=sol.coverage["demand_id"])
         truth = pd.Series(covered, index=inst.demand_ids).reindex(claimed.index, fill_value=False)
