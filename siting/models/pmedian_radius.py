@@ -231,15 +231,24 @@ def _start_vector(
 
 def lagrangian_fixing(
     rho: FloatArray, bound: float, upper: float, delta: float, p: int,
-    existing: NDArray[np.bool_],
+    existing: NDArray[np.bool_], integral: bool = False,
 ) -> tuple[NDArray[np.bool_], NDArray[np.bool_]]:
-    """Sites that every solution cheaper than ``upper - delta`` must close / open.
+    """Sites that every solution costing at most ``upper - delta`` must close / open.
 
     In the Lagrangian problem the ``p`` new sites of least ``ρ`` are chosen.
     Forcing a non-chosen site ``j`` open raises the bound to at least
     ``bound + ρ_j - ρ_[p]`` (it replaces the dearest chosen one); forcing a
     chosen one closed, to ``bound + ρ_[p+1] - ρ_j``. When that exceeds
     ``upper - delta`` no solution better than ``upper - delta`` can do it.
+    ``bound`` is the Lagrangian value itself, not rounded up: with ``integral``
+    costs each raised bound is rounded up on its own (rounding ``bound`` first
+    and adding a fraction would close sites an optimum opens).
+
+    >>> rho, ex = np.array([0.0, 0.3]), np.zeros(2, dtype=bool)
+    >>> lagrangian_fixing(rho, 5056.4, 5058.0, 1.0, 1, ex, integral=True)[0].tolist()
+    [False, False]
+    >>> lagrangian_fixing(rho, 5056.8, 5058.0, 1.0, 1, ex, integral=True)[0].tolist()
+    [False, True]
     """
     m = rho.size
     closed = np.zeros(m, dtype=bool)
@@ -253,8 +262,11 @@ def lagrangian_fixing(
     chosen = np.zeros(cand.size, dtype=bool)
     chosen[order[:p]] = True
     limit = upper - delta
-    closed[cand[~chosen & (bound + r - rp > limit)]] = True
-    force[cand[chosen & (bound + rp1 - r > limit)]] = True
+    raise_open, raise_close = bound + r - rp, bound + rp1 - r
+    if integral:
+        raise_open, raise_close = np.ceil(raise_open - 1e-6), np.ceil(raise_close - 1e-6)
+    closed[cand[~chosen & (raise_open > limit)]] = True
+    force[cand[chosen & (raise_close > limit)]] = True
     return closed, force
 
 
@@ -317,12 +329,12 @@ def screen_pmedian(
     heuristic_s = time.perf_counter() - t0
     integral = bool(np.all(cost == np.round(cost)))
     # Solutions must beat the incumbent by delta to matter: 1 for integer costs
-    # (the next better value), else the accepted gap.
-    delta = 1.0 if integral else max(options.mip_gap * abs(best_value), 1e-9)
-    lag, lam, rho = lagrangian_pmedian(pm, p, fixed, upper=best_value, time_limit=h_limit)
-    if integral:
-        lag = float(math.ceil(lag - 1e-6))
-    closed, force = lagrangian_fixing(rho, lag, best_value, delta, p, fixed)
+    # (the next better value), else half the accepted gap (the bound "incumbent
+    # less delta" for the sites fixed away must itself prove the incumbent).
+    delta = 1.0 if integral else max(0.5 * options.mip_gap * abs(best_value), 1e-9)
+    lag_value, lam, rho = lagrangian_pmedian(pm, p, fixed, upper=best_value, time_limit=h_limit)
+    lag = float(math.ceil(lag_value - 1e-6)) if integral else lag_value
+    closed, force = lagrangian_fixing(rho, lag_value, best_value, delta, p, fixed, integral)
     return Screening(pm, best_mask, best_value, heuristic_s, integral, delta, lag, lam, rho,
                      closed, force)
 
