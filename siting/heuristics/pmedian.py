@@ -112,20 +112,33 @@ def pmedian_greedy(
     fixed_open: BoolArray | None = None,
     closed: BoolArray | None = None,
 ) -> BoolArray:
-    """Greedy add: open, ``p`` times, the site that lowers the total cost most."""
+    """Greedy add: open, ``p`` times, the site that lowers the total cost most.
+
+    The gain of every site, ``Σ_i max(d1_i - c_ik, 0)``, is kept up to date: opening
+    a site changes it only through the points it brings nearer, and only on their
+    pairs cheaper than their old nearest cost (a prefix of each point's pairs), so
+    a step costs those pairs rather than all of them.
+    """
     open_mask = fixed_mask(pm.m, fixed_open)
     allowed = allowed_sites(pm.m, fixed_open, closed)
     d1, _, _ = nearest_two(pm, open_mask)
+    gain = np.bincount(pm.site, weights=np.maximum(d1[pm.demand] - pm.cost, 0.0),
+                       minlength=pm.m)
     for _ in range(int(p)):
         if not (allowed & ~open_mask).any():
             break
-        gain = np.bincount(pm.site, weights=np.maximum(d1[pm.demand] - pm.cost, 0.0),
-                           minlength=pm.m)
-        gain = np.where(allowed & ~open_mask, gain, -np.inf)
-        k = int(np.argmax(gain))
+        k = int(np.argmax(np.where(allowed & ~open_mask, gain, -np.inf)))
         open_mask[k] = True
         idx = pm.by_site[pm.site_ptr[k] : pm.site_ptr[k + 1]]
-        np.minimum.at(d1, pm.demand[idx], pm.cost[idx])
+        new_d1 = d1.copy()
+        np.minimum.at(new_d1, pm.demand[idx], pm.cost[idx])
+        changed = np.flatnonzero(new_d1 < d1)
+        pos, owner = _cheaper_than(pm, d1[changed], changed)
+        c = pm.cost[pos]
+        old, new = d1[changed][owner], new_d1[changed][owner]
+        gain -= np.bincount(pm.site[pos], weights=(old - c) - np.maximum(new - c, 0.0),
+                            minlength=pm.m)
+        d1 = new_d1
     return open_mask
 
 
@@ -241,23 +254,33 @@ def lagrangian_bound_pmedian(
 
 
 def _below(pm: PairsData, lam: FloatArray) -> IntArray:
-    """Positions of the pairs with ``cost < λ_i`` (each demand's pairs are sorted by cost).
+    """Positions of the pairs with ``cost < λ_i`` (each demand's pairs are sorted by cost)."""
+    return _cheaper_than(pm, lam, None)[0]
+
+
+def _cheaper_than(
+    pm: PairsData, limit: FloatArray, demands: IntArray | None
+) -> tuple[IntArray, IntArray]:
+    """Positions of the pairs of ``demands`` (all with ``None``) costing less than their
+    ``limit``, and for each the index of its demand in ``demands``.
 
     Found by a vectorised bisection per demand segment: exact, ``O(n log m)``.
     """
-    lo = pm.indptr[:-1].copy()
-    hi = pm.indptr[1:].copy()
+    starts = pm.indptr[:-1] if demands is None else pm.indptr[demands]
+    ends = pm.indptr[1:] if demands is None else pm.indptr[demands + 1]
+    lo, hi = starts.copy(), ends.copy()
     while True:
         active = lo < hi
         if not active.any():
             break
         mid = (lo + hi) // 2
         midc = np.minimum(mid, max(pm.cost.size - 1, 0))
-        below = active & (pm.cost[midc] < lam)
+        below = active & (pm.cost[midc] < limit)
         lo = np.where(below, mid + 1, lo)
         hi = np.where(active & ~below, mid, hi)
-    lens = lo - pm.indptr[:-1]
-    return np.repeat(pm.indptr[:-1], lens) + segment_offsets(lens)
+    lens = lo - starts
+    owner = np.repeat(np.arange(starts.size), lens)
+    return starts[owner] + segment_offsets(lens), owner
 
 
 def lagrangian_pmedian(
