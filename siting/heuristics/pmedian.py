@@ -163,19 +163,23 @@ def pmedian_swap(
         ins = allowed & ~open_mask
         if outs.size == 0 or not ins.any():
             break
-        dd1 = d1[pm.demand]
-        gain = np.bincount(pm.site, weights=np.maximum(dd1 - pm.cost, 0.0), minlength=pm.m)
+        # Only pairs nearer than their point's second-nearest open site count in
+        # gain and extra: a prefix of each point's pairs, found by bisection.
+        near, _ = _cheaper_than(pm, d2, None)
+        near_dem = pm.demand[near]
+        gain = np.bincount(pm.site[near], weights=np.maximum(d1[near_dem] - pm.cost[near], 0.0),
+                           minlength=pm.m)
         has = c1 >= 0
         loss = np.bincount(c1[has], weights=(d2 - d1)[has], minlength=pm.m)
         # extra(j, k) over pairs (i, k) nearer than i's second-nearest open site.
-        dd2 = d2[pm.demand]
-        sel = np.flatnonzero((pm.cost < dd2) & has[pm.demand])
+        sel = near[has[near_dem]]
+        sel_dem = pm.demand[sel]
         row_of = np.full(pm.m, -1, dtype=np.int64)
         row_of[outs] = np.arange(outs.size)
-        jr = row_of[c1[pm.demand[sel]]]
+        jr = row_of[c1[sel_dem]]
         keep = jr >= 0
-        sel, jr = sel[keep], jr[keep]
-        vals = dd2[sel] - np.maximum(pm.cost[sel], dd1[sel])
+        sel, sel_dem, jr = sel[keep], sel_dem[keep], jr[keep]
+        vals = d2[sel_dem] - np.maximum(pm.cost[sel], d1[sel_dem])
         extra = np.bincount(jr * pm.m + pm.site[sel], weights=vals,
                             minlength=outs.size * pm.m).reshape(outs.size, pm.m)
         profit = extra + gain[None, :] - loss[outs][:, None]
