@@ -14,6 +14,7 @@ from siting.heuristics import (
     greedy_mclp,
     lagrangian_bound_mclp,
     lagrangian_bound_pmedian,
+    pmedian_greedy,
     pmedian_greedy_swap,
     solve_structure,
     swap_mclp,
@@ -131,3 +132,40 @@ def test_warm_start_is_feasible_for_the_milp() -> None:
         out = solve_structure(milp)
         assert milp.max_violation(out.x) <= 1e-9
         assert milp.objective_of(out.x) == pytest.approx(out.objective)
+
+
+def _greedy_by_full_passes(
+    pm: PairsData, p: int, fixed: np.ndarray, closed: np.ndarray
+) -> np.ndarray:
+    """The greedy add recomputing every site's gain from all pairs at each step."""
+    open_mask = fixed.copy()
+    for _ in range(p):
+        d1 = np.full(pm.n, pm.penalty)
+        np.minimum.at(d1, pm.demand[open_mask[pm.site]], pm.cost[open_mask[pm.site]])
+        gain = np.bincount(pm.site, weights=np.maximum(d1[pm.demand] - pm.cost, 0.0),
+                           minlength=pm.m)
+        free = ~open_mask & ~closed
+        if not free.any():
+            break
+        open_mask[int(np.argmax(np.where(free, gain, -np.inf)))] = True
+    return open_mask
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_pmedian_greedy_keeps_gains_as_full_passes_would(seed: int) -> None:
+    """The greedy's gains, updated from the points each opening brings nearer, pick the
+    same sites as gains recomputed from every pair (integer costs: exact ties),
+    with existing, closed and unreachable pairs."""
+    rng = np.random.default_rng(seed)
+    n, m = int(rng.integers(5, 40)), int(rng.integers(3, 25))
+    cost = rng.integers(0, 12, (n, m)).astype(float)
+    reach = rng.random((n, m)) < (1.0 if seed % 3 else 0.6)
+    dem, site = np.nonzero(reach)
+    c = cost[dem, site]
+    order = np.lexsort((site, c, dem))
+    pm = PairsData(dem[order], site[order], c[order], n, m)
+    fixed = rng.random(m) < 0.15 if seed % 2 else np.zeros(m, dtype=bool)
+    closed = (rng.random(m) < 0.2) & ~fixed
+    p = int(rng.integers(1, max(2, m - int(fixed.sum()) - int(closed.sum()))))
+    got = pmedian_greedy(pm, p, fixed, closed)
+    assert got.tolist() == _greedy_by_full_passes(pm, p, fixed, closed).tolist()

@@ -112,20 +112,33 @@ def pmedian_greedy(
     fixed_open: BoolArray | None = None,
     closed: BoolArray | None = None,
 ) -> BoolArray:
-    """Greedy add: open, ``p`` times, the site that lowers the total cost most."""
+    """Greedy add: open, ``p`` times, the site that lowers the total cost most.
+
+    The gain of every site, ``Σ_i max(d1_i - c_ik, 0)``, is kept up to date: opening
+    a site changes it only through the points it brings nearer, and only on their
+    pairs cheaper than their old nearest cost (a prefix of each point's pairs), so
+    a step costs those pairs rather than all of them.
+    """
     open_mask = fixed_mask(pm.m, fixed_open)
     allowed = allowed_sites(pm.m, fixed_open, closed)
     d1, _, _ = nearest_two(pm, open_mask)
+    gain = np.bincount(pm.site, weights=np.maximum(d1[pm.demand] - pm.cost, 0.0),
+                       minlength=pm.m)
     for _ in range(int(p)):
         if not (allowed & ~open_mask).any():
             break
-        gain = np.bincount(pm.site, weights=np.maximum(d1[pm.demand] - pm.cost, 0.0),
-                           minlength=pm.m)
-        gain = np.where(allowed & ~open_mask, gain, -np.inf)
-        k = int(np.argmax(gain))
+        k = int(np.argmax(np.where(allowed & ~open_mask, gain, -np.inf)))
         open_mask[k] = True
         idx = pm.by_site[pm.site_ptr[k] : pm.site_ptr[k + 1]]
-        np.minimum.at(d1, pm.demand[idx], pm.cost[idx])
+        new_d1 = d1.copy()
+        np.minimum.at(new_d1, pm.demand[idx], pm.cost[idx])
+        changed = np.flatnonzero(new_d1 < d1)
+        pos, owner = _cheaper_than(pm, d1[changed], changed)
+        c = pm.cost[pos]
+        old, new = d1[changed][owner], new_d1[changed][owner]
+        gain -= np.bincount(pm.site[pos], weights=(old - c) - np.maximum(new - c, 0.0),
+                            minlength=pm.m)
+        d1 = new_d1
     return open_mask
 
 
@@ -150,19 +163,23 @@ def pmedian_swap(
         ins = allowed & ~open_mask
         if outs.size == 0 or not ins.any():
             break
-        dd1 = d1[pm.demand]
-        gain = np.bincount(pm.site, weights=np.maximum(dd1 - pm.cost, 0.0), minlength=pm.m)
+        # Only pairs nearer than their point's second-nearest open site count in
+        # gain and extra: a prefix of each point's pairs, found by bisection.
+        near, _ = _cheaper_than(pm, d2, None)
+        near_dem = pm.demand[near]
+        gain = np.bincount(pm.site[near], weights=np.maximum(d1[near_dem] - pm.cost[near], 0.0),
+                           minlength=pm.m)
         has = c1 >= 0
         loss = np.bincount(c1[has], weights=(d2 - d1)[has], minlength=pm.m)
         # extra(j, k) over pairs (i, k) nearer than i's second-nearest open site.
-        dd2 = d2[pm.demand]
-        sel = np.flatnonzero((pm.cost < dd2) & has[pm.demand])
+        sel = near[has[near_dem]]
+        sel_dem = pm.demand[sel]
         row_of = np.full(pm.m, -1, dtype=np.int64)
         row_of[outs] = np.arange(outs.size)
-        jr = row_of[c1[pm.demand[sel]]]
+        jr = row_of[c1[sel_dem]]
         keep = jr >= 0
-        sel, jr = sel[keep], jr[keep]
-        vals = dd2[sel] - np.maximum(pm.cost[sel], dd1[sel])
+        sel, sel_dem, jr = sel[keep], sel_dem[keep], jr[keep]
+        vals = d2[sel_dem] - np.maximum(pm.cost[sel], d1[sel_dem])
         extra = np.bincount(jr * pm.m + pm.site[sel], weights=vals,
                             minlength=outs.size * pm.m).reshape(outs.size, pm.m)
         profit = extra + gain[None, :] - loss[outs][:, None]
@@ -191,6 +208,37 @@ def pmedian_greedy_swap(
     return pmedian_swap(pm, mask, fixed_open, closed, time_limit=time_limit)
 
 
+def pmedian_from_prices(
+    pm: PairsData,
+    p: int,
+    price: FloatArray,
+    fixed_open: BoolArray | None = None,
+    closed: BoolArray | None = None,
+    time_limit: float | None = None,
+) -> tuple[BoolArray, float]:
+    """Open the ``p`` allowed new sites of least ``price``, then fast interchange.
+
+    With the Lagrangian site values ``ρ`` of :func:`lagrangian_pmedian` as prices
+    this is the Lagrangian heuristic: the relaxation's own choice of sites, made
+    whole by the swaps, starts the search elsewhere than the greedy does.
+
+    >>> d = np.array([0, 1, 10, 11.0])
+    >>> dem, site = np.repeat(np.arange(4), 4), np.tile(np.arange(4), 4)
+    >>> cost = np.abs(d[dem] - d[site])
+    >>> order = np.lexsort((site, cost, dem))
+    >>> pm = PairsData(dem[order], site[order], cost[order], 4, 4)
+    >>> mask, value = pmedian_from_prices(pm, 2, np.array([0.0, 0.0, 5.0, 5.0]))
+    >>> mask.tolist(), value  # sites 0 and 1 by price, then one of them swapped to 10 or 11
+    ([False, True, True, False], 2.0)
+    """
+    open_mask = fixed_mask(pm.m, fixed_open)
+    free = np.flatnonzero(allowed_sites(pm.m, fixed_open, closed) & ~open_mask)
+    k = min(int(p), free.size)
+    if k > 0:
+        open_mask[free[np.argsort(price[free], kind="stable")[:k]]] = True
+    return pmedian_swap(pm, open_mask, fixed_open, closed, time_limit=time_limit)
+
+
 def lagrangian_bound_pmedian(
     pm: PairsData,
     p: int,
@@ -210,23 +258,33 @@ def lagrangian_bound_pmedian(
 
 
 def _below(pm: PairsData, lam: FloatArray) -> IntArray:
-    """Positions of the pairs with ``cost < λ_i`` (each demand's pairs are sorted by cost).
+    """Positions of the pairs with ``cost < λ_i`` (each demand's pairs are sorted by cost)."""
+    return _cheaper_than(pm, lam, None)[0]
+
+
+def _cheaper_than(
+    pm: PairsData, limit: FloatArray, demands: IntArray | None
+) -> tuple[IntArray, IntArray]:
+    """Positions of the pairs of ``demands`` (all with ``None``) costing less than their
+    ``limit``, and for each the index of its demand in ``demands``.
 
     Found by a vectorised bisection per demand segment: exact, ``O(n log m)``.
     """
-    lo = pm.indptr[:-1].copy()
-    hi = pm.indptr[1:].copy()
+    starts = pm.indptr[:-1] if demands is None else pm.indptr[demands]
+    ends = pm.indptr[1:] if demands is None else pm.indptr[demands + 1]
+    lo, hi = starts.copy(), ends.copy()
     while True:
         active = lo < hi
         if not active.any():
             break
         mid = (lo + hi) // 2
         midc = np.minimum(mid, max(pm.cost.size - 1, 0))
-        below = active & (pm.cost[midc] < lam)
+        below = active & (pm.cost[midc] < limit)
         lo = np.where(below, mid + 1, lo)
         hi = np.where(active & ~below, mid, hi)
-    lens = lo - pm.indptr[:-1]
-    return np.repeat(pm.indptr[:-1], lens) + segment_offsets(lens)
+    lens = lo - starts
+    owner = np.repeat(np.arange(starts.size), lens)
+    return starts[owner] + segment_offsets(lens), owner
 
 
 def lagrangian_pmedian(
