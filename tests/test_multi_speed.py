@@ -153,6 +153,41 @@ def test_pool_heuristic_plans_are_feasible_and_its_bound_holds(seed: int) -> Non
     assert heuristic.bound is not None and heuristic.bound >= best - 1e-6
 
 
+@pytest.mark.parametrize("seed", range(3))
+def test_pool_heuristic_side_by_side_is_the_sequential_run(
+    seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two solves at a time (relaxations, the bound LP beside the rounding) give the
+    plan, bound and stats of the one-at-a-time order; the bound LP runs in a thread
+    of its own."""
+    sp_, data = city(seed)
+    prob = MultiServiceProblem(sp_, data)
+    milp, lay = build(prob)
+    bound_threads: list[str] = []
+    bound_lp = PoolHeuristic._bound_lp
+
+    def spy(self: PoolHeuristic, pool: Any) -> Any:
+        bound_threads.append(threading.current_thread().name)
+        return bound_lp(self, pool)
+
+    monkeypatch.setattr(PoolHeuristic, "_bound_lp", spy)
+    runs: dict[bool, PoolHeuristic] = {}
+    for side_by_side in (False, True):
+        monkeypatch.setattr(PoolHeuristic, "_side_by_side", lambda self, t=side_by_side: t)
+        heuristic = PoolHeuristic(prob, milp, lay, "highs", tuned(SolveOptions(mip_gap=1e-3)))
+        heuristic.run()
+        assert heuristic.best is not None
+        runs[side_by_side] = heuristic
+    alone, together = runs[False], runs[True]
+    assert bound_threads[0] == threading.current_thread().name
+    assert bound_threads[1] != threading.current_thread().name
+    assert together.best is not None and alone.best is not None
+    assert together.best.objective == alone.best.objective
+    assert np.array_equal(together.best.x, alone.best.x)
+    assert together.bound == alone.bound and together.proven == alone.proven
+    assert list(together.stats) == list(alone.stats)
+
+
 def test_one_year_spec_keeps_final_minimums_and_spending() -> None:
     sp_, _ = city(0)
     sp_.facility["a"].min_count = {"2027": 1, "2028": 2}

@@ -30,8 +30,10 @@ start, never a claimed optimum.
 
 5. *The support.* When the bound does not prove the plan, the LP support of the
    pool is searched from it before the full model's search starts from the best
-   plan. Every step runs in the caller's thread, in order: identical inputs give
-   identical plans.
+   plan. Each step's solves are the same whatever the order they run in: unless
+   the caller sets ``threads``, the two relaxations run side by side and the bound
+   LP runs beside steps 2-3 (on two cores the bound was the long pole); identical
+   inputs give identical plans and bounds.
 
 >>> spec = one_year_spec(parse_spec({"meta": {"name": "x", "years": [2026, 2027]},
 ...     "facility": {"park": {"group": "pop_total", "radius_m": 500,
@@ -43,10 +45,12 @@ start, never a claimed optimum.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 import numpy as np
 from numpy.typing import NDArray
@@ -70,6 +74,8 @@ __all__ = ["Incumbent", "PoolHeuristic", "one_year_spec", "parse_spec"]
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
+
+_T = TypeVar("_T")
 
 #: An LP value above this puts a candidate into the pool.
 SUPPORT_TOL = 1e-6
@@ -271,6 +277,8 @@ class PoolHeuristic:
     #: Set when Ctrl-C stopped one of its solves (the heuristic then stops).
     interrupted: bool = False
     _t0: float = field(default_factory=time.perf_counter)
+    #: Set to stop the solves still running (Ctrl-C while two run at once).
+    _cancel: threading.Event = field(default_factory=threading.Event)
 
     def run(self) -> None:
         """Every step, in the calling thread: :meth:`first`, then :meth:`rest` (which does
@@ -282,19 +290,36 @@ class PoolHeuristic:
             self.on_finish(self)
 
     def first(self) -> None:
-        """A plan and the bound that may prove it (see the module doc), in the calling
-        thread. Ctrl-C in a sub-solve stops the heuristic (``interrupted``)."""
+        """A plan and the bound that may prove it (see the module doc). Ctrl-C in a
+        sub-solve stops the heuristic (``interrupted``).
+
+        Unless the caller set ``threads``, the two relaxations are solved side by
+        side and the bound LP from the first pool runs beside the restricted problem
+        and its rounding: each solve is the one the sequential order would make, so
+        the plan and the bound are the same.
+        """
         prob = self.prob
         lasts = [prob.T - 1] + ([0] if prob.T > 1 else [])
-        pool = merge_pools(*[self._relaxation(k) for k in lasts])
-        restricted = self._restricted(pool, "pool")
-        if not self._plan(restricted) and prob.T > 2:
-            pool = merge_pools(pool, *[self._relaxation(k) for k in range(1, prob.T - 1)])
-            restricted = self._restricted(pool, "wider pool")
-            self._plan(restricted)
+        pool = merge_pools(*self._relaxations(lasts))
+        beside = self._beside(self._bound_lp, pool) if self._side_by_side() else None
+        try:
+            restricted = self._restricted(pool, "pool")
+            if not self._plan(restricted) and prob.T > 2:
+                pool = merge_pools(pool, *[self._relaxation(k) for k in range(1, prob.T - 1)])
+                restricted = self._restricted(pool, "wider pool")
+                self._plan(restricted)
+        finally:
+            if beside is not None and self.interrupted:
+                self._cancel.set()
         self._restricted_last = restricted
-        if self.best is not None and restricted is not None:
-            self._bound(restricted)
+        if beside is not None:
+            bound = self._joined(beside)
+            if self.best is not None and restricted is not None and bound is not None:
+                self._take_bound(*bound)
+        elif self.best is not None and restricted is not None:
+            bound = self._bound_lp(restricted.pool)
+            if bound is not None:
+                self._take_bound(*bound)
 
     def rest(self) -> None:
         """Improve the plan: search the LP support of the pool from it."""
@@ -326,7 +351,49 @@ class PoolHeuristic:
         left = None if self.deadline is None else max(self.deadline - time.perf_counter(), 0.05)
         return SolveOptions(time_limit=left, verbose=self.opts.verbose, threads=self.opts.threads,
                             tuning=self.opts.tuning, solver_options=self.opts.solver_options,
-                            **kwargs)
+                            cancel=self._cancel, **kwargs)
+
+    # ----------------------------------------------------------- side by side
+    def _side_by_side(self) -> bool:
+        """Whether solves may run two at a time: only when the caller left ``threads``
+        to the solver (setting it rebuilds HiGHS's one thread pool, which another
+        solve running in the process must not see)."""
+        return self.opts.threads is None
+
+    def _beside(self, work: Callable[..., _T], *args: Any) -> Future[_T]:
+        """``work(*args)`` started in a thread of its own (its solves stop on ``_cancel``)."""
+        executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="siting-heuristic")
+        future = executor.submit(work, *args)
+        executor.shutdown(wait=False)
+        return future
+
+    def _joined(self, future: Future[_T]) -> _T:
+        """The result of work started by :meth:`_beside`; Ctrl-C while waiting stops
+        it (``interrupted``) and still waits for it to return."""
+        while True:
+            try:
+                return future.result()
+            except KeyboardInterrupt:
+                self.interrupted = True
+                self._cancel.set()
+
+    def _relaxations(self, indices: list[int]) -> list[dict[str, IntArray]]:
+        """:meth:`_relaxation` of each year index, two at a time when allowed; the
+        stats in the order of ``indices`` either way."""
+        if len(indices) < 2 or not self._side_by_side():
+            return [self._relaxation(k) for k in indices]
+        later = [self._beside(self._relaxation, k) for k in indices[1:]]
+        found = [self._relaxation(indices[0])]
+        try:
+            found += [self._joined(f) for f in later]
+        finally:
+            if self.interrupted:
+                self._cancel.set()
+        for k in indices:
+            key = f"lp_{self.prob.years[k]}"
+            if key in self.stats:
+                self.stats[key] = self.stats.pop(key)
+        return found
 
     def _relaxation(self, index: int) -> dict[str, IntArray]:
         """Pool of the LP relaxation of the spec collapsed onto year ``index``."""
@@ -414,25 +481,30 @@ class PoolHeuristic:
         self._keep(r.sub, r.lay, r.milp, res.x, r.spaces, f"{r.label} {step}")
         return True
 
-    def _bound(self, r: Restricted) -> None:
-        """The full model's LP bound, solved from the restricted LP's basis (a back end
-        with ``Capability.WARM_LP``), and certified by weak duality with its duals
-        (:func:`dual_bound`)."""
+    def _bound_lp(self, pool: dict[str, IntArray]) -> tuple[Result, float] | None:
+        """The full model's LP relaxation, solved from the basis of the same LP with the
+        columns outside ``pool`` held at 0 (a back end with ``Capability.WARM_LP``;
+        None otherwise), and the seconds it took."""
         backend = get_backend(self.backend)
         if self._late() or not backend.supports(Capability.WARM_LP):
-            return
+            return None
         t = time.perf_counter()
         held = np.zeros(self.milp.num_cols, dtype=bool)
         for name, td in self.prob.types.items():
-            out = np.tile(~np.isin(td.cand, r.pool[name]), self.prob.T)
+            out = np.tile(~np.isin(td.cand, pool[name]), self.prob.T)
             for grids in (self.lay.w, self.lay.s):
                 if name in grids:
                     held[grids[name].slice] = out
-        res = self._checked(cast(WarmLpBackend, backend).warm_lp(self.milp, held,
-                                                                 self._options()))
+        res = cast(WarmLpBackend, backend).warm_lp(self.milp, held, self._options())
+        return res, time.perf_counter() - t
+
+    def _take_bound(self, res: Result, seconds: float) -> None:
+        """The bound LP's result kept: certified by weak duality with its duals
+        (:func:`dual_bound`)."""
+        self._checked(res)
         duals = res.extra.get("row_dual")
         info: dict[str, Any] = {"status": str(res.status), "lp": res.objective,
-                                "s": round(time.perf_counter() - t, 3)}
+                                "s": round(seconds, 3)}
         self.stats["bound"] = info
         if isinstance(duals, np.ndarray):
             self._prove(dual_bound(self.milp, duals))
