@@ -429,3 +429,33 @@ def test_allowed_uses_read_as_pandas_reads_them(values: list[Any], use: str) -> 
     mask = uses_mask(allowed, use)
     assert mask.dtype == np.bool_
     assert mask.tolist() == padded.str.contains(f";{use.strip()};", regex=False).tolist()
+
+
+def test_coverage_by_year_measures_a_repeated_open_set_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Years whose open sites of a type are an earlier year's get that coverage, measured
+    once; every year's coverage is what measuring it alone gives."""
+    from siting.multi import tables
+
+    sp_, data = city(0)
+    sol = MultiService(sp_).solve(data, reasons=False)
+    assert sol.status.has_solution
+    prob = MultiServiceProblem(sp_, data)
+    alone = {(name, t): tables.covered(prob, sol, name, t, td.spec.radius_m)
+             for name, td in prob.types.items() for t in range(prob.T)}
+    distinct = {(name, *(a.tobytes() for a in tables.open_sites(prob, sol, name, t)))
+                for name in prob.types for t in range(prob.T)}
+    assert len(distinct) < len(alone)  # the case the test is about
+    calls = []
+    metric = ServiceData.metric
+
+    def counted(self: ServiceData, *args: Any, **kwargs: Any) -> Any:
+        calls.append(args)
+        return metric(self, *args, **kwargs)
+
+    monkeypatch.setattr(ServiceData, "metric", counted)
+    cov = tables.coverage_by_year(prob, sol)
+    assert len(calls) == len(distinct)
+    assert cov.keys() == alone.keys()
+    assert all(np.array_equal(cov[k], alone[k]) for k in alone)
