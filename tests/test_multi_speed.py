@@ -188,6 +188,27 @@ def test_pool_heuristic_side_by_side_is_the_sequential_run(
     assert list(together.stats) == list(alone.stats)
 
 
+def test_pool_heuristic_without_a_plan_stops_its_bound_lp(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """No plan: the bound LP started beside is stopped and not kept (as the sequential
+    order never starts it); no pool at all: none is started."""
+    sp_, data = city(0)
+    prob = MultiServiceProblem(sp_, data)
+    milp, lay = build(prob)
+    opts = tuned(SolveOptions(mip_gap=1e-3))
+    monkeypatch.setattr(PoolHeuristic, "_plan", lambda self, restricted: False)
+    heuristic = PoolHeuristic(prob, milp, lay, "highs", opts)
+    heuristic.first()
+    assert heuristic.best is None and heuristic.bound is None and "bound" not in heuristic.stats
+    assert heuristic._bound_cancel.is_set() and not heuristic._cancel.is_set()
+    assert not heuristic.interrupted
+    monkeypatch.setattr(PoolHeuristic, "_relaxation", lambda self, index: {})
+    empty = PoolHeuristic(prob, milp, lay, "highs", opts)
+    empty.first()
+    assert empty.best is None and "bound" not in empty.stats
+
+
 def test_one_year_spec_keeps_final_minimums_and_spending() -> None:
     sp_, _ = city(0)
     sp_.facility["a"].min_count = {"2027": 1, "2028": 2}

@@ -279,6 +279,8 @@ class PoolHeuristic:
     _t0: float = field(default_factory=time.perf_counter)
     #: Set to stop the solves still running (Ctrl-C while two run at once).
     _cancel: threading.Event = field(default_factory=threading.Event)
+    #: Set to stop the bound LP alone (set with ``_cancel`` too).
+    _bound_cancel: threading.Event = field(default_factory=threading.Event)
 
     def run(self) -> None:
         """Every step, in the calling thread: :meth:`first`, then :meth:`rest` (which does
@@ -301,18 +303,22 @@ class PoolHeuristic:
         prob = self.prob
         lasts = [prob.T - 1] + ([0] if prob.T > 1 else [])
         pool = merge_pools(*self._relaxations(lasts))
-        beside = self._beside(self._bound_lp, pool) if self._side_by_side() else None
+        beside = self._beside(self._bound_lp, pool) if pool and self._side_by_side() else None
         try:
             restricted = self._restricted(pool, "pool")
             if not self._plan(restricted) and prob.T > 2:
                 pool = merge_pools(pool, *[self._relaxation(k) for k in range(1, prob.T - 1)])
                 restricted = self._restricted(pool, "wider pool")
                 self._plan(restricted)
-        finally:
-            if beside is not None and self.interrupted:
-                self._cancel.set()
+        except BaseException:
+            self._stop_all()  # the bound LP stops too (its thread is waited for at exit)
+            raise
+        if self.interrupted:
+            self._stop_all()
         self._restricted_last = restricted
         if beside is not None:
+            if self.best is None or restricted is None:
+                self._bound_cancel.set()  # no plan for the bound to prove
             bound = self._joined(beside)
             if self.best is not None and restricted is not None and bound is not None:
                 self._take_bound(*bound)
@@ -351,7 +357,7 @@ class PoolHeuristic:
         left = None if self.deadline is None else max(self.deadline - time.perf_counter(), 0.05)
         return SolveOptions(time_limit=left, verbose=self.opts.verbose, threads=self.opts.threads,
                             tuning=self.opts.tuning, solver_options=self.opts.solver_options,
-                            cancel=self._cancel, **kwargs)
+                            **{"cancel": self._cancel, **kwargs})
 
     # ----------------------------------------------------------- side by side
     def _side_by_side(self) -> bool:
@@ -367,6 +373,11 @@ class PoolHeuristic:
         executor.shutdown(wait=False)
         return future
 
+    def _stop_all(self) -> None:
+        """Stop every solve still running (the bound LP's included)."""
+        self._cancel.set()
+        self._bound_cancel.set()
+
     def _joined(self, future: Future[_T]) -> _T:
         """The result of work started by :meth:`_beside`; Ctrl-C while waiting stops
         it (``interrupted``) and still waits for it to return."""
@@ -375,7 +386,7 @@ class PoolHeuristic:
                 return future.result()
             except KeyboardInterrupt:
                 self.interrupted = True
-                self._cancel.set()
+                self._stop_all()
 
     def _relaxations(self, indices: list[int]) -> list[dict[str, IntArray]]:
         """:meth:`_relaxation` of each year index, two at a time when allowed; the
@@ -383,12 +394,14 @@ class PoolHeuristic:
         if len(indices) < 2 or not self._side_by_side():
             return [self._relaxation(k) for k in indices]
         later = [self._beside(self._relaxation, k) for k in indices[1:]]
-        found = [self._relaxation(indices[0])]
         try:
-            found += [self._joined(f) for f in later]
-        finally:
-            if self.interrupted:
-                self._cancel.set()
+            found = [self._relaxation(indices[0])]
+        except BaseException:
+            self._stop_all()
+            raise
+        if self.interrupted:
+            self._stop_all()
+        found += [self._joined(f) for f in later]
         for k in indices:
             key = f"lp_{self.prob.years[k]}"
             if key in self.stats:
@@ -491,11 +504,12 @@ class PoolHeuristic:
         t = time.perf_counter()
         held = np.zeros(self.milp.num_cols, dtype=bool)
         for name, td in self.prob.types.items():
-            out = np.tile(~np.isin(td.cand, pool[name]), self.prob.T)
+            out = np.tile(~np.isin(td.cand, pool.get(name, td.cand[:0])), self.prob.T)
             for grids in (self.lay.w, self.lay.s):
                 if name in grids:
                     held[grids[name].slice] = out
-        res = cast(WarmLpBackend, backend).warm_lp(self.milp, held, self._options())
+        res = cast(WarmLpBackend, backend).warm_lp(self.milp, held,
+                                                   self._options(cancel=self._bound_cancel))
         return res, time.perf_counter() - t
 
     def _take_bound(self, res: Result, seconds: float) -> None:
