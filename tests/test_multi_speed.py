@@ -153,6 +153,62 @@ def test_pool_heuristic_plans_are_feasible_and_its_bound_holds(seed: int) -> Non
     assert heuristic.bound is not None and heuristic.bound >= best - 1e-6
 
 
+@pytest.mark.parametrize("seed", range(3))
+def test_pool_heuristic_side_by_side_is_the_sequential_run(
+    seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two solves at a time (relaxations, the bound LP beside the rounding) give the
+    plan, bound and stats of the one-at-a-time order; the bound LP runs in a thread
+    of its own."""
+    sp_, data = city(seed)
+    prob = MultiServiceProblem(sp_, data)
+    milp, lay = build(prob)
+    bound_threads: list[str] = []
+    bound_lp = PoolHeuristic._bound_lp
+
+    def spy(self: PoolHeuristic, pool: Any) -> Any:
+        bound_threads.append(threading.current_thread().name)
+        return bound_lp(self, pool)
+
+    monkeypatch.setattr(PoolHeuristic, "_bound_lp", spy)
+    runs: dict[bool, PoolHeuristic] = {}
+    for side_by_side in (False, True):
+        monkeypatch.setattr(PoolHeuristic, "_side_by_side", lambda self, t=side_by_side: t)
+        heuristic = PoolHeuristic(prob, milp, lay, "highs", tuned(SolveOptions(mip_gap=1e-3)))
+        heuristic.run()
+        assert heuristic.best is not None
+        runs[side_by_side] = heuristic
+    alone, together = runs[False], runs[True]
+    assert bound_threads[0] == threading.current_thread().name
+    assert bound_threads[1] != threading.current_thread().name
+    assert together.best is not None and alone.best is not None
+    assert together.best.objective == alone.best.objective
+    assert np.array_equal(together.best.x, alone.best.x)
+    assert together.bound == alone.bound and together.proven == alone.proven
+    assert list(together.stats) == list(alone.stats)
+
+
+def test_pool_heuristic_without_a_plan_stops_its_bound_lp(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """No plan: the bound LP started beside is stopped and not kept (as the sequential
+    order never starts it); no pool at all: none is started."""
+    sp_, data = city(0)
+    prob = MultiServiceProblem(sp_, data)
+    milp, lay = build(prob)
+    opts = tuned(SolveOptions(mip_gap=1e-3))
+    monkeypatch.setattr(PoolHeuristic, "_plan", lambda self, restricted: False)
+    heuristic = PoolHeuristic(prob, milp, lay, "highs", opts)
+    heuristic.first()
+    assert heuristic.best is None and heuristic.bound is None and "bound" not in heuristic.stats
+    assert heuristic._bound_cancel.is_set() and not heuristic._cancel.is_set()
+    assert not heuristic.interrupted
+    monkeypatch.setattr(PoolHeuristic, "_relaxation", lambda self, index: {})
+    empty = PoolHeuristic(prob, milp, lay, "highs", opts)
+    empty.first()
+    assert empty.best is None and "bound" not in empty.stats
+
+
 def test_one_year_spec_keeps_final_minimums_and_spending() -> None:
     sp_, _ = city(0)
     sp_.facility["a"].min_count = {"2027": 1, "2028": 2}
@@ -394,3 +450,33 @@ def test_allowed_uses_read_as_pandas_reads_them(values: list[Any], use: str) -> 
     mask = uses_mask(allowed, use)
     assert mask.dtype == np.bool_
     assert mask.tolist() == padded.str.contains(f";{use.strip()};", regex=False).tolist()
+
+
+def test_coverage_by_year_measures_a_repeated_open_set_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Years whose open sites of a type are an earlier year's get that coverage, measured
+    once; every year's coverage is what measuring it alone gives."""
+    from siting.multi import tables
+
+    sp_, data = city(0)
+    sol = MultiService(sp_).solve(data, reasons=False)
+    assert sol.status.has_solution
+    prob = MultiServiceProblem(sp_, data)
+    alone = {(name, t): tables.covered(prob, sol, name, t, td.spec.radius_m)
+             for name, td in prob.types.items() for t in range(prob.T)}
+    distinct = {(name, *(a.tobytes() for a in tables.open_sites(prob, sol, name, t)))
+                for name in prob.types for t in range(prob.T)}
+    assert len(distinct) < len(alone)  # the case the test is about
+    calls = []
+    metric = ServiceData.metric
+
+    def counted(self: ServiceData, *args: Any, **kwargs: Any) -> Any:
+        calls.append(args)
+        return metric(self, *args, **kwargs)
+
+    monkeypatch.setattr(ServiceData, "metric", counted)
+    cov = tables.coverage_by_year(prob, sol)
+    assert len(calls) == len(distinct)
+    assert cov.keys() == alone.keys()
+    assert all(np.array_equal(cov[k], alone[k]) for k in alone)

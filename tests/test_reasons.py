@@ -174,3 +174,34 @@ def test_an_empty_plan_says_why_in_one_line() -> None:
 def test_a_plan_that_builds_has_no_such_line() -> None:
     _, _, sol = solve(small_spec())
     assert len(sol.facilities) and all(r["kind"] != "plan" for r in sol.reasons)
+
+
+def test_types_re_planned_two_at_a_time_give_the_rows_of_one_at_a_time(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Without ``threads`` the types' re-solves run two types at a time, in threads of
+    their own; the rows are those of the sequential order, in order."""
+    import threading
+
+    import siting.multi.reasons as reasons
+
+    raw = small_spec()
+    raw["facility"]["service_room"].update(radius_m=150, max_count={"total": 1})
+    spec, data, sol = solve(raw, reasons=False)
+    prob = MultiServiceProblem(spec, data)
+    names = list(prob.types)
+    assert len(names) >= 2
+    seen: list[str] = []
+    type_reason = reasons.type_reason
+
+    def spy(*args: Any) -> dict[str, Any]:
+        seen.append(threading.current_thread().name)
+        return type_reason(*args)
+
+    monkeypatch.setattr(reasons, "type_reason", spy)
+    alone = plan_reasons(prob, sol, "highs", SolveOptions(threads=1), names)
+    assert set(seen) == {threading.current_thread().name}
+    seen.clear()
+    together = plan_reasons(prob, sol, "highs", SolveOptions(), names)
+    assert len(seen) == len(names) and threading.current_thread().name not in seen
+    assert together == alone

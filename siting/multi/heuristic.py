@@ -30,8 +30,10 @@ start, never a claimed optimum.
 
 5. *The support.* When the bound does not prove the plan, the LP support of the
    pool is searched from it before the full model's search starts from the best
-   plan. Every step runs in the caller's thread, in order: identical inputs give
-   identical plans.
+   plan. Each step's solves are the same whatever the order they run in: unless
+   the caller sets ``threads``, the two relaxations run side by side and the bound
+   LP runs beside steps 2-3 (on two cores the bound was the long pole); identical
+   inputs give identical plans and bounds.
 
 >>> spec = one_year_spec(parse_spec({"meta": {"name": "x", "years": [2026, 2027]},
 ...     "facility": {"park": {"group": "pop_total", "radius_m": 500,
@@ -43,10 +45,12 @@ start, never a claimed optimum.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 import numpy as np
 from numpy.typing import NDArray
@@ -61,18 +65,26 @@ from siting.backends.base import (
     relative_gap,
 )
 from siting.milp import MilpArrays
+from siting.multi.pool_steps import (
+    SUPPORT_TOL,
+    complete,
+    dual_bound,
+    lift,
+    merge_pools,
+    support,
+)
 from siting.multi.problem import MultiServiceProblem
 from siting.multi.rows import build
 from siting.multi.spec import Spec, parse_spec
 from siting.multi.types import Layout
 
-__all__ = ["Incumbent", "PoolHeuristic", "one_year_spec", "parse_spec"]
+__all__ = ["Incumbent", "PoolHeuristic", "dual_bound", "one_year_spec", "parse_spec"]
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 
-#: An LP value above this puts a candidate into the pool.
-SUPPORT_TOL = 1e-6
+_T = TypeVar("_T")
+
 
 
 @dataclass
@@ -127,105 +139,6 @@ def one_year_spec(spec: Spec, index: int) -> Spec:
     return one
 
 
-def support(
-    prob: MultiServiceProblem, lay: Layout, x: FloatArray, reduced: FloatArray | None = None,
-    extra: int = 0,
-) -> dict[str, IntArray]:
-    """Parcel positions each type uses in ``x`` (in any year, any amount), and the
-    ``extra`` unused ones whose reduced cost (a maximisation: <= 0) is nearest to
-    paying, as many per type as it uses."""
-    out = {}
-    for name, td in prob.types.items():
-        used = x[lay.w[name].slice].reshape(prob.T, td.n_cand).max(axis=0) > SUPPORT_TOL
-        chosen = td.cand[used]
-        if reduced is not None and extra:
-            rc = reduced[lay.w[name].slice].reshape(prob.T, td.n_cand).max(axis=0)
-            idle = np.flatnonzero(~used)
-            near = idle[np.argsort(-rc[idle], kind="stable")[: extra * max(1, chosen.size)]]
-            chosen = np.union1d(chosen, td.cand[near])
-        out[name] = chosen
-    return out
-
-
-def merge_pools(*pools: dict[str, IntArray]) -> dict[str, IntArray]:
-    """Per type, the union of the pools' parcel positions.
-
-    >>> merge_pools({"a": np.array([3, 1])}, {"a": np.array([2, 3]), "b": np.array([0])})
-    {'a': array([1, 2, 3]), 'b': array([0])}
-    """
-    out: dict[str, IntArray] = {}
-    for pool in pools:
-        for name, positions in pool.items():
-            out[name] = np.union1d(out.get(name, np.zeros(0, dtype=np.int64)), positions)
-    return out
-
-
-def lift(
-    prob: MultiServiceProblem, lay: Layout, sub: MultiServiceProblem, sub_lay: Layout,
-    x_sub: FloatArray, n_cols: int,
-) -> FloatArray:
-    """The integer columns (facilities, spaces, kept sites) of a plan of the restricted
-    problem ``sub``, written in the full problem's columns; the rest is 0."""
-    x = np.zeros(n_cols)
-    for name, td in prob.types.items():
-        part = sub.types[name]
-        cols = np.searchsorted(td.cand, part.cand)
-        grids = [(lay.w, sub_lay.w)] + ([(lay.s, sub_lay.s)] if name in lay.s else [])
-        for full, small in grids:
-            values = np.round(x_sub[small[name].slice]).reshape(prob.T, part.n_cand)
-            block = np.zeros((prob.T, td.n_cand))
-            block[:, cols] = values
-            x[full[name].slice] = block.ravel()
-        x[lay.keep[name].slice] = np.round(x_sub[sub_lay.keep[name].slice])
-    return x
-
-
-def complete(
-    milp: MilpArrays, x: FloatArray, solve: Callable[[MilpArrays, SolveOptions], Result],
-    opts: SolveOptions,
-) -> FloatArray | None:
-    """``x``'s integer columns fixed, the continuous ones from an LP (None if infeasible)."""
-    ints = milp.integrality
-    lower, upper = milp.col_lower.copy(), milp.col_upper.copy()
-    lower[ints] = upper[ints] = np.round(x[ints])
-    if np.any(lower > milp.col_upper + 1e-9) or np.any(upper < milp.col_lower - 1e-9):
-        return None
-    fixed = replace(milp, col_lower=lower, col_upper=upper,
-                    integrality=np.zeros(milp.num_cols, dtype=bool))
-    res = solve(fixed, opts)
-    if not res.status.has_solution or res.x is None:
-        return None
-    out = res.x.copy()
-    out[ints] = lower[ints]
-    return out
-
-
-def dual_bound(milp: MilpArrays, row_dual: FloatArray) -> float:
-    """An upper bound on ``max c x + offset`` over ``milp``'s LP relaxation (so on the
-    MILP) from any row multipliers, by weak duality over the column bounds.
-
-    Multipliers of the wrong sign for a side that is infinite are set to 0, so the
-    bound holds whatever the multipliers are; it equals the LP optimum at an
-    optimal dual solution.
-
-    >>> import scipy.sparse as sp
-    >>> m = MilpArrays(c=np.array([1.0, 1.0]), A=sp.csr_matrix(np.array([[1.0, 1.0]])),
-    ...     row_lower=np.array([-np.inf]), row_upper=np.array([1.5]),
-    ...     col_lower=np.zeros(2), col_upper=np.ones(2),
-    ...     integrality=np.ones(2, dtype=bool), sense="max")
-    >>> dual_bound(m, np.array([1.0])), dual_bound(m, np.array([0.0]))
-    (1.5, 2.0)
-    """
-    upper, lower = milp.row_upper, milp.row_lower
-    y = np.where(np.isinf(upper) & (row_dual > 0), 0.0, row_dual)
-    y = np.where(np.isinf(lower) & (y < 0), 0.0, y)
-    reduced = milp.c - milp.A.T @ y
-    rows = np.where(y > 0, y * np.where(np.isinf(upper), 0.0, upper),
-                    y * np.where(np.isinf(lower), 0.0, lower))
-    cols = np.maximum(reduced * milp.col_upper, reduced * milp.col_lower)
-    return float(milp.offset + rows.sum() + cols.sum())
-
-
 @dataclass
 class Restricted:
     """The phased problem on a pool: its arrays, its LP solution, the best plan in it."""
@@ -271,6 +184,10 @@ class PoolHeuristic:
     #: Set when Ctrl-C stopped one of its solves (the heuristic then stops).
     interrupted: bool = False
     _t0: float = field(default_factory=time.perf_counter)
+    #: Set to stop the solves still running (Ctrl-C while two run at once).
+    _cancel: threading.Event = field(default_factory=threading.Event)
+    #: Set to stop the bound LP alone (set with ``_cancel`` too).
+    _bound_cancel: threading.Event = field(default_factory=threading.Event)
 
     def run(self) -> None:
         """Every step, in the calling thread: :meth:`first`, then :meth:`rest` (which does
@@ -282,19 +199,40 @@ class PoolHeuristic:
             self.on_finish(self)
 
     def first(self) -> None:
-        """A plan and the bound that may prove it (see the module doc), in the calling
-        thread. Ctrl-C in a sub-solve stops the heuristic (``interrupted``)."""
+        """A plan and the bound that may prove it (see the module doc). Ctrl-C in a
+        sub-solve stops the heuristic (``interrupted``).
+
+        Unless the caller set ``threads``, the two relaxations are solved side by
+        side and the bound LP from the first pool runs beside the restricted problem
+        and its rounding: each solve is the one the sequential order would make, so
+        the plan and the bound are the same.
+        """
         prob = self.prob
         lasts = [prob.T - 1] + ([0] if prob.T > 1 else [])
-        pool = merge_pools(*[self._relaxation(k) for k in lasts])
-        restricted = self._restricted(pool, "pool")
-        if not self._plan(restricted) and prob.T > 2:
-            pool = merge_pools(pool, *[self._relaxation(k) for k in range(1, prob.T - 1)])
-            restricted = self._restricted(pool, "wider pool")
-            self._plan(restricted)
+        pool = merge_pools(*self._relaxations(lasts))
+        beside = self._beside(self._bound_lp, pool) if pool and self._side_by_side() else None
+        try:
+            restricted = self._restricted(pool, "pool")
+            if not self._plan(restricted) and prob.T > 2:
+                pool = merge_pools(pool, *[self._relaxation(k) for k in range(1, prob.T - 1)])
+                restricted = self._restricted(pool, "wider pool")
+                self._plan(restricted)
+        except BaseException:
+            self._stop_all()  # the bound LP stops too (its thread is waited for at exit)
+            raise
+        if self.interrupted:
+            self._stop_all()
         self._restricted_last = restricted
-        if self.best is not None and restricted is not None:
-            self._bound(restricted)
+        if beside is not None:
+            if self.best is None or restricted is None:
+                self._bound_cancel.set()  # no plan for the bound to prove
+            bound = self._joined(beside)
+            if self.best is not None and restricted is not None and bound is not None:
+                self._take_bound(*bound)
+        elif self.best is not None and restricted is not None:
+            bound = self._bound_lp(restricted.pool)
+            if bound is not None:
+                self._take_bound(*bound)
 
     def rest(self) -> None:
         """Improve the plan: search the LP support of the pool from it."""
@@ -326,7 +264,56 @@ class PoolHeuristic:
         left = None if self.deadline is None else max(self.deadline - time.perf_counter(), 0.05)
         return SolveOptions(time_limit=left, verbose=self.opts.verbose, threads=self.opts.threads,
                             tuning=self.opts.tuning, solver_options=self.opts.solver_options,
-                            **kwargs)
+                            **{"cancel": self._cancel, **kwargs})
+
+    # ----------------------------------------------------------- side by side
+    def _side_by_side(self) -> bool:
+        """Whether solves may run two at a time: only when the caller left ``threads``
+        to the solver (setting it rebuilds HiGHS's one thread pool, which another
+        solve running in the process must not see)."""
+        return self.opts.threads is None
+
+    def _beside(self, work: Callable[..., _T], *args: Any) -> Future[_T]:
+        """``work(*args)`` started in a thread of its own (its solves stop on ``_cancel``)."""
+        executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="siting-heuristic")
+        future = executor.submit(work, *args)
+        executor.shutdown(wait=False)
+        return future
+
+    def _stop_all(self) -> None:
+        """Stop every solve still running (the bound LP's included)."""
+        self._cancel.set()
+        self._bound_cancel.set()
+
+    def _joined(self, future: Future[_T]) -> _T:
+        """The result of work started by :meth:`_beside`; Ctrl-C while waiting stops
+        it (``interrupted``) and still waits for it to return."""
+        while True:
+            try:
+                return future.result()
+            except KeyboardInterrupt:
+                self.interrupted = True
+                self._stop_all()
+
+    def _relaxations(self, indices: list[int]) -> list[dict[str, IntArray]]:
+        """:meth:`_relaxation` of each year index, two at a time when allowed; the
+        stats in the order of ``indices`` either way."""
+        if len(indices) < 2 or not self._side_by_side():
+            return [self._relaxation(k) for k in indices]
+        later = [self._beside(self._relaxation, k) for k in indices[1:]]
+        try:
+            found = [self._relaxation(indices[0])]
+        except BaseException:
+            self._stop_all()
+            raise
+        if self.interrupted:
+            self._stop_all()
+        found += [self._joined(f) for f in later]
+        for k in indices:
+            key = f"lp_{self.prob.years[k]}"
+            if key in self.stats:
+                self.stats[key] = self.stats.pop(key)
+        return found
 
     def _relaxation(self, index: int) -> dict[str, IntArray]:
         """Pool of the LP relaxation of the spec collapsed onto year ``index``."""
@@ -414,25 +401,31 @@ class PoolHeuristic:
         self._keep(r.sub, r.lay, r.milp, res.x, r.spaces, f"{r.label} {step}")
         return True
 
-    def _bound(self, r: Restricted) -> None:
-        """The full model's LP bound, solved from the restricted LP's basis (a back end
-        with ``Capability.WARM_LP``), and certified by weak duality with its duals
-        (:func:`dual_bound`)."""
+    def _bound_lp(self, pool: dict[str, IntArray]) -> tuple[Result, float] | None:
+        """The full model's LP relaxation, solved from the basis of the same LP with the
+        columns outside ``pool`` held at 0 (a back end with ``Capability.WARM_LP``;
+        None otherwise), and the seconds it took."""
         backend = get_backend(self.backend)
         if self._late() or not backend.supports(Capability.WARM_LP):
-            return
+            return None
         t = time.perf_counter()
         held = np.zeros(self.milp.num_cols, dtype=bool)
         for name, td in self.prob.types.items():
-            out = np.tile(~np.isin(td.cand, r.pool[name]), self.prob.T)
+            out = np.tile(~np.isin(td.cand, pool.get(name, td.cand[:0])), self.prob.T)
             for grids in (self.lay.w, self.lay.s):
                 if name in grids:
                     held[grids[name].slice] = out
-        res = self._checked(cast(WarmLpBackend, backend).warm_lp(self.milp, held,
-                                                                 self._options()))
+        res = cast(WarmLpBackend, backend).warm_lp(self.milp, held,
+                                                   self._options(cancel=self._bound_cancel))
+        return res, time.perf_counter() - t
+
+    def _take_bound(self, res: Result, seconds: float) -> None:
+        """The bound LP's result kept: certified by weak duality with its duals
+        (:func:`dual_bound`)."""
+        self._checked(res)
         duals = res.extra.get("row_dual")
         info: dict[str, Any] = {"status": str(res.status), "lp": res.objective,
-                                "s": round(time.perf_counter() - t, 3)}
+                                "s": round(seconds, 3)}
         self.stats["bound"] = info
         if isinstance(duals, np.ndarray):
             self._prove(dual_bound(self.milp, duals))

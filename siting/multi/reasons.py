@@ -40,6 +40,8 @@ minutes), so each limit can be lifted and measured directly, in residents.
 from __future__ import annotations
 
 import itertools
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from typing import Any
 
@@ -361,12 +363,24 @@ def plan_reasons(
     head = [{"kind": "plan", "text": line}] if line else []
     if not sol.status.has_solution or not len(sol.by_subdistrict):
         return head
+    cancel = threading.Event()
     short = SolveOptions(
         time_limit=min(SOLVE_S, opts.time_limit or SOLVE_S), mip_gap=1e-4, threads=opts.threads,
-        seed=opts.seed,
+        seed=opts.seed, cancel=cancel,
     )
-    wanted = low_types(sol) if types is None else types
-    rows = [type_reason(prob, sol, name, backend, short) for name in wanted if name in prob.types]
+    wanted = [n for n in (low_types(sol) if types is None else types) if n in prob.types]
+    if opts.threads is not None or len(wanted) < 2:
+        rows = [type_reason(prob, sol, name, backend, short) for name in wanted]
+    else:
+        # Two types at a time: each type's re-solves are its own, so the rows are the
+        # sequential ones (not when threads is set: that rebuilds HiGHS's one pool).
+        with ThreadPoolExecutor(max_workers=2, thread_name_prefix="siting-reasons") as pool:
+            try:
+                rows = list(pool.map(lambda n: type_reason(prob, sol, n, backend, short),
+                                     wanted))
+            except KeyboardInterrupt:
+                cancel.set()
+                raise
     return [*head, *rows, *target_reasons(sol)] if types is None else rows
 
 

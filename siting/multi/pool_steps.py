@@ -1,0 +1,127 @@
+"""The pool heuristic's steps on arrays (:mod:`siting.multi.heuristic`): the pool a
+relaxation's LP solution gives, pools merged, a restricted plan lifted into the full
+model's columns and completed there, and the weak-duality bound of any row multipliers.
+
+>>> merge_pools({"a": np.array([3, 1])}, {"a": np.array([2, 3])})
+{'a': array([1, 2, 3])}
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+
+import numpy as np
+from numpy.typing import NDArray
+
+from siting.backends.base import Result, SolveOptions
+from siting.milp import MilpArrays
+from siting.multi.problem import MultiServiceProblem
+from siting.multi.types import Layout
+
+__all__ = ["SUPPORT_TOL", "complete", "dual_bound", "lift", "merge_pools", "support"]
+
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+
+#: An LP value above this puts a candidate into the pool.
+SUPPORT_TOL = 1e-6
+
+
+def support(
+    prob: MultiServiceProblem, lay: Layout, x: FloatArray, reduced: FloatArray | None = None,
+    extra: int = 0,
+) -> dict[str, IntArray]:
+    """Parcel positions each type uses in ``x`` (in any year, any amount), and the
+    ``extra`` unused ones whose reduced cost (a maximisation: <= 0) is nearest to
+    paying, as many per type as it uses."""
+    out = {}
+    for name, td in prob.types.items():
+        used = x[lay.w[name].slice].reshape(prob.T, td.n_cand).max(axis=0) > SUPPORT_TOL
+        chosen = td.cand[used]
+        if reduced is not None and extra:
+            rc = reduced[lay.w[name].slice].reshape(prob.T, td.n_cand).max(axis=0)
+            idle = np.flatnonzero(~used)
+            near = idle[np.argsort(-rc[idle], kind="stable")[: extra * max(1, chosen.size)]]
+            chosen = np.union1d(chosen, td.cand[near])
+        out[name] = chosen
+    return out
+
+
+def merge_pools(*pools: dict[str, IntArray]) -> dict[str, IntArray]:
+    """Per type, the union of the pools' parcel positions.
+
+    >>> merge_pools({"a": np.array([3, 1])}, {"a": np.array([2, 3]), "b": np.array([0])})
+    {'a': array([1, 2, 3]), 'b': array([0])}
+    """
+    out: dict[str, IntArray] = {}
+    for pool in pools:
+        for name, positions in pool.items():
+            out[name] = np.union1d(out.get(name, np.zeros(0, dtype=np.int64)), positions)
+    return out
+
+
+def lift(
+    prob: MultiServiceProblem, lay: Layout, sub: MultiServiceProblem, sub_lay: Layout,
+    x_sub: FloatArray, n_cols: int,
+) -> FloatArray:
+    """The integer columns (facilities, spaces, kept sites) of a plan of the restricted
+    problem ``sub``, written in the full problem's columns; the rest is 0."""
+    x = np.zeros(n_cols)
+    for name, td in prob.types.items():
+        part = sub.types[name]
+        cols = np.searchsorted(td.cand, part.cand)
+        grids = [(lay.w, sub_lay.w)] + ([(lay.s, sub_lay.s)] if name in lay.s else [])
+        for full, small in grids:
+            values = np.round(x_sub[small[name].slice]).reshape(prob.T, part.n_cand)
+            block = np.zeros((prob.T, td.n_cand))
+            block[:, cols] = values
+            x[full[name].slice] = block.ravel()
+        x[lay.keep[name].slice] = np.round(x_sub[sub_lay.keep[name].slice])
+    return x
+
+
+def complete(
+    milp: MilpArrays, x: FloatArray, solve: Callable[[MilpArrays, SolveOptions], Result],
+    opts: SolveOptions,
+) -> FloatArray | None:
+    """``x``'s integer columns fixed, the continuous ones from an LP (None if infeasible)."""
+    ints = milp.integrality
+    lower, upper = milp.col_lower.copy(), milp.col_upper.copy()
+    lower[ints] = upper[ints] = np.round(x[ints])
+    if np.any(lower > milp.col_upper + 1e-9) or np.any(upper < milp.col_lower - 1e-9):
+        return None
+    fixed = replace(milp, col_lower=lower, col_upper=upper,
+                    integrality=np.zeros(milp.num_cols, dtype=bool))
+    res = solve(fixed, opts)
+    if not res.status.has_solution or res.x is None:
+        return None
+    out = res.x.copy()
+    out[ints] = lower[ints]
+    return out
+
+
+def dual_bound(milp: MilpArrays, row_dual: FloatArray) -> float:
+    """An upper bound on ``max c x + offset`` over ``milp``'s LP relaxation (so on the
+    MILP) from any row multipliers, by weak duality over the column bounds.
+
+    Multipliers of the wrong sign for a side that is infinite are set to 0, so the
+    bound holds whatever the multipliers are; it equals the LP optimum at an
+    optimal dual solution.
+
+    >>> import scipy.sparse as sp
+    >>> m = MilpArrays(c=np.array([1.0, 1.0]), A=sp.csr_matrix(np.array([[1.0, 1.0]])),
+    ...     row_lower=np.array([-np.inf]), row_upper=np.array([1.5]),
+    ...     col_lower=np.zeros(2), col_upper=np.ones(2),
+    ...     integrality=np.ones(2, dtype=bool), sense="max")
+    >>> dual_bound(m, np.array([1.0])), dual_bound(m, np.array([0.0]))
+    (1.5, 2.0)
+    """
+    upper, lower = milp.row_upper, milp.row_lower
+    y = np.where(np.isinf(upper) & (row_dual > 0), 0.0, row_dual)
+    y = np.where(np.isinf(lower) & (y < 0), 0.0, y)
+    reduced = milp.c - milp.A.T @ y
+    rows = np.where(y > 0, y * np.where(np.isinf(upper), 0.0, upper),
+                    y * np.where(np.isinf(lower), 0.0, lower))
+    cols = np.maximum(reduced * milp.col_upper, reduced * milp.col_lower)
+    return float(milp.offset + rows.sum() + cols.sum())
