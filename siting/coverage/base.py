@@ -25,6 +25,17 @@ IntArray = NDArray[np.int64]
 FloatArray = NDArray[np.float64]
 
 
+def segment_offsets(lens: IntArray) -> IntArray:
+    """Position of every entry within its segment, for consecutive segments of ``lens``.
+
+    >>> segment_offsets(np.array([2, 0, 3])).tolist()
+    [0, 1, 0, 1, 2]
+    """
+    lens = np.asarray(lens, dtype=np.int64)
+    total = int(lens.sum())
+    return np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(lens) - lens, lens)
+
+
 def pairs_to_csr(
     rows: IntArray, cols: IntArray, dist: FloatArray, shape: tuple[int, int]
 ) -> sp.csr_matrix:

@@ -24,7 +24,7 @@ import math
 import numpy as np
 import scipy.sparse as sp
 
-from siting.coverage.base import ZERO, FloatArray, IntArray
+from siting.coverage.base import ZERO, FloatArray, IntArray, segment_offsets
 
 #: Most cells a grid may have (its per-cell offsets: 8 bytes a cell).
 MAX_CELLS = 1 << 22
@@ -32,18 +32,6 @@ MAX_CELLS = 1 << 22
 #: to :data:`WIDEST` radii to stay within :data:`MAX_CELLS`.
 CELL_SHARE = 0.25
 WIDEST = 2.0
-
-
-def _segments(counts: IntArray) -> tuple[IntArray, IntArray]:
-    """For segments of the given lengths laid end to end: each slot's segment and its
-    position within it.
-
-    >>> [a.tolist() for a in _segments(np.array([2, 0, 3]))]
-    [[0, 0, 2, 2, 2], [0, 1, 0, 1, 2]]
-    """
-    seg = np.repeat(np.arange(counts.size), counts)
-    pos = np.arange(seg.size) - np.repeat(np.cumsum(counts) - counts, counts)
-    return seg, pos
 
 
 def _pad(site_xy: FloatArray, reach: float) -> float:
@@ -70,7 +58,8 @@ class SiteGrid:
         lo = np.maximum(self._cells(site_xy - wide), 0)
         hi = np.minimum(self._cells(site_xy + wide), np.array(shape) - 1)
         span = hi - lo + 1
-        site, t = _segments(span[:, 0] * span[:, 1])
+        cells = span[:, 0] * span[:, 1]
+        site, t = np.repeat(np.arange(cells.size), cells), segment_offsets(cells)
         ix = lo[site, 0] + t // span[site, 1]
         iy = lo[site, 1] + t % span[site, 1]
         # Only the cells the (widened) disk touches: the nearest point of the cell.

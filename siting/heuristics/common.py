@@ -2,8 +2,6 @@
 
 >>> allowed_sites(4, np.array([1, 0, 0, 0], bool), np.array([0, 0, 1, 0], bool)).tolist()
 [False, True, False, True]
->>> segment_offsets(np.array([2, 0, 3])).tolist()
-[0, 1, 0, 1, 2]
 >>> scale = StepScale(theta=1.0, patience=2, sense="min")
 >>> [scale.record(value) for value in (5.0, 4.0, 4.5, 4.5, 4.0)], scale.best, scale.theta
 ([True, True, False, False, False], 4.0, 0.5)
@@ -38,13 +36,6 @@ def fixed_mask(m: int, fixed_open: BoolArray | None) -> BoolArray:
     ([False, False, False], [False, True])
     """
     return np.zeros(m, bool) if fixed_open is None else np.asarray(fixed_open, bool).copy()
-
-
-def segment_offsets(lens: IntArray) -> IntArray:
-    """Position of every entry within its segment, for consecutive segments of ``lens``."""
-    lens = np.asarray(lens, dtype=np.int64)
-    total = int(lens.sum())
-    return np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(lens) - lens, lens)
 
 
 class Deadline:

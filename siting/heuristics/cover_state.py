@@ -16,7 +16,7 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
-from siting.heuristics.common import segment_offsets
+from siting.coverage.base import segment_offsets
 
 BoolArray = NDArray[np.bool_]
 FloatArray = NDArray[np.float64]

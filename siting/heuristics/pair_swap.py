@@ -39,7 +39,8 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
-from siting.heuristics.common import Deadline, allowed_sites, segment_offsets
+from siting.coverage.base import segment_offsets
+from siting.heuristics.common import Deadline, allowed_sites
 from siting.heuristics.cover_state import CoverState
 
 BoolArray = NDArray[np.bool_]

@@ -37,7 +37,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from siting.heuristics.common import Deadline, StepScale, allowed_sites, fixed_mask, segment_offsets
+from siting.coverage.base import segment_offsets
+from siting.heuristics.common import Deadline, StepScale, allowed_sites, fixed_mask
 
 BoolArray = NDArray[np.bool_]
 FloatArray = NDArray[np.float64]

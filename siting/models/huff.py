@@ -22,8 +22,8 @@ import scipy.sparse as sp
 from numpy.typing import NDArray
 
 from siting.backends.base import SolveOptions, Status, relative_gap
+from siting.coverage.base import segment_offsets
 from siting.errors import ParameterError
-from siting.heuristics.common import segment_offsets
 from siting.instance import Instance
 from siting.milp import MilpBuilder
 from siting.models.attendance import decayed_pairs
