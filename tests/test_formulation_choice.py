@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from siting.backends.base import SolveOptions, Status
 from siting.heuristics.structure import CoverStructure
 from siting.instance import Instance
-from siting.models import MCLP, covering
+from siting.models import MCLP, cover_choice, covering
 from siting.models.benders_root import RootLP
 from siting.models.covering import (
     DENSE_ROW,
@@ -119,7 +119,7 @@ def test_probe_hands_over_either_way(limit: float, expected: str) -> None:
     nodes = _nodes(11, 60)
     sites = nodes.sample(12, random_state=1)[["id", "x", "y"]]
     inst = Instance.from_frames(nodes, sites, demand_id="id", site_id="id")
-    with mock.patch.object(covering, "ROOT_GAP_BENDERS", limit):
+    with mock.patch.object(cover_choice, "ROOT_GAP_BENDERS", limit):
         sol = MCLP(radius=4.0, p=3).solve(inst)
     assert sol.stats["formulation"] == expected
     assert sol.stats["formulation_reason"].startswith("root LP bound ")
@@ -141,7 +141,7 @@ def test_every_path_agrees_with_brute_force(
     p = min(p, m)
     best = _brute_force(demand, sites, radius, p)
     opts = SolveOptions(time_limit=60)
-    with mock.patch.object(covering, "ROOT_GAP_BENDERS", limit):
+    with mock.patch.object(cover_choice, "ROOT_GAP_BENDERS", limit):
         for form in ("auto", "compact", "benders"):
             sol = MCLP(radius=radius, p=p, formulation=form).solve(inst, "highs", opts)
             assert sol.status == Status.OPTIMAL and sol.verified, (form, sol.message)
