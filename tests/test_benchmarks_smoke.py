@@ -57,7 +57,7 @@ def test_a_case_killed_at_the_cap_leaves_no_process_behind(tmp_path: Path) -> No
     import os
     import select
 
-    from benchmarks.__main__ import run_capped
+    from benchmarks.harness import run_capped
 
     if not hasattr(os, "pidfd_open"):
         pytest.skip("no pidfd_open here (Linux 5.3+): nothing to wait on for the grandchild")
