@@ -43,7 +43,6 @@ from siting.solution_base import (
     SolutionBase,
     Verdict,
     _gpkg_writer,
-    _with_points,
     finite_or_none,
     geojson_text,
     is_timing,
@@ -340,30 +339,6 @@ class Solution(SolutionBase):
         return with_input(frame, user, pos, inst.demand_xy, inst.crs)
 
     # ---------------------------------------------------------- measures
-    def _served(self) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
-        """Per (point, site) served: weight, distance; and the weight of every point."""
-        import pandas as pd
-
-        inst = self.source
-        if inst is None or not inst.metric.has_distances:
-            return None
-        if self.assignment is not None:
-            a = self.assignment[self.assignment["fraction"] > 0]
-            d_pos = pd.Index(inst.demand_ids).get_indexer(a["demand_id"].to_numpy())
-            s_pos = inst.site_positions(a["site_id"].to_numpy())
-            dist = inst.metric.pair_distance(d_pos.astype(np.int64), s_pos)
-            return inst.weight[d_pos] * a["fraction"].to_numpy(float), dist, inst.weight
-        if self.coverage is not None:
-            from siting.solution_frames import nearest_open
-
-            found = nearest_open(self, inst)
-            if found is None:
-                return None
-            dist = found[1]
-            reach = np.isfinite(dist)
-            return inst.weight[reach], dist[reach], inst.weight
-        return None
-
     @property
     def share_covered(self) -> float | None:
         """Share of the demand weight covered (covering models) or served (assignment models).
@@ -379,24 +354,9 @@ class Solution(SolutionBase):
         >>> sol.share_covered
         0.625
         """
-        import pandas as pd
+        from siting.solution_frames import covered_share
 
-        if self.source is None:
-            return None
-        total = float(self.source.weight.sum())
-        counts = self.coverage_counts()
-        if counts is not None:
-            covered = counts.covered_weight()
-        elif self.coverage is not None:
-            c = self.coverage
-            covered = float(c.loc[c["covered"] > 0, "weight"].sum())
-        elif self.assignment is not None:
-            w = pd.Series(self.source.weight, index=pd.Index(self.source.demand_ids))
-            a = self.assignment
-            covered = float((w.reindex(a["demand_id"]).to_numpy() * a["fraction"]).sum())
-        else:
-            return None
-        return covered / total if total > 0 else None
+        return covered_share(self)
 
     @property
     def mean_distance(self) -> float | None:
@@ -414,10 +374,12 @@ class Solution(SolutionBase):
         >>> PMedian(p=1).solve(Instance.from_frames(d, d)).mean_distance
         1.0
         """
-        served = self._served()
+        from siting.solution_frames import served_distances
+
+        served = served_distances(self)
         if served is None or not served[0].size or served[0].sum() <= 0:
             return None
-        w, d, _ = served
+        w, d = served
         return float((w * d).sum() / w.sum())
 
     @property
@@ -432,7 +394,9 @@ class Solution(SolutionBase):
         >>> PMedian(p=1).solve(Instance.from_frames(d, d)).max_distance
         4.0
         """
-        served = self._served()
+        from siting.solution_frames import served_distances
+
+        served = served_distances(self)
         if served is None or not served[1].size:
             return None
         return float(served[1].max())
@@ -459,23 +423,9 @@ class Solution(SolutionBase):
         >>> lines.geometry.iloc[1].wkt
         'LINESTRING (3 4, 0 0)'
         """
-        import pandas as pd
+        from siting.solution_frames import lines_table
 
-        inst = self.source
-        if self.assignment is None or inst is None or inst.site_xy is None:
-            return pd.DataFrame(columns=["demand_id", "site_id", "fraction", "distance"])
-        import geopandas as gpd
-        import shapely
-
-        a = self.assignment.reset_index(drop=True)
-        d_pos = pd.Index(inst.demand_ids).get_indexer(a["demand_id"].to_numpy()).astype(np.int64)
-        s_pos = inst.site_positions(a["site_id"].to_numpy())
-        frame = a.assign(distance=inst.metric.pair_distance(d_pos, s_pos))
-        if inst.demand_xy is None:
-            return frame
-        start, end = inst.demand_xy[d_pos], inst.site_xy[s_pos]
-        coords = np.stack([start, end], axis=1)  # n × 2 points × (x, y)
-        return gpd.GeoDataFrame(frame, geometry=shapely.linestrings(coords), crs=inst.crs)
+        return lines_table(self)
 
     def geometry_files(self) -> dict[str, Content]:
         """Chosen sites, demand points (coverage or assignment) and, for assignment
@@ -493,35 +443,12 @@ class Solution(SolutionBase):
         """The frames the folder's layers hold (siting's columns only: ``sites``,
         ``demand`` and, for assignment models, ``lines``), as written and as the
         folder verifier recomputes them."""
-        frames = {"sites": self._plain_sites(), "demand": self._plain_demand()}
+        from siting.solution_frames import plain_demand, plain_sites
+
+        frames = {"sites": plain_sites(self), "demand": plain_demand(self)}
         if self.assignment is not None:
             frames["lines"] = self.lines_frame()
         return frames
-
-    def _plain_sites(self) -> pd.DataFrame:
-        """The selected sites as written to files: id, existing, point."""
-        import pandas as pd
-
-        frame = pd.DataFrame({"site_id": list(self.selected)})
-        frame["existing"] = frame["site_id"].isin(set(self.existing))
-        inst = self.source
-        if inst is None or inst.site_xy is None or not len(frame):
-            return frame
-        pos = inst.site_positions(frame["site_id"].to_numpy())
-        return _with_points(frame, inst.site_xy[pos], inst.crs)
-
-    def _plain_demand(self) -> pd.DataFrame:
-        """The demand points as written to files: siting's scalar columns and points."""
-        import pandas as pd
-
-        from siting.solution_frames import demand_table
-
-        frame = demand_table(self, detail=False)
-        inst = self.source
-        if inst is None or inst.demand_xy is None or "demand_id" not in frame.columns:
-            return frame
-        pos = pd.Index(inst.demand_ids).get_indexer(frame["demand_id"].to_numpy())
-        return _with_points(frame, inst.demand_xy[pos], inst.crs)
 
     # ------------------------------------------------------------- files
     def files(self) -> dict[str, Content]:
@@ -540,11 +467,13 @@ class Solution(SolutionBase):
         >>> sorted(MCLP(radius=1, p=1).solve(Instance.from_frames(d, d)).files())[:4]
         ['coverage.csv', 'demand.geojson', 'demand.gpkg', 'selected.csv']
         """
+        from siting.solution_frames import plain_sites
+
         summary, timing = self.split_timing()
         files: dict[str, Content] = {
             "solution.json": json.dumps(summary, ensure_ascii=False, sort_keys=True, indent=2)
             + "\n",
-            "selected.csv": self._plain_sites()[["site_id", "existing"]].to_csv(index=False),
+            "selected.csv": plain_sites(self)[["site_id", "existing"]].to_csv(index=False),
         }
         if self.assignment is not None:
             files["assignment.csv"] = self.assignment.to_csv(index=False, float_format="%.10g")

@@ -38,6 +38,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 import pandas as pd
 
+from siting.solution_base import _with_points
+
 if TYPE_CHECKING:
     from siting.instance import Instance
 
@@ -56,9 +58,12 @@ class Solution(Protocol):
     def demand_frame(self, *, input_columns: bool = True) -> pd.DataFrame:
         """The demand points' frame."""
 
+    def coverage_counts(self) -> Any:
+        """A covering model's coverage arrays while its frame is unread, else None."""
+
 __all__ = [
-    "InputColumnRenamed", "demand_table", "nearest_open", "site_table", "with_input",
-    "with_points",
+    "InputColumnRenamed", "covered_share", "demand_table", "lines_table", "nearest_open",
+    "plain_demand", "plain_sites", "served_distances", "site_table", "with_input", "with_points",
 ]
 
 
@@ -242,3 +247,90 @@ def with_points(frame: pd.DataFrame, xy: np.ndarray, crs: Any,
     return gpd.GeoDataFrame(
         frame, geometry=gpd.points_from_xy(xy[:, 0], xy[:, 1], crs=crs), crs=crs
     )
+
+
+# ----------------------------------------------------------------- measures
+def served_distances(sol: Solution) -> tuple[np.ndarray, np.ndarray] | None:
+    """Weight and distance of each (point, site) share served (assignment models), or of
+    each point that reaches an open site, to the nearest one (covering models); None
+    without distances."""
+    inst = sol.source
+    if inst is None or not inst.metric.has_distances:
+        return None
+    if sol.assignment is not None:
+        a = sol.assignment[sol.assignment["fraction"] > 0]
+        d_pos = pd.Index(inst.demand_ids).get_indexer(a["demand_id"].to_numpy())
+        s_pos = inst.site_positions(a["site_id"].to_numpy())
+        dist = inst.metric.pair_distance(d_pos.astype(np.int64), s_pos)
+        return inst.weight[d_pos] * a["fraction"].to_numpy(float), dist
+    if sol.coverage is not None:
+        found = nearest_open(sol, inst)
+        if found is None:
+            return None
+        dist = found[1]
+        reach = np.isfinite(dist)
+        return inst.weight[reach], dist[reach]
+    return None
+
+
+def covered_share(sol: Solution) -> float | None:
+    """Share of the demand weight covered or served (:attr:`Solution.share_covered
+    <siting.solution.Solution.share_covered>`); None without the instance."""
+    if sol.source is None:
+        return None
+    total = float(sol.source.weight.sum())
+    counts = sol.coverage_counts()  # before reading the frame, which would build it
+    if counts is not None:
+        covered = counts.covered_weight()
+    elif sol.coverage is not None:
+        c = sol.coverage
+        covered = float(c.loc[c["covered"] > 0, "weight"].sum())
+    elif sol.assignment is not None:
+        w = pd.Series(sol.source.weight, index=pd.Index(sol.source.demand_ids))
+        a = sol.assignment
+        covered = float((w.reindex(a["demand_id"]).to_numpy() * a["fraction"]).sum())
+    else:
+        return None
+    return covered / total if total > 0 else None
+
+
+# ------------------------------------------------------------------- layers
+def lines_table(sol: Solution) -> pd.DataFrame:
+    """Assignment models' lines (:meth:`Solution.lines_frame
+    <siting.solution.Solution.lines_frame>`); an empty frame for covering models."""
+    inst = sol.source
+    if sol.assignment is None or inst is None or inst.site_xy is None:
+        return pd.DataFrame(columns=["demand_id", "site_id", "fraction", "distance"])
+    import geopandas as gpd
+    import shapely
+
+    a = sol.assignment.reset_index(drop=True)
+    d_pos = pd.Index(inst.demand_ids).get_indexer(a["demand_id"].to_numpy()).astype(np.int64)
+    s_pos = inst.site_positions(a["site_id"].to_numpy())
+    frame = a.assign(distance=inst.metric.pair_distance(d_pos, s_pos))
+    if inst.demand_xy is None:
+        return frame
+    start, end = inst.demand_xy[d_pos], inst.site_xy[s_pos]
+    coords = np.stack([start, end], axis=1)  # n × 2 points × (x, y)
+    return gpd.GeoDataFrame(frame, geometry=shapely.linestrings(coords), crs=inst.crs)
+
+
+def plain_sites(sol: Solution) -> pd.DataFrame:
+    """The selected sites as written to files: id, existing, point."""
+    frame = pd.DataFrame({"site_id": list(sol.selected)})
+    frame["existing"] = frame["site_id"].isin(set(sol.existing))
+    inst = sol.source
+    if inst is None or inst.site_xy is None or not len(frame):
+        return frame
+    pos = inst.site_positions(frame["site_id"].to_numpy())
+    return _with_points(frame, inst.site_xy[pos], inst.crs)
+
+
+def plain_demand(sol: Solution) -> pd.DataFrame:
+    """The demand points as written to files: siting's scalar columns and points."""
+    frame = demand_table(sol, detail=False)
+    inst = sol.source
+    if inst is None or inst.demand_xy is None or "demand_id" not in frame.columns:
+        return frame
+    pos = pd.Index(inst.demand_ids).get_indexer(frame["demand_id"].to_numpy())
+    return _with_points(frame, inst.demand_xy[pos], inst.crs)
