@@ -77,7 +77,14 @@ from siting.models.cover_pattern import (
     reduce_covering,
 )
 from siting.models.set_cover import LSCP, LSCPB, SetCover
-from siting.models.support import support_mclp
+from siting.models.support import (
+    RINS_FROM_GAP,
+    RINS_SHARE,
+    cover_value,
+    relaxation_value,
+    rins_mclp,
+    support_mclp,
+)
 from siting.reduce import RowReduction
 from siting.registry import (
     AT_LEAST_ONE,
@@ -280,11 +287,16 @@ class MCLP(CoverageModel):
     ) -> Callable[[NDArray[np.float64]], NDArray[np.float64]]:
         def improve(y_lp: NDArray[np.float64]) -> NDArray[np.float64]:
             share = None if limit is None else 0.1 * limit
-            mask, _ = rounding_mclp(s, y_lp, time_limit=share)
+            mask, value = rounding_mclp(s, y_lp, time_limit=share)
             # The compact model on the LP's support (when small): a better incumbent
             # lets reduced costs fix more sites (siting.models.support).
             best = support_mclp(s, (y_lp > 1e-6) | mask, start=mask, time_limit=share)
-            if best is None:  # a support too large for the MIP: pair moves from the rounding
+            if best is None:  # a support too large for the MIP: RINS, then pair moves
+                if relaxation_value(s, y_lp) > value * (1 + RINS_FROM_GAP):
+                    rins = rins_mclp(s, y_lp, mask,
+                                     time_limit=None if limit is None else RINS_SHARE * limit)
+                    if rins is not None and cover_value(s, rins) > value:
+                        mask = rins
                 best, _ = exchange_mclp(s.cov, s.weight, mask, s.p, s.cost, s.budget,
                                         s.fixed_open, s.closed, time_limit=share)
             return best.astype(np.float64)
