@@ -104,3 +104,13 @@ def test_csv_solve_with_a_crs_imports_the_geo_libraries(csv_folder: Path, tmp_pa
     solve = ["solve", str(csv_folder), "--model", "mclp", "--radius", "200", "--p", "2",
              "--crs", "EPSG:3857", "--quiet"]
     assert geo_of(imported(solve, tmp_path)) == ["geopandas", "shapely", "pyproj"]
+
+
+def test_json_solve_of_a_plain_csv_folder_imports_no_pandas(csv_folder: Path,
+                                                            tmp_path: Path) -> None:
+    """A CSV folder of plain cells is read with numpy; its frames are made only for files."""
+    solve = ["solve", str(csv_folder), "--model", "mclp", "--radius", "200", "--p", "2",
+             "--json"]
+    modules = imported(solve, tmp_path)
+    assert [name for name in ("pandas", "scipy.spatial") if name in modules] == []
+    assert "pandas" in imported([*solve, "--out", str(tmp_path / "plan")], tmp_path)
