@@ -1,9 +1,11 @@
 """What a whole ``siting`` command imports: a classic instance pays for no geo library.
 
 A BDS file or a CSV folder without a CRS is solved, described and read with
-numpy, scipy.sparse, the KD-tree and pandas (the solution's tables), never
-with geopandas, shapely, pyproj or pyogrio; a CSV folder given a CRS (a geo
-path) imports them, so the probe can see them. Each command runs in a fresh
+numpy and scipy.sparse (pandas only for the solution's files, and for a CSV
+folder the plain reader leaves to the strict one), never with geopandas,
+shapely, pyproj or pyogrio, nor, with few sites open, scipy.spatial; a CSV
+folder given a CRS (a geo path) imports the geo libraries, so the probe can
+see them. Each command runs in a fresh
 process and reports ``sys.modules``: nothing here depends on speed.
 """
 
