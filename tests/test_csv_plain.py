@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -142,3 +143,21 @@ def test_what_the_plain_reader_leaves_to_the_strict_one(files: dict[str, str],
     from siting.data.classic import _plain_csv, reading
 
     assert _plain_csv(tmp_path, False, reading()) is None
+
+
+@settings(max_examples=200, deadline=None)
+@given(known=st.lists(st.text(alphabet="ab \x00é7", max_size=3), unique=True, max_size=8),
+       asked=st.lists(st.text(alphabet="ab \x00é7", max_size=3), max_size=8),
+       mixed=st.booleans())
+def test_text_ids_are_matched_and_repeated_as_pandas_does(
+    known: list[str], asked: list[str], mixed: bool
+) -> None:
+    """Object arrays of text (a CSV's ids) are sorted as numpy text, not hashed by pandas."""
+    from siting.instance_base import positions_in
+    from siting.instance_checks import repeated
+
+    ids = np.array([*known, *([7] if mixed else [])], dtype=object)
+    wanted = np.array([*asked, *([7] if mixed else [])], dtype=object)
+    assert positions_in(ids, wanted).tolist() == pd.Index(ids).get_indexer(wanted).tolist()
+    both = np.array([*asked, *known], dtype=object)
+    assert repeated(both).tolist() == pd.Series(both).duplicated().tolist()
