@@ -19,7 +19,8 @@ NUMBERS = st.one_of(
     st.integers(-50, 2000).map(str),
     st.floats(-1e4, 1e4, allow_nan=False).map(repr),
     st.sampled_from(["0", "-0", "+5", ".5", "5.", "1e3", "2E-2", " 7 ", "1e400", "-3", "nan",
-                     "inf", "1_000", "", "x", "1e9", "-1e9", "1000000001", "0012"]),
+                     "inf", "1_000", "", "x", "1e9", "-1e9", "1000000001", "0012", "1e",
+                     "+-1", "1.2.3", ".", "-", "1e+", "1.e5", "e5", "--1", "1E-400", "9e999"]),
 )
 IDS = st.one_of(st.integers(0, 30).map(str), st.sampled_from(["007", " 7", "a", "a ", "", "b"]))
 WORDS = st.sampled_from(["true", "FALSE", "yes", "No", "1", "0", "t", "y", " n ", "maybe", ""])
@@ -59,10 +60,14 @@ def folders(draw: Any) -> dict[str, str]:
             usual = [draw(WORDS.filter(bool).filter(lambda w: w != "maybe")) for _ in range(m)]
             s_cols[extra] = (cells(WORDS, usual) if extra == "existing"
                              else cells(NUMBERS, numbers(m, 0, 50)))
+    def scaled(cell: str) -> str:
+        stripped = cell.strip().lstrip("+-").replace(".", "", 1)
+        return repr(float(cell) * scale) if stripped.isdigit() and cell.count("-") < 2 and \
+            "+-" not in cell else cell
+
     for cols in (d_cols, s_cols):
         for axis in ("x", "y"):
-            cols[axis] = [c if c.strip() in ("", "x") or not c.strip().lstrip("+-").replace(
-                ".", "", 1).isdigit() else repr(float(c) * scale) for c in cols[axis]]
+            cols[axis] = [scaled(c) for c in cols[axis]]
 
     def text(cols: dict[str, list[str]]) -> str:
         rows = zip(*cols.values(), strict=True)

@@ -52,7 +52,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from siting.data.layers import Reading
-    from siting.readers.csvfile import CsvTable, Records
+    from siting.readers.csvfile import XY, CsvTable
 
 #: Columns the CSV / GeoPackage layers may carry; a near miss (``wieght``) is refused.
 KNOWN_COLUMNS = ("id", "x", "y", "weight", "cost", "fixed_cost", "capacity", "existing")
@@ -209,24 +209,30 @@ def _plain_csv(p: Path, unit_weights: bool, how: Reading) -> Instance | None:
         demand_xy=demand_xy, site_xy=site_xy,
     )
     inst.notes = [NO_CRS]
-    inst.frames = CsvFrames({role: found for role, (found, _) in read.items()}, unit_weights)
+    inst.frames = CsvFrames({role: (found.path, found.text) for role, (found, _) in
+                             read.items()}, unit_weights, how.xy)
     return inst
 
 
 @dataclass
 class CsvFrames:
-    """How a plain CSV instance's frames are made: the strict reader's conversion of the
-    records already read (so they are the frames the strict path keeps)."""
+    """How a plain CSV instance's frames are made: the strict reader's records and
+    conversion of the text already read (so they are the frames the strict path keeps;
+    the text is smaller than its rows)."""
 
-    found: dict[str, Records]
+    texts: dict[str, tuple[Path, str]]
     unit_weights: bool
+    xy: XY | None
 
     def __call__(self) -> tuple[pd.DataFrame, pd.DataFrame]:
-        from siting.readers.csvfile import converted
+        from siting.readers.csvfile import converted, records_of
 
-        frames = {role: converted(found, csv_columns(role, self.unit_weights),
-                                  "demand" if role == "both" else role).frame
-                  for role, found in self.found.items()}
+        frames = {}
+        for role, (path, text) in self.texts.items():
+            what = "demand" if role == "both" else role
+            rules = csv_columns(role, self.unit_weights)
+            found = records_of(text, path, rules, known=KNOWN_COLUMNS, what=what, xy=self.xy)
+            frames[role] = converted(found, rules, what).frame
         if "both" in frames:
             return frames["both"], frames["both"]
         return frames["demand"], frames["sites"]

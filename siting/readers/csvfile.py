@@ -62,7 +62,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "LAT_NAMES", "LON_NAMES", "XY", "Column", "CsvTable", "Records", "converted", "read_csv",
-    "records",
+    "records", "records_of",
 ]
 
 #: Column names read as longitude (x) and latitude (y) when there is no x / y (any case).
@@ -347,6 +347,8 @@ class Records:
     lines: NDArray[np.int64]
     header_line: int
     xy_columns: tuple[str, str] | None = None
+    #: The file's text, as decoded.
+    text: str = ""
 
 
 def records(
@@ -370,8 +372,22 @@ def records(
     (['id', 'weight'], [['b1', '3'], ['b2', '4']], [2, 4])
     """
     p = Path(path)
+    return records_of(read_text(p, encoding, fix), p, columns, known=known, what=what, xy=xy)
+
+
+def records_of(
+    text: str,
+    path: Path,
+    columns: Mapping[str, Column] | None = None,
+    *,
+    known: Sequence[str] = (),
+    what: str = "",
+    xy: XY | None = None,
+) -> Records:
+    """:func:`records` of a file's text already read."""
+    p = path
     columns = dict(columns or {})
-    rows, lines = _records(read_text(p, encoding, fix), p)
+    rows, lines = _records(text, p)
     if not rows:
         raise FormatError("empty file", path=p)
     names = _header(rows[0], lines[0], p)
@@ -401,7 +417,7 @@ def records(
             path=p,
             row=int(body_lines[k]),
         )
-    return Records(p, names, body, body_lines, lines[0], xy_columns)
+    return Records(p, names, body, body_lines, lines[0], xy_columns, text)
 
 
 def converted(

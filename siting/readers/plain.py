@@ -37,8 +37,10 @@ from siting.readers.values import BOOLEAN_WORDS, COORDINATE_LIMIT
 
 __all__ = ["plain_columns"]
 
-#: Plain decimal numbers, one a line: what numpy and pandas read to the same float.
-_NUMBERS = re.compile(r"(?:[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\n)*")
+#: A character no plain decimal number has. Of the rest, the strings numpy reads as
+#: numbers (Python's grammar: ``-12``, ``3.``, ``.5``, ``1e3``) pandas reads to the same
+#: float; any other string numpy refuses.
+_NOT_NUMBER = re.compile(r"[^0-9.eE+\-]")
 
 
 def plain_columns(
@@ -47,10 +49,9 @@ def plain_columns(
     """Every column of ``found`` as an array (``columns`` converted by their rules, the
     others stripped text), or None when a cell is not plainly valid."""
     names = found.names
-    cells = [list(column) for column in zip(*found.body, strict=True)] if found.body else [
-        [] for _ in names]
     out: dict[str, NDArray[Any]] = {}
-    for name, raw in zip(names, cells, strict=True):
+    for k, name in enumerate(names):
+        raw = [row[k] for row in found.body]
         rule = columns.get(name)
         if rule is not None and rule.kind == "text":  # kept as read, as the strict reader does
             out[name] = _text(raw)
@@ -73,9 +74,12 @@ def _converted(text: list[str], rule: Column) -> NDArray[Any] | None:
             return None
         return _text(text)
     if rule.kind in ("number", "coordinate"):
-        if _NUMBERS.fullmatch("".join(cell + "\n" for cell in text)) is None:
+        if not all(text) or _NOT_NUMBER.search("".join(text)) is not None:
             return None
-        values = np.array(text, dtype=np.float64).reshape(len(text))
+        try:
+            values = np.array(text, dtype=np.float64).reshape(len(text))
+        except ValueError:  # e.g. "1e", "+-1", "1.2.3"
+            return None
         if rule.kind == "coordinate":
             fits = np.abs(values) <= COORDINATE_LIMIT
         else:
