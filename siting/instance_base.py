@@ -27,6 +27,7 @@ from siting.instance_checks import (
     as_crs,
     check_unique,
     check_values,
+    text_ids,
 )
 
 if TYPE_CHECKING:
@@ -182,6 +183,7 @@ def positions_in(known: NDArray[Any], ids: NDArray[Any]) -> NDArray[np.int64]:
     >>> positions_in(np.array(["a", 1], dtype=object), np.array([1, "b"], dtype=object))
     array([ 1, -1])
     """
+    known, ids = text_ids(known), text_ids(ids)
     kinds = {known.dtype.kind, ids.dtype.kind}
     if kinds <= {"i", "u"} or kinds == {"U"}:
         order = np.argsort(known, kind="stable")

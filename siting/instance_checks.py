@@ -206,6 +206,7 @@ def repeated(ids: NDArray[Any]) -> NDArray[np.bool_]:
     ids = np.asarray(ids)
     if ids.dtype.kind in "iuf" and bool(np.all(ids[1:] > ids[:-1])):
         return np.zeros(ids.size, dtype=bool)
+    ids = text_ids(ids)
     if ids.dtype.kind in "biufUS":
         _, first = np.unique(ids, return_index=True)  # each value's first row (stable sort)
         repeat = np.ones(ids.size, dtype=bool)
@@ -214,6 +215,21 @@ def repeated(ids: NDArray[Any]) -> NDArray[np.bool_]:
     import pandas as pd  # mixed objects: pandas' hashing also equates 1 and 1.0
 
     return np.asarray(pd.Series(ids).duplicated().to_numpy(), dtype=bool)
+
+
+def text_ids(ids: NDArray[Any]) -> NDArray[Any]:
+    """Ids held as Python text (an object array of ``str``, as read from a CSV) as a numpy
+    text array, which sorts without pandas; any other array as it is. A text ending in
+    NUL stays an object (numpy's text drops trailing NULs).
+
+    >>> text_ids(np.array(["b", "a"], dtype=object)).dtype.kind
+    'U'
+    >>> text_ids(np.array(["b", 1], dtype=object)).dtype.kind
+    'O'
+    """
+    if ids.dtype != object or not all(type(v) is str and not v.endswith("\0") for v in ids):
+        return ids
+    return ids.astype(str)
 
 
 def check_unique(ids: NDArray[Any], what: str, source: str | None) -> None:

@@ -1,9 +1,11 @@
 """What a whole ``siting`` command imports: a classic instance pays for no geo library.
 
 A BDS file or a CSV folder without a CRS is solved, described and read with
-numpy, scipy.sparse, the KD-tree and pandas (the solution's tables), never
-with geopandas, shapely, pyproj or pyogrio; a CSV folder given a CRS (a geo
-path) imports them, so the probe can see them. Each command runs in a fresh
+numpy and scipy.sparse (pandas only for the solution's files, and for a CSV
+folder the plain reader leaves to the strict one), never with geopandas,
+shapely, pyproj or pyogrio, nor, with few sites open, scipy.spatial; a CSV
+folder given a CRS (a geo path) imports the geo libraries, so the probe can
+see them. Each command runs in a fresh
 process and reports ``sys.modules``: nothing here depends on speed.
 """
 
@@ -63,7 +65,7 @@ def test_bds_solve_imports_no_geo_library(tmp_path: Path) -> None:
     solve = ["solve", str(BDS1000), "--model", "mclp", "--radius", "2", "--p", "10", "--quiet"]
     modules = imported(solve, tmp_path)
     assert geo_of(modules) == []
-    assert "scipy.spatial" in modules  # the KD-tree of the straight-line coverage
+    assert "scipy.spatial" not in modules  # the grid builds coverage; the verifier measures
     assert geo_of(imported(["info", str(BDS1000)], tmp_path)) == []
 
 
@@ -104,3 +106,13 @@ def test_csv_solve_with_a_crs_imports_the_geo_libraries(csv_folder: Path, tmp_pa
     solve = ["solve", str(csv_folder), "--model", "mclp", "--radius", "200", "--p", "2",
              "--crs", "EPSG:3857", "--quiet"]
     assert geo_of(imported(solve, tmp_path)) == ["geopandas", "shapely", "pyproj"]
+
+
+def test_json_solve_of_a_plain_csv_folder_imports_no_pandas(csv_folder: Path,
+                                                            tmp_path: Path) -> None:
+    """A CSV folder of plain cells is read with numpy; its frames are made only for files."""
+    solve = ["solve", str(csv_folder), "--model", "mclp", "--radius", "200", "--p", "2",
+             "--json"]
+    modules = imported(solve, tmp_path)
+    assert [name for name in ("pandas", "scipy.spatial") if name in modules] == []
+    assert "pandas" in imported([*solve, "--out", str(tmp_path / "plan")], tmp_path)

@@ -16,15 +16,17 @@ array([[4.],
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
-from scipy.spatial import cKDTree
 
 from siting.coverage.base import FloatArray, IntArray, Metric, no_sites, pairs_to_csr
 from siting.coverage.grid import SiteGrid
+
+if TYPE_CHECKING:
+    from scipy.spatial import cKDTree
 
 #: Relative slack on a radius, so that a pair at exactly the radius is never lost to round-off.
 RADIUS_SLACK = 1e-12
@@ -85,6 +87,8 @@ class EuclideanMetric(Metric):
     @property
     def site_tree(self) -> cKDTree:
         if self._site_tree is None:
+            from scipy.spatial import cKDTree  # scipy.spatial only where a tree is used
+
             self._site_tree = cKDTree(self.site_xy)
         return self._site_tree
 
@@ -109,6 +113,8 @@ class EuclideanMetric(Metric):
             if grid is not None:  # cells listing the sites in reach: the pairs come sorted
                 yield start, grid.pairs(xy)
                 continue
+            from scipy.spatial import cKDTree
+
             tree = self.site_tree
             # A throw-away tree over the chunk: unbalanced, uncompacted nodes and
             # larger leaves build in about half the time and find the same pairs.
@@ -133,6 +139,8 @@ class EuclideanMetric(Metric):
         sites = np.asarray(sites, dtype=np.int64)
         if sites.size == 0:
             return no_sites(self.n_demand)
+        from scipy.spatial import cKDTree
+
         dist, pos = cKDTree(self.site_xy[sites]).query(self.demand_xy, k=1)
         return sites[pos], np.asarray(dist, dtype=np.float64)
 

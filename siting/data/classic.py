@@ -27,11 +27,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+import numpy as np
 
+from siting.coverage import EuclideanMetric
 from siting.data.crs import (
     WGS84,
     check_fits,
@@ -47,8 +49,10 @@ from siting.errors import CRSError, FormatError, InputError
 from siting.instance import Instance
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from siting.data.layers import Reading
-    from siting.readers.csvfile import CsvTable
+    from siting.readers.csvfile import XY, CsvTable
 
 #: Columns the CSV / GeoPackage layers may carry; a near miss (``wieght``) is refused.
 KNOWN_COLUMNS = ("id", "x", "y", "weight", "cost", "fixed_cost", "capacity", "existing")
@@ -80,6 +84,9 @@ def csv_columns(role: str, unit_weights: bool) -> dict[str, Any]:
     return rules
 
 
+#: The note of a CSV instance read without a CRS.
+NO_CRS = ("the CSV files have no CRS (and --crs is not given): distances are in the unit of "
+          "their coordinates")
 #: How the messages of the classic loaders say to give a CRS or an encoding.
 CRS_FIX = "give --crs {}"
 ENCODING_FIX = "give --encoding {}"
@@ -118,6 +125,10 @@ def load_csv(
 ) -> Instance:
     """The instance of a CSV folder or a single CSV of points (see the module docstring)."""
     how = reading(encoding, xy)
+    if network is None and crs is None:
+        plain = _plain_csv(p, unit_weights, how)
+        if plain is not None:
+            return plain
     if p.is_dir():
         dpath, spath, epath = p / "demand.csv", p / "sites.csv", p / "existing.csv"
         for need in (dpath, spath):
@@ -151,6 +162,113 @@ def load_csv(
     return inst
 
 
+def _plain_csv(p: Path, unit_weights: bool, how: Reading) -> Instance | None:
+    """The instance of a plain CSV folder or file, read without pandas: no CRS, no
+    ``existing.csv``, every cell plainly valid (:mod:`siting.readers.plain`); the same
+    instance as the strict path's, its frames made when first read. None for anything
+    else, which the strict path reads (and, if wrong, says why)."""
+    from siting.readers.csvfile import is_lonlat, records
+    from siting.readers.plain import plain_columns
+
+    files = {"demand": p / "demand.csv", "sites": p / "sites.csv"} if p.is_dir() else {
+        "both": p}
+    if (p / "existing.csv").exists() or not all(f.is_file() for f in files.values()):
+        return None
+    read: dict[str, Any] = {}
+    try:
+        for role, path in files.items():
+            rules = csv_columns(role, unit_weights)
+            found = records(path, rules, known=KNOWN_COLUMNS,
+                            what="demand" if role == "both" else role, encoding=how.encoding,
+                            fix=how.encoding_fix, xy=how.xy)
+            columns = plain_columns(found, rules)
+            if columns is None or not found.body or (
+                    found.xy_columns is not None and is_lonlat(*found.xy_columns)):
+                return None
+            read[role] = found, columns
+        demand, sites = (read[role][1] if role in read else read["both"][1]
+                         for role in ("demand", "sites"))
+        for found, columns in read.values():
+            if looks_like_degrees(frame_bounds(columns)):
+                return None
+            check_near((str(files.get("demand", p)), demand), (str(found.path), columns), "")
+    except InputError:
+        return None
+    n, m = len(demand["x"]), len(sites["x"])
+    cost = sites.get("cost", np.ones(m))
+    demand_xy = np.column_stack([demand["x"], demand["y"]])
+    site_xy = np.column_stack([sites["x"], sites["y"]])
+    inst = CsvInstance(
+        name=p.stem, demand_ids=demand.get("id", np.arange(n)),
+        weight=demand.get("weight", np.ones(n)),
+        site_ids=sites["id"].copy() if "id" in sites else np.arange(m),
+        metric=EuclideanMetric(demand_xy, site_xy), site_cost=cost,
+        fixed_cost=sites.get("fixed_cost", cost.copy()),
+        capacity=sites.get("capacity", np.full(m, np.inf)),
+        existing=sites.get("existing", np.zeros(m, dtype=bool)), source=str(p),
+        demand_xy=demand_xy, site_xy=site_xy,
+    )
+    inst.notes = [NO_CRS]
+    inst.frames = CsvFrames({role: (found.path, found.text) for role, (found, _) in
+                             read.items()}, unit_weights, how.xy)
+    return inst
+
+
+@dataclass
+class CsvFrames:
+    """How a plain CSV instance's frames are made: the strict reader's records and
+    conversion of the text already read (so they are the frames the strict path keeps;
+    the text is smaller than its rows)."""
+
+    texts: dict[str, tuple[Path, str]]
+    unit_weights: bool
+    xy: XY | None
+
+    def __call__(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+        from siting.readers.csvfile import converted, records_of
+
+        frames = {}
+        for role, (path, text) in self.texts.items():
+            what = "demand" if role == "both" else role
+            rules = csv_columns(role, self.unit_weights)
+            found = records_of(text, path, rules, known=KNOWN_COLUMNS, what=what, xy=self.xy)
+            frames[role] = converted(found, rules, what).frame
+        if "both" in frames:
+            return frames["both"], frames["both"]
+        return frames["demand"], frames["sites"]
+
+
+class CsvInstance(Instance):
+    """An :class:`~siting.instance.Instance` of a plain CSV folder: its ``demand_frame``
+    and ``site_frame`` (for the solution's frames and files) are made when first read,
+    so that a solve that reads neither imports no pandas."""
+
+    frames: CsvFrames | None = None
+
+    @property
+    def demand_frame(self) -> pd.DataFrame | None:
+        self._made()
+        return self.__dict__["_demand_frame"]
+
+    @demand_frame.setter
+    def demand_frame(self, frame: pd.DataFrame | None) -> None:
+        self.__dict__["_demand_frame"] = frame
+
+    @property
+    def site_frame(self) -> pd.DataFrame | None:
+        self._made()
+        return self.__dict__["_site_frame"]
+
+    @site_frame.setter
+    def site_frame(self, frame: pd.DataFrame | None) -> None:
+        self.__dict__["_site_frame"] = frame
+
+    def _made(self) -> None:
+        if self.frames is not None:
+            make, self.frames = self.frames, None
+            self.__dict__["_demand_frame"], self.__dict__["_site_frame"] = make()
+
+
 def _csv_crs(
     tables: dict[str, CsvTable], crs: str | None, notes: list[str]
 ) -> tuple[dict[str, Any], Any, Any]:
@@ -169,8 +287,7 @@ def _csv_crs(
         for role, frame in plain.items():
             check_near((labels["demand"], plain["demand"]), (labels[role], frame),
                        "check their coordinates (or give --crs)")
-        notes.append("the CSV files have no CRS (and --crs is not given): distances are in "
-                     "the unit of their coordinates")
+        notes.append(NO_CRS)
         return plain, None, None
     import geopandas as gpd
 

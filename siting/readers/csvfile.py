@@ -60,7 +60,10 @@ from siting.textio import read_text
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["LAT_NAMES", "LON_NAMES", "XY", "Column", "CsvTable", "read_csv"]
+__all__ = [
+    "LAT_NAMES", "LON_NAMES", "XY", "Column", "CsvTable", "Records", "converted", "read_csv",
+    "records", "records_of",
+]
 
 #: Column names read as longitude (x) and latitude (y) when there is no x / y (any case).
 LON_NAMES = ("lon", "lng", "long", "longitude", "经度")
@@ -327,11 +330,64 @@ def read_csv(
     >>> read_csv(path, rules).frame.to_dict("list")
     {'id': ['b1', 'b2'], 'weight': [120.0, 4.0]}
     """
-    import pandas as pd
+    return converted(records(path, columns, known=known, what=what, encoding=encoding,
+                             fix=fix, xy=xy), columns, what)
 
+
+@dataclass(frozen=True)
+class Records:
+    """A CSV file's header and rows, checked but not converted (:func:`records`)."""
+
+    path: Path
+    #: The column names (coordinate columns renamed ``x`` and ``y``).
+    names: list[str]
+    #: The rows, each as many fields as ``names``, as read.
+    body: list[list[str]]
+    #: Each row's line number.
+    lines: NDArray[np.int64]
+    header_line: int
+    xy_columns: tuple[str, str] | None = None
+    #: The file's text, as decoded.
+    text: str = ""
+
+
+def records(
+    path: str | Path,
+    columns: Mapping[str, Column] | None = None,
+    *,
+    known: Sequence[str] = (),
+    what: str = "",
+    encoding: str | None = None,
+    fix: str | None = None,
+    xy: XY | None = None,
+) -> Records:
+    """The checks of :func:`read_csv` before any value is converted: the text, the header,
+    required columns, near misses, the coordinate columns and every row's field count.
+
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "d.csv"
+    >>> _ = path.write_text("id, weight\\nb1,3\\n\\nb2,4\\n")
+    >>> found = records(path)
+    >>> found.names, found.body, found.lines.tolist()
+    (['id', 'weight'], [['b1', '3'], ['b2', '4']], [2, 4])
+    """
     p = Path(path)
+    return records_of(read_text(p, encoding, fix), p, columns, known=known, what=what, xy=xy)
+
+
+def records_of(
+    text: str,
+    path: Path,
+    columns: Mapping[str, Column] | None = None,
+    *,
+    known: Sequence[str] = (),
+    what: str = "",
+    xy: XY | None = None,
+) -> Records:
+    """:func:`records` of a file's text already read."""
+    p = path
     columns = dict(columns or {})
-    rows, lines = _records(read_text(p, encoding, fix), p)
+    rows, lines = _records(text, p)
     if not rows:
         raise FormatError("empty file", path=p)
     names = _header(rows[0], lines[0], p)
@@ -361,14 +417,25 @@ def read_csv(
             path=p,
             row=int(body_lines[k]),
         )
+    return Records(p, names, body, body_lines, lines[0], xy_columns, text)
+
+
+def converted(
+    found: Records, columns: Mapping[str, Column] | None = None, what: str = ""
+) -> CsvTable:
+    """The table of checked records, ``columns`` converted by their rules (pandas)."""
+    import pandas as pd
+
+    columns = dict(columns or {})
+    names, body = found.names, found.body
     frame = pd.DataFrame(body, columns=names, dtype="str") if body else pd.DataFrame(
         {name: pd.Series([], dtype="str") for name in names}
     )
     for name in frame.columns:
         if name not in columns:  # converted columns are stripped as they are converted
             frame[name] = frame[name].str.strip()
-    table = CsvTable(p, frame, body_lines, lines[0], xy_columns)
-    where = Where(str(p), lines=body_lines, what=what)
+    table = CsvTable(found.path, frame, found.lines, found.header_line, found.xy_columns)
+    where = Where(str(found.path), lines=found.lines, what=what)
     for name, rule in columns.items():
         if name in frame.columns:
             frame[name] = _convert(frame[name], rule, where, name)

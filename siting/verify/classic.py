@@ -128,12 +128,49 @@ def from_checks(check: Check) -> Callable[[Instance, Any, Solution], VerifyRepor
     return verify
 
 
+#: Up to this many open sites a straight-line check measures each demand point's distance
+#: to each of them from the coordinates (no KD-tree to import and build); beyond, the
+#: metric's nearest-site search. Neither is the build's grid of cells.
+DIRECT_SITES = 32
+#: Demand points measured at a time by the direct check (bounds its temporary arrays).
+DIRECT_BLOCK = 1 << 20
+
+
 def _within(inst: Instance, pos: IntArray, radius: float) -> NDArray[np.bool_]:
     """Demand points within ``radius`` of any of the sites at ``pos``."""
-    _, d = inst.metric.nearest_in(pos)
+    from siting.coverage import EuclideanMetric
+
+    metric = inst.metric
+    if type(metric) is EuclideanMetric and pos.size <= DIRECT_SITES:
+        return straight_within(metric.demand_xy, metric.site_xy[pos], radius)
+    _, d = metric.nearest_in(pos)
     if not inst.metric.has_distances:
         return np.isfinite(d)
     return d <= radius * (1 + 1e-12)
+
+
+def straight_within(
+    demand_xy: NDArray[np.float64], site_xy: NDArray[np.float64], radius: float
+) -> NDArray[np.bool_]:
+    """Points of ``demand_xy`` within ``radius`` (and its 1e-12 slack) of a site of
+    ``site_xy``, the straight line measured to every site, one site at a time.
+
+    >>> straight_within(np.array([[0.0, 0.0], [3.0, 4.0], [9.0, -9.0]]),
+    ...                 np.array([[0.0, 0.0], [6.0, 8.0]]), 5.0).tolist()
+    [True, True, False]
+    >>> straight_within(np.zeros((2, 2)), np.zeros((0, 2)), 1.0).tolist()
+    [False, False]
+    """
+    inside = np.zeros(demand_xy.shape[0], dtype=bool)
+    limit = radius * (1 + 1e-12)
+    for start in range(0, demand_xy.shape[0], DIRECT_BLOCK):
+        x, y = demand_xy[start:start + DIRECT_BLOCK].T
+        nearest = np.full(x.size, np.inf)
+        for sx, sy in site_xy:  # a loop over open sites, not over pairs
+            dx, dy = x - sx, y - sy
+            np.minimum(nearest, dx * dx + dy * dy, out=nearest)
+        inside[start:start + x.size] = np.sqrt(nearest) <= limit
+    return inside
 
 
 def _cover_counts(inst: Instance, pos: IntArray, radius: float) -> NDArray[np.int64]:
