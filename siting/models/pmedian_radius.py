@@ -489,7 +489,10 @@ def _refine(
     gap = relative_gap(best_value, lower, "min")
     if gap is not None and gap <= options.mip_gap:
         status, message = Status.OPTIMAL, ""
+    # levels_kept counts the model's z (shared levels once); levels_shared, the
+    # kept levels that share another customer's z.
     stats.update(refinements=iterations, levels_kept=int(nz_level.size),
+                 levels_shared=int((keep - 1).sum()) - int(nz_level.size),
                  levels_total=int(levels.level_dist.size))
     return status, lower, message, backend_name, best_mask, best_value
 
