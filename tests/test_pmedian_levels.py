@@ -13,6 +13,7 @@ from scipy.sparse.csgraph import shortest_path
 
 from siting.backends import SolveOptions, get_backend
 from siting.instance import Instance
+from siting.models import pmedian_levels
 from siting.models import pmedian_radius as radius
 from siting.models.assign import Pairs, assignment_pairs
 from siting.models.pmedian_levels import equal_levels
@@ -26,21 +27,32 @@ def _pairs(d: np.ndarray) -> Pairs:
     return Pairs(demand[order], site[order], d.ravel()[order].astype(float), True)
 
 
-@settings(max_examples=60, deadline=None)
-@given(st.integers(1, 9), st.integers(1, 7), st.integers(0, 2**31), st.integers(1, 5))
-def test_groups_are_the_levels_with_equal_site_sets(n: int, m: int, seed: int, top: int) -> None:
+@settings(max_examples=80, deadline=None)
+@given(st.integers(1, 9), st.integers(1, 7), st.integers(0, 2**31), st.integers(1, 5),
+       st.sampled_from([10**6, 1, 0]))
+def test_groups_are_the_levels_with_equal_site_sets(
+    n: int, m: int, seed: int, top: int, per_pair: int
+) -> None:
+    """Exactly the levels with equal sets share a group; with a smaller comparison
+    budget, groups only split (never a group of unequal sets)."""
     rng = np.random.default_rng(seed)
     d = rng.integers(0, top + 1, (n, m))
     pairs = _pairs(d)
     levels = radius.distance_levels(pairs, n)
     kept = np.flatnonzero(rng.random(levels.level_dist.size) < 0.7)
-    group, first = equal_levels(pairs, levels.pair_level, levels.level_demand, kept)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(pmedian_levels, "_COMPARED_PER_PAIR", per_pair)
+        group, first = equal_levels(pairs, levels.pair_level, levels.level_demand, kept)
     sets = [frozenset(np.flatnonzero(d[levels.level_demand[t]] <= levels.level_dist[t]).tolist())
             for t in kept]
     seen: dict[frozenset[int], int] = {}
     expected = [seen.setdefault(s, len(seen)) for s in sets]
-    assert group.tolist() == expected
-    assert first.tolist() == [expected.index(g) for g in range(len(seen))]
+    assert first.tolist() == [group.tolist().index(g) for g in range(first.size)]
+    assert all(sets[t] == sets[first[g]] for t, g in enumerate(group.tolist()))
+    if per_pair == 10**6:
+        assert group.tolist() == expected
+    if per_pair == 0:
+        assert group.tolist() == list(range(kept.size))
 
 
 def _graph(seed: int, n: int) -> Instance:
