@@ -88,6 +88,7 @@ from siting.heuristics.pmedian import (
 from siting.instance import Instance
 from siting.milp import MilpArrays, MilpBuilder
 from siting.models.assign import Pairs
+from siting.models.pmedian_levels import equal_levels
 from siting.models.reach import cover_start, reach_rows
 
 IntArray = NDArray[np.int64]
@@ -178,11 +179,15 @@ def build_truncated(
     ``reach`` holds the rows ``Σ_{j reaches i} y_j ≥ 1`` of the customers that
     some pairs do not reach (:func:`~siting.models.reach.reach_rows`): without
     them the model would charge a customer none of whose sites is open its
-    farthest level, as if that site were open.
+    farthest level, as if that site were open. Levels of different customers
+    with the same site set share one ``z`` and one row
+    (:func:`~siting.models.pmedian_levels.equal_levels`); the level id returned
+    for a shared ``z`` is that of its first level.
     """
     w = inst.weight
     nz_level = np.flatnonzero(levels.level_rank <= keep[levels.level_demand] - 2)
-    nz = nz_level.size
+    group, first = equal_levels(pairs, levels.pair_level, levels.level_demand, nz_level)
+    nz = first.size
     b = MilpBuilder()
     new = ~inst.existing
     y = b.add_block(
@@ -191,17 +196,19 @@ def build_truncated(
     )
     nxt = levels.level_dist[np.minimum(nz_level + 1, levels.level_dist.size - 1)]
     step = w[levels.level_demand[nz_level]] * (nxt - levels.level_dist[nz_level])
-    z = b.add_block("z", nz, lower=0.0, upper=1.0, cost=step)
-    # Row t (one per z): z_t - z_{t-1} (same customer, r >= 1) + Σ_{pairs at level} y_j >= [r == 0]
-    zid_of_level = np.full(levels.level_dist.size, -1, dtype=np.int64)
-    zid_of_level[nz_level] = np.arange(nz)
+    z = b.add_block("z", nz, lower=0.0, upper=1.0,
+                    cost=np.bincount(group, weights=step, minlength=nz))
+    # Row of each shared z (its first level t): z_t - z_{t-1} (same customer, r >= 1)
+    # + Σ_{pairs at level t} y_j >= [r == 0]; z_{t-1} may itself be shared.
+    row_of_level = np.full(levels.level_dist.size, -1, dtype=np.int64)
+    row_of_level[nz_level[first]] = np.arange(nz)
     t = np.arange(nz)
-    has_prev = levels.level_rank[nz_level] >= 1
-    pair_rows = zid_of_level[levels.pair_level]
+    has_prev = levels.level_rank[nz_level[first]] >= 1
+    pair_rows = row_of_level[levels.pair_level]
     use = pair_rows >= 0
     mz = sp.csr_matrix(
         (np.concatenate([np.ones(nz), -np.ones(int(has_prev.sum()))]),
-         (np.concatenate([t, t[has_prev]]), np.concatenate([t, t[has_prev] - 1]))),
+         (np.concatenate([t, t[has_prev]]), np.concatenate([t, group[first[has_prev] - 1]]))),
         shape=(nz, nz),
     )
     my = sp.csr_matrix(
@@ -215,7 +222,7 @@ def build_truncated(
         b.add_rows(reach, lower=1.0, upper=np.inf, cols=y, name="reach")
     d0 = levels.level_dist[levels.first_level[:-1]]
     milp = b.build(sense="min", offset=float((w * d0).sum()))
-    return milp, nz_level
+    return milp, nz_level[first]
 
 
 def _start_vector(
@@ -482,7 +489,10 @@ def _refine(
     gap = relative_gap(best_value, lower, "min")
     if gap is not None and gap <= options.mip_gap:
         status, message = Status.OPTIMAL, ""
+    # levels_kept counts the model's z (shared levels once); levels_shared, the
+    # kept levels that share another customer's z.
     stats.update(refinements=iterations, levels_kept=int(nz_level.size),
+                 levels_shared=int((keep - 1).sum()) - int(nz_level.size),
                  levels_total=int(levels.level_dist.size))
     return status, lower, message, backend_name, best_mask, best_value
 
