@@ -75,6 +75,7 @@ from siting.multi.pool_steps import (
 )
 from siting.multi.problem import MultiServiceProblem
 from siting.multi.rows import build
+from siting.multi.side_by_side import short_switches
 from siting.multi.spec import Spec, parse_spec
 from siting.multi.types import Layout
 
@@ -197,18 +198,19 @@ class PoolHeuristic:
         when the bound LP is still running beside it (its work overlaps the bound's
         and must not depend on it); Ctrl-C in it stops the heuristic (``interrupted``).
         """
-        beside = self.first_plan()
-        if (while_bounding is not None and beside is not None and not beside.done()
-                and self.best is not None and not self.interrupted):
-            try:
-                while_bounding(self.best)
-            except KeyboardInterrupt:
-                self.interrupted = True
-                self._stop_all()
-            except BaseException:
-                self._stop_all()
-                raise
-        self.first_bound(beside)
+        with short_switches(self._side_by_side()):
+            beside = self.first_plan()
+            if (while_bounding is not None and beside is not None and not beside.done()
+                    and self.best is not None and not self.interrupted):
+                try:
+                    while_bounding(self.best)
+                except KeyboardInterrupt:
+                    self.interrupted = True
+                    self._stop_all()
+                except BaseException:
+                    self._stop_all()
+                    raise
+            self.first_bound(beside)
         self.rest()
         self.stats["s"] = round(time.perf_counter() - self._t0, 3)
         if self.on_finish is not None:

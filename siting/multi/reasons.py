@@ -61,6 +61,7 @@ from siting.multi.reason_words import (
     reason_text,
 )
 from siting.multi.rows import build
+from siting.multi.side_by_side import short_switches
 from siting.multi.solution import MultiSolution, money, target_title
 from siting.multi.spec import Spec
 from siting.multi.types import TypeData
@@ -379,7 +380,9 @@ def plan_reasons(
     else:
         # Two types at a time: each type's re-solves are its own, so the rows are the
         # sequential ones (not when threads is set: that rebuilds HiGHS's one pool).
-        with ThreadPoolExecutor(max_workers=2, thread_name_prefix="siting-reasons") as pool:
+        with short_switches(), ThreadPoolExecutor(
+            max_workers=2, thread_name_prefix="siting-reasons"
+        ) as pool:
             try:
                 rows = list(pool.map(lambda n: type_reason(prob, sol, n, backend, short),
                                      wanted))
