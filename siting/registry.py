@@ -235,12 +235,14 @@ _BOUND_CHECK: list[BoundCheck] = []
 
 def install_acceptance(step: Acceptance, against_bound: BoundCheck | None = None) -> None:
     """Make ``step`` the one that verifies and accepts every decoded solution, and
-    ``against_bound`` the one that finishes a report made before the bound was known.
+    ``against_bound`` (when given; else the one installed stays) the one that finishes
+    a report made before the bound was known.
 
     :mod:`siting.workflow` installs its own when ``siting`` is imported.
     """
     _ACCEPTANCE[:] = [step]
-    _BOUND_CHECK[:] = [] if against_bound is None else [against_bound]
+    if against_bound is not None:
+        _BOUND_CHECK[:] = [against_bound]
 
 
 def accept_bound(report: Any, model: Any, solution: Any) -> Any:
