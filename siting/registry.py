@@ -228,14 +228,34 @@ def verifier_module(name: str) -> str:
 #: ``(instance, model, solution) -> report``.
 Acceptance = Callable[[Any, Any, Any], Any]
 _ACCEPTANCE: list[Acceptance] = []
+#: Finish a report made while the solution had no bound: ``(report, model, solution)``.
+BoundCheck = Callable[[Any, Any, Any], Any]
+_BOUND_CHECK: list[BoundCheck] = []
 
 
-def install_acceptance(step: Acceptance) -> None:
-    """Make ``step`` the one that verifies and accepts every decoded solution.
+def install_acceptance(step: Acceptance, against_bound: BoundCheck | None = None) -> None:
+    """Make ``step`` the one that verifies and accepts every decoded solution, and
+    ``against_bound`` (when given; else the one installed stays) the one that finishes
+    a report made before the bound was known.
 
     :mod:`siting.workflow` installs its own when ``siting`` is imported.
     """
     _ACCEPTANCE[:] = [step]
+    if against_bound is not None:
+        _BOUND_CHECK[:] = [against_bound]
+
+
+def accept_bound(report: Any, model: Any, solution: Any) -> Any:
+    """Check the objective of ``report`` (made by :func:`verify_and_accept` on the same
+    plan when no bound was known) against ``solution``'s bound, and record the verdict
+    on ``solution``, by the installed step; returns the report.
+
+    >>> accept_bound.__module__, len(_BOUND_CHECK)  # siting.workflow's step
+    ('siting.registry', 1)
+    """
+    if not _BOUND_CHECK:
+        raise RuntimeError("no bound check is installed: import siting first")
+    return _BOUND_CHECK[0](report, model, solution)
 
 
 def verify_and_accept(instance: Any, model: Any, solution: Any) -> Any:

@@ -45,4 +45,27 @@ def accept(instance: Any, model: Any, solution: Any) -> Any:
     return report
 
 
-install_acceptance(accept)
+def accept_bound(report: Any, model: Any, solution: Any) -> Any:
+    """Finish ``report``, made by :func:`check` on the same plan while its bound was
+    not known: its recomputed objective must not beat ``solution.bound``; then the
+    verdict is recorded on ``solution`` as :func:`accept` does.
+
+    >>> from siting.verify.report import VerifyReport
+    >>> from siting.backends.base import Status
+    >>> from siting.solution_base import SolutionBase
+    >>> class Max:
+    ...     sense = "max"
+    >>> sol = SolutionBase(status=Status.OPTIMAL, objective=10.0, bound=9.0)
+    >>> print(*accept_bound(VerifyReport(objective=10.0), Max(), sol).messages)
+    recomputed objective 10 beats the solver's bound 9
+    >>> sol.verified
+    False
+    """
+    from siting.verify.report import accept_objective
+
+    accept_objective(report, None, solution.bound, model.sense)
+    solution.accept(report, model.sense)
+    return report
+
+
+install_acceptance(accept, accept_bound)

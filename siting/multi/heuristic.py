@@ -75,6 +75,7 @@ from siting.multi.pool_steps import (
 )
 from siting.multi.problem import MultiServiceProblem
 from siting.multi.rows import build
+from siting.multi.side_by_side import short_switches
 from siting.multi.spec import Spec, parse_spec
 from siting.multi.types import Layout
 
@@ -189,10 +190,27 @@ class PoolHeuristic:
     #: Set to stop the bound LP alone (set with ``_cancel`` too).
     _bound_cancel: threading.Event = field(default_factory=threading.Event)
 
-    def run(self) -> None:
+    def run(self, while_bounding: Callable[[Incumbent], None] | None = None) -> None:
         """Every step, in the calling thread: :meth:`first`, then :meth:`rest` (which does
-        nothing once the plan is proven or Ctrl-C was pressed), then ``on_finish``."""
-        self.first()
+        nothing once the plan is proven or Ctrl-C was pressed), then ``on_finish``.
+
+        ``while_bounding(plan)`` is called in the calling thread with the first plan
+        when the bound LP is still running beside it (its work overlaps the bound's
+        and must not depend on it); Ctrl-C in it stops the heuristic (``interrupted``).
+        """
+        with short_switches(self._side_by_side()):
+            beside = self.first_plan()
+            if (while_bounding is not None and beside is not None and not beside.done()
+                    and self.best is not None and not self.interrupted):
+                try:
+                    while_bounding(self.best)
+                except KeyboardInterrupt:
+                    self.interrupted = True
+                    self._stop_all()
+                except BaseException:
+                    self._stop_all()
+                    raise
+            self.first_bound(beside)
         self.rest()
         self.stats["s"] = round(time.perf_counter() - self._t0, 3)
         if self.on_finish is not None:
@@ -207,6 +225,11 @@ class PoolHeuristic:
         and its rounding: each solve is the one the sequential order would make, so
         the plan and the bound are the same.
         """
+        self.first_bound(self.first_plan())
+
+    def first_plan(self) -> Future[tuple[Result, float] | None] | None:
+        """The first plan (:meth:`first`); the bound LP started beside it when solves may
+        run two at a time, returned for :meth:`first_bound` to wait for."""
         prob = self.prob
         lasts = [prob.T - 1] + ([0] if prob.T > 1 else [])
         pool = merge_pools(*self._relaxations(lasts))
@@ -223,6 +246,12 @@ class PoolHeuristic:
         if self.interrupted:
             self._stop_all()
         self._restricted_last = restricted
+        return beside
+
+    def first_bound(self, beside: Future[tuple[Result, float] | None] | None) -> None:
+        """The bound that may prove the first plan: the LP started beside it (stopped
+        when there is no plan to prove), else solved now."""
+        restricted = self._restricted_last
         if beside is not None:
             if self.best is None or restricted is None:
                 self._bound_cancel.set()  # no plan for the bound to prove

@@ -38,6 +38,7 @@ from siting.backends.base import (
 from siting.errors import InputError
 from siting.findings import LOADING, Finding
 from siting.milp import MilpArrays, Sense
+from siting.multi.ahead import Ahead
 from siting.multi.data import ServiceData
 from siting.multi.heuristic import Incumbent, PoolHeuristic
 from siting.multi.problem import MultiServiceProblem
@@ -115,7 +116,14 @@ class MultiService:
         milp, lay = build(prob)
         t_build = time.perf_counter() - t0 - t_data
         stage("model", True, f"{milp.num_rows:,} rows, {milp.num_cols:,} columns")
-        result, heuristic = self._search(prob, milp, lay, backend, opts, bool(pre), t0, stage)
+        ahead: list[Ahead] = []
+
+        def while_bounding(plan: Incumbent) -> None:
+            ahead.append(self._ahead(prob, lay, backend, opts, plan, verify=verify,
+                                     reasons=reasons))
+
+        result, heuristic = self._search(prob, milp, lay, backend, opts, bool(pre), t0, stage,
+                                         while_bounding)
         note = _search_note(result)
         if heuristic is not None and heuristic.proven:
             note = f"not needed, the plan is within the gap of the LP bound: {note}"
@@ -137,16 +145,29 @@ class MultiService:
                 explain_infeasible(prob, backend, opts) if explain and not pre else []
             )
             sol.message = "; ".join(sol.explanation) or "the spec's requirements cannot all be met"
+        early = ahead[0] if ahead and heuristic is not None and heuristic.proven else None
+        if early is not None and result.x is not early.x:
+            early = None  # the plan is not the one worked on ahead: all of it again
+        if ahead:
+            sol.stats["ahead_s"] = round(ahead[0].seconds, 3)
         if sol.status.has_solution:
             stage("verify", False, "")
-            self.tabulate(prob, sol, verify=verify)
+            if early is not None:
+                early.adopt_checks(self, sol)
+                sol.findings += walk_findings(sol.stats.get("walks", {}))
+            else:
+                self.tabulate(prob, sol, verify=verify)
             stage("verify", True, "verified" if sol.verified else "; ".join(sol.verification))
             if reasons:
                 from siting.multi.reasons import plan_reasons
 
                 stage("reasons", False, "")
                 t_reasons = time.perf_counter()
-                sol.reasons = plan_reasons(prob, sol, backend, opts)
+                if early is not None and early.reasons_hold(sol):
+                    sol.reasons = early.sol.reasons
+                    t_reasons -= early.reasons_s  # the time they took ahead
+                else:
+                    sol.reasons = plan_reasons(prob, sol, backend, opts)
                 sol.stats["reasons_s"] = round(time.perf_counter() - t_reasons, 3)
                 stage("reasons", True, f"{len(sol.reasons)} found")
         else:
@@ -160,9 +181,30 @@ class MultiService:
         sol.notes = list(data.notes)
         return sol
 
+    def _ahead(
+        self, prob: MultiServiceProblem, lay: Layout, backend: str, opts: SolveOptions,
+        plan: Incumbent, *, verify: bool, reasons: bool,
+    ) -> Ahead:
+        """The work after the search done on the heuristic's first plan while the bound
+        LP runs beside it: decode, verify (all but the check against the bound, unknown
+        yet) and tabulate, the reasons. Kept only when that plan is the one proven."""
+        from siting.multi.reasons import plan_reasons
+
+        t0 = time.perf_counter()
+        pending = with_incumbent(Result(Status.NO_SOLUTION, backend), plan, None, opts.mip_gap)
+        sol = decode(prob, lay, pending)
+        report = self.tabulate(prob, sol, verify=verify)
+        t = time.perf_counter()
+        if reasons and sol.status.has_solution:
+            # one type at a time: the bound LP has the other core
+            sol.reasons = plan_reasons(prob, sol, backend, opts, one_at_a_time=True)
+        done = time.perf_counter()
+        return Ahead(plan.x, sol, report, done - t, prob.spec.solver.mip_gap, done - t0)
+
     def _search(
         self, prob: MultiServiceProblem, milp: MilpArrays, lay: Layout, backend: str,
         opts: SolveOptions, pre: bool, t0: float, stage: StageHook,
+        while_bounding: Callable[[Incumbent], None] | None = None,
     ) -> tuple[Result, PoolHeuristic | None]:
         """The primal heuristic's plan and bound, then the solver on the full model
         unless that bound already proves the plan within the gap.
@@ -171,6 +213,8 @@ class MultiService:
         identical plans (a heuristic racing the solver would hand over different plans
         from run to run), and so that a proof ends the run at once (HiGHS cannot be
         stopped inside its root LP). The search starts from the heuristic's plan.
+        ``while_bounding(plan)`` is the work after the search, done on the first plan
+        while the bound LP runs beside it (:class:`~siting.multi.ahead.Ahead`).
         """
         caps = capabilities(backend)
         run_opts = tuned(opts)
@@ -183,7 +227,7 @@ class MultiService:
             return result, None
         heuristic = self._heuristic(prob, milp, lay, backend, run_opts, stage)
         heuristic.deadline = None if limit is None else t0 + 0.8 * limit
-        heuristic.run()
+        heuristic.run(while_bounding)
         best = heuristic.best
         if heuristic.interrupted:  # Ctrl-C: keep the plan found so far, if any
             if best is None:
@@ -238,8 +282,9 @@ class MultiService:
                                   on_finish=finished, on_bound=bounded)
         return heuristic
 
-    def tabulate(self, prob: MultiServiceProblem, sol: MultiSolution, *, verify: bool) -> None:
-        """Verify the plan (when asked) and fill its tables from the recomputed coverage."""
+    def tabulate(self, prob: MultiServiceProblem, sol: MultiSolution, *, verify: bool) -> Any:
+        """Verify the plan (when asked) and fill its tables from the recomputed coverage;
+        returns the verifier's report (None unverified)."""
         from siting.multi.tables import (
             PlanRows,
             baseline_table,
@@ -248,6 +293,7 @@ class MultiService:
             coverage_tables,
             target_table,
         )
+        report = None
         if verify:
             report = verify_and_accept(prob, self, sol)
             cov = report.details["coverage"]
@@ -260,6 +306,7 @@ class MultiService:
         sol.coverage, sol.by_subdistrict = coverage_tables(prob, cov)
         sol.budget = budget_table(sol.facilities)
         sol.baseline = baseline_table(prob)
+        return report
 
 
 def walk_findings(walks: dict[str, dict[str, float]]) -> list[Finding]:

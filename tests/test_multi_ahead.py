@@ -1,0 +1,135 @@
+"""The work after the search (decode, verify, tables, reasons) done on the heuristic's
+first plan while the full model's bound LP still runs beside it: kept only when that
+plan is the one the bound proves, and then the same as done after."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from siting.backends.base import Result, SolveOptions, Status
+from siting.multi import MultiService
+from siting.multi.heuristic import PoolHeuristic
+from siting.multi.pipeline import Ahead, decode, with_incumbent
+from tests.test_multi_speed import city
+
+
+def held_bound(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """Make the bound LP wait until the first plan's work ahead is done (so that it is
+    always still running when the plan is found); the work done ahead, then each
+    heuristic and each work ahead adopted, as they come."""
+    gate = threading.Event()
+    made: list[Any] = []
+    bound_lp, first_bound = PoolHeuristic._bound_lp, PoolHeuristic.first_bound
+    ahead = MultiService._ahead
+
+    def slow_bound(self: PoolHeuristic, pool: Any) -> Any:
+        gate.wait(timeout=120)
+        return bound_lp(self, pool)
+
+    def open_gate(self: PoolHeuristic, beside: Any) -> None:
+        gate.set()  # the plan's work is done (or there was none): the bound may run
+        first_bound(self, beside)
+
+    def spy(self: MultiService, *args: Any, **kwargs: Any) -> Ahead:
+        made.append(ahead(self, *args, **kwargs))
+        return made[-1]
+
+    run, adopt = PoolHeuristic.run, Ahead.adopt_checks
+
+    def ran(self: PoolHeuristic, *args: Any) -> None:
+        run(self, *args)
+        made.append(self)
+
+    def adopted(self: Ahead, *args: Any) -> None:
+        made.append("adopted")
+        adopt(self, *args)
+
+    monkeypatch.setattr(PoolHeuristic, "run", ran)
+    monkeypatch.setattr(Ahead, "adopt_checks", adopted)
+    monkeypatch.setattr(PoolHeuristic, "_bound_lp", slow_bound)
+    monkeypatch.setattr(PoolHeuristic, "first_bound", open_gate)
+    monkeypatch.setattr(MultiService, "_ahead", spy)
+    return made
+
+
+def files(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.name != "timing.json"}
+
+
+@pytest.mark.parametrize(("seed", "gap"), [(0, 1e-3), (0, 0.05), (1, 0.05), (2, 0.05),
+                                         (3, 1e-3)])
+def test_work_ahead_gives_the_folder_of_the_work_after(
+    seed: int, gap: float, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every output file but timing.json is the one written when nothing is done
+    ahead, whether the plan worked on ahead is the one proven (its work kept) or not."""
+    sp_, data = city(seed)
+    sp_.solver.mip_gap = gap
+    run = PoolHeuristic.run
+    with monkeypatch.context() as m:  # nothing done ahead: the work after, as before
+        m.setattr(PoolHeuristic, "run", lambda self, while_bounding=None: run(self))
+        alone = MultiService(sp_).solve(data, options=SolveOptions(mip_gap=gap))
+    made = held_bound(monkeypatch)
+    ahead = MultiService(sp_).solve(data, options=SolveOptions(mip_gap=gap))
+    assert isinstance(made[0], Ahead)  # the plan was found while the bound LP ran
+    heuristic = made[1]
+    assert isinstance(heuristic, PoolHeuristic)
+    assert (made[2:] == ["adopted"]) == heuristic.proven
+    assert ahead.status == alone.status == Status.OPTIMAL and ahead.verified
+    alone.write(tmp_path / "alone", data)
+    ahead.write(tmp_path / "ahead", data)
+    assert files(tmp_path / "ahead") == files(tmp_path / "alone")
+    assert ahead.reasons == alone.reasons
+
+
+def test_a_plan_worked_on_ahead_is_still_checked_against_its_bound(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The verdict made ahead (no bound known) is finished against the bound: a bound
+    below the recomputed objective fails the plan."""
+    sp_, data = city(0)
+    sp_.solver.mip_gap = 0.05
+    made = held_bound(monkeypatch)
+    model = MultiService(sp_)
+    sol = model.solve(data, options=SolveOptions(mip_gap=0.05))
+    assert sol.verified and made[2:] == ["adopted"]
+    early = made[0]
+    from siting.multi.problem import MultiServiceProblem
+    from siting.multi.rows import build
+
+    prob = MultiServiceProblem(sp_, data)
+    lay = build(prob)[1]
+    objective = float(early.sol.stats["solver_objective"])
+    stopped = Result(Status.NO_SOLUTION, "highs")
+    low = with_incumbent(stopped, _incumbent(early.x, objective), objective - 10.0, 1e-3)
+    wrong = decode(prob, lay, low)
+    early.adopt_checks(model, wrong)
+    assert wrong.verified is False
+    assert any("beats the solver's bound" in m for m in wrong.verification)
+
+
+def test_reasons_made_ahead_hold_only_within_the_specs_gap() -> None:
+    """Reasons read the plan's gap only to say it is above the spec's: made ahead (no
+    gap known), they are kept only when the final gap is not above it."""
+    early = Ahead(np.zeros(1), None, None, 0.0, 1e-3)  # type: ignore[arg-type]
+
+    class Plan:
+        gap: float | None = None
+
+    plan = Plan()
+    assert early.reasons_hold(plan)
+    plan.gap = 1e-3
+    assert early.reasons_hold(plan)
+    plan.gap = 2e-3
+    assert not early.reasons_hold(plan)
+
+
+def _incumbent(x: np.ndarray, objective: float) -> Any:
+    from siting.multi.heuristic import Incumbent
+
+    return Incumbent(x, objective, "pool rens", 0.0)
