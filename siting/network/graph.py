@@ -72,7 +72,7 @@ class ComponentInfo:
 
 
 def _as_1d_float(values: ArrayLike, name: str) -> FloatArray:
-    arr = np.asarray(values, dtype=np.float64).reshape(-1)
+    arr = np.array(values, dtype=np.float64).reshape(-1)  # a copy: the caller's stays theirs
     if not np.all(np.isfinite(arr)):
         raise InputError("coordinates must be finite numbers", field=name)
     return arr
@@ -93,6 +93,11 @@ class WalkingNetwork:
         line: optional source line (a row of the street layer) of every edge, for
             messages.
         crs: the CRS of the coordinates, when known.
+
+    The network keeps copies of its inputs and its arrays (``node_x``, ``node_y``,
+    ``node_ids``, ``edge_u``, ``edge_v``, ``edge_length``, ``edge_line``) are
+    read-only: what is cached from them (located points, the segment tree, point
+    graphs) can never go stale. Build a new network to change a street.
     """
 
     def __init__(
@@ -131,7 +136,7 @@ class WalkingNetwork:
         self.node_x: FloatArray = x
         self.node_y: FloatArray = y
         self.node_ids: NDArray[Any] = (
-            np.arange(n, dtype=np.int64) if node_ids is None else np.asarray(node_ids)
+            np.arange(n, dtype=np.int64) if node_ids is None else np.array(node_ids)
         )
         self.max_access = float(max_access)
         self.crs = crs
@@ -144,7 +149,15 @@ class WalkingNetwork:
         self.edge_u, self.edge_v, self.edge_length, self.edge_line = _distinct_edges(
             uu, vv, ll, src
         )
-        self.graph: sp.csr_matrix = _upper_csr(n, self.edge_u, self.edge_v, self.edge_length)
+        self.graph: sp.csr_matrix = _upper_csr(
+            n, self.edge_u, self.edge_v.copy(), self.edge_length.copy()
+        )
+        # Read-only: the located points, the segment tree and the point graphs are cached
+        # from these arrays, so an edit in place would leave them stale (a new network
+        # is the way to change a street).
+        for arr in (self.node_x, self.node_y, self.node_ids, self.edge_u, self.edge_v,
+                    self.edge_length, self.edge_line):
+            arr.flags.writeable = False
         self._tree = cKDTree(np.column_stack([x, y]))
         self._segments: shapely.STRtree | None = None
         self._components: ComponentInfo | None = None

@@ -16,8 +16,9 @@ the street network shapes the plan (summaries and reports show it).
 >>> floor = walk_floor(metric, np.array([0]), radius=500.0)
 >>> floor.breaches, [round(r, 3) for r in floor.ratios]
 (0, [1.245, 1.406])
->>> net.edge_length[0] = 20.0      # a street said to be shorter than it is
->>> broken = NetworkMetric(net, metric.demand_xy, metric.access_xy)
+>>> short = WalkingNetwork(net.node_x, net.node_y, net.edge_u, net.edge_v,
+...                        np.array([20.0]))   # a street said to be shorter than it is
+>>> broken = NetworkMetric(short, metric.demand_xy, metric.access_xy)
 >>> walk_floor(broken, np.array([0])).breaches
 2
 """
