@@ -30,7 +30,15 @@ import weakref
 import numpy as np
 import scipy.sparse as sp
 
-from siting.coverage.base import FloatArray, IntArray, Metric, no_sites, pairs_to_csr, top_k
+from siting.coverage.base import (
+    FloatArray,
+    IntArray,
+    Metric,
+    no_sites,
+    pairs_to_csr,
+    segment_offsets,
+    top_k,
+)
 from siting.network import Located, PointGraph, WalkingNetwork, locate
 
 #: Distances held at once when whole rows of distances are needed (float64 entries).
@@ -168,7 +176,7 @@ class NetworkMetric(Metric):
         sites = np.asarray(sites, dtype=np.int64)
         counts = self._count[sites]
         pair = np.repeat(np.arange(sites.size), counts)
-        offset = np.arange(pair.size) - np.repeat(np.cumsum(counts) - counts, counts)
+        offset = segment_offsets(counts)
         access = self._order[self._start[sites][pair] + offset]
         gap = self.demand_xy[demand[pair]] - self.access_xy[access]
         out = np.full(sites.size, np.inf)
@@ -184,7 +192,7 @@ class NetworkMetric(Metric):
         """
         counts = self._count[sites]
         group = np.repeat(np.arange(sites.size), counts)
-        offset = np.arange(group.size) - np.repeat(np.cumsum(counts) - counts, counts)
+        offset = segment_offsets(counts)
         access = self._order[self._start[sites][group] + offset]
         rows = self.graph.rows(1, access, 0)
         return rows.T, group
