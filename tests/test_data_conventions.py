@@ -294,7 +294,7 @@ def test_network_where_filters_the_street_layer(district: Path) -> None:
 def test_network_keys_reach_street_network_only_when_set(
     district: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import siting.data.load as loader
+    import siting.data.load_layers as loader
 
     seen: list[dict[str, Any]] = []
     real = loader.street_network

@@ -38,31 +38,30 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 from pydantic import ValidationError
-from scipy.spatial import cKDTree
 
 from siting.data.columns import (
-    POINTS,
     POLYGONS,
     check_geometry,
-    checked_numbers,
-    find_column,
-    listed,
-    put,
     read_ids,
 )
 from siting.data.crs import harmonise_crs
 from siting.data.layers import Layer, Reading, list_layers, open_layer, relabelled
+from siting.data.load_layers import (
+    area_column,
+    block_columns,
+    existing_columns,
+    spec_needs,
+    street_layer_network,
+    subdistrict_names,
+)
 from siting.data.parcels import parcel_columns
-from siting.data.streets import street_network
 from siting.errors import InputError, SitingError, SpecError
 from siting.multi.data import ServiceData
 from siting.multi.spec import NO_DATA, DataTable, Spec
 from siting.readers.csvfile import XY
 from siting.readers.names import layer_parts
-from siting.readers.values import to_ids, to_numbers
 from siting.textio import read_text
 
 __all__ = ["as_written", "folder_table", "load_data_table", "load_service_data"]
@@ -142,7 +141,7 @@ def load_service_data(
         table = spec.data
     if not cache:
         return load_data_table(table, spec, source=source)
-    key = json.dumps([table.model_dump(mode="json"), source, *_needs(spec)], default=str)
+    key = json.dumps([table.model_dump(mode="json"), source, *spec_needs(spec)], default=str)
     if key not in _CACHE:
         _CACHE[key] = load_data_table(table, spec, source=source)
         while len(_CACHE) > _CACHE_SIZE:
@@ -213,16 +212,6 @@ def folder_table(folder: str | os.PathLike[str]) -> DataTable:
         raise InputError(str(exc.errors()[0]["msg"]), path=gpkg) from None
 
 
-def _needs(spec: Spec | None) -> tuple[list[str], list[str], int | None]:
-    """Population columns, use keys and first year the spec needs of the data."""
-    if spec is None:
-        return [], [], None
-    groups = {f.group for f in spec.facility.values()}
-    groups |= {t.group for t in spec.target if t.group is not None}
-    uses = {f.use or name for name, f in spec.facility.items()}
-    return sorted(groups), sorted(uses), spec.meta.years[0]
-
-
 def load_data_table(
     table: DataTable, spec: Spec | None = None, *, source: str | None = None
 ) -> ServiceData:
@@ -281,12 +270,12 @@ def load_data_table(
     notes += said
     subdistricts = None
     if "subdistricts" in layers:
-        subdistricts = _subdistricts(layers["subdistricts"], table)
-    _block_columns(blocks, table, spec, notes, subdistricts)
-    _, uses, first_year = _needs(spec)
+        subdistricts = subdistrict_names(layers["subdistricts"], table)
+    block_columns(blocks, table, spec, notes, subdistricts)
+    _, uses, first_year = spec_needs(spec)
     parcels = parcel_columns(layers["parcels"], table, spec, (uses, first_year), notes)
     if "existing" in layers:
-        existing = _existing_columns(layers["existing"], table, spec, notes)
+        existing = existing_columns(layers["existing"], table, spec, notes)
     else:
         existing = gpd.GeoDataFrame(
             {c: pd.Series([], dtype="str") for c in ("facility_id", "type", "subdistrict")},
@@ -295,7 +284,7 @@ def load_data_table(
         )
     for key in ("parcels", "existing"):
         if key in layers:
-            _area_column(layers[key], blocks.frame, subdistricts, table.area, notes)
+            area_column(layers[key], blocks.frame, subdistricts, table.area, notes)
     if table.area and table.area not in existing.columns:
         existing[table.area] = existing["subdistrict"]
     shapes = None
@@ -306,7 +295,7 @@ def load_data_table(
         shapes = lay.frame
     network = None
     if "network" in layers:
-        network = _network(layers["network"], table)
+        network = street_layer_network(layers["network"], table)
     folders = [str(lay.path.resolve().parent) for lay in (blocks, *layers.values())]
     return ServiceData(
         blocks=blocks.frame,
@@ -395,172 +384,3 @@ def _made_absolute(value: str, spec_dir: Path) -> str:
         except (OSError, RuntimeError):  # a name too long, a loop of links
             path = spec_dir / path
     return str(path) if layer is None else f"{path}:{layer}"
-
-
-# ------------------------------------------------------------------ layers
-
-
-def _block_columns(
-    blocks: Layer,
-    table: DataTable,
-    spec: Spec | None,
-    notes: list[str],
-    subdistricts: gpd.GeoDataFrame | None,
-) -> None:
-    check_geometry(blocks, POINTS + POLYGONS, "blocks")
-    put(blocks, "block_id", table.block_id, read_ids(blocks, table.block_id, "data.block_id"))
-    area = find_column(blocks, table.area, "subdistrict", "data.area")
-    if area is None and subdistricts is not None:
-        blocks.frame["subdistrict"] = _polygon_of(blocks.frame, subdistricts)
-        notes.append(
-            f"{blocks.label} has no sub-district column (data.area): each block takes the "
-            "sub-district polygon it lies in (else the nearest)."
-        )
-    elif area is None:
-        blocks.frame["subdistrict"] = pd.Series("all", index=blocks.frame.index, dtype="str")
-        notes.append(
-            f"{blocks.label} has no sub-district column (data.area): every block is in one "
-            "area, 'all'."
-        )
-    else:
-        areas = to_ids(blocks.frame[area], blocks.where, area, unique=False, noun="sub-district")
-        put(blocks, "subdistrict", area, areas)
-    if spec is None:
-        return
-    for name, facility in spec.facility.items():
-        group = facility.group
-        if group not in blocks.frame.columns:
-            raise InputError(
-                f"no population column {group!r} for facility.{name}.group "
-                f"(columns: {listed(blocks)})",
-                path=blocks.label,
-                field=group,
-            )
-    for group in _needs(spec)[0]:
-        if group in blocks.frame.columns:
-            blocks.frame[group] = checked_numbers(blocks, group)
-        else:
-            raise InputError(
-                f"no population column {group!r} for a target's group", path=blocks.label,
-                field=group,
-            )
-
-
-def _existing_columns(
-    layer: Layer, table: DataTable, spec: Spec | None, notes: list[str]
-) -> gpd.GeoDataFrame:
-    check_geometry(layer, POINTS + POLYGONS, "existing facilities")
-    put(layer, "facility_id", table.existing_id, read_ids(layer, table.existing_id,
-                                                       "data.existing_id"))
-    col = find_column(layer, table.existing_type, table.existing_type, "data.existing_type")
-    assert col is not None
-    kinds = to_ids(layer.frame[col], layer.where, col, unique=False, noun="type")
-    put(layer, "type", col, kinds)
-    col = find_column(layer, table.existing_capacity, "capacity", "data.existing_capacity")
-    if col is not None:
-        cap = to_numbers(layer.frame[col], layer.where, col, allow_missing=True, allow_inf=True)
-        known = cap[~np.isnan(cap)]
-        series = pd.Series(cap, index=layer.frame.index)
-        # Whole numbers with gaps become nullable integers (places, not fractions).
-        whole = bool(np.all(np.isfinite(known) & (known == np.round(known))))
-        put(layer, "capacity", col, series.astype("Int64") if whole else series)
-    if spec is not None and len(kinds):
-        other = sorted(set(kinds) - set(spec.facility))
-        if other:
-            n = int(kinds.isin(other).sum())
-            noun = "facility" if n == 1 else "facilities"
-            notes.append(
-                f"{layer.label}: {n} {noun} of types the spec does not plan "
-                f"({', '.join(other)}) stay on the map only."
-            )
-    return layer.frame
-
-
-def _network(lay: Layer, table: DataTable) -> Any:
-    """The walking network of the street layer, built by the ``network_*`` keys that are set."""
-    extra: dict[str, Any] = {}
-    if table.network_junctions is not None:
-        extra["junctions"] = table.network_junctions
-    if table.network_level is not None:
-        find_column(lay, table.network_level, table.network_level, "data.network_level")
-        extra["level"] = table.network_level
-    if table.network_max_access is not None:
-        extra["max_access"] = table.network_max_access
-    return street_network(
-        lay.frame,
-        length=table.network_length,
-        tolerance=table.network_tolerance,
-        where=lay.where,
-        **extra,
-    )
-
-
-def _subdistricts(layer: Layer, table: DataTable) -> gpd.GeoDataFrame:
-    check_geometry(layer, POLYGONS, "sub-districts")
-    if table.subdistrict_name is not None:
-        name, key = table.subdistrict_name, "data.subdistrict_name"
-    else:
-        name = table.area or "subdistrict"
-        key = "data.area" if table.area else "data.subdistrict_name"
-    col = find_column(layer, name, name, key)
-    assert col is not None
-    names = to_ids(layer.frame[col], layer.where, col, unique=False, noun="sub-district")
-    put(layer, "subdistrict", col, names)
-    return layer.frame
-
-
-def _area_column(
-    layer: Layer,
-    blocks: gpd.GeoDataFrame,
-    subdistricts: gpd.GeoDataFrame | None,
-    area: str | None,
-    notes: list[str],
-) -> None:
-    """The sub-district of parcels or facilities: their own column (``area``, else
-    ``subdistrict``), else the polygon they lie in, else the nearest block's."""
-    frame = layer.frame
-    name = area or "subdistrict"
-    col = name if name in frame.columns else (
-        "subdistrict" if "subdistrict" in frame.columns else None
-    )
-    if col is not None:
-        values = to_ids(frame[col], layer.where, col, unique=False, noun="sub-district")
-        put(layer, "subdistrict", col, values)
-    elif len(frame):
-        if subdistricts is not None:
-            values = _polygon_of(frame, subdistricts)
-            how = "the sub-district polygon it lies in (else the nearest)"
-        else:
-            pts = _points(frame)
-            _, nearest = cKDTree(_points(blocks)).query(pts)
-            values = pd.Series(blocks["subdistrict"].to_numpy(dtype=object)[nearest],
-                               index=frame.index, dtype="str")
-            how = "the nearest block's"
-        frame["subdistrict"] = values
-        notes.append(f"{layer.label} has no {name!r} column: each takes {how}.")
-    else:  # an empty layer (a header-only CSV): nothing to place
-        frame["subdistrict"] = pd.Series([], index=frame.index, dtype="str")
-    if name != "subdistrict" and name not in layer.frame.columns:
-        layer.frame[name] = layer.frame["subdistrict"]
-
-
-def _points(frame: gpd.GeoDataFrame) -> Any:
-    pts = frame.geometry.representative_point()
-    return np.column_stack([pts.x.to_numpy(), pts.y.to_numpy()])
-
-
-def _polygon_of(frame: gpd.GeoDataFrame, subdistricts: gpd.GeoDataFrame) -> pd.Series:
-    """Name of the sub-district polygon each feature's point lies in (else the nearest)."""
-    import shapely
-
-    pts = frame.geometry.representative_point().to_numpy()
-    tree = shapely.STRtree(subdistricts.geometry.to_numpy())
-    poly = np.full(len(pts), -1, dtype=np.int64)
-    inside, which = tree.query(pts, predicate="within")
-    poly[inside] = which
-    rest = np.flatnonzero(poly < 0)
-    if rest.size:
-        got, nearest = tree.query_nearest(pts[rest], all_matches=False)
-        poly[rest[got]] = nearest
-    names = subdistricts["subdistrict"].to_numpy(dtype=object)
-    return pd.Series(names[poly], index=frame.index, dtype="str")
