@@ -4,6 +4,7 @@ plan is the one the bound proves, and then the same as done after."""
 
 from __future__ import annotations
 
+import signal
 import threading
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,11 @@ from siting.multi import MultiService
 from siting.multi.heuristic import PoolHeuristic
 from siting.multi.pipeline import Ahead, decode, with_incumbent
 from tests.test_multi_speed import city
+
+#: A shell without job control starts background jobs with SIGINT ignored.
+needs_ctrl_c = pytest.mark.skipif(
+    signal.getsignal(signal.SIGINT) is signal.SIG_IGN,
+    reason="SIGINT is ignored in this process (a background job)")
 
 
 def held_bound(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
@@ -133,3 +139,32 @@ def _incumbent(x: np.ndarray, objective: float) -> Any:
     from siting.multi.heuristic import Incumbent
 
     return Incumbent(x, objective, "pool rens", 0.0)
+
+
+@needs_ctrl_c
+def test_ctrl_c_in_the_work_ahead_gives_the_plan_with_an_honest_status(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Ctrl-C while the first plan is worked on ahead (the bound LP still running beside
+    it): the bound LP stops, the plan comes back verified, never called optimal."""
+    sp_, data = city(0)
+    sp_.solver.mip_gap = 1e-3
+    made = held_bound(monkeypatch)
+    ahead = MultiService._ahead
+    main = threading.main_thread().ident
+    assert main is not None
+
+    def interrupted(self: MultiService, *args: Any, **kwargs: Any) -> Ahead:
+        signal.pthread_kill(main, signal.SIGINT)  # as a terminal delivers Ctrl-C
+        return ahead(self, *args, **kwargs)
+
+    monkeypatch.setattr(MultiService, "_ahead", interrupted)
+    sol = MultiService(sp_).solve(data, options=SolveOptions(mip_gap=1e-3))
+    heuristic = next(m for m in made if isinstance(m, PoolHeuristic))
+    assert heuristic.interrupted and not heuristic.proven
+    assert "adopted" not in made  # nothing made ahead was kept
+    assert sol.status == Status.FEASIBLE, sol.message
+    assert sol.message == "interrupted"
+    assert sol.verified is True
+    assert sol.objective is not None and sol.objective > 0
+    assert sol.gap is None and sol.bound is None  # the bound LP was stopped: no gap claimed
