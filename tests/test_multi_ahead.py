@@ -168,3 +168,95 @@ def test_ctrl_c_in_the_work_ahead_gives_the_plan_with_an_honest_status(
     assert sol.verified is True
     assert sol.objective is not None and sol.objective > 0
     assert sol.gap is None and sol.bound is None  # the bound LP was stopped: no gap claimed
+
+
+def _stopped_once(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Make the reasons' first re-solve come back as a solve that caught Ctrl-C does
+    (its answer marked interrupted); every re-solve, as made."""
+    import siting.multi.reasons as reasons_module
+
+    solves: list[str] = []
+    real = reasons_module.get_backend
+
+    class Stopped:
+        def __init__(self, name: str) -> None:
+            self.backend = real(name)
+
+        def solve(self, milp: Any, options: SolveOptions) -> Result:
+            res = self.backend.solve(milp, options)
+            solves.append("stopped" if not solves else "after")
+            if solves == ["stopped"]:
+                res.extra["interrupted"] = True
+            return res
+
+    monkeypatch.setattr(reasons_module, "get_backend", Stopped)
+    return solves
+
+
+def test_ctrl_c_caught_by_a_re_solve_ahead_stops_the_run(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A Ctrl-C that a re-solve of the reasons (worked on ahead) caught and turned into
+    its answer stops the run: no re-solve after it, the bound LP stopped, the plan kept,
+    the reasons said not sought."""
+    from siting.multi.pipeline import NOT_SOUGHT
+
+    sp_, data = city(0)
+    sp_.solver.mip_gap = 1e-3
+    made = held_bound(monkeypatch)
+    solves = _stopped_once(monkeypatch)
+    sol = MultiService(sp_).solve(data, options=SolveOptions(mip_gap=1e-3))
+    heuristic = next(m for m in made if isinstance(m, PoolHeuristic))
+    assert heuristic.interrupted and not any(isinstance(m, Ahead) for m in made)
+    assert solves == ["stopped"]  # nothing solved after the Ctrl-C
+    assert sol.status == Status.FEASIBLE and sol.message == "interrupted" and sol.verified
+    assert sol.reasons[0] == {"kind": "type", "text": NOT_SOUGHT}
+    assert all(r["kind"] == "target" for r in sol.reasons[1:])
+    assert sol.stats["reasons"].startswith("not sought")
+
+
+def test_ctrl_c_in_the_reasons_after_the_search_keeps_the_plan(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Nothing done ahead: a Ctrl-C caught by a re-solve of the reasons stops them, and
+    the plan comes back as found (proven here), verified, its reasons said not sought."""
+    from siting.multi.pipeline import NOT_SOUGHT
+
+    sp_, data = city(0)
+    sp_.solver.mip_gap = 0.05
+    run = PoolHeuristic.run
+    monkeypatch.setattr(PoolHeuristic, "run", lambda self, while_bounding=None: run(self))
+    solves = _stopped_once(monkeypatch)
+    sol = MultiService(sp_).solve(data, options=SolveOptions(mip_gap=0.05, threads=1))
+    assert solves == ["stopped"]
+    assert sol.status == Status.OPTIMAL and sol.verified
+    assert sol.reasons[0] == {"kind": "type", "text": NOT_SOUGHT}
+
+
+def test_ctrl_c_caught_by_a_relaxation_starts_no_other_solve(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A Ctrl-C the first relaxation's LP caught (no plan yet) ends the heuristic there:
+    no second try of that relaxation without its targets, no other solve."""
+    import siting.multi.heuristic as heuristic_module
+
+    sp_, data = city(0)
+    solves: list[str] = []
+    real = heuristic_module.get_backend
+
+    class Stopped:
+        def __init__(self, name: str) -> None:
+            self.backend = real(name)
+
+        def solve(self, milp: Any, options: SolveOptions) -> Result:
+            if solves:
+                solves.append("after")
+                return self.backend.solve(milp, options)
+            solves.append("stopped")
+            return Result(Status.NO_SOLUTION, "highs", message="interrupted",
+                          extra={"interrupted": True})
+
+    monkeypatch.setattr(heuristic_module, "get_backend", Stopped)
+    with pytest.raises(KeyboardInterrupt):  # no plan to keep: the caller hears Ctrl-C
+        MultiService(sp_).solve(data, options=SolveOptions(threads=1))
+    assert solves == ["stopped"]

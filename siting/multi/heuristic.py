@@ -356,7 +356,7 @@ class PoolHeuristic:
             milp, lay = build(one, drop=drop, drop_equity=drop_equity)
             lp = replace(milp, integrality=np.zeros(milp.num_cols, dtype=bool))
             result = self._solve(lp, self._options())
-            if result.status.has_solution and result.x is not None:
+            if self._late() or (result.status.has_solution and result.x is not None):
                 break
         found = {}
         if result is not None and result.status.has_solution and result.x is not None:

@@ -51,6 +51,10 @@ from siting.solution import result_fields
 
 FloatArray = NDArray[np.float64]
 
+#: The line of the reasons when the run was stopped before they were sought.
+NOT_SOUGHT = ("Not sought: the run was stopped (Ctrl-C) before these re-solves were "
+              "done; the plan above is the one found so far.")
+
 
 @dataclass
 class MultiService:
@@ -159,17 +163,20 @@ class MultiService:
                 self.tabulate(prob, sol, verify=verify)
             stage("verify", True, "verified" if sol.verified else "; ".join(sol.verification))
             if reasons:
-                from siting.multi.reasons import plan_reasons
 
                 stage("reasons", False, "")
                 t_reasons = time.perf_counter()
                 if early is not None and early.reasons_hold(sol):
                     sol.reasons = early.sol.reasons
                     t_reasons -= early.reasons_s  # the time they took ahead
+                    done = f"{len(sol.reasons)} found"
                 else:
-                    sol.reasons = plan_reasons(prob, sol, backend, opts)
+                    done = self._reasons(prob, sol, backend, opts,
+                                         stopped=bool(result.extra.get("interrupted")))
                 sol.stats["reasons_s"] = round(time.perf_counter() - t_reasons, 3)
-                stage("reasons", True, f"{len(sol.reasons)} found")
+                if not done.endswith("found"):
+                    sol.stats["reasons"] = done
+                stage("reasons", True, done)
         else:
             from siting.multi.tables import baseline_table
 
@@ -180,6 +187,26 @@ class MultiService:
         sol.spec_data = spec.model_dump(mode="json")
         sol.notes = list(data.notes)
         return sol
+
+    @staticmethod
+    def _reasons(
+        prob: MultiServiceProblem, sol: MultiSolution, backend: str, opts: SolveOptions,
+        *, stopped: bool = False,
+    ) -> str:
+        """Set ``sol.reasons`` and say what was found. A Ctrl-C while they are sought
+        (or before: ``stopped``) stops them, not the run: the plan is kept, and the
+        reasons say they were not sought (a stopped re-solve's share could be wrong,
+        so none of its kind is kept); the targets' lines need no solve and stay."""
+        from siting.multi.reasons import plan_reasons, target_reasons
+
+        if not stopped:
+            try:
+                sol.reasons = plan_reasons(prob, sol, backend, opts)
+                return f"{len(sol.reasons)} found"
+            except KeyboardInterrupt:  # raised by a re-solve that caught it, or between
+                pass
+        sol.reasons = [{"kind": "type", "text": NOT_SOUGHT}, *target_reasons(sol)]
+        return "not sought: the run was stopped by Ctrl-C"
 
     def _ahead(
         self, prob: MultiServiceProblem, lay: Layout, backend: str, opts: SolveOptions,

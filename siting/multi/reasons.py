@@ -162,6 +162,8 @@ def _solve_share(
         if drop_budget and blk.name.startswith("budget_"):
             upper[blk.slice] = np.inf  # the same model as one built without budget rows
     res = get_backend(backend).solve(replace(milp, row_upper=upper), opts)
+    if res.extra.get("interrupted"):  # Ctrl-C caught by the solve: no more re-solves
+        raise KeyboardInterrupt
     if not res.status.has_solution or res.objective is None:
         return None
     total = float(td.pop.sum())
