@@ -16,7 +16,7 @@ from siting.backends.base import SolveOptions
 from siting.data import load_service_data
 from siting.multi import MultiService, MultiSolution
 from siting.multi.data import ServiceData
-from siting.multi.pipeline import estimate_note
+from siting.multi.decode import estimate_note
 from siting.multi.spec import load_spec, parse_spec
 from siting.report import report_html, write_report
 from siting.report.svgmap import MapLayers, map_layers

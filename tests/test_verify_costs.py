@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from shapely.geometry import Point, box
 
-import siting.multi.pipeline as pipeline
+import siting.multi.decode as decode_module
 import siting.verify.plan as plan_verifier
 from siting.multi import MultiService, MultiServiceProblem, ServiceData, parse_spec
 from siting.verify.plan import facility_costs
@@ -60,7 +60,7 @@ def test_the_verifier_costs_agree_with_the_model_on_an_honest_plan() -> None:
 
 
 def test_a_plan_whose_costs_the_model_got_wrong_fails(monkeypatch: pytest.MonkeyPatch) -> None:
-    honest = pipeline.with_costs
+    honest = decode_module.with_costs
 
     def halved(prob: Any, fac: pd.DataFrame) -> pd.DataFrame:
         out = honest(prob, fac)
@@ -68,7 +68,7 @@ def test_a_plan_whose_costs_the_model_got_wrong_fails(monkeypatch: pytest.Monkey
         return out
 
     # The model's costing is wrong; a verifier sharing it would agree with it.
-    monkeypatch.setattr(pipeline, "with_costs", halved)
+    monkeypatch.setattr(decode_module, "with_costs", halved)
     monkeypatch.setattr(plan_verifier, "with_costs", halved, raising=False)
     sol = MultiService(_spec()).solve(_data())
     assert not sol.verified

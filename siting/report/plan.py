@@ -18,7 +18,7 @@ from markupsafe import Markup
 
 from siting.findings import Finding, compact, from_notes, ordered
 from siting.multi.data import ServiceData
-from siting.multi.pipeline import estimate_note
+from siting.multi.decode import estimate_note
 from siting.multi.solution import MultiSolution
 from siting.multi.spec import Spec, parse_spec
 from siting.report.formats import (
