@@ -22,6 +22,8 @@ BDS1000 = ROOT / "instances" / "reference" / "bds" / "BDS1000.txt"
 GEO = ("geopandas", "shapely", "pyproj", "pyogrio")
 #: Not needed by a straight-line solve that shows no progress.
 UNNEEDED = ("rich", "siting.network", "siting.coverage.walking")
+#: Loaded only if used (siting.cli.deferred): scipy's array-API layer names them, nothing uses them.
+DEFERRED_CODE = ("numpy.f2py.crackfortran", "numpy.testing._private.utils")
 #: Modules of models other than MCLP (siting.models imports a model's module when asked).
 OTHER_MODELS = ("siting.models.capacitated", "siting.models.market", "siting.models.median",
                 "siting.models.facility", "siting.models.attendance", "siting.models.partial")
@@ -116,3 +118,32 @@ def test_json_solve_of_a_plain_csv_folder_imports_no_pandas(csv_folder: Path,
     modules = imported(solve, tmp_path)
     assert [name for name in ("pandas", "scipy.spatial") if name in modules] == []
     assert "pandas" in imported([*solve, "--out", str(tmp_path / "plan")], tmp_path)
+
+
+def test_json_solve_runs_no_unused_numpy_package(csv_folder: Path, tmp_path: Path) -> None:
+    """numpy.f2py and numpy.testing, which scipy.sparse's import touches, are never executed."""
+    solve = ["solve", str(csv_folder), "--model", "mclp", "--radius", "200", "--p", "2",
+             "--json"]
+    modules = imported(solve, tmp_path)
+    assert "scipy.sparse" in modules  # the control: the import that touches them happened
+    assert [name for name in DEFERRED_CODE if name in modules] == []
+
+
+def test_a_deferred_module_is_whole_when_used(tmp_path: Path) -> None:
+    """Imported while deferred, a module runs its code on first use, then works as usual."""
+    probe = """
+import sys
+from siting.cli.deferred import deferred_imports
+with deferred_imports():
+    import numpy.testing as testing
+    import scipy.sparse
+print("LAZY", type(sys.modules["numpy.testing"]).__name__, "numpy.f2py.f2py2e" in sys.modules)
+testing.assert_array_equal(scipy.sparse.eye(2).toarray(), [[1, 0], [0, 1]])
+from numpy.f2py import f2py2e
+print("USED", type(sys.modules["numpy.testing"]).__name__, f2py2e.__name__)
+"""
+    proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          timeout=300, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.split("\n")[:2] == ["LAZY _LazyModule False",
+                                           "USED module numpy.f2py.f2py2e"]
