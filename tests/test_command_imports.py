@@ -129,6 +129,16 @@ def test_json_solve_runs_no_unused_numpy_package(csv_folder: Path, tmp_path: Pat
     assert [name for name in DEFERRED_CODE if name in modules] == []
 
 
+def test_options_are_converted_without_typers_validators(csv_folder: Path,
+                                                         tmp_path: Path) -> None:
+    """Text, path, choice and flag options are converted directly (siting.cli.coercion)."""
+    solve = ["solve", str(csv_folder), "--model", "mclp", "--radius", "200", "--p", "2",
+             "--format", "csv", "--out", str(tmp_path / "plan"), "--json"]
+    modules = imported(solve, tmp_path)
+    assert "typer" in modules  # the control
+    assert "typer._adapters" not in modules
+
+
 def test_a_deferred_module_is_whole_when_used(tmp_path: Path) -> None:
     """Imported while deferred, a module runs its code on first use, then works as usual."""
     probe = """

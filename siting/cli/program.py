@@ -22,6 +22,7 @@ from typing import Any
 import typer
 
 from siting.cli import EXIT_OK, check, info, report, solve, sweep, verify
+from siting.cli.coercion import PlainCoercionCommand, PlainCoercionGroup
 from siting.cli.exits import (
     PRESSED,
     error_message,
@@ -35,6 +36,7 @@ __all__ = ["app", "run"]
 
 app = typer.Typer(
     name="siting",
+    cls=PlainCoercionGroup,
     help="Facility-siting optimisation: choose sites that cover the most people.",
     add_completion=False,
     no_args_is_help=True,
@@ -63,7 +65,7 @@ def _options(
 # in this order in `siting --help`
 for _command in (solve.solve, check.check, info.info, report.report, verify.verify,
                  sweep.sweep):
-    app.command()(_command)
+    app.command(cls=PlainCoercionCommand)(_command)
 
 
 def run(argv: list[str] | None = None) -> int:
