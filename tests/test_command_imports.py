@@ -157,3 +157,42 @@ print("USED", type(sys.modules["numpy.testing"]).__name__, f2py2e.__name__)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert proc.stdout.split("\n")[:2] == ["LAZY _LazyModule False",
                                            "USED module numpy.f2py.f2py2e"]
+
+
+def test_a_command_makes_only_its_own_options(csv_folder: Path, tmp_path: Path) -> None:
+    """typer makes the click command of the command run, not of all six."""
+    probe = """
+import sys
+import typer.main
+from siting.cli import main
+made = []
+original = typer.main.get_command_from_info
+def spy(*args, **kwargs):
+    info = args[0] if args else kwargs["command_info"]
+    made.append(info.callback.__name__)
+    return original(*args, **kwargs)
+typer.main.get_command_from_info = spy
+print("EXIT", main(sys.argv[1:]))
+print("MADE", " ".join(made))
+"""
+    for args, made in ((["info", str(csv_folder)], "info"), (["--version"], ""),
+                       (["solve", "--help"], "solve")):
+        proc = subprocess.run([sys.executable, "-c", probe, *args], capture_output=True,
+                              text=True, timeout=300, cwd=tmp_path)
+        lines = [line for line in proc.stdout.splitlines() if line.startswith(("EXIT", "MADE"))]
+        expected_all = "solve check info report verify sweep"
+        assert lines == ["EXIT 0", f"MADE {made or expected_all}"], proc.stderr[-2000:]
+
+
+@pytest.mark.parametrize("name", ["solve", "check", "info", "report", "verify", "sweep"])
+def test_a_command_alone_has_the_same_help_and_errors(name: str) -> None:
+    """Run alone (siting.cli.program.app_for), a command prints what the whole app prints."""
+    from typer.testing import CliRunner
+
+    from siting.cli.program import app, app_for
+
+    for args in ([name, "--help"], [name], [name, "--no-such-option"]):
+        alone = CliRunner().invoke(app_for(args), args, prog_name="siting")
+        whole = CliRunner().invoke(app, args, prog_name="siting")
+        assert app_for(args) is not app
+        assert (alone.exit_code, alone.output) == (whole.exit_code, whole.output), args
