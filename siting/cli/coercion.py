@@ -102,8 +102,12 @@ def install_plain(params: list[Any]) -> None:
         kind = plain_kind(param)
         if kind is not None and getattr(param, "_runtime_param", False) is None:
             descriptor = param.type_descriptor
-            param._runtime_param = _PlainParam(parameter_info=descriptor.parameter_info,
-                                               annotation=descriptor.annotation, kind=kind)
+            try:
+                plain = _PlainParam(parameter_info=descriptor.parameter_info,
+                                    annotation=descriptor.annotation, kind=kind)
+            except TypeError:  # a typer whose conversion takes other fields: typer's own
+                return
+            param._runtime_param = plain
 
 
 class PlainCoercionCommand(TyperCommand):
