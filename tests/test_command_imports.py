@@ -22,6 +22,8 @@ BDS1000 = ROOT / "instances" / "reference" / "bds" / "BDS1000.txt"
 GEO = ("geopandas", "shapely", "pyproj", "pyogrio")
 #: Not needed by a straight-line solve that shows no progress.
 UNNEEDED = ("rich", "siting.network", "siting.coverage.walking")
+#: Loaded only if used (siting.cli.deferred): scipy's array-API layer names them, nothing uses them.
+DEFERRED_CODE = ("numpy.f2py.crackfortran", "numpy.testing._private.utils")
 #: Modules of models other than MCLP (siting.models imports a model's module when asked).
 OTHER_MODELS = ("siting.models.capacitated", "siting.models.market", "siting.models.median",
                 "siting.models.facility", "siting.models.attendance", "siting.models.partial")
@@ -116,3 +118,81 @@ def test_json_solve_of_a_plain_csv_folder_imports_no_pandas(csv_folder: Path,
     modules = imported(solve, tmp_path)
     assert [name for name in ("pandas", "scipy.spatial") if name in modules] == []
     assert "pandas" in imported([*solve, "--out", str(tmp_path / "plan")], tmp_path)
+
+
+def test_json_solve_runs_no_unused_numpy_package(csv_folder: Path, tmp_path: Path) -> None:
+    """numpy.f2py and numpy.testing, which scipy.sparse's import touches, are never executed."""
+    solve = ["solve", str(csv_folder), "--model", "mclp", "--radius", "200", "--p", "2",
+             "--json"]
+    modules = imported(solve, tmp_path)
+    assert "scipy.sparse" in modules  # the control: the import that touches them happened
+    assert [name for name in DEFERRED_CODE if name in modules] == []
+
+
+def test_options_are_converted_without_typers_validators(csv_folder: Path,
+                                                         tmp_path: Path) -> None:
+    """Text, path, choice and flag options are converted directly (siting.cli.coercion)."""
+    solve = ["solve", str(csv_folder), "--model", "mclp", "--radius", "200", "--p", "2",
+             "--format", "csv", "--out", str(tmp_path / "plan"), "--json"]
+    modules = imported(solve, tmp_path)
+    assert "typer" in modules  # the control
+    assert "typer._adapters" not in modules
+
+
+def test_a_deferred_module_is_whole_when_used(tmp_path: Path) -> None:
+    """Imported while deferred, a module runs its code on first use, then works as usual."""
+    probe = """
+import sys
+from siting.cli.deferred import deferred_imports
+with deferred_imports():
+    import numpy.testing as testing
+    import scipy.sparse
+print("LAZY", type(sys.modules["numpy.testing"]).__name__, "numpy.f2py.f2py2e" in sys.modules)
+testing.assert_array_equal(scipy.sparse.eye(2).toarray(), [[1, 0], [0, 1]])
+from numpy.f2py import f2py2e
+print("USED", type(sys.modules["numpy.testing"]).__name__, f2py2e.__name__)
+"""
+    proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          timeout=300, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.split("\n")[:2] == ["LAZY _LazyModule False",
+                                           "USED module numpy.f2py.f2py2e"]
+
+
+def test_a_command_makes_only_its_own_options(csv_folder: Path, tmp_path: Path) -> None:
+    """typer makes the click command of the command run, not of all six."""
+    probe = """
+import sys
+import typer.main
+from siting.cli import main
+made = []
+original = typer.main.get_command_from_info
+def spy(*args, **kwargs):
+    info = args[0] if args else kwargs["command_info"]
+    made.append(info.callback.__name__)
+    return original(*args, **kwargs)
+typer.main.get_command_from_info = spy
+print("EXIT", main(sys.argv[1:]))
+print("MADE", " ".join(made))
+"""
+    for args, made in ((["info", str(csv_folder)], "info"), (["--version"], ""),
+                       (["solve", "--help"], "solve")):
+        proc = subprocess.run([sys.executable, "-c", probe, *args], capture_output=True,
+                              text=True, timeout=300, cwd=tmp_path)
+        lines = [line for line in proc.stdout.splitlines() if line.startswith(("EXIT", "MADE"))]
+        expected_all = "solve check info report verify sweep"
+        assert lines == ["EXIT 0", f"MADE {made or expected_all}"], proc.stderr[-2000:]
+
+
+@pytest.mark.parametrize("name", ["solve", "check", "info", "report", "verify", "sweep"])
+def test_a_command_alone_has_the_same_help_and_errors(name: str) -> None:
+    """Run alone (siting.cli.program.app_for), a command prints what the whole app prints."""
+    from typer.testing import CliRunner
+
+    from siting.cli.program import app, app_for
+
+    for args in ([name, "--help"], [name], [name, "--no-such-option"]):
+        alone = CliRunner().invoke(app_for(args), args, prog_name="siting")
+        whole = CliRunner().invoke(app, args, prog_name="siting")
+        assert app_for(args) is not app
+        assert (alone.exit_code, alone.output) == (whole.exit_code, whole.output), args

@@ -1,6 +1,7 @@
 """The ``siting`` command line (entry point :func:`main`).
 
-This module imports only the standard library, so that a Ctrl-C while the
+This module imports only the standard library (and :mod:`siting.cli.deferred`,
+which does too), so that a Ctrl-C while the
 program loads (``siting`` or ``python -m siting.cli``) ends with one line and
 exit code 130, never a traceback. The app and its commands are in
 :mod:`siting.cli.program`, one module a command; exit codes in
@@ -18,6 +19,8 @@ from __future__ import annotations
 
 import sys
 from typing import Any
+
+from siting.cli.deferred import deferred_imports
 
 EXIT_OK, EXIT_ERROR, EXIT_INPUT, EXIT_INFEASIBLE, EXIT_NO_SOLUTION, EXIT_UNVERIFIED = range(6)
 EXIT_INTERRUPTED = 130
@@ -40,7 +43,12 @@ __all__ = [
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point: load the command line (Ctrl-C or SIGTERM meanwhile is one line), then
-    run it."""
+    run it; modules it never uses are loaded only if used (:mod:`siting.cli.deferred`)."""
+    with deferred_imports():
+        return _main(argv)
+
+
+def _main(argv: list[str] | None) -> int:
     import signal
     import threading
 

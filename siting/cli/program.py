@@ -17,11 +17,13 @@ from __future__ import annotations
 
 import sys
 import warnings
+from collections.abc import Callable
 from typing import Any
 
 import typer
 
 from siting.cli import EXIT_OK, check, info, report, solve, sweep, verify
+from siting.cli.coercion import PlainCoercionCommand, PlainCoercionGroup
 from siting.cli.exits import (
     PRESSED,
     error_message,
@@ -31,15 +33,10 @@ from siting.cli.exits import (
     stop_signals,
 )
 
-__all__ = ["app", "run"]
+__all__ = ["COMMANDS", "app", "app_for", "run", "typer_app"]
 
-app = typer.Typer(
-    name="siting",
-    help="Facility-siting optimisation: choose sites that cover the most people.",
-    add_completion=False,
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-)
+#: The commands, in this order in `siting --help`.
+COMMANDS = (solve.solve, check.check, info.info, report.report, verify.verify, sweep.sweep)
 
 
 def _print_version(value: bool) -> None:
@@ -50,7 +47,6 @@ def _print_version(value: bool) -> None:
         raise typer.Exit(0)
 
 
-@app.callback()
 def _options(
     version: bool = typer.Option(
         False, "--version", help="Print the version and exit.", callback=_print_version,
@@ -60,10 +56,40 @@ def _options(
     """Facility-siting optimisation: choose sites that cover the most people."""
 
 
-# in this order in `siting --help`
-for _command in (solve.solve, check.check, info.info, report.report, verify.verify,
-                 sweep.sweep):
-    app.command()(_command)
+def typer_app(commands: tuple[Callable[..., Any], ...] = COMMANDS) -> typer.Typer:
+    """The ``siting`` app with these of its commands.
+
+    >>> [command.callback.__name__ for command in typer_app((info.info,)).registered_commands]
+    ['info']
+    """
+    made = typer.Typer(
+        name="siting",
+        cls=PlainCoercionGroup,
+        help="Facility-siting optimisation: choose sites that cover the most people.",
+        add_completion=False,
+        no_args_is_help=True,
+        pretty_exceptions_enable=False,
+    )
+    made.callback()(_options)
+    for command in commands:
+        made.command(cls=PlainCoercionCommand)(command)
+    return made
+
+
+app = typer_app()
+
+
+def app_for(argv: list[str]) -> typer.Typer:
+    """The app that runs ``argv``: when its first word names a command, one with only that
+    command (typer makes every command's options when it runs, the others' for nothing).
+
+    >>> [c.callback.__name__ for c in app_for(["solve", "--help"]).registered_commands]
+    ['solve']
+    >>> app_for(["--version"]) is app and app_for(["solv"]) is app
+    True
+    """
+    named = tuple(command for command in COMMANDS if argv[:1] == [command.__name__])
+    return typer_app(named) if named else app
 
 
 def run(argv: list[str] | None = None) -> int:
@@ -89,7 +115,8 @@ def run(argv: list[str] | None = None) -> int:
             try:
                 # Without standalone mode, click returns a typer.Exit's code instead of
                 # raising it.
-                returned = app(args=argv, standalone_mode=False)
+                chosen = app_for(sys.argv[1:] if argv is None else argv)
+                returned = chosen(args=argv, standalone_mode=False)
                 if PRESSED:
                     typer.echo(interrupted_message(), err=True)
                     return interrupted_code()
