@@ -87,6 +87,8 @@ def test_thresholds_sit_at_their_edges() -> None:
     (1000.0 * (1 + ROOT_GAP_BENDERS), "benders"),       # at the limit
     (1000.0 * (1 + ROOT_GAP_BENDERS) + 1, "compact"),   # beyond it
     (1013.2, "compact"),
+    (82_850.125 / 82_543 * 1000, "compact"),          # blobs s2's root gap, 0.37 %
+    (1002.58, "benders"),                               # clustered r2's, 0.26 %
 ])
 def test_root_gap_decides(bound: float, expected: str) -> None:
     choice = choice_from_root(1000.0, bound)
