@@ -161,8 +161,19 @@ def test_no_root_lp_in_time_falls_back_to_the_shape_rule() -> None:
     def no_bound(master: object, core: np.ndarray, deadline: float, solver: str) -> RootLP:
         return RootLP(bound=np.inf, x=np.zeros(0), rounds=0, reduced=None)
 
-    with mock.patch.object(covering, "root_cut_loop", no_bound):
+    seen: list[SolveOptions] = []
+    real = MCLP.solve_built
+
+    def spy(self: MCLP, inst: Instance, built: object, solver: str, options: SolveOptions,
+            **kw: object) -> object:
+        seen.append(options)
+        return real(self, inst, built, solver, options, **kw)  # type: ignore[arg-type]
+
+    with mock.patch.object(covering, "root_cut_loop", no_bound), \
+            mock.patch.object(MCLP, "solve_built", spy):
         sol = MCLP(radius=4.0, p=3).solve(inst)
+    # the greedy plan without a root keeps HiGHS's heuristics
+    assert all(Tuning.NO_HEURISTICS not in o.tuning for o in seen)
     assert sol.stats["formulation_reason"].startswith("no root LP in time; merged rows ")
     assert sol.stats["probe_root_bound"] is None
     json.loads(sol.to_json())  # strict JSON: no Infinity

@@ -362,7 +362,8 @@ class MCLP(CoverageModel):
         deadline = math.inf if limit is None else t0 + limit
         root = root_cut_loop(master, plan, t_p + ROOT_SHARE * (deadline - t_p), solver)
         best = master.value(plan)
-        if math.isfinite(root.bound) and time.perf_counter() < deadline:
+        improved = math.isfinite(root.bound) and time.perf_counter() < deadline
+        if improved:
             better = self._improver(s, limit)(root.x[: master.m])
             if master.covers(better) and master.value(better) > best:
                 plan, best = better, master.value(better)
@@ -377,11 +378,11 @@ class MCLP(CoverageModel):
                                       start=(plan, None, t_warm + probe_s))
         else:
             left = None if limit is None else max(limit - (time.perf_counter() - t0), 0.01)
-            # Started from the probe's plan (optimal or within 0.2 % on the clustered
-            # cases), HiGHS's own heuristics and its restarts after root fixings redo
-            # known work: see COMPACT_FROM_PLAN.
-            run = replace(options.tuned(*COMPACT_FROM_PLAN),
-                          warm_start=s.columns(milp.num_cols, plan), time_limit=left)
+            # Started from the probe's improved plan (optimal or within 0.2 % on the
+            # clustered cases), HiGHS's own heuristics and its restarts after root fixings
+            # redo known work (COMPACT_FROM_PLAN); a greedy plan without a root keeps them.
+            tuned = options.tuned(*COMPACT_FROM_PLAN) if improved else options
+            run = replace(tuned, warm_start=s.columns(milp.num_cols, plan), time_limit=left)
             sol = self.solve_built(inst, built, solver, run, t0=t0, verify=verify)
             sol.stats["warm_start_s"] = round(t_warm + probe_s, 6)
         sol.stats.update(probe_s=round(probe_s, 6), probe_plan=best,
