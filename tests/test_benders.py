@@ -138,3 +138,37 @@ def test_highs_reports_improving_incumbents_and_stops_on_request() -> None:
     stopped = HighsBackend().solve(milp, SolveOptions(), on_solution=lambda x: True)
     assert stopped.status == Status.FEASIBLE  # stopped at its first incumbent, unproven
     assert stopped.objective is not None and stopped.objective <= full.objective + 1e-9
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 10_000), n=st.integers(5, 60), m=st.integers(3, 12),
+       prove_from=st.sampled_from([-1.0, np.inf]))
+def test_masters_drop_heuristics_only_close_to_the_root_bound(
+    seed: int, n: int, m: int, prove_from: float
+) -> None:
+    # Masters without HiGHS's heuristics when the incumbent is within PROVE_FROM_GAP of
+    # the root bound; the answer is the compact model's either way.
+    from unittest import mock
+
+    from siting.backends.base import Tuning
+    from siting.models import benders
+
+    inst = _instance(seed, n, m, 0)
+    p = 1 + seed % (m - 1)
+    tunings: list[frozenset[Tuning]] = []
+    real = benders._solve_master
+
+    def spy(backend, milp, options, master, seen, mode):  # type: ignore[no-untyped-def]
+        tunings.append(options.tuning)
+        return real(backend, milp, options, master, seen, mode)
+
+    with mock.patch.object(benders, "PROVE_FROM_GAP", prove_from), \
+            mock.patch.object(benders, "_solve_master", spy):
+        sol = MCLP(radius=7.0, p=p, formulation="benders").solve(inst)
+    compact = MCLP(radius=7.0, p=p, formulation="compact").solve(inst)
+    assert sol.status == Status.OPTIMAL and sol.verified
+    assert sol.objective == pytest.approx(compact.objective, abs=1e-6)
+    proving = prove_from > 0
+    assert sol.stats["master_heuristics"] == ("off" if proving else "on")
+    for tuning in tunings:
+        assert (Tuning.NO_HEURISTICS in tuning) == proving and Tuning.NO_RESTART in tuning

@@ -10,6 +10,7 @@ limit stops it. The support MIP is compared with enumeration on the support.
 from __future__ import annotations
 
 import itertools
+from unittest import mock
 
 import numpy as np
 import pandas as pd
@@ -18,7 +19,7 @@ import scipy.sparse as sp
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from siting.backends.base import SolveOptions, Status
+from siting.backends.base import SolveOptions, Status, Tuning
 from siting.heuristics.structure import CoverStructure
 from siting.instance import Instance
 from siting.models import MCLP
@@ -201,3 +202,26 @@ def test_support_mip_declines_a_support_far_larger_than_the_plan() -> None:
     small = np.zeros(12, dtype=bool)
     small[:5] = True
     assert support_mclp(s, small, start=start) is not None
+
+
+def test_support_mip_runs_without_the_solvers_heuristics_and_restarts() -> None:
+    # A heuristic's sub-MIP from the plan: HiGHS's own heuristics and restarts repeat work.
+    from siting.models import support
+
+    seen: list[SolveOptions] = []
+    real = support.backend_with
+
+    class Spy:
+        def __init__(self, backend: object) -> None:
+            self.backend = backend
+
+        def solve(self, milp: object, options: SolveOptions) -> object:
+            seen.append(options)
+            return self.backend.solve(milp, options)  # type: ignore[attr-defined]
+
+    cov = sp.csr_matrix(np.eye(6)[[0, 1, 2, 3, 4, 5, 0, 1]])
+    s = CoverStructure.of(cov, np.arange(1.0, 9.0), p=2)
+    with mock.patch.object(support, "backend_with", lambda cap: Spy(real(cap))):
+        mask = support_mclp(s, np.ones(6, dtype=bool))
+    assert mask is not None and int(mask.sum()) == 2
+    assert {Tuning.NO_HEURISTICS, Tuning.NO_RESTART} <= seen[0].tuning

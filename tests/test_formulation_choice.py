@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from siting.backends.base import SolveOptions, Status
+from siting.backends.base import SolveOptions, Status, Tuning
 from siting.heuristics.structure import CoverStructure
 from siting.instance import Instance
 from siting.models import MCLP, cover_choice, covering
@@ -87,6 +87,8 @@ def test_thresholds_sit_at_their_edges() -> None:
     (1000.0 * (1 + ROOT_GAP_BENDERS), "benders"),       # at the limit
     (1000.0 * (1 + ROOT_GAP_BENDERS) + 1, "compact"),   # beyond it
     (1013.2, "compact"),
+    (82_850.125 / 82_543 * 1000, "compact"),          # blobs s2's root gap, 0.37 %
+    (1002.58, "benders"),                               # clustered r2's, 0.26 %
 ])
 def test_root_gap_decides(bound: float, expected: str) -> None:
     choice = choice_from_root(1000.0, bound)
@@ -159,10 +161,43 @@ def test_no_root_lp_in_time_falls_back_to_the_shape_rule() -> None:
     def no_bound(master: object, core: np.ndarray, deadline: float, solver: str) -> RootLP:
         return RootLP(bound=np.inf, x=np.zeros(0), rounds=0, reduced=None)
 
-    with mock.patch.object(covering, "root_cut_loop", no_bound):
+    seen: list[SolveOptions] = []
+    real = MCLP.solve_built
+
+    def spy(self: MCLP, inst: Instance, built: object, solver: str, options: SolveOptions,
+            **kw: object) -> object:
+        seen.append(options)
+        return real(self, inst, built, solver, options, **kw)  # type: ignore[arg-type]
+
+    with mock.patch.object(covering, "root_cut_loop", no_bound), \
+            mock.patch.object(MCLP, "solve_built", spy):
         sol = MCLP(radius=4.0, p=3).solve(inst)
+    # the greedy plan without a root keeps HiGHS's heuristics
+    assert all(Tuning.NO_HEURISTICS not in o.tuning for o in seen)
     assert sol.stats["formulation_reason"].startswith("no root LP in time; merged rows ")
     assert sol.stats["probe_root_bound"] is None
     json.loads(sol.to_json())  # strict JSON: no Infinity
     assert sol.status == Status.OPTIMAL and sol.verified
+    assert sol.objective == pytest.approx(_brute_force(nodes, sites, 4.0, 3))
+
+
+def test_compact_after_the_probe_runs_without_heuristics_and_restarts() -> None:
+    # Started from the probe's plan, HiGHS's heuristics and restarts only repeat work.
+    nodes = _nodes(11, 60)
+    sites = nodes.sample(12, random_state=1)[["id", "x", "y"]]
+    inst = Instance.from_frames(nodes, sites, demand_id="id", site_id="id")
+    seen: list[SolveOptions] = []
+    real = MCLP.solve_built
+
+    def spy(self: MCLP, inst: Instance, built: object, solver: str, options: SolveOptions,
+            **kw: object) -> object:
+        seen.append(options)
+        return real(self, inst, built, solver, options, **kw)  # type: ignore[arg-type]
+
+    with mock.patch.object(cover_choice, "ROOT_GAP_BENDERS", -1.0), \
+            mock.patch.object(MCLP, "solve_built", spy):
+        sol = MCLP(radius=4.0, p=3).solve(inst)
+    assert sol.stats["formulation"] == "compact" and len(seen) == 1
+    assert {Tuning.NO_HEURISTICS, Tuning.NO_RESTART} <= seen[0].tuning
+    assert seen[0].warm_start is not None
     assert sol.objective == pytest.approx(_brute_force(nodes, sites, 4.0, 3))

@@ -63,10 +63,12 @@ class Choice:
 
 #: ``auto`` keeps Benders when its root LP bound is at most this share above the best
 #: plan after the root: reduced costs then fix most sites and few master MIPs remain.
-#: Wider gaps went to the compact model, whose HiGHS tree closed them sooner (gaps of
-#: 0.51 % and 1.32 % on clustered 5,000 × 500 cases: compact 1.7× and > 2× faster;
-#: 0.37 % and below: Benders as fast or faster, up to 33× on the SJC sets).
-ROOT_GAP_BENDERS = 0.004
+#: Wider gaps go to the compact model started from that plan (without HiGHS's
+#: heuristics and restarts, ``covering.COMPACT_FROM_PLAN``), whose tree closes them
+#: sooner: clustered 5,000 × 500 cases at 0.37 % (blobs s2) and 0.33 % (gauss-mixed
+#: s3), CPU 4.3-5.5 s -> 0.8-0.9 s and 2.2 s -> 0.7-0.9 s (busy machine); at 0.26 %
+#: and 0.21 % both about equal; at 0.08 % and 0.06 % Benders 1.4-2.6× faster.
+ROOT_GAP_BENDERS = 0.003
 #: ``auto`` probes the root up to these sizes (merged rows, free sites); above them the
 #: rows-per-site rule decides, as tuned on the uniform, Cordeau and city cases.
 PROBE_MOST_ROWS, PROBE_MOST_SITES = 50_000, 5_000
@@ -173,7 +175,7 @@ def choice_from_root(best: float, root_bound: float, sense: Sense = "max") -> Ch
     """Benders when the root LP bound is within :data:`ROOT_GAP_BENDERS` of the best plan.
 
     >>> choice_from_root(1000.0, 1002.0).reason
-    'root LP bound 0.20 % from the best plan <= 0.40 %: benders'
+    'root LP bound 0.20 % from the best plan <= 0.30 %: benders'
     >>> choice_from_root(1000.0, 1013.2).formulation
     'compact'
     """

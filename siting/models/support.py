@@ -30,7 +30,7 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import ArrayLike, NDArray
 
-from siting.backends.base import Capability, SolveOptions, backend_with
+from siting.backends.base import Capability, SolveOptions, Tuning, backend_with
 from siting.heuristics.structure import CoverStructure, mclp_arrays
 from siting.reduce import merge_equal_rows
 
@@ -76,7 +76,12 @@ def support_mclp(
         warm = small.columns(milp.num_cols, start[sites])
     limit = SECONDS if time_limit is None else min(SECONDS, time_limit)
     solver = backend_with(Capability.MIP_START)  # the default back end
-    result = solver.solve(milp, SolveOptions(time_limit=limit, warm_start=warm))
+    # A heuristic's sub-MIP started from the plan: HiGHS's own heuristics and restarts
+    # only repeat work (CPU over the support MIPs of 12 clustered and uniform 5,000 × 500
+    # cases 1.42 -> 0.46 s, every optimum the same; blobs s2 0.48 -> 0.04 s).
+    run = SolveOptions(time_limit=limit, warm_start=warm).tuned(Tuning.NO_HEURISTICS,
+                                                              Tuning.NO_RESTART)
+    result = solver.solve(milp, run)
     if not result.status.has_solution or result.x is None:
         return None
     mask = np.zeros(m, dtype=bool)
