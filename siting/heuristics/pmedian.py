@@ -258,11 +258,6 @@ def lagrangian_bound_pmedian(
     return lagrangian_pmedian(pm, p, fixed_open, closed, upper, iterations, time_limit)[0]
 
 
-def _below(pm: PairsData, lam: FloatArray) -> IntArray:
-    """Positions of the pairs with ``cost < λ_i`` (each demand's pairs are sorted by cost)."""
-    return _cheaper_than(pm, lam, None)[0]
-
-
 def _cheaper_than(
     pm: PairsData, limit: FloatArray, demands: IntArray | None
 ) -> tuple[IntArray, IntArray]:
@@ -286,6 +281,36 @@ def _cheaper_than(
     lens = lo - starts
     owner = np.repeat(np.arange(starts.size), lens)
     return starts[owner] + segment_offsets(lens), owner
+
+
+def _served_below(
+    pm: PairsData, lam: FloatArray, open_mask: BoolArray, sub_demand: IntArray,
+    sub_site: IntArray,
+) -> FloatArray:
+    """Per demand ``i``, how many open sites cost less than ``λ_i``.
+
+    ``sub_demand`` and ``sub_site`` are the pairs cheaper than their multiplier
+    (:func:`_cheaper_than`). When the open sites have fewer pairs than those,
+    the count comes from the open sites' own pairs instead (with small ``p`` a
+    few thousand against up to hundreds of thousands); either way the same
+    pairs are counted, so the counts are equal.
+
+    >>> dem, site = np.repeat(np.arange(3), 3), np.tile(np.arange(3), 3)
+    >>> pm = PairsData(dem, site, np.array([0, 1, 2, 1, 0, 2, 2, 1, 0.0]), 3, 3)
+    >>> lam, y = np.array([1.5, 0.5, 2.5]), np.array([True, False, True])
+    >>> sub, owner = _cheaper_than(pm, lam, None)
+    >>> _served_below(pm, lam, y, owner, pm.site[sub]).tolist()
+    [1.0, 0.0, 2.0]
+    """
+    sites = np.flatnonzero(open_mask)
+    count = pm.site_ptr[sites + 1] - pm.site_ptr[sites]
+    if int(count.sum()) < sub_site.size:
+        pos = pm.by_site[np.repeat(pm.site_ptr[sites], count) + segment_offsets(count)]
+        dem = pm.demand[pos]
+        below = (pm.cost[pos] < lam[dem]).astype(np.float64)
+        return np.bincount(dem, weights=below, minlength=pm.n).astype(np.float64)
+    return np.bincount(sub_demand, weights=open_mask[sub_site].astype(np.float64),
+                       minlength=pm.n).astype(np.float64)
 
 
 def lagrangian_pmedian(
@@ -317,9 +342,10 @@ def lagrangian_pmedian(
     scale = StepScale(theta=2.0, patience=15, sense="max")
     deadline = Deadline(time_limit)
     for _ in range(iterations):
-        sub = _below(pm, lam)
-        red = pm.cost[sub] - lam[pm.demand[sub]]
-        rho = np.bincount(pm.site[sub], weights=red, minlength=pm.m).astype(np.float64)
+        sub, owner = _cheaper_than(pm, lam, None)  # owner: each pair's demand
+        sub_site = pm.site[sub]
+        red = pm.cost[sub] - lam[owner]
+        rho = np.bincount(sub_site, weights=red, minlength=pm.m).astype(np.float64)
         r_allowed = np.where(allowed, rho, np.inf)
         pick = np.argpartition(r_allowed, k - 1)[:k] if k > 0 else np.zeros(0, np.int64)
         y = fixed.copy()
@@ -330,8 +356,7 @@ def lagrangian_pmedian(
         if scale.exhausted or deadline.passed():
             break
         best = scale.best
-        served = np.bincount(pm.demand[sub], weights=y[pm.site[sub]].astype(np.float64),
-                             minlength=pm.n)
+        served = _served_below(pm, lam, y, owner, sub_site)
         s = 1.0 - served
         norm = float(s @ s)
         if norm <= 0:

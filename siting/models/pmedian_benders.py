@@ -40,7 +40,7 @@ from siting.instance import Instance
 from siting.models.assign import Pairs
 from siting.models.benders import solve_benders
 from siting.models.benders_master import Master
-from siting.models.pmedian_radius import pmedian_result, screen_pmedian
+from siting.models.pmedian_screen import pmedian_result, screen_pmedian
 from siting.models.reach import reach_rows
 
 FloatArray = NDArray[np.float64]
