@@ -362,8 +362,8 @@ class MCLP(CoverageModel):
         deadline = math.inf if limit is None else t0 + limit
         root = root_cut_loop(master, plan, t_p + ROOT_SHARE * (deadline - t_p), solver)
         best = master.value(plan)
-        improved = math.isfinite(root.bound) and time.perf_counter() < deadline
-        if improved:
+        root_in_time = math.isfinite(root.bound) and time.perf_counter() < deadline
+        if root_in_time:  # the root LP point is rounded and improved
             better = self._improver(s, limit)(root.x[: master.m])
             if master.covers(better) and master.value(better) > best:
                 plan, best = better, master.value(better)
@@ -381,7 +381,7 @@ class MCLP(CoverageModel):
             # Started from the probe's improved plan (optimal or within 0.2 % on the
             # clustered cases), HiGHS's own heuristics and its restarts after root fixings
             # redo known work (COMPACT_FROM_PLAN); a greedy plan without a root keeps them.
-            tuned = options.tuned(*COMPACT_FROM_PLAN) if improved else options
+            tuned = options.tuned(*COMPACT_FROM_PLAN) if root_in_time else options
             run = replace(tuned, warm_start=s.columns(milp.num_cols, plan), time_limit=left)
             sol = self.solve_built(inst, built, solver, run, t0=t0, verify=verify)
             sol.stats["warm_start_s"] = round(t_warm + probe_s, 6)
