@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+import siting.multi.reasons as reasons_module
 from siting.backends.base import Result, SolveOptions, Status
 from siting.multi import MultiService
 from siting.multi.heuristic import PoolHeuristic
@@ -170,26 +171,30 @@ def test_ctrl_c_in_the_work_ahead_gives_the_plan_with_an_honest_status(
     assert sol.gap is None and sol.bound is None  # the bound LP was stopped: no gap claimed
 
 
-def _stopped_once(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Make the reasons' first re-solve come back as a solve that caught Ctrl-C does
-    (its answer marked interrupted); every re-solve, as made."""
-    import siting.multi.reasons as reasons_module
-
+def _stopped_once(monkeypatch: pytest.MonkeyPatch, module: Any, *, answered: bool) -> list[str]:
+    """Make the first solve ``module`` asks of its back end come back as a solve that
+    caught Ctrl-C does: marked interrupted, with its answer (``answered``) or none;
+    every solve, as made ("stopped", then "after")."""
     solves: list[str] = []
-    real = reasons_module.get_backend
+    real = module.get_backend
 
     class Stopped:
         def __init__(self, name: str) -> None:
             self.backend = real(name)
 
         def solve(self, milp: Any, options: SolveOptions) -> Result:
+            if solves:
+                solves.append("after")
+                return self.backend.solve(milp, options)
+            solves.append("stopped")
+            if not answered:
+                return Result(Status.NO_SOLUTION, "highs", message="interrupted",
+                              extra={"interrupted": True})
             res = self.backend.solve(milp, options)
-            solves.append("stopped" if not solves else "after")
-            if solves == ["stopped"]:
-                res.extra["interrupted"] = True
+            res.extra["interrupted"] = True
             return res
 
-    monkeypatch.setattr(reasons_module, "get_backend", Stopped)
+    monkeypatch.setattr(module, "get_backend", Stopped)
     return solves
 
 
@@ -204,7 +209,7 @@ def test_ctrl_c_caught_by_a_re_solve_ahead_stops_the_run(
     sp_, data = city(0)
     sp_.solver.mip_gap = 1e-3
     made = held_bound(monkeypatch)
-    solves = _stopped_once(monkeypatch)
+    solves = _stopped_once(monkeypatch, reasons_module, answered=True)
     sol = MultiService(sp_).solve(data, options=SolveOptions(mip_gap=1e-3))
     heuristic = next(m for m in made if isinstance(m, PoolHeuristic))
     assert heuristic.interrupted and not any(isinstance(m, Ahead) for m in made)
@@ -226,7 +231,7 @@ def test_ctrl_c_in_the_reasons_after_the_search_keeps_the_plan(
     sp_.solver.mip_gap = 0.05
     run = PoolHeuristic.run
     monkeypatch.setattr(PoolHeuristic, "run", lambda self, while_bounding=None: run(self))
-    solves = _stopped_once(monkeypatch)
+    solves = _stopped_once(monkeypatch, reasons_module, answered=True)
     sol = MultiService(sp_).solve(data, options=SolveOptions(mip_gap=0.05, threads=1))
     assert solves == ["stopped"]
     assert sol.status == Status.OPTIMAL and sol.verified
@@ -241,22 +246,7 @@ def test_ctrl_c_caught_by_a_relaxation_starts_no_other_solve(
     import siting.multi.heuristic as heuristic_module
 
     sp_, data = city(0)
-    solves: list[str] = []
-    real = heuristic_module.get_backend
-
-    class Stopped:
-        def __init__(self, name: str) -> None:
-            self.backend = real(name)
-
-        def solve(self, milp: Any, options: SolveOptions) -> Result:
-            if solves:
-                solves.append("after")
-                return self.backend.solve(milp, options)
-            solves.append("stopped")
-            return Result(Status.NO_SOLUTION, "highs", message="interrupted",
-                          extra={"interrupted": True})
-
-    monkeypatch.setattr(heuristic_module, "get_backend", Stopped)
+    solves = _stopped_once(monkeypatch, heuristic_module, answered=False)
     with pytest.raises(KeyboardInterrupt):  # no plan to keep: the caller hears Ctrl-C
         MultiService(sp_).solve(data, options=SolveOptions(threads=1))
     assert solves == ["stopped"]
