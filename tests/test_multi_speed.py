@@ -253,6 +253,31 @@ def test_warm_lp_is_the_cold_lp() -> None:
     assert dual_bound(milp, duals) == pytest.approx(res.objective, rel=1e-7)
 
 
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 10_000), st.sampled_from(["max", "min"]))
+def test_warm_lp_prices_out_every_held_column(seed: int, sense: str) -> None:
+    """Whatever is held and whichever the sense, the priced LP is the whole LP: its
+    objective is the cold one and its duals certify it (a held column that still
+    prices out would leave the objective short of the cold LP's)."""
+    rng = np.random.default_rng(seed)
+    n, m = 14, 6
+    milp = MilpArrays(
+        c=rng.uniform(-1, 4, n) * (1 if sense == "max" else -1),
+        A=sp.csr_matrix(rng.integers(0, 4, (m, n)).astype(float)),
+        row_lower=np.full(m, -np.inf), row_upper=rng.uniform(2, 8, m),
+        col_lower=np.zeros(n), col_upper=rng.choice([1.0, 3.0], n),
+        integrality=np.ones(n, dtype=bool), sense=sense, offset=0.5,  # type: ignore[arg-type]
+    )
+    held = rng.random(n) < 0.6
+    cold = get_backend("highs").solve(replace(milp, integrality=np.zeros(n, dtype=bool)), EXACT)
+    res = warm_lp(milp, held, SolveOptions())
+    assert res.status == Status.OPTIMAL and cold.objective is not None
+    assert res.objective == pytest.approx(cold.objective, rel=1e-9, abs=1e-9)
+    assert res.extra["rounds"] >= 1
+    if sense == "max":
+        assert dual_bound(milp, res.extra["row_dual"]) == pytest.approx(res.objective, rel=1e-7)
+
+
 def test_a_better_plan_or_bound_from_the_heuristic_wins() -> None:
     x = np.zeros(2)
     solver = Result(Status.FEASIBLE, "highs", objective=95.0, bound=110.0, gap=0.16,
