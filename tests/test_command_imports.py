@@ -196,3 +196,14 @@ def test_a_command_alone_has_the_same_help_and_errors(name: str) -> None:
         whole = CliRunner().invoke(app, args, prog_name="siting")
         assert app_for(args) is not app
         assert (alone.exit_code, alone.output) == (whole.exit_code, whole.output), args
+
+
+def test_classic_solve_checks_its_parameters_without_pydantic(csv_folder: Path,
+                                                              tmp_path: Path) -> None:
+    """Plain option values are checked by siting.params' quick checks; pydantic is imported
+    only to word a refusal (tests/test_params.py)."""
+    solve = ["solve", str(csv_folder), "--model", "mclp", "--radius", "200", "--p", "2",
+             "--time-limit", "30", "--threads", "1", "--gap", "1e-4", "--json"]
+    modules = imported(solve, tmp_path)
+    assert "siting.params" in modules  # the control: the parameters were checked
+    assert [name for name in ("pydantic", "pydantic_core") if name in modules] == []
