@@ -23,7 +23,9 @@ GEO = ("geopandas", "shapely", "pyproj", "pyogrio")
 #: Not needed by a straight-line solve that shows no progress.
 UNNEEDED = ("rich", "siting.network", "siting.coverage.walking")
 #: Loaded only if used (siting.cli.deferred): scipy's array-API layer names them, nothing uses them.
-DEFERRED_CODE = ("numpy.f2py.crackfortran", "numpy.testing._private.utils")
+DEFERRED_CODE = ("numpy.f2py.crackfortran", "numpy.testing._private.utils",
+                 "numpy.polynomial.polynomial", "numpy._core.defchararray",
+                 "numpy.ctypeslib._ctypeslib")
 #: Modules of models other than MCLP (siting.models imports a model's module when asked).
 OTHER_MODELS = ("siting.models.capacitated", "siting.models.market", "siting.models.median",
                 "siting.models.facility", "siting.models.attendance", "siting.models.partial")
@@ -121,7 +123,8 @@ def test_json_solve_of_a_plain_csv_folder_imports_no_pandas(csv_folder: Path,
 
 
 def test_json_solve_runs_no_unused_numpy_package(csv_folder: Path, tmp_path: Path) -> None:
-    """numpy.f2py and numpy.testing, which scipy.sparse's import touches, are never executed."""
+    """numpy.f2py, numpy.testing, numpy.polynomial, numpy.char and numpy.ctypeslib, which
+    scipy.sparse's import touches, are never executed."""
     solve = ["solve", str(csv_folder), "--model", "mclp", "--radius", "200", "--p", "2",
              "--json"]
     modules = imported(solve, tmp_path)
