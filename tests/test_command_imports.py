@@ -210,3 +210,14 @@ def test_classic_solve_checks_its_parameters_without_pydantic(csv_folder: Path,
     modules = imported(solve, tmp_path)
     assert "siting.params" in modules  # the control: the parameters were checked
     assert [name for name in ("pydantic", "pydantic_core") if name in modules] == []
+
+
+def test_csv_solve_imports_no_reader_of_another_format(csv_folder: Path,
+                                                       tmp_path: Path) -> None:
+    """The OR-Library, Swain and BDS readers are imported when a file of theirs is read."""
+    solve = ["solve", str(csv_folder), "--model", "mclp", "--radius", "200", "--p", "2",
+             "--json"]
+    modules = imported(solve, tmp_path)
+    assert "siting.readers.csvfile" in modules  # the control: the package was imported
+    others = ("siting.readers.orlib", "siting.readers.points", "siting.readers.text")
+    assert [name for name in others if name in modules] == []
