@@ -23,7 +23,9 @@ GEO = ("geopandas", "shapely", "pyproj", "pyogrio")
 #: Not needed by a straight-line solve that shows no progress.
 UNNEEDED = ("rich", "siting.network", "siting.coverage.walking")
 #: Loaded only if used (siting.cli.deferred): scipy's array-API layer names them, nothing uses them.
-DEFERRED_CODE = ("numpy.f2py.crackfortran", "numpy.testing._private.utils")
+DEFERRED_CODE = ("numpy.f2py.crackfortran", "numpy.testing._private.utils",
+                 "numpy.polynomial.polynomial", "numpy._core.defchararray",
+                 "numpy.ctypeslib._ctypeslib")
 #: Modules of models other than MCLP (siting.models imports a model's module when asked).
 OTHER_MODELS = ("siting.models.capacitated", "siting.models.market", "siting.models.median",
                 "siting.models.facility", "siting.models.attendance", "siting.models.partial")
@@ -121,7 +123,8 @@ def test_json_solve_of_a_plain_csv_folder_imports_no_pandas(csv_folder: Path,
 
 
 def test_json_solve_runs_no_unused_numpy_package(csv_folder: Path, tmp_path: Path) -> None:
-    """numpy.f2py and numpy.testing, which scipy.sparse's import touches, are never executed."""
+    """numpy.f2py, numpy.testing, numpy.polynomial, numpy.char and numpy.ctypeslib, which
+    scipy.sparse's import touches, are never executed."""
     solve = ["solve", str(csv_folder), "--model", "mclp", "--radius", "200", "--p", "2",
              "--json"]
     modules = imported(solve, tmp_path)
@@ -196,3 +199,25 @@ def test_a_command_alone_has_the_same_help_and_errors(name: str) -> None:
         whole = CliRunner().invoke(app, args, prog_name="siting")
         assert app_for(args) is not app
         assert (alone.exit_code, alone.output) == (whole.exit_code, whole.output), args
+
+
+def test_classic_solve_checks_its_parameters_without_pydantic(csv_folder: Path,
+                                                              tmp_path: Path) -> None:
+    """Plain option values are checked by siting.params' quick checks; pydantic is imported
+    only to word a refusal (tests/test_params.py)."""
+    solve = ["solve", str(csv_folder), "--model", "mclp", "--radius", "200", "--p", "2",
+             "--time-limit", "30", "--threads", "1", "--gap", "1e-4", "--json"]
+    modules = imported(solve, tmp_path)
+    assert "siting.params" in modules  # the control: the parameters were checked
+    assert [name for name in ("pydantic", "pydantic_core") if name in modules] == []
+
+
+def test_csv_solve_imports_no_reader_of_another_format(csv_folder: Path,
+                                                       tmp_path: Path) -> None:
+    """The OR-Library, Swain and BDS readers are imported when a file of theirs is read."""
+    solve = ["solve", str(csv_folder), "--model", "mclp", "--radius", "200", "--p", "2",
+             "--json"]
+    modules = imported(solve, tmp_path)
+    assert "siting.readers.csvfile" in modules  # the control: the package was imported
+    others = ("siting.readers.orlib", "siting.readers.points", "siting.readers.text")
+    assert [name for name in others if name in modules] == []

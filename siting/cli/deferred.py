@@ -4,7 +4,9 @@ scipy's array-API layer (imported with ``scipy.sparse``) reads every public
 name of numpy once, and numpy loads a sub-package the first time its name is
 read: ``numpy.f2py`` (the Fortran wrapper generator, some 60 regular
 expressions compiled) and ``numpy.testing`` are loaded by every command,
-about a tenth of a second, and never used. While a command runs, these
+about a tenth of a second, and never used; so are ``numpy.polynomial``,
+``numpy.char``, ``numpy.rec``, ``numpy.strings`` and ``numpy.ctypeslib``
+(a few milliseconds). While a command runs, these
 modules are imported with the standard library's
 :class:`importlib.util.LazyLoader`: the module object is made at once, its
 code runs the first time one of its attributes is read, so whoever does use
@@ -34,7 +36,8 @@ from types import ModuleType
 __all__ = ["DEFERRED", "DeferredFinder", "deferred_imports"]
 
 #: Loaded when first used, not when scipy lists numpy's names.
-DEFERRED = frozenset({"numpy.f2py", "numpy.testing"})
+DEFERRED = frozenset({"numpy.f2py", "numpy.testing", "numpy.polynomial", "numpy.char",
+                      "numpy.rec", "numpy.strings", "numpy.ctypeslib"})
 
 
 class DeferredFinder:

@@ -23,21 +23,23 @@ input raises :class:`~siting.errors.FormatError` (a missing or unreadable file:
 from __future__ import annotations
 
 import csv
+import importlib
 import os
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from siting.errors import FormatError
-from siting.readers.orlib import CapData, PmedData, ScpData, read_cap, read_pmed, read_scp
-from siting.readers.points import BdsData, PointsData, read_bds, read_swain
-from siting.readers.text import PathArg, convert_floats, convert_ints
 from siting.textio import read_head, read_text
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from siting.readers.orlib import CapData, PmedData, ScpData, read_cap, read_pmed, read_scp
+    from siting.readers.points import BdsData, PointsData, read_bds, read_swain
+    from siting.readers.text import PathArg
 
 __all__ = [
     "FORMATS",
@@ -56,6 +58,25 @@ __all__ = [
     "read_swain",
     "reference_dir",
 ]
+
+#: The readers' names by module, imported when first asked for: a CSV folder, read by
+#: :mod:`siting.readers.csvfile` in this package, needs none of them.
+_READERS = {
+    "orlib": ("CapData", "PmedData", "ScpData", "read_cap", "read_pmed", "read_scp"),
+    "points": ("BdsData", "PointsData", "read_bds", "read_swain"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    for module, names in _READERS.items():
+        if name in names:
+            return getattr(importlib.import_module(f"siting.readers.{module}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
+
 
 #: Format names returned by :func:`detect_format`, in the order ties are broken.
 FORMATS = ("orlib-pmed", "bds", "swain", "orlib-cap", "orlib-scp")
@@ -233,6 +254,8 @@ def read_optima(path: PathArg | None = None) -> pd.DataFrame:
     [303.0]
     """
     import pandas as pd
+
+    from siting.readers.text import convert_floats, convert_ints
 
     p = Path(path) if path is not None else reference_dir() / "optima.csv"
     text = read_text(p)
