@@ -48,7 +48,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from siting.backends.base import SolveOptions, get_backend
+from siting.backends.base import SolveOptions, Tuning, get_backend
 from siting.milp import MilpArrays
 from siting.multi.problem import MultiServiceProblem
 from siting.multi.reason_words import (
@@ -374,7 +374,7 @@ def plan_reasons(
     cancel = threading.Event()
     short = SolveOptions(
         time_limit=min(SOLVE_S, opts.time_limit or SOLVE_S), mip_gap=1e-4, threads=opts.threads,
-        seed=opts.seed, cancel=cancel,
+        seed=opts.seed, cancel=cancel, tuning=frozenset({Tuning.NO_PROBING}),
     )
     wanted = [n for n in (low_types(sol) if types is None else types) if n in prob.types]
     if opts.threads is not None or one_at_a_time or len(wanted) < 2:
