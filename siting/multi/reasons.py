@@ -12,10 +12,12 @@ and once with each limit lifted in turn:
 - ``land``: the parcels' whole area, as if the other types took none;
 - ``phasing``: every parcel free from the first year (``year_available``).
 
-A limit *binds* when lifting it alone raises the type's coverage by at least
-:data:`MIN_GAIN`. What no limit can change is said too: the residents with no
-allowed parcel (nor an existing facility) within reach, from the coverage
-matrix (``reach``). Coverage here is residents within reach, the share the
+A limit that provably cannot bind (:mod:`siting.multi.reason_slack`: the model's
+other limits keep every plan within it) is not re-solved: lifting it leaves the
+model's plans, so its best share, as they are. A limit *binds* when lifting it alone
+raises the type's coverage by at least :data:`MIN_GAIN`. What no limit can change is
+said too: the residents with no allowed parcel (nor an existing facility) within
+reach, from the coverage matrix (``reach``). Coverage here is residents within reach, the share the
 tables report; a capacitated type is re-planned without its capacity.
 
 A type that no parcel allows (its use, its footprint or its years) is not
@@ -48,9 +50,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from siting.backends.base import SolveOptions, Tuning, get_backend
+from siting.backends.base import SolveOptions, Status, Tuning, get_backend
 from siting.milp import MilpArrays
 from siting.multi.problem import MultiServiceProblem
+from siting.multi.reason_slack import slack_limits
 from siting.multi.reason_words import (
     LIMITS,
     MIN_GAIN,
@@ -152,9 +155,10 @@ def land_used(prob: MultiServiceProblem, fac: pd.DataFrame, skip: str) -> np.nda
 def _solve_share(
     milp: MilpArrays, td: TypeData, backend: str, opts: SolveOptions,
     *, used: np.ndarray | None, area: np.ndarray, drop_budget: bool = False,
+    proven: list[bool] | None = None,
 ) -> float | None:
     """Best final-year share of the one-type model ``milp`` (``used``: land already taken;
-    ``drop_budget``: its budget rows lifted)."""
+    ``drop_budget``: its budget rows lifted; ``proven`` hears whether it is optimal)."""
     upper = milp.row_upper.copy()
     for blk in milp.row_blocks:
         if used is not None and blk.name == "land" and blk.size == td.n_cand:
@@ -164,6 +168,8 @@ def _solve_share(
     res = get_backend(backend).solve(replace(milp, row_upper=upper), opts)
     if res.extra.get("interrupted"):  # Ctrl-C caught by the solve: no more re-solves
         raise KeyboardInterrupt
+    if proven is not None:
+        proven.append(res.status == Status.OPTIMAL)
     if not res.status.has_solution or res.objective is None:
         return None
     total = float(td.pop.sum())
@@ -173,6 +179,7 @@ def _solve_share(
 def _solve_lifted(
     one: MultiServiceProblem, td: TypeData, backend: str, opts: SolveOptions,
     used: np.ndarray, keys: frozenset[str], built: dict[tuple[bool, bool], MilpArrays],
+    proven: list[bool] | None = None,
 ) -> float | None:
     """The one-type model's best share with the limits ``keys`` lifted (then put back).
 
@@ -196,7 +203,7 @@ def _solve_lifted(
             td.avail_t[:] = saved[4]
     return _solve_share(
         built[shape], td, backend, opts, used=None if "land" in keys else used,
-        area=one.area, drop_budget="budget" in keys,
+        area=one.area, drop_budget="budget" in keys, proven=proven,
     )
 
 
@@ -228,8 +235,14 @@ def type_reason(
     def lifted(keys: frozenset[str]) -> float | None:
         return _solve_lifted(one, td, backend, opts, used, keys, built)
 
-    as_is = lifted(frozenset())
-    relaxed: dict[str, float | None] = {k: lifted(frozenset({k})) for k in lifts}
+    proven: list[bool] = []
+    as_is = _solve_lifted(one, td, backend, opts, used, frozenset(), built, proven)
+    # a limit that provably cannot bind leaves the model's plans, so its best, as they are
+    slack = slack_limits(one, td, built[False, False], np.maximum(
+        one.area[td.cand] - used[td.cand], 0.0)) if proven[0] else frozenset()
+    relaxed: dict[str, float | None] = {
+        k: as_is if k in slack else lifted(frozenset({k})) for k in lifts
+    }
     start = as_is if as_is is not None else share
 
     def gains(v: float | None) -> bool:
