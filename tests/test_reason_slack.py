@@ -180,3 +180,37 @@ def test_no_proof_when_the_model_as_it_stands_is_not_solved_to_optimality(
     monkeypatch.setattr(reasons, "slack_limits", proof)
     plan_reasons(prob, sol, "highs", SolveOptions(threads=1), ["service_room"])
     assert not asked
+
+
+@pytest.mark.parametrize("name", ["service_room", "elderly_station"])
+def test_every_parcel_free_is_the_model_built_with_every_parcel_free(name: str) -> None:
+    """The phasing lifted by column bounds gives the arrays a build with every parcel free
+    from the first year gives (P3 is free only from 2027), quotas lifted or not."""
+    import numpy as np
+
+    from siting.multi.reasons import _build_lifted, every_parcel_free
+
+    raw = case(total=3e7, per_parcel=2, quota={"max_count": {"total": 3}}, others=True)
+    spec, data = parse_spec(raw), small_data()
+    sol = MultiService(spec).solve(data, options=SolveOptions(threads=1), reasons=False)
+    prob = MultiServiceProblem(spec, data)
+    one = MultiServiceProblem(one_type_spec(prob, sol, name), data, reuse=prob)
+    td = one.types[name]
+    assert (td.avail_t > 0).any()
+    built: dict[tuple[bool, bool], Any] = {}
+    for quota in (False, True):
+        _build_lifted(one, td, quota, built)
+        free = every_parcel_free(built[quota, False], td)
+        saved = td.avail_t.copy()
+        td.avail_t[:] = 0
+        try:
+            rebuilt: dict[tuple[bool, bool], Any] = {}
+            _build_lifted(one, td, quota, rebuilt)
+        finally:
+            td.avail_t[:] = saved
+        again = rebuilt[quota, False]
+        assert (free.A != again.A).nnz == 0
+        for field in ("c", "row_lower", "row_upper", "col_lower", "col_upper", "integrality"):
+            assert np.array_equal(getattr(free, field), getattr(again, field)), field
+        assert free.row_blocks == again.row_blocks and free.col_blocks == again.col_blocks
+        assert not np.array_equal(free.col_upper, built[quota, False].col_upper)

@@ -183,28 +183,45 @@ def _solve_lifted(
 ) -> float | None:
     """The one-type model's best share with the limits ``keys`` lifted (then put back).
 
-    Only the quota and phasing change the model's rows and columns; the arrays of
-    each of their combinations are built once (``built``), the budget and land
-    limits are row bounds.
+    Only the quota changes the model's rows; the arrays with and without it are
+    built once (``built``), the phasing is the facilities' column bounds
+    (:func:`every_parcel_free`), the budget and land limits are row bounds.
     """
-    f = td.spec
     shape = ("quota" in keys, "phasing" in keys)
+    _build_lifted(one, td, shape[0], built)
     if shape not in built:
-        saved = (f.count, f.min_count, f.max_count, f.max_total, td.avail_t.copy())
-        try:
-            if "quota" in keys:
-                f.min_count = {**f.min_count, **f.count}  # floors stay, ceilings go
-                f.count, f.max_count, f.max_total = {}, {}, None
-            if "phasing" in keys:
-                td.avail_t[:] = 0
-            built[shape] = build(one)[0]
-        finally:
-            f.count, f.min_count, f.max_count, f.max_total = saved[:4]
-            td.avail_t[:] = saved[4]
+        built[shape] = every_parcel_free(built[shape[0], False], td)
     return _solve_share(
         built[shape], td, backend, opts, used=None if "land" in keys else used,
         area=one.area, drop_budget="budget" in keys, proven=proven,
     )
+
+
+def _build_lifted(
+    one: MultiServiceProblem, td: TypeData, quota: bool,
+    built: dict[tuple[bool, bool], MilpArrays],
+) -> None:
+    """Build the one-type model's arrays, its quota ceilings lifted when ``quota``."""
+    f = td.spec
+    if (quota, False) in built:
+        return
+    saved = (f.count, f.min_count, f.max_count, f.max_total)
+    try:
+        if quota:
+            f.min_count = {**f.min_count, **f.count}  # floors stay, ceilings go
+            f.count, f.max_count, f.max_total = {}, {}, None
+        built[quota, False] = build(one)[0]
+    finally:
+        f.count, f.min_count, f.max_count, f.max_total = saved
+
+
+def every_parcel_free(milp: MilpArrays, td: TypeData) -> MilpArrays:
+    """The one-type model ``milp`` with every parcel free from the first year: the
+    arrays :func:`siting.multi.rows.build` gives with ``td.avail_t`` all 0 (the years
+    a parcel becomes free only bound its facilities' columns)."""
+    upper = milp.col_upper.copy()
+    upper[milp.block(f"w_{td.name}").slice] = float(td.spec.max_per_parcel)
+    return replace(milp, col_upper=upper)
 
 
 def ceiling_share(td: TypeData) -> float:
