@@ -205,3 +205,25 @@ def test_types_re_planned_two_at_a_time_give_the_rows_of_one_at_a_time(
     together = plan_reasons(prob, sol, "highs", SolveOptions(), names)
     assert len(seen) == len(names) and threading.current_thread().name not in seen
     assert together == alone
+
+
+def test_the_re_solves_run_without_probing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each one-type re-solve asks for no probing in presolve (on the 2026-2030 plan
+    probing took most of each middle-school re-solve and changed no share)."""
+    from siting.backends.base import Tuning, get_backend
+
+    raw = small_spec()
+    raw["facility"]["service_room"]["max_count"] = {"total": 1}
+    spec, data, sol = solve(raw, reasons=False)
+    prob = MultiServiceProblem(spec, data)
+    backend = type(get_backend("highs"))
+    asked: list[frozenset[Tuning]] = []
+    solve_ = backend.solve
+
+    def spy(self: Any, milp: Any, opts: SolveOptions) -> Any:
+        asked.append(opts.tuning)
+        return solve_(self, milp, opts)
+
+    monkeypatch.setattr(backend, "solve", spy)
+    plan_reasons(prob, sol, "highs", SolveOptions(threads=1), ["service_room"])
+    assert asked and all(Tuning.NO_PROBING in t for t in asked)

@@ -12,10 +12,12 @@ and once with each limit lifted in turn:
 - ``land``: the parcels' whole area, as if the other types took none;
 - ``phasing``: every parcel free from the first year (``year_available``).
 
-A limit *binds* when lifting it alone raises the type's coverage by at least
-:data:`MIN_GAIN`. What no limit can change is said too: the residents with no
-allowed parcel (nor an existing facility) within reach, from the coverage
-matrix (``reach``). Coverage here is residents within reach, the share the
+A limit that provably cannot bind (:mod:`siting.multi.reason_slack`: the model's
+other limits keep every plan within it) is not re-solved: lifting it leaves the
+model's plans, so its best share, as they are. A limit *binds* when lifting it alone
+raises the type's coverage by at least :data:`MIN_GAIN`. What no limit can change is
+said too: the residents with no allowed parcel (nor an existing facility) within
+reach, from the coverage matrix (``reach``). Coverage here is residents within reach, the share the
 tables report; a capacitated type is re-planned without its capacity.
 
 A type that no parcel allows (its use, its footprint or its years) is not
@@ -48,9 +50,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from siting.backends.base import SolveOptions, get_backend
+from siting.backends.base import SolveOptions, Status, Tuning, get_backend
 from siting.milp import MilpArrays
 from siting.multi.problem import MultiServiceProblem
+from siting.multi.reason_slack import slack_limits
 from siting.multi.reason_words import (
     LIMITS,
     MIN_GAIN,
@@ -152,9 +155,10 @@ def land_used(prob: MultiServiceProblem, fac: pd.DataFrame, skip: str) -> np.nda
 def _solve_share(
     milp: MilpArrays, td: TypeData, backend: str, opts: SolveOptions,
     *, used: np.ndarray | None, area: np.ndarray, drop_budget: bool = False,
+    proven: list[bool] | None = None,
 ) -> float | None:
     """Best final-year share of the one-type model ``milp`` (``used``: land already taken;
-    ``drop_budget``: its budget rows lifted)."""
+    ``drop_budget``: its budget rows lifted; ``proven`` hears whether it is optimal)."""
     upper = milp.row_upper.copy()
     for blk in milp.row_blocks:
         if used is not None and blk.name == "land" and blk.size == td.n_cand:
@@ -164,6 +168,8 @@ def _solve_share(
     res = get_backend(backend).solve(replace(milp, row_upper=upper), opts)
     if res.extra.get("interrupted"):  # Ctrl-C caught by the solve: no more re-solves
         raise KeyboardInterrupt
+    if proven is not None:
+        proven.append(res.status == Status.OPTIMAL)
     if not res.status.has_solution or res.objective is None:
         return None
     total = float(td.pop.sum())
@@ -173,31 +179,49 @@ def _solve_share(
 def _solve_lifted(
     one: MultiServiceProblem, td: TypeData, backend: str, opts: SolveOptions,
     used: np.ndarray, keys: frozenset[str], built: dict[tuple[bool, bool], MilpArrays],
+    proven: list[bool] | None = None,
 ) -> float | None:
     """The one-type model's best share with the limits ``keys`` lifted (then put back).
 
-    Only the quota and phasing change the model's rows and columns; the arrays of
-    each of their combinations are built once (``built``), the budget and land
-    limits are row bounds.
+    Only the quota changes the model's rows; the arrays with and without it are
+    built once (``built``), the phasing is the facilities' column bounds
+    (:func:`every_parcel_free`), the budget and land limits are row bounds.
     """
-    f = td.spec
     shape = ("quota" in keys, "phasing" in keys)
+    _build_lifted(one, td, shape[0], built)
     if shape not in built:
-        saved = (f.count, f.min_count, f.max_count, f.max_total, td.avail_t.copy())
-        try:
-            if "quota" in keys:
-                f.min_count = {**f.min_count, **f.count}  # floors stay, ceilings go
-                f.count, f.max_count, f.max_total = {}, {}, None
-            if "phasing" in keys:
-                td.avail_t[:] = 0
-            built[shape] = build(one)[0]
-        finally:
-            f.count, f.min_count, f.max_count, f.max_total = saved[:4]
-            td.avail_t[:] = saved[4]
+        built[shape] = every_parcel_free(built[shape[0], False], td)
     return _solve_share(
         built[shape], td, backend, opts, used=None if "land" in keys else used,
-        area=one.area, drop_budget="budget" in keys,
+        area=one.area, drop_budget="budget" in keys, proven=proven,
     )
+
+
+def _build_lifted(
+    one: MultiServiceProblem, td: TypeData, quota: bool,
+    built: dict[tuple[bool, bool], MilpArrays],
+) -> None:
+    """Build the one-type model's arrays, its quota ceilings lifted when ``quota``."""
+    f = td.spec
+    if (quota, False) in built:
+        return
+    saved = (f.count, f.min_count, f.max_count, f.max_total)
+    try:
+        if quota:
+            f.min_count = {**f.min_count, **f.count}  # floors stay, ceilings go
+            f.count, f.max_count, f.max_total = {}, {}, None
+        built[quota, False] = build(one)[0]
+    finally:
+        f.count, f.min_count, f.max_count, f.max_total = saved
+
+
+def every_parcel_free(milp: MilpArrays, td: TypeData) -> MilpArrays:
+    """The one-type model ``milp`` with every parcel free from the first year: the
+    arrays :func:`siting.multi.rows.build` gives with ``td.avail_t`` all 0 (the years
+    a parcel becomes free only bound its facilities' columns)."""
+    upper = milp.col_upper.copy()
+    upper[milp.block(f"w_{td.name}").slice] = float(td.spec.max_per_parcel)
+    return replace(milp, col_upper=upper)
 
 
 def ceiling_share(td: TypeData) -> float:
@@ -228,8 +252,14 @@ def type_reason(
     def lifted(keys: frozenset[str]) -> float | None:
         return _solve_lifted(one, td, backend, opts, used, keys, built)
 
-    as_is = lifted(frozenset())
-    relaxed: dict[str, float | None] = {k: lifted(frozenset({k})) for k in lifts}
+    proven: list[bool] = []
+    as_is = _solve_lifted(one, td, backend, opts, used, frozenset(), built, proven)
+    # a limit that provably cannot bind leaves the model's plans, so its best, as they are
+    slack = slack_limits(one, td, built[False, False], np.maximum(
+        one.area[td.cand] - used[td.cand], 0.0)) if proven[0] else frozenset()
+    relaxed: dict[str, float | None] = {
+        k: as_is if k in slack else lifted(frozenset({k})) for k in lifts
+    }
     start = as_is if as_is is not None else share
 
     def gains(v: float | None) -> bool:
@@ -374,7 +404,7 @@ def plan_reasons(
     cancel = threading.Event()
     short = SolveOptions(
         time_limit=min(SOLVE_S, opts.time_limit or SOLVE_S), mip_gap=1e-4, threads=opts.threads,
-        seed=opts.seed, cancel=cancel,
+        seed=opts.seed, cancel=cancel, tuning=frozenset({Tuning.NO_PROBING}),
     )
     wanted = [n for n in (low_types(sol) if types is None else types) if n in prob.types]
     if opts.threads is not None or one_at_a_time or len(wanted) < 2:

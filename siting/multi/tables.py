@@ -59,6 +59,25 @@ def open_sites(
     return np.unique(pos[pos >= 0]).astype(np.int64), td.existing[kept]
 
 
+def open_by_year(
+    prob: MultiServiceProblem, plan: Plan, name: str, parcel_index: pd.Index | None = None,
+) -> list[tuple[NDArray[np.int64], NDArray[np.int64]]]:
+    """:func:`open_sites` of every year index, the plan's rows read once (``parcel_index``:
+    the parcels' ids as an index, when the caller has it)."""
+    td = prob.types[name]
+    fac = plan.facilities
+    mine = fac[fac["type"] == name]
+    index = pd.Index(prob.data.parcels["parcel_id"]) if parcel_index is None else parcel_index
+    pos = index.get_indexer(mine["parcel_id"])
+    years = mine["year"].to_numpy()
+    ex = prob.data.existing.iloc[td.existing]
+    existing = td.existing[~ex["facility_id"].isin(plan.closed).to_numpy()]
+    return [
+        (np.unique(pos[(years <= year) & (pos >= 0)]).astype(np.int64), existing)
+        for year in prob.years
+    ]
+
+
 def covered(
     prob: MultiServiceProblem, plan: Plan, name: str, t: int, radius: float
 ) -> BoolArray:
@@ -86,10 +105,12 @@ def coverage_by_year(prob: MultiServiceProblem, plan: Plan) -> Coverage:
     coverage (computed once: on the 2026-2030 plan, 23 distinct sets of 50).
     """
     out: Coverage = {}
+    parcel_index = pd.Index(prob.data.parcels["parcel_id"])
     for name, td in prob.types.items():
         seen: dict[tuple[bytes, bytes], BoolArray] = {}
+        by_year = open_by_year(prob, plan, name, parcel_index)
         for t in range(prob.T):
-            parcels, existing = open_sites(prob, plan, name, t)
+            parcels, existing = by_year[t]
             key = (parcels.tobytes(), existing.tobytes())
             if key not in seen:
                 seen[key] = covered_by(prob, name, parcels, existing, td.spec.radius_m)

@@ -1,0 +1,42 @@
+"""The tables' reading of a plan (siting.multi.tables): every year's open sites read at
+once are those read year by year."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from siting.multi.problem import MultiServiceProblem
+from siting.multi.spec import parse_spec
+from siting.multi.tables import PlanRows, open_by_year, open_sites
+from tests.helpers import small_data, small_spec
+
+SPEC = parse_spec(small_spec())
+DATA = small_data()
+PROB = MultiServiceProblem(SPEC, DATA)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    rows=st.lists(st.tuples(st.sampled_from(["service_room", "elderly_station", "park"]),
+                            st.sampled_from([2025, 2026, 2027, 2028]),
+                            st.sampled_from([f"P{k}" for k in range(9)])), max_size=12),
+    closed=st.sampled_from([[], ["E1"], ["E9"]]),
+)
+def test_open_sites_of_every_year_at_once_are_those_of_each_year(
+    rows: list[tuple[str, int, str]], closed: list[str],
+) -> None:
+    """Any rows (repeated parcels, other types, unknown parcel P8, years before and
+    after the plan's) and closed facilities give the same sites, dtypes included."""
+    fac = pd.DataFrame(rows, columns=["type", "year", "parcel_id"])
+    plan = PlanRows(fac, closed)
+    for name in PROB.types:
+        at_once = open_by_year(PROB, plan, name)
+        assert len(at_once) == PROB.T
+        for t, (parcels, existing) in enumerate(at_once):
+            one_parcels, one_existing = open_sites(PROB, plan, name, t)
+            assert parcels.dtype == one_parcels.dtype and existing.dtype == one_existing.dtype
+            assert np.array_equal(parcels, one_parcels)
+            assert np.array_equal(existing, one_existing)
