@@ -56,3 +56,25 @@ def test_lagrangian_bound_below_the_optimum_on_a_line() -> None:
     bound, _, _ = lagrangian_pmedian(pm, 2, upper=best)
     assert bound <= best + 1e-9
     assert bound >= 0.9 * best
+
+
+def test_lagrangian_stops_at_the_first_bound_that_is_enough() -> None:
+    """``enough`` ends the search at the first bound it accepts: here the very first
+    iterate, which is below the bound of the whole search and never above the optimum."""
+    x = np.array([0.0, 1, 2, 10, 11, 13, 20, 24])
+    cost = np.abs(x[:, None] - x[None, :])
+    pm = _pairs(cost, np.ones(cost.shape, dtype=bool))
+    best = min(
+        np.minimum(cost[:, a], cost[:, b]).sum()
+        for a in range(x.size) for b in range(a + 1, x.size)
+    )
+    seen: list[float] = []
+
+    def enough(bound: float) -> bool:
+        seen.append(bound)
+        return True
+
+    early, _, _ = lagrangian_pmedian(pm, 2, upper=best, enough=enough)
+    full, _, _ = lagrangian_pmedian(pm, 2, upper=best)
+    assert seen == [early]
+    assert early < full <= best + 1e-9

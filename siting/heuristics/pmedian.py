@@ -32,6 +32,7 @@ True
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -321,12 +322,24 @@ def lagrangian_pmedian(
     upper: float | None = None,
     iterations: int = 400,
     time_limit: float | None = None,
+    enough: Callable[[float], bool] | None = None,
 ) -> tuple[float, FloatArray, FloatArray]:
     """:func:`lagrangian_bound_pmedian` with the best multipliers and site values ``ρ``.
 
     Only pairs cheaper than their demand's multiplier contribute to ``ρ``, and
     they are found per demand by bisection, so an iteration costs the size of
-    that subset rather than all pairs.
+    that subset rather than all pairs. The search stops at the first bound for
+    which ``enough(bound)`` holds (a caller whose incumbent it proves needs no more).
+
+    >>> x = np.array([0.0, 1, 10, 11, 30])
+    >>> dem, site = np.repeat(np.arange(5), 5), np.tile(np.arange(5), 5)
+    >>> cost = np.abs(x[dem] - x[site])
+    >>> order = np.lexsort((site, cost, dem))
+    >>> pm = PairsData(dem[order], site[order], cost[order], 5, 5)
+    >>> full, _, _ = lagrangian_pmedian(pm, 2, upper=21.0)
+    >>> early, _, _ = lagrangian_pmedian(pm, 2, upper=21.0, enough=lambda b: b >= 15.0)
+    >>> 15.0 <= early <= full <= 21.0
+    True
     """
     fixed = fixed_mask(pm.m, fixed_open)
     allowed = allowed_sites(pm.m, fixed_open, closed)
@@ -353,6 +366,8 @@ def lagrangian_pmedian(
         value = float(lam.sum()) + float(rho[fixed].sum()) + float(rho[pick].sum())
         if scale.record(value):
             best_lam, best_rho = lam.copy(), rho
+            if enough is not None and enough(scale.best):
+                break
         if scale.exhausted or deadline.passed():
             break
         best = scale.best
