@@ -55,18 +55,21 @@ def assignment_pairs(inst: Instance, k: int | None = None) -> Pairs:
         rows = np.repeat(np.arange(n, dtype=np.int64), m)
         cols = np.tile(np.arange(m, dtype=np.int64), n)
         dist = inst.metric.pair_distance(rows, cols)
-        complete = True
-    else:
-        kk = min(k or 50, m)
-        idx, dist2 = inst.metric.nearest(kk)
-        rows = np.repeat(np.arange(n, dtype=np.int64), kk)
-        cols = idx.ravel()
-        dist = dist2.ravel()
-        complete = kk >= m
+        # Each point's row sorted on its own (a stable sort keeps equal distances in
+        # site order): the order of the lexsort below, ~2.5x faster on 900 x 900.
+        order = np.argsort(dist.reshape(n, m), axis=1, kind="stable")
+        cols = order.ravel().astype(np.int64)
+        dist = np.take_along_axis(dist.reshape(n, m), order, axis=1).ravel()
+        ok = np.isfinite(dist)
+        return Pairs(rows[ok], cols[ok], dist[ok], True)
+    kk = min(k or 50, m)
+    idx, dist2 = inst.metric.nearest(kk)
+    rows = np.repeat(np.arange(n, dtype=np.int64), kk)
+    cols, dist = idx.ravel(), dist2.ravel()
     ok = np.isfinite(dist)
     rows, cols, dist = rows[ok], cols[ok], dist[ok]
     order = np.lexsort((cols, dist, rows))
-    return Pairs(rows[order], cols[order], dist[order], complete)
+    return Pairs(rows[order], cols[order], dist[order], kk >= m)
 
 
 def _table_pairs(metric: TableMetric, k: int | None) -> Pairs:

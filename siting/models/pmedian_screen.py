@@ -145,8 +145,17 @@ def screen_pmedian(
             _, best_value = assignment_of(pm, best_mask)
     heuristic_s = time.perf_counter() - t0
     integral = bool(np.all(cost == np.round(cost)))
-    lag_value, lam, rho = lagrangian_pmedian(pm, p, fixed, upper=best_value, time_limit=h_limit)
-    lag = float(math.ceil(lag_value - 1e-6)) if integral else lag_value
+    def rounded(bound: float) -> float:
+        return float(math.ceil(bound - 1e-6)) if integral else bound
+
+    def proves(bound: float) -> bool:
+        # The incumbent is then optimal: the fixings below are not needed.
+        gap = relative_gap(best_value, rounded(bound), "min")
+        return gap is not None and gap <= options.mip_gap
+
+    lag_value, lam, rho = lagrangian_pmedian(pm, p, fixed, upper=best_value, time_limit=h_limit,
+                                             enough=proves)
+    lag = rounded(lag_value)
     greedy_value = best_value
     gap = relative_gap(best_value, lag, "min")
     if gap is None or gap > options.mip_gap:
