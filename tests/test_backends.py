@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import signal
 import threading
 from pathlib import Path
 
@@ -523,3 +524,38 @@ def test_a_failing_progress_display_does_not_stop_the_solve() -> None:
     )
     assert len(calls) >= 2 and r.status != Status.ERROR, (len(calls), r.status)
     assert r.message == "Interrupted by user", r.message
+
+
+@pytest.mark.skipif(signal.getsignal(signal.SIGINT) is signal.SIG_IGN,
+                    reason="SIGINT is ignored in this process (a background job)")
+def test_overlapping_scip_solves_leave_ctrl_c_to_python() -> None:
+    """SCIP installs its own SIGINT handler around a solve and restores what it found:
+    two solves overlapping in threads left SCIP's behind, and a later Ctrl-C never
+    reached Python (nor any solve's interrupt). With SCIP's solves one at a time,
+    Ctrl-C after them is still a KeyboardInterrupt."""
+    backend = get_backend("ortools")
+    if not backend.available():
+        pytest.skip("OR-Tools is not installed")
+    rng = np.random.default_rng(0)
+    n, m = 60, 40
+    milp = MilpArrays(
+        c=rng.uniform(1, 5, n), A=sp.csr_matrix(rng.integers(0, 3, (m, n)).astype(float)),
+        row_lower=np.full(m, -np.inf), row_upper=rng.uniform(5, 15, m),
+        col_lower=np.zeros(n), col_upper=np.ones(n), integrality=np.ones(n, dtype=bool),
+        sense="max",
+    )
+    results: list[Result] = []
+    for _ in range(5):
+        pair = [threading.Thread(target=lambda: results.append(backend.solve(milp, SolveOptions())))
+                for _ in range(2)]
+        for thread in pair:
+            thread.start()
+        for thread in pair:
+            thread.join()
+    assert len(results) == 10 and all(r.status == Status.OPTIMAL for r in results)
+    main = threading.main_thread().ident
+    assert main is not None
+    with pytest.raises(KeyboardInterrupt):
+        signal.pthread_kill(main, signal.SIGINT)
+        for _ in range(100_000):  # the handler runs between two bytecodes
+            pass

@@ -22,6 +22,8 @@ incumbent as ``feasible`` (or ``no_solution``) instead of raising.
 
 from __future__ import annotations
 
+import contextlib
+import threading
 import time
 from typing import Any
 
@@ -112,12 +114,19 @@ class OrtoolsBackend(ArrayBackend):
             solver.set_time_limit_in_seconds(float(max(options.time_limit, 0.0)))
         if sub == "scip":
             solver.set_solver_specific_parameters(_scip_parameters(options))
-        solver.solve(model)
+        with _ONE_AT_A_TIME if sub == "scip" else contextlib.nullcontext():
+            solver.solve(model)
         result = _result(mbh, solver, milp)
         result.runtime_s = time.perf_counter() - t0
         result.extra["sub_solver"] = sub
         result.extra["warm_start_accepted"] = ws is not None
         return result
+
+
+#: SCIP installs its own SIGINT handler around a solve and puts back the one it found:
+#: two solves overlapping in threads would leave SCIP's behind (the second found the
+#: first's), so that a later Ctrl-C never reached Python. One solve at a time.
+_ONE_AT_A_TIME = threading.Lock()
 
 
 def _scip_parameters(options: SolveOptions) -> str:
