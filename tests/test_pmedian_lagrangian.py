@@ -44,15 +44,21 @@ def test_served_below_counts_open_sites_cheaper_than_the_multiplier(
     assert np.array_equal(owner, pm.demand[sub])
 
 
-def test_lagrangian_bound_below_the_optimum_on_a_line() -> None:
-    """Points on a line, p = 2: the bound never exceeds the brute-force optimum."""
+def _line_p2() -> tuple[PairsData, float]:
+    """Points on a line as pairs, and the brute-force optimum with p = 2."""
     x = np.array([0.0, 1, 2, 10, 11, 13, 20, 24])
     cost = np.abs(x[:, None] - x[None, :])
     pm = _pairs(cost, np.ones(cost.shape, dtype=bool))
     best = min(
-        np.minimum(cost[:, a], cost[:, b]).sum()
+        float(np.minimum(cost[:, a], cost[:, b]).sum())
         for a in range(x.size) for b in range(a + 1, x.size)
     )
+    return pm, best
+
+
+def test_lagrangian_bound_below_the_optimum_on_a_line() -> None:
+    """Points on a line, p = 2: the bound never exceeds the brute-force optimum."""
+    pm, best = _line_p2()
     bound, _, _ = lagrangian_pmedian(pm, 2, upper=best)
     assert bound <= best + 1e-9
     assert bound >= 0.9 * best
@@ -61,13 +67,7 @@ def test_lagrangian_bound_below_the_optimum_on_a_line() -> None:
 def test_lagrangian_stops_at_the_first_bound_that_is_enough() -> None:
     """``enough`` ends the search at the first bound it accepts: here the very first
     iterate, which is below the bound of the whole search and never above the optimum."""
-    x = np.array([0.0, 1, 2, 10, 11, 13, 20, 24])
-    cost = np.abs(x[:, None] - x[None, :])
-    pm = _pairs(cost, np.ones(cost.shape, dtype=bool))
-    best = min(
-        np.minimum(cost[:, a], cost[:, b]).sum()
-        for a in range(x.size) for b in range(a + 1, x.size)
-    )
+    pm, best = _line_p2()
     seen: list[float] = []
 
     def enough(bound: float) -> bool:
