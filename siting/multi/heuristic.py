@@ -22,11 +22,12 @@ start, never a claimed optimum.
    kept existing sites), is completed by the LP over the remaining continuous
    columns with every integer column fixed: a feasible solution of the full model
    with its own objective.
-4. *The bound.* The full model's LP relaxation, solved from the restricted LP's
-   optimal basis (the left-out columns at 0: a primal feasible start), by primal
-   simplex, by a back end that can (``Capability.WARM_LP``; the step is skipped
-   otherwise): on the 2026-2030 plan about a third of a cold solve. When the plan
-   is within the gap of it, the search has nothing left to do (``proven``).
+4. *The bound.* The full model's LP relaxation, solved from the LP with the
+   columns left out of the pool held at 0, which are then released by pricing
+   (:func:`siting.backends.highs_lp.warm_lp`), by a back end that can
+   (``Capability.WARM_LP``; the step is skipped otherwise): on the 2026-2030 plan
+   about a quarter of a cold solve. When the plan is within the gap of it, the
+   search has nothing left to do (``proven``).
 
 5. *The support.* When the bound does not prove the plan, the LP support of the
    pool is searched from it before the full model's search starts from the best
