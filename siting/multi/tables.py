@@ -50,13 +50,7 @@ def open_sites(
 
     Parcel ids the data do not hold are left out (the verifier names them).
     """
-    td = prob.types[name]
-    fac = plan.facilities
-    chosen = fac[(fac["type"] == name) & (fac["year"] <= prob.years[t])]
-    pos = pd.Index(prob.data.parcels["parcel_id"]).get_indexer(chosen["parcel_id"])
-    ex = prob.data.existing.iloc[td.existing]
-    kept = ~ex["facility_id"].isin(plan.closed).to_numpy()
-    return np.unique(pos[pos >= 0]).astype(np.int64), td.existing[kept]
+    return open_by_year(prob, plan, name)[t]
 
 
 def open_by_year(
