@@ -94,6 +94,60 @@ def test_work_ahead_gives_the_folder_of_the_work_after(
     assert ahead.reasons == alone.reasons
 
 
+@pytest.mark.parametrize("seed", [0, 1])
+def test_reasons_ahead_take_the_second_core_when_the_bound_lp_ends(
+    seed: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The bound LP is held until the reasons worked on ahead begin, and they wait for
+    it to end: then two types are re-planned at a time (a re-solve runs in the second
+    lane), and every output file but timing.json is still the one written when nothing
+    is done ahead."""
+    sp_, data = city(seed)
+    sp_.solver.mip_gap = 1e-3
+    # a tighter budget leaves two types low (two re-plans: one for each lane)
+    sp_.budget.per_year = {year: 9.0 for year in sp_.budget.per_year}
+    run = PoolHeuristic.run
+    with monkeypatch.context() as m:
+        m.setattr(PoolHeuristic, "run", lambda self, while_bounding=None: run(self))
+        alone = MultiService(sp_).solve(data, options=SolveOptions(mip_gap=1e-3))
+    gate = threading.Event()
+    bound_lp, real_reasons, real_type = (PoolHeuristic._bound_lp, reasons_module.plan_reasons,
+                                         reasons_module.type_reason)
+    lanes: list[str] = []
+
+    def held(self: PoolHeuristic, pool: Any) -> Any:
+        assert gate.wait(timeout=120)
+        return bound_lp(self, pool)
+
+    def reasons_after_the_bound(*args: Any, widen: Any = None, **kwargs: Any) -> Any:
+        if widen is not None:  # worked on ahead: the bound LP may run now, and ends
+            gate.set()
+            assert widen.wait(timeout=120)
+        return real_reasons(*args, widen=widen, **kwargs)
+
+    second = threading.Event()
+
+    def type_lane(*args: Any, **kwargs: Any) -> Any:
+        name = threading.current_thread().name
+        lanes.append(name)
+        if name == "siting-widen":
+            second.set()
+        elif gate.is_set() and len(lanes) == 1:  # the first type waits for the second lane
+            assert second.wait(timeout=120)
+        return real_type(*args, **kwargs)
+
+    monkeypatch.setattr(PoolHeuristic, "_bound_lp", held)
+    monkeypatch.setattr(reasons_module, "plan_reasons", reasons_after_the_bound)
+    monkeypatch.setattr(reasons_module, "type_reason", type_lane)
+    ahead = MultiService(sp_).solve(data, options=SolveOptions(mip_gap=1e-3))
+    assert gate.is_set() and "siting-widen" in lanes
+    assert ahead.status == alone.status == Status.OPTIMAL and ahead.verified
+    alone.write(tmp_path / "alone", data)
+    ahead.write(tmp_path / "ahead", data)
+    assert files(tmp_path / "ahead") == files(tmp_path / "alone")
+    assert ahead.reasons == alone.reasons
+
+
 def test_a_plan_worked_on_ahead_is_still_checked_against_its_bound(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -191,20 +191,25 @@ class PoolHeuristic:
     #: Set to stop the bound LP alone (set with ``_cancel`` too).
     _bound_cancel: threading.Event = field(default_factory=threading.Event)
 
-    def run(self, while_bounding: Callable[[Incumbent], None] | None = None) -> None:
+    def run(
+        self, while_bounding: Callable[[Incumbent, threading.Event], None] | None = None,
+    ) -> None:
         """Every step, in the calling thread: :meth:`first`, then :meth:`rest` (which does
         nothing once the plan is proven or Ctrl-C was pressed), then ``on_finish``.
 
-        ``while_bounding(plan)`` is called in the calling thread with the first plan
-        when the bound LP is still running beside it (its work overlaps the bound's
-        and must not depend on it); Ctrl-C in it stops the heuristic (``interrupted``).
+        ``while_bounding(plan, bounded)`` is called in the calling thread with the first
+        plan when the bound LP is still running beside it (its work overlaps the bound's
+        and must not depend on it); ``bounded`` is set when the bound LP has ended (its
+        core is free). Ctrl-C in it stops the heuristic (``interrupted``).
         """
         with short_switches(self._side_by_side()):
             beside = self.first_plan()
             if (while_bounding is not None and beside is not None and not beside.done()
                     and self.best is not None and not self.interrupted):
+                bounded = threading.Event()
+                beside.add_done_callback(lambda _done: bounded.set())
                 try:
-                    while_bounding(self.best)
+                    while_bounding(self.best, bounded)
                 except KeyboardInterrupt:
                     self.interrupted = True
                     self._stop_all()

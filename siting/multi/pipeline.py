@@ -17,6 +17,7 @@ workflow's verify-and-accept step (:mod:`siting.workflow`).
 from __future__ import annotations
 
 import contextlib
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -121,9 +122,9 @@ class MultiService:
         stage("model", True, f"{milp.num_rows:,} rows, {milp.num_cols:,} columns")
         ahead: list[Ahead] = []
 
-        def while_bounding(plan: Incumbent) -> None:
+        def while_bounding(plan: Incumbent, bounded: threading.Event) -> None:
             ahead.append(self._ahead(prob, lay, backend, opts, plan, verify=verify,
-                                     reasons=reasons))
+                                     reasons=reasons, bounded=bounded))
 
         result, heuristic = self._search(prob, milp, lay, backend, opts, bool(pre), t0, stage,
                                          while_bounding)
@@ -209,11 +210,13 @@ class MultiService:
 
     def _ahead(
         self, prob: MultiServiceProblem, lay: Layout, backend: str, opts: SolveOptions,
-        plan: Incumbent, *, verify: bool, reasons: bool,
+        plan: Incumbent, *, verify: bool, reasons: bool, bounded: threading.Event | None = None,
     ) -> Ahead:
         """The work after the search done on the heuristic's first plan while the bound
         LP runs beside it: decode, verify (all but the check against the bound, unknown
-        yet) and tabulate, the reasons. Kept only when that plan is the one proven."""
+        yet) and tabulate, the reasons (one type at a time, two once ``bounded`` is set:
+        the bound LP has given back its core). Kept only when that plan is the one
+        proven."""
         from siting.multi.reasons import plan_reasons
 
         t0 = time.perf_counter()
@@ -222,15 +225,16 @@ class MultiService:
         report = self.tabulate(prob, sol, verify=verify)
         t = time.perf_counter()
         if reasons and sol.status.has_solution:
-            # one type at a time: the bound LP has the other core
-            sol.reasons = plan_reasons(prob, sol, backend, opts, one_at_a_time=True)
+            # one type at a time while the bound LP has the other core
+            sol.reasons = plan_reasons(prob, sol, backend, opts, one_at_a_time=True,
+                                       widen=bounded)
         done = time.perf_counter()
         return Ahead(plan.x, sol, report, done - t, prob.spec.solver.mip_gap, done - t0)
 
     def _search(
         self, prob: MultiServiceProblem, milp: MilpArrays, lay: Layout, backend: str,
         opts: SolveOptions, pre: bool, t0: float, stage: StageHook,
-        while_bounding: Callable[[Incumbent], None] | None = None,
+        while_bounding: Callable[[Incumbent, threading.Event], None] | None = None,
     ) -> tuple[Result, PoolHeuristic | None]:
         """The primal heuristic's plan and bound, then the solver on the full model
         unless that bound already proves the plan within the gap.
@@ -239,7 +243,7 @@ class MultiService:
         identical plans (a heuristic racing the solver would hand over different plans
         from run to run), and so that a proof ends the run at once (HiGHS cannot be
         stopped inside its root LP). The search starts from the heuristic's plan.
-        ``while_bounding(plan)`` is the work after the search, done on the first plan
+        ``while_bounding(plan, bounded)`` is the work after the search, done on the first plan
         while the bound LP runs beside it (:class:`~siting.multi.ahead.Ahead`).
         """
         caps = capabilities(backend)

@@ -64,7 +64,7 @@ from siting.multi.reason_words import (
     reason_text,
 )
 from siting.multi.rows import build
-from siting.multi.side_by_side import short_switches
+from siting.multi.side_by_side import map_widening, short_switches
 from siting.multi.solution import MultiSolution, money, target_title
 from siting.multi.spec import Spec
 from siting.multi.types import TypeData
@@ -390,13 +390,16 @@ def plan_reasons(
     types: list[str] | None = None,
     *,
     one_at_a_time: bool = False,
+    widen: threading.Event | None = None,
 ) -> list[dict[str, Any]]:
     """The reasons of every type in ``types``; by default, first why nothing is built
     when nothing is (:func:`nothing_built`, kind ``plan``), those of :func:`low_types`,
     then a line per plan target (:func:`target_reasons`).
 
     Two types are re-planned at a time unless ``opts.threads`` is set or
-    ``one_at_a_time`` (another solve has the second core); the rows are the same."""
+    ``one_at_a_time`` (another solve has the second core) and ``widen``, when given, is
+    not yet set (that solve ended: :func:`~siting.multi.side_by_side.map_widening`);
+    the rows are the same."""
     line = nothing_built(prob, sol) if types is None else None
     head = [{"kind": "plan", "text": line}] if line else []
     if not sol.status.has_solution or not len(sol.by_subdistrict):
@@ -407,7 +410,10 @@ def plan_reasons(
         seed=opts.seed, cancel=cancel, tuning=frozenset({Tuning.NO_PROBING}),
     )
     wanted = [n for n in (low_types(sol) if types is None else types) if n in prob.types]
-    if opts.threads is not None or one_at_a_time or len(wanted) < 2:
+    if opts.threads is None and widen is not None and len(wanted) >= 2:
+        rows = map_widening(lambda n: type_reason(prob, sol, n, backend, short), wanted,
+                            widen, cancel)
+    elif opts.threads is not None or one_at_a_time or len(wanted) < 2:
         rows = [type_reason(prob, sol, name, backend, short) for name in wanted]
     else:
         # Two types at a time: each type's re-solves are its own, so the rows are the
