@@ -179,8 +179,7 @@ class Grid:
         rows = np.asarray(rows, dtype=np.int64)
         local = np.broadcast_to(self.local(year, item), rows.shape)
         vals = np.broadcast_to(np.asarray(values, dtype=np.float64), rows.shape)
-        mat = sp.csr_matrix((vals, (rows, local)), shape=(n_rows, self.years * self.items))
-        return mat, self.block
+        return _csr(rows, local, vals, (n_rows, self.years * self.items)), self.block
 
     def year_sum(self, year: int, coef: ArrayLike) -> tuple[sp.csr_matrix, Block]:
         """One row: ``sum_j coef_j v[year, j]``."""
@@ -207,6 +206,59 @@ class Grid:
             (np.r_[np.ones(n), -np.ones(n)], (np.r_[r, r], np.r_[r, r + self.items])),
             shape=(n, self.items * self.years),
         )
+
+
+def _csr(
+    rows: NDArray[np.int64], cols: NDArray[np.int64], vals: NDArray[np.float64],
+    shape: tuple[int, int],
+) -> sp.csr_matrix:
+    """``sp.csr_matrix((vals, (rows, cols)), shape)``, made from the sorted entries when no
+    (row, column) repeats: the same matrix (indices sorted within each row) without
+    scipy's coordinate detour, which dominated building the multi-service rows (many
+    small blocks). Repeated entries go the detour, which sums them in its own order.
+
+    >>> m = _csr(np.array([1, 0, 1]), np.array([2, 1, 0]), np.array([3.0, 4, 5]), (2, 3))
+    >>> m.toarray().tolist(), m.has_canonical_format
+    ([[0.0, 4.0, 0.0], [5.0, 0.0, 3.0]], True)
+    >>> _csr(np.array([0, 0]), np.array([1, 1]), np.array([1.0, 2]), (1, 2)).toarray().tolist()
+    [[0.0, 3.0]]
+    """
+    n_rows, n_cols = shape
+    if rows.size and (rows.min() < 0 or rows.max() >= n_rows
+                      or cols.min() < 0 or cols.max() >= n_cols):
+        return sp.csr_matrix((vals, (rows, cols)), shape=shape)  # scipy words the error
+    key = rows * n_cols + cols
+    order = np.argsort(key, kind="stable")
+    key = key[order]
+    if key.size > 1 and bool((key[1:] == key[:-1]).any()):
+        return sp.csr_matrix((vals, (rows, cols)), shape=shape)
+    indptr = np.zeros(n_rows + 1, dtype=np.int64)
+    np.cumsum(np.bincount(rows, minlength=n_rows), out=indptr[1:])
+    index = np.int32 if max(n_cols, key.size) < np.iinfo(np.int32).max else np.int64
+    mat = sp.csr_matrix((np.array(vals[order], dtype=np.float64),
+                         cols[order].astype(index), indptr.astype(index)), shape=shape)
+    mat.has_canonical_format = True
+    return mat
+
+
+@dataclass(frozen=True)
+class _Entries:
+    """Row-block entries (rows local to the block, global columns), stacked by build."""
+
+    row: NDArray[np.int64]
+    col: NDArray[np.int64]
+    data: NDArray[np.float64]
+
+
+def _entries_of(mat: Any) -> tuple[NDArray[Any], NDArray[Any], NDArray[Any], tuple[int, int]]:
+    """The coordinates of a sparse matrix (or array-like): a CSR matrix's read off its own
+    arrays, in the order ``tocoo`` gives them."""
+    if isinstance(mat, sp.csr_matrix):
+        counts = np.diff(mat.indptr)
+        row = np.repeat(np.arange(mat.shape[0], dtype=mat.indices.dtype), counts)
+        return row, mat.indices, mat.data, mat.shape
+    coo = mat if isinstance(mat, sp.coo_matrix) else sp.coo_matrix(mat)
+    return coo.row, coo.col, coo.data, coo.shape
 
 
 def _name_in(blocks: list[Block], k: int, default: str) -> str:
@@ -247,7 +299,7 @@ class MilpBuilder:
         self._hi: list[NDArray[np.float64]] = []
         self._int: list[NDArray[np.bool_]] = []
         self._col_blocks: list[Block] = []
-        self._rows: list[sp.coo_matrix] = []
+        self._rows: list[_Entries] = []
         self._row_lo: list[NDArray[np.float64]] = []
         self._row_hi: list[NDArray[np.float64]] = []
         self._row_blocks: list[Block] = []
@@ -305,23 +357,30 @@ class MilpBuilder:
         ``matrix`` has one column per entry of ``cols`` (a block or an index
         array); ``cols=None`` means all columns added so far, in order.
         """
-        coo = sp.coo_matrix(matrix)
-        nrows = coo.shape[0]
+        row, col, data, (nrows, ncols) = _entries_of(matrix)
         if isinstance(cols, Grid):
             cols = cols.block
         if cols is None:
-            colmap = np.arange(coo.shape[1])
+            colmap = None
         elif isinstance(cols, Block):
             colmap = np.arange(cols.start, cols.stop)
         else:
             colmap = np.asarray(cols, dtype=np.int64)
-        if colmap.shape[0] != coo.shape[1]:
-            raise ValueError(f"row block {name}: {coo.shape[1]} columns but {colmap.shape[0]} ids")
-        rows = sp.coo_matrix(
-            (coo.data.astype(np.float64), (coo.row, colmap[coo.col])),
-            shape=(nrows, max(self.num_cols, 1)),
-        )
-        self._rows.append(rows)
+        if colmap is not None and colmap.shape[0] != ncols:
+            raise ValueError(f"row block {name}: {ncols} columns but {colmap.shape[0]} ids")
+        return self._append(row, col if colmap is None else colmap[col], data, nrows,
+                            lower=lower, upper=upper, name=name)
+
+    def _append(
+        self, row: NDArray[Any], col: NDArray[Any], data: NDArray[Any], nrows: int, *,
+        lower: ArrayLike, upper: ArrayLike, name: str,
+    ) -> Block:
+        col = np.array(col, dtype=np.int64)  # copies: the caller's matrix may change later
+        if col.size and (int(col.min()) < 0 or int(col.max()) >= max(self.num_cols, 1)):
+            raise ValueError(f"row block {name}: a column index is outside the "
+                             f"{self.num_cols} columns")
+        self._rows.append(_Entries(np.array(row, dtype=np.int64), col,
+                                   np.array(data, dtype=np.float64)))
         self._row_lo.append(_vec(lower, nrows, f"{name}.lower"))
         self._row_hi.append(_vec(upper, nrows, f"{name}.upper"))
         blk = Block(name, self.num_rows, nrows)
@@ -341,22 +400,21 @@ class MilpBuilder:
         mats = []
         nrows = None
         for mat, cols in parts:
-            coo = sp.coo_matrix(mat)
-            nrows = coo.shape[0] if nrows is None else nrows
-            if coo.shape[0] != nrows:
+            row, col, data, shape = _entries_of(mat)
+            nrows = shape[0] if nrows is None else nrows
+            if shape[0] != nrows:
                 raise ValueError(f"row block {name}: parts disagree on the number of rows")
             colmap = (
                 np.arange(cols.start, cols.stop)
                 if isinstance(cols, Block)
                 else np.asarray(cols, dtype=np.int64)
             )
-            mats.append((coo.row, colmap[coo.col], coo.data))
+            mats.append((row, colmap[col], data))
         assert nrows is not None
         r = np.concatenate([m[0] for m in mats])
         c = np.concatenate([m[1] for m in mats])
         v = np.concatenate([m[2] for m in mats]).astype(np.float64)
-        coo_all = sp.coo_matrix((v, (r, c)), shape=(nrows, max(self.num_cols, 1)))
-        return self.add_rows(coo_all, lower=lower, upper=upper, cols=None, name=name)
+        return self._append(r, c, v, nrows, lower=lower, upper=upper, name=name)
 
     def build(self, *, sense: Sense = "min", offset: float = 0.0) -> MilpArrays:
         n = self.num_cols
