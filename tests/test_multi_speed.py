@@ -500,8 +500,9 @@ def test_coverage_by_year_measures_a_repeated_open_set_once(
         calls.append(args)
         return metric(self, *args, **kwargs)
 
+    fresh = MultiServiceProblem(sp_, data)  # ``prob`` remembers the answers measured above
     monkeypatch.setattr(ServiceData, "metric", counted)
-    cov = tables.coverage_by_year(prob, sol)
+    cov = tables.coverage_by_year(fresh, sol)
     assert len(calls) == len(distinct)
     assert cov.keys() == alone.keys()
     assert all(np.array_equal(cov[k], alone[k]) for k in alone)

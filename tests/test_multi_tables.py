@@ -54,3 +54,34 @@ def test_open_sites_of_every_year_at_once_are_those_of_each_year(
             assert parcels.dtype == one_parcels.dtype and existing.dtype == one_existing.dtype
             assert np.array_equal(parcels, one_parcels)
             assert np.array_equal(existing, one_existing)
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    picks=st.lists(st.tuples(st.sampled_from(sorted(PROB.types)),
+                             st.lists(st.integers(0, len(DATA.parcels) - 1), max_size=4,
+                                      unique=True),
+                             st.booleans()), min_size=1, max_size=8),
+)
+def test_nearest_open_remembered_is_the_metrics_own_answer(
+    picks: list[tuple[str, list[int], bool]],
+) -> None:
+    """Asked again and again for any sites (the same or others, with or without the
+    travel table), the remembered answer is what a fresh metric gives, and changing a
+    returned array changes nothing remembered."""
+    from siting.multi.tables import nearest_open
+
+    prob = MultiServiceProblem(SPEC, DATA)
+    for name, parcels, travel in picks:
+        td = prob.types[name]
+        sites = np.array(sorted(parcels), dtype=np.int64)
+        f = prob.spec.facility[name]
+        metric = prob.data.metric(sites, td.existing, prob.mode_of(f), f.access,
+                                  travel=f if travel else None)
+        want_arg, want_dist = metric.nearest_in(np.arange(sites.size + td.existing.size))
+        _, arg, dist = nearest_open(prob, name, sites, td.existing, travel=travel)
+        assert np.array_equal(arg, want_arg) and np.array_equal(dist, want_dist)
+        arg[:] = -7
+        dist[:] = -1.0
+        _, again_arg, again_dist = nearest_open(prob, name, sites, td.existing, travel=travel)
+        assert np.array_equal(again_arg, want_arg) and np.array_equal(again_dist, want_dist)

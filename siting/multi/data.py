@@ -275,9 +275,9 @@ def _lines_of_part(network: Any, part: int) -> str:
 
 
 #: The last point sets made from shapes, with the shapes they were made from (kept
-#: alive, so no other object takes their ``id``): the model, its heuristic and the
-#: verifier ask for the blocks' points once per type and year.
-_POINTS_OF: dict[bytes, tuple[NDArray[Any], FloatArray]] = {}
+#: alive, so no other object takes their ``id``) and those ids: the model, its
+#: heuristic and the verifier ask for the blocks' points once per type and year.
+_POINTS_OF: dict[bytes, tuple[NDArray[Any], NDArray[np.int64], FloatArray]] = {}
 _POINTS_KEPT = 8
 
 
@@ -301,14 +301,14 @@ def _xy(frame: Any) -> FloatArray:
     ids = np.fromiter(map(id, shapes), dtype=np.int64, count=shapes.size)
     key = hashlib.blake2b(ids.tobytes(), digest_size=16).digest()
     known = _POINTS_OF.get(key)
-    if known is not None and known[0].size == shapes.size and all(
-        a is b for a, b in zip(known[0], shapes, strict=False)
-    ):
-        return known[1].copy()
+    # The same ids are the same objects: the remembered shapes are alive, so no other
+    # object can hold one of their ids.
+    if known is not None and np.array_equal(known[1], ids):
+        return known[2].copy()
     xy = points_of(shapes)
     if len(_POINTS_OF) >= _POINTS_KEPT:
         _POINTS_OF.clear()
-    _POINTS_OF[key] = (shapes.copy(), xy.copy())
+    _POINTS_OF[key] = (shapes.copy(), ids, xy.copy())
     return xy
 
 

@@ -9,6 +9,7 @@ solver's variables.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -86,10 +87,44 @@ def covered_by(
 ) -> BoolArray:
     """Blocks within ``radius`` of the given open sites of type ``name`` (parcel and
     existing-facility positions, as :func:`open_sites` gives them)."""
-    f = prob.spec.facility[name]
-    metric = prob.data.metric(parcels, existing, prob.mode_of(f), f.access, travel=f)
-    _, d = metric.nearest_in(np.arange(parcels.size + existing.size))
+    _, _, d = nearest_open(prob, name, parcels, existing)
     return d <= radius * (1 + RADIUS_TOL)
+
+
+#: Nearest-site answers a problem remembers (:func:`nearest_open`), the oldest dropped.
+NEAREST_KEPT = 32
+_NEAREST_LOCK = threading.Lock()
+
+
+def nearest_open(
+    prob: MultiServiceProblem, name: str, parcels: NDArray[np.int64],
+    existing: NDArray[np.int64], *, travel: bool = True,
+) -> tuple[Any, NDArray[np.int64], NDArray[np.float64]]:
+    """The metric from the blocks to these open sites of type ``name``, and each block's
+    nearest of them and its distance (``metric.nearest_in`` over all of them).
+
+    Remembered on ``prob`` for the same sites: coverage by year, attendance and the
+    walk check ask for the final year's sites of each type in turn. ``travel=False``
+    measures without the type's travel table (the walk check's distances).
+    """
+    f = prob.spec.facility[name]
+    table = travel and getattr(f, "travel_table", None) is not None
+    key = (name, prob.mode_of(f), f.access, id(f) if table else None,
+           parcels.tobytes(), existing.tobytes())
+    with _NEAREST_LOCK:  # reasons and tables may ask from two threads
+        memo: dict[Any, Any] = prob.__dict__.setdefault("_nearest_open", {})
+        found = memo.get(key)
+    if found is None:
+        metric = prob.data.metric(parcels, existing, prob.mode_of(f), f.access,
+                                  travel=f if table else None)
+        arg, dist = metric.nearest_in(np.arange(parcels.size + existing.size))
+        found = (metric, arg, dist)
+        with _NEAREST_LOCK:
+            while len(memo) >= NEAREST_KEPT:
+                memo.pop(next(iter(memo)), None)
+            memo[key] = found
+    metric, arg, dist = found
+    return metric, arg.copy(), dist.copy()
 
 
 def coverage_by_year(prob: MultiServiceProblem, plan: Plan) -> Coverage:
@@ -239,6 +274,5 @@ def attendance_of(
     f = td.spec
     decay = f.decay_function()
     parcels, existing = open_sites(prob, plan, name, t)
-    metric = prob.data.metric(parcels, existing, prob.mode_of(f), f.access, travel=f)
-    _, dist = metric.nearest_in(np.arange(parcels.size + existing.size))
+    _, _, dist = nearest_open(prob, name, parcels, existing)
     return np.asarray(td.pop * decay.value(dist), dtype=np.float64)

@@ -26,6 +26,7 @@ from siting.multi.tables import (
     PlanRows,
     attendance_of,
     coverage_by_year,
+    nearest_open,
     open_sites,
     target_table,
 )
@@ -71,8 +72,9 @@ def _check_walks(prob: MultiServiceProblem, plan: PlanRows, rep: VerifyReport) -
         parcels, existing = open_sites(prob, plan, name, last)
         if parcels.size + existing.size == 0:
             continue
-        metric = prob.data.metric(parcels, existing, prob.mode_of(f), f.access)
-        found = walk_floor(metric, np.arange(parcels.size + existing.size), radius=f.radius_m)
+        metric, arg, dist = nearest_open(prob, name, parcels, existing, travel=False)
+        found = walk_floor(metric, np.arange(parcels.size + existing.size), radius=f.radius_m,
+                           nearest=(arg, dist))
         if found.worst is not None:
             block, site, walk, straight = found.worst
             ids = np.concatenate([prob.data.parcels["parcel_id"].to_numpy()[parcels],

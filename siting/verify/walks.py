@@ -57,16 +57,20 @@ class WalkFloor:
                 "p90": round(float(np.quantile(r, 0.9)), 3), "max": round(float(r.max()), 3)}
 
 
-def walk_floor(metric: Any, sites: NDArray[np.int64], radius: float | None = None) -> WalkFloor:
+def walk_floor(
+    metric: Any, sites: NDArray[np.int64], radius: float | None = None,
+    nearest: tuple[NDArray[np.int64], NDArray[np.float64]] | None = None,
+) -> WalkFloor:
     """Check each demand point's distance to its nearest of ``sites`` against the straight
-    line (see the module docstring); ``radius`` picks the covered pairs for the ratios.
+    line (see the module docstring); ``radius`` picks the covered pairs for the ratios;
+    ``nearest`` is ``metric.nearest_in(sites)`` when the caller has it already.
     Metrics without a straight-line floor (straight lines, given tables) pass as they are."""
     out = WalkFloor()
     sites = np.asarray(sites, dtype=np.int64)
     none = np.zeros(0, dtype=np.int64)
     if sites.size == 0 or metric.straight_line(none, none) is None:
         return out
-    arg, dist = metric.nearest_in(sites)
+    arg, dist = metric.nearest_in(sites) if nearest is None else nearest
     ok = np.flatnonzero((arg >= 0) & np.isfinite(dist))
     floor = np.asarray(metric.straight_line(ok, arg[ok]), dtype=np.float64)
     walk = dist[ok]
