@@ -52,11 +52,14 @@ def test_without_sites_keeps_every_plan_that_avoids_them(seed: int, n: int, m: i
     rng = np.random.default_rng(seed)
     cov = sp.csr_matrix((rng.random((n, m)) < 0.4).astype(float))
     w = rng.integers(1, 9, n).astype(float)
-    s = CoverStructure.of(cov, w, p=p, closed=rng.random(m) < 0.2, offset=3.0)
+    fixed = rng.random(m) < 0.15
+    s = CoverStructure.of(cov, w, p=p, fixed_open=fixed, closed=~fixed & (rng.random(m) < 0.2),
+                          offset=3.0)
     shut = rng.random(m) < 0.4
     t = without_sites(s, shut)
     assert t.n_sites == s.n_sites and t.n_rows <= s.n_rows
-    assert (t.closed == (s.closed | shut)).all() and t.offset == s.offset
+    assert (t.closed == (s.closed | (shut & ~fixed))).all() and t.offset == s.offset
+    assert (t.fixed_open == s.fixed_open).all()
     # no row twice, none that no open-able site covers
     assert len({tuple(r) for r in t.cov.tolil().rows}) == t.n_rows
     assert (np.diff(t.cov.indptr) > 0).all()

@@ -92,7 +92,8 @@ def support_mclp(
 
 def without_sites(s: CoverStructure, shut: BoolArray) -> CoverStructure:
     """``s`` with the ``shut`` sites closed and their coverage gone: rows that no site
-    left covers leave, and rows left with the same covering sites are merged.
+    left covers leave, and rows left with the same covering sites are merged
+    (``s.fixed_open`` sites stay open).
 
     The sites keep their columns, so a plan of ``s`` that opens no ``shut`` site
     is a plan of the result with the same value (``s.offset`` included), and
@@ -107,7 +108,7 @@ def without_sites(s: CoverStructure, shut: BoolArray) -> CoverStructure:
     >>> t.cov.toarray().tolist(), t.weight.tolist(), t.closed.tolist()
     ([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]], [6.0, 5.0], [False, False, True])
     """
-    closed = s.closed | np.asarray(shut, dtype=bool)
+    closed = s.closed | (np.asarray(shut, dtype=bool) & ~s.fixed_open)  # those stay open
     keep = sp.diags((~closed).astype(np.float64))
     cov = sp.csr_matrix(s.cov @ keep)
     cov.eliminate_zeros()
@@ -125,6 +126,13 @@ def fixed_by_root(
     plan better than ``plan`` (:func:`~siting.models.benders_root.reduced_cost_fixing`;
     ``integral``: only plans better by 1 count). None closed without the LP's
     reduced costs.
+
+    >>> import numpy as np, scipy.sparse as sp
+    >>> s = CoverStructure.of(sp.identity(3, format="csr"), np.array([4.0, 9, 3]), p=2)
+    >>> root = RootLP(bound=13.0, x=np.array([1.0, 1.0, 0.0]), rounds=1,
+    ...               reduced=np.array([0.0, 0.0, -3.0]))
+    >>> fixed_by_root(s, root, np.array([1.0, 1.0, 0.0]), best=13.0, integral=True).tolist()
+    [False, False, True]
     """
     if root.reduced is None:
         return np.zeros(s.n_sites, dtype=bool)
