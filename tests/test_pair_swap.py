@@ -12,8 +12,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from siting.heuristics import solve_structure
+from siting.heuristics.cover_state import CoverState
 from siting.heuristics.mclp import exchange_mclp, greedy_mclp, swap_mclp
-from siting.heuristics.pair_swap import pair_pass_mclp
+from siting.heuristics.pair_swap import pair_bounds, pair_pass_mclp
 from siting.heuristics.structure import CoverStructure, mclp_arrays
 
 
@@ -113,3 +114,32 @@ def test_never_worse_than_the_start_never_above_the_optimum(seed: int, mode: str
     assert value <= brute(dense, w, p, use_cost, budget) + 1e-9
     again, _ = exchange_mclp(cov, w, start, p, use_cost, budget)
     assert np.array_equal(mask, again)  # the same plan for the same input
+
+
+@settings(max_examples=80, deadline=None)
+@given(seed=st.integers(0, 10_000), m=st.integers(3, 9), n=st.integers(1, 25),
+       density=st.sampled_from([0.2, 0.4, 0.7]))
+def test_pair_bounds_hold_for_every_pair_move(seed: int, m: int, n: int, density: float) -> None:
+    # Against every move closing two open sites and opening any one or two sites.
+    rng = np.random.default_rng(seed)
+    dense = rng.random((n, m)) < density
+    w = rng.integers(1, 20, n).astype(float)
+    start = rng.random(m) < 0.5
+    opened = np.flatnonzero(start)
+    if opened.size < 2:
+        return
+    allowed = rng.random(m) < 0.8
+    allowed[opened] = True
+    state = CoverState(sp.csr_matrix(dense.astype(float)), w, start)
+    first, second = (np.array(x, dtype=np.int64)
+                     for x in zip(*itertools.combinations(opened.tolist(), 2), strict=True))
+    bounds = pair_bounds(state, first, second, allowed)
+    now = covered(dense, w, start)
+    for j1, j2, bound in zip(first, second, bounds, strict=True):
+        closed = start.copy()
+        closed[[j1, j2]] = False
+        for r in (1, 2):
+            for enter in itertools.combinations(np.flatnonzero(allowed & ~closed).tolist(), r):
+                moved = closed.copy()
+                moved[list(enter)] = True
+                assert covered(dense, w, moved) - now <= bound + 1e-9, (j1, j2, enter)

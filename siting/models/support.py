@@ -32,6 +32,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from siting.backends.base import Capability, SolveOptions, Tuning, backend_with
 from siting.heuristics.structure import CoverStructure, mclp_arrays
+from siting.models.benders_root import RootLP, reduced_cost_fixing
 from siting.reduce import merge_equal_rows
 
 BoolArray = NDArray[np.bool_]
@@ -87,6 +88,59 @@ def support_mclp(
     mask = np.zeros(m, dtype=bool)
     mask[sites[result.x[small.y.slice] > 0.5]] = True
     return mask
+
+
+def without_sites(s: CoverStructure, shut: BoolArray) -> CoverStructure:
+    """``s`` with the ``shut`` sites closed and their coverage gone: rows that no site
+    left covers leave, and rows left with the same covering sites are merged
+    (``s.fixed_open`` sites stay open).
+
+    The sites keep their columns, so a plan of ``s`` that opens no ``shut`` site
+    is a plan of the result with the same value (``s.offset`` included), and
+    the result's optimum is ``s``'s best plan among those. The compact model
+    after reduced-cost fixing is this smaller model: HiGHS's presolve fixes the
+    columns but keeps their rows apart.
+
+    >>> import numpy as np, scipy.sparse as sp
+    >>> cov = sp.csr_matrix(np.array([[1, 0, 1], [1, 0, 0], [0, 1, 0], [0, 1, 1]], float))
+    >>> s = CoverStructure.of(cov, np.array([5.0, 1, 1, 4]), p=1)
+    >>> t = without_sites(s, np.array([False, False, True]))
+    >>> t.cov.toarray().tolist(), t.weight.tolist(), t.closed.tolist()
+    ([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]], [6.0, 5.0], [False, False, True])
+    """
+    closed = s.closed | (np.asarray(shut, dtype=bool) & ~s.fixed_open)  # those stay open
+    keep = sp.diags((~closed).astype(np.float64))
+    cov = sp.csr_matrix(s.cov @ keep)
+    cov.eliminate_zeros()
+    rows = np.flatnonzero(np.diff(cov.indptr) > 0)
+    merged = merge_equal_rows(sp.csr_matrix(cov[rows]), np.asarray(s.weight, np.float64)[rows])
+    return CoverStructure(merged.cov, merged.weight, s.cost, s.fixed_open, closed, s.p,
+                          s.budget, s.required, s.offset)
+
+
+def fixed_by_root(
+    s: CoverStructure, root: RootLP, plan: FloatArray, best: float, integral: bool
+) -> BoolArray:
+    """The free sites of ``s`` that the root LP's reduced costs close against ``plan``
+    (of value ``best``, in the root bound's units): opening any of them leaves no
+    plan better than ``plan`` (:func:`~siting.models.benders_root.reduced_cost_fixing`;
+    ``integral``: only plans better by 1 count). None closed without the LP's
+    reduced costs.
+
+    >>> import numpy as np, scipy.sparse as sp
+    >>> s = CoverStructure.of(sp.identity(3, format="csr"), np.array([4.0, 9, 3]), p=2)
+    >>> root = RootLP(bound=13.0, x=np.array([1.0, 1.0, 0.0]), rounds=1,
+    ...               reduced=np.array([0.0, 0.0, -3.0]))
+    >>> fixed_by_root(s, root, np.array([1.0, 1.0, 0.0]), best=13.0, integral=True).tolist()
+    [False, False, True]
+    """
+    if root.reduced is None:
+        return np.zeros(s.n_sites, dtype=bool)
+    lower = s.fixed_open.astype(np.float64)
+    upper = (~s.closed).astype(np.float64)
+    closed, _ = reduced_cost_fixing(root.bound, root.reduced, root.x[: s.n_sites], lower, upper,
+                                    plan, best, 1.0 if integral else 0.0, maximise=True)
+    return closed
 
 
 #: RINS: sites the relaxation and the plan agree on are fixed; the rest stay free

@@ -1,0 +1,131 @@
+"""The compact MCLP after the probe: sites the root LP's reduced costs close leave the
+model (``siting.models.support.fixed_by_root``, ``without_sites``), and no plan that
+opens one of them beats the start; the whole path still finds the optimum."""
+
+from __future__ import annotations
+
+import itertools
+import math
+import time
+from unittest import mock
+
+import numpy as np
+import pandas as pd
+import pytest
+import scipy.sparse as sp
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from siting.backends.base import Status
+from siting.heuristics.structure import CoverStructure
+from siting.instance import Instance
+from siting.models import MCLP, cover_choice
+from siting.models.benders_root import RootLP, root_cut_loop
+from siting.models.support import cover_value, fixed_by_root, without_sites
+
+
+def _nodes(seed: int, n: int, side: float = 20.0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame({"id": np.arange(n), "x": rng.integers(0, int(side), n).astype(float),
+                         "y": rng.integers(0, int(side), n).astype(float),
+                         "weight": rng.integers(0, 9, n).astype(float)})
+
+
+def _plans(s: CoverStructure) -> list[np.ndarray]:
+    """Every plan of ``s`` within ``p`` (closed sites shut, fixed ones open)."""
+    free = np.flatnonzero(s.free)
+    out = []
+    assert s.p is not None
+    for k in range(min(s.p, free.size) + 1):
+        for combo in itertools.combinations(free, k):
+            mask = s.fixed_open.copy()
+            mask[list(combo)] = True
+            out.append(mask)
+    return out
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 10_000), n=st.integers(1, 14), m=st.integers(2, 7),
+       p=st.integers(1, 3))
+def test_without_sites_keeps_every_plan_that_avoids_them(seed: int, n: int, m: int,
+                                                         p: int) -> None:
+    rng = np.random.default_rng(seed)
+    cov = sp.csr_matrix((rng.random((n, m)) < 0.4).astype(float))
+    w = rng.integers(1, 9, n).astype(float)
+    fixed = rng.random(m) < 0.15
+    s = CoverStructure.of(cov, w, p=p, fixed_open=fixed, closed=~fixed & (rng.random(m) < 0.2),
+                          offset=3.0)
+    shut = rng.random(m) < 0.4
+    t = without_sites(s, shut)
+    assert t.n_sites == s.n_sites and t.n_rows <= s.n_rows
+    assert (t.closed == (s.closed | (shut & ~fixed))).all() and t.offset == s.offset
+    assert (t.fixed_open == s.fixed_open).all()
+    # no row twice, none that no open-able site covers
+    assert len({tuple(r) for r in t.cov.tolil().rows}) == t.n_rows
+    assert (np.diff(t.cov.indptr) > 0).all()
+    for plan in _plans(t):
+        assert cover_value(t, plan) == cover_value(s, plan)
+
+
+def _root(seed: int, n: int, m: int, p: int,
+          radius: float) -> tuple[CoverStructure, RootLP, np.ndarray, float]:
+    """A small instance's structure, its Benders root LP and the probe's plan and value."""
+    demand = _nodes(seed, n)
+    sites = _nodes(seed + 1, m)[["id", "x", "y"]]
+    inst = Instance.from_frames(demand, sites, demand_id="id", site_id="id")
+    model = MCLP(radius=radius, p=min(p, m))
+    built = model.build(inst)
+    s = built.milp.structure
+    assert isinstance(s, CoverStructure)
+    plan, _ = model._start(built, None)
+    master = model._master(inst, built)
+    root = root_cut_loop(master, plan, time.perf_counter() + 60)
+    return s, root, plan, master.value(plan)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 10_000), n=st.integers(5, 40), m=st.integers(3, 8),
+       p=st.integers(1, 3), radius=st.sampled_from([3.0, 5.0, 8.0]))
+def test_no_plan_opening_a_fixed_site_beats_the_start(
+    seed: int, n: int, m: int, p: int, radius: float
+) -> None:
+    s, root, _, _ = _root(seed, n, m, p, radius)
+    if not math.isfinite(root.bound):
+        return
+    plans = _plans(s)
+    # Any plan may be the start (the probe's is often optimal: no gap to fix by).
+    for start in plans[:: max(1, len(plans) // 12)]:
+        best = cover_value(s, start) + s.offset
+        shut = fixed_by_root(s, root, start.astype(float), best,
+                             integral=True)
+        assert not (shut & start).any()  # the start stays a plan
+        assert not (shut & ~s.free).any()
+        for other in plans:
+            if (other & shut).any():
+                assert cover_value(s, other) + s.offset <= best + 1e-6
+
+
+def test_sites_are_fixed_on_a_case_with_a_root_gap() -> None:
+    # Seed 2: the root LP bound 169, the probe's plan 163; 7 of 15 free sites fixed.
+    s, root, plan, best = _root(2, 80, 20, 3, 4.0)
+    assert root.bound > best
+    shut = fixed_by_root(s, root, plan, best, integral=True)
+    assert shut.any()
+    assert not fixed_by_root(s, root, plan, -np.inf, integral=True).any()
+
+
+def test_compact_after_the_probe_solves_the_smaller_model() -> None:
+    nodes = _nodes(2, 80)
+    sites = _nodes(3, 20)[["id", "x", "y"]]
+    inst = Instance.from_frames(nodes, sites, demand_id="id", site_id="id")
+    with mock.patch.object(cover_choice, "ROOT_GAP_BENDERS", -1.0):
+        sol = MCLP(radius=4.0, p=3).solve(inst)
+    full = MCLP(radius=4.0, p=3, formulation="compact").solve(inst)
+    assert sol.stats["formulation"] == "compact"
+    assert sol.stats["sites_fixed_by_reduced_cost"] > 0
+    assert sol.stats["rows"] < full.stats["rows"]
+    assert sol.stats["start_plan"] >= sol.stats["probe_plan"]
+    assert sol.status == Status.OPTIMAL and sol.verified
+    assert sol.objective == pytest.approx(full.objective)
+    assert sol.objective is not None and sol.bound is not None
+    assert sol.bound >= sol.objective - 1e-6
