@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -80,6 +81,78 @@ def lagrangian_fixing(
     closed[cand[~chosen & (raise_open > limit)]] = True
     force[cand[chosen & (raise_close > limit)]] = True
     return closed, force
+
+
+#: Probing stops after this many sites in a row it could not close (they come in
+#: order of their fixed-multiplier bound, so the rest would mostly fail too).
+PROBE_MISSES = 3
+#: Subgradient iterations of each probe (the bound's own search takes up to 400).
+PROBE_ITERATIONS = 100
+
+
+def probe_sites(
+    pm: PairsData, p: int, existing: NDArray[np.bool_], closed: NDArray[np.bool_],
+    force: NDArray[np.bool_], rho: FloatArray, exceeds: Callable[[float], bool],
+    upper: float, incumbent: NDArray[np.bool_] | None = None, time_limit: float | None = None,
+) -> NDArray[np.bool_]:
+    """``closed`` with the sites whose Lagrangian bound, re-optimised with the site
+    forced open, exceeds the limit (``exceeds(bound)``): no solution that beats it
+    opens them.
+
+    :func:`lagrangian_fixing` prices opening a site with the multipliers of the
+    unconstrained bound; optimising them again with the site open gives a higher
+    bound. Sites are probed from the highest fixed-multiplier bound down, each
+    with the closings found so far, until :data:`PROBE_MISSES` in a row stay
+    open. The ``incumbent``'s sites are not probed (it stays a valid start). On
+    OR-Library pmed36 (``p`` = 10, 800 sites, 474 closed by the fixed multipliers)
+    probing closes 161 more of the 326 left.
+
+    Points on a line, ``p`` = 2, an incumbent costing 34 (the optimum, 32, opens
+    the sites at 3 and 16): fixing closes one site, probing six.
+
+    >>> x = np.array([1.0, 3, 6, 12, 13, 16, 23, 29])
+    >>> dem, site = np.repeat(np.arange(8), 8), np.tile(np.arange(8), 8)
+    >>> cost = np.abs(x[dem] - x[site])
+    >>> order = np.lexsort((site, cost, dem))
+    >>> pm = PairsData(dem[order], site[order], cost[order], 8, 8)
+    >>> none = np.zeros(8, dtype=bool)
+    >>> bound, _, rho = lagrangian_pmedian(pm, 2, upper=34.0)
+    >>> closed, force = lagrangian_fixing(rho, bound, 34.0, 1.0, 2, none, integral=True)
+    >>> closed.astype(int).tolist()
+    [1, 0, 0, 0, 0, 0, 0, 0]
+    >>> beats = lambda b: math.ceil(b - 1e-6) > 33
+    >>> probe_sites(pm, 2, none, closed, force, rho, beats, 34.0).astype(int).tolist()
+    [1, 0, 1, 1, 1, 0, 1, 1]
+    """
+    closed = closed.copy()
+    fixed = existing | force
+    left = p - int((force & ~existing).sum()) - 1
+    cand = np.flatnonzero(~fixed & ~closed)
+    skip = np.zeros(closed.size, dtype=bool) if incumbent is None else incumbent
+    if left < 0 or cand.size <= left + 1:
+        return closed
+    chosen_rank = np.argsort(np.argsort(rho[cand], kind="stable"), kind="stable")
+    # The sites the bound leaves closed, dearest first.
+    probed = cand[(chosen_rank > left) & ~skip[cand]]
+    order = probed[np.argsort(-rho[probed], kind="stable")]
+    deadline = None if time_limit is None else time.perf_counter() + time_limit
+    # The bound of the problem without the closed sites' pairs (no solution that
+    # matters uses them): each iteration reads fewer pairs.
+    keep = ~closed[pm.site]
+    pm = PairsData(pm.demand[keep], pm.site[keep], pm.cost[keep], pm.n, pm.m)
+    misses = 0
+    for j in order:
+        if misses >= PROBE_MISSES or (deadline is not None and time.perf_counter() > deadline):
+            break
+        opened = fixed.copy()
+        opened[j] = True
+        value, _, _ = lagrangian_pmedian(pm, left, opened, closed, upper=upper,
+                                         iterations=PROBE_ITERATIONS, enough=exceeds)
+        if exceeds(value):
+            closed[j], misses = True, 0
+        else:
+            misses += 1
+    return closed
 
 
 @dataclass
@@ -172,6 +245,10 @@ def screen_pmedian(
     # less delta" for the sites fixed away must itself prove the incumbent).
     delta = 1.0 if integral else max(0.5 * options.mip_gap * abs(best_value), 1e-9)
     closed, force = lagrangian_fixing(rho, lag_value, best_value, delta, p, fixed, integral)
+    if not proves(lag_value):
+        closed = probe_sites(pm, p, fixed, closed, force, rho,
+                             lambda bound: rounded(bound) > best_value - delta, best_value,
+                             best_mask, h_limit)
     return Screening(pm, best_mask, best_value, heuristic_s, integral, delta, lag, lam, rho,
                      closed, force, greedy_value)
 
