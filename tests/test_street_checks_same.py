@@ -70,13 +70,40 @@ def reference_unjoined(parts: NDArray[Any], level: NDArray[np.int64], coords: ND
     return Crossings(a[~joined], b[~joined], xy[~joined], end)
 
 
+def reference_spots(coords: NDArray[Any], part: NDArray[np.int64], is_end: NDArray[np.bool_],
+                    rule: str) -> NDArray[np.int64]:
+    """Vertices at one place are one spot (in the ``ends`` rule, where a line ends there),
+    with the places as unique rows."""
+    _, place = np.unique(coords, axis=0, return_inverse=True)
+    place = np.asarray(place, dtype=np.int64).reshape(-1)
+    if rule != "ends":
+        return place
+    ends_here = np.zeros(int(place.max()) + 1, dtype=bool)
+    ends_here[place[is_end]] = True
+    combined = np.column_stack([place, np.where(ends_here[place], -1, part)])
+    _, spot = np.unique(combined, axis=0, return_inverse=True)
+    return np.asarray(spot, dtype=np.int64).reshape(-1)
+
+
 def reference_nodes(coords: NDArray[Any], part: NDArray[np.int64], rule: str,
                     tolerance: float) -> NDArray[np.int64]:
-    """The nodes, with the vertex pairs within the tolerance from a k-d tree."""
+    """The nodes, with places as unique rows and the vertex pairs within the tolerance
+    from a k-d tree."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(junctions, "_pairs_within", lambda at, tol: np.asarray(
             cKDTree(at).query_pairs(tol, output_type="ndarray"), dtype=np.int64))
+        patch.setattr(junctions, "_spots", reference_spots)
         return node_of_vertex(coords, part, rule, tolerance)
+
+
+@pytest.mark.parametrize("rule", ["vertices", "ends"])
+def test_spots_are_places_with_signed_zeros_as_one(rule: str) -> None:
+    coords = np.array([[0.0, -0.0], [-0.0, 0.0], [1, 2], [1, -2], [-1, 2], [0, 0], [1, 2]])
+    part = np.array([0, 0, 0, 1, 1, 1, 2])
+    is_end = np.array([True, False, True, True, False, True, True])
+    got = junctions._spots(coords, part, is_end, rule)
+    assert np.array_equal(got, reference_spots(coords, part, is_end, rule))
+    assert got[0] == got[1] == got[5] and got[2] == got[6]
 
 
 def same_crossings(one: Crossings, other: Crossings) -> bool:

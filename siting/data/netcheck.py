@@ -76,17 +76,7 @@ def unjoined_crossings(
     n_nodes = int(node.max()) + 1
     place = np.zeros((n_nodes, 2))
     place[node[::-1]] = coords[::-1]
-    # The nodes nearest each point, if within the limit: the index finds candidates a hair
-    # beyond it, the distances are compared here (ties kept).
-    limit = tolerance * (1 + 1e-9) + 1e-9
-    point, near = shapely.STRtree(shapely.points(place)).query(
-        shapely.points(xy), predicate="dwithin", distance=limit * (1 + 1e-9))
-    step = xy[point] - place[near]
-    dist = np.sqrt(step[:, 0] * step[:, 0] + step[:, 1] * step[:, 1])
-    least = np.full(xy.shape[0], np.inf)
-    np.minimum.at(least, point, dist)
-    keep = (dist <= limit) & (dist == least[point])
-    point, near = point[keep], near[keep]
+    point, near = _nearest_nodes(xy, place, tolerance * (1 + 1e-9) + 1e-9)
     on = np.unique(vertex_part * n_nodes + node)
     both = np.isin(a[point] * n_nodes + near, on) & np.isin(b[point] * n_nodes + near, on)
     joined = np.zeros(xy.shape[0], dtype=bool)
@@ -97,6 +87,34 @@ def unjoined_crossings(
         for tip in (shapely.get_point(parts[k], 0), shapely.get_point(parts[k], -1)):
             end |= shapely.dwithin(spots, tip, max(tolerance, 1e-9))
     return Crossings(a[~joined], b[~joined], xy[~joined], end)
+
+
+def _nearest_nodes(xy: FloatArray, place: FloatArray, limit: float) -> tuple[IntArray, IntArray]:
+    """Pairs (point, node): the nodes nearest each point, all of those equally near, where
+    within ``limit``. A point at a node's place (most, on a noded layer) is matched exactly;
+    for the others an index finds the nodes a hair beyond the limit, compared here."""
+    import shapely
+
+    key = place[:, 0] + 1j * place[:, 1]  # sorted by x, then y
+    order = np.argsort(key, kind="stable")
+    want = xy[:, 0] + 1j * xy[:, 1]
+    low = np.searchsorted(key[order], want, side="left")
+    count = np.searchsorted(key[order], want, side="right") - low
+    at = np.flatnonzero(count > 0)
+    point = np.repeat(at, count[at])
+    start = np.repeat(low[at] - (np.cumsum(count[at]) - count[at]), count[at])
+    near = order[start + np.arange(point.size)]
+    rest = np.flatnonzero(count == 0)
+    if rest.size == 0:
+        return point, near
+    found, other = shapely.STRtree(shapely.points(place)).query(
+        shapely.points(xy[rest]), predicate="dwithin", distance=limit * (1 + 1e-9))
+    step = xy[rest[found]] - place[other]
+    dist = np.sqrt(step[:, 0] * step[:, 0] + step[:, 1] * step[:, 1])
+    least = np.full(rest.size, np.inf)
+    np.minimum.at(least, found, dist)
+    keep = (dist <= limit) & (dist == least[found])
+    return np.concatenate([point, rest[found[keep]]]), np.concatenate([near, other[keep]])
 
 
 @dataclass
