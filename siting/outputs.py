@@ -42,6 +42,7 @@ import shutil
 import tempfile
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
+from typing import Any
 
 from siting.errors import InputError, SitingError
 
@@ -105,6 +106,43 @@ def write_gpkg(frame: object, path: Path, layer: str) -> None:
 
     pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": "2000-01-01T00:00:00.000Z"})
     pyogrio.write_dataframe(frame, path, layer=layer, driver="GPKG")
+
+
+def geojson_text(frame: Any) -> str:
+    r"""A GeoDataFrame as GeoJSON text, longitude/latitude when its CRS is known: the text of
+    geopandas' ``to_json(drop_id=True, ensure_ascii=False)`` and a newline. A frame of
+    points (none empty, none 3-D) has their geometries written from its coordinates at once
+    instead of point by point; its properties are geopandas' own.
+
+    >>> import geopandas as gpd, shapely
+    >>> frame = gpd.GeoDataFrame({"id": ["a", None]}, crs=4326,
+    ...                          geometry=[shapely.Point(116.3, 40.1), shapely.Point(116.4, 40.0)])
+    >>> geojson_text(frame) == frame.to_json(drop_id=True, ensure_ascii=False) + "\n"
+    True
+    >>> geojson_text(frame)[:90]
+    '{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"id": "a"}, '
+    """
+    import json
+
+    import numpy as np
+    import shapely
+
+    if frame.crs is not None:
+        frame = frame.to_crs(4326)
+    shapes = np.asarray(frame.geometry.array, dtype=object)
+    plain_points = bool(frame.columns.is_unique) and bool(
+        np.all(shapely.get_type_id(shapes) == 0) and not shapely.is_empty(shapes).any()
+        and not shapely.has_z(shapes).any())
+    if not plain_points:
+        return str(frame.to_json(drop_id=True, ensure_ascii=False)) + "\n"
+    hollow = frame.copy()
+    hollow[frame.geometry.name] = type(frame.geometry)([None] * len(frame), index=frame.index,
+                                                       crs=frame.crs)
+    features = list(hollow.iterfeatures(drop_id=True))
+    for feature, xy in zip(features, shapely.get_coordinates(shapes).tolist(), strict=True):
+        feature["geometry"] = {"type": "Point", "coordinates": tuple(xy)}
+    return json.dumps({"type": "FeatureCollection", "features": features},
+                      ensure_ascii=False) + "\n"
 
 
 def output_name(name: str, source: object = None) -> str:

@@ -246,10 +246,11 @@ def _gpkg_writer(frame: Any, layer: str) -> Any:
 
 
 def geojson_text(frame: Any) -> str:
-    """A GeoDataFrame as GeoJSON text: longitude/latitude when its CRS is known."""
-    if frame.crs is not None:
-        frame = frame.to_crs(4326)
-    return str(frame.to_json(drop_id=True, ensure_ascii=False)) + "\n"
+    """A GeoDataFrame as GeoJSON text: longitude/latitude when its CRS is known
+    (:func:`siting.outputs.geojson_text`)."""
+    from siting.outputs import geojson_text as text
+
+    return text(frame)
 
 
 def _with_points(frame: pd.DataFrame, xy: np.ndarray, crs: Any) -> pd.DataFrame:

@@ -221,3 +221,13 @@ def test_csv_solve_imports_no_reader_of_another_format(csv_folder: Path,
     assert "siting.readers.csvfile" in modules  # the control: the package was imported
     others = ("siting.readers.orlib", "siting.readers.points", "siting.readers.text")
     assert [name for name in others if name in modules] == []
+
+
+def test_a_street_network_solve_imports_no_kd_tree(tmp_path: Path) -> None:
+    """Junctions, the street checks and walking distances use shapely's index and
+    scipy.sparse's graphs: a plan on streets (riverbend: a footway layer) loads no
+    scipy.spatial."""
+    spec = ROOT / "models" / "riverbend.toml"
+    modules = imported(["solve", str(spec), "--out", str(tmp_path / "plan"), "--json"], tmp_path)
+    assert "siting.data.netcheck" in modules and "siting.network.graph" in modules
+    assert "scipy.spatial" not in modules

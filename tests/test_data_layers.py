@@ -245,3 +245,26 @@ def test_sub_districts_from_columns_or_polygons(tmp_path: Path) -> None:
     data = load_data_table(table, spec())  # type: ignore[arg-type]
     assert data.parcels["subdistrict"].tolist() == ["own", "own"]  # their own column
     assert data.blocks["ward"].tolist() == data.blocks["subdistrict"].tolist() == ["N", "N", "S"]
+
+
+def test_a_load_lists_each_files_layers_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A spec's layers are mostly one GeoPackage's: its layers are listed once per load,
+    and afresh at the next load (a layer added between two loads is seen)."""
+    import pyogrio
+
+    from siting.data import load_service_data
+    from siting.multi.spec import load_spec
+
+    spec = load_spec(Path(__file__).resolve().parents[1] / "models" / "riverbend.toml")
+    listed: list[str] = []
+    real = pyogrio.list_layers
+
+    def counted(path: object, *args: object, **kwargs: object) -> object:
+        listed.append(Path(str(path)).name)
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(pyogrio, "list_layers", counted)
+    load_service_data(spec)
+    assert sorted(listed) == ["homes.gpkg", "town.gpkg"]
+    load_service_data(spec)
+    assert sorted(listed) == ["homes.gpkg", "homes.gpkg", "town.gpkg", "town.gpkg"]

@@ -33,9 +33,9 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 from scipy.sparse import csgraph
-from scipy.spatial import cKDTree
 
-__all__ = ["JUNCTION_RULES", "Junctions", "crossing_vertices", "node_of_vertex", "part_ends"]
+__all__ = ["JUNCTION_RULES", "Junctions", "crossing_vertices", "meeting_points",
+           "node_of_vertex", "part_ends"]
 
 Junctions = Literal["vertices", "crossings", "ends"]
 JUNCTION_RULES: tuple[str, ...] = ("vertices", "crossings", "ends")
@@ -70,17 +70,12 @@ def crossing_vertices(
     coords, part = shapely.get_coordinates(parts, return_index=True)
     position = _positions(coords, part)
     tree = shapely.STRtree(parts)
-    left, right = tree.query(parts, predicate="intersects")
-    keep = left < right
-    left, right = left[keep], right[keep]
+    a, b, xy = meeting_points(parts, tree)
     starts = shapely.get_point(parts, 0)
     ends = shapely.get_point(parts, -1)
     new_xy: list[FloatArray] = []
     new_part: list[IntArray] = []
-    if left.size:
-        meet = shapely.intersection(parts[left], parts[right])
-        xy, pair = shapely.get_coordinates(meet, return_index=True)
-        a, b = left[pair], right[pair]
+    if a.size:
         spots = shapely.points(xy)
         at_end = np.zeros(xy.shape[0], dtype=bool)
         for k in (a, b):
@@ -120,6 +115,77 @@ def crossing_vertices(
     return all_xy[~again], all_part[~again]
 
 
+def meeting_points(
+    parts: NDArray[Any], tree: Any = None
+) -> tuple[IntArray, IntArray, FloatArray]:
+    """Where parts meet: one row a point, ``(a, b, xy)``, as ``shapely.intersection`` gives
+    the points of every pair ``a < b`` of parts that intersect (pairs in the order of a query
+    of ``tree``, an STRtree of ``parts``, with the predicate ``"intersects"``).
+
+    Two straight segments that share one end exactly and leave it in clearly different
+    directions meet there only: that end is taken as it is (most pairs of a noded layer),
+    the intersection computed for the other pairs.
+
+    >>> import shapely
+    >>> parts = shapely.linestrings([[(0, 0), (10, 0)], [(10, 0), (10, 10)], [(5, -5), (5, 5)]])
+    >>> a, b, xy = meeting_points(parts)
+    >>> a.tolist(), b.tolist(), xy.tolist()
+    ([0, 0], [2, 1], [[5.0, 0.0], [10.0, 0.0]])
+    """
+    import shapely
+
+    tree = shapely.STRtree(parts) if tree is None else tree
+    left, right = tree.query(parts)  # boxes; the predicate's order, which only filters them
+    keep = left < right
+    left, right = left[keep].astype(np.int64), right[keep].astype(np.int64)
+    end = _shared_end(parts, left, right)
+    known = ~np.isnan(end[:, 0])
+    rest = np.flatnonzero(~known)
+    if rest.size:
+        shapely.prepare(parts[left[rest]])  # as the query's predicate tests them
+        rest = rest[shapely.intersects(parts[left[rest]], parts[right[rest]])]
+    xy, k = shapely.get_coordinates(shapely.intersection(parts[left[rest]], parts[right[rest]]),
+                                    return_index=True)
+    pair = np.concatenate([np.flatnonzero(known), rest[k]])
+    order = np.argsort(pair, kind="stable")
+    pair = pair[order]
+    xy = np.concatenate([end[known], xy])[order]
+    return left[pair], right[pair], xy
+
+
+def _shared_end(parts: NDArray[Any], left: IntArray, right: IntArray) -> FloatArray:
+    """Per pair of parts, the end they share where both are straight segments with exactly
+    one end in common and the other ends clearly off one line through it, or on both sides
+    of it along one line (so they meet there only, whatever the rounding); NaN for every
+    other pair."""
+    import shapely
+
+    count = shapely.get_num_coordinates(parts)
+    coords = shapely.get_coordinates(parts)
+    out = np.full((left.size, 2), np.nan)
+    k = np.flatnonzero((count[left] == 2) & (count[right] == 2))
+    if k.size == 0:
+        return out
+    first = np.cumsum(count) - count
+    p1, q1 = coords[first[left[k]]], coords[first[left[k]] + 1]
+    p2, q2 = coords[first[right[k]]], coords[first[right[k]] + 1]
+    same = [(u == v).all(axis=1) for u, v in ((p1, p2), (p1, q2), (q1, p2), (q1, q2))]
+    one = np.sum(same, axis=0) == 1
+    at_p1 = same[0] | same[1]
+    shared = np.where(at_p1[:, None], p1, q1)
+    d1 = np.where(at_p1[:, None], q1, p1) - shared
+    d2 = np.where((same[0] | same[2])[:, None], q2, p2) - shared
+    cross = d1[:, 0] * d2[:, 1] - d1[:, 1] * d2[:, 0]
+    dot = d1[:, 0] * d2[:, 0] + d1[:, 1] * d2[:, 1]
+    # Off one line through the shared end, or on it but on both sides of it, by a sine or
+    # cosine of 1e-9: a million times what rounding the differences and products can do.
+    margin = 1e-9 * np.hypot(*d1.T) * np.hypot(*d2.T)
+    clear = (np.abs(cross) > margin) | (dot < -margin)
+    take = one & clear & (margin > 0)
+    out[k[take]] = shared[take]
+    return out
+
+
 def _positions(coords: FloatArray, part: IntArray) -> FloatArray:
     """Distance along its part of every vertex (parts' vertices consecutive)."""
     step = np.r_[0.0, np.hypot(*np.diff(coords, axis=0).T)]
@@ -144,13 +210,28 @@ def node_of_vertex(
     at[spot] = coords
     end_spot = np.zeros(n_spots, dtype=bool)
     end_spot[spot[is_end]] = True
-    tree = cKDTree(at)
-    pairs = tree.query_pairs(tolerance, output_type="ndarray")
+    pairs = _pairs_within(at, tolerance)
     if junctions == "ends":  # an interior vertex only joins a line end
         pairs = pairs[end_spot[pairs[:, 0]] | end_spot[pairs[:, 1]]]
     if pairs.size == 0:
         return _in_order(spot)
     return _in_order(_merge(spot, part, at, pairs)[spot])
+
+
+def _pairs_within(at: FloatArray, tolerance: float) -> IntArray:
+    """Pairs ``i < j`` of points with ``dx² + dy² <= tolerance²``, ordered by ``(i, j)``."""
+    import shapely
+
+    points = shapely.points(at)
+    # The index finds candidates a hair beyond; the test itself is on squared distances.
+    i, j = shapely.STRtree(points).query(points, predicate="dwithin",
+                                         distance=tolerance * (1 + 1e-9) + 1e-12)
+    keep = i < j
+    i, j = i[keep], j[keep]
+    step = at[i] - at[j]
+    near = step[:, 0] * step[:, 0] + step[:, 1] * step[:, 1] <= tolerance * tolerance
+    pairs = np.column_stack([i[near], j[near]]).astype(np.int64)
+    return pairs[np.lexsort((pairs[:, 1], pairs[:, 0]))]
 
 
 def _in_order(node: IntArray) -> IntArray:
@@ -164,7 +245,8 @@ def _in_order(node: IntArray) -> IntArray:
 def _spots(coords: FloatArray, part: IntArray, is_end: BoolArray, junctions: str) -> IntArray:
     """Vertices at exactly the same place are one spot — in the ``ends`` rule only where
     a line ends there; interior vertices of different lines at one place stay apart."""
-    _, place = np.unique(coords, axis=0, return_inverse=True)
+    # One complex number a point: sorted by x, then y, as rows are, and sooner.
+    _, place = np.unique(coords[:, 0] + 1j * coords[:, 1], return_inverse=True)
     place = np.asarray(place, dtype=np.int64).reshape(-1)
     if junctions != "ends":
         return place

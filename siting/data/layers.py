@@ -25,6 +25,9 @@ from __future__ import annotations
 
 import codecs
 import difflib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -39,7 +42,7 @@ if TYPE_CHECKING:
 
     from siting.readers.csvfile import XY
 
-__all__ = ["Layer", "list_layers", "open_layer", "read_layer", "split_source"]
+__all__ = ["Layer", "list_layers", "listed_once", "open_layer", "read_layer", "split_source"]
 
 PARQUET_SUFFIXES = (".parquet", ".geoparquet")
 
@@ -139,12 +142,50 @@ def list_layers(path: str | Path) -> list[str]:
     """
     import pyogrio
 
+    listed = _LISTED.get()
+    key = str(Path(path).resolve()) if listed is not None else ""
+    if listed is not None and key in listed:
+        return list(listed[key])
     try:
-        return [str(name) for name, _ in pyogrio.list_layers(path)]
+        names = [str(name) for name, _ in pyogrio.list_layers(path)]
     except Exception as exc:  # GDAL's message, on one line
         raise FormatError(
             f"not a readable vector file: {str(exc).splitlines()[0]}", path=path
         ) from None
+    if listed is not None:
+        listed[key] = names
+    return list(names)
+
+
+#: The layer names listed inside :func:`listed_once`, by file; None outside it.
+_LISTED: ContextVar[dict[str, list[str]] | None] = ContextVar("listed", default=None)
+
+
+@contextmanager
+def listed_once() -> Iterator[None]:
+    """Inside, each file's layers are listed once (GDAL opens a GeoPackage to list them,
+    and a spec's layers are mostly one GeoPackage's); outside, every call lists afresh, so
+    a file changed between two loads is seen as it is.
+
+    >>> import tempfile, pathlib, geopandas as gpd, shapely
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "d.gpkg"
+    >>> gpd.GeoDataFrame(geometry=[shapely.Point(0, 0)], crs=3857).to_file(path, layer="a")
+    >>> with listed_once():
+    ...     first = list_layers(path)
+    ...     gpd.GeoDataFrame(geometry=[shapely.Point(0, 0)], crs=3857).to_file(path, layer="b")
+    ...     first, list_layers(path)
+    (['a'], ['a'])
+    >>> list_layers(path)
+    ['a', 'b']
+    """
+    if _LISTED.get() is not None:  # already inside
+        yield
+        return
+    token = _LISTED.set({})
+    try:
+        yield
+    finally:
+        _LISTED.reset(token)
 
 
 def read_layer(source: str | Path) -> gpd.GeoDataFrame:

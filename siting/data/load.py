@@ -47,7 +47,14 @@ from siting.data.columns import (
     read_ids,
 )
 from siting.data.crs import harmonise_crs
-from siting.data.layers import Layer, Reading, list_layers, open_layer, relabelled
+from siting.data.layers import (
+    Layer,
+    Reading,
+    list_layers,
+    listed_once,
+    open_layer,
+    relabelled,
+)
 from siting.data.load_layers import (
     area_column,
     block_columns,
@@ -251,15 +258,16 @@ def load_data_table(
     reading = Reading(table.encoding, xy=XY(table.x, table.y))
     written = as_written(table, spec)
     in_spec = f" in {spec.file}" if spec is not None and written else ""
-    blocks = open_layer(table.blocks, f"data.blocks{in_spec}", reading,
-                        written=written.get("blocks"))
-    layers: dict[str, Layer] = {}
-    for key in ("parcels", "existing", "existing_shapes", "subdistricts", "network"):
-        value = getattr(table, key)
-        if value is not None:
-            where_sql = table.network_where if key == "network" else None
-            layers[key] = open_layer(value, f"data.{key}{in_spec}", reading,
-                                     where_sql=where_sql, written=written.get(key))
+    with listed_once():  # the layers are mostly one GeoPackage's
+        blocks = open_layer(table.blocks, f"data.blocks{in_spec}", reading,
+                            written=written.get("blocks"))
+        layers: dict[str, Layer] = {}
+        for key in ("parcels", "existing", "existing_shapes", "subdistricts", "network"):
+            value = getattr(table, key)
+            if value is not None:
+                where_sql = table.network_where if key == "network" else None
+                layers[key] = open_layer(value, f"data.{key}{in_spec}", reading,
+                                         where_sql=where_sql, written=written.get(key))
     for lay in (blocks, *layers.values()):
         notes += lay.notes
     for key, lay in (("blocks", blocks), ("parcels", layers["parcels"])):

@@ -22,8 +22,8 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.spatial import cKDTree
 
+from siting.data.junctions import meeting_points
 from siting.findings import Finding
 
 __all__ = ["Crossings", "NetworkDiagnostics", "unjoined_crossings"]
@@ -55,20 +55,16 @@ def unjoined_crossings(
     node: IntArray,
     tolerance: float,
 ) -> Crossings:
-    """Every point where two parts meet geometrically but share no node (see module)."""
+    """Every point where two parts meet geometrically but share no node (see module).
+
+    A point is joined when its nearest node (within the tolerance) is on both parts; of
+    nodes equally near, any one on both will do.
+    """
     import shapely
 
-    tree = shapely.STRtree(parts)
-    left, right = tree.query(parts, predicate="intersects")
-    keep = left < right
-    left, right = left[keep], right[keep]
     none = Crossings(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros((0, 2)),
                      np.zeros(0, bool))
-    if left.size == 0:
-        return none
-    xy, pair = shapely.get_coordinates(shapely.intersection(parts[left], parts[right]),
-                                       return_index=True)
-    a, b = left[pair], right[pair]
+    a, b, xy = meeting_points(parts)
     if xy.size == 0:
         return none
     # Unique (pair, point): overlapping lines repeat their shared points.
@@ -80,17 +76,45 @@ def unjoined_crossings(
     n_nodes = int(node.max()) + 1
     place = np.zeros((n_nodes, 2))
     place[node[::-1]] = coords[::-1]
-    dist, near = cKDTree(place).query(xy)
+    point, near = _nearest_nodes(xy, place, tolerance * (1 + 1e-9) + 1e-9)
     on = np.unique(vertex_part * n_nodes + node)
-    joined = (dist <= tolerance * (1 + 1e-9) + 1e-9) & np.isin(a * n_nodes + near, on) & (
-        np.isin(b * n_nodes + near, on)
-    )
+    both = np.isin(a[point] * n_nodes + near, on) & np.isin(b[point] * n_nodes + near, on)
+    joined = np.zeros(xy.shape[0], dtype=bool)
+    joined[point[both]] = True
     spots = shapely.points(xy[~joined])
     end = np.zeros(spots.size, dtype=bool)
     for k in (a[~joined], b[~joined]):
         for tip in (shapely.get_point(parts[k], 0), shapely.get_point(parts[k], -1)):
             end |= shapely.dwithin(spots, tip, max(tolerance, 1e-9))
     return Crossings(a[~joined], b[~joined], xy[~joined], end)
+
+
+def _nearest_nodes(xy: FloatArray, place: FloatArray, limit: float) -> tuple[IntArray, IntArray]:
+    """Pairs (point, node): the nodes nearest each point, all of those equally near, where
+    within ``limit``. A point at a node's place (most, on a noded layer) is matched exactly;
+    for the others an index finds the nodes a hair beyond the limit, compared here."""
+    import shapely
+
+    key = place[:, 0] + 1j * place[:, 1]  # sorted by x, then y
+    order = np.argsort(key, kind="stable")
+    want = xy[:, 0] + 1j * xy[:, 1]
+    low = np.searchsorted(key[order], want, side="left")
+    count = np.searchsorted(key[order], want, side="right") - low
+    at = np.flatnonzero(count > 0)
+    point = np.repeat(at, count[at])
+    start = np.repeat(low[at] - (np.cumsum(count[at]) - count[at]), count[at])
+    near = order[start + np.arange(point.size)]
+    rest = np.flatnonzero(count == 0)
+    if rest.size == 0:
+        return point, near
+    found, other = shapely.STRtree(shapely.points(place)).query(
+        shapely.points(xy[rest]), predicate="dwithin", distance=limit * (1 + 1e-9))
+    step = xy[rest[found]] - place[other]
+    dist = np.sqrt(step[:, 0] * step[:, 0] + step[:, 1] * step[:, 1])
+    least = np.full(rest.size, np.inf)
+    np.minimum.at(least, found, dist)
+    keep = (dist <= limit) & (dist == least[found])
+    return np.concatenate([point, rest[found[keep]]]), np.concatenate([near, other[keep]])
 
 
 @dataclass

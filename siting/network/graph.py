@@ -38,14 +38,14 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import ArrayLike, NDArray
 from scipy.sparse import csgraph
-from scipy.spatial import cKDTree
 
 from siting.errors import InputError
 from siting.network.access import Located, PointGraph, locate
 
-if TYPE_CHECKING:  # geopandas is only needed by from_frames
+if TYPE_CHECKING:  # geopandas is only needed by from_frames, cKDTree by snap
     import geopandas as gpd
     import shapely
+    from scipy.spatial import cKDTree
 
 __all__ = ["ZERO_DISTANCE", "ComponentInfo", "WalkingNetwork"]
 
@@ -158,7 +158,7 @@ class WalkingNetwork:
         for arr in (self.node_x, self.node_y, self.node_ids, self.edge_u, self.edge_v,
                     self.edge_length, self.edge_line):
             arr.flags.writeable = False
-        self._tree = cKDTree(np.column_stack([x, y]))
+        self._tree: cKDTree | None = None  # made by the first snap
         self._segments: shapely.STRtree | None = None
         self._components: ComponentInfo | None = None
 
@@ -249,6 +249,10 @@ class WalkingNetwork:
             raise InputError("x and y differ in length", field="y")
         if px.size == 0:
             return np.zeros(0, dtype=np.int64), np.zeros(0)
+        if self._tree is None:
+            from scipy.spatial import cKDTree  # here: building and walking never snap
+
+            self._tree = cKDTree(np.column_stack([self.node_x, self.node_y]))
         dist, idx = self._tree.query(np.column_stack([px, py]))
         return np.asarray(idx, dtype=np.int64), np.asarray(dist, dtype=np.float64)
 
