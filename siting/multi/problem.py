@@ -69,6 +69,9 @@ class MultiServiceProblem:
         # (type, mode, access, radius) -> (candidate positions, blocks x (candidates, existing))
         self._within: dict[tuple[str, str, str, float], tuple[IntArray, sp.csr_matrix]] = {}
         self._lender = reuse
+        #: Each block's nearest open site, by type and set of open sites: the tables' and
+        #: the verifier's answers (:func:`siting.multi.tables.nearest_open`).
+        self.nearest_memo: dict[Any, Any] = {}
         self.types: dict[str, TypeData] = {
             name: self._type_data(name, f) for name, f in spec.facility.items()
         }

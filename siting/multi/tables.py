@@ -111,8 +111,8 @@ def nearest_open(
     table = travel and getattr(f, "travel_table", None) is not None
     key = (name, prob.mode_of(f), f.access, id(f) if table else None,
            parcels.tobytes(), existing.tobytes())
+    memo = prob.nearest_memo
     with _NEAREST_LOCK:  # reasons and tables may ask from two threads
-        memo: dict[Any, Any] = prob.__dict__.setdefault("_nearest_open", {})
         found = memo.get(key)
     if found is None:
         metric = prob.data.metric(parcels, existing, prob.mode_of(f), f.access,
