@@ -16,10 +16,12 @@ import scipy.sparse as sp
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from siting.backends.base import Status
+from siting.backends.base import Result, SolveOptions, Status
 from siting.heuristics.structure import CoverStructure
 from siting.instance import Instance
+from siting.milp import MilpArrays, relative_gap
 from siting.models import MCLP, cover_choice
+from siting.models import base as model_base
 from siting.models.benders_root import RootLP, root_cut_loop
 from siting.models.support import cover_value, fixed_by_root, without_sites
 
@@ -129,3 +131,42 @@ def test_compact_after_the_probe_solves_the_smaller_model() -> None:
     assert sol.objective == pytest.approx(full.objective)
     assert sol.objective is not None and sol.bound is not None
     assert sol.bound >= sol.objective - 1e-6
+
+
+class _StopsBeforeRoot:
+    """A back end stopped before its root: the warm start and the trivial bound."""
+
+    def __init__(self, trivial: float) -> None:
+        self.trivial = trivial
+
+    def solve(self, milp: MilpArrays, options: SolveOptions) -> Result:
+        assert options.warm_start is not None
+        x = np.asarray(options.warm_start, dtype=np.float64)
+        value = milp.objective_of(x)
+        return Result(Status.FEASIBLE, "highs", objective=value, bound=self.trivial,
+                      gap=relative_gap(value, self.trivial, "max"), x=x,
+                      message="time limit reached")
+
+
+def test_a_compact_solve_stopped_before_its_root_keeps_the_probe_root_bound() -> None:
+    # Seed 0: the root LP bound 4,033.7, the optimum 4,020, all weight 4,066. The back end
+    # stops before its root, as at a short time limit, with the total weight as bound.
+    rng = np.random.default_rng(0)
+    demand = pd.DataFrame({"id": np.arange(400), "x": rng.uniform(0, 10, 400),
+                           "y": rng.uniform(0, 10, 400)})
+    demand["weight"] = rng.integers(1, 20, 400).astype(float)
+    sites = pd.DataFrame({"id": np.arange(80), "x": rng.uniform(0, 10, 80),
+                          "y": rng.uniform(0, 10, 80)})
+    inst = Instance.from_frames(demand, sites, demand_id="id", site_id="id")
+    trivial = float(demand["weight"].sum())
+    with mock.patch.object(model_base, "get_backend", lambda name: _StopsBeforeRoot(trivial)):
+        sol = MCLP(radius=2.5, p=8).solve(inst)
+    root = sol.stats["probe_root_bound"]
+    assert sol.stats["formulation"] == "compact" and root is not None and root < trivial
+    best = MCLP(radius=2.5, p=8, formulation="compact").solve(inst)
+    assert best.status == Status.OPTIMAL and best.objective is not None
+    assert sol.objective is not None and sol.bound is not None
+    assert sol.objective < best.objective - 1e-6 < root  # a gap is left open
+    assert sol.status == Status.FEASIBLE and sol.verified
+    assert sol.bound == pytest.approx(root)
+    assert sol.gap == pytest.approx(relative_gap(sol.objective, root, "max"))

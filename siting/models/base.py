@@ -167,14 +167,18 @@ class LocationModel(ABC):
 
     def solve_built(
         self, inst: Instance, built: Built, solver: str, options: SolveOptions, *,
-        t0: float, verify: bool,
+        t0: float, verify: bool, bound: float | None = None,
     ) -> Solution:
         """Solve arrays already built (at ``t0``), decode and verify: the second half of
-        :meth:`solve`, for models that choose a formulation from the built arrays."""
+        :meth:`solve`, for models that choose a formulation from the built arrays.
+
+        ``bound``: one the caller proved on the problem the arrays solve (e.g. a root
+        LP's); the solution keeps it when it is tighter than the solver's."""
         t_build = time.perf_counter() - t0
         options, t_warm, h_bound = warm_started(built.milp, solver, options)
         result = get_backend(solver).solve(built.milp, options)
         tighten_bound(built.milp, result, h_bound, options.mip_gap)
+        tighten_bound(built.milp, result, bound, options.mip_gap)
         sol = self.to_solution(inst, built, result)
         pairs = built.data.get("pairs")
         if pairs is not None and not pairs.complete and sol.status == Status.OPTIMAL:
@@ -261,11 +265,13 @@ def warm_started(
 def tighten_bound(
     milp: MilpArrays, result: Result, bound: float | None, mip_gap: float
 ) -> None:
-    """Keep the better of the solver's and the heuristic's bound (both are valid)."""
+    """Keep the better of the solver's and ``bound`` (a heuristic's or the caller's; both valid)."""
     from siting.backends.base import relative_gap
 
     if bound is None or not result.status.has_solution or result.objective is None:
         return
+    # A bound within the LP's tolerance of the plan: the plan's value is the bound.
+    bound = max(bound, result.objective) if milp.sense == "max" else min(bound, result.objective)
     better = result.bound is None or (
         bound < result.bound if milp.sense == "max" else bound > result.bound
     )

@@ -405,7 +405,10 @@ class MCLP(CoverageModel):
             assert isinstance(cs, CoverStructure)
             run = replace(tuned, warm_start=cs.columns(compact.milp.num_cols, start),
                           time_limit=left)
-            sol = self.solve_built(inst, compact, solver, run, t0=t0, verify=verify)
+            # The root LP bounds every plan, so also those of the smaller model: a solve
+            # stopped before HiGHS's root reports it rather than HiGHS's trivial bound.
+            sol = self.solve_built(inst, compact, solver, run, t0=t0, verify=verify,
+                                   bound=root.bound if math.isfinite(root.bound) else None)
             sol.stats.update(warm_start_s=round(t_warm + probe_s + t_c, 6),
                              start_plan=master.value(start),
                              sites_fixed_by_reduced_cost=int(shut.sum()))
