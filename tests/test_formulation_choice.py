@@ -201,3 +201,21 @@ def test_compact_after_the_probe_runs_without_heuristics_and_restarts() -> None:
     assert {Tuning.NO_HEURISTICS, Tuning.NO_RESTART} <= seen[0].tuning
     assert seen[0].warm_start is not None
     assert sol.objective == pytest.approx(_brute_force(nodes, sites, 4.0, 3))
+
+
+@pytest.mark.parametrize(("limit", "expected"), [(-1.0, "compact"), (np.inf, "benders")])
+def test_the_plan_search_runs_once_whichever_way_the_probe_hands_over(
+    limit: float, expected: str
+) -> None:
+    # Going to Benders on the rounded plan, the probe leaves the search to Benders'
+    # improver; going compact, it searches itself (the compact path has no improver).
+    nodes = _nodes(11, 60)
+    sites = nodes.sample(12, random_state=1)[["id", "x", "y"]]
+    inst = Instance.from_frames(nodes, sites, demand_id="id", site_id="id")
+    with mock.patch.object(cover_choice, "ROOT_GAP_BENDERS", limit), \
+            mock.patch.object(covering, "support_mclp", wraps=covering.support_mclp) as spy:
+        sol = MCLP(radius=4.0, p=3).solve(inst)
+    assert sol.stats["formulation"] == expected
+    assert spy.call_count == 1
+    assert sol.status == Status.OPTIMAL and sol.verified
+    assert sol.objective == pytest.approx(_brute_force(nodes, sites, 4.0, 3))

@@ -352,9 +352,11 @@ class MCLP(CoverageModel):
         """Benders' root LP and its rounded plan, then Benders or the compact model.
 
         The root's cuts stay in the master (Benders' own root loop starts from
-        them); the compact model starts from the best plan found, improved by swaps
-        and pair moves, and leaves out the sites the root LP's reduced costs close
-        against it (:func:`~siting.models.support.without_sites`).
+        them, and its improver searches from its root point: the probe searches only
+        when the rounded plan leaves the choice open); the compact model starts from
+        the best plan found, improved by swaps and pair moves, and leaves out the
+        sites the root LP's reduced costs close against it
+        (:func:`~siting.models.support.without_sites`).
         """
         milp = built.milp
         s = milp.structure
@@ -368,7 +370,15 @@ class MCLP(CoverageModel):
         best = master.value(plan)
         root_in_time = math.isfinite(root.bound) and time.perf_counter() < deadline
         if root_in_time:  # the root LP point is rounded and improved
-            better = self._improver(s, limit)(root.x[: master.m])
+            y_lp = root.x[: master.m]
+            rounded = rounding_mclp(s, y_lp, time_limit=None if limit is None else 0.1 * limit)
+            better = rounded[0].astype(np.float64)
+            # An improved plan only narrows the gap: when the rounded one already sends
+            # the solve to Benders, the search is left to Benders' improver (after its
+            # root loop, from the same LP), which would otherwise repeat it.
+            if choice_from_root(max(best, master.value(better)), root.bound).formulation \
+                    == "compact":
+                better = self._improver(s, limit)(y_lp)
             if master.covers(better) and master.value(better) > best:
                 plan, best = better, master.value(better)
         probe_s = time.perf_counter() - t_p
