@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from siting.backends.base import Result, SolveOptions, Status
-from siting.heuristics.structure import CoverStructure
+from siting.heuristics.structure import CoverStructure, mclp_arrays
 from siting.instance import Instance
 from siting.milp import MilpArrays, relative_gap
 from siting.models import MCLP, cover_choice
@@ -170,3 +170,13 @@ def test_a_compact_solve_stopped_before_its_root_keeps_the_probe_root_bound() ->
     assert sol.status == Status.FEASIBLE and sol.verified
     assert sol.bound == pytest.approx(root)
     assert sol.gap == pytest.approx(relative_gap(sol.objective, root, "max"))
+
+
+def test_a_handed_bound_a_rounding_below_the_plan_is_the_plan_value() -> None:
+    # A root LP bound of an integral LP can come back a few ulps below the plan.
+    s = CoverStructure.of(sp.identity(2, format="csr"), np.array([4.0, 9]), p=1)
+    milp = mclp_arrays(s)
+    result = Result(Status.FEASIBLE, "highs", objective=242.0, bound=400.0, gap=0.65)
+    model_base.tighten_bound(milp, result, 241.99999999999997, 1e-6)
+    assert result.bound == 242.0 and result.gap == 0.0
+    assert result.status == Status.OPTIMAL
