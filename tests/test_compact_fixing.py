@@ -180,3 +180,12 @@ def test_a_handed_bound_a_rounding_below_the_plan_is_the_plan_value() -> None:
     model_base.tighten_bound(milp, result, 241.99999999999997, 1e-6)
     assert result.bound == 242.0 and result.gap == 0.0
     assert result.status == Status.OPTIMAL
+
+
+def test_a_handed_bound_well_below_the_plan_is_not_taken() -> None:
+    # Below the plan by more than an LP's tolerance it is no bound: kept out, not masked.
+    s = CoverStructure.of(sp.identity(2, format="csr"), np.array([4.0, 9]), p=1)
+    milp = mclp_arrays(s)
+    result = Result(Status.FEASIBLE, "highs", objective=242.0, bound=400.0, gap=0.65)
+    model_base.tighten_bound(milp, result, 241.9, 1e-6)
+    assert result.bound == 400.0 and result.status == Status.FEASIBLE

@@ -262,6 +262,11 @@ def warm_started(
     return replace(options, warm_start=out.x, time_limit=left), t, out.bound
 
 
+#: How far (relative) a bound may sit on the wrong side of a plan and still be taken as
+#: the plan's value: an LP's optimality tolerance, not a modelling slack.
+BOUND_TOLERANCE = 1e-7
+
+
 def tighten_bound(
     milp: MilpArrays, result: Result, bound: float | None, mip_gap: float
 ) -> None:
@@ -270,7 +275,11 @@ def tighten_bound(
 
     if bound is None or not result.status.has_solution or result.objective is None:
         return
-    # A bound within the LP's tolerance of the plan: the plan's value is the bound.
+    # A bound within the LP's tolerance of the plan: the plan's value is the bound. One
+    # farther on the wrong side of the plan is not a bound (kept out rather than masked).
+    shortfall = (result.objective - bound) if milp.sense == "max" else (bound - result.objective)
+    if shortfall > BOUND_TOLERANCE * max(1.0, abs(result.objective)):
+        return
     bound = max(bound, result.objective) if milp.sense == "max" else min(bound, result.objective)
     better = result.bound is None or (
         bound < result.bound if milp.sense == "max" else bound > result.bound
