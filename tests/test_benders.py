@@ -172,3 +172,15 @@ def test_masters_drop_heuristics_only_close_to_the_root_bound(
     assert sol.stats["master_heuristics"] == ("off" if proving else "on")
     for tuning in tunings:
         assert (Tuning.NO_HEURISTICS in tuning) == proving and Tuning.NO_RESTART in tuning
+
+
+@pytest.mark.parametrize("seed", [3, 17])
+def test_stats_split_the_root_loop_from_the_plan_improved_after_it(seed: int) -> None:
+    # root_s is the cut loop alone, improve_s the plan improved from its LP point; the plan
+    # before and after are recorded and never fall.
+    inst = _instance(seed, 60, 12, 0)
+    sol = MCLP(radius=7.0, budget=6.0, formulation="benders").solve(inst)
+    stats = sol.stats
+    assert sol.verified and {"root_s", "improve_s"} <= stats.keys()
+    assert float(stats["root_s"]) + float(stats["improve_s"]) <= float(stats["benders_s"])
+    assert float(stats["start_plan"]) <= float(stats["improved_plan"]) <= sol.objective + 1e-9
