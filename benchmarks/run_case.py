@@ -39,7 +39,7 @@ def _siting_row(sol: Any, t_total: float) -> dict[str, Any]:
                   if k in ("rows_merged", "sites_dropped", "demand_rows", "refinements",
                            "sites_fixed_closed", "columns", "rows", "warm_start_s",
                            "formulation", "root_bound", "root_s", "benders_rounds",
-                           "formulation_reason", "probe_s")},
+                           "formulation_reason", "probe_s", "improve_s")},
     }
 
 
