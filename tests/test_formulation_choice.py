@@ -219,3 +219,27 @@ def test_the_plan_search_runs_once_whichever_way_the_probe_hands_over(
     assert spy.call_count == 1
     assert sol.status == Status.OPTIMAL and sol.verified
     assert sol.objective == pytest.approx(_brute_force(nodes, sites, 4.0, 3))
+
+
+def test_benders_after_the_probe_starts_from_the_root_bound() -> None:
+    # A Benders run stopped before its first LP still has the probe's root LP as bound.
+    nodes = _nodes(11, 60)
+    sites = nodes.sample(12, random_state=1)[["id", "x", "y"]]
+    inst = Instance.from_frames(nodes, sites, demand_id="id", site_id="id")
+    roots: list[float] = []
+    real_root = covering.root_cut_loop
+
+    def seen_root(*args: object, **kw: object) -> RootLP:
+        root = real_root(*args, **kw)  # type: ignore[arg-type]
+        roots.append(root.bound)
+        return root
+
+    with mock.patch.object(cover_choice, "ROOT_GAP_BENDERS", np.inf), \
+            mock.patch.object(covering, "root_cut_loop", seen_root), \
+            mock.patch.object(covering, "solve_benders", wraps=covering.solve_benders) as spy:
+        sol = MCLP(radius=4.0, p=3).solve(inst)
+    assert sol.stats["formulation"] == "benders" and len(roots) == 1
+    assert np.isfinite(roots[0])
+    assert spy.call_args.kwargs["start_bound"] == roots[0]
+    assert sol.bound is not None and sol.bound <= roots[0] + 1e-9
+    assert sol.objective == pytest.approx(_brute_force(nodes, sites, 4.0, 3))

@@ -388,8 +388,10 @@ class MCLP(CoverageModel):
         else:
             choice = choice_from_root(best, root.bound)
         if choice.formulation == "benders":
+            # The root LP bounds every plan: a Benders run stopped before its own first
+            # LP reports it rather than no bound.
             sol = self._solve_benders(inst, built, solver, options, t0, verify, master=master,
-                                      start=(plan, None, t_warm + probe_s))
+                                      start=(plan, root.bound, t_warm + probe_s))
         else:
             compact, shut, start, t_c = built, np.zeros(s.n_sites, dtype=bool), plan, \
                 time.perf_counter()
