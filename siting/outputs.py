@@ -135,12 +135,18 @@ def geojson_text(frame: Any) -> str:
         and not shapely.has_z(shapes).any())
     if not plain_points:
         return str(frame.to_json(drop_id=True, ensure_ascii=False)) + "\n"
-    hollow = frame.copy()
-    hollow[frame.geometry.name] = type(frame.geometry)([None] * len(frame), index=frame.index,
-                                                       crs=frame.crs)
-    features = list(hollow.iterfeatures(drop_id=True))
-    for feature, xy in zip(features, shapely.get_coordinates(shapes).tolist(), strict=True):
-        feature["geometry"] = {"type": "Point", "coordinates": tuple(xy)}
+    import pandas as pd
+
+    # The properties as geopandas' iterfeatures makes them (na="null"): Python scalars of
+    # each column, None where missing; taken column-wise rather than row by row.
+    columns = frame.columns.drop(frame.geometry.name)
+    values = frame[columns].astype(object)
+    values[pd.isna(frame[columns]).values] = None
+    names = list(columns)
+    features = [{"type": "Feature", "properties": dict(zip(names, row, strict=True)),
+                 "geometry": {"type": "Point", "coordinates": tuple(xy)}}
+                for row, xy in zip(values.values.tolist(),
+                                   shapely.get_coordinates(shapes).tolist(), strict=True)]
     return json.dumps({"type": "FeatureCollection", "features": features},
                       ensure_ascii=False) + "\n"
 
