@@ -183,11 +183,7 @@ class PointGraph:
         edge = np.concatenate([s.edge for s in self.sets]) if self.sets else np.zeros(0, np.int64)
         frac = np.concatenate([s.frac for s in self.sets]) if self.sets else np.zeros(0)
         inner = (frac > 0.0) & (frac < 1.0)
-        keys = np.column_stack([edge[inner].astype(np.float64), frac[inner]])
-        spots, spot_of = (np.unique(keys, axis=0, return_inverse=True) if keys.size
-                          else (np.zeros((0, 2)), np.zeros(0, np.int64)))
-        spot_edge = spots[:, 0].astype(np.int64)
-        spot_frac = spots[:, 1]
+        spot_edge, spot_frac, spot_of = _distinct_spots(edge[inner], frac[inner])
         entry_node = np.where(frac <= 0.0, network.edge_u[edge], network.edge_v[edge])
         entry_node[inner] = n + np.asarray(spot_of, dtype=np.int64).reshape(-1)
         street_u, street_v, street_w = _split_edges(network, spot_edge, spot_frac, n)
@@ -328,12 +324,35 @@ def _split_edges(
             np.concatenate([ew[keep], piece_w]))
 
 
+def _distinct_spots(
+    edge: IntArray, frac: FloatArray
+) -> tuple[IntArray, FloatArray, IntArray]:
+    """The distinct (edge, frac) spots sorted by edge then frac, and the spot of each entry
+    (what ``np.unique`` of the pairs as rows returns, without its sort of rows).
+
+    >>> e, f, of = _distinct_spots(np.array([4, 2, 4, 2]), np.array([0.5, 0.3, 0.5, 0.1]))
+    >>> e.tolist(), f.tolist(), of.tolist()
+    ([2, 2, 4], [0.1, 0.3, 0.5], [2, 1, 2, 0])
+    """
+    edge = np.asarray(edge, dtype=np.int64)
+    order = np.lexsort((frac, edge))
+    by_edge, by_frac = edge[order], frac[order]
+    first = np.ones(order.size, dtype=bool)
+    first[1:] = (by_edge[1:] != by_edge[:-1]) | (by_frac[1:] != by_frac[:-1])
+    spot_of = np.empty(order.size, dtype=np.int64)
+    spot_of[order] = np.cumsum(first) - 1
+    return by_edge[first], np.asarray(by_frac[first], dtype=np.float64), spot_of
+
+
 def csr_keep_zeros(rows: IntArray, cols: IntArray, data: FloatArray, n: int) -> sp.csr_matrix:
     """CSR from triplets without summing duplicates or dropping explicit zeros (zero-length
     edges are edges)."""
     rows = np.asarray(rows, dtype=np.int64)
     cols = np.asarray(cols, dtype=np.int64)
-    order = np.lexsort((cols, rows))
+    # By row, then column, ties in their order: a stable sort of one key (lexsort's order,
+    # in a third of its time).
+    order = (np.argsort(rows * n + cols, kind="stable") if n < 2**31
+             else np.lexsort((cols, rows)))
     indptr = np.zeros(n + 1, dtype=np.int64)
     np.add.at(indptr, rows + 1, 1)
     np.cumsum(indptr, out=indptr)
