@@ -32,6 +32,7 @@ walking distance is shorter than the straight line.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
@@ -78,6 +79,10 @@ ArrayLike2D = Any  # an n × 2 array of coordinates, or anything numpy reads as 
 TIE = 1e-9
 #: Slack on a cutoff, so that a pair at exactly the cutoff is never lost to round-off.
 CUTOFF_SLACK = 1e-12
+#: Answers of :meth:`PointGraph.pairs` a graph keeps (the most recently asked), and the
+#: bytes they may hold (an answer larger than this is not kept).
+PAIRS_KEPT = 8
+PAIRS_BYTES = 32 * 2**20
 
 
 @dataclass(frozen=True)
@@ -210,6 +215,8 @@ class PointGraph:
         self.n_nodes = at
         self.graph = csr_keep_zeros(np.concatenate(rows), np.concatenate(cols),
                                     np.concatenate(data), at)
+        self._kept: dict[tuple[int, int, float], tuple[IntArray, IntArray, FloatArray]] = {}
+        self._kept_lock = threading.Lock()
 
     @property
     def nbytes(self) -> int:
@@ -218,6 +225,7 @@ class PointGraph:
         arrays = [self.graph.data, self.graph.indices, self.graph.indptr,
                   *self.source, *self.sink]
         arrays += [a for s in self.sets for a in (s.point, s.edge, s.frac, s.access, s.nearest)]
+        arrays += [a for kept in list(self._kept.values()) for a in kept]
         return int(sum(a.nbytes for a in arrays))
 
     # ---------------------------------------------------------------- queries
@@ -225,11 +233,35 @@ class PointGraph:
         self, a: int, b: int, cutoff: float, *, chunk: int = 256
     ) -> tuple[IntArray, IntArray, FloatArray]:
         """Every (point of set ``a``, point of set ``b``) within ``cutoff``, sorted by row
-        then column, with exact distances (zeros included)."""
+        then column, with exact distances (zeros included).
+
+        The last :data:`PAIRS_KEPT` answers (at most :data:`PAIRS_BYTES`) are kept: the
+        same question (types of one radius on the same points) is answered again without
+        walking again.
+        """
         if not np.isfinite(cutoff) or cutoff < 0:
             raise InputError("cutoff must be a finite number >= 0", field="cutoff", value=cutoff)
         if chunk < 1:
             raise InputError("chunk must be >= 1", field="chunk", value=chunk)
+        key = (a, b, float(cutoff))
+        with self._kept_lock:
+            kept = self._kept.pop(key, None)
+        if kept is None:
+            kept = self._walk_pairs(a, b, float(cutoff), chunk)
+            if sum(x.nbytes for x in kept) > PAIRS_BYTES:
+                return kept  # too large to keep (nor to copy)
+        with self._kept_lock:  # last: the most recently asked
+            self._kept[key] = kept
+            while len(self._kept) > PAIRS_KEPT or sum(
+                    x.nbytes for answer in self._kept.values() for x in answer) > PAIRS_BYTES:
+                self._kept.pop(next(iter(self._kept)))
+        rows, cols, dist = kept
+        return rows.copy(), cols.copy(), dist.copy()
+
+    def _walk_pairs(
+        self, a: int, b: int, cutoff: float, chunk: int
+    ) -> tuple[IntArray, IntArray, FloatArray]:
+        """:meth:`pairs`, walked."""
         from_a = self.sets[a].reached
         from_b = self.sets[b].reached
         # Dijkstra from the side with fewer points (distances are symmetric).
