@@ -153,7 +153,6 @@ def to_numbers(
         raise where.error("not a number (true/false)", 0, field, "bool")
     if pd.api.types.is_numeric_dtype(series.dtype):
         vals = series.to_numpy(dtype=np.float64, na_value=np.nan)
-        raw: NDArray[Any] = vals.astype(str)
         blank = series.isna().to_numpy()
     else:
         raw, blank = _text(series)
