@@ -83,6 +83,9 @@ CUTOFF_SLACK = 1e-12
 #: bytes they may hold (an answer larger than this is not kept).
 PAIRS_KEPT = 8
 PAIRS_BYTES = 32 * 2**20
+#: Guards the answers graphs keep (graphs may be shared by threads; one lock for all, so
+#: that a graph holds nothing a copy or pickle cannot take).
+_KEPT_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -216,7 +219,6 @@ class PointGraph:
         self.graph = csr_keep_zeros(np.concatenate(rows), np.concatenate(cols),
                                     np.concatenate(data), at)
         self._kept: dict[tuple[int, int, float], tuple[IntArray, IntArray, FloatArray]] = {}
-        self._kept_lock = threading.Lock()
 
     @property
     def nbytes(self) -> int:
@@ -244,13 +246,13 @@ class PointGraph:
         if chunk < 1:
             raise InputError("chunk must be >= 1", field="chunk", value=chunk)
         key = (a, b, float(cutoff))
-        with self._kept_lock:
+        with _KEPT_LOCK:
             kept = self._kept.pop(key, None)
         if kept is None:
             kept = self._walk_pairs(a, b, float(cutoff), chunk)
             if sum(x.nbytes for x in kept) > PAIRS_BYTES:
                 return kept  # too large to keep (nor to copy)
-        with self._kept_lock:  # last: the most recently asked
+        with _KEPT_LOCK:  # last: the most recently asked
             self._kept[key] = kept
             while len(self._kept) > PAIRS_KEPT or sum(
                     x.nbytes for answer in self._kept.values() for x in answer) > PAIRS_BYTES:
