@@ -83,8 +83,9 @@ def frame_bounds(frame: Any) -> Any:
     """
     if not len(frame):
         return None
-    if hasattr(frame, "total_bounds"):
-        bounds = np.asarray(frame.total_bounds, dtype=float)
+    total = getattr(frame, "total_bounds", None)  # once: hasattr would compute it too
+    if total is not None:
+        bounds = np.asarray(total, dtype=float)
     else:
         x, y = (np.asarray(frame[c], dtype=float) for c in ("x", "y"))
         bounds = np.array([x.min(), y.min(), x.max(), y.max()])

@@ -259,7 +259,7 @@ def _diagnose(
     rows: list[list[int]] = []
     for label in range(min(info.n_components, SHOWN + 1)):
         lines = np.unique(net.edge_line[edge_part == label])
-        rows.append([where.row(int(k)) for k in lines])
+        rows.append(where.rows(lines).tolist())
     degree = np.bincount(np.r_[net.edge_u, net.edge_v], minlength=net.n_nodes)
     found = unjoined_crossings(parts, part_level, coords, vertex_part, node, tolerance)
     # Crossings across levels are apart by design (an overpass), where levels are known.
@@ -309,10 +309,11 @@ def _names(frame: pd.DataFrame | None, rows: set[int], where: Where) -> dict[int
     if not text:
         return {}
     column = frame[text[0]]
+    numbers = where.rows(np.arange(len(frame)))
     out = {}
-    for position in range(len(frame)):
-        row = where.row(position)
-        if row in rows and pd.notna(column.iloc[position]) and str(column.iloc[position]):
+    for position in np.flatnonzero(np.isin(numbers, sorted(rows))).tolist():
+        row = int(numbers[position])
+        if pd.notna(column.iloc[position]) and str(column.iloc[position]):
             out[row] = str(column.iloc[position])
     return out
 

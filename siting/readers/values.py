@@ -66,6 +66,19 @@ class Where:
             return int(self.lines[position])
         return int(position) + 1
 
+    def rows(self, positions: NDArray[np.integer[Any]]) -> NDArray[np.int64]:
+        """:meth:`row` of each of ``positions``, at once.
+
+        >>> Where("a.csv", lines=np.array([2, 3, 5])).rows(np.array([2, 0])).tolist()
+        [5, 2]
+        >>> Where("a.gpkg").rows(np.array([0, 4])).tolist()
+        [1, 5]
+        """
+        at: NDArray[np.int64] = np.asarray(positions, dtype=np.int64)
+        if self.lines is not None:
+            return np.asarray(self.lines, dtype=np.int64)[at]
+        return at + 1
+
     def error(self, message: str, position: int, field: str, value: Any) -> InputError:
         text = f"{self.what}: {message}" if self.what else message
         return InputError(text, path=self.path, row=self.row(position), field=field, value=value)
@@ -140,7 +153,6 @@ def to_numbers(
         raise where.error("not a number (true/false)", 0, field, "bool")
     if pd.api.types.is_numeric_dtype(series.dtype):
         vals = series.to_numpy(dtype=np.float64, na_value=np.nan)
-        raw: NDArray[Any] = vals.astype(str)
         blank = series.isna().to_numpy()
     else:
         raw, blank = _text(series)
