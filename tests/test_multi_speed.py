@@ -262,8 +262,8 @@ def test_warm_lp_prices_out_every_held_column(
     """Whatever is held and whichever the sense, the priced LP is the whole LP: its
     objective is the cold one and its duals certify it (a held column that still
     prices out would leave the objective short of the cold LP's). The larger shape
-    needs a warm round (dual simplex) in about half the cases and more after it
-    (primal simplex) in about one in eight."""
+    needs a warm round (dual simplex) in about two cases in three and more after
+    it (primal simplex) in about one in eight."""
     rng = np.random.default_rng(seed)
     n, m = shape
     milp = MilpArrays(
