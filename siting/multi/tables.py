@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 import numpy as np
 import pandas as pd
@@ -87,8 +87,23 @@ def covered_by(
 ) -> BoolArray:
     """Blocks within ``radius`` of the given open sites of type ``name`` (parcel and
     existing-facility positions, as :func:`open_sites` gives them)."""
-    _, _, d = nearest_open(prob, name, parcels, existing)
-    return d <= radius * (1 + RADIUS_TOL)
+    return nearest_open(prob, name, parcels, existing).dist <= radius * (1 + RADIUS_TOL)
+
+
+class Nearest(NamedTuple):
+    """Each block's nearest open site of a type (:func:`nearest_open`)."""
+
+    #: The metric measured on: the type's own, or one made for these sites alone.
+    metric: Any
+    #: The open sites in the metric's numbering, ascending (parcels, then existing).
+    sites: NDArray[np.int64]
+    #: Each block's nearest open site, in the metric's numbering (-1: none reached).
+    arg: NDArray[np.int64]
+    dist: NDArray[np.float64]
+
+    def open_position(self) -> NDArray[np.int64]:
+        """Each block's nearest as a position among the open sites (-1: none)."""
+        return np.where(self.arg >= 0, np.searchsorted(self.sites, self.arg), -1)
 
 
 #: Nearest-site answers a problem remembers (:func:`nearest_open`), the oldest dropped.
@@ -99,9 +114,11 @@ _NEAREST_LOCK = threading.Lock()
 def nearest_open(
     prob: MultiServiceProblem, name: str, parcels: NDArray[np.int64],
     existing: NDArray[np.int64], *, travel: bool = True,
-) -> tuple[Any, NDArray[np.int64], NDArray[np.float64]]:
-    """The metric from the blocks to these open sites of type ``name``, and each block's
-    nearest of them and its distance (``metric.nearest_in`` over all of them).
+) -> Nearest:
+    """Each block's nearest of these open sites of type ``name`` and its distance, on the
+    type's own metric (from the data: its candidate parcels, then its existing facilities,
+    the graph already built) restricted to them; sites it does not hold (a parcel that is
+    no candidate) get a metric of their own.
 
     Remembered on ``prob`` for the same sites: coverage by year, attendance and the
     walk check ask for the final year's sites of each type in turn. ``travel=False``
@@ -115,16 +132,53 @@ def nearest_open(
     with _NEAREST_LOCK:  # reasons and tables may ask from two threads
         found = memo.get(key)
     if found is None:
-        metric = prob.data.metric(parcels, existing, prob.mode_of(f), f.access,
-                                  travel=f if table else None)
-        arg, dist = metric.nearest_in(np.arange(parcels.size + existing.size))
-        found = (metric, arg, dist)
+        own = _in_type_metric(prob, name, parcels, existing, table)
+        if own is None:
+            metric = prob.data.metric(parcels, existing, prob.mode_of(f), f.access,
+                                      travel=f if table else None)
+            sites = np.arange(parcels.size + existing.size, dtype=np.int64)
+        else:
+            metric, sites = own
+        arg, dist = metric.nearest_in(sites)
+        found = Nearest(metric, sites, arg, dist)
         with _NEAREST_LOCK:
             while len(memo) >= NEAREST_KEPT:
                 memo.pop(next(iter(memo)), None)
             memo[key] = found
-    metric, arg, dist = found
-    return metric, arg.copy(), dist.copy()
+    return found._replace(arg=found.arg.copy(), dist=found.dist.copy())
+
+
+def _in_type_metric(
+    prob: MultiServiceProblem, name: str, parcels: NDArray[np.int64],
+    existing: NDArray[np.int64], table: bool,
+) -> tuple[Any, NDArray[np.int64]] | None:
+    """The type's own metric and these sites' positions in it, when it holds them all
+    and measures as asked (with the travel table exactly when the type has one)."""
+    td = prob.types[name]
+    f = td.spec
+    if table != (getattr(f, "travel_table", None) is not None):
+        return None
+    at = _positions_in(td.cand, parcels)
+    ex_at = _positions_in(td.existing, existing)
+    if at is None or ex_at is None:
+        return None
+    return td.instance.metric, np.r_[at, td.n_cand + ex_at].astype(np.int64)
+
+
+def _positions_in(
+    held: NDArray[np.int64], wanted: NDArray[np.int64]
+) -> NDArray[np.int64] | None:
+    """Positions of ``wanted`` in ``held`` (both ascending), None when one is missing.
+
+    >>> _positions_in(np.array([2, 5, 9]), np.array([5, 9])).tolist()
+    [1, 2]
+    >>> _positions_in(np.array([2, 5, 9]), np.array([4])) is None
+    True
+    """
+    at = np.searchsorted(held, wanted)
+    if wanted.size and (at.max() >= held.size or not np.array_equal(held[at], wanted)):
+        return None
+    return at.astype(np.int64)
 
 
 def coverage_by_year(prob: MultiServiceProblem, plan: Plan) -> Coverage:
@@ -274,5 +328,5 @@ def attendance_of(
     f = td.spec
     decay = f.decay_function()
     parcels, existing = open_sites(prob, plan, name, t)
-    _, _, dist = nearest_open(prob, name, parcels, existing)
+    dist = nearest_open(prob, name, parcels, existing).dist
     return np.asarray(td.pop * decay.value(dist), dtype=np.float64)
