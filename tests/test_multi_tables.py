@@ -188,3 +188,27 @@ def test_a_plan_on_streets_shorter_than_the_straight_line_fails_naming_the_pair(
         alone = data.metric(parcel, existing, "network", f.access)
         line = alone.straight_line(np.array([b]), np.array([0]))[0]
         assert f"{line:,.1f}" == straight
+
+
+def test_the_existing_facilities_are_measured_once_for_every_year_and_the_baseline(
+    monkeypatch: Any,
+) -> None:
+    """Open parcels and existing facilities of a type are measured apart on its metric: the
+    existing ones once for every set of parcels and for the baseline table."""
+    from siting.multi.tables import baseline_table, nearest_open
+
+    prob, _ = walking_case(3, "point")
+    td = prob.types["elderly_station"]
+    asked: list[tuple[int, ...]] = []
+    measure = td.instance.metric.nearest_in
+    def counted(sites: np.ndarray) -> Any:
+        asked.append(tuple(int(k) for k in sites))
+        return measure(sites)
+
+    monkeypatch.setattr(td.instance.metric, "nearest_in", counted)
+    for parcels in ([0], [0, 2], [2, 4, 6]):
+        nearest_open(prob, "elderly_station", np.array(parcels), td.existing)
+    baseline_table(prob)
+    kept = tuple(int(k) for k in td.n_cand + np.arange(td.existing.size))
+    assert asked.count(kept) == 1 and len(asked) == 4
+    assert all(a == kept or not set(a) & set(kept) for a in asked)

@@ -120,6 +120,8 @@ def nearest_open(
     the graph already built) restricted to them; sites it does not hold (a parcel that is
     no candidate) get a metric of their own.
 
+    On the type's own metric, the open parcels and the existing facilities are measured
+    apart (the latter, the same every year and in :func:`baseline_table`, once).
     Remembered on ``prob`` for the same sites: coverage by year, attendance and the
     walk check ask for the final year's sites of each type in turn. ``travel=False``
     measures without the type's travel table (the walk check's distances).
@@ -137,10 +139,20 @@ def nearest_open(
             metric = prob.data.metric(parcels, existing, prob.mode_of(f), f.access,
                                       travel=f if table else None)
             sites = np.arange(parcels.size + existing.size, dtype=np.int64)
+            found = Nearest(metric, sites, *metric.nearest_in(sites))
+        elif parcels.size and existing.size:
+            # the existing facilities kept are those of every year and of the baseline:
+            # measured once, then the nearer of them and of the year's parcels (a block
+            # as near to both takes the existing one)
+            none = parcels[:0]
+            new = nearest_open(prob, name, parcels, none, travel=travel)
+            kept = nearest_open(prob, name, none, existing, travel=travel)
+            nearer = new.dist < kept.dist
+            found = Nearest(own[0], own[1], np.where(nearer, new.arg, kept.arg),
+                            np.where(nearer, new.dist, kept.dist))
         else:
             metric, sites = own
-        arg, dist = metric.nearest_in(sites)
-        found = Nearest(metric, sites, arg, dist)
+            found = Nearest(metric, sites, *metric.nearest_in(sites))
         with _NEAREST_LOCK:
             while len(memo) >= NEAREST_KEPT:
                 memo.pop(next(iter(memo)), None)
@@ -307,8 +319,7 @@ def baseline_table(prob: MultiServiceProblem) -> pd.DataFrame:
     """Coverage by existing facilities alone, per type (the comparison planners ask for)."""
     rows = []
     for name, td in prob.types.items():
-        existing = td.n_cand + np.arange(td.existing.size)
-        _, d = td.instance.metric.nearest_in(existing)
+        d = nearest_open(prob, name, td.cand[:0], td.existing).dist
         cov = d <= td.spec.radius_m * (1 + RADIUS_TOL)
         rows.append(
             {
