@@ -115,10 +115,11 @@ def nearest_open(
     prob: MultiServiceProblem, name: str, parcels: NDArray[np.int64],
     existing: NDArray[np.int64], *, travel: bool = True,
 ) -> Nearest:
-    """Each block's nearest of these open sites of type ``name`` and its distance, on the
-    type's own metric (from the data: its candidate parcels, then its existing facilities,
-    the graph already built) restricted to them; sites it does not hold (a parcel that is
-    no candidate) get a metric of their own.
+    """Each block's nearest of these open sites of type ``name`` (positions, ascending, as
+    :func:`open_sites` gives them) and its distance, on the type's own metric (from the
+    data: its candidate parcels, then its existing facilities, the graph already built)
+    restricted to them; sites it does not hold (a parcel that is no candidate) get a
+    metric of their own.
 
     On the type's own metric, the open parcels and the existing facilities are measured
     apart (the latter, the same every year and in :func:`baseline_table`, once).
