@@ -510,8 +510,12 @@ def test_coverage_by_year_measures_a_repeated_open_set_once(
         monkeypatch.setattr(td.instance.metric, "nearest_in", counted)
     made = []
     metric = ServiceData.metric
-    monkeypatch.setattr(ServiceData, "metric",
-                        lambda self, *a, **k: made.append(a) or metric(self, *a, **k))
+
+    def making(self: ServiceData, *args: Any, **kwargs: Any) -> Any:
+        made.append(args)
+        return metric(self, *args, **kwargs)
+
+    monkeypatch.setattr(ServiceData, "metric", making)
     cov = tables.coverage_by_year(fresh, sol)
     assert len(calls) == len(distinct) and not made
     assert cov.keys() == alone.keys()
