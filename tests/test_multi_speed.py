@@ -499,15 +499,24 @@ def test_coverage_by_year_measures_a_repeated_open_set_once(
                 for name in prob.types for t in range(prob.T)}
     assert len(distinct) < len(alone)  # the case the test is about
     calls = []
+    fresh = MultiServiceProblem(sp_, data)  # ``prob`` remembers the answers measured above
+    for td in fresh.types.values():  # the plan's sites are candidates: the types' metrics
+        measure = td.instance.metric.nearest_in
+
+        def counted(sites: Any, measure: Any = measure) -> Any:
+            calls.append(sites)
+            return measure(sites)
+
+        monkeypatch.setattr(td.instance.metric, "nearest_in", counted)
+    made = []
     metric = ServiceData.metric
 
-    def counted(self: ServiceData, *args: Any, **kwargs: Any) -> Any:
-        calls.append(args)
+    def making(self: ServiceData, *args: Any, **kwargs: Any) -> Any:
+        made.append(args)
         return metric(self, *args, **kwargs)
 
-    fresh = MultiServiceProblem(sp_, data)  # ``prob`` remembers the answers measured above
-    monkeypatch.setattr(ServiceData, "metric", counted)
+    monkeypatch.setattr(ServiceData, "metric", making)
     cov = tables.coverage_by_year(fresh, sol)
-    assert len(calls) == len(distinct)
+    assert len(calls) == len(distinct) and not made
     assert cov.keys() == alone.keys()
     assert all(np.array_equal(cov[k], alone[k]) for k in alone)

@@ -3,15 +3,18 @@ once are those read year by year."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from siting.multi.data import ServiceData
 from siting.multi.problem import MultiServiceProblem
 from siting.multi.spec import parse_spec
 from siting.multi.tables import Plan, PlanRows, open_by_year, open_sites
-from tests.helpers import small_data, small_spec
+from tests.helpers import X0, Y0, small_data, small_frames, small_spec
 
 SPEC = parse_spec(small_spec())
 DATA = small_data()
@@ -66,9 +69,10 @@ def test_open_sites_of_every_year_at_once_are_those_of_each_year(
 def test_nearest_open_remembered_is_the_metrics_own_answer(
     picks: list[tuple[str, list[int], bool]],
 ) -> None:
-    """Asked again and again for any sites (the same or others, with or without the
-    travel table), the remembered answer is what a fresh metric gives, and changing a
-    returned array changes nothing remembered."""
+    """Asked again and again for any sites (the same or others, candidates of the type
+    or not, with or without the travel table), the answer is what a fresh metric on
+    those sites alone gives (the type's own metric, restricted, where it holds them:
+    distances to round-off), and changing a returned array changes nothing remembered."""
     from siting.multi.tables import nearest_open
 
     prob = MultiServiceProblem(SPEC, DATA)
@@ -79,9 +83,132 @@ def test_nearest_open_remembered_is_the_metrics_own_answer(
         metric = prob.data.metric(sites, td.existing, prob.mode_of(f), f.access,
                                   travel=f if travel else None)
         want_arg, want_dist = metric.nearest_in(np.arange(sites.size + td.existing.size))
-        _, arg, dist = nearest_open(prob, name, sites, td.existing, travel=travel)
-        assert np.array_equal(arg, want_arg) and np.array_equal(dist, want_dist)
-        arg[:] = -7
-        dist[:] = -1.0
-        _, again_arg, again_dist = nearest_open(prob, name, sites, td.existing, travel=travel)
-        assert np.array_equal(again_arg, want_arg) and np.array_equal(again_dist, want_dist)
+        for _ in range(2):
+            near = nearest_open(prob, name, sites, td.existing, travel=travel)
+            assert near.sites.size == sites.size + td.existing.size
+            assert np.array_equal(np.isfinite(near.dist), np.isfinite(want_dist))
+            reached = np.isfinite(want_dist)
+            assert np.allclose(near.dist[reached], want_dist[reached], rtol=1e-12, atol=1e-9)
+            assert np.array_equal(near.open_position(), want_arg)
+            near.arg[:] = -7
+            near.dist[:] = -1.0
+
+
+def walking_case(
+    seed: int, access: str, stretch: tuple[float, float] = (1.0, 1.3),
+) -> tuple[MultiServiceProblem, Any]:
+    """The small case on a street grid (250 m, streets ``stretch`` x their straight line),
+    the elderly stations allowed on half the parcels only; and its data."""
+    import copy
+
+    from siting.network import WalkingNetwork
+
+    rng = np.random.default_rng(seed)
+    frames = small_frames()
+    gx, gy = np.meshgrid(np.arange(9), np.arange(5))
+    node_x, node_y = X0 + 250.0 * gx.ravel(), Y0 + 250.0 * gy.ravel()
+    index = np.arange(node_x.size).reshape(5, 9)
+    u = np.r_[index[:, :-1].ravel(), index[:-1, :].ravel()]
+    v = np.r_[index[:, 1:].ravel(), index[1:, :].ravel()]
+    length = 250.0 * rng.uniform(*stretch, u.size)
+    parcels = frames["parcels"].copy()
+    parcels["allowed_uses"] = ["elderly_station;service_room", "service_room"] * 4
+    data = ServiceData(blocks=frames["blocks"], parcels=parcels, existing=frames["existing"],
+                       subdistricts=frames["subdistricts"], source="small",
+                       network=WalkingNetwork(node_x, node_y, u, v, length))
+    raw = copy.deepcopy(small_spec())
+    raw["meta"]["distance"] = "network"
+    for f in raw["facility"].values():
+        f["access"] = access
+    return MultiServiceProblem(parse_spec(raw), data), data
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 2**16), access=st.sampled_from(["point", "boundary"]),
+       picks=st.lists(st.lists(st.integers(0, 7), max_size=5, unique=True), min_size=1,
+                      max_size=4),
+       closed=st.booleans())
+def test_nearest_open_on_the_streets_is_a_fresh_metrics_answer(
+    seed: int, access: str, picks: list[list[int]], closed: bool,
+) -> None:
+    """Walking, open candidates of a type are measured on the type's own metric restricted
+    to them (no metric made); any other open parcel gets a metric of its own. Either way
+    every block's distance is what a metric on those sites alone gives (to round-off:
+    edges are split at more spots) and its nearest site is at that distance."""
+    from siting.multi.tables import nearest_open
+
+    prob, data = walking_case(seed, access)
+    name = "elderly_station"
+    td = prob.types[name]
+    assert 0 < td.n_cand < len(data.parcels)  # some parcels are no candidates of it
+    existing = td.existing[:0] if closed else td.existing
+    for picked in picks:
+        sites = np.array(sorted(picked), dtype=np.int64)
+        fresh = data.metric(sites, existing, "network", access)
+        _, want_dist = fresh.nearest_in(np.arange(sites.size + existing.size))
+        near = nearest_open(prob, name, sites, existing)
+        own = bool(np.isin(sites, td.cand).all())
+        assert (near.metric is td.instance.metric) == own
+        reached = np.isfinite(want_dist)
+        assert np.array_equal(np.isfinite(near.dist), reached)
+        assert np.allclose(near.dist[reached], want_dist[reached], rtol=1e-12, atol=1e-9)
+        got = near.open_position()
+        assert np.array_equal(got < 0, ~reached)
+        blocks = np.flatnonzero(reached)
+        # the site named is at that distance (a block as near to two may name either)
+        at = fresh.pair_distance(blocks, got[blocks])
+        assert np.allclose(at, want_dist[blocks], rtol=1e-12, atol=1e-9)
+
+
+@settings(max_examples=6, deadline=None)
+@given(seed=st.integers(0, 2**16), access=st.sampled_from(["point", "boundary"]))
+def test_a_plan_on_streets_shorter_than_the_straight_line_fails_naming_the_pair(
+    seed: int, access: str,
+) -> None:
+    """The walk check names a block and its nearest open site: the straight line between
+    them, measured here, is the one the message gives (on streets a fifth as long as
+    they are, every walk is shorter than it)."""
+    import re
+
+    from siting.multi import MultiService
+
+    prob, data = walking_case(seed, access, stretch=(0.2, 0.2))
+    sol = MultiService(prob.spec).solve(data, reasons=False)
+    said = [m for m in sol.verification if "shorter than the straight line" in m]
+    assert said and not sol.verified
+    for text in said:
+        found = re.match(r"(\w+): block (\S+) to (\S+): walking distance [\d,.]+ m is shorter "
+                         r"than the straight line ([\d,.]+) m", text)
+        assert found is not None, text
+        name, block, site, straight = found.groups()
+        f = prob.spec.facility[name]
+        b = int(np.flatnonzero(data.blocks["block_id"].to_numpy() == block)[0])
+        parcel = np.flatnonzero(data.parcels["parcel_id"].to_numpy() == site)
+        existing = np.flatnonzero(data.existing["facility_id"].to_numpy() == site)
+        alone = data.metric(parcel, existing, "network", f.access)
+        line = alone.straight_line(np.array([b]), np.array([0]))[0]
+        assert f"{line:,.1f}" == straight
+
+
+def test_the_existing_facilities_are_measured_once_for_every_year_and_the_baseline(
+    monkeypatch: Any,
+) -> None:
+    """Open parcels and existing facilities of a type are measured apart on its metric: the
+    existing ones once for every set of parcels and for the baseline table."""
+    from siting.multi.tables import baseline_table, nearest_open
+
+    prob, _ = walking_case(3, "point")
+    td = prob.types["elderly_station"]
+    asked: list[tuple[int, ...]] = []
+    measure = td.instance.metric.nearest_in
+    def counted(sites: np.ndarray) -> Any:
+        asked.append(tuple(int(k) for k in sites))
+        return measure(sites)
+
+    monkeypatch.setattr(td.instance.metric, "nearest_in", counted)
+    for parcels in ([0], [0, 2], [2, 4, 6]):
+        nearest_open(prob, "elderly_station", np.array(parcels), td.existing)
+    baseline_table(prob)
+    kept = tuple(int(k) for k in td.n_cand + np.arange(td.existing.size))
+    assert asked.count(kept) == 1 and len(asked) == 4
+    assert all(a == kept or not set(a) & set(kept) for a in asked)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 import numpy as np
 import pandas as pd
@@ -87,8 +87,23 @@ def covered_by(
 ) -> BoolArray:
     """Blocks within ``radius`` of the given open sites of type ``name`` (parcel and
     existing-facility positions, as :func:`open_sites` gives them)."""
-    _, _, d = nearest_open(prob, name, parcels, existing)
-    return d <= radius * (1 + RADIUS_TOL)
+    return nearest_open(prob, name, parcels, existing).dist <= radius * (1 + RADIUS_TOL)
+
+
+class Nearest(NamedTuple):
+    """Each block's nearest open site of a type (:func:`nearest_open`)."""
+
+    #: The metric measured on: the type's own, or one made for these sites alone.
+    metric: Any
+    #: The open sites in the metric's numbering, ascending (parcels, then existing).
+    sites: NDArray[np.int64]
+    #: Each block's nearest open site, in the metric's numbering (-1: none reached).
+    arg: NDArray[np.int64]
+    dist: NDArray[np.float64]
+
+    def open_position(self) -> NDArray[np.int64]:
+        """Each block's nearest as a position among the open sites (-1: none)."""
+        return np.where(self.arg >= 0, np.searchsorted(self.sites, self.arg), -1)
 
 
 #: Nearest-site answers a problem remembers (:func:`nearest_open`), the oldest dropped.
@@ -99,10 +114,15 @@ _NEAREST_LOCK = threading.Lock()
 def nearest_open(
     prob: MultiServiceProblem, name: str, parcels: NDArray[np.int64],
     existing: NDArray[np.int64], *, travel: bool = True,
-) -> tuple[Any, NDArray[np.int64], NDArray[np.float64]]:
-    """The metric from the blocks to these open sites of type ``name``, and each block's
-    nearest of them and its distance (``metric.nearest_in`` over all of them).
+) -> Nearest:
+    """Each block's nearest of these open sites of type ``name`` (positions, ascending, as
+    :func:`open_sites` gives them) and its distance, on the type's own metric (from the
+    data: its candidate parcels, then its existing facilities, the graph already built)
+    restricted to them; sites it does not hold (a parcel that is no candidate) get a
+    metric of their own.
 
+    On the type's own metric, the open parcels and the existing facilities are measured
+    apart (the latter, the same every year and in :func:`baseline_table`, once).
     Remembered on ``prob`` for the same sites: coverage by year, attendance and the
     walk check ask for the final year's sites of each type in turn. ``travel=False``
     measures without the type's travel table (the walk check's distances).
@@ -115,16 +135,63 @@ def nearest_open(
     with _NEAREST_LOCK:  # reasons and tables may ask from two threads
         found = memo.get(key)
     if found is None:
-        metric = prob.data.metric(parcels, existing, prob.mode_of(f), f.access,
-                                  travel=f if table else None)
-        arg, dist = metric.nearest_in(np.arange(parcels.size + existing.size))
-        found = (metric, arg, dist)
+        own = _in_type_metric(prob, name, parcels, existing, table)
+        if own is None:
+            metric = prob.data.metric(parcels, existing, prob.mode_of(f), f.access,
+                                      travel=f if table else None)
+            sites = np.arange(parcels.size + existing.size, dtype=np.int64)
+            found = Nearest(metric, sites, *metric.nearest_in(sites))
+        elif parcels.size and existing.size:
+            # the existing facilities kept are those of every year and of the baseline:
+            # measured once, then the nearer of them and of the year's parcels (a block
+            # as near to both takes the existing one)
+            none = parcels[:0]
+            new = nearest_open(prob, name, parcels, none, travel=travel)
+            kept = nearest_open(prob, name, none, existing, travel=travel)
+            nearer = new.dist < kept.dist
+            found = Nearest(own[0], own[1], np.where(nearer, new.arg, kept.arg),
+                            np.where(nearer, new.dist, kept.dist))
+        else:
+            metric, sites = own
+            found = Nearest(metric, sites, *metric.nearest_in(sites))
         with _NEAREST_LOCK:
             while len(memo) >= NEAREST_KEPT:
                 memo.pop(next(iter(memo)), None)
             memo[key] = found
-    metric, arg, dist = found
-    return metric, arg.copy(), dist.copy()
+    return found._replace(arg=found.arg.copy(), dist=found.dist.copy())
+
+
+def _in_type_metric(
+    prob: MultiServiceProblem, name: str, parcels: NDArray[np.int64],
+    existing: NDArray[np.int64], table: bool,
+) -> tuple[Any, NDArray[np.int64]] | None:
+    """The type's own metric and these sites' positions in it, when it holds them all
+    and measures as asked (with the travel table exactly when the type has one)."""
+    td = prob.types[name]
+    f = td.spec
+    if table != (getattr(f, "travel_table", None) is not None):
+        return None
+    at = _positions_in(td.cand, parcels)
+    ex_at = _positions_in(td.existing, existing)
+    if at is None or ex_at is None:
+        return None
+    return td.instance.metric, np.r_[at, td.n_cand + ex_at].astype(np.int64)
+
+
+def _positions_in(
+    held: NDArray[np.int64], wanted: NDArray[np.int64]
+) -> NDArray[np.int64] | None:
+    """Positions of ``wanted`` in ``held`` (both ascending), None when one is missing.
+
+    >>> _positions_in(np.array([2, 5, 9]), np.array([5, 9])).tolist()
+    [1, 2]
+    >>> _positions_in(np.array([2, 5, 9]), np.array([4])) is None
+    True
+    """
+    at = np.searchsorted(held, wanted)
+    if wanted.size and (at.max() >= held.size or not np.array_equal(held[at], wanted)):
+        return None
+    return at.astype(np.int64)
 
 
 def coverage_by_year(prob: MultiServiceProblem, plan: Plan) -> Coverage:
@@ -253,8 +320,7 @@ def baseline_table(prob: MultiServiceProblem) -> pd.DataFrame:
     """Coverage by existing facilities alone, per type (the comparison planners ask for)."""
     rows = []
     for name, td in prob.types.items():
-        existing = td.n_cand + np.arange(td.existing.size)
-        _, d = td.instance.metric.nearest_in(existing)
+        d = nearest_open(prob, name, td.cand[:0], td.existing).dist
         cov = d <= td.spec.radius_m * (1 + RADIUS_TOL)
         rows.append(
             {
@@ -274,5 +340,5 @@ def attendance_of(
     f = td.spec
     decay = f.decay_function()
     parcels, existing = open_sites(prob, plan, name, t)
-    _, _, dist = nearest_open(prob, name, parcels, existing)
+    dist = nearest_open(prob, name, parcels, existing).dist
     return np.asarray(td.pop * decay.value(dist), dtype=np.float64)

@@ -72,11 +72,12 @@ def _check_walks(prob: MultiServiceProblem, plan: PlanRows, rep: VerifyReport) -
         parcels, existing = open_sites(prob, plan, name, last)
         if parcels.size + existing.size == 0:
             continue
-        metric, arg, dist = nearest_open(prob, name, parcels, existing, travel=False)
-        found = walk_floor(metric, np.arange(parcels.size + existing.size), radius=f.radius_m,
-                           nearest=(arg, dist))
+        near = nearest_open(prob, name, parcels, existing, travel=False)
+        found = walk_floor(near.metric, near.sites, radius=f.radius_m,
+                           nearest=(near.arg, near.dist))
         if found.worst is not None:
-            block, site, walk, straight = found.worst
+            block, at, walk, straight = found.worst
+            site = int(np.searchsorted(near.sites, at))  # among the open sites
             ids = np.concatenate([prob.data.parcels["parcel_id"].to_numpy()[parcels],
                                   prob.data.existing["facility_id"].to_numpy()[existing]])
             rep.fail(
