@@ -65,7 +65,10 @@ def test_a_classic_solve_is_verified_by_the_installed_step(
 
 def test_a_plan_is_verified_by_the_installed_step(heard: list[tuple[str, bool]]) -> None:
     sol = MultiService(parse_spec(small_spec())).solve(small_data(), reasons=False)
-    assert heard == [("multi-service", True)]
+    # Once or twice: a plan verified ahead while the bound LP runs is verified again
+    # when the search then proves it (whether the bound LP is still running when the
+    # first plan comes depends on the machine).
+    assert heard and set(heard) == {("multi-service", True)}
     assert sol.verified and len(sol.targets)  # the tables come from the step's report
 
 
