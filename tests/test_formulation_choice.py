@@ -243,3 +243,15 @@ def test_benders_after_the_probe_starts_from_the_root_bound() -> None:
     assert spy.call_args.kwargs["start_bound"] == roots[0]
     assert sol.bound is not None and sol.bound <= roots[0] + 1e-9
     assert sol.objective == pytest.approx(_brute_force(nodes, sites, 4.0, 3))
+
+
+def test_the_root_point_is_rounded_once_on_a_compact_hand_over() -> None:
+    # The probe rounds the root LP point to choose; its search then starts from that rounding.
+    nodes = _nodes(11, 60)
+    sites = nodes.sample(12, random_state=1)[["id", "x", "y"]]
+    inst = Instance.from_frames(nodes, sites, demand_id="id", site_id="id")
+    with mock.patch.object(cover_choice, "ROOT_GAP_BENDERS", -1.0), \
+            mock.patch.object(covering, "rounding_mclp", wraps=covering.rounding_mclp) as spy:
+        sol = MCLP(radius=4.0, p=3).solve(inst)
+    assert sol.stats["formulation"] == "compact" and spy.call_count == 1
+    assert sol.objective == pytest.approx(_brute_force(nodes, sites, 4.0, 3))

@@ -293,11 +293,14 @@ class MCLP(CoverageModel):
 
     @staticmethod
     def _improver(
-        s: CoverStructure, limit: float | None
+        s: CoverStructure, limit: float | None,
+        rounded: tuple[NDArray[np.bool_], float] | None = None,
     ) -> Callable[[NDArray[np.float64]], NDArray[np.float64]]:
+        """The plan search from an LP point; ``rounded``: that point's rounding, when the
+        caller has it already."""
         def improve(y_lp: NDArray[np.float64]) -> NDArray[np.float64]:
             share = None if limit is None else 0.1 * limit
-            mask, value = rounding_mclp(s, y_lp, time_limit=share)
+            mask, value = rounded or rounding_mclp(s, y_lp, time_limit=share)
             # The compact model on the LP's support (when small): a better incumbent
             # lets reduced costs fix more sites (siting.models.support).
             best = support_mclp(s, (y_lp > 1e-6) | mask, start=mask, time_limit=share)
@@ -378,7 +381,7 @@ class MCLP(CoverageModel):
             # root loop, from the same LP), which would otherwise repeat it.
             if choice_from_root(max(best, master.value(better)), root.bound).formulation \
                     == "compact":
-                better = self._improver(s, limit)(y_lp)
+                better = self._improver(s, limit, rounded)(y_lp)  # not rounded twice
             if master.covers(better) and master.value(better) > best:
                 plan, best = better, master.value(better)
         probe_s = time.perf_counter() - t_p
