@@ -116,11 +116,16 @@ def test_dense_rows_go_to_benders_and_say_why() -> None:
     assert shown["stats"]["formulation_reason"] == sol.stats["formulation_reason"]
 
 
-@pytest.mark.parametrize(("limit", "expected"), [(-1.0, "compact"), (np.inf, "benders")])
-def test_probe_hands_over_either_way(limit: float, expected: str) -> None:
+def _probe_case() -> tuple[pd.DataFrame, pd.DataFrame, Instance]:
+    """60 nodes, 12 of them candidate sites: the instance the probe tests solve."""
     nodes = _nodes(11, 60)
     sites = nodes.sample(12, random_state=1)[["id", "x", "y"]]
-    inst = Instance.from_frames(nodes, sites, demand_id="id", site_id="id")
+    return nodes, sites, Instance.from_frames(nodes, sites, demand_id="id", site_id="id")
+
+
+@pytest.mark.parametrize(("limit", "expected"), [(-1.0, "compact"), (np.inf, "benders")])
+def test_probe_hands_over_either_way(limit: float, expected: str) -> None:
+    nodes, sites, inst = _probe_case()
     with mock.patch.object(cover_choice, "ROOT_GAP_BENDERS", limit):
         sol = MCLP(radius=4.0, p=3).solve(inst)
     assert sol.stats["formulation"] == expected
@@ -154,9 +159,7 @@ def test_every_path_agrees_with_brute_force(
 
 
 def test_no_root_lp_in_time_falls_back_to_the_shape_rule() -> None:
-    nodes = _nodes(11, 60)
-    sites = nodes.sample(12, random_state=1)[["id", "x", "y"]]
-    inst = Instance.from_frames(nodes, sites, demand_id="id", site_id="id")
+    nodes, sites, inst = _probe_case()
 
     def no_bound(master: object, core: np.ndarray, deadline: float, solver: str) -> RootLP:
         return RootLP(bound=np.inf, x=np.zeros(0), rounds=0, reduced=None)
@@ -183,9 +186,7 @@ def test_no_root_lp_in_time_falls_back_to_the_shape_rule() -> None:
 
 def test_compact_after_the_probe_runs_without_heuristics_and_restarts() -> None:
     # Started from the probe's plan, HiGHS's heuristics and restarts only repeat work.
-    nodes = _nodes(11, 60)
-    sites = nodes.sample(12, random_state=1)[["id", "x", "y"]]
-    inst = Instance.from_frames(nodes, sites, demand_id="id", site_id="id")
+    nodes, sites, inst = _probe_case()
     seen: list[SolveOptions] = []
     real = MCLP.solve_built
 
@@ -209,9 +210,7 @@ def test_the_plan_search_runs_once_whichever_way_the_probe_hands_over(
 ) -> None:
     # Going to Benders on the rounded plan, the probe leaves the search to Benders'
     # improver; going compact, it searches itself (the compact path has no improver).
-    nodes = _nodes(11, 60)
-    sites = nodes.sample(12, random_state=1)[["id", "x", "y"]]
-    inst = Instance.from_frames(nodes, sites, demand_id="id", site_id="id")
+    nodes, sites, inst = _probe_case()
     with mock.patch.object(cover_choice, "ROOT_GAP_BENDERS", limit), \
             mock.patch.object(covering, "support_mclp", wraps=covering.support_mclp) as spy:
         sol = MCLP(radius=4.0, p=3).solve(inst)
@@ -223,9 +222,7 @@ def test_the_plan_search_runs_once_whichever_way_the_probe_hands_over(
 
 def test_benders_after_the_probe_starts_from_the_root_bound() -> None:
     # A Benders run stopped before its first LP still has the probe's root LP as bound.
-    nodes = _nodes(11, 60)
-    sites = nodes.sample(12, random_state=1)[["id", "x", "y"]]
-    inst = Instance.from_frames(nodes, sites, demand_id="id", site_id="id")
+    nodes, sites, inst = _probe_case()
     roots: list[float] = []
     real_root = covering.root_cut_loop
 
@@ -247,9 +244,7 @@ def test_benders_after_the_probe_starts_from_the_root_bound() -> None:
 
 def test_the_root_point_is_rounded_once_on_a_compact_hand_over() -> None:
     # The probe rounds the root LP point to choose; its search then starts from that rounding.
-    nodes = _nodes(11, 60)
-    sites = nodes.sample(12, random_state=1)[["id", "x", "y"]]
-    inst = Instance.from_frames(nodes, sites, demand_id="id", site_id="id")
+    nodes, sites, inst = _probe_case()
     with mock.patch.object(cover_choice, "ROOT_GAP_BENDERS", -1.0), \
             mock.patch.object(covering, "rounding_mclp", wraps=covering.rounding_mclp) as spy:
         sol = MCLP(radius=4.0, p=3).solve(inst)
