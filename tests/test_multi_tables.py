@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -212,3 +213,73 @@ def test_the_existing_facilities_are_measured_once_for_every_year_and_the_baseli
     kept = tuple(int(k) for k in td.n_cand + np.arange(td.existing.size))
     assert asked.count(kept) == 1 and len(asked) == 4
     assert all(a == kept or not set(a) & set(kept) for a in asked)
+
+
+def staggered_case(n_types: int, n_years: int) -> tuple[MultiServiceProblem, PlanRows]:
+    """``n_types`` types on the small case's parcels over ``n_years`` years, and a plan
+    opening one more parcel of each type every year (a new set of open sites each year)."""
+    import copy
+
+    raw = copy.deepcopy(small_spec())
+    raw["meta"]["years"] = list(range(2026, 2026 + n_years))
+    room = raw["facility"]["service_room"]
+    raw["facility"] = {f"t{k}": {**room, "use": "service_room", "max_count": {}}
+                       for k in range(n_types)}
+    raw["target"] = []
+    prob = MultiServiceProblem(parse_spec(raw), DATA)
+    rows = [(f"t{k}", year, f"P{(k + y) % len(DATA.parcels)}")
+            for k in range(n_types) for y, year in enumerate(prob.years)]
+    return prob, PlanRows(pd.DataFrame(rows, columns=["type", "year", "parcel_id"]), [])
+
+
+def test_the_walk_check_measures_nothing_coverage_by_year_measured(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """More sets of open sites than NEAREST_KEPT (6 types x 8 years): the verifier's walk
+    check and the baseline find the final years' sites that coverage by year measured;
+    each set is measured once."""
+    from siting.multi.tables import NEAREST_KEPT, baseline_table, coverage_by_year, open_by_type
+    from siting.verify.plan import _check_walks
+    from siting.verify.report import VerifyReport
+
+    prob, plan = staggered_case(6, 8)
+    assert len(prob.types) * prob.T > NEAREST_KEPT  # the case the test is about
+    measured: list[bytes] = []
+    for td in prob.types.values():
+        measure = td.instance.metric.nearest_in
+
+        def counted(sites: Any, measure: Any = measure) -> Any:
+            if len(sites):  # no site (the baseline of a type with none): nothing measured
+                measured.append(np.asarray(sites).tobytes())
+            return measure(sites)
+
+        monkeypatch.setattr(td.instance.metric, "nearest_in", counted)
+    coverage_by_year(prob, plan)
+    after_coverage = len(measured)
+    _check_walks(prob, open_by_type(prob, plan), VerifyReport())
+    baseline_table(prob)
+    assert len(measured) == after_coverage == len(prob.types) * prob.T
+
+
+def test_the_verifier_reads_each_types_open_sites_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Coverage by year, the targets and the walk check of one verification share one
+    reading of the plan's rows per type."""
+    from siting.multi import MultiService, tables
+    from siting.multi.solution import MultiSolution
+    from siting.verify.plan import verify_plan
+
+    prob, plan = staggered_case(3, 4)
+    reads: list[str] = []
+    read = tables.open_by_year
+
+    def counted(prob: Any, plan: Any, name: str, *args: Any) -> Any:
+        reads.append(name)
+        return read(prob, plan, name, *args)
+
+    monkeypatch.setattr(tables, "open_by_year", counted)
+    from siting.backends.base import Status
+
+    sol = MultiSolution(spec_name="staggered", status=Status.FEASIBLE,
+                        facilities=plan.facilities.assign(count=1, spaces=0), closed=[])
+    verify_plan(prob, MultiService(prob.spec), sol)
+    assert sorted(reads) == sorted(prob.types)

@@ -40,6 +40,8 @@ class PlanRows:
 
 BoolArray = NDArray[np.bool_]
 Coverage = dict[tuple[str, int], BoolArray]
+#: Each type's open sites in every year index (:func:`open_by_type`).
+OpenSites = dict[str, list[tuple[NDArray[np.int64], NDArray[np.int64]]]]
 #: Relative slack on a radius when deciding coverage from a recomputed distance.
 RADIUS_TOL = 1e-9
 
@@ -73,11 +75,21 @@ def open_by_year(
     ]
 
 
+def open_by_type(prob: MultiServiceProblem, plan: Plan) -> OpenSites:
+    """:func:`open_by_year` of every type: the plan's rows read once per type, for the
+    callers that measure several things of the same plan (coverage, targets, walks)."""
+    parcel_index = pd.Index(prob.data.parcels["parcel_id"])
+    return {name: open_by_year(prob, plan, name, parcel_index) for name in prob.types}
+
+
 def covered(
-    prob: MultiServiceProblem, plan: Plan, name: str, t: int, radius: float
+    prob: MultiServiceProblem, plan: Plan, name: str, t: int, radius: float,
+    opened: OpenSites | None = None,
 ) -> BoolArray:
-    """Blocks within ``radius`` of an open facility of type ``name`` (the verifier's route)."""
-    parcels, existing = open_sites(prob, plan, name, t)
+    """Blocks within ``radius`` of an open facility of type ``name`` (the verifier's route;
+    ``opened``: the plan's open sites when the caller has read them)."""
+    parcels, existing = (open_sites(prob, plan, name, t) if opened is None
+                         else opened[name][t])
     return covered_by(prob, name, parcels, existing, radius)
 
 
@@ -106,7 +118,8 @@ class Nearest(NamedTuple):
         return np.where(self.arg >= 0, np.searchsorted(self.sites, self.arg), -1)
 
 
-#: Nearest-site answers a problem remembers (:func:`nearest_open`), the oldest dropped.
+#: Nearest-site answers a problem remembers at least (:func:`nearest_open`), the oldest
+#: dropped; see :func:`nearest_kept`.
 NEAREST_KEPT = 32
 _NEAREST_LOCK = threading.Lock()
 
@@ -155,10 +168,24 @@ def nearest_open(
             metric, sites = own
             found = Nearest(metric, sites, *metric.nearest_in(sites))
         with _NEAREST_LOCK:
-            while len(memo) >= NEAREST_KEPT:
+            while len(memo) >= nearest_kept(prob):
                 memo.pop(next(iter(memo)), None)
             memo[key] = found
     return found._replace(arg=found.arg.copy(), dist=found.dist.copy())
+
+
+def nearest_kept(prob: MultiServiceProblem) -> int:
+    """How many answers of :func:`nearest_open` ``prob`` remembers: all that one pass over
+    a plan stores (per type, each year's open sites and their parcels alone, and the
+    existing facilities once), so that the walk check and the baseline, which ask again
+    for the final year's sites and the existing ones, find them; at least
+    :data:`NEAREST_KEPT`.
+
+    >>> from types import SimpleNamespace
+    >>> nearest_kept(SimpleNamespace(types=dict.fromkeys("abcdefg"), T=3))
+    49
+    """
+    return max(NEAREST_KEPT, len(prob.types) * (2 * prob.T + 1))
 
 
 def _in_type_metric(
@@ -194,17 +221,20 @@ def _positions_in(
     return at.astype(np.int64)
 
 
-def coverage_by_year(prob: MultiServiceProblem, plan: Plan) -> Coverage:
-    """Coverage of every type in every year, at the type's radius.
+def coverage_by_year(
+    prob: MultiServiceProblem, plan: Plan, opened: OpenSites | None = None
+) -> Coverage:
+    """Coverage of every type in every year, at the type's radius (``opened``: the plan's
+    open sites, :func:`open_by_type`, when the caller has read them).
 
     A year whose open sites of a type are those of an earlier year has that year's
     coverage (computed once: on the 2026-2030 plan, 23 distinct sets of 50).
     """
     out: Coverage = {}
-    parcel_index = pd.Index(prob.data.parcels["parcel_id"])
+    opened = open_by_type(prob, plan) if opened is None else opened
     for name, td in prob.types.items():
         seen: dict[tuple[bytes, bytes], BoolArray] = {}
-        by_year = open_by_year(prob, plan, name, parcel_index)
+        by_year = opened[name]
         for t in range(prob.T):
             parcels, existing = by_year[t]
             key = (parcels.tobytes(), existing.tobytes())
@@ -214,8 +244,11 @@ def coverage_by_year(prob: MultiServiceProblem, plan: Plan) -> Coverage:
     return out
 
 
-def target_table(prob: MultiServiceProblem, plan: Plan, cov: Coverage) -> pd.DataFrame:
-    """Each target's required and reached value (reached recomputed from the plan)."""
+def target_table(
+    prob: MultiServiceProblem, plan: Plan, cov: Coverage, opened: OpenSites | None = None
+) -> pd.DataFrame:
+    """Each target's required and reached value (reached recomputed from the plan;
+    ``opened``: its open sites, :func:`open_by_type`, when the caller has read them)."""
     rows = []
     fac = plan.facilities
     for tgt in prob.spec.target:
@@ -231,7 +264,7 @@ def target_table(prob: MultiServiceProblem, plan: Plan, cov: Coverage) -> pd.Dat
                 inside &= (
                     cov[name, t]
                     if r == prob.spec.facility[name].radius_m
-                    else covered(prob, plan, name, t, r)
+                    else covered(prob, plan, name, t, r, opened)
                 )
             group = tgt.group or prob.spec.facility[types[0]].group  # type: ignore[index]
             pop = prob.group(group)

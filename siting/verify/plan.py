@@ -23,11 +23,12 @@ from siting.multi.problem import MultiServiceProblem
 from siting.multi.solution import MultiSolution, pct
 from siting.multi.tables import (
     Coverage,
+    OpenSites,
     PlanRows,
     attendance_of,
     coverage_by_year,
     nearest_open,
-    open_sites,
+    open_by_type,
     target_table,
 )
 from siting.verify import verifies
@@ -45,31 +46,33 @@ def verify_plan(prob: MultiServiceProblem, model: Any, sol: MultiSolution) -> Ve
     _check_parcels(prob, fac, rep)
     _check_counts(prob, sol, fac, rep)
     _check_costs(prob, sol, fac, rep)
-    cov = coverage_by_year(prob, PlanRows(fac, sol.closed))
+    plan = PlanRows(fac, sol.closed)
+    opened = open_by_type(prob, plan)  # read once: coverage, targets and walks use them
+    cov = coverage_by_year(prob, plan, opened)
     rep.details["coverage"] = cov
     rep.objective = _objective(prob, sol, cov, rep)
     for msg in _equity_failures(prob, sol, cov):
         rep.fail(msg)
-    targets = target_table(prob, PlanRows(fac, sol.closed), cov)
+    targets = target_table(prob, plan, cov, opened)
     rep.details["targets"] = targets
     for r in targets.itertuples():
         if r.mode == "constraint" and not r.met:
             rep.fail(f"target {r.target!r} not met: {r.reached_text} < {r.required_text}")
     _check_claimed_coverage(prob, sol, cov, rep)
-    rep.details["walks"] = _check_walks(prob, PlanRows(fac, sol.closed), rep)
+    rep.details["walks"] = _check_walks(prob, opened, rep)
     accept_objective(rep, sol.objective, sol.bound, model.sense)
     return rep
 
 
-def _check_walks(prob: MultiServiceProblem, plan: PlanRows, rep: VerifyReport) -> dict[str, Any]:
-    """No walk from a block to its nearest open facility (final year) is shorter than the
-    straight line; returns, per walking type, the walk / straight-line ratios of covered
-    blocks."""
+def _check_walks(prob: MultiServiceProblem, opened: OpenSites, rep: VerifyReport) -> dict[str, Any]:
+    """No walk from a block to its nearest open facility (final year; ``opened``: the
+    plan's open sites) is shorter than the straight line; returns, per walking type, the
+    walk / straight-line ratios of covered blocks."""
     out: dict[str, Any] = {}
     last = prob.T - 1
     for name in prob.types:
         f = prob.spec.facility[name]
-        parcels, existing = open_sites(prob, plan, name, last)
+        parcels, existing = opened[name][last]
         if parcels.size + existing.size == 0:
             continue
         near = nearest_open(prob, name, parcels, existing, travel=False)
