@@ -227,3 +227,55 @@ def test_the_re_solves_run_without_probing(monkeypatch: pytest.MonkeyPatch) -> N
     monkeypatch.setattr(backend, "solve", spy)
     plan_reasons(prob, sol, "highs", SolveOptions(threads=1), ["service_room"])
     assert asked and all(Tuning.NO_PROBING in t for t in asked)
+
+
+@pytest.mark.parametrize("quota", [
+    {"count": {"2026": 1, "2027": 1}},
+    {"count": {"total": 2}},
+    {"min_count": {"total": 1}, "max_count": {"total": 3}},
+    {"min_count": {"2026": 1}, "max_count": {"2026": 2}, "count": {"2027": 1}},
+    {"max_count": {"total": 3}},
+    {"min_count": {"2026": 1}, "max_count": {"2026": 2, "total": 3}},
+    {"count": {"total": 2}, "max_total": 5},
+])
+def test_quota_ceilings_lifted_by_row_bounds_are_the_model_built_without_them(
+    quota: dict[str, Any], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """When every quota row keeps a floor, the one-type model with its ceilings lifted is
+    the model as it stands with those rows unbounded above (identical arrays to a build
+    without the ceilings), and it is not built again; a ceiling alone (or ``max_total``)
+    is no row once lifted: that model is built."""
+    import numpy as np
+
+    import siting.multi.reasons as reasons
+    from siting.multi.rows import build
+
+    raw = small_spec()
+    room = raw["facility"]["service_room"]
+    room.pop("max_count")
+    room.update(quota)
+    spec, data, sol = solve(raw, reasons=False)
+    prob = MultiServiceProblem(spec, data)
+    one = MultiServiceProblem(reasons.one_type_spec(prob, sol, "service_room"), data, reuse=prob)
+    td = one.types["service_room"]
+    builds: list[int] = []
+
+    def counted(problem: Any, *args: Any, **kwargs: Any) -> Any:
+        builds.append(1)
+        return build(problem, *args, **kwargs)
+
+    monkeypatch.setattr(reasons, "build", counted)
+    built: dict[tuple[bool, bool], Any] = {}
+    reasons._build_lifted(one, td, True, built)
+    f = td.spec
+    f.min_count, f.count, f.max_count, f.max_total = {**f.min_count, **f.count}, {}, {}, None
+    want = build(one)[0]
+    got = built[True, False]
+    floors = set(quota.get("count", {})) | set(quota.get("min_count", {}))
+    by_bounds = "max_total" not in quota and set(quota.get("max_count", {})) <= floors
+    assert len(builds) == (1 if by_bounds else 2)
+    assert got.A.shape == want.A.shape and (got.A != want.A).nnz == 0
+    for part in ("c", "row_lower", "row_upper", "col_lower", "col_upper", "integrality"):
+        assert np.array_equal(getattr(got, part), getattr(want, part)), part
+    assert got.row_blocks == want.row_blocks and got.col_blocks == want.col_blocks
+

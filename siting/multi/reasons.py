@@ -85,6 +85,7 @@ __all__ = [
     "plan_reasons",
     "plan_shares",
     "quota_ceiling",
+    "quota_lifted",
     "quota_words",
     "reason_text",
     "spent_by_year",
@@ -201,10 +202,17 @@ def _build_lifted(
     one: MultiServiceProblem, td: TypeData, quota: bool,
     built: dict[tuple[bool, bool], MilpArrays],
 ) -> None:
-    """Build the one-type model's arrays, its quota ceilings lifted when ``quota``."""
+    """Build the one-type model's arrays, its quota ceilings lifted when ``quota`` (from
+    the arrays as they stand when :func:`quota_lifted` can)."""
     f = td.spec
     if (quota, False) in built:
         return
+    if quota:
+        _build_lifted(one, td, False, built)
+        lifted = quota_lifted(built[False, False], td)
+        if lifted is not None:
+            built[True, False] = lifted
+            return
     saved = (f.count, f.min_count, f.max_count, f.max_total)
     try:
         if quota:
@@ -213,6 +221,23 @@ def _build_lifted(
         built[quota, False] = build(one)[0]
     finally:
         f.count, f.min_count, f.max_count, f.max_total = saved
+
+
+def quota_lifted(milp: MilpArrays, td: TypeData) -> MilpArrays | None:
+    """The one-type model ``milp`` with its quota ceilings lifted, when every quota row
+    keeps a floor (a ``count`` or ``min_count`` of its year or total) and there is no
+    ``max_total``: the arrays :func:`siting.multi.rows.build` gives with the ceilings
+    lifted are then those rows with no upper bound. None otherwise (a ceiling alone is
+    no row once lifted: the model is built again)."""
+    f = td.spec
+    if f.max_total is not None or set(f.max_count) - set(f.count) - set(f.min_count):
+        return None
+    rows = {f"count_{td.name}_{key}" for key in set(f.count) | set(f.min_count)}
+    upper = milp.row_upper.copy()
+    for blk in milp.row_blocks:
+        if blk.name in rows:
+            upper[blk.slice] = np.inf
+    return replace(milp, row_upper=upper)
 
 
 def every_parcel_free(milp: MilpArrays, td: TypeData) -> MilpArrays:
