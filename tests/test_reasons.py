@@ -279,3 +279,37 @@ def test_quota_ceilings_lifted_by_row_bounds_are_the_model_built_without_them(
         assert np.array_equal(getattr(got, part), getattr(want, part)), part
     assert got.row_blocks == want.row_blocks and got.col_blocks == want.col_blocks
 
+
+@pytest.mark.parametrize("widen", [False, True])
+def test_types_re_planned_in_two_lanes_are_handed_out_largest_first(
+    widen: bool, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Two lanes (beside the bound LP once it ends, or two at a time) take the types with
+    the largest one-type model first, so that a small one is left running alone at the
+    end; the rows are those of the sequential order, in the order asked."""
+    import threading
+
+    import siting.multi.reasons as reasons
+
+    raw = small_spec()
+    raw["facility"]["service_room"].update(radius_m=150, max_count={"total": 1})
+    spec, data, sol = solve(raw, reasons=False)
+    prob = MultiServiceProblem(spec, data)
+    size = {n: td.n_cand + td.family.size for n, td in prob.types.items()}
+    names = sorted(prob.types, key=lambda n: size[n])
+    assert size[names[0]] < size[names[-1]]  # the case the test is about
+    alone = plan_reasons(prob, sol, "highs", SolveOptions(threads=1), names)
+    seen: list[str] = []
+    type_reason = reasons.type_reason
+
+    def spy(prob: Any, sol: Any, name: str, *args: Any) -> dict[str, Any]:
+        seen.append(name)
+        return type_reason(prob, sol, name, *args)
+
+    monkeypatch.setattr(reasons, "type_reason", spy)
+    gate = threading.Event()
+    gate.set()
+    rows = plan_reasons(prob, sol, "highs", SolveOptions(), names,
+                        widen=gate if widen else None)
+    assert seen[0] == names[-1] and sorted(seen) == sorted(names)
+    assert rows == alone

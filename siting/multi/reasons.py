@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import itertools
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from typing import Any
@@ -436,8 +437,8 @@ def plan_reasons(
     )
     wanted = [n for n in (low_types(sol) if types is None else types) if n in prob.types]
     if opts.threads is None and widen is not None and len(wanted) >= 2:
-        rows = map_widening(lambda n: type_reason(prob, sol, n, backend, short), wanted,
-                            widen, cancel)
+        rows = largest_first(prob, wanted, lambda names: map_widening(
+            lambda n: type_reason(prob, sol, n, backend, short), names, widen, cancel))
     elif opts.threads is not None or one_at_a_time or len(wanted) < 2:
         rows = [type_reason(prob, sol, name, backend, short) for name in wanted]
     else:
@@ -447,12 +448,40 @@ def plan_reasons(
             max_workers=2, thread_name_prefix="siting-reasons"
         ) as pool:
             try:
-                rows = list(pool.map(lambda n: type_reason(prob, sol, n, backend, short),
-                                     wanted))
+                rows = largest_first(prob, wanted, lambda names: list(pool.map(
+                    lambda n: type_reason(prob, sol, n, backend, short), names)))
             except KeyboardInterrupt:
                 cancel.set()
                 raise
     return [*head, *rows, *target_reasons(sol)] if types is None else rows
+
+
+def largest_first(
+    prob: MultiServiceProblem, names: list[str],
+    work: Callable[[list[str]], list[dict[str, Any]]],
+) -> list[dict[str, Any]]:
+    """``work(names)`` (rows in the order given) with the types handed to it largest one-type
+    model first (candidates plus block groups: what its re-solves take, roughly), the rows
+    put back in the order of ``names``. Two lanes taking the types in turn then end
+    together: the last type handed out, the one left running alone, is a small one.
+
+    >>> from types import SimpleNamespace as Of
+    >>> prob = Of(types={"a": Of(n_cand=2, family=Of(size=3)), "b": Of(n_cand=90,
+    ...                  family=Of(size=9)), "c": Of(n_cand=5, family=Of(size=30))})
+    >>> seen = []
+    >>> largest_first(prob, ["a", "b", "c"], lambda names: seen.extend(names) or
+    ...               [{"type": n} for n in names])
+    [{'type': 'a'}, {'type': 'b'}, {'type': 'c'}]
+    >>> seen
+    ['b', 'c', 'a']
+    """
+    size = {n: prob.types[n].n_cand + prob.types[n].family.size for n in names}
+    order = sorted(range(len(names)), key=lambda k: -size[names[k]])  # stable on ties
+    done = work([names[k] for k in order])
+    rows: list[dict[str, Any]] = [{} for _ in names]
+    for k, row in zip(order, done, strict=True):
+        rows[k] = row
+    return rows
 
 
 #: A met target within this of its required share (or 1% of a count) leaves no room.
