@@ -283,3 +283,40 @@ def test_the_verifier_reads_each_types_open_sites_once(monkeypatch: pytest.Monke
                         facilities=plan.facilities.assign(count=1, spaces=0), closed=[])
     verify_plan(prob, MultiService(prob.spec), sol)
     assert sorted(reads) == sorted(prob.types)
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 2**16), n_types=st.integers(1, 4))
+def test_the_sub_district_table_is_each_types_own_grouping_in_one_pass(
+    seed: int, n_types: int,
+) -> None:
+    """Any coverage: the per-block and per-sub-district tables are those of grouping each
+    type's blocks on its own (types in order, sub-districts sorted, exact sums and
+    dtypes), made with one grouping of all types."""
+    from unittest import mock
+
+    from siting.multi.tables import coverage_tables
+
+    prob, _ = staggered_case(n_types, 2)
+    rng = np.random.default_rng(seed)
+    for td in prob.types.values():
+        td.pop = rng.integers(0, 500, prob.n_blocks).astype(float) * rng.random()
+    cov = {(name, t): rng.random(prob.n_blocks) < 0.4 for name in prob.types
+           for t in range(prob.T)}
+    last = prob.T - 1
+    per = []
+    for name, td in prob.types.items():
+        frame = pd.DataFrame({"subdistrict": prob.data.blocks["subdistrict"].to_numpy(),
+                              "pop": td.pop, "covered": td.pop * cov[name, last]})
+        g = frame.groupby("subdistrict", sort=True)[["pop", "covered"]].sum()
+        g["share"] = np.where(g["pop"] > 0, g["covered"] / g["pop"].where(g["pop"] > 0, 1), 1.0)
+        g["type"] = name
+        per.append(g.reset_index())
+    want = pd.concat(per, ignore_index=True)[["subdistrict", "type", "pop", "covered", "share"]]
+    with mock.patch.object(pd.DataFrame, "groupby", autospec=True,
+                           side_effect=pd.DataFrame.groupby) as grouped:
+        table, by = coverage_tables(prob, cov)
+    assert grouped.call_count == 1
+    pd.testing.assert_frame_equal(by, want, check_exact=True)
+    assert list(table.columns) == ["block_id", "subdistrict", *prob.types]
+    assert all(np.array_equal(table[name].to_numpy(), cov[name, last]) for name in prob.types)

@@ -317,27 +317,28 @@ def requirement_table(prob: MultiServiceProblem) -> pd.DataFrame:
 def coverage_tables(
     prob: MultiServiceProblem, cov: Coverage
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Coverage per block and type in the final year, and per sub-district and type
+    (population, covered, share): every type's blocks grouped in one pass, types in the
+    problem's order, sub-districts sorted."""
     blocks = prob.data.blocks
     last = prob.T - 1
-    table = pd.DataFrame(
-        {"block_id": blocks["block_id"].to_numpy(), "subdistrict": blocks["subdistrict"].to_numpy()}
-    )
-    per = []
-    for name, td in prob.types.items():
-        table[name] = cov[name, last]
-        df = pd.DataFrame(
-            {
-                "subdistrict": table["subdistrict"],
-                "pop": td.pop,
-                "covered": td.pop * cov[name, last],
-            }
-        )
-        g = df.groupby("subdistrict", sort=True)[["pop", "covered"]].sum()
-        g["share"] = np.where(g["pop"] > 0, g["covered"] / g["pop"].where(g["pop"] > 0, 1), 1.0)
-        g["type"] = name
-        per.append(g.reset_index())
-    by = pd.concat(per, ignore_index=True) if per else pd.DataFrame()
-    return table, by[["subdistrict", "type", "pop", "covered", "share"]] if len(by) else by
+    names = list(prob.types)
+    subdistrict = blocks["subdistrict"].to_numpy()
+    table = pd.DataFrame({"block_id": blocks["block_id"].to_numpy(), "subdistrict": subdistrict,
+                          **{name: cov[name, last] for name in names}})
+    if not names:
+        return table, pd.DataFrame()
+    pop = np.concatenate([prob.types[name].pop for name in names])
+    frame = pd.DataFrame({
+        "kind": np.repeat(np.arange(len(names)), prob.n_blocks),
+        "subdistrict": np.tile(subdistrict, len(names)),
+        "pop": pop,
+        "covered": pop * np.concatenate([cov[name, last] for name in names]),
+    })
+    g = frame.groupby(["kind", "subdistrict"], sort=True)[["pop", "covered"]].sum().reset_index()
+    g["share"] = np.where(g["pop"] > 0, g["covered"] / g["pop"].where(g["pop"] > 0, 1), 1.0)
+    g["type"] = np.asarray(names, dtype=object)[g["kind"].to_numpy()]
+    return table, g[["subdistrict", "type", "pop", "covered", "share"]]
 
 
 def budget_table(fac: pd.DataFrame) -> pd.DataFrame:
