@@ -320,3 +320,61 @@ def test_the_sub_district_table_is_each_types_own_grouping_in_one_pass(
     pd.testing.assert_frame_equal(by, want, check_exact=True)
     assert list(table.columns) == ["block_id", "subdistrict", *prob.types]
     assert all(np.array_equal(table[name].to_numpy(), cov[name, last]) for name in prob.types)
+
+
+def counts_one_type_at_a_time(prob: MultiServiceProblem, sol: Any, fac: pd.DataFrame) -> list[str]:
+    """The verifier's quota, closure and total checks read type by type (the reading
+    before the rows were summed once for all types)."""
+    out = []
+    ex = prob.data.existing
+    for name, f in prob.spec.facility.items():
+        opened = fac[fac["type"] == name].groupby("year")["count"].sum()
+        for key in set(f.count) | set(f.min_count) | set(f.max_count):
+            got = int(opened.sum()) if key == "total" else int(opened.get(int(key), 0))
+            lo = f.count.get(key, f.min_count.get(key, 0))
+            hi = f.count.get(key, f.max_count.get(key, np.inf))
+            if not lo <= got <= hi:
+                out.append(f"{name}: {got} opened in {key}, required {lo}..{hi}")
+        ex_type = ex["type"].astype(str) == name
+        n_closed = int(ex.loc[ex_type, "facility_id"].isin(sol.closed).sum())
+        allowed = 0 if f.existing == "keep" else f.max_close
+        if n_closed > allowed:
+            out.append(f"{name}: {n_closed} existing facilities closed, at most {allowed}")
+        in_all = int(ex_type.sum()) - n_closed + int(fac.loc[fac["type"] == name, "count"].sum())
+        if f.max_total is not None and in_all > f.max_total:
+            out.append(f"{name}: {in_all} in all, at most {f.max_total}")
+    return out
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    rows=st.lists(st.tuples(st.sampled_from(["service_room", "elderly_station"]),
+                            st.sampled_from([2026, 2027]), st.integers(0, 3)), max_size=10),
+    closed=st.sampled_from([[], ["E1"]]),
+    quota=st.sampled_from([{"count": {"2026": 1}}, {"min_count": {"total": 2},
+                           "max_count": {"2027": 1}}, {"max_total": 2}, {}]),
+    keep=st.booleans(),
+)
+def test_the_count_checks_say_what_reading_type_by_type_says(
+    rows: list[tuple[str, int, int]], closed: list[str], quota: dict[str, Any], keep: bool,
+) -> None:
+    """Any rows, closures and quotas: the verifier's count checks fail with the messages,
+    in the order, of the checks read one type at a time."""
+    import copy
+
+    from siting.backends.base import Status
+    from siting.multi.solution import MultiSolution
+    from siting.verify.plan import _check_counts
+    from siting.verify.report import VerifyReport
+
+    raw = copy.deepcopy(small_spec())
+    raw["facility"]["elderly_station"].update(quota)
+    raw["facility"]["elderly_station"]["existing"] = "keep" if keep else "may_close"
+    prob = MultiServiceProblem(parse_spec(raw), DATA)
+    fac = pd.DataFrame([(t, y, f"P{k}", n) for k, (t, y, n) in enumerate(rows)],
+                       columns=["type", "year", "parcel_id", "count"])
+    sol = MultiSolution(spec_name="small", status=Status.FEASIBLE, facilities=fac,
+                        closed=closed)
+    rep = VerifyReport()
+    _check_counts(prob, sol, fac, rep)
+    assert rep.messages == counts_one_type_at_a_time(prob, sol, fac)

@@ -43,9 +43,10 @@ def verify_plan(prob: MultiServiceProblem, model: Any, sol: MultiSolution) -> Ve
     """Recompute the plan's constraints and objective; ``details["coverage"]`` holds coverage."""
     rep = VerifyReport()
     fac = _known_rows(prob, sol.facilities, rep)
-    _check_parcels(prob, fac, rep)
+    costed = facility_costs(prob, fac)  # footprints for the land check, costs for budgets
+    _check_parcels(prob, fac, costed, rep)
     _check_counts(prob, sol, fac, rep)
-    _check_costs(prob, sol, fac, rep)
+    _check_costs(prob, fac, costed, rep)
     plan = PlanRows(fac, sol.closed)
     opened = open_by_type(prob, plan)  # read once: coverage, targets and walks use them
     cov = coverage_by_year(prob, plan, opened)
@@ -112,8 +113,11 @@ def _known_rows(prob: MultiServiceProblem, fac: pd.DataFrame, rep: VerifyReport)
     return fac[known_type & known_parcel & known_year].copy()
 
 
-def _check_parcels(prob: MultiServiceProblem, fac: pd.DataFrame, rep: VerifyReport) -> None:
-    """Uses allowed, parcel free by the opening year, footprints within the parcel."""
+def _check_parcels(
+    prob: MultiServiceProblem, fac: pd.DataFrame, costed: pd.DataFrame, rep: VerifyReport
+) -> None:
+    """Uses allowed, parcel free by the opening year, footprints (``costed``: the rows
+    with the verifier's own costing, :func:`facility_costs`) within the parcel."""
     spec = prob.spec
     parcels = prob.data.parcels.set_index(prob.data.parcels["parcel_id"])
     allowed = parcels["allowed_uses"].reindex(fac["parcel_id"])
@@ -140,7 +144,7 @@ def _check_parcels(prob: MultiServiceProblem, fac: pd.DataFrame, rep: VerifyRepo
     first = fac.sort_values("year", kind="stable").groupby(["type", "parcel_id"]).first()
     for (name, pid), r in first[first["count"] < 1].iterrows():
         rep.fail(f"{name} on parcel {pid}: extended in {r['year']} but never built")
-    used = facility_costs(prob, fac).groupby("parcel_id")["footprint_m2"].sum()
+    used = costed.groupby("parcel_id")["footprint_m2"].sum()
     area = parcels["area_m2"].reindex(used.index)
     for pid in used.index[used > area * (1 + TOL) + 1e-6]:
         rep.fail(f"parcel {pid}: footprints {used[pid]:.0f} m² exceed its {area[pid]:.0f} m²")
@@ -151,20 +155,30 @@ def _check_counts(
 ) -> None:
     """Quotas per year, closures, totals, presence floors per area."""
     spec, ex = prob.spec, prob.data.existing
+    # the rows summed once per (type, year) and the existing facilities read once, for all types
+    opened_in: dict[tuple[str, int], int] = {}
+    if len(fac):
+        by_year = fac.groupby(["type", "year"])["count"].sum()
+        opened_in = {(str(t), int(y)): int(n) for (t, y), n in by_year.items()}
+    opened_all: dict[str, int] = {}
+    for (name, _), n in opened_in.items():
+        opened_all[name] = opened_all.get(name, 0) + n
+    ex_types = ex["type"].astype(str).to_numpy()
+    closed = ex["facility_id"].isin(sol.closed).to_numpy()
     for name, f in spec.facility.items():
-        opened = fac[fac["type"] == name].groupby("year")["count"].sum()
         for key in set(f.count) | set(f.min_count) | set(f.max_count):
-            got = int(opened.sum()) if key == "total" else int(opened.get(int(key), 0))
+            got = (opened_all.get(name, 0) if key == "total"
+                   else opened_in.get((name, int(key)), 0))
             lo = f.count.get(key, f.min_count.get(key, 0))
             hi = f.count.get(key, f.max_count.get(key, np.inf))
             if not lo <= got <= hi:
                 rep.fail(f"{name}: {got} opened in {key}, required {lo}..{hi}")
-        ex_type = ex["type"].astype(str) == name
-        n_closed = int(ex.loc[ex_type, "facility_id"].isin(sol.closed).sum())
+        ex_type = ex_types == name
+        n_closed = int((ex_type & closed).sum())
         allowed = 0 if f.existing == "keep" else f.max_close
         if n_closed > allowed:
             rep.fail(f"{name}: {n_closed} existing facilities closed, at most {allowed}")
-        in_all = int(ex_type.sum()) - n_closed + int(fac.loc[fac["type"] == name, "count"].sum())
+        in_all = int(ex_type.sum()) - n_closed + opened_all.get(name, 0)
         if f.max_total is not None and in_all > f.max_total:
             rep.fail(f"{name}: {in_all} in all, at most {f.max_total}")
     unknown = set(map(str, sol.closed)) - set(ex["facility_id"].astype(str))
@@ -222,11 +236,11 @@ def facility_costs(prob: MultiServiceProblem, fac: pd.DataFrame) -> pd.DataFrame
 
 
 def _check_costs(
-    prob: MultiServiceProblem, sol: MultiSolution, fac: pd.DataFrame, rep: VerifyReport
+    prob: MultiServiceProblem, fac: pd.DataFrame, costed: pd.DataFrame, rep: VerifyReport
 ) -> None:
-    """Estimated costs recomputed from the spec and the parcels; budgets per year and in all."""
+    """Estimated costs recomputed from the spec and the parcels (``costed``:
+    :func:`facility_costs` of ``fac``); budgets per year and in all."""
     spec = prob.spec
-    costed = facility_costs(prob, fac)
     for column, what in (("cost_est", "cost_est"), ("footprint_m2", "footprint")):
         if column not in fac.columns or not len(fac):
             continue
