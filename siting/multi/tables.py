@@ -121,6 +121,8 @@ class Nearest(NamedTuple):
 #: Nearest-site answers a problem remembers at least (:func:`nearest_open`), the oldest
 #: dropped; see :func:`nearest_kept`.
 NEAREST_KEPT = 32
+#: Bytes of answers a problem may remember beyond :data:`NEAREST_KEPT` answers.
+NEAREST_BYTES = 64 * 2**20
 _NEAREST_LOCK = threading.Lock()
 
 
@@ -179,13 +181,18 @@ def nearest_kept(prob: MultiServiceProblem) -> int:
     a plan stores (per type, each year's open sites and their parcels alone, and the
     existing facilities once), so that the walk check and the baseline, which ask again
     for the final year's sites and the existing ones, find them; at least
-    :data:`NEAREST_KEPT`.
+    :data:`NEAREST_KEPT`, and beyond it no more than :data:`NEAREST_BYTES` of answers
+    (each holds a site and a distance per block).
 
     >>> from types import SimpleNamespace
-    >>> nearest_kept(SimpleNamespace(types=dict.fromkeys("abcdefg"), T=3))
+    >>> nearest_kept(SimpleNamespace(types=dict.fromkeys("abcdefg"), T=3, n_blocks=3984))
     49
+    >>> nearest_kept(SimpleNamespace(types=dict.fromkeys("abcdefg"), T=3, n_blocks=10**6))
+    32
     """
-    return max(NEAREST_KEPT, len(prob.types) * (2 * prob.T + 1))
+    one_pass = len(prob.types) * (2 * prob.T + 1)
+    fit = NEAREST_BYTES // max(16 * prob.n_blocks, 1)
+    return max(NEAREST_KEPT, min(one_pass, fit))
 
 
 def _in_type_metric(
