@@ -233,13 +233,14 @@ def test_a_street_network_solve_imports_no_kd_tree(tmp_path: Path) -> None:
     assert "scipy.spatial" not in modules
 
 
-def test_a_street_network_solve_imports_no_dense_linear_algebra(tmp_path: Path) -> None:
+def test_a_street_network_solve_runs_no_unused_package(tmp_path: Path) -> None:
     """scipy.sparse.csgraph takes LinearOperator from scipy.sparse.linalg; the package's
-    solvers and scipy.linalg behind them are loaded only if used (siting.cli.deferred)."""
+    solvers and scipy.linalg behind them are loaded only if used, and so is pandas.testing
+    (siting.cli.deferred)."""
     spec = ROOT / "models" / "riverbend.toml"
     modules = imported(["solve", str(spec), "--out", str(tmp_path / "plan"), "--json"], tmp_path)
-    assert "scipy.sparse.csgraph" in modules  # the control: the graphs were used
-    assert [name for name in ("scipy.linalg", "scipy.sparse.linalg._isolve")
+    assert "scipy.sparse.csgraph" in modules and "pandas" in modules  # the control
+    assert [name for name in ("scipy.linalg", "scipy.sparse.linalg._isolve", "pandas._testing")
             if name in modules] == []
 
 

@@ -6,7 +6,8 @@ read: ``numpy.f2py`` (the Fortran wrapper generator, some 60 regular
 expressions compiled) and ``numpy.testing`` are loaded by every command,
 about a tenth of a second, and never used; so are ``numpy.polynomial``,
 ``numpy.char``, ``numpy.rec``, ``numpy.strings`` and ``numpy.ctypeslib``
-(a few milliseconds). While a command runs, these
+(a few milliseconds), and pandas' own ``pandas.testing`` (its assertion helpers,
+about 5 ms). While a command runs, these
 modules are imported with the standard library's
 :class:`importlib.util.LazyLoader`: the module object is made at once, its
 code runs the first time one of its attributes is read, so whoever does use
@@ -49,7 +50,7 @@ __all__ = ["DEFERRED", "PARTLY_DEFERRED", "DeferredFinder", "PartlyLoaded", "def
 
 #: Loaded when first used, not when scipy lists numpy's names.
 DEFERRED = frozenset({"numpy.f2py", "numpy.testing", "numpy.polynomial", "numpy.char",
-                      "numpy.rec", "numpy.strings", "numpy.ctypeslib"})
+                      "numpy.rec", "numpy.strings", "numpy.ctypeslib", "pandas.testing"})
 
 #: Packages whose listed names come at once from a light submodule (package: submodule,
 #: names); the package's own code runs when any other name is read.
