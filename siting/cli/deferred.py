@@ -41,7 +41,6 @@ import sys
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from importlib.abc import Loader
 from importlib.machinery import ModuleSpec
 from types import ModuleType
 from typing import Any
@@ -73,11 +72,11 @@ class PartlyLoaded(ModuleType):
         return ModuleType.__getattribute__(self, name)
 
 
-class PartLoader(Loader):
+class PartLoader:
     """Loads a package of :data:`PARTLY_DEFERRED`: the listed names first, the rest
     (``whole``, the package's own loader) when first needed."""
 
-    def __init__(self, whole: Loader, light: str, names: tuple[str, ...]) -> None:
+    def __init__(self, whole: Any, light: str, names: tuple[str, ...]) -> None:
         self.whole = whole
         self.light = light
         self.names = names
@@ -121,14 +120,13 @@ class DeferredFinder:
         if name not in DEFERRED and name not in PARTLY_DEFERRED:
             return None
         spec = importlib.machinery.PathFinder.find_spec(name, path, target)
-        if spec is None or not isinstance(spec.loader, Loader) \
-                or not hasattr(spec.loader, "exec_module"):
+        if spec is None or not hasattr(spec.loader, "exec_module"):
             return None  # not a plain module: imported as usual
         if name in DEFERRED:
-            spec.loader = importlib.util.LazyLoader(spec.loader)
+            spec.loader = importlib.util.LazyLoader(spec.loader)  # type: ignore[arg-type]
         elif spec.submodule_search_locations is not None:  # a package, as expected
             light, names = PARTLY_DEFERRED[name]
-            spec.loader = PartLoader(spec.loader, light, names)
+            spec.loader = PartLoader(spec.loader, light, names)  # type: ignore[assignment]
         else:
             return None
         return spec
