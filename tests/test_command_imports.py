@@ -265,3 +265,17 @@ print("WHOLE", type(linalg).__name__, "scipy.linalg" in sys.modules, x.tolist(),
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert proc.stdout.split("\n")[:2] == ["PART PartlyLoaded False",
                                            "WHOLE module True [2.0, 4.0] True True"]
+
+
+def test_json_spec_solve_says_its_notes_without_rich(tmp_path: Path) -> None:
+    """With --json there is no progress display: the loading notes are plain lines on
+    stderr, and rich is not imported to print them."""
+    spec = ROOT / "models" / "riverbend.toml"
+    proc = subprocess.run(
+        [sys.executable, "-c", PROBE, "solve", str(spec), "--out", str(tmp_path / "plan"),
+         "--json"], capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    lines = dict(line.split(" ", 1) for line in proc.stdout.splitlines()
+                 if line.startswith(("EXIT ", "MODULES ")))
+    assert lines.get("EXIT") == "0", proc.stdout[-2000:] + proc.stderr[-2000:]
+    assert "siting: note: " in proc.stderr  # the control: notes were said
+    assert [name for name in lines["MODULES"].split() if name.split(".")[0] == "rich"] == []
