@@ -77,3 +77,25 @@ def test_every_public_name_resolves() -> None:
         assert name in dir(siting)
     with pytest.raises(AttributeError, match="no attribute 'nothing_here'"):
         siting.nothing_here  # noqa: B018 - the attribute access is the test
+
+
+def test_a_command_runs_with_fewer_garbage_collections(monkeypatch: pytest.MonkeyPatch) -> None:
+    """While a command runs, Python collects its youngest generation every
+    COMMAND_GC_THRESHOLD allocations; the thresholds are as before once it returns."""
+    import gc
+
+    import siting.cli.program as program
+    from siting.cli import COMMAND_GC_THRESHOLD
+
+    seen: list[tuple[int, ...]] = []
+
+    def run(argv: list[str] | None) -> int:
+        seen.append(gc.get_threshold())
+        return 0
+
+    monkeypatch.setattr(program, "run", run)
+    before = gc.get_threshold()
+    assert before[0] < COMMAND_GC_THRESHOLD  # the control: Python's default is lower
+    assert main(["--version"]) == 0
+    assert seen == [(COMMAND_GC_THRESHOLD, *before[1:])]
+    assert gc.get_threshold() == before

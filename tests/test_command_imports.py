@@ -231,3 +231,51 @@ def test_a_street_network_solve_imports_no_kd_tree(tmp_path: Path) -> None:
     modules = imported(["solve", str(spec), "--out", str(tmp_path / "plan"), "--json"], tmp_path)
     assert "siting.data.netcheck" in modules and "siting.network.graph" in modules
     assert "scipy.spatial" not in modules
+
+
+def test_a_street_network_solve_runs_no_unused_package(tmp_path: Path) -> None:
+    """scipy.sparse.csgraph takes LinearOperator from scipy.sparse.linalg; the package's
+    solvers and scipy.linalg behind them are loaded only if used, and so is pandas.testing
+    (siting.cli.deferred)."""
+    spec = ROOT / "models" / "riverbend.toml"
+    modules = imported(["solve", str(spec), "--out", str(tmp_path / "plan"), "--json"], tmp_path)
+    assert "scipy.sparse.csgraph" in modules and "pandas" in modules  # the control
+    assert [name for name in ("scipy.linalg", "scipy.sparse.linalg._isolve", "pandas._testing")
+            if name in modules] == []
+
+
+def test_a_partly_deferred_package_is_whole_when_used(tmp_path: Path) -> None:
+    """The listed names are the package's own objects; any other name runs its code."""
+    probe = """
+import sys
+from siting.cli.deferred import deferred_imports
+with deferred_imports():
+    import scipy.sparse.csgraph
+    from scipy.sparse.linalg import LinearOperator
+linalg = sys.modules["scipy.sparse.linalg"]
+print("PART", type(linalg).__name__, "scipy.linalg" in sys.modules)
+import scipy.sparse
+x = linalg.spsolve(scipy.sparse.eye(2, format="csc"), [2.0, 4.0])
+from scipy.sparse.linalg._interface import LinearOperator as defined
+print("WHOLE", type(linalg).__name__, "scipy.linalg" in sys.modules, x.tolist(),
+      LinearOperator is defined is linalg.LinearOperator, "spsolve" in linalg.__all__)
+"""
+    proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          timeout=300, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.split("\n")[:2] == ["PART PartlyLoaded False",
+                                           "WHOLE module True [2.0, 4.0] True True"]
+
+
+def test_json_spec_solve_says_its_notes_without_rich(tmp_path: Path) -> None:
+    """With --json there is no progress display: the loading notes are plain lines on
+    stderr, and rich is not imported to print them."""
+    spec = ROOT / "models" / "riverbend.toml"
+    proc = subprocess.run(
+        [sys.executable, "-c", PROBE, "solve", str(spec), "--out", str(tmp_path / "plan"),
+         "--json"], capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    lines = dict(line.split(" ", 1) for line in proc.stdout.splitlines()
+                 if line.startswith(("EXIT ", "MODULES ")))
+    assert lines.get("EXIT") == "0", proc.stdout[-2000:] + proc.stderr[-2000:]
+    assert "siting: note: " in proc.stderr  # the control: notes were said
+    assert [name for name in lines["MODULES"].split() if name.split(".")[0] == "rich"] == []

@@ -18,6 +18,8 @@ Ctrl-C does).
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from siting.cli.deferred import deferred_imports
@@ -27,6 +29,7 @@ EXIT_INTERRUPTED = 130
 EXIT_TERMINATED = 143  # 128 + SIGTERM
 
 __all__ = [
+    "COMMAND_GC_THRESHOLD",
     "EXIT_ERROR",
     "EXIT_INFEASIBLE",
     "EXIT_INPUT",
@@ -38,15 +41,44 @@ __all__ = [
     "app",
     "end_now",
     "entry",
+    "fewer_collections",
     "main",
 ]
 
 
+#: Allocations between two collections of Python's youngest generation while a command
+#: runs (Python's default: 700).
+COMMAND_GC_THRESHOLD = 30_000
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: load the command line (Ctrl-C or SIGTERM meanwhile is one line), then
-    run it; modules it never uses are loaded only if used (:mod:`siting.cli.deferred`)."""
-    with deferred_imports():
+    run it; modules it never uses are loaded only if used (:mod:`siting.cli.deferred`),
+    and Python looks for cyclic garbage less often (:func:`fewer_collections`)."""
+    with deferred_imports(), fewer_collections():
         return _main(argv)
+
+
+@contextmanager
+def fewer_collections() -> Iterator[None]:
+    """Collect Python's cyclic garbage every :data:`COMMAND_GC_THRESHOLD` allocations
+    (or as set, if more) instead of Python's default while inside; the older
+    generations as before, and all as before on leaving.
+
+    A command keeps about a hundred thousand objects it made (the modules it
+    loads, its tables, frames and models), and every collection of a generation
+    walks those in it again: a 回天 solve spent 0.22-0.29 s in some 380
+    collections, 0.05-0.06 s in the 7 it makes with this. Cycles still go, a
+    little later.
+    """
+    import gc
+
+    before = gc.get_threshold()
+    gc.set_threshold(max(before[0], COMMAND_GC_THRESHOLD), *before[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
 
 
 def _main(argv: list[str] | None) -> int:

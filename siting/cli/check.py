@@ -167,7 +167,7 @@ def say_findings(findings: list[Any], console: Any, folders: Iterable[Path | str
                  *, live: bool) -> None:
     """Warnings, then loading notes, one line each on stderr before a solve (errors
     are said by the error that stops it). ``live``: through the rich ``console`` of a
-    progress display, so the lines stay above it."""
+    progress display, so the lines stay above it (else ``console`` is not used)."""
     from siting.findings import compact
 
     folders = list(folders)

@@ -93,7 +93,8 @@ def solve_spec(
         findings = check_plan_data(spec, data)
         if not quiet:
             folders = [path.resolve().parent, *([Path(data.source)] if data.source else [])]
-            say_findings(findings, phases.console, folders, live=phases.progress is not None)
+            live = phases.progress is not None  # else plain lines: no rich console made
+            say_findings(findings, phases.console if live else None, folders, live=live)
         refuse(findings, path)  # nothing could be planned: stop before any work
         options = replace(options, progress=phases.solver_progress())
         with phases.staged(options.time_limit):
