@@ -267,6 +267,25 @@ print("WHOLE", type(linalg).__name__, "scipy.linalg" in sys.modules, x.tolist(),
                                            "WHOLE module True [2.0, 4.0] True True"]
 
 
+def test_a_partly_deferred_package_whose_light_part_moved_is_loaded_whole(
+    tmp_path: Path,
+) -> None:
+    """Another scipy that keeps the listed names elsewhere: the package loads as usual."""
+    probe = """
+import sys
+from siting.cli import deferred
+deferred.PARTLY_DEFERRED["scipy.sparse.linalg"] = ("scipy.sparse.linalg._gone", ("LinearOperator",))
+with deferred.deferred_imports():
+    from scipy.sparse.linalg import LinearOperator
+linalg = sys.modules["scipy.sparse.linalg"]
+print("LOADED", type(linalg).__name__, "scipy.linalg" in sys.modules, callable(linalg.spsolve))
+"""
+    proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          timeout=300, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.split("\n")[0] == "LOADED module True True"
+
+
 def test_json_spec_solve_says_its_notes_without_rich(tmp_path: Path) -> None:
     """With --json there is no progress display: the loading notes are plain lines on
     stderr, and rich is not imported to print them."""

@@ -91,9 +91,16 @@ class PartLoader:
         if not isinstance(module, PartlyLoaded):  # a reload: the package as usual
             self.whole.exec_module(module)
             return
-        light = importlib.import_module(self.light)
-        for name in self.names:
-            setattr(module, name, getattr(light, name))
+        try:
+            light = importlib.import_module(self.light)
+            found = {name: getattr(light, name) for name in self.names}
+        except (ImportError, AttributeError):
+            # another version of the package keeps those names elsewhere: load it whole
+            self.whole.exec_module(module)
+            module.__class__ = ModuleType  # type: ignore[assignment]
+            return
+        for name, value in found.items():
+            setattr(module, name, value)
         self.armed = True
 
     def run_whole(self, module: ModuleType) -> None:
