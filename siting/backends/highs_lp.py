@@ -87,7 +87,8 @@ def warm_lp(milp: MilpArrays, held: np.ndarray, options: SolveOptions) -> Result
     prices out; the LP is then optimal for the whole model. The first release is
     solved afresh, with presolve (the columns still held and the rows they alone
     touch go away: a few thousand iterations), by dual simplex with Devex pricing
-    as the held LP (:func:`_cold`); later ones, a few hundred columns,
+    as the held LP (:func:`_cold`) and in its HiGHS instance (the model is handed
+    over once for both); later ones, a few hundred columns,
     from the last basis (primal feasible: the freed columns sit at their lower
     bound), the first of them by dual simplex and the rest by primal simplex.
     On the 2026-2030 plan's LP the first warm round took 2,506 dual iterations,
@@ -128,10 +129,13 @@ def warm_lp(milp: MilpArrays, held: np.ndarray, options: SolveOptions) -> Result
     still = np.asarray(held, dtype=bool).copy()
     solver, rounds = first, 1
     freed = _pricing_out(first, milp, still)
-    if freed.size:  # the first release afresh, with presolve
-        solver = _cold(core, options)
+    if freed.size:  # the first release afresh, with presolve, in the same instance
+        # (the model is not handed over again: its freed columns get their bounds back
+        # and the basis is dropped; the same solve as from a new instance)
+        solver.changeColsBounds(int(freed.size), freed.astype(np.int32),
+                                milp.col_lower[freed], milp.col_upper[freed])
+        solver.clearSolver()
         _limit(solver, options, t0)
-        load_model(solver, core, _holding(lp, milp, still))
         rounds += 1
         if _run_interruptible(solver, core, cancel=options.cancel):
             return _as_interrupted(_result(solver, core, whole))

@@ -68,10 +68,12 @@ from siting.backends.base import (
 from siting.milp import MilpArrays
 from siting.multi.pool_steps import (
     SUPPORT_TOL,
+    YearLp,
     complete,
     dual_bound,
     lift,
     merge_pools,
+    relaxed,
     support,
 )
 from siting.multi.problem import MultiServiceProblem
@@ -183,6 +185,8 @@ class PoolHeuristic:
     #: True when the best plan is within ``opts.mip_gap`` of ``bound``.
     proven: bool = False
     _restricted_last: Restricted | None = None
+    #: One-year LPs built ahead of their solve (:meth:`_relaxations`), by year index.
+    _built: dict[int, YearLp] = field(default_factory=dict)
     #: Set when Ctrl-C stopped one of its solves (the heuristic then stops).
     interrupted: bool = False
     _t0: float = field(default_factory=time.perf_counter)
@@ -335,6 +339,11 @@ class PoolHeuristic:
         stats in the order of ``indices`` either way."""
         if len(indices) < 2 or not self._side_by_side():
             return [self._relaxation(k) for k in indices]
+        # The first index's LP (the final year's: the longest solve, the bound LP waits
+        # for it) is built before the others start: building is Python, and two builds
+        # at once take turns on the interpreter's lock and both start solving late.
+        if not self._late():
+            self._built[indices[0]] = self._year_lp(indices[0])
         later = [self._beside(self._relaxation, k) for k in indices[1:]]
         try:
             found = [self._relaxation(indices[0])]
@@ -350,28 +359,34 @@ class PoolHeuristic:
                 self.stats[key] = self.stats.pop(key)
         return found
 
-    def _relaxation(self, index: int) -> dict[str, IntArray]:
-        """Pool of the LP relaxation of the spec collapsed onto year ``index``."""
-        if self._late():
-            return {}
+    def _year_lp(self, index: int) -> YearLp:
+        """The LP of the spec collapsed onto year ``index``, every target kept."""
         t = time.perf_counter()
         one = self.prob.on_year(one_year_spec(self.prob.spec, index), index)
-        everything = frozenset(range(len(one.spec.target)))
-        result = None
-        for drop, drop_equity in ((frozenset[int](), False), (everything, True)):
-            milp, lay = build(one, drop=drop, drop_equity=drop_equity)
-            lp = replace(milp, integrality=np.zeros(milp.num_cols, dtype=bool))
-            result = self._solve(lp, self._options())
-            if self._late() or (result.status.has_solution and result.x is not None):
-                break
+        milp, lay = build(one)
+        return YearLp(one, milp, lay, t)
+
+    def _relaxation(self, index: int) -> dict[str, IntArray]:
+        """Pool of the LP relaxation of the spec collapsed onto year ``index`` (its LP
+        built ahead by :meth:`_relaxations`, or now); when no plan meets every target
+        in that year, the targets and floors are dropped."""
+        if self._late():
+            return {}
+        year = self._built.pop(index, None) or self._year_lp(index)
+        lay = year.lay
+        result = self._solve(relaxed(year.milp), self._options())
+        if not self._late() and not (result.status.has_solution and result.x is not None):
+            everything = frozenset(range(len(year.one.spec.target)))
+            milp, lay = build(year.one, drop=everything, drop_equity=True)
+            result = self._solve(relaxed(milp), self._options())
         found = {}
-        if result is not None and result.status.has_solution and result.x is not None:
+        if result.status.has_solution and result.x is not None:
             reduced = result.extra.get("col_dual")
-            found = support(one, lay, result.x,
+            found = support(year.one, lay, result.x,
                             reduced if isinstance(reduced, np.ndarray) else None, self.extra)
         self.stats[f"lp_{self.prob.years[index]}"] = {
-            "status": str(result.status if result is not None else "skipped"),
-            "s": round(time.perf_counter() - t, 3),
+            "status": str(result.status),
+            "s": round(time.perf_counter() - year.started, 3),
         }
         return found
 

@@ -1,5 +1,5 @@
-"""The pool heuristic's steps on arrays (:mod:`siting.multi.heuristic`): the pool a
-relaxation's LP solution gives, pools merged, a restricted plan lifted into the full
+"""The pool heuristic's steps on arrays (:mod:`siting.multi.heuristic`): a one-year
+relaxation's LP, the pool its solution gives, pools merged, a restricted plan lifted into the full
 model's columns and completed there, and the weak-duality bound of any row multipliers.
 
 >>> merge_pools({"a": np.array([3, 1])}, {"a": np.array([2, 3])})
@@ -9,7 +9,7 @@ model's columns and completed there, and the weak-duality bound of any row multi
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 from numpy.typing import NDArray
@@ -19,13 +19,31 @@ from siting.milp import MilpArrays
 from siting.multi.problem import MultiServiceProblem
 from siting.multi.types import Layout
 
-__all__ = ["SUPPORT_TOL", "complete", "dual_bound", "lift", "merge_pools", "support"]
+__all__ = [
+    "SUPPORT_TOL", "YearLp", "complete", "dual_bound", "lift", "merge_pools", "relaxed", "support",
+]
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 
 #: An LP value above this puts a candidate into the pool.
 SUPPORT_TOL = 1e-6
+
+
+@dataclass
+class YearLp:
+    """The spec collapsed onto one year (:func:`siting.multi.heuristic.one_year_spec`)
+    as a problem, its arrays, and when building them began (``time.perf_counter()``)."""
+
+    one: MultiServiceProblem
+    milp: MilpArrays
+    lay: Layout
+    started: float
+
+
+def relaxed(milp: MilpArrays) -> MilpArrays:
+    """``milp`` with every column continuous (its LP relaxation)."""
+    return replace(milp, integrality=np.zeros(milp.num_cols, dtype=bool))
 
 
 def support(
