@@ -73,13 +73,14 @@ from siting.multi.pool_steps import (
     dual_bound,
     lift,
     merge_pools,
+    one_year_spec,
     relaxed,
     support,
 )
 from siting.multi.problem import MultiServiceProblem
 from siting.multi.rows import build
 from siting.multi.side_by_side import short_switches
-from siting.multi.spec import Spec, parse_spec
+from siting.multi.spec import parse_spec
 from siting.multi.types import Layout
 
 __all__ = ["Incumbent", "PoolHeuristic", "dual_bound", "one_year_spec", "parse_spec"]
@@ -99,48 +100,6 @@ class Incumbent:
     objective: float
     source: str
     found_s: float
-
-
-def one_year_spec(spec: Spec, index: int) -> Spec:
-    """The spec collapsed onto year ``index`` (a relaxation of what can be open then).
-
-    Yearly quotas up to that year become totals (lower bounds only for the final
-    year: a minimum may be met later), the budget is what the years up to it may
-    spend, targets and floors are asked of that year. Parcels free only later
-    drop out, as the one year is now the last.
-    """
-    years = spec.meta.years
-    year = years[index]
-    final = index == len(years) - 1
-    one = spec.model_copy(deep=True)
-    one.meta.years = [year]
-    allowed = [str(y) for y in years[: index + 1]]
-    per_year = spec.budget.per_year
-    spend = sum(per_year[y] for y in allowed) if all(y in per_year for y in allowed) else None
-    totals = [v for v in (spec.budget.total, spend) if v is not None]
-    one.budget.per_year = {}
-    one.budget.total = min(totals) if totals else None
-    for tgt in one.target:
-        tgt.year = None
-    for e in one.equity:
-        e.year = None
-    for f in one.facility.values():
-        count, least, most = dict(f.count), dict(f.min_count), dict(f.max_count)
-        f.count.clear()
-        f.min_count.clear()
-        f.max_count.clear()
-        upper = [sum(q.get(y, 0) for y in allowed) for q in (count, most)
-                 if any(y in q for y in allowed)]
-        upper += [q["total"] for q in (count, most) if "total" in q]
-        if upper:
-            f.max_count["total"] = min(upper)
-        if final:
-            lower = [sum(q.get(y, 0) for y in allowed) for q in (count, least)
-                     if any(y in q for y in allowed)]
-            lower += [q["total"] for q in (count, least) if "total" in q]
-            if lower:
-                f.min_count["total"] = max(lower)
-    return one
 
 
 @dataclass

@@ -1,6 +1,7 @@
-"""The pool heuristic's steps on arrays (:mod:`siting.multi.heuristic`): a one-year
-relaxation's LP, the pool its solution gives, pools merged, a restricted plan lifted into the full
-model's columns and completed there, and the weak-duality bound of any row multipliers.
+"""The pool heuristic's steps (:mod:`siting.multi.heuristic`): the spec collapsed onto one
+year, a one-year relaxation's LP, the pool its solution gives, pools merged, a restricted plan
+lifted into the full model's columns and completed there, and the weak-duality bound of any row
+multipliers.
 
 >>> merge_pools({"a": np.array([3, 1])}, {"a": np.array([2, 3])})
 {'a': array([1, 2, 3])}
@@ -17,10 +18,12 @@ from numpy.typing import NDArray
 from siting.backends.base import Result, SolveOptions
 from siting.milp import MilpArrays
 from siting.multi.problem import MultiServiceProblem
+from siting.multi.spec import Spec
 from siting.multi.types import Layout
 
 __all__ = [
-    "SUPPORT_TOL", "YearLp", "complete", "dual_bound", "lift", "merge_pools", "relaxed", "support",
+    "SUPPORT_TOL", "YearLp", "complete", "dual_bound", "lift", "merge_pools", "one_year_spec",
+    "relaxed", "support",
 ]
 
 FloatArray = NDArray[np.float64]
@@ -32,7 +35,7 @@ SUPPORT_TOL = 1e-6
 
 @dataclass
 class YearLp:
-    """The spec collapsed onto one year (:func:`siting.multi.heuristic.one_year_spec`)
+    """The spec collapsed onto one year (:func:`one_year_spec`)
     as a problem, its arrays, and when building them began (``time.perf_counter()``)."""
 
     one: MultiServiceProblem
@@ -143,3 +146,45 @@ def dual_bound(milp: MilpArrays, row_dual: FloatArray) -> float:
                     y * np.where(np.isinf(lower), 0.0, lower))
     cols = np.maximum(reduced * milp.col_upper, reduced * milp.col_lower)
     return float(milp.offset + rows.sum() + cols.sum())
+
+
+def one_year_spec(spec: Spec, index: int) -> Spec:
+    """The spec collapsed onto year ``index`` (a relaxation of what can be open then).
+
+    Yearly quotas up to that year become totals (lower bounds only for the final
+    year: a minimum may be met later), the budget is what the years up to it may
+    spend, targets and floors are asked of that year. Parcels free only later
+    drop out, as the one year is now the last.
+    """
+    years = spec.meta.years
+    year = years[index]
+    final = index == len(years) - 1
+    one = spec.model_copy(deep=True)
+    one.meta.years = [year]
+    allowed = [str(y) for y in years[: index + 1]]
+    per_year = spec.budget.per_year
+    spend = sum(per_year[y] for y in allowed) if all(y in per_year for y in allowed) else None
+    totals = [v for v in (spec.budget.total, spend) if v is not None]
+    one.budget.per_year = {}
+    one.budget.total = min(totals) if totals else None
+    for tgt in one.target:
+        tgt.year = None
+    for e in one.equity:
+        e.year = None
+    for f in one.facility.values():
+        count, least, most = dict(f.count), dict(f.min_count), dict(f.max_count)
+        f.count.clear()
+        f.min_count.clear()
+        f.max_count.clear()
+        upper = [sum(q.get(y, 0) for y in allowed) for q in (count, most)
+                 if any(y in q for y in allowed)]
+        upper += [q["total"] for q in (count, most) if "total" in q]
+        if upper:
+            f.max_count["total"] = min(upper)
+        if final:
+            lower = [sum(q.get(y, 0) for y in allowed) for q in (count, least)
+                     if any(y in q for y in allowed)]
+            lower += [q["total"] for q in (count, least) if "total" in q]
+            if lower:
+                f.min_count["total"] = max(lower)
+    return one
