@@ -24,6 +24,7 @@ from numpy.typing import NDArray
 
 from siting.errors import InputError
 from siting.instance import Instance
+from siting.instance_checks import unique_ids
 from siting.multi.data import ServiceData, uses_mask
 from siting.multi.decay import type_attendance
 from siting.multi.spec import Facility, Spec, Target
@@ -63,6 +64,11 @@ class MultiServiceProblem:
         self.T = len(self.years)
         self.mode = spec.meta.distance
         self.block_xy: FloatArray = reuse.block_xy if reuse is not None else data.block_xy()
+        #: The blocks' ids, checked once for every type's instance (lent on the same data).
+        self.block_ids: NDArray[Any] = (
+            reuse.block_ids if reuse is not None and reuse.data is data
+            else unique_ids(data.blocks["block_id"].to_numpy(), "demand id", data.source)
+        )
         self.n_blocks = len(data.blocks)
         self.area = data.parcels["area_m2"].to_numpy(dtype=np.float64)
         self.area_codes = self._area_codes()
@@ -212,7 +218,7 @@ class MultiServiceProblem:
         metric = self.data.metric(cand, existing, self.mode_of(f), f.access, travel=f)
         instance = Instance(
             name=f"{self.spec.meta.name}:{name}",
-            demand_ids=self.data.blocks["block_id"].to_numpy(),
+            demand_ids=self.block_ids,
             weight=pop,
             site_ids=np.concatenate([
                 self.data.parcels["parcel_id"].to_numpy()[cand].astype(object),
