@@ -105,7 +105,8 @@ class Metric(ABC):
         """:meth:`nearest_in` for callers that need only the nearest within ``cutoff``: a
         demand point farther from every one of ``sites`` may get -1 and +inf instead (a
         metric that has no faster route for it answers in full, as here); one within it
-        gets its nearest and distance exactly as :meth:`nearest_in` gives them."""
+        gets its distance exactly as :meth:`nearest_in` gives it, and a site at that
+        distance (of two as near, maybe the other)."""
         return self.nearest_in(sites)
 
     def nearest(self, k: int) -> tuple[IntArray, FloatArray]:
