@@ -80,3 +80,29 @@ def test_text_ids_keep_the_object_array_for_other_types_and_trailing_nuls() -> N
         assert text_ids(np.array(kept, dtype=object)).dtype == object
     assert text_ids(np.array(["a\0b", "c"], dtype=object)).tolist() == ["a\0b", "c"]
     assert text_ids(np.array(["a\0b", "c"], dtype=object)).dtype.kind == "U"
+
+
+def test_a_derived_problem_lends_the_area_codes_of_the_same_columns(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A problem on the same data grouping blocks by the same columns takes the area codes
+    of the problem it reuses; other columns (an equity floor by another column) are coded
+    anew, as on a fresh problem."""
+    raw = small_spec()
+    spec, data = parse_spec(raw), small_data()
+    prob = MultiServiceProblem(spec, data)
+    coded: list[int] = []
+    area_codes = MultiServiceProblem._area_codes
+
+    def counted(self: MultiServiceProblem) -> Any:
+        coded.append(1)
+        return area_codes(self)
+
+    monkeypatch.setattr(MultiServiceProblem, "_area_codes", counted)
+    derived = MultiServiceProblem(spec, data, reuse=prob)
+    assert not coded and derived.area_codes is prob.area_codes
+    data.blocks["zone"] = np.arange(len(data.blocks)) % 2
+    raw["equity"] = [{"facility": next(iter(raw["facility"])), "by": "zone", "min_share": 0.0}]
+    other = MultiServiceProblem(parse_spec(raw), data, reuse=prob)
+    assert coded == [1] and other.area_columns != prob.area_columns
+    assert np.array_equal(other.area_codes, MultiServiceProblem(parse_spec(raw), data).area_codes)

@@ -71,7 +71,12 @@ class MultiServiceProblem:
         )
         self.n_blocks = len(data.blocks)
         self.area = data.parcels["area_m2"].to_numpy(dtype=np.float64)
-        self.area_codes = self._area_codes()
+        #: The block columns :attr:`area_codes` combines.
+        self.area_columns: list[str] = self._area_columns()
+        self.area_codes: IntArray = (
+            reuse.area_codes if reuse is not None and reuse.data is data
+            and reuse.area_columns == self.area_columns else self._area_codes()
+        )
         # (type, mode, access, radius) -> (candidate positions, blocks x (candidates, existing))
         self._within: dict[tuple[str, str, str, float], tuple[IntArray, sp.csr_matrix]] = {}
         self._lender = reuse
@@ -111,15 +116,19 @@ class MultiServiceProblem:
         return self.types[name].instance
 
     # ----------------------------------------------------------------- data
-    def _area_codes(self) -> IntArray:
-        """One code per combination of the columns equity floors group by (groups
-        of blocks never straddle an area, so the floors stay exact)."""
-        cols = sorted(
+    def _area_columns(self) -> list[str]:
+        """The block columns equity floors group by, and the sub-district when there is one."""
+        return sorted(
             {e.by for e in self.spec.equity}
             | ({"subdistrict"} if "subdistrict" in self.data.blocks.columns else set())
         )
+
+    def _area_codes(self) -> IntArray:
+        """One code per combination of :attr:`area_columns` (groups of blocks never
+        straddle an area, so the equity floors stay exact); a problem on the same data
+        and columns lends its own."""
         codes = np.zeros(self.n_blocks, dtype=np.int64)
-        for col in cols:
+        for col in self.area_columns:
             column = self._block_column(col, "equity.by", "column {name!r} for the equity floor")
             _, inv = np.unique(column.astype(str).to_numpy(), return_inverse=True)
             codes = codes * (int(inv.max()) + 1) + inv.ravel()
