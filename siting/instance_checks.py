@@ -11,6 +11,7 @@ siting.errors.InputError: demand.csv: row 2: field 'id': value 'a': duplicate de
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -227,13 +228,44 @@ def text_ids(ids: NDArray[Any]) -> NDArray[Any]:
     >>> text_ids(np.array(["b", 1], dtype=object)).dtype.kind
     'O'
     """
-    if ids.dtype != object or not all(type(v) is str and not v.endswith("\0") for v in ids):
+    if ids.dtype != object or set(map(type, ids)) != {str}:  # the types read in C, not a loop
+        return ids
+    if "\0" in "".join(ids) and any(v.endswith("\0") for v in ids):  # NULs are rare
         return ids
     return ids.astype(str)
 
 
+#: Id arrays :func:`unique_ids` checked and froze, by ``id()``: each one's weak reference.
+_KNOWN_UNIQUE: dict[int, weakref.ref[NDArray[Any]]] = {}
+
+
+def unique_ids(ids: NDArray[Any], what: str, source: str | None) -> NDArray[Any]:
+    """``ids`` checked once (:func:`check_unique`) as a read-only copy that later checks of
+    the same array pass without reading it again (instances built on the same ids: one
+    per facility type, and those of derived problems). An array made writeable again is
+    checked as any other.
+
+    >>> ids = unique_ids(np.array(["a", "b"], dtype=object), "block id", None)
+    >>> known_unique(ids), known_unique(ids.copy()), ids.flags.writeable
+    (True, False, False)
+    """
+    frozen = np.array(ids, copy=True)
+    check_unique(frozen, what, source)
+    frozen.flags.writeable = False
+    key = id(frozen)
+    _KNOWN_UNIQUE[key] = weakref.ref(frozen, lambda _ref: _KNOWN_UNIQUE.pop(key, None))
+    return frozen
+
+
+def known_unique(ids: NDArray[Any]) -> bool:
+    """Whether ``ids`` is an array :func:`unique_ids` checked, still read-only."""
+    ref = _KNOWN_UNIQUE.get(id(ids))
+    return ref is not None and ref() is ids and not ids.flags.writeable
+
+
 def check_unique(ids: NDArray[Any], what: str, source: str | None) -> None:
-    """Each id once; the first repeat (in row order) is refused.
+    """Each id once; the first repeat (in row order) is refused (an array
+    :func:`unique_ids` returned is known to pass).
 
     >>> check_unique(np.array([3, 1, 3]), "site id", "sites.csv")
     Traceback (most recent call last):
@@ -242,6 +274,8 @@ def check_unique(ids: NDArray[Any], what: str, source: str | None) -> None:
     Traceback (most recent call last):
     siting.errors.InputError: row 2: field 'id': value 'a': duplicate site id
     """
+    if known_unique(ids):
+        return
     row = first_repeat(ids)
     if row is not None:
         raise InputError(

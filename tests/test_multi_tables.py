@@ -378,3 +378,61 @@ def test_the_count_checks_say_what_reading_type_by_type_says(
     rep = VerifyReport()
     _check_counts(prob, sol, fac, rep)
     assert rep.messages == counts_one_type_at_a_time(prob, sol, fac)
+
+
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 2**16), access=st.sampled_from(["point", "boundary"]),
+       picked=st.lists(st.integers(0, 7), min_size=1, max_size=5, unique=True),
+       cutoff=st.floats(0.0, 2000.0))
+def test_a_walk_cut_at_a_distance_is_the_full_walk_within_it(
+    seed: int, access: str, picked: list[int], cutoff: float,
+) -> None:
+    """On the streets, each block's nearest site within ``cutoff`` and its distance are
+    those of the full walk; a block farther from every site gets -1 and inf."""
+    prob, _ = walking_case(seed, access)
+    metric = prob.types["elderly_station"].instance.metric
+    sites = np.array(sorted(picked), dtype=np.int64)
+    sites = sites[sites < prob.types["elderly_station"].n_cand]
+    full_arg, full = metric.nearest_in(sites)
+    arg, dist = metric.nearest_within(sites, cutoff)
+    inside = full <= cutoff
+    assert np.array_equal(dist[inside], full[inside])
+    assert np.array_equal(arg[inside], full_arg[inside])
+    assert np.all(np.isinf(dist[~inside])) and np.all(arg[~inside] == -1)
+
+
+def test_coverage_of_the_years_before_the_last_is_walked_only_to_the_radius(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Every year but the last is measured up to the type's radius (nothing else reads its
+    distances); the coverage is the full walk's, and the last year's answer stays full for
+    the walk check and the baseline."""
+    from siting.multi.tables import RADIUS_TOL, coverage_by_year, covered_by, open_by_type
+
+    prob, _ = walking_case(5, "point")
+    plan = PlanRows(pd.DataFrame(
+        [("elderly_station", prob.years[0], "P0"), ("elderly_station", prob.years[-1], "P2"),
+         ("service_room", prob.years[0], "P1")], columns=["type", "year", "parcel_id"]), [])
+    assert prob.T >= 2  # the case the test is about
+    cutoffs: list[float] = []
+    for td in prob.types.values():
+        walk = td.instance.metric.nearest_within
+
+        def counted(sites: Any, cutoff: float, walk: Any = walk) -> Any:
+            if np.isfinite(cutoff):  # a full walk (nearest_in) passes inf
+                cutoffs.append(cutoff)
+            return walk(sites, cutoff)
+
+        monkeypatch.setattr(td.instance.metric, "nearest_within", counted)
+    got = coverage_by_year(prob, plan)
+    radii = {td.spec.radius_m * (1 + RADIUS_TOL) for td in prob.types.values()}
+    assert cutoffs and set(cutoffs) <= radii
+    opened = open_by_type(prob, plan)
+    fresh, _ = walking_case(5, "point")
+    for (name, t), cov in got.items():
+        want = covered_by(fresh, name, *opened[name][t], prob.types[name].spec.radius_m)
+        assert np.array_equal(cov, want)
+    last = prob.T - 1
+    for name in prob.types:
+        key_part = (opened[name][last][0].tobytes(), opened[name][last][1].tobytes())
+        assert any(len(k) == 6 and k[4:] == key_part for k in prob.nearest_memo)

@@ -313,3 +313,28 @@ def test_types_re_planned_in_two_lanes_are_handed_out_largest_first(
                         widen=gate if widen else None)
     assert seen[0] == names[-1] and sorted(seen) == sorted(names)
     assert rows == alone
+
+
+def test_the_plans_shares_are_summed_once_for_all_types(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every type's row reads the plan's shares: they are summed once per call, not per row."""
+    from siting.multi import reasons
+
+    raw = small_spec()
+    spec, data, sol = solve(raw, reasons=False)
+    prob = MultiServiceProblem(spec, data)
+    names = list(prob.types)
+    assert len(names) >= 2
+    expected = plan_reasons(prob, sol, "highs", SolveOptions(threads=1), names)
+    summed: list[int] = []
+    plan_shares = reasons.plan_shares
+
+    def counted(of: Any) -> dict[str, float]:
+        summed.append(1)
+        return plan_shares(of)
+
+    monkeypatch.setattr(reasons, "plan_shares", counted)
+    assert plan_reasons(prob, sol, "highs", SolveOptions(threads=1), names) == expected
+    assert len(summed) == 1
+    summed.clear()
+    plan_reasons(prob, sol, "highs", SolveOptions(threads=1))
+    assert len(summed) == 1

@@ -101,6 +101,14 @@ class Metric(ABC):
         trust the coverage structure the model was built from. Unreachable: -1, +inf.
         """
 
+    def nearest_within(self, sites: IntArray, cutoff: float) -> tuple[IntArray, FloatArray]:
+        """:meth:`nearest_in` for callers that need only the nearest within ``cutoff``: a
+        demand point farther from every one of ``sites`` may get -1 and +inf instead (a
+        metric that has no faster route for it answers in full, as here); one within it
+        gets its distance exactly as :meth:`nearest_in` gives it, and a site at that
+        distance (of two as near, maybe the other)."""
+        return self.nearest_in(sites)
+
     def nearest(self, k: int) -> tuple[IntArray, FloatArray]:
         """Indices and distances of the ``k`` nearest sites of each demand point (sorted)."""
         raise NotImplementedError(f"{type(self).__name__} has no nearest-site query")

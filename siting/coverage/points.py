@@ -188,16 +188,22 @@ class ShapeMetric(Metric):
         )
 
     def nearest_in(self, sites: IntArray) -> tuple[IntArray, FloatArray]:
+        return self.nearest_within(sites, np.inf)
+
+    def nearest_within(self, sites: IntArray, cutoff: float) -> tuple[IntArray, FloatArray]:
+        """The tree's search stops at ``cutoff`` (a little beyond: a point at it is found)."""
         import shapely
 
         sites = np.asarray(sites, dtype=np.int64)
         if sites.size == 0 or self.n_demand == 0:
             return no_sites(self.n_demand)
+        reach = cutoff * (1 + RADIUS_SLACK) + RADIUS_SLACK if 0 < cutoff < np.inf else None
         tree = shapely.STRtree(self.shapes[sites])
         (point, pos), dist = tree.query_nearest(
-            self._points, return_distance=True, all_matches=False
+            self._points, max_distance=reach, return_distance=True, all_matches=False
         )
+        keep = dist <= cutoff
         arg, best = no_sites(self.n_demand)
-        arg[point] = sites[pos]
-        best[point] = dist
+        arg[point[keep]] = sites[pos[keep]]
+        best[point[keep]] = dist[keep]
         return arg, best

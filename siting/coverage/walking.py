@@ -161,11 +161,15 @@ class NetworkMetric(Metric):
         return pairs_to_csr(rows, self.owner[cols], dist, (self.n_demand, self.n_sites))
 
     def nearest_in(self, sites: IntArray) -> tuple[IntArray, FloatArray]:
+        return self.nearest_within(sites, np.inf)
+
+    def nearest_within(self, sites: IntArray, cutoff: float) -> tuple[IntArray, FloatArray]:
+        """The walk stops at ``cutoff`` (a few times fewer nodes settled at a service radius)."""
         sites = np.asarray(sites, dtype=np.int64)
         chosen = np.flatnonzero(np.isin(self.owner, sites))
         if sites.size == 0 or chosen.size == 0 or self.n_demand == 0:
             return no_sites(self.n_demand)
-        dist, idx = self.graph.nearest(0, 1, among=chosen)
+        dist, idx = self.graph.nearest(0, 1, among=chosen, cutoff=cutoff)
         arg = np.where(idx >= 0, self.owner[np.maximum(idx, 0)], -1)
         return arg.astype(np.int64), dist
 

@@ -24,6 +24,7 @@ from numpy.typing import NDArray
 
 from siting.errors import InputError
 from siting.instance import Instance
+from siting.instance_checks import unique_ids
 from siting.multi.data import ServiceData, uses_mask
 from siting.multi.decay import type_attendance
 from siting.multi.spec import Facility, Spec, Target
@@ -63,9 +64,19 @@ class MultiServiceProblem:
         self.T = len(self.years)
         self.mode = spec.meta.distance
         self.block_xy: FloatArray = reuse.block_xy if reuse is not None else data.block_xy()
+        #: The blocks' ids, checked once for every type's instance (lent on the same data).
+        self.block_ids: NDArray[Any] = (
+            reuse.block_ids if reuse is not None and reuse.data is data
+            else unique_ids(data.blocks["block_id"].to_numpy(), "demand id", data.source)
+        )
         self.n_blocks = len(data.blocks)
         self.area = data.parcels["area_m2"].to_numpy(dtype=np.float64)
-        self.area_codes = self._area_codes()
+        #: The block columns :attr:`area_codes` combines.
+        self.area_columns: list[str] = self._area_columns()
+        self.area_codes: IntArray = (
+            reuse.area_codes if reuse is not None and reuse.data is data
+            and reuse.area_columns == self.area_columns else self._area_codes()
+        )
         # (type, mode, access, radius) -> (candidate positions, blocks x (candidates, existing))
         self._within: dict[tuple[str, str, str, float], tuple[IntArray, sp.csr_matrix]] = {}
         self._lender = reuse
@@ -105,15 +116,19 @@ class MultiServiceProblem:
         return self.types[name].instance
 
     # ----------------------------------------------------------------- data
-    def _area_codes(self) -> IntArray:
-        """One code per combination of the columns equity floors group by (groups
-        of blocks never straddle an area, so the floors stay exact)."""
-        cols = sorted(
+    def _area_columns(self) -> list[str]:
+        """The block columns equity floors group by, and the sub-district when there is one."""
+        return sorted(
             {e.by for e in self.spec.equity}
             | ({"subdistrict"} if "subdistrict" in self.data.blocks.columns else set())
         )
+
+    def _area_codes(self) -> IntArray:
+        """One code per combination of :attr:`area_columns` (groups of blocks never
+        straddle an area, so the equity floors stay exact); a problem on the same data
+        and columns lends its own."""
         codes = np.zeros(self.n_blocks, dtype=np.int64)
-        for col in cols:
+        for col in self.area_columns:
             column = self._block_column(col, "equity.by", "column {name!r} for the equity floor")
             _, inv = np.unique(column.astype(str).to_numpy(), return_inverse=True)
             codes = codes * (int(inv.max()) + 1) + inv.ravel()
@@ -212,7 +227,7 @@ class MultiServiceProblem:
         metric = self.data.metric(cand, existing, self.mode_of(f), f.access, travel=f)
         instance = Instance(
             name=f"{self.spec.meta.name}:{name}",
-            demand_ids=self.data.blocks["block_id"].to_numpy(),
+            demand_ids=self.block_ids,
             weight=pop,
             site_ids=np.concatenate([
                 self.data.parcels["parcel_id"].to_numpy()[cand].astype(object),

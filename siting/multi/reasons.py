@@ -100,9 +100,12 @@ LOW_GAIN = 0.10
 SOLVE_S = 10.0
 
 
-def low_types(sol: MultiSolution, margin: float = LOW_GAIN) -> list[str]:
-    """Types whose coverage with the plan stays below their baseline plus ``margin``."""
-    shares = plan_shares(sol)
+def low_types(
+    sol: MultiSolution, margin: float = LOW_GAIN, shares: dict[str, float] | None = None,
+) -> list[str]:
+    """Types whose coverage with the plan stays below their baseline plus ``margin``
+    (``shares``: :func:`plan_shares` of ``sol`` when the caller has them)."""
+    shares = plan_shares(sol) if shares is None else shares
     base = dict(zip(sol.baseline["type"], sol.baseline["baseline_share"], strict=False))
     return [t for t, s in shares.items() if t in base and s < float(base[t]) + margin - 1e-12]
 
@@ -259,16 +262,19 @@ def ceiling_share(td: TypeData) -> float:
 
 def type_reason(
     prob: MultiServiceProblem, sol: MultiSolution, name: str, backend: str, opts: SolveOptions,
+    shares: dict[str, float] | None = None,
 ) -> dict[str, Any]:
-    """What holds type ``name``'s coverage (see the module docstring), as a JSON-ready row."""
+    """What holds type ``name``'s coverage (see the module docstring), as a JSON-ready row
+    (``shares``: :func:`plan_shares` of ``sol`` when the caller has them)."""
     spec = prob.spec
     f = spec.facility[name]
+    shares = plan_shares(sol) if shares is None else shares
     if not prob.types[name].n_cand:
-        return no_parcel_reason(prob, sol, name)
+        return no_parcel_reason(prob, sol, name, shares)
     one = MultiServiceProblem(one_type_spec(prob, sol, name), prob.data, reuse=prob)
     td = one.types[name]
     used = land_used(prob, sol.facilities, name)
-    share = plan_shares(sol).get(name, float("nan"))
+    share = shares.get(name, float("nan"))
     base = dict(zip(sol.baseline["type"], sol.baseline["baseline_share"], strict=False))
     ceiling = ceiling_share(td)
     lifts = [k for k in LIMITS if k != "phasing" or (td.avail_t > 0).any()]
@@ -333,8 +339,12 @@ def type_reason(
     return row
 
 
-def no_parcel_reason(prob: MultiServiceProblem, sol: MultiSolution, name: str) -> dict[str, Any]:
-    """The reason of a type that no parcel allows: that cause, with no re-solve."""
+def no_parcel_reason(
+    prob: MultiServiceProblem, sol: MultiSolution, name: str,
+    shares: dict[str, float] | None = None,
+) -> dict[str, Any]:
+    """The reason of a type that no parcel allows: that cause, with no re-solve
+    (``shares``: :func:`plan_shares` of ``sol`` when the caller has them)."""
     from siting.multi.funnel import parcel_funnel, type_cause
 
     spec = prob.spec
@@ -343,7 +353,7 @@ def no_parcel_reason(prob: MultiServiceProblem, sol: MultiSolution, name: str) -
     row: dict[str, Any] = {
         "kind": "type", "type": name, "label": f.label or name, "group": f.group,
         "radius_m": f.radius_m, "year": prob.years[-1],
-        "share": plan_shares(sol).get(name, float("nan")),
+        "share": (plan_shares(sol) if shares is None else shares).get(name, float("nan")),
         "baseline": float(base.get(name, float("nan"))), "reachable_now": None,
         "ceiling": ceiling_share(prob.types[name]), "relaxed": {}, "binds": ["parcels"],
         "together": [], "built": 0, "plan_gap": None, "budget_left": spec.budget.total,
@@ -435,12 +445,14 @@ def plan_reasons(
         time_limit=min(SOLVE_S, opts.time_limit or SOLVE_S), mip_gap=1e-4, threads=opts.threads,
         seed=opts.seed, cancel=cancel, tuning=frozenset({Tuning.NO_PROBING}),
     )
-    wanted = [n for n in (low_types(sol) if types is None else types) if n in prob.types]
+    shares = plan_shares(sol)  # read by every type's row: summed once
+    wanted = [n for n in (low_types(sol, shares=shares) if types is None else types)
+              if n in prob.types]
     if opts.threads is None and widen is not None and len(wanted) >= 2:
         rows = largest_first(prob, wanted, lambda names: map_widening(
-            lambda n: type_reason(prob, sol, n, backend, short), names, widen, cancel))
+            lambda n: type_reason(prob, sol, n, backend, short, shares), names, widen, cancel))
     elif opts.threads is not None or one_at_a_time or len(wanted) < 2:
-        rows = [type_reason(prob, sol, name, backend, short) for name in wanted]
+        rows = [type_reason(prob, sol, name, backend, short, shares) for name in wanted]
     else:
         # Two types at a time: each type's re-solves are its own, so the rows are the
         # sequential ones (not when threads is set: that rebuilds HiGHS's one pool).
@@ -449,7 +461,7 @@ def plan_reasons(
         ) as pool:
             try:
                 rows = largest_first(prob, wanted, lambda names: list(pool.map(
-                    lambda n: type_reason(prob, sol, n, backend, short), names)))
+                    lambda n: type_reason(prob, sol, n, backend, short, shares), names)))
             except KeyboardInterrupt:
                 cancel.set()
                 raise

@@ -95,11 +95,15 @@ def covered(
 
 def covered_by(
     prob: MultiServiceProblem, name: str, parcels: NDArray[np.int64],
-    existing: NDArray[np.int64], radius: float,
+    existing: NDArray[np.int64], radius: float, *, cut: bool = False,
 ) -> BoolArray:
     """Blocks within ``radius`` of the given open sites of type ``name`` (parcel and
-    existing-facility positions, as :func:`open_sites` gives them)."""
-    return nearest_open(prob, name, parcels, existing).dist <= radius * (1 + RADIUS_TOL)
+    existing-facility positions, as :func:`open_sites` gives them). ``cut``: measured
+    only up to the radius (:func:`nearest_open`'s ``within``), for sites whose distances
+    nothing else reads; the blocks covered are the same."""
+    reach = radius * (1 + RADIUS_TOL)
+    near = nearest_open(prob, name, parcels, existing, within=reach if cut else None)
+    return near.dist <= reach
 
 
 class Nearest(NamedTuple):
@@ -128,7 +132,7 @@ _NEAREST_LOCK = threading.Lock()
 
 def nearest_open(
     prob: MultiServiceProblem, name: str, parcels: NDArray[np.int64],
-    existing: NDArray[np.int64], *, travel: bool = True,
+    existing: NDArray[np.int64], *, travel: bool = True, within: float | None = None,
 ) -> Nearest:
     """Each block's nearest of these open sites of type ``name`` (positions, ascending, as
     :func:`open_sites` gives them) and its distance, on the type's own metric (from the
@@ -140,40 +144,53 @@ def nearest_open(
     apart (the latter, the same every year and in :func:`baseline_table`, once).
     Remembered on ``prob`` for the same sites: coverage by year, attendance and the
     walk check ask for the final year's sites of each type in turn. ``travel=False``
-    measures without the type's travel table (the walk check's distances).
+    measures without the type's travel table (the walk check's distances). ``within``: a
+    distance beyond which nothing is read: a block farther from every site may get -1 and
+    ``inf`` (:meth:`~siting.coverage.Metric.nearest_within`; remembered apart, and a full
+    answer already remembered serves it).
     """
     f = prob.spec.facility[name]
     table = travel and getattr(f, "travel_table", None) is not None
-    key = (name, prob.mode_of(f), f.access, id(f) if table else None,
-           parcels.tobytes(), existing.tobytes())
+    key: tuple[Any, ...] = (name, prob.mode_of(f), f.access, id(f) if table else None,
+                            parcels.tobytes(), existing.tobytes())
     memo = prob.nearest_memo
     with _NEAREST_LOCK:  # reasons and tables may ask from two threads
         found = memo.get(key)
+        if found is None and within is not None:
+            key = (*key, within)
+            found = memo.get(key)
     if found is None:
         own = _in_type_metric(prob, name, parcels, existing, table)
         if own is None:
             metric = prob.data.metric(parcels, existing, prob.mode_of(f), f.access,
                                       travel=f if table else None)
             sites = np.arange(parcels.size + existing.size, dtype=np.int64)
-            found = Nearest(metric, sites, *metric.nearest_in(sites))
+            found = Nearest(metric, sites, *_nearest(metric, sites, within))
         elif parcels.size and existing.size:
             # the existing facilities kept are those of every year and of the baseline:
             # measured once, then the nearer of them and of the year's parcels (a block
             # as near to both takes the existing one)
             none = parcels[:0]
-            new = nearest_open(prob, name, parcels, none, travel=travel)
-            kept = nearest_open(prob, name, none, existing, travel=travel)
+            new = nearest_open(prob, name, parcels, none, travel=travel, within=within)
+            kept = nearest_open(prob, name, none, existing, travel=travel, within=within)
             nearer = new.dist < kept.dist
             found = Nearest(own[0], own[1], np.where(nearer, new.arg, kept.arg),
                             np.where(nearer, new.dist, kept.dist))
         else:
             metric, sites = own
-            found = Nearest(metric, sites, *metric.nearest_in(sites))
+            found = Nearest(metric, sites, *_nearest(metric, sites, within))
         with _NEAREST_LOCK:
             while len(memo) >= nearest_kept(prob):
                 memo.pop(next(iter(memo)), None)
             memo[key] = found
     return found._replace(arg=found.arg.copy(), dist=found.dist.copy())
+
+
+def _nearest(
+    metric: Any, sites: NDArray[np.int64], within: float | None
+) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+    """``metric``'s nearest of ``sites`` for each block, in full or up to ``within``."""
+    return metric.nearest_in(sites) if within is None else metric.nearest_within(sites, within)
 
 
 def nearest_kept(prob: MultiServiceProblem) -> int:
@@ -242,12 +259,16 @@ def coverage_by_year(
     for name, td in prob.types.items():
         seen: dict[tuple[bytes, bytes], BoolArray] = {}
         by_year = opened[name]
+        keys = [(parcels.tobytes(), existing.tobytes()) for parcels, existing in by_year]
+        # the final year first: its full answer for the existing sites serves the others
+        for t in np.roll(np.arange(prob.T), 1).tolist():
+            if keys[t] not in seen:
+                # only the final year's distances are read again (walk check); with a
+                # decay, attendance reads every year's in full
+                cut = keys[t] != keys[-1] and td.spec.decay is None
+                seen[keys[t]] = covered_by(prob, name, *by_year[t], td.spec.radius_m, cut=cut)
         for t in range(prob.T):
-            parcels, existing = by_year[t]
-            key = (parcels.tobytes(), existing.tobytes())
-            if key not in seen:
-                seen[key] = covered_by(prob, name, parcels, existing, td.spec.radius_m)
-            out[(name, t)] = seen[key].copy()
+            out[(name, t)] = seen[keys[t]].copy()
     return out
 
 
