@@ -220,6 +220,21 @@ def test_the_plan_search_runs_once_whichever_way_the_probe_hands_over(
     assert sol.objective == pytest.approx(_brute_force(nodes, sites, 4.0, 3))
 
 
+def test_a_plan_the_probe_searched_is_not_searched_again_by_benders() -> None:
+    # The rounded plan leaves the choice open, so the probe searches; the improved
+    # plan sends the solve to Benders, whose root loop solves the same LP again and
+    # lands on the same point: its improver answers from the probe's search.
+    nodes, sites, inst = _probe_case()
+    said = [covering.Choice("compact", "rounded: open"), covering.Choice("benders", "improved")]
+    with mock.patch.object(covering, "choice_from_root", side_effect=said), \
+            mock.patch.object(covering, "support_mclp", wraps=covering.support_mclp) as spy:
+        sol = MCLP(radius=4.0, p=3).solve(inst)
+    assert sol.stats["formulation"] == "benders" and sol.stats["formulation_reason"] == "improved"
+    assert spy.call_count == 1
+    assert sol.status == Status.OPTIMAL and sol.verified
+    assert sol.objective == pytest.approx(_brute_force(nodes, sites, 4.0, 3))
+
+
 def test_benders_after_the_probe_starts_from_the_root_bound() -> None:
     # A Benders run stopped before its first LP still has the probe's root LP as bound.
     nodes, sites, inst = _probe_case()

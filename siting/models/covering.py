@@ -325,9 +325,11 @@ class MCLP(CoverageModel):
         self, inst: Instance, built: Built, solver: str, options: SolveOptions, t0: float,
         verify: bool, *, master: Master | None = None,
         start: tuple[NDArray[np.float64], float | None, float] | None = None,
+        improved: tuple[NDArray[np.float64], NDArray[np.float64]] | None = None,
     ) -> Solution:
         """Benders from the greedy plan, or from ``start`` (plan, bound, its time) on a
-        ``master`` that may hold root cuts already."""
+        ``master`` that may hold root cuts already; ``improved``: an LP point of those
+        cuts and the plan the improver found from it (not searched again)."""
         milp = built.milp
         s = milp.structure
         assert isinstance(s, CoverStructure)
@@ -340,9 +342,12 @@ class MCLP(CoverageModel):
         integral = bool(np.all(s.weight == np.round(s.weight))
                         and milp.offset == round(milp.offset))
         left = None if limit is None else max(limit - (time.perf_counter() - t0), 0.01)
+        improve = self._improver(s, limit)
+        if improved is not None:
+            improve = _remembered(improve, *improved)
         out = solve_benders(master, solver, replace(options, time_limit=left),
                             start=start[0], start_bound=start[1],
-                            integral=integral, improve=self._improver(s, limit))
+                            integral=integral, improve=improve)
         sol = benders_solution(self, inst, built, s, master, out, solver, t0, t_build)
         sol.stats["warm_start_s"] = round(start[2], 6)
         sol.runtime_s = time.perf_counter() - t0
@@ -372,6 +377,7 @@ class MCLP(CoverageModel):
         root = root_cut_loop(master, plan, t_p + ROOT_SHARE * (deadline - t_p), solver)
         best = master.value(plan)
         root_in_time = math.isfinite(root.bound) and time.perf_counter() < deadline
+        improved = None
         if root_in_time:  # the root LP point is rounded and improved
             y_lp = root.x[: master.m]
             rounded = rounding_mclp(s, y_lp, time_limit=None if limit is None else 0.1 * limit)
@@ -382,6 +388,7 @@ class MCLP(CoverageModel):
             if choice_from_root(max(best, master.value(better)), root.bound).formulation \
                     == "compact":
                 better = self._improver(s, limit, rounded)(y_lp)  # not rounded twice
+                improved = (y_lp, better)
             if master.covers(better) and master.value(better) > best:
                 plan, best = better, master.value(better)
         probe_s = time.perf_counter() - t_p
@@ -394,7 +401,8 @@ class MCLP(CoverageModel):
             # The root LP bounds every plan: a Benders run stopped before its own first
             # LP reports it rather than no bound.
             sol = self._solve_benders(inst, built, solver, options, t0, verify, master=master,
-                                      start=(plan, root.bound, t_warm + probe_s))
+                                      start=(plan, root.bound, t_warm + probe_s),
+                                      improved=improved)
         else:
             compact, shut, start, t_c = built, np.zeros(s.n_sites, dtype=bool), plan, \
                 time.perf_counter()
@@ -451,3 +459,29 @@ class MCLP(CoverageModel):
             red.cov, red.weight, p=self.p, cost=inst.site_cost, budget=self.budget,
             fixed_open=inst.existing, closed=closed, offset=float(pat.weight[pre].sum())))
         return Built(milp, {"patterns": pat, "reduction": stats})
+
+
+#: Two LP points of the master's sites (values in [0, 1]) this close are the same point.
+SAME_POINT = 1e-9
+
+
+def _remembered(
+    improve: Callable[[NDArray[np.float64]], NDArray[np.float64]],
+    y_lp: NDArray[np.float64], plan: NDArray[np.float64],
+) -> Callable[[NDArray[np.float64]], NDArray[np.float64]]:
+    """``improve``, answering ``plan`` for the LP point ``y_lp`` it was already asked
+    about. Benders' root loop solves the probe's LP again, with the same cuts, and
+    lands on the same vertex up to rounding (1e-12 on a clustered 5,000 × 500 case),
+    or on another optimal vertex, which is searched.
+
+    >>> calls = []
+    >>> search = _remembered(lambda y: calls.append(1) or y + 1, np.zeros(2), np.ones(2))
+    >>> search(np.full(2, 1e-12)).tolist(), search(np.ones(2)).tolist(), len(calls)
+    ([1.0, 1.0], [2.0, 2.0], 1)
+    """
+    def search(y: NDArray[np.float64]) -> NDArray[np.float64]:
+        if y.shape == y_lp.shape and np.allclose(y, y_lp, rtol=0.0, atol=SAME_POINT):
+            return plan
+        return improve(y)
+
+    return search
