@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from siting.backends.base import SolveOptions, Status, Tuning
 from siting.heuristics.structure import CoverStructure
 from siting.instance import Instance
-from siting.models import MCLP, cover_choice, covering
+from siting.models import MCLP, benders, cover_choice, covering
 from siting.models.benders_root import RootLP
 from siting.models.covering import (
     DENSE_ROW,
@@ -209,13 +209,14 @@ def test_the_plan_search_runs_once_whichever_way_the_probe_hands_over(
     limit: float, expected: str
 ) -> None:
     # Going to Benders on the rounded plan, the probe leaves the search to Benders'
-    # improver; going compact, it searches itself (the compact path has no improver).
+    # improver (none when the root bound proves that plan already); going compact, it
+    # searches itself (the compact path has no improver).
     nodes, sites, inst = _probe_case()
     with mock.patch.object(cover_choice, "ROOT_GAP_BENDERS", limit), \
             mock.patch.object(covering, "support_mclp", wraps=covering.support_mclp) as spy:
         sol = MCLP(radius=4.0, p=3).solve(inst)
     assert sol.stats["formulation"] == expected
-    assert spy.call_count == 1
+    assert spy.call_count == (0 if sol.stats.get("proven_by") else 1)
     assert sol.status == Status.OPTIMAL and sol.verified
     assert sol.objective == pytest.approx(_brute_force(nodes, sites, 4.0, 3))
 
@@ -233,6 +234,24 @@ def test_a_plan_the_probe_searched_is_not_searched_again_by_benders() -> None:
     assert spy.call_count == 1
     assert sol.status == Status.OPTIMAL and sol.verified
     assert sol.objective == pytest.approx(_brute_force(nodes, sites, 4.0, 3))
+
+
+def test_a_plan_the_root_bound_proves_goes_through_benders_without_a_second_root() -> None:
+    # The probe's rounded plan meets its root LP bound: Benders has nothing to do.
+    nodes, sites, inst = _probe_case()
+    with mock.patch.object(cover_choice, "ROOT_GAP_BENDERS", np.inf), \
+            mock.patch.object(benders, "root_cut_loop", side_effect=AssertionError("a root")):
+        sol = MCLP(radius=4.0, p=3).solve(inst)
+    assert sol.stats["formulation"] == "benders" and sol.stats["proven_by"] == "the start bound"
+    assert sol.stats["probe_root_bound"] == pytest.approx(sol.objective)
+    assert sol.status == Status.OPTIMAL and sol.verified and sol.gap == 0
+    assert sol.objective == pytest.approx(_brute_force(nodes, sites, 4.0, 3))
+    # A start the bound does not prove still runs the root loop (the same instance,
+    # Benders forced from the greedy plan, no bound given).
+    with mock.patch.object(benders, "root_cut_loop", wraps=benders.root_cut_loop) as spy:
+        forced = MCLP(radius=4.0, p=3, formulation="benders").solve(inst)
+    assert spy.call_count == 1 and "proven_by" not in forced.stats
+    assert forced.objective == pytest.approx(sol.objective)
 
 
 def test_benders_after_the_probe_starts_from_the_root_bound() -> None:
