@@ -59,3 +59,26 @@ def test_literature_files_are_read_as_nodes(tmp_path: Path) -> None:
     (tmp_path / "demand-SJC3.dat").write_text("5\n1\n")
     with pytest.raises(ValueError, match="SJC3: 3 nodes but 2 demands"):
         bi.sjc_nodes("SJC3", tmp_path)
+
+
+@pytest.mark.parametrize("family", ["lattice", "corridor", "heavy-tail", "core-sprawl",
+                                    "wide-radius", "narrow-radius"])
+def test_shape_families_are_seeded_and_every_run_agrees(family: str) -> None:
+    from benchmarks.shapes import shape_instance, solve_shape
+
+    d, s, radius = shape_instance(family, 300, 30)
+    again, _, _ = shape_instance(family, 300, 30)
+    assert len(d) == 300 and len(s) == 30 and radius > 0 and d.equals(again)
+    assert (d["weight"] >= 1).all() and np.isfinite(s[["x", "y"]].to_numpy()).all()
+    runs = {impl: solve_shape(family, 300, 30, 3, impl, 30.0)
+            for impl in ("auto", "compact", "benders", "highs-textbook")}
+    assert {r["status"] for r in runs.values()} == {"optimal"}, runs
+    assert len({round(float(r["objective"]), 6) for r in runs.values()}) == 1, runs
+
+
+def test_shapes_prints_a_row_a_run(capsys: pytest.CaptureFixture[str]) -> None:
+    from benchmarks.shapes import main
+
+    main(["--size", "200x20x2", "--limit", "10", "--families", "corridor,narrow-radius"])
+    rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith("| ")]
+    assert len(rows) == 1 + 2 * 3 and all("| optimal |" in r for r in rows[1:])
