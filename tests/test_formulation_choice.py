@@ -254,6 +254,40 @@ def test_a_plan_the_root_bound_proves_goes_through_benders_without_a_second_root
     assert forced.objective == pytest.approx(sol.objective)
 
 
+def test_benders_improves_its_start_by_pair_moves_when_the_support_is_large() -> None:
+    # A support too large for the MIP (and no RINS plan): pair moves run from the LP's
+    # rounding and from the greedy + swap start, and the better of the two is offered.
+    rng = np.random.default_rng(3)
+    demand = pd.DataFrame({"x": rng.uniform(0, 30, 600), "y": rng.uniform(0, 30, 600),
+                           "weight": rng.integers(1, 101, 600).astype(float)})
+    sites = pd.DataFrame({"x": rng.uniform(0, 30, 120), "y": rng.uniform(0, 30, 120)})
+    inst = Instance.from_frames(demand, sites)
+    starts: list[np.ndarray] = []
+    real = covering.exchange_mclp
+
+    def spy(cov: object, weight: object, mask: np.ndarray, *args: object,
+            **kw: object) -> object:
+        starts.append(np.asarray(mask, dtype=bool).copy())
+        return real(cov, weight, mask, *args, **kw)  # type: ignore[arg-type]
+
+    greedy = covering.solve_structure(MCLP(radius=3.0, p=4).build(inst).milp, bound=False)
+    other = np.zeros(greedy.open_mask.size, dtype=bool)  # a rounding unlike the start
+    other[np.flatnonzero(~greedy.open_mask)[:4]] = True
+
+    def rounding(s: CoverStructure, y_lp: np.ndarray, **kw: object) -> tuple[np.ndarray, float]:
+        return other.copy(), float(covering.cover_value(s, other))
+
+    with mock.patch.object(covering, "support_mclp", return_value=None), \
+            mock.patch.object(covering, "rins_mclp", return_value=None), \
+            mock.patch.object(covering, "rounding_mclp", side_effect=rounding), \
+            mock.patch.object(covering, "exchange_mclp", side_effect=spy):
+        sol = MCLP(radius=3.0, p=4, formulation="benders").solve(inst)
+    assert any(np.array_equal(m, other) for m in starts)
+    assert any(np.array_equal(m, greedy.open_mask) for m in starts), len(starts)
+    assert sol.status == Status.OPTIMAL and sol.verified
+    assert sol.objective >= greedy.objective - 1e-9
+
+
 def test_benders_after_the_probe_starts_from_the_root_bound() -> None:
     # A Benders run stopped before its first LP still has the probe's root LP as bound.
     nodes, sites, inst = _probe_case()

@@ -295,9 +295,11 @@ class MCLP(CoverageModel):
     def _improver(
         s: CoverStructure, limit: float | None,
         rounded: tuple[NDArray[np.bool_], float] | None = None,
+        incumbent: NDArray[np.bool_] | None = None,
     ) -> Callable[[NDArray[np.float64]], NDArray[np.float64]]:
         """The plan search from an LP point; ``rounded``: that point's rounding, when the
-        caller has it already."""
+        caller has it already; ``incumbent``: the plan the caller holds, also improved by
+        pair moves when the LP's support is too large for the MIP."""
         def improve(y_lp: NDArray[np.float64]) -> NDArray[np.float64]:
             share = None if limit is None else 0.1 * limit
             mask, value = rounded or rounding_mclp(s, y_lp, time_limit=share)
@@ -312,6 +314,14 @@ class MCLP(CoverageModel):
                         mask = rins
                 best, _ = exchange_mclp(s.cov, s.weight, mask, s.p, s.cost, s.budget,
                                         s.fixed_open, s.closed, time_limit=share)
+                if incumbent is not None and not np.array_equal(incumbent, mask):
+                    # Pair moves from the greedy + swap plan as well, so that the plan
+                    # is never below what they reach from it (uniform 20,000 × 1,000:
+                    # 912,491, where one 60 s Benders run ended at 909,738).
+                    other, _ = exchange_mclp(s.cov, s.weight, incumbent, s.p, s.cost,
+                                             s.budget, s.fixed_open, s.closed, time_limit=share)
+                    if cover_value(s, other) > cover_value(s, best):
+                        best = other
             return best.astype(np.float64)
 
         return improve
@@ -342,7 +352,7 @@ class MCLP(CoverageModel):
         integral = bool(np.all(s.weight == np.round(s.weight))
                         and milp.offset == round(milp.offset))
         left = None if limit is None else max(limit - (time.perf_counter() - t0), 0.01)
-        improve = self._improver(s, limit)
+        improve = self._improver(s, limit, incumbent=start[0] > 0.5)
         if improved is not None:
             improve = _remembered(improve, *improved)
         out = solve_benders(master, solver, replace(options, time_limit=left),
