@@ -315,9 +315,9 @@ class MCLP(CoverageModel):
                 best, _ = exchange_mclp(s.cov, s.weight, mask, s.p, s.cost, s.budget,
                                         s.fixed_open, s.closed, time_limit=share)
                 if incumbent is not None and not np.array_equal(incumbent, mask):
-                    # Pair moves from the greedy + swap plan as well, so that the plan
-                    # is never below what they reach from it (uniform 20,000 × 1,000:
-                    # 912,491, where one 60 s Benders run ended at 909,738).
+                    # Pair moves from the caller's plan as well: from the LP's rounding
+                    # alone, one 60 s Benders run on uniform 20,000 × 1,000 ended at
+                    # 909,738, below the 912,491 they reach from greedy + swap.
                     other, _ = exchange_mclp(s.cov, s.weight, incumbent, s.p, s.cost,
                                              s.budget, s.fixed_open, s.closed, time_limit=share)
                     if cover_value(s, other) > cover_value(s, best):
