@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
@@ -91,3 +95,30 @@ def test_a_matrix_changed_after_adding_its_rows_leaves_them_as_added() -> None:
     mat.indices[:] = 0
     assert b.build().A.toarray().tolist() == [[0.0, 0.0, 2.0, 3.0]]
     assert isinstance(grid, Grid)
+
+
+#: A plan's objective over a million columns, printed exactly.
+OBJECTIVE_PROBE = """
+import numpy as np
+from siting.milp import MilpBuilder
+rng = np.random.default_rng(7)
+n = 1_000_003
+builder = MilpBuilder()
+builder.add_block("x", n, lower=0, upper=1, cost=rng.random(n) * 1000)
+milp = builder.build(sense="max")
+print(repr(milp.objective_of(rng.random(n))))
+"""
+
+
+def test_an_objective_is_the_same_number_whatever_the_blas_threads() -> None:
+    """numpy's dot splits a long sum among OpenBLAS's threads, so its last bits followed
+    their number (249823842.5480623 on one, 249823842.54806197 on two): the objective
+    must not."""
+    printed = {
+        threads: subprocess.run(
+            [sys.executable, "-c", OBJECTIVE_PROBE], capture_output=True, text=True,
+            timeout=120, env={**os.environ, "OPENBLAS_NUM_THREADS": threads}, check=True,
+        ).stdout
+        for threads in ("1", "2")
+    }
+    assert printed["1"] == printed["2"]

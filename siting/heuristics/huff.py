@@ -23,6 +23,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from siting.heuristics.common import Deadline, fixed_mask
+from siting.milp import weighted_sum
 
 BoolArray = NDArray[np.bool_]
 FloatArray = NDArray[np.float64]
@@ -56,7 +57,7 @@ def own_pull(hp: HuffPairs, open_mask: BoolArray) -> FloatArray:
 
 def captured(hp: HuffPairs, open_mask: BoolArray) -> float:
     """Weight captured by the open sites."""
-    return float(hp.weight @ share_of(own_pull(hp, open_mask), hp.rival))
+    return weighted_sum(hp.weight, share_of(own_pull(hp, open_mask), hp.rival))
 
 
 def gains(hp: HuffPairs, own: FloatArray) -> FloatArray:
@@ -77,7 +78,7 @@ def share_greedy(
     own = own_pull(hp, mask)
     steps = int(free.sum()) if p is None else int(p)
     for _ in range(steps):
-        if target is not None and float(hp.weight @ share_of(own, hp.rival)) >= target:
+        if target is not None and weighted_sum(hp.weight, share_of(own, hp.rival)) >= target:
             break
         gain = np.where(free & ~mask, gains(hp, own), -np.inf)
         if not np.isfinite(gain).any():

@@ -32,6 +32,7 @@ from siting.heuristics.common import Deadline, StepScale, allowed_sites, fixed_m
 from siting.heuristics.cover_state import CoverState, expand_rows
 from siting.heuristics.pair_swap import pair_pass_mclp
 from siting.heuristics.structure import CoverStructure
+from siting.milp import weighted_sum
 
 BoolArray = NDArray[np.bool_]
 FloatArray = NDArray[np.float64]
@@ -248,7 +249,7 @@ def _knapsack_lp(values: FloatArray, cost: FloatArray, budget: float) -> float:
     5.5
     """
     y = _knapsack_pick(values, cost, budget, np.ones(values.size, dtype=bool))
-    return float(values @ y)
+    return weighted_sum(values, y)
 
 
 def lagrangian_bound_mclp(

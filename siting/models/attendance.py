@@ -38,7 +38,7 @@ import scipy.sparse as sp
 from numpy.typing import NDArray
 
 from siting.instance import Instance
-from siting.milp import MilpBuilder, Sense
+from siting.milp import MilpBuilder, Sense, weighted_sum
 from siting.models.assign import assignment_pairs
 from siting.models.base import Built, check_p, selected_from
 from siting.models.decay import Decay
@@ -164,7 +164,7 @@ class Attendance(ModelWithStart):
         new = (~inst.existing).astype(float)
         b.add_rows(sp.csr_matrix(new[None, :]), lower=-np.inf, upper=float(self.p), cols=y,
                    name="p")
-        milp = b.build(sense="max", offset=float(inst.weight @ base))
+        milp = b.build(sense="max", offset=weighted_sum(inst.weight, base))
         stats = {"demand_rows": inst.n_demand, "rows_merged": int(
             (pairs.group >= 0).sum() - pairs.n_rows), "pairs": int(pairs.size)}
         return Built(milp, {"pairs": pairs, "complete": complete, "reduction": stats})

@@ -22,7 +22,7 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
-from siting.milp import Block, MilpArrays, Sense
+from siting.milp import Block, MilpArrays, Sense, weighted_sum
 
 FloatArray = NDArray[np.float64]
 
@@ -122,7 +122,7 @@ class Master:
         """The objective of the plan ``y`` (true coverage, or cost)."""
         if self.cost is None:
             return self.data.total(y) + self.offset
-        return float(self.cost @ y) + self.offset
+        return weighted_sum(self.cost, y) + self.offset
 
     def covers(self, y: FloatArray) -> bool:
         """Whether the plan ``y`` meets the reach rows, and the coverage row with its true

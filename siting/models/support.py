@@ -32,6 +32,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from siting.backends.base import Capability, SolveOptions, Tuning, backend_with
 from siting.heuristics.structure import CoverStructure, mclp_arrays
+from siting.milp import weighted_sum
 from siting.models.benders_root import RootLP, reduced_cost_fixing
 from siting.reduce import merge_equal_rows
 
@@ -163,7 +164,7 @@ def cover_value(s: CoverStructure, open_mask: ArrayLike) -> float:
     6.0
     """
     y = np.asarray(open_mask, dtype=np.float64) > 0.5
-    return float(s.weight @ (np.asarray(s.cov @ y.astype(np.float64)).ravel() > 0))
+    return weighted_sum(s.weight, np.asarray(s.cov @ y.astype(np.float64)).ravel() > 0)
 
 
 def relaxation_value(s: CoverStructure, y_lp: ArrayLike) -> float:
@@ -176,7 +177,7 @@ def relaxation_value(s: CoverStructure, y_lp: ArrayLike) -> float:
     5.5
     """
     reach = np.asarray(s.cov @ np.asarray(y_lp, dtype=np.float64)).ravel()
-    return float(s.weight @ np.minimum(reach, 1.0))
+    return weighted_sum(s.weight, np.minimum(reach, 1.0))
 
 
 def rins_mclp(

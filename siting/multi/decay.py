@@ -24,6 +24,7 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
+from siting.milp import weighted_sum
 from siting.models.decay import Decay
 from siting.models.valued_pairs import ValuedPairs, merge_valued_rows
 from siting.multi.types import TypeData
@@ -60,7 +61,7 @@ def attendance_pairs(
         useful &= site < n_cand
     pairs = merge_valued_rows(demand[useful], site[useful], value[useful], pop,
                               n_demand=pop.size, extra=base)
-    return Attendance(decay, pairs, float(pop @ base))
+    return Attendance(decay, pairs, weighted_sum(pop, base))
 
 
 def type_attendance(td: TypeData) -> Attendance | None:
