@@ -288,6 +288,35 @@ def test_benders_improves_its_start_by_pair_moves_when_the_support_is_large() ->
     assert sol.objective >= greedy.objective - 1e-9
 
 
+def test_benders_kicks_its_best_pair_move_plan_when_the_support_is_large() -> None:
+    # After the pair moves, kicks of the best plan (siting.heuristics.kicks) start from
+    # it and its value, guided by the LP point; their plan is the one offered.
+    rng = np.random.default_rng(3)
+    demand = pd.DataFrame({"x": rng.uniform(0, 30, 600), "y": rng.uniform(0, 30, 600),
+                           "weight": rng.integers(1, 101, 600).astype(float)})
+    sites = pd.DataFrame({"x": rng.uniform(0, 30, 120), "y": rng.uniform(0, 30, 120)})
+    inst = Instance.from_frames(demand, sites)
+    calls: list[tuple[np.ndarray, float, float]] = []
+    real = covering.kicked_exchange_mclp
+
+    def spy(s: CoverStructure, start: np.ndarray, guide: np.ndarray,
+            **kw: object) -> tuple[np.ndarray, float]:
+        out = real(s, start, guide, **kw)  # type: ignore[arg-type]
+        calls.append((start.copy(), float(kw["start_value"]), out[1]))  # type: ignore[arg-type]
+        return out
+
+    with mock.patch.object(covering, "support_mclp", return_value=None), \
+            mock.patch.object(covering, "rins_mclp", return_value=None), \
+            mock.patch.object(covering, "kicked_exchange_mclp", side_effect=spy):
+        sol = MCLP(radius=3.0, p=4, formulation="benders").solve(inst)
+    assert calls
+    for start, value, reached in calls:
+        assert value == pytest.approx(covering.cover_value(
+            MCLP(radius=3.0, p=4).build(inst).milp.structure, start))  # type: ignore[arg-type]
+        assert reached >= value
+    assert sol.status == Status.OPTIMAL and sol.verified
+
+
 def test_benders_after_the_probe_starts_from_the_root_bound() -> None:
     # A Benders run stopped before its first LP still has the probe's root LP as bound.
     nodes, sites, inst = _probe_case()

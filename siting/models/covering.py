@@ -37,6 +37,7 @@ from numpy.typing import NDArray
 from siting.backends.base import Result, SolveOptions, Tuning, relative_gap
 from siting.errors import ParameterError
 from siting.heuristics import solve_structure
+from siting.heuristics.kicks import kicked_exchange_mclp
 from siting.heuristics.mclp import exchange_mclp, rounding_mclp
 from siting.heuristics.structure import CoverStructure, mclp_arrays
 from siting.instance import Instance
@@ -322,7 +323,10 @@ class MCLP(CoverageModel):
                                                  s.budget, s.fixed_open, s.closed,
                                                  time_limit=share)
                     if value > reached:  # both covered weights of the same rows
-                        best = other
+                        best, reached = other, value
+                # Pair moves end well within the share here: kicks use the rest.
+                best, reached = kicked_exchange_mclp(s, best, y_lp, start_value=reached,
+                                                     time_limit=share)
             return best.astype(np.float64)
 
         return improve
