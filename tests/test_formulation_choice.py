@@ -254,14 +254,19 @@ def test_a_plan_the_root_bound_proves_goes_through_benders_without_a_second_root
     assert forced.objective == pytest.approx(sol.objective)
 
 
-def test_benders_improves_its_start_by_pair_moves_when_the_support_is_large() -> None:
-    # A support too large for the MIP (and no RINS plan): pair moves run from the LP's
-    # rounding and from the greedy + swap start, and the better of the two is offered.
+def _uniform_case() -> Instance:
+    """600 demand points and 120 sites, uniform on a 30 × 30 square (seeded)."""
     rng = np.random.default_rng(3)
     demand = pd.DataFrame({"x": rng.uniform(0, 30, 600), "y": rng.uniform(0, 30, 600),
                            "weight": rng.integers(1, 101, 600).astype(float)})
     sites = pd.DataFrame({"x": rng.uniform(0, 30, 120), "y": rng.uniform(0, 30, 120)})
-    inst = Instance.from_frames(demand, sites)
+    return Instance.from_frames(demand, sites)
+
+
+def test_benders_improves_its_start_by_pair_moves_when_the_support_is_large() -> None:
+    # A support too large for the MIP (and no RINS plan): pair moves run from the LP's
+    # rounding and from the greedy + swap start, and the better of the two is offered.
+    inst = _uniform_case()
     starts: list[np.ndarray] = []
     real = covering.exchange_mclp
 
@@ -291,11 +296,7 @@ def test_benders_improves_its_start_by_pair_moves_when_the_support_is_large() ->
 def test_benders_kicks_its_best_pair_move_plan_when_the_support_is_large() -> None:
     # After the pair moves, kicks of the best plan (siting.heuristics.kicks) start from
     # it and its value, guided by the LP point; their plan is the one offered.
-    rng = np.random.default_rng(3)
-    demand = pd.DataFrame({"x": rng.uniform(0, 30, 600), "y": rng.uniform(0, 30, 600),
-                           "weight": rng.integers(1, 101, 600).astype(float)})
-    sites = pd.DataFrame({"x": rng.uniform(0, 30, 120), "y": rng.uniform(0, 30, 120)})
-    inst = Instance.from_frames(demand, sites)
+    inst = _uniform_case()
     calls: list[tuple[np.ndarray, float, float]] = []
     real = covering.kicked_exchange_mclp
 
