@@ -4,8 +4,6 @@ and out of a plan where pair moves stall."""
 
 from __future__ import annotations
 
-import itertools
-
 import numpy as np
 import scipy.sparse as sp
 from hypothesis import given, settings
@@ -14,23 +12,7 @@ from hypothesis import strategies as st
 from siting.heuristics.kicks import kicked_exchange_mclp
 from siting.heuristics.mclp import exchange_mclp, greedy_mclp
 from siting.heuristics.structure import CoverStructure
-
-
-def covered(cov: np.ndarray, w: np.ndarray, mask: np.ndarray) -> float:
-    return float(w[cov[:, mask].any(axis=1)].sum())
-
-
-def optimum(cov: np.ndarray, w: np.ndarray, p: int, fixed: np.ndarray,
-            closed: np.ndarray) -> float:
-    """The best plan by enumeration: ``fixed`` open, at most ``p`` sites besides."""
-    free = np.flatnonzero(~fixed & ~closed)
-    best = 0.0
-    for r in range(min(p, free.size) + 1):
-        for combo in itertools.combinations(free, r):
-            mask = fixed.copy()
-            mask[list(combo)] = True
-            best = max(best, covered(cov, w, mask))
-    return best
+from tests.cover_reference import best_cover, covered
 
 
 def instance(seed: int, n: int = 40, m: int = 14) -> tuple[np.ndarray, np.ndarray]:
@@ -43,8 +25,7 @@ def test_kicks_reach_the_optimum_where_pair_moves_stall() -> None:
     matrix = sp.csr_matrix(cov.astype(float))
     start, _ = greedy_mclp(matrix, w, p=4)
     stalled, value = exchange_mclp(matrix, w, start, 4)
-    none = np.zeros(cov.shape[1], dtype=bool)
-    best = optimum(cov, w, 4, none, none)
+    best = best_cover(cov, w, 4)
     assert value == 255.0 and best == 271.0
     s = CoverStructure.of(matrix, w, p=4)
     mask, reached = kicked_exchange_mclp(s, stalled, np.ones(cov.shape[1]), start_value=value)
@@ -69,7 +50,7 @@ def test_kicked_plans_are_feasible_and_never_worse(seed: int, p: int, n_fixed: i
     _, after_pairs = exchange_mclp(matrix, w, start, p, None, None, fixed, closed)
     mask, value = kicked_exchange_mclp(s, start, rng.random(m), patience=5, seed=seed)
     assert value == covered(cov, w, mask)
-    assert after_pairs <= value <= optimum(cov, w, p, fixed, closed)
+    assert after_pairs <= value <= best_cover(cov, w, p, fixed=fixed, closed=closed)
     assert mask[fixed].all() and not mask[closed].any()
     assert (mask & ~fixed).sum() <= p
 

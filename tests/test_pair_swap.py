@@ -16,22 +16,7 @@ from siting.heuristics.cover_state import CoverState
 from siting.heuristics.mclp import exchange_mclp, greedy_mclp, swap_mclp
 from siting.heuristics.pair_swap import pair_bounds, pair_pass_mclp
 from siting.heuristics.structure import CoverStructure, mclp_arrays
-
-
-def covered(cov: np.ndarray, w: np.ndarray, mask: np.ndarray) -> float:
-    return float(w[cov[:, mask].any(axis=1)].sum())
-
-
-def brute(cov: np.ndarray, w: np.ndarray, p: int | None, cost: np.ndarray | None,
-          budget: float | None) -> float:
-    m = cov.shape[1]
-    best = 0.0
-    for r in range(m + 1 if p is None else min(p, m) + 1):
-        for combo in itertools.combinations(range(m), r):
-            if budget is not None and cost is not None and cost[list(combo)].sum() > budget:
-                continue
-            best = max(best, covered(cov, w, np.isin(np.arange(m), combo)))
-    return best
+from tests.cover_reference import best_cover, covered
 
 
 def stalled_instance(clusters: int) -> tuple[sp.csr_matrix, np.ndarray, np.ndarray]:
@@ -52,7 +37,7 @@ def test_pair_moves_escape_where_single_swaps_stall(clusters: int) -> None:
     _, stuck = swap_mclp(cov, w, start, p=p)
     assert stuck == 20.0 * clusters  # a local optimum of single swaps
     mask, value = exchange_mclp(cov, w, start, p=p)
-    assert value == 21.0 * clusters == brute(cov.toarray() > 0, w, p, None, None)
+    assert value == 21.0 * clusters == best_cover(cov.toarray() > 0, w, p, None, None)
     assert int(mask.sum()) == p
 
 
@@ -66,7 +51,7 @@ def test_the_heuristic_start_leaves_a_plan_where_single_swaps_stall() -> None:
     greedy, _ = greedy_mclp(cov, w, 2)
     assert swap_mclp(cov, w, greedy, 2)[1] == 24.0
     milp = mclp_arrays(CoverStructure.of(cov, w, p=2))
-    assert solve_structure(milp).objective == 25.0 == brute(dense, w, 2, None, None)
+    assert solve_structure(milp).objective == 25.0 == best_cover(dense, w, 2, None, None)
 
 
 def test_pair_moves_respect_the_budget() -> None:
@@ -111,7 +96,7 @@ def test_never_worse_than_the_start_never_above_the_optimum(seed: int, mode: str
     if budget is not None:
         assert cost[mask].sum() <= budget + 1e-9
     assert value >= start_value - 1e-9
-    assert value <= brute(dense, w, p, use_cost, budget) + 1e-9
+    assert value <= best_cover(dense, w, p, use_cost, budget) + 1e-9
     again, _ = exchange_mclp(cov, w, start, p, use_cost, budget)
     assert np.array_equal(mask, again)  # the same plan for the same input
 
