@@ -25,6 +25,7 @@ Where things are:
 A report can be rebuilt from the files ``siting solve`` writes with
 :func:`siting.readback_multi.read_solution`, which is what ``siting report DIR`` does.
 
+>>> from siting.report import money, share_colour, type_colours
 >>> money(2.5e9, "CNY")
 '25.0亿元'
 >>> share_colour(1.0), share_colour(0.0)
@@ -33,33 +34,84 @@ A report can be rebuilt from the files ``siting solve`` writes with
 {'park': '#0072b2'}
 """
 
-from siting.report.classic import classic_report_html, write_classic_report
-from siting.report.fonts import use_in_matplotlib
-from siting.report.formats import (
-    PALETTE,
-    label_of,
-    money,
-    money_unit,
-    pct_or_dash,
-    plain_money,
-    share_background,
-    share_colour,
-    type_colours,
-)
-from siting.report.page import environment, render_fragment, render_macro, render_page, static
-from siting.report.plan import baseline_chart, report_html, write_report
-from siting.report.svgmap import Canvas, map_layers, map_svg, network_lines, types_of
-from siting.report.sweep import curve_svg, sweep_report_html
-from siting.report.tables import (
-    Cell,
-    Table,
-    budget_frame,
-    coverage_by_type,
-    subdistrict_frame,
-    table_html,
-    table_view,
-    targets_frame,
-)
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from siting.report.classic import classic_report_html, write_classic_report
+    from siting.report.fonts import use_in_matplotlib
+    from siting.report.formats import (
+        PALETTE,
+        label_of,
+        money,
+        money_unit,
+        pct_or_dash,
+        plain_money,
+        share_background,
+        share_colour,
+        type_colours,
+    )
+    from siting.report.page import environment, render_fragment, render_macro, render_page, static
+    from siting.report.plan import baseline_chart, report_html, write_report
+    from siting.report.svgmap import Canvas, map_layers, map_svg, network_lines, types_of
+    from siting.report.sweep import curve_svg, sweep_report_html
+    from siting.report.tables import (
+        Cell,
+        Table,
+        budget_frame,
+        coverage_by_type,
+        subdistrict_frame,
+        table_html,
+        table_view,
+        targets_frame,
+    )
+
+#: Public name → module, imported on first use: a run that only prints a summary
+#: (money, shares) does not load jinja2 and the page machinery.
+_WHERE = {
+    "baseline_chart": "siting.report.plan",
+    "budget_frame": "siting.report.tables",
+    "Canvas": "siting.report.svgmap",
+    "Cell": "siting.report.tables",
+    "classic_report_html": "siting.report.classic",
+    "coverage_by_type": "siting.report.tables",
+    "curve_svg": "siting.report.sweep",
+    "environment": "siting.report.page",
+    "label_of": "siting.report.formats",
+    "map_layers": "siting.report.svgmap",
+    "map_svg": "siting.report.svgmap",
+    "money": "siting.report.formats",
+    "money_unit": "siting.report.formats",
+    "network_lines": "siting.report.svgmap",
+    "PALETTE": "siting.report.formats",
+    "pct_or_dash": "siting.report.formats",
+    "plain_money": "siting.report.formats",
+    "render_fragment": "siting.report.page",
+    "render_macro": "siting.report.page",
+    "render_page": "siting.report.page",
+    "report_html": "siting.report.plan",
+    "share_background": "siting.report.formats",
+    "share_colour": "siting.report.formats",
+    "static": "siting.report.page",
+    "subdistrict_frame": "siting.report.tables",
+    "sweep_report_html": "siting.report.sweep",
+    "Table": "siting.report.tables",
+    "table_html": "siting.report.tables",
+    "table_view": "siting.report.tables",
+    "targets_frame": "siting.report.tables",
+    "type_colours": "siting.report.formats",
+    "types_of": "siting.report.svgmap",
+    "use_in_matplotlib": "siting.report.fonts",
+    "write_classic_report": "siting.report.classic",
+    "write_report": "siting.report.plan",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _WHERE:
+        return getattr(import_module(_WHERE[name]), name)
+    raise AttributeError(f"module 'siting.report' has no attribute {name!r}")
+
 
 __all__ = [
     "PALETTE",

@@ -46,7 +46,6 @@ from siting.report.formats import (
     target_title,
     yes_no,
 )
-from siting.report.page import render_macro
 
 Formatter = Callable[[Any], str]
 
@@ -104,6 +103,8 @@ def table_view(
 
 def table_html(table: Table) -> Markup:
     """A table written out by the ``table`` macro (for pages built outside the templates)."""
+    from siting.report.page import render_macro  # jinja2 only for pages, not for summaries
+
     return render_macro("macros.html.j2", "table", table)
 
 
