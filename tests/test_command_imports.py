@@ -298,3 +298,24 @@ def test_json_spec_solve_says_its_notes_without_rich(tmp_path: Path) -> None:
     assert lines.get("EXIT") == "0", proc.stdout[-2000:] + proc.stderr[-2000:]
     assert "siting: note: " in proc.stderr  # the control: notes were said
     assert [name for name in lines["MODULES"].split() if name.split(".")[0] == "rich"] == []
+
+
+def test_a_spec_solve_without_a_report_imports_no_page_machinery(tmp_path: Path) -> None:
+    """The printed summary needs only the report's number formats and tables:
+    jinja2 and the page modules load with ``--report`` alone."""
+    spec = ROOT / "models" / "riverbend.toml"
+    plain = imported(["solve", str(spec), "--out", str(tmp_path / "plan")], tmp_path)
+    assert "siting.report.formats" in plain  # the control: the summary used the package
+    pages = ("jinja2", "siting.report.page", "siting.report.plan", "siting.report.svgmap")
+    assert [name for name in pages if name in plain] == []
+    with_report = imported(["solve", str(spec), "--out", str(tmp_path / "page"), "--report"],
+                           tmp_path)
+    assert [name for name in pages if name not in with_report] == []
+
+
+def test_the_report_package_gives_every_public_name_on_first_use() -> None:
+    import siting.report as report
+
+    assert all(callable(getattr(report, name)) or name == "PALETTE" for name in report.__all__)
+    with pytest.raises(AttributeError, match="no attribute 'nothing'"):
+        report.nothing  # noqa: B018
