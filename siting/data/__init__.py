@@ -15,8 +15,9 @@
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from siting.lazy import first_use
 
 if TYPE_CHECKING:
     from siting.data.layers import list_layers, read_layer, split_source
@@ -39,10 +40,7 @@ _WHERE = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    if name in _WHERE:
-        return getattr(import_module(_WHERE[name]), name)
-    raise AttributeError(f"module 'siting.data' has no attribute {name!r}")
+__getattr__ = first_use(__name__, _WHERE)
 
 
 __all__ = [

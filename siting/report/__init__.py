@@ -34,8 +34,9 @@ A report can be rebuilt from the files ``siting solve`` writes with
 {'park': '#0072b2'}
 """
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from siting.lazy import first_use
 
 if TYPE_CHECKING:
     from siting.report.classic import classic_report_html, write_classic_report
@@ -107,10 +108,7 @@ _WHERE = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    if name in _WHERE:
-        return getattr(import_module(_WHERE[name]), name)
-    raise AttributeError(f"module 'siting.report' has no attribute {name!r}")
+__getattr__ = first_use(__name__, _WHERE)
 
 
 __all__ = [
