@@ -34,6 +34,7 @@ from benchmarks.harness import (
     run_case,
     run_command,
 )
+from benchmarks.probe import host_probe, probe_line
 
 HERE = Path(__file__).resolve().parent
 COLUMNS = ["group", "case", "impl", "status", "objective", "bound", "gap", "build_s", "solve_s",
@@ -321,7 +322,10 @@ def _command_vs_process(rows: list[dict[str, Any]]) -> list[str]:
     return ["", *out] if out else []
 
 
-def write_tables(rows: list[dict[str, Any]], out: Path, info: dict[str, str]) -> None:
+def write_tables(rows: list[dict[str, Any]], out: Path, info: dict[str, str],
+                 probes: list[str] | None = None) -> None:
+    """``results.csv`` and ``results.md`` (the machine, the host probes, the rows,
+    the command-vs-process ratios and the targets)."""
     out.mkdir(parents=True, exist_ok=True)
     with open(out / "results.csv", "w", newline="") as fh:
         wr = csv.DictWriter(fh, fieldnames=COLUMNS)
@@ -340,6 +344,8 @@ def write_tables(rows: list[dict[str, Any]], out: Path, info: dict[str, str]) ->
     lines.extend(_command_vs_process(rows))
     lines.extend(["", *targets.table(rows)])  # each target met or not, with its figure
     head = ["Machine: " + ", ".join(f"{k} {v}" for k, v in info.items()), ""]
+    if probes:
+        head += [*probes, ""]
     (out / "results.md").write_text("\n".join(head + lines) + "\n")
 
 
@@ -365,6 +371,11 @@ def main(argv: list[str] | None = None) -> int:
     info = machine()
     print(json.dumps(info))
     compile_siting()
+    # The host's speed before the first case and after the last (its drift within a
+    # run, and the figure to compare tables by): three fresh processes each.
+    runs = 1 if args.quick else 3
+    probes = [probe_line(f"before the first case, least of {runs}", host_probe(runs))]
+    print(probes[0])
     rows: list[dict[str, Any]] = []
     cap = args.peer_cap
     if "mclp" in groups:
@@ -391,7 +402,9 @@ def main(argv: list[str] | None = None) -> int:
     if "huitian" in groups and not args.quick:
         group_huitian(rows, cap, args.huitian_runs)
     _ratio(rows)
-    write_tables(rows, Path(args.out), info)
+    probes.append(probe_line(f"after the last case, least of {runs}", host_probe(runs)))
+    print(probes[-1])
+    write_tables(rows, Path(args.out), info, probes)
     print(f"wrote {args.out}/results.md and results.csv")
     return 0
 

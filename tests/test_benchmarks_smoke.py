@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -36,7 +37,14 @@ def test_benchmark_quick(tmp_path: Path) -> None:
     # Same instance, same optimum for every implementation that finished.
     objs = {float(r["objective"]) for r in mclp.values() if r["status"] == "optimal"}
     assert len(objs) == 1
-    assert (tmp_path / "results.md").read_text().startswith("Machine:")
+    text = (tmp_path / "results.md").read_text()
+    assert text.startswith("Machine:")
+    # The host's speed before the first case and after the last, the same work each time.
+    probes = re.findall(r"Host probe (before|after) .*python ([0-9.]+) s, numpy ([0-9.]+) s, "
+                        r"HiGHS ([0-9.]+) s \(([0-9]+) iterations\)", text)
+    assert [p[0] for p in probes] == ["before", "after"]
+    assert all(float(x) > 0 for p in probes for x in p[1:4])
+    assert probes[0][4] == probes[1][4]
 
 
 def test_spopt_part_runs_when_installed(tmp_path: Path) -> None:
