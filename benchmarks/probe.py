@@ -82,7 +82,8 @@ def _sparse(rng: np.random.Generator, rows: int, cols: int, nonzeros: int) -> An
 
 
 def _lp_model(highspy: Any, matrix: Any, cost: np.ndarray) -> Any:
-    """max ``cost @ x`` with ``matrix @ x <= 1`` and ``0 <= x <= 1``."""
+    """max ``cost @ x`` with ``matrix @ x <= 1`` and ``0 <= x <= 1``, typed into highspy
+    directly, not through siting's loader, so a change to siting never moves the probe."""
     lp = highspy.HighsLp()
     rows, cols = matrix.shape
     lp.num_col_, lp.num_row_ = cols, rows
