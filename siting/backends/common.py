@@ -15,6 +15,10 @@ from numpy.typing import NDArray
 from siting.backends.base import Capability, Result, SolveOptions, Status, supports
 from siting.milp import MilpArrays
 
+#: How often a waiting solve looks at its ``watch`` event: a stop asked from another
+#: thread reaches the solver within this (its own checks then take over).
+CANCEL_POLL_S = 0.01
+
 # Helpers shared by the back ends (private: not part of the public API).
 
 _FEAS_TOL = 1e-9
@@ -74,15 +78,25 @@ class ArrayBackend:
 
 def run_interruptible(
     work: Callable[[], object], stop: Callable[[], None], name: str, *,
-    after: Callable[[], None] | None = None,
+    after: Callable[[], None] | None = None, watch: threading.Event | None = None,
 ) -> bool:
     """Run a solver's blocking ``work`` in a thread so that Ctrl-C stops it; True if it did.
 
     Solvers release the GIL but never look at Python signals, so the calling
     thread waits and, on KeyboardInterrupt, calls ``stop`` (the solver's own
     way to end its search) and waits for ``work`` to return what it has.
+    ``stop`` is called too when ``watch`` is set (looked at every
+    ``CANCEL_POLL_S``; the run is not counted as interrupted by Ctrl-C then).
     ``after`` runs in the worker thread when ``work`` ends. An exception of
     ``work`` is raised in the caller's thread.
+
+    >>> stopped = threading.Event()
+    >>> watch = threading.Event()
+    >>> watch.set()
+    >>> run_interruptible(lambda: stopped.wait(), stopped.set, "demo", watch=watch)
+    False
+    >>> stopped.is_set()
+    True
     """
     failure: list[BaseException] = []
     done = threading.Event()
@@ -97,13 +111,21 @@ def run_interruptible(
                 after()
             done.set()
 
+    def asked() -> bool:
+        return watch is not None and watch.is_set()
+
+    if asked():  # before the start: the solver stops at its first check
+        stop()
+        watch = None
     threading.Thread(target=run, name=name, daemon=True).start()
     # Wait on an Event, not Thread.join(timeout): a join interrupted by Ctrl-C can
     # report the thread finished while the solver still runs (and aborts at exit).
     interrupted = False
     try:
-        while not done.wait(0.1):
-            pass
+        while not done.wait(0.1 if watch is None else CANCEL_POLL_S):
+            if asked():
+                stop()
+                watch = None  # asked once; the solver stops at its next check
     except KeyboardInterrupt:
         interrupted = True
         stop()
