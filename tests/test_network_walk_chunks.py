@@ -1,4 +1,5 @@
-"""Point-graph walks go a bounded number of sources at a time, with the same answers.
+"""Point-graph walks go a bounded number of nearby sources at a time, each on the part of the
+graph it can reach, with the same answers.
 
 :meth:`PointGraph.pairs` bounds each Dijkstra call by the bytes of its dense output
 (:data:`siting.network.access.WALK_BYTES`); the pairs must be those of one Dijkstra from
@@ -17,6 +18,7 @@ from hypothesis import strategies as st
 from scipy.sparse import csgraph
 
 import siting.network.access as access
+import siting.network.local_walks as local_walks
 from siting.network import WalkingNetwork
 from siting.network.access import PointGraph, locate
 
@@ -73,38 +75,102 @@ def one_dijkstra_pairs(
 
 
 @settings(max_examples=60, deadline=None)
-@given(street_grid())
-def test_walks_in_bounded_chunks_give_the_pairs_of_one_dijkstra(case: StreetCase) -> None:
+@given(street_grid(), st.sampled_from([local_walks.LOCAL_SHARE, 2.0]),
+       st.sampled_from([0, access.LOCAL_FROM_BYTES]))
+def test_walks_in_bounded_chunks_give_the_pairs_of_one_dijkstra(
+    case: StreetCase, share: float, local_from: int
+) -> None:
     net, demand, sites, cutoff, chunk, rows_budget = case
     graph = PointGraph(net, [locate(net, demand), locate(net, sites)])
-    expect = one_dijkstra_pairs(graph, 0, 1, cutoff)
-    with mock.patch.object(access, "WALK_BYTES", 8 * graph.n_nodes * rows_budget):
-        got = graph._walk_pairs(0, 1, cutoff, chunk)
-    for have, want in zip(got, expect, strict=True):
-        assert have.tolist() == want.tolist()  # bit for bit, in the same order
+    for a, b in ((0, 1), (1, 0), (1, 1)):  # either way, and a set with itself
+        expect = one_dijkstra_pairs(graph, a, b, cutoff)
+        # by parts of the graph (every chunk on its part with share 2, or as the share
+        # decides), and on the whole graph as small walks go
+        with mock.patch.object(access, "WALK_BYTES", 8 * graph.n_nodes * rows_budget), \
+                mock.patch.object(access, "LOCAL_FROM_BYTES", local_from), \
+                mock.patch.object(local_walks, "LOCAL_SHARE", share):
+            got = graph._walk_pairs(a, b, cutoff, chunk)
+        for have, want in zip(got, expect, strict=True):
+            assert have.tolist() == want.tolist()  # bit for bit, in the same order
 
 
 def test_each_dijkstra_call_returns_at_most_the_byte_budget(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """A walk asked in chunks of 256 sources goes fewer at a time when the dense output of a
-    call (sources × every graph node) would pass :data:`WALK_BYTES`."""
+    call (sources × the nodes of the graph it walks) would pass :data:`WALK_BYTES`; every
+    source is walked once, and the pairs are those of one Dijkstra."""
     xs = np.arange(10) * 100.0
     net = WalkingNetwork(xs, np.zeros(10), np.arange(9), np.arange(1, 10), np.full(9, 100.0))
     demand = np.column_stack([np.linspace(0, 900, 30), np.full(30, 5.0)])
     sites = np.column_stack([np.linspace(10, 890, 20), np.full(20, 7.0)])
     graph = PointGraph(net, [locate(net, demand), locate(net, sites)])
-    monkeypatch.setattr(access, "WALK_BYTES", 8 * graph.n_nodes * 3)
-    sizes: list[int] = []
+    budget = 8 * graph.n_nodes * 3
+    monkeypatch.setattr(access, "WALK_BYTES", budget)
+    monkeypatch.setattr(access, "LOCAL_FROM_BYTES", 0)  # by parts, however small
+    calls: list[tuple[int, int]] = []
     plain = csgraph.dijkstra
 
-    def counted(*args: Any, **kwargs: Any) -> Any:
-        sizes.append(int(np.asarray(kwargs["indices"]).size))
-        return plain(*args, **kwargs)
+    def counted(g: Any, *args: Any, **kwargs: Any) -> Any:
+        calls.append((int(np.asarray(kwargs["indices"]).size), int(g.shape[0])))
+        return plain(g, *args, **kwargs)
 
     monkeypatch.setattr(access.csgraph, "dijkstra", counted)
     rows, cols, dist = graph.pairs(0, 1, 300.0, chunk=256)
-    assert sizes == [3] * 6 + [2]  # the 20 sites, 3 at a time
+    assert sum(size for size, _ in calls) == 20  # the 20 sites (the smaller set)
+    assert all(size * width * 8 <= budget for size, width in calls)
+    assert all(width < graph.n_nodes for _, width in calls)  # each on the part it reaches
     monkeypatch.setattr(access.csgraph, "dijkstra", plain)
     expect = one_dijkstra_pairs(graph, 0, 1, 300.0)
     assert [rows.tolist(), cols.tolist(), dist.tolist()] == [x.tolist() for x in expect]
+
+
+def test_a_street_shorter_than_its_straight_line_walks_the_whole_graph(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The box a walk reaches rests on no edge being shorter than its straight line; a
+    street layer's length column that says otherwise (one street of 10 m between nodes
+    300 m apart) makes every chunk walk the whole graph, with the same pairs."""
+    xs = np.arange(10) * 100.0
+    length = np.full(9, 100.0)
+    net = WalkingNetwork(np.r_[xs, 0.0], np.r_[np.zeros(10), 300.0],
+                         np.r_[np.arange(9), 0], np.r_[np.arange(1, 10), 10],
+                         np.r_[length, 10.0])
+    demand = np.column_stack([np.linspace(0, 900, 30), np.full(30, 5.0)])
+    sites = np.r_[np.column_stack([np.linspace(10, 890, 20), np.full(20, 7.0)]), [[0, 299]]]
+    graph = PointGraph(net, [locate(net, demand), locate(net, sites)])
+    monkeypatch.setattr(access, "LOCAL_FROM_BYTES", 0)  # parts wanted, however small
+    widths: list[int] = []
+    plain = csgraph.dijkstra
+
+    def counted(g: Any, *args: Any, **kwargs: Any) -> Any:
+        widths.append(int(g.shape[0]))
+        return plain(g, *args, **kwargs)
+
+    monkeypatch.setattr(access.csgraph, "dijkstra", counted)
+    rows, cols, dist = graph.pairs(0, 1, 300.0)
+    assert widths and set(widths) == {graph.n_nodes}
+    assert (0, 20) in set(zip(rows.tolist(), cols.tolist(), strict=True))  # via the short one
+    monkeypatch.setattr(access.csgraph, "dijkstra", plain)
+    expect = one_dijkstra_pairs(graph, 0, 1, 300.0)
+    assert [rows.tolist(), cols.tolist(), dist.tolist()] == [x.tolist() for x in expect]
+
+
+def test_a_small_walk_goes_on_the_whole_graph(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Below :data:`LOCAL_FROM_BYTES` of whole-graph output, cutting parts costs more
+    than it saves: every chunk walks the whole graph."""
+    xs = np.arange(10) * 100.0
+    net = WalkingNetwork(xs, np.zeros(10), np.arange(9), np.arange(1, 10), np.full(9, 100.0))
+    graph = PointGraph(net, [locate(net, np.column_stack([xs, np.full(10, 5.0)])),
+                             locate(net, np.column_stack([xs + 3, np.full(10, 7.0)]))])
+    assert 8 * 10 * graph.n_nodes < access.LOCAL_FROM_BYTES
+    widths: list[int] = []
+    plain = csgraph.dijkstra
+
+    def counted(g: Any, *args: Any, **kwargs: Any) -> Any:
+        widths.append(int(g.shape[0]))
+        return plain(g, *args, **kwargs)
+
+    monkeypatch.setattr(access.csgraph, "dijkstra", counted)
+    graph.pairs(0, 1, 150.0)
+    assert widths and set(widths) == {graph.n_nodes}

@@ -43,6 +43,7 @@ from numpy.typing import NDArray
 from scipy.sparse import csgraph
 
 from siting.errors import InputError
+from siting.network.local_walks import WalkSide, local_chunks
 
 if TYPE_CHECKING:
     import shapely
@@ -83,12 +84,18 @@ CUTOFF_SLACK = 1e-12
 #: bytes they may hold (an answer larger than this is not kept).
 PAIRS_KEPT = 8
 PAIRS_BYTES = 32 * 2**20
-#: Bytes of the dense (sources × all graph nodes) distances one Dijkstra call of
+#: Bytes of the dense (sources × nodes walked) distances one Dijkstra call of
 #: :meth:`PointGraph.pairs` may return. scipy allocates and fills all of them though only
 #: the sinks' columns are read: past a few MB that costs fresh pages and cache misses (on a
-#: 21,500-node graph, 7 coverage walks took 72 ms in chunks of 256 sources, 52-58 ms in
-#: chunks of 16-48), far more than the ~35 µs each extra call costs.
+#: 21,500-node graph, 7 coverage walks on the whole graph took 72 ms in chunks of 256
+#: sources, 52-58 ms in chunks of 16-48), far more than the ~35 µs each extra call costs.
+#: A chunk walks only the part of the graph it can reach
+#: (:mod:`siting.network.local_walks`), so more sources fit in a call.
 WALK_BYTES = 4 * 2**20
+#: Walks whose dense output on the whole graph (sources × all nodes, over every chunk)
+#: passes this many bytes go by parts of the graph (:mod:`siting.network.local_walks`);
+#: below it, cutting the parts costs more than the narrower output saves.
+LOCAL_FROM_BYTES = 256 * 2**20
 #: Guards the answers graphs keep (graphs may be shared by threads; one lock for all, so
 #: that a graph holds nothing a copy or pickle cannot take).
 _KEPT_LOCK = threading.Lock()
@@ -202,9 +209,12 @@ class PointGraph:
         entry_node[inner] = n + np.asarray(spot_of, dtype=np.int64).reshape(-1)
         street_u, street_v, street_w = _split_edges(network, spot_edge, spot_frac, n)
         self.n_street = n + spot_edge.size
-        # Source and sink nodes of every point of every set.
+        self._spots = (spot_edge, spot_frac)
+        self._street_xy: tuple[FloatArray, FloatArray] | None = None  # made by a walk
+        # Source and sink nodes of every point of every set, and each entry's node.
         self.source: list[IntArray] = []
         self.sink: list[IntArray] = []
+        self._entry_node: list[IntArray] = []
         rows = [street_u, street_v]
         cols = [street_v, street_u]
         data = [street_w, street_w]
@@ -218,6 +228,7 @@ class PointGraph:
             offset += s.point.size
             self.source.append(src)
             self.sink.append(snk)
+            self._entry_node.append(node)
             rows += [src[s.point], node]
             cols += [node, snk[s.point]]
             data += [s.access, s.access]
@@ -233,6 +244,7 @@ class PointGraph:
         arrays = [self.graph.data, self.graph.indices, self.graph.indptr,
                   *self.source, *self.sink]
         arrays += [a for s in self.sets for a in (s.point, s.edge, s.frac, s.access, s.nearest)]
+        arrays += [*self._spots, *self._entry_node, *(self._street_xy or ())]
         arrays += [a for kept in list(self._kept.values()) for a in kept]
         return int(sum(a.nbytes for a in arrays))
 
@@ -243,8 +255,10 @@ class PointGraph:
         """Every (point of set ``a``, point of set ``b``) within ``cutoff``, sorted by row
         then column, with exact distances (zeros included).
 
-        The walk goes at most ``chunk`` points at a time, fewer on a large graph (see
-        :data:`WALK_BYTES`); the answer does not depend on either.
+        The walk goes at most ``chunk`` points at a time, nearby ones together, each
+        chunk on the part of the graph it can reach (:mod:`siting.network.local_walks`),
+        fewer points when the output would pass :data:`WALK_BYTES`; the answer does not
+        depend on any of this.
 
         The last :data:`PAIRS_KEPT` answers (at most :data:`PAIRS_BYTES`) are kept: the
         same question (types of one radius on the same points) is answered again without
@@ -284,18 +298,27 @@ class PointGraph:
         if starts.size == 0 or ends.size == 0:
             return empty
         limit = cutoff * (1 + CUTOFF_SLACK) + CUTOFF_SLACK
-        sinks = self.sink[target][ends]
-        chunk = max(1, min(chunk, WALK_BYTES // (8 * self.n_nodes)))
         out_o: list[IntArray] = []
         out_t: list[IntArray] = []
         out_d: list[FloatArray] = []
-        for begin in range(0, starts.size, chunk):
-            part = starts[begin : begin + chunk]
-            dist = csgraph.dijkstra(self.graph, directed=True, indices=self.source[origin][part],
-                                    limit=limit)[:, sinks]
+        whole_bytes = 8 * starts.size * self.n_nodes  # every start's row of the whole graph
+        street = self._street_coordinates() if whole_bytes > LOCAL_FROM_BYTES else None
+        if street is not None:  # each chunk of nearby sources on the part it can reach
+            out_side = WalkSide(self.source[origin], self.sets[origin].point,
+                                self._entry_node[origin])
+            in_side = WalkSide(self.sink[target], self.sets[target].point,
+                               self._entry_node[target])
+            chunks = local_chunks(self.graph, *street, out_side, in_side, starts, ends, limit,
+                                  chunk, WALK_BYTES)
+        else:  # small enough, or a street shorter than its straight line: the whole graph
+            step = max(1, min(chunk, WALK_BYTES // (8 * self.n_nodes)))
+            chunks = ((starts[k : k + step], self.graph, self.source[origin][starts[k : k + step]],
+                       self.sink[target][ends], ends) for k in range(0, starts.size, step))
+        for part, graph, sources, sinks, reads in chunks:
+            dist = csgraph.dijkstra(graph, directed=True, indices=sources, limit=limit)[:, sinks]
             gi, gj = np.nonzero(dist <= cutoff)
             out_o.append(part[gi])
-            out_t.append(ends[gj])
+            out_t.append(reads[gj])
             out_d.append(dist[gi, gj])
         o_all = np.concatenate(out_o)
         t_all = np.concatenate(out_t)
@@ -303,6 +326,25 @@ class PointGraph:
         rows, cols = (t_all, o_all) if swap else (o_all, t_all)
         order = np.lexsort((cols, rows))
         return rows[order].astype(np.int64), cols[order].astype(np.int64), d_all[order]
+
+    def _street_coordinates(self) -> tuple[FloatArray, FloatArray] | None:
+        """Coordinates of the street and spot nodes (made once), or None when some street
+        is shorter than the straight line between its ends: walks then cannot be cut to
+        the box a chunk reaches (:mod:`siting.network.local_walks`)."""
+        if self._street_xy is None:
+            net = self.network
+            u, v = net.edge_u, net.edge_v
+            chord = np.hypot(net.node_x[u] - net.node_x[v], net.node_y[u] - net.node_y[v])
+            if np.any(net.edge_length < chord * (1 - 1e-12)):
+                return None
+            spot_edge, spot_frac = self._spots
+            su, sv = u[spot_edge], v[spot_edge]
+            x = np.concatenate([net.node_x, net.node_x[su]
+                                + spot_frac * (net.node_x[sv] - net.node_x[su])])
+            y = np.concatenate([net.node_y, net.node_y[su]
+                                + spot_frac * (net.node_y[sv] - net.node_y[su])])
+            self._street_xy = (x, y)
+        return self._street_xy
 
     def nearest(
         self, a: int, b: int, among: IntArray | None = None, cutoff: float = np.inf
