@@ -53,6 +53,22 @@ def street_grid(draw: st.DrawFn) -> StreetCase:
     return net, demand, sites, cutoff, chunk, rows_budget
 
 
+#: scipy's Dijkstra as imported, before any test records its calls.
+PLAIN_DIJKSTRA = csgraph.dijkstra
+
+
+def recorded_walks(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, int]]:
+    """Record every Dijkstra call's (sources, nodes of the graph walked) from now on."""
+    calls: list[tuple[int, int]] = []
+
+    def counted(g: Any, *args: Any, **kwargs: Any) -> Any:
+        calls.append((int(np.asarray(kwargs["indices"]).size), int(g.shape[0])))
+        return PLAIN_DIJKSTRA(g, *args, **kwargs)
+
+    monkeypatch.setattr(access.csgraph, "dijkstra", counted)
+    return calls
+
+
 def one_dijkstra_pairs(
     graph: PointGraph, a: int, b: int, cutoff: float
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -65,8 +81,8 @@ def one_dijkstra_pairs(
     if starts.size == 0 or ends.size == 0:
         return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)
     limit = cutoff * (1 + access.CUTOFF_SLACK) + access.CUTOFF_SLACK
-    dist = csgraph.dijkstra(graph.graph, directed=True, indices=graph.source[origin][starts],
-                            limit=limit)[:, graph.sink[target][ends]]
+    dist = PLAIN_DIJKSTRA(graph.graph, directed=True, indices=graph.source[origin][starts],
+                          limit=limit)[:, graph.sink[target][ends]]
     gi, gj = np.nonzero(dist <= cutoff)
     o, t, d = starts[gi], ends[gj], dist[gi, gj]
     rows, cols = (t, o) if swap else (o, t)
@@ -108,19 +124,11 @@ def test_each_dijkstra_call_returns_at_most_the_byte_budget(
     budget = 8 * graph.n_nodes * 3
     monkeypatch.setattr(access, "WALK_BYTES", budget)
     monkeypatch.setattr(access, "LOCAL_FROM_BYTES", 0)  # by parts, however small
-    calls: list[tuple[int, int]] = []
-    plain = csgraph.dijkstra
-
-    def counted(g: Any, *args: Any, **kwargs: Any) -> Any:
-        calls.append((int(np.asarray(kwargs["indices"]).size), int(g.shape[0])))
-        return plain(g, *args, **kwargs)
-
-    monkeypatch.setattr(access.csgraph, "dijkstra", counted)
+    calls = recorded_walks(monkeypatch)
     rows, cols, dist = graph.pairs(0, 1, 300.0, chunk=256)
     assert sum(size for size, _ in calls) == 20  # the 20 sites (the smaller set)
     assert all(size * width * 8 <= budget for size, width in calls)
     assert all(width < graph.n_nodes for _, width in calls)  # each on the part it reaches
-    monkeypatch.setattr(access.csgraph, "dijkstra", plain)
     expect = one_dijkstra_pairs(graph, 0, 1, 300.0)
     assert [rows.tolist(), cols.tolist(), dist.tolist()] == [x.tolist() for x in expect]
 
@@ -140,18 +148,10 @@ def test_a_street_shorter_than_its_straight_line_walks_the_whole_graph(
     sites = np.r_[np.column_stack([np.linspace(10, 890, 20), np.full(20, 7.0)]), [[0, 299]]]
     graph = PointGraph(net, [locate(net, demand), locate(net, sites)])
     monkeypatch.setattr(access, "LOCAL_FROM_BYTES", 0)  # parts wanted, however small
-    widths: list[int] = []
-    plain = csgraph.dijkstra
-
-    def counted(g: Any, *args: Any, **kwargs: Any) -> Any:
-        widths.append(int(g.shape[0]))
-        return plain(g, *args, **kwargs)
-
-    monkeypatch.setattr(access.csgraph, "dijkstra", counted)
+    calls = recorded_walks(monkeypatch)
     rows, cols, dist = graph.pairs(0, 1, 300.0)
-    assert widths and set(widths) == {graph.n_nodes}
+    assert calls and {width for _, width in calls} == {graph.n_nodes}
     assert (0, 20) in set(zip(rows.tolist(), cols.tolist(), strict=True))  # via the short one
-    monkeypatch.setattr(access.csgraph, "dijkstra", plain)
     expect = one_dijkstra_pairs(graph, 0, 1, 300.0)
     assert [rows.tolist(), cols.tolist(), dist.tolist()] == [x.tolist() for x in expect]
 
@@ -164,13 +164,6 @@ def test_a_small_walk_goes_on_the_whole_graph(monkeypatch: pytest.MonkeyPatch) -
     graph = PointGraph(net, [locate(net, np.column_stack([xs, np.full(10, 5.0)])),
                              locate(net, np.column_stack([xs + 3, np.full(10, 7.0)]))])
     assert 8 * 10 * graph.n_nodes < access.LOCAL_FROM_BYTES
-    widths: list[int] = []
-    plain = csgraph.dijkstra
-
-    def counted(g: Any, *args: Any, **kwargs: Any) -> Any:
-        widths.append(int(g.shape[0]))
-        return plain(g, *args, **kwargs)
-
-    monkeypatch.setattr(access.csgraph, "dijkstra", counted)
+    calls = recorded_walks(monkeypatch)
     graph.pairs(0, 1, 150.0)
-    assert widths and set(widths) == {graph.n_nodes}
+    assert calls and {width for _, width in calls} == {graph.n_nodes}
