@@ -312,8 +312,10 @@ class PointGraph:
                                   chunk, WALK_BYTES)
         else:  # small enough, or a street shorter than its straight line: the whole graph
             step = max(1, min(chunk, WALK_BYTES // (8 * self.n_nodes)))
-            chunks = ((starts[k : k + step], self.graph, self.source[origin][starts[k : k + step]],
-                       self.sink[target][ends], ends) for k in range(0, starts.size, step))
+            sinks = self.sink[target][ends]
+            parts = (starts[k : k + step] for k in range(0, starts.size, step))
+            chunks = ((part, self.graph, self.source[origin][part], sinks, ends)
+                      for part in parts)
         for part, graph, sources, sinks, reads in chunks:
             dist = csgraph.dijkstra(graph, directed=True, indices=sources, limit=limit)[:, sinks]
             gi, gj = np.nonzero(dist <= cutoff)

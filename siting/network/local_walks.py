@@ -11,9 +11,11 @@ the sink nodes of the target points entering there: the same distances, bit for 
 in the same order), from a dense output of the subgraph's width rather than the whole
 graph's. Sources are taken in a space-filling order so that each chunk's box is small.
 
-On the 2026-2030 回天 plan's graph (about 60,000 nodes with the points) a chunk of
-sources reaches a few per cent of it; a district's graph ten times larger costs each
-walk no more, where the dense output of the whole graph grew with it.
+The whole graph's dense output grows with the graph; a chunk's part grows only with
+the cutoff. On grid districts of 14,400 and 90,000 street nodes (2,000 parcels to
+20,000 blocks within 500 m; 5,000 to 60,000 within 800 m) a walk took 0.10 s against
+0.29 s and 0.48 s against 2.2 s on the whole graph; on small graphs cutting the parts
+costs more than it saves (:data:`~siting.network.access.LOCAL_FROM_BYTES`).
 
 >>> import numpy as np
 >>> morton_order(np.array([0.0, 5.0, 0.5, 5.5]), np.array([0.0, 5.0, 0.5, 0.0]), 1.0).tolist()
@@ -117,8 +119,8 @@ class BoxIndex:
         self.y = y[self.order]
 
     def within(self, x0: float, x1: float, y0: float, y1: float) -> IntArray:
-        lo, hi = np.searchsorted(self.x, [x0, x1], side="left")[0], \
-            np.searchsorted(self.x, x1, side="right")
+        lo = np.searchsorted(self.x, x0, side="left")
+        hi = np.searchsorted(self.x, x1, side="right")
         ys = self.y[lo:hi]
         return self.order[lo:hi][(ys >= y0) & (ys <= y1)]
 
@@ -157,9 +159,6 @@ def local_chunks(
     streets = BoxIndex(street_x, street_y)
     entries = BoxIndex(street_x[t_node], street_y[t_node])
     hit = np.zeros(target.terminal.size, dtype=bool)
-    # Source and sink nodes lie in one block per set, after the street nodes: the
-    # subgraph's nodes are in the graph's order with the blocks in theirs.
-    sources_first = bool(origin.terminal.min() < target.terminal.min())
     at, size = 0, max(chunk, 1)
     while at < order.size:
         while True:
@@ -183,11 +182,9 @@ def local_chunks(
         if whole:
             yield part, graph, origin.terminal[part], sinks, entering
         else:
-            sources = np.sort(origin.terminal[part])
-            blocks = [sources, sinks] if sources_first else [sinks, sources]
-            nodes = np.concatenate([np.sort(inside), *blocks])
-            if np.any(nodes[1:] <= nodes[:-1]):  # not expected: the blocks are apart
-                nodes = np.unique(nodes)
+            # street, source and sink nodes are distinct; sorted, the subgraph keeps
+            # the graph's order (Dijkstra then breaks ties alike)
+            nodes = np.sort(np.concatenate([inside, origin.terminal[part], sinks]))
             local = np.searchsorted(nodes, np.concatenate([origin.terminal[part], sinks]))
             yield (part, induced_subgraph(graph, nodes), local[: part.size],
                    local[part.size :], entering)
