@@ -287,6 +287,25 @@ def group_huitian(rows: list[dict[str, Any]], cap: float, runs: int = 3) -> None
         add(rows, "huitian", f"{case} (command)", "siting solve", median)
 
 
+#: District sizes of the ``district`` group: copies of 回天 across and down.
+DISTRICT_SIZES = [(2, 2), (3, 3)]
+
+
+def group_district(rows: list[dict[str, Any]], cap: float) -> None:
+    """The 2026–2030 plan on districts of 2 × 2 and 3 × 3 copies of 回天
+    (:mod:`benchmarks.district`): the whole ``siting solve`` command once each, at the
+    spec's own limit (120 s, gap 0.1 %); no target, the size no shipped instance has."""
+    from benchmarks.district import write_district
+
+    for columns, down in DISTRICT_SIZES:
+        with tempfile.TemporaryDirectory() as tmp:
+            spec = write_district(Path(tmp), columns, down)
+            out = run_command([PY, "-m", "siting.cli", "solve", str(spec), "--out",
+                               f"{tmp}/out", "--json", "--quiet"], max(cap, 400))
+        add(rows, "district", f"{columns}x{down} 回天 copies 2026-2030 (command)",
+            "siting solve", out)
+
+
 def _fmt(v: Any) -> str:
     if v is None:
         return ""
@@ -353,7 +372,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m benchmarks")
     ap.add_argument("--quick", action="store_true", help="smallest cases only (smoke test)")
     ap.add_argument("--only", default="mclp,pscp,clustered,generators,literature,cli,cordeau,"
-                                      "pmed,bds,city,huitian")
+                                      "pmed,bds,city,huitian,district")
     ap.add_argument("--out", default=str(HERE / "results"))
     ap.add_argument("--peer-cap", type=float, default=300.0)
     ap.add_argument("--no-spopt", action="store_true")
@@ -401,6 +420,8 @@ def main(argv: list[str] | None = None) -> int:
         group_city(rows, cap)
     if "huitian" in groups and not args.quick:
         group_huitian(rows, cap, args.huitian_runs)
+    if "district" in groups and not args.quick:
+        group_district(rows, cap)
     _ratio(rows)
     probes.append(probe_line(f"after the last case, least of {runs}", host_probe(runs)))
     print(probes[-1])
