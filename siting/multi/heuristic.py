@@ -123,7 +123,10 @@ class PoolHeuristic:
     then :meth:`rest` (the support search) when the bound does not prove it.
 
     ``best`` is the best plan found, ``bound`` the certified bound; ``deadline`` is a
-    ``time.perf_counter()`` instant after which nothing new is started.
+    ``time.perf_counter()`` instant after which nothing new is started;
+    ``bound_deadline``, when later, the instant until which the full model's LP,
+    once started, may go on (the search after the heuristic would begin by solving
+    that LP again, from no basis).
     """
 
     prob: MultiServiceProblem
@@ -132,6 +135,7 @@ class PoolHeuristic:
     backend: str
     opts: SolveOptions
     deadline: float | None = None
+    bound_deadline: float | None = None
     extra: int = 1
     on_incumbent: Callable[[Incumbent], None] | None = None
     on_finish: Callable[[PoolHeuristic], None] | None = None
@@ -424,8 +428,11 @@ class PoolHeuristic:
             for grids in (self.lay.w, self.lay.s):
                 if name in grids:
                     held[grids[name].slice] = out
-        res = cast(WarmLpBackend, backend).warm_lp(self.milp, held,
-                                                   self._options(cancel=self._bound_cancel))
+        opts = self._options(cancel=self._bound_cancel)
+        if self.bound_deadline is not None and opts.time_limit is not None:
+            opts = replace(opts, time_limit=max(self.bound_deadline - time.perf_counter(),
+                                                opts.time_limit))
+        res = cast(WarmLpBackend, backend).warm_lp(self.milp, held, opts)
         return res, time.perf_counter() - t
 
     def _take_bound(self, res: Result, seconds: float) -> None:

@@ -131,6 +131,8 @@ class MultiService:
         note = _search_note(result)
         if heuristic is not None and heuristic.proven:
             note = f"not needed, the plan is within the gap of the LP bound: {note}"
+        elif result.extra.get("search_skipped"):
+            note = f"not run, the full model's LP took the time limit: {note}"
         stage("search", True, note)
         sol = decode(prob, lay, result)
         sol.findings = [f for f in findings if f.code != LOADING]  # notes: in sol.notes
@@ -257,6 +259,11 @@ class MultiService:
             return result, None
         heuristic = self._heuristic(prob, milp, lay, backend, run_opts, stage)
         heuristic.deadline = None if limit is None else t0 + 0.8 * limit
+        # The full model's LP, once started, may use the whole limit: the search below
+        # would begin by solving that LP again, from no basis (on a district of nine
+        # 回天 copies it was stopped at 0.8 of 120 s, 38 s into a 56 s warm round, and
+        # the search that followed did not finish its root in the 25 s left).
+        heuristic.bound_deadline = None if limit is None else t0 + limit
         heuristic.run(while_bounding)
         best = heuristic.best
         if heuristic.interrupted:  # Ctrl-C: keep the plan found so far, if any
@@ -273,7 +280,16 @@ class MultiService:
             result = with_incumbent(proof, best, heuristic.bound, opts.mip_gap)
             result.runtime_s = float(heuristic.stats.get("s", 0.0))
             return result, heuristic
-        run_opts = replace(run_opts, time_limit=_left(t0, limit),
+        late = heuristic.deadline is not None and time.perf_counter() > heuristic.deadline
+        left = _left(t0, limit, floor=0.0 if late else 0.2)
+        if left is not None and left <= 0.0:  # the full model's LP took the limit
+            stopped = Result(Status.NO_SOLUTION, backend)
+            result = with_incumbent(stopped, best, heuristic.bound, opts.mip_gap)
+            result.message = "time limit reached before the search of the full model"
+            result.extra["search_skipped"] = True
+            result.runtime_s = float(heuristic.stats.get("s", 0.0))
+            return result, heuristic
+        run_opts = replace(run_opts, time_limit=left,
                            warm_start=None if best is None else best.x)
         result = get_backend(backend).solve(milp, run_opts)
         return with_incumbent(result, heuristic.best, heuristic.bound, opts.mip_gap), heuristic
@@ -424,10 +440,15 @@ def with_incumbent(
     return out
 
 
-def _left(t0: float, limit: float | None) -> float | None:
+def _left(t0: float, limit: float | None, floor: float = 0.2) -> float | None:
+    """The seconds left of ``limit`` from ``t0``, at least ``floor`` of it.
+
+    >>> _left(time.perf_counter() - 10.0, 8.0), _left(time.perf_counter() - 10.0, 8.0, 0.0)
+    (1.6, 0.0)
+    """
     if limit is None:
         return None
-    return max(limit - (time.perf_counter() - t0), 0.2 * limit)
+    return max(limit - (time.perf_counter() - t0), floor * limit)
 
 
 def _search_note(result: Result) -> str:
