@@ -82,23 +82,19 @@ def _copies(columns: int, rows: int) -> dict[str, Any]:
 def _side_nodes(ends: pd.DataFrame, axis: str, outward: int) -> pd.DataFrame:
     """A copy's outermost node in every band across ``axis`` (``outward`` +1: largest)."""
     other = "y" if axis == "x" else "x"
-    near = ends.copy()
-    near["band"] = np.floor(near[other] / SEAM_BAND_M).astype(np.int64)
-    near["out"] = near[axis] * outward
-    return near.sort_values("out").groupby("band").tail(1).set_index("band")
+    banded = ends.assign(band=np.floor(ends[other] / SEAM_BAND_M).astype(np.int64),
+                         out=ends[axis] * outward)
+    return banded.sort_values("out").groupby("band").tail(1).set_index("band")
 
 
 def _with_seams(edges: Any, columns: int, rows: int) -> Any:
     import geopandas as gpd
     import shapely
 
-    coords = shapely.get_coordinates(
-        shapely.get_point(edges.geometry.values, 0)), shapely.get_coordinates(
-        shapely.get_point(edges.geometry.values, -1))
-    ends = pd.DataFrame({"x": np.concatenate([coords[0][:, 0], coords[1][:, 0]]),
-                         "y": np.concatenate([coords[0][:, 1], coords[1][:, 1]]),
-                         "copy": np.concatenate([edges["copy"].to_numpy()] * 2)})
-    ends = ends.drop_duplicates(["x", "y"])
+    streets = edges.geometry.values
+    xy = np.vstack([shapely.get_coordinates(shapely.get_point(streets, k)) for k in (0, -1)])
+    ends = pd.DataFrame({"x": xy[:, 0], "y": xy[:, 1],
+                         "copy": np.tile(edges["copy"].to_numpy(), 2)}).drop_duplicates(["x", "y"])
     lines = []
     for copy in range(columns * rows):
         col, row = copy % columns, copy // columns

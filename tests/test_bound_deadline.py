@@ -42,9 +42,26 @@ def test_the_bound_lp_may_run_past_the_heuristics_deadline(
     assert heuristic.best is not None and heuristic.bound is not None
 
 
+def _searches_of_the_full_model(monkeypatch: pytest.MonkeyPatch, problem: MultiServiceProblem,
+                                 ) -> list[float | None]:
+    """The time limits of the searches of ``problem``'s full model from the plan (solves
+    of that model with a start), as the run makes them."""
+    columns = build(problem)[0].num_cols
+    limits: list[float | None] = []
+    real_solve = HighsBackend.solve
+
+    def counting(self: HighsBackend, lp: Any, options: SolveOptions) -> Any:
+        if lp.num_cols == columns and options.warm_start is not None:
+            limits.append(options.time_limit)
+        return real_solve(self, lp, options)
+
+    monkeypatch.setattr(HighsBackend, "solve", counting)
+    return limits
+
+
 def test_no_search_when_the_bound_lp_took_the_limit(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The heuristic's plan comes back feasible, with its bound when there is one,
-    verified, and the full model's search is never run."""
+    """The heuristic's plan comes back feasible, with no bound, verified, and the full
+    model's search is never run."""
     sp_, data = city(0)
     real_first_bound = PoolHeuristic.first_bound
 
@@ -54,19 +71,9 @@ def test_no_search_when_the_bound_lp_took_the_limit(monkeypatch: pytest.MonkeyPa
         self.bound = None
         self.deadline = time.perf_counter() - 1.0  # it ran past the heuristic's deadline
 
-    searches: list[Any] = []
-    real_solve = HighsBackend.solve
-
-    def counting(self: HighsBackend, lp: Any, options: SolveOptions) -> Any:
-        if lp.num_cols == full_columns[0] and options.warm_start is not None:
-            searches.append(options)  # the search of the full model from the plan
-        return real_solve(self, lp, options)
-
-    prob = MultiServiceProblem(sp_, data)
-    full_columns = [build(prob)[0].num_cols]
+    searches = _searches_of_the_full_model(monkeypatch, MultiServiceProblem(sp_, data))
     monkeypatch.setattr(PoolHeuristic, "first_bound", late_and_unproven)
     monkeypatch.setattr(pipeline_module, "_left", lambda t0, limit, floor=0.2: floor * limit)
-    monkeypatch.setattr(HighsBackend, "solve", counting)
     sol = MultiService(sp_).solve(data, options=SolveOptions(time_limit=1000.0, mip_gap=1e-3))
     assert searches == []
     assert sol.status == Status.FEASIBLE and sol.verified
@@ -83,18 +90,8 @@ def test_a_search_with_time_left_still_runs(monkeypatch: pytest.MonkeyPatch) -> 
         real_first_bound(self, beside)
         self.proven = False
 
-    limits: list[float | None] = []
-    real_solve = HighsBackend.solve
-
-    def counting(self: HighsBackend, lp: Any, options: SolveOptions) -> Any:
-        if lp.num_cols == full_columns[0] and options.warm_start is not None:
-            limits.append(options.time_limit)  # the search of the full model from the plan
-        return real_solve(self, lp, options)
-
-    prob = MultiServiceProblem(sp_, data)
-    full_columns = [build(prob)[0].num_cols]
+    limits = _searches_of_the_full_model(monkeypatch, MultiServiceProblem(sp_, data))
     monkeypatch.setattr(PoolHeuristic, "first_bound", unproven)
-    monkeypatch.setattr(HighsBackend, "solve", counting)
     sol = MultiService(sp_).solve(data, options=SolveOptions(time_limit=1000.0, mip_gap=1e-3))
     assert len(limits) == 1 and limits[0] is not None and limits[0] >= 200.0
     assert sol.status == Status.OPTIMAL and sol.verified

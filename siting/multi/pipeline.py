@@ -275,19 +275,16 @@ class MultiService:
             result.message = "interrupted"
             return result, heuristic
         stage("search", False, "")
-        if heuristic.proven:
-            proof = Result(Status.NO_SOLUTION, backend)
-            result = with_incumbent(proof, best, heuristic.bound, opts.mip_gap)
-            result.runtime_s = float(heuristic.stats.get("s", 0.0))
-            return result, heuristic
         late = heuristic.deadline is not None and time.perf_counter() > heuristic.deadline
         left = _left(t0, limit, floor=0.0 if late else 0.2)
-        if left is not None and left <= 0.0:  # the full model's LP took the limit
-            stopped = Result(Status.NO_SOLUTION, backend)
-            result = with_incumbent(stopped, best, heuristic.bound, opts.mip_gap)
-            result.message = "time limit reached before the search of the full model"
-            result.extra["search_skipped"] = True
+        skipped = left is not None and left <= 0.0  # the full model's LP took the limit
+        if heuristic.proven or skipped:  # the heuristic's plan and bound are the answer
+            result = with_incumbent(Result(Status.NO_SOLUTION, backend), best,
+                                    heuristic.bound, opts.mip_gap)
             result.runtime_s = float(heuristic.stats.get("s", 0.0))
+            if not heuristic.proven:
+                result.message = "time limit reached before the search of the full model"
+                result.extra["search_skipped"] = True
             return result, heuristic
         run_opts = replace(run_opts, time_limit=left,
                            warm_start=None if best is None else best.x)
