@@ -11,7 +11,6 @@ from __future__ import annotations
 import threading
 from dataclasses import replace
 from typing import Any
-from unittest import mock
 
 import numpy as np
 import pytest
@@ -19,7 +18,6 @@ import scipy.sparse as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import siting.backends.highs_lp as highs_lp
 import siting.multi.rows as rows
 from siting.backends.base import Result, SolveOptions, Status, get_backend
 from siting.backends.highs_lp import warm_lp
@@ -257,16 +255,15 @@ def test_warm_lp_is_the_cold_lp() -> None:
 
 @settings(max_examples=80, deadline=None)
 @given(st.integers(0, 10_000), st.sampled_from(["max", "min"]),
-       st.sampled_from([(14, 6), (120, 16)]), st.booleans())
+       st.sampled_from([(14, 6), (120, 16)]))
 def test_warm_lp_prices_out_every_held_column(
-    seed: int, sense: str, shape: tuple[int, int], large: bool
+    seed: int, sense: str, shape: tuple[int, int]
 ) -> None:
     """Whatever is held and whichever the sense, the priced LP is the whole LP: its
     objective is the cold one and its duals certify it (a held column that still
     prices out would leave the objective short of the cold LP's). The larger shape
-    needs a warm round (dual simplex, or primal where the LP counts as ``large``:
-    ``PRIMAL_FROM_ROWS``) in about two cases in three and more after it (primal
-    simplex) in about one in eight."""
+    needs a warm round (dual simplex) in about two cases in three and more after
+    it (primal simplex) in about one in eight."""
     rng = np.random.default_rng(seed)
     n, m = shape
     milp = MilpArrays(
@@ -278,8 +275,7 @@ def test_warm_lp_prices_out_every_held_column(
     )
     held = rng.random(n) < 0.6
     cold = get_backend("highs").solve(replace(milp, integrality=np.zeros(n, dtype=bool)), EXACT)
-    with mock.patch.object(highs_lp, "PRIMAL_FROM_ROWS", 0 if large else highs_lp.PRIMAL_FROM_ROWS):
-        res = warm_lp(milp, held, SolveOptions())
+    res = warm_lp(milp, held, SolveOptions())
     assert res.status == Status.OPTIMAL and cold.objective is not None
     assert res.objective == pytest.approx(cold.objective, rel=1e-9, abs=1e-9)
     assert res.extra["rounds"] >= 1

@@ -1,7 +1,6 @@
 """The bound LP's cold solves price by Devex; its warm rounds keep HiGHS's choice; a
 caller's ``solver_options`` win. The held LP and the first release are solved in one
-HiGHS instance (the model is handed over once for both). The first warm round runs
-dual simplex, primal from ``PRIMAL_FROM_ROWS`` rows; the rounds after it primal."""
+HiGHS instance (the model is handed over once for both)."""
 
 from __future__ import annotations
 
@@ -63,35 +62,3 @@ def test_cold_solves_price_by_devex_and_warm_rounds_by_highs_choice(
 def test_the_callers_pricing_rule_wins(monkeypatch: pytest.MonkeyPatch) -> None:
     options = SolveOptions(solver_options={"highs": {RULE: 2}})
     assert _rules(monkeypatch, options) == [2, 2]
-
-
-def _strategies(monkeypatch: pytest.MonkeyPatch, primal_from_rows: int) -> list[int]:
-    """HiGHS's ``simplex_strategy`` at each run of warm_lp, for the first LP with two
-    warm rounds, with ``PRIMAL_FROM_ROWS`` set to ``primal_from_rows``."""
-    monkeypatch.setattr(highs_lp, "PRIMAL_FROM_ROWS", primal_from_rows)
-    seen: list[int] = []
-    run = highs_lp._run_interruptible
-
-    def recording(h: Any, core: Any, *args: Any, **kw: Any) -> Any:
-        seen.append(int(h.getOptionValue("simplex_strategy")[1]))
-        return run(h, core, *args, **kw)
-
-    monkeypatch.setattr(highs_lp, "_run_interruptible", recording)
-    for seed in range(200):
-        seen.clear()
-        milp, held = _lp(seed)
-        res = highs_lp.warm_lp(milp, held, SolveOptions())
-        rounds = res.extra["rounds"]
-        assert res.status == Status.OPTIMAL and isinstance(rounds, int)
-        if rounds >= 4:
-            return seen
-    raise AssertionError("no LP needed two warm rounds")
-
-
-@pytest.mark.parametrize(("primal_from_rows", "first_warm"), [(10**9, 1), (16, 4)])
-def test_the_first_warm_round_is_dual_below_the_size_primal_from_it(
-    monkeypatch: pytest.MonkeyPatch, primal_from_rows: int, first_warm: int,
-) -> None:
-    seen = _strategies(monkeypatch, primal_from_rows)  # the test LPs have 16 rows
-    cold = seen[:2]  # the held LP and the first release: HiGHS's choice, as set
-    assert seen[2] == first_warm and set(seen[3:]) == {4} and 4 not in cold

@@ -91,8 +91,7 @@ def warm_lp(milp: MilpArrays, held: np.ndarray, options: SolveOptions) -> Result
     as the held LP (:func:`_cold`) and in its HiGHS instance (the model is handed
     over once for both); later ones, a few hundred columns,
     from the last basis (primal feasible: the freed columns sit at their lower
-    bound), the first of them by dual simplex (by primal simplex from
-    :data:`PRIMAL_FROM_ROWS` rows) and the rest by primal simplex.
+    bound), the first of them by dual simplex and the rest by primal simplex.
     On the 2026-2030 plan's LP the first warm round took 2,506 dual iterations,
     0.5-0.6 s, against 3,190 primal ones, 1.0-1.2 s (the next, 201 against 43
     primal iterations, ~0.04 s more); on the 2018-2020 plan's, where every round
@@ -154,8 +153,7 @@ def warm_lp(milp: MilpArrays, held: np.ndarray, options: SolveOptions) -> Result
         basis.col_status = status
         solver = _configured(core, options)
         solver.setOptionValue("presolve", "off")  # a basis is used as it is, without presolve
-        # dual first (see the doc; primal on a large LP), then primal
-        solver.setOptionValue("simplex_strategy", first_warm_strategy(lp.num_rows))
+        solver.setOptionValue("simplex_strategy", 1)  # dual first (see the doc), then primal
         load_model(solver, core, _holding(lp, milp, still))
         solver.setBasis(basis)
     while freed.size:
@@ -176,27 +174,6 @@ def warm_lp(milp: MilpArrays, held: np.ndarray, options: SolveOptions) -> Result
     result.extra["rounds"] = rounds
     result.runtime_s = time.perf_counter() - t0
     return result
-
-
-#: From this many rows the bound LP's first warm round runs primal simplex, not dual.
-#: That round starts primal feasible (the freed columns at their lower bound); the
-#: dual's steepest-edge updates grow with the rows. First warm round of the
-#: 2026-2030 plan's bound LP, dual against primal: 回天 (73,230 rows) 0.29 against
-#: 0.71 s; 2 × 1 copies of it (``benchmarks.district``, 146,443 rows) 1.97-2.42
-#: against 3.01-3.27 s; 2 × 2 (292,869) 12.2 against 8.8 s; 3 × 3 (658,934) 51.8
-#: against 29.7 s (25,563 against 23,032 iterations; the whole bound LP 86.7 against
-#: 61.6 s, the same optimum).
-PRIMAL_FROM_ROWS = 200_000
-
-
-def first_warm_strategy(rows: int) -> int:
-    """HiGHS's ``simplex_strategy`` for the first warm round of an LP of ``rows`` rows:
-    1 (dual) below :data:`PRIMAL_FROM_ROWS`, else 4 (primal).
-
-    >>> first_warm_strategy(73_230), first_warm_strategy(658_934)
-    (1, 4)
-    """
-    return 4 if rows >= PRIMAL_FROM_ROWS else 1
 
 
 def _cold(core: Any, options: SolveOptions) -> Any:
