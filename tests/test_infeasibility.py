@@ -287,3 +287,29 @@ def test_corrupted_served_residents_are_rejected(data: ServiceData) -> None:
     verify_multi(prob, bad)
     assert bad.verified is False
     assert any("served residents outside reach" in m for m in bad.verification), bad.verification
+
+
+def test_each_target_maximised_stops_once_its_reach_is_decided(
+    data: ServiceData, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The MIPs that explain an unreachable target are handed a progress watch and a
+    cancel event (:func:`siting.multi.explain.decided_at`): a plan reaching the
+    target or a bound below it ends the solve, whose bound is still an upper bound."""
+    import siting.multi.explain as explain
+    from siting.backends.base import get_backend
+
+    backend = get_backend("highs")
+    seen: list[Any] = []
+    solve = type(backend).solve
+
+    def spy(self: Any, milp: Any, options: Any, **kw: Any) -> Any:
+        seen.append(options)
+        return solve(self, milp, options, **kw)
+
+    monkeypatch.setattr(type(backend), "solve", spy)
+    extra, patterns = CASES["coverage target too high"]
+    prob = MultiServiceProblem(spec(**extra), data)
+    reasons = explain.explain_infeasible(prob, "highs", OPTS)
+    assert re.search(patterns[0], " | ".join(reasons)), reasons
+    watched = [o for o in seen if o.cancel is not None and o.progress is not None]
+    assert watched and not any(o.cancel.is_set() for o in seen if o not in watched)

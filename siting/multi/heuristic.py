@@ -33,10 +33,11 @@ start, never a claimed optimum.
    by the parcels the full model's LP uses (when it lacks any: a tight budget's
    phasing needs parcels the one-year LPs leave out) and that problem rounded as
    in step 2, then the LP support of the pool is searched from the best plan
-   before the full model's search starts from it. Each step's solves are the same whatever the order they run in: unless
-   the caller sets ``threads``, the two relaxations run side by side and the bound
-   LP runs beside steps 2-3 (on two cores the bound was the long pole); identical
-   inputs give identical plans and bounds.
+   before the full model's search starts from it. Each step's solves are the same
+   whatever the order they run in: unless the caller sets ``threads``, the two
+   relaxations run side by side and the bound LP runs beside steps 2-3 (on two
+   cores the bound was the long pole); identical inputs give identical plans and
+   bounds.
 
 >>> spec = one_year_spec(parse_spec({"meta": {"name": "x", "years": [2026, 2027]},
 ...     "facility": {"park": {"group": "pop_total", "radius_m": 500,
