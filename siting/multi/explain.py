@@ -170,7 +170,11 @@ def _short_floors(prob: MultiServiceProblem, backend: str, opts: SolveOptions) -
             )
             if residents <= 0:
                 continue
-            res = get_backend(backend).solve(replace(milp, c=c, offset=const), opts)
+            floor = None if e.min_share is None else e.min_share * residents
+            res = get_backend(backend).solve(
+                replace(milp, c=c, offset=const),
+                opts if floor is None else decided_at(floor, opts),
+            )
             if not res.status.has_solution:
                 continue
             best = (res.bound if res.bound is not None else res.objective) or 0.0
