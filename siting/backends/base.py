@@ -164,8 +164,9 @@ class SolveOptions:
     tuning: frozenset[Tuning] = frozenset()
     #: Called from the solver's thread, at most twice a second, with the
     #: incumbent's objective, the bound and the relative gap (None while
-    #: unknown), in the model's own units. For progress displays only: it must
-    #: not raise, and it never changes the solve. Back ends with
+    #: unknown), in the model's own units. For progress displays, or to set the
+    #: caller's own ``cancel`` (:func:`siting.multi.explain.decided_at`): it must
+    #: not raise, and the back end does not act on it. Back ends with
     #: ``Capability.PROGRESS``; others ignore it.
     progress: Callable[[float | None, float | None, float | None], None] | None = None
     #: A source of solutions found while the solver runs (a primal heuristic in

@@ -9,7 +9,6 @@ at a time and reports the best value each can reach.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -244,5 +243,4 @@ def decided_at(required: float, opts: SolveOptions) -> SolveOptions:
         elif bound is not None and bound < required - TOL:
             cancel.set()  # out of reach: the bound says so already
 
-    watched: Callable[[float | None, float | None, float | None], None] = progress
-    return replace(opts, progress=watched, cancel=cancel)
+    return replace(opts, progress=progress, cancel=cancel)
