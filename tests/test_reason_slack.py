@@ -54,9 +54,9 @@ def rows_and_slack(raw: dict[str, Any], *, skip: bool = True) -> tuple[dict[str,
         found.append(slack_limits(*args))
         return found[-1] if skip else frozenset()
 
-    def counted(*args: Any) -> Any:
+    def counted(*args: Any, **kwargs: Any) -> Any:
         solves[0] += 1
-        return lifted(*args)
+        return lifted(*args, **kwargs)
 
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(reasons, "slack_limits", proven)
@@ -214,3 +214,45 @@ def test_every_parcel_free_is_the_model_built_with_every_parcel_free(name: str) 
             assert np.array_equal(getattr(free, field), getattr(again, field)), field
         assert free.row_blocks == again.row_blocks and free.col_blocks == again.col_blocks
         assert not np.array_equal(free.col_upper, built[quota, False].col_upper)
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    footprint=st.sampled_from([200.0, 900.0, 1300.0]),
+    total=st.sampled_from([1e6, 2.5e6, 4e6, 3e7]),
+    quota=st.sampled_from([{}, {"max_count": {"total": 1}}, {"count": {"2026": 1}},
+                           {"max_total": 2}]),
+    others=st.booleans(),
+)
+def test_lifted_re_solves_start_from_the_plan_as_it_is(
+    footprint: float, total: float, quota: dict[str, Any], others: bool,
+) -> None:
+    """Every re-solve after the first (the model as it is) starts from that model's plan,
+    which each lifted model keeps (HiGHS checks the start); the row is the one every
+    re-solve gives from no start."""
+    raw = case(footprint, 1, total, {}, quota, others)
+    try:
+        parse_spec(raw)
+    except Exception:  # a combination the spec refuses
+        return
+    starts: list[bool] = []
+    share = reasons._solve_share
+
+    def seen(*args: Any, **kwargs: Any) -> Any:
+        plans = kwargs.get("plans")
+        starts.append(bool(plans))
+        return share(*args, **kwargs)
+
+    def without_start(*args: Any, **kwargs: Any) -> Any:
+        return share(*args, **{**kwargs, "plans": None})
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(reasons, "_solve_share", seen)
+        warm, _, _ = rows_and_slack(raw, skip=False)
+    if not warm:
+        return
+    assert starts[0] is False and all(starts[1:]) and len(starts) > 1
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(reasons, "_solve_share", without_start)
+        cold, _, _ = rows_and_slack(raw, skip=False)
+    same_rows(warm, cold)

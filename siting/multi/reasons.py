@@ -160,17 +160,26 @@ def land_used(prob: MultiServiceProblem, fac: pd.DataFrame, skip: str) -> np.nda
 def _solve_share(
     milp: MilpArrays, td: TypeData, backend: str, opts: SolveOptions,
     *, used: np.ndarray | None, area: np.ndarray, drop_budget: bool = False,
-    proven: list[bool] | None = None,
+    proven: list[bool] | None = None, plans: list[np.ndarray] | None = None,
 ) -> float | None:
     """Best final-year share of the one-type model ``milp`` (``used``: land already taken;
-    ``drop_budget``: its budget rows lifted; ``proven`` hears whether it is optimal)."""
+    ``drop_budget``: its budget rows lifted; ``proven`` hears whether it is optimal).
+
+    ``plans`` holds the first solve's plan, the start of the later ones: every later
+    model lifts limits of the first, so that plan is one of its plans (HiGHS checks
+    it). On 回天 2026-2030 with budgets x 0.4, underground parking's re-solve with
+    phasing lifted took 4.0 s from no start and 1.8 s from it."""
     upper = milp.row_upper.copy()
     for blk in milp.row_blocks:
         if used is not None and blk.name == "land" and blk.size == td.n_cand:
             upper[blk.slice] = np.maximum(area[td.cand] - used[td.cand], 0.0)
         if drop_budget and blk.name.startswith("budget_"):
             upper[blk.slice] = np.inf  # the same model as one built without budget rows
+    if plans and plans[0].size == milp.num_cols:
+        opts = replace(opts, warm_start=plans[0])
     res = get_backend(backend).solve(replace(milp, row_upper=upper), opts)
+    if plans is not None and not plans and res.status.has_solution and res.x is not None:
+        plans.append(res.x)
     if res.extra.get("interrupted"):  # Ctrl-C caught by the solve: no more re-solves
         raise KeyboardInterrupt
     if proven is not None:
@@ -184,7 +193,7 @@ def _solve_share(
 def _solve_lifted(
     one: MultiServiceProblem, td: TypeData, backend: str, opts: SolveOptions,
     used: np.ndarray, keys: frozenset[str], built: dict[tuple[bool, bool], MilpArrays],
-    proven: list[bool] | None = None,
+    proven: list[bool] | None = None, plans: list[np.ndarray] | None = None,
 ) -> float | None:
     """The one-type model's best share with the limits ``keys`` lifted (then put back).
 
@@ -198,7 +207,7 @@ def _solve_lifted(
         built[shape] = every_parcel_free(built[shape[0], False], td)
     return _solve_share(
         built[shape], td, backend, opts, used=None if "land" in keys else used,
-        area=one.area, drop_budget="budget" in keys, proven=proven,
+        area=one.area, drop_budget="budget" in keys, proven=proven, plans=plans,
     )
 
 
@@ -275,10 +284,11 @@ def type_reason(
     built: dict[tuple[bool, bool], MilpArrays] = {}
 
     def lifted(keys: frozenset[str]) -> float | None:
-        return _solve_lifted(one, td, backend, opts, used, keys, built)
+        return _solve_lifted(one, td, backend, opts, used, keys, built, plans=plans)
 
     proven: list[bool] = []
-    as_is = _solve_lifted(one, td, backend, opts, used, frozenset(), built, proven)
+    plans: list[np.ndarray] = []  # the model as it is: its plan starts the lifted ones
+    as_is = _solve_lifted(one, td, backend, opts, used, frozenset(), built, proven, plans)
     # a limit that provably cannot bind leaves the model's plans, so its best, as they are
     slack = slack_limits(one, td, built[False, False], np.maximum(
         one.area[td.cand] - used[td.cand], 0.0)) if proven[0] else frozenset()
