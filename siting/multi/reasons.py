@@ -168,7 +168,7 @@ def _solve_share(
     ``plans`` holds the first solve's plan, the start of the later ones: every later
     model lifts limits of the first, so that plan is one of its plans (HiGHS checks
     it). On 回天 2026-2030 with budgets x 0.4, underground parking's re-solve with
-    phasing lifted took 4.0 s from no start and 1.8 s from it."""
+    phasing lifted took 4.0 s from no start and 1.6-1.8 s from it."""
     upper = milp.row_upper.copy()
     for blk in milp.row_blocks:
         if used is not None and blk.name == "land" and blk.size == td.n_cand:
