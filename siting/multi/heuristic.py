@@ -255,9 +255,8 @@ class PoolHeuristic:
                 # plan needs (回天 2026-2030, budgets x 0.6: its LP 0.62 % below the
                 # full model's, the plan 0.63 % below the bound).
                 lp_pool = self._restricted(wider, "lp pool")
-                if lp_pool is not None and not self._plan(lp_pool):
-                    lp_pool = None
-                restricted = lp_pool or restricted
+                if lp_pool is not None and self._plan(lp_pool):
+                    restricted = lp_pool
         if restricted is not None and "support" not in restricted.done and not self.proven:
             self._round(restricted, "support")
 
