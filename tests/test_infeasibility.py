@@ -312,4 +312,5 @@ def test_each_target_maximised_stops_once_its_reach_is_decided(
     reasons = explain.explain_infeasible(prob, "highs", OPTS)
     assert re.search(patterns[0], " | ".join(reasons)), reasons
     watched = [o for o in seen if o.cancel is not None and o.progress is not None]
-    assert watched and not any(o.cancel.is_set() for o in seen if o not in watched)
+    assert watched and not any(o.cancel is not None and o.cancel.is_set()
+                               for o in seen if o not in watched)

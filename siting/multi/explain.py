@@ -9,18 +9,24 @@ at a time and reports the best value each can reach.
 from __future__ import annotations
 
 import threading
+import time
+from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
-from siting.backends.base import SolveOptions, get_backend
+from siting.backends.base import Result, SolveOptions, Status, get_backend
+from siting.milp import MilpArrays
 from siting.multi.problem import MultiServiceProblem
 from siting.multi.rows import build
 from siting.multi.solution import pct
 from siting.multi.targets import area_coverage_objective
 
 TOL = 1e-6
+
+FloatArray = NDArray[np.float64]
 
 
 def precheck(prob: MultiServiceProblem) -> list[str]:
@@ -170,10 +176,9 @@ def _short_floors(prob: MultiServiceProblem, backend: str, opts: SolveOptions) -
             if residents <= 0:
                 continue
             floor = None if e.min_share is None else e.min_share * residents
-            res = get_backend(backend).solve(
-                replace(milp, c=c, offset=const),
-                opts if floor is None else decided_at(floor, opts),
-            )
+            area_milp = replace(milp, c=c, offset=const)
+            res = (get_backend(backend).solve(area_milp, opts) if floor is None
+                   else reach(area_milp, floor, backend, opts))
             if not res.status.has_solution:
                 continue
             best = (res.bound if res.bound is not None else res.objective) or 0.0
@@ -199,7 +204,7 @@ def _short_targets(
         tgt = prob.spec.target[k]
         milp, _ = build(prob, drop=dropped(k), objective=k)
         required = prob.target_required(k)
-        res = get_backend(backend).solve(milp, decided_at(required, opts))
+        res = reach(milp, required, backend, opts)
         if not res.status.has_solution:
             continue
         best = res.bound if res.bound is not None else res.objective
@@ -216,6 +221,75 @@ def _short_targets(
         else:
             out.append(f"{label} cannot be reached: at most {best:,.0f} {context}")
     return out
+
+
+def reach(milp: MilpArrays, required: float, backend: str, opts: SolveOptions) -> Result:
+    """The MIP ``milp`` (a maximisation) solved as far as needed to tell whether it
+    reaches ``required`` (:func:`decided_at`), tried cheaply first: its LP, and when
+    the LP reaches it, sub-MIPs around the LP point (RENS, then the LP's support:
+    :func:`_roundings`). A plan of theirs that reaches it decides (the result then has
+    the LP's value as its bound); otherwise the MIP decides, from their best plan when
+    there is one. A target out of reach is still
+    decided by the MIP, whose bound is the figure reported.
+
+    Why: on 回天 2026-2030 with the park target raised to 90 %, the spaces target
+    maximised alone (118,620 spaces against 10,000 asked) had no plan until HiGHS's
+    sub-MIP after its root cut rounds, at 24-26 s; its LP took 2.6 s and RENS 1.9 s.
+    With the budgets x 0.6 and the radii x 0.8, 28 s, against an LP of 3.1 s, RENS
+    infeasible in 0.2 s and the support 0.8 s.
+
+    >>> import scipy.sparse as sp
+    >>> knap = MilpArrays(c=np.array([3.0, 2.0, 2.0]), A=sp.csr_matrix([[2.0, 1.0, 1.0]]),
+    ...     row_lower=np.array([-np.inf]), row_upper=np.array([2.0]), col_lower=np.zeros(3),
+    ...     col_upper=np.ones(3), integrality=np.ones(3, dtype=bool), sense="max")
+    >>> res = reach(knap, 4.0, "highs", SolveOptions())
+    >>> res.objective >= 4.0, res.bound >= res.objective
+    (True, True)
+    >>> reach(knap, 5.0, "highs", SolveOptions()).bound < 5.0   # out of reach
+    True
+    """
+    solver = get_backend(backend)
+    if milp.sense != "max" or not milp.integrality.any():
+        return solver.solve(milp, decided_at(required, opts))
+    # The LP and its rounding take at most half the limit; the MIP after them keeps all of it.
+    start = time.perf_counter()
+    cheap = None if opts.time_limit is None else opts.time_limit / 2
+    lp = solver.solve(
+        replace(milp, integrality=np.zeros(milp.num_cols, dtype=bool)),
+        replace(opts, time_limit=cheap, progress=None, warm_start=None),
+    )
+    plan = None
+    if (lp.status == Status.OPTIMAL and lp.x is not None and lp.objective is not None
+            and lp.objective >= required - TOL):
+        for lower, upper in _roundings(milp, lp.x):
+            left = None if cheap is None else cheap - (time.perf_counter() - start)
+            if left is not None and left <= 0:
+                break
+            rounded = solver.solve(
+                replace(milp, col_lower=lower, col_upper=upper),
+                decided_at(required, replace(opts, time_limit=left, warm_start=plan)),
+            )
+            if rounded.status.has_solution and rounded.x is not None \
+                    and rounded.objective is not None:
+                if rounded.objective >= required - TOL:
+                    return replace(rounded, status=Status.FEASIBLE,
+                                   bound=max(lp.objective, rounded.objective))
+                plan = rounded.x
+    return solver.solve(milp, decided_at(required, replace(opts, warm_start=plan)))
+
+
+def _roundings(milp: MilpArrays, x: FloatArray) -> Iterator[tuple[FloatArray, FloatArray]]:
+    """Column bounds around the LP point ``x``: RENS (integer columns at their floor and
+    ceiling, those the LP sets whole fixed), then its support (integer columns the LP
+    leaves at 0 stay 0), as the phased heuristic rounds (:mod:`siting.multi.heuristic`)."""
+    ints = milp.integrality
+    lower, upper = milp.col_lower.copy(), milp.col_upper.copy()
+    lower[ints] = np.maximum(lower[ints], np.floor(x[ints] + 1e-6))
+    upper[ints] = np.minimum(upper[ints], np.ceil(x[ints] - 1e-6))
+    yield lower, np.maximum(upper, lower)
+    upper = milp.col_upper.copy()
+    upper[ints & (x < 1e-6)] = np.maximum(milp.col_lower[ints & (x < 1e-6)], 0.0)
+    yield milp.col_lower, upper
 
 
 def decided_at(required: float, opts: SolveOptions) -> SolveOptions:
