@@ -113,3 +113,32 @@ def test_a_reachable_target_is_not_sent_to_the_full_mip(
     # Only the target out of reach went to the full model's MIP.
     assert len(full_mips) == 1
     assert np.array_equal(full_mips[0].c, build(prob, drop=frozenset({0, 1}), objective=1)[0].c)
+
+
+def test_a_target_out_of_reach_alone_ends_the_solve_before_the_search(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The heuristic finds no plan for a spec whose target no plan reaches even alone:
+    the solve is infeasible with the same reason, and the full model's MIP never runs."""
+    from siting.multi import MultiService
+    from siting.multi.rows import build
+    from test_infeasibility import CASES
+
+    extra, patterns = CASES["coverage target too high"]
+    full = build(MultiServiceProblem(spec(**extra), service_data()))[0]
+    backend = get_backend("highs")
+    searched: list[MilpArrays] = []
+    solve = type(backend).solve
+
+    def spy(self: Any, milp: MilpArrays, options: Any, **kw: Any) -> Any:
+        if (milp.integrality.any() and milp.num_cols == full.num_cols
+                and milp.num_rows == full.num_rows and np.array_equal(milp.c, full.c)):
+            searched.append(milp)
+        return solve(self, milp, options, **kw)
+
+    monkeypatch.setattr(type(backend), "solve", spy)
+    sol = MultiService(spec(**extra)).solve(service_data(), options=OPTS)
+    assert sol.status.value == "infeasible"
+    assert re.search(patterns[0], " | ".join(sol.explanation)), sol.explanation
+    assert sol.message == "; ".join(sol.explanation)
+    assert searched == []

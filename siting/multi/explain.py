@@ -120,24 +120,44 @@ def precheck(prob: MultiServiceProblem) -> list[str]:
     return out
 
 
-def explain_infeasible(prob: MultiServiceProblem, backend: str, opts: SolveOptions) -> list[str]:
+def _short(opts: SolveOptions) -> SolveOptions:
+    """The options of one explaining solve: a quarter of the limit (at least 5 s)."""
+    return SolveOptions(
+        time_limit=max(5.0, (opts.time_limit or 60.0) / 4), mip_gap=1e-4, threads=opts.threads
+    )
+
+
+def unreachable_alone(
+    prob: MultiServiceProblem, backend: str, opts: SolveOptions, *, interrupt: bool = True,
+) -> list[str]:
+    """The targets that no plan reaches even with every other target dropped (quotas,
+    budget and equity kept), each with the best value it can reach: any of them
+    proves the spec infeasible. With ``interrupt``, Ctrl-C in one of the solves
+    raises KeyboardInterrupt; without, that target is left unexplained.
+    """
+    live = [k for k, t in enumerate(prob.spec.target) if t.mode == "constraint"]
+    everything = frozenset(live)
+    return _short_targets(prob, backend, _short(opts), live, lambda k: everything,
+                          "under the quotas and budget", interrupt=interrupt)
+
+
+def explain_infeasible(
+    prob: MultiServiceProblem, backend: str, opts: SolveOptions, *, alone_checked: bool = False,
+) -> list[str]:
     """Planner-worded reasons: targets unreachable even alone, then conflicting ones.
 
     First each target is maximised with every other target dropped (quotas,
-    budget and equity kept): a target whose best value falls short is reported
-    with that value. If each is reachable alone, each is maximised with the
+    budget and equity kept; :func:`unreachable_alone`, skipped when the caller
+    ``alone_checked`` and found none): a target whose best value falls short is
+    reported with that value. If each is reachable alone, each is maximised with the
     others kept, which names the targets that conflict.
     """
-    short = SolveOptions(
-        time_limit=max(5.0, (opts.time_limit or 60.0) / 4), mip_gap=1e-4, threads=opts.threads
-    )
+    short = _short(opts)
     live = [k for k, t in enumerate(prob.spec.target) if t.mode == "constraint"]
-    everything = frozenset(live)
-    alone = _short_targets(
-        prob, backend, short, live, lambda k: everything, "under the quotas and budget"
-    )
-    if alone:
-        return alone
+    if not alone_checked:
+        alone = unreachable_alone(prob, backend, opts, interrupt=False)
+        if alone:
+            return alone
     together = _short_targets(
         prob, backend, short, live, lambda k: frozenset({k}), "while the other targets are met"
     )
@@ -198,6 +218,8 @@ def _short_targets(
     live: list[int],
     dropped: Any,
     context: str,
+    *,
+    interrupt: bool = False,
 ) -> list[str]:
     out = []
     for k in live:
@@ -205,6 +227,8 @@ def _short_targets(
         milp, _ = build(prob, drop=dropped(k), objective=k)
         required = prob.target_required(k)
         res = reach(milp, required, backend, opts)
+        if interrupt and res.extra.get("interrupted"):
+            raise KeyboardInterrupt
         if not res.status.has_solution:
             continue
         best = res.bound if res.bound is not None else res.objective
