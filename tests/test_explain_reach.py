@@ -115,14 +115,16 @@ def test_a_reachable_target_is_not_sent_to_the_full_mip(
     assert np.array_equal(full_mips[0].c, build(prob, drop=frozenset({0, 1}), objective=1)[0].c)
 
 
-def test_a_target_out_of_reach_alone_ends_the_solve_before_the_search(
+def test_a_target_beyond_its_lp_ends_the_solve_before_the_search(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """The heuristic finds no plan for a spec whose target no plan reaches even alone:
-    the solve is infeasible with the same reason, and the full model's MIP never runs."""
+    """The heuristic finds no plan for a spec with a target whose LP falls short even
+    alone: the solve is infeasible with the same reason, and the full model's MIP
+    never runs."""
+    from test_infeasibility import CASES
+
     from siting.multi import MultiService
     from siting.multi.rows import build
-    from test_infeasibility import CASES
 
     extra, patterns = CASES["coverage target too high"]
     full = build(MultiServiceProblem(spec(**extra), service_data()))[0]

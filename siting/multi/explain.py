@@ -127,37 +127,59 @@ def _short(opts: SolveOptions) -> SolveOptions:
     )
 
 
-def unreachable_alone(
-    prob: MultiServiceProblem, backend: str, opts: SolveOptions, *, interrupt: bool = True,
-) -> list[str]:
-    """The targets that no plan reaches even with every other target dropped (quotas,
-    budget and equity kept), each with the best value it can reach: any of them
-    proves the spec infeasible. With ``interrupt``, Ctrl-C in one of the solves
-    raises KeyboardInterrupt; without, that target is left unexplained.
-    """
+#: Each target's model with every other target dropped, and its LP result, by index.
+AloneLps = dict[int, tuple[MilpArrays, Result]]
+
+
+def alone_lps(prob: MultiServiceProblem, backend: str, opts: SolveOptions) -> AloneLps:
+    """The LP of each target maximised with every other target dropped (quotas, budget
+    and equity kept; a few seconds on 回天). Ctrl-C in one raises KeyboardInterrupt."""
     live = [k for k, t in enumerate(prob.spec.target) if t.mode == "constraint"]
-    everything = frozenset(live)
-    return _short_targets(prob, backend, _short(opts), live, lambda k: everything,
-                          "under the quotas and budget", interrupt=interrupt)
+    out: AloneLps = {}
+    for k in live:
+        milp, _ = build(prob, drop=frozenset(live), objective=k)
+        lp = _lp(milp, backend, _short(opts))
+        if lp.extra.get("interrupted"):
+            raise KeyboardInterrupt
+        out[k] = (milp, lp)
+    return out
+
+
+def beyond_lp(prob: MultiServiceProblem, lps: AloneLps) -> list[int]:
+    """The targets whose LP of :func:`alone_lps` falls short of what they require: each
+    proves the spec infeasible (the LP bounds every plan)."""
+    return [k for k, (_, lp) in lps.items()
+            if lp.status == Status.OPTIMAL and lp.objective is not None
+            and lp.objective < prob.target_required(k) - TOL]
+
+
+def _lp(milp: MilpArrays, backend: str, opts: SolveOptions) -> Result:
+    """The LP relaxation of ``milp`` (``opts`` without its progress watch or start)."""
+    return get_backend(backend).solve(
+        replace(milp, integrality=np.zeros(milp.num_cols, dtype=bool)),
+        replace(opts, progress=None, warm_start=None),
+    )
 
 
 def explain_infeasible(
-    prob: MultiServiceProblem, backend: str, opts: SolveOptions, *, alone_checked: bool = False,
+    prob: MultiServiceProblem, backend: str, opts: SolveOptions, lps: AloneLps | None = None,
 ) -> list[str]:
     """Planner-worded reasons: targets unreachable even alone, then conflicting ones.
 
     First each target is maximised with every other target dropped (quotas,
-    budget and equity kept; :func:`unreachable_alone`, skipped when the caller
-    ``alone_checked`` and found none): a target whose best value falls short is
-    reported with that value. If each is reachable alone, each is maximised with the
+    budget and equity kept; from its model and LP in ``lps`` when given, as
+    :func:`alone_lps` makes them): a target whose best value falls short is reported
+    with that value. If each is reachable alone, each is maximised with the
     others kept, which names the targets that conflict.
     """
     short = _short(opts)
     live = [k for k, t in enumerate(prob.spec.target) if t.mode == "constraint"]
-    if not alone_checked:
-        alone = unreachable_alone(prob, backend, opts, interrupt=False)
-        if alone:
-            return alone
+    everything = frozenset(live)
+    alone = _short_targets(
+        prob, backend, short, live, lambda k: everything, "under the quotas and budget", lps
+    )
+    if alone:
+        return alone
     together = _short_targets(
         prob, backend, short, live, lambda k: frozenset({k}), "while the other targets are met"
     )
@@ -218,17 +240,15 @@ def _short_targets(
     live: list[int],
     dropped: Any,
     context: str,
-    *,
-    interrupt: bool = False,
+    lps: AloneLps | None = None,
 ) -> list[str]:
     out = []
     for k in live:
         tgt = prob.spec.target[k]
-        milp, _ = build(prob, drop=dropped(k), objective=k)
+        milp, lp = lps[k] if lps and k in lps else (
+            build(prob, drop=dropped(k), objective=k)[0], None)
         required = prob.target_required(k)
-        res = reach(milp, required, backend, opts)
-        if interrupt and res.extra.get("interrupted"):
-            raise KeyboardInterrupt
+        res = reach(milp, required, backend, opts, lp=lp)
         if not res.status.has_solution:
             continue
         best = res.bound if res.bound is not None else res.objective
@@ -247,14 +267,17 @@ def _short_targets(
     return out
 
 
-def reach(milp: MilpArrays, required: float, backend: str, opts: SolveOptions) -> Result:
+def reach(
+    milp: MilpArrays, required: float, backend: str, opts: SolveOptions, *,
+    lp: Result | None = None,
+) -> Result:
     """The MIP ``milp`` (a maximisation) solved as far as needed to tell whether it
     reaches ``required`` (:func:`decided_at`), tried cheaply first: its LP, and when
     the LP reaches it, sub-MIPs around the LP point (RENS, then the LP's support:
     :func:`_roundings`). A plan of theirs that reaches it decides (the result then has
     the LP's value as its bound); otherwise the MIP decides, from their best plan when
-    there is one. A target out of reach is still
-    decided by the MIP, whose bound is the figure reported.
+    there is one. A target out of reach is still decided by the MIP, whose bound is the
+    figure reported. ``lp``: the LP's result when the caller has it.
 
     Why: on 回天 2026-2030 with the park target raised to 90 %, the spaces target
     maximised alone (118,620 spaces against 10,000 asked) had no plan until HiGHS's
@@ -278,10 +301,8 @@ def reach(milp: MilpArrays, required: float, backend: str, opts: SolveOptions) -
     # The LP and its rounding take at most half the limit; the MIP after them keeps all of it.
     start = time.perf_counter()
     cheap = None if opts.time_limit is None else opts.time_limit / 2
-    lp = solver.solve(
-        replace(milp, integrality=np.zeros(milp.num_cols, dtype=bool)),
-        replace(opts, time_limit=cheap, progress=None, warm_start=None),
-    )
+    if lp is None:
+        lp = _lp(milp, backend, replace(opts, time_limit=cheap))
     plan = None
     if (lp.status == Status.OPTIMAL and lp.x is not None and lp.objective is not None
             and lp.objective >= required - TOL):

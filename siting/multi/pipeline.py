@@ -21,7 +21,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -48,6 +48,9 @@ from siting.multi.solution import MultiSolution
 from siting.multi.spec import Spec
 from siting.multi.types import Layout
 from siting.registry import verify_and_accept
+
+if TYPE_CHECKING:
+    from siting.multi.explain import AloneLps
 
 FloatArray = NDArray[np.float64]
 
@@ -126,13 +129,14 @@ class MultiService:
             ahead.append(self._ahead(prob, lay, backend, opts, plan, verify=verify,
                                      reasons=reasons, bounded=bounded))
 
+        lps: AloneLps = {}  # each target's LP alone, when the search looked at them
         result, heuristic = self._search(prob, milp, lay, backend, opts, bool(pre), t0, stage,
-                                         while_bounding, explain=explain)
+                                         while_bounding, alone=lps if explain else None)
         note = _search_note(result)
         if heuristic is not None and heuristic.proven:
             note = f"not needed, the plan is within the gap of the LP bound: {note}"
-        elif result.extra.get("unreachable_alone"):
-            note = f"not run, a target is out of reach even alone: {note}"
+        elif result.extra.get("beyond_lp"):
+            note = f"not run, a target is out of reach of the LP even alone: {note}"
         elif result.extra.get("search_skipped"):
             note = f"not run, the full model's LP took the time limit: {note}"
         stage("search", True, note)
@@ -149,12 +153,8 @@ class MultiService:
             nonzeros=int(milp.A.nnz), **reduction_stats(prob),
         )
         if result.status == Status.INFEASIBLE:
-            early = result.extra.get("unreachable_alone")
             sol.explanation = pre + (
-                [str(reason) for reason in early] if isinstance(early, list) and early else
-                explain_infeasible(prob, backend, opts,
-                                   alone_checked=bool(result.extra.get("alone_checked")))
-                if explain and not pre else []
+                explain_infeasible(prob, backend, opts, lps) if explain and not pre else []
             )
             sol.message = "; ".join(sol.explanation) or "the spec's requirements cannot all be met"
         early = ahead[0] if ahead and heuristic is not None and heuristic.proven else None
@@ -244,7 +244,7 @@ class MultiService:
         opts: SolveOptions, pre: bool, t0: float, stage: StageHook,
         while_bounding: Callable[[Incumbent, threading.Event], None] | None = None,
         *,
-        explain: bool = False,
+        alone: AloneLps | None = None,
     ) -> tuple[Result, PoolHeuristic | None]:
         """The primal heuristic's plan and bound, then the solver on the full model
         unless that bound already proves the plan within the gap.
@@ -255,8 +255,9 @@ class MultiService:
         stopped inside its root LP). The search starts from the heuristic's plan.
         ``while_bounding(plan, bounded)`` is the work after the search, done on the first plan
         while the bound LP runs beside it (:class:`~siting.multi.ahead.Ahead`). When the
-        heuristic finds no plan and ``explain``, a target out of reach even alone proves
-        the spec infeasible before the search (:func:`~siting.multi.explain.unreachable_alone`).
+        heuristic finds no plan, the targets' LPs alone go into ``alone`` (when given),
+        and one that falls short proves the spec infeasible before the search
+        (:func:`~siting.multi.explain.beyond_lp`).
         """
         caps = capabilities(backend)
         run_opts = tuned(opts)
@@ -285,22 +286,22 @@ class MultiService:
             result.message = "interrupted"
             return result, heuristic
         stage("search", False, "")
-        checked = False
-        if best is None and explain and any(t.mode == "constraint" for t in prob.spec.target):
-            # The explanation's first step, taken before the search rather than after it:
-            # 回天 2026-2030 with the park target at 90 %, the search took 7.6 s to find
-            # the spec infeasible, the step 4-5 s to prove it and say why.
-            from siting.multi.explain import unreachable_alone
+        if best is None and alone is not None \
+                and any(t.mode == "constraint" for t in prob.spec.target):
+            # A target whose LP, alone, falls short proves the spec infeasible: the
+            # explanation, from those LPs, then says why, without the search of the full
+            # model (回天 2026-2030 with the park target at 90 %: the search took 7.6 s,
+            # the LPs 4-5 s).
+            from siting.multi.explain import alone_lps, beyond_lp
 
-            t_alone = time.perf_counter()
-            alone = unreachable_alone(prob, backend, opts)
-            if alone:
-                result = Result(Status.INFEASIBLE, backend, message="; ".join(alone),
-                                extra={"unreachable_alone": alone})
+            t_lp = time.perf_counter()
+            alone.update(alone_lps(prob, backend, opts))
+            short = beyond_lp(prob, alone)
+            if short:
+                result = Result(Status.INFEASIBLE, backend, extra={"beyond_lp": short})
                 result.runtime_s = float(heuristic.stats.get("s", 0.0)) \
-                    + time.perf_counter() - t_alone
+                    + time.perf_counter() - t_lp
                 return result, heuristic
-            checked = True
         late = heuristic.deadline is not None and time.perf_counter() > heuristic.deadline
         left = _left(t0, limit, floor=0.0 if late else 0.2)
         skipped = left is not None and left <= 0.0  # the full model's LP took the limit
@@ -315,9 +316,7 @@ class MultiService:
         run_opts = replace(run_opts, time_limit=left,
                            warm_start=None if best is None else best.x)
         result = get_backend(backend).solve(milp, run_opts)
-        result = with_incumbent(result, heuristic.best, heuristic.bound, opts.mip_gap)
-        result.extra["alone_checked"] = checked
-        return result, heuristic
+        return with_incumbent(result, heuristic.best, heuristic.bound, opts.mip_gap), heuristic
 
     def _heuristic(
         self, prob: MultiServiceProblem, milp: MilpArrays, lay: Layout, backend: str,
