@@ -286,13 +286,14 @@ def reach(
     infeasible in 0.2 s and the support 0.8 s.
 
     >>> import scipy.sparse as sp
+    >>> from siting.backends import DEFAULT_BACKEND
     >>> knap = MilpArrays(c=np.array([3.0, 2.0, 2.0]), A=sp.csr_matrix([[2.0, 1.0, 1.0]]),
     ...     row_lower=np.array([-np.inf]), row_upper=np.array([2.0]), col_lower=np.zeros(3),
     ...     col_upper=np.ones(3), integrality=np.ones(3, dtype=bool), sense="max")
-    >>> res = reach(knap, 4.0, "highs", SolveOptions())
+    >>> res = reach(knap, 4.0, DEFAULT_BACKEND, SolveOptions())
     >>> res.objective >= 4.0, res.bound >= res.objective
     (True, True)
-    >>> reach(knap, 5.0, "highs", SolveOptions()).bound < 5.0   # out of reach
+    >>> reach(knap, 5.0, DEFAULT_BACKEND, SolveOptions()).bound < 5.0   # out of reach
     True
     """
     solver = get_backend(backend)
