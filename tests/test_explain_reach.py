@@ -17,7 +17,7 @@ import pytest
 import scipy.sparse as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_infeasibility import OPTS, K, kindergarten, service_data, spec
+from test_infeasibility import CASES, OPTS, K, kindergarten, service_data, spec
 
 from siting.backends.base import SolveOptions, get_backend
 from siting.milp import MilpArrays
@@ -34,6 +34,10 @@ def _brute_force(milp: MilpArrays) -> float:
         if np.all(act <= milp.row_upper + 1e-9) and np.all(act >= milp.row_lower - 1e-9):
             best = max(best, float(milp.c @ x))
     return best
+
+
+#: A spec whose one target (a coverage share of 99 %) is out of reach, and its reason.
+CASES_OUT_OF_REACH = CASES["coverage target too high"]
 
 
 @st.composite
@@ -144,3 +148,27 @@ def test_a_target_beyond_its_lp_ends_the_solve_before_the_search(
     assert re.search(patterns[0], " | ".join(sol.explanation)), sol.explanation
     assert sol.message == "; ".join(sol.explanation)
     assert searched == []
+
+
+def test_a_mip_stopped_without_a_bound_keeps_the_lps(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The MIP that would give a target's figure stops with neither a plan nor a bound
+    (its time limit before its root): the target is still named, with its LP's bound,
+    which is at least the true figure."""
+    from siting.backends.base import Result, Status
+
+    backend = get_backend("highs")
+    solve = type(backend).solve
+
+    def stopped(self: Any, milp: MilpArrays, options: Any, **kw: Any) -> Any:
+        if milp.integrality.any():
+            return Result(Status.NO_SOLUTION, "highs", message="time limit reached")
+        return solve(self, milp, options, **kw)
+
+    extra, patterns = CASES_OUT_OF_REACH
+    prob = MultiServiceProblem(spec(**extra), service_data())
+    honest = explain_infeasible(prob, "highs", OPTS)
+    monkeypatch.setattr(type(backend), "solve", stopped)
+    reasons = explain_infeasible(prob, "highs", OPTS)
+    assert len(reasons) == 1 and re.search(patterns[0], reasons[0]), reasons
+    figure = float(re.findall(r"at most (\d+\.\d)%", reasons[0])[0])
+    assert figure >= float(re.findall(r"at most (\d+\.\d)%", honest[0])[0])

@@ -291,11 +291,14 @@ class MultiService:
             # A target whose LP, alone, falls short proves the spec infeasible: the
             # explanation, from those LPs, then says why, without the search of the full
             # model (回天 2026-2030 with the park target at 90 %: the search took 7.6 s,
-            # the LPs 4-5 s).
+            # the LPs 5.2 s). The explanation needs the LPs anyway.
             from siting.multi.explain import alone_lps, beyond_lp
 
             t_lp = time.perf_counter()
-            alone.update(alone_lps(prob, backend, opts))
+            # At most a quarter of the time left: a feasible spec the heuristic found no
+            # plan for needs it for the search (a district of 2 x 2 回天 copies: 47 s).
+            left = _left(t0, limit, floor=0.0)
+            alone.update(alone_lps(prob, backend, opts, None if left is None else left / 4))
             short = beyond_lp(prob, alone)
             if short:
                 result = Result(Status.INFEASIBLE, backend, extra={"beyond_lp": short})
