@@ -17,12 +17,12 @@ import pytest
 import scipy.sparse as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_infeasibility import CASES, OPTS, K, kindergarten, service_data, spec
 
 from siting.backends.base import SolveOptions, get_backend
 from siting.milp import MilpArrays
 from siting.multi import MultiServiceProblem
 from siting.multi.explain import explain_infeasible, reach
+from tests.test_infeasibility import CASES, OPTS, K, kindergarten, service_data, spec
 
 
 def _brute_force(milp: MilpArrays) -> float:

@@ -160,8 +160,7 @@ def beyond_lp(prob: MultiServiceProblem, lps: AloneLps) -> list[int]:
     """The targets whose LP of :func:`alone_lps` falls short of what they require: each
     proves the spec infeasible (the LP bounds every plan)."""
     return [k for k, (_, lp) in lps.items()
-            if lp.status == Status.OPTIMAL and lp.objective is not None
-            and lp.objective < prob.target_required(k) - TOL]
+            if lp.objective is not None and lp.objective < prob.target_required(k) - TOL]
 
 
 def _lp(milp: MilpArrays, backend: str, opts: SolveOptions) -> Result:
