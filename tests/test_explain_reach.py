@@ -89,16 +89,19 @@ def test_a_reachable_target_is_not_sent_to_the_full_mip(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Two coverage targets, one reachable alone (10 %) and one not (99 %): the first
-    is decided by the LP and a sub-MIP around it, the second by the MIP, and only the
-    second is named, with the words it had before."""
+    is left at its LP (which reaches it), the second is decided by the MIP, and only
+    the second is named, with the words it had before."""
     backend = get_backend("highs")
     full_mips: list[MilpArrays] = []
+    any_mips: list[MilpArrays] = []
     solve = type(backend).solve
     spaces: list[np.ndarray] = []
 
     def spy(self: Any, milp: MilpArrays, options: Any, **kw: Any) -> Any:
-        if milp.integrality.any() and any(np.array_equal(milp.col_upper, u) for u in spaces):
-            full_mips.append(milp)
+        if milp.integrality.any():
+            any_mips.append(milp)
+            if any(np.array_equal(milp.col_upper, u) for u in spaces):
+                full_mips.append(milp)
         return solve(self, milp, options, **kw)
 
     monkeypatch.setattr(type(backend), "solve", spy)
@@ -117,6 +120,9 @@ def test_a_reachable_target_is_not_sent_to_the_full_mip(
     # Only the target out of reach went to the full model's MIP.
     assert len(full_mips) == 1
     assert np.array_equal(full_mips[0].c, build(prob, drop=frozenset({0, 1}), objective=1)[0].c)
+    # The 99 % target's LP falls short: the 10 % target, whose LP reaches, is not
+    # searched at all (no sub-MIP around its LP either).
+    assert len(any_mips) == 1
 
 
 def test_a_target_beyond_its_lp_ends_the_solve_before_the_search(
