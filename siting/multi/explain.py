@@ -187,8 +187,8 @@ def explain_infeasible(
     live = [k for k, t in enumerate(prob.spec.target) if t.mode == "constraint"]
     everything = frozenset(live)
     alone = _short_targets(
-        prob, backend, short, live, lambda k: everything, "under the quotas and budget",
-        lps if lps is not None else {},
+        prob, backend, short, live, lambda k: everything, "under the quotas and budget", lps,
+        lp_first=True,
     )
     if alone:
         return alone
@@ -253,26 +253,29 @@ def _short_targets(
     dropped: Any,
     context: str,
     lps: AloneLps | None = None,
+    *,
+    lp_first: bool = False,
 ) -> list[str]:
     """The targets of ``live`` that cannot reach what they require with the targets
-    ``dropped(k)`` dropped, in planners' words. With ``lps`` (the targets alone), every
-    target's LP comes first, and when some fall short only those are worded: the
-    others' searches would take the most time to say the least (on the 2 × 2 district
-    with the park target at 90 %, 100 s of its 148 s went to the two targets whose
-    LPs reached)."""
+    ``dropped(k)`` dropped, in planners' words (from the model and LP in ``lps`` when it
+    has them). With ``lp_first``, every target's LP comes first, and when some fall
+    short only those are worded: the others' searches would take the most time to say
+    the least (on the 2 × 2 district with the park target at 90 %, 100 s of its 148 s
+    went to the two targets whose LPs reached)."""
     models: dict[int, tuple[MilpArrays, Result | None]] = {}
     for k in live:
         models[k] = lps[k] if lps and k in lps else (
             build(prob, drop=dropped(k), objective=k)[0], None)
-    if lps is not None:
+    if lp_first:
+        half = None if opts.time_limit is None else opts.time_limit / 2
+        solved: AloneLps = {}
         for k, (milp, lp) in models.items():
             if lp is None:
-                half = None if opts.time_limit is None else opts.time_limit / 2
-                models[k] = (milp, _lp(milp, backend, replace(opts, time_limit=half)))
-        lp_short = [k for k, (_, lp) in models.items() if lp is not None
-                    and lp.status == Status.OPTIMAL and lp.objective is not None
-                    and lp.objective < prob.target_required(k) - TOL]
-        live = lp_short or live
+                lp = _lp(milp, backend, replace(opts, time_limit=half))
+            models[k] = (milp, lp)
+            if lp.status == Status.OPTIMAL:
+                solved[k] = (milp, lp)
+        live = beyond_lp(prob, solved) or live
     out = []
     for k in live:
         tgt = prob.spec.target[k]
@@ -331,9 +334,10 @@ def reach(
     cheap = None if opts.time_limit is None else opts.time_limit / 2
     if lp is None:
         lp = _lp(milp, backend, replace(opts, time_limit=cheap))
+    # The LP's value when it solved: a bound on the MIP, and what decides the steps below.
+    lp_value = lp.objective if lp.status == Status.OPTIMAL else None
     plan = None
-    if (lp.status == Status.OPTIMAL and lp.x is not None and lp.objective is not None
-            and lp.objective >= required - TOL):
+    if lp_value is not None and lp.x is not None and lp_value >= required - TOL:
         for lower, upper in _roundings(milp, lp.x):
             left = None if cheap is None else cheap - (time.perf_counter() - start)
             if left is not None and left <= 0:
@@ -346,22 +350,20 @@ def reach(
                     and rounded.objective is not None:
                 if rounded.objective >= required - TOL:
                     return replace(rounded, status=Status.FEASIBLE,
-                                   bound=max(lp.objective, rounded.objective))
+                                   bound=max(lp_value, rounded.objective))
                 plan = rounded.x
     final = replace(opts, warm_start=plan)
-    if lp.status == Status.OPTIMAL and lp.objective is not None \
-            and lp.objective < required - TOL and opts.time_limit is not None:
+    if lp_value is not None and lp_value < required - TOL and opts.time_limit is not None:
         # The LP decides already; the MIP only tightens the figure (回天: its root,
         # 4-5 s), so it gets a quarter of the time (a 2 x 2 district ran 30 s to no bound).
         final = replace(final, time_limit=opts.time_limit / 4)
     res = solver.solve(milp, decided_at(required, final))
-    if lp.status == Status.OPTIMAL and lp.objective is not None \
-            and res.status != Status.INFEASIBLE \
-            and (res.bound is None or res.bound > lp.objective):
+    if lp_value is not None and res.status != Status.INFEASIBLE \
+            and (res.bound is None or res.bound > lp_value):
         # A MIP stopped before its root (its time limit) still has the LP's bound: on a
         # district of 2 x 2 回天 copies with the park target at 90 % the MIP found no
         # bound in 30 s, and the target went unexplained.
-        res = replace(res, bound=lp.objective)
+        res = replace(res, bound=lp_value)
     return res
 
 
