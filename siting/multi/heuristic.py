@@ -17,7 +17,9 @@ start, never a claimed optimum.
    takes a fraction of a second. RENS rounds it (integer columns the LP sets to a
    whole number are fixed, the others lie between floor and ceiling), else its LP
    support is searched; if neither has a plan (the pool cannot meet a yearly
-   quota) the pool grows by the relaxations of the years in between.
+   quota) the pool grows by the relaxations of the years in between. When that
+   has none either (a target enforced near the most it can reach), any plan of the
+   restricted problem is sought, then RINS around it (:mod:`siting.multi.feasible`).
 3. *Lifting.* The plan, written in the full model's columns (facilities, spaces,
    kept existing sites), is completed by the LP over the remaining continuous
    columns with every integer column fixed: a feasible solution of the full model
@@ -69,6 +71,7 @@ from siting.backends.base import (
     relative_gap,
 )
 from siting.milp import MilpArrays
+from siting.multi.feasible import feasible_plan
 from siting.multi.pool_steps import (
     SUPPORT_TOL,
     YearLp,
@@ -218,6 +221,8 @@ class PoolHeuristic:
                 pool = merge_pools(pool, *[self._relaxation(k) for k in range(1, prob.T - 1)])
                 restricted = self._restricted(pool, "wider pool")
                 self._plan(restricted)
+            if self.best is None and restricted is not None:
+                self._any_plan(restricted)
         except BaseException:
             self._stop_all()  # the bound LP stops too (its thread is waited for at exit)
             raise
@@ -431,6 +436,21 @@ class PoolHeuristic:
         r.start = res.x
         self._keep(r.sub, r.lay, r.milp, res.x, r.spaces, f"{r.label} {step}")
         return True
+
+    def _any_plan(self, r: Restricted) -> None:
+        """No rounding of the LP had a plan: any plan of ``r``, then RINS around it
+        (:mod:`siting.multi.feasible`), within a third of the time left."""
+        if self._late():
+            return
+        opts = self._options(mip_gap=self.opts.mip_gap / 4)
+        if opts.time_limit is not None:
+            opts = replace(opts, time_limit=opts.time_limit / 3)
+        whole = replace(r.milp, integrality=r.milp.integrality & ~r.spaces)
+        x, info = feasible_plan(whole, r.lp_x, self._solve, opts)
+        self.stats[r.label].update(info)
+        if x is not None:
+            r.start = x
+            self._keep(r.sub, r.lay, r.milp, x, r.spaces, f"{r.label} {info['step']}")
 
     def _bound_lp(self, pool: dict[str, IntArray]) -> tuple[Result, float] | None:
         """The full model's LP relaxation, solved from the basis of the same LP with the
