@@ -231,6 +231,8 @@ def test_pool_heuristic_without_a_plan_stops_its_bound_lp(
     milp, lay = build(prob)
     opts = tuned(SolveOptions(mip_gap=1e-3))
     monkeypatch.setattr(PoolHeuristic, "_plan", lambda self, restricted: False)
+    # nor any plan of the pool's problem (siting.multi.feasible)
+    monkeypatch.setattr(PoolHeuristic, "_any_plan", lambda self, restricted: None)
     heuristic = PoolHeuristic(prob, milp, lay, "highs", opts)
     heuristic.first()
     assert heuristic.best is None and heuristic.bound is None and "bound" not in heuristic.stats
