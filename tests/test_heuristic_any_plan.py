@@ -21,7 +21,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import siting.multi.heuristic as heuristic_module
-from siting.backends.base import SolveOptions, Status, get_backend
+from siting.backends.base import Result, SolveOptions, Status, get_backend
 from siting.milp import MilpArrays
 from siting.multi import MultiService, MultiServiceProblem
 from siting.multi.feasible import feasible_plan
@@ -88,6 +88,23 @@ def test_a_plan_exactly_when_one_exists(case: tuple[MilpArrays, np.ndarray]) -> 
     assert x is not None and _feasible(milp, x)
     assert info["step"] in ("any plan", "rins")
     assert float(milp.c @ x) <= best + 1e-6
+
+
+def test_no_rins_after_ctrl_c() -> None:
+    """A Ctrl-C in the first solve: its plan as it is, and no second solve."""
+    milp, point = MilpArrays(
+        c=np.ones(3), A=sp.csr_matrix([[2.0, 2.0, 3.0]]), row_lower=np.array([5.0]),
+        row_upper=np.array([5.0]), col_lower=np.zeros(3), col_upper=np.ones(3),
+        integrality=np.ones(3, dtype=bool), sense="max"), np.array([1.0, 0.5, 0.3])
+    solves: list[SolveOptions] = []
+
+    def stopped(lp: MilpArrays, opts: SolveOptions) -> Result:
+        solves.append(opts)
+        return Result(Status.FEASIBLE, "highs", objective=0.0, x=np.array([1.0, 0.0, 1.0]),
+                      extra={"interrupted": True})
+
+    x, info = feasible_plan(milp, point, stopped, SolveOptions())
+    assert len(solves) == 1 and info["step"] == "any plan" and x is not None
 
 
 def _no_rounding(monkeypatch: pytest.MonkeyPatch) -> list[str]:

@@ -53,7 +53,8 @@ def feasible_plan(
 ) -> tuple[FloatArray | None, dict[str, Any]]:
     """A plan of ``milp`` (see the module doc) and what each step found.
 
-    ``opts.time_limit`` bounds both steps together; RINS gets what the first left.
+    ``opts.time_limit`` bounds both steps together; RINS gets what the first left, and
+    is not run after a Ctrl-C in the first (its result says ``interrupted``).
     Returns the plan (RINS's, else the first one; None when there is none) and the
     stats: ``any`` (whether a plan was found), ``rins`` (its objective), each step's
     seconds and ``step``, the step whose plan is returned.
@@ -68,8 +69,8 @@ def feasible_plan(
     plan = found.x
     info["step"] = "any plan"
     left = None if opts.time_limit is None else opts.time_limit - (time.perf_counter() - start)
-    if left is not None and left <= 0:
-        return plan, info
+    if (left is not None and left <= 0) or found.extra.get("interrupted"):
+        return plan, info  # out of time, or Ctrl-C: the plan as it is
     ints = milp.integrality
     agree = ints & (np.abs(plan - lp_x) <= AGREE_TOL)
     lower, upper = milp.col_lower.copy(), milp.col_upper.copy()
