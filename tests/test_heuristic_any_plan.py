@@ -10,7 +10,6 @@ has one), and, in the slow suite, on 回天 2026-2030 with the service circle en
 
 from __future__ import annotations
 
-import itertools
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +27,7 @@ from siting.multi.feasible import feasible_plan
 from siting.multi.heuristic import PoolHeuristic
 from siting.multi.pipeline import tuned
 from siting.multi.rows import build
+from tests.test_explain_reach import _brute_force
 from tests.test_multi_speed import city
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -39,16 +39,6 @@ def _feasible(milp: MilpArrays, x: np.ndarray) -> bool:
     return bool(whole and np.all(act <= milp.row_upper + 1e-6)
                 and np.all(act >= milp.row_lower - 1e-6)
                 and np.all(x >= milp.col_lower - 1e-9) and np.all(x <= milp.col_upper + 1e-9))
-
-
-def _brute_force(milp: MilpArrays) -> float:
-    """The best objective over every 0-1 point of ``milp`` (max), -inf if none."""
-    best = -np.inf
-    for bits in itertools.product((0.0, 1.0), repeat=milp.num_cols):
-        x = np.array(bits)
-        if _feasible(milp, x):
-            best = max(best, float(milp.c @ x))
-    return best
 
 
 @st.composite
