@@ -4,8 +4,11 @@ plan of the restricted problem, then RINS around it.
 Checked against brute force on random small MILPs (a plan exists exactly when one is
 returned, and it is one), on a small city whose roundings are made to find nothing (the
 heuristic still hands over a verified plan, and the step does not run when a rounding
-has one), and, in the slow suite, on 回天 2026-2030 with the service circle enforced at
-93 % (at most 94.2 %), where only this step finds a plan before the full model's search.
+has one), on the same city where no pool has a plan (the full model's step finds one,
+the same side by side and in order), and, in the slow suite, on 回天 2026-2030 with the
+service circle enforced at 93 % (at most 94.2 %), where only this step finds a plan
+before the full model's search, and on 回天 2018-2020 with both circle targets enforced,
+where no pool has a plan and the full model's search found none in 60 s.
 """
 
 from __future__ import annotations
@@ -20,11 +23,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import siting.multi.heuristic as heuristic_module
-from siting.backends.base import Result, SolveOptions, Status, get_backend
+from siting.backends.base import Result, SolveOptions, Status, Tuning, get_backend
 from siting.milp import MilpArrays
 from siting.multi import MultiService, MultiServiceProblem
 from siting.multi.feasible import feasible_plan
-from siting.multi.heuristic import PoolHeuristic
+from siting.multi.heuristic import PoolHeuristic, Restricted
 from siting.multi.pipeline import tuned
 from siting.multi.rows import build
 from tests.test_explain_reach import _brute_force
@@ -97,6 +100,28 @@ def test_no_rins_after_ctrl_c() -> None:
     assert len(solves) == 1 and info["step"] == "any plan" and x is not None
 
 
+def test_probing_in_the_any_plan_solve_only_when_asked() -> None:
+    """Asked for, the solve for any plan has presolve's probing whatever the caller's
+    tuning; RINS keeps the caller's options, as both do when it is not asked for."""
+    milp, point = MilpArrays(
+        c=np.ones(3), A=sp.csr_matrix([[2.0, 2.0, 3.0]]), row_lower=np.array([5.0]),
+        row_upper=np.array([5.0]), col_lower=np.zeros(3), col_upper=np.ones(3),
+        integrality=np.ones(3, dtype=bool), sense="max"), np.array([1.0, 0.5, 0.3])
+    solves: list[SolveOptions] = []
+
+    def recorded(lp: MilpArrays, opts: SolveOptions) -> Result:
+        solves.append(opts)
+        return get_backend("highs").solve(lp, opts)
+
+    both = {Tuning.NO_HEURISTICS, Tuning.NO_PROBING}
+    x, info = feasible_plan(milp, point, recorded, tuned(SolveOptions()), probing=True)
+    assert x is not None and info["step"] == "rins" and len(solves) == 2
+    assert solves[0].tuning == {Tuning.NO_HEURISTICS} and solves[1].tuning == both
+    solves.clear()
+    feasible_plan(milp, point, recorded, tuned(SolveOptions()))
+    assert [opts.tuning for opts in solves] == [both, both]
+
+
 def _no_rounding(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Every rounding of the heuristic finds nothing; the any-plan steps taken are listed."""
     taken: list[str] = []
@@ -126,6 +151,42 @@ def test_a_plan_when_no_rounding_has_one(monkeypatch: pytest.MonkeyPatch) -> Non
     sol = MultiService(sp_).solve(data, options=SolveOptions(mip_gap=1e-3))
     assert sol.status.has_solution and sol.verified, sol.verification
     assert sol.stats["start"]["source"].endswith(("any plan", "rins"))
+
+
+def test_a_plan_of_the_full_model_when_no_pool_has_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """No rounding and no pool's problem has a plan: the full model's any-plan step
+    hands one over, from the bound LP's point, the same side by side and in order; the
+    run from it is verified."""
+    sp_, data = city(0)
+    prob = MultiServiceProblem(sp_, data)
+    milp, lay = build(prob)
+    taken = _no_rounding(monkeypatch)
+    real = PoolHeuristic._any_plan
+    sought: list[tuple[str, bool]] = []
+
+    def full_only(self: PoolHeuristic, r: Restricted, *, probing: bool = False) -> None:
+        sought.append((r.label, probing))
+        if r.label == "full model":
+            real(self, r, probing=probing)
+
+    monkeypatch.setattr(PoolHeuristic, "_any_plan", full_only)
+    plans = []
+    for threads in (None, 1):
+        heuristic = PoolHeuristic(prob, milp, lay, "highs",
+                                  tuned(SolveOptions(mip_gap=1e-3, threads=threads)))
+        heuristic.run()
+        assert sought[-1] == ("full model", True) and taken[-1] in ("any plan", "rins")
+        assert heuristic.best is not None
+        assert heuristic.best.source == f"full model {taken[-1]}"
+        assert milp.max_violation(heuristic.best.x) <= 1e-6
+        assert heuristic.bound is not None and heuristic.best.objective <= heuristic.bound
+        plans.append(heuristic.best.x)
+    assert np.array_equal(plans[0], plans[1])
+    sol = MultiService(sp_).solve(data, options=SolveOptions(mip_gap=1e-3))
+    assert sol.status.has_solution and sol.verified, sol.verification
+    assert sol.stats["start"]["source"].startswith("full model")
 
 
 def test_not_sought_when_a_rounding_has_a_plan(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -159,3 +220,26 @@ def test_huitian_circle_enforced_near_its_reach() -> None:
     assert sol.stats["start"]["source"] in ("wider pool rins", "wider pool any plan")
     enforced = sol.targets[sol.targets["mode"] == "constraint"]
     assert enforced["met"].all(), enforced
+
+
+@pytest.mark.slow
+def test_huitian_circles_enforced_with_no_plan_in_any_pool() -> None:
+    """回天 2018-2020 with the service circle enforced at 80 % in 2019 and 90 % in 2020
+    (at most 86.3 % and 90.4 %): no pool's problem has a plan and the full model's
+    search found none in the spec's 60 s. The full model's any-plan step finds one."""
+    from siting.data import load_service_data
+    from siting.multi import load_spec
+
+    spec = load_spec(ROOT / "models" / "huitian-2018-2020.toml")
+    targets = []
+    for target in spec.target:
+        if target.kind == "service_circle" and target.year in (2019, 2020):
+            share = 0.80 if target.year == 2019 else 0.90
+            target = target.model_copy(update={"share": share, "mode": "constraint"})
+        targets.append(target)
+    spec = spec.model_copy(update={"target": targets})
+    sol = MultiService(spec).solve(load_service_data(spec))
+    assert sol.status in (Status.OPTIMAL, Status.FEASIBLE) and sol.verified, sol.verification
+    assert sol.stats["start"]["source"].startswith("full model")
+    enforced = sol.targets[sol.targets["mode"] == "constraint"]
+    assert len(enforced) >= 3 and enforced["met"].all(), enforced

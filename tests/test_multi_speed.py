@@ -221,11 +221,12 @@ def test_pool_heuristic_side_by_side_is_the_sequential_run(
     assert list(together.stats) == list(alone.stats)
 
 
-def test_pool_heuristic_without_a_plan_stops_its_bound_lp(
+def test_pool_heuristic_without_a_plan_keeps_its_bound_lp(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """No plan: the bound LP started beside is stopped and not kept (as the sequential
-    order never starts it); no pool at all: none is started."""
+    """No plan, but the pool's problem has an LP: the bound LP started beside is kept, as
+    the sequential order solves it (its point leads the search for a plan in the full
+    model); no pool at all: none is started."""
     sp_, data = city(0)
     prob = MultiServiceProblem(sp_, data)
     milp, lay = build(prob)
@@ -233,11 +234,15 @@ def test_pool_heuristic_without_a_plan_stops_its_bound_lp(
     monkeypatch.setattr(PoolHeuristic, "_plan", lambda self, restricted: False)
     # nor any plan of the pool's problem (siting.multi.feasible)
     monkeypatch.setattr(PoolHeuristic, "_any_plan", lambda self, restricted: None)
-    heuristic = PoolHeuristic(prob, milp, lay, "highs", opts)
-    heuristic.first()
-    assert heuristic.best is None and heuristic.bound is None and "bound" not in heuristic.stats
-    assert heuristic._bound_cancel.is_set() and not heuristic._cancel.is_set()
-    assert not heuristic.interrupted
+    bounds = []
+    for threads in (None, 1):  # side by side, then in order
+        heuristic = PoolHeuristic(prob, milp, lay, "highs", replace(opts, threads=threads))
+        heuristic.first()
+        assert heuristic.best is None and heuristic.bound is not None
+        assert heuristic._bound_x is not None and "bound" in heuristic.stats
+        assert not heuristic._bound_cancel.is_set() and not heuristic.interrupted
+        bounds.append(heuristic.bound)
+    assert bounds[0] == bounds[1]
     monkeypatch.setattr(PoolHeuristic, "_relaxation", lambda self, index: {})
     empty = PoolHeuristic(prob, milp, lay, "highs", opts)
     empty.first()

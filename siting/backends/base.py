@@ -191,6 +191,14 @@ class SolveOptions:
         """
         return replace(self, tuning=self.tuning | frozenset(more))
 
+    def untuned(self, *less: Tuning) -> SolveOptions:
+        """These options with ``less`` taken out of :attr:`tuning`.
+
+        >>> SolveOptions().tuned(Tuning.PROOF).untuned(Tuning.PROOF).tuning
+        frozenset()
+        """
+        return replace(self, tuning=self.tuning - frozenset(less))
+
     def __post_init__(self) -> None:
         from siting.params import validate_fields
 

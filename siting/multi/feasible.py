@@ -10,7 +10,17 @@ plans, but its cut rounds for the objective took 13 s before the first; the full
 model's search took 106 s (at 94 %: none in 113 s).
 
 1. *Any plan.* The restricted MIP with no objective, without the solver's own
-   heuristics: any plan ends it (93 %: 4.4 s; 94 %: 11-14 s).
+   heuristics: any plan ends it (93 %: 4.4 s; 94 %: 11-14 s). ``probing`` puts
+   presolve's probing back (the model's other solves leave it out,
+   :func:`siting.multi.pipeline.tuned`), as the heuristic does for the full
+   model: with no objective the search is propagation and branching, and on the
+   full model probing's implications paid. 回天 2018-2020 with both circle targets
+   enforced, at seven pairs of shares (2019 / 2020: 75-85 % / 88-90 %), any plan of
+   the full model took 91.7 s in all with probing, at most 25.1 s, and at least
+   146.5 s without (at 75 % / 90 % none in 30 s, at 80 % / 90 % 37 s against 7.5 s);
+   on the pools of those specs and of 2026-2030 with the circle at 93-93.7 % it
+   cost more than it gave (62.2 against 40.9 s over eleven pools, 22.3 against
+   6.6 s on one), and 2026-2030's full model had no plan in 30 s either way.
 2. *RINS.* The integer columns on which that plan and the LP agree are fixed, the
    others searched with the objective, from that plan (93 %: 16,414,819 in 6.5 s
    against the full model's optimum 16,419,560).
@@ -49,9 +59,10 @@ AGREE_TOL = 1e-6
 
 def feasible_plan(
     milp: MilpArrays, lp_x: FloatArray, solve: Callable[[MilpArrays, SolveOptions], Result],
-    opts: SolveOptions,
+    opts: SolveOptions, *, probing: bool = False,
 ) -> tuple[FloatArray | None, dict[str, Any]]:
-    """A plan of ``milp`` (see the module doc) and what each step found.
+    """A plan of ``milp`` (see the module doc) and what each step found; with
+    ``probing``, the first solve has presolve's probing whatever ``opts`` say.
 
     ``opts.time_limit`` bounds both steps together; RINS gets what the first left, and
     is not run after a Ctrl-C in the first (its result says ``interrupted``).
@@ -61,7 +72,8 @@ def feasible_plan(
     """
     start = time.perf_counter()
     quiet = opts.tuned(Tuning.NO_HEURISTICS)
-    found = solve(replace(milp, c=np.zeros(milp.num_cols), offset=0.0), quiet)
+    found = solve(replace(milp, c=np.zeros(milp.num_cols), offset=0.0),
+                  quiet.untuned(Tuning.NO_PROBING) if probing else quiet)
     info: dict[str, Any] = {"any": found.status.has_solution,
                             "any_s": round(time.perf_counter() - start, 3)}
     if not found.status.has_solution or found.x is None:

@@ -29,12 +29,15 @@ start, never a claimed optimum.
    (:func:`siting.backends.highs_lp.warm_lp`), by a back end that can
    (``Capability.WARM_LP``; the step is skipped otherwise): on the 2026-2030 plan
    about a quarter of a cold solve. When the plan is within the gap of it, the
-   search has nothing left to do (``proven``).
+   search has nothing left to do (``proven``). With no plan yet, it is solved all
+   the same (unless the pool's problem has no LP): its point leads step 5.
 
 5. *The support.* When the bound does not prove the plan, the pool is widened
    by the parcels the full model's LP uses (when it lacks any: a tight budget's
    phasing needs parcels the one-year LPs leave out) and that problem rounded as
-   in step 2, then the LP support of the pool is searched from the best plan
+   in step 2. With still no plan, any plan of the full model is sought, then RINS
+   around the full model's LP point (the pools can lack parcels every plan needs).
+   Then the LP support of the pool is searched from the best plan
    before the full model's search starts from it. Each step's solves are the same
    whatever the order they run in: unless the caller sets ``threads``, the two
    relaxations run side by side and the bound LP runs beside steps 2-3 (on two
@@ -74,6 +77,8 @@ from siting.milp import MilpArrays
 from siting.multi.feasible import feasible_plan
 from siting.multi.pool_steps import (
     SUPPORT_TOL,
+    Incumbent,
+    Restricted,
     YearLp,
     complete,
     dual_bound,
@@ -81,7 +86,9 @@ from siting.multi.pool_steps import (
     merge_pools,
     one_year_spec,
     relaxed,
+    spaces_mask,
     support,
+    whole_spaces,
 )
 from siting.multi.problem import MultiServiceProblem
 from siting.multi.rows import build
@@ -89,38 +96,14 @@ from siting.multi.side_by_side import short_switches
 from siting.multi.spec import parse_spec
 from siting.multi.types import Layout
 
-__all__ = ["Incumbent", "PoolHeuristic", "dual_bound", "one_year_spec", "parse_spec"]
+__all__ = [
+    "Incumbent", "PoolHeuristic", "Restricted", "dual_bound", "one_year_spec", "parse_spec",
+]
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 
 _T = TypeVar("_T")
-
-
-
-@dataclass
-class Incumbent:
-    """A feasible solution of the full model (all columns) and where it came from."""
-
-    x: FloatArray
-    objective: float
-    source: str
-    found_s: float
-
-
-@dataclass
-class Restricted:
-    """The phased problem on a pool: its arrays, its LP solution, the best plan in it."""
-
-    label: str
-    pool: dict[str, IntArray]
-    sub: MultiServiceProblem
-    milp: MilpArrays
-    lay: Layout
-    lp_x: FloatArray
-    spaces: NDArray[np.bool_]
-    start: FloatArray | None = None
-    done: set[str] = field(default_factory=set)
 
 
 @dataclass
@@ -232,24 +215,28 @@ class PoolHeuristic:
         return beside
 
     def first_bound(self, beside: Future[tuple[Result, float] | None] | None) -> None:
-        """The bound that may prove the first plan: the LP started beside it (stopped
-        when there is no plan to prove), else solved now."""
+        """The bound that may prove the first plan: the LP started beside it, else solved
+        now. Kept with no plan too, when the pool's problem has an LP: its point leads
+        the search for one in the full model (:meth:`rest`); stopped when the pool's
+        problem has no LP (a target out of the pool's reach, often of any plan's:
+        the search explains it from the targets' own LPs)."""
         restricted = self._restricted_last
         if beside is not None:
-            if self.best is None or restricted is None:
-                self._bound_cancel.set()  # no plan for the bound to prove
+            if restricted is None:
+                self._bound_cancel.set()
             bound = self._joined(beside)
-            if self.best is not None and restricted is not None and bound is not None:
+            if restricted is not None and bound is not None:
                 self._take_bound(*bound)
-        elif self.best is not None and restricted is not None:
+        elif restricted is not None:
             bound = self._bound_lp(restricted.pool)
             if bound is not None:
                 self._take_bound(*bound)
 
     def rest(self) -> None:
         """Improve the plan: the phased problem on the pool widened by the parcels the full
-        model's LP uses, when it adds any (RENS, else its LP support), then the LP support
-        of the pool, from the best plan."""
+        model's LP uses, when it adds any (RENS, else its LP support); with still no plan,
+        any plan of the full model (:meth:`_whole_model_plan`); then the LP support of the
+        pool, from the best plan."""
         restricted = self._restricted_last
         x = self._bound_x
         if restricted is not None and x is not None and not self.proven:
@@ -262,6 +249,8 @@ class PoolHeuristic:
                 lp_pool = self._restricted(wider, "lp pool")
                 if lp_pool is not None and self._plan(lp_pool):
                     restricted = lp_pool
+        if self.best is None and x is not None:
+            self._whole_model_plan(x)
         if restricted is not None and "support" not in restricted.done and not self.proven:
             self._round(restricted, "support")
 
@@ -395,10 +384,7 @@ class PoolHeuristic:
         info["s"] = round(time.perf_counter() - t, 3)
         if not lp.status.has_solution or lp.x is None:
             return None
-        spaces = np.zeros(milp.num_cols, dtype=bool)
-        for grid in lay.s.values():
-            spaces[grid.slice] = True
-        return Restricted(label, pool, sub, milp, lay, lp.x, spaces)
+        return Restricted(label, pool, sub, milp, lay, lp.x, spaces_mask(milp, lay))
 
     def _round(self, r: Restricted, step: str) -> bool:
         """One sub-MILP around the restricted LP; its plan is lifted and offered.
@@ -437,20 +423,34 @@ class PoolHeuristic:
         self._keep(r.sub, r.lay, r.milp, res.x, r.spaces, f"{r.label} {step}")
         return True
 
-    def _any_plan(self, r: Restricted) -> None:
+    def _any_plan(self, r: Restricted, *, probing: bool = False) -> None:
         """No rounding of the LP had a plan: any plan of ``r``, then RINS around it
-        (:mod:`siting.multi.feasible`), within a third of the time left."""
+        (:mod:`siting.multi.feasible`, with ``probing``), within a third of the time
+        left."""
         if self._late():
             return
         opts = self._options(mip_gap=self.opts.mip_gap / 4)
         if opts.time_limit is not None:
             opts = replace(opts, time_limit=opts.time_limit / 3)
         whole = replace(r.milp, integrality=r.milp.integrality & ~r.spaces)
-        x, info = feasible_plan(whole, r.lp_x, self._solve, opts)
+        x, info = feasible_plan(whole, r.lp_x, self._solve, opts, probing=probing)
         self.stats[r.label].update(info)
         if x is not None:
             r.start = x
             self._keep(r.sub, r.lay, r.milp, x, r.spaces, f"{r.label} {info['step']}")
+
+    def _whole_model_plan(self, lp_x: FloatArray) -> None:
+        """No pool's problem had a plan: any plan of the full model, then RINS around the
+        full model's LP point ``lp_x`` (:meth:`_any_plan`). A plan exists exactly when
+        the spec has one; the pools can lack the parcels every plan needs (回天
+        2018-2020 with the circle targets enforced at 80 % in 2019 and 90 % in 2020:
+        no pool, nor the pool widened by this LP's support, had a plan; the full
+        model's search found none in 60 s, this step one 0.11 % below the optimum).
+        Its first solve has presolve's probing (see :mod:`siting.multi.feasible`)."""
+        whole = Restricted("full model", {}, self.prob, self.milp, self.lay, lp_x,
+                           spaces_mask(self.milp, self.lay))
+        self.stats[whole.label] = {}
+        self._any_plan(whole, probing=True)
 
     def _bound_lp(self, pool: dict[str, IntArray]) -> tuple[Result, float] | None:
         """The full model's LP relaxation, solved from the basis of the same LP with the
@@ -505,7 +505,7 @@ class PoolHeuristic:
         spaces: NDArray[np.bool_], source: str,
     ) -> None:
         """Make a restricted plan's spaces whole, lift it to the full model and offer it."""
-        whole = self._whole_spaces(milp, x, spaces)
+        whole = whole_spaces(milp, x, spaces, self._solve, self._options(mip_gap=1e-6))
         if whole is None:
             return
         lifted = lift(self.prob, self.lay, sub, lay, whole, self.milp.num_cols)
@@ -515,21 +515,6 @@ class PoolHeuristic:
             return
         self._offer(Incumbent(full, self.milp.objective_of(full), source,
                               round(time.perf_counter() - self._t0, 3)))
-
-    def _whole_spaces(
-        self, milp: MilpArrays, x: FloatArray, spaces: NDArray[np.bool_]
-    ) -> FloatArray | None:
-        """``x`` with whole spaces: its other integer columns fixed, spaces an integer
-        choice again (a small MILP: only open lots' spaces move)."""
-        if not spaces.any():
-            return x
-        fixed = milp.integrality & ~spaces
-        lower, upper = milp.col_lower.copy(), milp.col_upper.copy()
-        lower[fixed] = upper[fixed] = np.round(x[fixed])
-        res = self._solve(
-            replace(milp, col_lower=lower, col_upper=upper), self._options(mip_gap=1e-6)
-        )
-        return res.x if res.status.has_solution else None
 
     def _offer(self, inc: Incumbent) -> None:
         if self.best is not None and inc.objective <= self.best.objective:

@@ -1,7 +1,8 @@
 """The pool heuristic's steps (:mod:`siting.multi.heuristic`): the spec collapsed onto one
-year, a one-year relaxation's LP, the pool its solution gives, pools merged, a restricted plan
-lifted into the full model's columns and completed there, and the weak-duality bound of any row
-multipliers.
+year, a one-year relaxation's LP, the pool its solution gives, pools merged, the phased problem
+on a pool (:class:`Restricted`), a restricted plan's spaces made whole, lifted into the full
+model's columns and completed there (:class:`Incumbent`), and the weak-duality bound of any
+row multipliers.
 
 >>> merge_pools({"a": np.array([3, 1])}, {"a": np.array([2, 3])})
 {'a': array([1, 2, 3])}
@@ -10,7 +11,7 @@ multipliers.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from numpy.typing import NDArray
@@ -22,8 +23,8 @@ from siting.multi.spec import Spec
 from siting.multi.types import Layout
 
 __all__ = [
-    "SUPPORT_TOL", "YearLp", "complete", "dual_bound", "lift", "merge_pools", "one_year_spec",
-    "relaxed", "support",
+    "SUPPORT_TOL", "Incumbent", "Restricted", "YearLp", "complete", "dual_bound", "lift",
+    "merge_pools", "one_year_spec", "relaxed", "spaces_mask", "support", "whole_spaces",
 ]
 
 FloatArray = NDArray[np.float64]
@@ -42,6 +43,55 @@ class YearLp:
     milp: MilpArrays
     lay: Layout
     started: float
+
+
+def spaces_mask(milp: MilpArrays, lay: Layout) -> NDArray[np.bool_]:
+    """The columns of ``milp`` that count parking spaces (integer, relaxed in the
+    heuristic's sub-MIPs and made whole afterwards)."""
+    spaces = np.zeros(milp.num_cols, dtype=bool)
+    for grid in lay.s.values():
+        spaces[grid.slice] = True
+    return spaces
+
+
+@dataclass
+class Incumbent:
+    """A feasible solution of the full model (all columns) and where it came from."""
+
+    x: FloatArray
+    objective: float
+    source: str
+    found_s: float
+
+
+@dataclass
+class Restricted:
+    """The phased problem on a pool: its arrays, its LP solution, the best plan in it."""
+
+    label: str
+    pool: dict[str, IntArray]
+    sub: MultiServiceProblem
+    milp: MilpArrays
+    lay: Layout
+    lp_x: FloatArray
+    spaces: NDArray[np.bool_]
+    start: FloatArray | None = None
+    done: set[str] = field(default_factory=set)
+
+
+def whole_spaces(
+    milp: MilpArrays, x: FloatArray, spaces: NDArray[np.bool_],
+    solve: Callable[[MilpArrays, SolveOptions], Result], opts: SolveOptions,
+) -> FloatArray | None:
+    """``x`` with whole spaces: its other integer columns fixed, spaces an integer
+    choice again (a small MILP: only open lots' spaces move); None if there is none."""
+    if not spaces.any():
+        return x
+    fixed = milp.integrality & ~spaces
+    lower, upper = milp.col_lower.copy(), milp.col_upper.copy()
+    lower[fixed] = upper[fixed] = np.round(x[fixed])
+    res = solve(replace(milp, col_lower=lower, col_upper=upper), opts)
+    return res.x if res.status.has_solution else None
 
 
 def relaxed(milp: MilpArrays) -> MilpArrays:
