@@ -83,12 +83,17 @@ def test_a_plan_exactly_when_one_exists(case: tuple[MilpArrays, np.ndarray]) -> 
     assert float(milp.c @ x) <= best + 1e-6
 
 
-def test_no_rins_after_ctrl_c() -> None:
-    """A Ctrl-C in the first solve: its plan as it is, and no second solve."""
-    milp, point = MilpArrays(
+def _no_rounding_completes() -> tuple[MilpArrays, np.ndarray]:
+    """2 a + 2 b + 3 c = 5 in 0-1, and an LP point no rounding completes."""
+    return MilpArrays(
         c=np.ones(3), A=sp.csr_matrix([[2.0, 2.0, 3.0]]), row_lower=np.array([5.0]),
         row_upper=np.array([5.0]), col_lower=np.zeros(3), col_upper=np.ones(3),
         integrality=np.ones(3, dtype=bool), sense="max"), np.array([1.0, 0.5, 0.3])
+
+
+def test_no_rins_after_ctrl_c() -> None:
+    """A Ctrl-C in the first solve: its plan as it is, and no second solve."""
+    milp, point = _no_rounding_completes()
     solves: list[SolveOptions] = []
 
     def stopped(lp: MilpArrays, opts: SolveOptions) -> Result:
@@ -103,10 +108,7 @@ def test_no_rins_after_ctrl_c() -> None:
 def test_probing_in_the_any_plan_solve_only_when_asked() -> None:
     """Asked for, the solve for any plan has presolve's probing whatever the caller's
     tuning; RINS keeps the caller's options, as both do when it is not asked for."""
-    milp, point = MilpArrays(
-        c=np.ones(3), A=sp.csr_matrix([[2.0, 2.0, 3.0]]), row_lower=np.array([5.0]),
-        row_upper=np.array([5.0]), col_lower=np.zeros(3), col_upper=np.ones(3),
-        integrality=np.ones(3, dtype=bool), sense="max"), np.array([1.0, 0.5, 0.3])
+    milp, point = _no_rounding_completes()
     solves: list[SolveOptions] = []
 
     def recorded(lp: MilpArrays, opts: SolveOptions) -> Result:

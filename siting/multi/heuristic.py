@@ -400,7 +400,7 @@ class PoolHeuristic:
             return False
         r.done.add(step)
         t = time.perf_counter()
-        relaxed = replace(r.milp, integrality=r.milp.integrality & ~r.spaces)
+        relaxed = r.spaces_relaxed()
         ints = relaxed.integrality
         lower, upper = r.milp.col_lower.copy(), r.milp.col_upper.copy()
         if step == "rens":
@@ -432,7 +432,7 @@ class PoolHeuristic:
         opts = self._options(mip_gap=self.opts.mip_gap / 4)
         if opts.time_limit is not None:
             opts = replace(opts, time_limit=opts.time_limit / 3)
-        whole = replace(r.milp, integrality=r.milp.integrality & ~r.spaces)
+        whole = r.spaces_relaxed()
         x, info = feasible_plan(whole, r.lp_x, self._solve, opts, probing=probing)
         self.stats[r.label].update(info)
         if x is not None:

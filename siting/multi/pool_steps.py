@@ -78,6 +78,11 @@ class Restricted:
     start: FloatArray | None = None
     done: set[str] = field(default_factory=set)
 
+    def spaces_relaxed(self) -> MilpArrays:
+        """Its arrays with spaces continuous, as the heuristic's sub-MIPs solve them
+        (integer spaces next to the budget rows make the solver's cut rounds slow)."""
+        return replace(self.milp, integrality=self.milp.integrality & ~self.spaces)
+
 
 def whole_spaces(
     milp: MilpArrays, x: FloatArray, spaces: NDArray[np.bool_],
