@@ -75,10 +75,10 @@ def test_a_plan_exactly_when_one_exists(case: tuple[MilpArrays, np.ndarray]) -> 
     milp, point = case
     best = _brute_force(milp)
     x, info = feasible_plan(milp, point, get_backend("highs").solve, SolveOptions())
-    if best == -np.inf:
-        assert x is None and info["any"] is False
+    if best == -np.inf:  # proven so, with no time limit
+        assert x is None and info["any"] is False and info["infeasible"] is True
         return
-    assert x is not None and _feasible(milp, x)
+    assert x is not None and _feasible(milp, x) and "infeasible" not in info
     assert info["step"] in ("any plan", "rins")
     assert float(milp.c @ x) <= best + 1e-6
 
@@ -189,6 +189,41 @@ def test_a_plan_of_the_full_model_when_no_pool_has_one(
     sol = MultiService(sp_).solve(data, options=SolveOptions(mip_gap=1e-3))
     assert sol.status.has_solution and sol.verified, sol.verification
     assert sol.stats["start"]["source"].startswith("full model")
+
+
+def test_no_plan_proven_by_the_full_model_ends_the_run_infeasible(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """When the full model's any-plan solve proves there is no plan (its spaces relaxed:
+    a relaxation), the run is infeasible without the search; an unproven miss leaves
+    the search to run."""
+    sp_, data = city(0)
+    monkeypatch.setattr(PoolHeuristic, "_round", lambda self, r, step: False)
+    real = PoolHeuristic._any_plan
+
+    def full_only(self: PoolHeuristic, r: Restricted, *, probing: bool = False) -> None:
+        if r.label == "full model":
+            real(self, r, probing=probing)
+
+    monkeypatch.setattr(PoolHeuristic, "_any_plan", full_only)
+    for proven in (True, False):
+        info = {"any": False, **({"infeasible": True} if proven else {})}
+        monkeypatch.setattr(heuristic_module, "feasible_plan",
+                            lambda *args, info=info, **kwargs: (None, dict(info)))
+        notes: dict[str, str] = {}
+
+        def heard(stage: str, done: bool, note: str, notes: dict[str, str] = notes) -> None:
+            if done:
+                notes[stage] = note
+
+        sol = MultiService(sp_).solve(data, options=SolveOptions(mip_gap=1e-3),
+                                      explain=False, on_stage=heard)
+        if proven:
+            assert sol.status == Status.INFEASIBLE
+            assert notes["search"].startswith("not run, the heuristic proved")
+        else:  # the search finds the city's plan
+            assert sol.status.has_solution and sol.verified
+            assert not notes["search"].startswith("not run")
 
 
 def test_not_sought_when_a_rounding_has_a_plan(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -46,7 +46,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from siting.backends.base import Result, SolveOptions, Tuning
+from siting.backends.base import Result, SolveOptions, Status, Tuning
 from siting.milp import MilpArrays
 
 __all__ = ["feasible_plan"]
@@ -67,8 +67,9 @@ def feasible_plan(
     ``opts.time_limit`` bounds both steps together; RINS gets what the first left, and
     is not run after a Ctrl-C in the first (its result says ``interrupted``).
     Returns the plan (RINS's, else the first one; None when there is none) and the
-    stats: ``any`` (whether a plan was found), ``rins`` (its objective), each step's
-    seconds and ``step``, the step whose plan is returned.
+    stats: ``any`` (whether a plan was found), ``infeasible`` (set when the solver
+    proved there is none), ``rins`` (its objective), each step's seconds and
+    ``step``, the step whose plan is returned.
     """
     start = time.perf_counter()
     quiet = opts.tuned(Tuning.NO_HEURISTICS)
@@ -76,6 +77,8 @@ def feasible_plan(
                   quiet.untuned(Tuning.NO_PROBING) if probing else quiet)
     info: dict[str, Any] = {"any": found.status.has_solution,
                             "any_s": round(time.perf_counter() - start, 3)}
+    if found.status == Status.INFEASIBLE:  # proven: ``milp`` has no plan at all
+        info["infeasible"] = True
     if not found.status.has_solution or found.x is None:
         return None, info
     plan = found.x

@@ -136,6 +136,8 @@ class PoolHeuristic:
     bound: float | None = None
     #: True when the best plan is within ``opts.mip_gap`` of ``bound``.
     proven: bool = False
+    #: True when the full model's any-plan step proved that no plan exists.
+    no_plan: bool = False
     _restricted_last: Restricted | None = None
     #: The full model's LP solution from the bound LP (None before it or without one).
     _bound_x: FloatArray | None = None
@@ -446,11 +448,14 @@ class PoolHeuristic:
         2018-2020 with the circle targets enforced at 80 % in 2019 and 90 % in 2020:
         no pool, nor the pool widened by this LP's support, had a plan; the full
         model's search found none in 60 s, this step one 0.11 % below the optimum).
-        Its first solve has presolve's probing (see :mod:`siting.multi.feasible`)."""
+        Its first solve has presolve's probing (see :mod:`siting.multi.feasible`); when
+        that solve proves there is no plan, the spec has none (``no_plan``)."""
         whole = Restricted("full model", {}, self.prob, self.milp, self.lay, lp_x,
                            spaces_mask(self.milp, self.lay))
         self.stats[whole.label] = {}
         self._any_plan(whole, probing=True)
+        # its spaces continuous: a relaxation of the full model, so none for it either
+        self.no_plan = bool(self.stats[whole.label].get("infeasible"))
 
     def _bound_lp(self, pool: dict[str, IntArray]) -> tuple[Result, float] | None:
         """The full model's LP relaxation, solved from the basis of the same LP with the

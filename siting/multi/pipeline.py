@@ -137,6 +137,8 @@ class MultiService:
             note = f"not needed, the plan is within the gap of the LP bound: {note}"
         elif result.extra.get("beyond_lp"):
             note = f"not run, a target is out of reach of the LP even alone: {note}"
+        elif result.extra.get("no_plan"):
+            note = f"not run, the heuristic proved that no plan exists: {note}"
         elif result.extra.get("search_skipped"):
             note = f"not run, the full model's LP took the time limit: {note}"
         stage("search", True, note)
@@ -257,7 +259,8 @@ class MultiService:
         while the bound LP runs beside it (:class:`~siting.multi.ahead.Ahead`). When the
         heuristic finds no plan, the targets' LPs alone go into ``alone`` (when given),
         and one that falls short proves the spec infeasible before the search
-        (:func:`~siting.multi.explain.beyond_lp`).
+        (:func:`~siting.multi.explain.beyond_lp`); so does the heuristic's proof that
+        the full model has no plan (``PoolHeuristic.no_plan``).
         """
         caps = capabilities(backend)
         run_opts = tuned(opts)
@@ -286,6 +289,10 @@ class MultiService:
             result.message = "interrupted"
             return result, heuristic
         stage("search", False, "")
+        if best is None and heuristic.no_plan:  # proven by its full model's any-plan solve
+            result = Result(Status.INFEASIBLE, backend, extra={"no_plan": True})
+            result.runtime_s = float(heuristic.stats.get("s", 0.0))
+            return result, heuristic
         if best is None and alone is not None \
                 and any(t.mode == "constraint" for t in prob.spec.target):
             # A target whose LP, alone, falls short proves the spec infeasible: the
