@@ -3,7 +3,9 @@
 :func:`precheck` finds what needs no solver (a quota above the parcels free by
 then, a budget below the cheapest required facilities, a spaces target above
 what fits). :func:`explain_infeasible` re-solves with one requirement relaxed
-at a time and reports the best value each can reach.
+at a time and reports the best value each can reach; those re-solves are
+independent and run two at a time unless the caller sets ``threads``
+(:func:`~siting.multi.side_by_side.map_widening`: results in the targets' order).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from siting.backends.base import Result, SolveOptions, Status, get_backend
 from siting.milp import MilpArrays
 from siting.multi.problem import MultiServiceProblem
 from siting.multi.rows import build
+from siting.multi.side_by_side import map_widening
 from siting.multi.solution import pct
 from siting.multi.targets import area_coverage_objective
 
@@ -276,12 +279,25 @@ def _short_targets(
             if lp.status == Status.OPTIMAL:
                 solved[k] = (milp, lp)
         live = beyond_lp(prob, solved) or live
+    # Each target's reach is decided apart from the others', two at a time unless the
+    # caller set ``threads`` (the results are in the targets' order either way).
+    stop = threading.Event()  # Ctrl-C in the calling thread stops the other lane's solve
+    run = replace(opts, cancel=stop)
+    lanes = threading.Event()
+    if opts.threads is None:
+        lanes.set()
+
+    def decide(k: int) -> Result:
+        res = reach(models[k][0], prob.target_required(k), backend, run, lp=models[k][1])
+        if res.extra.get("interrupted"):  # Ctrl-C: the other lane's solve stops too
+            stop.set()
+        return res
+
+    results = map_widening(decide, live, lanes, stop)
     out = []
-    for k in live:
+    for k, res in zip(live, results, strict=True):
         tgt = prob.spec.target[k]
-        milp, lp = models[k]
         required = prob.target_required(k)
-        res = reach(milp, required, backend, opts, lp=lp)
         best = _best(res)
         if best is None or best >= required - 1e-6:
             continue
@@ -406,7 +422,8 @@ def decided_at(required: float, opts: SolveOptions) -> SolveOptions:
     >>> opts.progress(5.0, 9.0, None); opts.cancel.is_set()  # reached
     True
     """
-    cancel = threading.Event()
+    cancel: threading.Event = threading.Event() if opts.cancel is None else \
+        _EitherSet(opts.cancel)
 
     def progress(incumbent: float | None, bound: float | None, gap: float | None) -> None:
         if incumbent is not None and incumbent >= required - TOL:
@@ -415,3 +432,23 @@ def decided_at(required: float, opts: SolveOptions) -> SolveOptions:
             cancel.set()  # out of reach: the bound says so already
 
     return replace(opts, progress=progress, cancel=cancel)
+
+
+class _EitherSet(threading.Event):
+    """An event that also reads as set once ``outer`` is: a solve's own stop (its reach
+    decided) that a stop of the whole (Ctrl-C, :func:`map_widening`) sets too.
+
+    >>> outer = threading.Event()
+    >>> own = _EitherSet(outer)
+    >>> own.is_set(), outer.set(), own.is_set()
+    (False, None, True)
+    >>> own = _EitherSet(threading.Event()); own.set(); own.is_set()
+    True
+    """
+
+    def __init__(self, outer: threading.Event) -> None:
+        super().__init__()
+        self._outer = outer
+
+    def is_set(self) -> bool:
+        return super().is_set() or self._outer.is_set()

@@ -53,8 +53,13 @@ def csv_number(v: float) -> str:
 
 
 def pct(v: float) -> str:
-    """A share as a percentage with one decimal."""
-    return f"{100 * v:.1f}%"
+    """A share as a percentage with one decimal (a solver's -1e-12 is 0.0%, not -0.0%).
+
+    >>> pct(0.8634), pct(-1e-12)
+    ('86.3%', '0.0%')
+    """
+    shown = round(100 * v, 1)
+    return f"{shown if shown != 0 else 0.0:.1f}%"
 
 
 def money(value: float, currency: str = "CNY", *, unit: str = "auto") -> str:
