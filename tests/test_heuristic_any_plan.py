@@ -280,3 +280,43 @@ def test_huitian_circles_enforced_with_no_plan_in_any_pool() -> None:
     assert sol.stats["start"]["source"].startswith("full model")
     enforced = sol.targets[sol.targets["mode"] == "constraint"]
     assert len(enforced) >= 3 and enforced["met"].all(), enforced
+
+
+def test_the_bound_lp_is_held_to_the_wider_pool_when_the_first_has_none(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Side by side, the bound LP starts held to the first pool; when that LP has no
+    solution and the wider pool's problem has an LP, it is solved again held to the
+    wider pool (as it is in order), and its point leads the full model's any-plan step:
+    the same bound and plan either way."""
+    sp_, data = city(0)
+    prob = MultiServiceProblem(sp_, data)
+    milp, lay = build(prob)
+    assert prob.T > 2  # a wider pool is built when the first has no plan
+    _no_rounding(monkeypatch)
+    real_any, real_bound = PoolHeuristic._any_plan, PoolHeuristic._bound_lp
+    held: list[int] = []
+
+    def full_only(self: PoolHeuristic, r: Restricted, *, probing: bool = False) -> None:
+        if r.label == "full model":
+            real_any(self, r, probing=probing)
+
+    def first_pool_has_none(self: PoolHeuristic, pool: dict[str, Any]) -> Any:
+        held.append(sum(len(v) for v in pool.values()))
+        if len(held) == 1 and self._side_by_side():  # the first pool's held LP
+            return Result(Status.NO_SOLUTION, "highs", message="no solution"), 0.0
+        return real_bound(self, pool)
+
+    monkeypatch.setattr(PoolHeuristic, "_any_plan", full_only)
+    monkeypatch.setattr(PoolHeuristic, "_bound_lp", first_pool_has_none)
+    runs = []
+    for threads in (None, 1):
+        held.clear()
+        heuristic = PoolHeuristic(prob, milp, lay, "highs",
+                                  tuned(SolveOptions(mip_gap=1e-3, threads=threads)))
+        heuristic.run()
+        assert heuristic.stats["bound"]["status"] == str(Status.OPTIMAL), heuristic.stats
+        assert heuristic.best is not None and heuristic.best.source.startswith("full model")
+        runs.append((held[-1], heuristic.bound, heuristic.best.x))
+    (wider, bound, plan), (wider_1, bound_1, plan_1) = runs
+    assert wider == wider_1 and bound == bound_1 and np.array_equal(plan, plan_1)
