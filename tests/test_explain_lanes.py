@@ -3,7 +3,8 @@
 When every target is reachable alone, each is maximised with the others kept,
 and those searches are independent: unless the caller sets ``threads`` they run
 in two lanes, with the reasons in the targets' order and the same as one at a
-time. A Ctrl-C in one lane stops the other's solve.
+time. A Ctrl-C in one lane stops the other's solve. A target that every plan meets
+(its LP minimum reaches it: checked against brute force) is not searched.
 """
 
 from __future__ import annotations
@@ -12,13 +13,17 @@ import threading
 from dataclasses import replace
 from typing import Any
 
+import numpy as np
 import pytest
+from hypothesis import given, settings
 
 import siting.multi.explain as explain
 from siting.backends.base import Result, SolveOptions, Status
+from siting.milp import MilpArrays
 from siting.multi import MultiServiceProblem
 from siting.multi.data import ServiceData
-from tests.test_infeasibility import OPTS, PARK, K, kindergarten, service_data, spec
+from tests.test_explain_reach import _brute_force, knapsacks
+from tests.test_infeasibility import OPTS, PARK, PARKING, K, kindergarten, service_data, spec
 
 #: Long enough never to end a test that works, short enough to end one that hangs.
 WAIT_S = 60.0
@@ -114,3 +119,42 @@ def test_ctrl_c_in_one_lane_stops_the_other(
     monkeypatch.setattr(explain, "reach", interrupted_or_waiting)
     explain.explain_infeasible(prob, "highs", replace(OPTS, threads=None))
     assert heard == {"own stop": True}
+
+
+@settings(max_examples=150, deadline=None)
+@given(knapsacks())
+def test_met_by_every_plan_agrees_with_brute_force(case: tuple[MilpArrays, float]) -> None:
+    milp, required = case
+    least = -_brute_force(replace(milp, c=-milp.c))  # the least measure of any plan
+    met = explain.met_by_every_plan(milp, required, "highs", SolveOptions())
+    if met:  # never wrong: every plan reaches it, or there is none
+        assert least >= required - 1e-6 or least == np.inf
+    elif least == np.inf:  # no plan at all: its LP can still have a point
+        pass
+
+
+def test_a_target_every_plan_meets_is_not_searched(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The conflicting pair and a count target the quotas imply: the pair is named, and
+    no search maximises the count target with the others kept."""
+    implied = {**CONFLICT, "facility": {
+        **CONFLICT["facility"], "parking": {**PARKING, "count": {"total": 1}, "max_count": {}}}}
+    implied["budget"] = {"total": 1.05e7 + 2e4}
+    implied["target"] = [*CONFLICT["target"],
+                         {"kind": "count", "facility": "parking", "at_least": 1,
+                          "name": "one car park"}]
+    prob = MultiServiceProblem(spec(**implied), service_data())
+    searched: list[float] = []
+    real = explain.reach
+
+    def listed(milp: Any, required: float, *args: Any, **kw: Any) -> Result:
+        if kw.get("lp") is None:  # the searches with the other targets kept
+            searched.append(required)
+        return real(milp, required, *args, **kw)
+
+    monkeypatch.setattr(explain, "reach", listed)
+    reasons = explain.explain_infeasible(prob, "highs", replace(OPTS, threads=1))
+    assert [r.split(" cannot")[0] for r in reasons] == ["kg 30%", "park 25%"], reasons
+    count = prob.target_required(2)
+    assert count == 1 and len(searched) == 2 and count not in searched, searched
