@@ -158,3 +158,46 @@ def test_a_target_every_plan_meets_is_not_searched(
     assert [r.split(" cannot")[0] for r in reasons] == ["kg 30%", "park 25%"], reasons
     count = prob.target_required(2)
     assert count == 1 and len(searched) == 2 and count not in searched, searched
+
+
+def test_each_targets_lp_alone_two_at_a_time_and_the_same(
+    prob: MultiServiceProblem, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """:func:`siting.multi.explain.alone_lps`: the same LPs two at a time as one at a
+    time, two in flight at once unless threads are set."""
+    one = explain.alone_lps(prob, "highs", replace(OPTS, threads=1))
+    both = explain.alone_lps(prob, "highs", replace(OPTS, threads=None))
+    assert sorted(one) == sorted(both) == [0, 1]
+    assert all(one[k][1].objective == both[k][1].objective for k in one)
+    together = threading.Barrier(2, timeout=WAIT_S)
+    real = explain._lp
+    lanes: list[str] = []
+
+    def both_at_once(milp: MilpArrays, backend: str, opts: SolveOptions) -> Result:
+        lanes.append(threading.current_thread().name)
+        together.wait()  # raises BrokenBarrierError when the other never comes
+        return real(milp, backend, opts)
+
+    monkeypatch.setattr(explain, "_lp", both_at_once)
+    assert sorted(explain.alone_lps(prob, "highs", replace(OPTS, threads=None))) == [0, 1]
+    assert len(set(lanes)) == 2, lanes
+
+
+def test_ctrl_c_in_one_targets_lp_stops_the_other(
+    prob: MultiServiceProblem, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    started = threading.Barrier(2, timeout=WAIT_S)
+    heard: list[bool] = []
+
+    def interrupted_or_waiting(milp: MilpArrays, backend: str, opts: SolveOptions) -> Result:
+        started.wait()
+        if threading.current_thread() is threading.main_thread():
+            return Result(Status.NO_SOLUTION, "fake", extra={"interrupted": True})
+        assert opts.cancel is not None
+        heard.append(opts.cancel.wait(WAIT_S))
+        return Result(Status.NO_SOLUTION, "fake")
+
+    monkeypatch.setattr(explain, "_lp", interrupted_or_waiting)
+    with pytest.raises(KeyboardInterrupt):
+        explain.alone_lps(prob, "highs", replace(OPTS, threads=None))
+    assert heard == [True]
