@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from typing import Any
 
@@ -147,25 +147,45 @@ def alone_lps(
     deadline = None if seconds is None else time.perf_counter() + seconds
     # built here, one at a time: the problem's tables are shared
     models = {k: build(prob, drop=frozenset(live), objective=k)[0] for k in live}
-    stop = threading.Event()
-    short = replace(_short(opts), cancel=stop)
 
-    def solve(k: int) -> Result | None:
+    def solve(k: int, short: SolveOptions) -> Result | None:
         left = None if deadline is None else deadline - time.perf_counter()
         if left is not None and left <= 0:
             return None
         limit = short.time_limit if left is None else min(left, short.time_limit or left)
         lp = _lp(models[k], backend, replace(short, time_limit=limit))
         if lp.extra.get("interrupted"):
-            stop.set()
             raise KeyboardInterrupt
         return lp if lp.status == Status.OPTIMAL else None
+
+    solved = _two_at_a_time(solve, live, _short(opts))
+    return {k: (models[k], lp) for k, lp in zip(live, solved, strict=True) if lp is not None}
+
+
+def _two_at_a_time(
+    work: Callable[[int, SolveOptions], Result | None], live: list[int], opts: SolveOptions,
+) -> list[Result | None]:
+    """``work(k, run)`` for each target ``k`` of ``live``, the results in that order, two
+    at a time unless ``opts.threads`` is set (:func:`map_widening`). ``run`` is ``opts``
+    with a stop both lanes' solves watch: a Ctrl-C heard by one lane (a KeyboardInterrupt
+    raised, or a result marked ``interrupted``) stops the other's solve too.
+
+    >>> _two_at_a_time(lambda k, run: None, [0, 1], SolveOptions())
+    [None, None]
+    """
+    stop = threading.Event()
+    run = replace(opts, cancel=stop)
+
+    def lane(k: int) -> Result | None:
+        res = work(k, run)
+        if res is not None and res.extra.get("interrupted"):
+            stop.set()
+        return res
 
     lanes = threading.Event()
     if opts.threads is None:
         lanes.set()
-    solved = map_widening(solve, live, lanes, stop)
-    return {k: (models[k], lp) for k, lp in zip(live, solved, strict=True) if lp is not None}
+    return map_widening(lane, live, lanes, stop)
 
 
 def beyond_lp(prob: MultiServiceProblem, lps: AloneLps) -> list[int]:
@@ -288,15 +308,8 @@ def _short_targets(
             if lp.status == Status.OPTIMAL:
                 solved[k] = (milp, lp)
         live = beyond_lp(prob, solved) or live
-    # Each target's reach is decided apart from the others', two at a time unless the
-    # caller set ``threads`` (the results are in the targets' order either way).
-    stop = threading.Event()  # Ctrl-C in the calling thread stops the other lane's solve
-    run = replace(opts, cancel=stop)
-    lanes = threading.Event()
-    if opts.threads is None:
-        lanes.set()
 
-    def decide(k: int) -> Result | None:
+    def decide(k: int, run: SolveOptions) -> Result | None:
         milp, lp = models[k]
         required = prob.target_required(k)
         if not lp_first and met_by_every_plan(milp, required, backend, run):
@@ -304,12 +317,10 @@ def _short_targets(
             # 2018-2020's "22 service rooms by 2020", which the quotas imply, took a
             # 5-9 s search that ended infeasible, with the circle targets too high).
             return None
-        res = reach(milp, required, backend, run, lp=lp)
-        if res.extra.get("interrupted"):  # Ctrl-C: the other lane's solve stops too
-            stop.set()
-        return res
+        return reach(milp, required, backend, run, lp=lp)
 
-    results = map_widening(decide, live, lanes, stop)
+    # Each target's reach is decided apart from the others' (in the targets' order).
+    results = _two_at_a_time(decide, live, opts)
     out = []
     for k, res in zip(live, results, strict=True):
         if res is None:

@@ -97,13 +97,18 @@ from siting.multi.spec import parse_spec
 from siting.multi.types import Layout
 
 __all__ = [
-    "Incumbent", "PoolHeuristic", "Restricted", "dual_bound", "one_year_spec", "parse_spec",
+    "FULL_MODEL", "Incumbent", "PoolHeuristic", "Restricted", "dual_bound", "one_year_spec",
+    "parse_spec",
 ]
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 
 _T = TypeVar("_T")
+
+
+#: The label of the full model's any-plan step in ``stats`` (and its plans' source).
+FULL_MODEL = "full model"
 
 
 @dataclass
@@ -136,8 +141,6 @@ class PoolHeuristic:
     bound: float | None = None
     #: True when the best plan is within ``opts.mip_gap`` of ``bound``.
     proven: bool = False
-    #: True when the full model's any-plan step proved that no plan exists.
-    no_plan: bool = False
     _restricted_last: Restricted | None = None
     #: The full model's LP solution from the bound LP (None before it or without one).
     _bound_x: FloatArray | None = None
@@ -287,6 +290,12 @@ class PoolHeuristic:
         return SolveOptions(time_limit=left, verbose=self.opts.verbose, threads=self.opts.threads,
                             tuning=self.opts.tuning, solver_options=self.opts.solver_options,
                             **{"cancel": self._cancel, **kwargs})
+
+    @property
+    def no_plan(self) -> bool:
+        """Whether the full model's any-plan step proved that no plan exists (its spaces
+        continuous: a relaxation of the full model, so none for the model either)."""
+        return bool(self.stats.get(FULL_MODEL, {}).get("infeasible"))
 
     # ----------------------------------------------------------- side by side
     def _side_by_side(self) -> bool:
@@ -456,12 +465,10 @@ class PoolHeuristic:
         model's search found none in 60 s, this step one 0.11 % below the optimum).
         Its first solve has presolve's probing (see :mod:`siting.multi.feasible`); when
         that solve proves there is no plan, the spec has none (``no_plan``)."""
-        whole = Restricted("full model", {}, self.prob, self.milp, self.lay, lp_x,
+        whole = Restricted(FULL_MODEL, {}, self.prob, self.milp, self.lay, lp_x,
                            spaces_mask(self.milp, self.lay))
         self.stats[whole.label] = {}
         self._any_plan(whole, probing=True)
-        # its spaces continuous: a relaxation of the full model, so none for it either
-        self.no_plan = bool(self.stats[whole.label].get("infeasible"))
 
     def _bound_lp(self, pool: dict[str, IntArray]) -> tuple[Result, float] | None:
         """The full model's LP relaxation, solved from the basis of the same LP with the
